@@ -1,0 +1,36 @@
+package io.yubin.model;
+
+/**
+ * A DNS domain name as used in mail: stored in its ASCII (A-label) form, lower case, without a
+ * trailing dot. U-label and A-label spellings of the same IDN parse to equal values.
+ *
+ * @param ascii the A-label form, lower case, e.g. {@code xn--bcher-kva.example}
+ */
+public record Domain(String ascii) {
+
+    public Domain {
+        if (ascii == null || ascii.isEmpty()) {
+            throw new AddressException("domain is empty", 0);
+        }
+    }
+
+    /** Parses a domain in A-label or U-label form (UTS #46 processing, IDNA2008 rules). */
+    public static Domain parse(String text) {
+        return DomainParser.parse(text);
+    }
+
+    /** The U-label (Unicode) form for display and for SMTPUTF8 sessions. */
+    public String unicode() {
+        return DomainParser.toUnicode(ascii);
+    }
+
+    /** True when any label is an A-label ({@code xn--}), i.e. the name is an IDN. */
+    public boolean isInternationalized() {
+        return ascii.startsWith("xn--") || ascii.contains(".xn--");
+    }
+
+    @Override
+    public String toString() {
+        return ascii;
+    }
+}

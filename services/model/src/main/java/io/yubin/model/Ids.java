@@ -1,0 +1,46 @@
+package io.yubin.model;
+
+import java.security.SecureRandom;
+
+/**
+ * Identifiers that sort by creation time: 48 bits of milliseconds and 80 random bits, written as 26
+ * characters of Crockford base32 (the ULID layout). Used for spool entries, blobs and mailboxes.
+ */
+public final class Ids {
+
+    private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Ids() {
+    }
+
+    /** A new time-ordered identifier. */
+    public static String timeOrdered() {
+        byte[] random = new byte[10];
+        RANDOM.nextBytes(random);
+        long time = System.currentTimeMillis();
+        char[] out = new char[26];
+        for (int i = 9; i >= 0; i--) {
+            out[i] = ALPHABET[(int) (time & 31)];
+            time >>>= 5;
+        }
+        // 80 random bits -> 16 characters
+        long hi = 0;
+        for (int i = 0; i < 5; i++) {
+            hi = (hi << 8) | (random[i] & 0xff);
+        }
+        long lo = 0;
+        for (int i = 5; i < 10; i++) {
+            lo = (lo << 8) | (random[i] & 0xff);
+        }
+        for (int i = 17; i >= 10; i--) {
+            out[i] = ALPHABET[(int) (hi & 31)];
+            hi >>>= 5;
+        }
+        for (int i = 25; i >= 18; i--) {
+            out[i] = ALPHABET[(int) (lo & 31)];
+            lo >>>= 5;
+        }
+        return new String(out);
+    }
+}
