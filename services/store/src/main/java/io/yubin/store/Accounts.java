@@ -2,54 +2,123 @@ package io.yubin.store;
 
 import io.yubin.model.Domain;
 import io.yubin.model.MailAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Account management over a {@link Directory} and a {@link MailboxStore}: what the admin API and
- * the protocol servers call. It applies the password policy, hashes passwords (Argon2id), checks
- * aliases for loops and provisions default mailboxes. Failures are {@link StoreException}s naming
- * the field: INVALID (400), NOT_FOUND (404), CONFLICT (409).
+ * the protocol servers call. It applies the password policy, hashes passwords (Argon2id, on its own
+ * threads: a hash costs tens of milliseconds and must never run on an event loop), checks aliases
+ * for loops and provisions default mailboxes. Failures are {@link StoreException}s naming the
+ * field: INVALID (400), NOT_FOUND (404), CONFLICT (409).
  */
-public final class Accounts {
+public final class Accounts implements AutoCloseable {
 
     /** A freshly generated app password: its metadata and the secret, shown once. */
     public record NewAppPassword(AppPassword password, String secret) {
     }
 
+    private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+
+    private final Directory directory;
+    private final MailboxStore mailboxes;
+    private final PasswordHasher hasher;
+    private final PasswordPolicy policy;
+    private final AddressResolver resolver;
+    private final ExecutorService hashing;
+    private final SecureRandom random = new SecureRandom();
+    private final Clock clock = Clock.systemUTC();
+    /** Verified against for unknown users, so they cost as much time as a wrong password. */
+    private final String dummyHash;
+
     public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy) {
-        throw new UnsupportedOperationException("being written");
+        this.directory = directory;
+        this.mailboxes = mailboxes;
+        this.hasher = hasher;
+        this.policy = policy;
+        this.resolver = new AddressResolver(directory);
+        AtomicInteger n = new AtomicInteger();
+        this.hashing = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "yubin-password-hash-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.dummyHash = hasher.hash("not a real password".toCharArray());
+    }
+
+    public AddressResolver resolver() {
+        return resolver;
     }
 
     public CompletionStage<Void> addDomain(Domain domain) {
-        throw new UnsupportedOperationException();
+        return directory.addDomain(domain);
     }
 
     public CompletionStage<Void> removeDomain(Domain domain) {
-        throw new UnsupportedOperationException();
+        return directory.removeDomain(domain);
     }
 
     public CompletionStage<List<Domain>> domains() {
-        throw new UnsupportedOperationException();
+        return directory.listDomains();
     }
 
     /** Checks the policy (INVALID, field "password"), hashes, stores, provisions default mailboxes. */
     public CompletionStage<UserRecord> addUser(MailAddress address, char[] password, long quotaBytes) {
-        throw new UnsupportedOperationException();
+        if (quotaBytes < 0) {
+            return CompletableFuture.failedFuture(StoreException.invalid("quotaBytes", "quota must not be negative"));
+        }
+        return directory.isLocalDomain(address.domain()).thenCompose(local -> {
+            if (!local) {
+                throw StoreException.notFound("address", "domain " + address.domain() + " is not a local domain");
+            }
+            return hash(address, password);
+        }).thenCompose(hash -> {
+            UserRecord user = new UserRecord(address, hash, quotaBytes, Instant.now(clock));
+            return directory.addUser(user).thenCompose(v -> mailboxes.provision(address)).thenApply(v -> user);
+        });
     }
 
     public CompletionStage<Void> changePassword(MailAddress address, char[] password) {
-        throw new UnsupportedOperationException();
+        return requireUser(address)
+                .thenCompose(u -> hash(address, password))
+                .thenCompose(hash -> directory.setPasswordHash(address, hash));
     }
 
-    /** Removes the user's mailboxes, app passwords, the aliases that point at it, then the user. */
+    /** Removes the aliases that point at the user, its mailboxes, its app passwords, then the user. */
     public CompletionStage<Void> removeUser(MailAddress address) {
-        throw new UnsupportedOperationException();
+        return requireUser(address)
+                .thenCompose(u -> directory.listAliases(null))
+                .thenCompose(aliases -> {
+                    CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+                    for (Alias a : aliases) {
+                        if (a.target().equals(address)) {
+                            chain = chain.thenCompose(v -> directory.removeAlias(a.source(), a.target()));
+                        }
+                    }
+                    return chain;
+                })
+                .thenCompose(v -> mailboxes.deleteAll(address))
+                .thenCompose(v -> directory.removeUser(address));
     }
 
     public CompletionStage<List<UserRecord>> users(Domain domainOrNull) {
-        throw new UnsupportedOperationException();
+        return directory.listUsers(domainOrNull);
+    }
+
+    public CompletionStage<Optional<UserRecord>> user(MailAddress address) {
+        return directory.findUser(address);
     }
 
     /**
@@ -57,27 +126,67 @@ public final class Accounts {
      * CONFLICT (field "target") when the new edge would make a loop.
      */
     public CompletionStage<Void> addAlias(AliasSource source, MailAddress target) {
-        throw new UnsupportedOperationException();
+        if (!source.isCatchAll() && source.address().equals(target)) {
+            return CompletableFuture.failedFuture(StoreException.conflict("target", "an alias cannot point at itself"));
+        }
+        return directory.isLocalDomain(source.domain()).thenCompose(local -> {
+            if (!local) {
+                throw StoreException.notFound("source", "domain " + source.domain() + " is not a local domain");
+            }
+            return directory.isLocalDomain(target.domain());
+        }).thenCompose(targetLocal -> {
+            if (!targetLocal) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return directory.findUser(target).thenCompose(user -> user.isPresent()
+                    ? CompletableFuture.completedFuture(null)
+                    : directory.aliasTargets(AliasSource.of(target)).thenAccept(targets -> {
+                        if (targets.isEmpty()) {
+                            throw StoreException.notFound("target", target + " is neither a user nor an alias");
+                        }
+                    }));
+        }).thenCompose(v -> source.isCatchAll()
+                ? CompletableFuture.completedFuture(false)
+                : resolver.reaches(target, source.canonical())).thenCompose(loop -> {
+                    if (loop) {
+                        throw StoreException.conflict("target",
+                                "alias " + source + " -> " + target + " would make a loop");
+                    }
+                    return directory.addAlias(source, target);
+                });
     }
 
     public CompletionStage<Void> removeAlias(AliasSource source, MailAddress targetOrNull) {
-        throw new UnsupportedOperationException();
+        return directory.removeAlias(source, targetOrNull);
     }
 
     public CompletionStage<List<Alias>> aliases(Domain domainOrNull) {
-        throw new UnsupportedOperationException();
+        return directory.listAliases(domainOrNull);
     }
 
+    /** Generates a 160-bit secret shown as eight groups of four base32 characters. */
     public CompletionStage<NewAppPassword> addAppPassword(MailAddress user, String label) {
-        throw new UnsupportedOperationException();
+        String cleanLabel = label == null || label.isBlank() ? "app" : label.strip();
+        if (cleanLabel.length() > 100 || cleanLabel.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            return CompletableFuture.failedFuture(
+                    StoreException.invalid("label", "label must be at most 100 printable characters"));
+        }
+        byte[] bytes = new byte[20];
+        random.nextBytes(bytes);
+        String secret = formatSecret(bytes);
+        byte[] idBytes = new byte[5];
+        random.nextBytes(idBytes);
+        String id = formatSecret(idBytes).replace("-", "");
+        AppPassword password = new AppPassword(id, cleanLabel, secretHash(secret.toCharArray()), Instant.now(clock));
+        return directory.addAppPassword(user, password).thenApply(v -> new NewAppPassword(password, secret));
     }
 
     public CompletionStage<List<AppPassword>> appPasswords(MailAddress user) {
-        throw new UnsupportedOperationException();
+        return requireUser(user).thenCompose(u -> directory.listAppPasswords(user));
     }
 
     public CompletionStage<Void> revokeAppPassword(MailAddress user, String id) {
-        throw new UnsupportedOperationException();
+        return directory.revokeAppPassword(user, id);
     }
 
     /**
@@ -85,6 +194,85 @@ public final class Accounts {
      * a wrong secret or an unknown user (which costs the same time as a wrong password).
      */
     public CompletionStage<Optional<MailAddress>> authenticate(String login, char[] secret) {
-        throw new UnsupportedOperationException();
+        MailAddress address;
+        try {
+            address = MailAddress.parse(login);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.supplyAsync(() -> {
+                hasher.verify(dummyHash, secret);
+                return Optional.empty();
+            }, hashing);
+        }
+        return directory.findAppPasswordOwner(secretHash(secret)).thenCompose(owner -> {
+            if (owner.isPresent() && owner.get().equals(address)) {
+                return CompletableFuture.completedFuture(owner);
+            }
+            return directory.findUser(address).thenComposeAsync(user -> {
+                String hash = user.map(UserRecord::passwordHash).orElse(dummyHash);
+                boolean ok = hasher.verify(hash, secret) && user.isPresent();
+                return CompletableFuture.completedFuture(ok ? Optional.of(user.get().address()) : Optional.empty());
+            }, hashing);
+        });
+    }
+
+    private CompletionStage<UserRecord> requireUser(MailAddress address) {
+        return directory.findUser(address).thenApply(u -> u.orElseThrow(
+                () -> StoreException.notFound("address", "user " + address + " does not exist")));
+    }
+
+    private CompletionStage<String> hash(MailAddress address, char[] password) {
+        try {
+            policy.check(address, password);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        char[] copy = password.clone();
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return hasher.hash(copy);
+            } finally {
+                java.util.Arrays.fill(copy, '\0');
+            }
+        }, hashing);
+    }
+
+    /** App passwords are typed with or without dashes and in any case. */
+    static String secretHash(char[] secret) {
+        StringBuilder normalized = new StringBuilder();
+        for (char c : secret) {
+            if (c != '-' && !Character.isWhitespace(c)) {
+                normalized.append(Character.toLowerCase(c));
+            }
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(normalized.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
+
+    private static String formatSecret(byte[] bytes) {
+        StringBuilder out = new StringBuilder();
+        int buffer = 0;
+        int bits = 0;
+        for (byte b : bytes) {
+            buffer = (buffer << 8) | (b & 0xff);
+            bits += 8;
+            while (bits >= 5) {
+                if (out.length() % 5 == 4) {
+                    out.append('-');
+                }
+                out.append(BASE32[(buffer >> (bits - 5)) & 31]);
+                bits -= 5;
+            }
+        }
+        return out.toString();
+    }
+
+    @Override
+    public void close() {
+        hashing.shutdownNow();
     }
 }
