@@ -1,0 +1,190 @@
+package io.yubin.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.yubin.model.AddressException;
+import io.yubin.model.Domain;
+import io.yubin.model.MailAddress;
+import io.yubin.store.Accounts;
+import io.yubin.store.Alias;
+import io.yubin.store.AliasSource;
+import io.yubin.store.AppPassword;
+import io.yubin.store.UserRecord;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * The {@code /api/v1} handlers: each turns a request into one {@link Accounts} call and its result
+ * into JSON. Failures are not answered here; they propagate to {@link ErrorResponse}.
+ */
+final class AccountsRoutes {
+
+    private final Accounts accounts;
+
+    AccountsRoutes(Accounts accounts) {
+        this.accounts = accounts;
+    }
+
+    Future<JsonObject> listDomains(RoutingContext ctx) {
+        return call(ctx, accounts.domains()).map(domains -> new JsonObject()
+                .put("domains", array(domains, AccountsRoutes::domainJson)));
+    }
+
+    Future<JsonObject> addDomain(RoutingContext ctx) {
+        JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("name"));
+        Domain domain = domain(body.requiredString("name"), "name");
+        return call(ctx, accounts.addDomain(domain)).map(v -> domainJson(domain));
+    }
+
+    Future<JsonObject> removeDomain(RoutingContext ctx) {
+        Domain domain = domain(ctx.pathParam("name"), "name");
+        return call(ctx, accounts.removeDomain(domain)).mapEmpty();
+    }
+
+    Future<JsonObject> listUsers(RoutingContext ctx) {
+        Domain domain = optionalDomainQuery(ctx);
+        return call(ctx, accounts.users(domain)).map(users -> new JsonObject()
+                .put("users", array(users, AccountsRoutes::userJson)));
+    }
+
+    Future<JsonObject> addUser(RoutingContext ctx) {
+        JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("address", "quotaBytes"), "password");
+        return usingSecret(body, b -> {
+            MailAddress address = address(b.requiredString("address"), "address");
+            long quotaBytes = b.optionalLong("quotaBytes", 0);
+            char[] password = b.requiredSecret("password");
+            return call(ctx, accounts.addUser(address, password, quotaBytes)).map(AccountsRoutes::userJson);
+        });
+    }
+
+    Future<JsonObject> changePassword(RoutingContext ctx) {
+        MailAddress address = address(ctx.pathParam("address"), "address");
+        JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of(), "password");
+        return usingSecret(body, b -> call(ctx, accounts.changePassword(address, b.requiredSecret("password")))
+                .mapEmpty());
+    }
+
+    Future<JsonObject> removeUser(RoutingContext ctx) {
+        MailAddress address = address(ctx.pathParam("address"), "address");
+        return call(ctx, accounts.removeUser(address)).mapEmpty();
+    }
+
+    Future<JsonObject> listAliases(RoutingContext ctx) {
+        Domain domain = optionalDomainQuery(ctx);
+        return call(ctx, accounts.aliases(domain)).map(aliases -> new JsonObject()
+                .put("aliases", array(aliases, AccountsRoutes::aliasJson)));
+    }
+
+    Future<JsonObject> addAlias(RoutingContext ctx) {
+        JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("source", "target"));
+        AliasSource source = aliasSource(body.requiredString("source"));
+        MailAddress target = address(body.requiredString("target"), "target");
+        return call(ctx, accounts.addAlias(source, target)).map(v -> aliasJson(new Alias(source, target)));
+    }
+
+    Future<JsonObject> removeAlias(RoutingContext ctx) {
+        AliasSource source = aliasSource(ctx.pathParam("source"));
+        String targetText = ctx.queryParams().get("target");
+        MailAddress target = targetText == null ? null : address(targetText, "target");
+        return call(ctx, accounts.removeAlias(source, target)).mapEmpty();
+    }
+
+    Future<JsonObject> listAppPasswords(RoutingContext ctx) {
+        MailAddress user = address(ctx.pathParam("address"), "address");
+        return call(ctx, accounts.appPasswords(user)).map(passwords -> new JsonObject()
+                .put("appPasswords", array(passwords, AccountsRoutes::appPasswordJson)));
+    }
+
+    Future<JsonObject> addAppPassword(RoutingContext ctx) {
+        MailAddress user = address(ctx.pathParam("address"), "address");
+        JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("label"));
+        String label = body.optionalString("label");
+        return call(ctx, accounts.addAppPassword(user, label)).map(created -> appPasswordJson(created.password())
+                .put("password", created.secret()));
+    }
+
+    Future<JsonObject> revokeAppPassword(RoutingContext ctx) {
+        MailAddress user = address(ctx.pathParam("address"), "address");
+        return call(ctx, accounts.revokeAppPassword(user, ctx.pathParam("id"))).mapEmpty();
+    }
+
+    /** Runs {@code action} and zeroes the body's secret when it has finished, however it ends. */
+    private static <T> Future<T> usingSecret(JsonBody body, Function<JsonBody, Future<T>> action) {
+        Future<T> result;
+        try {
+            result = action.apply(body);
+        } catch (RuntimeException e) {
+            body.wipe();
+            return Future.failedFuture(e);
+        }
+        return result.andThen(ar -> body.wipe());
+    }
+
+    /** Back on the request's event loop, whatever thread the store completes on. */
+    private static <T> Future<T> call(RoutingContext ctx, CompletionStage<T> stage) {
+        return Future.fromCompletionStage(stage, ctx.vertx().getOrCreateContext());
+    }
+
+    private static Domain optionalDomainQuery(RoutingContext ctx) {
+        String text = ctx.queryParams().get("domain");
+        return text == null ? null : domain(text, "domain");
+    }
+
+    private static Domain domain(String text, String field) {
+        try {
+            return Domain.parse(text);
+        } catch (AddressException e) {
+            throw new BadRequestException(field, "invalid " + field + ": " + e.getMessage());
+        }
+    }
+
+    private static MailAddress address(String text, String field) {
+        try {
+            return MailAddress.parse(text);
+        } catch (AddressException e) {
+            throw new BadRequestException(field, "invalid " + field + ": " + e.getMessage());
+        }
+    }
+
+    private static AliasSource aliasSource(String text) {
+        try {
+            return AliasSource.parse(text);
+        } catch (AddressException e) {
+            throw new BadRequestException("source", "invalid source: " + e.getMessage());
+        }
+    }
+
+    private static <T> JsonArray array(List<T> items, Function<T, JsonObject> toJson) {
+        JsonArray array = new JsonArray();
+        items.forEach(item -> array.add(toJson.apply(item)));
+        return array;
+    }
+
+    private static JsonObject domainJson(Domain domain) {
+        return new JsonObject().put("name", domain.ascii()).put("unicode", domain.unicode());
+    }
+
+    /** Never the password hash. */
+    private static JsonObject userJson(UserRecord user) {
+        return new JsonObject()
+                .put("address", user.address().toString())
+                .put("quotaBytes", user.quotaBytes())
+                .put("createdAt", user.createdAt().toString());
+    }
+
+    private static JsonObject aliasJson(Alias alias) {
+        return new JsonObject().put("source", alias.source().toString()).put("target", alias.target().toString());
+    }
+
+    /** Never the secret hash. */
+    private static JsonObject appPasswordJson(AppPassword password) {
+        return new JsonObject()
+                .put("id", password.id())
+                .put("label", password.label())
+                .put("createdAt", password.createdAt().toString());
+    }
+}

@@ -1,0 +1,201 @@
+package io.yubin.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.yubin.store.Accounts;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The admin HTTP server: {@code /health/live}, {@code /health/ready} and {@code /metrics} without
+ * authentication (for Kubernetes probes and Prometheus), and the account API under {@code /api/v1/}
+ * behind a bearer token. Every answer is JSON except {@code /metrics}; every failure is answered by
+ * {@link ErrorResponse}.
+ */
+public final class AdminServer {
+
+    /** Largest accepted request body; larger ones get 413. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+
+    /** How long {@code /health/ready} waits for each check. */
+    public static final Duration READINESS_TIMEOUT = Duration.ofSeconds(2);
+
+    private static final String JSON = "application/json; charset=utf-8";
+
+    /**
+     * @param host the address to bind, e.g. {@code 0.0.0.0} or {@code 127.0.0.1}
+     * @param port the port; 0 picks a free one (see {@link #actualPort()})
+     * @param token the bearer token for {@code /api/v1/}; at least 16 characters
+     */
+    public record Options(String host, int port, String token) {
+
+        public Options {
+            Objects.requireNonNull(host, "host");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be between 0 and 65535");
+            }
+            if (token == null || token.strip().length() < 16) {
+                throw new IllegalArgumentException("the admin API token must be at least 16 characters");
+            }
+        }
+
+        /** Never print the token. */
+        @Override
+        public String toString() {
+            return "Options[host=" + host + ", port=" + port + "]";
+        }
+    }
+
+    private final HttpServer server;
+
+    private AdminServer(HttpServer server) {
+        this.server = server;
+    }
+
+    public static Future<AdminServer> start(Vertx vertx, Options options, Accounts accounts,
+            List<ReadinessCheck> checks, Metrics metrics) {
+        Router router = router(vertx, options, accounts, new Readiness(vertx, checks, READINESS_TIMEOUT), metrics);
+        return vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()))
+                .requestHandler(router)
+                .listen()
+                .map(AdminServer::new);
+    }
+
+    /** The bound port, also when {@link Options#port()} was 0. */
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    /** Stops accepting connections and closes open ones. */
+    public Future<Void> close() {
+        return server.close();
+    }
+
+    private static Router router(Vertx vertx, Options options, Accounts accounts, Readiness readiness,
+            Metrics metrics) {
+        Router router = Router.router(vertx);
+        router.get("/health/live").handler(ctx -> sendJson(ctx, 200, new JsonObject().put("status", "UP")));
+        router.get("/health/ready").handler(ctx -> ready(ctx, readiness));
+        router.get("/metrics").handler(ctx -> scrape(ctx, vertx, metrics));
+
+        BearerToken token = new BearerToken(options.token());
+        router.route("/api/v1/*").handler(ctx -> {
+            if (token.accepts(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
+                ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+                ctx.next();
+            } else {
+                ctx.fail(401);
+            }
+        });
+        router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+
+        AccountsRoutes api = new AccountsRoutes(accounts);
+        api(router, HttpMethod.GET, "/api/v1/domains", 200, api::listDomains);
+        api(router, HttpMethod.POST, "/api/v1/domains", 201, api::addDomain);
+        api(router, HttpMethod.DELETE, "/api/v1/domains/:name", 204, api::removeDomain);
+        api(router, HttpMethod.GET, "/api/v1/users", 200, api::listUsers);
+        api(router, HttpMethod.POST, "/api/v1/users", 201, api::addUser);
+        api(router, HttpMethod.PUT, "/api/v1/users/:address/password", 204, api::changePassword);
+        api(router, HttpMethod.DELETE, "/api/v1/users/:address", 204, api::removeUser);
+        api(router, HttpMethod.GET, "/api/v1/users/:address/app-passwords", 200, api::listAppPasswords);
+        api(router, HttpMethod.POST, "/api/v1/users/:address/app-passwords", 201, api::addAppPassword);
+        api(router, HttpMethod.DELETE, "/api/v1/users/:address/app-passwords/:id", 204, api::revokeAppPassword);
+        api(router, HttpMethod.GET, "/api/v1/aliases", 200, api::listAliases);
+        api(router, HttpMethod.POST, "/api/v1/aliases", 201, api::addAlias);
+        api(router, HttpMethod.DELETE, "/api/v1/aliases/:source", 204, api::removeAlias);
+
+        router.route().failureHandler(AdminServer::fail);
+        router.errorHandler(404, AdminServer::fail);
+        router.errorHandler(405, AdminServer::fail);
+        return router;
+    }
+
+    private static void api(Router router, HttpMethod method, String path, int status,
+            Function<RoutingContext, Future<JsonObject>> handler) {
+        router.route(method, path).handler(ctx -> {
+            Future<JsonObject> result;
+            try {
+                result = handler.apply(ctx);
+            } catch (RuntimeException e) {
+                result = Future.failedFuture(e);
+            }
+            result.onComplete(ar -> {
+                if (ar.failed()) {
+                    ctx.fail(ar.cause());
+                } else if (status == 204) {
+                    ctx.response().setStatusCode(204).end();
+                } else {
+                    sendJson(ctx, status, ar.result());
+                }
+            });
+        });
+    }
+
+    private static void ready(RoutingContext ctx, Readiness readiness) {
+        readiness.run().onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+                return;
+            }
+            boolean allUp = ar.result().stream().allMatch(Readiness.Result::up);
+            JsonArray checks = new JsonArray();
+            for (Readiness.Result r : ar.result()) {
+                JsonObject check = new JsonObject().put("name", r.name()).put("status", r.up() ? "UP" : "DOWN");
+                if (r.error() != null) {
+                    check.put("error", r.error());
+                }
+                checks.add(check);
+            }
+            sendJson(ctx, allUp ? 200 : 503,
+                    new JsonObject().put("status", allUp ? "UP" : "DOWN").put("checks", checks));
+        });
+    }
+
+    /** Scraping walks every meter; it runs on a worker so a large registry cannot stall the loop. */
+    private static void scrape(RoutingContext ctx, Vertx vertx, Metrics metrics) {
+        vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+            } else {
+                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Metrics.CONTENT_TYPE).end(ar.result());
+            }
+        });
+    }
+
+    /** The one place failures become responses. */
+    private static void fail(RoutingContext ctx) {
+        if (ctx.response().headWritten()) {
+            ctx.response().reset();
+            return;
+        }
+        ErrorResponse error = ctx.failure() != null
+                ? ErrorResponse.of(ctx.failure())
+                : ErrorResponse.ofStatus(ctx.statusCode());
+        if (error.status() == 401) {
+            // RFC 6750 §3: a 401 names the scheme the client should use.
+            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"yubin\"");
+        }
+        JsonObject body = new JsonObject().put("error", error.error());
+        if (error.field() != null) {
+            body.put("field", error.field());
+        }
+        sendJson(ctx, error.status(), body);
+    }
+
+    private static void sendJson(RoutingContext ctx, int status, JsonObject body) {
+        HttpServerResponse response = ctx.response();
+        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.toBuffer());
+    }
+}

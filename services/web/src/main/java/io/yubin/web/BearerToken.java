@@ -1,0 +1,40 @@
+package io.yubin.web;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * Checks an {@code Authorization} header against the configured token (RFC 6750 §2.1). Both sides
+ * are hashed first, so the constant-time comparison also hides the token's length.
+ */
+final class BearerToken {
+
+    private final byte[] expectedDigest;
+
+    BearerToken(String token) {
+        this.expectedDigest = sha256(token);
+    }
+
+    boolean accepts(String authorizationHeader) {
+        if (authorizationHeader == null) {
+            return false;
+        }
+        // RFC 7235 §2.1: the scheme name is case-insensitive.
+        String header = authorizationHeader.strip();
+        int space = header.indexOf(' ');
+        if (space < 0 || !header.substring(0, space).equalsIgnoreCase("Bearer")) {
+            return false;
+        }
+        String presented = header.substring(space + 1).strip();
+        return MessageDigest.isEqual(expectedDigest, sha256(presented));
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
+}
