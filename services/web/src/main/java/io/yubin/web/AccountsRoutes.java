@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.yubin.model.AddressException;
 import io.yubin.model.Domain;
 import io.yubin.model.MailAddress;
 import io.yubin.store.Accounts;
@@ -134,10 +133,14 @@ final class AccountsRoutes {
         return text == null ? null : domain(text, "domain");
     }
 
+    /*
+     * The parsers signal bad input with AddressException; IllegalArgumentException (its superclass)
+     * is caught as well because the IDNA step can raise it directly.
+     */
     private static Domain domain(String text, String field) {
         try {
             return Domain.parse(text);
-        } catch (AddressException e) {
+        } catch (IllegalArgumentException e) {
             throw new BadRequestException(field, "invalid " + field + ": " + e.getMessage());
         }
     }
@@ -145,7 +148,7 @@ final class AccountsRoutes {
     private static MailAddress address(String text, String field) {
         try {
             return MailAddress.parse(text);
-        } catch (AddressException e) {
+        } catch (IllegalArgumentException e) {
             throw new BadRequestException(field, "invalid " + field + ": " + e.getMessage());
         }
     }
@@ -153,7 +156,7 @@ final class AccountsRoutes {
     private static AliasSource aliasSource(String text) {
         try {
             return AliasSource.parse(text);
-        } catch (AddressException e) {
+        } catch (IllegalArgumentException e) {
             throw new BadRequestException("source", "invalid source: " + e.getMessage());
         }
     }

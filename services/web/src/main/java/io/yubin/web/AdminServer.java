@@ -1,7 +1,9 @@
 package io.yubin.web;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -12,10 +14,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.yubin.model.Domain;
 import io.yubin.store.Accounts;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -67,10 +72,26 @@ public final class AdminServer {
     public static Future<AdminServer> start(Vertx vertx, Options options, Accounts accounts,
             List<ReadinessCheck> checks, Metrics metrics) {
         Router router = router(vertx, options, accounts, new Readiness(vertx, checks, READINESS_TIMEOUT), metrics);
-        return vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()))
-                .requestHandler(router)
-                .listen()
+        return vertx.executeBlocking(AdminServer::warmUp, false)
+                .compose(v -> vertx.createHttpServer(
+                                new HttpServerOptions().setHost(options.host()).setPort(options.port()))
+                        .requestHandler(router)
+                        .listen())
                 .map(AdminServer::new);
+    }
+
+    /**
+     * The first use of Jackson, the IDNA tables and locale data loads and initializes classes for
+     * a few hundred milliseconds; doing it here, on a worker, keeps that off the first request's
+     * event loop.
+     */
+    private static Void warmUp() {
+        JsonBody.parse(Buffer.buffer("{\"name\":\"example.test\",\"n\":1}"), Set.of("name", "n"), null);
+        new JsonObject().put("domain", Domain.parse("bücher.example").unicode())
+                .put("createdAt", Instant.now().toString())
+                .put("list", new JsonArray().add(new JsonObject()))
+                .toBuffer();
+        return null;
     }
 
     /** The bound port, also when {@link Options#port()} was 0. */
@@ -90,41 +111,59 @@ public final class AdminServer {
         router.get("/health/ready").handler(ctx -> ready(ctx, readiness));
         router.get("/metrics").handler(ctx -> scrape(ctx, vertx, metrics));
 
+        // Each API route carries its own auth and body handlers, so the metrics route label is just
+        // its template; the last route answers 401 before 404/405 for paths no route knows.
         BearerToken token = new BearerToken(options.token());
-        router.route("/api/v1/*").handler(ctx -> {
+        Handler<RoutingContext> auth = ctx -> {
             if (token.accepts(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
                 ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
                 ctx.next();
             } else {
                 ctx.fail(401);
             }
-        });
-        router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        };
+        Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
 
         AccountsRoutes api = new AccountsRoutes(accounts);
-        api(router, HttpMethod.GET, "/api/v1/domains", 200, api::listDomains);
-        api(router, HttpMethod.POST, "/api/v1/domains", 201, api::addDomain);
-        api(router, HttpMethod.DELETE, "/api/v1/domains/:name", 204, api::removeDomain);
-        api(router, HttpMethod.GET, "/api/v1/users", 200, api::listUsers);
-        api(router, HttpMethod.POST, "/api/v1/users", 201, api::addUser);
-        api(router, HttpMethod.PUT, "/api/v1/users/:address/password", 204, api::changePassword);
-        api(router, HttpMethod.DELETE, "/api/v1/users/:address", 204, api::removeUser);
-        api(router, HttpMethod.GET, "/api/v1/users/:address/app-passwords", 200, api::listAppPasswords);
-        api(router, HttpMethod.POST, "/api/v1/users/:address/app-passwords", 201, api::addAppPassword);
-        api(router, HttpMethod.DELETE, "/api/v1/users/:address/app-passwords/:id", 204, api::revokeAppPassword);
-        api(router, HttpMethod.GET, "/api/v1/aliases", 200, api::listAliases);
-        api(router, HttpMethod.POST, "/api/v1/aliases", 201, api::addAlias);
-        api(router, HttpMethod.DELETE, "/api/v1/aliases/:source", 204, api::removeAlias);
+        Api routes = (method, path, status, handler) ->
+                router.route(method, path).handler(body).handler(auth).handler(apiHandler(status, handler));
+        routes.add(HttpMethod.GET, "/api/v1/domains", 200, api::listDomains);
+        routes.add(HttpMethod.POST, "/api/v1/domains", 201, api::addDomain);
+        routes.add(HttpMethod.DELETE, "/api/v1/domains/:name", 204, api::removeDomain);
+        routes.add(HttpMethod.GET, "/api/v1/users", 200, api::listUsers);
+        routes.add(HttpMethod.POST, "/api/v1/users", 201, api::addUser);
+        routes.add(HttpMethod.PUT, "/api/v1/users/:address/password", 204, api::changePassword);
+        routes.add(HttpMethod.DELETE, "/api/v1/users/:address", 204, api::removeUser);
+        routes.add(HttpMethod.GET, "/api/v1/users/:address/app-passwords", 200, api::listAppPasswords);
+        routes.add(HttpMethod.POST, "/api/v1/users/:address/app-passwords", 201, api::addAppPassword);
+        routes.add(HttpMethod.DELETE, "/api/v1/users/:address/app-passwords/:id", 204, api::revokeAppPassword);
+        routes.add(HttpMethod.GET, "/api/v1/aliases", 200, api::listAliases);
+        routes.add(HttpMethod.POST, "/api/v1/aliases", 201, api::addAlias);
+        routes.add(HttpMethod.DELETE, "/api/v1/aliases/:source", 204, api::removeAlias);
 
         router.route().failureHandler(AdminServer::fail);
-        router.errorHandler(404, AdminServer::fail);
-        router.errorHandler(405, AdminServer::fail);
+        // No route matched: under /api/v1/ an unauthenticated client learns nothing about which
+        // paths exist, so it gets 401 before 404 or 405.
+        Handler<RoutingContext> unmatched = ctx -> {
+            if (ctx.normalizedPath().startsWith("/api/v1/")
+                    && !token.accepts(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
+                send(ctx, ErrorResponse.ofStatus(401));
+            } else {
+                fail(ctx);
+            }
+        };
+        router.errorHandler(404, unmatched);
+        router.errorHandler(405, unmatched);
         return router;
     }
 
-    private static void api(Router router, HttpMethod method, String path, int status,
-            Function<RoutingContext, Future<JsonObject>> handler) {
-        router.route(method, path).handler(ctx -> {
+    private interface Api {
+        void add(HttpMethod method, String path, int status, Function<RoutingContext, Future<JsonObject>> handler);
+    }
+
+    /** Answers with {@code status} and the handler's JSON, or hands the failure to {@link #fail}. */
+    private static Handler<RoutingContext> apiHandler(int status, Function<RoutingContext, Future<JsonObject>> handler) {
+        return ctx -> {
             Future<JsonObject> result;
             try {
                 result = handler.apply(ctx);
@@ -140,7 +179,7 @@ public final class AdminServer {
                     sendJson(ctx, status, ar.result());
                 }
             });
-        });
+        };
     }
 
     private static void ready(RoutingContext ctx, Readiness readiness) {
@@ -180,9 +219,10 @@ public final class AdminServer {
             ctx.response().reset();
             return;
         }
-        ErrorResponse error = ctx.failure() != null
-                ? ErrorResponse.of(ctx.failure())
-                : ErrorResponse.ofStatus(ctx.statusCode());
+        send(ctx, ctx.failure() != null ? ErrorResponse.of(ctx.failure()) : ErrorResponse.ofStatus(ctx.statusCode()));
+    }
+
+    private static void send(RoutingContext ctx, ErrorResponse error) {
         if (error.status() == 401) {
             // RFC 6750 §3: a 401 names the scheme the client should use.
             ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"yubin\"");

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.AppenderBase;
 import io.vertx.core.VertxOptions;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -25,13 +27,15 @@ final class BlockedThreadWatch implements BeforeEachCallback, AfterEachCallback 
 
     private final Capture capture = new Capture();
 
-    /** Checks every 20 ms and reports any event-loop task longer than 200 ms. */
+    /** Checks every 20 ms and reports, with its stack, any event-loop task longer than 500 ms. */
     static VertxOptions vertxOptions() {
         return new VertxOptions()
                 .setBlockedThreadCheckInterval(20)
                 .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
-                .setMaxEventLoopExecuteTime(200)
-                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS);
+                .setMaxEventLoopExecuteTime(500)
+                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+                .setWarningExceptionTime(500)
+                .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -67,7 +71,13 @@ final class BlockedThreadWatch implements BeforeEachCallback, AfterEachCallback 
 
         @Override
         protected void append(ILoggingEvent event) {
-            messages.add(event.getFormattedMessage());
+            StringBuilder message = new StringBuilder(event.getFormattedMessage());
+            IThrowableProxy blockedAt = event.getThrowableProxy();
+            if (blockedAt != null) {
+                Arrays.stream(blockedAt.getStackTraceElementProxyArray()).limit(25)
+                        .forEach(frame -> message.append("\n\t").append(frame.getSTEAsString()));
+            }
+            messages.add(message.toString());
         }
     }
 }

@@ -20,7 +20,7 @@ class BlockedThreadWatchTest {
         try {
             CountDownLatch done = new CountDownLatch(1);
             vertx.runOnContext(v -> {
-                sleepOnPurpose(600);
+                sleepOnPurpose(1500);
                 done.countDown();
             });
             assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
