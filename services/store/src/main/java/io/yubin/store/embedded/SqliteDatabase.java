@@ -157,6 +157,11 @@ final class SqliteDatabase implements AutoCloseable {
                 batch.add(first);
                 writes.drainTo(batch, MAX_BATCH - 1);
                 runBatch(batch);
+            } catch (RuntimeException e) {
+                // Keep the writer alive: a dead writer would leave every later write hanging.
+                LOG.error("writer failed on a batch of {}", batch.size(), e);
+                rollbackQuietly();
+                failAll(batch, StoreException.unavailable("write failed: " + e.getMessage(), e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 failAll(batch, StoreException.unavailable("writer interrupted", e));
@@ -264,6 +269,10 @@ final class SqliteDatabase implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // Writes queued in the instant between the closed check and the writer's exit.
+        List<WriteOp<?>> late = new ArrayList<>();
+        writes.drainTo(late);
+        failAll(late, StoreException.unavailable("store is closed", null));
         readers.shutdown();
         try {
             if (!readers.awaitTermination(30, TimeUnit.SECONDS)) {
