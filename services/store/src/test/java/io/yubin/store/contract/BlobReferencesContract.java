@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.yubin.model.Flags;
 import io.yubin.model.MailboxPath;
+import io.yubin.store.BlobCollector;
 import io.yubin.store.BlobReferences;
 import io.yubin.store.Mailbox;
 import io.yubin.store.MailboxId;
@@ -125,5 +126,26 @@ public abstract class BlobReferencesContract extends StorageContractSupport {
 
         assertThat(await(references().isReferenced(kept.id()))).isTrue();
         assertThat(await(references().unreferenced(100))).containsExactly(dropped.id());
+    }
+
+    @Test
+    void collectorDeletesUnreferencedBodiesAndKeepsReferencedOnes() {
+        StoredBlob gone = putBlob("gone");
+        StoredBlob kept = putBlob("kept");
+        Mailbox box = mailbox("Box");
+        append(box.id(), gone);
+        append(box.id(), kept);
+        Mailbox other = mailbox("Other");
+        await(storage.mailboxes().copy(box.id(), UidSet.ALL, other.id()));
+        await(storage.mailboxes().expunge(box.id(), UidSet.ALL, false));
+        await(storage.mailboxes().expunge(other.id(), UidSet.single(1), false));
+
+        BlobCollector collector = new BlobCollector(references(), storage.blobs());
+        assertThat(await(collector.collectOnce(100))).isEqualTo(1);
+
+        assertThat(await(storage.blobs().exists(gone.id()))).isFalse();
+        assertThat(await(storage.blobs().exists(kept.id()))).isTrue();
+        assertThat(await(references().unreferenced(100))).isEmpty();
+        assertThat(await(collector.collectOnce(100))).isZero();
     }
 }
