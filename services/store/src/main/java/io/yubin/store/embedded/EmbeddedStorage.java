@@ -1,0 +1,85 @@
+package io.yubin.store.embedded;
+
+import io.yubin.store.Storage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The embedded default backend (ARCHITECTURE.md §2): SQLite metadata in {@code <dataDir>/yubin.db}
+ * and message bodies under {@code <dataDir>/blobs}.
+ */
+public final class EmbeddedStorage {
+
+    /**
+     * Tuning knobs.
+     *
+     * @param readers read-only SQLite connections (and reader threads)
+     * @param blobThreads threads doing blob file I/O
+     * @param busyTimeoutMillis SQLite busy timeout
+     */
+    public record Options(int readers, int blobThreads, int busyTimeoutMillis) {
+        public static final Options DEFAULT = new Options(4, 4, 10_000);
+
+        public Options {
+            if (readers < 1 || blobThreads < 1 || busyTimeoutMillis < 0) {
+                throw new IllegalArgumentException("readers and blobThreads must be positive");
+            }
+        }
+    }
+
+    static final String DATABASE_FILE = "yubin.db";
+    static final String BLOB_DIRECTORY = "blobs";
+
+    private EmbeddedStorage() {
+    }
+
+    public static Storage open(Path dataDir) {
+        return open(dataDir, Options.DEFAULT);
+    }
+
+    public static Storage open(Path dataDir, Options options) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw io.yubin.store.StoreException.unavailable("cannot create " + dataDir + ": " + e.getMessage(), e);
+        }
+        FileBlobStore blobs = FileBlobStore.open(dataDir.resolve(BLOB_DIRECTORY), options.blobThreads());
+        SqliteDatabase db;
+        try {
+            db = SqliteDatabase.open(dataDir.resolve(DATABASE_FILE), options.readers(), options.busyTimeoutMillis());
+        } catch (RuntimeException e) {
+            blobs.close();
+            throw e;
+        }
+        AutoCloseable closer = () -> {
+            try {
+                db.close();
+            } finally {
+                blobs.close();
+            }
+        };
+        return new Storage(new SqliteDirectory(db), new SqliteMailboxStore(db), new SqliteSpool(db),
+                new SqliteBlobReferences(db), blobs, closer);
+    }
+
+    /** {@code PRAGMA integrity_check} on the database of {@code dataDir}: {@code [ok]} when sound. */
+    static List<String> integrityCheck(Path dataDir) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve(DATABASE_FILE).toAbsolutePath());
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
+            List<String> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.yubin.store.embedded;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Versioned schema migrations from classpath resources {@code migrations/V<n>__<name>.sql}, applied
+ * in order, each in its own transaction together with its row in {@code schema_version}.
+ */
+final class Migrations {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
+
+    /** In order; append new files, never edit an applied one. */
+    static final List<String> FILES = List.of("V1__initial.sql");
+
+    private Migrations() {
+    }
+
+    static void apply(Connection c) throws SQLException {
+        SqliteDatabase.exec(c, "CREATE TABLE IF NOT EXISTS schema_version ("
+                + "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+        int current = currentVersion(c);
+        for (String file : FILES) {
+            int version = Integer.parseInt(file.substring(1, file.indexOf("__")));
+            if (version <= current) {
+                continue;
+            }
+            LOG.info("applying schema migration {}", file);
+            SqliteDatabase.exec(c, "BEGIN IMMEDIATE");
+            try {
+                for (String statement : statements(load(file))) {
+                    SqliteDatabase.exec(c, statement);
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO schema_version(version, name, applied_at) VALUES (?, ?, ?)")) {
+                    ps.setInt(1, version);
+                    ps.setString(2, file);
+                    ps.setLong(3, System.currentTimeMillis());
+                    ps.executeUpdate();
+                }
+                SqliteDatabase.exec(c, "COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                SqliteDatabase.exec(c, "ROLLBACK");
+                throw e;
+            }
+        }
+    }
+
+    static int currentVersion(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(version), 0) FROM schema_version");
+                ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+
+    private static String load(String file) {
+        String resource = "migrations/" + file;
+        try (InputStream in = Migrations.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing migration resource " + resource);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Splits on semicolons that end a line; the migration files keep to that form. */
+    static List<String> statements(String sql) {
+        StringBuilder current = new StringBuilder();
+        List<String> out = new ArrayList<>();
+        for (String line : sql.split("\n")) {
+            String trimmed = line.strip();
+            if (trimmed.startsWith("--") || trimmed.isEmpty()) {
+                continue;
+            }
+            current.append(line).append('\n');
+            if (trimmed.endsWith(";")) {
+                out.add(current.toString().strip());
+                current.setLength(0);
+            }
+        }
+        if (!current.toString().isBlank()) {
+            out.add(current.toString().strip());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,331 @@
+package io.yubin.store.embedded;
+
+import io.yubin.store.StoreException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/**
+ * The SQLite file behind the embedded backend (ARCHITECTURE.md §2): one writer connection owned by
+ * one writer thread that group-commits, and a small pool of read-only connections.
+ *
+ * <p>Group commit: the writer takes every queued write, runs each inside its own SAVEPOINT of one
+ * transaction, commits once (one fsync for the whole batch with {@code synchronous=FULL}) and only
+ * then completes the futures. A write that fails is rolled back to its savepoint alone.
+ */
+final class SqliteDatabase implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteDatabase.class);
+    private static final int MAX_BATCH = 512;
+
+    private final BlockingQueue<WriteOp<?>> writes = new LinkedBlockingQueue<>();
+    private final Connection writer;
+    private final Thread writerThread;
+    private final BlockingQueue<Connection> readConnections;
+    private final ExecutorService readers;
+    private final ExecutorService callbacks;
+    private final List<Connection> allReaders = new ArrayList<>();
+    private volatile boolean closed;
+
+    private SqliteDatabase(Connection writer, List<Connection> readers, ExecutorService callbacks) {
+        this.writer = writer;
+        this.readConnections = new ArrayBlockingQueue<>(readers.size(), false, readers);
+        this.allReaders.addAll(readers);
+        this.readers = Executors.newFixedThreadPool(readers.size(), named("yubin-sqlite-reader", false));
+        this.callbacks = callbacks;
+        this.writerThread = named("yubin-sqlite-writer", false).newThread(this::writeLoop);
+        this.writerThread.start();
+    }
+
+    /** Opens (creating when needed) the database file, migrates it and starts the writer thread. */
+    static SqliteDatabase open(Path file, int readerCount, int busyTimeoutMillis) {
+        List<Connection> opened = new ArrayList<>();
+        try {
+            Connection writer = connect(file, false, busyTimeoutMillis);
+            opened.add(writer);
+            try (Statement s = writer.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=FULL");
+            }
+            Migrations.apply(writer);
+            List<Connection> readers = new ArrayList<>();
+            for (int i = 0; i < readerCount; i++) {
+                Connection c = connect(file, true, busyTimeoutMillis);
+                opened.add(c);
+                readers.add(c);
+            }
+            ExecutorService callbacks = Executors.newCachedThreadPool(named("yubin-store-callback", true));
+            return new SqliteDatabase(writer, readers, callbacks);
+        } catch (SQLException e) {
+            for (Connection c : opened) {
+                closeQuietly(c);
+            }
+            throw StoreException.unavailable("cannot open " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Connection connect(Path file, boolean readOnly, int busyTimeoutMillis) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("foreign_keys", "true");
+        p.setProperty("busy_timeout", String.valueOf(busyTimeoutMillis));
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), p);
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA foreign_keys=ON");
+            s.execute("PRAGMA busy_timeout=" + busyTimeoutMillis);
+            if (readOnly) {
+                s.execute("PRAGMA query_only=ON");
+            }
+        }
+        return c;
+    }
+
+    /** Queues a write; it completes after the batch holding it has committed. */
+    <T> CompletableFuture<T> write(SqlWork<T> work) {
+        WriteOp<T> op = new WriteOp<>(work, new CompletableFuture<>());
+        if (closed) {
+            op.future.completeExceptionally(StoreException.unavailable("store is closed", null));
+            return op.future;
+        }
+        writes.add(op);
+        return op.future;
+    }
+
+    /** Runs a read on a read-only connection inside one read transaction (one snapshot). */
+    <T> CompletableFuture<T> read(SqlWork<T> work) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        if (closed) {
+            future.completeExceptionally(StoreException.unavailable("store is closed", null));
+            return future;
+        }
+        try {
+            readers.execute(() -> {
+                Connection c = readConnections.poll();
+                if (c == null) {
+                    fail(future, StoreException.unavailable("no read connection", null));
+                    return;
+                }
+                try {
+                    exec(c, "BEGIN");
+                    try {
+                        T result = work.run(c);
+                        succeed(future, result);
+                    } finally {
+                        exec(c, "COMMIT");
+                    }
+                } catch (Exception e) {
+                    fail(future, map(e));
+                } finally {
+                    readConnections.add(c);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            future.completeExceptionally(StoreException.unavailable("store is closed", e));
+        }
+        return future;
+    }
+
+    private void writeLoop() {
+        List<WriteOp<?>> batch = new ArrayList<>();
+        while (true) {
+            try {
+                WriteOp<?> first = writes.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closed && writes.isEmpty()) {
+                        return;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                writes.drainTo(batch, MAX_BATCH - 1);
+                runBatch(batch);
+            } catch (RuntimeException e) {
+                // Keep the writer alive: a dead writer would leave every later write hanging.
+                LOG.error("writer failed on a batch of {}", batch.size(), e);
+                rollbackQuietly();
+                failAll(batch, StoreException.unavailable("write failed: " + e.getMessage(), e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failAll(batch, StoreException.unavailable("writer interrupted", e));
+                return;
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void runBatch(List<WriteOp<?>> batch) {
+        try {
+            exec(writer, "BEGIN IMMEDIATE");
+        } catch (SQLException e) {
+            failAll(batch, StoreException.unavailable("cannot begin a transaction: " + e.getMessage(), e));
+            return;
+        }
+        try {
+            for (WriteOp<?> op : batch) {
+                exec(writer, "SAVEPOINT op");
+                try {
+                    op.run(writer);
+                    exec(writer, "RELEASE op");
+                } catch (Exception e) {
+                    op.error = map(e);
+                    // Undo this op alone; the others in the batch still commit.
+                    exec(writer, "ROLLBACK TO op");
+                    exec(writer, "RELEASE op");
+                }
+            }
+            exec(writer, "COMMIT");
+        } catch (SQLException e) {
+            LOG.error("group commit of {} writes failed", batch.size(), e);
+            rollbackQuietly();
+            failAll(batch, StoreException.unavailable("write failed: " + e.getMessage(), e));
+            return;
+        }
+        for (WriteOp<?> op : batch) {
+            op.complete(this);
+        }
+    }
+
+    private void rollbackQuietly() {
+        try {
+            exec(writer, "ROLLBACK");
+        } catch (SQLException e) {
+            LOG.debug("rollback after a failed batch: {}", e.getMessage());
+        }
+    }
+
+    private void failAll(List<WriteOp<?>> batch, StoreException error) {
+        for (WriteOp<?> op : batch) {
+            fail(op.future, error);
+        }
+    }
+
+    <T> void succeed(CompletableFuture<T> future, T value) {
+        // Callbacks run off the writer and reader threads so a slow caller cannot stall commits.
+        try {
+            callbacks.execute(() -> future.complete(value));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            future.complete(value);
+        }
+    }
+
+    void fail(CompletableFuture<?> future, Throwable error) {
+        try {
+            callbacks.execute(() -> future.completeExceptionally(error));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            future.completeExceptionally(error);
+        }
+    }
+
+    /** SQLite failures become StoreExceptions: constraint violations CONFLICT, the rest UNAVAILABLE. */
+    static Throwable map(Throwable e) {
+        if (e instanceof CompletionException && e.getCause() != null) {
+            return map(e.getCause());
+        }
+        if (e instanceof StoreException) {
+            return e;
+        }
+        if (e instanceof SQLiteException se && se.getResultCode().code % 256 == SQLiteErrorCode.SQLITE_CONSTRAINT.code) {
+            return StoreException.conflict(null, se.getMessage());
+        }
+        if (e instanceof SQLException || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
+            return StoreException.unavailable(e.getMessage(), e);
+        }
+        return e;
+    }
+
+    static void exec(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            writerThread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Writes queued in the instant between the closed check and the writer's exit.
+        List<WriteOp<?>> late = new ArrayList<>();
+        writes.drainTo(late);
+        failAll(late, StoreException.unavailable("store is closed", null));
+        readers.shutdown();
+        try {
+            if (!readers.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("readers still busy at close");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Connection c : allReaders) {
+            closeQuietly(c);
+        }
+        closeQuietly(writer);
+        callbacks.shutdown();
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            LOG.warn("closing a connection: {}", e.getMessage());
+        }
+    }
+
+    static ThreadFactory named(String prefix, boolean daemon) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(daemon);
+            return t;
+        };
+    }
+
+    private static final class WriteOp<T> {
+        final SqlWork<T> work;
+        final CompletableFuture<T> future;
+        T result;
+        Throwable error;
+
+        WriteOp(SqlWork<T> work, CompletableFuture<T> future) {
+            this.work = work;
+            this.future = future;
+        }
+
+        void run(Connection c) throws SQLException {
+            result = work.run(c);
+        }
+
+        void complete(SqliteDatabase db) {
+            if (error != null) {
+                db.fail(future, error);
+            } else {
+                db.succeed(future, result);
+            }
+        }
+    }
+}

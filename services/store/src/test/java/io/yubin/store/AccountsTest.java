@@ -1,0 +1,210 @@
+package io.yubin.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.yubin.model.Domain;
+import io.yubin.model.MailAddress;
+import io.yubin.model.MailboxPath;
+import io.yubin.store.embedded.EmbeddedStorage;
+import java.nio.file.Path;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Accounts over the real embedded backend. */
+class AccountsTest {
+
+    @TempDir
+    Path dir;
+
+    private Storage storage;
+    private Accounts accounts;
+    private final Domain example = Domain.parse("example.test");
+    private final MailAddress alice = MailAddress.parse("alice@example.test");
+    private final MailAddress bob = MailAddress.parse("bob@example.test");
+
+    @BeforeEach
+    void open() throws Exception {
+        storage = EmbeddedStorage.open(dir);
+        accounts = new Accounts(storage.directory(), storage.mailboxes(),
+                new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
+        await(accounts.addDomain(example));
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        accounts.close();
+        storage.close();
+    }
+
+    private static <T> T await(CompletionStage<T> stage) {
+        return stage.toCompletableFuture().join();
+    }
+
+    private static StoreException failure(CompletionStage<?> stage) {
+        try {
+            stage.toCompletableFuture().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof StoreException se) {
+                return se;
+            }
+            throw e;
+        }
+        throw new AssertionError("expected a StoreException");
+    }
+
+    @Test
+    void newUserGetsTheDefaultMailboxesAndCanLogIn() {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        assertThat(await(storage.mailboxes().list(alice))).extracting(m -> m.path().name())
+                .containsExactlyInAnyOrder("INBOX", "Drafts", "Sent", "Trash", "Junk", "Archive");
+        assertThat(await(accounts.authenticate("Alice@Example.TEST", "a long secret phrase".toCharArray())))
+                .contains(alice);
+    }
+
+    @Test
+    void refusesWrongPasswordsAndUnknownUsers() {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        assertThat(await(accounts.authenticate("alice@example.test", "a long secret phrasE".toCharArray()))).isEmpty();
+        assertThat(await(accounts.authenticate("nobody@example.test", "a long secret phrase".toCharArray()))).isEmpty();
+        assertThat(await(accounts.authenticate("not an address", "whatever".toCharArray()))).isEmpty();
+    }
+
+    @Test
+    void storesOnlyAnArgon2idHash() {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        UserRecord stored = await(storage.directory().findUser(alice)).orElseThrow();
+        assertThat(stored.passwordHash()).startsWith("$argon2id$").doesNotContain("a long secret phrase");
+    }
+
+    @Test
+    void weakPasswordIsRefusedAndNothingIsWritten() {
+        StoreException e = failure(accounts.addUser(alice, "short".toCharArray(), 0));
+        assertThat(e.kind()).isEqualTo(StoreException.Kind.INVALID);
+        assertThat(e.field()).isEqualTo("password");
+        assertThat(await(storage.directory().findUser(alice))).isEmpty();
+        assertThat(await(storage.mailboxes().list(alice))).isEmpty();
+    }
+
+    @Test
+    void userInAnUnknownDomainIsNotFound() {
+        StoreException e = failure(accounts.addUser(MailAddress.parse("carol@elsewhere.test"),
+                "a long secret phrase".toCharArray(), 0));
+        assertThat(e.kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
+    }
+
+    @Test
+    void duplicateUserIsAConflict() {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        StoreException e = failure(accounts.addUser(MailAddress.parse("ALICE@example.test"),
+                "another long phrase".toCharArray(), 0));
+        assertThat(e.kind()).isEqualTo(StoreException.Kind.CONFLICT);
+    }
+
+    @Test
+    void changedPasswordReplacesTheOldOne() {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.changePassword(alice, "a brand new phrase".toCharArray()));
+        assertThat(await(accounts.authenticate("alice@example.test", "a long secret phrase".toCharArray()))).isEmpty();
+        assertThat(await(accounts.authenticate("alice@example.test", "a brand new phrase".toCharArray()))).contains(alice);
+        assertThat(failure(accounts.changePassword(bob, "a brand new phrase".toCharArray())).kind())
+                .isEqualTo(StoreException.Kind.NOT_FOUND);
+    }
+
+    @Test
+    void appPasswordsLogInUntilRevokedEachOnItsOwn() {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        Accounts.NewAppPassword phone = await(accounts.addAppPassword(alice, "phone"));
+        Accounts.NewAppPassword laptop = await(accounts.addAppPassword(alice, "laptop"));
+        assertThat(phone.secret()).matches("([a-z2-7]{4}-){7}[a-z2-7]{4}");
+        assertThat(await(accounts.authenticate("alice@example.test", phone.secret().toCharArray()))).contains(alice);
+        // typed without dashes and in upper case
+        String typed = phone.secret().replace("-", "").toUpperCase();
+        assertThat(await(accounts.authenticate("alice@example.test", typed.toCharArray()))).contains(alice);
+        assertThat(await(accounts.appPasswords(alice))).extracting(AppPassword::label).containsExactly("phone", "laptop");
+
+        await(accounts.revokeAppPassword(alice, phone.password().id()));
+        assertThat(await(accounts.authenticate("alice@example.test", phone.secret().toCharArray()))).isEmpty();
+        assertThat(await(accounts.authenticate("alice@example.test", laptop.secret().toCharArray()))).contains(alice);
+    }
+
+    @Test
+    void appPasswordOfOneUserDoesNotLogInAnother() throws Exception {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(bob, "another long phrase".toCharArray(), 0));
+        Accounts.NewAppPassword phone = await(accounts.addAppPassword(alice, "phone"));
+        assertThat(await(accounts.authenticate("bob@example.test", phone.secret().toCharArray()))).isEmpty();
+    }
+
+    @Test
+    void aliasesResolveThroughChainsAndTheCatchAll() {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(bob, "another long phrase".toCharArray(), 0));
+        MailAddress postmaster = MailAddress.parse("postmaster@example.test");
+        MailAddress team = MailAddress.parse("team@example.test");
+        MailAddress external = MailAddress.parse("someone@remote.example");
+        await(accounts.addAlias(AliasSource.of(team), alice));
+        await(accounts.addAlias(AliasSource.of(team), bob));
+        await(accounts.addAlias(AliasSource.of(team), external));
+        await(accounts.addAlias(AliasSource.of(postmaster), team));
+        await(accounts.addAlias(AliasSource.catchAll(example), alice));
+
+        AddressResolver.Resolution r = await(accounts.resolver().resolve(postmaster));
+        assertThat(r.localUsers()).containsExactlyInAnyOrder(alice, bob);
+        assertThat(r.remote()).containsExactly(external);
+        assertThat(await(accounts.resolver().resolve(MailAddress.parse("anything@example.test"))).localUsers())
+                .containsExactly(alice);
+        assertThat(await(accounts.resolver().resolve(bob)).localUsers()).containsExactly(bob);
+    }
+
+    @Test
+    void withoutACatchAllAnUnknownLocalAddressResolvesToNothing() {
+        assertThat(await(accounts.resolver().resolve(MailAddress.parse("ghost@example.test"))).isUnknown()).isTrue();
+    }
+
+    @Test
+    void aliasThatWouldLoopIsRefused() {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        MailAddress a = MailAddress.parse("a@example.test");
+        MailAddress b = MailAddress.parse("b@example.test");
+        await(accounts.addAlias(AliasSource.of(a), alice));
+        await(accounts.addAlias(AliasSource.of(b), a));
+        StoreException e = failure(accounts.addAlias(AliasSource.of(a), b));
+        assertThat(e.kind()).isEqualTo(StoreException.Kind.CONFLICT);
+        assertThat(e.field()).isEqualTo("target");
+        assertThat(e).hasMessageContaining("loop");
+        assertThat(failure(accounts.addAlias(AliasSource.of(a), a)).kind()).isEqualTo(StoreException.Kind.CONFLICT);
+    }
+
+    @Test
+    void aliasToAnUnknownLocalAddressIsNotFound() {
+        StoreException e = failure(accounts.addAlias(AliasSource.of(MailAddress.parse("x@example.test")),
+                MailAddress.parse("ghost@example.test")));
+        assertThat(e.kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
+        assertThat(e.field()).isEqualTo("target");
+    }
+
+    @Test
+    void removingAUserRemovesItsMailboxesAndTheAliasesPointingAtIt() {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addAlias(AliasSource.of(MailAddress.parse("postmaster@example.test")), alice));
+        await(accounts.removeUser(alice));
+        assertThat(await(storage.directory().findUser(alice))).isEmpty();
+        assertThat(await(storage.mailboxes().find(alice, MailboxPath.INBOX))).isEmpty();
+        assertThat(await(accounts.aliases(example))).isEmpty();
+        assertThat(failure(accounts.removeUser(alice)).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
+    }
+
+    @Test
+    void domainWithUsersCannotBeRemoved() {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        assertThat(failure(accounts.removeDomain(example)).kind()).isEqualTo(StoreException.Kind.CONFLICT);
+        await(accounts.removeUser(alice));
+        await(accounts.removeDomain(example));
+        assertThat(await(accounts.domains())).isEmpty();
+    }
+}
