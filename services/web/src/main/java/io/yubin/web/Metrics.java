@@ -18,6 +18,7 @@ import io.vertx.micrometer.MetricsNaming;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.EnumSet;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -52,9 +53,9 @@ public final class Metrics implements AutoCloseable {
     }
 
     /**
-     * Vert.x metrics options bound to this registry: enabled, HTTP server metrics on, and labelled
-     * only by method, response code and route template (never the raw path or the client address,
-     * which would make one time series per URL or per client).
+     * Vert.x metrics options bound to this registry: enabled (HTTP server metrics included) and
+     * labelled only with low-cardinality labels: never the raw path or the client address, which
+     * would make one time series per URL or per client.
      */
     public MetricsOptions vertxMetricsOptions() {
         return new MicrometerMetricsOptions()
@@ -62,7 +63,17 @@ public final class Metrics implements AutoCloseable {
                 .setRegistryName(registryName)
                 .setMetricsNaming(MetricsNaming.v4Names())
                 .setJvmMetricsEnabled(false)
-                .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE));
+                .setLabels(labels());
+    }
+
+    /**
+     * Vert.x's default labels (HTTP method and code, pool type and name, event-bus side) plus the
+     * route template. Not the raw path nor the local or remote address.
+     */
+    private static Set<Label> labels() {
+        Set<Label> labels = EnumSet.copyOf(MicrometerMetricsOptions.DEFAULT_LABELS);
+        labels.add(Label.HTTP_ROUTE);
+        return labels;
     }
 
     /** The factory that makes Vert.x record into this registry. */

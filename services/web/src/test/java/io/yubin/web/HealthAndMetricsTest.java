@@ -1,0 +1,152 @@
+package io.yubin.web;
+
+import static io.yubin.web.AdminServerHarness.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code /health/*} and {@code /metrics}: unauthenticated, for probes and Prometheus. */
+class HealthAndMetricsTest {
+
+    @RegisterExtension
+    final BlockedThreadWatch blockedThreads = new BlockedThreadWatch();
+
+    @TempDir
+    Path dataDir;
+
+    private AdminServerHarness server;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void liveIsUp() throws Exception {
+        server = new AdminServerHarness(dataDir, List.of(check("store", new CompletableFuture<>())));
+
+        HttpResponse<String> response = server.send("GET", "/health/live", null, null);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(json(response)).isEqualTo(new JsonObject().put("status", "UP"));
+    }
+
+    @Test
+    void readyIsUpWhenEveryCheckPasses() throws Exception {
+        server = new AdminServerHarness(dataDir, List.of(
+                check("store", CompletableFuture.completedFuture(null)),
+                check("queue", CompletableFuture.supplyAsync(() -> null))));
+
+        HttpResponse<String> response = server.send("GET", "/health/ready", null, null);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(json(response).getString("status")).isEqualTo("UP");
+        assertThat(json(response).getJsonArray("checks")).containsExactly(
+                new JsonObject().put("name", "store").put("status", "UP"),
+                new JsonObject().put("name", "queue").put("status", "UP"));
+    }
+
+    @Test
+    void readyIsUnavailableWhenACheckFailsAndSaysWhy() throws Exception {
+        server = new AdminServerHarness(dataDir, List.of(
+                check("store", CompletableFuture.completedFuture(null)),
+                check("queue", CompletableFuture.failedFuture(new IllegalStateException("no cluster members")))));
+
+        HttpResponse<String> response = server.send("GET", "/health/ready", null, null);
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(json(response).getString("status")).isEqualTo("DOWN");
+        assertThat(json(response).getJsonArray("checks")).containsExactly(
+                new JsonObject().put("name", "store").put("status", "UP"),
+                new JsonObject().put("name", "queue").put("status", "DOWN").put("error", "no cluster members"));
+    }
+
+    @Test
+    void readyIsUnavailableWhenACheckDoesNotAnswerInTime() throws Exception {
+        server = new AdminServerHarness(dataDir, List.of(check("store", new CompletableFuture<>())));
+        long start = System.nanoTime();
+
+        HttpResponse<String> response = server.send("GET", "/health/ready", null, null);
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(AdminServer.READINESS_TIMEOUT.toNanos());
+        assertThat(json(response).getJsonArray("checks")).containsExactly(new JsonObject()
+                .put("name", "store").put("status", "DOWN").put("error", "no answer within 2000 ms"));
+    }
+
+    @Test
+    void readyIsUnavailableWhenACheckThrowsInsteadOfReturning() throws Exception {
+        ReadinessCheck throwing = new ReadinessCheck() {
+            @Override
+            public String name() {
+                return "store";
+            }
+
+            @Override
+            public CompletionStage<Void> check() {
+                throw new IllegalStateException("store is closed");
+            }
+        };
+        server = new AdminServerHarness(dataDir, List.of(throwing));
+
+        HttpResponse<String> response = server.send("GET", "/health/ready", null, null);
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(json(response).getJsonArray("checks").getJsonObject(0).getString("error"))
+                .isEqualTo("store is closed");
+    }
+
+    @Test
+    void metricsExposeJvmAndHttpServerMetricsInPrometheusTextFormat() throws Exception {
+        server = new AdminServerHarness(dataDir, List.of());
+        assertThat(server.get("/api/v1/domains").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> response = server.send("GET", "/metrics", null, null);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(response.body())
+                .contains("jvm_memory_used_bytes")
+                .contains("jvm_threads_live_threads")
+                .contains("process_uptime_seconds")
+                .contains("jvm_classes_loaded_classes")
+                .containsPattern("(?m)^vertx_http_server_requests_total\\{.*route=\"/api/v1/domains\".*\\} 1\\.0$");
+    }
+
+    @Test
+    void httpMetricsAreNotLabelledWithRawPathsOrClientAddresses() throws Exception {
+        server = new AdminServerHarness(dataDir, List.of());
+        assertThat(server.delete("/api/v1/users/someone@example.test").statusCode()).isEqualTo(404);
+
+        String body = server.send("GET", "/metrics", null, null).body();
+
+        assertThat(body).contains("route=\"/api/v1/users/:address\"")
+                .doesNotContain("someone@example.test")
+                .doesNotContain("127.0.0.1");
+    }
+
+    private static ReadinessCheck check(String name, CompletionStage<Void> outcome) {
+        return new ReadinessCheck() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public CompletionStage<Void> check() {
+                return outcome;
+            }
+        };
+    }
+}
