@@ -111,8 +111,9 @@ public final class AdminServer {
         router.get("/health/ready").handler(ctx -> ready(ctx, readiness));
         router.get("/metrics").handler(ctx -> scrape(ctx, vertx, metrics));
 
-        // Each API route carries its own auth and body handlers, so the metrics route label is just
-        // its template; the last route answers 401 before 404/405 for paths no route knows.
+        // Each API route carries its own body and auth handlers (Vert.x Web requires the body handler
+        // first), so its metrics route label is just its template: a separate /api/v1/* route
+        // would be chained into every label.
         BearerToken token = new BearerToken(options.token());
         Handler<RoutingContext> auth = ctx -> {
             if (token.accepts(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {

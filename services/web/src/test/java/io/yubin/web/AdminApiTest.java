@@ -454,6 +454,12 @@ class AdminApiTest {
     }
 
     @Test
+    void refusesAnUnauthenticatedRequestBeforeSayingWhetherTheRouteExists() throws Exception {
+        assertError(api.send("GET", "/api/v1/nothing-here", null, null), 401, null);
+        assertError(api.send("PATCH", "/api/v1/domains", "{}", null), 401, null);
+    }
+
+    @Test
     void needsNoTokenForHealthAndMetrics() throws Exception {
         assertThat(api.send("GET", "/health/live", null, null).statusCode()).isEqualTo(200);
         assertThat(api.send("GET", "/health/ready", null, null).statusCode()).isEqualTo(200);
