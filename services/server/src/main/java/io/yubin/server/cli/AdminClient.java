@@ -79,7 +79,9 @@ public final class AdminClient {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            String reason = e instanceof java.net.http.HttpConnectTimeoutException ? "connection timed out"
+                    : e instanceof java.net.ConnectException ? "connection refused"
+                    : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw CliException.unreachable("cannot reach the yubin server at " + base + " (" + reason
                     + "); is `yubin serve` running there?", e);
         } catch (InterruptedException e) {
