@@ -5,6 +5,7 @@ import io.yubin.server.cli.AppPasswordCommand;
 import io.yubin.server.cli.CliException;
 import io.yubin.server.cli.DomainCommand;
 import io.yubin.server.cli.PasswordInput;
+import io.yubin.server.cli.ServeCommand;
 import io.yubin.server.cli.UserCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Yubin.Version.class,
         description = "Yubin mail server.",
-        subcommands = {DomainCommand.class, UserCommand.class, AliasCommand.class,
+        subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class,
             AppPasswordCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:the server refused the request, or another failure",
