@@ -1,0 +1,56 @@
+package io.yubin.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hazelcast.collection.IQueue;
+import com.hazelcast.config.Config;
+import org.junit.jupiter.api.Test;
+
+class ClusterMemberTest {
+
+    @Test
+    void embeddedConfigDisablesEveryJoinAndBindsToTheGivenAddressOnly() {
+        Config config = ClusterMember.embeddedConfig(ClusterMember.Options.embedded("unit", 15999));
+
+        var join = config.getNetworkConfig().getJoin();
+        assertThat(join.getMulticastConfig().isEnabled()).isFalse();
+        assertThat(join.getTcpIpConfig().isEnabled()).isFalse();
+        assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
+        assertThat(config.getNetworkConfig().getInterfaces().isEnabled()).isTrue();
+        assertThat(config.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("127.0.0.1");
+        assertThat(config.getNetworkConfig().getPort()).isEqualTo(15999);
+        assertThat(config.getNetworkConfig().isPortAutoIncrement()).isFalse();
+        assertThat(config.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
+        assertThat(config.getProperty("hazelcast.logging.type")).isEqualTo("slf4j");
+        assertThat(config.getClusterName()).isEqualTo("unit");
+    }
+
+    @Test
+    void portZeroSearchesForAFreePort() {
+        Config config = ClusterMember.embeddedConfig(ClusterMember.Options.embedded("unit", 0));
+
+        assertThat(config.getNetworkConfig().getPort()).isEqualTo(ClusterMember.FIRST_AUTO_PORT);
+        assertThat(config.getNetworkConfig().isPortAutoIncrement()).isTrue();
+    }
+
+    @Test
+    void embeddedMemberIsAloneOnLoopbackServesAQueueAndStops() throws InterruptedException {
+        ClusterMember member = ClusterMember.startEmbedded(ClusterMember.Options.embedded("queue-test", 0));
+        try {
+            assertThat(member.running()).isTrue();
+            assertThat(member.instance().getCluster().getMembers()).hasSize(1);
+            assertThat(member.instance().getCluster().getLocalMember().getAddress().getHost())
+                    .isEqualTo("127.0.0.1");
+
+            IQueue<String> queue = member.instance().getQueue("delivery");
+            queue.offer("spool-1");
+            queue.offer("spool-2");
+            assertThat(queue.take()).isEqualTo("spool-1");
+            assertThat(queue.take()).isEqualTo("spool-2");
+        } finally {
+            member.close();
+        }
+        assertThat(member.running()).isFalse();
+        member.close();
+    }
+}

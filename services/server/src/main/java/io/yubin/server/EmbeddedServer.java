@@ -1,0 +1,148 @@
+package io.yubin.server;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.yubin.queue.ClusterMember;
+import io.yubin.server.config.ServerConfig;
+import io.yubin.server.tls.TlsBootstrap;
+import io.yubin.server.tls.TlsFiles;
+import io.yubin.store.Accounts;
+import io.yubin.store.PasswordHasher;
+import io.yubin.store.Storage;
+import io.yubin.store.embedded.EmbeddedStorage;
+import io.yubin.web.AdminServer;
+import io.yubin.web.Metrics;
+import io.yubin.web.ReadinessCheck;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded deployment in one process: storage under data-dir, one Hazelcast member, Vert.x and
+ * the admin API. {@link #close()} stops them in reverse order, each within a bound.
+ */
+public final class EmbeddedServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedServer.class);
+    private static final long START_TIMEOUT_SECONDS = 60;
+    private static final long STOP_TIMEOUT_SECONDS = 10;
+
+    /** One named step of the shutdown. */
+    private record Stop(String what, ThrowingRunnable action) {
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** A readiness check from a name and a probe. */
+    private record Check(String name, Supplier<CompletionStage<Void>> probe) implements ReadinessCheck {
+        @Override
+        public CompletionStage<Void> check() {
+            return probe.get();
+        }
+    }
+
+    private final Deque<Stop> stops = new ArrayDeque<>();
+    private TlsFiles tls;
+    private AdminServer admin;
+    private boolean closed;
+
+    private EmbeddedServer() {
+    }
+
+    /** Starts everything, or stops what had started and throws. */
+    public static EmbeddedServer start(ServerConfig config) throws Exception {
+        EmbeddedServer server = new EmbeddedServer();
+        try {
+            server.startAll(config);
+            return server;
+        } catch (Exception | Error e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    private void startAll(ServerConfig config) throws Exception {
+        Path dataDir = config.dataDir().toAbsolutePath().normalize();
+        FilePermissions.createPrivateDirectories(dataDir);
+        String token = AdminToken.loadOrCreate(dataDir);
+        tls = TlsBootstrap.prepare(config.tls(), dataDir);
+
+        Storage storage = EmbeddedStorage.open(dataDir);
+        stops.push(new Stop("storage", storage::close));
+        Accounts accounts = new Accounts(storage.directory(), storage.mailboxes(),
+                new PasswordHasher(config.passwordHash().toParameters()), config.passwordPolicy().toPolicy());
+        stops.push(new Stop("accounts", accounts::close));
+
+        ClusterMember cluster = ClusterMember.startEmbedded(
+                ClusterMember.Options.embedded(config.cluster().name(), config.cluster().port()));
+        stops.push(new Stop("Hazelcast member", cluster::close));
+
+        Metrics metrics = new Metrics();
+        stops.push(new Stop("metrics", metrics::close));
+        // The builder, not VertxOptions alone: Vert.x 5 takes the metrics registry through withMetrics.
+        Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
+        stops.push(new Stop("Vert.x", () -> await(vertx.close())));
+
+        List<ReadinessCheck> checks = List.of(
+                new Check("storage", () -> storage.directory().listDomains().thenApply(domains -> null)),
+                new Check("hazelcast", () -> cluster.running()
+                        ? CompletableFuture.completedFuture(null)
+                        : CompletableFuture.failedFuture(new IllegalStateException("the Hazelcast member is not running"))));
+        admin = await(AdminServer.start(vertx,
+                new AdminServer.Options(config.admin().host(), config.admin().port(), token), accounts, checks, metrics));
+        stops.push(new Stop("admin API", () -> await(admin.close())));
+        LOG.info("Yubin is ready: admin API on http://{}:{} (data in {})", config.admin().host(), admin.actualPort(),
+                dataDir);
+    }
+
+    private static <T> T await(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    public int adminPort() {
+        return admin.actualPort();
+    }
+
+    public TlsFiles tls() {
+        return tls;
+    }
+
+    /** Stops in reverse start order; a part that fails or hangs is logged and the rest still stop. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        while (!stops.isEmpty()) {
+            Stop stop = stops.pop();
+            CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+                try {
+                    stop.action().run();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try {
+                done.get(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                LOG.warn("Interrupted while stopping the {}", stop.what());
+            } catch (Exception e) {
+                LOG.warn("Could not stop the {} cleanly: {}", stop.what(), e.toString());
+            }
+        }
+        LOG.info("Yubin stopped");
+    }
+}

@@ -1,0 +1,81 @@
+package io.yubin.server;
+
+import io.yubin.server.cli.AliasCommand;
+import io.yubin.server.cli.AppPasswordCommand;
+import io.yubin.server.cli.CliException;
+import io.yubin.server.cli.DomainCommand;
+import io.yubin.server.cli.PasswordInput;
+import io.yubin.server.cli.ServeCommand;
+import io.yubin.server.cli.UserCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The {@code yubin} executable: {@code serve} and the management commands. */
+@Command(name = "yubin",
+        mixinStandardHelpOptions = true,
+        versionProvider = Yubin.Version.class,
+        description = "Yubin mail server.",
+        subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class,
+            AppPasswordCommand.class},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:success", "1:the server refused the request, or another failure",
+            "2:invalid command line", "3:the server could not be reached"})
+public final class Yubin implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    private final PasswordInput passwords;
+
+    public Yubin(PasswordInput passwords) {
+        this.passwords = passwords;
+    }
+
+    public PasswordInput passwords() {
+        return passwords;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine(PasswordInput.system()).execute(args));
+    }
+
+    /** The command line with yubin's error reporting: one line on stderr, and the exit status. */
+    public static CommandLine commandLine(PasswordInput passwords) {
+        CommandLine commandLine = new CommandLine(new Yubin(passwords));
+        commandLine.setParameterExceptionHandler((e, args) -> {
+            CommandLine failed = e.getCommandLine();
+            failed.getErr().println("yubin: error: " + oneLine(e.getMessage()) + " (see '"
+                    + failed.getCommandSpec().qualifiedName() + " --help')");
+            return CliException.USAGE;
+        });
+        commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> {
+            if (e instanceof CliException cli) {
+                failed.getErr().println("yubin: error: " + oneLine(cli.getMessage()));
+                return cli.exitCode();
+            }
+            failed.getErr().println("yubin: error: " + oneLine(String.valueOf(e)));
+            return CliException.FAILED;
+        });
+        return commandLine;
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "" : message.replaceAll("\\s*\\R\\s*", " ").strip();
+    }
+
+    /** The version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Yubin.class.getPackage().getImplementationVersion();
+            return new String[] {"yubin " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

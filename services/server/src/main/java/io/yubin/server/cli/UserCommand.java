@@ -1,0 +1,75 @@
+package io.yubin.server.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "user", description = "Manage user accounts.", mixinStandardHelpOptions = true,
+        footer = {"", "Passwords are read from the terminal (asked twice, not echoed) or, without a terminal,"
+            + " as one line from standard input; never from the command line."})
+public final class UserCommand extends GroupCommand {
+
+    @Spec
+    CommandSpec spec;
+
+    @Command(name = "add", description = "Add a user; asks for the password.", mixinStandardHelpOptions = true)
+    int add(@Parameters(paramLabel = "ADDRESS", description = "The user's address, e.g. alice@example.org.")
+            String address,
+            @Option(names = "--quota", paramLabel = "BYTES", description = "Storage quota in bytes (default: none).")
+            Long quota,
+            @Mixin ClientOptions client) {
+        AdminClient api = client.client();
+        char[] password = passwords().readNew("Password for " + address);
+        ObjectNode body = object().put("address", address).put("password", new String(password));
+        if (quota != null) {
+            body.put("quotaBytes", quota);
+        }
+        api.post("/api/v1/users", body);
+        out().println("added user " + address);
+        return 0;
+    }
+
+    @Command(name = "passwd", description = "Change a user's password; asks for the new one.",
+            mixinStandardHelpOptions = true)
+    int passwd(@Parameters(paramLabel = "ADDRESS") String address, @Mixin ClientOptions client) {
+        AdminClient api = client.client();
+        char[] password = passwords().readNew("New password for " + address);
+        api.put("/api/v1/users/" + AdminClient.segment(address) + "/password",
+                object().put("password", new String(password)));
+        out().println("changed the password of " + address);
+        return 0;
+    }
+
+    @Command(name = "list", description = "List users, one per line: address, quota in bytes (0: none), creation time.",
+            mixinStandardHelpOptions = true)
+    int list(@Option(names = "--domain", paramLabel = "DOMAIN", description = "Only this domain's users.")
+            String domain,
+            @Mixin ClientOptions client) {
+        String path = "/api/v1/users" + (domain == null ? "" : "?domain=" + AdminClient.query(domain));
+        PrintWriter out = out();
+        for (JsonNode user : client.client().get(path).path("users")) {
+            out.println(user.path("address").asText() + "\t" + user.path("quotaBytes").asLong() + "\t"
+                    + user.path("createdAt").asText());
+        }
+        return 0;
+    }
+
+    @Command(name = "remove", description = "Remove a user with its mailboxes, app passwords and the aliases to it.",
+            mixinStandardHelpOptions = true)
+    int remove(@Parameters(paramLabel = "ADDRESS") String address, @Mixin ClientOptions client) {
+        client.client().delete("/api/v1/users/" + AdminClient.segment(address));
+        out().println("removed user " + address);
+        return 0;
+    }
+
+    @Override
+    CommandSpec spec() {
+        return spec;
+    }
+}

@@ -1,0 +1,329 @@
+package io.yubin.server.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Loads {@link ServerConfig}: the bundled defaults, then a YAML file, then {@code YUBIN_*}
+ * environment variables. The set of keys is the set of keys in the defaults, so an unknown key in
+ * the file or an unknown {@code YUBIN_*} variable is an error naming it, and a value must have its
+ * default's type.
+ */
+public final class ConfigLoader {
+
+    /** The file {@code yubin serve} and the management commands read when none is given. */
+    public static final Path DEFAULT_FILE = Path.of("yubin.yaml");
+
+    static final String ENV_PREFIX = "YUBIN_";
+    /** Read by the management commands, not by the server. */
+    static final Set<String> CLIENT_VARIABLES = Set.of("YUBIN_ADMIN_URL", "YUBIN_ADMIN_TOKEN");
+
+    private static final String DEFAULTS = "defaults.yaml";
+
+    private final YAMLMapper mapper;
+    private final ObjectNode tree;
+    /** Key path of every scalar setting, with its default value. */
+    private final Map<String, JsonNode> keys = new LinkedHashMap<>();
+    /** Key path to where its value came from, for error messages; absent means the default. */
+    private final Map<String, String> origins = new HashMap<>();
+
+    private ConfigLoader() {
+        mapper = YAMLMapper.builder()
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+                .build();
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULTS)) {
+            if (in == null) {
+                throw new IllegalStateException("bundled " + DEFAULTS + " is missing");
+            }
+            tree = (ObjectNode) mapper.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read bundled " + DEFAULTS, e);
+        }
+        collectKeys(tree, "");
+    }
+
+    /** The defaults only. */
+    public static ServerConfig defaults() {
+        return new ConfigLoader().bind();
+    }
+
+    /**
+     * @param file a YAML file, or null for none
+     * @param environment the process environment; only {@code YUBIN_*} entries are read
+     */
+    public static ServerConfig load(Path file, Map<String, String> environment) {
+        ConfigLoader loader = new ConfigLoader();
+        if (file != null) {
+            loader.mergeFile(file);
+        }
+        loader.mergeEnvironment(environment);
+        return loader.bind();
+    }
+
+    /** The environment variable that overrides a key: {@code smtp.mx-port} is {@code YUBIN_SMTP_MX_PORT}. */
+    public static String environmentVariable(String key) {
+        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** Every key path, in the order of the defaults file. */
+    public static List<String> keys() {
+        return List.copyOf(new ConfigLoader().keys.keySet());
+    }
+
+    private void collectKeys(ObjectNode node, String prefix) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String key = prefix + field.getKey();
+            if (field.getValue().isObject()) {
+                collectKeys((ObjectNode) field.getValue(), key + ".");
+            } else {
+                keys.put(key, field.getValue());
+            }
+        }
+    }
+
+    private void mergeFile(Path file) {
+        JsonNode parsed;
+        try {
+            parsed = mapper.readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("configuration file " + file + " does not exist");
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("cannot parse configuration file " + file + ": " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read configuration file " + file + ": " + e, e);
+        }
+        if (parsed == null || parsed.isMissingNode() || parsed.isNull()) {
+            return;
+        }
+        String origin = "in " + file;
+        if (!parsed.isObject()) {
+            throw new ConfigException("configuration file " + file + " must be a mapping of keys to values");
+        }
+        mergeObject(tree, (ObjectNode) parsed, "", origin);
+    }
+
+    private void mergeObject(ObjectNode target, ObjectNode source, String prefix, String origin) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = source.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String key = prefix + field.getKey();
+            JsonNode current = target.get(field.getKey());
+            JsonNode value = field.getValue();
+            if (current == null) {
+                throw new ConfigException("unknown configuration key \"" + key + "\" " + origin);
+            }
+            if (value.isNull()) {
+                continue;
+            }
+            if (current.isObject()) {
+                if (!value.isObject()) {
+                    throw new ConfigException(
+                            "configuration key \"" + key + "\" " + origin + " must be a mapping, was " + describe(value));
+                }
+                mergeObject((ObjectNode) current, (ObjectNode) value, key + ".", origin);
+            } else {
+                target.set(field.getKey(), convert(key, value, "configuration key \"" + key + "\" " + origin));
+                origins.put(key, origin);
+            }
+        }
+    }
+
+    /** A YAML value checked against the type of the key's default. */
+    private JsonNode convert(String key, JsonNode value, String subject) {
+        JsonNode defaultValue = keys.get(key);
+        if (defaultValue.isInt()) {
+            if (value.isIntegralNumber() && value.canConvertToInt()) {
+                return IntNode.valueOf(value.intValue());
+            }
+            throw new ConfigException(subject + " must be an integer, was " + describe(value));
+        }
+        if (defaultValue.isBoolean()) {
+            if (value.isBoolean()) {
+                return value;
+            }
+            throw new ConfigException(subject + " must be true or false, was " + describe(value));
+        }
+        if (value.isValueNode()) {
+            return TextNode.valueOf(value.asText());
+        }
+        throw new ConfigException(subject + " must be a string, was " + describe(value));
+    }
+
+    private void mergeEnvironment(Map<String, String> environment) {
+        Map<String, String> keyByVariable = new HashMap<>();
+        for (String key : keys.keySet()) {
+            keyByVariable.put(environmentVariable(key), key);
+        }
+        // Sorted, so that of several bad variables the same one is reported every time.
+        for (Map.Entry<String, String> variable : new TreeMap<>(environment).entrySet()) {
+            String name = variable.getKey();
+            if (!name.startsWith(ENV_PREFIX) || CLIENT_VARIABLES.contains(name)) {
+                continue;
+            }
+            String key = keyByVariable.get(name);
+            if (key == null) {
+                throw new ConfigException("unknown environment variable " + name
+                        + ": it matches no configuration key (see the keys in defaults.yaml)");
+            }
+            String origin = "from environment variable " + name;
+            set(key, parseEnvironmentValue(key, variable.getValue(),
+                    "environment variable " + name + " (configuration key \"" + key + "\")"));
+            origins.put(key, origin);
+        }
+    }
+
+    private JsonNode parseEnvironmentValue(String key, String text, String subject) {
+        JsonNode defaultValue = keys.get(key);
+        if (defaultValue.isInt()) {
+            try {
+                return IntNode.valueOf(Integer.parseInt(text.strip()));
+            } catch (NumberFormatException e) {
+                throw new ConfigException(subject + " must be an integer, was \"" + text + "\"", e);
+            }
+        }
+        if (defaultValue.isBoolean()) {
+            return switch (text.strip().toLowerCase(Locale.ROOT)) {
+                case "true" -> BooleanNode.TRUE;
+                case "false" -> BooleanNode.FALSE;
+                default -> throw new ConfigException(subject + " must be true or false, was \"" + text + "\"");
+            };
+        }
+        return TextNode.valueOf(text);
+    }
+
+    private void set(String key, JsonNode value) {
+        String[] parts = key.split("\\.");
+        ObjectNode node = tree;
+        for (String part : Arrays.copyOf(parts, parts.length - 1)) {
+            node = (ObjectNode) node.get(part);
+        }
+        node.set(parts[parts.length - 1], value);
+    }
+
+    private ServerConfig bind() {
+        ServerConfig config;
+        try {
+            config = mapper.treeToValue(tree, ServerConfig.class);
+        } catch (MismatchedInputException e) {
+            String key = e.getPath().stream().map(r -> r.getFieldName()).collect(Collectors.joining("."));
+            throw new ConfigException(where(key) + " must be " + expected(e.getTargetType()) + ", was "
+                    + describe(keyValue(key)), e);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("invalid configuration: " + e.getOriginalMessage(), e);
+        }
+        validate(config);
+        return config;
+    }
+
+    private JsonNode keyValue(String key) {
+        JsonNode node = tree;
+        for (String part : key.split("\\.")) {
+            node = node.path(part);
+        }
+        return node;
+    }
+
+    private static String expected(Class<?> type) {
+        if (type != null && type.isEnum()) {
+            List<String> names = new ArrayList<>();
+            for (Object constant : type.getEnumConstants()) {
+                names.add(((Enum<?>) constant).name().toLowerCase(Locale.ROOT));
+            }
+            return "one of " + names;
+        }
+        return "a " + (type == null ? "value of another type" : type.getSimpleName());
+    }
+
+    private void validate(ServerConfig c) {
+        port("admin.port", c.admin().port());
+        port("smtp.mx-port", c.smtp().mxPort());
+        port("smtp.submission-port", c.smtp().submissionPort());
+        port("smtp.submissions-port", c.smtp().submissionsPort());
+        port("imap.port", c.imap().port());
+        port("imap.tls-port", c.imap().tlsPort());
+        port("pop3.port", c.pop3().port());
+        port("pop3.tls-port", c.pop3().tlsPort());
+        port("cluster.port", c.cluster().port());
+        notBlank("data-dir", c.dataDir().toString());
+        notBlank("admin.host", c.admin().host());
+        notBlank("smtp.host", c.smtp().host());
+        notBlank("cluster.name", c.cluster().name());
+        if (c.tls().certFile().isEmpty() != c.tls().keyFile().isEmpty()) {
+            String missing = c.tls().certFile().isEmpty() ? "tls.cert-file" : "tls.key-file";
+            String given = c.tls().certFile().isEmpty() ? "tls.key-file" : "tls.cert-file";
+            throw new ConfigException(where(given) + " is set but " + missing
+                    + " is not: set both, or neither for a self-signed certificate");
+        }
+        atLeast("password-policy.min-length", c.passwordPolicy().minLength(), 1);
+        atLeast("password-policy.max-length", c.passwordPolicy().maxLength(), c.passwordPolicy().minLength());
+        atLeast("password-hash.parallelism", c.passwordHash().parallelism(), 1);
+        atLeast("password-hash.iterations", c.passwordHash().iterations(), 1);
+        // RFC 9106 §3.1: memory is at least 8 KiB per lane.
+        atLeast("password-hash.memory-kib", c.passwordHash().memoryKib(), 8 * c.passwordHash().parallelism());
+    }
+
+    private void port(String key, int value) {
+        if (value < 0 || value > 65535) {
+            throw new ConfigException(where(key) + " must be a port number from 0 to 65535, was " + value);
+        }
+    }
+
+    private void notBlank(String key, String value) {
+        if (value.isBlank()) {
+            throw new ConfigException(where(key) + " must not be empty");
+        }
+    }
+
+    private void atLeast(String key, int value, int minimum) {
+        if (value < minimum) {
+            throw new ConfigException(where(key) + " must be at least " + minimum + ", was " + value);
+        }
+    }
+
+    private String where(String key) {
+        String origin = origins.get(key);
+        return "configuration key \"" + key + "\"" + (origin == null ? "" : " " + origin);
+    }
+
+    private static String describe(JsonNode value) {
+        if (value.isObject()) {
+            return "a mapping";
+        }
+        if (value.isArray()) {
+            return "a list";
+        }
+        if (value.isTextual()) {
+            return "\"" + value.asText() + "\"";
+        }
+        return value.toString();
+    }
+}

@@ -1,0 +1,73 @@
+package io.yubin.server.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.yubin.store.PasswordHasher;
+import io.yubin.store.PasswordPolicy;
+import java.nio.file.Path;
+
+/**
+ * The whole server configuration, loaded once by {@link ConfigLoader}. Defaults live only in the
+ * bundled {@code defaults.yaml}; these records hold values, not defaults.
+ */
+public record ServerConfig(
+        Path dataDir,
+        Admin admin,
+        Smtp smtp,
+        Imap imap,
+        Pop3 pop3,
+        Tls tls,
+        PasswordPolicyConfig passwordPolicy,
+        PasswordHashConfig passwordHash,
+        Cluster cluster,
+        StorageConfig storage) {
+
+    public record Admin(String host, int port) {
+    }
+
+    public record Smtp(String host, int mxPort, int submissionPort, int submissionsPort) {
+    }
+
+    public record Imap(int port, int tlsPort) {
+    }
+
+    public record Pop3(int port, int tlsPort) {
+    }
+
+    /**
+     * @param certFile PEM certificate chain, empty for the self-signed bootstrap
+     * @param keyFile PEM private key, empty for the self-signed bootstrap
+     * @param hostname the self-signed certificate's name, empty for this machine's host name
+     */
+    public record Tls(String certFile, String keyFile, String hostname) {
+
+        public boolean configured() {
+            return !certFile.isEmpty();
+        }
+    }
+
+    public record PasswordPolicyConfig(int minLength, int maxLength, boolean rejectContainingUserName) {
+
+        public PasswordPolicy toPolicy() {
+            return new PasswordPolicy(minLength, maxLength, rejectContainingUserName);
+        }
+    }
+
+    public record PasswordHashConfig(int memoryKib, int iterations, int parallelism) {
+
+        public PasswordHasher.Parameters toParameters() {
+            return new PasswordHasher.Parameters(memoryKib, iterations, parallelism);
+        }
+    }
+
+    public record Cluster(String name, int port) {
+    }
+
+    public enum StorageBackend {
+        /** SQLite and files under data-dir, one Hazelcast member. */
+        @JsonProperty("embedded")
+        EMBEDDED
+    }
+
+    public record StorageConfig(StorageBackend backend) {
+    }
+}

@@ -1,0 +1,234 @@
+package io.yubin.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.yubin.server.Yubin;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command line against a stand-in admin API that records requests and answers canned responses. */
+class CliTest {
+
+    record Request(String method, String uri, String authorization, String body) {
+    }
+
+    private HttpServer api;
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private volatile int status = 200;
+    private volatile String response = "{}";
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeEach
+    void startApi() throws IOException {
+        api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        api.createContext("/", this::answer);
+        api.start();
+    }
+
+    @AfterEach
+    void stopApi() {
+        api.stop(0);
+    }
+
+    private void answer(HttpExchange exchange) throws IOException {
+        requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath()
+                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery()),
+                exchange.getRequestHeaders().getFirst("Authorization"),
+                new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+        byte[] bytes = response.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    private int run(String stdin, String... args) {
+        CommandLine cli = Yubin.commandLine(new PasswordInput(() -> null,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8))));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    private String[] withServer(String... args) {
+        String[] all = new String[args.length + 4];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--url";
+        all[args.length + 1] = "http://127.0.0.1:" + api.getAddress().getPort();
+        all[args.length + 2] = "--token";
+        all[args.length + 3] = "t0ken";
+        return all;
+    }
+
+    private static JsonNode json(String text) throws IOException {
+        return AdminClient.json().readTree(text);
+    }
+
+    @Test
+    void userAddSendsThePasswordReadFromStandardInputWithTheToken() throws IOException {
+        response = "{\"address\":\"alice@example.test\"}";
+
+        int exit = run("correct horse battery\n", withServer("user", "add", "alice@example.test", "--quota", "1000"));
+
+        assertThat(exit).isZero();
+        assertThat(requests).hasSize(1);
+        Request request = requests.get(0);
+        assertThat(request.method()).isEqualTo("POST");
+        assertThat(request.uri()).isEqualTo("/api/v1/users");
+        assertThat(request.authorization()).isEqualTo("Bearer t0ken");
+        assertThat(json(request.body())).isEqualTo(json(
+                "{\"address\":\"alice@example.test\",\"password\":\"correct horse battery\",\"quotaBytes\":1000}"));
+        assertThat(out.toString()).isEqualTo("added user alice@example.test\n");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void passwordIsNeverAcceptedAsAnArgument() {
+        assertThat(run("", withServer("user", "add", "alice@example.test", "hunter2hunter2"))).isEqualTo(2);
+        assertThat(run("", withServer("user", "add", "alice@example.test", "--password", "hunter2hunter2")))
+                .isEqualTo(2);
+        assertThat(run("", withServer("user", "passwd", "alice@example.test", "hunter2hunter2"))).isEqualTo(2);
+        assertThat(run("", withServer("user", "add", "--password=hunter2hunter2", "alice@example.test")))
+                .isEqualTo(2);
+
+        assertThat(requests).isEmpty();
+        assertThat(err.toString().lines()).hasSize(4).allMatch(line -> line.startsWith("yubin: error: "));
+    }
+
+    @Test
+    void missingPasswordOnStandardInputIsAnErrorAndSendsNothing() {
+        int exit = run("", withServer("user", "passwd", "alice@example.test"));
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(requests).isEmpty();
+        assertThat(err.toString()).isEqualTo("yubin: error: no password: expected one line on standard input\n");
+    }
+
+    @Test
+    void apiErrorIsPrintedAsOneLineWithExitStatusOne() {
+        status = 409;
+        response = "{\"error\":\"user alice@example.test already exists\",\"field\":\"address\"}";
+
+        int exit = run("correct horse battery\n", withServer("user", "add", "alice@example.test"));
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("yubin: error: user alice@example.test already exists\n");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void unreachableServerExitsWithThreeAndSaysSo() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+
+        int exit = run("", "domain", "list", "--url", "http://127.0.0.1:" + port, "--token", "x");
+
+        assertThat(exit).isEqualTo(3);
+        assertThat(err.toString()).startsWith("yubin: error: cannot reach the yubin server at http://127.0.0.1:" + port)
+                .contains("is `yubin serve` running")
+                .hasLineCount(1);
+    }
+
+    @Test
+    void rejectedTokenSaysWhereTheTokenComesFrom() {
+        status = 401;
+        response = "{\"error\":\"missing or invalid token\"}";
+
+        int exit = run("", withServer("domain", "list"));
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString()).contains("missing or invalid token").contains("YUBIN_ADMIN_TOKEN").hasLineCount(1);
+    }
+
+    @Test
+    void listsPrintOneItemPerLine() {
+        response = "{\"domains\":[{\"name\":\"example.test\",\"unicode\":\"example.test\"},"
+                + "{\"name\":\"xn--bcher-kva.test\",\"unicode\":\"bücher.test\"}]}";
+        assertThat(run("", withServer("domain", "list"))).isZero();
+        assertThat(out.toString()).isEqualTo("example.test\nxn--bcher-kva.test\tbücher.test\n");
+
+        out.getBuffer().setLength(0);
+        response = "{\"aliases\":[{\"source\":\"postmaster@example.test\",\"target\":\"alice@example.test\"}]}";
+        assertThat(run("", withServer("alias", "list", "--domain", "example.test"))).isZero();
+        assertThat(out.toString()).isEqualTo("postmaster@example.test\talice@example.test\n");
+        assertThat(requests.get(1).uri()).isEqualTo("/api/v1/aliases?domain=example.test");
+
+        out.getBuffer().setLength(0);
+        response = "{\"users\":[{\"address\":\"alice@example.test\",\"quotaBytes\":0,\"createdAt\":\"2026-01-01T00:00:00Z\"}]}";
+        assertThat(run("", withServer("user", "list"))).isZero();
+        assertThat(out.toString()).isEqualTo("alice@example.test\t0\t2026-01-01T00:00:00Z\n");
+    }
+
+    @Test
+    void commandsUseTheDocumentedMethodsAndPaths() {
+        response = "{\"id\":\"abc\",\"label\":\"phone\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"password\":\"s3cret\"}";
+
+        run("", withServer("domain", "add", "example.test"));
+        run("", withServer("domain", "remove", "example.test"));
+        run("", withServer("user", "remove", "bob+x@example.test"));
+        run("new password 1\n", withServer("user", "passwd", "alice@example.test"));
+        run("", withServer("alias", "add", "@example.test", "alice@example.test"));
+        run("", withServer("alias", "remove", "@example.test"));
+        run("", withServer("alias", "remove", "postmaster@example.test", "alice@example.test"));
+        run("", withServer("app-password", "add", "alice@example.test", "--label", "phone"));
+        run("", withServer("app-password", "list", "alice@example.test"));
+        run("", withServer("app-password", "revoke", "alice@example.test", "abc"));
+
+        assertThat(requests).extracting(r -> r.method() + " " + r.uri()).containsExactly(
+                "POST /api/v1/domains",
+                "DELETE /api/v1/domains/example.test",
+                "DELETE /api/v1/users/bob%2Bx@example.test",
+                "PUT /api/v1/users/alice@example.test/password",
+                "POST /api/v1/aliases",
+                "DELETE /api/v1/aliases/@example.test",
+                "DELETE /api/v1/aliases/postmaster@example.test?target=alice%40example.test",
+                "POST /api/v1/users/alice@example.test/app-passwords",
+                "GET /api/v1/users/alice@example.test/app-passwords",
+                "DELETE /api/v1/users/alice@example.test/app-passwords/abc");
+        assertThat(requests.get(3).body()).contains("\"password\":\"new password 1\"");
+        assertThat(out.toString()).contains("\ns3cret\n");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void usageErrorsAreOneLineWithExitStatusTwo() {
+        assertThat(run("", "domain")).isEqualTo(2);
+        assertThat(run("", "domain", "add")).isEqualTo(2);
+        assertThat(run("", "frobnicate")).isEqualTo(2);
+        assertThat(run("", "user", "add", "a@example.test", "--quota", "lots")).isEqualTo(2);
+        assertThat(run("")).isEqualTo(2);
+
+        assertThat(err.toString().lines()).hasSize(5).allMatch(line -> line.startsWith("yubin: error: "));
+        assertThat(err.toString()).contains("missing subcommand: one of add, list, remove");
+    }
+
+    @Test
+    void versionAndHelpSucceed() {
+        assertThat(run("", "--version")).isZero();
+        assertThat(out.toString()).startsWith("yubin ");
+
+        assertThat(run("", "--help")).isZero();
+        assertThat(out.toString()).contains("domain").contains("user").contains("alias").contains("app-password");
+
+        assertThat(run("", "user", "add", "--help")).isZero();
+        assertThat(out.toString()).contains("--quota").doesNotContain("--password");
+    }
+}

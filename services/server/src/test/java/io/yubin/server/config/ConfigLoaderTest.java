@@ -1,0 +1,263 @@
+package io.yubin.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private Path yaml(String text) throws IOException {
+        Path file = dir.resolve("yubin.yaml");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    @Test
+    void defaultsNeedNoFileAndNoEnvironment() {
+        ServerConfig c = ConfigLoader.load(null, Map.of());
+
+        assertThat(c.dataDir()).isEqualTo(Path.of("./data"));
+        assertThat(c.admin()).isEqualTo(new ServerConfig.Admin("127.0.0.1", 8080));
+        assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("127.0.0.1", 2525, 2587, 2465));
+        assertThat(c.imap()).isEqualTo(new ServerConfig.Imap(1143, 1993));
+        assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3(1110, 1995));
+        assertThat(c.tls()).isEqualTo(new ServerConfig.Tls("", "", ""));
+        assertThat(c.tls().configured()).isFalse();
+        assertThat(c.passwordPolicy()).isEqualTo(new ServerConfig.PasswordPolicyConfig(10, 1024, true));
+        assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(19456, 2, 1));
+        assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster("yubin", 0));
+        assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
+        assertThat(ConfigLoader.defaults()).isEqualTo(c);
+    }
+
+    @Test
+    void defaultsMatchTheStoreDefaults() {
+        ServerConfig c = ConfigLoader.defaults();
+
+        assertThat(c.passwordPolicy().toPolicy()).isEqualTo(io.yubin.store.PasswordPolicy.DEFAULT);
+        assertThat(c.passwordHash().toParameters()).isEqualTo(io.yubin.store.PasswordHasher.Parameters.DEFAULT);
+    }
+
+    @Test
+    void fileOverridesOnlyTheKeysItNames() throws IOException {
+        Path file = yaml("""
+                data-dir: /var/lib/yubin
+                smtp:
+                  mx-port: 25
+                tls:
+                  cert-file: /etc/yubin/cert.pem
+                  key-file: /etc/yubin/key.pem
+                password-policy:
+                  reject-containing-user-name: false
+                imap:
+                """);
+
+        ServerConfig c = ConfigLoader.load(file, Map.of());
+
+        assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/yubin"));
+        assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("127.0.0.1", 25, 2587, 2465));
+        assertThat(c.tls().configured()).isTrue();
+        assertThat(c.tls().keyFile()).isEqualTo("/etc/yubin/key.pem");
+        assertThat(c.passwordPolicy().rejectContainingUserName()).isFalse();
+        assertThat(c.imap().port()).isEqualTo(1143);
+    }
+
+    @Test
+    void emptyFileMeansDefaults() throws IOException {
+        assertThat(ConfigLoader.load(yaml("# nothing here\n"), Map.of())).isEqualTo(ConfigLoader.defaults());
+    }
+
+    @Test
+    void environmentOverridesFileAndDefaults() throws IOException {
+        Path file = yaml("admin:\n  port: 9000\n");
+        Map<String, String> env = Map.of(
+                "YUBIN_ADMIN_PORT", "9100",
+                "YUBIN_SMTP_MX_PORT", "2526",
+                "YUBIN_DATA_DIR", "/tmp/yubin-data",
+                "YUBIN_PASSWORD_POLICY_REJECT_CONTAINING_USER_NAME", "false",
+                "YUBIN_TLS_HOSTNAME", "mail.example.test",
+                "PATH", "/usr/bin");
+
+        ServerConfig c = ConfigLoader.load(file, env);
+
+        assertThat(c.admin().port()).isEqualTo(9100);
+        assertThat(c.smtp().mxPort()).isEqualTo(2526);
+        assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/yubin-data"));
+        assertThat(c.passwordPolicy().rejectContainingUserName()).isFalse();
+        assertThat(c.tls().hostname()).isEqualTo("mail.example.test");
+    }
+
+    @Test
+    void everyKeyHasAnEnvironmentVariableThatOverridesIt() {
+        assertThat(ConfigLoader.keys()).contains("data-dir", "admin.host", "admin.port", "smtp.host", "smtp.mx-port",
+                "smtp.submission-port", "smtp.submissions-port", "imap.port", "imap.tls-port", "pop3.port",
+                "pop3.tls-port", "tls.cert-file", "tls.key-file", "tls.hostname", "password-policy.min-length",
+                "password-policy.max-length", "password-policy.reject-containing-user-name",
+                "password-hash.memory-kib", "password-hash.iterations", "password-hash.parallelism", "cluster.name",
+                "cluster.port", "storage.backend");
+        assertThat(ConfigLoader.environmentVariable("smtp.submissions-port")).isEqualTo("YUBIN_SMTP_SUBMISSIONS_PORT");
+        assertThat(ConfigLoader.environmentVariable("data-dir")).isEqualTo("YUBIN_DATA_DIR");
+
+        Map<String, String> env = new HashMap<>();
+        for (String key : ConfigLoader.keys()) {
+            env.put(ConfigLoader.environmentVariable(key), switch (key) {
+                case "password-policy.reject-containing-user-name" -> "false";
+                case "storage.backend" -> "embedded";
+                case "password-hash.memory-kib" -> "65536";
+                case "password-policy.max-length" -> "4000";
+                case "tls.cert-file", "tls.key-file" -> "/etc/" + key;
+                default -> key.endsWith("port") || key.contains("password") ? "7" : "x-" + key;
+            });
+        }
+        ServerConfig c = ConfigLoader.load(null, env);
+
+        assertThat(c.imap().tlsPort()).isEqualTo(7);
+        assertThat(c.pop3().tlsPort()).isEqualTo(7);
+        assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster("x-cluster.name", 7));
+        assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
+        assertThat(c.admin().host()).isEqualTo("x-admin.host");
+        assertThat(c.tls().keyFile()).isEqualTo("/etc/tls.key-file");
+    }
+
+    @Test
+    void clientVariablesAreIgnoredByTheServer() {
+        ServerConfig c = ConfigLoader.load(null,
+                Map.of("YUBIN_ADMIN_URL", "http://127.0.0.1:1", "YUBIN_ADMIN_TOKEN", "secret"));
+
+        assertThat(c).isEqualTo(ConfigLoader.defaults());
+    }
+
+    @Test
+    void unknownEnvironmentVariableIsAnErrorNamingIt() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_SMTP_MXPORT", "25")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown environment variable YUBIN_SMTP_MXPORT");
+    }
+
+    @Test
+    void unknownKeyInFileIsAnErrorNamingTheKeyPathAndTheFile() throws IOException {
+        Path file = yaml("smtp:\n  mxport: 25\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("unknown configuration key \"smtp.mxport\" in " + file);
+    }
+
+    @Test
+    void unknownTopLevelSectionIsAnError() throws IOException {
+        Path file = yaml("smpt:\n  mx-port: 25\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .hasMessage("unknown configuration key \"smpt\" in " + file);
+    }
+
+    @Test
+    void textWhereAnIntegerBelongsNamesKeyAndExpectedType() throws IOException {
+        Path file = yaml("admin:\n  port: eighty\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("configuration key \"admin.port\" in " + file + " must be an integer, was \"eighty\"");
+    }
+
+    @Test
+    void scalarWhereASectionBelongsIsAnError() throws IOException {
+        Path file = yaml("smtp: 25\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .hasMessage("configuration key \"smtp\" in " + file + " must be a mapping, was 25");
+    }
+
+    @Test
+    void sectionWhereAScalarBelongsIsAnError() throws IOException {
+        Path file = yaml("data-dir:\n  path: /x\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .hasMessage("configuration key \"data-dir\" in " + file + " must be a string, was a mapping");
+    }
+
+    @Test
+    void nonBooleanForABooleanKeyIsAnError() throws IOException {
+        Path file = yaml("password-policy:\n  reject-containing-user-name: sometimes\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .hasMessageContaining("\"password-policy.reject-containing-user-name\"")
+                .hasMessageContaining("must be true or false");
+    }
+
+    @Test
+    void badEnvironmentValueNamesTheVariableTheKeyAndTheType() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_ADMIN_PORT", "http")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("environment variable YUBIN_ADMIN_PORT (configuration key \"admin.port\") "
+                        + "must be an integer, was \"http\"");
+    }
+
+    @Test
+    void portOutOfRangeIsAnErrorNamingWhereItCameFrom() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_IMAP_PORT", "70000")))
+                .hasMessage("configuration key \"imap.port\" from environment variable YUBIN_IMAP_PORT "
+                        + "must be a port number from 0 to 65535, was 70000");
+    }
+
+    @Test
+    void unknownStorageBackendListsTheKnownOnes() throws IOException {
+        Path file = yaml("storage:\n  backend: cassandra\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .hasMessage("configuration key \"storage.backend\" in " + file
+                        + " must be one of [embedded], was \"cassandra\"");
+    }
+
+    @Test
+    void certificateWithoutKeyIsAnError() throws IOException {
+        Path file = yaml("tls:\n  cert-file: /etc/cert.pem\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .hasMessageContaining("\"tls.cert-file\" in " + file + " is set but tls.key-file is not");
+    }
+
+    @Test
+    void maxLengthBelowMinLengthIsAnError() throws IOException {
+        Path file = yaml("password-policy:\n  min-length: 12\n  max-length: 8\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .hasMessage("configuration key \"password-policy.max-length\" in " + file
+                        + " must be at least 12, was 8");
+    }
+
+    @Test
+    void duplicateKeyIsAnError() throws IOException {
+        Path file = yaml("admin:\n  port: 1\n  port: 2\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .hasMessageContaining("cannot parse configuration file " + file)
+                .hasMessageContaining("port");
+    }
+
+    @Test
+    void missingFileIsAnErrorNamingIt() {
+        Path file = dir.resolve("absent.yaml");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .hasMessage("configuration file " + file + " does not exist");
+    }
+
+    @Test
+    void fileThatIsNotAMappingIsAnError() throws IOException {
+        Path file = yaml("- a\n- b\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+                .hasMessage("configuration file " + file + " must be a mapping of keys to values");
+    }
+}
