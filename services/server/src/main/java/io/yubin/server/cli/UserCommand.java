@@ -2,6 +2,8 @@ package io.yubin.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.yubin.model.AddressException;
+import io.yubin.model.MailAddress;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,6 +27,7 @@ public final class UserCommand extends GroupCommand {
             Long quota,
             @Mixin ClientOptions client) {
         AdminClient api = client.client();
+        checkAddress(address);
         char[] password = passwords().readNew("Password for " + address);
         ObjectNode body = object().put("address", address).put("password", new String(password));
         if (quota != null) {
@@ -39,6 +42,7 @@ public final class UserCommand extends GroupCommand {
             mixinStandardHelpOptions = true)
     int passwd(@Parameters(paramLabel = "ADDRESS") String address, @Mixin ClientOptions client) {
         AdminClient api = client.client();
+        checkAddress(address);
         char[] password = passwords().readNew("New password for " + address);
         api.put("/api/v1/users/" + AdminClient.segment(address) + "/password",
                 object().put("password", new String(password)));
@@ -66,6 +70,15 @@ public final class UserCommand extends GroupCommand {
         client.client().delete("/api/v1/users/" + AdminClient.segment(address));
         out().println("removed user " + address);
         return 0;
+    }
+
+    /** Refuses a malformed address before asking for a password; the server checks the rest. */
+    private static void checkAddress(String address) {
+        try {
+            MailAddress.parse(address);
+        } catch (AddressException e) {
+            throw CliException.failed("invalid address \"" + address + "\": " + e.getMessage());
+        }
     }
 
     @Override

@@ -121,6 +121,16 @@ class CliTest {
     }
 
     @Test
+    void malformedAddressIsRefusedBeforeAskingForAPassword() {
+        int exit = run("correct horse battery\n", withServer("user", "add", "alice@@example.test"));
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(requests).isEmpty();
+        assertThat(err.toString()).startsWith("yubin: error: invalid address \"alice@@example.test\": ")
+                .hasLineCount(1);
+    }
+
+    @Test
     void apiErrorIsPrintedAsOneLineWithExitStatusOne() {
         status = 409;
         response = "{\"error\":\"user alice@example.test already exists\",\"field\":\"address\"}";
