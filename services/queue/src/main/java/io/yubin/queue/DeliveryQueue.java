@@ -1,0 +1,28 @@
+package io.yubin.queue;
+
+import io.yubin.store.SpoolId;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Hands accepted messages (by spool id) to delivery workers on any member (ARCHITECTURE.md §1).
+ * It distributes work; it is not the source of truth: an offer lost with a member is re-offered
+ * from the {@link io.yubin.store.Spool} when delivery starts ({@code SpoolRecovery}).
+ */
+public interface DeliveryQueue extends AutoCloseable {
+
+    /** Queues a spool id for delivery; completes once the queue holds it. Never blocks the caller. */
+    CompletionStage<Void> offer(SpoolId id);
+
+    /**
+     * Waits up to {@code timeout} for the next spool id; null when none came. Blocking: call only
+     * from a delivery worker thread.
+     */
+    SpoolId take(Duration timeout) throws InterruptedException;
+
+    /** Ids waiting now (for metrics and the admin API). */
+    int size();
+
+    @Override
+    void close();
+}

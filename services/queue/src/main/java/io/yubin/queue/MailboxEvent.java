@@ -1,0 +1,19 @@
+package io.yubin.queue;
+
+import io.yubin.model.MailAddress;
+import io.yubin.store.MailboxId;
+
+/**
+ * A change to a mailbox, published cluster-wide so IMAP sessions on any pod (IDLE, NOOP) and POP3
+ * see it.
+ *
+ * @param user the mailbox owner
+ * @param mailbox the mailbox
+ * @param kind what happened
+ * @param uid the message concerned, 0 for mailbox-level events
+ * @param modSeq the MODSEQ of the change, 0 when none
+ */
+public record MailboxEvent(MailAddress user, MailboxId mailbox, Kind kind, long uid, long modSeq) {
+
+    public enum Kind { APPENDED, FLAGS_CHANGED, EXPUNGED, MAILBOX_CHANGED }
+}
