@@ -41,79 +41,17 @@ class EmbeddedServerEndToEndTest {
     @TempDir
     Path logDir;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private Process server;
-    private Path log;
-    private int port;
+    private ServerProcess server;
 
     @AfterEach
     void stopServer() throws InterruptedException {
-        if (server != null && server.isAlive()) {
-            server.destroy();
-            if (!server.waitFor(30, TimeUnit.SECONDS)) {
-                server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+        if (server != null) {
+            server.close();
         }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private void startServer(String logName) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "--add-modules", "java.se",
-                "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-                "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-                "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-                "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"),
-                Yubin.class.getName(), "serve"));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        log = logDir.resolve(logName);
-        builder.redirectOutput(log.toFile());
-        builder.environment().keySet().removeIf(name -> name.startsWith("YUBIN_"));
-        builder.environment().put("YUBIN_DATA_DIR", dataDir.toString());
-        builder.environment().put("YUBIN_ADMIN_HOST", "127.0.0.1");
-        builder.environment().put("YUBIN_ADMIN_PORT", String.valueOf(port));
-        builder.environment().put("YUBIN_TLS_HOSTNAME", "mail.example.test");
-        builder.environment().put("YUBIN_CLUSTER_NAME", "e2e-" + ProcessHandle.current().pid());
-        server = builder.start();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            assertThat(server.isAlive()).as("server exited early:%n%s", serverLog()).isTrue();
-            return ready();
-        });
-    }
-
-    private boolean ready() {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private int stopServerWithSigterm() throws InterruptedException {
-        server.destroy();
-        assertThat(server.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
-        return server.exitValue();
-    }
-
-    private String serverLog() throws IOException {
-        return Files.readString(log);
     }
 
     private String token() throws IOException {
-        return AdminToken.read(dataDir.resolve("admin-token"));
+        return server.token();
     }
 
     private Result yubin(String stdin, String... args) throws IOException {
@@ -124,19 +62,14 @@ class EmbeddedServerEndToEndTest {
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--url", "http://127.0.0.1:" + port, "--token", token()));
+        all.addAll(List.of("--url", "http://127.0.0.1:" + server.adminPort(), "--token", token()));
         return new Result(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
-    }
-
-    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "Bearer " + token()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
     void servesTheAdminApiToTheCliAndKeepsEverythingAcrossARestart() throws Exception {
-        port = freePort();
-        startServer("first.log");
+        server = new ServerProcess(dataDir, logDir);
+        server.start("first.log");
         String token = token();
         byte[] certificate = Files.readAllBytes(dataDir.resolve("tls/cert.pem"));
 
@@ -165,18 +98,18 @@ class EmbeddedServerEndToEndTest {
         assertThat(unknownDomain.exit()).isEqualTo(1);
         assertThat(unknownDomain.err()).startsWith("yubin: error: ").hasLineCount(1);
 
-        HttpResponse<String> metrics = get("/metrics");
+        HttpResponse<String> metrics = server.get("/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("jvm_memory").contains("vertx_http_server");
 
-        assertThat(stopServerWithSigterm()).isEqualTo(143);
-        assertThat(serverLog()).contains("Yubin stopped").doesNotContain("Could not stop");
+        assertThat(server.terminate()).isEqualTo(143);
+        assertThat(server.log()).contains("Yubin stopped").doesNotContain("Could not stop");
 
-        startServer("second.log");
+        server.start("second.log");
 
         assertThat(token()).isEqualTo(token);
         assertThat(Files.readAllBytes(dataDir.resolve("tls/cert.pem"))).isEqualTo(certificate);
-        assertThat(serverLog()).doesNotContain("Generated");
+        assertThat(server.log()).doesNotContain("Generated");
         assertThat(yubin("", "domain", "list").out()).isEqualTo("example.test\n");
         assertThat(yubin("", "user", "list").out()).startsWith("alice@example.test\t");
         assertThat(yubin("", "alias", "list").out()).isEqualTo("postmaster@example.test\talice@example.test\n");
@@ -191,11 +124,11 @@ class EmbeddedServerEndToEndTest {
         builder.environment().keySet().removeIf(name -> name.startsWith("YUBIN_"));
         builder.environment().put("YUBIN_DATA_DIR", dataDir.toString());
         builder.environment().put("YUBIN_SMTP_MXPORT", "25");
-        server = builder.start();
+        Process process = builder.start();
 
-        assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(server.exitValue()).isEqualTo(1);
-        assertThat(new String(server.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(1);
+        assertThat(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
                 .isEqualTo("yubin: error: unknown environment variable YUBIN_SMTP_MXPORT: it matches no configuration "
                         + "key (see the keys in defaults.yaml)\n");
     }

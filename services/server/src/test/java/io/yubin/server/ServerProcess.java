@@ -1,0 +1,155 @@
+package io.yubin.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code yubin serve} as a separate JVM (-Xmx256m) on a given data directory, every listener on a
+ * free loopback port, for tests that stop it with SIGTERM or kill it with SIGKILL.
+ */
+final class ServerProcess implements AutoCloseable {
+
+    private final Path dataDir;
+    private final Path logDir;
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final int adminPort;
+    private final int mxPort;
+    private final int submissionPort;
+    private final int submissionsPort;
+    private Process process;
+    private Path log;
+
+    ServerProcess(Path dataDir, Path logDir) throws IOException {
+        this.dataDir = dataDir;
+        this.logDir = logDir;
+        this.adminPort = freePort();
+        this.mxPort = freePort();
+        this.submissionPort = freePort();
+        this.submissionsPort = freePort();
+        environment.put("YUBIN_DATA_DIR", dataDir.toString());
+        environment.put("YUBIN_ADMIN_HOST", "127.0.0.1");
+        environment.put("YUBIN_ADMIN_PORT", String.valueOf(adminPort));
+        environment.put("YUBIN_SMTP_HOST", "127.0.0.1");
+        environment.put("YUBIN_SMTP_MX_PORT", String.valueOf(mxPort));
+        environment.put("YUBIN_SMTP_SUBMISSION_PORT", String.valueOf(submissionPort));
+        environment.put("YUBIN_SMTP_SUBMISSIONS_PORT", String.valueOf(submissionsPort));
+        environment.put("YUBIN_IMAP_PORT", String.valueOf(freePort()));
+        environment.put("YUBIN_IMAP_TLS_PORT", String.valueOf(freePort()));
+        environment.put("YUBIN_POP3_PORT", String.valueOf(freePort()));
+        environment.put("YUBIN_POP3_TLS_PORT", String.valueOf(freePort()));
+        environment.put("YUBIN_TLS_HOSTNAME", "mail.example.test");
+        environment.put("YUBIN_CLUSTER_NAME", "test-" + ProcessHandle.current().pid() + "-" + adminPort);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    int adminPort() {
+        return adminPort;
+    }
+
+    int mxPort() {
+        return mxPort;
+    }
+
+    int submissionPort() {
+        return submissionPort;
+    }
+
+    int submissionsPort() {
+        return submissionsPort;
+    }
+
+    /** Starts the server and waits until /health/ready answers 200; the log goes to {@code logName}. */
+    void start(String logName) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "--add-modules", "java.se",
+                "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+                "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"),
+                Yubin.class.getName(), "serve"));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        log = logDir.resolve(logName);
+        builder.redirectOutput(log.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("YUBIN_"));
+        builder.environment().putAll(environment);
+        process = builder.start();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            assertThat(process.isAlive()).as("server exited early:%n%s", log()).isTrue();
+            return ready();
+        });
+    }
+
+    boolean ready() {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/health/ready")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** SIGKILL: no shutdown hook runs. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("killed within 30 s").isTrue();
+    }
+
+    /** SIGTERM; returns the exit status. */
+    int terminate() throws InterruptedException {
+        process.destroy();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
+        return process.exitValue();
+    }
+
+    String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    String token() throws IOException {
+        return AdminToken.read(dataDir.resolve("admin-token"));
+    }
+
+    /** An authenticated GET of the admin API. */
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .header("Authorization", "Bearer " + token()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
