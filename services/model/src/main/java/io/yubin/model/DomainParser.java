@@ -248,6 +248,9 @@ final class DomainParser {
         if (cp > 0x20 && cp < 0x7f) {
             return "'" + (char) cp + "'";
         }
+        if (cp == ' ') {
+            return "' ' (U+0020)";
+        }
         int type = Character.getType(cp);
         boolean visible = cp > 0x7f && Character.isDefined(cp) && type != Character.CONTROL
                 && type != Character.FORMAT && type != Character.SURROGATE && type != Character.PRIVATE_USE
