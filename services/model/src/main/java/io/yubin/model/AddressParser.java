@@ -29,7 +29,7 @@ final class AddressParser {
         return address;
     }
 
-    /** Local part, then Domain up to {@code >} when {@code inPath}, else up to the end. */
+    /** A parser positioned at {@code from}, for {@link SmtpPath}. */
     static Parser parser(String text, int from, boolean allowUtf8) {
         return new Parser(text, from, allowUtf8);
     }
@@ -109,7 +109,10 @@ final class AddressParser {
             }
         }
 
-        /** Mailbox = Local-part "@" ( Domain / address-literal ). */
+        /**
+         * Mailbox = Local-part "@" ( Domain / address-literal ). In a path ({@code inPath}) the
+         * domain ends before the next {@code >}, else at the end of the text.
+         */
         MailAddress mailbox(boolean inPath) {
             int start = pos;
             if (atEnd() || inPath && peek() == '>') {

@@ -342,6 +342,39 @@ class MailAddressTest {
         }
     }
 
+    @Property
+    void ipv6LiteralsNormalizeToTheSameAddress(@ForAll("ipv6Groups") int[] groups) throws Exception {
+        StringBuilder full = new StringBuilder();
+        for (int g : groups) {
+            full.append(full.length() == 0 ? "" : ":").append(String.format("%04X", g));
+        }
+        String literal = MailAddress.parse("a@[IPv6:" + full + "]").domain().ascii();
+        assertThat(literal).startsWith("[IPv6:").endsWith("]").isEqualTo(literal.toLowerCase(java.util.Locale.ROOT)
+                .replace("[ipv6:", "[IPv6:"));
+        String normalized = literal.substring(6, literal.length() - 1);
+        byte[] expected = new byte[16];
+        for (int i = 0; i < 8; i++) {
+            expected[2 * i] = (byte) (groups[i] >> 8);
+            expected[2 * i + 1] = (byte) groups[i];
+        }
+        byte[] actual = java.net.InetAddress.getByName("[" + normalized + "]").getAddress();
+        if (actual.length == 4) {
+            // the JDK turns IPv4-mapped addresses into IPv4 addresses
+            assertThat(normalized).startsWith("::ffff:");
+            assertThat(java.util.Arrays.copyOfRange(expected, 12, 16)).isEqualTo(actual);
+        } else {
+            assertThat(actual).isEqualTo(expected);
+        }
+        assertThat(MailAddress.parse("a@" + literal).domain().ascii()).isEqualTo(literal);
+    }
+
+    @Provide
+    Arbitrary<int[]> ipv6Groups() {
+        Arbitrary<Integer> group = Arbitraries.oneOf(Arbitraries.just(0), Arbitraries.just(0xffff),
+                Arbitraries.integers().between(0, 0xffff));
+        return group.array(int[].class).ofSize(8);
+    }
+
     @Provide
     Arbitrary<MailAddress> addresses() {
         Arbitrary<String> dotString = Arbitraries.strings().withChars("abcXYZ019!#$%&'*+-/=?^_`{|}~äß用")
