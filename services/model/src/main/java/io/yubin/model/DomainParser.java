@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Domain names (UTS #46 processing with IDNA2008 rules, nontransitional) and RFC 5321 §4.1.3
- * address literals. Every refusal is an {@link AddressException} naming the label at fault.
+ * Domain names: UTS #46 nontransitional processing with IDNA2008 rules. Every refusal is an
+ * {@link AddressException} naming the label at fault. Address literals are {@link AddressLiteral}.
  */
 final class DomainParser {
 
