@@ -9,11 +9,16 @@ package io.yubin.model;
  * for display and for relaying.
  *
  * @param localPart the local part as received, quotes removed
- * @param domain the domain
+ * @param domain the domain, or an address literal such as {@code [192.0.2.1]}
+ *     ({@link Domain#isAddressLiteral()})
  */
 public record MailAddress(String localPart, Domain domain) {
 
-    /** Parses an address; UTF-8 in the local part is allowed (SMTPUTF8). */
+    /**
+     * Parses an address; UTF-8 in the local part and U-labels in the domain are allowed (SMTPUTF8).
+     *
+     * @throws AddressException naming the problem and its position
+     */
     public static MailAddress parse(String text) {
         return AddressParser.parse(text, true);
     }
