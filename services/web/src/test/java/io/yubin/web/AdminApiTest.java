@@ -164,7 +164,7 @@ class AdminApiTest {
                 "{\"address\":\"no-at-sign\",\"password\":\"" + STRONG + "\"}");
 
         assertError(response, 400, "address");
-        assertThat(json(response).getString("error")).isEqualTo("invalid address: address needs local-part@domain");
+        assertThat(json(response).getString("error")).isEqualTo("invalid address: address has no '@' after the local part at position 10");
     }
 
     @Test
