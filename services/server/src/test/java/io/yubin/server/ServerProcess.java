@@ -143,6 +143,15 @@ final class ServerProcess implements AutoCloseable {
                 .header("Authorization", "Bearer " + token()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** An authenticated POST of JSON to the admin API; fails the test unless it answers 2xx. */
+    HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .header("Authorization", "Bearer " + token()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("POST %s: %s", path, response.body()).isBetween(200, 299);
+        return response;
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process != null && process.isAlive()) {
