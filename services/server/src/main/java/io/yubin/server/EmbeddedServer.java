@@ -100,7 +100,8 @@ public final class EmbeddedServer implements AutoCloseable {
                         ? CompletableFuture.completedFuture(null)
                         : CompletableFuture.failedFuture(new IllegalStateException("the Hazelcast member is not running"))));
         admin = await(AdminServer.start(vertx,
-                new AdminServer.Options(config.admin().host(), config.admin().port(), token), accounts, checks, metrics));
+                new AdminServer.Options(config.admin().host(), config.admin().port(), token), accounts, storage.spool(),
+                checks, metrics));
         stops.push(new Stop("admin API", () -> await(admin.close())));
         LOG.info("Yubin is ready: admin API on http://{}:{} (data in {})", config.admin().host(), admin.actualPort(),
                 dataDir);
