@@ -26,6 +26,26 @@ class ClusterMemberTest {
     }
 
     @Test
+    void givenMembersTurnOnTcpIpJoinAndNothingElse() {
+        Config config = ClusterMember.embeddedConfig(ClusterMember.Options.embedded("unit", 15999)
+                .joining(java.util.List.of("127.0.0.1:15999", "127.0.0.1:16000")));
+
+        var join = config.getNetworkConfig().getJoin();
+        assertThat(join.getTcpIpConfig().isEnabled()).isTrue();
+        assertThat(join.getTcpIpConfig().getMembers()).containsExactly("127.0.0.1:15999", "127.0.0.1:16000");
+        assertThat(join.getMulticastConfig().isEnabled()).isFalse();
+        assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
+    }
+
+    @Test
+    void membersInOneProcessGetDistinctInstanceNames() {
+        var options = ClusterMember.Options.embedded("unit", 0);
+
+        assertThat(ClusterMember.embeddedConfig(options).getInstanceName())
+                .isNotEqualTo(ClusterMember.embeddedConfig(options).getInstanceName());
+    }
+
+    @Test
     void portZeroSearchesForAFreePort() {
         Config config = ClusterMember.embeddedConfig(ClusterMember.Options.embedded("unit", 0));
 

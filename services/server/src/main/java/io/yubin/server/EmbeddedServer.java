@@ -3,7 +3,15 @@ package io.yubin.server;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.yubin.delivery.DeliveryScheduler;
+import io.yubin.delivery.DeliveryWorkers;
+import io.yubin.delivery.LocalDelivery;
+import io.yubin.delivery.SpoolRecovery;
 import io.yubin.queue.ClusterMember;
+import io.yubin.queue.DeliveryQueue;
+import io.yubin.queue.HazelcastDeliveryQueue;
+import io.yubin.queue.HazelcastMailboxEvents;
+import io.yubin.queue.MailboxEvents;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.server.tls.TlsBootstrap;
 import io.yubin.server.tls.TlsFiles;
@@ -15,6 +23,8 @@ import io.yubin.web.AdminServer;
 import io.yubin.web.Metrics;
 import io.yubin.web.ReadinessCheck;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -26,14 +36,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded deployment in one process: storage under data-dir, one Hazelcast member, Vert.x and
- * the admin API. {@link #close()} stops them in reverse order, each within a bound.
+ * The embedded deployment in one process, started in this order: storage under data-dir, one
+ * Hazelcast member, the delivery queue and mailbox events on it, the delivery workers, recovery of
+ * unfinished spool entries, Vert.x and the admin API. {@link #close()} stops them in reverse order,
+ * each within a bound: the delivery workers stop taking work and finish what is in flight.
  */
 public final class EmbeddedServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedServer.class);
     private static final long START_TIMEOUT_SECONDS = 60;
     private static final long STOP_TIMEOUT_SECONDS = 10;
+    /** Within {@link #STOP_TIMEOUT_SECONDS}, so in-flight deliveries end before the store closes. */
+    private static final Duration DELIVERY_STOP_TIMEOUT = Duration.ofSeconds(8);
+    /** How long a recipient that needs remote delivery waits between looks (remote delivery is not built yet). */
+    private static final Duration REMOTE_RETRY = Duration.ofHours(1);
 
     /** One named step of the shutdown. */
     private record Stop(String what, ThrowingRunnable action) {
@@ -53,7 +69,13 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     private final Deque<Stop> stops = new ArrayDeque<>();
+    private ServerConfig config;
     private TlsFiles tls;
+    private Storage storage;
+    private Accounts accounts;
+    private DeliveryQueue deliveryQueue;
+    private MailboxEvents mailboxEvents;
+    private Vertx vertx;
     private AdminServer admin;
     private boolean closed;
 
@@ -73,25 +95,46 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     private void startAll(ServerConfig config) throws Exception {
+        this.config = config;
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
         FilePermissions.createPrivateDirectories(dataDir);
         String token = AdminToken.loadOrCreate(dataDir);
         tls = TlsBootstrap.prepare(config.tls(), dataDir);
 
         Storage storage = EmbeddedStorage.open(dataDir);
+        this.storage = storage;
         stops.push(new Stop("storage", storage::close));
-        Accounts accounts = new Accounts(storage.directory(), storage.mailboxes(),
+        accounts = new Accounts(storage.directory(), storage.mailboxes(),
                 new PasswordHasher(config.passwordHash().toParameters()), config.passwordPolicy().toPolicy());
         stops.push(new Stop("accounts", accounts::close));
 
         ClusterMember cluster = ClusterMember.startEmbedded(
                 ClusterMember.Options.embedded(config.cluster().name(), config.cluster().port()));
         stops.push(new Stop("Hazelcast member", cluster::close));
+        deliveryQueue = new HazelcastDeliveryQueue(cluster.instance());
+        stops.push(new Stop("delivery queue", deliveryQueue::close));
+        mailboxEvents = new HazelcastMailboxEvents(cluster.instance());
+        stops.push(new Stop("mailbox events", mailboxEvents::close));
 
         Metrics metrics = new Metrics();
         stops.push(new Stop("metrics", metrics::close));
+
+        Clock clock = Clock.systemUTC();
+        DeliveryScheduler scheduler = new DeliveryScheduler(deliveryQueue, clock);
+        stops.push(new Stop("delivery scheduler", scheduler::close));
+        LocalDelivery delivery = new LocalDelivery(storage.spool(), storage.mailboxes(), accounts.resolver(),
+                mailboxEvents, clock, REMOTE_RETRY);
+        DeliveryWorkers.Options defaults = DeliveryWorkers.Options.of(config.delivery().workers());
+        DeliveryWorkers workers = DeliveryWorkers.start(deliveryQueue, delivery, scheduler, metrics.registry(),
+                new DeliveryWorkers.Options(defaults.threads(), DELIVERY_STOP_TIMEOUT, defaults.attemptTimeout(),
+                        defaults.retryMin(), defaults.retryMax()));
+        stops.push(new Stop("delivery workers", workers::stop));
+        // In the background: a large spool must not hold up the start; new mail is offered directly.
+        new SpoolRecovery(storage.spool(), deliveryQueue, scheduler, clock).run();
+
         // The builder, not VertxOptions alone: Vert.x 5 takes the metrics registry through withMetrics.
         Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
+        this.vertx = vertx;
         stops.push(new Stop("Vert.x", () -> await(vertx.close())));
 
         List<ReadinessCheck> checks = List.of(
@@ -100,7 +143,8 @@ public final class EmbeddedServer implements AutoCloseable {
                         ? CompletableFuture.completedFuture(null)
                         : CompletableFuture.failedFuture(new IllegalStateException("the Hazelcast member is not running"))));
         admin = await(AdminServer.start(vertx,
-                new AdminServer.Options(config.admin().host(), config.admin().port(), token), accounts, checks, metrics));
+                new AdminServer.Options(config.admin().host(), config.admin().port(), token), accounts, storage.spool(),
+                checks, metrics));
         stops.push(new Stop("admin API", () -> await(admin.close())));
         LOG.info("Yubin is ready: admin API on http://{}:{} (data in {})", config.admin().host(), admin.actualPort(),
                 dataDir);
@@ -116,6 +160,38 @@ public final class EmbeddedServer implements AutoCloseable {
 
     public TlsFiles tls() {
         return tls;
+    }
+
+    /** The configuration it was started with. */
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** The name SMTP gives itself: smtp.hostname, else tls.hostname, else this machine's name. */
+    public String smtpHostname() {
+        return config.smtp().effectiveHostname(config.tls(), TlsBootstrap.localHostName());
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public Accounts accounts() {
+        return accounts;
+    }
+
+    /** Where protocol servers offer accepted spool ids. */
+    public DeliveryQueue deliveryQueue() {
+        return deliveryQueue;
+    }
+
+    /** Cluster-wide mailbox events, for IMAP IDLE and POP3. */
+    public MailboxEvents mailboxEvents() {
+        return mailboxEvents;
+    }
+
+    public Vertx vertx() {
+        return vertx;
     }
 
     /** Stops in reverse start order; a part that fails or hangs is logged and the rest still stop. */

@@ -16,6 +16,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.yubin.model.Domain;
 import io.yubin.store.Accounts;
+import io.yubin.store.Spool;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,8 +26,8 @@ import java.util.function.Function;
 
 /**
  * The admin HTTP server: {@code /health/live}, {@code /health/ready} and {@code /metrics} without
- * authentication (for Kubernetes probes and Prometheus), and the account API under {@code /api/v1/}
- * behind a bearer token. Every answer is JSON except {@code /metrics}; every failure is answered by
+ * authentication (for Kubernetes probes and Prometheus), and the account and queue API under
+ * {@code /api/v1/} behind a bearer token. Every answer is JSON except {@code /metrics}; every failure is answered by
  * {@link ErrorResponse}.
  */
 public final class AdminServer {
@@ -69,9 +70,13 @@ public final class AdminServer {
         this.server = server;
     }
 
-    public static Future<AdminServer> start(Vertx vertx, Options options, Accounts accounts,
+    /**
+     * @param spool the spool whose unfinished entries {@code GET /api/v1/queue} lists
+     */
+    public static Future<AdminServer> start(Vertx vertx, Options options, Accounts accounts, Spool spool,
             List<ReadinessCheck> checks, Metrics metrics) {
-        Router router = router(vertx, options, accounts, new Readiness(vertx, checks, READINESS_TIMEOUT), metrics);
+        Router router = router(vertx, options, accounts, spool, new Readiness(vertx, checks, READINESS_TIMEOUT),
+                metrics);
         return vertx.executeBlocking(AdminServer::warmUp, false)
                 .compose(v -> vertx.createHttpServer(
                                 new HttpServerOptions().setHost(options.host()).setPort(options.port()))
@@ -104,7 +109,7 @@ public final class AdminServer {
         return server.close();
     }
 
-    private static Router router(Vertx vertx, Options options, Accounts accounts, Readiness readiness,
+    private static Router router(Vertx vertx, Options options, Accounts accounts, Spool spool, Readiness readiness,
             Metrics metrics) {
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> sendJson(ctx, 200, new JsonObject().put("status", "UP")));
@@ -141,6 +146,7 @@ public final class AdminServer {
         routes.add(HttpMethod.GET, "/api/v1/aliases", 200, api::listAliases);
         routes.add(HttpMethod.POST, "/api/v1/aliases", 201, api::addAlias);
         routes.add(HttpMethod.DELETE, "/api/v1/aliases/:source", 204, api::removeAlias);
+        routes.add(HttpMethod.GET, "/api/v1/queue", 200, new QueueRoutes(spool)::list);
 
         router.route().failureHandler(AdminServer::fail);
         // No route matched: under /api/v1/ an unauthenticated client learns nothing about which

@@ -41,7 +41,8 @@ final class AdminServerHarness implements AutoCloseable {
         storage = EmbeddedStorage.open(dataDir);
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
-        server = AdminServer.start(vertx, new AdminServer.Options("127.0.0.1", 0, TOKEN), accounts, checks, metrics)
+        server = AdminServer.start(vertx, new AdminServer.Options("127.0.0.1", 0, TOKEN), accounts, storage.spool(),
+                checks, metrics)
                 .await(10, TimeUnit.SECONDS);
     }
 

@@ -283,6 +283,10 @@ public final class ConfigLoader {
             throw new ConfigException(where(given) + " is set but " + missing
                     + " is not: set both, or neither for a self-signed certificate");
         }
+        atLeast("smtp.max-message-size", c.smtp().maxMessageSize(), 1);
+        atLeast("smtp.max-recipients", c.smtp().maxRecipients(), 1);
+        atLeast("smtp.max-connections-per-ip", c.smtp().maxConnectionsPerIp(), 1);
+        atLeast("delivery.workers", c.delivery().workers(), 1);
         atLeast("password-policy.min-length", c.passwordPolicy().minLength(), 1);
         atLeast("password-policy.max-length", c.passwordPolicy().maxLength(), c.passwordPolicy().minLength());
         atLeast("password-hash.parallelism", c.passwordHash().parallelism(), 1);

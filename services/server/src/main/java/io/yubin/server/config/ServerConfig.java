@@ -19,12 +19,32 @@ public record ServerConfig(
         PasswordPolicyConfig passwordPolicy,
         PasswordHashConfig passwordHash,
         Cluster cluster,
-        StorageConfig storage) {
+        StorageConfig storage,
+        Delivery delivery) {
 
     public record Admin(String host, int port) {
     }
 
-    public record Smtp(String host, int mxPort, int submissionPort, int submissionsPort) {
+    /**
+     * @param hostname the name the server gives itself, empty for {@link #effectiveHostname}'s fallbacks
+     * @param maxMessageSize largest message in octets (SIZE, RFC 1870)
+     * @param maxRecipients most RCPT TO per message
+     * @param maxConnectionsPerIp most simultaneous connections from one client address
+     * @param proxyProtocol whether every connection starts with a PROXY protocol v2 header
+     */
+    public record Smtp(String host, int mxPort, int submissionPort, int submissionsPort, String hostname,
+            int maxMessageSize, int maxRecipients, int maxConnectionsPerIp, boolean proxyProtocol) {
+
+        /**
+         * {@code hostname}, else the TLS certificate's configured name, else {@code machineName}
+         * (e.g. {@code TlsBootstrap.localHostName()}).
+         */
+        public String effectiveHostname(Tls tls, String machineName) {
+            if (!hostname.isEmpty()) {
+                return hostname;
+            }
+            return tls.hostname().isEmpty() ? machineName : tls.hostname();
+        }
     }
 
     public record Imap(int port, int tlsPort) {
@@ -60,6 +80,10 @@ public record ServerConfig(
     }
 
     public record Cluster(String name, int port) {
+    }
+
+    /** @param workers delivery threads in this process */
+    public record Delivery(int workers) {
     }
 
     public enum StorageBackend {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +29,8 @@ class ConfigLoaderTest {
 
         assertThat(c.dataDir()).isEqualTo(Path.of("./data"));
         assertThat(c.admin()).isEqualTo(new ServerConfig.Admin("127.0.0.1", 8080));
-        assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("127.0.0.1", 2525, 2587, 2465));
+        assertThat(c.smtp()).isEqualTo(
+                new ServerConfig.Smtp("127.0.0.1", 2525, 2587, 2465, "", 52428800, 100, 20, false));
         assertThat(c.imap()).isEqualTo(new ServerConfig.Imap(1143, 1993));
         assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3(1110, 1995));
         assertThat(c.tls()).isEqualTo(new ServerConfig.Tls("", "", ""));
@@ -37,6 +39,7 @@ class ConfigLoaderTest {
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(19456, 2, 1));
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster("yubin", 0));
         assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
+        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(4));
         assertThat(ConfigLoader.defaults()).isEqualTo(c);
     }
 
@@ -65,7 +68,8 @@ class ConfigLoaderTest {
         ServerConfig c = ConfigLoader.load(file, Map.of());
 
         assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/yubin"));
-        assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("127.0.0.1", 25, 2587, 2465));
+        assertThat(c.smtp()).isEqualTo(
+                new ServerConfig.Smtp("127.0.0.1", 25, 2587, 2465, "", 52428800, 100, 20, false));
         assertThat(c.tls().configured()).isTrue();
         assertThat(c.tls().keyFile()).isEqualTo("/etc/yubin/key.pem");
         assertThat(c.passwordPolicy().rejectContainingUserName()).isFalse();
@@ -104,19 +108,21 @@ class ConfigLoaderTest {
                 "pop3.tls-port", "tls.cert-file", "tls.key-file", "tls.hostname", "password-policy.min-length",
                 "password-policy.max-length", "password-policy.reject-containing-user-name",
                 "password-hash.memory-kib", "password-hash.iterations", "password-hash.parallelism", "cluster.name",
-                "cluster.port", "storage.backend");
+                "cluster.port", "storage.backend", "smtp.hostname", "smtp.max-message-size", "smtp.max-recipients",
+                "smtp.max-connections-per-ip", "smtp.proxy-protocol", "delivery.workers");
         assertThat(ConfigLoader.environmentVariable("smtp.submissions-port")).isEqualTo("YUBIN_SMTP_SUBMISSIONS_PORT");
         assertThat(ConfigLoader.environmentVariable("data-dir")).isEqualTo("YUBIN_DATA_DIR");
 
         Map<String, String> env = new HashMap<>();
         for (String key : ConfigLoader.keys()) {
             env.put(ConfigLoader.environmentVariable(key), switch (key) {
-                case "password-policy.reject-containing-user-name" -> "false";
+                case "password-policy.reject-containing-user-name", "smtp.proxy-protocol" -> "false";
                 case "storage.backend" -> "embedded";
                 case "password-hash.memory-kib" -> "65536";
                 case "password-policy.max-length" -> "4000";
                 case "tls.cert-file", "tls.key-file" -> "/etc/" + key;
-                default -> key.endsWith("port") || key.contains("password") ? "7" : "x-" + key;
+                default -> key.endsWith("port") || key.contains("password") || key.contains("max-")
+                        || key.equals("delivery.workers") ? "7" : "x-" + key;
             });
         }
         ServerConfig c = ConfigLoader.load(null, env);
@@ -127,6 +133,63 @@ class ConfigLoaderTest {
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
         assertThat(c.admin().host()).isEqualTo("x-admin.host");
         assertThat(c.tls().keyFile()).isEqualTo("/etc/tls.key-file");
+        assertThat(c.smtp())
+                .isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 7, 7, "x-smtp.hostname", 7, 7, 7, false));
+        assertThat(c.delivery().workers()).isEqualTo(7);
+    }
+
+    @Test
+    void smtpLimitsAndDeliveryWorkersComeFromTheFileAndTheEnvironment() throws IOException {
+        Path file = yaml("""
+                smtp:
+                  hostname: mx.example.test
+                  max-message-size: 1048576
+                  proxy-protocol: true
+                delivery:
+                  workers: 2
+                """);
+
+        ServerConfig c = ConfigLoader.load(file, Map.of("YUBIN_SMTP_MAX_RECIPIENTS", "500",
+                "YUBIN_SMTP_MAX_CONNECTIONS_PER_IP", "3", "YUBIN_DELIVERY_WORKERS", "8"));
+
+        assertThat(c.smtp()).isEqualTo(
+                new ServerConfig.Smtp("127.0.0.1", 2525, 2587, 2465, "mx.example.test", 1048576, 500, 3, true));
+        assertThat(c.delivery().workers()).isEqualTo(8);
+    }
+
+    @Test
+    void smtpHostnameFallsBackToTheTlsHostnameThenTheMachineName() {
+        ServerConfig.Smtp unnamed = ConfigLoader.defaults().smtp();
+        ServerConfig.Smtp named = ConfigLoader.load(null, Map.of("YUBIN_SMTP_HOSTNAME", "mx.example.test")).smtp();
+
+        assertThat(named.effectiveHostname(new ServerConfig.Tls("", "", "tls.example.test"), "box"))
+                .isEqualTo("mx.example.test");
+        assertThat(unnamed.effectiveHostname(new ServerConfig.Tls("", "", "tls.example.test"), "box"))
+                .isEqualTo("tls.example.test");
+        assertThat(unnamed.effectiveHostname(new ServerConfig.Tls("", "", ""), "box")).isEqualTo("box");
+    }
+
+    @Test
+    void zeroDeliveryWorkersIsAnError() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_DELIVERY_WORKERS", "0")))
+                .hasMessage("configuration key \"delivery.workers\" from environment variable YUBIN_DELIVERY_WORKERS "
+                        + "must be at least 1, was 0");
+    }
+
+    @Test
+    void smtpLimitsBelowOneAreErrors() {
+        for (String key : List.of("smtp.max-message-size", "smtp.max-recipients", "smtp.max-connections-per-ip")) {
+            assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(ConfigLoader.environmentVariable(key), "0")))
+                    .hasMessageContaining("\"" + key + "\"")
+                    .hasMessageContaining("must be at least 1, was 0");
+        }
+    }
+
+    @Test
+    void proxyProtocolMustBeABoolean() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_SMTP_PROXY_PROTOCOL", "yes")))
+                .hasMessageContaining("YUBIN_SMTP_PROXY_PROTOCOL")
+                .hasMessageContaining("must be true or false");
     }
 
     @Test

@@ -1,0 +1,259 @@
+package io.yubin.delivery;
+
+import static io.yubin.delivery.DeliveryFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.yubin.model.MailAddress;
+import io.yubin.queue.ClusterMember;
+import io.yubin.store.RecipientState;
+import io.yubin.store.Spool;
+import io.yubin.store.SpoolEntry;
+import io.yubin.store.SpoolId;
+import io.yubin.store.StoreException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link DeliveryWorkers} taking from a real Hazelcast queue and delivering into real storage. */
+class DeliveryWorkersTest {
+
+    private static ClusterMember member;
+
+    @TempDir
+    Path dataDir;
+
+    private DeliveryFixture f;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    @BeforeAll
+    static void startMember() {
+        member = ClusterMember.startEmbedded(ClusterMember.Options.embedded("delivery-workers-test", 0));
+    }
+
+    @AfterAll
+    static void stopMember() {
+        member.close();
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        f = new DeliveryFixture(dataDir, member);
+        f.domain("example.test");
+        f.user("alice@example.test");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        f.close();
+    }
+
+    private DeliveryWorkers start(LocalDelivery delivery, int threads) {
+        return DeliveryWorkers.start(f.queue, delivery, f.scheduler, registry,
+                new DeliveryWorkers.Options(threads, Duration.ofSeconds(10), Duration.ofSeconds(30),
+                        Duration.ofMillis(100), Duration.ofSeconds(1)));
+    }
+
+    private List<SpoolId> unfinished() throws Exception {
+        return await(f.storage.spool().unfinished(null, 100));
+    }
+
+    @Test
+    void deliversWhatIsOfferedAndCountsIt() throws Exception {
+        List<SpoolId> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ids.add(f.accept(null, "alice@example.test"));
+        }
+        try (DeliveryWorkers workers = start(f.delivery(), 4)) {
+            for (SpoolId id : ids) {
+                await(f.queue.offer(id));
+            }
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> f.inbox("alice@example.test").size() == 20);
+        }
+        for (SpoolId id : ids) {
+            assertThat(f.entry(id)).isEmpty();
+        }
+        assertThat(registry.get("yubin.delivery.recipients").tag("status", "delivered").counter().count())
+                .isEqualTo(20);
+        assertThat(registry.get("yubin.delivery.attempts").tag("outcome", "finished").timer().count()).isEqualTo(20);
+    }
+
+    @Test
+    void theSameIdOfferedTwiceToTwoWorkersIsStoredOnce() throws Exception {
+        List<SpoolId> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            ids.add(f.accept(null, "alice@example.test"));
+        }
+        try (DeliveryWorkers workers = start(f.delivery(), 2)) {
+            for (SpoolId id : ids) {
+                await(f.queue.offer(id));
+                await(f.queue.offer(id));
+            }
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> f.queue.size() == 0 && workers.inFlight() == 0
+                    && f.inbox("alice@example.test").size() == 10 && unfinished().isEmpty());
+        }
+        assertThat(f.inbox("alice@example.test")).hasSize(10);
+        double finished = registry.get("yubin.delivery.attempts").tag("outcome", "finished").timer().count();
+        double gone = registry.find("yubin.delivery.attempts").tag("outcome", "gone").timers().stream()
+                .mapToLong(t -> t.count()).sum();
+        assertThat(finished + gone).isEqualTo(20);
+    }
+
+    @Test
+    void anUnavailableStoreIsRetriedLaterWithoutLosingTheEntry() throws Exception {
+        SpoolId id = f.accept(null, "alice@example.test");
+        Spool flaky = new FailingSpool(f.storage.spool(), 2);
+        LocalDelivery delivery = new LocalDelivery(flaky, f.storage.mailboxes(), f.accounts.resolver(), f.events,
+                Clock.systemUTC(), DeliveryFixture.REMOTE_RETRY);
+        try (DeliveryWorkers workers = start(delivery, 1)) {
+            await(f.queue.offer(id));
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> f.entry(id).isEmpty());
+        }
+        assertThat(f.inbox("alice@example.test")).hasSize(1);
+        assertThat(registry.get("yubin.delivery.attempts").tag("outcome", "retry").timer().count()).isEqualTo(2);
+    }
+
+    @Test
+    void aRemoteRecipientIsCountedDeferredAndScheduledForItsNextAttempt() throws Exception {
+        SpoolId id = f.accept("alice@example.test", "friend@remote.test");
+        try (DeliveryWorkers workers = start(f.delivery(), 1)) {
+            await(f.queue.offer(id));
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> f.scheduler.scheduled() == 1);
+        }
+        assertThat(registry.get("yubin.delivery.recipients").tag("status", "deferred").counter().count()).isEqualTo(1);
+        assertThat(f.entry(id).orElseThrow().recipients().get(0).lastResult()).isEqualTo(LocalDelivery.REMOTE_NOT_YET);
+    }
+
+    @Test
+    void stopLetsTheInFlightDeliveryFinishAndTakesNothingMore() throws Exception {
+        SpoolId slow = f.accept(null, "alice@example.test");
+        SpoolId waiting = f.accept(null, "alice@example.test");
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Spool gated = new GatedSpool(f.storage.spool(), started, release);
+        LocalDelivery delivery = new LocalDelivery(gated, f.storage.mailboxes(), f.accounts.resolver(), f.events,
+                Clock.systemUTC(), DeliveryFixture.REMOTE_RETRY);
+        DeliveryWorkers workers = start(delivery, 1);
+        await(f.queue.offer(slow));
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(workers::stop);
+        Thread.sleep(DeliveryWorkers.POLL.toMillis() * 2);
+        await(f.queue.offer(waiting));
+        release.countDown();
+
+        assertThat(stopped.get(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(f.entry(slow)).isEmpty();
+        assertThat(f.entry(waiting)).isPresent();
+        assertThat(f.queue.take(Duration.ofSeconds(1))).isEqualTo(waiting);
+    }
+
+    @Test
+    void backoffDoublesFromTheMinimumUpToTheMaximum() {
+        Duration min = Duration.ofSeconds(1);
+        Duration max = Duration.ofSeconds(10);
+
+        assertThat(DeliveryWorkers.backoff(1, min, max)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(DeliveryWorkers.backoff(2, min, max)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(DeliveryWorkers.backoff(4, min, max)).isEqualTo(Duration.ofSeconds(8));
+        assertThat(DeliveryWorkers.backoff(5, min, max)).isEqualTo(max);
+        assertThat(DeliveryWorkers.backoff(1000, min, max)).isEqualTo(max);
+    }
+
+    /** The real spool, except that its first {@code failures} finds fail as an unreachable backend does. */
+    private static final class FailingSpool extends DelegatingSpool {
+
+        private final AtomicInteger failuresLeft;
+
+        FailingSpool(Spool spool, int failures) {
+            super(spool);
+            this.failuresLeft = new AtomicInteger(failures);
+        }
+
+        @Override
+        public CompletionStage<Optional<SpoolEntry>> find(SpoolId id) {
+            if (failuresLeft.getAndDecrement() > 0) {
+                return CompletableFuture.failedFuture(StoreException.unavailable("database is locked", null));
+            }
+            return super.find(id);
+        }
+    }
+
+    /** The real spool, whose first update waits for the test's release. */
+    private static final class GatedSpool extends DelegatingSpool {
+
+        private final CountDownLatch started;
+        private final CountDownLatch release;
+
+        GatedSpool(Spool spool, CountDownLatch started, CountDownLatch release) {
+            super(spool);
+            this.started = started;
+            this.release = release;
+        }
+
+        @Override
+        public CompletionStage<Void> update(SpoolId id, MailAddress recipient, RecipientState state) {
+            started.countDown();
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }).thenCompose(v -> super.update(id, recipient, state));
+        }
+    }
+
+    private static class DelegatingSpool implements Spool {
+
+        private final Spool spool;
+
+        DelegatingSpool(Spool spool) {
+            this.spool = spool;
+        }
+
+        @Override
+        public CompletionStage<Void> accept(SpoolEntry entry) {
+            return spool.accept(entry);
+        }
+
+        @Override
+        public CompletionStage<Optional<SpoolEntry>> find(SpoolId id) {
+            return spool.find(id);
+        }
+
+        @Override
+        public CompletionStage<Void> update(SpoolId id, MailAddress recipient, RecipientState state) {
+            return spool.update(id, recipient, state);
+        }
+
+        @Override
+        public CompletionStage<List<SpoolId>> unfinished(SpoolId after, int limit) {
+            return spool.unfinished(after, limit);
+        }
+
+        @Override
+        public CompletionStage<Void> remove(SpoolId id) {
+            return spool.remove(id);
+        }
+    }
+}
