@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -30,6 +31,21 @@ public final class Accounts implements AutoCloseable {
     public record NewAppPassword(AppPassword password, String secret) {
     }
 
+    /** The outcome of a {@link #login}: what every protocol turns into its own reply. */
+    public sealed interface LoginResult {
+        /** The secret was right. */
+        record Success(MailAddress user) implements LoginResult {
+        }
+
+        /** Wrong secret, unknown user or malformed login: the same answer for all three. */
+        record Failure() implements LoginResult {
+        }
+
+        /** Too many failures for this account or client address; not checked until {@code until}. */
+        record Throttled(Instant until) implements LoginResult {
+        }
+    }
+
     private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
 
     private final Directory directory;
@@ -38,12 +54,23 @@ public final class Accounts implements AutoCloseable {
     private final PasswordPolicy policy;
     private final AddressResolver resolver;
     private final ExecutorService hashing;
+    private final LoginThrottle accountThrottle;
+    private final LoginThrottle clientThrottle;
     private final SecureRandom random = new SecureRandom();
     private final Clock clock = Clock.systemUTC();
     /** Verified against for unknown users, so they cost as much time as a wrong password. */
     private final String dummyHash;
 
     public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy) {
+        this(directory, mailboxes, hasher, policy, new LoginThrottle(LoginThrottle.Policy.ACCOUNT),
+                new LoginThrottle(LoginThrottle.Policy.CLIENT_IP));
+    }
+
+    /** With the given login throttles: one keyed by account, one by client address. */
+    public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy,
+            LoginThrottle accountThrottle, LoginThrottle clientThrottle) {
+        this.accountThrottle = accountThrottle;
+        this.clientThrottle = clientThrottle;
         this.directory = directory;
         this.mailboxes = mailboxes;
         this.hasher = hasher;
@@ -187,6 +214,39 @@ public final class Accounts implements AutoCloseable {
 
     public CompletionStage<Void> revokeAppPassword(MailAddress user, String id) {
         return directory.revokeAppPassword(user, id);
+    }
+
+    /**
+     * A login from a protocol server (SMTP AUTH, IMAP, POP3): {@link #authenticate} behind the
+     * failed-login throttles (ARCHITECTURE.md §5), per account and per client address. While either
+     * is locked the secret is not even checked, so guessing costs the server nothing.
+     *
+     * @param clientAddress the client's IP address as the server sees it (after PROXY protocol)
+     */
+    public CompletionStage<LoginResult> login(String login, char[] secret, String clientAddress) {
+        String accountKey = "account:" + login.strip().toLowerCase(Locale.ROOT);
+        String clientKey = "client:" + clientAddress;
+        Optional<Instant> locked = later(accountThrottle.lockedUntil(accountKey), clientThrottle.lockedUntil(clientKey));
+        if (locked.isPresent()) {
+            return CompletableFuture.completedFuture(new LoginResult.Throttled(locked.get()));
+        }
+        return authenticate(login, secret).thenApply(user -> {
+            if (user.isPresent()) {
+                accountThrottle.success(accountKey);
+                clientThrottle.success(clientKey);
+                return new LoginResult.Success(user.get());
+            }
+            accountThrottle.failure(accountKey);
+            clientThrottle.failure(clientKey);
+            return new LoginResult.Failure();
+        });
+    }
+
+    private static Optional<Instant> later(Optional<Instant> a, Optional<Instant> b) {
+        if (a.isEmpty()) {
+            return b;
+        }
+        return b.isEmpty() || a.get().isAfter(b.get()) ? a : b;
     }
 
     /**

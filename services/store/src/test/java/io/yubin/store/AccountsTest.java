@@ -8,6 +8,11 @@ import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.store.embedded.EmbeddedStorage;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
@@ -197,6 +202,87 @@ class AccountsTest {
         assertThat(await(storage.mailboxes().find(alice, MailboxPath.INBOX))).isEmpty();
         assertThat(await(accounts.aliases(example))).isEmpty();
         assertThat(failure(accounts.removeUser(alice)).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
+    }
+
+    /** A clock the test moves by hand. */
+    private static final class ManualClock extends Clock {
+        private Instant now = Instant.parse("2026-11-23T10:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private Accounts throttled(ManualClock clock) {
+        accounts.close();
+        LoginThrottle.Policy three = new LoginThrottle.Policy(3, Duration.ofMinutes(1),
+                Duration.ofHours(1), Duration.ofHours(24));
+        LoginThrottle.Policy five = new LoginThrottle.Policy(5, Duration.ofMinutes(1),
+                Duration.ofHours(1), Duration.ofHours(24));
+        accounts = new Accounts(storage.directory(), storage.mailboxes(),
+                new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT,
+                new LoginThrottle(three, 1000, clock), new LoginThrottle(five, 1000, clock));
+        return accounts;
+    }
+
+    @Test
+    void repeatedFailuresLockTheAccountEvenForTheRightPasswordUntilTheWindowEnds() {
+        ManualClock clock = new ManualClock();
+        Accounts a = throttled(clock);
+        await(a.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        for (int i = 0; i < 3; i++) {
+            assertThat(await(a.login("alice@example.test", "wrong guess!".toCharArray(), "192.0.2." + i)))
+                    .isInstanceOf(Accounts.LoginResult.Failure.class);
+        }
+        assertThat(await(a.login("ALICE@example.test", "a long secret phrase".toCharArray(), "198.51.100.7")))
+                .isEqualTo(new Accounts.LoginResult.Throttled(clock.instant().plusSeconds(60)));
+
+        clock.advance(Duration.ofSeconds(61));
+        assertThat(await(a.login("alice@example.test", "a long secret phrase".toCharArray(), "198.51.100.7")))
+                .isEqualTo(new Accounts.LoginResult.Success(alice));
+    }
+
+    @Test
+    void oneClientAddressGuessingManyAccountsIsThrottled() {
+        ManualClock clock = new ManualClock();
+        Accounts a = throttled(clock);
+        await(a.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        for (int i = 0; i < 5; i++) {
+            assertThat(await(a.login("user" + i + "@example.test", "guess".toCharArray(), "203.0.113.9")))
+                    .isInstanceOf(Accounts.LoginResult.Failure.class);
+        }
+        assertThat(await(a.login("alice@example.test", "a long secret phrase".toCharArray(), "203.0.113.9")))
+                .isInstanceOf(Accounts.LoginResult.Throttled.class);
+        assertThat(await(a.login("alice@example.test", "a long secret phrase".toCharArray(), "203.0.113.10")))
+                .isEqualTo(new Accounts.LoginResult.Success(alice));
+    }
+
+    @Test
+    void aSuccessfulLoginForgetsEarlierFailures() {
+        ManualClock clock = new ManualClock();
+        Accounts a = throttled(clock);
+        await(a.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        for (int round = 0; round < 3; round++) {
+            await(a.login("alice@example.test", "wrong guess!".toCharArray(), "192.0.2.1"));
+            await(a.login("alice@example.test", "wrong guess!".toCharArray(), "192.0.2.1"));
+            assertThat(await(a.login("alice@example.test", "a long secret phrase".toCharArray(), "192.0.2.1")))
+                    .isInstanceOf(Accounts.LoginResult.Success.class);
+        }
     }
 
     @Test
