@@ -1,0 +1,93 @@
+package io.yubin.smtp;
+
+import io.yubin.store.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The replies the server gives, in one place, and the one mapping from failures to replies. */
+final class SmtpReplies {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpReplies.class);
+
+    static final SmtpReply OK = new SmtpReply(250, "2.0.0", "OK");
+    static final SmtpReply SENDER_OK = new SmtpReply(250, "2.1.0", "Sender OK");
+    static final SmtpReply RECIPIENT_OK = new SmtpReply(250, "2.1.5", "Recipient OK");
+    static final SmtpReply START_DATA = new SmtpReply(354, null, "End data with <CR><LF>.<CR><LF>");
+    static final SmtpReply BYE = new SmtpReply(221, "2.0.0", "Bye");
+    static final SmtpReply VRFY = new SmtpReply(252, "2.5.0",
+            "Cannot VRFY user, but will accept the message and attempt delivery");
+    static final SmtpReply HELP = new SmtpReply(214, "2.0.0",
+            "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH");
+    static final SmtpReply READY_TLS = new SmtpReply(220, "2.0.0", "Ready to start TLS");
+    static final SmtpReply AUTH_OK = new SmtpReply(235, "2.7.0", "Authentication successful");
+
+    static final SmtpReply UNKNOWN_COMMAND = new SmtpReply(500, "5.5.2", "Unknown command");
+    static final SmtpReply LINE_TOO_LONG = new SmtpReply(500, "5.5.2", "Line too long");
+    static final SmtpReply BARE_LF = new SmtpReply(500, "5.5.2", "Bare LF not allowed, lines end with CRLF");
+    static final SmtpReply BARE_CR = new SmtpReply(500, "5.5.2", "Bare CR not allowed, lines end with CRLF");
+    static final SmtpReply BAD_UTF8 = new SmtpReply(500, "5.5.2", "Command is not valid UTF-8");
+    static final SmtpReply BAD_SEQUENCE = new SmtpReply(503, "5.5.1", "Bad sequence of commands");
+    static final SmtpReply NEED_EHLO = new SmtpReply(503, "5.5.1", "Send EHLO or HELO first");
+    static final SmtpReply NEED_MAIL = new SmtpReply(503, "5.5.1", "Send MAIL first");
+    static final SmtpReply NEED_RCPT = new SmtpReply(503, "5.5.1", "Send RCPT first");
+    static final SmtpReply NESTED_MAIL = new SmtpReply(503, "5.5.1", "Sender already given");
+    static final SmtpReply BINARYMIME_NEEDS_BDAT = new SmtpReply(503, "5.5.1", "BODY=BINARYMIME requires BDAT");
+    static final SmtpReply AUTH_REQUIRED = new SmtpReply(530, "5.7.0", "Authentication required");
+    // RFC 4954 §6: 538 5.7.11 when the mechanism needs an encrypted connection.
+    static final SmtpReply ENCRYPTION_REQUIRED = new SmtpReply(538, "5.7.11",
+            "Encryption required for requested authentication mechanism");
+    static final SmtpReply AUTH_NOT_AVAILABLE = new SmtpReply(502, "5.5.1", "AUTH not available on this port");
+    static final SmtpReply AUTH_ALREADY = new SmtpReply(503, "5.5.1", "Already authenticated");
+    static final SmtpReply AUTH_MECHANISM = new SmtpReply(504, "5.5.4", "Unrecognized authentication mechanism");
+    static final SmtpReply AUTH_CANCELLED = new SmtpReply(501, "5.0.0", "Authentication cancelled");
+    static final SmtpReply AUTH_BAD_ENCODING = new SmtpReply(501, "5.5.2", "Cannot decode the response");
+    static final SmtpReply AUTH_FAILED = new SmtpReply(535, "5.7.8", "Authentication credentials invalid");
+    static final SmtpReply AUTH_THROTTLED = new SmtpReply(454, "4.7.0", "Too many failed logins, try again later");
+    static final SmtpReply AUTH_TEMPORARY = new SmtpReply(454, "4.7.0", "Temporary authentication failure");
+    static final SmtpReply AUTH_TOO_MANY = new SmtpReply(421, "4.7.0", "Too many failed logins, closing connection");
+    static final SmtpReply TLS_NOT_AVAILABLE = new SmtpReply(454, "4.7.0", "TLS not available");
+    static final SmtpReply TLS_ALREADY = new SmtpReply(503, "5.5.1", "TLS already active");
+    static final SmtpReply SENDER_NOT_OWNED = new SmtpReply(553, "5.7.1", "Sender address not owned by the authenticated user");
+    static final SmtpReply UTF8_NOT_REQUESTED = new SmtpReply(553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
+    static final SmtpReply UNKNOWN_USER = new SmtpReply(550, "5.1.1", "No such user here");
+    static final SmtpReply RELAY_DENIED = new SmtpReply(550, "5.7.1", "Relaying denied");
+    static final SmtpReply TOO_MANY_RECIPIENTS = new SmtpReply(452, "4.5.3", "Too many recipients");
+    static final SmtpReply TOO_BIG = new SmtpReply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+    static final SmtpReply BARE_LINE_ENDING_IN_DATA = new SmtpReply(550, "5.5.2",
+            "Bare CR or LF in message, lines end with CRLF; message refused");
+    static final SmtpReply LONG_LINE_IN_DATA = new SmtpReply(554, "5.6.0", "Line too long in message; message refused");
+    static final SmtpReply TEMPORARY_FAILURE = new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
+    static final SmtpReply TOO_MANY_CONNECTIONS = new SmtpReply(421, "4.7.0", "Too many connections from your address");
+
+    private SmtpReplies() {
+    }
+
+    static SmtpReply timeout(String hostname) {
+        return new SmtpReply(421, "4.4.2", hostname + " Timeout, closing connection");
+    }
+
+    static SmtpReply queued(String spoolId) {
+        return new SmtpReply(250, "2.0.0", "OK: queued as " + spoolId);
+    }
+
+    static SmtpReply syntax(String text) {
+        return new SmtpReply(501, "5.5.4", text);
+    }
+
+    /**
+     * The one mapping from a failure of the store, the directory or the body spooling to a reply:
+     * never a 2xx, always temporary so the client retries (ARCHITECTURE.md §4.1).
+     */
+    static SmtpReply forFailure(String sessionId, Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && !(cause instanceof StoreException)) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof StoreException e && e.kind() == StoreException.Kind.UNAVAILABLE) {
+            LOG.warn("[{}] store unavailable: {}", sessionId, e.getMessage());
+        } else {
+            LOG.warn("[{}] failure while handling a command", sessionId, failure);
+        }
+        return TEMPORARY_FAILURE;
+    }
+}

@@ -1,0 +1,164 @@
+package io.yubin.smtp;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.ServerSSLOptions;
+import io.vertx.core.net.SocketAddress;
+import io.yubin.queue.DeliveryQueue;
+import io.yubin.store.Accounts;
+import io.yubin.store.LoginThrottle;
+import io.yubin.store.Storage;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SMTP listeners: MX (mail for local domains, no AUTH), submission (STARTTLS, AUTH required)
+ * and submissions (implicit TLS, RFC 8314). A port below zero leaves that listener off; zero picks a
+ * free port ({@link #actualPort}).
+ */
+public final class SmtpServer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpServer.class);
+
+    public enum Mode { MX, SUBMISSION, SUBMISSIONS }
+
+    /**
+     * @param hostname the name in the greeting and in Received fields
+     * @param host the address to listen on
+     * @param tls the certificate and key; null disables STARTTLS (and submissions cannot start)
+     * @param proxyProtocol expect a PROXY protocol header on every connection (behind a load balancer)
+     */
+    public record Options(String hostname, String host, int mxPort, int submissionPort, int submissionsPort,
+            PemKeyCertOptions tls, boolean proxyProtocol, SmtpLimits limits) {
+
+        public Options {
+            Objects.requireNonNull(hostname, "hostname");
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(limits, "limits");
+        }
+    }
+
+    /** ARCHITECTURE.md §5: TLS 1.2 and 1.3, AEAD ciphers only. */
+    static final Set<String> TLS_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
+    static final List<String> TLS_CIPHERS = List.of(
+            "TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    private final Vertx vertx;
+    private final Options options;
+    private final Map<Mode, NetServer> servers = new EnumMap<>(Mode.class);
+    private final Map<String, AtomicInteger> connectionsPerIp = new ConcurrentHashMap<>();
+    private final AtomicLong sessionIds = new AtomicLong();
+    private final Map<Mode, SmtpSession.Settings> settings = new EnumMap<>(Mode.class);
+    private final ServerSSLOptions sslOptions;
+
+    private SmtpServer(Vertx vertx, Options options, ServerSSLOptions sslOptions) {
+        this.vertx = vertx;
+        this.options = options;
+        this.sslOptions = sslOptions;
+    }
+
+    public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
+            DeliveryQueue queue) {
+        return start(vertx, options, storage, accounts, queue, new LoginThrottle(LoginThrottle.Policy.ACCOUNT),
+                new LoginThrottle(LoginThrottle.Policy.CLIENT_IP));
+    }
+
+    /** As {@link #start(Vertx, Options, Storage, Accounts, DeliveryQueue)}, with login throttles shared with other servers. */
+    public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
+            DeliveryQueue queue, LoginThrottle accountThrottle, LoginThrottle ipThrottle) {
+        if (options.submissionsPort() >= 0 && options.tls() == null) {
+            return Future.failedFuture(new IllegalArgumentException("submissions (implicit TLS) needs a certificate"));
+        }
+        ServerSSLOptions ssl = options.tls() == null ? null : sslOptions(options.tls());
+        SmtpServer server = new SmtpServer(vertx, options, ssl);
+        MessageAcceptor acceptor = new MessageAcceptor(options.hostname(), storage, queue);
+        List<Future<NetServer>> listening = new ArrayList<>();
+        for (Mode mode : Mode.values()) {
+            int port = switch (mode) {
+                case MX -> options.mxPort();
+                case SUBMISSION -> options.submissionPort();
+                case SUBMISSIONS -> options.submissionsPort();
+            };
+            if (port < 0) {
+                continue;
+            }
+            server.settings.put(mode, new SmtpSession.Settings(options.hostname(), mode, ssl != null, options.limits(),
+                    storage, accounts, acceptor, accountThrottle, ipThrottle));
+            NetServerOptions netOptions = new NetServerOptions().setHost(options.host()).setPort(port)
+                    .setUseProxyProtocol(options.proxyProtocol())
+                    .setProxyProtocolTimeout(10).setProxyProtocolTimeoutUnit(TimeUnit.SECONDS);
+            if (mode == Mode.SUBMISSIONS) {
+                netOptions.setSsl(true).setKeyCertOptions(options.tls()).setEnabledSecureTransportProtocols(TLS_PROTOCOLS);
+                TLS_CIPHERS.forEach(netOptions::addEnabledCipherSuite);
+            }
+            NetServer net = vertx.createNetServer(netOptions);
+            net.connectHandler(socket -> server.connected(mode, socket));
+            server.servers.put(mode, net);
+            listening.add(net.listen());
+        }
+        return Future.all(listening).transform(ar -> {
+            if (ar.succeeded()) {
+                return Future.succeededFuture(server);
+            }
+            return server.close().transform(x -> Future.failedFuture(ar.cause()));
+        });
+    }
+
+    private static ServerSSLOptions sslOptions(PemKeyCertOptions tls) {
+        ServerSSLOptions ssl = new ServerSSLOptions().setKeyCertOptions(tls).setEnabledSecureTransportProtocols(TLS_PROTOCOLS);
+        TLS_CIPHERS.forEach(ssl::addEnabledCipherSuite);
+        return ssl;
+    }
+
+    /** The port a listener is bound to; -1 when that listener is off. */
+    public int actualPort(Mode mode) {
+        NetServer net = servers.get(mode);
+        return net == null ? -1 : net.actualPort();
+    }
+
+    public Future<Void> close() {
+        List<Future<Void>> closing = new ArrayList<>();
+        servers.values().forEach(s -> closing.add(s.close()));
+        return Future.all(closing).mapEmpty();
+    }
+
+    private void connected(Mode mode, NetSocket socket) {
+        SocketAddress remote = socket.remoteAddress();
+        String ip = remote == null ? "unknown" : remote.hostAddress();
+        AtomicInteger count = connectionsPerIp.compute(ip, (k, v) -> v == null ? new AtomicInteger() : v);
+        if (count.incrementAndGet() > options.limits().maxConnectionsPerIp()) {
+            release(ip);
+            socket.write(SmtpReplies.TOO_MANY_CONNECTIONS.render()).onComplete(ar -> socket.close());
+            return;
+        }
+        String id = Long.toString(sessionIds.incrementAndGet(), 36);
+        boolean tls = socket.isSsl();
+        String protocol = tls && socket.sslSession() != null ? socket.sslSession().getProtocol() : null;
+        String cipher = tls && socket.sslSession() != null ? socket.sslSession().getCipherSuite() : null;
+        SmtpSession session = new SmtpSession(settings.get(mode), vertx, vertx.getOrCreateContext(),
+                mode.name().toLowerCase(java.util.Locale.ROOT) + "-" + id, ip, tls, protocol, cipher);
+        LOG.debug("[{}] connection from {}", session.id(), ip);
+        new SmtpConnection(vertx, socket, session, options.limits(), options.hostname(), sslOptions, () -> release(ip)).start();
+    }
+
+    private void release(String ip) {
+        connectionsPerIp.computeIfPresent(ip, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
+    }
+}

@@ -1,0 +1,564 @@
+package io.yubin.smtp;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.yubin.model.Envelope;
+import io.yubin.model.MailAddress;
+import io.yubin.store.Accounts;
+import io.yubin.store.LoginThrottle;
+import io.yubin.store.Storage;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One SMTP session's protocol state machine (RFC 5321 §4.1.4 command ordering), without sockets:
+ * it takes lines and body events from {@link SmtpConnection} and answers with a {@link Step}.
+ */
+final class SmtpSession {
+
+    enum State {
+        /** Connected, no EHLO/HELO yet (also right after STARTTLS, RFC 3207 §4.2). */
+        CONNECTED,
+        /** Greeted, no transaction. */
+        READY,
+        /** MAIL accepted. */
+        MAIL,
+        /** At least one RCPT accepted. */
+        RCPT,
+        /** Some BDAT chunks received, not the last one. */
+        BDAT,
+        /** AUTH PLAIN waiting for the response. */
+        AUTH_PLAIN,
+        /** AUTH LOGIN waiting for the user name. */
+        AUTH_LOGIN_USER,
+        /** AUTH LOGIN waiting for the password. */
+        AUTH_LOGIN_PASSWORD
+    }
+
+    /** What the connection does next. */
+    sealed interface Step {
+    }
+
+    /** Write the reply; close afterwards when {@code close}. */
+    record Reply(SmtpReply reply, boolean close) implements Step {
+        Reply(SmtpReply reply) {
+            this(reply, false);
+        }
+    }
+
+    /** Write the reply, discard buffered input, start the TLS handshake. */
+    record StartTls(SmtpReply reply) implements Step {
+    }
+
+    /** Write the 354 reply and read a dot-terminated body into {@code body}. */
+    record ReadData(SmtpReply reply, MessageBody body) implements Step {
+    }
+
+    /** Read {@code size} octets into {@code body} (null: discard them), then call {@link #chunkEnd}. */
+    record ReadChunk(long size, boolean last, MessageBody body) implements Step {
+    }
+
+    /** Why a body is refused, found while reading it. */
+    enum BodyProblem { NONE, BARE_LINE_ENDING, LINE_TOO_LONG, TOO_BIG }
+
+    /** Everything the session needs from its server. */
+    record Settings(String hostname, SmtpServer.Mode mode, boolean tlsAvailable, SmtpLimits limits, Storage storage,
+            Accounts accounts, MessageAcceptor acceptor, LoginThrottle accountThrottle, LoginThrottle ipThrottle) {
+    }
+
+    /** Failed AUTH attempts after which one connection is closed. */
+    static final int MAX_AUTH_FAILURES_PER_CONNECTION = 3;
+
+    private final Settings settings;
+    private final Vertx vertx;
+    private final Context context;
+    private final String id;
+    private final String clientAddress;
+
+    private State state = State.CONNECTED;
+    private boolean tls;
+    private String tlsProtocol;
+    private String tlsCipher;
+    private String heloName;
+    private boolean esmtp;
+    private MailAddress user;
+    private String pendingLogin;
+    private int authFailures;
+
+    // The current transaction.
+    private SmtpCommand.Mail mail;
+    private final List<Envelope.Recipient> recipients = new ArrayList<>();
+    private MessageBody body;
+    private SmtpReply chunkError;
+
+    SmtpSession(Settings settings, Vertx vertx, Context context, String id, String clientAddress, boolean tls,
+            String tlsProtocol, String tlsCipher) {
+        this.settings = settings;
+        this.vertx = vertx;
+        this.context = context;
+        this.id = id;
+        this.clientAddress = clientAddress;
+        this.tls = tls;
+        this.tlsProtocol = tlsProtocol;
+        this.tlsCipher = tlsCipher;
+    }
+
+    String id() {
+        return id;
+    }
+
+    State state() {
+        return state;
+    }
+
+    SmtpReply greeting() {
+        return new SmtpReply(220, null, settings.hostname() + " ESMTP Yubin");
+    }
+
+    void tlsStarted(String protocol, String cipher) {
+        tls = true;
+        tlsProtocol = protocol;
+        tlsCipher = cipher;
+        // RFC 3207 §4.2: forget everything learnt before the handshake.
+        resetTransaction();
+        state = State.CONNECTED;
+        heloName = null;
+        esmtp = false;
+    }
+
+    /** Releases what the session holds (a temporary body file). */
+    void close() {
+        resetTransaction();
+    }
+
+    Future<Step> onLine(LineFramer.Line line) {
+        if (line.problem() != LineFramer.Problem.NONE) {
+            if (isAuthState()) {
+                state = State.READY;
+            }
+            return reply(switch (line.problem()) {
+                case BARE_CR -> SmtpReplies.BARE_CR;
+                case BARE_LF -> SmtpReplies.BARE_LF;
+                default -> SmtpReplies.LINE_TOO_LONG;
+            });
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(line.bytes())).toString();
+        } catch (CharacterCodingException e) {
+            return reply(SmtpReplies.BAD_UTF8);
+        }
+        if (isAuthState()) {
+            return authResponse(text);
+        }
+        try {
+            return command(SmtpCommandParser.parse(text)).recover(t -> reply(SmtpReplies.forFailure(id, t)));
+        } catch (RuntimeException e) {
+            return Future.succeededFuture(new Reply(SmtpReplies.forFailure(id, e)));
+        }
+    }
+
+    private boolean isAuthState() {
+        return state == State.AUTH_PLAIN || state == State.AUTH_LOGIN_USER || state == State.AUTH_LOGIN_PASSWORD;
+    }
+
+    private Future<Step> command(SmtpCommand command) {
+        if (command instanceof SmtpCommand.Invalid c) {
+            return reply(c.reply());
+        } else if (command instanceof SmtpCommand.Ehlo c) {
+            return greet(c.domain(), true);
+        } else if (command instanceof SmtpCommand.Helo c) {
+            return greet(c.domain(), false);
+        } else if (command instanceof SmtpCommand.Mail c) {
+            return mail(c);
+        } else if (command instanceof SmtpCommand.Rcpt c) {
+            return rcpt(c);
+        } else if (command instanceof SmtpCommand.Data) {
+            return data();
+        } else if (command instanceof SmtpCommand.Bdat c) {
+            return bdat(c);
+        } else if (command instanceof SmtpCommand.Rset) {
+            resetTransaction();
+            if (state != State.CONNECTED) {
+                state = State.READY;
+            }
+            return reply(SmtpReplies.OK);
+        } else if (command instanceof SmtpCommand.Noop) {
+            return reply(SmtpReplies.OK);
+        } else if (command instanceof SmtpCommand.Quit) {
+            return Future.succeededFuture(new Reply(SmtpReplies.BYE, true));
+        } else if (command instanceof SmtpCommand.Vrfy) {
+            return reply(SmtpReplies.VRFY);
+        } else if (command instanceof SmtpCommand.Help) {
+            return reply(SmtpReplies.HELP);
+        } else if (command instanceof SmtpCommand.StartTls) {
+            return startTls();
+        } else if (command instanceof SmtpCommand.Auth c) {
+            return auth(c);
+        }
+        throw new IllegalStateException("unhandled command " + command);
+    }
+
+    private Future<Step> greet(String domain, boolean extended) {
+        resetTransaction();
+        heloName = domain;
+        esmtp = extended;
+        state = State.READY;
+        if (!extended) {
+            return reply(new SmtpReply(250, null, settings.hostname()));
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(settings.hostname() + " Hello " + domain);
+        lines.add("PIPELINING");
+        lines.add("SIZE " + settings.limits().maxMessageSize());
+        lines.add("8BITMIME");
+        lines.add("SMTPUTF8");
+        lines.add("ENHANCEDSTATUSCODES");
+        if (!tls && settings.tlsAvailable()) {
+            lines.add("STARTTLS");
+        }
+        if (tls && settings.mode() != SmtpServer.Mode.MX && user == null) {
+            lines.add("AUTH PLAIN LOGIN");
+        }
+        lines.add("CHUNKING");
+        lines.add("BINARYMIME");
+        lines.add("DSN");
+        return reply(new SmtpReply(250, null, String.join("\n", lines)));
+    }
+
+    private Future<Step> mail(SmtpCommand.Mail c) {
+        if (state == State.CONNECTED) {
+            return reply(SmtpReplies.NEED_EHLO);
+        }
+        if (state != State.READY) {
+            return reply(SmtpReplies.NESTED_MAIL);
+        }
+        if (settings.mode() != SmtpServer.Mode.MX && user == null) {
+            return reply(SmtpReplies.AUTH_REQUIRED);
+        }
+        if (c.size() > settings.limits().maxMessageSize()) {
+            return reply(SmtpReplies.TOO_BIG);
+        }
+        if (c.sender() != null && c.sender().isUtf8() && !c.smtpUtf8()) {
+            return reply(SmtpReplies.UTF8_NOT_REQUESTED);
+        }
+        if (user == null) {
+            return acceptSender(c);
+        }
+        if (c.sender() == null) {
+            return reply(SmtpReplies.SENDER_NOT_OWNED);
+        }
+        if (c.sender().equals(user)) {
+            return acceptSender(c);
+        }
+        // An alias the user may send as: one that resolves to this user.
+        return store(settings.accounts().resolver().resolve(c.sender()))
+                .compose(resolution -> resolution.localUsers().contains(user) ? acceptSender(c)
+                        : reply(SmtpReplies.SENDER_NOT_OWNED));
+    }
+
+    private Future<Step> acceptSender(SmtpCommand.Mail c) {
+        mail = c;
+        state = State.MAIL;
+        return reply(SmtpReplies.SENDER_OK);
+    }
+
+    private Future<Step> rcpt(SmtpCommand.Rcpt c) {
+        if (state != State.MAIL && state != State.RCPT) {
+            return reply(state == State.CONNECTED ? SmtpReplies.NEED_EHLO : SmtpReplies.NEED_MAIL);
+        }
+        if (recipients.size() >= settings.limits().maxRecipients()) {
+            return reply(SmtpReplies.TOO_MANY_RECIPIENTS);
+        }
+        if (c.recipient().isUtf8() && !mail.smtpUtf8()) {
+            return reply(SmtpReplies.UTF8_NOT_REQUESTED);
+        }
+        return store(settings.storage().directory().isLocalDomain(c.recipient().domain())).compose(local -> {
+            if (!local) {
+                return user != null ? acceptRecipient(c) : reply(SmtpReplies.RELAY_DENIED);
+            }
+            return store(settings.accounts().resolver().resolve(c.recipient())).compose(resolution ->
+                    resolution.isUnknown() ? reply(SmtpReplies.UNKNOWN_USER) : acceptRecipient(c));
+        });
+    }
+
+    private Future<Step> acceptRecipient(SmtpCommand.Rcpt c) {
+        if (state != State.MAIL && state != State.RCPT) {
+            return reply(SmtpReplies.NEED_MAIL);
+        }
+        recipients.add(new Envelope.Recipient(c.recipient(), c.notifyOn(), c.orcpt()));
+        state = State.RCPT;
+        return reply(SmtpReplies.RECIPIENT_OK);
+    }
+
+    private Future<Step> data() {
+        if (state != State.RCPT) {
+            return reply(state == State.MAIL ? SmtpReplies.NEED_RCPT
+                    : state == State.CONNECTED ? SmtpReplies.NEED_EHLO
+                    : state == State.BDAT ? SmtpReplies.BAD_SEQUENCE : SmtpReplies.NEED_MAIL);
+        }
+        // RFC 3030 §3: BINARYMIME bodies travel only with BDAT.
+        if (mail.body() == Envelope.BodyType.BINARY_MIME) {
+            return reply(SmtpReplies.BINARYMIME_NEEDS_BDAT);
+        }
+        body = new MessageBody(vertx, settings.limits().memoryThreshold());
+        return Future.succeededFuture(new ReadData(SmtpReplies.START_DATA, body));
+    }
+
+    /** The end of a DATA body: accept it, or refuse it for what the connection found. */
+    Future<Step> dataEnd(BodyProblem problem) {
+        return finishMessage(problem);
+    }
+
+    private Future<Step> bdat(SmtpCommand.Bdat c) {
+        // RFC 3030 §2: the chunk is read whatever the answer; errors are given after it.
+        if (state != State.RCPT && state != State.BDAT) {
+            chunkError = state == State.MAIL ? SmtpReplies.NEED_RCPT
+                    : state == State.CONNECTED ? SmtpReplies.NEED_EHLO : SmtpReplies.NEED_MAIL;
+            return Future.succeededFuture(new ReadChunk(c.size(), c.last(), null));
+        }
+        if (body == null) {
+            body = new MessageBody(vertx, settings.limits().memoryThreshold());
+        }
+        if (body.size() + c.size() > settings.limits().maxMessageSize()) {
+            resetTransaction();
+            state = State.READY;
+            chunkError = SmtpReplies.TOO_BIG;
+            return Future.succeededFuture(new ReadChunk(c.size(), c.last(), null));
+        }
+        state = c.last() ? State.RCPT : State.BDAT;
+        return Future.succeededFuture(new ReadChunk(c.size(), c.last(), body));
+    }
+
+    /** The end of one BDAT chunk. */
+    Future<Step> chunkEnd(long size, boolean last) {
+        if (chunkError != null) {
+            SmtpReply error = chunkError;
+            chunkError = null;
+            return reply(error);
+        }
+        if (!last) {
+            return reply(new SmtpReply(250, "2.0.0", size + " octets received"));
+        }
+        return finishMessage(BodyProblem.NONE);
+    }
+
+    private Future<Step> finishMessage(BodyProblem problem) {
+        MessageBody received = body;
+        SmtpCommand.Mail sender = mail;
+        List<Envelope.Recipient> to = List.copyOf(recipients);
+        body = null;
+        resetTransaction();
+        state = State.READY;
+        if (problem != BodyProblem.NONE) {
+            received.discard();
+            return reply(switch (problem) {
+                case BARE_LINE_ENDING -> SmtpReplies.BARE_LINE_ENDING_IN_DATA;
+                case LINE_TOO_LONG -> SmtpReplies.LONG_LINE_IN_DATA;
+                default -> SmtpReplies.TOO_BIG;
+            });
+        }
+        Envelope envelope = new Envelope(sender.sender(), to, sender.body(), sender.smtpUtf8(), sender.ret(),
+                sender.envId());
+        MessageAcceptor.Trace trace = new MessageAcceptor.Trace(id, heloName, clientAddress, esmtp,
+                tls ? tlsProtocol : null, tls ? tlsCipher : null, user == null ? null : user.toString(),
+                settings.mode() != SmtpServer.Mode.MX);
+        return settings.acceptor().accept(context, envelope, received, trace)
+                .map(spoolId -> (Step) new Reply(SmtpReplies.queued(spoolId.value())))
+                .recover(t -> reply(SmtpReplies.forFailure(id, t)));
+    }
+
+    private Future<Step> startTls() {
+        if (tls) {
+            return reply(SmtpReplies.TLS_ALREADY);
+        }
+        if (!settings.tlsAvailable()) {
+            return reply(SmtpReplies.TLS_NOT_AVAILABLE);
+        }
+        resetTransaction();
+        return Future.succeededFuture(new StartTls(SmtpReplies.READY_TLS));
+    }
+
+    private Future<Step> auth(SmtpCommand.Auth c) {
+        if (settings.mode() == SmtpServer.Mode.MX) {
+            return reply(SmtpReplies.AUTH_NOT_AVAILABLE);
+        }
+        if (!tls) {
+            return reply(SmtpReplies.ENCRYPTION_REQUIRED);
+        }
+        if (state == State.CONNECTED) {
+            return reply(SmtpReplies.NEED_EHLO);
+        }
+        if (user != null) {
+            return reply(SmtpReplies.AUTH_ALREADY);
+        }
+        if (state != State.READY) {
+            return reply(SmtpReplies.BAD_SEQUENCE);
+        }
+        if (!settings.ipThrottle().allowed(clientAddress)) {
+            return reply(SmtpReplies.AUTH_THROTTLED);
+        }
+        switch (c.mechanism()) {
+            case "PLAIN" -> {
+                if (c.initialResponse() == null) {
+                    state = State.AUTH_PLAIN;
+                    return reply(new SmtpReply(334, null, ""));
+                }
+                return plain(c.initialResponse());
+            }
+            case "LOGIN" -> {
+                if (c.initialResponse() == null) {
+                    state = State.AUTH_LOGIN_USER;
+                    return reply(new SmtpReply(334, null, base64("Username:")));
+                }
+                state = State.AUTH_LOGIN_USER;
+                return authResponse(c.initialResponse());
+            }
+            default -> {
+                return reply(SmtpReplies.AUTH_MECHANISM);
+            }
+        }
+    }
+
+    private Future<Step> authResponse(String text) {
+        State current = state;
+        state = State.READY;
+        // RFC 4954 §4: "*" cancels the exchange.
+        if (text.equals("*")) {
+            return reply(SmtpReplies.AUTH_CANCELLED);
+        }
+        switch (current) {
+            case AUTH_PLAIN -> {
+                return plain(text);
+            }
+            case AUTH_LOGIN_USER -> {
+                byte[] login = decode(text);
+                if (login == null) {
+                    return reply(SmtpReplies.AUTH_BAD_ENCODING);
+                }
+                pendingLogin = new String(login, StandardCharsets.UTF_8);
+                state = State.AUTH_LOGIN_PASSWORD;
+                return reply(new SmtpReply(334, null, base64("Password:")));
+            }
+            default -> {
+                byte[] password = decode(text);
+                if (password == null) {
+                    return reply(SmtpReplies.AUTH_BAD_ENCODING);
+                }
+                String login = pendingLogin;
+                pendingLogin = null;
+                return verify(login, password);
+            }
+        }
+    }
+
+    /** RFC 4616 §2: [authzid] NUL authcid NUL passwd. */
+    private Future<Step> plain(String response) {
+        byte[] decoded = response.equals("=") ? new byte[0] : decode(response);
+        if (decoded == null) {
+            return reply(SmtpReplies.AUTH_BAD_ENCODING);
+        }
+        int first = indexOf(decoded, 0);
+        int second = first < 0 ? -1 : indexOf(decoded, first + 1);
+        if (second < 0) {
+            Arrays.fill(decoded, (byte) 0);
+            return reply(SmtpReplies.AUTH_BAD_ENCODING);
+        }
+        String authzid = new String(decoded, 0, first, StandardCharsets.UTF_8);
+        String authcid = new String(decoded, first + 1, second - first - 1, StandardCharsets.UTF_8);
+        byte[] password = Arrays.copyOfRange(decoded, second + 1, decoded.length);
+        Arrays.fill(decoded, (byte) 0);
+        if (!authzid.isEmpty() && !authzid.equalsIgnoreCase(authcid)) {
+            Arrays.fill(password, (byte) 0);
+            return failed(authcid);
+        }
+        return verify(authcid, password);
+    }
+
+    private Future<Step> verify(String login, byte[] passwordBytes) {
+        CharBuffer decoded = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(passwordBytes));
+        char[] password = Arrays.copyOfRange(decoded.array(), decoded.position(), decoded.limit());
+        Arrays.fill(decoded.array(), '\0');
+        Arrays.fill(passwordBytes, (byte) 0);
+        String accountKey = login.strip().toLowerCase(Locale.ROOT);
+        if (!settings.accountThrottle().allowed(accountKey) || !settings.ipThrottle().allowed(clientAddress)) {
+            Arrays.fill(password, '\0');
+            return reply(SmtpReplies.AUTH_THROTTLED);
+        }
+        return Future.fromCompletionStage(settings.accounts().authenticate(login, password), context)
+                .transform(ar -> {
+                    Arrays.fill(password, '\0');
+                    if (ar.failed()) {
+                        SmtpReplies.forFailure(id, ar.cause());
+                        return reply(SmtpReplies.AUTH_TEMPORARY);
+                    }
+                    if (ar.result().isEmpty()) {
+                        return failed(accountKey);
+                    }
+                    settings.accountThrottle().success(accountKey);
+                    user = ar.result().get();
+                    return reply(SmtpReplies.AUTH_OK);
+                });
+    }
+
+    private Future<Step> failed(String accountKey) {
+        settings.accountThrottle().failure(accountKey.strip().toLowerCase(Locale.ROOT));
+        settings.ipThrottle().failure(clientAddress);
+        authFailures++;
+        if (authFailures >= MAX_AUTH_FAILURES_PER_CONNECTION) {
+            return Future.succeededFuture(new Reply(SmtpReplies.AUTH_TOO_MANY, true));
+        }
+        return reply(SmtpReplies.AUTH_FAILED);
+    }
+
+    private static byte[] decode(String base64) {
+        try {
+            return Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String base64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static int indexOf(byte[] bytes, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void resetTransaction() {
+        mail = null;
+        recipients.clear();
+        if (body != null) {
+            body.discard();
+            body = null;
+        }
+        if (state == State.MAIL || state == State.RCPT || state == State.BDAT) {
+            state = State.READY;
+        }
+    }
+
+    private <T> Future<T> store(java.util.concurrent.CompletionStage<T> stage) {
+        return Future.fromCompletionStage(stage, context);
+    }
+
+    private static Future<Step> reply(SmtpReply reply) {
+        return Future.succeededFuture(new Reply(reply));
+    }
+}

@@ -1,0 +1,127 @@
+package io.yubin.smtp;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.SelfSignedCertificate;
+import io.yubin.model.Domain;
+import io.yubin.model.MailAddress;
+import io.yubin.queue.DeliveryQueue;
+import io.yubin.store.AliasSource;
+import io.yubin.store.Accounts;
+import io.yubin.store.PasswordHasher;
+import io.yubin.store.PasswordPolicy;
+import io.yubin.store.SpoolEntry;
+import io.yubin.store.SpoolId;
+import io.yubin.store.Storage;
+import io.yubin.store.embedded.EmbeddedStorage;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real SMTP server on 127.0.0.1 (free ports) over a real embedded store in a temporary directory
+ * and real Accounts (fast test-only Argon2id), with domain example.org, user alice (password
+ * {@link #PASSWORD}), user bob, alias sales -> alice. The delivery queue is an in-memory fake:
+ * the unit under test ends at the offer.
+ */
+final class TestServer implements AutoCloseable {
+
+    static final String PASSWORD = "correct horse battery staple";
+    static final MailAddress ALICE = MailAddress.parse("alice@example.org");
+    static final MailAddress BOB = MailAddress.parse("bob@example.org");
+
+    /** The fake queue: what was offered. */
+    static final class MemoryQueue implements DeliveryQueue {
+        final LinkedBlockingQueue<SpoolId> ids = new LinkedBlockingQueue<>();
+
+        @Override
+        public CompletionStage<Void> offer(SpoolId id) {
+            ids.add(id);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public SpoolId take(Duration timeout) throws InterruptedException {
+            return ids.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public int size() {
+            return ids.size();
+        }
+
+        @Override
+        public void close() {
+            ids.clear();
+        }
+    }
+
+    final Vertx vertx;
+    final Storage storage;
+    final Accounts accounts;
+    final MemoryQueue queue = new MemoryQueue();
+    final SmtpServer server;
+    final SelfSignedCertificate certificate;
+
+    TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol) throws Exception {
+        vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
+        storage = EmbeddedStorage.open(dir.resolve("data"));
+        accounts = new Accounts(storage.directory(), storage.mailboxes(),
+                new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
+        accounts.addDomain(Domain.parse("example.org")).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        accounts.addUser(ALICE, PASSWORD.toCharArray(), 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        accounts.addUser(BOB, PASSWORD.toCharArray(), 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        accounts.addAlias(AliasSource.of(MailAddress.parse("sales@example.org")), ALICE)
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        certificate = SelfSignedCertificate.create("localhost");
+        PemKeyCertOptions tls = new PemKeyCertOptions().setKeyPath(certificate.privateKeyPath())
+                .setCertPath(certificate.certificatePath());
+        server = SmtpServer.start(vertx, new SmtpServer.Options("mx.example.org", "127.0.0.1", 0, 0, 0, tls,
+                proxyProtocol, limits), storage, accounts, queue).await(10, TimeUnit.SECONDS);
+    }
+
+    TestServer(Path dir) throws Exception {
+        this(dir, SmtpLimits.defaults(), false);
+    }
+
+    int port(SmtpServer.Mode mode) {
+        return server.actualPort(mode);
+    }
+
+    SmtpTestClient connect(SmtpServer.Mode mode) throws Exception {
+        return SmtpTestClient.connect(port(mode));
+    }
+
+    /** The spool entries of every id offered so far. */
+    List<SpoolEntry> spooled() throws Exception {
+        List<SpoolId> ids = storage.spool().unfinished(null, 1000).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        List<SpoolEntry> entries = new java.util.ArrayList<>();
+        for (SpoolId id : ids) {
+            entries.add(storage.spool().find(id).toCompletableFuture().get(10, TimeUnit.SECONDS).orElseThrow());
+        }
+        return entries;
+    }
+
+    String body(SpoolEntry entry) throws Exception {
+        try (InputStream in = storage.blobs().get(entry.blob().id()).toCompletableFuture().get(10, TimeUnit.SECONDS)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            server.close().await(10, TimeUnit.SECONDS);
+            vertx.close().await(10, TimeUnit.SECONDS);
+        } finally {
+            accounts.close();
+            storage.close();
+        }
+    }
+}
