@@ -10,7 +10,6 @@ import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.SocketAddress;
 import io.yubin.queue.DeliveryQueue;
 import io.yubin.store.Accounts;
-import io.yubin.store.LoginThrottle;
 import io.yubin.store.Storage;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -74,15 +73,9 @@ public final class SmtpServer {
         this.sslOptions = sslOptions;
     }
 
+    /** Starts the listeners; AUTH goes through {@link Accounts#login}, whose throttles IMAP and POP3 share. */
     public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             DeliveryQueue queue) {
-        return start(vertx, options, storage, accounts, queue, new LoginThrottle(LoginThrottle.Policy.ACCOUNT),
-                new LoginThrottle(LoginThrottle.Policy.CLIENT_IP));
-    }
-
-    /** As {@link #start(Vertx, Options, Storage, Accounts, DeliveryQueue)}, with login throttles shared with other servers. */
-    public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
-            DeliveryQueue queue, LoginThrottle accountThrottle, LoginThrottle ipThrottle) {
         if (options.submissionsPort() >= 0 && options.tls() == null) {
             return Future.failedFuture(new IllegalArgumentException("submissions (implicit TLS) needs a certificate"));
         }
@@ -100,7 +93,7 @@ public final class SmtpServer {
                 continue;
             }
             server.settings.put(mode, new SmtpSession.Settings(options.hostname(), mode, ssl != null, options.limits(),
-                    storage, accounts, acceptor, accountThrottle, ipThrottle));
+                    storage, accounts, acceptor));
             NetServerOptions netOptions = new NetServerOptions().setHost(options.host()).setPort(port)
                     .setUseProxyProtocol(options.proxyProtocol())
                     .setProxyProtocolTimeout(10).setProxyProtocolTimeoutUnit(TimeUnit.SECONDS);

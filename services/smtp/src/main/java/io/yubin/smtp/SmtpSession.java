@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.store.Accounts;
-import io.yubin.store.LoginThrottle;
 import io.yubin.store.Storage;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -17,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One SMTP session's protocol state machine (RFC 5321 §4.1.4 command ordering), without sockets:
@@ -72,7 +70,7 @@ final class SmtpSession {
 
     /** Everything the session needs from its server. */
     record Settings(String hostname, SmtpServer.Mode mode, boolean tlsAvailable, SmtpLimits limits, Storage storage,
-            Accounts accounts, MessageAcceptor acceptor, LoginThrottle accountThrottle, LoginThrottle ipThrottle) {
+            Accounts accounts, MessageAcceptor acceptor) {
     }
 
     /** Failed AUTH attempts after which one connection is closed. */
@@ -405,9 +403,6 @@ final class SmtpSession {
         if (state != State.READY) {
             return reply(SmtpReplies.BAD_SEQUENCE);
         }
-        if (!settings.ipThrottle().allowed(clientAddress)) {
-            return reply(SmtpReplies.AUTH_THROTTLED);
-        }
         switch (c.mechanism()) {
             case "PLAIN" -> {
                 if (c.initialResponse() == null) {
@@ -478,9 +473,10 @@ final class SmtpSession {
         String authcid = new String(decoded, first + 1, second - first - 1, StandardCharsets.UTF_8);
         byte[] password = Arrays.copyOfRange(decoded, second + 1, decoded.length);
         Arrays.fill(decoded, (byte) 0);
+        // Acting as another user (authzid) is not offered: refuse without checking the password.
         if (!authzid.isEmpty() && !authzid.equalsIgnoreCase(authcid)) {
             Arrays.fill(password, (byte) 0);
-            return failed(authcid);
+            return failed();
         }
         return verify(authcid, password);
     }
@@ -490,30 +486,23 @@ final class SmtpSession {
         char[] password = Arrays.copyOfRange(decoded.array(), decoded.position(), decoded.limit());
         Arrays.fill(decoded.array(), '\0');
         Arrays.fill(passwordBytes, (byte) 0);
-        String accountKey = login.strip().toLowerCase(Locale.ROOT);
-        if (!settings.accountThrottle().allowed(accountKey) || !settings.ipThrottle().allowed(clientAddress)) {
-            Arrays.fill(password, '\0');
-            return reply(SmtpReplies.AUTH_THROTTLED);
-        }
-        return Future.fromCompletionStage(settings.accounts().authenticate(login, password), context)
+        return Future.fromCompletionStage(settings.accounts().login(login, password, clientAddress), context)
                 .transform(ar -> {
                     Arrays.fill(password, '\0');
                     if (ar.failed()) {
                         SmtpReplies.forFailure(id, ar.cause());
                         return reply(SmtpReplies.AUTH_TEMPORARY);
                     }
-                    if (ar.result().isEmpty()) {
-                        return failed(accountKey);
+                    if (ar.result() instanceof Accounts.LoginResult.Success success) {
+                        user = success.user();
+                        return reply(SmtpReplies.AUTH_OK);
                     }
-                    settings.accountThrottle().success(accountKey);
-                    user = ar.result().get();
-                    return reply(SmtpReplies.AUTH_OK);
+                    return ar.result() instanceof Accounts.LoginResult.Throttled
+                            ? reply(SmtpReplies.AUTH_THROTTLED) : failed();
                 });
     }
 
-    private Future<Step> failed(String accountKey) {
-        settings.accountThrottle().failure(accountKey.strip().toLowerCase(Locale.ROOT));
-        settings.ipThrottle().failure(clientAddress);
+    private Future<Step> failed() {
         authFailures++;
         if (authFailures >= MAX_AUTH_FAILURES_PER_CONNECTION) {
             return Future.succeededFuture(new Reply(SmtpReplies.AUTH_TOO_MANY, true));
