@@ -15,6 +15,8 @@ import io.yubin.queue.MailboxEvents;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.server.tls.TlsBootstrap;
 import io.yubin.server.tls.TlsFiles;
+import io.yubin.smtp.SmtpLimits;
+import io.yubin.smtp.SmtpServer;
 import io.yubin.store.Accounts;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.Storage;
@@ -136,6 +138,18 @@ public final class EmbeddedServer implements AutoCloseable {
         Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
         this.vertx = vertx;
         stops.push(new Stop("Vert.x", () -> await(vertx.close())));
+
+        SmtpLimits smtpDefaults = SmtpLimits.defaults();
+        SmtpLimits smtpLimits = new SmtpLimits(config.smtp().maxMessageSize(), config.smtp().maxRecipients(),
+                config.smtp().maxConnectionsPerIp(), smtpDefaults.maxLineLength(), smtpDefaults.commandTimeout(),
+                smtpDefaults.dataTimeout(), smtpDefaults.memoryThreshold());
+        SmtpServer smtp = await(SmtpServer.start(vertx, new SmtpServer.Options(smtpHostname(), config.smtp().host(),
+                config.smtp().mxPort(), config.smtp().submissionPort(), config.smtp().submissionsPort(),
+                tls.pemKeyCertOptions(), config.smtp().proxyProtocol(), smtpLimits), storage, accounts, deliveryQueue));
+        stops.push(new Stop("SMTP", () -> await(smtp.close())));
+        LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS)", config.smtp().host(),
+                smtp.actualPort(SmtpServer.Mode.MX), smtp.actualPort(SmtpServer.Mode.SUBMISSION),
+                smtp.actualPort(SmtpServer.Mode.SUBMISSIONS));
 
         List<ReadinessCheck> checks = List.of(
                 new Check("storage", () -> storage.directory().listDomains().thenApply(domains -> null)),
