@@ -100,7 +100,12 @@ public final class Pop3Server {
             listening.add(implicitTls.listen());
         }
         Pop3Server server = new Pop3Server(plain, implicitTls, blobIo);
-        return Future.join(listening).transform(ar -> {
+        Future<Void> warm = options.tls() == null ? Future.succeededFuture()
+                : blobIo.executeBlocking(() -> {
+                    Pop3Tls.warmUp(vertx, options.tls());
+                    return null;
+                }, false);
+        return Future.join(warm, Future.join(listening)).transform(ar -> {
             if (ar.failed()) {
                 return server.close().transform(closed -> Future.<Pop3Server>failedFuture(ar.cause()));
             }

@@ -26,7 +26,7 @@ class AngusMailClientTest {
 
     static final List<String> MESSAGES = List.of(
             "Return-Path: <bob@example.org>\r\nReceived: from mx.example.org by pop.example.test;"
-                    + " Mon, 1 Jan 2024 00:00:00 +0000\r\nFrom: Bob <bob@example.org>\r\nTo: alice@example.test\r\n"
+                    + " 1 Jan 2024 00:00 +0000\r\nFrom: Bob <bob@example.org>\r\nTo: alice@example.test\r\n"
                     + "Subject: first\r\nMessage-ID: <1@example.org>\r\n\r\nHello Alice,\r\n.\r\n..dots\r\nBye\r\n",
             "Return-Path: <carol@example.org>\r\nFrom: carol@example.org\r\nSubject: =?UTF-8?B?5L2g5aW9?=\r\n"
                     + "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
