@@ -73,10 +73,6 @@ final class Pop3Session {
         this.context = context;
     }
 
-    State state() {
-        return state;
-    }
-
     /** RFC 1939 §4; no APOP timestamp, since APOP is not offered. */
     String greeting() {
         return Pop3Replies.ok(hostname + " POP3 server ready");

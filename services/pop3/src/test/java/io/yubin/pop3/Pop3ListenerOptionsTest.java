@@ -7,6 +7,7 @@ import io.yubin.model.MailAddress;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,6 +80,29 @@ class Pop3ListenerOptionsTest {
                 RawPop3Client client = RawPop3Client.connect(pop3.server.actualPort())) {
             client.send("CAPA\r\n");
             assertThat(client.closedByServer(15_000)).isTrue();
+        }
+    }
+
+    @Test
+    void offersOnlyTls12And13WithAeadCiphers() throws Exception {
+        try (Pop3Harness pop3 = new Pop3Harness(dir)) {
+            try (RawPop3Client client = RawPop3Client.connectTls(pop3.server.actualTlsPort(), pop3.clientTls())) {
+                assertThat(client.line()).isEqualTo(Pop3ProtocolTest.GREETING);
+                javax.net.ssl.SSLSession session = ((javax.net.ssl.SSLSocket) client.socket()).getSession();
+                assertThat(session.getProtocol()).isEqualTo("TLSv1.3");
+                assertThat(Pop3Tls.CIPHER_SUITES).contains(session.getCipherSuite());
+            }
+            for (String cbc : List.of("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+                    "TLS_RSA_WITH_AES_128_GCM_SHA256")) {
+                javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) pop3.clientTls().getSocketFactory()
+                        .createSocket("127.0.0.1", pop3.server.actualTlsPort());
+                try (socket) {
+                    socket.setSoTimeout(10_000);
+                    socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+                    socket.setEnabledCipherSuites(new String[] {cbc});
+                    assertThatThrownBy(socket::startHandshake).as(cbc).isInstanceOf(javax.net.ssl.SSLException.class);
+                }
+            }
         }
     }
 
