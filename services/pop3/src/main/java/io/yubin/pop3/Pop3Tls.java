@@ -1,0 +1,111 @@
+package io.yubin.pop3;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.ServerSSLOptions;
+import java.nio.ByteBuffer;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Set;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.X509KeyManager;
+
+/** The TLS settings of both listeners (ARCHITECTURE.md §5): TLS 1.2 and 1.3, AEAD ciphers only. */
+final class Pop3Tls {
+
+    static final Set<String> PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
+
+    static final List<String> CIPHER_SUITES = List.of(
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    private Pop3Tls() {
+    }
+
+    /** For the STLS upgrade on the plain port (RFC 2595). */
+    static ServerSSLOptions upgradeOptions(PemKeyCertOptions keyCert) {
+        ServerSSLOptions options = new ServerSSLOptions()
+                .setKeyCertOptions(keyCert)
+                .setEnabledSecureTransportProtocols(PROTOCOLS);
+        CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
+        return options;
+    }
+
+    /** For the implicit-TLS port. */
+    static NetServerOptions implicit(NetServerOptions options, PemKeyCertOptions keyCert) {
+        options.setSsl(true).setKeyCertOptions(keyCert).setEnabledSecureTransportProtocols(PROTOCOLS);
+        CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
+        return options;
+    }
+
+    /**
+     * Runs one TLS handshake in memory, on the calling (worker) thread, with the server's own key.
+     * The first handshake of a JVM loads and initializes the JDK's and Netty's TLS classes for
+     * hundreds of milliseconds; done here, that stays off the event loop of the first client.
+     */
+    static void warmUp(Vertx vertx, PemKeyCertOptions keyCert) throws Exception {
+        KeyManagerFactory keys = keyCert.getKeyManagerFactory(vertx);
+        X509KeyManager keyManager = (X509KeyManager) keys.getKeyManagers()[0];
+        String alias = keyManager.getServerAliases("RSA", null) != null
+                ? keyManager.getServerAliases("RSA", null)[0]
+                : keyManager.getServerAliases("EC", null)[0];
+        X509Certificate[] chain = keyManager.getCertificateChain(alias);
+        SslContext server = SslContextBuilder.forServer(keys).protocols(PROTOCOLS).ciphers(CIPHER_SUITES).build();
+        SslContext client = SslContextBuilder.forClient().trustManager(chain).protocols(PROTOCOLS)
+                .endpointIdentificationAlgorithm(null).build();
+        server.newHandler(ByteBufAllocator.DEFAULT);
+        SSLEngine serverEngine = server.newEngine(ByteBufAllocator.DEFAULT);
+        SSLEngine clientEngine = client.newEngine(ByteBufAllocator.DEFAULT);
+        handshake(clientEngine, serverEngine);
+    }
+
+    private static void handshake(SSLEngine client, SSLEngine server) throws Exception {
+        int packet = Math.max(client.getSession().getPacketBufferSize(), server.getSession().getPacketBufferSize());
+        int app = Math.max(client.getSession().getApplicationBufferSize(), server.getSession().getApplicationBufferSize());
+        ByteBuffer toServer = ByteBuffer.allocate(packet * 4);
+        ByteBuffer toClient = ByteBuffer.allocate(packet * 4);
+        ByteBuffer clientApp = ByteBuffer.allocate(app);
+        ByteBuffer serverApp = ByteBuffer.allocate(app);
+        ByteBuffer empty = ByteBuffer.allocate(0);
+        client.beginHandshake();
+        server.beginHandshake();
+        for (int round = 0; round < 100 && !(done(client) && done(server)); round++) {
+            client.wrap(empty, toServer);
+            runTasks(client);
+            toServer.flip();
+            server.unwrap(toServer, serverApp);
+            toServer.compact();
+            runTasks(server);
+            server.wrap(empty, toClient);
+            runTasks(server);
+            toClient.flip();
+            client.unwrap(toClient, clientApp);
+            toClient.compact();
+            runTasks(client);
+        }
+    }
+
+    private static boolean done(SSLEngine engine) {
+        HandshakeStatus status = engine.getHandshakeStatus();
+        return status == HandshakeStatus.FINISHED || status == HandshakeStatus.NOT_HANDSHAKING;
+    }
+
+    private static void runTasks(SSLEngine engine) {
+        for (Runnable task = engine.getDelegatedTask(); task != null; task = engine.getDelegatedTask()) {
+            task.run();
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.yubin.pop3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.AppenderBase;
+import io.vertx.core.VertxOptions;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fails a test when Vert.x reported a blocked event loop during it (ARCHITECTURE.md §4.5). Vert.x
+ * logs those warnings under {@link #LOGGER_NAME}; {@link #vertxOptions()} makes the checker strict.
+ */
+final class BlockedThreadWatch implements BeforeEachCallback, AfterEachCallback {
+
+    /** Vert.x 5's {@code BlockedThreadChecker.LOGGER_NAME}. */
+    static final String LOGGER_NAME = "io.vertx.core.impl.BlockedThreadChecker";
+
+    private final Capture capture = new Capture();
+
+    /** Checks every 20 ms and reports, with its stack, any event-loop task longer than 500 ms. */
+    static VertxOptions vertxOptions() {
+        return new VertxOptions()
+                .setBlockedThreadCheckInterval(20)
+                .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+                .setMaxEventLoopExecuteTime(500)
+                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+                .setWarningExceptionTime(500)
+                .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        start();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        assertThat(stop()).as("Vert.x blocked-thread warnings").isEmpty();
+    }
+
+    void start() {
+        capture.messages.clear();
+        capture.start();
+        logger().addAppender(capture);
+    }
+
+    /** Stops watching; returns the warnings logged since {@link #start()}. */
+    List<String> stop() {
+        logger().detachAppender(capture);
+        capture.stop();
+        return List.copyOf(capture.messages);
+    }
+
+    private static Logger logger() {
+        return (Logger) LoggerFactory.getLogger(LOGGER_NAME);
+    }
+
+    private static final class Capture extends AppenderBase<ILoggingEvent> {
+
+        private final List<String> messages = new CopyOnWriteArrayList<>();
+
+        @Override
+        protected void append(ILoggingEvent event) {
+            StringBuilder message = new StringBuilder(event.getFormattedMessage());
+            IThrowableProxy blockedAt = event.getThrowableProxy();
+            if (blockedAt != null) {
+                Arrays.stream(blockedAt.getStackTraceElementProxyArray()).limit(25)
+                        .forEach(frame -> message.append("\n\t").append(frame.getSTEAsString()));
+            }
+            messages.add(message.toString());
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.yubin.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.yubin.model.MailAddress;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Two real members in one JVM, joined over TCP on loopback, share the locks. */
+class HazelcastMaildropLocksTest {
+
+    private static HazelcastInstance first;
+    private static HazelcastInstance second;
+
+    @BeforeAll
+    static void startTwoMembers() throws Exception {
+        first = Hazelcast.newHazelcastInstance(joined("a"));
+        second = Hazelcast.newHazelcastInstance(joined("b"));
+        eventually(() -> first.getCluster().getMembers().size() == 2);
+    }
+
+    @AfterAll
+    static void stopMembers() {
+        for (HazelcastInstance member : new HazelcastInstance[] {second, first}) {
+            if (member != null && member.getLifecycleService().isRunning()) {
+                member.shutdown();
+            }
+        }
+    }
+
+    /** The embedded configuration plus a TCP-IP join of loopback members, for this test only. */
+    private static Config joined(String name) {
+        Config config = ClusterMember.embeddedConfig(ClusterMember.Options.embedded("maildrop-locks-test", 0));
+        config.setInstanceName("maildrop-locks-test-" + name);
+        config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true).addMember("127.0.0.1");
+        return config;
+    }
+
+    private static Optional<AutoCloseable> tryLock(HazelcastMaildropLocks locks, String user) throws Exception {
+        return locks.tryLock(MailAddress.parse(user)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aSecondSessionOnAnyMemberIsRefusedUntilTheFirstReleases() throws Exception {
+        try (HazelcastMaildropLocks onFirst = new HazelcastMaildropLocks(first);
+                HazelcastMaildropLocks onSecond = new HazelcastMaildropLocks(second)) {
+            Optional<AutoCloseable> held = tryLock(onFirst, "alice@example.test");
+            assertThat(held).isPresent();
+            assertThat(tryLock(onSecond, "alice@example.test")).isEmpty();
+            assertThat(tryLock(onFirst, "alice@example.test")).isEmpty();
+
+            held.get().close();
+            held.get().close();
+            eventually(() -> {
+                Optional<AutoCloseable> again = tryLock(onSecond, "alice@example.test");
+                again.ifPresent(HazelcastMaildropLocksTest::closeQuietly);
+                return again.isPresent();
+            });
+        }
+    }
+
+    @Test
+    void usersAreLockedIndependentlyAndByCanonicalAddress() throws Exception {
+        try (HazelcastMaildropLocks locks = new HazelcastMaildropLocks(first)) {
+            Optional<AutoCloseable> bob = tryLock(locks, "bob@example.test");
+            Optional<AutoCloseable> carol = tryLock(locks, "carol@example.test");
+            assertThat(bob).isPresent();
+            assertThat(carol).isPresent();
+            assertThat(tryLock(locks, "bob@EXAMPLE.test")).isEmpty();
+            bob.get().close();
+            carol.get().close();
+        }
+    }
+
+    @Test
+    void aLiveHolderKeepsItsLockPastTheLease() throws Exception {
+        try (HazelcastMaildropLocks onFirst = new HazelcastMaildropLocks(first, Duration.ofSeconds(2));
+                HazelcastMaildropLocks onSecond = new HazelcastMaildropLocks(second, Duration.ofSeconds(2))) {
+            Optional<AutoCloseable> held = tryLock(onFirst, "dave@example.test");
+            assertThat(held).isPresent();
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5000);
+            while (System.nanoTime() < until) {
+                assertThat(tryLock(onSecond, "dave@example.test")).isEmpty();
+                Thread.sleep(100);
+            }
+            held.get().close();
+        }
+    }
+
+    @Test
+    void aDeadHoldersLockExpiresAfterTheLease() throws Exception {
+        HazelcastMaildropLocks dying = new HazelcastMaildropLocks(first, Duration.ofSeconds(2));
+        try (HazelcastMaildropLocks survivor = new HazelcastMaildropLocks(second, Duration.ofSeconds(2))) {
+            assertThat(tryLock(dying, "erin@example.test")).isPresent();
+            // The holder's process stops renewing without releasing, as when its pod is killed.
+            dying.close();
+            assertThat(tryLock(survivor, "erin@example.test")).isEmpty();
+            eventually(() -> {
+                Optional<AutoCloseable> taken = tryLock(survivor, "erin@example.test");
+                taken.ifPresent(HazelcastMaildropLocksTest::closeQuietly);
+                return taken.isPresent();
+            });
+        }
+    }
+
+    @Test
+    void leasesAreWholeSecondsOfAtLeastTwo() {
+        assertThatThrownBy(() -> new HazelcastMaildropLocks(first, Duration.ofMillis(1500)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new HazelcastMaildropLocks(first, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void anExpiredHolderCannotReleaseTheNextHoldersLock() throws Exception {
+        HazelcastMaildropLocks stale = new HazelcastMaildropLocks(first, Duration.ofSeconds(2));
+        try (HazelcastMaildropLocks fresh = new HazelcastMaildropLocks(second, Duration.ofSeconds(2))) {
+            Optional<AutoCloseable> old = tryLock(stale, "frank@example.test");
+            assertThat(old).isPresent();
+            stale.close();
+            AtomicReference<Optional<AutoCloseable>> next = new AtomicReference<>();
+            eventually(() -> {
+                next.set(tryLock(fresh, "frank@example.test"));
+                return next.get().isPresent();
+            });
+            old.get().close();
+            Thread.sleep(300);
+            assertThat(tryLock(fresh, "frank@example.test")).isEmpty();
+            next.get().get().close();
+        }
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    /** Polls every 100 ms for up to 30 s. */
+    private static void eventually(Check check) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!check.holds()) {
+            assertThat(System.nanoTime()).as("condition met within 30 s").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable lock) {
+        try {
+            lock.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
