@@ -129,8 +129,9 @@ public final class Pop3Server {
         String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         Context context = vertx.getOrCreateContext();
         LOG.debug("[pop3 {}] connection from {}{}", id, socket.remoteAddress(), tls ? " over TLS" : "");
-        Pop3Session session = new Pop3Session(id, options.hostname(), tls, stls != null, options.allowPlaintextAuth(),
-                accounts, storage.mailboxes(), locks, context);
+        String client = socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().hostAddress();
+        Pop3Session session = new Pop3Session(id, client, options.hostname(), tls, stls != null,
+                options.allowPlaintextAuth(), accounts, storage.mailboxes(), locks, context);
         new Pop3Connection(id, socket, session, storage.blobs(), blobIo, stls, context).start();
     }
 

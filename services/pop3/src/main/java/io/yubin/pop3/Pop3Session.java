@@ -40,6 +40,7 @@ final class Pop3Session {
     static final int MAX_BAD_COMMANDS = 10;
 
     private final String id;
+    private final String clientAddress;
     private final String hostname;
     private final boolean allowPlaintextAuth;
     private final boolean stlsAvailable;
@@ -60,9 +61,10 @@ final class Pop3Session {
     private AutoCloseable lock;
     private Maildrop maildrop;
 
-    Pop3Session(String id, String hostname, boolean tls, boolean stlsAvailable, boolean allowPlaintextAuth,
-            Accounts accounts, MailboxStore mailboxes, MaildropLocks locks, Context context) {
+    Pop3Session(String id, String clientAddress, String hostname, boolean tls, boolean stlsAvailable,
+            boolean allowPlaintextAuth, Accounts accounts, MailboxStore mailboxes, MaildropLocks locks, Context context) {
         this.id = id;
+        this.clientAddress = clientAddress;
         this.hostname = hostname;
         this.tls = tls;
         this.stlsAvailable = stlsAvailable;
@@ -229,13 +231,17 @@ final class Pop3Session {
     }
 
     private Future<Pop3Response> login(String login, char[] secret) {
-        Future<Optional<MailAddress>> authenticated = stage(accounts.authenticate(login, secret));
-        return authenticated.compose(address -> {
+        return stage(accounts.login(login, secret, clientAddress)).compose(result -> {
             Arrays.fill(secret, '\0');
-            if (address.isEmpty()) {
+            if (result instanceof Accounts.LoginResult.Throttled) {
+                LOG.info("[pop3 {}] login refused: too many failures", id);
+                return text(Pop3Replies.err(Pop3Replies.SYS_TEMP, "too many failed logins, try again later"));
+            }
+            if (!(result instanceof Accounts.LoginResult.Success success)) {
                 LOG.info("[pop3 {}] failed login", id);
                 return text(Pop3Replies.err(Pop3Replies.AUTH, "invalid credentials"));
             }
+            Optional<MailAddress> address = Optional.of(success.user());
             return stage(locks.tryLock(address.get())).compose(held -> {
                 if (held.isEmpty()) {
                     return text(Pop3Replies.err(Pop3Replies.IN_USE, "the maildrop is in use by another session"));

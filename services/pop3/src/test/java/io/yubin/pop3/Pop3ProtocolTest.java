@@ -104,6 +104,22 @@ class Pop3ProtocolTest {
     }
 
     @Test
+    void repeatedFailedLoginsAreThrottledEvenWithTheRightPassword() throws Exception {
+        pop3.addUser("carol");
+        try (RawPop3Client client = RawPop3Client.connectTls(pop3.server.actualTlsPort(), pop3.clientTls())) {
+            client.line();
+            // LoginThrottle.Policy.ACCOUNT: five failures lock the account for a minute.
+            for (int i = 0; i < 5; i++) {
+                assertThat(client.command("USER carol@example.test")).isEqualTo("+OK send PASS");
+                assertThat(client.command("PASS wrong password " + i)).isEqualTo("-ERR [AUTH] invalid credentials");
+            }
+            assertThat(client.command("USER carol@example.test")).isEqualTo("+OK send PASS");
+            assertThat(client.command("PASS " + Pop3Harness.PASSWORD))
+                    .isEqualTo("-ERR [SYS/TEMP] too many failed logins, try again later");
+        }
+    }
+
+    @Test
     void refusesUserPassAndAuthBeforeTls() throws Exception {
         try (RawPop3Client client = RawPop3Client.connect(pop3.server.actualPort())) {
             client.line();

@@ -10,11 +10,13 @@ import io.yubin.delivery.SpoolRecovery;
 import io.yubin.queue.ClusterMember;
 import io.yubin.queue.DeliveryQueue;
 import io.yubin.queue.HazelcastDeliveryQueue;
+import io.yubin.queue.HazelcastMaildropLocks;
 import io.yubin.queue.HazelcastMailboxEvents;
 import io.yubin.queue.MailboxEvents;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.server.tls.TlsBootstrap;
 import io.yubin.server.tls.TlsFiles;
+import io.yubin.pop3.Pop3Server;
 import io.yubin.smtp.SmtpLimits;
 import io.yubin.smtp.SmtpServer;
 import io.yubin.store.Accounts;
@@ -150,6 +152,15 @@ public final class EmbeddedServer implements AutoCloseable {
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS)", config.smtp().host(),
                 smtp.actualPort(SmtpServer.Mode.MX), smtp.actualPort(SmtpServer.Mode.SUBMISSION),
                 smtp.actualPort(SmtpServer.Mode.SUBMISSIONS));
+
+        HazelcastMaildropLocks maildropLocks = new HazelcastMaildropLocks(cluster.instance());
+        stops.push(new Stop("maildrop locks", maildropLocks::close));
+        ServerConfig.Pop3 pop3Config = config.pop3();
+        Pop3Server pop3 = await(Pop3Server.start(vertx, new Pop3Server.Options(smtpHostname(), pop3Config.host(),
+                pop3Config.port(), pop3Config.tlsPort(), tls.pemKeyCertOptions(), pop3Config.proxyProtocol(),
+                pop3Config.allowPlaintextAuth(), Pop3Server.DEFAULT_IDLE_TIMEOUT), storage, accounts, maildropLocks));
+        stops.push(new Stop("POP3", () -> await(pop3.close())));
+        LOG.info("POP3 listening on {}: {} (STLS), {} (TLS)", pop3Config.host(), pop3.actualPort(), pop3.actualTlsPort());
 
         List<ReadinessCheck> checks = List.of(
                 new Check("storage", () -> storage.directory().listDomains().thenApply(domains -> null)),

@@ -32,6 +32,8 @@ final class ServerProcess implements AutoCloseable {
     private final int mxPort;
     private final int submissionPort;
     private final int submissionsPort;
+    private final int pop3Port;
+    private final int pop3TlsPort;
     private Process process;
     private Path log;
 
@@ -42,6 +44,8 @@ final class ServerProcess implements AutoCloseable {
         this.mxPort = freePort();
         this.submissionPort = freePort();
         this.submissionsPort = freePort();
+        this.pop3Port = freePort();
+        this.pop3TlsPort = freePort();
         environment.put("YUBIN_DATA_DIR", dataDir.toString());
         environment.put("YUBIN_ADMIN_HOST", "127.0.0.1");
         environment.put("YUBIN_ADMIN_PORT", String.valueOf(adminPort));
@@ -51,8 +55,8 @@ final class ServerProcess implements AutoCloseable {
         environment.put("YUBIN_SMTP_SUBMISSIONS_PORT", String.valueOf(submissionsPort));
         environment.put("YUBIN_IMAP_PORT", String.valueOf(freePort()));
         environment.put("YUBIN_IMAP_TLS_PORT", String.valueOf(freePort()));
-        environment.put("YUBIN_POP3_PORT", String.valueOf(freePort()));
-        environment.put("YUBIN_POP3_TLS_PORT", String.valueOf(freePort()));
+        environment.put("YUBIN_POP3_PORT", String.valueOf(pop3Port));
+        environment.put("YUBIN_POP3_TLS_PORT", String.valueOf(pop3TlsPort));
         environment.put("YUBIN_TLS_HOSTNAME", "mail.example.test");
         environment.put("YUBIN_CLUSTER_NAME", "test-" + ProcessHandle.current().pid() + "-" + adminPort);
     }
@@ -77,6 +81,15 @@ final class ServerProcess implements AutoCloseable {
 
     int submissionsPort() {
         return submissionsPort;
+    }
+
+    int pop3TlsPort() {
+        return pop3TlsPort;
+    }
+
+    /** The self-signed certificate the server generated on its first start. */
+    Path certificate() {
+        return dataDir.resolve("tls/cert.pem");
     }
 
     /** Starts the server and waits until /health/ready answers 200; the log goes to {@code logName}. */

@@ -276,6 +276,7 @@ public final class ConfigLoader {
         notBlank("data-dir", c.dataDir().toString());
         notBlank("admin.host", c.admin().host());
         notBlank("smtp.host", c.smtp().host());
+        notBlank("pop3.host", c.pop3().host());
         notBlank("cluster.name", c.cluster().name());
         if (c.tls().certFile().isEmpty() != c.tls().keyFile().isEmpty()) {
             String missing = c.tls().certFile().isEmpty() ? "tls.cert-file" : "tls.key-file";

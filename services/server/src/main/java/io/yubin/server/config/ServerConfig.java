@@ -50,7 +50,14 @@ public record ServerConfig(
     public record Imap(int port, int tlsPort) {
     }
 
-    public record Pop3(int port, int tlsPort) {
+    /**
+     * @param host the interface both POP3 listeners bind to
+     * @param port plain POP3 with STLS
+     * @param tlsPort POP3 over implicit TLS
+     * @param proxyProtocol expect a PROXY protocol v2 header on every connection
+     * @param allowPlaintextAuth allow USER/PASS and AUTH before TLS (local testing only)
+     */
+    public record Pop3(String host, int port, int tlsPort, boolean proxyProtocol, boolean allowPlaintextAuth) {
     }
 
     /**

@@ -32,7 +32,7 @@ class ConfigLoaderTest {
         assertThat(c.smtp()).isEqualTo(
                 new ServerConfig.Smtp("127.0.0.1", 2525, 2587, 2465, "", 52428800, 100, 20, false));
         assertThat(c.imap()).isEqualTo(new ServerConfig.Imap(1143, 1993));
-        assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3(1110, 1995));
+        assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("127.0.0.1", 1110, 1995, false, false));
         assertThat(c.tls()).isEqualTo(new ServerConfig.Tls("", "", ""));
         assertThat(c.tls().configured()).isFalse();
         assertThat(c.passwordPolicy()).isEqualTo(new ServerConfig.PasswordPolicyConfig(10, 1024, true));
@@ -109,14 +109,16 @@ class ConfigLoaderTest {
                 "password-policy.max-length", "password-policy.reject-containing-user-name",
                 "password-hash.memory-kib", "password-hash.iterations", "password-hash.parallelism", "cluster.name",
                 "cluster.port", "storage.backend", "smtp.hostname", "smtp.max-message-size", "smtp.max-recipients",
-                "smtp.max-connections-per-ip", "smtp.proxy-protocol", "delivery.workers");
+                "smtp.max-connections-per-ip", "smtp.proxy-protocol", "delivery.workers", "pop3.host",
+                "pop3.proxy-protocol", "pop3.allow-plaintext-auth");
         assertThat(ConfigLoader.environmentVariable("smtp.submissions-port")).isEqualTo("YUBIN_SMTP_SUBMISSIONS_PORT");
         assertThat(ConfigLoader.environmentVariable("data-dir")).isEqualTo("YUBIN_DATA_DIR");
 
         Map<String, String> env = new HashMap<>();
         for (String key : ConfigLoader.keys()) {
             env.put(ConfigLoader.environmentVariable(key), switch (key) {
-                case "password-policy.reject-containing-user-name", "smtp.proxy-protocol" -> "false";
+                case "password-policy.reject-containing-user-name", "smtp.proxy-protocol", "pop3.proxy-protocol" -> "false";
+                case "pop3.allow-plaintext-auth" -> "true";
                 case "storage.backend" -> "embedded";
                 case "password-hash.memory-kib" -> "65536";
                 case "password-policy.max-length" -> "4000";
@@ -136,6 +138,7 @@ class ConfigLoaderTest {
         assertThat(c.smtp())
                 .isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 7, 7, "x-smtp.hostname", 7, 7, 7, false));
         assertThat(c.delivery().workers()).isEqualTo(7);
+        assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("x-pop3.host", 7, 7, false, true));
     }
 
     @Test
