@@ -33,9 +33,13 @@ final class S3Proxies {
 
     /** A new S3Proxy process with its data under {@code target/s3proxy/<name>-*}. */
     static S3ProxyProcess startOwn(String name) {
+        return startOwn(name, false);
+    }
+
+    static S3ProxyProcess startOwn(String name, boolean virtualHost) {
         try {
             Path parent = Files.createDirectories(Path.of("target", "s3proxy"));
-            return S3ProxyProcess.start(Files.createTempDirectory(parent, name + "-"));
+            return S3ProxyProcess.start(Files.createTempDirectory(parent, name + "-"), virtualHost);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -26,22 +26,35 @@ public final class S3ProxyProcess implements AutoCloseable {
     public static final String ACCESS_KEY = "yubin-access";
     public static final String SECRET_KEY = "yubin-secret-key";
 
+    /** The host name under which S3Proxy also answers virtual-host-style requests. */
+    public static final String VIRTUAL_HOST = "localhost";
+
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final Path home;
     private final int port;
     private final String classpath;
+    private final boolean virtualHost;
     private Process process;
 
-    private S3ProxyProcess(Path home, int port, String classpath) {
+    private S3ProxyProcess(Path home, int port, String classpath, boolean virtualHost) {
         this.home = home;
         this.port = port;
         this.classpath = classpath;
+        this.virtualHost = virtualHost;
     }
 
-    /** Starts S3Proxy on a free port with its data and log under {@code home}. */
+    /** Starts S3Proxy (path-style addressing) on a free port with its data and log under {@code home}. */
     public static S3ProxyProcess start(Path home) throws IOException, InterruptedException {
-        S3ProxyProcess s3 = new S3ProxyProcess(home, freePort(), classpath());
+        return start(home, false);
+    }
+
+    /**
+     * As {@link #start(Path)}; with {@code virtualHost} S3Proxy serves virtual-host-style requests to
+     * {@code <bucket>.localhost} (and no longer path-style ones).
+     */
+    public static S3ProxyProcess start(Path home, boolean virtualHost) throws IOException, InterruptedException {
+        S3ProxyProcess s3 = new S3ProxyProcess(home, freePort(), classpath(), virtualHost);
         s3.writeConfiguration();
         s3.start();
         return s3;
@@ -50,6 +63,11 @@ public final class S3ProxyProcess implements AutoCloseable {
     /** {@code http://127.0.0.1:<port>} */
     public String endpoint() {
         return "http://127.0.0.1:" + port;
+    }
+
+    /** {@code http://localhost:<port>}: with virtual-host style, buckets are {@code <bucket>.localhost}. */
+    public String virtualHostEndpoint() {
+        return "http://" + VIRTUAL_HOST + ":" + port;
     }
 
     public int port() {
@@ -125,6 +143,8 @@ public final class S3ProxyProcess implements AutoCloseable {
                 "jclouds.identity=" + ACCESS_KEY,
                 "jclouds.credential=" + SECRET_KEY,
                 "jclouds.filesystem.basedir=" + data.toAbsolutePath(),
+                // S3Proxy then answers <bucket>.localhost only: path-style requests fail
+                virtualHost ? "s3proxy.virtual-host=" + VIRTUAL_HOST : "",
                 "");
         Files.writeString(home.resolve("s3proxy.conf"), conf, StandardCharsets.UTF_8);
         try (InputStream in = resource("logback.xml")) {
