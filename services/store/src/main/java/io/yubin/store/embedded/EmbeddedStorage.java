@@ -1,5 +1,6 @@
 package io.yubin.store.embedded;
 
+import io.yubin.store.BlobStore;
 import io.yubin.store.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,7 +15,8 @@ import java.util.List;
 
 /**
  * The embedded default backend (ARCHITECTURE.md §2): SQLite metadata in {@code <dataDir>/yubin.db}
- * and message bodies under {@code <dataDir>/blobs}.
+ * and message bodies under {@code <dataDir>/blobs}, or in another {@link BlobStore} (e.g. S3) given
+ * to {@link #open(Path, Options, BlobStore)}.
  */
 public final class EmbeddedStorage {
 
@@ -46,28 +48,67 @@ public final class EmbeddedStorage {
     }
 
     public static Storage open(Path dataDir, Options options) {
-        try {
-            Files.createDirectories(dataDir);
-        } catch (IOException e) {
-            throw io.yubin.store.StoreException.unavailable("cannot create " + dataDir + ": " + e.getMessage(), e);
-        }
+        createDirectories(dataDir);
         FileBlobStore blobs = FileBlobStore.open(dataDir.resolve(BLOB_DIRECTORY), options.blobThreads());
+        return open(dataDir, options, blobs, blobs);
+    }
+
+    /** SQLite metadata under {@code dataDir} with bodies in {@code blobs}; see {@link #open(Path, Options, BlobStore)}. */
+    public static Storage open(Path dataDir, BlobStore blobs) {
+        return open(dataDir, Options.DEFAULT, blobs);
+    }
+
+    /**
+     * SQLite metadata under {@code dataDir} with bodies in {@code blobs} (a mixed deployment, e.g.
+     * SQLite + S3). The Storage takes ownership of {@code blobs}: closing it closes {@code blobs} too
+     * when that is {@link AutoCloseable}, also when opening the database fails.
+     * {@link Options#blobThreads()} is not used.
+     */
+    public static Storage open(Path dataDir, Options options, BlobStore blobs) {
+        AutoCloseable closeBlobs = blobs instanceof AutoCloseable c ? c : () -> { };
+        try {
+            createDirectories(dataDir);
+        } catch (RuntimeException e) {
+            closeQuietly(closeBlobs, e);
+            throw e;
+        }
+        return open(dataDir, options, blobs, closeBlobs);
+    }
+
+    private static Storage open(Path dataDir, Options options, BlobStore blobs, AutoCloseable closeBlobs) {
         SqliteDatabase db;
         try {
             db = SqliteDatabase.open(dataDir.resolve(DATABASE_FILE), options.readers(), options.busyTimeoutMillis());
         } catch (RuntimeException e) {
-            blobs.close();
+            closeQuietly(closeBlobs, e);
             throw e;
         }
         AutoCloseable closer = () -> {
             try {
                 db.close();
             } finally {
-                blobs.close();
+                closeBlobs.close();
             }
         };
         return new Storage(new SqliteDirectory(db), new SqliteMailboxStore(db), new SqliteSpool(db),
                 new SqliteBlobReferences(db), blobs, closer);
+    }
+
+    private static void createDirectories(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw io.yubin.store.StoreException.unavailable("cannot create " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Closes after a failed open; a failure to close is attached to the original failure. */
+    private static void closeQuietly(AutoCloseable closeable, RuntimeException failure) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /** {@code PRAGMA integrity_check} on the database of {@code dataDir}: {@code [ok]} when sound. */

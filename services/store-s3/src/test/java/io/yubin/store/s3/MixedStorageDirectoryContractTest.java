@@ -1,0 +1,16 @@
+package io.yubin.store.s3;
+
+import io.yubin.store.Storage;
+import io.yubin.store.contract.DirectoryContract;
+import java.nio.file.Path;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The {@link DirectoryContract} on SQLite metadata with bodies in S3 (S3Proxy). */
+@ExtendWith(S3ProxyExtension.class)
+class MixedStorageDirectoryContractTest extends DirectoryContract {
+
+    @Override
+    protected Storage openStorage(Path dir) {
+        return S3Proxies.mixedStorage(S3ProxyExtension.s3(), "contract-directory", dir);
+    }
+}
