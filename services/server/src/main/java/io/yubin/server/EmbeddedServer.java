@@ -20,6 +20,10 @@ import io.yubin.pop3.Pop3Server;
 import io.yubin.smtp.SmtpLimits;
 import io.yubin.smtp.SmtpServer;
 import io.yubin.store.Accounts;
+import io.yubin.store.BlobCollector;
+import io.yubin.store.s3.S3BlobStore;
+import io.yubin.store.s3.S3Options;
+import io.yubin.store.s3.S3OrphanSweeper;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.Storage;
 import io.yubin.store.embedded.EmbeddedStorage;
@@ -72,6 +76,9 @@ public final class EmbeddedServer implements AutoCloseable {
         }
     }
 
+    private static final Duration BLOB_COLLECT_INTERVAL = Duration.ofMinutes(1);
+    private static final Duration ORPHAN_SWEEP_INTERVAL = Duration.ofHours(1);
+
     private final Deque<Stop> stops = new ArrayDeque<>();
     private ServerConfig config;
     private TlsFiles tls;
@@ -105,9 +112,24 @@ public final class EmbeddedServer implements AutoCloseable {
         String token = AdminToken.loadOrCreate(dataDir);
         tls = TlsBootstrap.prepare(config.tls(), dataDir);
 
-        Storage storage = EmbeddedStorage.open(dataDir);
+        S3BlobStore s3 = null;
+        Storage storage;
+        if (config.storage().blobs() == ServerConfig.BlobBackend.S3) {
+            ServerConfig.S3 s3Config = config.storage().s3();
+            s3 = S3BlobStore.open(new S3Options(s3Config.endpoint(), s3Config.region(), s3Config.bucket(),
+                    s3Config.accessKey(), s3Config.secretKey(), s3Config.pathStyle(), s3Config.createBucket(),
+                    S3Options.DEFAULT_MULTIPART_THRESHOLD, S3Options.DEFAULT_MAX_RETRIES));
+            storage = EmbeddedStorage.open(dataDir, s3);
+        } else {
+            storage = EmbeddedStorage.open(dataDir);
+        }
         this.storage = storage;
         stops.push(new Stop("storage", storage::close));
+        S3OrphanSweeper sweeper = s3 == null ? null : new S3OrphanSweeper(s3, storage.blobReferences());
+        BlobMaintenance maintenance = new BlobMaintenance(new BlobCollector(storage.blobReferences(), storage.blobs()),
+                sweeper == null ? null : sweeper::sweepOnce);
+        maintenance.start(BLOB_COLLECT_INTERVAL, ORPHAN_SWEEP_INTERVAL);
+        stops.push(new Stop("blob maintenance", maintenance::close));
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
                 new PasswordHasher(config.passwordHash().toParameters()), config.passwordPolicy().toPolicy());
         stops.push(new Stop("accounts", accounts::close));

@@ -277,6 +277,10 @@ public final class ConfigLoader {
         notBlank("admin.host", c.admin().host());
         notBlank("smtp.host", c.smtp().host());
         notBlank("pop3.host", c.pop3().host());
+        if (c.storage().blobs() == ServerConfig.BlobBackend.S3) {
+            notBlank("storage.s3.endpoint", c.storage().s3().endpoint());
+            notBlank("storage.s3.bucket", c.storage().s3().bucket());
+        }
         notBlank("cluster.name", c.cluster().name());
         if (c.tls().certFile().isEmpty() != c.tls().keyFile().isEmpty()) {
             String missing = c.tls().certFile().isEmpty() ? "tls.cert-file" : "tls.key-file";

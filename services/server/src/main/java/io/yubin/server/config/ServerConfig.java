@@ -99,6 +99,39 @@ public record ServerConfig(
         EMBEDDED
     }
 
-    public record StorageConfig(StorageBackend backend) {
+    /** Where message bodies are kept. */
+    public enum BlobBackend {
+        /** Files under data-dir/blobs. */
+        @JsonProperty("files")
+        FILES,
+        /** An S3-compatible object store. */
+        @JsonProperty("s3")
+        S3
+    }
+
+    /**
+     * @param backend where metadata is kept
+     * @param blobs where message bodies are kept
+     * @param s3 the object store, when {@code blobs} is s3
+     */
+    public record StorageConfig(StorageBackend backend, BlobBackend blobs, S3 s3) {
+    }
+
+    /**
+     * @param endpoint e.g. https://s3.eu-west-1.amazonaws.com or http://minio:9000
+     * @param region the region, e.g. us-east-1
+     * @param bucket the bucket
+     * @param accessKey empty: AWS_ACCESS_KEY_ID from the environment
+     * @param secretKey empty: AWS_SECRET_ACCESS_KEY from the environment
+     * @param pathStyle path-style (true) or virtual-host-style (false) requests
+     * @param createBucket create the bucket at start when it is missing
+     */
+    public record S3(String endpoint, String region, String bucket, String accessKey, String secretKey,
+            boolean pathStyle, boolean createBucket) {
+
+        @Override
+        public String toString() {
+            return "S3[" + endpoint + ", " + region + ", " + bucket + "]";
+        }
     }
 }

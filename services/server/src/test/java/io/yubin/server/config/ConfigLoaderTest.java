@@ -110,7 +110,8 @@ class ConfigLoaderTest {
                 "password-hash.memory-kib", "password-hash.iterations", "password-hash.parallelism", "cluster.name",
                 "cluster.port", "storage.backend", "smtp.hostname", "smtp.max-message-size", "smtp.max-recipients",
                 "smtp.max-connections-per-ip", "smtp.proxy-protocol", "delivery.workers", "pop3.host",
-                "pop3.proxy-protocol", "pop3.allow-plaintext-auth");
+                "pop3.proxy-protocol", "pop3.allow-plaintext-auth", "storage.blobs", "storage.s3.endpoint",
+                "storage.s3.bucket", "storage.s3.path-style");
         assertThat(ConfigLoader.environmentVariable("smtp.submissions-port")).isEqualTo("YUBIN_SMTP_SUBMISSIONS_PORT");
         assertThat(ConfigLoader.environmentVariable("data-dir")).isEqualTo("YUBIN_DATA_DIR");
 
@@ -118,7 +119,9 @@ class ConfigLoaderTest {
         for (String key : ConfigLoader.keys()) {
             env.put(ConfigLoader.environmentVariable(key), switch (key) {
                 case "password-policy.reject-containing-user-name", "smtp.proxy-protocol", "pop3.proxy-protocol" -> "false";
-                case "pop3.allow-plaintext-auth" -> "true";
+                case "pop3.allow-plaintext-auth", "storage.s3.create-bucket" -> "true";
+                case "storage.s3.path-style" -> "false";
+                case "storage.blobs" -> "s3";
                 case "storage.backend" -> "embedded";
                 case "password-hash.memory-kib" -> "65536";
                 case "password-policy.max-length" -> "4000";
@@ -139,6 +142,9 @@ class ConfigLoaderTest {
                 .isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 7, 7, "x-smtp.hostname", 7, 7, 7, false));
         assertThat(c.delivery().workers()).isEqualTo(7);
         assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("x-pop3.host", 7, 7, false, true));
+        assertThat(c.storage()).isEqualTo(new ServerConfig.StorageConfig(ServerConfig.StorageBackend.EMBEDDED,
+                ServerConfig.BlobBackend.S3, new ServerConfig.S3("x-storage.s3.endpoint", "x-storage.s3.region",
+                        "x-storage.s3.bucket", "x-storage.s3.access-key", "x-storage.s3.secret-key", false, true)));
     }
 
     @Test
@@ -325,5 +331,14 @@ class ConfigLoaderTest {
 
         assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
                 .hasMessage("configuration file " + file + " must be a mapping of keys to values");
+    }
+
+    @Test
+    void s3BlobsNeedAnEndpointAndABucket() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_STORAGE_BLOBS", "s3",
+                "YUBIN_STORAGE_S3_BUCKET", "mail")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("storage.s3.endpoint").hasMessageContaining("must not be empty");
+        assertThat(ConfigLoader.load(null, Map.of()).storage().blobs()).isEqualTo(ServerConfig.BlobBackend.FILES);
     }
 }
