@@ -51,6 +51,7 @@ mkdir -p "$out"
 # Processes this script started, stopped on any exit.
 started_pids=()
 peer_started=0
+yubin_run_dir=""
 cleanup() {
   local pid
   for pid in "${started_pids[@]}"; do
@@ -62,6 +63,7 @@ cleanup() {
   done
   started_pids=()
   if [ "$peer_started" = 1 ]; then "$peer_dir/stop.sh"; peer_started=0; fi
+  if [ -n "$yubin_run_dir" ]; then rm -rf -- "$yubin_run_dir"; yubin_run_dir=""; fi
 }
 trap cleanup EXIT
 
@@ -92,7 +94,9 @@ if [ ! -f "$jar" ]; then
   (cd "$repo" && ./mvnw -B -q install -pl bench -am -DskipTests)
 fi
 
-# SmtpLoad bounded: 300 s sending, 600 s waiting for delivery, and an outer limit on top.
+# SmtpLoad bounded: 300 s sending, 600 s waiting for delivery, and an outer limit on top. The
+# delivered count is polled once a second so that the polling (find over the Maildirs) takes
+# little CPU from the server while it delivers.
 load() {  # name port [SmtpLoad options...]
   local name=$1 port=$2; shift 2
   echo "== $name: SmtpLoad $messages x $size_kib KiB over $connections connections to 127.0.0.1:$port"
@@ -100,7 +104,7 @@ load() {  # name port [SmtpLoad options...]
   # bash's time around the whole JVM: its total CPU, start-up and JIT included.
   { TIMEFORMAT='generator process: wall %R s  user %U s  sys %S s'
     time timeout 1000 java -jar "$jar" --host 127.0.0.1 --port "$port" -n "$messages" -s "$size_kib" \
-      -c "$connections" --label "$name" --timeout 300 --delivered-timeout 600 "$@" 2>&1 \
+      -c "$connections" --label "$name" --timeout 300 --delivered-timeout 600 --delivered-interval-ms 1000 "$@" 2>&1 \
       | tee "$out/$name.txt"; } 2> "$out/$name.time"
   local rc=$?
   set -e
@@ -142,8 +146,9 @@ if [ "$run_yubin" = 1 ]; then
   if [ ! -f "$repo/services/server/target/yubin.jar" ]; then
     (cd "$repo" && ./mvnw -B -q install -DskipTests -pl services/server -am)
   fi
-  # A fresh data directory for every run; removed again at the end.
+  # A fresh data directory for every run; removed again by cleanup, after the server has stopped.
   yrun=$(mktemp -d /tmp/benchyubin.XXXXXX)
+  yubin_run_dir=$yrun
   (cd "$yrun" && exec "$repo/yubin" serve) > "$out/yubin-serve.log" 2>&1 &
   yubin_pid=$!
   started_pids+=($yubin_pid)
@@ -168,7 +173,6 @@ if [ "$run_yubin" = 1 ]; then
     load yubin-embedded 2525
   fi
   cleanup
-  rm -rf -- "$yrun"
 fi
 
 echo "== JSON lines ($out)"
