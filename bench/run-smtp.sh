@@ -8,7 +8,7 @@
 #
 # Options: -n MESSAGES (10000)  -s SIZE_KIB (4)  -c CONNECTIONS (20)
 #          --out DIR            where each run's report goes (default bench/target/results-<time>)
-#          --yubin-delivered-cmd CMD
+#          --yubin-delivered-cmd CMD   (default: count the messages in the run's SQLite file)
 #                               a shell command printing how many messages Yubin has put into the
 #                               mailboxes. Without it the Yubin run measures acceptance only and
 #                               says so: there is no such command until local delivery lands.
@@ -165,13 +165,11 @@ if [ "$run_yubin" = 1 ]; then
   for i in $(seq 20); do
     (cd "$yrun" && echo 'bench password 1' | "$repo/yubin" user add "user$i@bench.test") > /dev/null
   done
-  if [ -n "$yubin_delivered_cmd" ]; then
-    load yubin-embedded 2525 --delivered-cmd "$yubin_delivered_cmd"
-  else
-    echo "note: no --yubin-delivered-cmd given: the Yubin run measures acceptance only, not delivery" \
-      | tee "$out/yubin-embedded.note"
-    load yubin-embedded 2525
+  # Delivered = messages in the mailboxes, read from the embedded SQLite file without locking it.
+  if [ -z "$yubin_delivered_cmd" ]; then
+    yubin_delivered_cmd="python3 -c \"import sqlite3; print(sqlite3.connect('file:$yrun/data/yubin.db?mode=ro', uri=True).execute('select count(*) from messages').fetchone()[0])\""
   fi
+  load yubin-embedded 2525 --delivered-cmd "$yubin_delivered_cmd"
   cleanup
 fi
 
