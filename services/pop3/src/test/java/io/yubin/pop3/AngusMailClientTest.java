@@ -3,6 +3,7 @@ package io.yubin.pop3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.yubin.model.MailAddress;
+import io.yubin.testing.vertx.BlockedThreadWatch;
 import jakarta.mail.Flags;
 import jakarta.mail.Folder;
 import jakarta.mail.Message;

@@ -18,6 +18,7 @@ import io.yubin.store.Storage;
 import io.yubin.store.StoredBlob;
 import io.yubin.store.UidSet;
 import io.yubin.store.embedded.EmbeddedStorage;
+import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.yubin.model.MailAddress;
 import io.yubin.store.MessageRecord;
+import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.yubin.model.MailAddress;
+import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

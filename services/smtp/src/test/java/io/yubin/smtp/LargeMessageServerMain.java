@@ -8,6 +8,7 @@ import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
 import io.yubin.store.Storage;
 import io.yubin.store.embedded.EmbeddedStorage;
+import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,6 +3,7 @@ package io.yubin.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.yubin.store.SpoolEntry;
+import io.yubin.testing.vertx.BlockedThreadWatch;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;

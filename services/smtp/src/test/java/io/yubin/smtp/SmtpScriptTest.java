@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.yubin.model.Envelope;
 import io.yubin.store.SpoolEntry;
+import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

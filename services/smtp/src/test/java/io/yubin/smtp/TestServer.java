@@ -14,6 +14,7 @@ import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.Storage;
 import io.yubin.store.embedded.EmbeddedStorage;
+import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -7,6 +7,7 @@ import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
 import io.yubin.store.Storage;
 import io.yubin.store.embedded.EmbeddedStorage;
+import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

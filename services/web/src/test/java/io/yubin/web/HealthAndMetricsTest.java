@@ -4,6 +4,7 @@ import static io.yubin.web.AdminServerHarness.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
+import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;

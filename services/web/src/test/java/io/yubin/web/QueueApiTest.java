@@ -12,6 +12,7 @@ import io.yubin.store.RecipientState;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.StoredBlob;
+import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.yubin.pop3;
+package io.yubin.testing.vertx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,15 +20,15 @@ import org.slf4j.LoggerFactory;
  * Fails a test when Vert.x reported a blocked event loop during it (ARCHITECTURE.md §4.5). Vert.x
  * logs those warnings under {@link #LOGGER_NAME}; {@link #vertxOptions()} makes the checker strict.
  */
-final class BlockedThreadWatch implements BeforeEachCallback, AfterEachCallback {
+public final class BlockedThreadWatch implements BeforeEachCallback, AfterEachCallback {
 
     /** Vert.x 5's {@code BlockedThreadChecker.LOGGER_NAME}. */
-    static final String LOGGER_NAME = "io.vertx.core.impl.BlockedThreadChecker";
+    public static final String LOGGER_NAME = "io.vertx.core.impl.BlockedThreadChecker";
 
     private final Capture capture = new Capture();
 
     /** Checks every 20 ms and reports, with its stack, any event-loop task longer than 500 ms. */
-    static VertxOptions vertxOptions() {
+    public static VertxOptions vertxOptions() {
         return new VertxOptions()
                 .setBlockedThreadCheckInterval(20)
                 .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
@@ -48,14 +48,14 @@ final class BlockedThreadWatch implements BeforeEachCallback, AfterEachCallback 
         assertThat(stop()).as("Vert.x blocked-thread warnings").isEmpty();
     }
 
-    void start() {
+    public void start() {
         capture.messages.clear();
         capture.start();
         logger().addAppender(capture);
     }
 
     /** Stops watching; returns the warnings logged since {@link #start()}. */
-    List<String> stop() {
+    public List<String> stop() {
         logger().detachAppender(capture);
         capture.stop();
         return List.copyOf(capture.messages);

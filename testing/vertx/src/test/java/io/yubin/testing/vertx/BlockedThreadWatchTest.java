@@ -1,4 +1,4 @@
-package io.yubin.web;
+package io.yubin.testing.vertx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
