@@ -3,12 +3,9 @@ package io.yubin.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,7 +14,6 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,72 +50,46 @@ class MailFlowEndToEndTest {
         // Lines starting with a dot travel dot-stuffed in both protocols and must come back as sent.
         String message = "From: Bob <bob@remote.test>\r\nTo: alice@example.test\r\nSubject: flow\r\n"
                 + "Message-ID: <flow-1@remote.test>\r\n\r\nfirst line\r\n.leading dot\r\n..two dots\r\nlast line\r\n";
-        try (Socket smtp = new Socket("127.0.0.1", server.mxPort())) {
-            BufferedReader in = reader(smtp.getInputStream());
-            OutputStream out = smtp.getOutputStream();
-            assertThat(in.readLine()).startsWith("220 ");
-            assertThat(smtpCommand(in, out, "EHLO client.test")).startsWith("250 ");
-            assertThat(smtpCommand(in, out, "MAIL FROM:<bob@remote.test>")).startsWith("250 ");
-            assertThat(smtpCommand(in, out, "RCPT TO:<alice@example.test>")).startsWith("250 ");
-            assertThat(smtpCommand(in, out, "DATA")).startsWith("354 ");
+        try (LineClient smtp = new LineClient(new Socket("127.0.0.1", server.mxPort()))) {
+            assertThat(smtp.line()).startsWith("220 ");
+            assertThat(smtp.smtp("EHLO client.test")).startsWith("250 ");
+            assertThat(smtp.smtp("MAIL FROM:<bob@remote.test>")).startsWith("250 ");
+            assertThat(smtp.smtp("RCPT TO:<alice@example.test>")).startsWith("250 ");
+            assertThat(smtp.smtp("DATA")).startsWith("354 ");
             String stuffed = message.replace("\r\n.", "\r\n..");
-            assertThat(smtpCommand(in, out, stuffed + ".")).startsWith("250 2.0.0");
+            assertThat(smtp.smtp(stuffed + ".")).startsWith("250 2.0.0");
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> server.get("/api/v1/queue").body().contains("\"entries\":[]"));
 
-        try (SSLSocket pop3 = (SSLSocket) trusting(server.certificate()).getSocketFactory()
-                .createSocket("127.0.0.1", server.pop3TlsPort())) {
-            BufferedReader in = reader(pop3.getInputStream());
-            OutputStream out = pop3.getOutputStream();
-            assertThat(in.readLine()).startsWith("+OK");
-            assertThat(pop3Command(in, out, "USER alice@example.test")).startsWith("+OK");
-            assertThat(pop3Command(in, out, "PASS a long secret phrase")).startsWith("+OK");
-            assertThat(pop3Command(in, out, "STAT")).startsWith("+OK 1 ");
-            assertThat(pop3Command(in, out, "RETR 1")).startsWith("+OK");
-            String fetched = multiLine(in);
+        try (LineClient pop3 = pop3s()) {
+            assertThat(pop3.line()).startsWith("+OK");
+            assertThat(pop3.pop3("USER alice@example.test")).startsWith("+OK");
+            assertThat(pop3.pop3("PASS a long secret phrase")).startsWith("+OK");
+            assertThat(pop3.pop3("STAT")).startsWith("+OK 1 ");
+            assertThat(pop3.pop3("RETR 1")).startsWith("+OK");
+            String fetched = multiLine(pop3);
             assertThat(fetched).startsWith("Return-Path: <bob@remote.test>\r\nReceived: from client.test")
                     .endsWith(message);
-            assertThat(pop3Command(in, out, "DELE 1")).startsWith("+OK");
-            assertThat(pop3Command(in, out, "QUIT")).startsWith("+OK");
+            assertThat(pop3.pop3("DELE 1")).startsWith("+OK");
+            assertThat(pop3.pop3("QUIT")).startsWith("+OK");
         }
-        try (SSLSocket pop3 = (SSLSocket) trusting(server.certificate()).getSocketFactory()
-                .createSocket("127.0.0.1", server.pop3TlsPort())) {
-            BufferedReader in = reader(pop3.getInputStream());
-            OutputStream out = pop3.getOutputStream();
-            in.readLine();
-            pop3Command(in, out, "USER alice@example.test");
-            pop3Command(in, out, "PASS a long secret phrase");
-            assertThat(pop3Command(in, out, "STAT")).isEqualTo("+OK 0 0");
+        try (LineClient pop3 = pop3s()) {
+            pop3.line();
+            pop3.pop3("USER alice@example.test");
+            pop3.pop3("PASS a long secret phrase");
+            assertThat(pop3.pop3("STAT")).isEqualTo("+OK 0 0");
         }
     }
 
-    private static BufferedReader reader(InputStream in) {
-        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-    }
-
-    private static String smtpCommand(BufferedReader in, OutputStream out, String line) throws IOException {
-        send(out, line);
-        String reply;
-        do {
-            reply = in.readLine();
-        } while (reply != null && reply.length() > 3 && reply.charAt(3) == '-');
-        return reply;
-    }
-
-    private static String pop3Command(BufferedReader in, OutputStream out, String line) throws IOException {
-        send(out, line);
-        return in.readLine();
-    }
-
-    private static void send(OutputStream out, String line) throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
+    private LineClient pop3s() throws Exception {
+        return new LineClient(trusting(server.certificate()).getSocketFactory()
+                .createSocket("127.0.0.1", server.pop3TlsPort()));
     }
 
     /** A POP3 multi-line response, un-stuffed, with CRLF line ends, without the terminating dot. */
-    private static String multiLine(BufferedReader in) throws IOException {
+    private static String multiLine(LineClient pop3) throws IOException {
         ByteArrayOutputStream text = new ByteArrayOutputStream();
-        for (String line = in.readLine(); !".".equals(line); line = in.readLine()) {
+        for (String line = pop3.line(); !".".equals(line); line = pop3.line()) {
             String unstuffed = line.startsWith(".") ? line.substring(1) : line;
             text.writeBytes((unstuffed + "\r\n").getBytes(StandardCharsets.UTF_8));
         }

@@ -9,11 +9,8 @@ import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
 import io.yubin.store.embedded.EmbeddedStorage;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -101,20 +98,16 @@ class SmtpCrashDurabilityTest {
     /** One client: transactions over one connection, reconnecting while the server is down. */
     private static void send(int port, AtomicInteger next, Set<String> acknowledged, AtomicBoolean sending) {
         while (sending.get()) {
-            try (Socket socket = new Socket("127.0.0.1", port)) {
-                socket.setSoTimeout(10_000);
-                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                        StandardCharsets.US_ASCII));
-                OutputStream out = socket.getOutputStream();
-                expect(in, "220");
-                command(in, out, "EHLO client.test", "250");
+            try (LineClient smtp = new LineClient(new Socket("127.0.0.1", port))) {
+                expect(smtp.line(), "220");
+                expect(smtp.smtp("EHLO client.test"), "250");
                 while (sending.get()) {
                     String id = "crash-" + next.incrementAndGet();
-                    command(in, out, "MAIL FROM:<sender@remote.test>", "250");
-                    command(in, out, "RCPT TO:<alice@example.test>", "250");
-                    command(in, out, "DATA", "354");
-                    String reply = command(in, out, "Subject: " + id + "\r\nMessage-ID: <" + id + "@test>\r\n\r\n"
-                            + "body of " + id + "\r\n.", null);
+                    expect(smtp.smtp("MAIL FROM:<sender@remote.test>"), "250");
+                    expect(smtp.smtp("RCPT TO:<alice@example.test>"), "250");
+                    expect(smtp.smtp("DATA"), "354");
+                    String reply = smtp.smtp("Subject: " + id + "\r\nMessage-ID: <" + id + "@test>\r\n\r\n"
+                            + "body of " + id + "\r\n.");
                     if (reply.startsWith("250")) {
                         acknowledged.add(id);
                     }
@@ -125,31 +118,10 @@ class SmtpCrashDurabilityTest {
         }
     }
 
-    private static String command(BufferedReader in, OutputStream out, String line, String expected)
-            throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        return expected == null ? reply(in) : expect(in, expected);
-    }
-
-    private static String expect(BufferedReader in, String code) throws IOException {
-        String reply = reply(in);
+    private static void expect(String reply, String code) throws IOException {
         if (!reply.startsWith(code)) {
             throw new IOException("expected " + code + ", got " + reply);
         }
-        return reply;
-    }
-
-    /** The last line of a possibly multi-line reply. */
-    private static String reply(BufferedReader in) throws IOException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) {
-                throw new IOException("connection closed");
-            }
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        return line;
     }
 
     private static void pause() {

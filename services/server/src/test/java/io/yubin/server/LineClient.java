@@ -1,0 +1,65 @@
+package io.yubin.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/** A line-oriented test client for SMTP and POP3 over a plain or TLS socket. */
+final class LineClient implements AutoCloseable {
+
+    private final Socket socket;
+    private final BufferedReader in;
+    private final OutputStream out;
+
+    /** Reads time out after 10 s, so a hung server fails the test instead of hanging it. */
+    LineClient(Socket socket) throws IOException {
+        this.socket = socket;
+        socket.setSoTimeout(10_000);
+        this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        this.out = socket.getOutputStream();
+    }
+
+    /** Sends one line, CRLF added. */
+    void send(String line) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** One line; IOException when the server closed the connection. */
+    String line() throws IOException {
+        String line = in.readLine();
+        if (line == null) {
+            throw new IOException("connection closed");
+        }
+        return line;
+    }
+
+    /** The last line of an SMTP reply, which may span several lines (RFC 5321 §4.2.1). */
+    String smtpReply() throws IOException {
+        String line;
+        do {
+            line = line();
+        } while (line.length() > 3 && line.charAt(3) == '-');
+        return line;
+    }
+
+    /** Sends a line and returns the last line of the SMTP reply. */
+    String smtp(String line) throws IOException {
+        send(line);
+        return smtpReply();
+    }
+
+    /** Sends a line and returns the POP3 status line. */
+    String pop3(String line) throws IOException {
+        send(line);
+        return line();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
