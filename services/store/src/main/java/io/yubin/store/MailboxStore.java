@@ -116,6 +116,19 @@ public interface MailboxStore {
      */
     CompletionStage<Changes> changesSince(MailboxId mailbox, long modSeq);
 
+    /**
+     * Data derived from an immutable body, such as its MIME structure for IMAP FETCH: computed once
+     * per blob, stored with the metadata and shared by every copy of the message. Opaque to the store;
+     * the writer versions its own format. Empty when nothing was stored for the blob.
+     */
+    CompletionStage<Optional<byte[]>> structure(BlobId blob);
+
+    /**
+     * Stores {@link #structure} for a blob. Idempotent: storing again replaces the bytes. Goes when
+     * the blob's last reference has gone and {@link BlobReferences#forget} is called for it.
+     */
+    CompletionStage<Void> putStructure(BlobId blob, byte[] structure);
+
     /** Octets and messages stored by the user across all mailboxes. */
     CompletionStage<QuotaUsage> quotaUsage(MailAddress user);
 

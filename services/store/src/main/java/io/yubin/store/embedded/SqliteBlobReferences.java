@@ -26,6 +26,7 @@ final class SqliteBlobReferences implements BlobReferences {
         return db.write(c -> {
             for (BlobId id : ids) {
                 Sql.update(c, "DELETE FROM unreferenced_blobs WHERE blob_id = ?", id.value());
+                Sql.update(c, "DELETE FROM blob_structure WHERE blob_id = ?", id.value());
             }
             return null;
         });

@@ -306,6 +306,21 @@ final class SqliteMailboxStore implements MailboxStore {
     }
 
     @Override
+    public CompletionStage<Optional<byte[]>> structure(BlobId blob) {
+        return db.read(c -> Sql.one(c, "SELECT data FROM blob_structure WHERE blob_id = ?", rs -> rs.getBytes(1),
+                blob.value()));
+    }
+
+    @Override
+    public CompletionStage<Void> putStructure(BlobId blob, byte[] structure) {
+        byte[] data = structure.clone();
+        return db.write(c -> {
+            Sql.update(c, "INSERT OR REPLACE INTO blob_structure(blob_id, data) VALUES (?, ?)", blob.value(), data);
+            return null;
+        });
+    }
+
+    @Override
     public CompletionStage<QuotaUsage> quotaUsage(MailAddress user) {
         return db.read(c -> Sql.one(c, "SELECT coalesce(sum(m.size), 0), count(m.uid) FROM messages m "
                 + "JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.owner = ?",

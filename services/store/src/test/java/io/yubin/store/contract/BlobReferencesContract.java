@@ -55,6 +55,27 @@ public abstract class BlobReferencesContract extends StorageContractSupport {
     }
 
     @Test
+    void aStructureIsStoredPerBlobReplacedOnPutAndForgottenWithTheBlob() {
+        StoredBlob blob = putBlob("structured");
+        StoredBlob other = putBlob("other");
+        Mailbox one = mailbox("One");
+        append(one.id(), blob);
+        assertThat(await(storage.mailboxes().structure(blob.id()))).isEmpty();
+
+        await(storage.mailboxes().putStructure(blob.id(), new byte[] {1, 2, 3}));
+        await(storage.mailboxes().putStructure(blob.id(), new byte[] {4, 5}));
+        await(storage.mailboxes().putStructure(other.id(), new byte[] {9}));
+        assertThat(await(storage.mailboxes().structure(blob.id()))).hasValueSatisfying(
+                data -> assertThat(data).containsExactly(4, 5));
+
+        await(storage.mailboxes().expunge(one.id(), UidSet.ALL, false));
+        new BlobCollector(references(), storage.blobs()).collectOnce(100).toCompletableFuture().join();
+        assertThat(await(storage.mailboxes().structure(blob.id()))).isEmpty();
+        assertThat(await(storage.mailboxes().structure(other.id()))).hasValueSatisfying(
+                data -> assertThat(data).containsExactly(9));
+    }
+
+    @Test
     void forgetRemovesBlobsFromTheUnreferencedList() {
         StoredBlob a = putBlob("a");
         StoredBlob b = putBlob("b");
