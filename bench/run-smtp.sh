@@ -7,6 +7,8 @@
 # With none of the three, runs --sink and --peer.
 #
 # Options: -n MESSAGES (10000)  -s SIZE_KIB (4)  -c CONNECTIONS (20)
+#          -w WARMUP           messages sent (and delivered) before each measured run, not counted:
+#                              the JVM's JIT warm-up (default 0, i.e. a cold server)
 #          --out DIR            where each run's report goes (default bench/target/results-<time>)
 #          --yubin-delivered-cmd CMD   (default: count the messages in the run's SQLite file)
 #                               a shell command printing how many messages Yubin has put into the
@@ -22,13 +24,13 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 peer_dir=${PEER_DIR:-$repo/../shared/peer}
 jar=$repo/bench/target/yubin-bench.jar
-messages=10000 size_kib=4 connections=20
+messages=10000 size_kib=4 connections=20 warmup=0
 run_sink=0 run_peer=0 run_yubin=0
 out=""
 yubin_delivered_cmd=""
 maildir_count="find /tmp/benchmail -path '*/new/*' -type f | wc -l"
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --sink) run_sink=1 ;;
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
     -n) messages=$2; shift ;;
     -s) size_kib=$2; shift ;;
     -c) connections=$2; shift ;;
+    -w) warmup=$2; shift ;;
     --out) out=$2; shift ;;
     --yubin-delivered-cmd) yubin_delivered_cmd=$2; shift ;;
     -h|--help) usage ;;
@@ -97,18 +100,32 @@ fi
 # SmtpLoad bounded: 300 s sending, 600 s waiting for delivery, and an outer limit on top. The
 # delivered count is polled once a second so that the polling (find over the Maildirs) takes
 # little CPU from the server while it delivers.
+cpu_ticks() {  # utime + stime of a process, in clock ticks (proc(5): fields 14 and 15)
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# With server_pid set, also prints the CPU time that process spent from the start of sending until
+# everything was delivered: the whole cost of a message on the server side, whatever else ran.
 load() {  # name port [SmtpLoad options...]
   local name=$1 port=$2; shift 2
-  echo "== $name: SmtpLoad $messages x $size_kib KiB over $connections connections to 127.0.0.1:$port"
+  local n=${load_messages:-$messages} cpu_before=""
+  echo "== $name: SmtpLoad $n x $size_kib KiB over $connections connections to 127.0.0.1:$port"
+  [ -n "${server_pid:-}" ] && cpu_before=$(cpu_ticks "$server_pid")
   set +e
   # bash's time around the whole JVM: its total CPU, start-up and JIT included.
   { TIMEFORMAT='generator process: wall %R s  user %U s  sys %S s'
-    time timeout 1000 java -jar "$jar" --host 127.0.0.1 --port "$port" -n "$messages" -s "$size_kib" \
+    time timeout 1000 java -jar "$jar" --host 127.0.0.1 --port "$port" -n "$n" -s "$size_kib" \
       -c "$connections" --label "$name" --timeout 300 --delivered-timeout 600 --delivered-interval-ms 1000 "$@" 2>&1 \
       | tee "$out/$name.txt"; } 2> "$out/$name.time"
   local rc=$?
   set -e
   cat "$out/$name.time"
+  if [ -n "$cpu_before" ]; then
+    local ticks=$(( $(cpu_ticks "$server_pid") - cpu_before )) hz
+    hz=$(getconf CLK_TCK)
+    awk -v t="$ticks" -v hz="$hz" -v n="$n" 'BEGIN { printf "server process: cpu %.2f s for %d messages = %.3f ms per message accepted and delivered\n", t / hz, n, 1000 * t / hz / n }' \
+      | tee -a "$out/$name.time"
+  fi
   echo "exit $rc" >> "$out/$name.txt"
   [ "$rc" -eq 0 ] || echo "$name: SmtpLoad exited $rc (see above)" >&2
 }
@@ -137,6 +154,7 @@ if [ "$run_peer" = 1 ]; then
   refuse_taken 2525 1143 1110
   "$peer_dir/start.sh" --clean
   peer_started=1
+  [ "$warmup" -gt 0 ] && load_messages=$warmup load postfix-dovecot-warmup 2525 --delivered-cmd "$maildir_count"
   load postfix-dovecot 2525 --delivered-cmd "$maildir_count"
   cleanup
 fi
@@ -169,7 +187,9 @@ if [ "$run_yubin" = 1 ]; then
   if [ -z "$yubin_delivered_cmd" ]; then
     yubin_delivered_cmd="python3 -c \"import sqlite3; print(sqlite3.connect('file:$yrun/data/yubin.db?mode=ro', uri=True).execute('select count(*) from messages').fetchone()[0])\""
   fi
-  load yubin-embedded 2525 --delivered-cmd "$yubin_delivered_cmd"
+  [ "$warmup" -gt 0 ] && server_pid=$yubin_pid load_messages=$warmup load yubin-embedded-warmup 2525 \
+    --delivered-cmd "$yubin_delivered_cmd"
+  server_pid=$yubin_pid load yubin-embedded 2525 --delivered-cmd "$yubin_delivered_cmd"
   cleanup
 fi
 

@@ -107,39 +107,48 @@ public final class LocalDelivery {
         Instant now = clock.instant();
         List<RecipientState> states = new ArrayList<>(entry.recipients());
         List<RecipientState> updated = new ArrayList<>();
-        // Recipients one after the other: the chain stops recording once the entry is gone.
-        CompletionStage<Boolean> present = CompletableFuture.completedFuture(true);
+        // Recipients one after the other, so one user's INBOX sees one append at a time.
+        CompletionStage<Void> attempts = CompletableFuture.completedFuture(null);
         for (int i = 0; i < states.size(); i++) {
             RecipientState state = states.get(i);
             if (!isDue(state, now)) {
                 continue;
             }
             int index = i;
-            present = present.thenCompose(stillThere -> !stillThere
-                    ? CompletableFuture.completedFuture(false)
-                    : attempt(entry, state, now).thenCompose(next -> record(entry.id(), next).thenApply(recorded -> {
-                        if (recorded) {
-                            states.set(index, next);
-                            updated.add(next);
-                        }
-                        return recorded;
-                    })));
+            attempts = attempts.thenCompose(v -> attempt(entry, state, now)).thenAccept(next -> {
+                states.set(index, next);
+                updated.add(next);
+            });
         }
-        return present.thenCompose(stillThere -> {
-            if (!stillThere) {
-                return CompletableFuture.completedFuture(new Outcome(Outcome.Kind.GONE, updated, null));
-            }
+        return attempts.thenCompose(v -> {
             if (states.stream().allMatch(s -> s.status().isFinal())) {
+                // Every outcome is final: removing the entry is the one write that records them all
+                // (appends are idempotent by delivery key, so a crash before it only repeats them).
                 return ignoringNotFound(spool.remove(entry.id()))
-                        .thenApply(v -> new Outcome(Outcome.Kind.FINISHED, updated, null));
+                        .thenApply(removed -> new Outcome(Outcome.Kind.FINISHED, updated, null));
             }
-            Instant next = states.stream()
-                    .filter(s -> !s.status().isFinal())
-                    .map(s -> s.nextAttempt() == null ? now : s.nextAttempt())
-                    .min(Comparator.naturalOrder())
-                    .orElse(now);
-            return CompletableFuture.completedFuture(new Outcome(Outcome.Kind.PENDING, updated, next));
+            return recordAll(entry.id(), updated).thenApply(stillThere -> {
+                if (!stillThere) {
+                    return new Outcome(Outcome.Kind.GONE, updated, null);
+                }
+                Instant next = states.stream()
+                        .filter(s -> !s.status().isFinal())
+                        .map(s -> s.nextAttempt() == null ? now : s.nextAttempt())
+                        .min(Comparator.naturalOrder())
+                        .orElse(now);
+                return new Outcome(Outcome.Kind.PENDING, updated, next);
+            });
         });
+    }
+
+    /** Records the states one after the other; false as soon as the entry is gone. */
+    private CompletionStage<Boolean> recordAll(SpoolId id, List<RecipientState> states) {
+        CompletionStage<Boolean> present = CompletableFuture.completedFuture(true);
+        for (RecipientState state : states) {
+            present = present.thenCompose(stillThere -> stillThere ? record(id, state)
+                    : CompletableFuture.completedFuture(false));
+        }
+        return present;
     }
 
     private static boolean isDue(RecipientState state, Instant now) {

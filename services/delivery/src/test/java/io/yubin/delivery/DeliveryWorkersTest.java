@@ -198,7 +198,7 @@ class DeliveryWorkersTest {
         }
     }
 
-    /** The real spool, whose first update waits for the test's release. */
+    /** The real spool, whose removals (the last write of a finished delivery) wait for the test's release. */
     private static final class GatedSpool extends DelegatingSpool {
 
         private final CountDownLatch started;
@@ -211,7 +211,7 @@ class DeliveryWorkersTest {
         }
 
         @Override
-        public CompletionStage<Void> update(SpoolId id, MailAddress recipient, RecipientState state) {
+        public CompletionStage<Void> remove(SpoolId id) {
             started.countDown();
             return CompletableFuture.runAsync(() -> {
                 try {
@@ -219,7 +219,7 @@ class DeliveryWorkersTest {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            }).thenCompose(v -> super.update(id, recipient, state));
+            }).thenCompose(v -> super.remove(id));
         }
     }
 

@@ -27,12 +27,22 @@ public final class EmbeddedStorage {
      * @param blobThreads threads doing blob file I/O
      * @param busyTimeoutMillis SQLite busy timeout
      */
-    public record Options(int readers, int blobThreads, int busyTimeoutMillis) {
-        public static final Options DEFAULT = new Options(4, 4, 10_000);
+    /**
+     * @param readers read-only SQLite connections
+     * @param blobThreads threads doing blob file I/O
+     * @param busyTimeoutMillis SQLite busy timeout
+     * @param maxInlineBody bodies up to this many octets are kept in the database rather than in
+     *        files of their own (only when bodies are files); 0 keeps every body in a file
+     */
+    public record Options(int readers, int blobThreads, int busyTimeoutMillis, int maxInlineBody) {
+        public static final Options DEFAULT = new Options(4, 4, 10_000, 64 * 1024);
 
         public Options {
             if (readers < 1 || blobThreads < 1 || busyTimeoutMillis < 0) {
                 throw new IllegalArgumentException("readers and blobThreads must be positive");
+            }
+            if (maxInlineBody < 0 || maxInlineBody > 1024 * 1024) {
+                throw new IllegalArgumentException("maxInlineBody must be 0..1048576");
             }
         }
     }
@@ -49,8 +59,17 @@ public final class EmbeddedStorage {
 
     public static Storage open(Path dataDir, Options options) {
         createDirectories(dataDir);
-        FileBlobStore blobs = FileBlobStore.open(dataDir.resolve(BLOB_DIRECTORY), options.blobThreads());
-        return open(dataDir, options, blobs, blobs);
+        SqliteDatabase db = SqliteDatabase.open(dataDir.resolve(DATABASE_FILE), options.readers(),
+                options.busyTimeoutMillis());
+        FileBlobStore blobs;
+        try {
+            blobs = FileBlobStore.open(dataDir.resolve(BLOB_DIRECTORY), options.blobThreads(),
+                    options.maxInlineBody() > 0 ? db : null, options.maxInlineBody());
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        return storage(db, blobs, blobs);
     }
 
     /** SQLite metadata under {@code dataDir} with bodies in {@code blobs}; see {@link #open(Path, Options, BlobStore)}. */
@@ -83,11 +102,16 @@ public final class EmbeddedStorage {
             closeQuietly(closeBlobs, e);
             throw e;
         }
+        return storage(db, blobs, closeBlobs);
+    }
+
+    private static Storage storage(SqliteDatabase db, BlobStore blobs, AutoCloseable closeBlobs) {
+        // Blobs close first: the file store may still be finishing writes into the database.
         AutoCloseable closer = () -> {
             try {
-                db.close();
-            } finally {
                 closeBlobs.close();
+            } finally {
+                db.close();
             }
         };
         return new Storage(new SqliteDirectory(db), new SqliteMailboxStore(db), new SqliteSpool(db),

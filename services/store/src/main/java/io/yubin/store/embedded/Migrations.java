@@ -22,7 +22,7 @@ final class Migrations {
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
     /** In order; append new files, never edit an applied one. */
-    static final List<String> FILES = List.of("V1__initial.sql", "V2__blob_structure.sql");
+    static final List<String> FILES = List.of("V1__initial.sql", "V2__blob_structure.sql", "V3__inline_blobs.sql");
 
     private Migrations() {
     }
@@ -40,7 +40,7 @@ final class Migrations {
             SqliteDatabase.exec(c, "BEGIN IMMEDIATE");
             try {
                 for (String statement : statements(load(file))) {
-                    SqliteDatabase.exec(c, statement);
+                    execOnce(c, statement);
                 }
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT INTO schema_version(version, name, applied_at) VALUES (?, ?, ?)")) {
@@ -54,6 +54,13 @@ final class Migrations {
                 SqliteDatabase.exec(c, "ROLLBACK");
                 throw e;
             }
+        }
+    }
+
+    /** Migration statements run once: not kept in the statement cache. */
+    private static void execOnce(Connection c, String sql) throws SQLException {
+        try (java.sql.Statement s = c.createStatement()) {
+            s.execute(sql);
         }
     }
 

@@ -253,9 +253,7 @@ final class SqliteDatabase implements AutoCloseable {
     }
 
     static void exec(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
+        Sql.exec(c, sql);
     }
 
     @Override
@@ -289,6 +287,7 @@ final class SqliteDatabase implements AutoCloseable {
     }
 
     private static void closeQuietly(Connection c) {
+        Sql.forget(c);
         try {
             c.close();
         } catch (SQLException e) {

@@ -97,8 +97,8 @@ class EmbeddedStorageTest {
     }
 
     @Test
-    void blobsAreShardedUnderTheBlobDirectory() throws Exception {
-        try (Storage storage = EmbeddedStorage.open(dir)) {
+    void blobFilesAreShardedUnderTheBlobDirectory() throws Exception {
+        try (Storage storage = EmbeddedStorage.open(dir, new EmbeddedStorage.Options(4, 4, 10_000, 0))) {
             var blob = storage.blobs().put(new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}))
                     .toCompletableFuture().join();
             String id = blob.id().value();
