@@ -1,5 +1,6 @@
 package io.yubin.pop3;
 
+import io.yubin.tls.ServerTls;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -85,7 +86,7 @@ public final class Pop3Server {
     public static Future<Pop3Server> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             MaildropLocks locks) {
         WorkerExecutor blobIo = vertx.createSharedWorkerExecutor("yubin-pop3-blob-io", BLOB_IO_THREADS);
-        ServerSSLOptions stls = options.tls() == null ? null : Pop3Tls.upgradeOptions(options.tls());
+        ServerSSLOptions stls = options.tls() == null ? null : ServerTls.upgradeOptions(options.tls());
         List<Future<NetServer>> listening = new ArrayList<>();
         NetServer plain = null;
         NetServer implicitTls = null;
@@ -95,14 +96,14 @@ public final class Pop3Server {
             listening.add(plain.listen());
         }
         if (options.tlsPort() >= 0) {
-            implicitTls = vertx.createNetServer(Pop3Tls.implicit(base(options, options.tlsPort()), options.tls()))
+            implicitTls = vertx.createNetServer(ServerTls.implicit(base(options, options.tlsPort()), options.tls()))
                     .connectHandler(socket -> accept(vertx, socket, true, options, null, storage, accounts, locks, blobIo));
             listening.add(implicitTls.listen());
         }
         Pop3Server server = new Pop3Server(plain, implicitTls, blobIo);
         Future<Void> warm = options.tls() == null ? Future.succeededFuture()
                 : blobIo.executeBlocking(() -> {
-                    Pop3Tls.warmUp(vertx, options.tls());
+                    ServerTls.warmUp(vertx, options.tls());
                     return null;
                 }, false);
         return Future.join(warm, Future.join(listening)).transform(ar -> {

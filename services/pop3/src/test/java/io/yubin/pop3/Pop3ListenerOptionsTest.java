@@ -1,5 +1,6 @@
 package io.yubin.pop3;
 
+import io.yubin.tls.ServerTls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -91,7 +92,7 @@ class Pop3ListenerOptionsTest {
                 assertThat(client.line()).isEqualTo(Pop3ProtocolTest.GREETING);
                 javax.net.ssl.SSLSession session = ((javax.net.ssl.SSLSocket) client.socket()).getSession();
                 assertThat(session.getProtocol()).isEqualTo("TLSv1.3");
-                assertThat(Pop3Tls.CIPHER_SUITES).contains(session.getCipherSuite());
+                assertThat(ServerTls.CIPHER_SUITES).contains(session.getCipherSuite());
             }
             for (String cbc : List.of("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
                     "TLS_RSA_WITH_AES_128_GCM_SHA256")) {

@@ -7,6 +7,7 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
+import io.yubin.tls.ServerTls;
 import io.vertx.core.net.SocketAddress;
 import io.yubin.queue.DeliveryQueue;
 import io.yubin.store.Accounts;
@@ -52,12 +53,6 @@ public final class SmtpServer {
     }
 
     /** ARCHITECTURE.md §5: TLS 1.2 and 1.3, AEAD ciphers only. */
-    static final Set<String> TLS_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
-    static final List<String> TLS_CIPHERS = List.of(
-            "TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
     private final Vertx vertx;
     private final Options options;
@@ -79,7 +74,7 @@ public final class SmtpServer {
         if (options.submissionsPort() >= 0 && options.tls() == null) {
             return Future.failedFuture(new IllegalArgumentException("submissions (implicit TLS) needs a certificate"));
         }
-        ServerSSLOptions ssl = options.tls() == null ? null : sslOptions(options.tls());
+        ServerSSLOptions ssl = options.tls() == null ? null : ServerTls.upgradeOptions(options.tls());
         SmtpServer server = new SmtpServer(vertx, options, ssl);
         MessageAcceptor acceptor = new MessageAcceptor(options.hostname(), storage, queue);
         List<Future<NetServer>> listening = new ArrayList<>();
@@ -98,8 +93,7 @@ public final class SmtpServer {
                     .setUseProxyProtocol(options.proxyProtocol())
                     .setProxyProtocolTimeout(10).setProxyProtocolTimeoutUnit(TimeUnit.SECONDS);
             if (mode == Mode.SUBMISSIONS) {
-                netOptions.setSsl(true).setKeyCertOptions(options.tls()).setEnabledSecureTransportProtocols(TLS_PROTOCOLS);
-                TLS_CIPHERS.forEach(netOptions::addEnabledCipherSuite);
+                ServerTls.implicit(netOptions, options.tls());
             }
             NetServer net = vertx.createNetServer(netOptions);
             net.connectHandler(socket -> server.connected(mode, socket));
@@ -112,12 +106,6 @@ public final class SmtpServer {
             }
             return server.close().transform(x -> Future.failedFuture(ar.cause()));
         });
-    }
-
-    private static ServerSSLOptions sslOptions(PemKeyCertOptions tls) {
-        ServerSSLOptions ssl = new ServerSSLOptions().setKeyCertOptions(tls).setEnabledSecureTransportProtocols(TLS_PROTOCOLS);
-        TLS_CIPHERS.forEach(ssl::addEnabledCipherSuite);
-        return ssl;
     }
 
     /** The port a listener is bound to; -1 when that listener is off. */

@@ -1,4 +1,4 @@
-package io.yubin.pop3;
+package io.yubin.tls;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
@@ -16,12 +16,15 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.X509KeyManager;
 
-/** The TLS settings of both listeners (ARCHITECTURE.md §5): TLS 1.2 and 1.3, AEAD ciphers only. */
-final class Pop3Tls {
+/**
+ * The TLS settings of every protocol listener (ARCHITECTURE.md §5): TLS 1.2 and 1.3, AEAD ciphers
+ * only, for STARTTLS/STLS upgrades and implicit-TLS ports alike.
+ */
+public final class ServerTls {
 
-    static final Set<String> PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
+    public static final Set<String> PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
 
-    static final List<String> CIPHER_SUITES = List.of(
+    public static final List<String> CIPHER_SUITES = List.of(
             "TLS_AES_256_GCM_SHA384",
             "TLS_AES_128_GCM_SHA256",
             "TLS_CHACHA20_POLY1305_SHA256",
@@ -32,11 +35,11 @@ final class Pop3Tls {
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
-    private Pop3Tls() {
+    private ServerTls() {
     }
 
-    /** For the STLS upgrade on the plain port (RFC 2595). */
-    static ServerSSLOptions upgradeOptions(PemKeyCertOptions keyCert) {
+    /** For a STARTTLS / STLS upgrade on a plain port (RFC 3207, RFC 2595, RFC 9051 §6.2.1). */
+    public static ServerSSLOptions upgradeOptions(PemKeyCertOptions keyCert) {
         ServerSSLOptions options = new ServerSSLOptions()
                 .setKeyCertOptions(keyCert)
                 .setEnabledSecureTransportProtocols(PROTOCOLS);
@@ -45,7 +48,7 @@ final class Pop3Tls {
     }
 
     /** For the implicit-TLS port. */
-    static NetServerOptions implicit(NetServerOptions options, PemKeyCertOptions keyCert) {
+    public static NetServerOptions implicit(NetServerOptions options, PemKeyCertOptions keyCert) {
         options.setSsl(true).setKeyCertOptions(keyCert).setEnabledSecureTransportProtocols(PROTOCOLS);
         CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
         return options;
@@ -56,7 +59,7 @@ final class Pop3Tls {
      * The first handshake of a JVM loads and initializes the JDK's and Netty's TLS classes for
      * hundreds of milliseconds; done here, that stays off the event loop of the first client.
      */
-    static void warmUp(Vertx vertx, PemKeyCertOptions keyCert) throws Exception {
+    public static void warmUp(Vertx vertx, PemKeyCertOptions keyCert) throws Exception {
         KeyManagerFactory keys = keyCert.getKeyManagerFactory(vertx);
         X509KeyManager keyManager = (X509KeyManager) keys.getKeyManagers()[0];
         String alias = keyManager.getServerAliases("RSA", null) != null
