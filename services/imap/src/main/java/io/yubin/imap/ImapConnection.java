@@ -1,0 +1,190 @@
+package io.yubin.imap;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.ServerSSLOptions;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The socket side of one IMAP session: frames input into commands, runs them one at a time in
+ * order, answers continuation requests for synchronizing literals, hands single lines to a session
+ * that waits for one (AUTHENTICATE, IDLE's DONE) and performs STARTTLS.
+ */
+final class ImapConnection implements ImapSession.Client {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImapConnection.class);
+    /** Framed commands waiting beyond this pause reading from the socket. */
+    private static final int MAX_PENDING = 32;
+
+    private final String id;
+    private final NetSocket socket;
+    private final ServerSSLOptions stls;
+    private final ImapFramer framer;
+    private final Deque<ImapFramer.Event> pending = new ArrayDeque<>();
+    private ImapSession session;
+    private boolean busy;
+    private boolean paused;
+    private boolean closed;
+    private boolean discardUntilTls;
+    private Promise<String> lineWaiter;
+
+    ImapConnection(String id, NetSocket socket, ServerSSLOptions stls, ImapLimits limits) {
+        this.id = id;
+        this.socket = socket;
+        this.stls = stls;
+        this.framer = new ImapFramer(limits.maxLine(), limits.maxCommand(), limits.maxMessageSize());
+    }
+
+    void start(ImapSession session) {
+        this.session = session;
+        socket.handler(this::received);
+        socket.closeHandler(v -> {
+            closed = true;
+            pending.clear();
+            Promise<String> waiter = lineWaiter;
+            lineWaiter = null;
+            if (waiter != null) {
+                waiter.tryFail("connection closed");
+            }
+            session.closed();
+            LOG.debug("[imap {}] connection closed", id);
+        });
+        socket.exceptionHandler(e -> LOG.debug("[imap {}] connection error: {}", id, e.toString()));
+        write(session.greeting());
+    }
+
+    private void received(Buffer data) {
+        if (closed || discardUntilTls) {
+            return;
+        }
+        for (ImapFramer.Event e : framer.feed(data.getBytes())) {
+            if (e instanceof ImapFramer.Continue) {
+                // RFC 9051 §7.5: the client waits for this before sending the literal's octets.
+                if (lineWaiter == null) {
+                    write("+ Ready for literal data\r\n");
+                }
+                continue;
+            }
+            pending.add(e);
+        }
+        if (pending.size() > MAX_PENDING && !paused) {
+            paused = true;
+            socket.pause();
+        }
+        drain();
+    }
+
+    private void drain() {
+        while (!closed && !pending.isEmpty()) {
+            if (lineWaiter != null) {
+                ImapFramer.Event e = pending.poll();
+                Promise<String> waiter = lineWaiter;
+                lineWaiter = null;
+                if (e instanceof ImapFramer.Command c) {
+                    waiter.complete(new String(c.segments().get(0), StandardCharsets.UTF_8));
+                } else {
+                    waiter.complete("");
+                }
+                continue;
+            }
+            if (busy) {
+                break;
+            }
+            busy = true;
+            ImapFramer.Event e = pending.poll();
+            Future<Void> done = e instanceof ImapFramer.Refused r ? session.refused(r) : session.handle(
+                    ((ImapFramer.Command) e).segments());
+            done.onComplete(ar -> {
+                if (ar.failed()) {
+                    LOG.warn("[imap {}] closing after a failure", id, ar.cause());
+                    close();
+                }
+                busy = false;
+                drain();
+            });
+        }
+        if (paused && pending.size() <= MAX_PENDING / 2 && !closed && !discardUntilTls) {
+            paused = false;
+            socket.resume();
+        }
+    }
+
+    @Override
+    public void write(String text) {
+        if (!closed) {
+            socket.write(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Override
+    public void write(byte[] octets) {
+        if (!closed) {
+            socket.write(Buffer.buffer(octets));
+        }
+    }
+
+    @Override
+    public Future<Void> drained() {
+        if (closed || !socket.writeQueueFull()) {
+            return Future.succeededFuture();
+        }
+        Promise<Void> p = Promise.promise();
+        socket.drainHandler(v -> {
+            socket.drainHandler(null);
+            p.tryComplete();
+        });
+        return p.future();
+    }
+
+    @Override
+    public Future<String> readLine() {
+        Promise<String> p = Promise.promise();
+        if (closed) {
+            p.fail("connection closed");
+            return p.future();
+        }
+        lineWaiter = p;
+        drain();
+        return p.future();
+    }
+
+    @Override
+    public Future<Void> startTls(String ok) {
+        discardUntilTls = true;
+        pending.clear();
+        framer.reset();
+        return socket.upgradeToSsl(stls, (String) null, Buffer.buffer(ok)).transform(ar -> {
+            if (ar.failed()) {
+                LOG.debug("[imap {}] TLS handshake failed: {}", id, ar.cause().toString());
+                close();
+                return Future.succeededFuture();
+            }
+            discardUntilTls = false;
+            if (paused) {
+                paused = false;
+                socket.resume();
+            }
+            return Future.succeededFuture();
+        });
+    }
+
+    @Override
+    public Future<Void> end(String text) {
+        closed = true;
+        pending.clear();
+        return socket.end(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8))).recover(e -> Future.succeededFuture());
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        pending.clear();
+        socket.close();
+    }
+}

@@ -1,0 +1,567 @@
+package io.yubin.imap;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import io.yubin.imap.mime.MessageStructure;
+import io.yubin.imap.mime.MimePart;
+import io.yubin.imap.mime.SectionSpec;
+import io.yubin.imap.search.MessageView;
+import io.yubin.imap.search.SearchEvaluator;
+import io.yubin.imap.search.SearchKey;
+import io.yubin.model.Flags;
+import io.yubin.store.MessageRecord;
+import io.yubin.store.Storage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.james.mime4j.codec.Base64InputStream;
+import org.apache.james.mime4j.codec.DecodeMonitor;
+import org.apache.james.mime4j.codec.DecoderUtil;
+import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
+import org.apache.james.mime4j.field.datetime.parser.DateTimeParser;
+import org.apache.james.mime4j.stream.RawBody;
+import org.apache.james.mime4j.stream.RawField;
+import org.apache.james.mime4j.stream.RawFieldParser;
+
+/**
+ * FETCH and SEARCH over message bodies: reads bodies on the blob worker threads (never an event
+ * loop), keeps the MIME structure once per blob in the store, and writes FETCH responses one
+ * message at a time, waiting for the socket to drain in between.
+ */
+final class ImapMessages {
+
+    enum Kind { UID, FLAGS, INTERNALDATE, SIZE, ENVELOPE, BODYSTRUCTURE, BODY, SECTION, BINARY, BINARY_SIZE, MODSEQ }
+
+    /**
+     * One FETCH item.
+     *
+     * @param label how the response names it, e.g. {@code BODY[HEADER]<0>}
+     */
+    record Item(Kind kind, SectionSpec section, boolean peek, long start, long length, String label) {
+    }
+
+    private static final Pattern SECTION_ITEM = Pattern.compile(
+            "(BODY|BODY\\.PEEK|BINARY|BINARY\\.PEEK|BINARY\\.SIZE)\\[([^\\]]*)\\](?:<(\\d+)(?:\\.(\\d+))?>)?",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern FIELDS = Pattern.compile("(.*?)(HEADER\\.FIELDS(?:\\.NOT)?)\\s*\\(([^)]*)\\)",
+            Pattern.CASE_INSENSITIVE);
+
+    private final Storage storage;
+    private final WorkerExecutor blobIo;
+    private final Context context;
+
+    ImapMessages(Storage storage, WorkerExecutor blobIo, Context context) {
+        this.storage = storage;
+        this.blobIo = blobIo;
+        this.context = context;
+    }
+
+    static List<Item> parseItems(List<String> names) {
+        List<Item> items = new ArrayList<>();
+        for (String name : names) {
+            String n = name.toUpperCase(Locale.ROOT);
+            switch (n) {
+                case "UID": items.add(simple(Kind.UID, "UID")); continue;
+                case "FLAGS": items.add(simple(Kind.FLAGS, "FLAGS")); continue;
+                case "INTERNALDATE": items.add(simple(Kind.INTERNALDATE, "INTERNALDATE")); continue;
+                case "RFC822.SIZE": items.add(simple(Kind.SIZE, "RFC822.SIZE")); continue;
+                case "ENVELOPE": items.add(simple(Kind.ENVELOPE, "ENVELOPE")); continue;
+                case "BODYSTRUCTURE": items.add(simple(Kind.BODYSTRUCTURE, "BODYSTRUCTURE")); continue;
+                case "BODY": items.add(simple(Kind.BODY, "BODY")); continue;
+                case "MODSEQ": items.add(simple(Kind.MODSEQ, "MODSEQ")); continue;
+                case "RFC822":
+                    items.add(new Item(Kind.SECTION, SectionSpec.WHOLE, false, -1, -1, "RFC822"));
+                    continue;
+                case "RFC822.HEADER":
+                    items.add(new Item(Kind.SECTION, new SectionSpec(List.of(), SectionSpec.Text.HEADER, List.of()), true,
+                            -1, -1, "RFC822.HEADER"));
+                    continue;
+                case "RFC822.TEXT":
+                    items.add(new Item(Kind.SECTION, new SectionSpec(List.of(), SectionSpec.Text.TEXT, List.of()), false,
+                            -1, -1, "RFC822.TEXT"));
+                    continue;
+                default:
+                    break;
+            }
+            Matcher m = SECTION_ITEM.matcher(name);
+            if (!m.matches()) {
+                throw new ImapParser.ImapParseException("Unknown FETCH item " + name);
+            }
+            String what = m.group(1).toUpperCase(Locale.ROOT);
+            SectionSpec section = section(m.group(2));
+            long start = m.group(3) == null ? -1 : Long.parseLong(m.group(3));
+            long length = m.group(4) == null ? -1 : Long.parseLong(m.group(4));
+            if (length == 0 && m.group(4) != null && start < 0) {
+                throw new ImapParser.ImapParseException("Invalid partial");
+            }
+            boolean binary = what.startsWith("BINARY");
+            if (binary && section.text() != SectionSpec.Text.ALL) {
+                throw new ImapParser.ImapParseException("BINARY takes part numbers only");
+            }
+            String base = what.equals("BODY.PEEK") ? "BODY" : what.equals("BINARY.PEEK") ? "BINARY" : what;
+            String label = base + "[" + section.render() + "]" + (start >= 0 ? "<" + start + ">" : "");
+            Kind kind = what.equals("BINARY.SIZE") ? Kind.BINARY_SIZE : binary ? Kind.BINARY : Kind.SECTION;
+            items.add(new Item(kind, section, what.endsWith(".PEEK") || kind == Kind.BINARY_SIZE, start, length,
+                    label));
+        }
+        return items;
+    }
+
+    private static Item simple(Kind kind, String label) {
+        return new Item(kind, null, true, -1, -1, label);
+    }
+
+    private static SectionSpec section(String text) {
+        String t = text.trim();
+        List<String> fields = List.of();
+        SectionSpec.Text what = SectionSpec.Text.ALL;
+        Matcher fm = FIELDS.matcher(t);
+        String head = t;
+        if (fm.matches()) {
+            head = fm.group(1);
+            what = fm.group(2).equalsIgnoreCase("HEADER.FIELDS") ? SectionSpec.Text.HEADER_FIELDS
+                    : SectionSpec.Text.HEADER_FIELDS_NOT;
+            fields = List.of(fm.group(3).trim().split("\\s+")).stream().filter(s -> !s.isEmpty())
+                    .map(s -> s.replace("\"", "")).toList();
+            if (fields.isEmpty()) {
+                throw new ImapParser.ImapParseException("HEADER.FIELDS needs field names");
+            }
+        }
+        List<Integer> part = new ArrayList<>();
+        String[] pieces = head.isEmpty() ? new String[0] : head.split("\\.");
+        for (String piece : pieces) {
+            if (piece.isEmpty()) {
+                continue;
+            }
+            if (piece.chars().allMatch(Character::isDigit) && what == SectionSpec.Text.ALL) {
+                try {
+                    int n = Integer.parseInt(piece);
+                    if (n < 1) {
+                        throw new NumberFormatException();
+                    }
+                    part.add(n);
+                } catch (NumberFormatException e) {
+                    throw new ImapParser.ImapParseException("Invalid part number " + piece);
+                }
+                continue;
+            }
+            if (piece.chars().allMatch(Character::isDigit)) {
+                part.add(Integer.parseInt(piece));
+                continue;
+            }
+            switch (piece.toUpperCase(Locale.ROOT)) {
+                case "HEADER": what = SectionSpec.Text.HEADER; break;
+                case "TEXT": what = SectionSpec.Text.TEXT; break;
+                case "MIME": what = SectionSpec.Text.MIME; break;
+                default: throw new ImapParser.ImapParseException("Invalid section " + text);
+            }
+        }
+        try {
+            return new SectionSpec(part, what, fields);
+        } catch (IllegalArgumentException e) {
+            throw new ImapParser.ImapParseException("Invalid section " + text + ": " + e.getMessage());
+        }
+    }
+
+    static List<Item> withUid(List<Item> items) {
+        if (items.stream().anyMatch(i -> i.kind() == Kind.UID)) {
+            return items;
+        }
+        List<Item> out = new ArrayList<>(items);
+        out.add(0, simple(Kind.UID, "UID"));
+        return out;
+    }
+
+    static List<Item> withModSeq(List<Item> items) {
+        if (items.stream().anyMatch(i -> i.kind() == Kind.MODSEQ)) {
+            return items;
+        }
+        List<Item> out = new ArrayList<>(items);
+        out.add(simple(Kind.MODSEQ, "MODSEQ"));
+        return out;
+    }
+
+    /** Writes the FETCH responses; the UIDs whose \Seen a non-PEEK body fetch must set. */
+    Future<List<Long>> fetch(SelectedMailbox s, List<MessageRecord> targets, List<Item> items, boolean condstore,
+            ImapSession.Client client) {
+        boolean needsBody = items.stream().anyMatch(i -> i.kind() == Kind.SECTION || i.kind() == Kind.BINARY
+                || i.kind() == Kind.BINARY_SIZE);
+        boolean needsStructure = items.stream().anyMatch(i -> i.kind() == Kind.ENVELOPE
+                || i.kind() == Kind.BODYSTRUCTURE || i.kind() == Kind.BODY);
+        List<Item> all = condstore ? withModSeq(items) : items;
+        List<Long> seen = new ArrayList<>();
+        Future<Void> chain = Future.succeededFuture();
+        for (MessageRecord m : targets) {
+            chain = chain.compose(v -> {
+                Future<byte[]> octets = needsBody ? read(m) : Future.succeededFuture(null);
+                return octets.compose(body -> (needsStructure ? structure(m, body) : Future.<MessageStructure>succeededFuture(null))
+                        .compose(structure -> {
+                            int msn = s.msn(m.uid());
+                            if (msn == 0) {
+                                return Future.succeededFuture();
+                            }
+                            byte[] response = render(msn, m, all, body, structure, seen, s.readOnly);
+                            client.write(response);
+                            return client.drained();
+                        }));
+            });
+        }
+        return chain.map(v -> seen);
+    }
+
+    private byte[] render(int msn, MessageRecord m, List<Item> items, byte[] body, MessageStructure structure,
+            List<Long> seen, boolean readOnly) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        write(out, "* " + msn + " FETCH (");
+        MimePart root = body == null ? null : MimePart.parse(body);
+        boolean first = true;
+        for (Item item : items) {
+            if (!first) {
+                write(out, " ");
+            }
+            first = false;
+            switch (item.kind()) {
+                case UID: write(out, "UID " + m.uid()); break;
+                case FLAGS: write(out, "FLAGS " + ImapSession.flags(m.flags())); break;
+                case INTERNALDATE: write(out, "INTERNALDATE " + ImapSession.internalDate(m.internalDate())); break;
+                case SIZE: write(out, "RFC822.SIZE " + m.size()); break;
+                case MODSEQ: write(out, "MODSEQ (" + m.modSeq() + ")"); break;
+                case ENVELOPE: write(out, "ENVELOPE " + structure.envelope()); break;
+                case BODYSTRUCTURE: write(out, "BODYSTRUCTURE " + structure.bodyStructure()); break;
+                case BODY: write(out, "BODY " + structure.body()); break;
+                case SECTION: {
+                    byte[] content = sectionOctets(root, body, item.section());
+                    literal(out, item.label(), partial(content, item));
+                    if (!item.peek() && !readOnly && !m.flags().contains(io.yubin.model.SystemFlag.SEEN)
+                            && !seen.contains(m.uid())) {
+                        seen.add(m.uid());
+                    }
+                    break;
+                }
+                case BINARY:
+                case BINARY_SIZE: {
+                    Optional<MessageStructure.Range> range = MessageStructure.section(root, item.section());
+                    byte[] decoded;
+                    if (range.isEmpty()) {
+                        decoded = new byte[0];
+                    } else {
+                        String cte = partEncoding(root, item.section());
+                        decoded = decode(body, range.get(), cte);
+                        if (decoded == null) {
+                            throw new ImapSession.No("[UNKNOWN-CTE] Unknown Content-Transfer-Encoding " + cte);
+                        }
+                    }
+                    if (item.kind() == Kind.BINARY_SIZE) {
+                        write(out, "BINARY.SIZE[" + item.section().render() + "] " + decoded.length);
+                    } else {
+                        byte[] content = partial(decoded, item);
+                        write(out, item.label() + " ~{" + content.length + "}\r\n");
+                        out.writeBytes(content);
+                        if (!item.peek() && !readOnly && !m.flags().contains(io.yubin.model.SystemFlag.SEEN)
+                                && !seen.contains(m.uid())) {
+                            seen.add(m.uid());
+                        }
+                    }
+                    break;
+                }
+                default:
+                    throw new IllegalStateException("unhandled item " + item.kind());
+            }
+        }
+        write(out, ")\r\n");
+        return out.toByteArray();
+    }
+
+    private static byte[] sectionOctets(MimePart root, byte[] body, SectionSpec section) {
+        Optional<MessageStructure.Range> range = MessageStructure.section(root, section);
+        if (range.isEmpty()) {
+            return new byte[0];
+        }
+        byte[] raw = java.util.Arrays.copyOfRange(body, range.get().offset(), range.get().offset() + range.get().length());
+        if (section.text() == SectionSpec.Text.HEADER_FIELDS) {
+            return MessageStructure.filterHeader(raw, section.fields(), false);
+        }
+        if (section.text() == SectionSpec.Text.HEADER_FIELDS_NOT) {
+            return MessageStructure.filterHeader(raw, section.fields(), true);
+        }
+        return raw;
+    }
+
+    private static String partEncoding(MimePart root, SectionSpec section) {
+        MimePart p = root;
+        for (int n : section.part()) {
+            if (p.isMultipart()) {
+                List<MimePart> children = p.children();
+                if (n > children.size()) {
+                    return "7bit";
+                }
+                p = children.get(n - 1);
+            }
+        }
+        return p.encoding();
+    }
+
+    /** RFC 3516: the decoded content, or null for an unknown transfer encoding. */
+    static byte[] decode(byte[] body, MessageStructure.Range range, String cte) {
+        InputStream raw = new ByteArrayInputStream(body, range.offset(), range.length());
+        try {
+            switch (cte) {
+                case "7bit":
+                case "8bit":
+                case "binary":
+                    return raw.readAllBytes();
+                case "base64":
+                    return new Base64InputStream(raw, DecodeMonitor.SILENT).readAllBytes();
+                case "quoted-printable":
+                    return new QuotedPrintableInputStream(raw, DecodeMonitor.SILENT).readAllBytes();
+                default:
+                    return null;
+            }
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    /** RFC 9051 §6.4.5 partial: octets from start, at most length; empty past the end. */
+    private static byte[] partial(byte[] content, Item item) {
+        if (item.start() < 0) {
+            return content;
+        }
+        int from = (int) Math.min(item.start(), content.length);
+        int to = item.length() < 0 ? content.length : (int) Math.min(content.length, from + item.length());
+        return java.util.Arrays.copyOfRange(content, from, to);
+    }
+
+    private static void literal(ByteArrayOutputStream out, String label, byte[] content) {
+        write(out, label + " {" + content.length + "}\r\n");
+        out.writeBytes(content);
+    }
+
+    private static void write(ByteArrayOutputStream out, String s) {
+        out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The whole message, read on a blob worker. */
+    Future<byte[]> read(MessageRecord m) {
+        return Future.fromCompletionStage(storage.blobs().get(m.blob().id()), context)
+                .compose(in -> blobIo.executeBlocking(() -> {
+                    try (InputStream stream = in) {
+                        return stream.readAllBytes();
+                    }
+                }, false));
+    }
+
+    /** The stored structure of the message's blob, computed and stored once when missing. */
+    Future<MessageStructure> structure(MessageRecord m, byte[] body) {
+        return Future.fromCompletionStage(storage.mailboxes().structure(m.blob().id()), context).compose(stored -> {
+            if (stored.isPresent()) {
+                try {
+                    return Future.succeededFuture(MessageStructure.fromBytes(stored.get()));
+                } catch (IllegalArgumentException e) {
+                    // Another format version: parse again below.
+                }
+            }
+            Future<byte[]> octets = body != null ? Future.succeededFuture(body) : read(m);
+            return octets.compose(b -> blobIo.executeBlocking(() -> MessageStructure.of(b), false))
+                    .compose(structure -> Future.fromCompletionStage(
+                            storage.mailboxes().putStructure(m.blob().id(), structure.toBytes()), context)
+                            .map(v -> structure));
+        });
+    }
+
+    /** Evaluates a SEARCH program over the selected messages on a blob worker. */
+    Future<List<MessageRecord>> search(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator) {
+        List<MessageRecord> all = s.all();
+        List<Integer> msns = new ArrayList<>();
+        for (MessageRecord m : all) {
+            msns.add(s.msn(m.uid()));
+        }
+        return blobIo.executeBlocking(() -> {
+            List<MessageRecord> found = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                MessageRecord m = all.get(i);
+                if (evaluator.matches(program, new View(m, msns.get(i)))) {
+                    found.add(m);
+                }
+            }
+            return found;
+        }, false);
+    }
+
+    /** A message for the evaluator; reads the body only when a key asks for it. */
+    private final class View implements MessageView {
+        private final MessageRecord m;
+        private final long msn;
+        private byte[] body;
+        private MimePart root;
+
+        View(MessageRecord m, long msn) {
+            this.m = m;
+            this.msn = msn;
+        }
+
+        private MimePart root() {
+            if (root == null) {
+                try (InputStream in = storage.blobs().get(m.blob().id()).toCompletableFuture().join()) {
+                    body = in.readAllBytes();
+                } catch (IOException e) {
+                    body = new byte[0];
+                }
+                root = MimePart.parse(body);
+            }
+            return root;
+        }
+
+        @Override
+        public long msn() {
+            return msn;
+        }
+
+        @Override
+        public long uid() {
+            return m.uid();
+        }
+
+        @Override
+        public Flags flags() {
+            return m.flags();
+        }
+
+        @Override
+        public boolean recent() {
+            return false;
+        }
+
+        @Override
+        public long modSeq() {
+            return m.modSeq();
+        }
+
+        @Override
+        public Instant internalDate() {
+            return m.internalDate();
+        }
+
+        @Override
+        public long size() {
+            return m.size();
+        }
+
+        @Override
+        public List<String> header(String name) {
+            List<String> out = new ArrayList<>();
+            for (MimePart.Field f : root().fields()) {
+                if (f.name().equalsIgnoreCase(name)) {
+                    out.add(DecoderUtil.decodeEncodedWords(f.value(), DecodeMonitor.SILENT));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public Optional<ZonedDateTime> sentDate() {
+            List<String> dates = header("Date");
+            if (dates.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                org.apache.james.mime4j.dom.datetime.DateTime dt = new DateTimeParser(
+                        new java.io.StringReader(dates.get(0))).parseAll();
+                java.time.ZoneOffset zone = java.time.ZoneOffset.ofHoursMinutes(dt.getTimeZone() / 100,
+                        dt.getTimeZone() % 100);
+                return Optional.of(ZonedDateTime.of(dt.getYear(), dt.getMonth(), dt.getDay(), dt.getHour(),
+                        dt.getMinute(), dt.getSecond(), 0, zone));
+            } catch (Exception | Error e) {
+                return Optional.empty();
+            }
+        }
+
+        @Override
+        public String bodyText() {
+            MimePart r = root();
+            StringBuilder text = new StringBuilder();
+            collectText(r, text, 0);
+            return text.toString();
+        }
+
+        private void collectText(MimePart p, StringBuilder text, int depth) {
+            if (depth > 20 || text.length() > 1_000_000) {
+                return;
+            }
+            if (p.isMultipart()) {
+                for (MimePart c : p.children()) {
+                    collectText(c, text, depth + 1);
+                }
+                return;
+            }
+            String contentType = null;
+            for (MimePart.Field f : p.fields()) {
+                if (f.name().equalsIgnoreCase("Content-Type")) {
+                    contentType = f.value();
+                }
+            }
+            String charset = "us-ascii";
+            if (contentType != null) {
+                RawBody rb = RawFieldParser.DEFAULT.parseRawBody(new RawField("Content-Type", contentType));
+                String v = rb.getValue() == null ? "" : rb.getValue().toLowerCase(Locale.ROOT);
+                if (v.startsWith("message/")) {
+                    byte[] inner = decode(body, new MessageStructure.Range(p.bodyStart(), p.end() - p.bodyStart()),
+                            p.encoding());
+                    if (inner != null) {
+                        collectTextOf(inner, text, depth + 1);
+                    }
+                    return;
+                }
+                if (!v.isEmpty() && !v.startsWith("text/")) {
+                    return;
+                }
+                for (org.apache.james.mime4j.stream.NameValuePair nv : rb.getParams()) {
+                    if (nv.getName().equalsIgnoreCase("charset")) {
+                        charset = nv.getValue();
+                    }
+                }
+            }
+            byte[] decoded = decode(body, new MessageStructure.Range(p.bodyStart(), p.end() - p.bodyStart()),
+                    p.encoding());
+            if (decoded == null) {
+                return;
+            }
+            Charset cs;
+            try {
+                cs = Charset.forName(charset);
+            } catch (RuntimeException e) {
+                cs = StandardCharsets.UTF_8;
+            }
+            text.append(new String(decoded, cs)).append('\n');
+        }
+
+        private void collectTextOf(byte[] message, StringBuilder text, int depth) {
+            View inner = new View(m, msn);
+            inner.body = message;
+            inner.root = MimePart.parse(message);
+            inner.collectText(inner.root, text, depth);
+        }
+
+        @Override
+        public String headerText() {
+            StringBuilder out = new StringBuilder();
+            for (MimePart.Field f : root().fields()) {
+                out.append(f.name()).append(": ").append(DecoderUtil.decodeEncodedWords(f.value(), DecodeMonitor.SILENT))
+                        .append('\n');
+            }
+            return out.toString();
+        }
+    }
+}

@@ -1,0 +1,346 @@
+package io.yubin.imap.mime;
+
+import io.yubin.imap.ImapStrings;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.james.mime4j.dom.address.Address;
+import org.apache.james.mime4j.dom.address.AddressList;
+import org.apache.james.mime4j.dom.address.Group;
+import org.apache.james.mime4j.dom.address.Mailbox;
+import org.apache.james.mime4j.field.address.LenientAddressParser;
+import org.apache.james.mime4j.stream.NameValuePair;
+
+/**
+ * What FETCH needs of a message that does not change: its ENVELOPE, BODYSTRUCTURE and BODY (RFC 9051
+ * §7.5.2), rendered once when the message is first fetched and stored per blob with the metadata
+ * ({@code MailboxStore.putStructure}), so later FETCHes do not parse the message again.
+ *
+ * <p>Strings are rendered for any client: eight-bit text goes out as literals, which IMAP4rev1 and
+ * IMAP4rev2 clients both accept.
+ */
+public final class MessageStructure {
+
+    /** The first octet of the stored form; a different one means "parse again". */
+    static final byte FORMAT = 1;
+
+    private final String envelope;
+    private final String bodyStructure;
+    private final String body;
+
+    private MessageStructure(String envelope, String bodyStructure, String body) {
+        this.envelope = envelope;
+        this.bodyStructure = bodyStructure;
+        this.body = body;
+    }
+
+    public static MessageStructure of(byte[] message) {
+        MimePart root = MimePart.parse(message);
+        return new MessageStructure(envelope(root), structure(root, true), structure(root, false));
+    }
+
+    public String envelope() {
+        return envelope;
+    }
+
+    public String bodyStructure() {
+        return bodyStructure;
+    }
+
+    public String body() {
+        return body;
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(FORMAT);
+        for (String s : List.of(envelope, bodyStructure, body)) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            out.write(b.length >>> 24);
+            out.write(b.length >>> 16);
+            out.write(b.length >>> 8);
+            out.write(b.length);
+            out.writeBytes(b);
+        }
+        return out.toByteArray();
+    }
+
+    /** IllegalArgumentException for another format version or damaged bytes: parse the message again. */
+    public static MessageStructure fromBytes(byte[] data) {
+        if (data.length < 1 || data[0] != FORMAT) {
+            throw new IllegalArgumentException("unknown structure format");
+        }
+        String[] parts = new String[3];
+        int pos = 1;
+        for (int i = 0; i < 3; i++) {
+            if (pos + 4 > data.length) {
+                throw new IllegalArgumentException("truncated structure");
+            }
+            int len = ((data[pos] & 0xff) << 24) | ((data[pos + 1] & 0xff) << 16) | ((data[pos + 2] & 0xff) << 8)
+                    | (data[pos + 3] & 0xff);
+            pos += 4;
+            if (len < 0 || pos + len > data.length) {
+                throw new IllegalArgumentException("truncated structure");
+            }
+            parts[i] = new String(data, pos, len, StandardCharsets.UTF_8);
+            pos += len;
+        }
+        return new MessageStructure(parts[0], parts[1], parts[2]);
+    }
+
+    // RFC 9051 §7.5.2 envelope: date subject from sender reply-to to cc bcc in-reply-to message-id.
+    static String envelope(MimePart message) {
+        StringBuilder out = new StringBuilder("(");
+        List<MimePart.Field> f = message.fields;
+        nstring(out, MimePart.value(f, "Date")).append(' ');
+        nstring(out, MimePart.value(f, "Subject")).append(' ');
+        String from = MimePart.value(f, "From");
+        addresses(out, from).append(' ');
+        String sender = MimePart.value(f, "Sender");
+        addresses(out, sender == null || sender.isBlank() ? from : sender).append(' ');
+        String replyTo = MimePart.value(f, "Reply-To");
+        addresses(out, replyTo == null || replyTo.isBlank() ? from : replyTo).append(' ');
+        addresses(out, MimePart.value(f, "To")).append(' ');
+        addresses(out, MimePart.value(f, "Cc")).append(' ');
+        addresses(out, MimePart.value(f, "Bcc")).append(' ');
+        nstring(out, MimePart.value(f, "In-Reply-To")).append(' ');
+        nstring(out, MimePart.value(f, "Message-ID"));
+        return out.append(')').toString();
+    }
+
+    private static StringBuilder nstring(StringBuilder out, String value) {
+        return ImapStrings.appendNString(out, value, false);
+    }
+
+    private static StringBuilder addresses(StringBuilder out, String header) {
+        if (header == null || header.isBlank()) {
+            return out.append("NIL");
+        }
+        AddressList list;
+        try {
+            list = LenientAddressParser.DEFAULT.parseAddressList(header);
+        } catch (RuntimeException e) {
+            return out.append("NIL");
+        }
+        List<String> rendered = new ArrayList<>();
+        for (Address a : list) {
+            if (a instanceof Group g) {
+                // RFC 9051 §7.5.2: a group is a start marker with the name as mailbox, then an end marker.
+                StringBuilder s = new StringBuilder("(NIL NIL ");
+                ImapStrings.appendNString(s, g.getName(), false).append(" NIL)");
+                rendered.add(s.toString());
+                for (Mailbox m : g.getMailboxes()) {
+                    rendered.add(address(m));
+                }
+                rendered.add("(NIL NIL NIL NIL)");
+            } else if (a instanceof Mailbox m) {
+                rendered.add(address(m));
+            }
+        }
+        if (rendered.isEmpty()) {
+            return out.append("NIL");
+        }
+        out.append('(');
+        rendered.forEach(out::append);
+        return out.append(')');
+    }
+
+    private static String address(Mailbox m) {
+        StringBuilder s = new StringBuilder("(");
+        ImapStrings.appendNString(s, m.getName(), false).append(' ');
+        ImapStrings.appendNString(s, m.getRoute() == null || m.getRoute().isEmpty() ? null
+                : m.getRoute().toRouteString(), false).append(' ');
+        ImapStrings.appendNString(s, m.getLocalPart(), false).append(' ');
+        ImapStrings.appendNString(s, m.getDomain(), false);
+        return s.append(')').toString();
+    }
+
+    static String structure(MimePart part, boolean extensible) {
+        StringBuilder out = new StringBuilder();
+        structure(out, part, extensible);
+        return out.toString();
+    }
+
+    private static void structure(StringBuilder out, MimePart part, boolean extensible) {
+        out.append('(');
+        if (part.isMultipart()) {
+            for (MimePart child : part.children) {
+                structure(out, child, extensible);
+            }
+            out.append(' ');
+            ImapStrings.appendString(out, part.subtype.toUpperCase(Locale.ROOT), false);
+            if (extensible) {
+                out.append(' ');
+                params(out, part.params);
+                extension(out, part);
+            }
+            out.append(')');
+            return;
+        }
+        ImapStrings.appendString(out, part.type.toUpperCase(Locale.ROOT), false).append(' ');
+        ImapStrings.appendString(out, part.subtype.toUpperCase(Locale.ROOT), false).append(' ');
+        params(out, part.params).append(' ');
+        nstring(out, MimePart.value(part.fields, "Content-ID")).append(' ');
+        nstring(out, MimePart.value(part.fields, "Content-Description")).append(' ');
+        ImapStrings.appendString(out, part.encoding().toUpperCase(Locale.ROOT), false).append(' ');
+        out.append(part.end - part.bodyStart);
+        if (part.message != null) {
+            out.append(' ').append(envelope(part.message)).append(' ');
+            structure(out, part.message, extensible);
+            out.append(' ').append(part.lines);
+        } else if ("text".equalsIgnoreCase(part.type)) {
+            out.append(' ').append(part.lines);
+        }
+        if (extensible) {
+            out.append(' ');
+            nstring(out, MimePart.value(part.fields, "Content-MD5"));
+            extension(out, part);
+        }
+        out.append(')');
+    }
+
+    private static StringBuilder params(StringBuilder out, List<NameValuePair> params) {
+        List<NameValuePair> shown = params.stream()
+                .filter(p -> p.getName() != null && !p.getName().isEmpty() && p.getValue() != null).toList();
+        if (shown.isEmpty()) {
+            return out.append("NIL");
+        }
+        out.append('(');
+        for (int i = 0; i < shown.size(); i++) {
+            if (i > 0) {
+                out.append(' ');
+            }
+            ImapStrings.appendString(out, shown.get(i).getName().toUpperCase(Locale.ROOT), false).append(' ');
+            ImapStrings.appendString(out, shown.get(i).getValue(), false);
+        }
+        return out.append(')');
+    }
+
+    /** body-ext: disposition, language, location (RFC 9051 §7.5.2). */
+    private static void extension(StringBuilder out, MimePart part) {
+        out.append(' ');
+        String disposition = MimePart.value(part.fields, "Content-Disposition");
+        if (disposition == null || disposition.isBlank()) {
+            out.append("NIL");
+        } else {
+            org.apache.james.mime4j.stream.RawBody body = org.apache.james.mime4j.stream.RawFieldParser.DEFAULT
+                    .parseRawBody(new org.apache.james.mime4j.stream.RawField("Content-Disposition", disposition));
+            out.append('(');
+            ImapStrings.appendString(out, body.getValue() == null ? "" : body.getValue().toUpperCase(Locale.ROOT),
+                    false).append(' ');
+            params(out, body.getParams()).append(')');
+        }
+        out.append(' ');
+        String language = MimePart.value(part.fields, "Content-Language");
+        if (language == null || language.isBlank()) {
+            out.append("NIL");
+        } else {
+            List<String> tags = new ArrayList<>();
+            for (String t : language.split(",")) {
+                if (!t.isBlank()) {
+                    tags.add(t.trim());
+                }
+            }
+            out.append('(');
+            for (int i = 0; i < tags.size(); i++) {
+                if (i > 0) {
+                    out.append(' ');
+                }
+                ImapStrings.appendString(out, tags.get(i), false);
+            }
+            out.append(')');
+        }
+        out.append(' ');
+        nstring(out, MimePart.value(part.fields, "Content-Location"));
+    }
+
+    /** Where a section's octets are in the message, or empty when the part does not exist. */
+    public record Range(int offset, int length) {
+    }
+
+    /**
+     * Resolves a section (RFC 9051 §6.4.5) against the parsed message: part numbers walk multiparts;
+     * a non-multipart message or part has its content as part 1; after a message/rfc822 part,
+     * HEADER, TEXT and further numbers refer to the embedded message.
+     */
+    public static Optional<Range> section(MimePart root, SectionSpec spec) {
+        MimePart message = root;
+        MimePart part = null;
+        for (int n : spec.part()) {
+            MimePart container = part == null ? message : part.message != null ? part.message : part;
+            if (part != null && part.message == null && !part.isMultipart()) {
+                return Optional.empty();
+            }
+            if (container.isMultipart()) {
+                if (n > container.children.size()) {
+                    return Optional.empty();
+                }
+                part = container.children.get(n - 1);
+            } else if (n == 1) {
+                part = container;
+            } else {
+                return Optional.empty();
+            }
+        }
+        switch (spec.text()) {
+            case ALL:
+                if (part == null) {
+                    return Optional.of(new Range(0, root.end));
+                }
+                return Optional.of(new Range(part.bodyStart, part.end - part.bodyStart));
+            case MIME:
+                return Optional.of(new Range(part.headerStart, part.bodyStart - part.headerStart));
+            default:
+                MimePart target = part == null ? message : part.message;
+                if (target == null) {
+                    return Optional.empty();
+                }
+                if (spec.text() == SectionSpec.Text.TEXT) {
+                    return Optional.of(new Range(target.bodyStart, target.end - target.bodyStart));
+                }
+                return Optional.of(new Range(target.headerStart, target.bodyStart - target.headerStart));
+        }
+    }
+
+    /**
+     * The fields of a header block named (or, with {@code not}, not named) in {@code fields}, with
+     * their original octets, followed by the empty line (RFC 9051 §6.4.5 HEADER.FIELDS).
+     */
+    public static byte[] filterHeader(byte[] header, List<String> fields, boolean not) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int i = 0;
+        boolean keep = false;
+        while (i < header.length) {
+            int le = i;
+            while (le < header.length && header[le] != '\n') {
+                le++;
+            }
+            int next = Math.min(header.length, le + 1);
+            boolean empty = le == i || (le == i + 1 && header[i] == '\r');
+            if (empty) {
+                break;
+            }
+            if (header[i] != ' ' && header[i] != '\t') {
+                int colon = i;
+                while (colon < le && header[colon] != ':') {
+                    colon++;
+                }
+                String name = new String(header, i, colon - i, StandardCharsets.US_ASCII).trim()
+                        .toUpperCase(Locale.ROOT);
+                keep = fields.contains(name) != not;
+            }
+            if (keep) {
+                out.write(header, i, next - i);
+                if (header[next - 1] != '\n') {
+                    out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+            }
+            i = next;
+        }
+        out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,228 @@
+package io.yubin.imap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.yubin.model.MailAddress;
+import io.yubin.testing.vertx.BlockedThreadWatch;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exact responses over the wire (RFC 9051 and the extensions advertised). */
+class ImapProtocolTest {
+
+    static final String FIRST = "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\nFrom: Bob <bob@example.org>\r\n"
+            + "To: alice@example.test\r\nSubject: first\r\nMessage-ID: <1@example.org>\r\n\r\nHello Alice\r\n";
+    static final String MIXED = "From: carol@example.org\r\nTo: alice@example.test\r\nSubject: =?UTF-8?B?5L2g5aW9?=\r\n"
+            + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\npreamble\r\n--b1\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\n\r\nbody text\r\n--b1\r\n"
+            + "Content-Type: application/octet-stream; name=\"a.bin\"\r\nContent-Transfer-Encoding: base64\r\n"
+            + "Content-Disposition: attachment; filename=\"a.bin\"\r\n\r\nAAEC\r\n--b1--\r\n";
+
+    @RegisterExtension
+    final BlockedThreadWatch blockedThreads = new BlockedThreadWatch();
+
+    @TempDir
+    Path dir;
+
+    private ImapHarness imap;
+    private MailAddress alice;
+
+    @BeforeEach
+    void start() throws Exception {
+        imap = new ImapHarness(dir, false);
+        alice = imap.addUser("alice");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        imap.close();
+    }
+
+    private RawImapClient login() throws Exception {
+        RawImapClient c = new RawImapClient(imap.server.actualTlsPort(), imap.clientTls());
+        assertThat(c.line()).startsWith("* OK [CAPABILITY IMAP4rev1 IMAP4rev2 AUTH=PLAIN SASL-IR");
+        assertThat(last(c.command("a", "LOGIN alice@example.test \"" + ImapHarness.PASSWORD + "\"")))
+                .startsWith("a OK [CAPABILITY");
+        return c;
+    }
+
+    private static String last(List<String> lines) {
+        return lines.get(lines.size() - 1);
+    }
+
+    @Test
+    void plaintextPortAdvertisesStartTlsAndLoginDisabledThenAuthenticatesAfterStartTls() throws Exception {
+        try (RawImapClient c = new RawImapClient(imap.server.actualPort())) {
+            String greeting = c.line();
+            assertThat(greeting).contains("STARTTLS").contains("LOGINDISABLED").doesNotContain("AUTH=PLAIN");
+            assertThat(last(c.command("a", "LOGIN alice@example.test x"))).startsWith("a NO [PRIVACYREQUIRED]");
+            assertThat(last(c.command("b", "STARTTLS"))).isEqualTo("b OK Begin TLS negotiation now");
+            c.startTls(imap.clientTls());
+            List<String> caps = c.command("c", "CAPABILITY");
+            assertThat(caps.get(0)).contains("AUTH=PLAIN").doesNotContain("STARTTLS").doesNotContain("LOGINDISABLED");
+            String plain = Base64.getEncoder().encodeToString(("\0alice@example.test\0" + ImapHarness.PASSWORD)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(last(c.command("d", "AUTHENTICATE PLAIN " + plain))).startsWith("d OK");
+        }
+    }
+
+    @Test
+    void badCredentialsAreRefusedAndUnknownCommandsAreBad() throws Exception {
+        try (RawImapClient c = new RawImapClient(imap.server.actualTlsPort(), imap.clientTls())) {
+            c.line();
+            assertThat(last(c.command("a", "LOGIN alice@example.test wrong"))).startsWith("a NO [AUTHENTICATIONFAILED]");
+            assertThat(last(c.command("b", "FROBNICATE"))).isEqualTo("b BAD Unknown command FROBNICATE");
+            assertThat(last(c.command("c", "SELECT INBOX"))).isEqualTo("c BAD SELECT is not valid before login");
+        }
+    }
+
+    @Test
+    void listShowsTheDefaultMailboxesWithSpecialUse() throws Exception {
+        try (RawImapClient c = login()) {
+            List<String> lines = c.command("b", "LIST \"\" \"*\"");
+            assertThat(lines).contains("* LIST (\\HasNoChildren \\Subscribed) \"/\" \"INBOX\"",
+                    "* LIST (\\HasNoChildren \\Subscribed \\Junk) \"/\" \"Junk\"",
+                    "* LIST (\\HasNoChildren \\Subscribed \\Sent) \"/\" \"Sent\"");
+            assertThat(last(lines)).isEqualTo("b OK LIST completed");
+            assertThat(c.command("c", "LIST \"\" \"\"")).containsExactly("* LIST (\\Noselect) \"/\" \"\"",
+                    "c OK LIST completed");
+        }
+    }
+
+    @Test
+    void selectReportsCountsAndFetchReturnsExactItems() throws Exception {
+        imap.deliver(alice, FIRST);
+        imap.deliver(alice, MIXED);
+        long validity = imap.mailbox(alice, "INBOX").uidValidity();
+        try (RawImapClient c = login()) {
+            List<String> select = c.command("s", "SELECT INBOX");
+            assertThat(select).contains("* 2 EXISTS", "* OK [UIDVALIDITY " + validity + "] UIDs valid",
+                    "* OK [UIDNEXT 3] Predicted next UID", "s OK [READ-WRITE] SELECT completed");
+            assertThat(c.command("f", "FETCH 1 (UID FLAGS RFC822.SIZE INTERNALDATE)")).containsExactly(
+                    "* 1 FETCH (UID 1 FLAGS () RFC822.SIZE " + FIRST.length()
+                            + " INTERNALDATE \"02-Jan-2024 03:04:05 +0000\")",
+                    "f OK FETCH completed");
+            assertThat(c.command("e", "FETCH 1 ENVELOPE").get(0)).isEqualTo("* 1 FETCH (ENVELOPE ("
+                    + "\"Mon, 1 Jan 2024 00:00:00 +0000\" \"first\" ((\"Bob\" NIL \"bob\" \"example.org\")) "
+                    + "((\"Bob\" NIL \"bob\" \"example.org\")) ((\"Bob\" NIL \"bob\" \"example.org\")) "
+                    + "((NIL NIL \"alice\" \"example.test\")) NIL NIL NIL \"<1@example.org>\"))");
+            assertThat(c.command("g", "FETCH 2 BODYSTRUCTURE").get(0)).isEqualTo("* 2 FETCH (BODYSTRUCTURE ("
+                    + "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 9 1 NIL NIL NIL NIL)"
+                    + "(\"APPLICATION\" \"OCTET-STREAM\" (\"NAME\" \"a.bin\") NIL NIL \"BASE64\" 4 NIL "
+                    + "(\"ATTACHMENT\" (\"FILENAME\" \"a.bin\")) NIL NIL) \"MIXED\" (\"BOUNDARY\" \"b1\") NIL NIL NIL))");
+            assertThat(c.command("h", "FETCH 2 (BODY.PEEK[1] BODY.PEEK[HEADER.FIELDS (FROM)] BINARY.PEEK[2])")
+                    .get(0)).isEqualTo("* 2 FETCH (BODY[1] {9}\r\nbody text BODY[HEADER.FIELDS (FROM)] {27}\r\n"
+                    + "From: carol@example.org\r\n\r\n BINARY[2] ~{3}\r\n\0\1\2)");
+            assertThat(c.command("i", "FETCH 1 BODY[]<0.4>")).containsExactly(
+                    "* 1 FETCH (BODY[]<0> {4}\r\nDate)", "* 1 FETCH (FLAGS (\\Seen))", "i OK FETCH completed");
+        }
+    }
+
+    @Test
+    void storeCopyMoveAndExpungeWithUidplusResponses() throws Exception {
+        imap.deliver(alice, FIRST);
+        imap.deliver(alice, FIRST);
+        long archive = imap.mailbox(alice, "Archive").uidValidity();
+        try (RawImapClient c = login()) {
+            c.command("s", "SELECT INBOX");
+            assertThat(c.command("a", "STORE 1 +FLAGS (\\Flagged)")).containsExactly(
+                    "* 1 FETCH (FLAGS (\\Flagged))", "a OK STORE completed");
+            assertThat(c.command("b", "UID COPY 1:2 Archive")).containsExactly(
+                    "b OK [COPYUID " + archive + " 1:2 1:2] COPY completed");
+            assertThat(c.command("c", "UID MOVE 2 Trash")).hasSize(3).contains("* 2 EXPUNGE", "c OK MOVE completed");
+            assertThat(c.command("d", "STORE 1 +FLAGS.SILENT (\\Deleted)")).containsExactly("d OK STORE completed");
+            assertThat(c.command("e", "EXPUNGE")).containsExactly("* 1 EXPUNGE", "e OK EXPUNGE completed");
+            assertThat(c.command("f", "COPY 1 Archive")).containsExactly(
+                    "f BAD No messages: sequence numbers are invalid");
+        }
+    }
+
+    @Test
+    void appendReturnsAppendUidAndSearchFindsByHeaderAndBody() throws Exception {
+        long validity = imap.mailbox(alice, "INBOX").uidValidity();
+        try (RawImapClient c = login()) {
+            c.command("s", "SELECT INBOX");
+            c.send("a APPEND INBOX (\\Seen) {" + MIXED.length() + "}\r\n");
+            assertThat(c.line()).isEqualTo("+ Ready for literal data");
+            c.send(MIXED + "\r\n");
+            assertThat(c.until("a")).containsExactly("* 1 EXISTS", "a OK [APPENDUID " + validity + " 1] APPEND completed");
+            c.send("b APPEND INBOX {" + FIRST.length() + "+}\r\n" + FIRST + "\r\n");
+            assertThat(last(c.until("b"))).isEqualTo("b OK [APPENDUID " + validity + " 2] APPEND completed");
+            assertThat(c.command("c", "SEARCH SUBJECT 你好")).containsExactly("* SEARCH 1", "c OK SEARCH completed");
+            assertThat(c.command("d", "UID SEARCH BODY \"hello alice\"")).containsExactly("* SEARCH 2",
+                    "d OK SEARCH completed");
+            assertThat(c.command("e", "SEARCH UNSEEN")).containsExactly("* SEARCH 2", "e OK SEARCH completed");
+            assertThat(c.command("f", "SEARCH RETURN (MIN COUNT) ALL")).containsExactly(
+                    "* ESEARCH (TAG \"f\") MIN 1 COUNT 2", "f OK SEARCH completed");
+            assertThat(c.command("g", "SEARCH CHARSET KOI8-R ALL")).containsExactly(
+                    "g NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
+        }
+    }
+
+    @Test
+    void idleReportsDeliveredMailFromAnotherWriterWithinASecond() throws Exception {
+        try (RawImapClient c = login()) {
+            c.command("s", "SELECT INBOX");
+            c.send("i IDLE\r\n");
+            assertThat(c.line()).isEqualTo("+ idling");
+            long start = System.nanoTime();
+            imap.deliver(alice, FIRST);
+            assertThat(c.line()).isEqualTo("* 1 EXISTS");
+            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(1000);
+            c.send("DONE\r\n");
+            assertThat(c.line()).isEqualTo("i OK IDLE terminated");
+        }
+    }
+
+    @Test
+    void twoSessionsSeeEachOthersFlagChangesAndExpunges() throws Exception {
+        imap.deliver(alice, FIRST);
+        imap.deliver(alice, FIRST);
+        try (RawImapClient one = login(); RawImapClient two = login()) {
+            one.command("s", "SELECT INBOX");
+            two.command("s", "SELECT INBOX");
+            one.command("a", "STORE 2 +FLAGS.SILENT (\\Deleted)");
+            one.command("b", "EXPUNGE");
+            one.command("c", "STORE 1 +FLAGS.SILENT (\\Answered)");
+            Thread.sleep(300);
+            assertThat(two.command("n", "NOOP")).containsExactly("* 2 EXPUNGE", "* 1 FETCH (FLAGS (\\Answered) UID 1)",
+                    "n OK NOOP completed");
+        }
+    }
+
+    @Test
+    void literalsOverTheLimitAreRefusedBeforeTheyAreSentAndBadInputIsBad() throws Exception {
+        try (RawImapClient c = login()) {
+            c.send("a LOGIN {999999999}\r\n");
+            assertThat(c.line()).isEqualTo("a NO [TOOBIG] Literal too large");
+            c.send("b APPEND INBOX {999999999999}\r\n");
+            assertThat(c.line()).startsWith("b NO [TOOBIG] Message larger than APPENDLIMIT");
+            assertThat(c.command("c", "FETCH 1:x FLAGS")).containsExactly("c BAD FETCH needs a selected mailbox");
+            c.command("s", "SELECT INBOX");
+            assertThat(c.command("d", "FETCH 1:x FLAGS")).containsExactly("d BAD Invalid sequence set");
+            assertThat(c.command("e", "SEARCH " + "(".repeat(40) + "ALL" + ")".repeat(40)))
+                    .containsExactly("e BAD Too deeply nested");
+            c.send("x".repeat(70_000) + "\r\n");
+            assertThat(c.line()).isEqualTo("* BAD [TOOBIG] Command line too long (at most 65536 octets)");
+        }
+    }
+
+    @Test
+    void tooManyBadCommandsCloseTheConnection() throws Exception {
+        try (RawImapClient c = login()) {
+            for (int i = 0; i < 9; i++) {
+                assertThat(c.command("t" + i, "BOGUS")).hasSize(1);
+            }
+            c.send("z BOGUS\r\n");
+            assertThat(c.line()).isEqualTo("z BAD Unknown command BOGUS");
+            assertThat(c.line()).isEqualTo("* BYE Too many invalid commands");
+            assertThat(c.line()).isNull();
+        }
+    }
+}
