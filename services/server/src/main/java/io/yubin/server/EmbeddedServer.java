@@ -16,6 +16,8 @@ import io.yubin.queue.MailboxEvents;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.server.tls.TlsBootstrap;
 import io.yubin.server.tls.TlsFiles;
+import io.yubin.imap.ImapLimits;
+import io.yubin.imap.ImapServer;
 import io.yubin.pop3.Pop3Server;
 import io.yubin.smtp.SmtpLimits;
 import io.yubin.smtp.SmtpServer;
@@ -183,6 +185,16 @@ public final class EmbeddedServer implements AutoCloseable {
                 pop3Config.allowPlaintextAuth(), Pop3Server.DEFAULT_IDLE_TIMEOUT), storage, accounts, maildropLocks));
         stops.push(new Stop("POP3", () -> await(pop3.close())));
         LOG.info("POP3 listening on {}: {} (STLS), {} (TLS)", pop3Config.host(), pop3.actualPort(), pop3.actualTlsPort());
+        ServerConfig.Imap imapConfig = config.imap();
+        ImapLimits imapLimits = new ImapLimits(ImapLimits.DEFAULT.maxLine(), ImapLimits.DEFAULT.maxCommand(),
+                imapConfig.maxMessageSize(), ImapLimits.DEFAULT.maxNesting(), ImapLimits.DEFAULT.maxBadCommands());
+        ImapServer imap = await(ImapServer.start(vertx, new ImapServer.Options(smtpHostname(), imapConfig.host(),
+                imapConfig.port(), imapConfig.tlsPort(), tls.pemKeyCertOptions(), imapConfig.proxyProtocol(),
+                imapConfig.allowPlaintextAuth(), ImapServer.DEFAULT_IDLE_TIMEOUT, imapLimits), storage, accounts,
+                mailboxEvents));
+        stops.push(new Stop("IMAP", () -> await(imap.close())));
+        LOG.info("IMAP listening on {}: {} (STARTTLS), {} (TLS)", imapConfig.host(), imap.actualPort(),
+                imap.actualTlsPort());
 
         List<ReadinessCheck> checks = List.of(
                 new Check("storage", () -> storage.directory().listDomains().thenApply(domains -> null)),

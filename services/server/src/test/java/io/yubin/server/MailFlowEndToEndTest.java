@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One message through the whole embedded server: in by SMTP on the MX port, delivered, out by
- * POP3 over TLS byte for byte, deleted by POP3.
+ * Mail through the whole embedded server: in by SMTP on the MX port, delivered, out by POP3 over
+ * TLS byte for byte, and deletions through POP3 and IMAP seen by the other protocol.
  */
 class MailFlowEndToEndTest {
 
@@ -79,6 +79,74 @@ class MailFlowEndToEndTest {
             pop3.pop3("PASS a long secret phrase");
             assertThat(pop3.pop3("STAT")).isEqualTo("+OK 0 0");
         }
+    }
+
+    @Test
+    void deletionsThroughPop3AndImapAreSeenByTheOtherProtocol() throws Exception {
+        server = new ServerProcess(dataDir, logDir);
+        server.start("server.log");
+        server.post("/api/v1/domains", "{\"name\":\"example.test\"}");
+        server.post("/api/v1/users", "{\"address\":\"alice@example.test\",\"password\":\"a long secret phrase\"}");
+        for (String subject : new String[] {"one", "two", "three"}) {
+            try (LineClient smtp = new LineClient(new Socket("127.0.0.1", server.mxPort()))) {
+                smtp.line();
+                smtp.smtp("EHLO client.test");
+                smtp.smtp("MAIL FROM:<bob@remote.test>");
+                smtp.smtp("RCPT TO:<alice@example.test>");
+                smtp.smtp("DATA");
+                assertThat(smtp.smtp("Subject: " + subject + "\r\n\r\nbody " + subject + "\r\n.")).startsWith("250 ");
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> server.get("/api/v1/queue").body().contains("\"entries\":[]"));
+
+        // POP3 deletes the first message.
+        try (LineClient pop3 = pop3s()) {
+            pop3.line();
+            pop3.pop3("USER alice@example.test");
+            pop3.pop3("PASS a long secret phrase");
+            assertThat(pop3.pop3("STAT")).startsWith("+OK 3 ");
+            assertThat(pop3.pop3("DELE 1")).startsWith("+OK");
+            assertThat(pop3.pop3("QUIT")).startsWith("+OK");
+        }
+        // IMAP sees two, and expunges the one with subject "two".
+        try (LineClient imap = imaps()) {
+            assertThat(imap.line()).startsWith("* OK");
+            assertThat(imap(imap, "a LOGIN alice@example.test \"a long secret phrase\"")).last().asString()
+                    .startsWith("a OK");
+            assertThat(imap(imap, "b SELECT INBOX")).contains("* 2 EXISTS");
+            assertThat(imap(imap, "c SEARCH SUBJECT two")).contains("* SEARCH 1");
+            assertThat(imap(imap, "d STORE 1 +FLAGS.SILENT (\\Deleted)")).containsExactly("d OK STORE completed");
+            assertThat(imap(imap, "e EXPUNGE")).containsExactly("* 1 EXPUNGE", "e OK EXPUNGE completed");
+            assertThat(imap(imap, "f LOGOUT")).contains("f OK LOGOUT completed");
+        }
+        // POP3 sees only "three".
+        try (LineClient pop3 = pop3s()) {
+            pop3.line();
+            pop3.pop3("USER alice@example.test");
+            pop3.pop3("PASS a long secret phrase");
+            assertThat(pop3.pop3("STAT")).startsWith("+OK 1 ");
+            assertThat(pop3.pop3("TOP 1 0")).startsWith("+OK");
+            assertThat(multiLine(pop3)).contains("Subject: three");
+        }
+    }
+
+    /** Sends a tagged IMAP command; the lines up to its tagged completion. */
+    private static java.util.List<String> imap(LineClient client, String command) throws IOException {
+        String tag = command.substring(0, command.indexOf(' '));
+        client.send(command);
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        for (String line = client.line(); line != null; line = client.line()) {
+            lines.add(line);
+            if (line.startsWith(tag + " ")) {
+                break;
+            }
+        }
+        return lines;
+    }
+
+    private LineClient imaps() throws Exception {
+        return new LineClient(trusting(server.certificate()).getSocketFactory()
+                .createSocket("127.0.0.1", server.imapTlsPort()));
     }
 
     private LineClient pop3s() throws Exception {

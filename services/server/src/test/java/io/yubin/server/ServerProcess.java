@@ -34,6 +34,8 @@ final class ServerProcess implements AutoCloseable {
     private final int submissionsPort;
     private final int pop3Port;
     private final int pop3TlsPort;
+    private final int imapPort;
+    private final int imapTlsPort;
     private Process process;
     private Path log;
 
@@ -46,6 +48,8 @@ final class ServerProcess implements AutoCloseable {
         this.submissionsPort = freePort();
         this.pop3Port = freePort();
         this.pop3TlsPort = freePort();
+        this.imapPort = freePort();
+        this.imapTlsPort = freePort();
         environment.put("YUBIN_DATA_DIR", dataDir.toString());
         environment.put("YUBIN_ADMIN_HOST", "127.0.0.1");
         environment.put("YUBIN_ADMIN_PORT", String.valueOf(adminPort));
@@ -53,8 +57,8 @@ final class ServerProcess implements AutoCloseable {
         environment.put("YUBIN_SMTP_MX_PORT", String.valueOf(mxPort));
         environment.put("YUBIN_SMTP_SUBMISSION_PORT", String.valueOf(submissionPort));
         environment.put("YUBIN_SMTP_SUBMISSIONS_PORT", String.valueOf(submissionsPort));
-        environment.put("YUBIN_IMAP_PORT", String.valueOf(freePort()));
-        environment.put("YUBIN_IMAP_TLS_PORT", String.valueOf(freePort()));
+        environment.put("YUBIN_IMAP_PORT", String.valueOf(imapPort));
+        environment.put("YUBIN_IMAP_TLS_PORT", String.valueOf(imapTlsPort));
         environment.put("YUBIN_POP3_PORT", String.valueOf(pop3Port));
         environment.put("YUBIN_POP3_TLS_PORT", String.valueOf(pop3TlsPort));
         environment.put("YUBIN_TLS_HOSTNAME", "mail.example.test");
@@ -81,6 +85,10 @@ final class ServerProcess implements AutoCloseable {
 
     int submissionsPort() {
         return submissionsPort;
+    }
+
+    int imapTlsPort() {
+        return imapTlsPort;
     }
 
     int pop3TlsPort() {

@@ -277,6 +277,10 @@ public final class ConfigLoader {
         notBlank("admin.host", c.admin().host());
         notBlank("smtp.host", c.smtp().host());
         notBlank("pop3.host", c.pop3().host());
+        notBlank("imap.host", c.imap().host());
+        if (c.imap().maxMessageSize() < 1 || c.imap().maxMessageSize() > Integer.MAX_VALUE - 8) {
+            throw new ConfigException("imap.max-message-size must be 1.." + (Integer.MAX_VALUE - 8));
+        }
         if (c.storage().blobs() == ServerConfig.BlobBackend.S3) {
             notBlank("storage.s3.endpoint", c.storage().s3().endpoint());
             notBlank("storage.s3.bucket", c.storage().s3().bucket());

@@ -47,7 +47,16 @@ public record ServerConfig(
         }
     }
 
-    public record Imap(int port, int tlsPort) {
+    /**
+     * @param host the interface both IMAP listeners bind to
+     * @param port plain IMAP with STARTTLS
+     * @param tlsPort IMAP over implicit TLS
+     * @param proxyProtocol expect a PROXY protocol v2 header on every connection
+     * @param allowPlaintextAuth allow LOGIN and AUTHENTICATE before TLS (local testing only)
+     * @param maxMessageSize the largest message APPEND takes, in octets (advertised as APPENDLIMIT)
+     */
+    public record Imap(String host, int port, int tlsPort, boolean proxyProtocol, boolean allowPlaintextAuth,
+            long maxMessageSize) {
     }
 
     /**

@@ -31,7 +31,7 @@ class ConfigLoaderTest {
         assertThat(c.admin()).isEqualTo(new ServerConfig.Admin("127.0.0.1", 8080));
         assertThat(c.smtp()).isEqualTo(
                 new ServerConfig.Smtp("127.0.0.1", 2525, 2587, 2465, "", 52428800, 100, 20, false));
-        assertThat(c.imap()).isEqualTo(new ServerConfig.Imap(1143, 1993));
+        assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("127.0.0.1", 1143, 1993, false, false, 52_428_800));
         assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("127.0.0.1", 1110, 1995, false, false));
         assertThat(c.tls()).isEqualTo(new ServerConfig.Tls("", "", ""));
         assertThat(c.tls().configured()).isFalse();
@@ -39,7 +39,7 @@ class ConfigLoaderTest {
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(19456, 2, 1));
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster("yubin", 0));
         assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
-        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(4));
+        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32));
         assertThat(ConfigLoader.defaults()).isEqualTo(c);
     }
 
@@ -111,15 +111,17 @@ class ConfigLoaderTest {
                 "cluster.port", "storage.backend", "smtp.hostname", "smtp.max-message-size", "smtp.max-recipients",
                 "smtp.max-connections-per-ip", "smtp.proxy-protocol", "delivery.workers", "pop3.host",
                 "pop3.proxy-protocol", "pop3.allow-plaintext-auth", "storage.blobs", "storage.s3.endpoint",
-                "storage.s3.bucket", "storage.s3.path-style");
+                "storage.s3.bucket", "storage.s3.path-style", "imap.host", "imap.proxy-protocol",
+                "imap.allow-plaintext-auth", "imap.max-message-size");
         assertThat(ConfigLoader.environmentVariable("smtp.submissions-port")).isEqualTo("YUBIN_SMTP_SUBMISSIONS_PORT");
         assertThat(ConfigLoader.environmentVariable("data-dir")).isEqualTo("YUBIN_DATA_DIR");
 
         Map<String, String> env = new HashMap<>();
         for (String key : ConfigLoader.keys()) {
             env.put(ConfigLoader.environmentVariable(key), switch (key) {
-                case "password-policy.reject-containing-user-name", "smtp.proxy-protocol", "pop3.proxy-protocol" -> "false";
-                case "pop3.allow-plaintext-auth", "storage.s3.create-bucket" -> "true";
+                case "password-policy.reject-containing-user-name", "smtp.proxy-protocol", "pop3.proxy-protocol",
+                        "imap.proxy-protocol" -> "false";
+                case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket" -> "true";
                 case "storage.s3.path-style" -> "false";
                 case "storage.blobs" -> "s3";
                 case "storage.backend" -> "embedded";
@@ -132,7 +134,7 @@ class ConfigLoaderTest {
         }
         ServerConfig c = ConfigLoader.load(null, env);
 
-        assertThat(c.imap().tlsPort()).isEqualTo(7);
+        assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("x-imap.host", 7, 7, false, true, 7));
         assertThat(c.pop3().tlsPort()).isEqualTo(7);
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster("x-cluster.name", 7));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
