@@ -1100,9 +1100,17 @@ final class ImapSession {
             UidSet uids = UidSet.ofUids(sources.stream().map(MessageRecord::uid).toList());
             CompletionStage<io.yubin.store.CopyResult> done = move ? mailboxes.move(s.mailbox.id(), uids, to.id())
                     : mailboxes.copy(s.mailbox.id(), uids, to.id());
+            boolean fromJunk = s.mailbox.specialUse().contains(SpecialUse.JUNK);
+            boolean toJunk = to.specialUse().contains(SpecialUse.JUNK);
             return f(done).compose(result -> {
                 for (long u : result.targetUids()) {
                     publish(to, MailboxEvent.Kind.APPENDED, u, 0);
+                    // Training events for the spam filter: into Junk is "spam", out of it "not spam".
+                    if (toJunk && !fromJunk) {
+                        publish(to, MailboxEvent.Kind.MARKED_JUNK, u, 0);
+                    } else if (fromJunk && !toJunk && move) {
+                        publish(to, MailboxEvent.Kind.MARKED_NOT_JUNK, u, 0);
+                    }
                 }
                 String copyUid = result.sourceUids().isEmpty() ? "" : "[COPYUID " + result.targetUidValidity() + " "
                         + compact(result.sourceUids()) + " " + compact(result.targetUids()) + "] ";

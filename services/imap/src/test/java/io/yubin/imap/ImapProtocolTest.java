@@ -166,6 +166,34 @@ class ImapProtocolTest {
     }
 
     @Test
+    void movingIntoAndOutOfJunkEmitsTrainingEvents() throws Exception {
+        imap.deliver(alice, FIRST);
+        java.util.concurrent.BlockingQueue<io.yubin.queue.MailboxEvent> seen =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        try (AutoCloseable subscription = imap.events.subscribe(alice, e -> {
+            if (e.kind().name().startsWith("MARKED_")) {
+                seen.add(e);
+            }
+        }); RawImapClient c = login()) {
+            c.command("s", "SELECT INBOX");
+            assertThat(last(c.command("a", "MOVE 1 Junk"))).isEqualTo("a OK MOVE completed");
+            io.yubin.queue.MailboxEvent junk = seen.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(junk).isNotNull();
+            assertThat(junk.kind()).isEqualTo(io.yubin.queue.MailboxEvent.Kind.MARKED_JUNK);
+            assertThat(junk.mailbox()).isEqualTo(imap.mailbox(alice, "Junk").id());
+            assertThat(junk.uid()).isEqualTo(1);
+
+            c.command("t", "SELECT Junk");
+            assertThat(last(c.command("b", "MOVE 1 INBOX"))).isEqualTo("b OK MOVE completed");
+            io.yubin.queue.MailboxEvent ham = seen.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(ham).isNotNull();
+            assertThat(ham.kind()).isEqualTo(io.yubin.queue.MailboxEvent.Kind.MARKED_NOT_JUNK);
+            assertThat(ham.mailbox()).isEqualTo(imap.mailbox(alice, "INBOX").id());
+            assertThat(seen.poll(300, java.util.concurrent.TimeUnit.MILLISECONDS)).isNull();
+        }
+    }
+
+    @Test
     void idleReportsDeliveredMailFromAnotherWriterWithinASecond() throws Exception {
         try (RawImapClient c = login()) {
             c.command("s", "SELECT INBOX");

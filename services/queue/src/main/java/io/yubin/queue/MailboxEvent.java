@@ -15,5 +15,9 @@ import io.yubin.store.MailboxId;
  */
 public record MailboxEvent(MailAddress user, MailboxId mailbox, Kind kind, long uid, long modSeq) {
 
-    public enum Kind { APPENDED, FLAGS_CHANGED, EXPUNGED, MAILBOX_CHANGED }
+    /**
+     * MARKED_JUNK and MARKED_NOT_JUNK are training events for the spam filter: a user moved the
+     * message into or out of a Junk mailbox; {@code mailbox} and {@code uid} name it where it went.
+     */
+    public enum Kind { APPENDED, FLAGS_CHANGED, EXPUNGED, MAILBOX_CHANGED, MARKED_JUNK, MARKED_NOT_JUNK }
 }

@@ -27,6 +27,8 @@ final class MailboxEventCodec {
                     case FLAGS_CHANGED -> io.yubin.proto.cluster.v1.MailboxEvent.Kind.FLAGS_CHANGED;
                     case EXPUNGED -> io.yubin.proto.cluster.v1.MailboxEvent.Kind.EXPUNGED;
                     case MAILBOX_CHANGED -> io.yubin.proto.cluster.v1.MailboxEvent.Kind.MAILBOX_CHANGED;
+                    case MARKED_JUNK -> io.yubin.proto.cluster.v1.MailboxEvent.Kind.MARKED_JUNK;
+                    case MARKED_NOT_JUNK -> io.yubin.proto.cluster.v1.MailboxEvent.Kind.MARKED_NOT_JUNK;
                 })
                 .setUid(event.uid())
                 .setModSeq(event.modSeq())
@@ -67,6 +69,8 @@ final class MailboxEventCodec {
             case FLAGS_CHANGED -> MailboxEvent.Kind.FLAGS_CHANGED;
             case EXPUNGED -> MailboxEvent.Kind.EXPUNGED;
             case MAILBOX_CHANGED -> MailboxEvent.Kind.MAILBOX_CHANGED;
+            case MARKED_JUNK -> MailboxEvent.Kind.MARKED_JUNK;
+            case MARKED_NOT_JUNK -> MailboxEvent.Kind.MARKED_NOT_JUNK;
             case KIND_UNSPECIFIED, UNRECOGNIZED -> throw new UnreadableEventException(
                     "mailbox event of an unknown kind (" + wire.getKindValue() + ")");
         };
