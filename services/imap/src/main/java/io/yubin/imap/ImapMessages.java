@@ -400,6 +400,41 @@ final class ImapMessages {
         }, false);
     }
 
+    /** SEARCH, then RFC 5256 SORT of what matched. */
+    Future<List<MessageRecord>> sort(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator,
+            List<io.yubin.imap.search.Sorter.SortKey> keys) {
+        return matching(s, program, evaluator).map(views -> io.yubin.imap.search.Sorter.sort(keys, views).stream()
+                .map(v -> ((View) v).m).toList());
+    }
+
+    /** SEARCH, then RFC 5256 THREAD=ORDEREDSUBJECT of what matched, rendered. */
+    Future<String> orderedSubjectThreads(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator, boolean uid) {
+        return matching(s, program, evaluator).map(views -> io.yubin.imap.search.Sorter.orderedSubjectThreads(views,
+                v -> uid ? v.uid() : v.msn()));
+    }
+
+    private Future<List<MessageView>> matching(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator) {
+        List<MessageRecord> all = s.all();
+        List<Integer> msns = new ArrayList<>();
+        for (MessageRecord m : all) {
+            msns.add(s.msn(m.uid()));
+        }
+        return blobIo.executeBlocking(() -> {
+            List<MessageView> found = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                View v = new View(all.get(i), msns.get(i));
+                if (evaluator.matches(program, v)) {
+                    found.add(v);
+                }
+            }
+            // Sorting reads headers too: done here, on the worker, while the views are at hand.
+            for (MessageView v : found) {
+                v.header("Subject");
+            }
+            return found;
+        }, false);
+    }
+
     /** A message for the evaluator; reads the body only when a key asks for it. */
     private final class View implements MessageView {
         private final MessageRecord m;

@@ -146,7 +146,7 @@ final class ImapSession {
             }
         }
         c.append(" LITERAL+ ENABLE ID IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CREATE-SPECIAL-USE"
-                + " CONDSTORE ESEARCH SEARCHRES LIST-EXTENDED LIST-STATUS STATUS=SIZE QUOTA QUOTA=RES-STORAGE"
+                + " CONDSTORE ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT LIST-EXTENDED LIST-STATUS STATUS=SIZE QUOTA QUOTA=RES-STORAGE"
                 + " UTF8=ACCEPT APPENDLIMIT=").append(options.limits().maxMessageSize());
         return c.toString();
     }
@@ -404,6 +404,10 @@ final class ImapSession {
                 return copy(r, a, false, c.equals("MOVE"));
             case "SEARCH":
                 return search(r, a, false);
+            case "SORT":
+                return sort(r, a, false);
+            case "THREAD":
+                return thread(r, a, false);
             case "UID":
                 return uid(r);
             default:
@@ -415,7 +419,7 @@ final class ImapSession {
             "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB", "NAMESPACE", "STATUS", "APPEND", "IDLE",
             "GETQUOTAROOT", "GETQUOTA", "SETQUOTA");
     private static final Set<String> SELECTED_COMMANDS = Set.of("CLOSE", "UNSELECT", "EXPUNGE", "FETCH", "STORE",
-            "COPY", "MOVE", "SEARCH", "UID");
+            "COPY", "MOVE", "SEARCH", "SORT", "THREAD", "UID");
 
     private Future<Void> uid(Request r) {
         List<Token> a = r.args();
@@ -434,6 +438,10 @@ final class ImapSession {
                 return copy(r, rest, true, true);
             case "SEARCH":
                 return search(r, rest, true);
+            case "SORT":
+                return sort(r, rest, true);
+            case "THREAD":
+                return thread(r, rest, true);
             case "EXPUNGE":
                 args(rest, 1);
                 return expunge(r, sequence(rest.get(0), true));
@@ -1331,6 +1339,74 @@ final class ImapSession {
             }
             return notifyChanges(uid).compose(v -> ok(r, "SEARCH completed"));
         });
+    }
+
+    /** RFC 5256: SORT (criteria) charset search-keys. */
+    private Future<Void> sort(Request r, List<Token> a, boolean uid) {
+        if (a.size() < 3 || !(a.get(0) instanceof ListToken criteria) || criteria.items().isEmpty()) {
+            throw new ImapParseException("SORT takes (criteria), a charset and search keys");
+        }
+        List<io.yubin.imap.search.Sorter.SortKey> keys = new ArrayList<>();
+        boolean reverse = false;
+        for (Token t : criteria.items()) {
+            String c = astring(t).toUpperCase(Locale.ROOT);
+            if (c.equals("REVERSE")) {
+                reverse = true;
+                continue;
+            }
+            try {
+                keys.add(new io.yubin.imap.search.Sorter.SortKey(io.yubin.imap.search.Sorter.Criterion.valueOf(c),
+                        reverse));
+            } catch (IllegalArgumentException e) {
+                throw new ImapParseException("Unknown sort criterion " + c);
+            }
+            reverse = false;
+        }
+        if (reverse) {
+            throw new ImapParseException("REVERSE must precede a criterion");
+        }
+        SearchKey program = program(a, 1);
+        SelectedMailbox s = selected;
+        SearchEvaluator evaluator = new SearchEvaluator(s.count(), s.maxUid(), savedResult, ZoneId.systemDefault());
+        return messages.sort(s, program, evaluator, keys).compose(sorted -> {
+            StringBuilder out = new StringBuilder("* SORT");
+            for (MessageRecord m : sorted) {
+                out.append(' ').append(uid ? m.uid() : s.msn(m.uid()));
+            }
+            client.write(out.append("\r\n").toString());
+            return notifyChanges(uid).compose(v -> ok(r, "SORT completed"));
+        });
+    }
+
+    /** RFC 5256: THREAD algorithm charset search-keys; ORDEREDSUBJECT only. */
+    private Future<Void> thread(Request r, List<Token> a, boolean uid) {
+        if (a.size() < 3) {
+            throw new ImapParseException("THREAD takes an algorithm, a charset and search keys");
+        }
+        if (!astring(a.get(0)).equalsIgnoreCase("ORDEREDSUBJECT")) {
+            throw new ImapParseException("Unsupported threading algorithm " + astring(a.get(0)));
+        }
+        SearchKey program = program(a, 1);
+        SelectedMailbox s = selected;
+        SearchEvaluator evaluator = new SearchEvaluator(s.count(), s.maxUid(), savedResult, ZoneId.systemDefault());
+        return messages.orderedSubjectThreads(s, program, evaluator, uid).compose(threads -> {
+            client.write("* THREAD" + (threads.isEmpty() ? "" : " " + threads) + "\r\n");
+            return notifyChanges(uid).compose(v -> ok(r, "THREAD completed"));
+        });
+    }
+
+    /** A charset (UTF-8 or US-ASCII) at {@code from}, then search keys to the end. */
+    private SearchKey program(List<Token> a, int from) {
+        String charset = astring(a.get(from));
+        if (!charset.equalsIgnoreCase("UTF-8") && !charset.equalsIgnoreCase("US-ASCII")) {
+            throw new No("[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
+        }
+        List<SearchKey> keys = new ArrayList<>();
+        int[] pos = {from + 1};
+        while (pos[0] < a.size()) {
+            keys.add(searchKey(a, pos, 0));
+        }
+        return keys.size() == 1 ? keys.get(0) : new SearchKey.And(keys);
     }
 
     private SearchKey searchKey(List<Token> a, int[] pos, int depth) {

@@ -166,6 +166,24 @@ class ImapProtocolTest {
     }
 
     @Test
+    void sortAndOrderedSubjectThreads() throws Exception {
+        imap.deliver(alice, "Date: Tue, 2 Jan 2024 00:00:00 +0000\r\nFrom: zed@example.org\r\nSubject: Re: lunch\r\n\r\nx\r\n");
+        imap.deliver(alice, "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\nFrom: amy@example.org\r\nSubject: lunch\r\n\r\nyy\r\n");
+        imap.deliver(alice, "Date: Wed, 3 Jan 2024 00:00:00 +0000\r\nFrom: bob@example.org\r\nSubject: [list] agenda\r\n\r\nz\r\n");
+        try (RawImapClient c = login()) {
+            c.command("s", "SELECT INBOX");
+            assertThat(c.command("a", "SORT (FROM) UTF-8 ALL")).containsExactly("* SORT 2 3 1", "a OK SORT completed");
+            assertThat(c.command("b", "SORT (REVERSE DATE) UTF-8 ALL")).containsExactly("* SORT 3 1 2",
+                    "b OK SORT completed");
+            assertThat(c.command("c", "UID SORT (SUBJECT SIZE) US-ASCII ALL")).containsExactly("* SORT 3 2 1",
+                    "c OK SORT completed");
+            assertThat(c.command("d", "THREAD ORDEREDSUBJECT UTF-8 ALL")).containsExactly("* THREAD (2 1)(3)",
+                    "d OK THREAD completed");
+            assertThat(c.command("e", "SORT (BOGUS) UTF-8 ALL")).containsExactly("e BAD Unknown sort criterion BOGUS");
+        }
+    }
+
+    @Test
     void movingIntoAndOutOfJunkEmitsTrainingEvents() throws Exception {
         imap.deliver(alice, FIRST);
         java.util.concurrent.BlockingQueue<io.yubin.queue.MailboxEvent> seen =
