@@ -106,6 +106,10 @@ final class ImapSession {
     private SelectedMailbox selected;
     private boolean utf8;
     private boolean condstore;
+    private boolean qresync;
+    private long resyncValidity = -1;
+    private long resyncModSeq = -1;
+    private UidSet resyncKnown;
     private boolean changed;
     private boolean idling;
     private int badInARow;
@@ -146,7 +150,7 @@ final class ImapSession {
             }
         }
         c.append(" LITERAL+ ENABLE ID IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CREATE-SPECIAL-USE"
-                + " CONDSTORE ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT LIST-EXTENDED LIST-STATUS STATUS=SIZE QUOTA QUOTA=RES-STORAGE"
+                + " CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT LIST-EXTENDED LIST-STATUS STATUS=SIZE QUOTA QUOTA=RES-STORAGE"
                 + " UTF8=ACCEPT APPENDLIMIT=").append(options.limits().maxMessageSize());
         return c.toString();
     }
@@ -597,6 +601,11 @@ final class ImapSession {
             } else if (cap.equals("CONDSTORE") && !condstore) {
                 condstore = true;
                 enabled.add(cap);
+            } else if (cap.equals("QRESYNC") && !qresync) {
+                // RFC 7162 §3.2.3: enabling QRESYNC enables CONDSTORE too.
+                qresync = true;
+                condstore = true;
+                enabled.add(cap);
             }
         }
         client.write("* ENABLED" + (enabled.isEmpty() ? "" : " " + String.join(" ", enabled)) + "\r\n");
@@ -810,15 +819,38 @@ final class ImapSession {
             if (!(a.get(1) instanceof ListToken params)) {
                 throw new ImapParseException("Invalid SELECT parameters");
             }
-            for (Token t : params.items()) {
-                if (astring(t).equalsIgnoreCase("CONDSTORE")) {
+            List<Token> items = params.items();
+            for (int k = 0; k < items.size(); k++) {
+                String name = astring(items.get(k));
+                if (name.equalsIgnoreCase("CONDSTORE")) {
                     condstore = true;
+                } else if (name.equalsIgnoreCase("QRESYNC") && k + 1 < items.size()
+                        && items.get(k + 1) instanceof ListToken q && q.items().size() >= 2) {
+                    // RFC 7162 §3.2.5: (uidvalidity modseq [known-uids [seq-match]])
+                    if (!qresync) {
+                        throw new ImapParseException("QRESYNC must be enabled first");
+                    }
+                    resyncValidity = number(q.items().get(0));
+                    resyncModSeq = number(q.items().get(1));
+                    resyncKnown = q.items().size() >= 3 && q.items().get(2) instanceof Atom known
+                            ? sequenceSet(known).resolve(Long.MAX_VALUE - 1) : null;
+                    k++;
                 } else {
-                    throw new ImapParseException("Unsupported SELECT parameter " + astring(t));
+                    throw new ImapParseException("Unsupported SELECT parameter " + name);
                 }
             }
         }
         MailboxPath p = path(a.get(0));
+        long qValidity = resyncValidity;
+        long qModSeq = resyncModSeq;
+        UidSet qKnown = resyncKnown;
+        resyncValidity = -1;
+        resyncModSeq = -1;
+        resyncKnown = null;
+        if (selected != null && qresync) {
+            // RFC 7162 §3.2.11: the previous mailbox is closed before the new one's responses.
+            client.write("* OK [CLOSED] Previous mailbox closed\r\n");
+        }
         // RFC 9051 §6.3.2: a failed SELECT leaves no mailbox selected.
         selected = null;
         state = State.AUTHENTICATED;
@@ -840,7 +872,27 @@ final class ImapSession {
                         + "* OK [UIDNEXT " + st.uidNext() + "] Predicted next UID\r\n"
                         + "* OK [HIGHESTMODSEQ " + st.highestModSeq() + "] Highest\r\n"
                         + "* LIST () \"/\" " + name(m.path()) + "\r\n");
-                return ok(r, (readOnly ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed");
+                if (qValidity < 0 || qValidity != st.uidValidity()) {
+                    return ok(r, (readOnly ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed");
+                }
+                return f(mailboxes.changesSince(m.id(), qModSeq)).compose(changes -> {
+                    StringBuilder out = new StringBuilder();
+                    List<Long> vanished = changes.vanished().stream()
+                            .filter(u -> qKnown == null || qKnown.contains(u)).toList();
+                    if (!vanished.isEmpty()) {
+                        out.append("* VANISHED (EARLIER) ").append(compact(vanished)).append("\r\n");
+                    }
+                    for (MessageRecord changedMessage : changes.changed()) {
+                        int msn = selected.msn(changedMessage.uid());
+                        if (msn > 0) {
+                            out.append("* ").append(msn).append(" FETCH (UID ").append(changedMessage.uid())
+                                    .append(" FLAGS ").append(flags(changedMessage.flags())).append(" MODSEQ (")
+                                    .append(changedMessage.modSeq()).append("))\r\n");
+                        }
+                    }
+                    client.write(out.toString());
+                    return ok(r, (readOnly ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed");
+                });
             }));
         });
     }
@@ -870,12 +922,7 @@ final class ImapSession {
             }
             StringBuilder out = new StringBuilder();
             if (expunges) {
-                for (long uid : changes.vanished()) {
-                    int msn = s.remove(uid);
-                    if (msn > 0) {
-                        out.append("* ").append(msn).append(" EXPUNGE\r\n");
-                    }
-                }
+                expunged(s, changes.vanished(), out);
             } else if (!changes.vanished().isEmpty()) {
                 changed = true;
             }
@@ -910,6 +957,26 @@ final class ImapSession {
             }
             return null;
         });
+    }
+
+    /**
+     * Removes expunged UIDs from the view and reports them: {@code * n EXPUNGE} each, or once QRESYNC
+     * is enabled one {@code * VANISHED uid-set} (RFC 7162 §3.2.10).
+     */
+    private void expunged(SelectedMailbox s, List<Long> uids, StringBuilder out) {
+        List<Long> gone = new ArrayList<>();
+        for (long uid : uids) {
+            int msn = s.remove(uid);
+            if (msn > 0) {
+                gone.add(uid);
+                if (!qresync) {
+                    out.append("* ").append(msn).append(" EXPUNGE\r\n");
+                }
+            }
+        }
+        if (qresync && !gone.isEmpty()) {
+            out.append("* VANISHED ").append(compact(gone)).append("\r\n");
+        }
     }
 
     private void publish(Mailbox m, MailboxEvent.Kind kind, long uid, long modSeq) {
@@ -978,11 +1045,8 @@ final class ImapSession {
         }
         return f(mailboxes.expunge(s.mailbox.id(), uids, true)).compose(removed -> {
             StringBuilder out = new StringBuilder();
+            expunged(s, removed, out);
             for (long uid : removed) {
-                int msn = s.remove(uid);
-                if (msn > 0) {
-                    out.append("* ").append(msn).append(" EXPUNGE\r\n");
-                }
                 publish(s.mailbox, MailboxEvent.Kind.EXPUNGED, uid, 0);
             }
             client.write(out.toString());
@@ -1130,11 +1194,8 @@ final class ImapSession {
                 if (!copyUid.isEmpty()) {
                     out.append("* OK ").append(copyUid.trim()).append(" Moved\r\n");
                 }
+                expunged(s, result.sourceUids(), out);
                 for (long u : result.sourceUids()) {
-                    int msn = s.remove(u);
-                    if (msn > 0) {
-                        out.append("* ").append(msn).append(" EXPUNGE\r\n");
-                    }
                     publish(s.mailbox, MailboxEvent.Kind.EXPUNGED, u, 0);
                 }
                 client.write(out.toString());
@@ -1212,13 +1273,22 @@ final class ImapSession {
             }
         }
         long changedSince = -1;
+        boolean vanished = false;
         if (a.size() == 3) {
-            // RFC 7162 §3.1.4 CHANGEDSINCE
-            if (!(a.get(2) instanceof ListToken mods) || mods.items().size() != 2
+            // RFC 7162 §3.1.4 CHANGEDSINCE, §3.2.6 VANISHED (UID FETCH only, with QRESYNC enabled)
+            if (!(a.get(2) instanceof ListToken mods) || mods.items().size() < 2
                     || !astring(mods.items().get(0)).equalsIgnoreCase("CHANGEDSINCE")) {
                 throw new ImapParseException("Invalid FETCH modifier");
             }
             changedSince = number(mods.items().get(1));
+            if (mods.items().size() == 3 && astring(mods.items().get(2)).equalsIgnoreCase("VANISHED")) {
+                if (!uid || !qresync) {
+                    throw new ImapParseException("VANISHED needs UID FETCH and QRESYNC enabled");
+                }
+                vanished = true;
+            } else if (mods.items().size() != 2) {
+                throw new ImapParseException("Invalid FETCH modifier");
+            }
             condstore = true;
         }
         List<ImapMessages.Item> parsed = ImapMessages.parseItems(items);
@@ -1231,7 +1301,15 @@ final class ImapSession {
         long since = changedSince;
         List<MessageRecord> targets = s.resolve(set, uid).stream().filter(m -> m.modSeq() > since).toList();
         List<ImapMessages.Item> wanted = parsed;
-        return messages.fetch(s, targets, wanted, condstore, client).compose(seen -> {
+        Future<Void> earlier = !vanished ? Future.succeededFuture()
+                : f(mailboxes.changesSince(s.mailbox.id(), since)).map(changes -> {
+                    List<Long> gone = changes.vanished().stream().filter(set::contains).toList();
+                    if (!gone.isEmpty()) {
+                        client.write("* VANISHED (EARLIER) " + compact(gone) + "\r\n");
+                    }
+                    return null;
+                });
+        return earlier.compose(e -> messages.fetch(s, targets, wanted, condstore, client)).compose(seen -> {
             if (seen.isEmpty() || s.readOnly) {
                 return Future.succeededFuture();
             }

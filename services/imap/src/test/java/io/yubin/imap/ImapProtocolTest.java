@@ -166,6 +166,35 @@ class ImapProtocolTest {
     }
 
     @Test
+    void qresyncSelectReportsVanishedEarlierAndChangedFlagsThenVanishedOnExpunge() throws Exception {
+        imap.deliver(alice, FIRST);
+        imap.deliver(alice, FIRST);
+        imap.deliver(alice, FIRST);
+        long validity = imap.mailbox(alice, "INBOX").uidValidity();
+        long modSeq;
+        try (RawImapClient c = login()) {
+            List<String> select = c.command("s", "SELECT INBOX (CONDSTORE)");
+            String highest = select.stream().filter(l -> l.startsWith("* OK [HIGHESTMODSEQ ")).findFirst().orElseThrow();
+            modSeq = Long.parseLong(highest.substring(20, highest.indexOf(']')));
+            c.command("a", "STORE 2 +FLAGS.SILENT (\\Deleted)");
+            c.command("b", "EXPUNGE");
+            c.command("c", "STORE 1 +FLAGS.SILENT (\\Seen)");
+        }
+        try (RawImapClient c = login()) {
+            assertThat(c.command("e", "ENABLE QRESYNC")).containsExactly("* ENABLED QRESYNC", "e OK ENABLE completed");
+            List<String> select = c.command("s", "SELECT INBOX (QRESYNC (" + validity + " " + modSeq + " 1:3))");
+            assertThat(select).contains("* VANISHED (EARLIER) 2");
+            assertThat(select).anySatisfy(l -> assertThat(l).startsWith("* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ ("));
+            List<String> fetch = c.command("f", "UID FETCH 1:* (FLAGS) (CHANGEDSINCE " + modSeq + " VANISHED)");
+            assertThat(fetch.get(0)).isEqualTo("* VANISHED (EARLIER) 2");
+            assertThat(fetch.get(1)).startsWith("* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ (");
+            c.command("a", "STORE 2 +FLAGS.SILENT (\\Deleted)");
+            assertThat(c.command("b", "EXPUNGE")).containsExactly("* VANISHED 3", "b OK EXPUNGE completed");
+            assertThat(c.command("t", "SELECT Trash")).startsWith("* OK [CLOSED] Previous mailbox closed");
+        }
+    }
+
+    @Test
     void sortAndOrderedSubjectThreads() throws Exception {
         imap.deliver(alice, "Date: Tue, 2 Jan 2024 00:00:00 +0000\r\nFrom: zed@example.org\r\nSubject: Re: lunch\r\n\r\nx\r\n");
         imap.deliver(alice, "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\nFrom: amy@example.org\r\nSubject: lunch\r\n\r\nyy\r\n");
