@@ -1,6 +1,5 @@
 package io.yubin.imap.search;
 
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,7 +29,7 @@ record BaseSubject(String base, boolean replyOrForward) {
             while (true) {
                 if (s.endsWith(" ")) {
                     s = s.substring(0, s.length() - 1);
-                } else if (s.toLowerCase(Locale.ROOT).endsWith("(fwd)")) {
+                } else if (s.regionMatches(true, s.length() - 5, "(fwd)", 0, 5)) {
                     s = s.substring(0, s.length() - 5);
                     refwd = true;
                 } else {
@@ -59,7 +58,7 @@ record BaseSubject(String base, boolean replyOrForward) {
                 }
             }
             // (6) subj-fwd-hdr "[fwd:" ... subj-fwd-trl "]": unwrap and start again at (2).
-            if (s.length() >= 6 && s.toLowerCase(Locale.ROOT).startsWith("[fwd:") && s.endsWith("]")) {
+            if (s.length() >= 6 && s.regionMatches(true, 0, "[fwd:", 0, 5) && s.endsWith("]")) {
                 s = s.substring(5, s.length() - 1);
                 refwd = true;
                 continue;
