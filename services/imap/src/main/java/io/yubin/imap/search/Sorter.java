@@ -93,6 +93,13 @@ public final class Sorter {
             return null;
         }
         MailboxList list = LenientAddressParser.DEFAULT.parseAddressList(value).flatten();
+        // MessageView gives the value with encoded words already decoded, so a display name such as
+        // "Doe, John" may no longer be quoted and splits into a bogus domain-less mailbox first.
+        for (Mailbox mb : list) {
+            if (mb.getDomain() != null && !mb.getDomain().isEmpty()) {
+                return mb;
+            }
+        }
         return list.isEmpty() ? null : list.get(0);
     }
 

@@ -127,6 +127,14 @@ class SorterTest {
     }
 
     @Test
+    void aDecodedDisplayNameWithACommaDoesNotHideTheAddress() {
+        // "=?utf-8?q?Doe,_John?= <zed@x>" arrives decoded, its comma no longer inside an encoded word.
+        assertThat(sorted(List.of(SortKey.of(SortCriterion.FROM)),
+                msg(1).header("From", "Doe, John <zed@x.example>"), msg(2).header("From", "Mary <mary@x.example>")))
+                .containsExactly(2L, 1L);
+    }
+
+    @Test
     void missingAddressesSortAsEmptyStrings() {
         assertThat(sorted(List.of(SortKey.of(SortCriterion.CC)),
                 msg(1).header("Cc", "a@x"), msg(2), msg(3).header("Cc", "")))
