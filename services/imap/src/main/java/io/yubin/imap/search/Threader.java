@@ -74,6 +74,7 @@ public final class Threader {
         }
         roots.sort(Comparator.comparingLong(Container::firstMsn));
         roots = prune(roots, true);
+        // Sorted already here so that (5)(A), which takes a dummy's subject from its first child, is deterministic.
         roots.forEach(Threader::sortTree);
         roots.sort(CONTAINER_ORDER);
         roots = groupBySubject(roots);
