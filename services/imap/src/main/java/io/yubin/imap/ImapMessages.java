@@ -402,15 +402,16 @@ final class ImapMessages {
 
     /** SEARCH, then RFC 5256 SORT of what matched. */
     Future<List<MessageRecord>> sort(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator,
-            List<io.yubin.imap.search.Sorter.SortKey> keys) {
+            List<io.yubin.imap.search.SortKey> keys) {
         return matching(s, program, evaluator).map(views -> io.yubin.imap.search.Sorter.sort(keys, views).stream()
                 .map(v -> ((View) v).m).toList());
     }
 
-    /** SEARCH, then RFC 5256 THREAD=ORDEREDSUBJECT of what matched, rendered. */
-    Future<String> orderedSubjectThreads(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator, boolean uid) {
-        return matching(s, program, evaluator).map(views -> io.yubin.imap.search.Sorter.orderedSubjectThreads(views,
-                v -> uid ? v.uid() : v.msn()));
+    /** SEARCH, then RFC 5256 THREAD of what matched, rendered. */
+    Future<String> threads(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator,
+            io.yubin.imap.search.Threader.Algorithm algorithm, boolean uid) {
+        return matching(s, program, evaluator).map(views -> io.yubin.imap.search.Threader.render(
+                io.yubin.imap.search.Threader.thread(algorithm, views, v -> uid ? v.uid() : v.msn())));
     }
 
     private Future<List<MessageView>> matching(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator) {

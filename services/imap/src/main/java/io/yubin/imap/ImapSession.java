@@ -12,6 +12,7 @@ import io.yubin.imap.ImapParser.Str;
 import io.yubin.imap.ImapParser.Token;
 import io.yubin.imap.search.SearchEvaluator;
 import io.yubin.imap.search.SearchKey;
+import io.yubin.imap.search.SearchResult;
 import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
@@ -150,7 +151,7 @@ final class ImapSession {
             }
         }
         c.append(" LITERAL+ ENABLE ID IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CREATE-SPECIAL-USE"
-                + " CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT LIST-EXTENDED LIST-STATUS STATUS=SIZE QUOTA QUOTA=RES-STORAGE"
+                + " CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES LIST-EXTENDED LIST-STATUS STATUS=SIZE QUOTA QUOTA=RES-STORAGE"
                 + " UTF8=ACCEPT APPENDLIMIT=").append(options.limits().maxMessageSize());
         return c.toString();
     }
@@ -880,7 +881,7 @@ final class ImapSession {
                     List<Long> vanished = changes.vanished().stream()
                             .filter(u -> qKnown == null || qKnown.contains(u)).toList();
                     if (!vanished.isEmpty()) {
-                        out.append("* VANISHED (EARLIER) ").append(compact(vanished)).append("\r\n");
+                        out.append("* VANISHED (EARLIER) ").append(SearchResult.renderSequence(vanished)).append("\r\n");
                     }
                     for (MessageRecord changedMessage : changes.changed()) {
                         int msn = selected.msn(changedMessage.uid());
@@ -975,7 +976,7 @@ final class ImapSession {
             }
         }
         if (qresync && !gone.isEmpty()) {
-            out.append("* VANISHED ").append(compact(gone)).append("\r\n");
+            out.append("* VANISHED ").append(SearchResult.renderSequence(gone)).append("\r\n");
         }
     }
 
@@ -1113,7 +1114,7 @@ final class ImapSession {
                 for (long u : update.modified()) {
                     numbers.add(uid ? u : s.msn(u));
                 }
-                return ok(r, "[MODIFIED " + compact(numbers) + "] Conditional STORE failed for some messages");
+                return ok(r, "[MODIFIED " + SearchResult.renderSequence(numbers) + "] Conditional STORE failed for some messages");
             }
             return ok(r, "STORE completed");
         });
@@ -1129,27 +1130,6 @@ final class ImapSession {
         } catch (NumberFormatException e) {
             throw new ImapParseException("Expected a number");
         }
-    }
-
-    /** {@code 1:3,5} form of ascending numbers (RFC 9051 §9 sequence-set). */
-    static String compact(List<Long> numbers) {
-        List<Long> sorted = numbers.stream().sorted().distinct().toList();
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < sorted.size(); i++) {
-            long start = sorted.get(i);
-            long end = start;
-            while (i + 1 < sorted.size() && sorted.get(i + 1) == end + 1) {
-                end = sorted.get(++i);
-            }
-            if (out.length() > 0) {
-                out.append(',');
-            }
-            out.append(start);
-            if (end != start) {
-                out.append(':').append(end);
-            }
-        }
-        return out.toString();
     }
 
     private Future<Void> copy(Request r, List<Token> a, boolean uid, boolean move) {
@@ -1185,7 +1165,7 @@ final class ImapSession {
                     }
                 }
                 String copyUid = result.sourceUids().isEmpty() ? "" : "[COPYUID " + result.targetUidValidity() + " "
-                        + compact(result.sourceUids()) + " " + compact(result.targetUids()) + "] ";
+                        + SearchResult.renderSequence(result.sourceUids()) + " " + SearchResult.renderSequence(result.targetUids()) + "] ";
                 if (!move) {
                     return ok(r, copyUid + "COPY completed");
                 }
@@ -1305,7 +1285,7 @@ final class ImapSession {
                 : f(mailboxes.changesSince(s.mailbox.id(), since)).map(changes -> {
                     List<Long> gone = changes.vanished().stream().filter(set::contains).toList();
                     if (!gone.isEmpty()) {
-                        client.write("* VANISHED (EARLIER) " + compact(gone) + "\r\n");
+                        client.write("* VANISHED (EARLIER) " + SearchResult.renderSequence(gone) + "\r\n");
                     }
                     return null;
                 });
@@ -1402,7 +1382,7 @@ final class ImapSession {
                         out.append(" MAX ").append(numbers.get(numbers.size() - 1));
                     }
                     if (ret.contains("ALL")) {
-                        out.append(" ALL ").append(compact(numbers));
+                        out.append(" ALL ").append(SearchResult.renderSequence(numbers));
                     }
                 }
                 if (ret.contains("COUNT")) {
@@ -1424,7 +1404,7 @@ final class ImapSession {
         if (a.size() < 3 || !(a.get(0) instanceof ListToken criteria) || criteria.items().isEmpty()) {
             throw new ImapParseException("SORT takes (criteria), a charset and search keys");
         }
-        List<io.yubin.imap.search.Sorter.SortKey> keys = new ArrayList<>();
+        List<io.yubin.imap.search.SortKey> keys = new ArrayList<>();
         boolean reverse = false;
         for (Token t : criteria.items()) {
             String c = astring(t).toUpperCase(Locale.ROOT);
@@ -1433,8 +1413,7 @@ final class ImapSession {
                 continue;
             }
             try {
-                keys.add(new io.yubin.imap.search.Sorter.SortKey(io.yubin.imap.search.Sorter.Criterion.valueOf(c),
-                        reverse));
+                keys.add(new io.yubin.imap.search.SortKey(io.yubin.imap.search.SortCriterion.valueOf(c), reverse));
             } catch (IllegalArgumentException e) {
                 throw new ImapParseException("Unknown sort criterion " + c);
             }
@@ -1456,18 +1435,21 @@ final class ImapSession {
         });
     }
 
-    /** RFC 5256: THREAD algorithm charset search-keys; ORDEREDSUBJECT only. */
+    /** RFC 5256: THREAD algorithm charset search-keys. */
     private Future<Void> thread(Request r, List<Token> a, boolean uid) {
         if (a.size() < 3) {
             throw new ImapParseException("THREAD takes an algorithm, a charset and search keys");
         }
-        if (!astring(a.get(0)).equalsIgnoreCase("ORDEREDSUBJECT")) {
+        io.yubin.imap.search.Threader.Algorithm algorithm;
+        try {
+            algorithm = io.yubin.imap.search.Threader.Algorithm.valueOf(astring(a.get(0)).toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
             throw new ImapParseException("Unsupported threading algorithm " + astring(a.get(0)));
         }
         SearchKey program = program(a, 1);
         SelectedMailbox s = selected;
         SearchEvaluator evaluator = new SearchEvaluator(s.count(), s.maxUid(), savedResult, ZoneId.systemDefault());
-        return messages.orderedSubjectThreads(s, program, evaluator, uid).compose(threads -> {
+        return messages.threads(s, program, evaluator, algorithm, uid).compose(threads -> {
             client.write("* THREAD" + (threads.isEmpty() ? "" : " " + threads) + "\r\n");
             return notifyChanges(uid).compose(v -> ok(r, "THREAD completed"));
         });
