@@ -12,6 +12,7 @@ import io.yubin.imap.search.SearchKey;
 import io.yubin.model.Flags;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
+import io.yubin.store.UidSet;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -383,21 +384,7 @@ final class ImapMessages {
 
     /** Evaluates a SEARCH program over the selected messages on a blob worker. */
     Future<List<MessageRecord>> search(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator) {
-        List<MessageRecord> all = s.all();
-        List<Integer> msns = new ArrayList<>();
-        for (MessageRecord m : all) {
-            msns.add(s.msn(m.uid()));
-        }
-        return blobIo.executeBlocking(() -> {
-            List<MessageRecord> found = new ArrayList<>();
-            for (int i = 0; i < all.size(); i++) {
-                MessageRecord m = all.get(i);
-                if (evaluator.matches(program, new View(m, msns.get(i)))) {
-                    found.add(m);
-                }
-            }
-            return found;
-        }, false);
+        return matching(s, program, evaluator).map(views -> views.stream().map(v -> ((View) v).m).toList());
     }
 
     /** SEARCH, then RFC 5256 SORT of what matched. */
@@ -414,26 +401,34 @@ final class ImapMessages {
                 io.yubin.imap.search.Threader.thread(algorithm, views, v -> uid ? v.uid() : v.msn())));
     }
 
+    /** The selected messages (read from the store) that match, in sequence order, on a blob worker. */
     private Future<List<MessageView>> matching(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator) {
-        List<MessageRecord> all = s.all();
-        List<Integer> msns = new ArrayList<>();
-        for (MessageRecord m : all) {
-            msns.add(s.msn(m.uid()));
-        }
-        return blobIo.executeBlocking(() -> {
-            List<MessageView> found = new ArrayList<>();
-            for (int i = 0; i < all.size(); i++) {
-                View v = new View(all.get(i), msns.get(i));
-                if (evaluator.matches(program, v)) {
-                    found.add(v);
-                }
-            }
-            // Sorting reads headers too: done here, on the worker, while the views are at hand.
-            for (MessageView v : found) {
-                v.header("Subject");
-            }
-            return found;
-        }, false);
+        return Future.fromCompletionStage(storage.mailboxes().messages(s.mailbox.id(), UidSet.ALL), context)
+                .compose(all -> {
+                    List<MessageRecord> inView = new ArrayList<>();
+                    List<Integer> msns = new ArrayList<>();
+                    for (MessageRecord m : all) {
+                        int msn = s.msn(m.uid());
+                        if (msn > 0) {
+                            inView.add(m);
+                            msns.add(msn);
+                        }
+                    }
+                    return blobIo.executeBlocking(() -> {
+                        List<MessageView> found = new ArrayList<>();
+                        for (int i = 0; i < inView.size(); i++) {
+                            View v = new View(inView.get(i), msns.get(i));
+                            if (evaluator.matches(program, v)) {
+                                found.add(v);
+                            }
+                        }
+                        // Sorting and threading read headers too: done here, on the worker.
+                        for (MessageView v : found) {
+                            v.header("Subject");
+                        }
+                        return found;
+                    }, false);
+                });
     }
 
     /** A message for the evaluator; reads the body only when a key asks for it. */

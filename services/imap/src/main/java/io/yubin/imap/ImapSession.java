@@ -99,6 +99,7 @@ final class ImapSession {
     private final Context context;
     private final Client client;
     private final ImapMessages messages;
+    private final UidSnapshots snapshots;
 
     private State state = State.NOT_AUTHENTICATED;
     private boolean tls;
@@ -119,7 +120,7 @@ final class ImapSession {
 
     ImapSession(String id, String clientAddress, ImapServer.Options options, boolean tls, boolean startTlsOffered,
             Storage storage, Accounts accounts, MailboxEvents events, WorkerExecutor blobIo, Context context,
-            Client client) {
+            Client client, UidSnapshots snapshots) {
         this.id = id;
         this.clientAddress = clientAddress;
         this.options = options;
@@ -132,6 +133,7 @@ final class ImapSession {
         this.context = context;
         this.client = client;
         this.messages = new ImapMessages(storage, blobIo, context);
+        this.snapshots = snapshots;
     }
 
     String greeting() {
@@ -860,14 +862,14 @@ final class ImapSession {
                 throw new No("[NONEXISTENT] No such mailbox");
             }
             Mailbox m = found.get();
-            return f(mailboxes.status(m.id())).compose(st -> f(mailboxes.messages(m.id(), UidSet.ALL)).compose(list -> {
+            return f(mailboxes.status(m.id())).compose(st -> uids(m, st).compose(list -> {
                 selected = new SelectedMailbox(m, readOnly, list, st.highestModSeq(), st.uidNext());
                 state = State.SELECTED;
                 changed = false;
                 client.write("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $NotJunk)\r\n"
                         + "* OK [PERMANENTFLAGS (" + (readOnly ? "" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft "
                         + "$Junk $NotJunk \\*") + ")] Flags permitted\r\n"
-                        + "* " + list.size() + " EXISTS\r\n"
+                        + "* " + list.length + " EXISTS\r\n"
                         + (utf8 ? "" : "* 0 RECENT\r\n")
                         + "* OK [UIDVALIDITY " + st.uidValidity() + "] UIDs valid\r\n"
                         + "* OK [UIDNEXT " + st.uidNext() + "] Predicted next UID\r\n"
@@ -895,6 +897,22 @@ final class ImapSession {
                     return ok(r, (readOnly ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed");
                 });
             }));
+        });
+    }
+
+    /** The mailbox's UIDs in the state {@code status} describes, shared with other sessions when cached. */
+    private Future<long[]> uids(Mailbox m, MailboxStatus status) {
+        long[] cached = snapshots.get(m.id(), status.highestModSeq());
+        if (cached != null) {
+            return Future.succeededFuture(cached);
+        }
+        return f(mailboxes.messages(m.id(), UidSet.ALL)).map(list -> {
+            long[] uids = list.stream().mapToLong(MessageRecord::uid).toArray();
+            // Only a list no later than the status is the state of that HIGHESTMODSEQ.
+            if (uids.length == status.messages() && (uids.length == 0 || uids[uids.length - 1] < status.uidNext())) {
+                snapshots.put(m.id(), status.highestModSeq(), uids);
+            }
+            return uids;
         });
     }
 
@@ -930,16 +948,11 @@ final class ImapSession {
             int before = s.count();
             List<MessageRecord> flagChanges = new ArrayList<>();
             for (MessageRecord m : changes.changed()) {
-                MessageRecord known = s.record(m.uid());
-                if (known == null) {
-                    if (m.uid() >= s.uidNext || s.msn(m.uid()) == 0) {
-                        s.add(m);
-                    }
-                } else if (!known.flags().equals(m.flags()) || known.modSeq() != m.modSeq()) {
-                    s.update(m);
-                    if (!known.flags().equals(m.flags())) {
-                        flagChanges.add(m);
-                    }
+                if (s.msn(m.uid()) > 0) {
+                    flagChanges.add(m);
+                } else if (m.uid() > s.maxUid()) {
+                    // New: UIDs only grow (ARCHITECTURE.md §4.3), so a lower one is an expunged message.
+                    s.add(m.uid());
                 }
             }
             if (s.count() != before) {
@@ -1089,16 +1102,15 @@ final class ImapSession {
         if (s.readOnly) {
             throw new No("[READ-ONLY] Mailbox is read-only");
         }
-        List<MessageRecord> targets = s.resolve(set, uid);
+        List<Long> targets = s.resolve(set, uid);
         if (targets.isEmpty()) {
             return notifyChanges(uid).compose(v -> ok(r, "STORE completed"));
         }
-        UidSet uids = UidSet.ofUids(targets.stream().map(MessageRecord::uid).toList());
+        UidSet uids = UidSet.ofUids(targets);
         long since = unchangedSince;
         return f(mailboxes.updateFlags(s.mailbox.id(), uids, operation, flags, since)).compose(update -> {
             StringBuilder out = new StringBuilder();
             for (MessageRecord m : update.changed()) {
-                s.update(m);
                 s.highestModSeq = Math.max(s.highestModSeq, m.modSeq());
                 int msn = s.msn(m.uid());
                 if (msn > 0 && (!silent || since >= 0)) {
@@ -1140,7 +1152,7 @@ final class ImapSession {
         if (move && s.readOnly) {
             throw new No("[READ-ONLY] Mailbox is read-only");
         }
-        List<MessageRecord> sources = s.resolve(set, uid);
+        List<Long> sources = s.resolve(set, uid);
         return f(mailboxes.find(user, target)).compose(found -> {
             if (found.isEmpty()) {
                 throw new No("[TRYCREATE] No such mailbox");
@@ -1149,7 +1161,7 @@ final class ImapSession {
                 return ok(r, (move ? "MOVE" : "COPY") + " completed");
             }
             Mailbox to = found.get();
-            UidSet uids = UidSet.ofUids(sources.stream().map(MessageRecord::uid).toList());
+            UidSet uids = UidSet.ofUids(sources);
             CompletionStage<io.yubin.store.CopyResult> done = move ? mailboxes.move(s.mailbox.id(), uids, to.id())
                     : mailboxes.copy(s.mailbox.id(), uids, to.id());
             boolean fromJunk = s.mailbox.specialUse().contains(SpecialUse.JUNK);
@@ -1279,7 +1291,10 @@ final class ImapSession {
             parsed = ImapMessages.withModSeq(parsed);
         }
         long since = changedSince;
-        List<MessageRecord> targets = s.resolve(set, uid).stream().filter(m -> m.modSeq() > since).toList();
+        List<Long> inView = s.resolve(set, uid);
+        Future<List<MessageRecord>> records = inView.isEmpty() ? Future.succeededFuture(List.of())
+                : f(mailboxes.messages(s.mailbox.id(), UidSet.ofUids(inView)))
+                        .map(list -> list.stream().filter(m -> m.modSeq() > since).toList());
         List<ImapMessages.Item> wanted = parsed;
         Future<Void> earlier = !vanished ? Future.succeededFuture()
                 : f(mailboxes.changesSince(s.mailbox.id(), since)).map(changes -> {
@@ -1289,7 +1304,8 @@ final class ImapSession {
                     }
                     return null;
                 });
-        return earlier.compose(e -> messages.fetch(s, targets, wanted, condstore, client)).compose(seen -> {
+        return earlier.compose(e -> records).compose(targets -> messages.fetch(s, targets, wanted, condstore, client))
+                .compose(seen -> {
             if (seen.isEmpty() || s.readOnly) {
                 return Future.succeededFuture();
             }
@@ -1298,7 +1314,7 @@ final class ImapSession {
                     Flags.of(io.yubin.model.SystemFlag.SEEN), -1)).map(update -> {
                         StringBuilder out = new StringBuilder();
                         for (MessageRecord m : update.changed()) {
-                            s.update(m);
+                            s.highestModSeq = Math.max(s.highestModSeq, m.modSeq());
                             out.append("* ").append(s.msn(m.uid())).append(" FETCH (FLAGS ").append(flags(m.flags()))
                                     .append(uid ? " UID " + m.uid() : "").append(")\r\n");
                             publish(s.mailbox, MailboxEvent.Kind.FLAGS_CHANGED, m.uid(), m.modSeq());

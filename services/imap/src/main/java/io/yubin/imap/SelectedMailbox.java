@@ -1,75 +1,74 @@
 package io.yubin.imap;
 
 import io.yubin.store.Mailbox;
-import io.yubin.store.MessageRecord;
 import io.yubin.store.UidSet;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A session's view of its selected mailbox (RFC 9051 §2.3.1.2): message sequence numbers are
  * positions in the ascending UID list, and change only when this session is told of an expunge.
+ *
+ * <p>The view is the UIDs only (8 octets a message); flags and the rest are read from the store
+ * when a command needs them. Sessions that select a mailbox in the same state share one array
+ * ({@link UidSnapshots}); a session copies it before its first change (copy on write).
  */
 final class SelectedMailbox {
 
     final Mailbox mailbox;
     final boolean readOnly;
-    private final List<Long> uids = new ArrayList<>();
-    private final Map<Long, MessageRecord> records = new HashMap<>();
+    private long[] uids;
+    private int count;
+    private boolean shared;
     long highestModSeq;
     long uidNext;
 
-    SelectedMailbox(Mailbox mailbox, boolean readOnly, List<MessageRecord> messages, long highestModSeq,
-            long uidNext) {
+    /** {@code uids} ascending; shared with other sessions and never written here. */
+    SelectedMailbox(Mailbox mailbox, boolean readOnly, long[] uids, long highestModSeq, long uidNext) {
         this.mailbox = mailbox;
         this.readOnly = readOnly;
-        for (MessageRecord r : messages) {
-            uids.add(r.uid());
-            records.put(r.uid(), r);
-        }
+        this.uids = uids;
+        this.count = uids.length;
+        this.shared = true;
         this.highestModSeq = highestModSeq;
         this.uidNext = uidNext;
     }
 
     int count() {
-        return uids.size();
+        return count;
     }
 
     long maxUid() {
-        return uids.isEmpty() ? 0 : uids.get(uids.size() - 1);
+        return count == 0 ? 0 : uids[count - 1];
     }
 
     /** 1-based sequence number of a UID, or 0 when it is not in the view. */
     int msn(long uid) {
-        int i = Collections.binarySearch(uids, uid);
+        int i = Arrays.binarySearch(uids, 0, count, uid);
         return i < 0 ? 0 : i + 1;
     }
 
     long uid(int msn) {
-        return uids.get(msn - 1);
+        return uids[msn - 1];
     }
 
-    MessageRecord record(long uid) {
-        return records.get(uid);
-    }
-
-    /** The records named by a UID set (uid = true) or sequence set, ascending. */
-    List<MessageRecord> resolve(UidSet set, boolean uid) {
-        List<MessageRecord> out = new ArrayList<>();
+    /** The UIDs in the view named by a UID set (uid = true) or a sequence set, ascending. */
+    List<Long> resolve(UidSet set, boolean uid) {
+        List<Long> out = new ArrayList<>();
         if (uid) {
-            for (long u : uids) {
-                if (set.contains(u)) {
-                    out.add(records.get(u));
+            for (UidSet.Range r : set.ranges()) {
+                int from = Arrays.binarySearch(uids, 0, count, r.first());
+                from = from < 0 ? -from - 1 : from;
+                for (int i = from; i < count && uids[i] <= r.last(); i++) {
+                    out.add(uids[i]);
                 }
             }
         } else {
             for (UidSet.Range r : set.ranges()) {
-                long last = Math.min(r.last(), uids.size());
+                long last = Math.min(r.last(), count);
                 for (long n = r.first(); n <= last; n++) {
-                    out.add(records.get(uids.get((int) n - 1)));
+                    out.add(uids[(int) n - 1]);
                 }
             }
         }
@@ -79,50 +78,44 @@ final class SelectedMailbox {
     /** A sequence set naming numbers above the message count is invalid (RFC 9051 §9 seq-number). */
     boolean sequenceInRange(UidSet set) {
         for (UidSet.Range r : set.ranges()) {
-            if (r.last() > uids.size()) {
+            if (r.last() > count) {
                 return false;
             }
         }
         return true;
     }
 
-    List<MessageRecord> all() {
-        List<MessageRecord> out = new ArrayList<>(uids.size());
-        for (long u : uids) {
-            out.add(records.get(u));
+    /** Adds a UID that appeared (UIDs only grow, ARCHITECTURE.md §4.3); false when it was there. */
+    boolean add(long uid) {
+        int i = Arrays.binarySearch(uids, 0, count, uid);
+        if (i >= 0) {
+            return false;
         }
-        return out;
-    }
-
-    /** Adds a message that appeared (UIDs only grow, ARCHITECTURE.md §4.3). */
-    void add(MessageRecord r) {
-        if (records.containsKey(r.uid())) {
-            records.put(r.uid(), r);
-            return;
-        }
-        if (!uids.isEmpty() && r.uid() < maxUid()) {
-            int i = -Collections.binarySearch(uids, r.uid()) - 1;
-            uids.add(i, r.uid());
-        } else {
-            uids.add(r.uid());
-        }
-        records.put(r.uid(), r);
-        uidNext = Math.max(uidNext, r.uid() + 1);
-    }
-
-    void update(MessageRecord r) {
-        if (records.containsKey(r.uid())) {
-            records.put(r.uid(), r);
-        }
+        own(count + 1);
+        int at = -i - 1;
+        System.arraycopy(uids, at, uids, at + 1, count - at);
+        uids[at] = uid;
+        count++;
+        uidNext = Math.max(uidNext, uid + 1);
+        return true;
     }
 
     /** Removes an expunged UID; its former sequence number, or 0 when it was not in the view. */
     int remove(long uid) {
-        int msn = msn(uid);
-        if (msn > 0) {
-            uids.remove(msn - 1);
-            records.remove(uid);
+        int i = Arrays.binarySearch(uids, 0, count, uid);
+        if (i < 0) {
+            return 0;
         }
-        return msn;
+        own(count);
+        System.arraycopy(uids, i + 1, uids, i, count - i - 1);
+        count--;
+        return i + 1;
+    }
+
+    private void own(int needed) {
+        if (shared || needed > uids.length) {
+            uids = Arrays.copyOf(uids, Math.max(needed, count + Math.max(16, count / 8)));
+            shared = false;
+        }
     }
 }
