@@ -2,7 +2,8 @@
 # Reproduces the IMAP benchmark of docs/benchmarks.md against Yubin's embedded default started from
 # this checkout (./yubin serve, heap capped with -Xmx512m), loopback only:
 #   1. APPEND N messages (default 100,000) into one INBOX over 16 connections
-#   2. SELECT INBOX three times, FETCH 1:* (ENVELOPE FLAGS) twice, with times
+#   2. SELECT INBOX three times, FETCH 1:* (ENVELOPE FLAGS) twice, with times; then 8 clients
+#      running a random mix (select, fetch, store, append, search, expunge) for 60 s
 #   3. hold C connections (default 10,000) in IDLE and read the server's heap after a full GC,
 #      before and while they are held: the heap per idle connection
 # Options: -n MESSAGES  -c IDLE_CONNECTIONS  --out DIR
@@ -48,6 +49,7 @@ load() { java -cp "$jar" io.yubin.bench.ImapLoad "$@" --user user@bench.test --p
   echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); server -Xmx512m"
   load populate -n "$messages" -c 16
   load select
+  load mixed -c 8 --seconds 60 -n "$messages"
   before=$(heap)
   echo "heap after GC, before IDLE connections: $before MiB"
   rm -f "$out/ready"

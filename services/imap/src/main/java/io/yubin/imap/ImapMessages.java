@@ -194,8 +194,15 @@ final class ImapMessages {
         return out;
     }
 
-    /** Writes the FETCH responses; the UIDs whose \Seen a non-PEEK body fetch must set. */
-    Future<List<Long>> fetch(SelectedMailbox s, List<MessageRecord> targets, List<Item> items, boolean condstore,
+    /**
+     * What a FETCH did: the UIDs whose \Seen a non-PEEK body fetch must set, and whether some
+     * message's body was gone (expunged by another session meanwhile, RFC 5530 EXPUNGEISSUED).
+     */
+    record FetchOutcome(List<Long> seen, boolean expunged) {
+    }
+
+    /** Writes the FETCH responses, one message at a time. */
+    Future<FetchOutcome> fetch(SelectedMailbox s, List<MessageRecord> targets, List<Item> items, boolean condstore,
             ImapSession.Client client) {
         boolean needsBody = items.stream().anyMatch(i -> i.kind() == Kind.SECTION || i.kind() == Kind.BINARY
                 || i.kind() == Kind.BINARY_SIZE);
@@ -203,12 +210,13 @@ final class ImapMessages {
                 || i.kind() == Kind.BODYSTRUCTURE || i.kind() == Kind.BODY);
         List<Item> all = condstore ? withModSeq(items) : items;
         List<Long> seen = new ArrayList<>();
+        boolean[] expunged = {false};
         Future<Void> chain = Future.succeededFuture();
         for (MessageRecord m : targets) {
             chain = chain.compose(v -> {
                 Future<byte[]> octets = needsBody ? read(m) : Future.succeededFuture(null);
-                return octets.compose(body -> (needsStructure ? structure(m, body) : Future.<MessageStructure>succeededFuture(null))
-                        .compose(structure -> {
+                Future<Void> one = octets.compose(body -> (needsStructure ? structure(m, body)
+                        : Future.<MessageStructure>succeededFuture(null)).compose(structure -> {
                             int msn = s.msn(m.uid());
                             if (msn == 0) {
                                 return Future.succeededFuture();
@@ -217,9 +225,18 @@ final class ImapMessages {
                             client.write(response);
                             return client.drained();
                         }));
+                // The body went with its last reference: another session expunged the message after
+                // this FETCH read the records. Skip it and say so at the end.
+                return one.recover(failure -> {
+                    if (isNotFound(failure)) {
+                        expunged[0] = true;
+                        return Future.succeededFuture();
+                    }
+                    return Future.failedFuture(failure);
+                });
             });
         }
-        return chain.map(v -> seen);
+        return chain.map(v -> new FetchOutcome(seen, expunged[0]));
     }
 
     private byte[] render(int msn, MessageRecord m, List<Item> items, byte[] body, MessageStructure structure,
@@ -354,6 +371,12 @@ final class ImapMessages {
         out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
     }
 
+    static boolean isNotFound(Throwable failure) {
+        Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return t instanceof io.yubin.store.StoreException e && e.kind() == io.yubin.store.StoreException.Kind.NOT_FOUND;
+    }
+
     /** The whole message, read on a blob worker. */
     Future<byte[]> read(MessageRecord m) {
         return Future.fromCompletionStage(storage.blobs().get(m.blob().id()), context)
@@ -447,7 +470,8 @@ final class ImapMessages {
             if (root == null) {
                 try (InputStream in = storage.blobs().get(m.blob().id()).toCompletableFuture().join()) {
                     body = in.readAllBytes();
-                } catch (IOException e) {
+                } catch (IOException | java.util.concurrent.CompletionException e) {
+                    // Gone (expunged meanwhile) or unreadable: nothing in it matches.
                     body = new byte[0];
                 }
                 root = MimePart.parse(body);

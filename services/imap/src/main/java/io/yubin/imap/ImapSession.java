@@ -1292,9 +1292,13 @@ final class ImapSession {
         }
         long since = changedSince;
         List<Long> inView = s.resolve(set, uid);
+        boolean[] expunged = {false};
         Future<List<MessageRecord>> records = inView.isEmpty() ? Future.succeededFuture(List.of())
-                : f(mailboxes.messages(s.mailbox.id(), UidSet.ofUids(inView)))
-                        .map(list -> list.stream().filter(m -> m.modSeq() > since).toList());
+                : f(mailboxes.messages(s.mailbox.id(), UidSet.ofUids(inView))).map(list -> {
+                    // Messages this session still shows that another session has expunged.
+                    expunged[0] = list.size() < inView.size();
+                    return list.stream().filter(m -> m.modSeq() > since).toList();
+                });
         List<ImapMessages.Item> wanted = parsed;
         Future<Void> earlier = !vanished ? Future.succeededFuture()
                 : f(mailboxes.changesSince(s.mailbox.id(), since)).map(changes -> {
@@ -1305,7 +1309,9 @@ final class ImapSession {
                     return null;
                 });
         return earlier.compose(e -> records).compose(targets -> messages.fetch(s, targets, wanted, condstore, client))
-                .compose(seen -> {
+                .compose(outcome -> {
+            expunged[0] |= outcome.expunged();
+            List<Long> seen = outcome.seen();
             if (seen.isEmpty() || s.readOnly) {
                 return Future.succeededFuture();
             }
@@ -1322,7 +1328,13 @@ final class ImapSession {
                         client.write(out.toString());
                         return null;
                     });
-        }).compose(v -> notifyChanges(uid)).compose(v -> ok(r, "FETCH completed"));
+        }).compose(v -> notifyChanges(uid)).compose(v -> {
+            if (expunged[0]) {
+                // RFC 5530: some of the messages were expunged by another session meanwhile.
+                throw new No("[EXPUNGEISSUED] Some of the requested messages no longer exist");
+            }
+            return ok(r, "FETCH completed");
+        });
     }
 
     // ---- SEARCH (RFC 9051 §6.4.4, RFC 4731 ESEARCH, RFC 5182 SEARCHRES) ----

@@ -195,6 +195,22 @@ class ImapProtocolTest {
     }
 
     @Test
+    void fetchingAMessageAnotherSessionExpungedAnswersExpungeIssued() throws Exception {
+        imap.deliver(alice, FIRST);
+        imap.deliver(alice, FIRST);
+        try (RawImapClient c = login()) {
+            c.command("s", "SELECT INBOX");
+            // Expunged behind this session's back, without an event: its view still shows two messages.
+            ImapHarness.await(imap.storage.mailboxes().expunge(imap.mailbox(alice, "INBOX").id(),
+                    io.yubin.store.UidSet.single(1), false));
+            assertThat(c.command("f", "FETCH 1:2 (UID BODY.PEEK[])")).containsExactly(
+                    "* 2 FETCH (UID 2 BODY[] {" + FIRST.length() + "}\r\n" + FIRST + ")",
+                    "f NO [EXPUNGEISSUED] Some of the requested messages no longer exist");
+            assertThat(c.command("n", "NOOP")).containsExactly("n OK NOOP completed");
+        }
+    }
+
+    @Test
     void sortAndOrderedSubjectThreads() throws Exception {
         imap.deliver(alice, "Date: Tue, 2 Jan 2024 00:00:00 +0000\r\nFrom: zed@example.org\r\nSubject: Re: lunch\r\n\r\nx\r\n");
         imap.deliver(alice, "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\nFrom: amy@example.org\r\nSubject: lunch\r\n\r\nyy\r\n");
