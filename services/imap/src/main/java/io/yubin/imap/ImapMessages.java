@@ -407,25 +407,26 @@ final class ImapMessages {
 
     /** Evaluates a SEARCH program over the selected messages on a blob worker. */
     Future<List<MessageRecord>> search(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator) {
-        return matching(s, program, evaluator).map(views -> views.stream().map(v -> ((View) v).m).toList());
+        return matching(s, program, evaluator, false).map(views -> views.stream().map(v -> ((View) v).m).toList());
     }
 
     /** SEARCH, then RFC 5256 SORT of what matched. */
     Future<List<MessageRecord>> sort(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator,
             List<io.yubin.imap.search.SortKey> keys) {
-        return matching(s, program, evaluator).map(views -> io.yubin.imap.search.Sorter.sort(keys, views).stream()
+        return matching(s, program, evaluator, true).map(views -> io.yubin.imap.search.Sorter.sort(keys, views).stream()
                 .map(v -> ((View) v).m).toList());
     }
 
     /** SEARCH, then RFC 5256 THREAD of what matched, rendered. */
     Future<String> threads(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator,
             io.yubin.imap.search.Threader.Algorithm algorithm, boolean uid) {
-        return matching(s, program, evaluator).map(views -> io.yubin.imap.search.Threader.render(
+        return matching(s, program, evaluator, true).map(views -> io.yubin.imap.search.Threader.render(
                 io.yubin.imap.search.Threader.thread(algorithm, views, v -> uid ? v.uid() : v.msn())));
     }
 
     /** The selected messages (read from the store) that match, in sequence order, on a blob worker. */
-    private Future<List<MessageView>> matching(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator) {
+    private Future<List<MessageView>> matching(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator,
+            boolean readHeaders) {
         return Future.fromCompletionStage(storage.mailboxes().messages(s.mailbox.id(), UidSet.ALL), context)
                 .compose(all -> {
                     List<MessageRecord> inView = new ArrayList<>();
@@ -446,8 +447,10 @@ final class ImapMessages {
                             }
                         }
                         // Sorting and threading read headers too: done here, on the worker.
-                        for (MessageView v : found) {
-                            v.header("Subject");
+                        if (readHeaders) {
+                            for (MessageView v : found) {
+                                v.header("Subject");
+                            }
                         }
                         return found;
                     }, false);
