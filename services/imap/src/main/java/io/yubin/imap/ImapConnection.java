@@ -174,6 +174,26 @@ final class ImapConnection implements ImapSession.Client {
         });
     }
 
+    /**
+     * RFC 4978: everything after the OK is raw DEFLATE in both directions, inside TLS. The inflater
+     * goes in first (the client sends nothing compressed before it has the OK), the deflater once
+     * the OK has left; Netty's encoder ends every write with a sync flush, as §4 requires.
+     */
+    @Override
+    public Future<Void> startCompression(String ok) {
+        io.netty.channel.ChannelHandlerContext ctx = ((io.vertx.core.internal.net.NetSocketInternal) socket)
+                .channelHandlerContext();
+        ctx.pipeline().addBefore(ctx.name(), "imap-inflate",
+                new io.netty.handler.codec.compression.JdkZlibDecoder(
+                        io.netty.handler.codec.compression.ZlibWrapper.NONE, 64 * 1024));
+        return socket.write(Buffer.buffer(ok.getBytes(StandardCharsets.UTF_8))).map(v -> {
+            ctx.pipeline().addBefore(ctx.name(), "imap-deflate",
+                    new io.netty.handler.codec.compression.JdkZlibEncoder(
+                            io.netty.handler.codec.compression.ZlibWrapper.NONE, 6));
+            return null;
+        });
+    }
+
     @Override
     public Future<Void> end(String text) {
         closed = true;

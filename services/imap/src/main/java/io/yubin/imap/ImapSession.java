@@ -74,6 +74,9 @@ final class ImapSession {
         /** Sends {@code ok} in plaintext, then starts the TLS handshake (RFC 9051 §6.2.1). */
         Future<Void> startTls(String ok);
 
+        /** Sends {@code ok}, then compresses both directions (RFC 4978). */
+        Future<Void> startCompression(String ok);
+
         Future<Void> end(String text);
 
         void close();
@@ -109,6 +112,7 @@ final class ImapSession {
     private boolean utf8;
     private boolean condstore;
     private boolean qresync;
+    private boolean compressed;
     private long resyncValidity = -1;
     private long resyncModSeq = -1;
     private UidSet resyncKnown;
@@ -154,7 +158,7 @@ final class ImapSession {
         }
         c.append(" LITERAL+ ENABLE ID IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CREATE-SPECIAL-USE"
                 + " CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES LIST-EXTENDED LIST-STATUS STATUS=SIZE QUOTA QUOTA=RES-STORAGE"
-                + " UTF8=ACCEPT APPENDLIMIT=").append(options.limits().maxMessageSize());
+                + " UTF8=ACCEPT COMPRESS=DEFLATE APPENDLIMIT=").append(options.limits().maxMessageSize());
         return c.toString();
     }
 
@@ -320,6 +324,16 @@ final class ImapSession {
                 return bad(r.tag(), "Already authenticated", null);
             case "ENABLE":
                 return enable(r);
+            case "COMPRESS":
+                args(a, 1);
+                if (!astring(a.get(0)).equalsIgnoreCase("DEFLATE")) {
+                    throw new ImapParseException("Unknown compression mechanism " + astring(a.get(0)));
+                }
+                if (compressed) {
+                    throw new No("[COMPRESSIONACTIVE] DEFLATE is already active");
+                }
+                compressed = true;
+                return client.startCompression(r.tag() + " OK DEFLATE active\r\n");
             case "SELECT":
             case "EXAMINE":
                 return select(r, c.equals("EXAMINE"));
@@ -424,7 +438,7 @@ final class ImapSession {
 
     private static final Set<String> AUTHENTICATED_COMMANDS = Set.of("ENABLE", "SELECT", "EXAMINE", "CREATE",
             "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB", "NAMESPACE", "STATUS", "APPEND", "IDLE",
-            "GETQUOTAROOT", "GETQUOTA", "SETQUOTA");
+            "GETQUOTAROOT", "GETQUOTA", "SETQUOTA", "COMPRESS");
     private static final Set<String> SELECTED_COMMANDS = Set.of("CLOSE", "UNSELECT", "EXPUNGE", "FETCH", "STORE",
             "COPY", "MOVE", "SEARCH", "SORT", "THREAD", "UID");
 

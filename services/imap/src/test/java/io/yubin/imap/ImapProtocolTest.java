@@ -211,6 +211,20 @@ class ImapProtocolTest {
     }
 
     @Test
+    void compressDeflateCompressesBothDirectionsInsideTls() throws Exception {
+        imap.deliver(alice, FIRST);
+        try (RawImapClient c = login()) {
+            assertThat(c.command("z", "COMPRESS DEFLATE")).containsExactly("z OK DEFLATE active");
+            c.compress();
+            assertThat(c.command("s", "SELECT INBOX")).contains("* 1 EXISTS", "s OK [READ-WRITE] SELECT completed");
+            assertThat(c.command("f", "FETCH 1 BODY.PEEK[]")).containsExactly(
+                    "* 1 FETCH (BODY[] {" + FIRST.length() + "}\r\n" + FIRST + ")", "f OK FETCH completed");
+            assertThat(c.command("y", "COMPRESS DEFLATE")).containsExactly(
+                    "y NO [COMPRESSIONACTIVE] DEFLATE is already active");
+        }
+    }
+
+    @Test
     void sortAndOrderedSubjectThreads() throws Exception {
         imap.deliver(alice, "Date: Tue, 2 Jan 2024 00:00:00 +0000\r\nFrom: zed@example.org\r\nSubject: Re: lunch\r\n\r\nx\r\n");
         imap.deliver(alice, "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\nFrom: amy@example.org\r\nSubject: lunch\r\n\r\nyy\r\n");

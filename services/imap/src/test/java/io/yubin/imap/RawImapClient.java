@@ -87,6 +87,12 @@ final class RawImapClient implements AutoCloseable {
         }
     }
 
+    /** After {@code OK} to COMPRESS DEFLATE: raw deflate both ways, a sync flush per send (RFC 4978). */
+    void compress() {
+        out = new java.util.zip.DeflaterOutputStream(out, new java.util.zip.Deflater(6, true), true);
+        in = new java.util.zip.InflaterInputStream(in, new java.util.zip.Inflater(true));
+    }
+
     void startTls(SSLContext tls) throws IOException {
         SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(socket, "127.0.0.1", socket.getPort(), true);
         s.setUseClientMode(true);
