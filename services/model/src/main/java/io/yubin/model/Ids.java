@@ -16,9 +16,14 @@ public final class Ids {
 
     /** A new time-ordered identifier. */
     public static String timeOrdered() {
+        return timeOrdered(System.currentTimeMillis());
+    }
+
+    /** A new identifier that sorts as if made at {@code epochMillis}. */
+    public static String timeOrdered(long epochMillis) {
         byte[] random = new byte[10];
         RANDOM.nextBytes(random);
-        long time = System.currentTimeMillis();
+        long time = epochMillis;
         char[] out = new char[26];
         for (int i = 9; i >= 0; i--) {
             out[i] = ALPHABET[(int) (time & 31)];

@@ -1,0 +1,92 @@
+package io.yubin.store.cassandra;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.CqlSessionBuilder;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.yubin.store.BlobStore;
+import io.yubin.store.Storage;
+import io.yubin.store.StoreException;
+import java.time.Duration;
+
+/**
+ * The cluster metadata backend (ARCHITECTURE.md §2): Directory, MailboxStore, Spool and
+ * BlobReferences in Cassandra, with bodies in the given {@link BlobStore} (S3 in a cluster, files for
+ * tests and mixed set-ups).
+ */
+public final class CassandraStorage {
+
+    private CassandraStorage() {
+    }
+
+    /**
+     * Connects, applies the migrations when {@link CassandraOptions#migrate()} is set, and opens the
+     * backend. The Storage takes ownership of {@code blobs} (closes it when it is AutoCloseable).
+     * Fails with UNAVAILABLE when Cassandra cannot be reached, or when the schema is older than this
+     * code and migrating is off.
+     */
+    public static Storage open(CassandraOptions options, BlobStore blobs) {
+        try (CqlSession admin = connect(options, false)) {
+            if (options.migrate()) {
+                CassandraMigrations.apply(admin, options.keyspace(), options.replication());
+            } else {
+                int version = CassandraMigrations.currentVersion(admin, options.keyspace());
+                if (version < CassandraMigrations.latestVersion()) {
+                    throw StoreException.unavailable("Cassandra keyspace " + options.keyspace() + " has schema version "
+                            + version + ", this server needs " + CassandraMigrations.latestVersion()
+                            + ": run `yubin schema migrate`", null);
+                }
+            }
+        } catch (RuntimeException e) {
+            throw Cql.unavailable(e);
+        }
+        CqlSession session = connect(options, true);
+        Cql cql = new Cql(session);
+        CassandraBlobReferences references = new CassandraBlobReferences(cql);
+        AutoCloseable closeBlobs = blobs instanceof AutoCloseable c ? c : () -> { };
+        AutoCloseable closer = () -> {
+            try {
+                closeBlobs.close();
+            } finally {
+                session.close();
+            }
+        };
+        return new Storage(new CassandraDirectory(cql), new CassandraMailboxStore(cql, references),
+                new CassandraSpool(cql, references), references, blobs, closer);
+    }
+
+    /**
+     * A session with the configured consistency levels, using the keyspace when {@code inKeyspace}
+     * (which must then exist) or none (for migrations).
+     */
+    public static CqlSession connect(CassandraOptions options, boolean inKeyspace) {
+        DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
+                .withString(DefaultDriverOption.REQUEST_CONSISTENCY, options.consistency())
+                .withString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY, options.serialConsistency())
+                .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, options.requestTimeout())
+                // Large reads (a 100,000-message SELECT) come in pages rather than all at once.
+                .withInt(DefaultDriverOption.REQUEST_PAGE_SIZE, 5000)
+                .withBoolean(DefaultDriverOption.REQUEST_DEFAULT_IDEMPOTENCE, false)
+                // Keep trying to reconnect while Cassandra is away; service resumes by itself.
+                .withDuration(DefaultDriverOption.RECONNECTION_BASE_DELAY, Duration.ofMillis(200))
+                .withDuration(DefaultDriverOption.RECONNECTION_MAX_DELAY, Duration.ofSeconds(5))
+                .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(5))
+                .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, Duration.ofSeconds(5))
+                .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
+                .build();
+        CqlSessionBuilder builder = CqlSession.builder().withConfigLoader(config)
+                .addContactPoints(options.contactPoints()).withLocalDatacenter(options.localDatacenter());
+        if (inKeyspace) {
+            builder = builder.withKeyspace(options.keyspace());
+        }
+        if (options.username() != null) {
+            builder = builder.withAuthCredentials(options.username(), options.password());
+        }
+        try {
+            return builder.build();
+        } catch (RuntimeException e) {
+            throw StoreException.unavailable("cannot connect to Cassandra at " + options.contactPoints() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+}
