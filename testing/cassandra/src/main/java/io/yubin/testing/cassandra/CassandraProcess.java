@@ -1,0 +1,316 @@
+package io.yubin.testing.cassandra;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Apache Cassandra node for tests: one node in its own JVM on 127.0.0.1, on free ports, with its
+ * data, configuration and log under a directory of the caller, so its data survives {@link #stop()} and
+ * {@link #start()} on the same ports. Its classpath comes from {@code cassandra.classpath}, written at
+ * build time by maven-dependency-plugin, so none of Cassandra's dependencies is on the test classpath;
+ * clients bring their own driver and use {@link #contactPoint()} with {@link #LOCAL_DATACENTER}. A
+ * missing classpath file is an error: tests that need Cassandra fail rather than skip.
+ *
+ * <p>{@link #start(Path)} returns once the native transport answers a CQL OPTIONS request. On a 2-core
+ * machine that takes about 10 s (measured below).
+ */
+public final class CassandraProcess implements AutoCloseable {
+
+    /** The data center of the node ({@code SimpleSnitch}), for the driver's {@code withLocalDatacenter}. */
+    public static final String LOCAL_DATACENTER = "datacenter1";
+
+    private static final String HOST = "127.0.0.1";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
+    private static final List<String> JVM_FLAGS = List.of(
+            "-Xms384m", "-Xmx384m", "-Xmn96m", "-XX:+UseG1GC", "-XX:+ParallelRefProcEnabled", "-XX:MaxTenuringThreshold=1");
+
+    /** From Cassandra's conf/jvm17-server.options: without them start-up fails on JDK 17. */
+    private static final List<String> MODULE_FLAGS = List.of(
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-exports", "java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
+            "--add-exports", "java.rmi/sun.rmi.registry=ALL-UNNAMED",
+            "--add-exports", "java.rmi/sun.rmi.server=ALL-UNNAMED",
+            "--add-exports", "java.sql/java.sql=ALL-UNNAMED",
+            "--add-exports", "java.base/java.lang.ref=ALL-UNNAMED",
+            "--add-exports", "jdk.unsupported/sun.misc=ALL-UNNAMED",
+            "--add-exports", "jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+            "--add-exports", "jdk.attach/sun.tools.attach=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang.module=ALL-UNNAMED",
+            "--add-opens", "java.base/jdk.internal.loader=ALL-UNNAMED",
+            "--add-opens", "java.base/jdk.internal.ref=ALL-UNNAMED",
+            "--add-opens", "java.base/jdk.internal.reflect=ALL-UNNAMED",
+            "--add-opens", "java.base/jdk.internal.math=ALL-UNNAMED",
+            "--add-opens", "java.base/jdk.internal.module=ALL-UNNAMED",
+            "--add-opens", "java.base/jdk.internal.util.jar=ALL-UNNAMED",
+            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens", "java.base/java.io=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens", "jdk.compiler/com.sun.tools.javac=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+            "--add-opens", "java.base/java.util=ALL-UNNAMED");
+
+    private final Path home;
+    private final int nativePort;
+    private final int storagePort;
+    private final int sslStoragePort;
+    private final String classpath;
+    private final Thread reaper = new Thread(this::destroyOnExit, "cassandra-process-reaper");
+    private volatile Process process;
+
+    private CassandraProcess(Path home, int[] ports, String classpath) {
+        this.home = home.toAbsolutePath();
+        this.nativePort = ports[0];
+        this.storagePort = ports[1];
+        this.sslStoragePort = ports[2];
+        this.classpath = classpath;
+    }
+
+    /**
+     * Starts a node on free ports (native transport, storage, ssl storage) with its data, conf and log
+     * under {@code home}; returns once CQL answers.
+     */
+    public static CassandraProcess start(Path home) throws IOException, InterruptedException {
+        CassandraProcess cassandra = new CassandraProcess(home, freePorts(3), classpath());
+        // A test JVM that dies without close() must not leave a node running.
+        Runtime.getRuntime().addShutdownHook(cassandra.reaper);
+        cassandra.start();
+        return cassandra;
+    }
+
+    /** {@code 127.0.0.1} */
+    public String host() {
+        return HOST;
+    }
+
+    /** The CQL native transport port. */
+    public int nativePort() {
+        return nativePort;
+    }
+
+    public InetSocketAddress contactPoint() {
+        return new InetSocketAddress(HOST, nativePort);
+    }
+
+    /** The process's stdout and stderr, which is also where Cassandra logs (INFO), for failure messages. */
+    public Path log() {
+        return home.resolve("cassandra.log");
+    }
+
+    /** Starts it again after {@link #stop()} or {@link #kill()}, same ports and data. */
+    public synchronized void start() throws IOException, InterruptedException {
+        if (isRunning()) {
+            throw new IllegalStateException("Cassandra is running");
+        }
+        writeConfiguration();
+        Path conf = home.resolve("conf");
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(System.getProperty("yubin.cassandra.jvm", String.join(" ", JVM_FLAGS)).split(" ")));
+        command.add("-Djdk.attach.allowAttachSelf=true");
+        command.addAll(MODULE_FLAGS);
+        command.addAll(List.of(
+                "-Dio.netty.tryReflectionSetAccessible=true",
+                "-Dcassandra-foreground=yes",
+                "-Dcassandra.config=" + conf.resolve("cassandra.yaml").toUri(),
+                "-Dlogback.configurationFile=" + conf.resolve("logback.xml"),
+                "-Dcassandra.logdir=" + home,
+                "-Dcassandra.storagedir=" + home,
+                // a single node: nothing to gossip with, no ring to wait for
+                "-Dcassandra.skip_wait_for_gossip_to_settle=0",
+                "-Dcassandra.ring_delay_ms=100",
+                "-cp", conf + java.io.File.pathSeparator + classpath,
+                "org.apache.cassandra.service.CassandraDaemon"));
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
+        process = pb.start();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (!answers()) {
+            if (!process.isAlive()) {
+                int exit = process.exitValue();
+                process = null;
+                throw new IllegalStateException("Cassandra exited with " + exit + " before CQL answered on port "
+                        + nativePort + "; see " + log());
+            }
+            if (System.nanoTime() > deadline) {
+                kill();
+                throw new IllegalStateException("Cassandra did not answer CQL on port " + nativePort + " within "
+                        + START_TIMEOUT + "; see " + log());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Stops the node (SIGTERM, then SIGKILL after 20 s) and waits until it is gone. */
+    public synchronized void stop() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+        process = null;
+    }
+
+    /** Kills the node at once (SIGKILL), as a crash would, and waits until it is gone. */
+    public synchronized void kill() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        process.waitFor();
+        process = null;
+    }
+
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** {@link #stop()} */
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or about to: nothing left for it to do
+        }
+    }
+
+    private void destroyOnExit() {
+        Process p = process;
+        if (p != null) {
+            p.destroyForcibly();
+        }
+    }
+
+    /** The native port accepts a connection and answers OPTIONS with SUPPORTED. */
+    private boolean answers() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(HOST, nativePort), 200);
+            s.setSoTimeout(1000);
+            OutputStream out = s.getOutputStream();
+            // protocol v4 request header: version, flags, stream id (2 bytes), opcode OPTIONS, body length 0
+            out.write(new byte[] {0x04, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00});
+            out.flush();
+            byte[] header = new byte[9];
+            new DataInputStream(s.getInputStream()).readFully(header);
+            return header[0] == (byte) 0x84 && header[4] == 0x06;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void writeConfiguration() throws IOException {
+        Path conf = home.resolve("conf");
+        for (String dir : List.of("conf", "data", "commitlog", "saved_caches", "hints", "cdc_raw")) {
+            Files.createDirectories(home.resolve(dir));
+        }
+        String yaml = String.join("\n",
+                "cluster_name: yubin-test",
+                "num_tokens: 1",
+                "initial_token: 0",
+                "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
+                "endpoint_snitch: SimpleSnitch",
+                "commitlog_sync: periodic",
+                "commitlog_sync_period: 10000ms",
+                "seed_provider:",
+                "  - class_name: org.apache.cassandra.locator.SimpleSeedProvider",
+                "    parameters:",
+                "      - seeds: \"" + HOST + ":" + storagePort + "\"",
+                "listen_address: " + HOST,
+                "rpc_address: " + HOST,
+                "storage_port: " + storagePort,
+                "ssl_storage_port: " + sslStoragePort,
+                "native_transport_port: " + nativePort,
+                "start_native_transport: true",
+                "data_file_directories: [" + quoted(home.resolve("data")) + "]",
+                "commitlog_directory: " + quoted(home.resolve("commitlog")),
+                "saved_caches_directory: " + quoted(home.resolve("saved_caches")),
+                "hints_directory: " + quoted(home.resolve("hints")),
+                "cdc_raw_directory: " + quoted(home.resolve("cdc_raw")),
+                "authenticator: AllowAllAuthenticator",
+                "authorizer: AllowAllAuthorizer",
+                // TRUNCATE and DROP would otherwise snapshot every table first
+                "auto_snapshot: false",
+                "snapshot_before_compaction: false",
+                "cas_contention_timeout: 5000ms",
+                "write_request_timeout: 5000ms",
+                "read_request_timeout: 5000ms",
+                "truncate_request_timeout: 60000ms",
+                "");
+        Files.writeString(conf.resolve("cassandra.yaml"), yaml, StandardCharsets.UTF_8);
+        try (InputStream in = resource("logback.xml")) {
+            Files.copy(in, conf.resolve("logback.xml"), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** A YAML single-quoted scalar, so a temporary directory's name cannot break the file. */
+    private static String quoted(Path path) {
+        return "'" + path.toString().replace("'", "''") + "'";
+    }
+
+    private static String classpath() throws IOException {
+        try (InputStream in = resource("cassandra.classpath")) {
+            String cp = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (cp.isEmpty()) {
+                throw new IllegalStateException("cassandra.classpath is empty: rebuild testing/cassandra");
+            }
+            return cp;
+        }
+    }
+
+    private static InputStream resource(String name) {
+        InputStream in = CassandraProcess.class.getResourceAsStream(name);
+        if (in == null) {
+            throw new IllegalStateException(name + " is missing from yubin-testing-cassandra: build testing/cassandra "
+                    + "(./mvnw install -pl <module> -am)");
+        }
+        return in;
+    }
+
+    /** Distinct free ports: all sockets are held open together so no port is handed out twice. */
+    private static int[] freePorts(int count) {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                sockets.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // the port is free again either way
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.yubin.testing.cassandra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CassandraProcessTest {
+
+    @TempDir
+    Path home;
+
+    @Test
+    void startsStopsAndRestartsOnTheSamePortsWithItsData() throws Exception {
+        try (CassandraProcess cassandra = CassandraProcess.start(home)) {
+            assertThat(cassandra.isRunning()).isTrue();
+            assertThat(cassandra.host()).isEqualTo("127.0.0.1");
+            assertThat(cassandra.contactPoint().getPort()).isEqualTo(cassandra.nativePort());
+            int port = cassandra.nativePort();
+
+            try (CqlSession session = session(cassandra)) {
+                assertThat(session.execute("SELECT release_version FROM system.local").one().getString(0))
+                        .isEqualTo("5.0.9");
+                session.execute("CREATE KEYSPACE mail WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+                session.execute("CREATE TABLE mail.mailbox (user text, name text, uidnext bigint, PRIMARY KEY (user, name))");
+                session.execute("INSERT INTO mail.mailbox (user, name, uidnext) VALUES ('alice', 'INBOX', 7)");
+            }
+
+            cassandra.stop();
+            assertThat(cassandra.isRunning()).isFalse();
+            assertThat(accepts(port)).isFalse();
+
+            cassandra.start();
+            assertThat(cassandra.isRunning()).isTrue();
+            assertThat(cassandra.nativePort()).isEqualTo(port);
+            try (CqlSession session = session(cassandra)) {
+                Row row = session.execute("SELECT uidnext FROM mail.mailbox WHERE user = 'alice' AND name = 'INBOX'").one();
+                assertThat(row).isNotNull();
+                assertThat(row.getLong("uidnext")).isEqualTo(7L);
+            }
+
+            cassandra.kill();
+            assertThat(cassandra.isRunning()).isFalse();
+            assertThat(accepts(port)).isFalse();
+            assertThat(Files.readString(cassandra.log())).contains("Startup complete");
+        }
+    }
+
+    private static CqlSession session(CassandraProcess cassandra) {
+        return CqlSession.builder()
+                .addContactPoint(cassandra.contactPoint())
+                .withLocalDatacenter(CassandraProcess.LOCAL_DATACENTER)
+                .build();
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+}
