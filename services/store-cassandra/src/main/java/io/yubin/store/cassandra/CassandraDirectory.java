@@ -77,7 +77,7 @@ final class CassandraDirectory implements Directory {
         return requireDomain(a.domain(), "address")
                 .thenCompose(v -> cql.applied("INSERT INTO addresses (address, kind, local_part, domain, password_hash, "
                         + "quota_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS", a.canonical(), USER,
-                        a.localPart(), a.domain().ascii(), user.passwordHash(), user.quotaBytes(), user.createdAt()))
+                        a.localPart(), a.domain().ascii(), user.passwordHash(), user.quotaBytes(), CassandraSpool.nanos(user.createdAt())))
                 .thenCompose(applied -> {
                     if (!applied) {
                         throw StoreException.conflict("address", "a user or an alias " + a + " exists");
@@ -97,7 +97,7 @@ final class CassandraDirectory implements Directory {
                 + "WHERE address = ?", canonical)
                 .thenApply(row -> row.filter(r -> USER.equals(r.getString("kind"))).map(r -> new UserRecord(
                         new MailAddress(r.getString("local_part"), new Domain(r.getString("domain"))),
-                        r.getString("password_hash"), r.getLong("quota_bytes"), r.getInstant("created_at"))));
+                        r.getString("password_hash"), r.getLong("quota_bytes"), CassandraSpool.instant(r, "created_at"))));
     }
 
     @Override
@@ -239,7 +239,7 @@ final class CassandraDirectory implements Directory {
             }
             return cql.applied("INSERT INTO app_passwords (owner, id, label, secret_hash, created_at) "
                     + "VALUES (?, ?, ?, ?, ?) IF NOT EXISTS", user.canonical(), password.id(), password.label(),
-                    password.secretHash(), password.createdAt());
+                    password.secretHash(), CassandraSpool.nanos(password.createdAt()));
         }).thenCompose(applied -> {
             if (!applied) {
                 throw StoreException.conflict("id", "app password id " + password.id() + " is taken");
@@ -252,7 +252,7 @@ final class CassandraDirectory implements Directory {
     @Override
     public CompletionStage<List<AppPassword>> listAppPasswords(MailAddress user) {
         return cql.all("SELECT id, label, secret_hash, created_at FROM app_passwords WHERE owner = ?",
-                r -> new AppPassword(r.getString(0), r.getString(1), r.getString(2), r.getInstant(3)),
+                r -> new AppPassword(r.getString(0), r.getString(1), r.getString(2), CassandraSpool.instant(r, "created_at")),
                 user.canonical()).thenApply(list -> {
                     List<AppPassword> out = new ArrayList<>(list);
                     out.sort(Comparator.comparing(AppPassword::createdAt).thenComparing(AppPassword::id));

@@ -62,8 +62,7 @@ public final class CassandraMigrations {
 
     /** 0 when no migration was applied (or the keyspace does not exist). */
     public static int currentVersion(CqlSession session, String keyspace) {
-        if (session.getMetadata().getKeyspace(keyspace).flatMap(k -> k.getTable("schema_version")).isEmpty()
-                && session.execute(SimpleStatement.newInstance("SELECT table_name FROM system_schema.tables "
+        if (session.execute(SimpleStatement.newInstance("SELECT table_name FROM system_schema.tables "
                         + "WHERE keyspace_name = ? AND table_name = 'schema_version'", keyspace)).one() == null) {
             return 0;
         }

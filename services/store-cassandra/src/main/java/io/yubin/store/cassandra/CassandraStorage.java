@@ -40,7 +40,14 @@ public final class CassandraStorage {
         } catch (RuntimeException e) {
             throw Cql.unavailable(e);
         }
-        CqlSession session = connect(options, true);
+        return open(connect(options, true), true, blobs);
+    }
+
+    /**
+     * The backend on a session already in the keyspace (schema applied). With {@code ownsSession} the
+     * Storage closes the session too.
+     */
+    public static Storage open(CqlSession session, boolean ownsSession, BlobStore blobs) {
         Cql cql = new Cql(session);
         CassandraBlobReferences references = new CassandraBlobReferences(cql);
         AutoCloseable closeBlobs = blobs instanceof AutoCloseable c ? c : () -> { };
@@ -48,7 +55,9 @@ public final class CassandraStorage {
             try {
                 closeBlobs.close();
             } finally {
-                session.close();
+                if (ownsSession) {
+                    session.close();
+                }
             }
         };
         return new Storage(new CassandraDirectory(cql), new CassandraMailboxStore(cql, references),
@@ -73,6 +82,8 @@ public final class CassandraStorage {
                 .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(5))
                 .withDuration(DefaultDriverOption.CONTROL_CONNECTION_TIMEOUT, Duration.ofSeconds(5))
                 .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
+                // Statements are prepared by this code; the driver need not mirror the whole schema.
+                .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
                 .build();
         CqlSessionBuilder builder = CqlSession.builder().withConfigLoader(config)
                 .addContactPoints(options.contactPoints()).withLocalDatacenter(options.localDatacenter());
