@@ -16,7 +16,7 @@ class CassandraProcessTest {
     Path home;
 
     @Test
-    void startsStopsAndRestartsOnTheSamePortsWithItsData() throws Exception {
+    void startsStopsRestartsAndSurvivesAKillOnTheSamePortsWithItsData() throws Exception {
         try (CassandraProcess cassandra = CassandraProcess.start(home)) {
             assertThat(cassandra.isRunning()).isTrue();
             assertThat(cassandra.host()).isEqualTo("127.0.0.1");
@@ -42,6 +42,17 @@ class CassandraProcessTest {
                 Row row = session.execute("SELECT uidnext FROM mail.mailbox WHERE user = 'alice' AND name = 'INBOX'").one();
                 assertThat(row).isNotNull();
                 assertThat(row.getLong("uidnext")).isEqualTo(7L);
+                session.execute("INSERT INTO mail.mailbox (user, name, uidnext) VALUES ('alice', 'Sent', 3)");
+            }
+
+            // SIGKILL loses no acknowledged write: the commit log is in the page cache and is replayed
+            cassandra.kill();
+            assertThat(cassandra.isRunning()).isFalse();
+            cassandra.start();
+            try (CqlSession session = session(cassandra)) {
+                assertThat(session.execute("SELECT name FROM mail.mailbox WHERE user = 'alice'").all())
+                        .extracting(r -> r.getString("name"))
+                        .containsExactly("INBOX", "Sent");
             }
 
             cassandra.kill();
