@@ -24,11 +24,9 @@ import io.yubin.smtp.SmtpServer;
 import io.yubin.store.Accounts;
 import io.yubin.store.BlobCollector;
 import io.yubin.store.s3.S3BlobStore;
-import io.yubin.store.s3.S3Options;
 import io.yubin.store.s3.S3OrphanSweeper;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.Storage;
-import io.yubin.store.embedded.EmbeddedStorage;
 import io.yubin.web.AdminServer;
 import io.yubin.web.Metrics;
 import io.yubin.web.ReadinessCheck;
@@ -114,17 +112,9 @@ public final class EmbeddedServer implements AutoCloseable {
         String token = AdminToken.loadOrCreate(dataDir);
         tls = TlsBootstrap.prepare(config.tls(), dataDir);
 
-        S3BlobStore s3 = null;
-        Storage storage;
-        if (config.storage().blobs() == ServerConfig.BlobBackend.S3) {
-            ServerConfig.S3 s3Config = config.storage().s3();
-            s3 = S3BlobStore.open(new S3Options(s3Config.endpoint(), s3Config.region(), s3Config.bucket(),
-                    s3Config.accessKey(), s3Config.secretKey(), s3Config.pathStyle(), s3Config.createBucket(),
-                    S3Options.DEFAULT_MULTIPART_THRESHOLD, S3Options.DEFAULT_MAX_RETRIES));
-            storage = EmbeddedStorage.open(dataDir, s3);
-        } else {
-            storage = EmbeddedStorage.open(dataDir);
-        }
+        StorageWiring.Opened opened = StorageWiring.open(config.storage(), dataDir);
+        Storage storage = opened.storage();
+        S3BlobStore s3 = opened.s3();
         this.storage = storage;
         stops.push(new Stop("storage", storage::close));
         S3OrphanSweeper sweeper = s3 == null ? null : new S3OrphanSweeper(s3, storage.blobReferences());

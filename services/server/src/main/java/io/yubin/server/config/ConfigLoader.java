@@ -285,6 +285,16 @@ public final class ConfigLoader {
             notBlank("storage.s3.endpoint", c.storage().s3().endpoint());
             notBlank("storage.s3.bucket", c.storage().s3().bucket());
         }
+        if (c.storage().backend() == ServerConfig.StorageBackend.CASSANDRA) {
+            ServerConfig.Cassandra cass = c.storage().cassandra();
+            notBlank("storage.cassandra.contact-points", cass.contactPoints());
+            notBlank("storage.cassandra.local-datacenter", cass.localDatacenter());
+            if (!cass.keyspace().matches("[a-zA-Z][a-zA-Z0-9_]{0,47}")) {
+                throw new ConfigException(where("storage.cassandra.keyspace")
+                        + " must be a CQL name (a letter, then letters, digits or _)");
+            }
+            atLeast("storage.cassandra.request-timeout-ms", cass.requestTimeoutMs(), 1);
+        }
         notBlank("cluster.name", c.cluster().name());
         if (c.tls().certFile().isEmpty() != c.tls().keyFile().isEmpty()) {
             String missing = c.tls().certFile().isEmpty() ? "tls.cert-file" : "tls.key-file";

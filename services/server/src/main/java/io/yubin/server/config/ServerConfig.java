@@ -105,7 +105,10 @@ public record ServerConfig(
     public enum StorageBackend {
         /** SQLite and files under data-dir, one Hazelcast member. */
         @JsonProperty("embedded")
-        EMBEDDED
+        EMBEDDED,
+        /** Apache Cassandra (storage.cassandra); bodies in files or S3 as storage.blobs says. */
+        @JsonProperty("cassandra")
+        CASSANDRA
     }
 
     /** Where message bodies are kept. */
@@ -122,8 +125,31 @@ public record ServerConfig(
      * @param backend where metadata is kept
      * @param blobs where message bodies are kept
      * @param s3 the object store, when {@code blobs} is s3
+     * @param cassandra the cluster, when {@code backend} is cassandra
      */
-    public record StorageConfig(StorageBackend backend, BlobBackend blobs, S3 s3) {
+    public record StorageConfig(StorageBackend backend, BlobBackend blobs, S3 s3, Cassandra cassandra) {
+    }
+
+    /**
+     * @param contactPoints some nodes, {@code host:port} separated by commas
+     * @param localDatacenter the data centre this server runs in
+     * @param keyspace Yubin's keyspace
+     * @param consistency reads and writes, e.g. LOCAL_QUORUM
+     * @param serialConsistency lightweight transactions, e.g. LOCAL_SERIAL
+     * @param replication the keyspace's replication map in CQL, used when the keyspace is created
+     * @param username empty for no authentication
+     * @param password with username
+     * @param requestTimeoutMs how long one request may take
+     * @param migrateOnStart create the keyspace and apply schema migrations at start
+     */
+    public record Cassandra(String contactPoints, String localDatacenter, String keyspace, String consistency,
+            String serialConsistency, String replication, String username, String password, int requestTimeoutMs,
+            boolean migrateOnStart) {
+
+        @Override
+        public String toString() {
+            return "Cassandra[" + contactPoints + ", " + localDatacenter + ", " + keyspace + "]";
+        }
     }
 
     /**

@@ -112,7 +112,8 @@ class ConfigLoaderTest {
                 "smtp.max-connections-per-ip", "smtp.proxy-protocol", "delivery.workers", "pop3.host",
                 "pop3.proxy-protocol", "pop3.allow-plaintext-auth", "storage.blobs", "storage.s3.endpoint",
                 "storage.s3.bucket", "storage.s3.path-style", "imap.host", "imap.proxy-protocol",
-                "imap.allow-plaintext-auth", "imap.max-message-size");
+                "imap.allow-plaintext-auth", "imap.max-message-size", "storage.cassandra.contact-points",
+                "storage.cassandra.keyspace", "storage.cassandra.consistency", "storage.cassandra.migrate-on-start");
         assertThat(ConfigLoader.environmentVariable("smtp.submissions-port")).isEqualTo("YUBIN_SMTP_SUBMISSIONS_PORT");
         assertThat(ConfigLoader.environmentVariable("data-dir")).isEqualTo("YUBIN_DATA_DIR");
 
@@ -122,7 +123,8 @@ class ConfigLoaderTest {
                 case "password-policy.reject-containing-user-name", "smtp.proxy-protocol", "pop3.proxy-protocol",
                         "imap.proxy-protocol" -> "false";
                 case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket" -> "true";
-                case "storage.s3.path-style" -> "false";
+                case "storage.s3.path-style", "storage.cassandra.migrate-on-start" -> "false";
+                case "storage.cassandra.request-timeout-ms" -> "7";
                 case "storage.blobs" -> "s3";
                 case "storage.backend" -> "embedded";
                 case "password-hash.memory-kib" -> "65536";
@@ -146,7 +148,11 @@ class ConfigLoaderTest {
         assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("x-pop3.host", 7, 7, false, true));
         assertThat(c.storage()).isEqualTo(new ServerConfig.StorageConfig(ServerConfig.StorageBackend.EMBEDDED,
                 ServerConfig.BlobBackend.S3, new ServerConfig.S3("x-storage.s3.endpoint", "x-storage.s3.region",
-                        "x-storage.s3.bucket", "x-storage.s3.access-key", "x-storage.s3.secret-key", false, true)));
+                        "x-storage.s3.bucket", "x-storage.s3.access-key", "x-storage.s3.secret-key", false, true),
+                new ServerConfig.Cassandra("x-storage.cassandra.contact-points", "x-storage.cassandra.local-datacenter",
+                        "x-storage.cassandra.keyspace", "x-storage.cassandra.consistency",
+                        "x-storage.cassandra.serial-consistency", "x-storage.cassandra.replication",
+                        "x-storage.cassandra.username", "7", 7, false)));
     }
 
     @Test
@@ -286,11 +292,25 @@ class ConfigLoaderTest {
 
     @Test
     void unknownStorageBackendListsTheKnownOnes() throws IOException {
-        Path file = yaml("storage:\n  backend: cassandra\n");
+        Path file = yaml("storage:\n  backend: mysql\n");
 
         assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
                 .hasMessage("configuration key \"storage.backend\" in " + file
-                        + " must be one of [embedded], was \"cassandra\"");
+                        + " must be one of [embedded, cassandra], was \"mysql\"");
+    }
+
+    @Test
+    void cassandraBackendTakesItsSettingsAndChecksTheKeyspaceName() throws IOException {
+        Path file = yaml("storage:\n  backend: cassandra\n  cassandra:\n    contact-points: \"10.0.0.1:9042, 10.0.0.2\"\n"
+                + "    local-datacenter: dc1\n");
+        ServerConfig c = ConfigLoader.load(file, Map.of("YUBIN_STORAGE_CASSANDRA_KEYSPACE", "mail"));
+        assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.CASSANDRA);
+        assertThat(c.storage().cassandra().contactPoints()).isEqualTo("10.0.0.1:9042, 10.0.0.2");
+        assertThat(c.storage().cassandra().keyspace()).isEqualTo("mail");
+        assertThat(c.storage().cassandra().consistency()).isEqualTo("LOCAL_QUORUM");
+
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of("YUBIN_STORAGE_CASSANDRA_KEYSPACE", "my-mail")))
+                .hasMessageContaining("storage.cassandra.keyspace").hasMessageContaining("CQL name");
     }
 
     @Test
