@@ -10,6 +10,7 @@ import io.yubin.imap.search.MessageView;
 import io.yubin.imap.search.SearchEvaluator;
 import io.yubin.imap.search.SearchKey;
 import io.yubin.model.Flags;
+import io.yubin.store.BlobId;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
@@ -29,7 +30,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.james.mime4j.codec.Base64InputStream;
 import org.apache.james.mime4j.codec.DecodeMonitor;
-import org.apache.james.mime4j.codec.DecoderUtil;
 import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
 import org.apache.james.mime4j.field.datetime.parser.DateTimeParser;
 import org.apache.james.mime4j.stream.RawBody;
@@ -457,12 +457,16 @@ final class ImapMessages {
                 });
     }
 
-    /** A message for the evaluator; reads the body only when a key asks for it. */
+    /**
+     * A message for the evaluator. Header keys are answered from the stored structure (computed and
+     * stored once when missing or older); the body is read only when a key asks for it.
+     */
     private final class View implements MessageView {
         private final MessageRecord m;
         private final long msn;
         private byte[] body;
         private MimePart root;
+        private List<MimePart.Field> fields;
 
         View(MessageRecord m, long msn) {
             this.m = m;
@@ -480,6 +484,43 @@ final class ImapMessages {
                 root = MimePart.parse(body);
             }
             return root;
+        }
+
+        /** The decoded top-level fields: from the stored structure, else from the body. */
+        private List<MimePart.Field> fields() {
+            if (fields == null) {
+                fields = storedStructure().flatMap(MessageStructure::headers)
+                        .orElseGet(() -> MessageStructure.decodedFields(root()));
+            }
+            return fields;
+        }
+
+        /** The stored structure; when absent or in an older format, computed from the body and stored. */
+        private Optional<MessageStructure> storedStructure() {
+            BlobId id = m.blob().id();
+            try {
+                Optional<byte[]> stored = storage.mailboxes().structure(id).toCompletableFuture().join();
+                if (stored.isPresent()) {
+                    MessageStructure structure = MessageStructure.fromBytes(stored.get());
+                    if (structure.current()) {
+                        return Optional.of(structure);
+                    }
+                }
+            } catch (IllegalArgumentException | java.util.concurrent.CompletionException e) {
+                // Unknown format or not readable: computed again below.
+            }
+            MimePart parsed = root();
+            if (body.length == 0) {
+                // Not readable (or empty): nothing worth keeping.
+                return Optional.empty();
+            }
+            MessageStructure structure = MessageStructure.of(parsed);
+            try {
+                storage.mailboxes().putStructure(id, structure.toBytes()).toCompletableFuture().join();
+            } catch (java.util.concurrent.CompletionException e) {
+                // Kept for this search only; the next one computes it again.
+            }
+            return Optional.of(structure);
         }
 
         @Override
@@ -520,9 +561,9 @@ final class ImapMessages {
         @Override
         public List<String> header(String name) {
             List<String> out = new ArrayList<>();
-            for (MimePart.Field f : root().fields()) {
+            for (MimePart.Field f : fields()) {
                 if (f.name().equalsIgnoreCase(name)) {
-                    out.add(DecoderUtil.decodeEncodedWords(f.value(), DecodeMonitor.SILENT));
+                    out.add(f.value());
                 }
             }
             return out;
@@ -615,9 +656,8 @@ final class ImapMessages {
         @Override
         public String headerText() {
             StringBuilder out = new StringBuilder();
-            for (MimePart.Field f : root().fields()) {
-                out.append(f.name()).append(": ").append(DecoderUtil.decodeEncodedWords(f.value(), DecodeMonitor.SILENT))
-                        .append('\n');
+            for (MimePart.Field f : fields()) {
+                out.append(f.name()).append(": ").append(f.value()).append('\n');
             }
             return out.toString();
         }

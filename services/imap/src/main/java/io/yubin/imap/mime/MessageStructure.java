@@ -1,12 +1,19 @@
 package io.yubin.imap.mime;
 
 import io.yubin.imap.ImapStrings;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.apache.james.mime4j.codec.DecodeMonitor;
+import org.apache.james.mime4j.codec.DecoderUtil;
 import org.apache.james.mime4j.dom.address.Address;
 import org.apache.james.mime4j.dom.address.AddressList;
 import org.apache.james.mime4j.dom.address.Group;
@@ -15,31 +22,65 @@ import org.apache.james.mime4j.field.address.LenientAddressParser;
 import org.apache.james.mime4j.stream.NameValuePair;
 
 /**
- * What FETCH needs of a message that does not change: its ENVELOPE, BODYSTRUCTURE and BODY (RFC 9051
- * §7.5.2), rendered once when the message is first fetched and stored per blob with the metadata
- * ({@code MailboxStore.putStructure}), so later FETCHes do not parse the message again.
+ * What FETCH, SEARCH, SORT and THREAD need of a message that does not change: its ENVELOPE,
+ * BODYSTRUCTURE and BODY (RFC 9051 §7.5.2) and its decoded top-level header fields, computed once
+ * when the message is first fetched or searched and stored per blob with the metadata
+ * ({@code MailboxStore.putStructure}), so later commands do not read or parse the message again.
  *
  * <p>Strings are rendered for any client: eight-bit text goes out as literals, which IMAP4rev1 and
  * IMAP4rev2 clients both accept.
  */
 public final class MessageStructure {
 
-    /** The first octet of the stored form; a different one means "parse again". */
-    static final byte FORMAT = 1;
+    /**
+     * The first octet of the stored form. 1: envelope, body structure, body. 2: also the top-level
+     * header fields for SEARCH, SORT and THREAD. Older forms are still read; anything else means
+     * "parse again".
+     */
+    static final byte FORMAT = 2;
+    /** Header fields stored for SEARCH up to this many characters (names and values); past it, none. */
+    static final int HEADER_LIMIT = 64 * 1024;
 
+    private final int format;
     private final String envelope;
     private final String bodyStructure;
     private final String body;
+    /** Null when stored by format 1 or when the header block was over {@link #HEADER_LIMIT}. */
+    private final List<MimePart.Field> headers;
 
-    private MessageStructure(String envelope, String bodyStructure, String body) {
+    private MessageStructure(int format, String envelope, String bodyStructure, String body,
+            List<MimePart.Field> headers) {
+        this.format = format;
         this.envelope = envelope;
         this.bodyStructure = bodyStructure;
         this.body = body;
+        this.headers = headers;
     }
 
     public static MessageStructure of(byte[] message) {
-        MimePart root = MimePart.parse(message);
-        return new MessageStructure(envelope(root), structure(root, true), structure(root, false));
+        return of(MimePart.parse(message));
+    }
+
+    public static MessageStructure of(MimePart root) {
+        List<MimePart.Field> fields = decodedFields(root);
+        long size = 0;
+        for (MimePart.Field f : fields) {
+            size += f.name().length() + f.value().length();
+        }
+        return new MessageStructure(FORMAT, envelope(root), structure(root, true), structure(root, false),
+                size <= HEADER_LIMIT ? fields : null);
+    }
+
+    /**
+     * The top-level header fields as SEARCH, SORT and THREAD compare them: unfolded, RFC 2047 encoded
+     * words decoded (RFC 9051 §6.4.4, RFC 5256 §2.1).
+     */
+    public static List<MimePart.Field> decodedFields(MimePart root) {
+        List<MimePart.Field> out = new ArrayList<>(root.fields.size());
+        for (MimePart.Field f : root.fields) {
+            out.add(new MimePart.Field(f.name(), DecoderUtil.decodeEncodedWords(f.value(), DecodeMonitor.SILENT)));
+        }
+        return List.copyOf(out);
     }
 
     public String envelope() {
@@ -54,41 +95,85 @@ public final class MessageStructure {
         return body;
     }
 
-    public byte[] toBytes() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(FORMAT);
-        for (String s : List.of(envelope, bodyStructure, body)) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            out.write(b.length >>> 24);
-            out.write(b.length >>> 16);
-            out.write(b.length >>> 8);
-            out.write(b.length);
-            out.writeBytes(b);
-        }
-        return out.toByteArray();
+    /** Whether this was stored in the current format, i.e. holds everything {@link #of} computes. */
+    public boolean current() {
+        return format == FORMAT;
     }
 
-    /** IllegalArgumentException for another format version or damaged bytes: parse the message again. */
+    /**
+     * The decoded top-level header fields in message order ({@link #decodedFields}); empty when this
+     * was stored by an older format or the header block is too large to keep here.
+     */
+    public Optional<List<MimePart.Field>> headers() {
+        return Optional.ofNullable(headers);
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        try {
+            out.writeByte(FORMAT);
+            for (String s : List.of(envelope, bodyStructure, body)) {
+                writeString(out, s);
+            }
+            out.writeBoolean(headers != null);
+            if (headers != null) {
+                out.writeInt(headers.size());
+                for (MimePart.Field f : headers) {
+                    writeString(out, f.name());
+                    writeString(out, f.value());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** IllegalArgumentException for an unknown format version or damaged bytes: parse the message again. */
     public static MessageStructure fromBytes(byte[] data) {
-        if (data.length < 1 || data[0] != FORMAT) {
-            throw new IllegalArgumentException("unknown structure format");
-        }
-        String[] parts = new String[3];
-        int pos = 1;
-        for (int i = 0; i < 3; i++) {
-            if (pos + 4 > data.length) {
-                throw new IllegalArgumentException("truncated structure");
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+        try {
+            int format = in.readByte();
+            if (format < 1 || format > FORMAT) {
+                throw new IllegalArgumentException("unknown structure format " + format);
             }
-            int len = ((data[pos] & 0xff) << 24) | ((data[pos + 1] & 0xff) << 16) | ((data[pos + 2] & 0xff) << 8)
-                    | (data[pos + 3] & 0xff);
-            pos += 4;
-            if (len < 0 || pos + len > data.length) {
-                throw new IllegalArgumentException("truncated structure");
+            String envelope = readString(in);
+            String bodyStructure = readString(in);
+            String body = readString(in);
+            List<MimePart.Field> headers = null;
+            if (format >= 2 && in.readBoolean()) {
+                int n = in.readInt();
+                if (n < 0 || n > data.length) {
+                    throw new IllegalArgumentException("damaged structure");
+                }
+                List<MimePart.Field> fields = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    fields.add(new MimePart.Field(readString(in), readString(in)));
+                }
+                headers = List.copyOf(fields);
             }
-            parts[i] = new String(data, pos, len, StandardCharsets.UTF_8);
-            pos += len;
+            if (in.available() != 0) {
+                throw new IllegalArgumentException("damaged structure");
+            }
+            return new MessageStructure(format, envelope, bodyStructure, body, headers);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated structure", e);
         }
-        return new MessageStructure(parts[0], parts[1], parts[2]);
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        int len = in.readInt();
+        if (len < 0 || len > in.available()) {
+            throw new IOException("truncated structure");
+        }
+        return new String(in.readNBytes(len), StandardCharsets.UTF_8);
     }
 
     // RFC 9051 §7.5.2 envelope: date subject from sender reply-to to cc bcc in-reply-to message-id.

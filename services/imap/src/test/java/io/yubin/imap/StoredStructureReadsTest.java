@@ -1,0 +1,144 @@
+package io.yubin.imap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.yubin.model.MailAddress;
+import io.yubin.store.MessageRecord;
+import io.yubin.store.UidSet;
+import io.yubin.testing.vertx.BlockedThreadWatch;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Which commands read message bodies, counted through a BlobStore wrapper over the real embedded one. */
+class StoredStructureReadsTest {
+
+    static final String LUNCH = "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\nFrom: Amy <amy@example.org>\r\n"
+            + "To: alice@example.test\r\nSubject: lunch\r\nMessage-ID: <1@example.org>\r\n\r\nsoup today\r\n";
+    static final String REPLY = "Date: Tue, 2 Jan 2024 00:00:00 +0000\r\nFrom: zed@example.org\r\n"
+            + "To: alice@example.test\r\nSubject: =?UTF-8?Q?Re:_lunch?=\r\nMessage-ID: <2@example.org>\r\n"
+            + "In-Reply-To: <1@example.org>\r\nReferences: <1@example.org>\r\n\r\nyes\r\n";
+    static final String AGENDA = "Date: Wed, 3 Jan 2024 00:00:00 +0000\r\nFrom: bob@example.org\r\n"
+            + "To: alice@example.test\r\nCc: carol@example.org\r\nSubject: [list] agenda\r\n"
+            + "X-Priority: 1\r\nMessage-ID: <3@example.org>\r\n\r\nsoup later\r\n";
+
+    @RegisterExtension
+    final BlockedThreadWatch blockedThreads = new BlockedThreadWatch();
+
+    @TempDir
+    Path dir;
+
+    private CountingBlobStore blobs;
+    private ImapHarness imap;
+    private MailAddress alice;
+
+    @BeforeEach
+    void start() throws Exception {
+        imap = new ImapHarness(dir, false, b -> blobs = new CountingBlobStore(b));
+        alice = imap.addUser("alice");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        imap.close();
+    }
+
+    private RawImapClient login() throws Exception {
+        RawImapClient c = new RawImapClient(imap.server.actualTlsPort(), imap.clientTls());
+        c.line();
+        assertThat(c.command("a", "LOGIN alice@example.test \"" + ImapHarness.PASSWORD + "\"").get(0))
+                .startsWith("a OK");
+        assertThat(c.command("s", "SELECT INBOX")).last().asString().startsWith("s OK");
+        return c;
+    }
+
+    private void deliverThree() throws Exception {
+        imap.deliver(alice, LUNCH);
+        imap.deliver(alice, REPLY);
+        imap.deliver(alice, AGENDA);
+    }
+
+    private List<MessageRecord> records() throws Exception {
+        return ImapHarness.await(imap.storage.mailboxes().messages(imap.mailbox(alice, "INBOX").id(), UidSet.ALL));
+    }
+
+    private void headerKeysAnswer(RawImapClient c) throws Exception {
+        assertThat(c.command("a", "UID SEARCH SUBJECT lunch")).containsExactly("* SEARCH 1 2", "a OK SEARCH completed");
+        assertThat(c.command("b", "SEARCH FROM amy CC carol")).containsExactly("* SEARCH", "b OK SEARCH completed");
+        assertThat(c.command("c", "SEARCH OR FROM amy CC carol")).containsExactly("* SEARCH 1 3",
+                "c OK SEARCH completed");
+        assertThat(c.command("d", "SEARCH HEADER X-Priority \"\"")).containsExactly("* SEARCH 3",
+                "d OK SEARCH completed");
+        assertThat(c.command("e", "SEARCH SENTSINCE 2-Jan-2024 NOT TO nobody")).containsExactly("* SEARCH 2 3",
+                "e OK SEARCH completed");
+        assertThat(c.command("f", "SORT (REVERSE SUBJECT) UTF-8 ALL")).containsExactly("* SORT 1 2 3",
+                "f OK SORT completed");
+        assertThat(c.command("g", "SORT (DATE) UTF-8 SUBJECT lunch")).containsExactly("* SORT 1 2",
+                "g OK SORT completed");
+        assertThat(c.command("h", "THREAD REFERENCES UTF-8 ALL")).containsExactly("* THREAD (1 2)(3)",
+                "h OK THREAD completed");
+    }
+
+    @Test
+    void headerSearchSortAndThreadReadNoBodyOnceTheStructureIsStored() throws Exception {
+        deliverThree();
+        try (RawImapClient c = login()) {
+            assertThat(c.command("p", "FETCH 1:* ENVELOPE")).hasSize(4);
+            assertThat(blobs.wholeReads.get()).isEqualTo(3);
+            blobs.reset();
+            headerKeysAnswer(c);
+            assertThat(blobs.wholeReads.get()).isZero();
+            assertThat(blobs.rangedReads).isEmpty();
+
+            // BODY and TEXT still read bodies: only of messages the header keys let through.
+            assertThat(c.command("i", "SEARCH SUBJECT lunch BODY soup")).containsExactly("* SEARCH 1",
+                    "i OK SEARCH completed");
+            assertThat(blobs.wholeReads.get()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void theFirstHeaderSearchReadsEachBodyOnceAndStoresItsStructure() throws Exception {
+        deliverThree();
+        try (RawImapClient c = login()) {
+            assertThat(c.command("a", "SEARCH SUBJECT agenda")).containsExactly("* SEARCH 3", "a OK SEARCH completed");
+            assertThat(blobs.wholeReads.get()).isEqualTo(3);
+            blobs.reset();
+            headerKeysAnswer(c);
+            assertThat(c.command("p", "FETCH 1:* ENVELOPE")).hasSize(4);
+            assertThat(blobs.wholeReads.get()).isZero();
+        }
+    }
+
+    @Test
+    void aStructureStoredByTheFirstFormatServesFetchAndIsRecomputedOnceForSearch() throws Exception {
+        deliverThree();
+        for (MessageRecord m : records()) {
+            ImapHarness.await(imap.storage.mailboxes().putStructure(m.blob().id(),
+                    StoredStructureFormats.formatOne("(NIL \"stored " + m.uid() + "\" NIL NIL NIL NIL NIL NIL NIL NIL)",
+                            "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1 NIL NIL NIL NIL)",
+                            "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1)")));
+        }
+        try (RawImapClient c = login()) {
+            assertThat(c.command("p", "FETCH 2 ENVELOPE")).containsExactly(
+                    "* 2 FETCH (ENVELOPE (NIL \"stored 2\" NIL NIL NIL NIL NIL NIL NIL NIL))", "p OK FETCH completed");
+            assertThat(blobs.wholeReads.get()).isZero();
+
+            headerKeysAnswer(c);
+            assertThat(blobs.wholeReads.get()).isEqualTo(3);
+            for (MessageRecord m : records()) {
+                byte[] stored = ImapHarness.await(imap.storage.mailboxes().structure(m.blob().id())).orElseThrow();
+                assertThat(stored[0]).isEqualTo((byte) 2);
+            }
+            blobs.reset();
+            headerKeysAnswer(c);
+            assertThat(blobs.wholeReads.get()).isZero();
+            assertThat(c.command("q", "FETCH 2 ENVELOPE").get(0)).startsWith(
+                    "* 2 FETCH (ENVELOPE (\"Tue, 2 Jan 2024 00:00:00 +0000\" \"=?UTF-8?Q?Re:_lunch?=\" ");
+        }
+    }
+}
