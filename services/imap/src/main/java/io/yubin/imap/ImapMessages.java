@@ -2,6 +2,7 @@ package io.yubin.imap;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
 import io.yubin.imap.mime.MessageStructure;
 import io.yubin.imap.mime.MimePart;
@@ -22,6 +23,7 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZonedDateTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,8 +40,8 @@ import org.apache.james.mime4j.stream.RawFieldParser;
 
 /**
  * FETCH and SEARCH over message bodies: reads bodies on the blob worker threads (never an event
- * loop), keeps the MIME structure once per blob in the store, and writes FETCH responses one
- * message at a time, waiting for the socket to drain in between.
+ * loop), keeps the MIME structure once per blob in the store, and writes FETCH responses in order,
+ * a bounded number of messages prepared ahead, waiting for the socket to drain in between.
  */
 final class ImapMessages {
 
@@ -201,7 +203,16 @@ final class ImapMessages {
     record FetchOutcome(List<Long> seen, boolean expunged) {
     }
 
-    /** Writes the FETCH responses, one message at a time. */
+    /** Messages prepared (read, structure computed) ahead of the one whose response is written. */
+    static final int FETCH_AHEAD = 8;
+    /** Body octets that may be in flight for those (the next message is always allowed). */
+    static final long FETCH_AHEAD_OCTETS = 16L * 1024 * 1024;
+
+    /**
+     * Writes the FETCH responses in message order (RFC 9051 §7.4.2 allows any order; clients expect
+     * this one), preparing up to {@link #FETCH_AHEAD} messages ahead on the blob workers, and waiting
+     * for the socket to drain after each response.
+     */
     Future<FetchOutcome> fetch(SelectedMailbox s, List<MessageRecord> targets, List<Item> items, boolean condstore,
             ImapSession.Client client) {
         boolean needsBody = items.stream().anyMatch(i -> i.kind() == Kind.SECTION || i.kind() == Kind.BINARY
@@ -209,34 +220,125 @@ final class ImapMessages {
         boolean needsStructure = items.stream().anyMatch(i -> i.kind() == Kind.ENVELOPE
                 || i.kind() == Kind.BODYSTRUCTURE || i.kind() == Kind.BODY);
         List<Item> all = condstore ? withModSeq(items) : items;
-        List<Long> seen = new ArrayList<>();
-        boolean[] expunged = {false};
-        Future<Void> chain = Future.succeededFuture();
-        for (MessageRecord m : targets) {
-            chain = chain.compose(v -> {
-                Future<byte[]> octets = needsBody ? read(m) : Future.succeededFuture(null);
-                Future<Void> one = octets.compose(body -> (needsStructure ? structure(m, body)
-                        : Future.<MessageStructure>succeededFuture(null)).compose(structure -> {
-                            int msn = s.msn(m.uid());
-                            if (msn == 0) {
-                                return Future.succeededFuture();
-                            }
-                            byte[] response = render(msn, m, all, body, structure, seen, s.readOnly);
-                            client.write(response);
-                            return client.drained();
-                        }));
-                // The body went with its last reference: another session expunged the message after
-                // this FETCH read the records. Skip it and say so at the end.
-                return one.recover(failure -> {
-                    if (isNotFound(failure)) {
-                        expunged[0] = true;
-                        return Future.succeededFuture();
-                    }
-                    return Future.failedFuture(failure);
-                });
-            });
+        return new FetchRun(s, targets, all, needsBody, needsStructure, client).run();
+    }
+
+    /** What a message's response is rendered from. */
+    private record Prepared(byte[] body, MessageStructure structure) {
+    }
+
+    private record Pending(MessageRecord m, long octets, Future<Prepared> prepared) {
+    }
+
+    /** One FETCH: a bounded window of prepared messages, written in order; state only on the session's context. */
+    private final class FetchRun {
+        private final SelectedMailbox s;
+        private final List<MessageRecord> targets;
+        private final List<Item> items;
+        private final boolean needsBody;
+        private final boolean needsStructure;
+        private final ImapSession.Client client;
+        private final ArrayDeque<Pending> ahead = new ArrayDeque<>();
+        private final List<Long> seen = new ArrayList<>();
+        private final Promise<FetchOutcome> done = Promise.promise();
+        private int next;
+        private long octetsAhead;
+        private boolean expunged;
+
+        FetchRun(SelectedMailbox s, List<MessageRecord> targets, List<Item> items, boolean needsBody,
+                boolean needsStructure, ImapSession.Client client) {
+            this.s = s;
+            this.targets = targets;
+            this.items = items;
+            this.needsBody = needsBody;
+            this.needsStructure = needsStructure;
+            this.client = client;
         }
-        return chain.map(v -> new FetchOutcome(seen, expunged[0]));
+
+        Future<FetchOutcome> run() {
+            pump();
+            return done.future();
+        }
+
+        /** Starts preparing messages while the window has room. */
+        private void fill() {
+            while (next < targets.size()) {
+                MessageRecord m = targets.get(next);
+                long octets = needsBody || needsStructure ? m.size() : 0;
+                if (!ahead.isEmpty() && (ahead.size() >= FETCH_AHEAD || octetsAhead + octets > FETCH_AHEAD_OCTETS)) {
+                    return;
+                }
+                next++;
+                octetsAhead += octets;
+                ahead.add(new Pending(m, octets, prepare(m)));
+            }
+        }
+
+        private Future<Prepared> prepare(MessageRecord m) {
+            Future<byte[]> octets = needsBody ? read(m) : Future.succeededFuture(null);
+            return octets.compose(body -> (needsStructure ? structure(m, body)
+                    : Future.<MessageStructure>succeededFuture(null)).map(structure -> new Prepared(body, structure)));
+        }
+
+        /**
+         * Writes every response that is ready, in order; returns when waiting for the next message or
+         * for the socket, and is called again then. A loop, not recursion: a FETCH of 100,000 flags
+         * completes synchronously.
+         */
+        private void pump() {
+            while (true) {
+                fill();
+                Pending head = ahead.peek();
+                if (head == null) {
+                    done.tryComplete(new FetchOutcome(seen, expunged));
+                    return;
+                }
+                if (!head.prepared().isComplete()) {
+                    head.prepared().onComplete(ar -> pump());
+                    return;
+                }
+                ahead.poll();
+                octetsAhead -= head.octets();
+                if (head.prepared().failed()) {
+                    // The body went with its last reference: another session expunged the message after
+                    // this FETCH read the records. Skip it and say so at the end.
+                    if (isNotFound(head.prepared().cause())) {
+                        expunged = true;
+                        continue;
+                    }
+                    done.tryFail(head.prepared().cause());
+                    return;
+                }
+                int msn = s.msn(head.m().uid());
+                if (msn == 0) {
+                    continue;
+                }
+                Prepared p = head.prepared().result();
+                byte[] response;
+                try {
+                    response = render(msn, head.m(), items, p.body(), p.structure(), seen, s.readOnly);
+                } catch (RuntimeException e) {
+                    done.tryFail(e);
+                    return;
+                }
+                client.write(response);
+                Future<Void> drained = client.drained();
+                if (!drained.isComplete()) {
+                    drained.onComplete(ar -> {
+                        if (ar.failed()) {
+                            done.tryFail(ar.cause());
+                        } else {
+                            pump();
+                        }
+                    });
+                    return;
+                }
+                if (drained.failed()) {
+                    done.tryFail(drained.cause());
+                    return;
+                }
+            }
+        }
     }
 
     private byte[] render(int msn, MessageRecord m, List<Item> items, byte[] body, MessageStructure structure,

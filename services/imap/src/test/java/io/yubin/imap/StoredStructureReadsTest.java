@@ -141,4 +141,54 @@ class StoredStructureReadsTest {
                     "* 2 FETCH (ENVELOPE (\"Tue, 2 Jan 2024 00:00:00 +0000\" \"=?UTF-8?Q?Re:_lunch?=\" ");
         }
     }
+
+    @Test
+    void theFirstEnvelopeFetchPreparesABoundedWindowOfMessagesAtOnceAndAnswersInOrder() throws Exception {
+        int count = 20;
+        for (int i = 1; i <= count; i++) {
+            imap.deliver(alice, "From: bob@example.org\r\nSubject: number " + i + "\r\n\r\nbody " + i + "\r\n");
+        }
+        try (RawImapClient c = login()) {
+            blobs.hold = true;
+            c.send("f FETCH 1:* (ENVELOPE)\r\n");
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (blobs.heldCount() < ImapMessages.FETCH_AHEAD && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(blobs.heldCount()).isEqualTo(ImapMessages.FETCH_AHEAD);
+            // No further message is started while the window is full.
+            Thread.sleep(300);
+            assertThat(blobs.heldCount()).isEqualTo(ImapMessages.FETCH_AHEAD);
+            blobs.releaseHeld();
+            List<String> lines = c.until("f");
+            assertThat(lines).hasSize(count + 1).last().isEqualTo("f OK FETCH completed");
+            for (int i = 1; i <= count; i++) {
+                assertThat(lines.get(i - 1)).startsWith("* " + i + " FETCH (ENVELOPE (NIL \"number " + i + "\" ");
+            }
+            assertThat(blobs.wholeReads.get()).isEqualTo(count);
+        }
+    }
+
+    @Test
+    void largeMessagesNarrowTheWindowToItsOctetBudget() throws Exception {
+        String filler = ("x".repeat(76) + "\r\n").repeat(6 * 1024 * 1024 / 78);
+        for (int i = 1; i <= 4; i++) {
+            imap.deliver(alice, "Subject: big " + i + "\r\n\r\n" + filler);
+        }
+        try (RawImapClient c = login()) {
+            blobs.hold = true;
+            c.send("f FETCH 1:* (ENVELOPE)\r\n");
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (blobs.heldCount() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            Thread.sleep(300);
+            // 16 MiB in flight at most: two messages of 6 MiB, not three.
+            assertThat(blobs.heldCount()).isEqualTo(2);
+            blobs.releaseHeld();
+            List<String> lines = c.until("f");
+            assertThat(lines).hasSize(5).last().isEqualTo("f OK FETCH completed");
+            assertThat(lines.get(3)).startsWith("* 4 FETCH (ENVELOPE (NIL \"big 4\" ");
+        }
+    }
 }
