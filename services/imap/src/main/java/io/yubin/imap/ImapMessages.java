@@ -223,8 +223,13 @@ final class ImapMessages {
         return new FetchRun(s, targets, all, needsBody, needsStructure, client).run();
     }
 
-    /** What a message's response is rendered from. */
-    private record Prepared(byte[] body, MessageStructure structure) {
+    /**
+     * What a message's response is rendered from.
+     *
+     * @param contents per item: a section's content as the response carries it (partial applied,
+     *     BINARY decoded), null for other items; null when no item is a section
+     */
+    private record Prepared(List<byte[]> contents, MessageStructure structure) {
     }
 
     private record Pending(MessageRecord m, long octets, Future<Prepared> prepared) {
@@ -275,9 +280,68 @@ final class ImapMessages {
         }
 
         private Future<Prepared> prepare(MessageRecord m) {
-            Future<byte[]> octets = needsBody ? read(m) : Future.succeededFuture(null);
-            return octets.compose(body -> (needsStructure ? structure(m, body)
-                    : Future.<MessageStructure>succeededFuture(null)).map(structure -> new Prepared(body, structure)));
+            if (!needsBody) {
+                return (needsStructure ? structure(m, null) : Future.<MessageStructure>succeededFuture(null))
+                        .map(structure -> new Prepared(null, structure));
+            }
+            return storedStructure(m).compose(stored -> {
+                if (stored.isPresent() && stored.get().parts().isPresent()) {
+                    // The stored offsets name the octets: read only those.
+                    return ranged(m, stored.get()).map(contents -> new Prepared(contents, stored.get()));
+                }
+                return read(m).compose(body -> structure(m, body).compose(structure -> blobIo.executeBlocking(
+                        () -> fromBody(structure, body), false).map(contents -> new Prepared(contents, structure))));
+            });
+        }
+
+        /** Each section item's content from ranged reads of the blob, one item after the other. */
+        private Future<List<byte[]>> ranged(MessageRecord m, MessageStructure structure) {
+            MessageStructure.Part root = structure.parts().orElseThrow();
+            byte[][] out = new byte[items.size()][];
+            Future<Void> chain = Future.succeededFuture();
+            for (int i = 0; i < items.size(); i++) {
+                Item item = items.get(i);
+                if (!isSection(item)) {
+                    continue;
+                }
+                int at = i;
+                Optional<MessageStructure.Located> located = MessageStructure.locate(root, item.section());
+                if (located.isEmpty()) {
+                    out[at] = new byte[0];
+                    continue;
+                }
+                MessageStructure.Range range = toRead(item, located.get());
+                chain = chain.compose(v -> range.length() == 0 ? Future.succeededFuture(new byte[0]) : read(m, range))
+                        .compose(read -> blobIo.executeBlocking(() -> content(item, located.get(), read,
+                                !range.equals(located.get().range())), false))
+                        .map(content -> {
+                            out[at] = content;
+                            return null;
+                        });
+            }
+            return chain.map(v -> java.util.Arrays.asList(out));
+        }
+
+        /** Each section item's content cut from the whole message; on a blob worker. */
+        private List<byte[]> fromBody(MessageStructure structure, byte[] body) {
+            MessageStructure.Part root = structure.parts().orElseThrow();
+            byte[][] out = new byte[items.size()][];
+            for (int i = 0; i < items.size(); i++) {
+                Item item = items.get(i);
+                if (!isSection(item)) {
+                    continue;
+                }
+                Optional<MessageStructure.Located> located = MessageStructure.locate(root, item.section());
+                if (located.isEmpty()) {
+                    out[i] = new byte[0];
+                    continue;
+                }
+                MessageStructure.Range range = toRead(item, located.get());
+                int from = Math.min(range.offset(), body.length);
+                byte[] octets = java.util.Arrays.copyOfRange(body, from, Math.min(body.length, from + range.length()));
+                out[i] = content(item, located.get(), octets, !range.equals(located.get().range()));
+            }
+            return java.util.Arrays.asList(out);
         }
 
         /**
@@ -316,7 +380,7 @@ final class ImapMessages {
                 Prepared p = head.prepared().result();
                 byte[] response;
                 try {
-                    response = render(msn, head.m(), items, p.body(), p.structure(), seen, s.readOnly);
+                    response = render(msn, head.m(), items, p.contents(), p.structure(), seen, s.readOnly);
                 } catch (RuntimeException e) {
                     done.tryFail(e);
                     return;
@@ -341,17 +405,57 @@ final class ImapMessages {
         }
     }
 
-    private byte[] render(int msn, MessageRecord m, List<Item> items, byte[] body, MessageStructure structure,
-            List<Long> seen, boolean readOnly) {
+    private static boolean isSection(Item item) {
+        return item.kind() == Kind.SECTION || item.kind() == Kind.BINARY || item.kind() == Kind.BINARY_SIZE;
+    }
+
+    /**
+     * The octets an item needs of its section: for BODY[...]&lt;partial&gt; of anything but selected
+     * header fields only the partial's octets (RFC 9051 §6.4.5); else the whole section (BINARY
+     * decodes it first, RFC 3516 §4.2).
+     */
+    static MessageStructure.Range toRead(Item item, MessageStructure.Located located) {
+        MessageStructure.Range range = located.range();
+        SectionSpec.Text text = item.section().text();
+        if (item.kind() != Kind.SECTION || item.start() < 0 || text == SectionSpec.Text.HEADER_FIELDS
+                || text == SectionSpec.Text.HEADER_FIELDS_NOT) {
+            return range;
+        }
+        long from = Math.min(item.start(), range.length());
+        long length = item.length() < 0 ? range.length() - from : Math.min(item.length(), range.length() - from);
+        return new MessageStructure.Range((int) (range.offset() + from), (int) length);
+    }
+
+    /**
+     * A section item's content from the octets {@link #toRead} named ({@code partialDone}: the
+     * partial is already cut).
+     */
+    private static byte[] content(Item item, MessageStructure.Located located, byte[] octets, boolean partialDone) {
+        if (item.kind() == Kind.SECTION) {
+            byte[] content = octets;
+            if (item.section().text() == SectionSpec.Text.HEADER_FIELDS) {
+                content = MessageStructure.filterHeader(octets, item.section().fields(), false);
+            } else if (item.section().text() == SectionSpec.Text.HEADER_FIELDS_NOT) {
+                content = MessageStructure.filterHeader(octets, item.section().fields(), true);
+            }
+            return partialDone ? content : partial(content, item);
+        }
+        byte[] decoded = decode(octets, new MessageStructure.Range(0, octets.length), located.encoding());
+        if (decoded == null) {
+            throw new ImapSession.No("[UNKNOWN-CTE] Unknown Content-Transfer-Encoding " + located.encoding());
+        }
+        return item.kind() == Kind.BINARY ? partial(decoded, item) : decoded;
+    }
+
+    private byte[] render(int msn, MessageRecord m, List<Item> items, List<byte[]> contents,
+            MessageStructure structure, List<Long> seen, boolean readOnly) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         write(out, "* " + msn + " FETCH (");
-        MimePart root = body == null ? null : MimePart.parse(body);
-        boolean first = true;
-        for (Item item : items) {
-            if (!first) {
+        for (int i = 0; i < items.size(); i++) {
+            Item item = items.get(i);
+            if (i > 0) {
                 write(out, " ");
             }
-            first = false;
             switch (item.kind()) {
                 case UID: write(out, "UID " + m.uid()); break;
                 case FLAGS: write(out, "FLAGS " + ImapSession.flags(m.flags())); break;
@@ -361,76 +465,26 @@ final class ImapMessages {
                 case ENVELOPE: write(out, "ENVELOPE " + structure.envelope()); break;
                 case BODYSTRUCTURE: write(out, "BODYSTRUCTURE " + structure.bodyStructure()); break;
                 case BODY: write(out, "BODY " + structure.body()); break;
-                case SECTION: {
-                    byte[] content = sectionOctets(root, body, item.section());
-                    literal(out, item.label(), partial(content, item));
-                    if (!item.peek() && !readOnly && !m.flags().contains(io.yubin.model.SystemFlag.SEEN)
-                            && !seen.contains(m.uid())) {
-                        seen.add(m.uid());
-                    }
+                case SECTION:
+                    literal(out, item.label(), contents.get(i));
                     break;
-                }
                 case BINARY:
-                case BINARY_SIZE: {
-                    Optional<MessageStructure.Range> range = MessageStructure.section(root, item.section());
-                    byte[] decoded;
-                    if (range.isEmpty()) {
-                        decoded = new byte[0];
-                    } else {
-                        String cte = partEncoding(root, item.section());
-                        decoded = decode(body, range.get(), cte);
-                        if (decoded == null) {
-                            throw new ImapSession.No("[UNKNOWN-CTE] Unknown Content-Transfer-Encoding " + cte);
-                        }
-                    }
-                    if (item.kind() == Kind.BINARY_SIZE) {
-                        write(out, "BINARY.SIZE[" + item.section().render() + "] " + decoded.length);
-                    } else {
-                        byte[] content = partial(decoded, item);
-                        write(out, item.label() + " ~{" + content.length + "}\r\n");
-                        out.writeBytes(content);
-                        if (!item.peek() && !readOnly && !m.flags().contains(io.yubin.model.SystemFlag.SEEN)
-                                && !seen.contains(m.uid())) {
-                            seen.add(m.uid());
-                        }
-                    }
+                    write(out, item.label() + " ~{" + contents.get(i).length + "}\r\n");
+                    out.writeBytes(contents.get(i));
                     break;
-                }
+                case BINARY_SIZE:
+                    write(out, "BINARY.SIZE[" + item.section().render() + "] " + contents.get(i).length);
+                    break;
                 default:
                     throw new IllegalStateException("unhandled item " + item.kind());
+            }
+            if ((item.kind() == Kind.SECTION || item.kind() == Kind.BINARY) && !item.peek() && !readOnly
+                    && !m.flags().contains(io.yubin.model.SystemFlag.SEEN) && !seen.contains(m.uid())) {
+                seen.add(m.uid());
             }
         }
         write(out, ")\r\n");
         return out.toByteArray();
-    }
-
-    private static byte[] sectionOctets(MimePart root, byte[] body, SectionSpec section) {
-        Optional<MessageStructure.Range> range = MessageStructure.section(root, section);
-        if (range.isEmpty()) {
-            return new byte[0];
-        }
-        byte[] raw = java.util.Arrays.copyOfRange(body, range.get().offset(), range.get().offset() + range.get().length());
-        if (section.text() == SectionSpec.Text.HEADER_FIELDS) {
-            return MessageStructure.filterHeader(raw, section.fields(), false);
-        }
-        if (section.text() == SectionSpec.Text.HEADER_FIELDS_NOT) {
-            return MessageStructure.filterHeader(raw, section.fields(), true);
-        }
-        return raw;
-    }
-
-    private static String partEncoding(MimePart root, SectionSpec section) {
-        MimePart p = root;
-        for (int n : section.part()) {
-            if (p.isMultipart()) {
-                List<MimePart> children = p.children();
-                if (n > children.size()) {
-                    return "7bit";
-                }
-                p = children.get(n - 1);
-            }
-        }
-        return p.encoding();
     }
 
     /** RFC 3516: the decoded content, or null for an unknown transfer encoding. */
@@ -489,15 +543,38 @@ final class ImapMessages {
                 }, false));
     }
 
-    /** The stored structure of the message's blob, computed and stored once when missing. */
-    Future<MessageStructure> structure(MessageRecord m, byte[] body) {
-        return Future.fromCompletionStage(storage.mailboxes().structure(m.blob().id()), context).compose(stored -> {
+    /** Octets of the message's blob, read on a blob worker. */
+    Future<byte[]> read(MessageRecord m, MessageStructure.Range range) {
+        return Future.fromCompletionStage(storage.blobs().get(m.blob().id(), range.offset(), range.length()), context)
+                .compose(in -> blobIo.executeBlocking(() -> {
+                    try (InputStream stream = in) {
+                        return stream.readAllBytes();
+                    }
+                }, false));
+    }
+
+    /** The structure stored for the message's blob, in any format this module reads; empty when none. */
+    Future<Optional<MessageStructure>> storedStructure(MessageRecord m) {
+        return Future.fromCompletionStage(storage.mailboxes().structure(m.blob().id()), context).map(stored -> {
             if (stored.isPresent()) {
                 try {
-                    return Future.succeededFuture(MessageStructure.fromBytes(stored.get()));
+                    return Optional.of(MessageStructure.fromBytes(stored.get()));
                 } catch (IllegalArgumentException e) {
-                    // Another format version: parse again below.
+                    // An unknown format version: parse again.
                 }
+            }
+            return Optional.empty();
+        });
+    }
+
+    /**
+     * The stored structure of the message's blob, computed and stored once when missing; with the
+     * body at hand also when stored by an older format.
+     */
+    Future<MessageStructure> structure(MessageRecord m, byte[] body) {
+        return storedStructure(m).compose(stored -> {
+            if (stored.isPresent() && (body == null || stored.get().current())) {
+                return Future.succeededFuture(stored.get());
             }
             Future<byte[]> octets = body != null ? Future.succeededFuture(body) : read(m);
             return octets.compose(b -> blobIo.executeBlocking(() -> MessageStructure.of(b), false))

@@ -3,9 +3,11 @@ package io.yubin.imap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.yubin.model.MailAddress;
+import io.yubin.store.BlobId;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.UidSet;
 import io.yubin.testing.vertx.BlockedThreadWatch;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -132,7 +134,7 @@ class StoredStructureReadsTest {
             assertThat(blobs.wholeReads.get()).isEqualTo(3);
             for (MessageRecord m : records()) {
                 byte[] stored = ImapHarness.await(imap.storage.mailboxes().structure(m.blob().id())).orElseThrow();
-                assertThat(stored[0]).isEqualTo((byte) 2);
+                assertThat(io.yubin.imap.mime.MessageStructure.fromBytes(stored).current()).isTrue();
             }
             blobs.reset();
             headerKeysAnswer(c);
@@ -189,6 +191,66 @@ class StoredStructureReadsTest {
             List<String> lines = c.until("f");
             assertThat(lines).hasSize(5).last().isEqualTo("f OK FETCH completed");
             assertThat(lines.get(3)).startsWith("* 4 FETCH (ENVELOPE (NIL \"big 4\" ");
+        }
+    }
+
+    @Test
+    void partialsOfALargeMessagesPartsAreRangedReadsWithTheSameOctetsAsTheWholeMessagePath() throws Exception {
+        StringBuilder big = new StringBuilder();
+        for (int i = 0; big.length() < 5 * 1024 * 1024; i++) {
+            big.append("line ").append(i).append(' ').append("y".repeat(60)).append("\r\n");
+        }
+        String text = "attached text, decoded by BINARY";
+        String encoded = java.util.Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII));
+        String message = "From: bob@example.org\r\nSubject: large\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\n"
+                + "Content-Type: text/plain\r\n\r\nfirst part\r\n--b1\r\n"
+                + "Content-Type: text/plain\r\n\r\n" + big + "\r\n--b1\r\n"
+                + "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encoded
+                + "\r\n--b1--\r\n";
+        imap.deliver(alice, message);
+        int second = message.indexOf("line 0 ");
+        String header = message.substring(0, message.indexOf("\r\n\r\n") + 4);
+        try (RawImapClient c = login()) {
+            assertThat(c.command("a", "FETCH 1 (BODYSTRUCTURE)")).hasSize(2);
+            assertThat(blobs.wholeReads.get()).isEqualTo(1);
+            blobs.reset();
+
+            List<String> ranged = List.of(
+                    c.command("b", "FETCH 1 (BODY.PEEK[2]<1000000.500>)").get(0),
+                    c.command("c", "FETCH 1 (BINARY.PEEK[3]<9.7> BINARY.SIZE[3])").get(0),
+                    c.command("d", "FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])").get(0),
+                    c.command("e", "FETCH 1 (BODY.PEEK[2]<" + (big.length() - 10) + ".500>)").get(0));
+            assertThat(ranged).containsExactly(
+                    "* 1 FETCH (BODY[2]<1000000> {500}\r\n" + big.substring(1_000_000, 1_000_500) + ")",
+                    "* 1 FETCH (BINARY[3]<9> ~{7}\r\n" + text.substring(9, 16) + " BINARY.SIZE[3] "
+                            + text.length() + ")",
+                    "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)] {18}\r\nSubject: large\r\n\r\n)",
+                    "* 1 FETCH (BODY[2]<" + (big.length() - 10) + "> {10}\r\n" + big.substring(big.length() - 10)
+                            + ")");
+            assertThat(blobs.wholeReads.get()).isZero();
+            BlobId id = records().get(0).blob().id();
+            int third = message.indexOf(encoded);
+            assertThat(blobs.rangedReads).containsExactly(
+                    new CountingBlobStore.RangedRead(id, second + 1_000_000, 500),
+                    new CountingBlobStore.RangedRead(id, third, encoded.length()),
+                    new CountingBlobStore.RangedRead(id, third, encoded.length()),
+                    new CountingBlobStore.RangedRead(id, 0, header.length()),
+                    new CountingBlobStore.RangedRead(id, second + big.length() - 10, 10));
+
+            // The whole-message path (a structure without offsets) answers the same octets.
+            ImapHarness.await(imap.storage.mailboxes().putStructure(id,
+                    StoredStructureFormats.formatOne("NIL", "NIL", "NIL")));
+            blobs.reset();
+            List<String> whole = List.of(
+                    c.command("f", "FETCH 1 (BODY.PEEK[2]<1000000.500>)").get(0),
+                    c.command("g", "FETCH 1 (BINARY.PEEK[3]<9.7> BINARY.SIZE[3])").get(0),
+                    c.command("h", "FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])").get(0),
+                    c.command("i", "FETCH 1 (BODY.PEEK[2]<" + (big.length() - 10) + ".500>)").get(0));
+            assertThat(whole).isEqualTo(ranged);
+            // Only the first read the whole message: it stored the structure with offsets again.
+            assertThat(blobs.wholeReads.get()).isEqualTo(1);
+            assertThat(blobs.rangedReads).hasSize(4);
         }
     }
 }

@@ -34,10 +34,10 @@ public final class MessageStructure {
 
     /**
      * The first octet of the stored form. 1: envelope, body structure, body. 2: also the top-level
-     * header fields for SEARCH, SORT and THREAD. Older forms are still read; anything else means
-     * "parse again".
+     * header fields for SEARCH, SORT and THREAD. 3: also the part tree with byte offsets, for ranged
+     * reads of sections. Older forms are still read; anything else means "parse again".
      */
-    static final byte FORMAT = 2;
+    static final byte FORMAT = 3;
     /** Header fields stored for SEARCH up to this many characters (names and values); past it, none. */
     static final int HEADER_LIMIT = 64 * 1024;
 
@@ -47,14 +47,41 @@ public final class MessageStructure {
     private final String body;
     /** Null when stored by format 1 or when the header block was over {@link #HEADER_LIMIT}. */
     private final List<MimePart.Field> headers;
+    /** Null when stored by format 1 or 2. */
+    private final Part parts;
 
     private MessageStructure(int format, String envelope, String bodyStructure, String body,
-            List<MimePart.Field> headers) {
+            List<MimePart.Field> headers, Part parts) {
         this.format = format;
         this.envelope = envelope;
         this.bodyStructure = bodyStructure;
         this.body = body;
         this.headers = headers;
+        this.parts = parts;
+    }
+
+    /**
+     * Where an entity is in the message's octets, enough to resolve a section (RFC 9051 §6.4.5)
+     * without the message.
+     *
+     * @param encoding Content-Transfer-Encoding, lower-cased
+     * @param message for message/rfc822 and message/global: the embedded message, else null
+     */
+    public record Part(int headerStart, int bodyStart, int end, String encoding, boolean multipart,
+            List<Part> children, Part message) {
+
+        public Part {
+            children = List.copyOf(children);
+        }
+
+        public static Part of(MimePart p) {
+            List<Part> children = new ArrayList<>(p.children.size());
+            for (MimePart c : p.children) {
+                children.add(of(c));
+            }
+            return new Part(p.headerStart, p.bodyStart, p.end, p.encoding(), p.isMultipart(), children,
+                    p.message == null ? null : of(p.message));
+        }
     }
 
     public static MessageStructure of(byte[] message) {
@@ -68,7 +95,7 @@ public final class MessageStructure {
             size += f.name().length() + f.value().length();
         }
         return new MessageStructure(FORMAT, envelope(root), structure(root, true), structure(root, false),
-                size <= HEADER_LIMIT ? fields : null);
+                size <= HEADER_LIMIT ? fields : null, Part.of(root));
     }
 
     /**
@@ -108,6 +135,11 @@ public final class MessageStructure {
         return Optional.ofNullable(headers);
     }
 
+    /** The part tree with byte offsets; empty when this was stored by an older format. */
+    public Optional<Part> parts() {
+        return Optional.ofNullable(parts);
+    }
+
     public byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
@@ -124,6 +156,7 @@ public final class MessageStructure {
                     writeString(out, f.value());
                 }
             }
+            writePart(out, parts);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -153,13 +186,54 @@ public final class MessageStructure {
                 }
                 headers = List.copyOf(fields);
             }
+            Part parts = format >= 3 ? readPart(in, 0) : null;
             if (in.available() != 0) {
                 throw new IllegalArgumentException("damaged structure");
             }
-            return new MessageStructure(format, envelope, bodyStructure, body, headers);
+            return new MessageStructure(format, envelope, bodyStructure, body, headers, parts);
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated structure", e);
         }
+    }
+
+    private static void writePart(DataOutputStream out, Part p) throws IOException {
+        out.writeInt(p.headerStart());
+        out.writeInt(p.bodyStart());
+        out.writeInt(p.end());
+        writeString(out, p.encoding());
+        out.writeBoolean(p.multipart());
+        out.writeInt(p.children().size());
+        for (Part c : p.children()) {
+            writePart(out, c);
+        }
+        out.writeBoolean(p.message() != null);
+        if (p.message() != null) {
+            writePart(out, p.message());
+        }
+    }
+
+    private static Part readPart(DataInputStream in, int depth) throws IOException {
+        if (depth > MimePart.MAX_DEPTH + 1) {
+            throw new IllegalArgumentException("damaged structure");
+        }
+        int headerStart = in.readInt();
+        int bodyStart = in.readInt();
+        int end = in.readInt();
+        if (headerStart < 0 || bodyStart < headerStart || end < bodyStart) {
+            throw new IllegalArgumentException("damaged structure");
+        }
+        String encoding = readString(in);
+        boolean multipart = in.readBoolean();
+        int n = in.readInt();
+        if (n < 0 || n > MimePart.MAX_PARTS) {
+            throw new IllegalArgumentException("damaged structure");
+        }
+        List<Part> children = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            children.add(readPart(in, depth + 1));
+        }
+        Part message = in.readBoolean() ? readPart(in, depth + 1) : null;
+        return new Part(headerStart, bodyStart, end, encoding, multipart, children, message);
     }
 
     private static void writeString(DataOutputStream out, String s) throws IOException {
@@ -347,46 +421,57 @@ public final class MessageStructure {
     }
 
     /**
-     * Resolves a section (RFC 9051 §6.4.5) against the parsed message: part numbers walk multiparts;
+     * A resolved section: where its octets are, and the transfer encoding of the entity they belong
+     * to (for BINARY, RFC 3516).
+     */
+    public record Located(Range range, String encoding) {
+    }
+
+    /**
+     * Resolves a section (RFC 9051 §6.4.5) against the part tree: part numbers walk multiparts;
      * a non-multipart message or part has its content as part 1; after a message/rfc822 part,
      * HEADER, TEXT and further numbers refer to the embedded message.
      */
-    public static Optional<Range> section(MimePart root, SectionSpec spec) {
-        MimePart message = root;
-        MimePart part = null;
+    public static Optional<Located> locate(Part root, SectionSpec spec) {
+        Part message = root;
+        Part part = null;
         for (int n : spec.part()) {
-            MimePart container = part == null ? message : part.message != null ? part.message : part;
-            if (part != null && part.message == null && !part.isMultipart()) {
+            Part container = part == null ? message : part.message() != null ? part.message() : part;
+            if (part != null && part.message() == null && !part.multipart()) {
                 return Optional.empty();
             }
-            if (container.isMultipart()) {
-                if (n > container.children.size()) {
+            if (container.multipart()) {
+                if (n > container.children().size()) {
                     return Optional.empty();
                 }
-                part = container.children.get(n - 1);
+                part = container.children().get(n - 1);
             } else if (n == 1) {
                 part = container;
             } else {
                 return Optional.empty();
             }
         }
+        String encoding = (part == null ? root : part).encoding();
         switch (spec.text()) {
             case ALL:
                 if (part == null) {
-                    return Optional.of(new Range(0, root.end));
+                    return Optional.of(new Located(new Range(0, root.end()), encoding));
                 }
-                return Optional.of(new Range(part.bodyStart, part.end - part.bodyStart));
+                return Optional.of(new Located(new Range(part.bodyStart(), part.end() - part.bodyStart()), encoding));
             case MIME:
-                return Optional.of(new Range(part.headerStart, part.bodyStart - part.headerStart));
+                return Optional.of(new Located(new Range(part.headerStart(), part.bodyStart() - part.headerStart()),
+                        encoding));
             default:
-                MimePart target = part == null ? message : part.message;
+                Part target = part == null ? message : part.message();
                 if (target == null) {
                     return Optional.empty();
                 }
                 if (spec.text() == SectionSpec.Text.TEXT) {
-                    return Optional.of(new Range(target.bodyStart, target.end - target.bodyStart));
+                    return Optional.of(new Located(new Range(target.bodyStart(), target.end() - target.bodyStart()),
+                            encoding));
                 }
-                return Optional.of(new Range(target.headerStart, target.bodyStart - target.headerStart));
+                return Optional.of(new Located(new Range(target.headerStart(),
+                        target.bodyStart() - target.headerStart()), encoding));
         }
     }
 

@@ -22,6 +22,22 @@ class MessageStructureTest {
         assertThat(back.body()).isEqualTo(s.body());
         assertThat(back.headers()).get().asList().containsExactly(new MimePart.Field("From", "Bob <bob@example.org>"),
                 new MimePart.Field("Subject", "你好"), new MimePart.Field("X-Long", "one two"));
+        assertThat(back.parts()).isEqualTo(s.parts()).get().extracting(MessageStructure.Part::bodyStart)
+                .isEqualTo(MESSAGE.indexOf("Hello"));
+    }
+
+    @Test
+    void sectionsOfAStoredMultipartAreLocatedWithTheirEncoding() {
+        String m = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b--\r\n";
+        MessageStructure.Part root = MessageStructure.fromBytes(MessageStructure.of(
+                m.getBytes(StandardCharsets.UTF_8)).toBytes()).parts().orElseThrow();
+        MessageStructure.Located two = MessageStructure.locate(root,
+                new SectionSpec(java.util.List.of(2), SectionSpec.Text.ALL, java.util.List.of())).orElseThrow();
+        assertThat(m.substring(two.range().offset(), two.range().offset() + two.range().length())).isEqualTo("AAEC");
+        assertThat(two.encoding()).isEqualTo("base64");
+        assertThat(MessageStructure.locate(root,
+                new SectionSpec(java.util.List.of(3), SectionSpec.Text.ALL, java.util.List.of()))).isEmpty();
     }
 
     @Test
