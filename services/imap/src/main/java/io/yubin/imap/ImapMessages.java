@@ -2,6 +2,7 @@ package io.yubin.imap;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
 import io.yubin.imap.mime.MessageStructure;
 import io.yubin.imap.mime.MimePart;
@@ -10,6 +11,7 @@ import io.yubin.imap.search.MessageView;
 import io.yubin.imap.search.SearchEvaluator;
 import io.yubin.imap.search.SearchKey;
 import io.yubin.model.Flags;
+import io.yubin.store.BlobId;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
@@ -21,6 +23,7 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZonedDateTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +32,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.james.mime4j.codec.Base64InputStream;
 import org.apache.james.mime4j.codec.DecodeMonitor;
-import org.apache.james.mime4j.codec.DecoderUtil;
 import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
 import org.apache.james.mime4j.field.datetime.parser.DateTimeParser;
 import org.apache.james.mime4j.stream.RawBody;
@@ -38,8 +40,8 @@ import org.apache.james.mime4j.stream.RawFieldParser;
 
 /**
  * FETCH and SEARCH over message bodies: reads bodies on the blob worker threads (never an event
- * loop), keeps the MIME structure once per blob in the store, and writes FETCH responses one
- * message at a time, waiting for the socket to drain in between.
+ * loop), keeps the MIME structure once per blob in the store, and writes FETCH responses in order,
+ * a bounded number of messages prepared ahead, waiting for the socket to drain in between.
  */
 final class ImapMessages {
 
@@ -201,7 +203,16 @@ final class ImapMessages {
     record FetchOutcome(List<Long> seen, boolean expunged) {
     }
 
-    /** Writes the FETCH responses, one message at a time. */
+    /** Messages prepared (read, structure computed) ahead of the one whose response is written. */
+    static final int FETCH_AHEAD = 8;
+    /** Body octets that may be in flight for those (the next message is always allowed). */
+    static final long FETCH_AHEAD_OCTETS = 16L * 1024 * 1024;
+
+    /**
+     * Writes the FETCH responses in message order (RFC 9051 §7.4.2 allows any order; clients expect
+     * this one), preparing up to {@link #FETCH_AHEAD} messages ahead on the blob workers, and waiting
+     * for the socket to drain after each response.
+     */
     Future<FetchOutcome> fetch(SelectedMailbox s, List<MessageRecord> targets, List<Item> items, boolean condstore,
             ImapSession.Client client) {
         boolean needsBody = items.stream().anyMatch(i -> i.kind() == Kind.SECTION || i.kind() == Kind.BINARY
@@ -209,47 +220,242 @@ final class ImapMessages {
         boolean needsStructure = items.stream().anyMatch(i -> i.kind() == Kind.ENVELOPE
                 || i.kind() == Kind.BODYSTRUCTURE || i.kind() == Kind.BODY);
         List<Item> all = condstore ? withModSeq(items) : items;
-        List<Long> seen = new ArrayList<>();
-        boolean[] expunged = {false};
-        Future<Void> chain = Future.succeededFuture();
-        for (MessageRecord m : targets) {
-            chain = chain.compose(v -> {
-                Future<byte[]> octets = needsBody ? read(m) : Future.succeededFuture(null);
-                Future<Void> one = octets.compose(body -> (needsStructure ? structure(m, body)
-                        : Future.<MessageStructure>succeededFuture(null)).compose(structure -> {
-                            int msn = s.msn(m.uid());
-                            if (msn == 0) {
-                                return Future.succeededFuture();
-                            }
-                            byte[] response = render(msn, m, all, body, structure, seen, s.readOnly);
-                            client.write(response);
-                            return client.drained();
-                        }));
-                // The body went with its last reference: another session expunged the message after
-                // this FETCH read the records. Skip it and say so at the end.
-                return one.recover(failure -> {
-                    if (isNotFound(failure)) {
-                        expunged[0] = true;
-                        return Future.succeededFuture();
-                    }
-                    return Future.failedFuture(failure);
-                });
-            });
-        }
-        return chain.map(v -> new FetchOutcome(seen, expunged[0]));
+        return new FetchRun(s, targets, all, needsBody, needsStructure, client).run();
     }
 
-    private byte[] render(int msn, MessageRecord m, List<Item> items, byte[] body, MessageStructure structure,
-            List<Long> seen, boolean readOnly) {
+    /**
+     * What a message's response is rendered from.
+     *
+     * @param contents per item: a section's content as the response carries it (partial applied,
+     *     BINARY decoded), null for other items; null when no item is a section
+     */
+    private record Prepared(List<byte[]> contents, MessageStructure structure) {
+    }
+
+    private record Pending(MessageRecord m, long octets, Future<Prepared> prepared) {
+    }
+
+    /** One FETCH: a bounded window of prepared messages, written in order; state only on the session's context. */
+    private final class FetchRun {
+        private final SelectedMailbox s;
+        private final List<MessageRecord> targets;
+        private final List<Item> items;
+        private final boolean needsBody;
+        private final boolean needsStructure;
+        private final ImapSession.Client client;
+        private final ArrayDeque<Pending> ahead = new ArrayDeque<>();
+        private final List<Long> seen = new ArrayList<>();
+        private final Promise<FetchOutcome> done = Promise.promise();
+        private int next;
+        private long octetsAhead;
+        private boolean expunged;
+
+        FetchRun(SelectedMailbox s, List<MessageRecord> targets, List<Item> items, boolean needsBody,
+                boolean needsStructure, ImapSession.Client client) {
+            this.s = s;
+            this.targets = targets;
+            this.items = items;
+            this.needsBody = needsBody;
+            this.needsStructure = needsStructure;
+            this.client = client;
+        }
+
+        Future<FetchOutcome> run() {
+            pump();
+            return done.future();
+        }
+
+        /** Starts preparing messages while the window has room. */
+        private void fill() {
+            while (next < targets.size()) {
+                MessageRecord m = targets.get(next);
+                long octets = needsBody || needsStructure ? m.size() : 0;
+                if (!ahead.isEmpty() && (ahead.size() >= FETCH_AHEAD || octetsAhead + octets > FETCH_AHEAD_OCTETS)) {
+                    return;
+                }
+                next++;
+                octetsAhead += octets;
+                ahead.add(new Pending(m, octets, prepare(m)));
+            }
+        }
+
+        private Future<Prepared> prepare(MessageRecord m) {
+            if (!needsBody) {
+                return (needsStructure ? structure(m, null) : Future.<MessageStructure>succeededFuture(null))
+                        .map(structure -> new Prepared(null, structure));
+            }
+            return storedStructure(m).compose(stored -> {
+                if (stored.isPresent() && stored.get().parts().isPresent()) {
+                    // The stored offsets name the octets: read only those.
+                    return ranged(m, stored.get()).map(contents -> new Prepared(contents, stored.get()));
+                }
+                return read(m).compose(body -> structure(m, body).compose(structure -> blobIo.executeBlocking(
+                        () -> fromBody(structure, body), false).map(contents -> new Prepared(contents, structure))));
+            });
+        }
+
+        /** Each section item's content from ranged reads of the blob, one item after the other. */
+        private Future<List<byte[]>> ranged(MessageRecord m, MessageStructure structure) {
+            MessageStructure.Part root = structure.parts().orElseThrow();
+            byte[][] out = new byte[items.size()][];
+            Future<Void> chain = Future.succeededFuture();
+            for (int i = 0; i < items.size(); i++) {
+                Item item = items.get(i);
+                if (!isSection(item)) {
+                    continue;
+                }
+                int at = i;
+                Optional<MessageStructure.Located> located = MessageStructure.locate(root, item.section());
+                if (located.isEmpty()) {
+                    out[at] = new byte[0];
+                    continue;
+                }
+                MessageStructure.Range range = toRead(item, located.get());
+                chain = chain.compose(v -> range.length() == 0 ? Future.succeededFuture(new byte[0]) : read(m, range))
+                        .compose(read -> blobIo.executeBlocking(() -> content(item, located.get(), read,
+                                !range.equals(located.get().range())), false))
+                        .map(content -> {
+                            out[at] = content;
+                            return null;
+                        });
+            }
+            return chain.map(v -> java.util.Arrays.asList(out));
+        }
+
+        /** Each section item's content cut from the whole message; on a blob worker. */
+        private List<byte[]> fromBody(MessageStructure structure, byte[] body) {
+            MessageStructure.Part root = structure.parts().orElseThrow();
+            byte[][] out = new byte[items.size()][];
+            for (int i = 0; i < items.size(); i++) {
+                Item item = items.get(i);
+                if (!isSection(item)) {
+                    continue;
+                }
+                Optional<MessageStructure.Located> located = MessageStructure.locate(root, item.section());
+                if (located.isEmpty()) {
+                    out[i] = new byte[0];
+                    continue;
+                }
+                MessageStructure.Range range = toRead(item, located.get());
+                int from = Math.min(range.offset(), body.length);
+                byte[] octets = java.util.Arrays.copyOfRange(body, from, Math.min(body.length, from + range.length()));
+                out[i] = content(item, located.get(), octets, !range.equals(located.get().range()));
+            }
+            return java.util.Arrays.asList(out);
+        }
+
+        /**
+         * Writes every response that is ready, in order; returns when waiting for the next message or
+         * for the socket, and is called again then. A loop, not recursion: a FETCH of 100,000 flags
+         * completes synchronously.
+         */
+        private void pump() {
+            while (true) {
+                fill();
+                Pending head = ahead.peek();
+                if (head == null) {
+                    done.tryComplete(new FetchOutcome(seen, expunged));
+                    return;
+                }
+                if (!head.prepared().isComplete()) {
+                    head.prepared().onComplete(ar -> pump());
+                    return;
+                }
+                ahead.poll();
+                octetsAhead -= head.octets();
+                if (head.prepared().failed()) {
+                    // The body went with its last reference: another session expunged the message after
+                    // this FETCH read the records. Skip it and say so at the end.
+                    if (isNotFound(head.prepared().cause())) {
+                        expunged = true;
+                        continue;
+                    }
+                    done.tryFail(head.prepared().cause());
+                    return;
+                }
+                int msn = s.msn(head.m().uid());
+                if (msn == 0) {
+                    continue;
+                }
+                Prepared p = head.prepared().result();
+                byte[] response;
+                try {
+                    response = render(msn, head.m(), items, p.contents(), p.structure(), seen, s.readOnly);
+                } catch (RuntimeException e) {
+                    done.tryFail(e);
+                    return;
+                }
+                client.write(response);
+                Future<Void> drained = client.drained();
+                if (!drained.isComplete()) {
+                    drained.onComplete(ar -> {
+                        if (ar.failed()) {
+                            done.tryFail(ar.cause());
+                        } else {
+                            pump();
+                        }
+                    });
+                    return;
+                }
+                if (drained.failed()) {
+                    done.tryFail(drained.cause());
+                    return;
+                }
+            }
+        }
+    }
+
+    private static boolean isSection(Item item) {
+        return item.kind() == Kind.SECTION || item.kind() == Kind.BINARY || item.kind() == Kind.BINARY_SIZE;
+    }
+
+    /**
+     * The octets an item needs of its section: for BODY[...]&lt;partial&gt; of anything but selected
+     * header fields only the partial's octets (RFC 9051 §6.4.5); else the whole section (BINARY
+     * decodes it first, RFC 3516 §4.2).
+     */
+    static MessageStructure.Range toRead(Item item, MessageStructure.Located located) {
+        MessageStructure.Range range = located.range();
+        SectionSpec.Text text = item.section().text();
+        if (item.kind() != Kind.SECTION || item.start() < 0 || text == SectionSpec.Text.HEADER_FIELDS
+                || text == SectionSpec.Text.HEADER_FIELDS_NOT) {
+            return range;
+        }
+        long from = Math.min(item.start(), range.length());
+        long length = item.length() < 0 ? range.length() - from : Math.min(item.length(), range.length() - from);
+        return new MessageStructure.Range((int) (range.offset() + from), (int) length);
+    }
+
+    /**
+     * A section item's content from the octets {@link #toRead} named ({@code partialDone}: the
+     * partial is already cut).
+     */
+    private static byte[] content(Item item, MessageStructure.Located located, byte[] octets, boolean partialDone) {
+        if (item.kind() == Kind.SECTION) {
+            byte[] content = octets;
+            if (item.section().text() == SectionSpec.Text.HEADER_FIELDS) {
+                content = MessageStructure.filterHeader(octets, item.section().fields(), false);
+            } else if (item.section().text() == SectionSpec.Text.HEADER_FIELDS_NOT) {
+                content = MessageStructure.filterHeader(octets, item.section().fields(), true);
+            }
+            return partialDone ? content : partial(content, item);
+        }
+        byte[] decoded = decode(octets, new MessageStructure.Range(0, octets.length), located.encoding());
+        if (decoded == null) {
+            throw new ImapSession.No("[UNKNOWN-CTE] Unknown Content-Transfer-Encoding " + located.encoding());
+        }
+        return item.kind() == Kind.BINARY ? partial(decoded, item) : decoded;
+    }
+
+    private byte[] render(int msn, MessageRecord m, List<Item> items, List<byte[]> contents,
+            MessageStructure structure, List<Long> seen, boolean readOnly) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         write(out, "* " + msn + " FETCH (");
-        MimePart root = body == null ? null : MimePart.parse(body);
-        boolean first = true;
-        for (Item item : items) {
-            if (!first) {
+        for (int i = 0; i < items.size(); i++) {
+            Item item = items.get(i);
+            if (i > 0) {
                 write(out, " ");
             }
-            first = false;
             switch (item.kind()) {
                 case UID: write(out, "UID " + m.uid()); break;
                 case FLAGS: write(out, "FLAGS " + ImapSession.flags(m.flags())); break;
@@ -259,76 +465,26 @@ final class ImapMessages {
                 case ENVELOPE: write(out, "ENVELOPE " + structure.envelope()); break;
                 case BODYSTRUCTURE: write(out, "BODYSTRUCTURE " + structure.bodyStructure()); break;
                 case BODY: write(out, "BODY " + structure.body()); break;
-                case SECTION: {
-                    byte[] content = sectionOctets(root, body, item.section());
-                    literal(out, item.label(), partial(content, item));
-                    if (!item.peek() && !readOnly && !m.flags().contains(io.yubin.model.SystemFlag.SEEN)
-                            && !seen.contains(m.uid())) {
-                        seen.add(m.uid());
-                    }
+                case SECTION:
+                    literal(out, item.label(), contents.get(i));
                     break;
-                }
                 case BINARY:
-                case BINARY_SIZE: {
-                    Optional<MessageStructure.Range> range = MessageStructure.section(root, item.section());
-                    byte[] decoded;
-                    if (range.isEmpty()) {
-                        decoded = new byte[0];
-                    } else {
-                        String cte = partEncoding(root, item.section());
-                        decoded = decode(body, range.get(), cte);
-                        if (decoded == null) {
-                            throw new ImapSession.No("[UNKNOWN-CTE] Unknown Content-Transfer-Encoding " + cte);
-                        }
-                    }
-                    if (item.kind() == Kind.BINARY_SIZE) {
-                        write(out, "BINARY.SIZE[" + item.section().render() + "] " + decoded.length);
-                    } else {
-                        byte[] content = partial(decoded, item);
-                        write(out, item.label() + " ~{" + content.length + "}\r\n");
-                        out.writeBytes(content);
-                        if (!item.peek() && !readOnly && !m.flags().contains(io.yubin.model.SystemFlag.SEEN)
-                                && !seen.contains(m.uid())) {
-                            seen.add(m.uid());
-                        }
-                    }
+                    write(out, item.label() + " ~{" + contents.get(i).length + "}\r\n");
+                    out.writeBytes(contents.get(i));
                     break;
-                }
+                case BINARY_SIZE:
+                    write(out, "BINARY.SIZE[" + item.section().render() + "] " + contents.get(i).length);
+                    break;
                 default:
                     throw new IllegalStateException("unhandled item " + item.kind());
+            }
+            if ((item.kind() == Kind.SECTION || item.kind() == Kind.BINARY) && !item.peek() && !readOnly
+                    && !m.flags().contains(io.yubin.model.SystemFlag.SEEN) && !seen.contains(m.uid())) {
+                seen.add(m.uid());
             }
         }
         write(out, ")\r\n");
         return out.toByteArray();
-    }
-
-    private static byte[] sectionOctets(MimePart root, byte[] body, SectionSpec section) {
-        Optional<MessageStructure.Range> range = MessageStructure.section(root, section);
-        if (range.isEmpty()) {
-            return new byte[0];
-        }
-        byte[] raw = java.util.Arrays.copyOfRange(body, range.get().offset(), range.get().offset() + range.get().length());
-        if (section.text() == SectionSpec.Text.HEADER_FIELDS) {
-            return MessageStructure.filterHeader(raw, section.fields(), false);
-        }
-        if (section.text() == SectionSpec.Text.HEADER_FIELDS_NOT) {
-            return MessageStructure.filterHeader(raw, section.fields(), true);
-        }
-        return raw;
-    }
-
-    private static String partEncoding(MimePart root, SectionSpec section) {
-        MimePart p = root;
-        for (int n : section.part()) {
-            if (p.isMultipart()) {
-                List<MimePart> children = p.children();
-                if (n > children.size()) {
-                    return "7bit";
-                }
-                p = children.get(n - 1);
-            }
-        }
-        return p.encoding();
     }
 
     /** RFC 3516: the decoded content, or null for an unknown transfer encoding. */
@@ -387,15 +543,38 @@ final class ImapMessages {
                 }, false));
     }
 
-    /** The stored structure of the message's blob, computed and stored once when missing. */
-    Future<MessageStructure> structure(MessageRecord m, byte[] body) {
-        return Future.fromCompletionStage(storage.mailboxes().structure(m.blob().id()), context).compose(stored -> {
+    /** Octets of the message's blob, read on a blob worker. */
+    Future<byte[]> read(MessageRecord m, MessageStructure.Range range) {
+        return Future.fromCompletionStage(storage.blobs().get(m.blob().id(), range.offset(), range.length()), context)
+                .compose(in -> blobIo.executeBlocking(() -> {
+                    try (InputStream stream = in) {
+                        return stream.readAllBytes();
+                    }
+                }, false));
+    }
+
+    /** The structure stored for the message's blob, in any format this module reads; empty when none. */
+    Future<Optional<MessageStructure>> storedStructure(MessageRecord m) {
+        return Future.fromCompletionStage(storage.mailboxes().structure(m.blob().id()), context).map(stored -> {
             if (stored.isPresent()) {
                 try {
-                    return Future.succeededFuture(MessageStructure.fromBytes(stored.get()));
+                    return Optional.of(MessageStructure.fromBytes(stored.get()));
                 } catch (IllegalArgumentException e) {
-                    // Another format version: parse again below.
+                    // An unknown format version: parse again.
                 }
+            }
+            return Optional.empty();
+        });
+    }
+
+    /**
+     * The stored structure of the message's blob, computed and stored once when missing; with the
+     * body at hand also when stored by an older format.
+     */
+    Future<MessageStructure> structure(MessageRecord m, byte[] body) {
+        return storedStructure(m).compose(stored -> {
+            if (stored.isPresent() && (body == null || stored.get().current())) {
+                return Future.succeededFuture(stored.get());
             }
             Future<byte[]> octets = body != null ? Future.succeededFuture(body) : read(m);
             return octets.compose(b -> blobIo.executeBlocking(() -> MessageStructure.of(b), false))
@@ -457,12 +636,16 @@ final class ImapMessages {
                 });
     }
 
-    /** A message for the evaluator; reads the body only when a key asks for it. */
+    /**
+     * A message for the evaluator. Header keys are answered from the stored structure (computed and
+     * stored once when missing or older); the body is read only when a key asks for it.
+     */
     private final class View implements MessageView {
         private final MessageRecord m;
         private final long msn;
         private byte[] body;
         private MimePart root;
+        private List<MimePart.Field> fields;
 
         View(MessageRecord m, long msn) {
             this.m = m;
@@ -480,6 +663,43 @@ final class ImapMessages {
                 root = MimePart.parse(body);
             }
             return root;
+        }
+
+        /** The decoded top-level fields: from the stored structure, else from the body. */
+        private List<MimePart.Field> fields() {
+            if (fields == null) {
+                fields = storedStructure().flatMap(MessageStructure::headers)
+                        .orElseGet(() -> MessageStructure.decodedFields(root()));
+            }
+            return fields;
+        }
+
+        /** The stored structure; when absent or in an older format, computed from the body and stored. */
+        private Optional<MessageStructure> storedStructure() {
+            BlobId id = m.blob().id();
+            try {
+                Optional<byte[]> stored = storage.mailboxes().structure(id).toCompletableFuture().join();
+                if (stored.isPresent()) {
+                    MessageStructure structure = MessageStructure.fromBytes(stored.get());
+                    if (structure.current()) {
+                        return Optional.of(structure);
+                    }
+                }
+            } catch (IllegalArgumentException | java.util.concurrent.CompletionException e) {
+                // Unknown format or not readable: computed again below.
+            }
+            MimePart parsed = root();
+            if (body.length == 0) {
+                // Not readable (or empty): nothing worth keeping.
+                return Optional.empty();
+            }
+            MessageStructure structure = MessageStructure.of(parsed);
+            try {
+                storage.mailboxes().putStructure(id, structure.toBytes()).toCompletableFuture().join();
+            } catch (java.util.concurrent.CompletionException e) {
+                // Kept for this search only; the next one computes it again.
+            }
+            return Optional.of(structure);
         }
 
         @Override
@@ -520,9 +740,9 @@ final class ImapMessages {
         @Override
         public List<String> header(String name) {
             List<String> out = new ArrayList<>();
-            for (MimePart.Field f : root().fields()) {
+            for (MimePart.Field f : fields()) {
                 if (f.name().equalsIgnoreCase(name)) {
-                    out.add(DecoderUtil.decodeEncodedWords(f.value(), DecodeMonitor.SILENT));
+                    out.add(f.value());
                 }
             }
             return out;
@@ -615,9 +835,8 @@ final class ImapMessages {
         @Override
         public String headerText() {
             StringBuilder out = new StringBuilder();
-            for (MimePart.Field f : root().fields()) {
-                out.append(f.name()).append(": ").append(DecoderUtil.decodeEncodedWords(f.value(), DecodeMonitor.SILENT))
-                        .append('\n');
+            for (MimePart.Field f : fields()) {
+                out.append(f.name()).append(": ").append(f.value()).append('\n');
             }
             return out.toString();
         }

@@ -40,6 +40,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -116,6 +117,7 @@ final class ImapSession {
     private long resyncValidity = -1;
     private long resyncModSeq = -1;
     private UidSet resyncKnown;
+    private SeqMatch resyncMatch;
     private boolean changed;
     private boolean idling;
     private int badInARow;
@@ -849,8 +851,18 @@ final class ImapSession {
                     }
                     resyncValidity = number(q.items().get(0));
                     resyncModSeq = number(q.items().get(1));
-                    resyncKnown = q.items().size() >= 3 && q.items().get(2) instanceof Atom known
-                            ? sequenceSet(known).resolve(Long.MAX_VALUE - 1) : null;
+                    int next = 2;
+                    if (q.items().size() > next && q.items().get(next) instanceof Atom known) {
+                        resyncKnown = sequenceSet(known).resolve(Long.MAX_VALUE - 1);
+                        next++;
+                    }
+                    if (q.items().size() > next && q.items().get(next) instanceof ListToken match) {
+                        resyncMatch = seqMatch(match);
+                        next++;
+                    }
+                    if (q.items().size() != next) {
+                        throw new ImapParseException("Invalid QRESYNC parameter");
+                    }
                     k++;
                 } else {
                     throw new ImapParseException("Unsupported SELECT parameter " + name);
@@ -861,9 +873,11 @@ final class ImapSession {
         long qValidity = resyncValidity;
         long qModSeq = resyncModSeq;
         UidSet qKnown = resyncKnown;
+        SeqMatch qMatch = resyncMatch;
         resyncValidity = -1;
         resyncModSeq = -1;
         resyncKnown = null;
+        resyncMatch = null;
         if (selected != null && qresync) {
             // RFC 7162 §3.2.11: the previous mailbox is closed before the new one's responses.
             client.write("* OK [CLOSED] Previous mailbox closed\r\n");
@@ -894,8 +908,9 @@ final class ImapSession {
                 }
                 return f(mailboxes.changesSince(m.id(), qModSeq)).compose(changes -> {
                     StringBuilder out = new StringBuilder();
+                    long matched = qMatch == null ? 0 : qMatch.matchedUpTo(selected);
                     List<Long> vanished = changes.vanished().stream()
-                            .filter(u -> qKnown == null || qKnown.contains(u)).toList();
+                            .filter(u -> u > matched && (qKnown == null || qKnown.contains(u))).toList();
                     if (!vanished.isEmpty()) {
                         out.append("* VANISHED (EARLIER) ").append(SearchResult.renderSequence(vanished)).append("\r\n");
                     }
@@ -912,6 +927,81 @@ final class ImapSession {
                 });
             }));
         });
+    }
+
+    /**
+     * RFC 7162 §3.2.5.2 seq-match-data: message numbers the client had and the UIDs it had for them,
+     * paired in ascending order.
+     */
+    record SeqMatch(UidSet msns, UidSet uids) {
+
+        /**
+         * The UID of the last pair, before the first that differs, whose message number still names
+         * that UID: no message below it can have been expunged without the client seeing it, so
+         * VANISHED (EARLIER) leaves out UIDs up to it. 0 when the first pair differs already.
+         */
+        long matchedUpTo(SelectedMailbox s) {
+            long matched = 0;
+            Iterator<Long> u = elements(uids);
+            for (Iterator<Long> n = elements(msns); n.hasNext() && u.hasNext(); ) {
+                long msn = n.next();
+                long uid = u.next();
+                if (msn < 1 || msn > s.count() || s.uid((int) msn) != uid) {
+                    break;
+                }
+                matched = uid;
+            }
+            return matched;
+        }
+
+        static long size(UidSet set) {
+            long n = 0;
+            for (UidSet.Range r : set.ranges()) {
+                n += r.last() - r.first() + 1;
+            }
+            return n;
+        }
+
+        /** The set's numbers in ascending order, without expanding it. */
+        private static Iterator<Long> elements(UidSet set) {
+            Iterator<UidSet.Range> ranges = set.ranges().iterator();
+            return new Iterator<>() {
+                private long next;
+                private long last = -1;
+
+                @Override
+                public boolean hasNext() {
+                    while (next > last && ranges.hasNext()) {
+                        UidSet.Range r = ranges.next();
+                        next = r.first();
+                        last = r.last();
+                    }
+                    return next <= last;
+                }
+
+                @Override
+                public Long next() {
+                    if (!hasNext()) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    return next++;
+                }
+            };
+        }
+    }
+
+    private SeqMatch seqMatch(ListToken match) {
+        if (match.items().size() != 2 || !(match.items().get(0) instanceof Atom msns)
+                || !(match.items().get(1) instanceof Atom uids)) {
+            throw new ImapParseException("seq-match-data is (known-sequence-set known-uid-set)");
+        }
+        SeqMatch m = new SeqMatch(sequenceSet(msns).resolve(Long.MAX_VALUE - 1),
+                sequenceSet(uids).resolve(Long.MAX_VALUE - 1));
+        // RFC 7162 §3.2.5.2: the two sets pair up, so they hold as many numbers each.
+        if (SeqMatch.size(m.msns()) != SeqMatch.size(m.uids())) {
+            throw new ImapParseException("seq-match-data sets differ in size");
+        }
+        return m;
     }
 
     /** The mailbox's UIDs in the state {@code status} describes, shared with other sessions when cached. */

@@ -11,6 +11,7 @@ import io.yubin.queue.HazelcastMailboxEvents;
 import io.yubin.queue.MailboxEvent;
 import io.yubin.store.Accounts;
 import io.yubin.store.AppendResult;
+import io.yubin.store.BlobStore;
 import io.yubin.store.Mailbox;
 import io.yubin.store.NewMessage;
 import io.yubin.store.PasswordHasher;
@@ -29,6 +30,7 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -53,8 +55,15 @@ final class ImapHarness implements AutoCloseable {
     final ImapServer server;
 
     ImapHarness(Path dataDir, boolean allowPlaintextAuth) throws Exception {
+        this(dataDir, allowPlaintextAuth, UnaryOperator.identity());
+    }
+
+    /** With the embedded BlobStore seen through {@code blobs} (e.g. one that counts reads). */
+    ImapHarness(Path dataDir, boolean allowPlaintextAuth, UnaryOperator<BlobStore> blobs) throws Exception {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
-        storage = EmbeddedStorage.open(dataDir.resolve("data"));
+        Storage embedded = EmbeddedStorage.open(dataDir.resolve("data"));
+        storage = new Storage(embedded.directory(), embedded.mailboxes(), embedded.spool(),
+                embedded.blobReferences(), blobs.apply(embedded.blobs()), embedded.closer());
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
         events = new HazelcastMailboxEvents(sharedCluster().instance());

@@ -195,6 +195,53 @@ class ImapProtocolTest {
     }
 
     @Test
+    void qresyncSeqMatchLeavesOutExpungesTheClientsSequenceNumbersShowItSaw() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            imap.deliver(alice, FIRST);
+        }
+        long validity = imap.mailbox(alice, "INBOX").uidValidity();
+        long modSeq;
+        try (RawImapClient c = login()) {
+            List<String> select = c.command("s", "SELECT INBOX (CONDSTORE)");
+            String highest = select.stream().filter(l -> l.startsWith("* OK [HIGHESTMODSEQ ")).findFirst().orElseThrow();
+            modSeq = Long.parseLong(highest.substring(20, highest.indexOf(']')));
+            c.command("a", "UID STORE 2,5 +FLAGS.SILENT (\\Deleted)");
+            c.command("b", "EXPUNGE");
+        }
+        long highest = ImapHarness.await(imap.storage.mailboxes().status(imap.mailbox(alice, "INBOX").id()))
+                .highestModSeq();
+        List<String> head = List.of("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $NotJunk)",
+                "* OK [PERMANENTFLAGS ()] Flags permitted", "* 4 EXISTS", "* 0 RECENT",
+                "* OK [UIDVALIDITY " + validity + "] UIDs valid", "* OK [UIDNEXT 7] Predicted next UID",
+                "* OK [HIGHESTMODSEQ " + highest + "] Highest", "* LIST () \"/\" \"INBOX\"");
+        try (RawImapClient c = login()) {
+            c.command("e", "ENABLE QRESYNC");
+            String qresync = "EXAMINE INBOX (QRESYNC (" + validity + " " + modSeq + " 1:6";
+            // Without seq-match: every expunge since the MODSEQ.
+            assertThat(c.command("s", qresync + "))")).containsExactlyElementsOf(concat(head,
+                    "* VANISHED (EARLIER) 2,5", "s OK [READ-ONLY] EXAMINE completed"));
+            // RFC 7162 §3.2.5.2: message 3 is still UID 4, so the client knew of UID 2's expunge.
+            List<String> t = c.command("t", qresync + " (1:3 1,3:4)))");
+            assertThat(t.get(0)).isEqualTo("* OK [CLOSED] Previous mailbox closed");
+            assertThat(t.subList(1, t.size())).containsExactlyElementsOf(concat(head,
+                    "* VANISHED (EARLIER) 5", "t OK [READ-ONLY] EXAMINE completed"));
+            // Matching stops at the first pair that differs (message 4 is UID 6 now, not 5).
+            assertThat(c.command("u", qresync + " (1,2,4,5 1,3,5,6)))")).contains("* VANISHED (EARLIER) 5");
+            // The client saw nothing: its message 2 was UID 2.
+            assertThat(c.command("v", qresync + " (1:2 1:2)))")).contains("* VANISHED (EARLIER) 2,5");
+            assertThat(c.command("w", qresync + " (1:6 1:6)))")).contains("* VANISHED (EARLIER) 2,5");
+            assertThat(c.command("x", qresync + " (1:3 1:2)))")).containsExactly(
+                    "x BAD seq-match-data sets differ in size");
+        }
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> out = new java.util.ArrayList<>(head);
+        out.addAll(List.of(tail));
+        return out;
+    }
+
+    @Test
     void fetchingAMessageAnotherSessionExpungedAnswersExpungeIssued() throws Exception {
         imap.deliver(alice, FIRST);
         imap.deliver(alice, FIRST);

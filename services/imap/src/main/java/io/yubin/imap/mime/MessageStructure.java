@@ -1,12 +1,19 @@
 package io.yubin.imap.mime;
 
 import io.yubin.imap.ImapStrings;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.apache.james.mime4j.codec.DecodeMonitor;
+import org.apache.james.mime4j.codec.DecoderUtil;
 import org.apache.james.mime4j.dom.address.Address;
 import org.apache.james.mime4j.dom.address.AddressList;
 import org.apache.james.mime4j.dom.address.Group;
@@ -15,31 +22,92 @@ import org.apache.james.mime4j.field.address.LenientAddressParser;
 import org.apache.james.mime4j.stream.NameValuePair;
 
 /**
- * What FETCH needs of a message that does not change: its ENVELOPE, BODYSTRUCTURE and BODY (RFC 9051
- * §7.5.2), rendered once when the message is first fetched and stored per blob with the metadata
- * ({@code MailboxStore.putStructure}), so later FETCHes do not parse the message again.
+ * What FETCH, SEARCH, SORT and THREAD need of a message that does not change: its ENVELOPE,
+ * BODYSTRUCTURE and BODY (RFC 9051 §7.5.2) and its decoded top-level header fields, computed once
+ * when the message is first fetched or searched and stored per blob with the metadata
+ * ({@code MailboxStore.putStructure}), so later commands do not read or parse the message again.
  *
  * <p>Strings are rendered for any client: eight-bit text goes out as literals, which IMAP4rev1 and
  * IMAP4rev2 clients both accept.
  */
 public final class MessageStructure {
 
-    /** The first octet of the stored form; a different one means "parse again". */
-    static final byte FORMAT = 1;
+    /**
+     * The first octet of the stored form. 1: envelope, body structure, body. 2: also the top-level
+     * header fields for SEARCH, SORT and THREAD. 3: also the part tree with byte offsets, for ranged
+     * reads of sections. Older forms are still read; anything else means "parse again".
+     */
+    static final byte FORMAT = 3;
+    /** Header fields stored for SEARCH up to this many characters (names and values); past it, none. */
+    static final int HEADER_LIMIT = 64 * 1024;
 
+    private final int format;
     private final String envelope;
     private final String bodyStructure;
     private final String body;
+    /** Null when stored by format 1 or when the header block was over {@link #HEADER_LIMIT}. */
+    private final List<MimePart.Field> headers;
+    /** Null when stored by format 1 or 2. */
+    private final Part parts;
 
-    private MessageStructure(String envelope, String bodyStructure, String body) {
+    private MessageStructure(int format, String envelope, String bodyStructure, String body,
+            List<MimePart.Field> headers, Part parts) {
+        this.format = format;
         this.envelope = envelope;
         this.bodyStructure = bodyStructure;
         this.body = body;
+        this.headers = headers;
+        this.parts = parts;
+    }
+
+    /**
+     * Where an entity is in the message's octets, enough to resolve a section (RFC 9051 §6.4.5)
+     * without the message.
+     *
+     * @param encoding Content-Transfer-Encoding, lower-cased
+     * @param message for message/rfc822 and message/global: the embedded message, else null
+     */
+    public record Part(int headerStart, int bodyStart, int end, String encoding, boolean multipart,
+            List<Part> children, Part message) {
+
+        public Part {
+            children = List.copyOf(children);
+        }
+
+        public static Part of(MimePart p) {
+            List<Part> children = new ArrayList<>(p.children.size());
+            for (MimePart c : p.children) {
+                children.add(of(c));
+            }
+            return new Part(p.headerStart, p.bodyStart, p.end, p.encoding(), p.isMultipart(), children,
+                    p.message == null ? null : of(p.message));
+        }
     }
 
     public static MessageStructure of(byte[] message) {
-        MimePart root = MimePart.parse(message);
-        return new MessageStructure(envelope(root), structure(root, true), structure(root, false));
+        return of(MimePart.parse(message));
+    }
+
+    public static MessageStructure of(MimePart root) {
+        List<MimePart.Field> fields = decodedFields(root);
+        long size = 0;
+        for (MimePart.Field f : fields) {
+            size += f.name().length() + f.value().length();
+        }
+        return new MessageStructure(FORMAT, envelope(root), structure(root, true), structure(root, false),
+                size <= HEADER_LIMIT ? fields : null, Part.of(root));
+    }
+
+    /**
+     * The top-level header fields as SEARCH, SORT and THREAD compare them: unfolded, RFC 2047 encoded
+     * words decoded (RFC 9051 §6.4.4, RFC 5256 §2.1).
+     */
+    public static List<MimePart.Field> decodedFields(MimePart root) {
+        List<MimePart.Field> out = new ArrayList<>(root.fields.size());
+        for (MimePart.Field f : root.fields) {
+            out.add(new MimePart.Field(f.name(), DecoderUtil.decodeEncodedWords(f.value(), DecodeMonitor.SILENT)));
+        }
+        return List.copyOf(out);
     }
 
     public String envelope() {
@@ -54,41 +122,132 @@ public final class MessageStructure {
         return body;
     }
 
-    public byte[] toBytes() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(FORMAT);
-        for (String s : List.of(envelope, bodyStructure, body)) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            out.write(b.length >>> 24);
-            out.write(b.length >>> 16);
-            out.write(b.length >>> 8);
-            out.write(b.length);
-            out.writeBytes(b);
-        }
-        return out.toByteArray();
+    /** Whether this was stored in the current format, i.e. holds everything {@link #of} computes. */
+    public boolean current() {
+        return format == FORMAT;
     }
 
-    /** IllegalArgumentException for another format version or damaged bytes: parse the message again. */
+    /**
+     * The decoded top-level header fields in message order ({@link #decodedFields}); empty when this
+     * was stored by an older format or the header block is too large to keep here.
+     */
+    public Optional<List<MimePart.Field>> headers() {
+        return Optional.ofNullable(headers);
+    }
+
+    /** The part tree with byte offsets; empty when this was stored by an older format. */
+    public Optional<Part> parts() {
+        return Optional.ofNullable(parts);
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        try {
+            out.writeByte(FORMAT);
+            for (String s : List.of(envelope, bodyStructure, body)) {
+                writeString(out, s);
+            }
+            out.writeBoolean(headers != null);
+            if (headers != null) {
+                out.writeInt(headers.size());
+                for (MimePart.Field f : headers) {
+                    writeString(out, f.name());
+                    writeString(out, f.value());
+                }
+            }
+            writePart(out, parts);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** IllegalArgumentException for an unknown format version or damaged bytes: parse the message again. */
     public static MessageStructure fromBytes(byte[] data) {
-        if (data.length < 1 || data[0] != FORMAT) {
-            throw new IllegalArgumentException("unknown structure format");
-        }
-        String[] parts = new String[3];
-        int pos = 1;
-        for (int i = 0; i < 3; i++) {
-            if (pos + 4 > data.length) {
-                throw new IllegalArgumentException("truncated structure");
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+        try {
+            int format = in.readByte();
+            if (format < 1 || format > FORMAT) {
+                throw new IllegalArgumentException("unknown structure format " + format);
             }
-            int len = ((data[pos] & 0xff) << 24) | ((data[pos + 1] & 0xff) << 16) | ((data[pos + 2] & 0xff) << 8)
-                    | (data[pos + 3] & 0xff);
-            pos += 4;
-            if (len < 0 || pos + len > data.length) {
-                throw new IllegalArgumentException("truncated structure");
+            String envelope = readString(in);
+            String bodyStructure = readString(in);
+            String body = readString(in);
+            List<MimePart.Field> headers = null;
+            if (format >= 2 && in.readBoolean()) {
+                int n = in.readInt();
+                if (n < 0 || n > data.length) {
+                    throw new IllegalArgumentException("damaged structure");
+                }
+                List<MimePart.Field> fields = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    fields.add(new MimePart.Field(readString(in), readString(in)));
+                }
+                headers = List.copyOf(fields);
             }
-            parts[i] = new String(data, pos, len, StandardCharsets.UTF_8);
-            pos += len;
+            Part parts = format >= 3 ? readPart(in, 0) : null;
+            if (in.available() != 0) {
+                throw new IllegalArgumentException("damaged structure");
+            }
+            return new MessageStructure(format, envelope, bodyStructure, body, headers, parts);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated structure", e);
         }
-        return new MessageStructure(parts[0], parts[1], parts[2]);
+    }
+
+    private static void writePart(DataOutputStream out, Part p) throws IOException {
+        out.writeInt(p.headerStart());
+        out.writeInt(p.bodyStart());
+        out.writeInt(p.end());
+        writeString(out, p.encoding());
+        out.writeBoolean(p.multipart());
+        out.writeInt(p.children().size());
+        for (Part c : p.children()) {
+            writePart(out, c);
+        }
+        out.writeBoolean(p.message() != null);
+        if (p.message() != null) {
+            writePart(out, p.message());
+        }
+    }
+
+    private static Part readPart(DataInputStream in, int depth) throws IOException {
+        if (depth > MimePart.MAX_DEPTH + 1) {
+            throw new IllegalArgumentException("damaged structure");
+        }
+        int headerStart = in.readInt();
+        int bodyStart = in.readInt();
+        int end = in.readInt();
+        if (headerStart < 0 || bodyStart < headerStart || end < bodyStart) {
+            throw new IllegalArgumentException("damaged structure");
+        }
+        String encoding = readString(in);
+        boolean multipart = in.readBoolean();
+        int n = in.readInt();
+        if (n < 0 || n > MimePart.MAX_PARTS) {
+            throw new IllegalArgumentException("damaged structure");
+        }
+        List<Part> children = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            children.add(readPart(in, depth + 1));
+        }
+        Part message = in.readBoolean() ? readPart(in, depth + 1) : null;
+        return new Part(headerStart, bodyStart, end, encoding, multipart, children, message);
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        int len = in.readInt();
+        if (len < 0 || len > in.available()) {
+            throw new IOException("truncated structure");
+        }
+        return new String(in.readNBytes(len), StandardCharsets.UTF_8);
     }
 
     // RFC 9051 §7.5.2 envelope: date subject from sender reply-to to cc bcc in-reply-to message-id.
@@ -262,46 +421,57 @@ public final class MessageStructure {
     }
 
     /**
-     * Resolves a section (RFC 9051 §6.4.5) against the parsed message: part numbers walk multiparts;
+     * A resolved section: where its octets are, and the transfer encoding of the entity they belong
+     * to (for BINARY, RFC 3516).
+     */
+    public record Located(Range range, String encoding) {
+    }
+
+    /**
+     * Resolves a section (RFC 9051 §6.4.5) against the part tree: part numbers walk multiparts;
      * a non-multipart message or part has its content as part 1; after a message/rfc822 part,
      * HEADER, TEXT and further numbers refer to the embedded message.
      */
-    public static Optional<Range> section(MimePart root, SectionSpec spec) {
-        MimePart message = root;
-        MimePart part = null;
+    public static Optional<Located> locate(Part root, SectionSpec spec) {
+        Part message = root;
+        Part part = null;
         for (int n : spec.part()) {
-            MimePart container = part == null ? message : part.message != null ? part.message : part;
-            if (part != null && part.message == null && !part.isMultipart()) {
+            Part container = part == null ? message : part.message() != null ? part.message() : part;
+            if (part != null && part.message() == null && !part.multipart()) {
                 return Optional.empty();
             }
-            if (container.isMultipart()) {
-                if (n > container.children.size()) {
+            if (container.multipart()) {
+                if (n > container.children().size()) {
                     return Optional.empty();
                 }
-                part = container.children.get(n - 1);
+                part = container.children().get(n - 1);
             } else if (n == 1) {
                 part = container;
             } else {
                 return Optional.empty();
             }
         }
+        String encoding = (part == null ? root : part).encoding();
         switch (spec.text()) {
             case ALL:
                 if (part == null) {
-                    return Optional.of(new Range(0, root.end));
+                    return Optional.of(new Located(new Range(0, root.end()), encoding));
                 }
-                return Optional.of(new Range(part.bodyStart, part.end - part.bodyStart));
+                return Optional.of(new Located(new Range(part.bodyStart(), part.end() - part.bodyStart()), encoding));
             case MIME:
-                return Optional.of(new Range(part.headerStart, part.bodyStart - part.headerStart));
+                return Optional.of(new Located(new Range(part.headerStart(), part.bodyStart() - part.headerStart()),
+                        encoding));
             default:
-                MimePart target = part == null ? message : part.message;
+                Part target = part == null ? message : part.message();
                 if (target == null) {
                     return Optional.empty();
                 }
                 if (spec.text() == SectionSpec.Text.TEXT) {
-                    return Optional.of(new Range(target.bodyStart, target.end - target.bodyStart));
+                    return Optional.of(new Located(new Range(target.bodyStart(), target.end() - target.bodyStart()),
+                            encoding));
                 }
-                return Optional.of(new Range(target.headerStart, target.bodyStart - target.headerStart));
+                return Optional.of(new Located(new Range(target.headerStart(),
+                        target.bodyStart() - target.headerStart()), encoding));
         }
     }
 

@@ -1,0 +1,69 @@
+package io.yubin.imap.mime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class MessageStructureTest {
+
+    static final String MESSAGE = "From: Bob <bob@example.org>\r\nSubject: =?UTF-8?B?5L2g5aW9?=\r\n"
+            + "X-Long: one\r\n two\r\n\r\nHello\r\n";
+
+    @Test
+    void storedFormKeepsTheDecodedTopLevelFieldsInOrder() {
+        MessageStructure s = MessageStructure.of(MESSAGE.getBytes(StandardCharsets.UTF_8));
+        MessageStructure back = MessageStructure.fromBytes(s.toBytes());
+        assertThat(back.current()).isTrue();
+        assertThat(back.envelope()).isEqualTo(s.envelope());
+        assertThat(back.bodyStructure()).isEqualTo(s.bodyStructure());
+        assertThat(back.body()).isEqualTo(s.body());
+        assertThat(back.headers()).get().asList().containsExactly(new MimePart.Field("From", "Bob <bob@example.org>"),
+                new MimePart.Field("Subject", "你好"), new MimePart.Field("X-Long", "one two"));
+        assertThat(back.parts()).isEqualTo(s.parts()).get().extracting(MessageStructure.Part::bodyStart)
+                .isEqualTo(MESSAGE.indexOf("Hello"));
+    }
+
+    @Test
+    void sectionsOfAStoredMultipartAreLocatedWithTheirEncoding() {
+        String m = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\nAAEC\r\n--b--\r\n";
+        MessageStructure.Part root = MessageStructure.fromBytes(MessageStructure.of(
+                m.getBytes(StandardCharsets.UTF_8)).toBytes()).parts().orElseThrow();
+        MessageStructure.Located two = MessageStructure.locate(root,
+                new SectionSpec(java.util.List.of(2), SectionSpec.Text.ALL, java.util.List.of())).orElseThrow();
+        assertThat(m.substring(two.range().offset(), two.range().offset() + two.range().length())).isEqualTo("AAEC");
+        assertThat(two.encoding()).isEqualTo("base64");
+        assertThat(MessageStructure.locate(root,
+                new SectionSpec(java.util.List.of(3), SectionSpec.Text.ALL, java.util.List.of()))).isEmpty();
+    }
+
+    @Test
+    void aHeaderBlockOverTheLimitIsNotKept() {
+        String big = "Subject: big\r\nX-Big: " + "a".repeat(MessageStructure.HEADER_LIMIT) + "\r\n\r\nbody\r\n";
+        MessageStructure s = MessageStructure.fromBytes(MessageStructure.of(big.getBytes(StandardCharsets.UTF_8))
+                .toBytes());
+        assertThat(s.current()).isTrue();
+        assertThat(s.headers()).isEmpty();
+    }
+
+    @Test
+    void theFirstFormatIsReadWithoutHeadersAndUnknownOrDamagedFormsAreRefused() throws Exception {
+        byte[] v1 = io.yubin.imap.StoredStructureFormats.formatOne("(env)", "(bs)", "(b)");
+        MessageStructure s = MessageStructure.fromBytes(v1);
+        assertThat(s.current()).isFalse();
+        assertThat(s.envelope()).isEqualTo("(env)");
+        assertThat(s.body()).isEqualTo("(b)");
+        assertThat(s.headers()).isEmpty();
+
+        byte[] v2 = MessageStructure.of(MESSAGE.getBytes(StandardCharsets.UTF_8)).toBytes();
+        byte[] unknown = v2.clone();
+        unknown[0] = 99;
+        assertThatThrownBy(() -> MessageStructure.fromBytes(unknown)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MessageStructure.fromBytes(Arrays.copyOf(v2, v2.length - 1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MessageStructure.fromBytes(new byte[0])).isInstanceOf(IllegalArgumentException.class);
+    }
+}
