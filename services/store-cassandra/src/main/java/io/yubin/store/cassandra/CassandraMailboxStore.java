@@ -64,6 +64,11 @@ final class CassandraMailboxStore implements MailboxStore {
         this.writers = new MailboxWriter.Writers(cql, this::appendBatch);
     }
 
+    /** Conditional counter updates sent by this store's writers. */
+    long counterCommits() {
+        return writers.commits();
+    }
+
     // Mailboxes ------------------------------------------------------------------------------------
 
     @Override

@@ -55,7 +55,7 @@ final class MailboxWriter {
     }
 
     private static final int MAX_BATCH = 128;
-    private static final int MAX_ATTEMPTS = 5;
+    private static final int MAX_ATTEMPTS = 10;
 
     private final String id;
     private final Cql cql;
@@ -79,6 +79,7 @@ final class MailboxWriter {
         private final ConcurrentHashMap<String, MailboxWriter> writers = new ConcurrentHashMap<>();
         private final Cql cql;
         private final Function<List<Append>, Change<List<Object>>> batch;
+        private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
 
         /** {@code batch} turns queued appends into one change whose results are in the same order. */
         Writers(Cql cql, Function<List<Append>, Change<List<Object>>> batch) {
@@ -110,6 +111,11 @@ final class MailboxWriter {
             if (start[0] != null) {
                 start[0].runNext();
             }
+        }
+
+        /** Conditional counter updates sent so far (applied or not): what batching saves. */
+        long commits() {
+            return commits.get();
         }
 
         private void retire(MailboxWriter writer) {
@@ -200,7 +206,11 @@ final class MailboxWriter {
                 return CompletableFuture.<T>failedFuture(StoreException.unavailable(
                         "mailbox " + id + " is being changed elsewhere; try again", null));
             }
-            return attempt(change, attempt + 1);
+            // Two writers racing on one mailbox: back off a random while so that one of them wins.
+            long pause = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 5L << attempt);
+            return CompletableFuture.supplyAsync(() -> null,
+                    CompletableFuture.delayedExecutor(pause, java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .thenCompose(v -> attempt(change, attempt + 1));
         }).thenCompose(f -> f);
     }
 
@@ -226,6 +236,7 @@ final class MailboxWriter {
      * are no longer {@code from}, with NOT_FOUND when the mailbox is gone.
      */
     CompletionStage<Void> commit(State from, State to) {
+        owner.commits.incrementAndGet();
         return cql.conditional("UPDATE mailbox_state SET uid_next = ?, highest_modseq = ?, messages = ?, unseen = ?, "
                 + "deleted = ?, bytes = ? WHERE id = ? IF uid_next = ? AND highest_modseq = ?", to.uidNext(),
                 to.highestModSeq(), to.messages(), to.unseen(), to.deleted(), to.bytes(), id, from.uidNext(),
