@@ -1,0 +1,16 @@
+package io.yubin.store.cassandra;
+
+import io.yubin.store.Storage;
+import io.yubin.store.contract.SpoolContract;
+import java.nio.file.Path;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The {@link SpoolContract} on Cassandra metadata with bodies in S3 (S3Proxy): the cluster pair. */
+@ExtendWith({CassandraTestNode.class, S3TestServer.class})
+class CassandraS3SpoolContractTest extends SpoolContract {
+
+    @Override
+    protected Storage openStorage(Path dir) {
+        return CassandraTestNode.open(dir, S3TestServer.blobs("contract-spool"));
+    }
+}
