@@ -65,6 +65,12 @@ final class ServerProcess implements AutoCloseable {
         environment.put("YUBIN_CLUSTER_NAME", "test-" + ProcessHandle.current().pid() + "-" + adminPort);
     }
 
+    /** Sets (or overrides) one configuration variable for the next {@link #start}. */
+    ServerProcess environment(String name, String value) {
+        environment.put(name, value);
+        return this;
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
