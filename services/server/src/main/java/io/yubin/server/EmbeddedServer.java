@@ -112,7 +112,9 @@ public final class EmbeddedServer implements AutoCloseable {
         String token = AdminToken.loadOrCreate(dataDir);
         tls = TlsBootstrap.prepare(config.tls(), dataDir);
 
-        StorageWiring.Opened opened = StorageWiring.open(config.storage(), dataDir);
+        Metrics metrics = new Metrics();
+        stops.push(new Stop("metrics", metrics::close));
+        StorageWiring.Opened opened = StorageWiring.open(config.storage(), dataDir, metrics.registry());
         Storage storage = opened.storage();
         S3BlobStore s3 = opened.s3();
         this.storage = storage;
@@ -134,8 +136,6 @@ public final class EmbeddedServer implements AutoCloseable {
         mailboxEvents = new HazelcastMailboxEvents(cluster.instance());
         stops.push(new Stop("mailbox events", mailboxEvents::close));
 
-        Metrics metrics = new Metrics();
-        stops.push(new Stop("metrics", metrics::close));
 
         Clock clock = Clock.systemUTC();
         DeliveryScheduler scheduler = new DeliveryScheduler(deliveryQueue, clock);

@@ -1,5 +1,6 @@
 package io.yubin.server;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.store.BlobStore;
 import io.yubin.store.Storage;
@@ -28,12 +29,12 @@ public final class StorageWiring {
     private StorageWiring() {
     }
 
-    static Opened open(ServerConfig.StorageConfig config, Path dataDir) {
+    static Opened open(ServerConfig.StorageConfig config, Path dataDir, MeterRegistry metrics) {
         S3BlobStore s3 = config.blobs() == ServerConfig.BlobBackend.S3 ? openS3(config.s3()) : null;
         if (config.backend() == ServerConfig.StorageBackend.CASSANDRA) {
             BlobStore blobs = s3 != null ? s3 : FileBlobStore.open(dataDir.resolve("blobs"), FILE_BLOB_THREADS);
             try {
-                return new Opened(CassandraStorage.open(cassandraOptions(config.cassandra()), blobs), s3);
+                return new Opened(CassandraStorage.open(cassandraOptions(config.cassandra()), blobs, metrics), s3);
             } catch (RuntimeException e) {
                 closeQuietly(blobs, e);
                 throw e;

@@ -97,11 +97,24 @@ class ClusterStorageFaultTest {
     void temporaryFailuresWhileABackendIsAwayAndEveryAcceptedMessageDeliveredOnceAfter() throws Exception {
         send(10);
         assertThat(accepted()).hasSize(10);
+        // The driver's request metrics are exported with the server's own.
+        assertThat(server.get("/metrics").body()).contains("yubin_cassandra_requests_seconds_count{outcome=\"success\"");
 
         cassandra.kill();
         List<String> whileDown = send(5);
         assertThat(whileDown).allSatisfy(reply -> assertThat(reply).startsWith("451 4.3.0"));
         assertThat(server.ready()).as("ready while Cassandra is away").isFalse();
+        assertThat(server.get("/api/v1/domains").statusCode()).isEqualTo(503);
+        try (LineClient imap = server.tls(server.imapTlsPort())) {
+            imap.line();
+            imap.send("a LOGIN alice@example.test \"a long secret phrase\"");
+            assertThat(imap.line()).startsWith("a NO [UNAVAILABLE]");
+        }
+        try (LineClient pop3 = server.tls(server.pop3TlsPort())) {
+            pop3.line();
+            pop3.pop3("USER alice@example.test");
+            assertThat(pop3.pop3("PASS a long secret phrase")).startsWith("-ERR [SYS/TEMP]");
+        }
 
         cassandra.start();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(server::ready);

@@ -5,16 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,13 +139,11 @@ class MailFlowEndToEndTest {
     }
 
     private LineClient imaps() throws Exception {
-        return new LineClient(trusting(server.certificate()).getSocketFactory()
-                .createSocket("127.0.0.1", server.imapTlsPort()));
+        return server.tls(server.imapTlsPort());
     }
 
     private LineClient pop3s() throws Exception {
-        return new LineClient(trusting(server.certificate()).getSocketFactory()
-                .createSocket("127.0.0.1", server.pop3TlsPort()));
+        return server.tls(server.pop3TlsPort());
     }
 
     /** A POP3 multi-line response, un-stuffed, with CRLF line ends, without the terminating dot. */
@@ -162,18 +154,5 @@ class MailFlowEndToEndTest {
             text.writeBytes((unstuffed + "\r\n").getBytes(StandardCharsets.UTF_8));
         }
         return text.toString(StandardCharsets.UTF_8);
-    }
-
-    private static SSLContext trusting(Path certificatePem) throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        try (InputStream pem = Files.newInputStream(certificatePem)) {
-            trust.setCertificateEntry("yubin", CertificateFactory.getInstance("X.509").generateCertificate(pem));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        return context;
     }
 }

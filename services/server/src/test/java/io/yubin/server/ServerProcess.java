@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,12 +12,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * {@code yubin serve} as a separate JVM (-Xmx256m) on a given data directory, every listener on a
@@ -99,6 +104,20 @@ final class ServerProcess implements AutoCloseable {
 
     int pop3TlsPort() {
         return pop3TlsPort;
+    }
+
+    /** A client over TLS to {@code port}, trusting the server's self-signed certificate only. */
+    LineClient tls(int port) throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream pem = Files.newInputStream(certificate())) {
+            trust.setCertificateEntry("yubin", CertificateFactory.getInstance("X.509").generateCertificate(pem));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        return new LineClient(context.getSocketFactory().createSocket("127.0.0.1", port));
     }
 
     /** The self-signed certificate the server generated on its first start. */

@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.yubin.store.BlobStore;
 import io.yubin.store.Storage;
 import io.yubin.store.StoreException;
@@ -26,6 +27,11 @@ public final class CassandraStorage {
      * code and migrating is off.
      */
     public static Storage open(CassandraOptions options, BlobStore blobs) {
+        return open(options, blobs, null);
+    }
+
+    /** As {@link #open(CassandraOptions, BlobStore)}, with the driver's metrics in {@code metrics} (null: none). */
+    public static Storage open(CassandraOptions options, BlobStore blobs, MeterRegistry metrics) {
         try (CqlSession admin = connect(options, false)) {
             if (options.migrate()) {
                 CassandraMigrations.apply(admin, options.keyspace(), options.replication());
@@ -40,7 +46,7 @@ public final class CassandraStorage {
         } catch (RuntimeException e) {
             throw Cql.unavailable(e);
         }
-        return open(connect(options, true), true, blobs);
+        return open(connect(options, true, metrics), true, blobs);
     }
 
     /**
@@ -69,6 +75,14 @@ public final class CassandraStorage {
      * (which must then exist) or none (for migrations).
      */
     public static CqlSession connect(CassandraOptions options, boolean inKeyspace) {
+        return connect(options, inKeyspace, null);
+    }
+
+    /**
+     * As {@link #connect(CassandraOptions, boolean)}, recording every request's latency and outcome in
+     * {@code metrics} when not null ({@link CassandraRequestMetrics}).
+     */
+    public static CqlSession connect(CassandraOptions options, boolean inKeyspace, MeterRegistry metrics) {
         DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
                 .withString(DefaultDriverOption.REQUEST_CONSISTENCY, options.consistency())
                 .withString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY, options.serialConsistency())
@@ -87,6 +101,9 @@ public final class CassandraStorage {
                 .build();
         CqlSessionBuilder builder = CqlSession.builder().withConfigLoader(config)
                 .addContactPoints(options.contactPoints()).withLocalDatacenter(options.localDatacenter());
+        if (metrics != null) {
+            builder = builder.addRequestTracker(new CassandraRequestMetrics(metrics));
+        }
         if (inKeyspace) {
             builder = builder.withKeyspace(options.keyspace());
         }
