@@ -58,7 +58,8 @@ final class CassandraBlobReferences implements BlobReferences {
         // Candidates found referenced are dropped with a write time from before the check, so that a
         // reference lost again meanwhile (a newer candidate row) survives the drop.
         long checkedAt = micros();
-        return cql.all("SELECT blob_id FROM blob_gc WHERE shard = ?", r -> new BlobId(r.getString(0)), shard)
+        return cql.all("SELECT blob_id FROM blob_gc WHERE shard = ? LIMIT ?", r -> new BlobId(r.getString(0)), shard,
+                Math.max(limit, 100))
                 .thenCompose(candidates -> Cql.all(candidates.stream().map(id -> isReferenced(id)
                         .thenCompose(referenced -> referenced
                                 ? cql.run("DELETE FROM blob_gc USING TIMESTAMP ? WHERE shard = ? AND blob_id = ?",
