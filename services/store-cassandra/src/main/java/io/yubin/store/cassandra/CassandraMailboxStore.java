@@ -103,8 +103,8 @@ final class CassandraMailboxStore implements MailboxStore {
                     // RFC 9051 §2.3.1.1: a mailbox created again under an old name needs a new UIDVALIDITY.
                     long uidValidity = Math.min(0xFFFF_FFFFL, Math.max(previous + 1, Instant.now().getEpochSecond()));
                     // The counters exist before the name does, so an append never finds a name without them.
-                    return cql.run("INSERT INTO mailbox_state (id, uid_validity, uid_next, highest_modseq, messages, "
-                            + "unseen, deleted, bytes) VALUES (?, ?, 1, 0, 0, 0, 0, 0)", id, uidValidity)
+                    return cql.run("INSERT INTO mailbox_state (id, uid_validity, uid_next, uid_visible, highest_modseq, "
+                            + "messages, unseen, deleted, bytes) VALUES (?, ?, 1, 1, 0, 0, 0, 0, 0)", id, uidValidity)
                             .thenCompose(v -> cql.applied("INSERT INTO mailboxes (owner, path, id, uid_validity, "
                                     + "special_use) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS", owner, path.name(), id,
                                     uidValidity, names(uses)))
@@ -354,12 +354,14 @@ final class CassandraMailboxStore implements MailboxStore {
                         .map(p -> (CompletionStage<?>) cql.run("INSERT INTO delivery_keys (key, mailbox_id, "
                                 + "uid_validity, uid, modseq) VALUES (?, ?, ?, ?, ?)", p.message().deliveryKey(), id,
                                 s.uidValidity(), p.uid(), p.modSeq())).toList()))
+                .thenCompose(v -> cql.run("UPDATE mailbox_state SET uid_visible = ? WHERE id = ?", next.uidNext(), id))
                 .thenApply(v -> placed);
     }
 
     @Override
     public CompletionStage<MailboxStatus> status(MailboxId mailbox) {
-        return requireState(mailbox).thenApply(s -> new MailboxStatus(s.messages(), s.unseen(), s.deleted(),
+        return MailboxWriter.readVisible(cql, mailbox.value()).thenApply(found -> found.orElseThrow(
+                () -> StoreException.notFound("mailbox", "no mailbox " + mailbox))).thenApply(s -> new MailboxStatus(s.messages(), s.unseen(), s.deleted(),
                 s.uidNext(), s.uidValidity(), s.highestModSeq(), s.bytes()));
     }
 

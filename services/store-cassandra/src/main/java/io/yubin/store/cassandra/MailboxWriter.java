@@ -36,6 +36,16 @@ final class MailboxWriter {
             return new State(r.getLong("uid_validity"), r.getLong("uid_next"), r.getLong("highest_modseq"),
                     r.getLong("messages"), r.getLong("unseen"), r.getLong("deleted"), r.getLong("bytes"));
         }
+
+        /**
+         * The UIDNEXT to tell clients: {@code uid_visible}, which a writer moves up to {@code uid_next}
+         * once the new messages' rows are written. A late or lost update only makes it lower, which
+         * is safe: every later message still gets a UID at or above it.
+         */
+        static long visibleUidNext(Row r) {
+            return r.isNull("uid_visible") ? r.getLong("uid_next") : Math.min(r.getLong("uid_visible"),
+                    r.getLong("uid_next"));
+        }
     }
 
     /** Thrown by {@link #commit} when another writer moved the counters: the change runs again. */
@@ -227,8 +237,18 @@ final class MailboxWriter {
     }
 
     static CompletionStage<Optional<State>> read(Cql cql, String mailboxId) {
-        return cql.one("SELECT uid_validity, uid_next, highest_modseq, messages, unseen, deleted, bytes "
+        return cql.one("SELECT uid_validity, uid_next, uid_visible, highest_modseq, messages, unseen, deleted, bytes "
                 + "FROM mailbox_state WHERE id = ?", mailboxId).thenApply(row -> row.map(State::of));
+    }
+
+    /** The counters with UIDNEXT as clients may see it ({@link State#visibleUidNext}). */
+    static CompletionStage<Optional<State>> readVisible(Cql cql, String mailboxId) {
+        return cql.one("SELECT uid_validity, uid_next, uid_visible, highest_modseq, messages, unseen, deleted, bytes "
+                + "FROM mailbox_state WHERE id = ?", mailboxId).thenApply(row -> row.map(r -> {
+                    State s = State.of(r);
+                    return new State(s.uidValidity(), State.visibleUidNext(r), s.highestModSeq(), s.messages(),
+                            s.unseen(), s.deleted(), s.bytes());
+                }));
     }
 
     /**
