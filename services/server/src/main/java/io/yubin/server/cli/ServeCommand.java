@@ -1,11 +1,8 @@
 package io.yubin.server.cli;
 
 import io.yubin.server.EmbeddedServer;
-import io.yubin.server.config.ConfigException;
-import io.yubin.server.config.ConfigLoader;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.server.tls.TlsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -24,14 +21,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ServerConfig settings;
-        try {
-            Path file = config != null ? config
-                    : Files.exists(ConfigLoader.DEFAULT_FILE) ? ConfigLoader.DEFAULT_FILE : null;
-            settings = ConfigLoader.load(file, System.getenv());
-        } catch (ConfigException e) {
-            throw CliException.failed(e.getMessage(), e);
-        }
+        ServerConfig settings = ConfigFile.load(config);
         EmbeddedServer server;
         try {
             server = EmbeddedServer.start(settings);

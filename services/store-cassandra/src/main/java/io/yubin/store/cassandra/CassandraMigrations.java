@@ -3,10 +3,7 @@ package io.yubin.store.cassandra;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.yubin.store.MigrationScript;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +32,7 @@ public final class CassandraMigrations {
 
     /** The newest schema version this code knows. */
     public static int latestVersion() {
-        return version(FILES.get(FILES.size() - 1));
+        return MigrationScript.version(FILES.get(FILES.size() - 1));
     }
 
     /** Creates the keyspace when missing, then applies the migrations not yet applied; returns those. */
@@ -46,15 +43,16 @@ public final class CassandraMigrations {
         int current = currentVersion(session, keyspace);
         List<String> applied = new ArrayList<>();
         for (String file : FILES) {
-            if (version(file) <= current) {
+            if (MigrationScript.version(file) <= current) {
                 continue;
             }
             LOG.info("applying Cassandra schema migration {} to keyspace {}", file, keyspace);
-            for (String statement : statements(load(file))) {
+            for (String statement : MigrationScript.load(CassandraMigrations.class, "migrations", file).statements()) {
                 exec(session, qualify(statement, keyspace));
             }
             session.execute(SimpleStatement.newInstance("INSERT INTO " + keyspace
-                    + ".schema_version (version, name, applied_at) VALUES (?, ?, ?)", version(file), file, Instant.now()));
+                    + ".schema_version (version, name, applied_at) VALUES (?, ?, ?)", MigrationScript.version(file), file,
+                    Instant.now()));
             applied.add(file);
         }
         return applied;
@@ -81,43 +79,5 @@ public final class CassandraMigrations {
     private static String qualify(String statement, String keyspace) {
         return statement.replaceFirst("(?i)^(CREATE TABLE IF NOT EXISTS|ALTER TABLE|CREATE INDEX IF NOT EXISTS \\w+ ON)"
                 + "\\s+", "$1 " + keyspace + ".");
-    }
-
-    private static int version(String file) {
-        return Integer.parseInt(file.substring(1, file.indexOf("__")));
-    }
-
-    private static String load(String file) {
-        String resource = "migrations/" + file;
-        try (InputStream in = CassandraMigrations.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("missing migration resource " + resource);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Splits on semicolons that end a line, skipping comment lines. */
-    static List<String> statements(String cql) {
-        StringBuilder current = new StringBuilder();
-        List<String> out = new ArrayList<>();
-        for (String line : cql.split("\n")) {
-            String trimmed = line.strip();
-            if (trimmed.startsWith("--") || trimmed.isEmpty()) {
-                continue;
-            }
-            current.append(line).append('\n');
-            if (trimmed.endsWith(";")) {
-                String s = current.toString().strip();
-                out.add(s.substring(0, s.length() - 1));
-                current.setLength(0);
-            }
-        }
-        if (!current.toString().isBlank()) {
-            out.add(current.toString().strip());
-        }
-        return out;
     }
 }

@@ -1,14 +1,10 @@
 package io.yubin.store.embedded;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.yubin.store.MigrationScript;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,14 +28,14 @@ final class Migrations {
                 + "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
         int current = currentVersion(c);
         for (String file : FILES) {
-            int version = Integer.parseInt(file.substring(1, file.indexOf("__")));
+            int version = MigrationScript.version(file);
             if (version <= current) {
                 continue;
             }
             LOG.info("applying schema migration {}", file);
             SqliteDatabase.exec(c, "BEGIN IMMEDIATE");
             try {
-                for (String statement : statements(load(file))) {
+                for (String statement : MigrationScript.load(Migrations.class, "migrations", file).statements()) {
                     execOnce(c, statement);
                 }
                 try (PreparedStatement ps = c.prepareStatement(
@@ -69,38 +65,5 @@ final class Migrations {
                 ResultSet rs = ps.executeQuery()) {
             return rs.next() ? rs.getInt(1) : 0;
         }
-    }
-
-    private static String load(String file) {
-        String resource = "migrations/" + file;
-        try (InputStream in = Migrations.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("missing migration resource " + resource);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Splits on semicolons that end a line; the migration files keep to that form. */
-    static List<String> statements(String sql) {
-        StringBuilder current = new StringBuilder();
-        List<String> out = new ArrayList<>();
-        for (String line : sql.split("\n")) {
-            String trimmed = line.strip();
-            if (trimmed.startsWith("--") || trimmed.isEmpty()) {
-                continue;
-            }
-            current.append(line).append('\n');
-            if (trimmed.endsWith(";")) {
-                out.add(current.toString().strip());
-                current.setLength(0);
-            }
-        }
-        if (!current.toString().isBlank()) {
-            out.add(current.toString().strip());
-        }
-        return out;
     }
 }

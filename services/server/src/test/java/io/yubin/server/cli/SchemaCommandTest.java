@@ -1,0 +1,89 @@
+package io.yubin.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.yubin.server.Yubin;
+import io.yubin.testing.cassandra.CassandraProcess;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code yubin schema migrate|status} against a real Cassandra node, from the server's configuration file. */
+class SchemaCommandTest {
+
+    @TempDir
+    static Path home;
+
+    private static CassandraProcess cassandra;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeAll
+    static void start() throws Exception {
+        cassandra = CassandraProcess.start(home.resolve("cassandra"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (cassandra != null) {
+            cassandra.stop();
+        }
+    }
+
+    private int run(String... args) {
+        CommandLine cli = Yubin.commandLine(new PasswordInput(() -> null, new ByteArrayInputStream(new byte[0])));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    private static Path config(String name, int port, String keyspace) throws Exception {
+        return Files.writeString(home.resolve(name), "storage:\n  backend: cassandra\n  cassandra:\n"
+                + "    contact-points: \"127.0.0.1:" + port + "\"\n    keyspace: " + keyspace + "\n"
+                + "    request-timeout-ms: 2000\n");
+    }
+
+    @Test
+    void migrateCreatesTheKeyspaceAppliesOnceAndStatusTells() throws Exception {
+        Path config = config("cli.yaml", cassandra.nativePort(), "cli");
+
+        assertThat(run("schema", "status", "--config", config.toString())).isEqualTo(1);
+        assertThat(out.toString()).contains("keyspace cli: schema version 0, this server needs 1");
+
+        assertThat(run("schema", "migrate", "--config", config.toString())).isZero();
+        assertThat(out.toString()).contains("applied V1__initial.cql to keyspace cli");
+        assertThat(run("schema", "migrate", "--config", config.toString())).isZero();
+        assertThat(out.toString()).contains("keyspace cli is up to date (schema version 1)");
+
+        assertThat(run("schema", "status", "--config", config.toString())).isZero();
+        assertThat(out.toString()).contains("keyspace cli: schema version 1, this server needs 1");
+    }
+
+    @Test
+    void theEmbeddedBackendHasNoCassandraSchema() throws Exception {
+        Path config = Files.writeString(home.resolve("embedded.yaml"), "storage:\n  backend: embedded\n");
+
+        assertThat(run("schema", "migrate", "--config", config.toString())).isEqualTo(CliException.FAILED);
+        assertThat(err.toString()).contains("storage.backend is embedded");
+    }
+
+    @Test
+    void anUnreachableClusterIsReportedAsSuch() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        assertThat(run("schema", "migrate", "--config", config("down.yaml", closed, "down").toString()))
+                .isEqualTo(CliException.UNREACHABLE);
+        assertThat(err.toString()).contains("cannot connect to Cassandra");
+    }
+}
