@@ -129,6 +129,14 @@ public interface MailboxStore {
      */
     CompletionStage<Void> putStructure(BlobId blob, byte[] structure);
 
+    /**
+     * IMAP4rev1 \Recent (RFC 3501 §2.3.2): moves the mailbox's recent mark up to {@code uid} and
+     * returns where it was, in one atomic step. The caller (a session) sees the messages above the
+     * old mark and up to {@code uid} as \Recent; no other session, here or on another server, sees
+     * them so. The mark never moves down. NOT_FOUND when the mailbox is gone.
+     */
+    CompletionStage<Long> claimRecent(MailboxId mailbox, long uid);
+
     /** Octets and messages stored by the user across all mailboxes. */
     CompletionStage<QuotaUsage> quotaUsage(MailAddress user);
 

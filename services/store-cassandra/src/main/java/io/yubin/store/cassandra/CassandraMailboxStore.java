@@ -104,7 +104,7 @@ final class CassandraMailboxStore implements MailboxStore {
                     long uidValidity = Math.min(0xFFFF_FFFFL, Math.max(previous + 1, Instant.now().getEpochSecond()));
                     // The counters exist before the name does, so an append never finds a name without them.
                     return cql.run("INSERT INTO mailbox_state (id, uid_validity, uid_next, uid_visible, highest_modseq, "
-                            + "messages, unseen, deleted, bytes) VALUES (?, ?, 1, 1, 0, 0, 0, 0, 0)", id, uidValidity)
+                            + "messages, unseen, deleted, bytes, recent_upto) VALUES (?, ?, 1, 1, 0, 0, 0, 0, 0, 0)", id, uidValidity)
                             .thenCompose(v -> cql.applied("INSERT INTO mailboxes (owner, path, id, uid_validity, "
                                     + "special_use) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS", owner, path.name(), id,
                                     uidValidity, names(uses)))
@@ -338,7 +338,7 @@ final class CassandraMailboxStore implements MailboxStore {
         }
         int n = messages.size();
         State next = new State(s.uidValidity(), s.uidNext() + n, s.highestModSeq() + n, s.messages() + n,
-                s.unseen() + unseen, s.deleted() + deleted, s.bytes() + bytes);
+                s.unseen() + unseen, s.deleted() + deleted, s.bytes() + bytes, s.recentUpto());
         String id = writer.id();
         return writer.commit(s, next)
                 .thenCompose(v -> cql.parallel(placed.stream().map(p -> (CompletionStage<?>) references.add(
@@ -402,7 +402,8 @@ final class CassandraMailboxStore implements MailboxStore {
                 deleted += deletedBit(m.flags()) - deletedBit(old.flags());
                 changed.add(new MessageRecord(m.uid(), ++modSeq, m.flags(), m.internalDate(), m.blob()));
             }
-            State next = new State(s.uidValidity(), s.uidNext(), modSeq, s.messages(), unseen, deleted, s.bytes());
+            State next = new State(s.uidValidity(), s.uidNext(), modSeq, s.messages(), unseen, deleted, s.bytes(),
+                    s.recentUpto());
             String id = mailbox.value();
             return writer.commit(s, next).thenCompose(v -> cql.parallel(changed.stream().<CompletionStage<?>>flatMap(m ->
                     java.util.stream.Stream.of(
@@ -438,7 +439,7 @@ final class CassandraMailboxStore implements MailboxStore {
         }
         int n = gone.size();
         State next = new State(s.uidValidity(), s.uidNext(), s.highestModSeq() + n, s.messages() - n, unseen, deleted,
-                bytes);
+                bytes, s.recentUpto());
         String id = writer.id();
         List<CompletionStage<?>> rows = new ArrayList<>();
         return writer.commit(s, next).thenCompose(v -> {
@@ -520,6 +521,13 @@ final class CassandraMailboxStore implements MailboxStore {
     public CompletionStage<Void> putStructure(BlobId blob, byte[] structure) {
         return cql.run("INSERT INTO blob_structure (blob_id, data) VALUES (?, ?)", blob.value(),
                 ByteBuffer.wrap(structure.clone()));
+    }
+
+    @Override
+    public CompletionStage<Long> claimRecent(MailboxId mailbox, long uid) {
+        return writers.submit(mailbox, (writer, s) -> uid <= s.recentUpto()
+                ? CompletableFuture.completedFuture(s.recentUpto())
+                : writer.commit(s, s.withRecentUpto(uid)).thenApply(v -> s.recentUpto()));
     }
 
     @Override

@@ -30,11 +30,16 @@ final class MailboxWriter {
 
     /** The counters of one mailbox, as in {@code mailbox_state}. */
     record State(long uidValidity, long uidNext, long highestModSeq, long messages, long unseen, long deleted,
-            long bytes) {
+            long bytes, long recentUpto) {
 
         static State of(Row r) {
             return new State(r.getLong("uid_validity"), r.getLong("uid_next"), r.getLong("highest_modseq"),
-                    r.getLong("messages"), r.getLong("unseen"), r.getLong("deleted"), r.getLong("bytes"));
+                    r.getLong("messages"), r.getLong("unseen"), r.getLong("deleted"), r.getLong("bytes"),
+                    r.getLong("recent_upto"));
+        }
+
+        State withRecentUpto(long uid) {
+            return new State(uidValidity, uidNext, highestModSeq, messages, unseen, deleted, bytes, uid);
         }
 
         /**
@@ -64,6 +69,8 @@ final class MailboxWriter {
     record Append(NewMessage message, CompletableFuture<Object> result) {
     }
 
+    private static final String STATE_COLUMNS =
+            "uid_validity, uid_next, uid_visible, highest_modseq, messages, unseen, deleted, bytes, recent_upto";
     private static final int MAX_BATCH = 128;
     private static final int MAX_ATTEMPTS = 10;
 
@@ -237,17 +244,17 @@ final class MailboxWriter {
     }
 
     static CompletionStage<Optional<State>> read(Cql cql, String mailboxId) {
-        return cql.one("SELECT uid_validity, uid_next, uid_visible, highest_modseq, messages, unseen, deleted, bytes "
-                + "FROM mailbox_state WHERE id = ?", mailboxId).thenApply(row -> row.map(State::of));
+        return cql.one("SELECT " + STATE_COLUMNS + " FROM mailbox_state WHERE id = ?", mailboxId)
+                .thenApply(row -> row.map(State::of));
     }
 
     /** The counters with UIDNEXT as clients may see it ({@link State#visibleUidNext}). */
     static CompletionStage<Optional<State>> readVisible(Cql cql, String mailboxId) {
-        return cql.one("SELECT uid_validity, uid_next, uid_visible, highest_modseq, messages, unseen, deleted, bytes "
-                + "FROM mailbox_state WHERE id = ?", mailboxId).thenApply(row -> row.map(r -> {
+        return cql.one("SELECT " + STATE_COLUMNS + " FROM mailbox_state WHERE id = ?", mailboxId)
+                .thenApply(row -> row.map(r -> {
                     State s = State.of(r);
                     return new State(s.uidValidity(), State.visibleUidNext(r), s.highestModSeq(), s.messages(),
-                            s.unseen(), s.deleted(), s.bytes());
+                            s.unseen(), s.deleted(), s.bytes(), s.recentUpto());
                 }));
     }
 
@@ -258,9 +265,10 @@ final class MailboxWriter {
     CompletionStage<Void> commit(State from, State to) {
         owner.commits.incrementAndGet();
         return cql.conditional("UPDATE mailbox_state SET uid_next = ?, highest_modseq = ?, messages = ?, unseen = ?, "
-                + "deleted = ?, bytes = ? WHERE id = ? IF uid_next = ? AND highest_modseq = ?", to.uidNext(),
-                to.highestModSeq(), to.messages(), to.unseen(), to.deleted(), to.bytes(), id, from.uidNext(),
-                from.highestModSeq()).thenAccept(current -> {
+                + "deleted = ?, bytes = ?, recent_upto = ? WHERE id = ? IF uid_next = ? AND highest_modseq = ? "
+                + "AND recent_upto = ?", to.uidNext(), to.highestModSeq(), to.messages(), to.unseen(), to.deleted(),
+                to.bytes(), to.recentUpto(), id, from.uidNext(), from.highestModSeq(), from.recentUpto())
+                .thenAccept(current -> {
                     if (current.isEmpty()) {
                         state = to;
                         return;

@@ -18,7 +18,8 @@ final class Migrations {
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
     /** In order; append new files, never edit an applied one. */
-    static final List<String> FILES = List.of("V1__initial.sql", "V2__blob_structure.sql", "V3__inline_blobs.sql");
+    static final List<String> FILES = List.of("V1__initial.sql", "V2__blob_structure.sql", "V3__inline_blobs.sql",
+            "V4__recent.sql");
 
     private Migrations() {
     }

@@ -321,6 +321,18 @@ final class SqliteMailboxStore implements MailboxStore {
     }
 
     @Override
+    public CompletionStage<Long> claimRecent(MailboxId mailbox, long uid) {
+        return db.write(c -> {
+            requireRow(c, mailbox);
+            long before = Sql.longValue(c, "SELECT recent_upto FROM mailboxes WHERE id = ?", mailbox.value());
+            if (uid > before) {
+                Sql.update(c, "UPDATE mailboxes SET recent_upto = ? WHERE id = ?", uid, mailbox.value());
+            }
+            return before;
+        });
+    }
+
+    @Override
     public CompletionStage<QuotaUsage> quotaUsage(MailAddress user) {
         return db.read(c -> Sql.one(c, "SELECT coalesce(sum(m.size), 0), count(m.uid) FROM messages m "
                 + "JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.owner = ?",

@@ -608,4 +608,39 @@ public abstract class MailboxStoreContract extends StorageContractSupport {
         assertThat(uids(inbox)).isEqualTo(sorted);
         assertThat(all(inbox)).extracting(MessageRecord::modSeq).isSorted().doesNotHaveDuplicates();
     }
+
+    @Test
+    void theRecentMarkIsClaimedOnceAndNeverMovesDown() throws Exception {
+        Mailbox inbox = inbox();
+        assertThat(await(mailboxes().claimRecent(inbox.id(), 3))).isZero();
+        assertThat(await(mailboxes().claimRecent(inbox.id(), 5))).isEqualTo(3);
+        assertThat(await(mailboxes().claimRecent(inbox.id(), 2))).isEqualTo(5);
+        assertThat(await(mailboxes().claimRecent(inbox.id(), 5))).isEqualTo(5);
+        AppendResult appended = append(inbox, "kept across appends");
+        assertThat(await(mailboxes().claimRecent(inbox.id(), appended.uid()))).isEqualTo(5);
+
+        reopen();
+        assertThat(await(mailboxes().claimRecent(inbox.id(), 0))).isEqualTo(Math.max(5, appended.uid()));
+        Mailbox work = create("Work");
+        await(mailboxes().delete(ALICE, WORK));
+        assertFails(mailboxes().claimRecent(work.id(), 1), Kind.NOT_FOUND);
+    }
+
+    @Test
+    void concurrentClaimsOfTheRecentMarkNeverOverlap() throws Exception {
+        Mailbox inbox = inbox();
+        List<java.util.concurrent.CompletableFuture<Long>> claims = new ArrayList<>();
+        for (long uid = 1; uid <= 30; uid++) {
+            claims.add(mailboxes().claimRecent(inbox.id(), uid).toCompletableFuture());
+        }
+        // Each claim owns (previous mark, its uid]: no UID is recent for two claimants.
+        java.util.Set<Long> owned = new java.util.HashSet<>();
+        for (int i = 0; i < claims.size(); i++) {
+            long before = await(claims.get(i));
+            for (long uid = before + 1; uid <= i + 1; uid++) {
+                assertThat(owned.add(uid)).as("UID %d claimed twice", uid).isTrue();
+            }
+        }
+        assertThat(owned).hasSize(30);
+    }
 }
