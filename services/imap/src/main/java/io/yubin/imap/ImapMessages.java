@@ -380,7 +380,8 @@ final class ImapMessages {
                 Prepared p = head.prepared().result();
                 byte[] response;
                 try {
-                    response = render(msn, head.m(), items, p.contents(), p.structure(), seen, s.readOnly);
+                    response = render(msn, head.m(), items, p.contents(), p.structure(), seen, s.readOnly,
+                            s.isRecent(head.m().uid()));
                 } catch (RuntimeException e) {
                     done.tryFail(e);
                     return;
@@ -448,7 +449,7 @@ final class ImapMessages {
     }
 
     private byte[] render(int msn, MessageRecord m, List<Item> items, List<byte[]> contents,
-            MessageStructure structure, List<Long> seen, boolean readOnly) {
+            MessageStructure structure, List<Long> seen, boolean readOnly, boolean recent) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         write(out, "* " + msn + " FETCH (");
         for (int i = 0; i < items.size(); i++) {
@@ -458,7 +459,7 @@ final class ImapMessages {
             }
             switch (item.kind()) {
                 case UID: write(out, "UID " + m.uid()); break;
-                case FLAGS: write(out, "FLAGS " + ImapSession.flags(m.flags())); break;
+                case FLAGS: write(out, "FLAGS " + ImapSession.flags(m.flags(), recent)); break;
                 case INTERNALDATE: write(out, "INTERNALDATE " + ImapSession.internalDate(m.internalDate())); break;
                 case SIZE: write(out, "RFC822.SIZE " + m.size()); break;
                 case MODSEQ: write(out, "MODSEQ (" + m.modSeq() + ")"); break;
@@ -620,7 +621,7 @@ final class ImapMessages {
                     return blobIo.executeBlocking(() -> {
                         List<MessageView> found = new ArrayList<>();
                         for (int i = 0; i < inView.size(); i++) {
-                            View v = new View(inView.get(i), msns.get(i));
+                            View v = new View(s, inView.get(i), msns.get(i));
                             if (evaluator.matches(program, v)) {
                                 found.add(v);
                             }
@@ -641,13 +642,15 @@ final class ImapMessages {
      * stored once when missing or older); the body is read only when a key asks for it.
      */
     private final class View implements MessageView {
+        private final SelectedMailbox s;
         private final MessageRecord m;
         private final long msn;
         private byte[] body;
         private MimePart root;
         private List<MimePart.Field> fields;
 
-        View(MessageRecord m, long msn) {
+        View(SelectedMailbox s, MessageRecord m, long msn) {
+            this.s = s;
             this.m = m;
             this.msn = msn;
         }
@@ -719,7 +722,7 @@ final class ImapMessages {
 
         @Override
         public boolean recent() {
-            return false;
+            return s.isRecent(m.uid());
         }
 
         @Override
@@ -826,7 +829,7 @@ final class ImapMessages {
         }
 
         private void collectTextOf(byte[] message, StringBuilder text, int depth) {
-            View inner = new View(m, msn);
+            View inner = new View(s, m, msn);
             inner.body = message;
             inner.root = MimePart.parse(message);
             inner.collectText(inner.root, text, depth);

@@ -890,15 +890,17 @@ final class ImapSession {
                 throw new No("[NONEXISTENT] No such mailbox");
             }
             Mailbox m = found.get();
-            return f(mailboxes.status(m.id())).compose(st -> uids(m, st).compose(list -> {
+            return f(mailboxes.status(m.id())).compose(st -> uids(m, st).compose(list -> recentMark(m, readOnly,
+                    st.uidNext() - 1).compose(recentAfter -> {
                 selected = new SelectedMailbox(m, readOnly, list, st.highestModSeq(), st.uidNext());
+                selected.addRecent(recentAfter, st.uidNext() - 1);
                 state = State.SELECTED;
                 changed = false;
                 client.write("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $NotJunk)\r\n"
                         + "* OK [PERMANENTFLAGS (" + (readOnly ? "" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft "
                         + "$Junk $NotJunk \\*") + ")] Flags permitted\r\n"
                         + "* " + list.length + " EXISTS\r\n"
-                        + (utf8 ? "" : "* 0 RECENT\r\n")
+                        + (utf8 ? "" : "* " + selected.recentCount() + " RECENT\r\n")
                         + "* OK [UIDVALIDITY " + st.uidValidity() + "] UIDs valid\r\n"
                         + "* OK [UIDNEXT " + st.uidNext() + "] Predicted next UID\r\n"
                         + "* OK [HIGHESTMODSEQ " + st.highestModSeq() + "] Highest\r\n"
@@ -918,15 +920,27 @@ final class ImapSession {
                         int msn = selected.msn(changedMessage.uid());
                         if (msn > 0) {
                             out.append("* ").append(msn).append(" FETCH (UID ").append(changedMessage.uid())
-                                    .append(" FLAGS ").append(flags(changedMessage.flags())).append(" MODSEQ (")
+                                    .append(" FLAGS ").append(flagsOf(selected, changedMessage)).append(" MODSEQ (")
                                     .append(changedMessage.modSeq()).append("))\r\n");
                         }
                     }
                     client.write(out.toString());
                     return ok(r, (readOnly ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed");
                 });
-            }));
+            })));
         });
+    }
+
+    /**
+     * Where \Recent starts for a new selection: IMAP4rev1 SELECT takes the messages up to
+     * {@code upto} that no session has seen as recent; EXAMINE shows them without taking them (RFC
+     * 3501 §6.3.2); IMAP4rev2 has no \Recent (RFC 9051 Appendix E).
+     */
+    private Future<Long> recentMark(Mailbox m, boolean readOnly, long upto) {
+        if (utf8) {
+            return Future.succeededFuture(upto);
+        }
+        return f(mailboxes.claimRecent(m.id(), readOnly ? 0 : upto));
     }
 
     /**
@@ -1032,6 +1046,24 @@ final class ImapSession {
         }
     }
 
+    /**
+     * New messages in a read-write IMAP4rev1 selection: those no other session has seen become
+     * \Recent here; returns the RECENT response to send after EXISTS (RFC 3501 §7.3.2), or "".
+     */
+    private Future<String> newlyRecent(SelectedMailbox s, boolean grew) {
+        if (!grew || utf8 || s.readOnly) {
+            return Future.succeededFuture("");
+        }
+        long upto = s.maxUid();
+        return f(mailboxes.claimRecent(s.mailbox.id(), upto)).map(after -> {
+            if (upto <= after) {
+                return "";
+            }
+            s.addRecent(after, upto);
+            return "* " + s.recentCount() + " RECENT\r\n";
+        });
+    }
+
     /** Sends what changed in the selected mailbox since this session last looked. */
     private Future<Void> notifyChanges(boolean expunges) {
         SelectedMailbox s = selected;
@@ -1039,9 +1071,9 @@ final class ImapSession {
             return Future.succeededFuture();
         }
         changed = false;
-        return f(mailboxes.changesSince(s.mailbox.id(), s.highestModSeq)).map(changes -> {
+        return f(mailboxes.changesSince(s.mailbox.id(), s.highestModSeq)).compose(changes -> {
             if (s != selected) {
-                return null;
+                return Future.<Void>succeededFuture();
             }
             StringBuilder out = new StringBuilder();
             if (expunges) {
@@ -1062,18 +1094,21 @@ final class ImapSession {
             if (s.count() != before) {
                 out.append("* ").append(s.count()).append(" EXISTS\r\n");
             }
-            for (MessageRecord m : flagChanges) {
-                out.append("* ").append(s.msn(m.uid())).append(" FETCH (FLAGS ").append(flags(m.flags()))
-                        .append(condstore ? " MODSEQ (" + m.modSeq() + ")" : "").append(" UID ").append(m.uid())
-                        .append(")\r\n");
-            }
             if (expunges || changes.vanished().isEmpty()) {
                 s.highestModSeq = Math.max(s.highestModSeq, changes.highestModSeq());
             }
-            if (out.length() > 0) {
-                client.write(out.toString());
-            }
-            return null;
+            return newlyRecent(s, s.count() != before).map(recent -> {
+                out.append(recent);
+                for (MessageRecord m : flagChanges) {
+                    out.append("* ").append(s.msn(m.uid())).append(" FETCH (FLAGS ").append(flagsOf(s, m))
+                            .append(condstore ? " MODSEQ (" + m.modSeq() + ")" : "").append(" UID ").append(m.uid())
+                            .append(")\r\n");
+                }
+                if (out.length() > 0 && s == selected) {
+                    client.write(out.toString());
+                }
+                return null;
+            });
         });
     }
 
@@ -1132,7 +1167,18 @@ final class ImapSession {
     // ---- messages ----
 
     static String flags(Flags flags) {
-        return "(" + String.join(" ", flags.toStrings()) + ")";
+        return flags(flags, false);
+    }
+
+    /** A FLAGS list; \Recent is a session flag (RFC 3501 §2.3.2), never stored. */
+    static String flags(Flags flags, boolean recent) {
+        String stored = String.join(" ", flags.toStrings());
+        return "(" + (recent ? (stored.isEmpty() ? "\\Recent" : "\\Recent " + stored) : stored) + ")";
+    }
+
+    /** FLAGS of a selected message as this session shows them. */
+    private String flagsOf(SelectedMailbox s, MessageRecord m) {
+        return flags(m.flags(), s.isRecent(m.uid()));
     }
 
     private Flags parseFlags(Token t) {
@@ -1218,7 +1264,7 @@ final class ImapSession {
                 s.highestModSeq = Math.max(s.highestModSeq, m.modSeq());
                 int msn = s.msn(m.uid());
                 if (msn > 0 && (!silent || since >= 0)) {
-                    out.append("* ").append(msn).append(" FETCH (").append(silent ? "" : "FLAGS " + flags(m.flags()))
+                    out.append("* ").append(msn).append(" FETCH (").append(silent ? "" : "FLAGS " + flagsOf(s, m))
                             .append(condstore ? (silent ? "" : " ") + "MODSEQ (" + m.modSeq() + ")" : "")
                             .append(uid ? " UID " + m.uid() : "").append(")\r\n");
                 }
@@ -1425,7 +1471,7 @@ final class ImapSession {
                         StringBuilder out = new StringBuilder();
                         for (MessageRecord m : update.changed()) {
                             s.highestModSeq = Math.max(s.highestModSeq, m.modSeq());
-                            out.append("* ").append(s.msn(m.uid())).append(" FETCH (FLAGS ").append(flags(m.flags()))
+                            out.append("* ").append(s.msn(m.uid())).append(" FETCH (FLAGS ").append(flagsOf(s, m))
                                     .append(uid ? " UID " + m.uid() : "").append(")\r\n");
                             publish(s.mailbox, MailboxEvent.Kind.FLAGS_CHANGED, m.uid(), m.modSeq());
                         }

@@ -23,6 +23,8 @@ final class SelectedMailbox {
     private boolean shared;
     long highestModSeq;
     long uidNext;
+    /** UIDs that are \Recent in this session (IMAP4rev1, RFC 3501 §2.3.2); read on blob workers too. */
+    private final List<UidSet.Range> recent = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** {@code uids} ascending; shared with other sessions and never written here. */
     SelectedMailbox(Mailbox mailbox, boolean readOnly, long[] uids, long highestModSeq, long uidNext) {
@@ -37,6 +39,34 @@ final class SelectedMailbox {
 
     int count() {
         return count;
+    }
+
+    /** The UIDs above {@code after} and up to {@code upto} are \Recent here (nothing when upto <= after). */
+    void addRecent(long after, long upto) {
+        if (upto > after) {
+            recent.add(new UidSet.Range(after + 1, upto));
+        }
+    }
+
+    boolean isRecent(long uid) {
+        for (UidSet.Range r : recent) {
+            if (r.contains(uid)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How many messages in the view are \Recent here (the RECENT response). */
+    int recentCount() {
+        if (recent.isEmpty()) {
+            return 0;
+        }
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            n += isRecent(uids[i]) ? 1 : 0;
+        }
+        return n;
     }
 
     long maxUid() {

@@ -102,10 +102,10 @@ class ImapProtocolTest {
         long validity = imap.mailbox(alice, "INBOX").uidValidity();
         try (RawImapClient c = login()) {
             List<String> select = c.command("s", "SELECT INBOX");
-            assertThat(select).contains("* 2 EXISTS", "* OK [UIDVALIDITY " + validity + "] UIDs valid",
+            assertThat(select).contains("* 2 EXISTS", "* 2 RECENT", "* OK [UIDVALIDITY " + validity + "] UIDs valid",
                     "* OK [UIDNEXT 3] Predicted next UID", "s OK [READ-WRITE] SELECT completed");
             assertThat(c.command("f", "FETCH 1 (UID FLAGS RFC822.SIZE INTERNALDATE)")).containsExactly(
-                    "* 1 FETCH (UID 1 FLAGS () RFC822.SIZE " + FIRST.length()
+                    "* 1 FETCH (UID 1 FLAGS (\\Recent) RFC822.SIZE " + FIRST.length()
                             + " INTERNALDATE \"02-Jan-2024 03:04:05 +0000\")",
                     "f OK FETCH completed");
             assertThat(c.command("e", "FETCH 1 ENVELOPE").get(0)).isEqualTo("* 1 FETCH (ENVELOPE ("
@@ -120,7 +120,7 @@ class ImapProtocolTest {
                     .get(0)).isEqualTo("* 2 FETCH (BODY[1] {9}\r\nbody text BODY[HEADER.FIELDS (FROM)] {27}\r\n"
                     + "From: carol@example.org\r\n\r\n BINARY[2] ~{3}\r\n\0\1\2)");
             assertThat(c.command("i", "FETCH 1 BODY[]<0.4>")).containsExactly(
-                    "* 1 FETCH (BODY[]<0> {4}\r\nDate)", "* 1 FETCH (FLAGS (\\Seen))", "i OK FETCH completed");
+                    "* 1 FETCH (BODY[]<0> {4}\r\nDate)", "* 1 FETCH (FLAGS (\\Recent \\Seen))", "i OK FETCH completed");
         }
     }
 
@@ -132,7 +132,7 @@ class ImapProtocolTest {
         try (RawImapClient c = login()) {
             c.command("s", "SELECT INBOX");
             assertThat(c.command("a", "STORE 1 +FLAGS (\\Flagged)")).containsExactly(
-                    "* 1 FETCH (FLAGS (\\Flagged))", "a OK STORE completed");
+                    "* 1 FETCH (FLAGS (\\Recent \\Flagged))", "a OK STORE completed");
             assertThat(c.command("b", "UID COPY 1:2 Archive")).containsExactly(
                     "b OK [COPYUID " + archive + " 1:2 1:2] COPY completed");
             assertThat(c.command("c", "UID MOVE 2 Trash")).hasSize(3).contains("* 2 EXPUNGE", "c OK MOVE completed");
@@ -151,7 +151,8 @@ class ImapProtocolTest {
             c.send("a APPEND INBOX (\\Seen) {" + MIXED.length() + "}\r\n");
             assertThat(c.line()).isEqualTo("+ Ready for literal data");
             c.send(MIXED + "\r\n");
-            assertThat(c.until("a")).containsExactly("* 1 EXISTS", "a OK [APPENDUID " + validity + " 1] APPEND completed");
+            assertThat(c.until("a")).containsExactly("* 1 EXISTS", "* 1 RECENT",
+                    "a OK [APPENDUID " + validity + " 1] APPEND completed");
             c.send("b APPEND INBOX {" + FIRST.length() + "+}\r\n" + FIRST + "\r\n");
             assertThat(last(c.until("b"))).isEqualTo("b OK [APPENDUID " + validity + " 2] APPEND completed");
             assertThat(c.command("c", "SEARCH SUBJECT 你好")).containsExactly("* SEARCH 1", "c OK SEARCH completed");
@@ -318,6 +319,50 @@ class ImapProtocolTest {
     }
 
     @Test
+    void recentIsShownToTheFirstReadWriteSessionOnlyAndNeverInImap4rev2() throws Exception {
+        imap.deliver(alice, FIRST);
+        imap.deliver(alice, MIXED);
+        try (RawImapClient examining = login(); RawImapClient first = login(); RawImapClient second = login();
+                RawImapClient rev2 = login()) {
+            // RFC 3501 §6.3.2: EXAMINE shows \Recent but takes it from nobody.
+            assertThat(examining.command("e", "EXAMINE INBOX")).contains("* 2 RECENT");
+            assertThat(first.command("s", "SELECT INBOX")).contains("* 2 RECENT");
+            assertThat(first.command("f", "FETCH 1:2 FLAGS")).containsExactly("* 1 FETCH (FLAGS (\\Recent))",
+                    "* 2 FETCH (FLAGS (\\Recent))", "f OK FETCH completed");
+            assertThat(last(first.command("r", "SEARCH RECENT"))).isEqualTo("r OK SEARCH completed");
+            assertThat(first.command("r", "SEARCH NEW")).contains("* SEARCH 1 2");
+
+            assertThat(second.command("s", "SELECT INBOX")).contains("* 0 RECENT");
+            assertThat(second.command("f", "FETCH 1 FLAGS")).containsExactly("* 1 FETCH (FLAGS ())",
+                    "f OK FETCH completed");
+            assertThat(second.command("r", "SEARCH RECENT")).contains("* SEARCH");
+
+            // New mail is recent for the one session that learns of it first.
+            imap.deliver(alice, FIRST);
+            assertThat(noopUntilExists(second, 3)).containsExactly("* 3 EXISTS", "* 1 RECENT", "n OK NOOP completed");
+            assertThat(noopUntilExists(first, 3)).containsExactly("* 3 EXISTS", "n OK NOOP completed");
+            assertThat(first.command("f", "FETCH 3 FLAGS")).containsExactly("* 3 FETCH (FLAGS ())",
+                    "f OK FETCH completed");
+
+            // RFC 9051 Appendix E: no \Recent in IMAP4rev2.
+            rev2.command("e", "ENABLE IMAP4rev2");
+            assertThat(rev2.command("s", "SELECT INBOX")).noneMatch(l -> l.contains("RECENT"));
+        }
+    }
+
+    /** NOOP until the mailbox event has arrived and the session reports {@code count} messages (bounded). */
+    private static List<String> noopUntilExists(RawImapClient c, int count) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            List<String> lines = c.command("n", "NOOP");
+            if (lines.contains("* " + count + " EXISTS") || System.nanoTime() > deadline) {
+                return lines;
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
     void idleReportsDeliveredMailFromAnotherWriterWithinASecond() throws Exception {
         try (RawImapClient c = login()) {
             c.command("s", "SELECT INBOX");
@@ -327,6 +372,7 @@ class ImapProtocolTest {
             imap.deliver(alice, FIRST);
             assertThat(c.line()).isEqualTo("* 1 EXISTS");
             assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(1000);
+            assertThat(c.line()).isEqualTo("* 1 RECENT");
             c.send("DONE\r\n");
             assertThat(c.line()).isEqualTo("i OK IDLE terminated");
         }
