@@ -57,7 +57,7 @@ for f in "$jar" "$repo/services/server/target/yubin.jar" "$cassandra_jar" "$s3pr
 done
 
 # What this script started (launcher pids, the server's pid, the nodes' own JVMs), stopped on exit.
-run_dir="" yubin_pid="" s3_pid="" cassandra_pid="" node_pids=()
+run_dir="" yubin_pid="" s3_pid="" cassandra_pid="" node_pids=() servers=() server_names=()
 stop_pid() {  # pid seconds: SIGTERM, then SIGKILL when it is still there after that many seconds
   kill -0 "$1" 2>/dev/null || return 0
   kill -TERM "$1" 2>/dev/null || true
@@ -78,15 +78,16 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 port_taken() { ss -ltnH "sport = :$1" | grep -q .; }
-cpu_ticks() {  # utime + stime of the given processes, in clock ticks (proc(5): fields 14 and 15)
-  local pid sum=0
-  for pid in "$@"; do sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$pid/stat"))); done
-  echo "$sum"
+cpu_snapshot() {  # utime + stime of each server process, in clock ticks (proc(5): fields 14 and 15)
+  local pid ticks=()
+  for pid in "${servers[@]}"; do ticks+=($(awk '{ print $14 + $15 }' "/proc/$pid/stat")); done
+  echo "${ticks[*]}"
 }
-cpu_report() {  # label ticks-before processes: CPU seconds spent since, and per item
-  local label=$1 before=$2 items=$3; shift 3
-  awk -v l="$label" -v t="$(( $(cpu_ticks "$@") - before ))" -v hz="$(getconf CLK_TCK)" -v n="$items" \
-    'BEGIN { printf "%s: cpu %.2f s = %.3f ms per item (%d)\n", l, t / hz, 1000 * t / hz / n, n }'
+cpu_report() {  # label items snapshot-before: the CPU each server process spent since, in all and per item
+  awk -v l="$1" -v n="$2" -v b="$3" -v a="$(cpu_snapshot)" -v names="${server_names[*]}" -v hz="$(getconf CLK_TCK)" '
+    BEGIN { split(b, before, " "); split(a, after, " "); k = split(names, name, " "); all = 0; each = ""
+            for (i = 1; i <= k; i++) { t = (after[i] - before[i]) / hz; all += t; each = each sprintf(", %s %.2f s", name[i], t) }
+            printf "%s: server cpu %.2f s = %.3f ms per item (%d)%s\n", l, all, 1000 * all / n, n, each }'
 }
 
 launch() {  # name jar class home: starts a launcher, waits for its one line; sets launched_pid, launched_line
@@ -139,23 +140,27 @@ run_backend() {  # cluster | embedded
     [ "$i" = imap ] && u=imap@bench.test || u=user$i@bench.test
     (cd "$run_dir/yubin" && echo 'bench password 1' | timeout 60 "$repo/yubin" user add "$u") > /dev/null
   done
-  local servers=("$yubin_pid" "${node_pids[@]}") before rc=0
+  servers=("$yubin_pid" "${node_pids[@]}") server_names=(yubin)
+  [ "$backend" = cluster ] && server_names+=(cassandra s3proxy)
+  local before rc=0
   local delivered="curl -fsS -m 5 http://127.0.0.1:8080/metrics | awk '/^yubin_delivery_recipients_total[{].*status=\"delivered\"/ { s += \$NF } END { printf \"%d\\n\", s }'"
   smtp() {  # label count
     echo "== $backend $1: SmtpLoad $2 x $size_kib KiB over $connections connections, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    before=$(cpu_ticks "${servers[@]}")
-    timeout 1000 java -jar "$jar" --host 127.0.0.1 --port 2525 -n "$2" -s "$size_kib" -c "$connections" \
-      --label "$backend-$1" --timeout 300 --delivered-timeout 600 --delivered-interval-ms 1000 \
-      --delivered-cmd "$delivered" || rc=$?
-    cpu_report "server processes (yubin${node_pids:+, cassandra, s3proxy}), sending to last delivery" "$before" "$2" "${servers[@]}"
+    before=$(cpu_snapshot)
+    # 300 s for sending (more for large runs: the cluster backend accepted ~25/s cold), 600 s for delivery
+    local send_timeout=$((300 + $2 / 10))
+    timeout $((send_timeout + 700)) java -jar "$jar" --host 127.0.0.1 --port 2525 -n "$2" -s "$size_kib" \
+      -c "$connections" --label "$backend-$1" --timeout "$send_timeout" --delivered-timeout 600 \
+      --delivered-interval-ms 1000 --delivered-cmd "$delivered" || rc=$?
+    cpu_report "$backend $1, sending to last delivery" "$2" "$before"
   }
   [ "$warmup" -gt 0 ] && smtp smtp-warmup "$warmup"
   smtp smtp "$messages"
   local imap=(--host 127.0.0.1 --port 1143 --user imap@bench.test --password 'bench password 1')
   echo "== $backend append: ImapLoad populate -n $imap_messages -c $append_connections, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  before=$(cpu_ticks "${servers[@]}")
+  before=$(cpu_snapshot)
   timeout 1800 java -cp "$jar" io.yubin.bench.ImapLoad populate -n "$imap_messages" -c "$append_connections" "${imap[@]}" || rc=$?
-  cpu_report "server processes, appends" "$before" "$imap_messages" "${servers[@]}"
+  cpu_report "$backend append" "$imap_messages" "$before"
   echo "== $backend fetch: ImapLoad fetch -n $imap_messages -c $fetch_connections --seconds $fetch_seconds, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   timeout $((fetch_seconds + 300)) java -cp "$jar" io.yubin.bench.ImapLoad fetch -n "$imap_messages" \
     -c "$fetch_connections" --seconds "$fetch_seconds" "${imap[@]}" || rc=$?
