@@ -173,5 +173,6 @@ echo "machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB memory,
 echo "uptime: $(uptime)"
 echo "smtp: $messages x $size_kib KiB over $connections connections, warm-up $warmup; imap: $imap_messages appends over $append_connections connections, fetch on $fetch_connections connections for $fetch_seconds s"
 for b in $backends; do run_backend "$b"; done
-echo "== JSON lines ($out)"
-grep '^{' "$out/run.txt" || true
+# the report's JSON lines, one file for tools (not through tee: the lines would go back into run.txt)
+grep '^{' "$out/run.txt" > "$out/json.txt" || true
+echo "== done: $out/run.txt, JSON lines in $out/json.txt"
