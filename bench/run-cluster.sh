@@ -101,7 +101,11 @@ launch() {  # name jar class home: starts a launcher, waits for its one line; se
     sleep 0.1
   done
   launched_line=$(head -1 "$run_dir/$name.out")
-  [ -n "$launched_line" ] || { echo "$name did not start; see $out/$name-launcher.log" >&2; return 1; }
+  if [ -z "$launched_line" ]; then
+    stop_pid "$launched_pid" 40  # still starting after 180 s: stop it before giving up
+    echo "$name did not start; see $out/$name-launcher.log" >&2
+    return 1
+  fi
 }
 
 run_backend() {  # cluster | embedded
