@@ -27,10 +27,10 @@ import picocli.CommandLine.Parameters;
  * without TLS (a benchmark setting): TLS would measure the handshakes, not IMAP.
  */
 @Command(name = "imap-load", mixinStandardHelpOptions = true,
-        description = "IMAP benchmark: populate | select | idle | mixed")
+        description = "IMAP benchmark: populate | select | fetch | idle | mixed")
 public final class ImapLoad implements java.util.concurrent.Callable<Integer> {
 
-    @Parameters(index = "0", description = "populate, select, idle or mixed")
+    @Parameters(index = "0", description = "populate, select, fetch, idle or mixed")
     String mode;
 
     @Option(names = "--host", defaultValue = "127.0.0.1")
@@ -45,17 +45,18 @@ public final class ImapLoad implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--password", required = true)
     String password;
 
-    @Option(names = {"-n", "--messages"}, defaultValue = "100000", description = "populate: messages to append")
+    @Option(names = {"-n", "--messages"}, defaultValue = "100000",
+            description = "populate: messages to append; fetch, mixed: UIDs 1..n to pick from")
     int messages;
 
     @Option(names = {"-c", "--connections"}, defaultValue = "16",
-            description = "populate: parallel connections; idle: connections to hold")
+            description = "populate, fetch, mixed: parallel connections; idle: connections to hold")
     int connections;
 
     @Option(names = "--hold-seconds", defaultValue = "30", description = "idle: how long to hold the connections")
     int holdSeconds;
 
-    @Option(names = "--seconds", defaultValue = "60", description = "mixed: how long to run")
+    @Option(names = "--seconds", defaultValue = "60", description = "fetch, mixed: how long to run")
     int seconds;
 
     @Option(names = "--ready-file", description = "idle: a file written once every connection is idling")
@@ -72,12 +73,14 @@ public final class ImapLoad implements java.util.concurrent.Callable<Integer> {
                 return populate();
             case "select":
                 return select();
+            case "fetch":
+                return fetch();
             case "idle":
                 return idle();
             case "mixed":
                 return mixed();
             default:
-                System.err.println("mode must be populate, select or idle");
+                System.err.println("mode must be populate, select, fetch, idle or mixed");
                 return 2;
         }
     }
@@ -137,6 +140,58 @@ public final class ImapLoad implements java.util.concurrent.Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * C connections, each SELECTs INBOX and then, one command at a time until the duration is up, sends
+     * {@code UID FETCH u (FLAGS BODY.PEEK[])} for a random u in 1..n. Prints fetches per second and the
+     * latency of one fetch, command written to tagged OK read (nearest-rank percentiles over all samples).
+     */
+    private int fetch() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        ExecutorService pool = Executors.newFixedThreadPool(connections);
+        List<Future<long[]>> results = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            int seed = i;
+            results.add(pool.submit(() -> {
+                java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+                List<Long> latencies = new ArrayList<>();
+                try (Client c = Client.login(host, port, user, password)) {
+                    c.command("s", "SELECT INBOX");
+                    for (long n = 0; System.nanoTime() < deadline; n++) {
+                        long uid = 1 + random.nextLong(messages);
+                        long t0 = System.nanoTime();
+                        c.command("f" + n, "UID FETCH " + uid + " (FLAGS BODY.PEEK[])");
+                        latencies.add(System.nanoTime() - t0);
+                    }
+                }
+                return latencies.stream().mapToLong(Long::longValue).toArray();
+            }));
+        }
+        long[] all = new long[0];
+        for (Future<long[]> f : results) {
+            long[] r = f.get();
+            long[] merged = java.util.Arrays.copyOf(all, all.length + r.length);
+            System.arraycopy(r, 0, merged, all.length, r.length);
+            all = merged;
+        }
+        pool.shutdown();
+        if (all.length == 0) {
+            System.err.println("fetch: no fetch completed");
+            return 1;
+        }
+        java.util.Arrays.sort(all);
+        System.out.printf("fetch      %d connections, %d s, UIDs 1..%d: %d UID FETCH (FLAGS BODY.PEEK[]), %.0f/s%n",
+                connections, seconds, messages, all.length, all.length / (double) seconds);
+        System.out.printf("fetch      latency p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms%n",
+                rank(all, 0.50) / 1e6, rank(all, 0.90) / 1e6, rank(all, 0.99) / 1e6, all[all.length - 1] / 1e6);
+        return 0;
+    }
+
+    /** The nearest-rank percentile of sorted samples. */
+    private static long rank(long[] sorted, double p) {
+        int index = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
     }
 
     private int idle() throws Exception {

@@ -104,6 +104,37 @@ public final class CassandraProcess implements AutoCloseable {
         return cassandra;
     }
 
+    /**
+     * Runs a node for scripts (bench/run-cluster.sh): {@code java -cp yubin-testing-cassandra.jar
+     * io.yubin.testing.cassandra.CassandraProcess HOME [--stop-on-eof]} starts it with its data under
+     * {@code HOME}, prints its contact point ({@code 127.0.0.1:<port>}) as one line on stdout, and stops
+     * it on SIGTERM or SIGINT; with {@code --stop-on-eof} also when stdin reaches end of file.
+     */
+    public static void main(String[] args) throws Exception {
+        boolean stopOnEof = args.length == 2 && args[1].equals("--stop-on-eof");
+        if (args.length != 1 && !stopOnEof) {
+            System.err.println("usage: CassandraProcess HOME [--stop-on-eof]");
+            System.exit(2);
+        }
+        CassandraProcess cassandra = start(Path.of(args[0]));
+        // SIGTERM stops the node gracefully rather than through the reaper's SIGKILL
+        Runtime.getRuntime().removeShutdownHook(cassandra.reaper);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                cassandra.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "cassandra-process-stop"));
+        System.out.println(HOST + ":" + cassandra.nativePort());
+        System.out.flush();
+        if (stopOnEof) {
+            System.in.transferTo(OutputStream.nullOutputStream());
+            System.exit(0);
+        }
+        Thread.currentThread().join();
+    }
+
     /** {@code 127.0.0.1} */
     public String host() {
         return HOST;

@@ -60,6 +60,36 @@ public final class S3ProxyProcess implements AutoCloseable {
         return s3;
     }
 
+    /**
+     * Runs S3Proxy for scripts (bench/run-cluster.sh): {@code java -cp yubin-testing-s3proxy.jar
+     * io.yubin.testing.s3proxy.S3ProxyProcess HOME [--stop-on-eof]} starts it (path-style, credentials
+     * {@link #ACCESS_KEY} / {@link #SECRET_KEY}) with its data under {@code HOME}, prints its endpoint
+     * ({@code http://127.0.0.1:<port>}) as one line on stdout, and stops it on SIGTERM or SIGINT; with
+     * {@code --stop-on-eof} also when stdin reaches end of file.
+     */
+    public static void main(String[] args) throws Exception {
+        boolean stopOnEof = args.length == 2 && args[1].equals("--stop-on-eof");
+        if (args.length != 1 && !stopOnEof) {
+            System.err.println("usage: S3ProxyProcess HOME [--stop-on-eof]");
+            System.exit(2);
+        }
+        S3ProxyProcess s3 = start(Path.of(args[0]));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                s3.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "s3proxy-process-stop"));
+        System.out.println(s3.endpoint());
+        System.out.flush();
+        if (stopOnEof) {
+            System.in.transferTo(java.io.OutputStream.nullOutputStream());
+            System.exit(0);
+        }
+        Thread.currentThread().join();
+    }
+
     /** {@code http://127.0.0.1:<port>} */
     public String endpoint() {
         return "http://127.0.0.1:" + port;
