@@ -3,6 +3,7 @@ package io.yubin.store.embedded;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.store.BlobId;
+import io.yubin.store.BlobStore;
 import io.yubin.store.DeliveryStatus;
 import io.yubin.store.RecipientState;
 import io.yubin.store.Spool;
@@ -10,6 +11,9 @@ import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.StoreException;
 import io.yubin.store.StoredBlob;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,48 +23,84 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** {@link Spool} in the embedded SQLite database; {@link #accept} completes after the commit's fsync. */
 final class SqliteSpool implements Spool {
 
     private final SqliteDatabase db;
+    private final FileBlobStore inlineBodies;
 
-    SqliteSpool(SqliteDatabase db) {
+    /**
+     * @param inlineBodies the blob store keeping small bodies in {@code db}, or null; with it
+     *        {@link #acceptWithBody} writes such a body and the entry in one commit
+     */
+    SqliteSpool(SqliteDatabase db, FileBlobStore inlineBodies) {
         this.db = db;
+        this.inlineBodies = inlineBodies != null && inlineBodies.inlinesInto(db) ? inlineBodies : null;
     }
 
     @Override
     public CompletionStage<Void> accept(SpoolEntry entry) {
         return db.write(c -> {
-            if (Sql.exists(c, "SELECT 1 FROM spool WHERE id = ?", entry.id().value())) {
-                throw StoreException.conflict("id", "spool entry " + entry.id() + " exists");
-            }
-            Envelope e = entry.envelope();
-            MailAddress sender = e.sender();
-            Sql.update(c, "INSERT INTO spool(id, sender_local, sender_domain, body, smtp_utf8, dsn_return, env_id, "
-                    + "blob_id, size, sha256, received_at, helo, client_address, auth_user) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entry.id().value(),
-                    sender == null ? null : sender.localPart(), sender == null ? null : sender.domain().ascii(),
-                    e.body().name(), e.smtpUtf8() ? 1 : 0, e.dsnReturn() == null ? null : e.dsnReturn().name(),
-                    e.envId(), entry.blob().id().value(), entry.blob().size(), entry.blob().sha256(),
-                    Sql.nanos(entry.receivedAt()), entry.client().heloName(), entry.client().address(),
-                    entry.client().authenticatedUser());
-            for (int i = 0; i < e.recipients().size(); i++) {
-                Envelope.Recipient r = e.recipients().get(i);
-                RecipientState s = i < entry.recipients().size() ? entry.recipients().get(i)
-                        : RecipientState.queued(r.address());
-                Sql.update(c, "INSERT INTO spool_recipients(spool_id, position, address, local_part, domain, notify, "
-                        + "orcpt, status, attempts, next_attempt, last_result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        entry.id().value(), i, r.address().canonical(), r.address().localPart(),
-                        r.address().domain().ascii(),
-                        r.notifyOn().stream().map(Enum::name).sorted().collect(Collectors.joining(",")),
-                        r.originalRecipient(), s.status().name(), s.attempts(), Sql.nanos(s.nextAttempt()),
-                        s.lastResult());
-            }
-            BlobRefCounts.increment(c, entry.blob().id(), 1);
+            insert(c, entry);
             return null;
         });
+    }
+
+    /**
+     * A body small enough to be inline is written in the same database write as the entry: one
+     * group commit instead of two in sequence before the 250, and both durable when it completes.
+     */
+    @Override
+    public CompletionStage<SpoolEntry> acceptWithBody(BlobStore blobs, InputStream body,
+            Function<StoredBlob, SpoolEntry> entryFor) {
+        if (blobs != inlineBodies || inlineBodies == null) {
+            return Spool.super.acceptWithBody(blobs, body, entryFor);
+        }
+        return inlineBodies.readHead(body).thenCompose(head -> {
+            if (head.length > inlineBodies.maxInline()) {
+                InputStream whole = new SequenceInputStream(new ByteArrayInputStream(head), body);
+                return Spool.super.acceptWithBody(blobs, whole, entryFor);
+            }
+            StoredBlob blob = FileBlobStore.inlineBlob(head);
+            SpoolEntry entry = entryFor.apply(blob);
+            return db.write(c -> {
+                FileBlobStore.insertInline(c, blob, head);
+                insert(c, entry);
+                return entry;
+            });
+        });
+    }
+
+    private static void insert(Connection c, SpoolEntry entry) throws SQLException {
+        if (Sql.exists(c, "SELECT 1 FROM spool WHERE id = ?", entry.id().value())) {
+            throw StoreException.conflict("id", "spool entry " + entry.id() + " exists");
+        }
+        Envelope e = entry.envelope();
+        MailAddress sender = e.sender();
+        Sql.update(c, "INSERT INTO spool(id, sender_local, sender_domain, body, smtp_utf8, dsn_return, env_id, "
+                + "blob_id, size, sha256, received_at, helo, client_address, auth_user) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entry.id().value(),
+                sender == null ? null : sender.localPart(), sender == null ? null : sender.domain().ascii(),
+                e.body().name(), e.smtpUtf8() ? 1 : 0, e.dsnReturn() == null ? null : e.dsnReturn().name(),
+                e.envId(), entry.blob().id().value(), entry.blob().size(), entry.blob().sha256(),
+                Sql.nanos(entry.receivedAt()), entry.client().heloName(), entry.client().address(),
+                entry.client().authenticatedUser());
+        for (int i = 0; i < e.recipients().size(); i++) {
+            Envelope.Recipient r = e.recipients().get(i);
+            RecipientState s = i < entry.recipients().size() ? entry.recipients().get(i)
+                    : RecipientState.queued(r.address());
+            Sql.update(c, "INSERT INTO spool_recipients(spool_id, position, address, local_part, domain, notify, "
+                    + "orcpt, status, attempts, next_attempt, last_result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    entry.id().value(), i, r.address().canonical(), r.address().localPart(),
+                    r.address().domain().ascii(),
+                    r.notifyOn().stream().map(Enum::name).sorted().collect(Collectors.joining(",")),
+                    r.originalRecipient(), s.status().name(), s.attempts(), Sql.nanos(s.nextAttempt()),
+                    s.lastResult());
+        }
+        BlobRefCounts.increment(c, entry.blob().id(), 1);
     }
 
     @Override
