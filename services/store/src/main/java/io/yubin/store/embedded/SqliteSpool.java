@@ -19,18 +19,33 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-/** {@link Spool} in the embedded SQLite database; {@link #accept} completes after the commit's fsync. */
+/**
+ * {@link Spool} in the embedded SQLite database; {@link #accept} completes after the commit's fsync.
+ *
+ * <p>Entries accepted and not changed since are also kept in memory ({@link RecentEntries}), so
+ * delivery's {@link #find} right after acceptance reads no row: that re-read was a large part of
+ * the readers' time under SMTP load. The database stays the truth: the view is filled and emptied
+ * on the writer thread right after each commit, in commit order, and a miss reads the database.
+ * Only this process writes the file (ARCHITECTURE.md §2: one process per embedded data directory).
+ */
 final class SqliteSpool implements Spool {
+
+    /** Enough for every entry between acceptance and delivery at thousands of messages a second. */
+    static final int RECENT_ENTRIES = 4096;
 
     private final SqliteDatabase db;
     private final FileBlobStore inlineBodies;
+    private final RecentEntries recent = new RecentEntries(RECENT_ENTRIES);
 
     /**
      * @param inlineBodies the blob store keeping small bodies in {@code db}, or null; with it
@@ -46,7 +61,7 @@ final class SqliteSpool implements Spool {
         return db.write(c -> {
             insert(c, entry);
             return null;
-        });
+        }, v -> recent.put(entry));
     }
 
     /**
@@ -70,7 +85,7 @@ final class SqliteSpool implements Spool {
                 FileBlobStore.insertInline(c, blob, head);
                 insert(c, entry);
                 return entry;
-            });
+            }, recent::put);
         });
     }
 
@@ -105,6 +120,10 @@ final class SqliteSpool implements Spool {
 
     @Override
     public CompletionStage<Optional<SpoolEntry>> find(SpoolId id) {
+        SpoolEntry cached = recent.get(id);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(Optional.of(cached));
+        }
         return db.read(c -> load(c, id));
     }
 
@@ -121,7 +140,7 @@ final class SqliteSpool implements Spool {
                 throw StoreException.notFound("recipient", recipient + " is not a recipient of " + id);
             }
             return null;
-        });
+        }, v -> recent.remove(id));
     }
 
     @Override
@@ -144,7 +163,47 @@ final class SqliteSpool implements Spool {
             Sql.update(c, "DELETE FROM spool WHERE id = ?", id.value());
             BlobRefCounts.decrement(c, blob.get());
             return null;
-        });
+        }, v -> recent.remove(id));
+    }
+
+    /**
+     * Spool entries as accepted, by id, at most {@code capacity} (the oldest go first). Only an
+     * entry with one state per recipient, in envelope order, is kept, so it equals what {@link #load} returns.
+     */
+    private static final class RecentEntries {
+        private final Map<SpoolId, SpoolEntry> entries;
+
+        RecentEntries(int capacity) {
+            this.entries = new LinkedHashMap<>(capacity * 4 / 3 + 1) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<SpoolId, SpoolEntry> eldest) {
+                    return size() > capacity;
+                }
+            };
+        }
+
+        void put(SpoolEntry entry) {
+            List<Envelope.Recipient> rcpts = entry.envelope().recipients();
+            if (entry.recipients().size() != rcpts.size()) {
+                return;
+            }
+            for (int i = 0; i < rcpts.size(); i++) {
+                if (!entry.recipients().get(i).recipient().equals(rcpts.get(i).address())) {
+                    return;
+                }
+            }
+            synchronized (this) {
+                entries.put(entry.id(), entry);
+            }
+        }
+
+        synchronized SpoolEntry get(SpoolId id) {
+            return entries.get(id);
+        }
+
+        synchronized void remove(SpoolId id) {
+            entries.remove(id);
+        }
     }
 
     private static Optional<SpoolEntry> load(Connection c, SpoolId id) throws SQLException {
