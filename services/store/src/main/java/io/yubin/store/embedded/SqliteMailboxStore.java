@@ -86,7 +86,7 @@ final class SqliteMailboxStore implements MailboxStore {
 
     @Override
     public CompletionStage<Optional<Mailbox>> find(MailAddress user, MailboxPath path) {
-        return db.read(c -> findRow(c, user, path).map(Row::mailbox));
+        return db.readStatement(c -> findRow(c, user, path).map(Row::mailbox));
     }
 
     @Override
