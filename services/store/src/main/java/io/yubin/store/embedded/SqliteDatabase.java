@@ -216,8 +216,9 @@ final class SqliteDatabase implements AutoCloseable {
                 WriteOp<?> failed = savepoints ? runEachInSavepoint(pending) : runAll(pending);
                 if (failed != null) {
                     // Undo the whole batch and run it again without the failing write; that run has
-                    // savepoints, so a second failure costs no third run.
-                    exec(writer, "ROLLBACK");
+                    // savepoints, so a second failure costs no third run. Quietly: some failures
+                    // (a full disk) have already ended the transaction.
+                    rollbackQuietly();
                     List<WriteOp<?>> rest = new ArrayList<>(pending.size() - 1);
                     for (WriteOp<?> op : pending) {
                         if (op != failed) {
