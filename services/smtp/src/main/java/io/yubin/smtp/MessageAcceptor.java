@@ -7,7 +7,6 @@ import io.yubin.queue.DeliveryQueue;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.Storage;
-import io.yubin.store.StoredBlob;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
@@ -24,8 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes a received message durable (ARCHITECTURE.md §1, §4.1): prepends {@code Return-Path} and
  * {@code Received} (and on submission {@code Message-ID}/{@code Date} when missing), streams the
- * body into the {@link io.yubin.store.BlobStore}, records the envelope in the
- * {@link io.yubin.store.Spool}, then offers the spool id to the {@link DeliveryQueue}. Completes
+ * body into the {@link io.yubin.store.BlobStore} and records the envelope in the
+ * {@link io.yubin.store.Spool} ({@link io.yubin.store.Spool#acceptWithBody}), then offers the spool id to the {@link DeliveryQueue}. Completes
  * with the spool id only when blob and spool entry are durable.
  */
 final class MessageAcceptor {
@@ -53,23 +52,15 @@ final class MessageAcceptor {
         SpoolId id = SpoolId.next();
         Instant now = Instant.now();
         byte[] prefix = prefix(id, envelope, body, trace, now).getBytes(StandardCharsets.UTF_8);
-        Future<StoredBlob> stored = body.finish().compose(v -> {
+        SpoolEntry.ClientInfo client = new SpoolEntry.ClientInfo(trace.heloName(), trace.clientAddress(),
+                trace.authenticatedUser());
+        // One call for body and entry: the embedded backend writes a small body and the entry in one
+        // commit; either way both are durable when it completes, and an unspooled blob is deleted.
+        Future<SpoolId> spooled = body.finish().compose(v -> {
             InputStream content = new SequenceInputStream(new ByteArrayInputStream(prefix), body.inputStream());
-            return Future.fromCompletionStage(storage.blobs().put(content), context);
-        });
-        Future<SpoolId> spooled = stored.compose(blob -> {
-            SpoolEntry entry = SpoolEntry.queued(id, envelope, blob, now, new SpoolEntry.ClientInfo(trace.heloName(),
-                    trace.clientAddress(), trace.authenticatedUser()));
-            return Future.fromCompletionStage(storage.spool().accept(entry), context)
-                    .recover(t -> {
-                        // Not spooled: the blob has no reference, remove it (best effort) and fail.
-                        Future.fromCompletionStage(storage.blobs().delete(blob.id()), context)
-                                .onFailure(d -> LOG.warn("[{}] could not delete unreferenced blob {}",
-                                        trace.sessionId(), blob.id(), d));
-                        return Future.failedFuture(t);
-                    })
-                    .map(v -> id);
-        });
+            return Future.fromCompletionStage(storage.spool().acceptWithBody(storage.blobs(), content,
+                    blob -> SpoolEntry.queued(id, envelope, blob, now, client)), context);
+        }).map(entry -> id);
         Future<SpoolId> offered = spooled.compose(spoolId -> offer(context, spoolId, trace));
         return offered.andThen(ar -> body.discard()
                 .onFailure(t -> LOG.warn("[{}] could not delete temporary body file", trace.sessionId(), t)));

@@ -1,9 +1,12 @@
 package io.yubin.store;
 
 import io.yubin.model.MailAddress;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * The durable record of accepted messages: the source of truth for what still has to be
@@ -17,6 +20,34 @@ public interface Spool {
      * reference on its blob. Completes only when durable. CONFLICT when the id exists.
      */
     CompletionStage<Void> accept(SpoolEntry entry);
+
+    /**
+     * Stores {@code body} in {@code blobs} (closing it), then records {@code entryFor(blob)} as
+     * {@link #accept} does; completes with that entry only when body and entry are both durable.
+     * When the entry cannot be recorded the blob is deleted (best effort) and the stage fails with
+     * the spool's failure. A backend that also holds small bodies itself may store both in one
+     * durable write; this default takes the two steps one after the other.
+     */
+    default CompletionStage<SpoolEntry> acceptWithBody(BlobStore blobs, InputStream body,
+            Function<StoredBlob, SpoolEntry> entryFor) {
+        return blobs.put(body).thenCompose(blob -> {
+            CompletionStage<Void> accepted;
+            SpoolEntry entry;
+            try {
+                entry = entryFor.apply(blob);
+                accepted = accept(entry);
+            } catch (RuntimeException e) {
+                entry = null;
+                accepted = CompletableFuture.failedFuture(e);
+            }
+            SpoolEntry recorded = entry;
+            return accepted.handle((v, failure) -> failure).thenCompose(failure -> failure == null
+                    ? CompletableFuture.completedFuture(recorded)
+                    // Not spooled: nothing refers to the blob. The spool's failure is the one reported.
+                    : blobs.delete(blob.id()).handle((d, ignored) -> null)
+                            .thenCompose(d -> CompletableFuture.<SpoolEntry>failedFuture(failure)));
+        });
+    }
 
     CompletionStage<Optional<SpoolEntry>> find(SpoolId id);
 

@@ -114,7 +114,8 @@ public final class EmbeddedStorage {
                 db.close();
             }
         };
-        return new Storage(new SqliteDirectory(db), new SqliteMailboxStore(db), new SqliteSpool(db),
+        return new Storage(new SqliteDirectory(db), new SqliteMailboxStore(db),
+                new SqliteSpool(db, blobs instanceof FileBlobStore files ? files : null),
                 new SqliteBlobReferences(db), blobs, closer);
     }
 

@@ -20,6 +20,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -90,41 +92,66 @@ public final class FileBlobStore implements BlobStore, AutoCloseable {
     @Override
     public CompletionStage<StoredBlob> put(InputStream content) {
         if (maxInline < 0) {
-            return run(() -> {
-                try (InputStream in = content) {
-                    return write(in, new byte[0]);
-                }
-            });
+            return putFile(new byte[0], content);
         }
-        // Read up to one octet past the inline limit: a body that ended by then goes to the
-        // database; a longer one is written to a file starting with what was read.
-        CompletableFuture<byte[]> head = run(() -> {
+        return readHead(content).thenCompose(prefix -> {
+            if (prefix.length <= maxInline) {
+                byte[] body = prefix;
+                StoredBlob blob = inlineBlob(body);
+                return inline.write(c -> {
+                    insertInline(c, blob, body);
+                    return blob;
+                });
+            }
+            return putFile(prefix, content);
+        });
+    }
+
+    /** True when bodies of at most {@link #maxInline} octets go into {@code db}. */
+    boolean inlinesInto(SqliteDatabase db) {
+        return maxInline >= 0 && inline == db;
+    }
+
+    int maxInline() {
+        return maxInline;
+    }
+
+    /**
+     * Reads up to one octet past the inline limit: a body that ended by then goes to the database
+     * (and {@code content} is closed); a longer one is written to a file starting with what was read.
+     */
+    CompletableFuture<byte[]> readHead(InputStream content) {
+        return run(() -> {
             try {
-                return content.readNBytes(maxInline + 1);
+                byte[] head = content.readNBytes(maxInline + 1);
+                if (head.length <= maxInline) {
+                    closeQuietly(content);
+                }
+                return head;
             } catch (IOException | RuntimeException e) {
                 closeQuietly(content);
                 throw e;
             }
         });
-        return head.thenCompose(prefix -> {
-            if (prefix.length <= maxInline) {
-                closeQuietly(content);
-                return putInline(prefix);
-            }
-            return run(() -> {
-                try (InputStream in = content) {
-                    return write(in, prefix);
-                }
-            });
-        });
     }
 
-    private CompletableFuture<StoredBlob> putInline(byte[] body) {
+    /** The blob an inline body becomes; nothing is written yet (see {@link #insertInline}). */
+    static StoredBlob inlineBlob(byte[] body) {
         String id = INLINE_MARK + Ids.timeOrdered();
-        String sha256 = HexFormat.of().formatHex(sha256().digest(body));
-        return inline.write(c -> {
-            Sql.update(c, "INSERT INTO inline_blobs(blob_id, data) VALUES (?, ?)", id, body);
-            return new StoredBlob(new BlobId(id), body.length, sha256);
+        return new StoredBlob(new BlobId(id), body.length, HexFormat.of().formatHex(sha256().digest(body)));
+    }
+
+    /** Writes an inline body inside the caller's database write. */
+    static void insertInline(Connection c, StoredBlob blob, byte[] body) throws SQLException {
+        Sql.update(c, "INSERT INTO inline_blobs(blob_id, data) VALUES (?, ?)", blob.id().value(), body);
+    }
+
+    /** Writes {@code prefix} and then the rest of {@code content} (closing it) to a new file. */
+    CompletableFuture<StoredBlob> putFile(byte[] prefix, InputStream content) {
+        return run(() -> {
+            try (InputStream in = content) {
+                return write(in, prefix);
+            }
         });
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteErrorCode;
@@ -28,9 +29,12 @@ import org.sqlite.SQLiteException;
  * The SQLite file behind the embedded backend (ARCHITECTURE.md §2): one writer connection owned by
  * one writer thread that group-commits, and a small pool of read-only connections.
  *
- * <p>Group commit: the writer takes every queued write, runs each inside its own SAVEPOINT of one
- * transaction, commits once (one fsync for the whole batch with {@code synchronous=FULL}) and only
- * then completes the futures. A write that fails is rolled back to its savepoint alone.
+ * <p>Group commit: the writer takes every queued write, runs them all in one transaction, commits
+ * once (one fsync for the whole batch with {@code synchronous=FULL}) and only then completes the
+ * futures. When a write fails, the whole transaction is rolled back and the batch is run again
+ * without it, each write then inside its own SAVEPOINT. A savepoint per write in every batch cost
+ * about as much as the writes themselves under SMTP load; failing writes are rare. So a write's
+ * {@link SqlWork} may run twice and must keep no state outside the database between runs.
  */
 final class SqliteDatabase implements AutoCloseable {
 
@@ -100,7 +104,17 @@ final class SqliteDatabase implements AutoCloseable {
 
     /** Queues a write; it completes after the batch holding it has committed. */
     <T> CompletableFuture<T> write(SqlWork<T> work) {
-        WriteOp<T> op = new WriteOp<>(work, new CompletableFuture<>());
+        return write(work, null);
+    }
+
+    /**
+     * Like {@link #write(SqlWork)}; {@code afterCommit} (when not null) gets the write's result on
+     * the writer thread once its batch has committed, before the future completes, in the order
+     * of the writes. It lets an in-memory view follow the database exactly; it must be quick and
+     * must not block.
+     */
+    <T> CompletableFuture<T> write(SqlWork<T> work, Consumer<? super T> afterCommit) {
+        WriteOp<T> op = new WriteOp<>(work, afterCommit, new CompletableFuture<>());
         if (closed) {
             op.future.completeExceptionally(StoreException.unavailable("store is closed", null));
             return op.future;
@@ -111,6 +125,19 @@ final class SqliteDatabase implements AutoCloseable {
 
     /** Runs a read on a read-only connection inside one read transaction (one snapshot). */
     <T> CompletableFuture<T> read(SqlWork<T> work) {
+        return read(work, true);
+    }
+
+    /**
+     * Runs a read of exactly one statement. SQLite gives a lone statement a snapshot of its own,
+     * so the BEGIN and COMMIT of {@link #read} are left out: for the one-row lookups on the
+     * delivery path they were two of every three statements run.
+     */
+    <T> CompletableFuture<T> readStatement(SqlWork<T> work) {
+        return read(work, false);
+    }
+
+    private <T> CompletableFuture<T> read(SqlWork<T> work, boolean transaction) {
         CompletableFuture<T> future = new CompletableFuture<>();
         if (closed) {
             future.completeExceptionally(StoreException.unavailable("store is closed", null));
@@ -124,12 +151,15 @@ final class SqliteDatabase implements AutoCloseable {
                     return;
                 }
                 try {
-                    exec(c, "BEGIN");
-                    try {
-                        T result = work.run(c);
-                        succeed(future, result);
-                    } finally {
-                        exec(c, "COMMIT");
+                    if (transaction) {
+                        exec(c, "BEGIN");
+                        try {
+                            succeed(future, work.run(c));
+                        } finally {
+                            exec(c, "COMMIT");
+                        }
+                    } else {
+                        succeed(future, work.run(c));
                     }
                 } catch (Exception e) {
                     fail(future, map(e));
@@ -173,35 +203,76 @@ final class SqliteDatabase implements AutoCloseable {
     }
 
     private void runBatch(List<WriteOp<?>> batch) {
-        try {
-            exec(writer, "BEGIN IMMEDIATE");
-        } catch (SQLException e) {
-            failAll(batch, StoreException.unavailable("cannot begin a transaction: " + e.getMessage(), e));
-            return;
-        }
-        try {
-            for (WriteOp<?> op : batch) {
-                exec(writer, "SAVEPOINT op");
-                try {
-                    op.run(writer);
-                    exec(writer, "RELEASE op");
-                } catch (Exception e) {
-                    op.error = map(e);
-                    // Undo this op alone; the others in the batch still commit.
-                    exec(writer, "ROLLBACK TO op");
-                    exec(writer, "RELEASE op");
-                }
+        List<WriteOp<?>> pending = batch;
+        boolean savepoints = false;
+        while (true) {
+            try {
+                exec(writer, "BEGIN IMMEDIATE");
+            } catch (SQLException e) {
+                failAll(batch, StoreException.unavailable("cannot begin a transaction: " + e.getMessage(), e));
+                return;
             }
-            exec(writer, "COMMIT");
-        } catch (SQLException e) {
-            LOG.error("group commit of {} writes failed", batch.size(), e);
-            rollbackQuietly();
-            failAll(batch, StoreException.unavailable("write failed: " + e.getMessage(), e));
-            return;
+            try {
+                WriteOp<?> failed = savepoints ? runEachInSavepoint(pending) : runAll(pending);
+                if (failed != null) {
+                    // Undo the whole batch and run it again without the failing write; that run has
+                    // savepoints, so a second failure costs no third run. Quietly: some failures
+                    // (a full disk) have already ended the transaction.
+                    rollbackQuietly();
+                    List<WriteOp<?>> rest = new ArrayList<>(pending.size() - 1);
+                    for (WriteOp<?> op : pending) {
+                        if (op != failed) {
+                            rest.add(op);
+                        }
+                    }
+                    pending = rest;
+                    savepoints = true;
+                    continue;
+                }
+                exec(writer, "COMMIT");
+            } catch (SQLException e) {
+                LOG.error("group commit of {} writes failed", pending.size(), e);
+                rollbackQuietly();
+                failAll(batch, StoreException.unavailable("write failed: " + e.getMessage(), e));
+                return;
+            }
+            break;
+        }
+        for (WriteOp<?> op : pending) {
+            op.committed();
         }
         for (WriteOp<?> op : batch) {
             op.complete(this);
         }
+    }
+
+    /** Runs the writes in the open transaction; the first that fails, with its error set, or null. */
+    private WriteOp<?> runAll(List<WriteOp<?>> ops) {
+        for (WriteOp<?> op : ops) {
+            try {
+                op.run(writer);
+            } catch (Exception e) {
+                op.error = map(e);
+                return op;
+            }
+        }
+        return null;
+    }
+
+    /** Runs each write in its own savepoint; a failing one is undone alone. Never returns a write. */
+    private WriteOp<?> runEachInSavepoint(List<WriteOp<?>> ops) throws SQLException {
+        for (WriteOp<?> op : ops) {
+            exec(writer, "SAVEPOINT op");
+            try {
+                op.run(writer);
+                exec(writer, "RELEASE op");
+            } catch (Exception e) {
+                op.error = map(e);
+                exec(writer, "ROLLBACK TO op");
+                exec(writer, "RELEASE op");
+            }
+        }
+        return null;
     }
 
     private void rollbackQuietly() {
@@ -306,17 +377,32 @@ final class SqliteDatabase implements AutoCloseable {
 
     private static final class WriteOp<T> {
         final SqlWork<T> work;
+        final Consumer<? super T> afterCommit;
         final CompletableFuture<T> future;
         T result;
         Throwable error;
 
-        WriteOp(SqlWork<T> work, CompletableFuture<T> future) {
+        WriteOp(SqlWork<T> work, Consumer<? super T> afterCommit, CompletableFuture<T> future) {
             this.work = work;
+            this.afterCommit = afterCommit;
             this.future = future;
         }
 
         void run(Connection c) throws SQLException {
+            error = null;
             result = work.run(c);
+        }
+
+        void committed() {
+            if (afterCommit == null || error != null) {
+                return;
+            }
+            try {
+                afterCommit.accept(result);
+            } catch (RuntimeException e) {
+                // The write is durable whatever the view does; a broken view must not fail it.
+                LOG.error("after-commit step failed", e);
+            }
         }
 
         void complete(SqliteDatabase db) {

@@ -59,7 +59,7 @@ final class SqliteDirectory implements Directory {
 
     @Override
     public CompletionStage<Boolean> isLocalDomain(Domain domain) {
-        return db.read(c -> domainExists(c, domain));
+        return db.readStatement(c -> domainExists(c, domain));
     }
 
     @Override
@@ -82,7 +82,7 @@ final class SqliteDirectory implements Directory {
 
     @Override
     public CompletionStage<Optional<UserRecord>> findUser(MailAddress address) {
-        return db.read(c -> Sql.one(c, "SELECT " + USER_COLUMNS + " FROM users WHERE address = ?",
+        return db.readStatement(c -> Sql.one(c, "SELECT " + USER_COLUMNS + " FROM users WHERE address = ?",
                 SqliteDirectory::user, address.canonical()));
     }
 
@@ -152,7 +152,7 @@ final class SqliteDirectory implements Directory {
 
     @Override
     public CompletionStage<List<MailAddress>> aliasTargets(AliasSource source) {
-        return db.read(c -> Sql.list(c,
+        return db.readStatement(c -> Sql.list(c,
                 "SELECT target_local_part, target_domain FROM aliases WHERE source = ? ORDER BY target",
                 rs -> Sql.address(rs.getString(1), rs.getString(2)), source.canonical()));
     }

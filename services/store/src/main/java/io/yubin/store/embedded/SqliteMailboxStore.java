@@ -86,7 +86,7 @@ final class SqliteMailboxStore implements MailboxStore {
 
     @Override
     public CompletionStage<Optional<Mailbox>> find(MailAddress user, MailboxPath path) {
-        return db.read(c -> findRow(c, user, path).map(Row::mailbox));
+        return db.readStatement(c -> findRow(c, user, path).map(Row::mailbox));
     }
 
     @Override
@@ -287,7 +287,7 @@ final class SqliteMailboxStore implements MailboxStore {
         return db.write(c -> {
             requireRow(c, source);
             requireRow(c, target);
-            // RFC 6851 §3.1: copy and expunge inside one transaction (savepoint), so it is atomic.
+            // RFC 6851 §3.1: copy and expunge in one write, which commits or rolls back whole, so it is atomic.
             return moveMessages(c, source.value(), uids, target.value());
         });
     }

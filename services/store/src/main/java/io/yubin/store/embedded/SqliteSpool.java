@@ -3,6 +3,7 @@ package io.yubin.store.embedded;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.store.BlobId;
+import io.yubin.store.BlobStore;
 import io.yubin.store.DeliveryStatus;
 import io.yubin.store.RecipientState;
 import io.yubin.store.Spool;
@@ -10,61 +11,119 @@ import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.StoreException;
 import io.yubin.store.StoredBlob;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
-/** {@link Spool} in the embedded SQLite database; {@link #accept} completes after the commit's fsync. */
+/**
+ * {@link Spool} in the embedded SQLite database; {@link #accept} completes after the commit's fsync.
+ *
+ * <p>Entries accepted and not changed since are also kept in memory ({@link RecentEntries}), so
+ * delivery's {@link #find} right after acceptance reads no row: that re-read was a large part of
+ * the readers' time under SMTP load. The database stays the truth: the view is filled and emptied
+ * on the writer thread right after each commit, in commit order, and a miss reads the database.
+ * Only this process writes the file (ARCHITECTURE.md §2: one process per embedded data directory).
+ */
 final class SqliteSpool implements Spool {
 
-    private final SqliteDatabase db;
+    /** Enough for every entry between acceptance and delivery at thousands of messages a second. */
+    static final int RECENT_ENTRIES = 4096;
 
-    SqliteSpool(SqliteDatabase db) {
+    private final SqliteDatabase db;
+    private final FileBlobStore inlineBodies;
+    private final RecentEntries recent = new RecentEntries(RECENT_ENTRIES);
+
+    /**
+     * @param inlineBodies the blob store keeping small bodies in {@code db}, or null; with it
+     *        {@link #acceptWithBody} writes such a body and the entry in one commit
+     */
+    SqliteSpool(SqliteDatabase db, FileBlobStore inlineBodies) {
         this.db = db;
+        this.inlineBodies = inlineBodies != null && inlineBodies.inlinesInto(db) ? inlineBodies : null;
     }
 
     @Override
     public CompletionStage<Void> accept(SpoolEntry entry) {
         return db.write(c -> {
-            if (Sql.exists(c, "SELECT 1 FROM spool WHERE id = ?", entry.id().value())) {
-                throw StoreException.conflict("id", "spool entry " + entry.id() + " exists");
-            }
-            Envelope e = entry.envelope();
-            MailAddress sender = e.sender();
-            Sql.update(c, "INSERT INTO spool(id, sender_local, sender_domain, body, smtp_utf8, dsn_return, env_id, "
-                    + "blob_id, size, sha256, received_at, helo, client_address, auth_user) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entry.id().value(),
-                    sender == null ? null : sender.localPart(), sender == null ? null : sender.domain().ascii(),
-                    e.body().name(), e.smtpUtf8() ? 1 : 0, e.dsnReturn() == null ? null : e.dsnReturn().name(),
-                    e.envId(), entry.blob().id().value(), entry.blob().size(), entry.blob().sha256(),
-                    Sql.nanos(entry.receivedAt()), entry.client().heloName(), entry.client().address(),
-                    entry.client().authenticatedUser());
-            for (int i = 0; i < e.recipients().size(); i++) {
-                Envelope.Recipient r = e.recipients().get(i);
-                RecipientState s = i < entry.recipients().size() ? entry.recipients().get(i)
-                        : RecipientState.queued(r.address());
-                Sql.update(c, "INSERT INTO spool_recipients(spool_id, position, address, local_part, domain, notify, "
-                        + "orcpt, status, attempts, next_attempt, last_result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        entry.id().value(), i, r.address().canonical(), r.address().localPart(),
-                        r.address().domain().ascii(),
-                        r.notifyOn().stream().map(Enum::name).sorted().collect(Collectors.joining(",")),
-                        r.originalRecipient(), s.status().name(), s.attempts(), Sql.nanos(s.nextAttempt()),
-                        s.lastResult());
-            }
-            BlobRefCounts.increment(c, entry.blob().id(), 1);
+            insert(c, entry);
             return null;
+        }, v -> recent.put(entry));
+    }
+
+    /**
+     * A body small enough to be inline is written in the same database write as the entry: one
+     * group commit instead of two in sequence before the 250, and both durable when it completes.
+     */
+    @Override
+    public CompletionStage<SpoolEntry> acceptWithBody(BlobStore blobs, InputStream body,
+            Function<StoredBlob, SpoolEntry> entryFor) {
+        if (blobs != inlineBodies || inlineBodies == null) {
+            return Spool.super.acceptWithBody(blobs, body, entryFor);
+        }
+        return inlineBodies.readHead(body).thenCompose(head -> {
+            if (head.length > inlineBodies.maxInline()) {
+                InputStream whole = new SequenceInputStream(new ByteArrayInputStream(head), body);
+                return Spool.super.acceptWithBody(blobs, whole, entryFor);
+            }
+            StoredBlob blob = FileBlobStore.inlineBlob(head);
+            SpoolEntry entry = entryFor.apply(blob);
+            return db.write(c -> {
+                FileBlobStore.insertInline(c, blob, head);
+                insert(c, entry);
+                return entry;
+            }, recent::put);
         });
+    }
+
+    private static void insert(Connection c, SpoolEntry entry) throws SQLException {
+        if (Sql.exists(c, "SELECT 1 FROM spool WHERE id = ?", entry.id().value())) {
+            throw StoreException.conflict("id", "spool entry " + entry.id() + " exists");
+        }
+        Envelope e = entry.envelope();
+        MailAddress sender = e.sender();
+        Sql.update(c, "INSERT INTO spool(id, sender_local, sender_domain, body, smtp_utf8, dsn_return, env_id, "
+                + "blob_id, size, sha256, received_at, helo, client_address, auth_user) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entry.id().value(),
+                sender == null ? null : sender.localPart(), sender == null ? null : sender.domain().ascii(),
+                e.body().name(), e.smtpUtf8() ? 1 : 0, e.dsnReturn() == null ? null : e.dsnReturn().name(),
+                e.envId(), entry.blob().id().value(), entry.blob().size(), entry.blob().sha256(),
+                Sql.nanos(entry.receivedAt()), entry.client().heloName(), entry.client().address(),
+                entry.client().authenticatedUser());
+        for (int i = 0; i < e.recipients().size(); i++) {
+            Envelope.Recipient r = e.recipients().get(i);
+            RecipientState s = i < entry.recipients().size() ? entry.recipients().get(i)
+                    : RecipientState.queued(r.address());
+            Sql.update(c, "INSERT INTO spool_recipients(spool_id, position, address, local_part, domain, notify, "
+                    + "orcpt, status, attempts, next_attempt, last_result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    entry.id().value(), i, r.address().canonical(), r.address().localPart(),
+                    r.address().domain().ascii(),
+                    r.notifyOn().stream().map(Enum::name).sorted().collect(Collectors.joining(",")),
+                    r.originalRecipient(), s.status().name(), s.attempts(), Sql.nanos(s.nextAttempt()),
+                    s.lastResult());
+        }
+        BlobRefCounts.increment(c, entry.blob().id(), 1);
     }
 
     @Override
     public CompletionStage<Optional<SpoolEntry>> find(SpoolId id) {
+        SpoolEntry cached = recent.get(id);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(Optional.of(cached));
+        }
         return db.read(c -> load(c, id));
     }
 
@@ -81,7 +140,7 @@ final class SqliteSpool implements Spool {
                 throw StoreException.notFound("recipient", recipient + " is not a recipient of " + id);
             }
             return null;
-        });
+        }, v -> recent.remove(id));
     }
 
     @Override
@@ -104,7 +163,47 @@ final class SqliteSpool implements Spool {
             Sql.update(c, "DELETE FROM spool WHERE id = ?", id.value());
             BlobRefCounts.decrement(c, blob.get());
             return null;
-        });
+        }, v -> recent.remove(id));
+    }
+
+    /**
+     * Spool entries as accepted, by id, at most {@code capacity} (the oldest go first). Only an
+     * entry with one state per recipient, in envelope order, is kept, so it equals what {@link #load} returns.
+     */
+    private static final class RecentEntries {
+        private final Map<SpoolId, SpoolEntry> entries;
+
+        RecentEntries(int capacity) {
+            this.entries = new LinkedHashMap<>(capacity * 4 / 3 + 1) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<SpoolId, SpoolEntry> eldest) {
+                    return size() > capacity;
+                }
+            };
+        }
+
+        void put(SpoolEntry entry) {
+            List<Envelope.Recipient> rcpts = entry.envelope().recipients();
+            if (entry.recipients().size() != rcpts.size()) {
+                return;
+            }
+            for (int i = 0; i < rcpts.size(); i++) {
+                if (!entry.recipients().get(i).recipient().equals(rcpts.get(i).address())) {
+                    return;
+                }
+            }
+            synchronized (this) {
+                entries.put(entry.id(), entry);
+            }
+        }
+
+        synchronized SpoolEntry get(SpoolId id) {
+            return entries.get(id);
+        }
+
+        synchronized void remove(SpoolId id) {
+            entries.remove(id);
+        }
     }
 
     private static Optional<SpoolEntry> load(Connection c, SpoolId id) throws SQLException {

@@ -11,9 +11,12 @@ import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.StoreException.Kind;
 import io.yubin.store.StoredBlob;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -138,6 +141,45 @@ public abstract class SpoolContract extends StorageContractSupport {
         assertThat(await(spool().find(entry.id()))).isEmpty();
         assertThat(await(spool().unfinished(null, 10))).isEmpty();
         assertFails(spool().remove(entry.id()), Kind.NOT_FOUND);
+    }
+
+    @Test
+    void acceptsWithBodySmallAndLargeBodiesAndBothSurviveReopening() throws Exception {
+        byte[] small = "Subject: small\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8);
+        byte[] large = new byte[200 * 1024];
+        new Random(7).nextBytes(large);
+        List<SpoolEntry> accepted = new ArrayList<>();
+        for (byte[] body : List.of(small, large)) {
+            accepted.add(await(spool().acceptWithBody(storage.blobs(), new ByteArrayInputStream(body),
+                    blob -> SpoolEntry.queued(SpoolId.next(), Envelope.of(CAROL, List.of(ALICE)), blob, DATE,
+                            new SpoolEntry.ClientInfo("h", "192.0.2.1", null)))));
+        }
+
+        reopen();
+
+        for (int i = 0; i < 2; i++) {
+            SpoolEntry entry = accepted.get(i);
+            byte[] body = i == 0 ? small : large;
+            assertThat(await(spool().find(entry.id()))).contains(entry);
+            assertThat(entry.blob().size()).isEqualTo(body.length);
+            assertThat(readAll(await(storage.blobs().get(entry.blob().id())))).isEqualTo(body);
+        }
+    }
+
+    @Test
+    void acceptWithBodyOfAnExistingIdIsAConflictAndLeavesNoBlob() {
+        SpoolEntry first = fullEntry();
+        await(spool().accept(first));
+        List<StoredBlob> offered = new ArrayList<>();
+
+        assertFails(spool().acceptWithBody(storage.blobs(), new ByteArrayInputStream(new byte[] {'x'}), blob -> {
+            offered.add(blob);
+            return SpoolEntry.queued(first.id(), first.envelope(), blob, DATE, first.client());
+        }), Kind.CONFLICT);
+
+        assertThat(offered).hasSize(1);
+        assertThat(await(storage.blobs().exists(offered.get(0).id()))).isFalse();
+        assertThat(await(spool().find(first.id()))).contains(first);
     }
 
     @Test

@@ -26,8 +26,8 @@ import java.util.concurrent.CompletionException;
 
 /**
  * The writer process of {@link EmbeddedCrashDurabilityTest}: accepts messages the way SMTP and
- * delivery do (put the body, record the spool entry, append with a delivery key) from several
- * threads, and prints {@code ACK <spoolId> <uid> <blobId> <sha256>} only after the spool entry and
+ * delivery do (put the body and record the spool entry, in one call or in two; append with a
+ * delivery key) from several threads, and prints {@code ACK <spoolId> <uid> <blobId> <sha256>} only after the spool entry and
  * the append have both completed. It runs until it is killed.
  */
 public final class CrashWriter {
@@ -49,22 +49,33 @@ public final class CrashWriter {
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             SplittableRandom random = new SplittableRandom();
+            // Half the threads store body and entry in one call, as SMTP does (one commit when inline).
+            boolean combined = t % 2 == 1;
             Thread thread = new Thread(() -> {
                 while (true) {
                     byte[] body = new byte[1 + random.nextInt(32 * 1024)];
                     for (int i = 0; i < body.length; i++) {
                         body[i] = (byte) random.nextInt(256);
                     }
-                    StoredBlob blob = storage.blobs().put(new ByteArrayInputStream(body)).toCompletableFuture().join();
-                    SpoolEntry entry = SpoolEntry.queued(SpoolId.next(),
-                            Envelope.of(MailAddress.parse("sender@other.test"), List.of(USER)), blob, Instant.now(),
-                            new SpoolEntry.ClientInfo("other.test", "192.0.2.9", null));
-                    CompletableFuture<Void> accepted = storage.spool().accept(entry).toCompletableFuture();
-                    CompletableFuture<AppendResult> appended = storage.mailboxes().append(inbox.id(),
-                            new NewMessage(blob, Instant.now(), Flags.NONE, entry.id() + "/" + USER.canonical()))
-                            .toCompletableFuture();
-                    accepted.join();
-                    long uid = appended.join().uid();
+                    SpoolEntry entry;
+                    long uid;
+                    if (combined) {
+                        entry = storage.spool().acceptWithBody(storage.blobs(), new ByteArrayInputStream(body),
+                                blob -> entry(blob)).toCompletableFuture().join();
+                        uid = storage.mailboxes().append(inbox.id(), new NewMessage(entry.blob(), Instant.now(),
+                                Flags.NONE, entry.id() + "/" + USER.canonical())).toCompletableFuture().join().uid();
+                    } else {
+                        StoredBlob blob = storage.blobs().put(new ByteArrayInputStream(body)).toCompletableFuture()
+                                .join();
+                        entry = entry(blob);
+                        CompletableFuture<Void> accepted = storage.spool().accept(entry).toCompletableFuture();
+                        CompletableFuture<AppendResult> appended = storage.mailboxes().append(inbox.id(),
+                                new NewMessage(blob, Instant.now(), Flags.NONE, entry.id() + "/" + USER.canonical()))
+                                .toCompletableFuture();
+                        accepted.join();
+                        uid = appended.join().uid();
+                    }
+                    StoredBlob blob = entry.blob();
                     synchronized (out) {
                         out.println("ACK " + entry.id() + " " + uid + " " + blob.id() + " " + blob.sha256());
                         out.flush();
@@ -77,6 +88,11 @@ public final class CrashWriter {
         for (Thread thread : threads) {
             thread.join();
         }
+    }
+
+    private static SpoolEntry entry(StoredBlob blob) {
+        return SpoolEntry.queued(SpoolId.next(), Envelope.of(MailAddress.parse("sender@other.test"), List.of(USER)),
+                blob, Instant.now(), new SpoolEntry.ClientInfo("other.test", "192.0.2.9", null));
     }
 
     private static void ignoreConflict(CompletableFuture<Void> f) {
