@@ -2,6 +2,7 @@ package io.yubin.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.yubin.model.Envelope;
 import io.yubin.store.SpoolEntry;
 import io.yubin.testing.vertx.BlockedThreadWatch;
 import jakarta.mail.Message;
@@ -22,7 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Real clients against the server: Angus Mail (Jakarta Mail) and swaks (Debian). */
+/**
+ * Real clients against the server: Angus Mail (Jakarta Mail), swaks (Debian) and Perl's Net::SMTP (libnet, in
+ * Debian's perl; the client here that sends BDAT, which Debian's swaks 20201014 cannot).
+ */
 @ExtendWith(BlockedThreadWatch.class)
 class RealClientsTest {
 
@@ -146,5 +150,32 @@ class RealClientsTest {
                 "--from", "alice@example.org", "--to", "bob@example.org");
         assertThat(plaintextAuth.exit()).isNotZero();
         assertThat(t.spooled()).isEmpty();
+    }
+
+    /**
+     * Net::SMTP sends the message with BODY=BINARYMIME as BDAT chunks after STARTTLS and AUTH; the chunks split
+     * a CRLF and carry a line that starts with a dot, which BDAT must store as it is (no dot-stuffing).
+     */
+    @Test
+    void perlNetSmtpSubmitsBinaryMimeInBdatChunksAfterStartTlsAndAuth() throws Exception {
+        Path script = Path.of(RealClientsTest.class.getResource("/clients/net-smtp-bdat.pl").toURI());
+        String[] chunks = {
+            "From: alice@example.org\\r\\nTo: bob@example.org\\r\\nSubject: in chunks\\r",
+            "\\n\\r\\nfirst line\\r\\n.leading dot kept\\r\\n",
+            "last line\\r\\n"};
+        List<String> command = new ArrayList<>(List.of("perl", script.toString(), "127.0.0.1",
+                Integer.toString(t.port(SmtpServer.Mode.SUBMISSION)), "alice@example.org", TestServer.PASSWORD,
+                "alice@example.org", "bob@example.org"));
+        command.addAll(List.of(chunks));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(out).isZero();
+        assertThat(out).contains("final: 250");
+        SpoolEntry entry = t.spooled().get(0);
+        assertThat(entry.client().authenticatedUser()).isEqualTo("alice@example.org");
+        assertThat(entry.envelope().body()).isEqualTo(Envelope.BodyType.BINARY_MIME);
+        assertThat(t.body(entry)).contains("with ESMTPSA", "Subject: in chunks\r\n")
+                .endsWith("\r\n\r\nfirst line\r\n.leading dot kept\r\nlast line\r\n");
     }
 }
