@@ -56,8 +56,8 @@ public final class TestBackends {
                 if (b == null) {
                     b = choose(System.getProperty(PROPERTY), System.getenv(ENV), DockerProbe::dockerAvailable);
                     System.getLogger(TestBackends.class.getName()).log(System.Logger.Level.INFO,
-                            "test backends: {0} ({1}={2}, {3}={4})", b, PROPERTY, System.getProperty(PROPERTY), ENV,
-                            System.getenv(ENV));
+                            "test backends: {0} (-D{1}={2}, {3}={4})", b, PROPERTY,
+                            String.valueOf(System.getProperty(PROPERTY, "")), ENV, String.valueOf(System.getenv(ENV)));
                     selected = b;
                 }
             }
