@@ -12,8 +12,10 @@ import io.yubin.store.cassandra.CassandraOptions;
 import io.yubin.store.cassandra.CassandraStorage;
 import io.yubin.store.s3.S3BlobStore;
 import io.yubin.store.s3.S3Options;
-import io.yubin.testing.cassandra.CassandraProcess;
-import io.yubin.testing.s3proxy.S3ProxyProcess;
+import io.yubin.testing.cassandra.CassandraNode;
+import io.yubin.testing.cassandra.CassandraNodes;
+import io.yubin.testing.s3proxy.S3Endpoint;
+import io.yubin.testing.s3proxy.S3Endpoints;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -36,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The cluster backends failing under SMTP traffic (issue #7): {@code yubin serve} on Cassandra + S3
  * as its own process; Cassandra, then S3, is stopped while mail arrives. While a backend is away the
  * server answers {@code 451 4.3.0} (never 250, never 5xx) and is not ready; once the backend is back
- * it serves again by itself, and every message that got a 250 is in the INBOX exactly once.
+ * it serves again by itself, and every message that got a 250 is in the INBOX exactly once. The
+ * backends are processes, or containers where Docker is ({@link CassandraNodes}, {@link S3Endpoints}).
  */
 class ClusterStorageFaultTest {
 
@@ -46,26 +49,27 @@ class ClusterStorageFaultTest {
     @TempDir
     static Path home;
 
-    private static CassandraProcess cassandra;
-    private static S3ProxyProcess s3;
+    private static CassandraNode cassandra;
+    private static S3Endpoint s3;
     private static ServerProcess server;
 
     @BeforeAll
     static void start() throws Exception {
-        cassandra = CassandraProcess.start(home.resolve("cassandra"));
-        s3 = S3ProxyProcess.start(home.resolve("s3"));
+        cassandra = CassandraNodes.start(home.resolve("cassandra"));
+        s3 = S3Endpoints.start(home.resolve("s3"));
         // The server's log stays in target/ for a failure's post-mortem.
         Path logs = java.nio.file.Files.createDirectories(Path.of("target", "cluster-fault"));
         server = new ServerProcess(home.resolve("data"), logs)
                 .environment("YUBIN_STORAGE_BACKEND", "cassandra")
-                .environment("YUBIN_STORAGE_CASSANDRA_CONTACT_POINTS", "127.0.0.1:" + cassandra.nativePort())
+                .environment("YUBIN_STORAGE_CASSANDRA_CONTACT_POINTS", cassandra.host() + ":" + cassandra.nativePort())
+                .environment("YUBIN_STORAGE_CASSANDRA_LOCAL_DATACENTER", cassandra.localDatacenter())
                 .environment("YUBIN_STORAGE_CASSANDRA_KEYSPACE", "fault")
                 .environment("YUBIN_STORAGE_CASSANDRA_REQUEST_TIMEOUT_MS", "2000")
                 .environment("YUBIN_STORAGE_BLOBS", "s3")
                 .environment("YUBIN_STORAGE_S3_ENDPOINT", s3.endpoint())
                 .environment("YUBIN_STORAGE_S3_BUCKET", "fault")
-                .environment("YUBIN_STORAGE_S3_ACCESS_KEY", S3ProxyProcess.ACCESS_KEY)
-                .environment("YUBIN_STORAGE_S3_SECRET_KEY", S3ProxyProcess.SECRET_KEY)
+                .environment("YUBIN_STORAGE_S3_ACCESS_KEY", s3.accessKey())
+                .environment("YUBIN_STORAGE_S3_SECRET_KEY", s3.secretKey())
                 .environment("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024")
                 .environment("YUBIN_PASSWORD_HASH_ITERATIONS", "1");
         server.start("server.log");
@@ -80,11 +84,14 @@ class ClusterStorageFaultTest {
                 server.close();
             }
         } finally {
-            if (s3 != null) {
-                s3.stop();
-            }
-            if (cassandra != null) {
-                cassandra.stop();
+            try {
+                if (s3 != null) {
+                    s3.close();
+                }
+            } finally {
+                if (cassandra != null) {
+                    cassandra.close();
+                }
             }
         }
     }
@@ -171,10 +178,9 @@ class ClusterStorageFaultTest {
 
     /** The subjects of every message in alice's INBOX, read from Cassandra and S3 directly. */
     private static List<String> inboxSubjects() throws Exception {
-        CassandraOptions options = CassandraOptions.of(cassandra.contactPoint(), CassandraProcess.LOCAL_DATACENTER,
-                "fault");
+        CassandraOptions options = CassandraOptions.of(cassandra.contactPoint(), cassandra.localDatacenter(), "fault");
         try (Storage storage = CassandraStorage.open(options, S3BlobStore.open(new S3Options(s3.endpoint(),
-                "us-east-1", "fault", S3ProxyProcess.ACCESS_KEY, S3ProxyProcess.SECRET_KEY, true, false,
+                s3.region(), "fault", s3.accessKey(), s3.secretKey(), true, false,
                 S3Options.DEFAULT_MULTIPART_THRESHOLD, 1)))) {
             var inbox = storage.mailboxes().find(ALICE, MailboxPath.INBOX).toCompletableFuture()
                     .get(10, TimeUnit.SECONDS).orElseThrow();

@@ -3,7 +3,8 @@ package io.yubin.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.yubin.server.Yubin;
-import io.yubin.testing.cassandra.CassandraProcess;
+import io.yubin.testing.cassandra.CassandraNode;
+import io.yubin.testing.cassandra.CassandraNodes;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -22,20 +23,20 @@ class SchemaCommandTest {
     @TempDir
     static Path home;
 
-    private static CassandraProcess cassandra;
+    private static CassandraNode cassandra;
 
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
     @BeforeAll
     static void start() throws Exception {
-        cassandra = CassandraProcess.start(home.resolve("cassandra"));
+        cassandra = CassandraNodes.start(home.resolve("cassandra"));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (cassandra != null) {
-            cassandra.stop();
+            cassandra.close();
         }
     }
 
@@ -46,15 +47,15 @@ class SchemaCommandTest {
         return cli.execute(args);
     }
 
-    private static Path config(String name, int port, String keyspace) throws Exception {
+    private static Path config(String name, String host, int port, String keyspace) throws Exception {
         return Files.writeString(home.resolve(name), "storage:\n  backend: cassandra\n  cassandra:\n"
-                + "    contact-points: \"127.0.0.1:" + port + "\"\n    keyspace: " + keyspace + "\n"
+                + "    contact-points: \"" + host + ":" + port + "\"\n    keyspace: " + keyspace + "\n"
                 + "    request-timeout-ms: 2000\n");
     }
 
     @Test
     void migrateCreatesTheKeyspaceAppliesOnceAndStatusTells() throws Exception {
-        Path config = config("cli.yaml", cassandra.nativePort(), "cli");
+        Path config = config("cli.yaml", cassandra.host(), cassandra.nativePort(), "cli");
 
         assertThat(run("schema", "status", "--config", config.toString())).isEqualTo(1);
         assertThat(out.toString()).contains("keyspace cli: schema version 0, this server needs 1");
@@ -82,7 +83,7 @@ class SchemaCommandTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closed = s.getLocalPort();
         }
-        assertThat(run("schema", "migrate", "--config", config("down.yaml", closed, "down").toString()))
+        assertThat(run("schema", "migrate", "--config", config("down.yaml", "127.0.0.1", closed, "down").toString()))
                 .isEqualTo(CliException.UNREACHABLE);
         assertThat(err.toString()).contains("cannot connect to Cassandra");
     }

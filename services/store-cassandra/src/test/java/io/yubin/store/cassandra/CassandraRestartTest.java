@@ -17,7 +17,8 @@ import io.yubin.store.StoreException;
 import io.yubin.store.StoredBlob;
 import io.yubin.store.UidSet;
 import io.yubin.store.embedded.FileBlobStore;
-import io.yubin.testing.cassandra.CassandraProcess;
+import io.yubin.testing.cassandra.CassandraNode;
+import io.yubin.testing.cassandra.CassandraNodes;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -43,9 +44,9 @@ class CassandraRestartTest {
 
     @Test
     void failsAsUnavailableWhileCassandraIsAwayAndResumesByItself() throws Exception {
-        try (CassandraProcess node = CassandraProcess.start(dir.resolve("node"));
+        try (CassandraNode node = CassandraNodes.start(dir.resolve("node"));
                 Storage storage = CassandraStorage.open(CassandraOptions.of(node.contactPoint(),
-                        CassandraProcess.LOCAL_DATACENTER, "restart").withRequestTimeout(Duration.ofSeconds(2)),
+                        node.localDatacenter(), "restart").withRequestTimeout(Duration.ofSeconds(2)),
                         FileBlobStore.open(dir.resolve("blobs"), 2))) {
             await(storage.directory().addDomain(Domain.parse("example.test")));
             await(storage.mailboxes().provision(ALICE));

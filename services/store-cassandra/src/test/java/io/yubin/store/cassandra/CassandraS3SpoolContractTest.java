@@ -5,7 +5,7 @@ import io.yubin.store.contract.SpoolContract;
 import java.nio.file.Path;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The {@link SpoolContract} on Cassandra metadata with bodies in S3 (S3Proxy): the cluster pair. */
+/** The {@link SpoolContract} on Cassandra metadata with bodies in S3 (S3Proxy, or MinIO in a container): the cluster pair. */
 @ExtendWith({CassandraTestNode.class, S3TestServer.class})
 class CassandraS3SpoolContractTest extends SpoolContract {
 

@@ -5,7 +5,8 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.yubin.store.BlobStore;
 import io.yubin.store.Storage;
-import io.yubin.testing.cassandra.CassandraProcess;
+import io.yubin.testing.cassandra.CassandraNode;
+import io.yubin.testing.cassandra.CassandraNodes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * One real Cassandra node for the whole test run (started by the first class that asks, stopped when
+ * One real Cassandra node ({@link CassandraNodes}: a process, or a container where Docker is) for the whole test run (started by the first class that asks, stopped when
  * JUnit closes its root store), one migrated keyspace on it, and storages on that keyspace. A storage
  * opened for a new test directory starts from empty tables; opening the same directory again sees the
  * same data, as the contract suite's reopen checks expect.
@@ -35,12 +36,12 @@ final class CassandraTestNode implements BeforeAllCallback {
                 .getOrComputeIfAbsent("yubin-cassandra", k -> Running.start(), Running.class);
     }
 
-    static CassandraProcess node() {
+    static CassandraNode node() {
         return require().node();
     }
 
     static CassandraOptions options() {
-        return CassandraOptions.of(node().contactPoint(), CassandraProcess.LOCAL_DATACENTER, KEYSPACE)
+        return CassandraOptions.of(node().contactPoint(), node().localDatacenter(), KEYSPACE)
                 .withRequestTimeout(Duration.ofSeconds(10));
     }
 
@@ -63,15 +64,14 @@ final class CassandraTestNode implements BeforeAllCallback {
     }
 
     /** The node and a session for emptying tables; both go when JUnit closes the root store. */
-    record Running(CassandraProcess node, CqlSession admin, CqlSession session)
+    record Running(CassandraNode node, CqlSession admin, CqlSession session)
             implements ExtensionContext.Store.CloseableResource, AutoCloseable {
 
         static Running start() {
             try {
                 Path parent = Files.createDirectories(Path.of("target", "cassandra"));
-                CassandraProcess node = CassandraProcess.start(Files.createTempDirectory(parent, "node-"));
-                CassandraOptions options = CassandraOptions.of(node.contactPoint(), CassandraProcess.LOCAL_DATACENTER,
-                        KEYSPACE);
+                CassandraNode node = CassandraNodes.start(Files.createTempDirectory(parent, "node-"));
+                CassandraOptions options = CassandraOptions.of(node.contactPoint(), node.localDatacenter(), KEYSPACE);
                 CqlSession admin = CassandraStorage.connect(options, false);
                 CassandraMigrations.apply(admin, KEYSPACE, CassandraOptions.DEFAULT_REPLICATION);
                 return new Running(node, admin, CassandraStorage.connect(options, true));
@@ -105,7 +105,7 @@ final class CassandraTestNode implements BeforeAllCallback {
                 session.close();
                 admin.close();
             } finally {
-                node.stop();
+                node.close();
             }
         }
     }

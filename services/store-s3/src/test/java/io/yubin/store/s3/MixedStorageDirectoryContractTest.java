@@ -5,12 +5,12 @@ import io.yubin.store.contract.DirectoryContract;
 import java.nio.file.Path;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The {@link DirectoryContract} on SQLite metadata with bodies in S3 (S3Proxy). */
-@ExtendWith(S3ProxyExtension.class)
+/** The {@link DirectoryContract} on SQLite metadata with bodies in S3 (S3Proxy, or MinIO in a container). */
+@ExtendWith(S3ServerExtension.class)
 class MixedStorageDirectoryContractTest extends DirectoryContract {
 
     @Override
     protected Storage openStorage(Path dir) {
-        return S3Proxies.mixedStorage(S3ProxyExtension.s3(), "contract-directory", dir);
+        return S3Servers.mixedStorage(S3ServerExtension.s3(), "contract-directory", dir);
     }
 }

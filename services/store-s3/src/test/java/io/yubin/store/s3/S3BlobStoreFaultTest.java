@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.yubin.store.StoreException;
 import io.yubin.store.StoredBlob;
-import io.yubin.testing.s3proxy.S3ProxyProcess;
+import io.yubin.testing.s3proxy.S3Endpoint;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,13 +21,13 @@ import org.junit.jupiter.api.Test;
 /** S3 goes away and comes back: UNAVAILABLE after bounded retries, then service resumes by itself. */
 class S3BlobStoreFaultTest {
 
-    private static S3ProxyProcess s3;
+    private static S3Endpoint s3;
     private static S3BlobStore store;
 
     @BeforeAll
     static void start() {
-        s3 = S3Proxies.startOwn("fault");
-        store = S3BlobStore.open(S3Proxies.options(s3, "faults", 2));
+        s3 = S3Servers.startOwn("fault");
+        store = S3BlobStore.open(S3Servers.options(s3, "faults", 2));
     }
 
     @AfterAll
@@ -36,7 +36,7 @@ class S3BlobStoreFaultTest {
             store.close();
         }
         if (s3 != null) {
-            s3.stop();
+            s3.close();
         }
     }
 
@@ -64,7 +64,7 @@ class S3BlobStoreFaultTest {
     void anUploadCutOffInTheMiddleIsUnavailableAndTheNextOneSucceeds() throws Exception {
         CountDownLatch firstPartRead = new CountDownLatch(1);
         CountDownLatch serverStopped = new CountDownLatch(1);
-        long size = 3 * S3Proxies.TEST_THRESHOLD;
+        long size = 3 * S3Servers.TEST_THRESHOLD;
         InputStream slow = new InputStream() {
             private long served;
 
@@ -79,7 +79,7 @@ class S3BlobStoreFaultTest {
                 if (served >= size) {
                     return -1;
                 }
-                if (served >= S3Proxies.TEST_THRESHOLD + 1) {
+                if (served >= S3Servers.TEST_THRESHOLD + 1) {
                     firstPartRead.countDown();
                     awaitLatch(serverStopped);
                 }

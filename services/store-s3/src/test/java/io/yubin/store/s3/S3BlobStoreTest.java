@@ -13,6 +13,7 @@ import io.minio.messages.Item;
 import io.yubin.store.BlobId;
 import io.yubin.store.StoreException;
 import io.yubin.store.StoredBlob;
+import io.yubin.testing.s3proxy.S3Endpoint;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** What the contract cannot see: the object layout, integrity checks, multipart boundaries. */
-@ExtendWith(S3ProxyExtension.class)
+@ExtendWith(S3ServerExtension.class)
 class S3BlobStoreTest {
 
     private static final String BUCKET = "store-test";
@@ -40,8 +41,8 @@ class S3BlobStoreTest {
 
     @BeforeEach
     void open() {
-        store = S3BlobStore.open(S3Proxies.options(S3ProxyExtension.s3(), BUCKET, 2));
-        raw = S3Proxies.rawClient(S3ProxyExtension.s3());
+        store = S3BlobStore.open(S3Servers.options(S3ServerExtension.s3(), BUCKET, 2));
+        raw = S3Servers.rawClient(S3ServerExtension.s3());
     }
 
     @AfterEach
@@ -62,7 +63,7 @@ class S3BlobStoreTest {
 
     @Test
     void aMultipartBodyIsAssembledWithItsHashAndLeavesNothingInIncoming() throws Exception {
-        byte[] body = random(2 * (int) S3Proxies.TEST_THRESHOLD + 12_345, 7);
+        byte[] body = random(2 * (int) S3Servers.TEST_THRESHOLD + 12_345, 7);
 
         StoredBlob blob = put(body);
 
@@ -75,7 +76,7 @@ class S3BlobStoreTest {
 
     @Test
     void aBodyOfExactlyTheThresholdIsOnePut() throws Exception {
-        byte[] body = random((int) S3Proxies.TEST_THRESHOLD, 3);
+        byte[] body = random((int) S3Servers.TEST_THRESHOLD, 3);
 
         StoredBlob blob = put(body);
 
@@ -85,7 +86,7 @@ class S3BlobStoreTest {
 
     @Test
     void rangedReadsCrossPartBoundaries() {
-        int part = (int) S3Proxies.TEST_THRESHOLD;
+        int part = (int) S3Servers.TEST_THRESHOLD;
         byte[] body = random(2 * part + 100, 11);
         StoredBlob blob = put(body);
 
@@ -132,7 +133,7 @@ class S3BlobStoreTest {
 
             @Override
             public int read() throws IOException {
-                if (served++ > S3Proxies.TEST_THRESHOLD + 1_000) {
+                if (served++ > S3Servers.TEST_THRESHOLD + 1_000) {
                     throw new IOException("client went away");
                 }
                 return 'x';
@@ -148,12 +149,13 @@ class S3BlobStoreTest {
 
     @Test
     void aMissingBucketIsCreatedOnOpenOrRefusedWhenCreationIsOff() throws Exception {
-        S3Options off = new S3Options(S3ProxyExtension.s3().endpoint(), S3Proxies.REGION, "not-created",
-                "yubin-access", "yubin-secret-key", true, false, S3Proxies.TEST_THRESHOLD, 0);
+        S3Endpoint s3 = S3ServerExtension.s3();
+        S3Options off = new S3Options(s3.endpoint(), S3Servers.REGION, "not-created", s3.accessKey(), s3.secretKey(),
+                true, false, S3Servers.TEST_THRESHOLD, 0);
         assertThatThrownBy(() -> S3BlobStore.open(off)).isInstanceOf(StoreException.class)
                 .hasMessageContaining("does not exist");
 
-        S3Options on = S3Proxies.options(S3ProxyExtension.s3(), "created-on-open", 0);
+        S3Options on = S3Servers.options(s3, "created-on-open", 0);
         try (S3BlobStore created = S3BlobStore.open(on)) {
             assertThat(raw.bucketExists(io.minio.BucketExistsArgs.builder().bucket("created-on-open").build())).isTrue();
             StoredBlob blob = await(created.put(new ByteArrayInputStream(new byte[] {1, 2, 3})));
@@ -163,8 +165,9 @@ class S3BlobStoreTest {
 
     @Test
     void wrongCredentialsAreUnavailableWithoutRetrying() {
-        S3Options wrong = new S3Options(S3ProxyExtension.s3().endpoint(), S3Proxies.REGION, BUCKET,
-                "yubin-access", "not-the-secret", true, true, S3Proxies.TEST_THRESHOLD, 3);
+        S3Endpoint s3 = S3ServerExtension.s3();
+        S3Options wrong = new S3Options(s3.endpoint(), S3Servers.REGION, BUCKET, s3.accessKey(), "not-the-secret",
+                true, true, S3Servers.TEST_THRESHOLD, 3);
         long start = System.nanoTime();
 
         assertThatThrownBy(() -> S3BlobStore.open(wrong)).isInstanceOf(StoreException.class)

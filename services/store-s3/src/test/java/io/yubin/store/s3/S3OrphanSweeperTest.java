@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The sweeper deletes only old, unreferenced bodies, on SQLite metadata + S3 bodies. */
-@ExtendWith(S3ProxyExtension.class)
+@ExtendWith(S3ServerExtension.class)
 class S3OrphanSweeperTest {
 
     private static final MailAddress ALICE = MailAddress.parse("alice@example.test");
@@ -51,9 +51,9 @@ class S3OrphanSweeperTest {
     void open() {
         // a bucket per test: the sweeper looks at the whole bucket
         bucket = "sweep-" + Long.toHexString(System.nanoTime());
-        blobs = S3BlobStore.open(S3Proxies.options(S3ProxyExtension.s3(), bucket, 2));
+        blobs = S3BlobStore.open(S3Servers.options(S3ServerExtension.s3(), bucket, 2));
         storage = EmbeddedStorage.open(dir, blobs);
-        raw = S3Proxies.rawClient(S3ProxyExtension.s3());
+        raw = S3Servers.rawClient(S3ServerExtension.s3());
     }
 
     @AfterEach

@@ -5,7 +5,7 @@ import static io.yubin.store.s3.S3BlobStoreTest.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.yubin.store.StoredBlob;
-import io.yubin.testing.s3proxy.S3ProxyProcess;
+import io.yubin.testing.s3proxy.S3Endpoint;
 import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +20,7 @@ class S3VirtualHostStyleTest {
 
     @Test
     void storesAndReadsThroughBucketHostNames() throws Exception {
-        S3ProxyProcess s3 = S3Proxies.startOwn("vhost", true);
+        S3Endpoint s3 = S3Servers.startOwn("vhost", true);
         List<String> looked = new CopyOnWriteArrayList<>();
         OkHttpClient http = S3BlobStore.defaultHttpClient().newBuilder()
                 .dns(host -> {
@@ -28,8 +28,8 @@ class S3VirtualHostStyleTest {
                     return List.of(InetAddress.getLoopbackAddress());
                 })
                 .build();
-        S3Options options = new S3Options(s3.virtualHostEndpoint(), S3Proxies.REGION, "vhost-bucket",
-                S3ProxyProcess.ACCESS_KEY, S3ProxyProcess.SECRET_KEY, false, true, S3Proxies.TEST_THRESHOLD, 1);
+        S3Options options = new S3Options(s3.virtualHostEndpoint(), S3Servers.REGION, "vhost-bucket",
+                s3.accessKey(), s3.secretKey(), false, true, S3Servers.TEST_THRESHOLD, 1);
 
         try (S3BlobStore store = S3BlobStore.open(options, http)) {
             StoredBlob blob = await(store.put(new ByteArrayInputStream("virtual".getBytes(StandardCharsets.US_ASCII))));
@@ -37,7 +37,7 @@ class S3VirtualHostStyleTest {
             await(store.delete(blob.id()));
             assertThat(await(store.exists(blob.id()))).isFalse();
         } finally {
-            s3.stop();
+            s3.close();
         }
 
         assertThat(new ArrayList<>(looked)).contains("vhost-bucket.localhost");

@@ -1,14 +1,11 @@
 package io.yubin.testing.cassandra;
 
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,17 +21,15 @@ import java.util.concurrent.TimeUnit;
  * {@link #start()} on the same ports. Its classpath comes from {@code cassandra.classpath}, written at
  * build time by maven-dependency-plugin, so none of Cassandra's dependencies is on the test classpath;
  * clients bring their own driver and use {@link #contactPoint()} with {@link #LOCAL_DATACENTER}. A
- * missing classpath file is an error: tests that need Cassandra fail rather than skip.
+ * missing classpath file is an error: tests that need Cassandra fail rather than skip. Tests get one
+ * through {@link CassandraNodes#start}, which may run a {@link CassandraContainerNode} instead.
  *
  * <p>{@link #start(Path)} returns once the native transport answers a CQL OPTIONS request. Measured on a
  * shared 2-core machine (JDK 17): 5.0-6.7 s for a fresh node, 4.7-5.1 s for a restart on existing data
  * (up to 10-16 s while other builds load the machine); {@link #stop()} 0.5 s; RSS about 790 MB, because
  * Cassandra mlockall()s its memory when it may (as root), which keeps the whole fixed heap resident.
  */
-public final class CassandraProcess implements AutoCloseable {
-
-    /** The data center of the node ({@code SimpleSnitch}), for the driver's {@code withLocalDatacenter}. */
-    public static final String LOCAL_DATACENTER = "datacenter1";
+public final class CassandraProcess implements CassandraNode {
 
     private static final String HOST = "127.0.0.1";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
@@ -136,17 +131,15 @@ public final class CassandraProcess implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1} */
+    @Override
     public String host() {
         return HOST;
     }
 
     /** The CQL native transport port. */
+    @Override
     public int nativePort() {
         return nativePort;
-    }
-
-    public InetSocketAddress contactPoint() {
-        return new InetSocketAddress(HOST, nativePort);
     }
 
     /** The process's stdout and stderr, which is also where Cassandra logs (INFO), for failure messages. */
@@ -154,7 +147,13 @@ public final class CassandraProcess implements AutoCloseable {
         return home.resolve("cassandra.log");
     }
 
+    @Override
+    public String describe() {
+        return "Cassandra process, log " + log();
+    }
+
     /** Starts it again after {@link #stop()} or {@link #kill()}, same ports and data. */
+    @Override
     public synchronized void start() throws IOException, InterruptedException {
         if (isRunning()) {
             throw new IllegalStateException("Cassandra is running");
@@ -187,7 +186,7 @@ public final class CassandraProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
         process = pb.start();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (!answers()) {
+        while (!CqlPing.answers(HOST, nativePort)) {
             if (!process.isAlive()) {
                 int exit = process.exitValue();
                 process = null;
@@ -204,6 +203,7 @@ public final class CassandraProcess implements AutoCloseable {
     }
 
     /** Stops the node (SIGTERM, then SIGKILL after 20 s) and waits until it is gone. */
+    @Override
     public synchronized void stop() throws InterruptedException {
         if (process == null) {
             return;
@@ -217,6 +217,7 @@ public final class CassandraProcess implements AutoCloseable {
     }
 
     /** Kills the node at once (SIGKILL), as a crash would, and waits until it is gone. */
+    @Override
     public synchronized void kill() throws InterruptedException {
         if (process == null) {
             return;
@@ -226,6 +227,7 @@ public final class CassandraProcess implements AutoCloseable {
         process = null;
     }
 
+    @Override
     public synchronized boolean isRunning() {
         return process != null && process.isAlive();
     }
@@ -248,71 +250,17 @@ public final class CassandraProcess implements AutoCloseable {
         }
     }
 
-    /** The native port accepts a connection and answers OPTIONS with SUPPORTED. */
-    private boolean answers() {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(HOST, nativePort), 200);
-            s.setSoTimeout(1000);
-            OutputStream out = s.getOutputStream();
-            // protocol v4 request header: version, flags, stream id (2 bytes), opcode OPTIONS, body length 0
-            out.write(new byte[] {0x04, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00});
-            out.flush();
-            byte[] header = new byte[9];
-            new DataInputStream(s.getInputStream()).readFully(header);
-            return header[0] == (byte) 0x84 && header[4] == 0x06;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     private void writeConfiguration() throws IOException {
         Path conf = home.resolve("conf");
         for (String dir : List.of("conf", "data", "commitlog", "saved_caches", "hints", "cdc_raw")) {
             Files.createDirectories(home.resolve(dir));
         }
-        String yaml = String.join("\n",
-                "cluster_name: yubin-test",
-                "num_tokens: 1",
-                "initial_token: 0",
-                "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
-                "endpoint_snitch: SimpleSnitch",
-                // A write is acknowledged only after its commit log fsync, so kill() loses nothing
-                // acknowledged: what the fault tests check (periodic sync would lose up to 10 s).
-                "commitlog_sync: batch",
-                "seed_provider:",
-                "  - class_name: org.apache.cassandra.locator.SimpleSeedProvider",
-                "    parameters:",
-                "      - seeds: \"" + HOST + ":" + storagePort + "\"",
-                "listen_address: " + HOST,
-                "rpc_address: " + HOST,
-                "storage_port: " + storagePort,
-                "ssl_storage_port: " + sslStoragePort,
-                "native_transport_port: " + nativePort,
-                "start_native_transport: true",
-                "data_file_directories: [" + quoted(home.resolve("data")) + "]",
-                "commitlog_directory: " + quoted(home.resolve("commitlog")),
-                "saved_caches_directory: " + quoted(home.resolve("saved_caches")),
-                "hints_directory: " + quoted(home.resolve("hints")),
-                "cdc_raw_directory: " + quoted(home.resolve("cdc_raw")),
-                "authenticator: AllowAllAuthenticator",
-                "authorizer: AllowAllAuthorizer",
-                // TRUNCATE and DROP would otherwise snapshot every table first
-                "auto_snapshot: false",
-                "snapshot_before_compaction: false",
-                "cas_contention_timeout: 5000ms",
-                "write_request_timeout: 5000ms",
-                "read_request_timeout: 5000ms",
-                "truncate_request_timeout: 60000ms",
-                "");
+        String yaml = CassandraConfiguration.yaml(HOST, HOST, null, storagePort, sslStoragePort, nativePort,
+                home.toString());
         Files.writeString(conf.resolve("cassandra.yaml"), yaml, StandardCharsets.UTF_8);
         try (InputStream in = resource("logback.xml")) {
             Files.copy(in, conf.resolve("logback.xml"), StandardCopyOption.REPLACE_EXISTING);
         }
-    }
-
-    /** A YAML single-quoted scalar, so a temporary directory's name cannot break the file. */
-    private static String quoted(Path path) {
-        return "'" + path.toString().replace("'", "''") + "'";
     }
 
     private static String classpath() throws IOException {
@@ -335,7 +283,7 @@ public final class CassandraProcess implements AutoCloseable {
     }
 
     /** Distinct free ports: all sockets are held open together so no port is handed out twice. */
-    private static int[] freePorts(int count) {
+    static int[] freePorts(int count) {
         List<ServerSocket> sockets = new ArrayList<>();
         try {
             int[] ports = new int[count];

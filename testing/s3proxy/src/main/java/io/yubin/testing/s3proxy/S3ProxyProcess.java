@@ -19,15 +19,10 @@ import java.util.concurrent.TimeUnit;
  * backend under a directory of the caller, so its data survives {@link #stop()} and {@link #start()}
  * on the same port. Its classpath comes from {@code s3proxy.classpath}, written at build time by
  * maven-dependency-plugin, so none of S3Proxy's dependencies is on the test classpath. A missing
- * classpath file is an error: tests that need S3 fail rather than skip.
+ * classpath file is an error: tests that need S3 fail rather than skip. Tests get one through
+ * {@link S3Endpoints#start}, which may run a {@link MinioContainerEndpoint} instead.
  */
-public final class S3ProxyProcess implements AutoCloseable {
-
-    public static final String ACCESS_KEY = "yubin-access";
-    public static final String SECRET_KEY = "yubin-secret-key";
-
-    /** The host name under which S3Proxy also answers virtual-host-style requests. */
-    public static final String VIRTUAL_HOST = "localhost";
+public final class S3ProxyProcess implements S3Endpoint {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -91,11 +86,13 @@ public final class S3ProxyProcess implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:<port>} */
+    @Override
     public String endpoint() {
         return "http://127.0.0.1:" + port;
     }
 
     /** {@code http://localhost:<port>}: with virtual-host style, buckets are {@code <bucket>.localhost}. */
+    @Override
     public String virtualHostEndpoint() {
         return "http://" + VIRTUAL_HOST + ":" + port;
     }
@@ -109,7 +106,13 @@ public final class S3ProxyProcess implements AutoCloseable {
         return home.resolve("s3proxy.log");
     }
 
+    @Override
+    public String describe() {
+        return "S3Proxy process, log " + log();
+    }
+
     /** Starts the process again (after {@link #stop()}) on the same port and data. */
+    @Override
     public synchronized void start() throws IOException, InterruptedException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("S3Proxy is running");
@@ -135,6 +138,7 @@ public final class S3ProxyProcess implements AutoCloseable {
     }
 
     /** Stops the process (SIGTERM, then SIGKILL after 10 s) and waits until it is gone. */
+    @Override
     public synchronized void stop() throws InterruptedException {
         if (process == null) {
             return;
