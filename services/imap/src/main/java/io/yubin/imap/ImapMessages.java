@@ -526,6 +526,8 @@ final class ImapMessages {
                         client.write(octets);
                         return client.drained();
                     });
+                } else if (piece instanceof Octets o) {
+                    chain = chain.compose(v -> copy(new java.io.ByteArrayInputStream(o.octets()), o.length(), client));
                 } else {
                     Streamed st = (Streamed) piece;
                     InputStream raw = streams.next().result();
@@ -630,8 +632,8 @@ final class ImapMessages {
     }
 
     /**
-     * The response: one array of octets, or (when a section is streamed) arrays and {@link Streamed}
-     * pieces in order.
+     * The response: one array of octets, or (when a section is large) arrays of response text and
+     * the large sections' {@link Content} in order, written a chunk at a time.
      */
     private List<Object> render(int msn, MessageRecord m, List<Item> items, List<Content> contents,
             MessageStructure structure, List<Long> seen, boolean readOnly, boolean recent) {
@@ -656,9 +658,10 @@ final class ImapMessages {
                 case BINARY:
                     Content content = contents.get(i);
                     write(out, item.label() + (item.kind() == Kind.BINARY ? " ~{" : " {") + content.length() + "}\r\n");
-                    if (content instanceof Octets o) {
+                    if (content instanceof Octets o && o.octets().length < STREAM_CHUNK) {
                         out.writeBytes(o.octets());
                     } else {
+                        // Large: written apart, a chunk at a time, rather than copied into the response.
                         pieces.add(out.toByteArray());
                         pieces.add(content);
                         out = new ByteArrayOutputStream();
