@@ -2,6 +2,7 @@ package io.yubin.imap;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.ServerSSLOptions;
@@ -21,24 +22,33 @@ final class ImapConnection implements ImapSession.Client {
     private static final Logger LOG = LoggerFactory.getLogger(ImapConnection.class);
     /** Framed commands waiting beyond this pause reading from the socket. */
     private static final int MAX_PENDING = 32;
+    /** APPEND message literals from this size on go to a temporary file as they arrive. */
+    static final long APPEND_STREAM_FROM = 256 * 1024;
 
     private final String id;
     private final NetSocket socket;
+    private final Vertx vertx;
     private final ServerSSLOptions stls;
     private final ImapFramer framer;
     private final Deque<ImapFramer.Event> pending = new ArrayDeque<>();
     private ImapSession session;
     private boolean busy;
     private boolean paused;
+    /** The socket is paused until the streamed literal's file write catches up. */
+    private boolean waitingForFile;
+    /** The APPEND literal being streamed, until its command is whole. */
+    private AppendLiteral incoming;
     private boolean closed;
     private boolean discardUntilTls;
     private Promise<String> lineWaiter;
 
-    ImapConnection(String id, NetSocket socket, ServerSSLOptions stls, ImapLimits limits) {
+    ImapConnection(Vertx vertx, String id, NetSocket socket, ServerSSLOptions stls, ImapLimits limits) {
+        this.vertx = vertx;
         this.id = id;
         this.socket = socket;
         this.stls = stls;
-        this.framer = new ImapFramer(limits.maxLine(), limits.maxCommand(), limits.maxMessageSize());
+        this.framer = new ImapFramer(limits.maxLine(), limits.maxCommand(), limits.maxMessageSize(),
+                APPEND_STREAM_FROM);
     }
 
     void start(ImapSession session) {
@@ -46,7 +56,7 @@ final class ImapConnection implements ImapSession.Client {
         socket.handler(this::received);
         socket.closeHandler(v -> {
             closed = true;
-            pending.clear();
+            discardPending();
             Promise<String> waiter = lineWaiter;
             lineWaiter = null;
             if (waiter != null) {
@@ -71,13 +81,60 @@ final class ImapConnection implements ImapSession.Client {
                 }
                 continue;
             }
+            if (e instanceof ImapFramer.LiteralStart start) {
+                incoming = new AppendLiteral(vertx, start.size());
+                continue;
+            }
+            if (e instanceof ImapFramer.LiteralData d) {
+                incoming.write(d.octets(), d.offset(), d.length());
+                continue;
+            }
+            if (e instanceof ImapFramer.Command c && c.streamedSegment() >= 0) {
+                pending.add(c.withLiteral(incoming));
+                incoming = null;
+                continue;
+            }
+            if (e instanceof ImapFramer.Refused && incoming != null) {
+                incoming.discard();
+                incoming = null;
+            }
             pending.add(e);
+        }
+        if (incoming != null && incoming.writeQueueFull() && !waitingForFile) {
+            // Back-pressure: read no more of the literal until the file has taken what came.
+            waitingForFile = true;
+            socket.pause();
+            AppendLiteral waitingOn = incoming;
+            waitingOn.drainHandler(v -> {
+                waitingForFile = false;
+                resumeIfAllowed();
+            });
         }
         if (pending.size() > MAX_PENDING && !paused) {
             paused = true;
             socket.pause();
         }
         drain();
+    }
+
+    private void resumeIfAllowed() {
+        if (!paused && !waitingForFile && !closed && !discardUntilTls) {
+            socket.resume();
+        }
+    }
+
+    /** Drops the commands not run yet and the literal being read, deleting their temporary files. */
+    private void discardPending() {
+        for (ImapFramer.Event e : pending) {
+            if (e instanceof ImapFramer.Command c && c.literal() != null) {
+                c.literal().discard();
+            }
+        }
+        pending.clear();
+        if (incoming != null) {
+            incoming.discard();
+            incoming = null;
+        }
     }
 
     private void drain() {
@@ -99,8 +156,12 @@ final class ImapConnection implements ImapSession.Client {
             busy = true;
             ImapFramer.Event e = pending.poll();
             Future<Void> done = e instanceof ImapFramer.Refused r ? session.refused(r) : session.handle(
-                    ((ImapFramer.Command) e).segments());
+                    (ImapFramer.Command) e);
             done.onComplete(ar -> {
+                if (e instanceof ImapFramer.Command c && c.literal() != null) {
+                    // The command is done with it, whatever it did (the blob has its own copy).
+                    c.literal().discard().onFailure(t -> LOG.warn("[imap {}] could not delete a literal file", id, t));
+                }
                 if (ar.failed()) {
                     LOG.warn("[imap {}] closing after a failure", id, ar.cause());
                     close();
@@ -111,7 +172,7 @@ final class ImapConnection implements ImapSession.Client {
         }
         if (paused && pending.size() <= MAX_PENDING / 2 && !closed && !discardUntilTls) {
             paused = false;
-            socket.resume();
+            resumeIfAllowed();
         }
     }
 
@@ -157,7 +218,7 @@ final class ImapConnection implements ImapSession.Client {
     @Override
     public Future<Void> startTls(String ok) {
         discardUntilTls = true;
-        pending.clear();
+        discardPending();
         framer.reset();
         return socket.upgradeToSsl(stls, (String) null, Buffer.buffer(ok)).transform(ar -> {
             if (ar.failed()) {
@@ -166,10 +227,9 @@ final class ImapConnection implements ImapSession.Client {
                 return Future.succeededFuture();
             }
             discardUntilTls = false;
-            if (paused) {
-                paused = false;
-                socket.resume();
-            }
+            paused = false;
+            waitingForFile = false;
+            socket.resume();
             return Future.succeededFuture();
         });
     }
@@ -197,14 +257,14 @@ final class ImapConnection implements ImapSession.Client {
     @Override
     public Future<Void> end(String text) {
         closed = true;
-        pending.clear();
+        discardPending();
         return socket.end(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8))).recover(e -> Future.succeededFuture());
     }
 
     @Override
     public void close() {
         closed = true;
-        pending.clear();
+        discardPending();
         socket.close();
     }
 }

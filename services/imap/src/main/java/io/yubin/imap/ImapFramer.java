@@ -13,6 +13,10 @@ import java.util.List;
  * arrives (its octets are dropped meanwhile); a literal longer than what the command may carry is
  * refused before a single octet of it is read: a synchronizing one is answered NO and never
  * continued, a non-synchronizing one cannot be refused without reading it, so the connection ends.
+ *
+ * <p>An APPEND message literal of at least {@code streamFrom} octets is not collected: its octets
+ * are handed on as {@link LiteralData} as they arrive, between {@link LiteralStart} and the
+ * {@link Command}, whose segment for it is empty and named by {@link Command#streamedSegment()}.
  */
 final class ImapFramer {
 
@@ -20,8 +24,28 @@ final class ImapFramer {
     sealed interface Event {
     }
 
-    /** A whole command: text segments and literal octets, alternating, starting and ending with text. */
-    record Command(List<byte[]> segments) implements Event {
+    /**
+     * A whole command: text segments and literal octets, alternating, starting and ending with text.
+     *
+     * @param streamedSegment the index of the (empty) segment of a streamed literal, or -1
+     * @param literal where the streamed literal's octets went (set by the connection), or null
+     */
+    record Command(List<byte[]> segments, int streamedSegment, AppendLiteral literal) implements Event {
+        Command(List<byte[]> segments) {
+            this(segments, -1, null);
+        }
+
+        Command withLiteral(AppendLiteral spooled) {
+            return new Command(segments, streamedSegment, spooled);
+        }
+    }
+
+    /** A streamed literal of this size starts (after its continuation request, if synchronizing). */
+    record LiteralStart(long size) implements Event {
+    }
+
+    /** Octets of the streamed literal, in order; {@code octets} is not changed afterwards. */
+    record LiteralData(byte[] octets, int offset, int length) implements Event {
     }
 
     /** A synchronizing literal of this size is announced: send a continuation request. */
@@ -35,6 +59,7 @@ final class ImapFramer {
     private final int maxLine;
     private final long maxCommand;
     private final long maxAppend;
+    private final long streamFrom;
 
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private final List<byte[]> segments = new ArrayList<>();
@@ -44,6 +69,9 @@ final class ImapFramer {
     /** Octets of the literal being read, or -1 between literals. */
     private long literalRemaining = -1;
     private ByteArrayOutputStream literal;
+    /** Whether the literal being read is streamed (handed on, not collected). */
+    private boolean streaming;
+    private int streamedSegment = -1;
     /** A refused non-synchronizing literal is read and dropped; then the connection ends. */
     private boolean closing;
 
@@ -51,11 +79,17 @@ final class ImapFramer {
      * @param maxLine the longest line, CRLF included
      * @param maxCommand the most octets one command other than APPEND may carry, literals included
      * @param maxAppend the largest APPEND message literal
+     * @param streamFrom APPEND literals of at least this size are streamed
      */
-    ImapFramer(int maxLine, long maxCommand, long maxAppend) {
+    ImapFramer(int maxLine, long maxCommand, long maxAppend, long streamFrom) {
         this.maxLine = maxLine;
         this.maxCommand = maxCommand;
         this.maxAppend = maxAppend;
+        this.streamFrom = streamFrom;
+    }
+
+    ImapFramer(int maxLine, long maxCommand, long maxAppend) {
+        this(maxLine, maxCommand, maxAppend, Long.MAX_VALUE);
     }
 
     List<Event> feed(byte[] data) {
@@ -64,11 +98,21 @@ final class ImapFramer {
         while (i < data.length && !closing) {
             if (literalRemaining >= 0) {
                 int n = (int) Math.min(literalRemaining, data.length - i);
-                literal.write(data, i, n);
+                if (streaming) {
+                    out.add(new LiteralData(data, i, n));
+                } else {
+                    literal.write(data, i, n);
+                }
                 literalRemaining -= n;
                 i += n;
                 if (literalRemaining == 0) {
-                    segments.add(literal.toByteArray());
+                    if (streaming) {
+                        streamedSegment = segments.size();
+                        segments.add(new byte[0]);
+                        streaming = false;
+                    } else {
+                        segments.add(literal.toByteArray());
+                    }
                     literal = null;
                     literalRemaining = -1;
                 }
@@ -111,6 +155,7 @@ final class ImapFramer {
             String tag = segments.isEmpty() ? tagOf(text) : tagOf(segments.get(0));
             segments.clear();
             commandOctets = 0;
+            streamedSegment = -1;
             out.add(new Refused(tag, "BAD [TOOBIG] Command line too long (at most " + maxLine + " octets)", false));
             return;
         }
@@ -118,17 +163,20 @@ final class ImapFramer {
         commandOctets += text.length + 2;
         Literal announced = literalAt(text);
         if (announced == null) {
-            out.add(new Command(List.copyOf(segments)));
+            out.add(new Command(List.copyOf(segments), streamedSegment, null));
             segments.clear();
             commandOctets = 0;
+            streamedSegment = -1;
             return;
         }
-        boolean append = isAppend(segments.get(0));
+        // One message per APPEND: after a streamed literal, the command's other limit applies.
+        boolean append = isAppend(segments.get(0)) && streamedSegment < 0;
         long limit = append ? maxAppend : maxCommand - commandOctets;
         if (announced.size() > limit) {
             String tag = tagOf(segments.get(0));
             segments.clear();
             commandOctets = 0;
+            streamedSegment = -1;
             if (announced.synchronizing()) {
                 // RFC 7889 §3 / RFC 9051 §7.1: refuse before the client sends the octets.
                 out.add(new Refused(tag, (append ? "NO [TOOBIG] Message larger than APPENDLIMIT " + maxAppend
@@ -145,6 +193,11 @@ final class ImapFramer {
         }
         commandOctets += announced.size();
         literalRemaining = announced.size();
+        if (append && announced.size() >= streamFrom) {
+            streaming = true;
+            out.add(new LiteralStart(announced.size()));
+            return;
+        }
         literal = new ByteArrayOutputStream((int) Math.min(announced.size(), 64 * 1024));
         if (announced.size() == 0) {
             segments.add(new byte[0]);
@@ -162,6 +215,8 @@ final class ImapFramer {
         sawCr = false;
         literalRemaining = -1;
         literal = null;
+        streaming = false;
+        streamedSegment = -1;
     }
 
     record Literal(long size, boolean synchronizing) {

@@ -229,8 +229,34 @@ final class ImapMessages {
      * @param contents per item: a section's content as the response carries it (partial applied,
      *     BINARY decoded), null for other items; null when no item is a section
      */
-    private record Prepared(List<byte[]> contents, MessageStructure structure) {
+    private record Prepared(List<Content> contents, MessageStructure structure) {
     }
+
+    /** A section's content as the response carries it. */
+    private sealed interface Content {
+        long length();
+    }
+
+    /** Octets at hand. */
+    private record Octets(byte[] octets) implements Content {
+        @Override
+        public long length() {
+            return octets.length;
+        }
+    }
+
+    /**
+     * Octets read from the blob only while the response is written: {@code length} octets of the
+     * blob's {@code range}, decoded by {@code encoding} (null: as stored), after skipping {@code skip}.
+     */
+    private record Streamed(BlobId blob, MessageStructure.Range range, String encoding, long skip, long length)
+            implements Content {
+    }
+
+    /** Sections from this size on are streamed from the blob to the socket instead of read whole first. */
+    static final int STREAM_THRESHOLD = 1024 * 1024;
+    /** Octets read from the blob per step while streaming. */
+    private static final int STREAM_CHUNK = 256 * 1024;
 
     private record Pending(MessageRecord m, long octets, Future<Prepared> prepared) {
     }
@@ -284,20 +310,31 @@ final class ImapMessages {
                 return (needsStructure ? structure(m, null) : Future.<MessageStructure>succeededFuture(null))
                         .map(structure -> new Prepared(null, structure));
             }
+            if (!needsStructure && items.stream().filter(ImapMessages::isSection).allMatch(ImapMessages::isWhole)) {
+                // BODY[] and RFC822 (partial or not) are the blob's octets: no structure needed.
+                MessageStructure.Located whole = new MessageStructure.Located(
+                        new MessageStructure.Range(0, (int) m.size()), "7bit");
+                return ranged(m, section -> Optional.of(whole)).map(contents -> new Prepared(contents, null));
+            }
             return storedStructure(m).compose(stored -> {
                 if (stored.isPresent() && stored.get().parts().isPresent()) {
                     // The stored offsets name the octets: read only those.
-                    return ranged(m, stored.get()).map(contents -> new Prepared(contents, stored.get()));
+                    MessageStructure.Part root = stored.get().parts().orElseThrow();
+                    return ranged(m, section -> MessageStructure.locate(root, section))
+                            .map(contents -> new Prepared(contents, stored.get()));
                 }
                 return read(m).compose(body -> structure(m, body).compose(structure -> blobIo.executeBlocking(
                         () -> fromBody(structure, body), false).map(contents -> new Prepared(contents, structure))));
             });
         }
 
-        /** Each section item's content from ranged reads of the blob, one item after the other. */
-        private Future<List<byte[]>> ranged(MessageRecord m, MessageStructure structure) {
-            MessageStructure.Part root = structure.parts().orElseThrow();
-            byte[][] out = new byte[items.size()][];
+        /**
+         * Each section item's content from ranged reads of the blob, one item after the other; a
+         * large one is left to be streamed when the response is written.
+         */
+        private Future<List<Content>> ranged(MessageRecord m,
+                java.util.function.Function<SectionSpec, Optional<MessageStructure.Located>> locator) {
+            Content[] out = new Content[items.size()];
             Future<Void> chain = Future.succeededFuture();
             for (int i = 0; i < items.size(); i++) {
                 Item item = items.get(i);
@@ -305,27 +342,65 @@ final class ImapMessages {
                     continue;
                 }
                 int at = i;
-                Optional<MessageStructure.Located> located = MessageStructure.locate(root, item.section());
+                Optional<MessageStructure.Located> located = locator.apply(item.section());
                 if (located.isEmpty()) {
-                    out[at] = new byte[0];
+                    out[at] = new Octets(new byte[0]);
                     continue;
                 }
                 MessageStructure.Range range = toRead(item, located.get());
+                if (streamable(item, range)) {
+                    chain = chain.compose(v -> streamed(m, item, range, located.get().encoding())).map(content -> {
+                        out[at] = content;
+                        return null;
+                    });
+                    continue;
+                }
                 chain = chain.compose(v -> range.length() == 0 ? Future.succeededFuture(new byte[0]) : read(m, range))
                         .compose(read -> blobIo.executeBlocking(() -> content(item, located.get(), read,
                                 !range.equals(located.get().range())), false))
                         .map(content -> {
-                            out[at] = content;
+                            out[at] = new Octets(content);
                             return null;
                         });
             }
             return chain.map(v -> java.util.Arrays.asList(out));
         }
 
+        /**
+         * A large section to stream: for BODY its (partial) octets as stored; for BINARY the decoded
+         * length is counted first, reading the part once without keeping it (RFC 3516 §4.2: the
+         * literal8's length comes first).
+         */
+        private Future<Content> streamed(MessageRecord m, Item item, MessageStructure.Range range, String cte) {
+            BlobId blob = m.blob().id();
+            if (item.kind() == Kind.SECTION) {
+                return Future.succeededFuture(new Streamed(blob, range, null, 0, range.length()));
+            }
+            String encoding = identity(cte) ? null : cte;
+            if (encoding != null && !encoding.equals("base64") && !encoding.equals("quoted-printable")) {
+                return Future.failedFuture(new ImapSession.No("[UNKNOWN-CTE] Unknown Content-Transfer-Encoding " + cte));
+            }
+            Future<Long> decodedLength = encoding == null ? Future.succeededFuture((long) range.length())
+                    : Future.fromCompletionStage(storage.blobs().get(blob, range.offset(), range.length()), context)
+                            .compose(in -> blobIo.executeBlocking(() -> {
+                                try (InputStream decoded = decoder(in, encoding)) {
+                                    return decoded.transferTo(java.io.OutputStream.nullOutputStream());
+                                }
+                            }, false));
+            return decodedLength.map(total -> {
+                if (item.kind() == Kind.BINARY_SIZE || item.start() < 0) {
+                    return new Streamed(blob, range, encoding, 0, total);
+                }
+                long skip = Math.min(item.start(), total);
+                long length = item.length() < 0 ? total - skip : Math.min(item.length(), total - skip);
+                return new Streamed(blob, range, encoding, skip, length);
+            });
+        }
+
         /** Each section item's content cut from the whole message; on a blob worker. */
-        private List<byte[]> fromBody(MessageStructure structure, byte[] body) {
+        private List<Content> fromBody(MessageStructure structure, byte[] body) {
             MessageStructure.Part root = structure.parts().orElseThrow();
-            byte[][] out = new byte[items.size()][];
+            Content[] out = new Content[items.size()];
             for (int i = 0; i < items.size(); i++) {
                 Item item = items.get(i);
                 if (!isSection(item)) {
@@ -333,13 +408,13 @@ final class ImapMessages {
                 }
                 Optional<MessageStructure.Located> located = MessageStructure.locate(root, item.section());
                 if (located.isEmpty()) {
-                    out[i] = new byte[0];
+                    out[i] = new Octets(new byte[0]);
                     continue;
                 }
                 MessageStructure.Range range = toRead(item, located.get());
                 int from = Math.min(range.offset(), body.length);
                 byte[] octets = java.util.Arrays.copyOfRange(body, from, Math.min(body.length, from + range.length()));
-                out[i] = content(item, located.get(), octets, !range.equals(located.get().range()));
+                out[i] = new Octets(content(item, located.get(), octets, !range.equals(located.get().range())));
             }
             return java.util.Arrays.asList(out);
         }
@@ -378,7 +453,7 @@ final class ImapMessages {
                     continue;
                 }
                 Prepared p = head.prepared().result();
-                byte[] response;
+                List<Object> response;
                 try {
                     response = render(msn, head.m(), items, p.contents(), p.structure(), seen, s.readOnly,
                             s.isRecent(head.m().uid()));
@@ -386,7 +461,23 @@ final class ImapMessages {
                     done.tryFail(e);
                     return;
                 }
-                client.write(response);
+                if (response.size() > 1) {
+                    // Some section is streamed from the blob: continue once it is all written.
+                    writeStreaming(response, client).onComplete(ar -> {
+                        if (ar.failed()) {
+                            if (isNotFound(ar.cause())) {
+                                expunged = true;
+                                pump();
+                                return;
+                            }
+                            done.tryFail(ar.cause());
+                        } else {
+                            pump();
+                        }
+                    });
+                    return;
+                }
+                client.write((byte[]) response.get(0));
                 Future<Void> drained = client.drained();
                 if (!drained.isComplete()) {
                     drained.onComplete(ar -> {
@@ -404,6 +495,98 @@ final class ImapMessages {
                 }
             }
         }
+    }
+
+    /**
+     * Writes a response that streams sections from their blobs. The blobs are opened first, so a body
+     * gone meanwhile (NOT_FOUND) skips the message before any octet of it is written; a failure
+     * after that leaves the client waiting for a literal's octets, so the connection is closed.
+     */
+    private Future<Void> writeStreaming(List<Object> pieces, ImapSession.Client client) {
+        List<Future<InputStream>> opened = new ArrayList<>();
+        for (Object piece : pieces) {
+            if (piece instanceof Streamed st) {
+                opened.add(Future.fromCompletionStage(storage.blobs().get(st.blob(), st.range().offset(),
+                        st.range().length()), context));
+            }
+        }
+        return Future.join(opened).transform(ar -> {
+            if (ar.failed()) {
+                opened.stream().filter(Future::succeeded).forEach(f -> closeQuietly(f.result()));
+                Throwable cause = opened.stream().filter(Future::failed).findFirst().map(Future::cause)
+                        .orElse(ar.cause());
+                return Future.failedFuture(cause);
+            }
+            java.util.Iterator<Future<InputStream>> streams = opened.iterator();
+            Future<Void> chain = Future.succeededFuture();
+            List<InputStream> all = opened.stream().map(Future::result).toList();
+            for (Object piece : pieces) {
+                if (piece instanceof byte[] octets) {
+                    chain = chain.compose(v -> {
+                        client.write(octets);
+                        return client.drained();
+                    });
+                } else if (piece instanceof Octets o) {
+                    chain = chain.compose(v -> copy(new java.io.ByteArrayInputStream(o.octets()), o.length(), client));
+                } else {
+                    Streamed st = (Streamed) piece;
+                    InputStream raw = streams.next().result();
+                    chain = chain.compose(v -> blobIo.executeBlocking(() -> {
+                        InputStream in = st.encoding() == null ? raw : decoder(raw, st.encoding());
+                        in.skipNBytes(st.skip());
+                        return in;
+                    }, false)).compose(in -> copy(in, st.length(), client));
+                }
+            }
+            return chain.andThen(done -> all.forEach(ImapMessages::closeQuietly)).recover(t -> {
+                client.close();
+                return Future.failedFuture(new IOException("streaming a body failed", t));
+            });
+        });
+    }
+
+    /** Copies {@code remaining} octets to the client a chunk at a time, each read on a blob worker. */
+    private Future<Void> copy(InputStream in, long remaining, ImapSession.Client client) {
+        if (remaining == 0) {
+            return Future.succeededFuture();
+        }
+        return blobIo.executeBlocking(() -> in.readNBytes((int) Math.min(STREAM_CHUNK, remaining)), false)
+                .compose(chunk -> {
+                    if (chunk.length == 0) {
+                        return Future.failedFuture(new IOException("body ended " + remaining + " octets early"));
+                    }
+                    client.write(chunk);
+                    return client.drained().compose(v -> copy(in, remaining - chunk.length, client));
+                });
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // Nothing left to do with it.
+        }
+    }
+
+    private static InputStream decoder(InputStream raw, String encoding) {
+        return encoding.equals("base64") ? new Base64InputStream(raw, DecodeMonitor.SILENT)
+                : new QuotedPrintableInputStream(raw, DecodeMonitor.SILENT);
+    }
+
+    private static boolean identity(String cte) {
+        return cte.equals("7bit") || cte.equals("8bit") || cte.equals("binary");
+    }
+
+    /** BODY[] or RFC822 (with or without a partial): the whole message as stored. */
+    private static boolean isWhole(Item item) {
+        return item.kind() == Kind.SECTION && item.section().equals(SectionSpec.WHOLE);
+    }
+
+    /** Whether the item's content is big enough to stream (selected header fields never are). */
+    private static boolean streamable(Item item, MessageStructure.Range range) {
+        SectionSpec.Text text = item.section().text();
+        return range.length() >= STREAM_THRESHOLD && text != SectionSpec.Text.HEADER_FIELDS
+                && text != SectionSpec.Text.HEADER_FIELDS_NOT;
     }
 
     private static boolean isSection(Item item) {
@@ -448,8 +631,13 @@ final class ImapMessages {
         return item.kind() == Kind.BINARY ? partial(decoded, item) : decoded;
     }
 
-    private byte[] render(int msn, MessageRecord m, List<Item> items, List<byte[]> contents,
+    /**
+     * The response: one array of octets, or (when a section is large) arrays of response text and
+     * the large sections' {@link Content} in order, written a chunk at a time.
+     */
+    private List<Object> render(int msn, MessageRecord m, List<Item> items, List<Content> contents,
             MessageStructure structure, List<Long> seen, boolean readOnly, boolean recent) {
+        List<Object> pieces = new ArrayList<>();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         write(out, "* " + msn + " FETCH (");
         for (int i = 0; i < items.size(); i++) {
@@ -467,14 +655,20 @@ final class ImapMessages {
                 case BODYSTRUCTURE: write(out, "BODYSTRUCTURE " + structure.bodyStructure()); break;
                 case BODY: write(out, "BODY " + structure.body()); break;
                 case SECTION:
-                    literal(out, item.label(), contents.get(i));
-                    break;
                 case BINARY:
-                    write(out, item.label() + " ~{" + contents.get(i).length + "}\r\n");
-                    out.writeBytes(contents.get(i));
+                    Content content = contents.get(i);
+                    write(out, item.label() + (item.kind() == Kind.BINARY ? " ~{" : " {") + content.length() + "}\r\n");
+                    if (content instanceof Octets o && o.octets().length < STREAM_CHUNK) {
+                        out.writeBytes(o.octets());
+                    } else {
+                        // Large: written apart, a chunk at a time, rather than copied into the response.
+                        pieces.add(out.toByteArray());
+                        pieces.add(content);
+                        out = new ByteArrayOutputStream();
+                    }
                     break;
                 case BINARY_SIZE:
-                    write(out, "BINARY.SIZE[" + item.section().render() + "] " + contents.get(i).length);
+                    write(out, "BINARY.SIZE[" + item.section().render() + "] " + contents.get(i).length());
                     break;
                 default:
                     throw new IllegalStateException("unhandled item " + item.kind());
@@ -485,7 +679,8 @@ final class ImapMessages {
             }
         }
         write(out, ")\r\n");
-        return out.toByteArray();
+        pieces.add(out.toByteArray());
+        return pieces;
     }
 
     /** RFC 3516: the decoded content, or null for an unknown transfer encoding. */
@@ -517,11 +712,6 @@ final class ImapMessages {
         int from = (int) Math.min(item.start(), content.length);
         int to = item.length() < 0 ? content.length : (int) Math.min(content.length, from + item.length());
         return java.util.Arrays.copyOfRange(content, from, to);
-    }
-
-    private static void literal(ByteArrayOutputStream out, String label, byte[] content) {
-        write(out, label + " {" + content.length + "}\r\n");
-        out.writeBytes(content);
     }
 
     private static void write(ByteArrayOutputStream out, String s) {
@@ -604,37 +794,99 @@ final class ImapMessages {
                 io.yubin.imap.search.Threader.thread(algorithm, views, v -> uid ? v.uid() : v.msn())));
     }
 
-    /** The selected messages (read from the store) that match, in sequence order, on a blob worker. */
+    /** Messages evaluated together; their stored structures are read with one {@code structures} call. */
+    static final int SEARCH_CHUNK = 500;
+
+    /**
+     * The selected messages (read from the store) that match, in sequence order, on a blob worker.
+     * Per chunk, each message is first evaluated without its stored structure or body; those whose
+     * keys need one (a header or body key the cheaper keys did not settle) have their structures read
+     * in one batch and are evaluated again.
+     */
     private Future<List<MessageView>> matching(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator,
             boolean readHeaders) {
         return Future.fromCompletionStage(storage.mailboxes().messages(s.mailbox.id(), UidSet.ALL), context)
                 .compose(all -> {
-                    List<MessageRecord> inView = new ArrayList<>();
-                    List<Integer> msns = new ArrayList<>();
+                    List<View> inView = new ArrayList<>();
                     for (MessageRecord m : all) {
                         int msn = s.msn(m.uid());
                         if (msn > 0) {
-                            inView.add(m);
-                            msns.add(msn);
+                            inView.add(new View(s, m, msn));
                         }
                     }
                     return blobIo.executeBlocking(() -> {
                         List<MessageView> found = new ArrayList<>();
-                        for (int i = 0; i < inView.size(); i++) {
-                            View v = new View(s, inView.get(i), msns.get(i));
-                            if (evaluator.matches(program, v)) {
-                                found.add(v);
+                        for (int from = 0; from < inView.size(); from += SEARCH_CHUNK) {
+                            List<View> chunk = inView.subList(from, Math.min(inView.size(), from + SEARCH_CHUNK));
+                            boolean[] matched = new boolean[chunk.size()];
+                            List<Integer> deferred = new ArrayList<>();
+                            for (int i = 0; i < chunk.size(); i++) {
+                                View v = chunk.get(i);
+                                v.probing = true;
+                                try {
+                                    matched[i] = evaluator.matches(program, v);
+                                } catch (NeedsStored e) {
+                                    deferred.add(i);
+                                } finally {
+                                    v.probing = false;
+                                }
+                            }
+                            if (!deferred.isEmpty()) {
+                                preload(deferred.stream().map(chunk::get).toList());
+                                for (int i : deferred) {
+                                    matched[i] = evaluator.matches(program, chunk.get(i));
+                                }
+                            }
+                            for (int i = 0; i < chunk.size(); i++) {
+                                if (matched[i]) {
+                                    found.add(chunk.get(i));
+                                }
                             }
                         }
                         // Sorting and threading read headers too: done here, on the worker.
                         if (readHeaders) {
-                            for (MessageView v : found) {
-                                v.header("Subject");
+                            for (int from = 0; from < found.size(); from += SEARCH_CHUNK) {
+                                List<MessageView> chunk = found.subList(from, Math.min(found.size(), from + SEARCH_CHUNK));
+                                preload(chunk.stream().map(v -> (View) v).toList());
+                                for (MessageView v : chunk) {
+                                    v.header("Subject");
+                                }
                             }
                         }
                         return found;
                     }, false);
                 });
+    }
+
+    /** Reads the stored structures of the views that have not read theirs, in one call; on a blob worker. */
+    private void preload(List<View> views) {
+        List<BlobId> ids = views.stream().filter(v -> !v.preloaded && v.fields == null).map(v -> v.m.blob().id())
+                .distinct().toList();
+        if (ids.isEmpty()) {
+            return;
+        }
+        java.util.Map<BlobId, byte[]> stored;
+        try {
+            stored = storage.mailboxes().structures(ids).toCompletableFuture().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            // Not readable in one go: each view asks for its own.
+            return;
+        }
+        for (View v : views) {
+            if (!v.preloaded && v.fields == null) {
+                v.preloaded = true;
+                v.preloadedStructure = stored.get(v.m.blob().id());
+            }
+        }
+    }
+
+    /** Thrown while probing when a key needs the stored structure or the body: evaluated again later. */
+    private static final class NeedsStored extends RuntimeException {
+        static final NeedsStored INSTANCE = new NeedsStored();
+
+        private NeedsStored() {
+            super("needs the stored structure", null, false, false);
+        }
     }
 
     /**
@@ -648,6 +900,11 @@ final class ImapMessages {
         private byte[] body;
         private MimePart root;
         private List<MimePart.Field> fields;
+        /** While true, needing the stored structure or the body throws {@link NeedsStored}. */
+        private boolean probing;
+        /** Whether {@link #preloadedStructure} holds what the store has (null: nothing). */
+        private boolean preloaded;
+        private byte[] preloadedStructure;
 
         View(SelectedMailbox s, MessageRecord m, long msn) {
             this.s = s;
@@ -657,6 +914,9 @@ final class ImapMessages {
 
         private MimePart root() {
             if (root == null) {
+                if (probing) {
+                    throw NeedsStored.INSTANCE;
+                }
                 try (InputStream in = storage.blobs().get(m.blob().id()).toCompletableFuture().join()) {
                     body = in.readAllBytes();
                 } catch (IOException | java.util.concurrent.CompletionException e) {
@@ -671,6 +931,9 @@ final class ImapMessages {
         /** The decoded top-level fields: from the stored structure, else from the body. */
         private List<MimePart.Field> fields() {
             if (fields == null) {
+                if (probing) {
+                    throw NeedsStored.INSTANCE;
+                }
                 fields = storedStructure().flatMap(MessageStructure::headers)
                         .orElseGet(() -> MessageStructure.decodedFields(root()));
             }
@@ -681,7 +944,8 @@ final class ImapMessages {
         private Optional<MessageStructure> storedStructure() {
             BlobId id = m.blob().id();
             try {
-                Optional<byte[]> stored = storage.mailboxes().structure(id).toCompletableFuture().join();
+                Optional<byte[]> stored = preloaded ? Optional.ofNullable(preloadedStructure)
+                        : storage.mailboxes().structure(id).toCompletableFuture().join();
                 if (stored.isPresent()) {
                     MessageStructure structure = MessageStructure.fromBytes(stored.get());
                     if (structure.current()) {

@@ -24,6 +24,10 @@ final class ImapParser {
     record Str(String value, byte[] octets) implements Token {
     }
 
+    /** A literal streamed to a temporary file as it arrived (an APPEND message, see {@link ImapFramer}). */
+    record Spooled(AppendLiteral literal) implements Token {
+    }
+
     record ListToken(List<Token> items) implements Token {
     }
 
@@ -38,13 +42,23 @@ final class ImapParser {
     private int segment;
     private int pos;
 
-    private ImapParser(List<byte[]> segments, int maxDepth) {
+    private final int streamedSegment;
+    private final AppendLiteral streamed;
+
+    private ImapParser(List<byte[]> segments, int maxDepth, int streamedSegment, AppendLiteral streamed) {
         this.segments = segments;
         this.maxDepth = maxDepth;
+        this.streamedSegment = streamedSegment;
+        this.streamed = streamed;
     }
 
     static Request parse(List<byte[]> segments, int maxDepth) {
-        return new ImapParser(segments, maxDepth).request();
+        return new ImapParser(segments, maxDepth, -1, null).request();
+    }
+
+    /** A command whose segment {@code streamedSegment} is a literal spooled to {@code streamed}. */
+    static Request parse(List<byte[]> segments, int maxDepth, int streamedSegment, AppendLiteral streamed) {
+        return new ImapParser(segments, maxDepth, streamedSegment, streamed).request();
     }
 
     /** RFC 9051 §9: tag = 1*<any ASTRING-CHAR except "+">. */
@@ -192,6 +206,11 @@ final class ImapParser {
             throw new ImapParseException("A literal must end its line");
         }
         segment++;
+        if (segment == streamedSegment && streamed != null) {
+            segment++;
+            pos = 0;
+            return new Spooled(streamed);
+        }
         byte[] octets = segments.get(segment);
         segment++;
         pos = 0;

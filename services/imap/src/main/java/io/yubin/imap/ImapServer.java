@@ -137,7 +137,7 @@ public final class ImapServer {
         Context context = vertx.getOrCreateContext();
         String client = socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().hostAddress();
         LOG.debug("[imap {}] connection from {}{}", id, client, tls ? " over TLS" : "");
-        ImapConnection connection = new ImapConnection(id, socket, stls, options.limits());
+        ImapConnection connection = new ImapConnection(vertx, id, socket, stls, options.limits());
         ImapSession session = new ImapSession(id, client, options, tls, stls != null, storage, accounts, events,
                 blobIo, context, connection, snapshots);
         connection.start(session);

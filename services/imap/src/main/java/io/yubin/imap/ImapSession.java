@@ -47,6 +47,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -190,10 +191,11 @@ final class ImapSession {
                 refused.response());
     }
 
-    Future<Void> handle(List<byte[]> segments) {
+    Future<Void> handle(ImapFramer.Command command) {
         Request request;
         try {
-            request = ImapParser.parse(segments, options.limits().maxNesting());
+            request = ImapParser.parse(command.segments(), options.limits().maxNesting(), command.streamedSegment(),
+                    command.literal());
         } catch (ImapParseException e) {
             return bad(e.tag() == null ? "*" : e.tag(), e.getMessage(), null);
         }
@@ -1369,10 +1371,15 @@ final class ImapSession {
             }
             i++;
         }
-        if (i != a.size() - 1 || !(a.get(i) instanceof Str body)) {
+        if (i != a.size() - 1 || !(a.get(i) instanceof Str || a.get(i) instanceof ImapParser.Spooled)) {
             throw new ImapParseException("APPEND needs the message as a literal");
         }
-        byte[] octets = body.octets();
+        // A large message was written to a temporary file as it arrived (the connection deletes it
+        // after this command); a small one is at hand.
+        Supplier<Future<InputStream>> content = a.get(i) instanceof Str body
+                ? () -> Future.succeededFuture(new ByteArrayInputStream(body.octets()))
+                : () -> ((ImapParser.Spooled) a.get(a.size() - 1)).literal().finish()
+                        .map(v -> ((ImapParser.Spooled) a.get(a.size() - 1)).literal().inputStream());
         Flags initial = flags;
         Instant internalDate = date;
         return f(mailboxes.find(user, p)).compose(found -> {
@@ -1380,8 +1387,15 @@ final class ImapSession {
                 throw new No("[TRYCREATE] No such mailbox");
             }
             Mailbox m = found.get();
-            return f(storage.blobs().put(new ByteArrayInputStream(octets))).compose(blob -> f(mailboxes.append(m.id(),
-                    new NewMessage(blob, internalDate, initial, null)))).compose(result -> {
+            return content.get().compose(in -> f(storage.blobs().put(in))).compose(blob -> f(mailboxes.append(m.id(),
+                    new NewMessage(blob, internalDate, initial, null))).recover(failure -> {
+                        if (!definitelyNotAppended(failure)) {
+                            // Maybe appended after all (a timeout): the blob may be referenced, keep it.
+                            return Future.failedFuture(failure);
+                        }
+                        // Never referenced: nothing may keep it (ARCHITECTURE.md §4.4).
+                        return f(storage.blobs().delete(blob.id())).transform(d -> Future.failedFuture(failure));
+                    })).compose(result -> {
                         publish(m, MailboxEvent.Kind.APPENDED, result.uid(), result.modSeq());
                         if (selected != null && selected.mailbox.id().equals(m.id())) {
                             changed = true;
@@ -1390,6 +1404,13 @@ final class ImapSession {
                                 + result.uid() + "] APPEND completed"));
                     });
         });
+    }
+
+    /** A refusal by the store (mailbox gone, invalid, over quota), as opposed to an outcome not known. */
+    private static boolean definitelyNotAppended(Throwable failure) {
+        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        return t instanceof StoreException e && e.kind() != StoreException.Kind.UNAVAILABLE;
     }
 
     // ---- FETCH ----

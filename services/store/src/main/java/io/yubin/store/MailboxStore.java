@@ -4,7 +4,10 @@ import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.model.SpecialUse;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -122,6 +125,22 @@ public interface MailboxStore {
      * the writer versions its own format. Empty when nothing was stored for the blob.
      */
     CompletionStage<Optional<byte[]>> structure(BlobId blob);
+
+    /**
+     * {@link #structure} of several blobs in one go (SEARCH, SORT and THREAD need one per message):
+     * the blobs that have one, mapped to their bytes; blobs without one are absent. Callers pass a
+     * bounded number (a chunk of a few hundred); backends read them in one query or a bounded number
+     * of concurrent ones. This default asks {@link #structure} for each, one after the other.
+     */
+    default CompletionStage<Map<BlobId, byte[]>> structures(Collection<BlobId> blobs) {
+        Map<BlobId, byte[]> out = new LinkedHashMap<>();
+        CompletionStage<Void> chain = java.util.concurrent.CompletableFuture.completedFuture(null);
+        for (BlobId blob : blobs) {
+            chain = chain.thenCompose(v -> structure(blob)).thenAccept(found -> found.ifPresent(
+                    data -> out.put(blob, data)));
+        }
+        return chain.thenApply(v -> out);
+    }
 
     /**
      * Stores {@link #structure} for a blob. Idempotent: storing again replaces the bytes. Goes when

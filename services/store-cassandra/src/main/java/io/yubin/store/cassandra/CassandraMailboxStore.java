@@ -26,6 +26,7 @@ import io.yubin.store.cassandra.MailboxWriter.State;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -515,6 +516,26 @@ final class CassandraMailboxStore implements MailboxStore {
             b.duplicate().get(out);
             return out;
         }));
+    }
+
+    /** Single-partition reads in flight at once for {@link #structures}. */
+    private static final int STRUCTURE_READS_IN_FLIGHT = 32;
+
+    /**
+     * One partition per blob: an IN over many partition keys would make one coordinator fan out and
+     * wait for the slowest; bounded concurrent single-partition reads go token-aware to the replicas.
+     */
+    @Override
+    public CompletionStage<Map<BlobId, byte[]>> structures(Collection<BlobId> blobs) {
+        List<BlobId> ids = blobs.stream().distinct().toList();
+        Map<BlobId, byte[]> out = new java.util.concurrent.ConcurrentHashMap<>();
+        CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+        for (int from = 0; from < ids.size(); from += STRUCTURE_READS_IN_FLIGHT) {
+            List<BlobId> group = ids.subList(from, Math.min(ids.size(), from + STRUCTURE_READS_IN_FLIGHT));
+            chain = chain.thenCompose(v -> cql.parallel(group.stream().map(id -> structure(id)
+                    .thenAccept(found -> found.ifPresent(data -> out.put(id, data)))).toList()));
+        }
+        return chain.thenApply(v -> Map.copyOf(out));
     }
 
     @Override

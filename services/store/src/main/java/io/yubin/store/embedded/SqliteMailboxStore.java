@@ -26,9 +26,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -309,6 +313,31 @@ final class SqliteMailboxStore implements MailboxStore {
     public CompletionStage<Optional<byte[]>> structure(BlobId blob) {
         return db.read(c -> Sql.one(c, "SELECT data FROM blob_structure WHERE blob_id = ?", rs -> rs.getBytes(1),
                 blob.value()));
+    }
+
+    /** Blobs per IN list; with the padding below at most ten statement shapes are cached per connection. */
+    private static final int STRUCTURES_PER_QUERY = 512;
+
+    @Override
+    public CompletionStage<Map<BlobId, byte[]>> structures(Collection<BlobId> blobs) {
+        List<String> ids = blobs.stream().map(BlobId::value).distinct().toList();
+        return db.read(c -> {
+            Map<BlobId, byte[]> out = new HashMap<>();
+            for (int from = 0; from < ids.size(); from += STRUCTURES_PER_QUERY) {
+                List<String> chunk = new ArrayList<>(ids.subList(from, Math.min(ids.size(), from + STRUCTURES_PER_QUERY)));
+                // Padded to a power of two with repeats, so the cached statements stay few.
+                int slots = Integer.highestOneBit(chunk.size() - 1) << 1;
+                while (chunk.size() < Math.max(1, slots)) {
+                    chunk.add(chunk.get(0));
+                }
+                String marks = String.join(",", Collections.nCopies(chunk.size(), "?"));
+                for (Map.Entry<BlobId, byte[]> e : Sql.list(c, "SELECT blob_id, data FROM blob_structure WHERE blob_id IN ("
+                        + marks + ")", rs -> Map.entry(new BlobId(rs.getString(1)), rs.getBytes(2)), chunk.toArray())) {
+                    out.put(e.getKey(), e.getValue());
+                }
+            }
+            return out;
+        });
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.yubin.model.Flags;
 import io.yubin.model.MailboxPath;
 import io.yubin.store.BlobCollector;
+import io.yubin.store.BlobId;
 import io.yubin.store.BlobReferences;
 import io.yubin.store.Mailbox;
 import io.yubin.store.MailboxId;
@@ -12,6 +13,7 @@ import io.yubin.store.SpoolEntry;
 import io.yubin.store.StoredBlob;
 import io.yubin.store.UidSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -73,6 +75,34 @@ public abstract class BlobReferencesContract extends StorageContractSupport {
         assertThat(await(storage.mailboxes().structure(blob.id()))).isEmpty();
         assertThat(await(storage.mailboxes().structure(other.id()))).hasValueSatisfying(
                 data -> assertThat(data).containsExactly(9));
+    }
+
+    @Test
+    void structuresAreReadInOneGoForManyBlobsAndMissingOnesAreAbsent() {
+        Mailbox box = mailbox("Many");
+        List<BlobId> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 700; i++) {
+            StoredBlob blob = putBlob("message " + i);
+            append(box.id(), blob);
+            ids.add(blob.id());
+            if (i % 3 != 0) {
+                await(storage.mailboxes().putStructure(blob.id(), new byte[] {(byte) i, 7}));
+            }
+        }
+        ids.add(ids.get(1));
+
+        Map<BlobId, byte[]> found = await(storage.mailboxes().structures(ids));
+
+        assertThat(found).hasSize(466);
+        for (int i = 0; i < 700; i++) {
+            if (i % 3 == 0) {
+                assertThat(found).doesNotContainKey(ids.get(i));
+            } else {
+                assertThat(found.get(ids.get(i))).as("blob %d", i).containsExactly((byte) i, 7);
+            }
+        }
+        assertThat(await(storage.mailboxes().structures(List.of()))).isEmpty();
+        assertThat(await(storage.mailboxes().structures(List.of(ids.get(2))))).containsOnlyKeys(ids.get(2));
     }
 
     @Test
