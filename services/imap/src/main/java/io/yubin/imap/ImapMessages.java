@@ -26,8 +26,10 @@ import java.time.ZonedDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.james.mime4j.codec.Base64InputStream;
@@ -865,10 +867,10 @@ final class ImapMessages {
         if (ids.isEmpty()) {
             return;
         }
-        java.util.Map<BlobId, byte[]> stored;
+        Map<BlobId, byte[]> stored;
         try {
             stored = storage.mailboxes().structures(ids).toCompletableFuture().join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             // Not readable in one go: each view asks for its own.
             return;
         }
