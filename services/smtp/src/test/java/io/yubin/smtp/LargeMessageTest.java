@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Bodies are streamed: a 50 MB message is accepted by a server process whose heap is far smaller
  * than twice the message (-Xmx64m: a server buffering the body whole would fail with
- * OutOfMemoryError), and the stored blob has every octet.
+ * OutOfMemoryError), the stored blob has every octet, and the temporary body file is gone.
  */
 class LargeMessageTest {
 
@@ -38,9 +38,10 @@ class LargeMessageTest {
         Path data = dir.resolve("data");
         Path portFile = dir.resolve("port");
         Path log = dir.resolve("server.log");
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP,
-                "-cp", classPath, LargeMessageServerMain.class.getName(), data.toString(), portFile.toString())
+                "-Djava.io.tmpdir=" + tmp, "-cp", classPath, LargeMessageServerMain.class.getName(), data.toString(), portFile.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long bodyOctets = (long) LINES * (LINE + 2);
         String reply;
@@ -71,6 +72,13 @@ class LargeMessageTest {
             }
             assertThat(reply).as(() -> readLog(log)).startsWith("250 2.0.0 OK: queued as ");
             assertThat(server.isAlive()).as("no OutOfMemoryError").isTrue();
+            // The body went through a temporary file, which is deleted once the spool has it.
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                try (var files = Files.list(tmp)) {
+                    assertThat(files.filter(f -> f.getFileName().toString().startsWith("yubin-smtp-")))
+                            .as("temporary body files left").isEmpty();
+                }
+            });
         } finally {
             server.destroy();
             assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
