@@ -1,10 +1,18 @@
 package io.yubin.imap;
 
+import io.yubin.store.Changes;
 import io.yubin.store.Mailbox;
+import io.yubin.store.MessageRecord;
 import io.yubin.store.UidSet;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A session's view of its selected mailbox (RFC 9051 §2.3.1.2): message sequence numbers are
@@ -13,6 +21,11 @@ import java.util.List;
  * <p>The view is the UIDs only (8 octets a message); flags and the rest are read from the store
  * when a command needs them. Sessions that select a mailbox in the same state share one array
  * ({@link UidSnapshots}); a session copies it before its first change (copy on write).
+ *
+ * <p>It also owns what the session has learned of the mailbox but not yet told its client (RFC 9051
+ * §7.5.1, §5.5): expunges that may not be sent while a FETCH, STORE or SEARCH by sequence number
+ * runs, new messages, other sessions' flag changes, and the keywords announced in FLAGS so far (a
+ * keyword is announced before the first FETCH that shows it, RFC 9051 §7.3.5).
  */
 final class SelectedMailbox {
 
@@ -21,13 +34,33 @@ final class SelectedMailbox {
     private long[] uids;
     private int count;
     private boolean shared;
+    /** Every change up to this MODSEQ is known here: told to the client or pending. */
     long highestModSeq;
     long uidNext;
+    /** The keywords the client was told of in FLAGS, compared ignoring case as flags are. */
+    private final Set<String> announced = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    /** Expunged elsewhere, still in the view until the client may be told. */
+    private final TreeSet<Long> pendingExpunges = new TreeSet<>();
+    /** Messages above the view, by UID, with the record they arrived with. */
+    private final TreeMap<Long, MessageRecord> pendingNew = new TreeMap<>();
+    /** Flag changes made elsewhere, by UID (the latest wins). */
+    private final TreeMap<Long, MessageRecord> pendingFlags = new TreeMap<>();
+    /** MODSEQs this session's own changes took, already reported to its client, by UID. */
+    private final Map<Long, Long> reported = new HashMap<>();
     /** UIDs that are \Recent in this session (IMAP4rev1, RFC 3501 §2.3.2); read on blob workers too. */
     private final List<UidSet.Range> recent = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** {@code uids} ascending; shared with other sessions and never written here. */
     SelectedMailbox(Mailbox mailbox, boolean readOnly, long[] uids, long highestModSeq, long uidNext) {
+        this(mailbox, readOnly, uids, highestModSeq, uidNext, Set.of());
+    }
+
+    /** With the keywords the SELECT response's FLAGS announces. */
+    SelectedMailbox(Mailbox mailbox, boolean readOnly, long[] uids, long highestModSeq, long uidNext,
+            Collection<String> keywords) {
+        // The junk-training keywords are always offered (RFC 5788 registry; the spam filter reads them).
+        this.announced.addAll(List.of("$Junk", "$NotJunk"));
+        this.announced.addAll(keywords);
         this.mailbox = mailbox;
         this.readOnly = readOnly;
         this.uids = uids;
@@ -140,6 +173,101 @@ final class SelectedMailbox {
         System.arraycopy(uids, i + 1, uids, i, count - i - 1);
         count--;
         return i + 1;
+    }
+
+    // ---- what the client is told, and when ----
+
+    /** The FLAGS response and its PERMANENTFLAGS, with every keyword announced so far. */
+    String flagsResponse() {
+        StringBuilder keywords = new StringBuilder();
+        for (String k : announced) {
+            keywords.append(' ').append(k);
+        }
+        return "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + keywords + ")\r\n"
+                + "* OK [PERMANENTFLAGS (" + (readOnly ? "" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft"
+                + keywords + " \\*") + ")] Flags permitted\r\n";
+    }
+
+    /**
+     * The FLAGS response to send before FETCH responses showing {@code records}, when one of them
+     * carries a keyword the client has not been told of; "" otherwise.
+     */
+    String announce(Collection<MessageRecord> records) {
+        boolean grew = false;
+        for (MessageRecord m : records) {
+            for (String k : m.flags().keywords()) {
+                grew |= announced.add(k);
+            }
+        }
+        return grew ? flagsResponse() : "";
+    }
+
+    /** Takes in what the store says changed since {@link #highestModSeq}; nothing is told yet. */
+    void learn(Changes changes) {
+        if (changes.highestModSeq() <= highestModSeq && changes.changed().isEmpty() && changes.vanished().isEmpty()) {
+            return;
+        }
+        for (long uid : changes.vanished()) {
+            pendingNew.remove(uid);
+            pendingFlags.remove(uid);
+            if (msn(uid) > 0) {
+                pendingExpunges.add(uid);
+            }
+        }
+        long known = highestModSeq;
+        for (MessageRecord m : changes.changed()) {
+            long uid = m.uid();
+            if (m.modSeq() <= known || pendingExpunges.contains(uid)) {
+                continue;
+            }
+            if (msn(uid) > 0) {
+                Long own = reported.get(uid);
+                if (own == null || own != m.modSeq()) {
+                    pendingFlags.put(uid, m);
+                }
+            } else if (uid > maxUid()) {
+                // New: UIDs only grow (ARCHITECTURE.md §4.3), so a lower one was expunged already.
+                pendingNew.put(uid, m);
+            }
+        }
+        highestModSeq = Math.max(highestModSeq, changes.highestModSeq());
+        reported.values().removeIf(modSeq -> modSeq <= highestModSeq);
+    }
+
+    /** Notes a flag change of this session's own that was reported with its command's response. */
+    void reportedOwn(MessageRecord m) {
+        pendingFlags.remove(m.uid());
+        reported.put(m.uid(), m.modSeq());
+    }
+
+    boolean hasPending() {
+        return !pendingExpunges.isEmpty() || !pendingNew.isEmpty() || !pendingFlags.isEmpty();
+    }
+
+    /** Expunged elsewhere and not yet told: may go out now (never during FETCH/STORE/SEARCH by number). */
+    List<Long> takeExpunges() {
+        List<Long> out = new ArrayList<>(pendingExpunges);
+        pendingExpunges.clear();
+        return out;
+    }
+
+    /** New messages not yet in the view, with their records; the caller adds them and sends EXISTS. */
+    List<MessageRecord> takeNew() {
+        List<MessageRecord> out = new ArrayList<>(pendingNew.values());
+        pendingNew.clear();
+        return out;
+    }
+
+    /** Other sessions' flag changes to messages still in the view. */
+    List<MessageRecord> takeFlagChanges() {
+        List<MessageRecord> out = new ArrayList<>();
+        for (MessageRecord m : pendingFlags.values()) {
+            if (msn(m.uid()) > 0) {
+                out.add(m);
+            }
+        }
+        pendingFlags.clear();
+        return out;
     }
 
     private void own(int needed) {

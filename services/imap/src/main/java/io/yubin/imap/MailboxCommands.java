@@ -1,0 +1,150 @@
+package io.yubin.imap;
+
+import io.vertx.core.Future;
+import io.yubin.imap.ImapParser.Atom;
+import io.yubin.imap.ImapParser.ImapParseException;
+import io.yubin.imap.ImapParser.ListToken;
+import io.yubin.imap.ImapParser.Request;
+import io.yubin.imap.ImapParser.Token;
+import io.yubin.imap.ImapSession.No;
+import io.yubin.model.MailboxPath;
+import io.yubin.model.SpecialUse;
+import io.yubin.store.Mailbox;
+import io.yubin.store.MailboxStatus;
+import io.yubin.store.UidSet;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** CREATE (RFC 9051 §6.3.4, RFC 6154 USE), STATUS (§6.3.11, RFC 8438 SIZE) and QUOTA (RFC 9208). */
+final class MailboxCommands {
+
+    private static final Set<String> STATUS_ITEMS = Set.of("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED",
+            "SIZE", "RECENT", "HIGHESTMODSEQ");
+
+    private MailboxCommands() {
+    }
+
+    static Future<Void> create(ImapSession session, Request r) {
+        List<Token> a = r.args();
+        if (a.isEmpty() || a.size() > 2) {
+            throw new ImapParseException("CREATE takes a mailbox name and optional parameters");
+        }
+        Set<SpecialUse> uses = new LinkedHashSet<>();
+        if (a.size() == 2) {
+            // RFC 6154 §3: CREATE name (USE (\Junk ...))
+            if (!(a.get(1) instanceof ListToken params) || params.items().size() != 2
+                    || !ImapSession.astring(params.items().get(0)).equalsIgnoreCase("USE")
+                    || !(params.items().get(1) instanceof ListToken useList)) {
+                throw new ImapParseException("Invalid CREATE parameters");
+            }
+            for (Token t : useList.items()) {
+                try {
+                    uses.add(SpecialUse.fromAttribute(ImapSession.astring(t)));
+                } catch (IllegalArgumentException e) {
+                    throw new No("[USEATTR] Unsupported special-use attribute " + ImapSession.astring(t));
+                }
+            }
+        }
+        String raw = ImapSession.astring(a.get(0));
+        MailboxPath p = session.path(new Atom(raw.endsWith("/") ? raw.substring(0, raw.length() - 1) : raw));
+        if (p.isInbox()) {
+            throw new No("[ALREADYEXISTS] INBOX exists");
+        }
+        return session.f(session.mailboxes.create(session.user, p, uses)).compose(m -> {
+            session.publishMailboxChange();
+            return session.ok(r, "CREATE completed");
+        });
+    }
+
+    static Future<Void> status(ImapSession session, Request r) {
+        List<Token> a = r.args();
+        ImapSession.args(a, 2);
+        if (!(a.get(1) instanceof ListToken items) || items.items().isEmpty()) {
+            throw new ImapParseException("STATUS takes a list of items");
+        }
+        List<String> names = new ArrayList<>();
+        for (Token t : items.items()) {
+            String n = ImapSession.astring(t).toUpperCase(Locale.ROOT);
+            if (!STATUS_ITEMS.contains(n)) {
+                throw new ImapParseException("Unknown STATUS item " + n);
+            }
+            names.add(n);
+        }
+        if (names.contains("HIGHESTMODSEQ")) {
+            // RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command.
+            session.enableCondstore();
+        }
+        MailboxPath p = session.existingPath(a.get(0));
+        return session.f(session.mailboxes.find(session.user, p)).compose(found -> {
+            if (found.isEmpty()) {
+                throw new No("[NONEXISTENT] No such mailbox");
+            }
+            return line(session, found.get(), names).compose(line -> {
+                session.client.write(line);
+                return session.ok(r, "STATUS completed");
+            });
+        });
+    }
+
+    /** The STATUS response for a mailbox (also LIST RETURN (STATUS), RFC 5819). */
+    static Future<String> line(ImapSession session, Mailbox m, List<String> names) {
+        return session.f(session.mailboxes.status(m.id())).compose(st -> {
+            Future<Long> recent = names.contains("RECENT") ? recent(session, m, st) : Future.succeededFuture(0L);
+            return recent.map(n -> "* STATUS " + session.name(m.path()) + " (" + text(names, st, n) + ")\r\n");
+        });
+    }
+
+    /**
+     * RFC 3501 §6.3.10 RECENT: messages above the mailbox's recent mark. Looking never takes them
+     * (only a read-write SELECT does), so STATUS says the same until then.
+     */
+    private static Future<Long> recent(ImapSession session, Mailbox m, MailboxStatus st) {
+        if (session.utf8) {
+            return Future.succeededFuture(0L);
+        }
+        return session.f(session.mailboxes.claimRecent(m.id(), 0)).compose(mark -> {
+            if (mark + 1 > st.uidNext() - 1) {
+                return Future.succeededFuture(0L);
+            }
+            return session.f(session.mailboxes.messages(m.id(), UidSet.of(new UidSet.Range(mark + 1,
+                    st.uidNext() - 1)))).map(list -> (long) list.size());
+        });
+    }
+
+    private static String text(List<String> names, MailboxStatus st, long recent) {
+        List<String> out = new ArrayList<>();
+        for (String n : names) {
+            long v = switch (n) {
+                case "MESSAGES" -> st.messages();
+                case "UIDNEXT" -> st.uidNext();
+                case "UIDVALIDITY" -> st.uidValidity();
+                case "UNSEEN" -> st.unseen();
+                case "DELETED" -> st.deleted();
+                case "SIZE" -> st.size();
+                case "HIGHESTMODSEQ" -> st.highestModSeq();
+                case "RECENT" -> recent;
+                default -> throw new IllegalStateException("unchecked STATUS item " + n);
+            };
+            out.add(n + " " + v);
+        }
+        return String.join(" ", out);
+    }
+
+    static Future<Void> quota(ImapSession session) {
+        return session.f(session.accounts.user(session.user)).compose(record -> session.f(
+                session.mailboxes.quotaUsage(session.user)).map(usage -> {
+                    long limit = record.map(u -> u.quotaBytes()).orElse(0L);
+                    if (limit > 0) {
+                        // RFC 9208 §5: STORAGE in units of 1024 octets.
+                        session.client.write("* QUOTA \"\" (STORAGE " + (usage.bytes() + 1023) / 1024 + " "
+                                + limit / 1024 + ")\r\n");
+                    } else {
+                        session.client.write("* QUOTA \"\" ()\r\n");
+                    }
+                    return null;
+                }));
+    }
+}
