@@ -30,6 +30,14 @@ class LoginThrottleTest {
     }
 
     @Test
+    void failureSaysWhetherItLockedTheKey() {
+        for (int i = 0; i < 4; i++) {
+            assertThat(throttle.failure("k")).isFalse();
+        }
+        assertThat(throttle.failure("k")).isTrue();
+    }
+
+    @Test
     void eachFurtherLockDoublesUpToTheMaximum() {
         fail("k", 5);
         Duration expected = Duration.ofMinutes(1);
