@@ -25,7 +25,9 @@ import io.yubin.store.Accounts;
 import io.yubin.store.BlobCollector;
 import io.yubin.store.s3.S3BlobStore;
 import io.yubin.store.s3.S3OrphanSweeper;
+import io.yubin.store.LoginThrottle;
 import io.yubin.store.PasswordHasher;
+import io.yubin.store.PasswordVerificationCache;
 import io.yubin.store.Storage;
 import io.yubin.web.AdminServer;
 import io.yubin.web.Metrics;
@@ -125,7 +127,9 @@ public final class EmbeddedServer implements AutoCloseable {
         maintenance.start(BLOB_COLLECT_INTERVAL, ORPHAN_SWEEP_INTERVAL);
         stops.push(new Stop("blob maintenance", maintenance::close));
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
-                new PasswordHasher(config.passwordHash().toParameters()), config.passwordPolicy().toPolicy());
+                new PasswordHasher(config.passwordHash().toParameters()), config.passwordPolicy().toPolicy(),
+                new LoginThrottle(LoginThrottle.Policy.ACCOUNT), new LoginThrottle(LoginThrottle.Policy.CLIENT_IP),
+                new PasswordVerificationCache(config.authCache().toSettings()));
         stops.push(new Stop("accounts", accounts::close));
 
         ClusterMember cluster = ClusterMember.startEmbedded(

@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Account management over a {@link Directory} and a {@link MailboxStore}: what the admin API and
  * the protocol servers call. It applies the password policy, hashes passwords (Argon2id, on its own
  * threads: a hash costs tens of milliseconds and must never run on an event loop), checks aliases
- * for loops and provisions default mailboxes. Failures are {@link StoreException}s naming the
- * field: INVALID (400), NOT_FOUND (404), CONFLICT (409).
+ * for loops and provisions default mailboxes. Successful password verifications are remembered in a
+ * {@link PasswordVerificationCache}, dropped on password change, removal and lockout. Failures are
+ * {@link StoreException}s naming the field: INVALID (400), NOT_FOUND (404), CONFLICT (409).
  */
 public final class Accounts implements AutoCloseable {
 
@@ -56,6 +57,7 @@ public final class Accounts implements AutoCloseable {
     private final ExecutorService hashing;
     private final LoginThrottle accountThrottle;
     private final LoginThrottle clientThrottle;
+    private final PasswordVerificationCache verified;
     private final SecureRandom random = new SecureRandom();
     private final Clock clock = Clock.systemUTC();
     /** Verified against for unknown users, so they cost as much time as a wrong password. */
@@ -69,8 +71,16 @@ public final class Accounts implements AutoCloseable {
     /** With the given login throttles: one keyed by account, one by client address. */
     public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy,
             LoginThrottle accountThrottle, LoginThrottle clientThrottle) {
+        this(directory, mailboxes, hasher, policy, accountThrottle, clientThrottle,
+                new PasswordVerificationCache(PasswordVerificationCache.Settings.DEFAULT));
+    }
+
+    /** With the given login throttles and cache of successful password verifications. */
+    public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy,
+            LoginThrottle accountThrottle, LoginThrottle clientThrottle, PasswordVerificationCache verified) {
         this.accountThrottle = accountThrottle;
         this.clientThrottle = clientThrottle;
+        this.verified = verified;
         this.directory = directory;
         this.mailboxes = mailboxes;
         this.hasher = hasher;
@@ -118,14 +128,14 @@ public final class Accounts implements AutoCloseable {
     }
 
     public CompletionStage<Void> changePassword(MailAddress address, char[] password) {
-        return requireUser(address)
+        return forgetting(address, requireUser(address)
                 .thenCompose(u -> hash(address, password))
-                .thenCompose(hash -> directory.setPasswordHash(address, hash));
+                .thenCompose(hash -> directory.setPasswordHash(address, hash)));
     }
 
     /** Removes the aliases that point at the user, its mailboxes, its app passwords, then the user. */
     public CompletionStage<Void> removeUser(MailAddress address) {
-        return requireUser(address)
+        return forgetting(address, requireUser(address)
                 .thenCompose(u -> directory.listAliases(null))
                 .thenCompose(aliases -> {
                     CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
@@ -137,7 +147,16 @@ public final class Accounts implements AutoCloseable {
                     return chain;
                 })
                 .thenCompose(v -> mailboxes.deleteAll(address))
-                .thenCompose(v -> directory.removeUser(address));
+                .thenCompose(v -> directory.removeUser(address)));
+    }
+
+    /**
+     * Drops the user's cached verifications once the change is written (or failed). Only for
+     * memory's sake: an entry verified against the old hash, even one added in between, no longer
+     * matches the stored hash.
+     */
+    private CompletionStage<Void> forgetting(MailAddress user, CompletionStage<Void> change) {
+        return change.whenComplete((v, e) -> verified.forget(user));
     }
 
     public CompletionStage<List<UserRecord>> users(Domain domainOrNull) {
@@ -212,6 +231,10 @@ public final class Accounts implements AutoCloseable {
         return requireUser(user).thenCompose(u -> directory.listAppPasswords(user));
     }
 
+    /**
+     * Takes effect at the next login on every cluster member: app passwords are looked up in the
+     * directory by their SHA-256 at every login and never enter the verification cache.
+     */
     public CompletionStage<Void> revokeAppPassword(MailAddress user, String id) {
         return directory.revokeAppPassword(user, id);
     }
@@ -219,7 +242,9 @@ public final class Accounts implements AutoCloseable {
     /**
      * A login from a protocol server (SMTP AUTH, IMAP, POP3): {@link #authenticate} behind the
      * failed-login throttles (ARCHITECTURE.md §5), per account and per client address. While either
-     * is locked the secret is not even checked, so guessing costs the server nothing.
+     * is locked the secret is not even checked, so guessing costs the server nothing, and a cached
+     * verification does not let the right secret in either. The failure that locks an account drops
+     * its cached verifications.
      *
      * @param clientAddress the client's IP address as the server sees it (after PROXY protocol)
      */
@@ -236,10 +261,20 @@ public final class Accounts implements AutoCloseable {
                 clientThrottle.success(clientKey);
                 return new LoginResult.Success(user.get());
             }
-            accountThrottle.failure(accountKey);
+            if (accountThrottle.failure(accountKey)) {
+                forgetLogin(login);
+            }
             clientThrottle.failure(clientKey);
             return new LoginResult.Failure();
         });
+    }
+
+    private void forgetLogin(String login) {
+        try {
+            verified.forget(MailAddress.parse(login));
+        } catch (IllegalArgumentException e) {
+            // Not an address: nothing of it was ever verified.
+        }
     }
 
     private static Optional<Instant> later(Optional<Instant> a, Optional<Instant> b) {
@@ -251,7 +286,8 @@ public final class Accounts implements AutoCloseable {
 
     /**
      * Checks a login: the secret may be the user's password or one of its app passwords. Empty for
-     * a wrong secret or an unknown user (which costs the same time as a wrong password).
+     * a wrong secret or an unknown user (which costs the same time as a wrong password). A password
+     * verified before against the user's current hash is taken from the cache without hashing.
      */
     public CompletionStage<Optional<MailAddress>> authenticate(String login, char[] secret) {
         MailAddress address;
@@ -263,15 +299,26 @@ public final class Accounts implements AutoCloseable {
                 return Optional.empty();
             }, hashing);
         }
+        Optional<PasswordVerificationCache.Key> cacheKey = verified.key(address, secret);
         return directory.findAppPasswordOwner(secretHash(secret)).thenCompose(owner -> {
             if (owner.isPresent() && owner.get().equals(address)) {
                 return CompletableFuture.completedFuture(owner);
             }
-            return directory.findUser(address).thenComposeAsync(user -> {
-                String hash = user.map(UserRecord::passwordHash).orElse(dummyHash);
-                boolean ok = hasher.verify(hash, secret) && user.isPresent();
-                return CompletableFuture.completedFuture(ok ? Optional.of(user.get().address()) : Optional.empty());
-            }, hashing);
+            return directory.findUser(address).thenCompose(user -> {
+                if (user.isPresent() && cacheKey.isPresent()
+                        && verified.verified(cacheKey.get(), user.get().passwordHash())) {
+                    return CompletableFuture.completedFuture(Optional.of(user.get().address()));
+                }
+                return CompletableFuture.supplyAsync(() -> {
+                    String hash = user.map(UserRecord::passwordHash).orElse(dummyHash);
+                    boolean ok = hasher.verify(hash, secret) && user.isPresent();
+                    if (!ok) {
+                        return Optional.<MailAddress>empty();
+                    }
+                    cacheKey.ifPresent(k -> verified.remember(k, hash));
+                    return Optional.of(user.get().address());
+                }, hashing);
+            });
         });
     }
 
@@ -334,5 +381,6 @@ public final class Accounts implements AutoCloseable {
     @Override
     public void close() {
         hashing.shutdownNow();
+        verified.clear();
     }
 }

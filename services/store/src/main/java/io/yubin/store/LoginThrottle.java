@@ -87,8 +87,8 @@ public final class LoginThrottle {
         return e != null && isLocked(e) ? Optional.of(e.lockedUntil) : Optional.empty();
     }
 
-    /** Records a failed login for the key; may lock it. */
-    public synchronized void failure(String key) {
+    /** Records a failed login for the key; true when this failure locked it. */
+    public synchronized boolean failure(String key) {
         Instant now = clock.instant();
         Entry e = current(key);
         if (e == null) {
@@ -102,7 +102,9 @@ public final class LoginThrottle {
             e.lockedUntil = now.plus(lockWindow(e.locks));
             // Every further failure after this lock ends locks again, for twice as long.
             e.failures = policy.failuresBeforeLock() - 1;
+            return true;
         }
+        return false;
     }
 
     /** Records a successful login: the key starts again from zero. */

@@ -8,11 +8,7 @@ import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.store.embedded.EmbeddedStorage;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
@@ -202,30 +198,6 @@ class AccountsTest {
         assertThat(await(storage.mailboxes().find(alice, MailboxPath.INBOX))).isEmpty();
         assertThat(await(accounts.aliases(example))).isEmpty();
         assertThat(failure(accounts.removeUser(alice)).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
-    }
-
-    /** A clock the test moves by hand. */
-    private static final class ManualClock extends Clock {
-        private Instant now = Instant.parse("2026-11-23T10:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 
     private Accounts throttled(ManualClock clock) {

@@ -2,38 +2,12 @@ package io.yubin.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class LoginThrottleTest {
 
-    private static final class TestClock extends Clock {
-        Instant now = Instant.parse("2025-01-01T00:00:00Z");
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-    }
-
-    private final TestClock clock = new TestClock();
+    private final ManualClock clock = new ManualClock();
     private final LoginThrottle throttle = new LoginThrottle(LoginThrottle.Policy.ACCOUNT, 1000, clock);
 
     private void fail(String key, int times) {
@@ -48,7 +22,7 @@ class LoginThrottleTest {
         assertThat(throttle.allowed("bob@example.org")).isTrue();
         throttle.failure("bob@example.org");
         assertThat(throttle.allowed("bob@example.org")).isFalse();
-        assertThat(throttle.lockedUntil("bob@example.org")).contains(clock.now.plus(Duration.ofMinutes(1)));
+        assertThat(throttle.lockedUntil("bob@example.org")).contains(clock.instant().plus(Duration.ofMinutes(1)));
         clock.advance(Duration.ofSeconds(59));
         assertThat(throttle.allowed("bob@example.org")).isFalse();
         clock.advance(Duration.ofSeconds(1));
@@ -56,18 +30,26 @@ class LoginThrottleTest {
     }
 
     @Test
+    void failureSaysWhetherItLockedTheKey() {
+        for (int i = 0; i < 4; i++) {
+            assertThat(throttle.failure("k")).isFalse();
+        }
+        assertThat(throttle.failure("k")).isTrue();
+    }
+
+    @Test
     void eachFurtherLockDoublesUpToTheMaximum() {
         fail("k", 5);
         Duration expected = Duration.ofMinutes(1);
         for (int lock = 1; lock <= 9; lock++) {
-            assertThat(throttle.lockedUntil("k")).as("lock %d", lock).contains(clock.now.plus(expected));
+            assertThat(throttle.lockedUntil("k")).as("lock %d", lock).contains(clock.instant().plus(expected));
             clock.advance(expected);
             assertThat(throttle.allowed("k")).isTrue();
             throttle.failure("k");
             expected = expected.multipliedBy(2).compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1)
                     : expected.multipliedBy(2);
         }
-        assertThat(throttle.lockedUntil("k")).contains(clock.now.plus(Duration.ofHours(1)));
+        assertThat(throttle.lockedUntil("k")).contains(clock.instant().plus(Duration.ofHours(1)));
     }
 
     @Test

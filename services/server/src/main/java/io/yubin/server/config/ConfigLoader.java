@@ -312,6 +312,8 @@ public final class ConfigLoader {
         atLeast("password-hash.iterations", c.passwordHash().iterations(), 1);
         // RFC 9106 §3.1: memory is at least 8 KiB per lane.
         atLeast("password-hash.memory-kib", c.passwordHash().memoryKib(), 8 * c.passwordHash().parallelism());
+        atLeast("auth-cache.ttl-seconds", c.authCache().ttlSeconds(), 0);
+        atLeast("auth-cache.max-entries", c.authCache().maxEntries(), 1);
     }
 
     private void port(String key, int value) {

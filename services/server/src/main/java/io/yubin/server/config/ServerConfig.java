@@ -3,7 +3,9 @@ package io.yubin.server.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
+import io.yubin.store.PasswordVerificationCache;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The whole server configuration, loaded once by {@link ConfigLoader}. Defaults live only in the
@@ -18,6 +20,7 @@ public record ServerConfig(
         Tls tls,
         PasswordPolicyConfig passwordPolicy,
         PasswordHashConfig passwordHash,
+        AuthCache authCache,
         Cluster cluster,
         StorageConfig storage,
         Delivery delivery) {
@@ -92,6 +95,17 @@ public record ServerConfig(
 
         public PasswordHasher.Parameters toParameters() {
             return new PasswordHasher.Parameters(memoryKib, iterations, parallelism);
+        }
+    }
+
+    /**
+     * @param ttlSeconds how long a successful password verification is remembered; 0 turns the cache off
+     * @param maxEntries most verifications remembered
+     */
+    public record AuthCache(int ttlSeconds, int maxEntries) {
+
+        public PasswordVerificationCache.Settings toSettings() {
+            return new PasswordVerificationCache.Settings(Duration.ofSeconds(ttlSeconds), maxEntries);
         }
     }
 

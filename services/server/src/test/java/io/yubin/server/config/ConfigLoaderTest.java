@@ -3,9 +3,11 @@ package io.yubin.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.yubin.store.PasswordVerificationCache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,7 @@ class ConfigLoaderTest {
         assertThat(c.tls().configured()).isFalse();
         assertThat(c.passwordPolicy()).isEqualTo(new ServerConfig.PasswordPolicyConfig(10, 1024, true));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(19456, 2, 1));
+        assertThat(c.authCache()).isEqualTo(new ServerConfig.AuthCache(300, 10_000));
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster("yubin", 0));
         assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32));
@@ -49,6 +52,7 @@ class ConfigLoaderTest {
 
         assertThat(c.passwordPolicy().toPolicy()).isEqualTo(io.yubin.store.PasswordPolicy.DEFAULT);
         assertThat(c.passwordHash().toParameters()).isEqualTo(io.yubin.store.PasswordHasher.Parameters.DEFAULT);
+        assertThat(c.authCache().toSettings()).isEqualTo(PasswordVerificationCache.Settings.DEFAULT);
     }
 
     @Test
@@ -107,7 +111,8 @@ class ConfigLoaderTest {
                 "smtp.submission-port", "smtp.submissions-port", "imap.port", "imap.tls-port", "pop3.port",
                 "pop3.tls-port", "tls.cert-file", "tls.key-file", "tls.hostname", "password-policy.min-length",
                 "password-policy.max-length", "password-policy.reject-containing-user-name",
-                "password-hash.memory-kib", "password-hash.iterations", "password-hash.parallelism", "cluster.name",
+                "password-hash.memory-kib", "password-hash.iterations", "password-hash.parallelism",
+                "auth-cache.ttl-seconds", "auth-cache.max-entries", "cluster.name",
                 "cluster.port", "storage.backend", "smtp.hostname", "smtp.max-message-size", "smtp.max-recipients",
                 "smtp.max-connections-per-ip", "smtp.proxy-protocol", "delivery.workers", "pop3.host",
                 "pop3.proxy-protocol", "pop3.allow-plaintext-auth", "storage.blobs", "storage.s3.endpoint",
@@ -124,7 +129,7 @@ class ConfigLoaderTest {
                         "imap.proxy-protocol" -> "false";
                 case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket" -> "true";
                 case "storage.s3.path-style", "storage.cassandra.migrate-on-start" -> "false";
-                case "storage.cassandra.request-timeout-ms" -> "7";
+                case "storage.cassandra.request-timeout-ms", "auth-cache.ttl-seconds" -> "7";
                 case "storage.blobs" -> "s3";
                 case "storage.backend" -> "embedded";
                 case "password-hash.memory-kib" -> "65536";
@@ -140,6 +145,7 @@ class ConfigLoaderTest {
         assertThat(c.pop3().tlsPort()).isEqualTo(7);
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster("x-cluster.name", 7));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
+        assertThat(c.authCache()).isEqualTo(new ServerConfig.AuthCache(7, 7));
         assertThat(c.admin().host()).isEqualTo("x-admin.host");
         assertThat(c.tls().keyFile()).isEqualTo("/etc/tls.key-file");
         assertThat(c.smtp())
@@ -184,6 +190,29 @@ class ConfigLoaderTest {
         assertThat(unnamed.effectiveHostname(new ServerConfig.Tls("", "", "tls.example.test"), "box"))
                 .isEqualTo("tls.example.test");
         assertThat(unnamed.effectiveHostname(new ServerConfig.Tls("", "", ""), "box")).isEqualTo("box");
+    }
+
+    @Test
+    void authCacheComesFromTheFileAndTheEnvironmentAndZeroTtlTurnsItOff() throws IOException {
+        Path file = yaml("auth-cache:\n  ttl-seconds: 60\n  max-entries: 50000\n");
+
+        ServerConfig c = ConfigLoader.load(file, Map.of());
+        assertThat(c.authCache()).isEqualTo(new ServerConfig.AuthCache(60, 50_000));
+        assertThat(c.authCache().toSettings())
+                .isEqualTo(new PasswordVerificationCache.Settings(Duration.ofMinutes(1), 50_000));
+
+        ServerConfig off = ConfigLoader.load(file, Map.of("YUBIN_AUTH_CACHE_TTL_SECONDS", "0"));
+        assertThat(off.authCache().toSettings().enabled()).isFalse();
+    }
+
+    @Test
+    void negativeAuthCacheTtlAndNoEntriesAreErrors() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_AUTH_CACHE_TTL_SECONDS", "-1")))
+                .hasMessage("configuration key \"auth-cache.ttl-seconds\" from environment variable "
+                        + "YUBIN_AUTH_CACHE_TTL_SECONDS must be at least 0, was -1");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_AUTH_CACHE_MAX_ENTRIES", "0")))
+                .hasMessage("configuration key \"auth-cache.max-entries\" from environment variable "
+                        + "YUBIN_AUTH_CACHE_MAX_ENTRIES must be at least 1, was 0");
     }
 
     @Test
