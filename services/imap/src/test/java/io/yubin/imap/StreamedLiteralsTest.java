@@ -167,8 +167,12 @@ class StreamedLiteralsTest {
         Set<Path> before = literalFiles();
         try (RawImapClient c = login()) {
             c.send("b APPEND INBOX {2000000+}\r\n" + "z".repeat(700_000));
-            // The session is still there: the literal is being written meanwhile.
-            Thread.sleep(300);
+            // Closed only once the server is writing the literal to its temporary file.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (literalFiles().stream().allMatch(before::contains)) {
+                assertThat(System.nanoTime()).as("a temporary literal file appeared").isLessThan(deadline);
+                Thread.sleep(10);
+            }
         }
         noLiteralFileLeftBeyond(before);
         try (RawImapClient c = login()) {
