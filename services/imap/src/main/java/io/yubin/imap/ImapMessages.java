@@ -65,9 +65,11 @@ final class ImapMessages {
 
     private final Storage storage;
     private final WorkerExecutor blobIo;
+    private final HeaderFieldsCache headers;
     private final Context context;
 
-    ImapMessages(Storage storage, WorkerExecutor blobIo, Context context) {
+    ImapMessages(Storage storage, WorkerExecutor blobIo, Context context, HeaderFieldsCache headers) {
+        this.headers = headers;
         this.storage = storage;
         this.blobIo = blobIo;
         this.context = context;
@@ -862,6 +864,11 @@ final class ImapMessages {
 
     /** Reads the stored structures of the views that have not read theirs, in one call; on a blob worker. */
     private void preload(List<View> views) {
+        for (View v : views) {
+            if (v.fields == null) {
+                v.fields = headers.get(v.m.blob().id());
+            }
+        }
         List<BlobId> ids = views.stream().filter(v -> !v.preloaded && v.fields == null).map(v -> v.m.blob().id())
                 .distinct().toList();
         if (ids.isEmpty()) {
@@ -933,11 +940,16 @@ final class ImapMessages {
         /** The decoded top-level fields: from the stored structure, else from the body. */
         private List<MimePart.Field> fields() {
             if (fields == null) {
+                fields = headers.get(m.blob().id());
+            }
+            if (fields == null) {
                 if (probing) {
                     throw NeedsStored.INSTANCE;
                 }
-                fields = storedStructure().flatMap(MessageStructure::headers)
-                        .orElseGet(() -> MessageStructure.decodedFields(root()));
+                Optional<List<MimePart.Field>> stored = storedStructure().flatMap(MessageStructure::headers);
+                // Only what was read whole is shared: an unreadable body now may be readable later.
+                stored.ifPresent(f -> headers.put(m.blob().id(), f));
+                fields = stored.orElseGet(() -> MessageStructure.decodedFields(root()));
             }
             return fields;
         }

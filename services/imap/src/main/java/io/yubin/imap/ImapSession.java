@@ -113,7 +113,7 @@ final class ImapSession {
 
     ImapSession(String id, String clientAddress, ImapServer.Options options, boolean tls, boolean startTlsOffered,
             Storage storage, Accounts accounts, MailboxEvents events, WorkerExecutor blobIo, Context context,
-            Client client, UidSnapshots snapshots) {
+            Client client, ImapCaches caches) {
         this.id = id;
         this.clientAddress = clientAddress;
         this.options = options;
@@ -125,8 +125,8 @@ final class ImapSession {
         this.events = events;
         this.context = context;
         this.client = client;
-        this.messages = new ImapMessages(storage, blobIo, context);
-        this.snapshots = snapshots;
+        this.messages = new ImapMessages(storage, blobIo, context, caches.headers());
+        this.snapshots = caches.snapshots();
     }
 
     String greeting() {
