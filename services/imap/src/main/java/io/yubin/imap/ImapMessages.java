@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
+import io.yubin.imap.mime.EnvelopeAddress;
 import io.yubin.imap.mime.MessageStructure;
 import io.yubin.imap.mime.MimePart;
 import io.yubin.imap.mime.SectionSpec;
@@ -866,7 +867,7 @@ final class ImapMessages {
     private void preload(List<View> views) {
         for (View v : views) {
             if (v.fields == null) {
-                v.fields = headers.get(v.m.blob().id());
+                v.cached(headers.get(v.m.blob().id()));
             }
         }
         List<BlobId> ids = views.stream().filter(v -> !v.preloaded && v.fields == null).map(v -> v.m.blob().id())
@@ -909,6 +910,8 @@ final class ImapMessages {
         private byte[] body;
         private MimePart root;
         private List<MimePart.Field> fields;
+        /** From, To and Cc's first mailboxes as the stored structure read them; null when not known. */
+        private List<EnvelopeAddress.Mailbox> firstMailboxes;
         /** While true, needing the stored structure or the body throws {@link NeedsStored}. */
         private boolean probing;
         /** Whether {@link #preloadedStructure} holds what the store has (null: nothing). */
@@ -940,18 +943,39 @@ final class ImapMessages {
         /** The decoded top-level fields: from the stored structure, else from the body. */
         private List<MimePart.Field> fields() {
             if (fields == null) {
-                fields = headers.get(m.blob().id());
+                cached(headers.get(m.blob().id()));
             }
             if (fields == null) {
                 if (probing) {
                     throw NeedsStored.INSTANCE;
                 }
-                Optional<List<MimePart.Field>> stored = storedStructure().flatMap(MessageStructure::headers);
-                // Only what was read whole is shared: an unreadable body now may be readable later.
-                stored.ifPresent(f -> headers.put(m.blob().id(), f));
-                fields = stored.orElseGet(() -> MessageStructure.decodedFields(root()));
+                Optional<MessageStructure> stored = storedStructure();
+                if (stored.isPresent() && stored.get().headers().isPresent()) {
+                    // Only what was read whole is shared: an unreadable body now may be readable later.
+                    HeaderFieldsCache.Headers read = new HeaderFieldsCache.Headers(stored.get().headers().get(),
+                            stored.get().firstMailboxes());
+                    headers.put(m.blob().id(), read);
+                    cached(read);
+                } else {
+                    fields = MessageStructure.decodedFields(root());
+                }
             }
             return fields;
+        }
+
+        private void cached(HeaderFieldsCache.Headers h) {
+            if (h != null) {
+                fields = h.fields();
+                firstMailboxes = h.firstMailboxes();
+            }
+        }
+
+        /** As the field was written (encoded display names stay one name), from the stored structure. */
+        @Override
+        public Optional<EnvelopeAddress.Mailbox> firstMailbox(String field) {
+            fields();
+            return firstMailboxes != null ? MessageStructure.firstMailbox(firstMailboxes, field)
+                    : MessageStructure.firstMailbox(root(), field);
         }
 
         /** The stored structure; when absent or in an older format, computed from the body and stored. */

@@ -2,6 +2,7 @@ package io.yubin.imap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.yubin.model.MailAddress;
 import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -107,6 +108,24 @@ class EnvelopeAndSortTest {
             // x, carl (the group's first mailbox), then 3 and 4 without To in sequence order.
             assertThat(c.command("e", "UID SORT (REVERSE TO) UTF-8 ALL")).containsExactly("* SORT 2 1 3 4",
                     "e OK SORT completed");
+        }
+    }
+
+    @Test
+    void displayFromReadsAnEncodedNameWithACommaAsOneName() throws Exception {
+        MailAddress alice = new MailAddress("alice", ImapHarness.DOMAIN);
+        imap.deliver(alice, "From: =?UTF-8?Q?Doe=2C_John?= <zed@example.org>\r\nSubject: a\r\n\r\na\r\n");
+        imap.deliver(alice, "From: Ed <ed@example.org>\r\nSubject: b\r\n\r\nb\r\n");
+        try (RawImapClient c = new RawImapClient(imap.server.actualTlsPort(), imap.clientTls())) {
+            c.line();
+            c.command("a", "LOGIN alice@example.test \"" + ImapHarness.PASSWORD + "\"");
+            c.command("s", "SELECT INBOX");
+            // "Doe, John" before "Ed"; read from the decoded value it would be "John", after "Ed".
+            for (int i = 0; i < 2; i++) {
+                assertThat(c.command("d" + i, "SORT (DISPLAYFROM) UTF-8 ALL")).containsExactly("* SORT 1 2",
+                        "d" + i + " OK SORT completed");
+            }
+            assertThat(c.command("f", "SORT (FROM) UTF-8 ALL")).containsExactly("* SORT 2 1", "f OK SORT completed");
         }
     }
 }

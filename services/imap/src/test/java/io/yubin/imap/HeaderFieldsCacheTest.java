@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Test;
 
 class HeaderFieldsCacheTest {
 
-    private static List<MimePart.Field> fields(int valueLength) {
-        return List.of(new MimePart.Field("Subject", "x".repeat(valueLength)), new MimePart.Field("From", "a@b"));
+    private static HeaderFieldsCache.Headers fields(int valueLength) {
+        return new HeaderFieldsCache.Headers(List.of(new MimePart.Field("Subject", "x".repeat(valueLength)),
+                new MimePart.Field("From", "a@b")), java.util.Arrays.asList(null, null, null));
     }
 
     @Test

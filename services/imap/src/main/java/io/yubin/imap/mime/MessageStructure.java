@@ -166,9 +166,19 @@ public final class MessageStructure {
      * (case-insensitive): what SORT compares, without the message.
      */
     public Optional<EnvelopeAddress.Mailbox> firstMailbox(String field) {
+        return firstMailbox(firstMailboxes, field);
+    }
+
+    /** The first mailboxes of From, To and Cc in that order (an entry is null when the field has none). */
+    public List<EnvelopeAddress.Mailbox> firstMailboxes() {
+        return firstMailboxes;
+    }
+
+    /** The entry for {@code field} (From, To or Cc, any case) of a {@link #firstMailboxes()} list. */
+    public static Optional<EnvelopeAddress.Mailbox> firstMailbox(List<EnvelopeAddress.Mailbox> first, String field) {
         for (int i = 0; i < SORT_FIELDS.size(); i++) {
             if (SORT_FIELDS.get(i).equalsIgnoreCase(field)) {
-                return Optional.ofNullable(firstMailboxes.get(i));
+                return Optional.ofNullable(first.get(i));
             }
         }
         throw new IllegalArgumentException("no first mailbox kept for " + field);
