@@ -3,7 +3,7 @@ package io.yubin.imap;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.yubin.listener.SpooledBody;
+import io.yubin.protocol.SpooledBody;
 import java.io.IOException;
 import java.io.InputStream;
 

@@ -3,7 +3,7 @@ package io.yubin.smtp;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.yubin.listener.SpooledBody;
+import io.yubin.protocol.SpooledBody;
 import java.io.InputStream;
 import java.util.Arrays;
 

@@ -1,4 +1,4 @@
-package io.yubin.listener;
+package io.yubin.protocol;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
