@@ -5,9 +5,9 @@ import io.yubin.imap.ImapParser.ImapParseException;
 import io.yubin.imap.ImapParser.Request;
 import io.yubin.imap.ImapParser.Token;
 import io.yubin.imap.ImapSession.No;
+import io.yubin.protocol.SaslPlain;
 import io.yubin.store.Accounts;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,25 +52,29 @@ final class LoginCommand {
             if (line.equals("*")) {
                 return s.bad(r.tag(), "Authentication cancelled", null);
             }
-            byte[] decoded;
-            try {
-                decoded = line.equals("=") ? new byte[0] : Base64.getDecoder().decode(line.trim());
-            } catch (IllegalArgumentException e) {
-                return s.bad(r.tag(), "Invalid base64", null);
+            SaslPlain.Outcome outcome = SaslPlain.decode(line);
+            if (outcome instanceof SaslPlain.Malformed m) {
+                return s.bad(r.tag(), m.problem() == SaslPlain.Problem.NOT_BASE64 ? "Invalid base64"
+                        : "Invalid PLAIN response", null);
             }
-            String[] parts = new String(decoded, StandardCharsets.UTF_8).split("\0", -1);
-            if (parts.length != 3) {
-                return s.bad(r.tag(), "Invalid PLAIN response", null);
-            }
-            if (!parts[0].isEmpty() && !parts[0].equalsIgnoreCase(parts[1])) {
+            if (outcome instanceof SaslPlain.NotAuthorized) {
+                // RFC 5530 §3: authenticated or not, this identity may not act as the one asked for.
                 throw new No("[AUTHORIZATIONFAILED] The authorization identity must be empty or the login");
             }
-            return loggedIn(s, r, parts[1], parts[2].toCharArray());
+            SaslPlain.Credentials credentials = (SaslPlain.Credentials) outcome;
+            return loggedIn(s, r, credentials.login(), credentials.password());
         });
     }
 
+    /** Checks a login; the secret is wiped once it has been checked. */
     private static Future<Void> loggedIn(ImapSession s, Request r, String login, char[] secret) {
-        return s.f(s.accounts.login(login, secret, s.clientAddress)).compose(result -> {
+        Future<Accounts.LoginResult> checked;
+        try {
+            checked = s.f(s.accounts.login(login, secret, s.clientAddress));
+        } catch (RuntimeException e) {
+            checked = Future.failedFuture(e);
+        }
+        return checked.andThen(ar -> Arrays.fill(secret, '\0')).compose(result -> {
             if (result instanceof Accounts.LoginResult.Throttled) {
                 LOG.info("[imap {}] login refused: too many failures", s.id);
                 throw new No("[UNAVAILABLE] Too many failed logins, try again later");

@@ -4,17 +4,15 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
+import io.yubin.protocol.SaslPlain;
 import io.yubin.store.Accounts;
 import io.yubin.store.MailboxStore;
 import io.yubin.store.MaildropLocks;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.UidSet;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -192,42 +190,18 @@ final class Pop3Session {
         return plain(auth.initialResponse());
     }
 
-    /** RFC 4616: authzid NUL authcid NUL passwd, base64 (RFC 5034 §4: "=" is an empty response). */
+    /** RFC 4616 through the one decoder every protocol shares (RFC 5034 §4: "=" is an empty response). */
     private Future<Pop3Response> plain(String base64) {
-        byte[] decoded;
-        try {
-            decoded = base64.equals("=") ? new byte[0] : Base64.getDecoder().decode(base64);
-        } catch (IllegalArgumentException e) {
-            return text(Pop3Replies.err(Pop3Replies.AUTH, "the SASL response is not valid base64"));
+        SaslPlain.Outcome outcome = SaslPlain.decode(base64);
+        if (outcome instanceof SaslPlain.Malformed m) {
+            return text(Pop3Replies.err(Pop3Replies.AUTH, m.problem() == SaslPlain.Problem.NOT_BASE64
+                    ? "the SASL response is not valid base64" : "malformed PLAIN response"));
         }
-        int first = indexOf(decoded, 0);
-        int second = first < 0 ? -1 : indexOf(decoded, first + 1);
-        if (second < 0 || indexOf(decoded, second + 1) >= 0) {
-            Arrays.fill(decoded, (byte) 0);
-            return text(Pop3Replies.err(Pop3Replies.AUTH, "malformed PLAIN response"));
-        }
-        String authzid = new String(decoded, 0, first, StandardCharsets.UTF_8);
-        String authcid = new String(decoded, first + 1, second - first - 1, StandardCharsets.UTF_8);
-        CharBuffer decodedPassword = StandardCharsets.UTF_8.decode(
-                ByteBuffer.wrap(decoded, second + 1, decoded.length - second - 1));
-        char[] password = new char[decodedPassword.remaining()];
-        decodedPassword.get(password);
-        Arrays.fill(decodedPassword.array(), '\0');
-        Arrays.fill(decoded, (byte) 0);
-        if (!authzid.isEmpty() && !authzid.equals(authcid)) {
-            Arrays.fill(password, '\0');
+        if (outcome instanceof SaslPlain.NotAuthorized) {
             return text(Pop3Replies.err(Pop3Replies.AUTH, "the authorization identity must be empty or the login"));
         }
-        return login(authcid, password);
-    }
-
-    private static int indexOf(byte[] bytes, int from) {
-        for (int i = from; i < bytes.length; i++) {
-            if (bytes[i] == 0) {
-                return i;
-            }
-        }
-        return -1;
+        SaslPlain.Credentials credentials = (SaslPlain.Credentials) outcome;
+        return login(credentials.login(), credentials.password());
     }
 
     private Future<Pop3Response> login(String login, char[] secret) {

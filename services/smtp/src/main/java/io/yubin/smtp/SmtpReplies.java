@@ -41,6 +41,9 @@ final class SmtpReplies {
     static final SmtpReply AUTH_MECHANISM = new SmtpReply(504, "5.5.4", "Unrecognized authentication mechanism");
     static final SmtpReply AUTH_CANCELLED = new SmtpReply(501, "5.0.0", "Authentication cancelled");
     static final SmtpReply AUTH_BAD_ENCODING = new SmtpReply(501, "5.5.2", "Cannot decode the response");
+    // RFC 4954 §4: a failed exchange is 535; RFC 3463 §3.8 X.7.1: not authorized (the credentials were not checked).
+    static final SmtpReply AUTH_NOT_AUTHORIZED = new SmtpReply(535, "5.7.1",
+            "Not authorized to act as that identity: the authorization identity must be empty or the login");
     static final SmtpReply AUTH_FAILED = new SmtpReply(535, "5.7.8", "Authentication credentials invalid");
     static final SmtpReply AUTH_THROTTLED = new SmtpReply(454, "4.7.0", "Too many failed logins, try again later");
     static final SmtpReply AUTH_TEMPORARY = new SmtpReply(454, "4.7.0", "Temporary authentication failure");

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
+import io.yubin.protocol.SaslPlain;
 import io.yubin.store.Accounts;
 import io.yubin.store.Storage;
 import java.nio.ByteBuffer;
@@ -457,35 +458,30 @@ final class SmtpSession {
         }
     }
 
-    /** RFC 4616 §2: [authzid] NUL authcid NUL passwd. */
+    /** RFC 4616 through the one decoder every protocol shares. */
     private Future<Step> plain(String response) {
-        byte[] decoded = response.equals("=") ? new byte[0] : decode(response);
-        if (decoded == null) {
-            return reply(SmtpReplies.AUTH_BAD_ENCODING);
+        SaslPlain.Outcome outcome = SaslPlain.decode(response);
+        if (outcome instanceof SaslPlain.Credentials c) {
+            return verify(c.login(), c.password());
         }
-        int first = indexOf(decoded, 0);
-        int second = first < 0 ? -1 : indexOf(decoded, first + 1);
-        if (second < 0) {
-            Arrays.fill(decoded, (byte) 0);
-            return reply(SmtpReplies.AUTH_BAD_ENCODING);
+        if (outcome instanceof SaslPlain.NotAuthorized) {
+            // Acting as another user is not offered: refused without checking the password, and no failed login.
+            return reply(SmtpReplies.AUTH_NOT_AUTHORIZED);
         }
-        String authzid = new String(decoded, 0, first, StandardCharsets.UTF_8);
-        String authcid = new String(decoded, first + 1, second - first - 1, StandardCharsets.UTF_8);
-        byte[] password = Arrays.copyOfRange(decoded, second + 1, decoded.length);
-        Arrays.fill(decoded, (byte) 0);
-        // Acting as another user (authzid) is not offered: refuse without checking the password.
-        if (!authzid.isEmpty() && !authzid.equalsIgnoreCase(authcid)) {
-            Arrays.fill(password, (byte) 0);
-            return failed();
-        }
-        return verify(authcid, password);
+        return reply(SmtpReplies.AUTH_BAD_ENCODING);
     }
 
+    /** AUTH LOGIN's password, decoded from its octets; those are wiped. */
     private Future<Step> verify(String login, byte[] passwordBytes) {
         CharBuffer decoded = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(passwordBytes));
         char[] password = Arrays.copyOfRange(decoded.array(), decoded.position(), decoded.limit());
         Arrays.fill(decoded.array(), '\0');
         Arrays.fill(passwordBytes, (byte) 0);
+        return verify(login, password);
+    }
+
+    /** Checks a login; the password is wiped once it has been checked. */
+    private Future<Step> verify(String login, char[] password) {
         return Future.fromCompletionStage(settings.accounts().login(login, password, clientAddress), context)
                 .transform(ar -> {
                     Arrays.fill(password, '\0');
@@ -520,15 +516,6 @@ final class SmtpSession {
 
     private static String base64(String text) {
         return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static int indexOf(byte[] bytes, int from) {
-        for (int i = from; i < bytes.length; i++) {
-            if (bytes[i] == 0) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private void resetTransaction() {
