@@ -38,6 +38,16 @@ public final class ServerTls {
     private ServerTls() {
     }
 
+    /**
+     * For a STARTTLS / STLS upgrade on a plain port (RFC 3207, RFC 2595, RFC 9051 §6.2.1): the
+     * handler is added to the connection's pipeline by the protocol layer. Reads the key and
+     * certificate files, so not on an event loop.
+     */
+    public static SslContext startTlsContext(Vertx vertx, PemKeyCertOptions keyCert) throws Exception {
+        return SslContextBuilder.forServer(keyCert.getKeyManagerFactory(vertx)).protocols(PROTOCOLS)
+                .ciphers(CIPHER_SUITES).build();
+    }
+
     /** For a STARTTLS / STLS upgrade on a plain port (RFC 3207, RFC 2595, RFC 9051 §6.2.1). */
     public static ServerSSLOptions upgradeOptions(PemKeyCertOptions keyCert) {
         ServerSSLOptions options = new ServerSSLOptions()
@@ -66,7 +76,7 @@ public final class ServerTls {
                 ? keyManager.getServerAliases("RSA", null)[0]
                 : keyManager.getServerAliases("EC", null)[0];
         X509Certificate[] chain = keyManager.getCertificateChain(alias);
-        SslContext server = SslContextBuilder.forServer(keys).protocols(PROTOCOLS).ciphers(CIPHER_SUITES).build();
+        SslContext server = startTlsContext(vertx, keyCert);
         SslContext client = SslContextBuilder.forClient().trustManager(chain).protocols(PROTOCOLS)
                 .endpointIdentificationAlgorithm(null).build();
         server.newHandler(ByteBufAllocator.DEFAULT);
