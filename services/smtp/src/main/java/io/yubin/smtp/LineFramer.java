@@ -14,7 +14,7 @@ final class LineFramer {
     enum Problem { NONE, BARE_CR, BARE_LF, TOO_LONG }
 
     /** One line without its CRLF. */
-    record Line(byte[] bytes, Problem problem) {
+    record Line(byte[] bytes, Problem problem) implements SmtpConnection.Input {
 
         boolean isDot() {
             return problem == Problem.NONE && bytes.length == 1 && bytes[0] == '.';

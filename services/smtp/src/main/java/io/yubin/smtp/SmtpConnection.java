@@ -1,45 +1,44 @@
 package io.yubin.smtp;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.ServerSSLOptions;
+import io.yubin.protocol.Accepted;
+import io.yubin.protocol.LineConnection;
+import java.time.Duration;
 import javax.net.ssl.SSLSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Socket I/O for one session: frames input into lines with a bounded buffer, runs pipelined
- * commands one after the other (replies in order, RFC 2920), reads DATA (dot-unstuffing, end at
- * CRLF.CRLF only) and BDAT chunks into the {@link MessageBody} with backpressure, upgrades to TLS
- * discarding whatever plaintext was pipelined after STARTTLS, and enforces the timeouts.
+ * Socket I/O for one session on the shared {@link LineConnection} (order, back-pressure, STARTTLS,
+ * timeouts): frames input into lines with a bounded buffer, runs pipelined commands one after the
+ * other (replies in order, RFC 2920), reads DATA (dot-unstuffing, end at CRLF.CRLF only) and BDAT
+ * chunks into the {@link MessageBody}, waiting while its write queue is full.
  */
-final class SmtpConnection {
+final class SmtpConnection extends LineConnection<SmtpConnection.Input> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SmtpConnection.class);
     /** Unprocessed input held before the socket is paused. */
     private static final int MAX_INPUT = 256 * 1024;
     private static final byte[] CRLF = {'\r', '\n'};
 
-    private enum Mode { COMMAND, DATA, CHUNK, TLS_HANDSHAKE, CLOSING }
+    /** What the connection handles one at a time: a line, raw BDAT octets, the end of a chunk. */
+    sealed interface Input permits LineFramer.Line, Chunk, ChunkEnd {
+    }
 
-    private final Vertx vertx;
-    private final NetSocket socket;
+    record Chunk(byte[] octets) implements Input {
+    }
+
+    enum ChunkEnd implements Input { INSTANCE }
+
+    private enum Mode { COMMAND, DATA, CHUNK }
+
     private final SmtpSession session;
     private final SmtpLimits limits;
     private final String hostname;
-    private final ServerSSLOptions tls;
-    private final Runnable onClose;
     private final LineFramer framer;
 
     private Mode mode = Mode.COMMAND;
-    private boolean busy;
-    private boolean paused;
-    private boolean waitingForDrain;
-    private long timer = -1;
-    private boolean closed;
-
     private MessageBody body;
     private long bodySize;
     private SmtpSession.BodyProblem bodyProblem;
@@ -47,113 +46,81 @@ final class SmtpConnection {
     private long chunkSize;
     private boolean chunkLast;
 
-    SmtpConnection(Vertx vertx, NetSocket socket, SmtpSession session, SmtpLimits limits, String hostname,
-            ServerSSLOptions tls, Runnable onClose) {
-        this.vertx = vertx;
-        this.socket = socket;
+    SmtpConnection(Vertx vertx, Accepted accepted, SmtpSession session, SmtpLimits limits, String hostname) {
+        super(vertx, accepted, session.id(), MAX_INPUT);
         this.session = session;
         this.limits = limits;
         this.hostname = hostname;
-        this.tls = tls;
-        this.onClose = onClose;
         this.framer = new LineFramer(limits.maxLineLength());
     }
 
     void start() {
-        socket.handler(this::onData);
-        socket.closeHandler(v -> onClosed());
-        socket.exceptionHandler(t -> {
-            LOG.debug("[{}] connection error", session.id(), t);
-            socket.close();
-        });
-        write(session.greeting());
-        armTimer();
+        start(Buffer.buffer(session.greeting().bytes()));
     }
 
-    private void onData(Buffer data) {
-        if (mode == Mode.CLOSING || mode == Mode.TLS_HANDSHAKE) {
-            // RFC 3207 §4.2 / ARCHITECTURE.md §5: plaintext pipelined after STARTTLS is dropped.
-            return;
-        }
+    @Override
+    protected void feed(Buffer data) {
         framer.feed(data);
-        if (framer.available() > MAX_INPUT && !paused) {
-            paused = true;
-            socket.pause();
-        }
-        armTimer();
-        process();
     }
 
-    private void process() {
-        while (!busy && !closed) {
-            switch (mode) {
-                case COMMAND -> {
-                    LineFramer.Line line = framer.nextLine();
-                    if (line == null) {
-                        maybeResume();
-                        return;
-                    }
-                    run(session.onLine(line));
-                }
-                case DATA -> {
-                    if (body.writeQueueFull()) {
-                        awaitDrain();
-                        return;
-                    }
-                    LineFramer.Line line = framer.nextLine();
-                    if (line == null) {
-                        maybeResume();
-                        return;
-                    }
-                    if (line.isDot()) {
-                        mode = Mode.COMMAND;
-                        SmtpSession.BodyProblem problem = bodyProblem;
-                        body = null;
-                        run(session.dataEnd(problem));
-                    } else {
-                        dataLine(line);
-                    }
-                }
-                case CHUNK -> {
-                    if (chunkRemaining == 0) {
-                        mode = Mode.COMMAND;
-                        body = null;
-                        run(session.chunkEnd(chunkSize, chunkLast));
-                        continue;
-                    }
-                    if (body != null && body.writeQueueFull()) {
-                        awaitDrain();
-                        return;
-                    }
-                    byte[] raw = framer.take(chunkRemaining);
-                    if (raw.length == 0) {
-                        maybeResume();
-                        return;
-                    }
-                    chunkRemaining -= raw.length;
-                    if (body != null) {
-                        body.write(raw, 0, raw.length);
-                    }
-                }
-                default -> {
-                    return;
-                }
+    @Override
+    protected Input next() {
+        if (mode != Mode.CHUNK) {
+            return framer.nextLine();
+        }
+        if (chunkRemaining == 0) {
+            return ChunkEnd.INSTANCE;
+        }
+        byte[] raw = framer.take(chunkRemaining);
+        return raw.length == 0 ? null : new Chunk(raw);
+    }
+
+    @Override
+    protected int backlog() {
+        return framer.available();
+    }
+
+    @Override
+    protected void dropInput() {
+        framer.discard();
+    }
+
+    @Override
+    protected Future<Void> handle(Input input) {
+        if (input instanceof LineFramer.Line line) {
+            return mode == Mode.DATA ? dataLine(line) : run(session.onLine(line));
+        }
+        if (input instanceof Chunk chunk) {
+            chunkRemaining -= chunk.octets().length;
+            if (body == null) {
+                return Future.succeededFuture();
             }
+            body.write(chunk.octets(), 0, chunk.octets().length);
+            return bodyWritable();
         }
+        mode = Mode.COMMAND;
+        body = null;
+        return run(session.chunkEnd(chunkSize, chunkLast));
     }
 
-    private void dataLine(LineFramer.Line line) {
+    private Future<Void> dataLine(LineFramer.Line line) {
+        if (line.isDot()) {
+            mode = Mode.COMMAND;
+            SmtpSession.BodyProblem problem = bodyProblem;
+            body = null;
+            return run(session.dataEnd(problem));
+        }
         if (bodyProblem != SmtpSession.BodyProblem.NONE) {
-            return;
+            return Future.succeededFuture();
         }
         switch (line.problem()) {
             case BARE_CR, BARE_LF -> {
                 bodyProblem = SmtpSession.BodyProblem.BARE_LINE_ENDING;
-                return;
+                return Future.succeededFuture();
             }
             case TOO_LONG -> {
                 bodyProblem = SmtpSession.BodyProblem.LINE_TOO_LONG;
-                return;
+                return Future.succeededFuture();
             }
             default -> {
             }
@@ -164,69 +131,42 @@ final class SmtpConnection {
         bodySize += bytes.length - offset + 2;
         if (bodySize > limits.maxMessageSize()) {
             bodyProblem = SmtpSession.BodyProblem.TOO_BIG;
-            return;
+            return Future.succeededFuture();
         }
         body.write(bytes, offset, bytes.length - offset);
         body.write(CRLF, 0, 2);
+        return bodyWritable();
     }
 
-    private void awaitDrain() {
-        if (waitingForDrain) {
-            return;
+    /** Done at once, or when the body's write queue has room again (reading waits meanwhile). */
+    private Future<Void> bodyWritable() {
+        if (!body.writeQueueFull()) {
+            return Future.succeededFuture();
         }
-        waitingForDrain = true;
-        if (!paused) {
-            paused = true;
-            socket.pause();
-        }
-        cancelTimer();
-        MessageBody waitingOn = body;
-        waitingOn.drainHandler(v -> {
-            waitingForDrain = false;
-            armTimer();
-            process();
-        });
+        Promise<Void> room = Promise.promise();
+        body.drainHandler(v -> room.tryComplete());
+        return room.future();
     }
 
-    private void maybeResume() {
-        if (paused && !waitingForDrain && framer.available() <= MAX_INPUT / 2) {
-            paused = false;
-            socket.resume();
-        }
+    /** Runs one step of the session and acts on it; further input waits until it is done. */
+    private Future<Void> run(Future<SmtpSession.Step> step) {
+        return step.isComplete() ? apply(step) : step.transform(this::apply);
     }
 
-    /** Runs one step; further input waits until it is done, so pipelined replies stay in order. */
-    private void run(Future<SmtpSession.Step> step) {
-        busy = true;
-        cancelTimer();
-        if (step.isComplete()) {
-            apply(step);
-            busy = false;
-            armTimer();
-        } else {
-            step.onComplete(ar -> {
-                apply(step);
-                busy = false;
-                armTimer();
-                process();
-            });
-        }
-    }
-
-    private void apply(Future<SmtpSession.Step> result) {
-        if (closed) {
-            return;
+    private Future<Void> apply(AsyncResult<SmtpSession.Step> result) {
+        if (isClosing()) {
+            return Future.succeededFuture();
         }
         if (result.failed()) {
             write(SmtpReplies.forFailure(session.id(), result.cause()));
-            return;
+            return Future.succeededFuture();
         }
         SmtpSession.Step step = result.result();
         if (step instanceof SmtpSession.Reply r) {
-            write(r.reply());
             if (r.close()) {
-                closeAfterWrite();
+                return sendAndClose(Buffer.buffer(r.reply().bytes()));
             }
+            write(r.reply());
         } else if (step instanceof SmtpSession.ReadData r) {
             write(r.reply());
             mode = Mode.DATA;
@@ -240,72 +180,36 @@ final class SmtpConnection {
             chunkRemaining = r.size();
             chunkLast = r.last();
         } else if (step instanceof SmtpSession.StartTls r) {
-            startTls(r.reply());
+            return switchToTls(Buffer.buffer(r.reply().bytes())).map(v -> {
+                if (!isClosing()) {
+                    SSLSession ssl = socket().sslSession();
+                    session.tlsStarted(ssl == null ? "TLS" : ssl.getProtocol(), ssl == null ? "" : ssl.getCipherSuite());
+                }
+                return null;
+            });
         }
-    }
-
-    private void startTls(SmtpReply reply) {
-        mode = Mode.TLS_HANDSHAKE;
-        framer.discard();
-        socket.upgradeToSsl(tls, Buffer.buffer(reply.bytes())).onComplete(ar -> {
-            if (ar.failed()) {
-                LOG.debug("[{}] TLS handshake failed", session.id(), ar.cause());
-                socket.close();
-                return;
-            }
-            framer.discard();
-            SSLSession ssl = socket.sslSession();
-            session.tlsStarted(ssl == null ? "TLS" : ssl.getProtocol(), ssl == null ? "" : ssl.getCipherSuite());
-            mode = Mode.COMMAND;
-            armTimer();
-            process();
-        });
+        return Future.succeededFuture();
     }
 
     private void write(SmtpReply reply) {
-        if (!closed) {
-            socket.write(Buffer.buffer(reply.bytes()));
-        }
+        send(Buffer.buffer(reply.bytes()));
     }
 
-    private void closeAfterWrite() {
-        mode = Mode.CLOSING;
-        cancelTimer();
-        socket.end().onComplete(ar -> socket.close());
+    /** RFC 5321 §4.5.3.2: a timeout for each command, a longer one for each data block. */
+    @Override
+    protected Duration idleTimeout() {
+        return mode == Mode.COMMAND ? limits.commandTimeout() : limits.dataTimeout();
     }
 
-    private void armTimer() {
-        cancelTimer();
-        if (closed || busy || waitingForDrain || mode == Mode.CLOSING) {
-            return;
-        }
-        // RFC 5321 §4.5.3.2: a timeout for each command, a longer one for each data block.
-        long millis = (mode == Mode.DATA || mode == Mode.CHUNK ? limits.dataTimeout() : limits.commandTimeout()).toMillis();
-        timer = vertx.setTimer(Math.max(1, millis), id -> {
-            timer = -1;
-            if (!closed && !busy && mode != Mode.CLOSING) {
-                write(SmtpReplies.timeout(hostname));
-                closeAfterWrite();
-            }
-        });
+    @Override
+    protected void idleTimedOut() {
+        sendAndClose(Buffer.buffer(SmtpReplies.timeout(hostname).bytes()));
     }
 
-    private void cancelTimer() {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
-            timer = -1;
-        }
-    }
-
-    private void onClosed() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        cancelTimer();
+    @Override
+    protected void closed() {
         // The session owns the body of the transaction in progress and deletes it.
         session.close();
         body = null;
-        onClose.run();
     }
 }
