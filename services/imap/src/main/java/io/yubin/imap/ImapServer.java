@@ -1,32 +1,29 @@
 package io.yubin.imap;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.ServerSSLOptions;
+import io.yubin.protocol.Accepted;
+import io.yubin.protocol.ListenerSet;
+import io.yubin.protocol.Listening;
 import io.yubin.queue.MailboxEvents;
 import io.yubin.store.Accounts;
 import io.yubin.store.Storage;
-import io.yubin.tls.ServerTls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The IMAP server: a plain listener offering STARTTLS and an implicit-TLS listener, both serving
  * the users' mailboxes from the store (RFC 9051 and RFC 3501), with IDLE fed by the cluster's
- * mailbox events.
+ * mailbox events, on the shared {@link ListenerSet} (every port on {@link Listening#eventLoops}
+ * event loops, the PROXY header).
  */
 public final class ImapServer {
 
@@ -38,6 +35,9 @@ public final class ImapServer {
     /** Threads that read message bodies for FETCH and SEARCH and write them for APPEND. */
     static final int BLOB_IO_THREADS = 4;
 
+    private static final String PLAIN = "plain";
+    private static final String TLS = "tls";
+
     /**
      * @param hostname the name in the greeting
      * @param host the address to bind
@@ -48,13 +48,16 @@ public final class ImapServer {
      * @param allowPlaintextAuth whether LOGIN and AUTHENTICATE work without TLS (local testing only)
      * @param idleTimeout how long a connection may be silent; null for {@link #DEFAULT_IDLE_TIMEOUT}
      * @param limits input bounds; null for {@link ImapLimits#DEFAULT}
+     * @param listening event loops per port and the PROXY header timeout
      */
     public record Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
-            boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, ImapLimits limits) {
+            boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, ImapLimits limits,
+            Listening listening) {
 
         public Options {
             Objects.requireNonNull(hostname, "hostname");
             Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(listening, "listening");
             if (port < -1 || port > 65535 || tlsPort < -1 || tlsPort > 65535) {
                 throw new IllegalArgumentException("IMAP ports must be -1 (off) or 0..65535");
             }
@@ -74,94 +77,72 @@ public final class ImapServer {
                 limits = ImapLimits.DEFAULT;
             }
         }
+
+        /** With {@link Listening#defaults()}. */
+        public Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
+                boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, ImapLimits limits) {
+            this(hostname, host, port, tlsPort, tls, proxyProtocol, allowPlaintextAuth, idleTimeout, limits,
+                    Listening.defaults());
+        }
     }
 
-    private final NetServer plain;
-    private final NetServer implicitTls;
+    private final ListenerSet listeners;
     private final WorkerExecutor blobIo;
 
-    private ImapServer(NetServer plain, NetServer implicitTls, WorkerExecutor blobIo) {
-        this.plain = plain;
-        this.implicitTls = implicitTls;
+    private ImapServer(ListenerSet listeners, WorkerExecutor blobIo) {
+        this.listeners = listeners;
         this.blobIo = blobIo;
     }
 
     public static Future<ImapServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             MailboxEvents events) {
         WorkerExecutor blobIo = vertx.createSharedWorkerExecutor("yubin-imap-blob-io", BLOB_IO_THREADS);
-        ServerSSLOptions stls = options.tls() == null ? null : ServerTls.upgradeOptions(options.tls());
         ImapCaches caches = ImapCaches.create();
-        List<Future<NetServer>> listening = new ArrayList<>();
-        NetServer plain = null;
-        NetServer implicitTls = null;
+        List<ListenerSet.Port> ports = new ArrayList<>();
         if (options.port() >= 0) {
-            plain = vertx.createNetServer(base(options, options.port()))
-                    .connectHandler(socket -> accept(vertx, socket, false, options, stls, storage, accounts, events,
-                            blobIo, caches));
-            listening.add(plain.listen());
+            ports.add(new ListenerSet.Port(PLAIN, options.port(), false));
         }
         if (options.tlsPort() >= 0) {
-            implicitTls = vertx.createNetServer(ServerTls.implicit(base(options, options.tlsPort()), options.tls()))
-                    .connectHandler(socket -> accept(vertx, socket, true, options, null, storage, accounts, events,
-                            blobIo, caches));
-            listening.add(implicitTls.listen());
+            ports.add(new ListenerSet.Port(TLS, options.tlsPort(), true));
         }
-        ImapServer server = new ImapServer(plain, implicitTls, blobIo);
-        Future<Void> warm = options.tls() == null ? Future.succeededFuture()
-                : blobIo.executeBlocking(() -> {
-                    ServerTls.warmUp(vertx, options.tls());
-                    return null;
-                }, false);
-        return Future.join(warm, Future.join(listening)).transform(ar -> {
-            if (ar.failed()) {
-                return server.close().transform(closed -> Future.<ImapServer>failedFuture(ar.cause()));
-            }
-            LOG.info("IMAP listening on {} port {} (STARTTLS) and port {} (TLS)", options.host(),
-                    server.actualPort(), server.actualTlsPort());
-            return Future.succeededFuture(server);
-        });
+        ListenerSet.Options listening = new ListenerSet.Options(options.host(), ports, options.tls(),
+                options.proxyProtocol(), options.listening(), 0, "* BYE Too many connections from your address\r\n");
+        return ListenerSet.start(vertx, listening, accepted -> accept(vertx, accepted, options, storage, accounts,
+                events, blobIo, caches)).transform(ar -> {
+                    if (ar.failed()) {
+                        return blobIo.close().transform(closed -> Future.<ImapServer>failedFuture(ar.cause()));
+                    }
+                    ImapServer server = new ImapServer(ar.result(), blobIo);
+                    LOG.info("IMAP listening on {} port {} (STARTTLS) and port {} (TLS), {} event loops",
+                            options.host(), server.actualPort(), server.actualTlsPort(),
+                            options.listening().eventLoops());
+                    return Future.succeededFuture(server);
+                });
     }
 
-    private static NetServerOptions base(Options options, int port) {
-        return new NetServerOptions()
-                .setHost(options.host())
-                .setPort(port)
-                .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, options.idleTimeout().toMillis()))
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setUseProxyProtocol(options.proxyProtocol());
-    }
-
-    private static void accept(Vertx vertx, NetSocket socket, boolean tls, Options options, ServerSSLOptions stls,
-            Storage storage, Accounts accounts, MailboxEvents events, WorkerExecutor blobIo, ImapCaches caches) {
+    private static void accept(Vertx vertx, Accepted accepted, Options options, Storage storage, Accounts accounts,
+            MailboxEvents events, WorkerExecutor blobIo, ImapCaches caches) {
         String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        Context context = vertx.getOrCreateContext();
-        String client = socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().hostAddress();
-        LOG.debug("[imap {}] connection from {}{}", id, client, tls ? " over TLS" : "");
-        ImapConnection connection = new ImapConnection(vertx, id, socket, stls, options.limits());
-        ImapSession session = new ImapSession(id, client, options, tls, stls != null, storage, accounts, events,
-                blobIo, context, connection, caches);
+        boolean tls = accepted.implicitTls();
+        LOG.debug("[imap {}] connection from {}{}", id, accepted.clientAddress(), tls ? " over TLS" : "");
+        ImapConnection connection = new ImapConnection(vertx, accepted, id, options.limits(), options.idleTimeout());
+        ImapSession session = new ImapSession(id, accepted.clientAddress(), options, tls, accepted.startTls() != null,
+                storage, accounts, events, blobIo, accepted.context(), connection, caches);
         connection.start(session);
     }
 
     /** The plain (STARTTLS) port, or -1 when that listener is off. */
     public int actualPort() {
-        return plain == null ? -1 : plain.actualPort();
+        return listeners.actualPort(PLAIN);
     }
 
     /** The implicit-TLS port, or -1 when that listener is off. */
     public int actualTlsPort() {
-        return implicitTls == null ? -1 : implicitTls.actualPort();
+        return listeners.actualPort(TLS);
     }
 
     /** Stops listening and closes open connections. */
     public Future<Void> close() {
-        List<Future<Void>> closing = new ArrayList<>();
-        if (plain != null) {
-            closing.add(plain.close());
-        }
-        if (implicitTls != null) {
-            closing.add(implicitTls.close());
-        }
-        return Future.join(closing).transform(ar -> blobIo.close()).mapEmpty();
+        return listeners.close().transform(ar -> blobIo.close()).mapEmpty();
     }
 }
