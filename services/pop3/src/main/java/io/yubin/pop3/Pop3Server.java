@@ -1,15 +1,12 @@
 package io.yubin.pop3;
 
-import io.yubin.tls.ServerTls;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.ServerSSLOptions;
+import io.yubin.protocol.Accepted;
+import io.yubin.protocol.ListenerSet;
+import io.yubin.protocol.Listening;
 import io.yubin.store.Accounts;
 import io.yubin.store.MaildropLocks;
 import io.yubin.store.Storage;
@@ -19,13 +16,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The POP3 server: a plain listener offering STLS (RFC 2595) and an implicit-TLS listener, both
- * serving the users' INBOXes from the store (RFC 1939, RFC 2449 CAPA, RFC 5034 SASL PLAIN).
+ * serving the users' INBOXes from the store (RFC 1939, RFC 2449 CAPA, RFC 5034 SASL PLAIN), on the
+ * shared {@link ListenerSet} (every port on {@link Listening#eventLoops} event loops, the PROXY header).
  */
 public final class Pop3Server {
 
@@ -36,6 +33,9 @@ public final class Pop3Server {
 
     /** Threads that read message bodies for RETR and TOP. */
     static final int BLOB_IO_THREADS = 4;
+
+    private static final String PLAIN = "plain";
+    private static final String TLS = "tls";
 
     /**
      * @param hostname the name in the greeting
@@ -48,13 +48,15 @@ public final class Pop3Server {
      * @param allowPlaintextAuth whether USER, PASS and AUTH work without TLS (local testing only)
      * @param idleTimeout how long a connection may be silent before it is closed; null for
      *        {@link #DEFAULT_IDLE_TIMEOUT}
+     * @param listening event loops per port and the PROXY header timeout
      */
     public record Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
-            boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout) {
+            boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, Listening listening) {
 
         public Options {
             Objects.requireNonNull(hostname, "hostname");
             Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(listening, "listening");
             if (port < -1 || port > 65535 || tlsPort < -1 || tlsPort > 65535) {
                 throw new IllegalArgumentException("POP3 ports must be -1 (off) or 0..65535");
             }
@@ -71,90 +73,71 @@ public final class Pop3Server {
                 throw new IllegalArgumentException("the POP3 idle timeout must be positive");
             }
         }
+
+        /** With {@link Listening#defaults()}. */
+        public Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
+                boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout) {
+            this(hostname, host, port, tlsPort, tls, proxyProtocol, allowPlaintextAuth, idleTimeout,
+                    Listening.defaults());
+        }
     }
 
-    private final NetServer plain;
-    private final NetServer implicitTls;
+    private final ListenerSet listeners;
     private final WorkerExecutor blobIo;
 
-    private Pop3Server(NetServer plain, NetServer implicitTls, WorkerExecutor blobIo) {
-        this.plain = plain;
-        this.implicitTls = implicitTls;
+    private Pop3Server(ListenerSet listeners, WorkerExecutor blobIo) {
+        this.listeners = listeners;
         this.blobIo = blobIo;
     }
 
     public static Future<Pop3Server> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             MaildropLocks locks) {
         WorkerExecutor blobIo = vertx.createSharedWorkerExecutor("yubin-pop3-blob-io", BLOB_IO_THREADS);
-        ServerSSLOptions stls = options.tls() == null ? null : ServerTls.upgradeOptions(options.tls());
-        List<Future<NetServer>> listening = new ArrayList<>();
-        NetServer plain = null;
-        NetServer implicitTls = null;
+        List<ListenerSet.Port> ports = new ArrayList<>();
         if (options.port() >= 0) {
-            plain = vertx.createNetServer(base(options, options.port()))
-                    .connectHandler(socket -> accept(vertx, socket, false, options, stls, storage, accounts, locks, blobIo));
-            listening.add(plain.listen());
+            ports.add(new ListenerSet.Port(PLAIN, options.port(), false));
         }
         if (options.tlsPort() >= 0) {
-            implicitTls = vertx.createNetServer(ServerTls.implicit(base(options, options.tlsPort()), options.tls()))
-                    .connectHandler(socket -> accept(vertx, socket, true, options, null, storage, accounts, locks, blobIo));
-            listening.add(implicitTls.listen());
+            ports.add(new ListenerSet.Port(TLS, options.tlsPort(), true));
         }
-        Pop3Server server = new Pop3Server(plain, implicitTls, blobIo);
-        Future<Void> warm = options.tls() == null ? Future.succeededFuture()
-                : blobIo.executeBlocking(() -> {
-                    ServerTls.warmUp(vertx, options.tls());
-                    return null;
-                }, false);
-        return Future.join(warm, Future.join(listening)).transform(ar -> {
-            if (ar.failed()) {
-                return server.close().transform(closed -> Future.<Pop3Server>failedFuture(ar.cause()));
-            }
-            LOG.info("POP3 listening on {} port {} (STLS) and port {} (TLS)", options.host(),
-                    server.actualPort(), server.actualTlsPort());
-            return Future.succeededFuture(server);
-        });
+        ListenerSet.Options listening = new ListenerSet.Options(options.host(), ports, options.tls(),
+                options.proxyProtocol(), options.listening(), 0, Pop3Replies.err(Pop3Replies.SYS_TEMP,
+                        "too many connections from your address"));
+        return ListenerSet.start(vertx, listening, accepted -> accept(vertx, accepted, options, storage, accounts,
+                locks, blobIo)).transform(ar -> {
+                    if (ar.failed()) {
+                        return blobIo.close().transform(closed -> Future.<Pop3Server>failedFuture(ar.cause()));
+                    }
+                    Pop3Server server = new Pop3Server(ar.result(), blobIo);
+                    LOG.info("POP3 listening on {} port {} (STLS) and port {} (TLS), {} event loops", options.host(),
+                            server.actualPort(), server.actualTlsPort(), options.listening().eventLoops());
+                    return Future.succeededFuture(server);
+                });
     }
 
-    private static NetServerOptions base(Options options, int port) {
-        return new NetServerOptions()
-                .setHost(options.host())
-                .setPort(port)
-                .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, options.idleTimeout().toMillis()))
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setUseProxyProtocol(options.proxyProtocol());
-    }
-
-    private static void accept(Vertx vertx, NetSocket socket, boolean tls, Options options, ServerSSLOptions stls,
-            Storage storage, Accounts accounts, MaildropLocks locks, WorkerExecutor blobIo) {
+    private static void accept(Vertx vertx, Accepted accepted, Options options, Storage storage, Accounts accounts,
+            MaildropLocks locks, WorkerExecutor blobIo) {
         String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        Context context = vertx.getOrCreateContext();
-        LOG.debug("[pop3 {}] connection from {}{}", id, socket.remoteAddress(), tls ? " over TLS" : "");
-        String client = socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().hostAddress();
-        Pop3Session session = new Pop3Session(id, client, options.hostname(), tls, stls != null,
-                options.allowPlaintextAuth(), accounts, storage.mailboxes(), locks, context);
-        new Pop3Connection(id, socket, session, storage.blobs(), blobIo, stls, context).start();
+        boolean tls = accepted.implicitTls();
+        LOG.debug("[pop3 {}] connection from {}{}", id, accepted.clientAddress(), tls ? " over TLS" : "");
+        Pop3Session session = new Pop3Session(id, accepted.clientAddress(), options.hostname(), tls,
+                accepted.startTls() != null, options.allowPlaintextAuth(), accounts, storage.mailboxes(), locks,
+                accepted.context());
+        new Pop3Connection(vertx, accepted, id, session, storage.blobs(), blobIo, options.idleTimeout()).start();
     }
 
     /** The plain (STLS) port, or -1 when that listener is off. */
     public int actualPort() {
-        return plain == null ? -1 : plain.actualPort();
+        return listeners.actualPort(PLAIN);
     }
 
     /** The implicit-TLS port, or -1 when that listener is off. */
     public int actualTlsPort() {
-        return implicitTls == null ? -1 : implicitTls.actualPort();
+        return listeners.actualPort(TLS);
     }
 
     /** Stops listening and closes open connections; sessions that did not QUIT delete nothing. */
     public Future<Void> close() {
-        List<Future<Void>> closing = new ArrayList<>();
-        if (plain != null) {
-            closing.add(plain.close());
-        }
-        if (implicitTls != null) {
-            closing.add(implicitTls.close());
-        }
-        return Future.join(closing).transform(ar -> blobIo.close()).mapEmpty();
+        return listeners.close().transform(ar -> blobIo.close()).mapEmpty();
     }
 }

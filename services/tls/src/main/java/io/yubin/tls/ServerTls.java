@@ -6,7 +6,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.ServerSSLOptions;
 import java.nio.ByteBuffer;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -46,15 +45,6 @@ public final class ServerTls {
     public static SslContext startTlsContext(Vertx vertx, PemKeyCertOptions keyCert) throws Exception {
         return SslContextBuilder.forServer(keyCert.getKeyManagerFactory(vertx)).protocols(PROTOCOLS)
                 .ciphers(CIPHER_SUITES).build();
-    }
-
-    /** For a STARTTLS / STLS upgrade on a plain port (RFC 3207, RFC 2595, RFC 9051 §6.2.1). */
-    public static ServerSSLOptions upgradeOptions(PemKeyCertOptions keyCert) {
-        ServerSSLOptions options = new ServerSSLOptions()
-                .setKeyCertOptions(keyCert)
-                .setEnabledSecureTransportProtocols(PROTOCOLS);
-        CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
-        return options;
     }
 
     /** For the implicit-TLS port. */
