@@ -4,30 +4,19 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
-import io.yubin.imap.mime.EnvelopeAddress;
 import io.yubin.imap.mime.MessageStructure;
-import io.yubin.imap.mime.MimePart;
 import io.yubin.imap.mime.SectionSpec;
-import io.yubin.imap.search.MessageView;
-import io.yubin.imap.search.SearchEvaluator;
-import io.yubin.imap.search.SearchKey;
-import io.yubin.model.Flags;
 import io.yubin.store.BlobId;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
-import io.yubin.store.UidSet;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.ZonedDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -36,15 +25,12 @@ import java.util.regex.Pattern;
 import org.apache.james.mime4j.codec.Base64InputStream;
 import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
-import org.apache.james.mime4j.field.datetime.parser.DateTimeParser;
-import org.apache.james.mime4j.stream.RawBody;
-import org.apache.james.mime4j.stream.RawField;
-import org.apache.james.mime4j.stream.RawFieldParser;
 
 /**
- * FETCH and SEARCH over message bodies: reads bodies on the blob worker threads (never an event
- * loop), keeps the MIME structure once per blob in the store, and writes FETCH responses in order,
- * a bounded number of messages prepared ahead, waiting for the socket to drain in between.
+ * FETCH over message bodies: reads bodies on the body threads (never an event loop), keeps the
+ * MIME structure once per blob in the store, and writes FETCH responses in order, a bounded number
+ * of messages prepared ahead, waiting for the socket to drain in between. (SEARCH is
+ * {@link MessageSearch}.)
  */
 final class ImapMessages {
 
@@ -65,14 +51,13 @@ final class ImapMessages {
             Pattern.CASE_INSENSITIVE);
 
     private final Storage storage;
-    private final WorkerExecutor blobIo;
-    private final HeaderFieldsCache headers;
+    private final WorkerExecutor bodies;
     private final Context context;
 
-    ImapMessages(Storage storage, WorkerExecutor blobIo, Context context, HeaderFieldsCache headers) {
-        this.headers = headers;
+    /** @param bodies the threads that read and parse message bodies */
+    ImapMessages(Storage storage, WorkerExecutor bodies, Context context) {
         this.storage = storage;
-        this.blobIo = blobIo;
+        this.bodies = bodies;
         this.context = context;
     }
 
@@ -328,7 +313,7 @@ final class ImapMessages {
                     return ranged(m, section -> MessageStructure.locate(root, section))
                             .map(contents -> new Prepared(contents, stored.get()));
                 }
-                return read(m).compose(body -> structure(m, body).compose(structure -> blobIo.executeBlocking(
+                return read(m).compose(body -> structure(m, body).compose(structure -> bodies.executeBlocking(
                         () -> fromBody(structure, body), false).map(contents -> new Prepared(contents, structure))));
             });
         }
@@ -361,7 +346,7 @@ final class ImapMessages {
                     continue;
                 }
                 chain = chain.compose(v -> range.length() == 0 ? Future.succeededFuture(new byte[0]) : read(m, range))
-                        .compose(read -> blobIo.executeBlocking(() -> content(item, located.get(), read,
+                        .compose(read -> bodies.executeBlocking(() -> content(item, located.get(), read,
                                 !range.equals(located.get().range())), false))
                         .map(content -> {
                             out[at] = new Octets(content);
@@ -387,7 +372,7 @@ final class ImapMessages {
             }
             Future<Long> decodedLength = encoding == null ? Future.succeededFuture((long) range.length())
                     : Future.fromCompletionStage(storage.blobs().get(blob, range.offset(), range.length()), context)
-                            .compose(in -> blobIo.executeBlocking(() -> {
+                            .compose(in -> bodies.executeBlocking(() -> {
                                 try (InputStream decoded = decoder(in, encoding)) {
                                     return decoded.transferTo(java.io.OutputStream.nullOutputStream());
                                 }
@@ -536,7 +521,7 @@ final class ImapMessages {
                 } else {
                     Streamed st = (Streamed) piece;
                     InputStream raw = streams.next().result();
-                    chain = chain.compose(v -> blobIo.executeBlocking(() -> {
+                    chain = chain.compose(v -> bodies.executeBlocking(() -> {
                         InputStream in = st.encoding() == null ? raw : decoder(raw, st.encoding());
                         in.skipNBytes(st.skip());
                         return in;
@@ -555,7 +540,7 @@ final class ImapMessages {
         if (remaining == 0) {
             return Future.succeededFuture();
         }
-        return blobIo.executeBlocking(() -> in.readNBytes((int) Math.min(STREAM_CHUNK, remaining)), false)
+        return bodies.executeBlocking(() -> in.readNBytes((int) Math.min(STREAM_CHUNK, remaining)), false)
                 .compose(chunk -> {
                     if (chunk.length == 0) {
                         return Future.failedFuture(new IOException("body ended " + remaining + " octets early"));
@@ -732,7 +717,7 @@ final class ImapMessages {
     /** The whole message, read on a blob worker. */
     Future<byte[]> read(MessageRecord m) {
         return Future.fromCompletionStage(storage.blobs().get(m.blob().id()), context)
-                .compose(in -> blobIo.executeBlocking(() -> {
+                .compose(in -> bodies.executeBlocking(() -> {
                     try (InputStream stream = in) {
                         return stream.readAllBytes();
                     }
@@ -742,7 +727,7 @@ final class ImapMessages {
     /** Octets of the message's blob, read on a blob worker. */
     Future<byte[]> read(MessageRecord m, MessageStructure.Range range) {
         return Future.fromCompletionStage(storage.blobs().get(m.blob().id(), range.offset(), range.length()), context)
-                .compose(in -> blobIo.executeBlocking(() -> {
+                .compose(in -> bodies.executeBlocking(() -> {
                     try (InputStream stream = in) {
                         return stream.readAllBytes();
                     }
@@ -773,377 +758,10 @@ final class ImapMessages {
                 return Future.succeededFuture(stored.get());
             }
             Future<byte[]> octets = body != null ? Future.succeededFuture(body) : read(m);
-            return octets.compose(b -> blobIo.executeBlocking(() -> MessageStructure.of(b), false))
+            return octets.compose(b -> bodies.executeBlocking(() -> MessageStructure.of(b), false))
                     .compose(structure -> Future.fromCompletionStage(
                             storage.mailboxes().putStructure(m.blob().id(), structure.toBytes()), context)
                             .map(v -> structure));
         });
-    }
-
-    /** Evaluates a SEARCH program over the selected messages on a blob worker. */
-    Future<List<MessageRecord>> search(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator) {
-        return matching(s, program, evaluator, false).map(views -> views.stream().map(v -> ((View) v).m).toList());
-    }
-
-    /** SEARCH, then RFC 5256 SORT of what matched. */
-    Future<List<MessageRecord>> sort(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator,
-            List<io.yubin.imap.search.SortKey> keys) {
-        return matching(s, program, evaluator, true).map(views -> io.yubin.imap.search.Sorter.sort(keys, views).stream()
-                .map(v -> ((View) v).m).toList());
-    }
-
-    /** SEARCH, then RFC 5256 THREAD of what matched, rendered. */
-    Future<String> threads(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator,
-            io.yubin.imap.search.Threader.Algorithm algorithm, boolean uid) {
-        return matching(s, program, evaluator, true).map(views -> io.yubin.imap.search.Threader.render(
-                io.yubin.imap.search.Threader.thread(algorithm, views, v -> uid ? v.uid() : v.msn())));
-    }
-
-    /** Messages evaluated together; their stored structures are read with one {@code structures} call. */
-    static final int SEARCH_CHUNK = 500;
-
-    /**
-     * The selected messages (read from the store) that match, in sequence order, on a blob worker.
-     * Per chunk, each message is first evaluated without its stored structure or body; those whose
-     * keys need one (a header or body key the cheaper keys did not settle) have their structures read
-     * in one batch and are evaluated again.
-     */
-    private Future<List<MessageView>> matching(SelectedMailbox s, SearchKey program, SearchEvaluator evaluator,
-            boolean readHeaders) {
-        return Future.fromCompletionStage(storage.mailboxes().messages(s.mailbox.id(), UidSet.ALL), context)
-                .compose(all -> {
-                    List<View> inView = new ArrayList<>();
-                    for (MessageRecord m : all) {
-                        int msn = s.msn(m.uid());
-                        if (msn > 0) {
-                            inView.add(new View(s, m, msn));
-                        }
-                    }
-                    return blobIo.executeBlocking(() -> {
-                        List<MessageView> found = new ArrayList<>();
-                        for (int from = 0; from < inView.size(); from += SEARCH_CHUNK) {
-                            List<View> chunk = inView.subList(from, Math.min(inView.size(), from + SEARCH_CHUNK));
-                            boolean[] matched = new boolean[chunk.size()];
-                            List<Integer> deferred = new ArrayList<>();
-                            for (int i = 0; i < chunk.size(); i++) {
-                                View v = chunk.get(i);
-                                v.probing = true;
-                                try {
-                                    matched[i] = evaluator.matches(program, v);
-                                } catch (NeedsStored e) {
-                                    deferred.add(i);
-                                } finally {
-                                    v.probing = false;
-                                }
-                            }
-                            if (!deferred.isEmpty()) {
-                                preload(deferred.stream().map(chunk::get).toList());
-                                for (int i : deferred) {
-                                    matched[i] = evaluator.matches(program, chunk.get(i));
-                                }
-                            }
-                            for (int i = 0; i < chunk.size(); i++) {
-                                if (matched[i]) {
-                                    found.add(chunk.get(i));
-                                }
-                            }
-                        }
-                        // Sorting and threading read headers too: done here, on the worker.
-                        if (readHeaders) {
-                            for (int from = 0; from < found.size(); from += SEARCH_CHUNK) {
-                                List<MessageView> chunk = found.subList(from, Math.min(found.size(), from + SEARCH_CHUNK));
-                                preload(chunk.stream().map(v -> (View) v).toList());
-                                for (MessageView v : chunk) {
-                                    v.header("Subject");
-                                }
-                            }
-                        }
-                        return found;
-                    }, false);
-                });
-    }
-
-    /** Reads the stored structures of the views that have not read theirs, in one call; on a blob worker. */
-    private void preload(List<View> views) {
-        for (View v : views) {
-            if (v.fields == null) {
-                v.cached(headers.get(v.m.blob().id()));
-            }
-        }
-        List<BlobId> ids = views.stream().filter(v -> !v.preloaded && v.fields == null).map(v -> v.m.blob().id())
-                .distinct().toList();
-        if (ids.isEmpty()) {
-            return;
-        }
-        Map<BlobId, byte[]> stored;
-        try {
-            stored = storage.mailboxes().structures(ids).toCompletableFuture().join();
-        } catch (CompletionException e) {
-            // Not readable in one go: each view asks for its own.
-            return;
-        }
-        for (View v : views) {
-            if (!v.preloaded && v.fields == null) {
-                v.preloaded = true;
-                v.preloadedStructure = stored.get(v.m.blob().id());
-            }
-        }
-    }
-
-    /** Thrown while probing when a key needs the stored structure or the body: evaluated again later. */
-    private static final class NeedsStored extends RuntimeException {
-        static final NeedsStored INSTANCE = new NeedsStored();
-
-        private NeedsStored() {
-            super("needs the stored structure", null, false, false);
-        }
-    }
-
-    /**
-     * A message for the evaluator. Header keys are answered from the stored structure (computed and
-     * stored once when missing or older); the body is read only when a key asks for it.
-     */
-    private final class View implements MessageView {
-        private final SelectedMailbox s;
-        private final MessageRecord m;
-        private final long msn;
-        private byte[] body;
-        private MimePart root;
-        private List<MimePart.Field> fields;
-        /** From, To and Cc's first mailboxes as the stored structure read them; null when not known. */
-        private List<EnvelopeAddress.Mailbox> firstMailboxes;
-        /** While true, needing the stored structure or the body throws {@link NeedsStored}. */
-        private boolean probing;
-        /** Whether {@link #preloadedStructure} holds what the store has (null: nothing). */
-        private boolean preloaded;
-        private byte[] preloadedStructure;
-
-        View(SelectedMailbox s, MessageRecord m, long msn) {
-            this.s = s;
-            this.m = m;
-            this.msn = msn;
-        }
-
-        private MimePart root() {
-            if (root == null) {
-                if (probing) {
-                    throw NeedsStored.INSTANCE;
-                }
-                try (InputStream in = storage.blobs().get(m.blob().id()).toCompletableFuture().join()) {
-                    body = in.readAllBytes();
-                } catch (IOException | java.util.concurrent.CompletionException e) {
-                    // Gone (expunged meanwhile) or unreadable: nothing in it matches.
-                    body = new byte[0];
-                }
-                root = MimePart.parse(body);
-            }
-            return root;
-        }
-
-        /** The decoded top-level fields: from the stored structure, else from the body. */
-        private List<MimePart.Field> fields() {
-            if (fields == null) {
-                cached(headers.get(m.blob().id()));
-            }
-            if (fields == null) {
-                if (probing) {
-                    throw NeedsStored.INSTANCE;
-                }
-                Optional<MessageStructure> stored = storedStructure();
-                if (stored.isPresent() && stored.get().headers().isPresent()) {
-                    // Only what was read whole is shared: an unreadable body now may be readable later.
-                    HeaderFieldsCache.Headers read = new HeaderFieldsCache.Headers(stored.get().headers().get(),
-                            stored.get().firstMailboxes());
-                    headers.put(m.blob().id(), read);
-                    cached(read);
-                } else {
-                    fields = MessageStructure.decodedFields(root());
-                }
-            }
-            return fields;
-        }
-
-        private void cached(HeaderFieldsCache.Headers h) {
-            if (h != null) {
-                fields = h.fields();
-                firstMailboxes = h.firstMailboxes();
-            }
-        }
-
-        /** As the field was written (encoded display names stay one name), from the stored structure. */
-        @Override
-        public Optional<EnvelopeAddress.Mailbox> firstMailbox(String field) {
-            fields();
-            return firstMailboxes != null ? MessageStructure.firstMailbox(firstMailboxes, field)
-                    : MessageStructure.firstMailbox(root(), field);
-        }
-
-        /** The stored structure; when absent or in an older format, computed from the body and stored. */
-        private Optional<MessageStructure> storedStructure() {
-            BlobId id = m.blob().id();
-            try {
-                Optional<byte[]> stored = preloaded ? Optional.ofNullable(preloadedStructure)
-                        : storage.mailboxes().structure(id).toCompletableFuture().join();
-                if (stored.isPresent()) {
-                    MessageStructure structure = MessageStructure.fromBytes(stored.get());
-                    if (structure.current()) {
-                        return Optional.of(structure);
-                    }
-                }
-            } catch (IllegalArgumentException | java.util.concurrent.CompletionException e) {
-                // Unknown format or not readable: computed again below.
-            }
-            MimePart parsed = root();
-            if (body.length == 0) {
-                // Not readable (or empty): nothing worth keeping.
-                return Optional.empty();
-            }
-            MessageStructure structure = MessageStructure.of(parsed);
-            try {
-                storage.mailboxes().putStructure(id, structure.toBytes()).toCompletableFuture().join();
-            } catch (java.util.concurrent.CompletionException e) {
-                // Kept for this search only; the next one computes it again.
-            }
-            return Optional.of(structure);
-        }
-
-        @Override
-        public long msn() {
-            return msn;
-        }
-
-        @Override
-        public long uid() {
-            return m.uid();
-        }
-
-        @Override
-        public Flags flags() {
-            return m.flags();
-        }
-
-        @Override
-        public boolean recent() {
-            return s.isRecent(m.uid());
-        }
-
-        @Override
-        public long modSeq() {
-            return m.modSeq();
-        }
-
-        @Override
-        public Instant internalDate() {
-            return m.internalDate();
-        }
-
-        @Override
-        public long size() {
-            return m.size();
-        }
-
-        @Override
-        public List<String> header(String name) {
-            List<String> out = new ArrayList<>();
-            for (MimePart.Field f : fields()) {
-                if (f.name().equalsIgnoreCase(name)) {
-                    out.add(f.value());
-                }
-            }
-            return out;
-        }
-
-        @Override
-        public Optional<ZonedDateTime> sentDate() {
-            List<String> dates = header("Date");
-            if (dates.isEmpty()) {
-                return Optional.empty();
-            }
-            try {
-                org.apache.james.mime4j.dom.datetime.DateTime dt = new DateTimeParser(
-                        new java.io.StringReader(dates.get(0))).parseAll();
-                java.time.ZoneOffset zone = java.time.ZoneOffset.ofHoursMinutes(dt.getTimeZone() / 100,
-                        dt.getTimeZone() % 100);
-                return Optional.of(ZonedDateTime.of(dt.getYear(), dt.getMonth(), dt.getDay(), dt.getHour(),
-                        dt.getMinute(), dt.getSecond(), 0, zone));
-            } catch (Exception | Error e) {
-                return Optional.empty();
-            }
-        }
-
-        @Override
-        public String bodyText() {
-            MimePart r = root();
-            StringBuilder text = new StringBuilder();
-            collectText(r, text, 0);
-            return text.toString();
-        }
-
-        private void collectText(MimePart p, StringBuilder text, int depth) {
-            if (depth > 20 || text.length() > 1_000_000) {
-                return;
-            }
-            if (p.isMultipart()) {
-                for (MimePart c : p.children()) {
-                    collectText(c, text, depth + 1);
-                }
-                return;
-            }
-            String contentType = null;
-            for (MimePart.Field f : p.fields()) {
-                if (f.name().equalsIgnoreCase("Content-Type")) {
-                    contentType = f.value();
-                }
-            }
-            String charset = "us-ascii";
-            if (contentType != null) {
-                RawBody rb = RawFieldParser.DEFAULT.parseRawBody(new RawField("Content-Type", contentType));
-                String v = rb.getValue() == null ? "" : rb.getValue().toLowerCase(Locale.ROOT);
-                if (v.startsWith("message/")) {
-                    byte[] inner = decode(body, new MessageStructure.Range(p.bodyStart(), p.end() - p.bodyStart()),
-                            p.encoding());
-                    if (inner != null) {
-                        collectTextOf(inner, text, depth + 1);
-                    }
-                    return;
-                }
-                if (!v.isEmpty() && !v.startsWith("text/")) {
-                    return;
-                }
-                for (org.apache.james.mime4j.stream.NameValuePair nv : rb.getParams()) {
-                    if (nv.getName().equalsIgnoreCase("charset")) {
-                        charset = nv.getValue();
-                    }
-                }
-            }
-            byte[] decoded = decode(body, new MessageStructure.Range(p.bodyStart(), p.end() - p.bodyStart()),
-                    p.encoding());
-            if (decoded == null) {
-                return;
-            }
-            Charset cs;
-            try {
-                cs = Charset.forName(charset);
-            } catch (RuntimeException e) {
-                cs = StandardCharsets.UTF_8;
-            }
-            text.append(new String(decoded, cs)).append('\n');
-        }
-
-        private void collectTextOf(byte[] message, StringBuilder text, int depth) {
-            View inner = new View(s, m, msn);
-            inner.body = message;
-            inner.root = MimePart.parse(message);
-            inner.collectText(inner.root, text, depth);
-        }
-
-        @Override
-        public String headerText() {
-            StringBuilder out = new StringBuilder();
-            for (MimePart.Field f : fields()) {
-                out.append(f.name()).append(": ").append(f.value()).append('\n');
-            }
-            return out.toString();
-        }
     }
 }

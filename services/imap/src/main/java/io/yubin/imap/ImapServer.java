@@ -32,9 +32,6 @@ public final class ImapServer {
     /** RFC 9051 §5.4: an inactivity autologout timer of at least 30 minutes. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(30);
 
-    /** Threads that read message bodies for FETCH and SEARCH and write them for APPEND. */
-    static final int BLOB_IO_THREADS = 4;
-
     private static final String PLAIN = "plain";
     private static final String TLS = "tls";
 
@@ -49,15 +46,17 @@ public final class ImapServer {
      * @param idleTimeout how long a connection may be silent; null for {@link #DEFAULT_IDLE_TIMEOUT}
      * @param limits input bounds; null for {@link ImapLimits#DEFAULT}
      * @param listening event loops per port and the PROXY header timeout
+     * @param pools the worker threads of FETCH and of SEARCH
      */
     public record Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
             boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, ImapLimits limits,
-            Listening listening) {
+            Listening listening, Pools pools) {
 
         public Options {
             Objects.requireNonNull(hostname, "hostname");
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(listening, "listening");
+            Objects.requireNonNull(pools, "pools");
             if (port < -1 || port > 65535 || tlsPort < -1 || tlsPort > 65535) {
                 throw new IllegalArgumentException("IMAP ports must be -1 (off) or 0..65535");
             }
@@ -78,25 +77,53 @@ public final class ImapServer {
             }
         }
 
-        /** With {@link Listening#defaults()}. */
+        /** With {@link Listening#defaults()} and {@link Pools#DEFAULT}. */
         public Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
                 boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, ImapLimits limits) {
             this(hostname, host, port, tlsPort, tls, proxyProtocol, allowPlaintextAuth, idleTimeout, limits,
-                    Listening.defaults());
+                    Listening.defaults(), Pools.DEFAULT);
+        }
+    }
+
+    /**
+     * The worker threads of one server, two pools so that neither starves the other.
+     *
+     * @param bodies read, parse and stream message bodies (FETCH, APPEND's structure, and the bodies
+     *     a SEARCH needs); mostly waiting for files or S3
+     * @param searches evaluate SEARCH keys, SORT and THREAD, a chunk of messages at a time (CPU)
+     */
+    public record Pools(int bodies, int searches) {
+
+        public static final Pools DEFAULT = new Pools(4, 2);
+
+        public Pools {
+            if (bodies < 1 || searches < 1) {
+                throw new IllegalArgumentException("IMAP pools need at least one thread each");
+            }
+        }
+    }
+
+    /** The pools of one server's sessions. */
+    record Workers(WorkerExecutor bodies, WorkerExecutor searches) {
+
+        Future<Void> close() {
+            return Future.join(bodies.close(), searches.close()).mapEmpty();
         }
     }
 
     private final ListenerSet listeners;
-    private final WorkerExecutor blobIo;
+    private final Workers workers;
 
-    private ImapServer(ListenerSet listeners, WorkerExecutor blobIo) {
+    private ImapServer(ListenerSet listeners, Workers workers) {
         this.listeners = listeners;
-        this.blobIo = blobIo;
+        this.workers = workers;
     }
 
     public static Future<ImapServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             MailboxEvents events) {
-        WorkerExecutor blobIo = vertx.createSharedWorkerExecutor("yubin-imap-blob-io", BLOB_IO_THREADS);
+        Workers workers = new Workers(
+                vertx.createSharedWorkerExecutor("yubin-imap-bodies", options.pools().bodies()),
+                vertx.createSharedWorkerExecutor("yubin-imap-search", options.pools().searches()));
         ImapCaches caches = ImapCaches.create();
         List<ListenerSet.Port> ports = new ArrayList<>();
         if (options.port() >= 0) {
@@ -108,11 +135,11 @@ public final class ImapServer {
         ListenerSet.Options listening = new ListenerSet.Options(options.host(), ports, options.tls(),
                 options.proxyProtocol(), options.listening(), 0, "* BYE Too many connections from your address\r\n");
         return ListenerSet.start(vertx, listening, accepted -> accept(vertx, accepted, options, storage, accounts,
-                events, blobIo, caches)).transform(ar -> {
+                events, workers, caches)).transform(ar -> {
                     if (ar.failed()) {
-                        return blobIo.close().transform(closed -> Future.<ImapServer>failedFuture(ar.cause()));
+                        return workers.close().transform(closed -> Future.<ImapServer>failedFuture(ar.cause()));
                     }
-                    ImapServer server = new ImapServer(ar.result(), blobIo);
+                    ImapServer server = new ImapServer(ar.result(), workers);
                     LOG.info("IMAP listening on {} port {} (STARTTLS) and port {} (TLS), {} event loops",
                             options.host(), server.actualPort(), server.actualTlsPort(),
                             options.listening().eventLoops());
@@ -121,13 +148,13 @@ public final class ImapServer {
     }
 
     private static void accept(Vertx vertx, Accepted accepted, Options options, Storage storage, Accounts accounts,
-            MailboxEvents events, WorkerExecutor blobIo, ImapCaches caches) {
+            MailboxEvents events, Workers workers, ImapCaches caches) {
         String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         boolean tls = accepted.implicitTls();
         LOG.debug("[imap {}] connection from {}{}", id, accepted.clientAddress(), tls ? " over TLS" : "");
         ImapConnection connection = new ImapConnection(vertx, accepted, id, options.limits(), options.idleTimeout());
         ImapSession session = new ImapSession(id, accepted.clientAddress(), options, tls, accepted.startTls() != null,
-                storage, accounts, events, blobIo, accepted.context(), connection, caches);
+                storage, accounts, events, workers, accepted.context(), connection, caches);
         connection.start(session);
     }
 
@@ -143,6 +170,6 @@ public final class ImapServer {
 
     /** Stops listening and closes open connections. */
     public Future<Void> close() {
-        return listeners.close().transform(ar -> blobIo.close()).mapEmpty();
+        return listeners.close().transform(ar -> workers.close());
     }
 }

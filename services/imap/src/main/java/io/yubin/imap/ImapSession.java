@@ -2,7 +2,6 @@ package io.yubin.imap;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.WorkerExecutor;
 import io.yubin.imap.ImapParser.Atom;
 import io.yubin.imap.ImapParser.ImapParseException;
 import io.yubin.imap.ImapParser.ListToken;
@@ -89,6 +88,7 @@ final class ImapSession {
     final Context context;
     final Client client;
     final ImapMessages messages;
+    final MessageSearch searcher;
     final UidSnapshots snapshots;
 
     State state = State.NOT_AUTHENTICATED;
@@ -112,7 +112,7 @@ final class ImapSession {
     private Future<Void> updating = Future.succeededFuture();
 
     ImapSession(String id, String clientAddress, ImapServer.Options options, boolean tls, boolean startTlsOffered,
-            Storage storage, Accounts accounts, MailboxEvents events, WorkerExecutor blobIo, Context context,
+            Storage storage, Accounts accounts, MailboxEvents events, ImapServer.Workers workers, Context context,
             Client client, ImapCaches caches) {
         this.id = id;
         this.clientAddress = clientAddress;
@@ -125,7 +125,8 @@ final class ImapSession {
         this.events = events;
         this.context = context;
         this.client = client;
-        this.messages = new ImapMessages(storage, blobIo, context, caches.headers());
+        this.messages = new ImapMessages(storage, workers.bodies(), context);
+        this.searcher = new MessageSearch(storage, workers.bodies(), workers.searches(), context, caches.headers());
         this.snapshots = caches.snapshots();
     }
 

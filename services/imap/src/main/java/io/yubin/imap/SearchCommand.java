@@ -78,7 +78,7 @@ final class SearchCommand {
         List<String> ret = returns;
         boolean usesModSeq = program.toString().contains("ModSeq[");
         SearchEvaluator evaluator = new SearchEvaluator(s.count(), s.maxUid(), session.savedResult, ZoneId.systemDefault());
-        return session.messages.search(s, program, evaluator).compose(found -> {
+        return session.searcher.search(s, program, evaluator).compose(found -> {
             List<Long> uids = found.stream().map(MessageRecord::uid).toList();
             List<Long> numbers = new ArrayList<>();
             for (MessageRecord m : found) {
@@ -153,7 +153,7 @@ final class SearchCommand {
         SearchKey program = program(session, a, 1);
         SelectedMailbox s = session.selected;
         SearchEvaluator evaluator = new SearchEvaluator(s.count(), s.maxUid(), session.savedResult, ZoneId.systemDefault());
-        return session.messages.sort(s, program, evaluator, keys).compose(sorted -> {
+        return session.searcher.sort(s, program, evaluator, keys).compose(sorted -> {
             StringBuilder out = new StringBuilder("* SORT");
             for (MessageRecord m : sorted) {
                 out.append(' ').append(uid ? m.uid() : s.msn(m.uid()));
@@ -177,7 +177,7 @@ final class SearchCommand {
         SearchKey program = program(session, a, 1);
         SelectedMailbox s = session.selected;
         SearchEvaluator evaluator = new SearchEvaluator(s.count(), s.maxUid(), session.savedResult, ZoneId.systemDefault());
-        return session.messages.threads(s, program, evaluator, algorithm, uid).compose(threads -> {
+        return session.searcher.threads(s, program, evaluator, algorithm, uid).compose(threads -> {
             session.client.write("* THREAD" + (threads.isEmpty() ? "" : " " + threads) + "\r\n");
             return session.ok(r, "THREAD completed");
         });

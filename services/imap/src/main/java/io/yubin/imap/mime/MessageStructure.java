@@ -99,12 +99,17 @@ public final class MessageStructure {
         for (MimePart.Field f : fields) {
             size += f.name().length() + f.value().length();
         }
+        return new MessageStructure(FORMAT, envelope(root), structure(root, true), structure(root, false),
+                size <= HEADER_LIMIT ? fields : null, Part.of(root), firstMailboxes(root));
+    }
+
+    /** The first mailboxes of From, To and Cc in that order, as {@link #firstMailboxes()} keeps them. */
+    public static List<EnvelopeAddress.Mailbox> firstMailboxes(MimePart root) {
         List<EnvelopeAddress.Mailbox> first = new ArrayList<>(SORT_FIELDS.size());
         for (String field : SORT_FIELDS) {
             first.add(firstMailbox(root, field).orElse(null));
         }
-        return new MessageStructure(FORMAT, envelope(root), structure(root, true), structure(root, false),
-                size <= HEADER_LIMIT ? fields : null, Part.of(root), Collections.unmodifiableList(first));
+        return Collections.unmodifiableList(first);
     }
 
     /**
