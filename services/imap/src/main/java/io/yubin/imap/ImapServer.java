@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * The IMAP server: a plain listener offering STARTTLS and an implicit-TLS listener, both serving
  * the users' mailboxes from the store (RFC 9051 and RFC 3501), with IDLE fed by the cluster's
  * mailbox events, on the shared {@link ListenerSet} (every port on {@link Listening#eventLoops}
- * event loops, the PROXY header).
+ * event loops, the PROXY header, the per-IP cap of {@link ImapLimits#maxConnectionsPerIp}).
  */
 public final class ImapServer {
 
@@ -133,7 +133,9 @@ public final class ImapServer {
             ports.add(new ListenerSet.Port(TLS, options.tlsPort(), true));
         }
         ListenerSet.Options listening = new ListenerSet.Options(options.host(), ports, options.tls(),
-                options.proxyProtocol(), options.listening(), 0, "* BYE Too many connections from your address\r\n");
+                options.proxyProtocol(), options.listening(), options.limits().maxConnectionsPerIp(),
+                // RFC 9051 §7.1.5: BYE as the greeting when the server will not accept the connection.
+                "* BYE [UNAVAILABLE] Too many connections from your address\r\n");
         return ListenerSet.start(vertx, listening, accepted -> accept(vertx, accepted, options, storage, accounts,
                 events, workers, caches)).transform(ar -> {
                     if (ar.failed()) {

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The POP3 server: a plain listener offering STLS (RFC 2595) and an implicit-TLS listener, both
  * serving the users' INBOXes from the store (RFC 1939, RFC 2449 CAPA, RFC 5034 SASL PLAIN), on the
- * shared {@link ListenerSet} (every port on {@link Listening#eventLoops} event loops, the PROXY header).
+ * shared {@link ListenerSet} (every port on {@link Listening#eventLoops} event loops, the PROXY header,
+ * the per-IP cap).
  */
 public final class Pop3Server {
 
@@ -31,8 +32,11 @@ public final class Pop3Server {
     /** RFC 1939 §3: an autologout timer of at least 10 minutes. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
 
+    /** Connections one client address may hold at once, both ports together. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 100;
+
     /** Threads that read message bodies for RETR and TOP. */
-    static final int BLOB_IO_THREADS = 4;
+    public static final int DEFAULT_BODY_THREADS = 4;
 
     private static final String PLAIN = "plain";
     private static final String TLS = "tls";
@@ -49,9 +53,12 @@ public final class Pop3Server {
      * @param idleTimeout how long a connection may be silent before it is closed; null for
      *        {@link #DEFAULT_IDLE_TIMEOUT}
      * @param listening event loops per port and the PROXY header timeout
+     * @param maxConnectionsPerIp connections one client address may hold at once, both ports together
+     * @param bodyThreads threads that read message bodies for RETR and TOP
      */
     public record Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
-            boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, Listening listening) {
+            boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, Listening listening,
+            int maxConnectionsPerIp, int bodyThreads) {
 
         public Options {
             Objects.requireNonNull(hostname, "hostname");
@@ -72,13 +79,16 @@ public final class Pop3Server {
             if (idleTimeout.isNegative() || idleTimeout.isZero()) {
                 throw new IllegalArgumentException("the POP3 idle timeout must be positive");
             }
+            if (maxConnectionsPerIp < 1 || bodyThreads < 1) {
+                throw new IllegalArgumentException("the POP3 connection cap and body threads must be positive");
+            }
         }
 
-        /** With {@link Listening#defaults()}. */
+        /** With {@link Listening#defaults()} and the default cap and threads. */
         public Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
                 boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout) {
             this(hostname, host, port, tlsPort, tls, proxyProtocol, allowPlaintextAuth, idleTimeout,
-                    Listening.defaults());
+                    Listening.defaults(), DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_BODY_THREADS);
         }
     }
 
@@ -92,7 +102,7 @@ public final class Pop3Server {
 
     public static Future<Pop3Server> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             MaildropLocks locks) {
-        WorkerExecutor blobIo = vertx.createSharedWorkerExecutor("yubin-pop3-blob-io", BLOB_IO_THREADS);
+        WorkerExecutor blobIo = vertx.createSharedWorkerExecutor("yubin-pop3-bodies", options.bodyThreads());
         List<ListenerSet.Port> ports = new ArrayList<>();
         if (options.port() >= 0) {
             ports.add(new ListenerSet.Port(PLAIN, options.port(), false));
@@ -101,7 +111,8 @@ public final class Pop3Server {
             ports.add(new ListenerSet.Port(TLS, options.tlsPort(), true));
         }
         ListenerSet.Options listening = new ListenerSet.Options(options.host(), ports, options.tls(),
-                options.proxyProtocol(), options.listening(), 0, Pop3Replies.err(Pop3Replies.SYS_TEMP,
+                options.proxyProtocol(), options.listening(), options.maxConnectionsPerIp(), Pop3Replies.err(
+                        Pop3Replies.SYS_TEMP,
                         "too many connections from your address"));
         return ListenerSet.start(vertx, listening, accepted -> accept(vertx, accepted, options, storage, accounts,
                 locks, blobIo)).transform(ar -> {
