@@ -16,10 +16,8 @@ import io.yubin.queue.MailboxEvents;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.server.tls.TlsBootstrap;
 import io.yubin.server.tls.TlsFiles;
-import io.yubin.imap.ImapLimits;
 import io.yubin.imap.ImapServer;
 import io.yubin.pop3.Pop3Server;
-import io.yubin.smtp.SmtpLimits;
 import io.yubin.smtp.SmtpServer;
 import io.yubin.store.Accounts;
 import io.yubin.store.BlobCollector;
@@ -159,36 +157,30 @@ public final class EmbeddedServer implements AutoCloseable {
         this.vertx = vertx;
         stops.push(new Stop("Vert.x", () -> await(vertx.close())));
 
-        SmtpLimits smtpDefaults = SmtpLimits.defaults();
-        SmtpLimits smtpLimits = new SmtpLimits(config.smtp().maxMessageSize(), config.smtp().maxRecipients(),
-                config.smtp().maxConnectionsPerIp(), smtpDefaults.maxLineLength(), smtpDefaults.commandTimeout(),
-                smtpDefaults.dataTimeout(), smtpDefaults.memoryThreshold());
-        SmtpServer smtp = await(SmtpServer.start(vertx, new SmtpServer.Options(smtpHostname(), config.smtp().host(),
-                config.smtp().mxPort(), config.smtp().submissionPort(), config.smtp().submissionsPort(),
-                tls.pemKeyCertOptions(), config.smtp().proxyProtocol(), smtpLimits), storage, accounts, deliveryQueue));
+        ServerConfig.Smtp smtpConfig = config.smtp();
+        SmtpServer smtp = await(SmtpServer.start(vertx, new SmtpServer.Options(smtpHostname(), smtpConfig.host(),
+                smtpConfig.mxPort(), smtpConfig.submissionPort(), smtpConfig.submissionsPort(), tls.pemKeyCertOptions(),
+                smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening()), storage, accounts,
+                deliveryQueue));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
-        LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS)", config.smtp().host(),
-                smtp.actualPort(SmtpServer.Mode.MX), smtp.actualPort(SmtpServer.Mode.SUBMISSION),
-                smtp.actualPort(SmtpServer.Mode.SUBMISSIONS));
+        LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",
+                smtpConfig.host(), smtp.actualPort(SmtpServer.Mode.MX), smtp.actualPort(SmtpServer.Mode.SUBMISSION),
+                smtp.actualPort(SmtpServer.Mode.SUBMISSIONS), smtpConfig.listening().eventLoops());
 
         HazelcastMaildropLocks maildropLocks = new HazelcastMaildropLocks(cluster.instance());
         stops.push(new Stop("maildrop locks", maildropLocks::close));
         ServerConfig.Pop3 pop3Config = config.pop3();
         Pop3Server pop3 = await(Pop3Server.start(vertx, new Pop3Server.Options(smtpHostname(), pop3Config.host(),
                 pop3Config.port(), pop3Config.tlsPort(), tls.pemKeyCertOptions(), pop3Config.proxyProtocol(),
-                pop3Config.allowPlaintextAuth(), Pop3Server.DEFAULT_IDLE_TIMEOUT), storage, accounts, maildropLocks));
+                pop3Config.allowPlaintextAuth(), pop3Config.idleTimeout(), pop3Config.listening(),
+                pop3Config.maxConnectionsPerIp(), pop3Config.bodyThreads()), storage, accounts, maildropLocks));
         stops.push(new Stop("POP3", () -> await(pop3.close())));
-        LOG.info("POP3 listening on {}: {} (STLS), {} (TLS)", pop3Config.host(), pop3.actualPort(), pop3.actualTlsPort());
         ServerConfig.Imap imapConfig = config.imap();
-        ImapLimits imapLimits = new ImapLimits(ImapLimits.DEFAULT.maxLine(), ImapLimits.DEFAULT.maxCommand(),
-                imapConfig.maxMessageSize(), ImapLimits.DEFAULT.maxNesting(), ImapLimits.DEFAULT.maxBadCommands());
         ImapServer imap = await(ImapServer.start(vertx, new ImapServer.Options(smtpHostname(), imapConfig.host(),
                 imapConfig.port(), imapConfig.tlsPort(), tls.pemKeyCertOptions(), imapConfig.proxyProtocol(),
-                imapConfig.allowPlaintextAuth(), ImapServer.DEFAULT_IDLE_TIMEOUT, imapLimits), storage, accounts,
-                mailboxEvents));
+                imapConfig.allowPlaintextAuth(), imapConfig.idleTimeout(), imapConfig.limits(), imapConfig.listening(),
+                imapConfig.pools()), storage, accounts, mailboxEvents));
         stops.push(new Stop("IMAP", () -> await(imap.close())));
-        LOG.info("IMAP listening on {}: {} (STARTTLS), {} (TLS)", imapConfig.host(), imap.actualPort(),
-                imap.actualTlsPort());
 
         List<ReadinessCheck> checks = List.of(
                 new Check("storage", () -> storage.directory().listDomains().thenApply(domains -> null)),

@@ -305,6 +305,28 @@ public final class ConfigLoader {
         atLeast("smtp.max-message-size", c.smtp().maxMessageSize(), 1);
         atLeast("smtp.max-recipients", c.smtp().maxRecipients(), 1);
         atLeast("smtp.max-connections-per-ip", c.smtp().maxConnectionsPerIp(), 1);
+        atLeast("smtp.event-loops", c.smtp().eventLoops(), 0);
+        atLeast("smtp.proxy-header-timeout-seconds", c.smtp().proxyHeaderTimeoutSeconds(), 1);
+        atLeast("smtp.command-timeout-seconds", c.smtp().commandTimeoutSeconds(), 1);
+        atLeast("smtp.data-timeout-seconds", c.smtp().dataTimeoutSeconds(), 1);
+        // RFC 5321 §4.5.3.1.4: a command line is at most 512 octets; servers must take at least that.
+        atLeast("smtp.max-line-length", c.smtp().maxLineLength(), 512);
+        atLeast("smtp.memory-threshold", c.smtp().memoryThreshold(), 0);
+        atLeast("imap.event-loops", c.imap().eventLoops(), 0);
+        atLeast("imap.proxy-header-timeout-seconds", c.imap().proxyHeaderTimeoutSeconds(), 1);
+        atLeast("imap.max-connections-per-ip", c.imap().maxConnectionsPerIp(), 1);
+        atLeast("imap.idle-timeout-seconds", c.imap().idleTimeoutSeconds(), 1);
+        atLeast("imap.max-line", c.imap().maxLine(), 1024);
+        atLeast("imap.max-command", c.imap().maxCommand(), c.imap().maxLine());
+        atLeast("imap.max-nesting", c.imap().maxNesting(), 1);
+        atLeast("imap.max-bad-commands", c.imap().maxBadCommands(), 1);
+        atLeast("imap.body-threads", c.imap().bodyThreads(), 1);
+        atLeast("imap.search-threads", c.imap().searchThreads(), 1);
+        atLeast("pop3.event-loops", c.pop3().eventLoops(), 0);
+        atLeast("pop3.proxy-header-timeout-seconds", c.pop3().proxyHeaderTimeoutSeconds(), 1);
+        atLeast("pop3.max-connections-per-ip", c.pop3().maxConnectionsPerIp(), 1);
+        atLeast("pop3.idle-timeout-seconds", c.pop3().idleTimeoutSeconds(), 1);
+        atLeast("pop3.body-threads", c.pop3().bodyThreads(), 1);
         atLeast("delivery.workers", c.delivery().workers(), 1);
         atLeast("password-policy.min-length", c.passwordPolicy().minLength(), 1);
         atLeast("password-policy.max-length", c.passwordPolicy().maxLength(), c.passwordPolicy().minLength());

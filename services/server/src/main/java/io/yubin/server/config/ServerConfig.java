@@ -1,6 +1,10 @@
 package io.yubin.server.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.yubin.imap.ImapLimits;
+import io.yubin.imap.ImapServer;
+import io.yubin.protocol.Listening;
+import io.yubin.smtp.SmtpLimits;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
 import io.yubin.store.PasswordVerificationCache;
@@ -34,9 +38,17 @@ public record ServerConfig(
      * @param maxRecipients most RCPT TO per message
      * @param maxConnectionsPerIp most simultaneous connections from one client address
      * @param proxyProtocol whether every connection starts with a PROXY protocol v2 header
+     * @param eventLoops event loops serving each SMTP port; 0 for one per core
+     * @param proxyHeaderTimeoutSeconds how long a connection may take to send its PROXY header
+     * @param commandTimeoutSeconds how long the server waits for the next command
+     * @param dataTimeoutSeconds how long the server waits for the next data block in DATA or BDAT
+     * @param maxLineLength longest command or text line in octets, CRLF included
+     * @param memoryThreshold message bodies up to this many octets are held in heap while they arrive
      */
     public record Smtp(String host, int mxPort, int submissionPort, int submissionsPort, String hostname,
-            int maxMessageSize, int maxRecipients, int maxConnectionsPerIp, boolean proxyProtocol) {
+            int maxMessageSize, int maxRecipients, int maxConnectionsPerIp, boolean proxyProtocol, int eventLoops,
+            int proxyHeaderTimeoutSeconds, int commandTimeoutSeconds, int dataTimeoutSeconds, int maxLineLength,
+            int memoryThreshold) {
 
         /**
          * {@code hostname}, else the TLS certificate's configured name, else {@code machineName}
@@ -48,6 +60,15 @@ public record ServerConfig(
             }
             return tls.hostname().isEmpty() ? machineName : tls.hostname();
         }
+
+        public SmtpLimits limits() {
+            return new SmtpLimits(maxMessageSize, maxRecipients, maxConnectionsPerIp, maxLineLength,
+                    Duration.ofSeconds(commandTimeoutSeconds), Duration.ofSeconds(dataTimeoutSeconds), memoryThreshold);
+        }
+
+        public Listening listening() {
+            return ServerConfig.listening(eventLoops, proxyHeaderTimeoutSeconds);
+        }
     }
 
     /**
@@ -57,9 +78,37 @@ public record ServerConfig(
      * @param proxyProtocol expect a PROXY protocol v2 header on every connection
      * @param allowPlaintextAuth allow LOGIN and AUTHENTICATE before TLS (local testing only)
      * @param maxMessageSize the largest message APPEND takes, in octets (advertised as APPENDLIMIT)
+     * @param eventLoops event loops serving each IMAP port; 0 for one per core
+     * @param proxyHeaderTimeoutSeconds how long a connection may take to send its PROXY header
+     * @param maxConnectionsPerIp most simultaneous connections from one client address
+     * @param idleTimeoutSeconds the autologout timer: how long a client may be silent
+     * @param maxLine the longest command line in octets
+     * @param maxCommand the most octets a command other than APPEND may carry, literals included
+     * @param maxNesting the deepest parenthesis nesting in a command
+     * @param maxBadCommands BAD responses in a row after which the connection is closed
+     * @param bodyThreads threads that read and stream message bodies (FETCH, APPEND, bodies for SEARCH)
+     * @param searchThreads threads that evaluate SEARCH, SORT and THREAD
      */
     public record Imap(String host, int port, int tlsPort, boolean proxyProtocol, boolean allowPlaintextAuth,
-            long maxMessageSize) {
+            long maxMessageSize, int eventLoops, int proxyHeaderTimeoutSeconds, int maxConnectionsPerIp,
+            int idleTimeoutSeconds, int maxLine, int maxCommand, int maxNesting, int maxBadCommands, int bodyThreads,
+            int searchThreads) {
+
+        public ImapLimits limits() {
+            return new ImapLimits(maxLine, maxCommand, maxMessageSize, maxNesting, maxBadCommands, maxConnectionsPerIp);
+        }
+
+        public Listening listening() {
+            return ServerConfig.listening(eventLoops, proxyHeaderTimeoutSeconds);
+        }
+
+        public ImapServer.Pools pools() {
+            return new ImapServer.Pools(bodyThreads, searchThreads);
+        }
+
+        public Duration idleTimeout() {
+            return Duration.ofSeconds(idleTimeoutSeconds);
+        }
     }
 
     /**
@@ -68,8 +117,29 @@ public record ServerConfig(
      * @param tlsPort POP3 over implicit TLS
      * @param proxyProtocol expect a PROXY protocol v2 header on every connection
      * @param allowPlaintextAuth allow USER/PASS and AUTH before TLS (local testing only)
+     * @param eventLoops event loops serving each POP3 port; 0 for one per core
+     * @param proxyHeaderTimeoutSeconds how long a connection may take to send its PROXY header
+     * @param maxConnectionsPerIp most simultaneous connections from one client address
+     * @param idleTimeoutSeconds the autologout timer: how long a client may be silent
+     * @param bodyThreads threads that read message bodies for RETR and TOP
      */
-    public record Pop3(String host, int port, int tlsPort, boolean proxyProtocol, boolean allowPlaintextAuth) {
+    public record Pop3(String host, int port, int tlsPort, boolean proxyProtocol, boolean allowPlaintextAuth,
+            int eventLoops, int proxyHeaderTimeoutSeconds, int maxConnectionsPerIp, int idleTimeoutSeconds,
+            int bodyThreads) {
+
+        public Listening listening() {
+            return ServerConfig.listening(eventLoops, proxyHeaderTimeoutSeconds);
+        }
+
+        public Duration idleTimeout() {
+            return Duration.ofSeconds(idleTimeoutSeconds);
+        }
+    }
+
+    /** {@code eventLoops} 0 means one per core. */
+    private static Listening listening(int eventLoops, int proxyHeaderTimeoutSeconds) {
+        return new Listening(eventLoops == 0 ? Listening.defaults().eventLoops() : eventLoops,
+                Duration.ofSeconds(proxyHeaderTimeoutSeconds));
     }
 
     /**

@@ -3,6 +3,11 @@ package io.yubin.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.yubin.imap.ImapLimits;
+import io.yubin.imap.ImapServer;
+import io.yubin.pop3.Pop3Server;
+import io.yubin.protocol.Listening;
+import io.yubin.smtp.SmtpLimits;
 import io.yubin.store.PasswordVerificationCache;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,10 +36,11 @@ class ConfigLoaderTest {
 
         assertThat(c.dataDir()).isEqualTo(Path.of("./data"));
         assertThat(c.admin()).isEqualTo(new ServerConfig.Admin("127.0.0.1", 8080));
-        assertThat(c.smtp()).isEqualTo(
-                new ServerConfig.Smtp("127.0.0.1", 2525, 2587, 2465, "", 52428800, 100, 20, false));
-        assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("127.0.0.1", 1143, 1993, false, false, 52_428_800));
-        assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("127.0.0.1", 1110, 1995, false, false));
+        assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("127.0.0.1", 2525, 2587, 2465, "", 52428800, 100, 20,
+                false, 0, 10, 300, 180, 1000, 65536));
+        assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("127.0.0.1", 1143, 1993, false, false, 52_428_800, 0, 10,
+                1000, 1800, 65536, 262144, 32, 10, 4, 2));
+        assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("127.0.0.1", 1110, 1995, false, false, 0, 10, 100, 600, 4));
         assertThat(c.tls()).isEqualTo(new ServerConfig.Tls("", "", ""));
         assertThat(c.tls().configured()).isFalse();
         assertThat(c.passwordPolicy()).isEqualTo(new ServerConfig.PasswordPolicyConfig(10, 1024, true));
@@ -72,8 +78,8 @@ class ConfigLoaderTest {
         ServerConfig c = ConfigLoader.load(file, Map.of());
 
         assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/yubin"));
-        assertThat(c.smtp()).isEqualTo(
-                new ServerConfig.Smtp("127.0.0.1", 25, 2587, 2465, "", 52428800, 100, 20, false));
+        assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("127.0.0.1", 25, 2587, 2465, "", 52428800, 100, 20, false,
+                0, 10, 300, 180, 1000, 65536));
         assertThat(c.tls().configured()).isTrue();
         assertThat(c.tls().keyFile()).isEqualTo("/etc/yubin/key.pem");
         assertThat(c.passwordPolicy().rejectContainingUserName()).isFalse();
@@ -135,23 +141,28 @@ class ConfigLoaderTest {
                 case "password-hash.memory-kib" -> "65536";
                 case "password-policy.max-length" -> "4000";
                 case "tls.cert-file", "tls.key-file" -> "/etc/" + key;
+                case "smtp.max-line-length" -> "700";
+                case "imap.max-line" -> "2048";
+                case "imap.max-command" -> "4096";
                 default -> key.endsWith("port") || key.contains("password") || key.contains("max-")
-                        || key.equals("delivery.workers") ? "7" : "x-" + key;
+                        || key.endsWith("-seconds") || key.endsWith("-threads") || key.endsWith("event-loops")
+                        || key.endsWith("memory-threshold") || key.equals("delivery.workers") ? "7" : "x-" + key;
             });
         }
         ServerConfig c = ConfigLoader.load(null, env);
 
-        assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("x-imap.host", 7, 7, false, true, 7));
+        assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("x-imap.host", 7, 7, false, true, 7, 7, 7, 7, 7, 2048, 4096,
+                7, 7, 7, 7));
         assertThat(c.pop3().tlsPort()).isEqualTo(7);
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster("x-cluster.name", 7));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
         assertThat(c.authCache()).isEqualTo(new ServerConfig.AuthCache(7, 7));
         assertThat(c.admin().host()).isEqualTo("x-admin.host");
         assertThat(c.tls().keyFile()).isEqualTo("/etc/tls.key-file");
-        assertThat(c.smtp())
-                .isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 7, 7, "x-smtp.hostname", 7, 7, 7, false));
+        assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 7, 7, "x-smtp.hostname", 7, 7, 7, false,
+                7, 7, 7, 7, 700, 7));
         assertThat(c.delivery().workers()).isEqualTo(7);
-        assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("x-pop3.host", 7, 7, false, true));
+        assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("x-pop3.host", 7, 7, false, true, 7, 7, 7, 7, 7));
         assertThat(c.storage()).isEqualTo(new ServerConfig.StorageConfig(ServerConfig.StorageBackend.EMBEDDED,
                 ServerConfig.BlobBackend.S3, new ServerConfig.S3("x-storage.s3.endpoint", "x-storage.s3.region",
                         "x-storage.s3.bucket", "x-storage.s3.access-key", "x-storage.s3.secret-key", false, true),
@@ -175,9 +186,63 @@ class ConfigLoaderTest {
         ServerConfig c = ConfigLoader.load(file, Map.of("YUBIN_SMTP_MAX_RECIPIENTS", "500",
                 "YUBIN_SMTP_MAX_CONNECTIONS_PER_IP", "3", "YUBIN_DELIVERY_WORKERS", "8"));
 
-        assertThat(c.smtp()).isEqualTo(
-                new ServerConfig.Smtp("127.0.0.1", 2525, 2587, 2465, "mx.example.test", 1048576, 500, 3, true));
+        assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("127.0.0.1", 2525, 2587, 2465, "mx.example.test", 1048576,
+                500, 3, true, 0, 10, 300, 180, 1000, 65536));
         assertThat(c.delivery().workers()).isEqualTo(8);
+    }
+
+    @Test
+    void protocolDefaultsMatchTheProtocolModules() {
+        ServerConfig c = ConfigLoader.defaults();
+
+        assertThat(c.smtp().limits()).isEqualTo(SmtpLimits.defaults());
+        assertThat(c.imap().limits()).isEqualTo(ImapLimits.DEFAULT);
+        assertThat(c.imap().pools()).isEqualTo(ImapServer.Pools.DEFAULT);
+        assertThat(c.imap().idleTimeout()).isEqualTo(ImapServer.DEFAULT_IDLE_TIMEOUT);
+        assertThat(c.pop3().idleTimeout()).isEqualTo(Pop3Server.DEFAULT_IDLE_TIMEOUT);
+        assertThat(c.pop3().maxConnectionsPerIp()).isEqualTo(Pop3Server.DEFAULT_MAX_CONNECTIONS_PER_IP);
+        assertThat(c.pop3().bodyThreads()).isEqualTo(Pop3Server.DEFAULT_BODY_THREADS);
+        for (Listening listening : List.of(c.smtp().listening(), c.imap().listening(), c.pop3().listening())) {
+            assertThat(listening).isEqualTo(Listening.defaults());
+        }
+    }
+
+    @Test
+    void eventLoopsThreadsAndTimeoutsComeFromTheFileAndTheEnvironment() throws IOException {
+        Path file = yaml("""
+                smtp:
+                  event-loops: 1
+                  command-timeout-seconds: 60
+                imap:
+                  search-threads: 8
+                  idle-timeout-seconds: 3600
+                pop3:
+                  max-connections-per-ip: 5
+                """);
+
+        ServerConfig c = ConfigLoader.load(file, Map.of("YUBIN_IMAP_EVENT_LOOPS", "3",
+                "YUBIN_POP3_PROXY_HEADER_TIMEOUT_SECONDS", "2"));
+
+        assertThat(c.smtp().listening().eventLoops()).isEqualTo(1);
+        assertThat(c.smtp().limits().commandTimeout()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.imap().listening().eventLoops()).isEqualTo(3);
+        assertThat(c.imap().pools()).isEqualTo(new ImapServer.Pools(4, 8));
+        assertThat(c.imap().idleTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.pop3().maxConnectionsPerIp()).isEqualTo(5);
+        assertThat(c.pop3().listening().proxyHeaderTimeout()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void protocolSettingsBelowTheirMinimumAreErrors() {
+        Map<String, String> below = Map.of("smtp.event-loops", "-1", "smtp.max-line-length", "511",
+                "smtp.data-timeout-seconds", "0", "imap.search-threads", "0", "imap.max-line", "1000",
+                "imap.max-connections-per-ip", "0", "pop3.body-threads", "0", "pop3.idle-timeout-seconds", "0");
+        below.forEach((key, value) -> assertThatThrownBy(
+                () -> ConfigLoader.load(null, Map.of(ConfigLoader.environmentVariable(key), value)))
+                .hasMessageContaining("\"" + key + "\"").hasMessageContaining("must be at least"));
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_IMAP_MAX_COMMAND", "2000",
+                "YUBIN_IMAP_MAX_LINE", "4000")))
+                .hasMessageContaining("\"imap.max-command\"").hasMessageContaining("must be at least 4000, was 2000");
     }
 
     @Test
