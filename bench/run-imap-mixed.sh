@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Reproduces issue 14's "speed with many clients" benchmark (docs/benchmarks.md), one server after
+# the other, all on 127.0.0.1 with implicit TLS on port 1993:
+#   --peer-argon2id   Dovecot from ../shared/peer, PEER_TLS=1 PEER_HASH=argon2id (Argon2id passwords)
+#   --peer-plain      Dovecot from ../shared/peer, PEER_TLS=1 (plaintext passwords)
+#   --yubin           Yubin's embedded default started from this checkout (./yubin serve)
+# With none of the three, runs all three in that order. For each: a fresh server, the same users,
+# the same seed (ImapMixedLoad seed), then the mixed run (ImapMixedLoad mixed) and the SEARCH
+# latency run (ImapMixedLoad search), with `uptime` before and after each and the server's CPU.
+#
+# Options: -c CLIENTS (10)  -d SECONDS (30)  -n MESSAGES seeded per user (1000)  --users A..B (1..5)
+#          --search-user N (20)  --search-messages M (10000; 0 skips the SEARCH run)  --rounds R (50)
+#          --seed S (1)  --yubin-password PW ('bench pass 2026': Yubin's policy wants 10 characters)
+#          --peer-password PW (pass)  --max-load L (2)  --load-wait SECONDS (600): before each
+#          measured run, wait up to that long for the 1-minute load average to be at most L (the run
+#          goes ahead afterwards, and its report says what the load was)  --out DIR
+#
+# Needs: root (the peer), apt-get install -y postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd
+# python3-argon2, a JDK 17, and the jars (./mvnw -B -q -pl bench -am -DskipTests package;
+# ./mvnw -B -q -pl services/server -am -DskipTests package). Every step is bounded in time; it stops
+# exactly the processes it started (by pid, the peer by its own stop.sh) and refuses to start a
+# server on a port that is taken. Other benchmarks share these ports: run it under
+# `flock /tmp/yubin-bench.lock`.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+peer_dir=${PEER_DIR:-$repo/../shared/peer}
+jar=$repo/bench/target/yubin-bench.jar
+clients=10 seconds=30 messages=1000 users=1..5 search_user=20 search_messages=10000 rounds=50 seed=1
+yubin_password='bench pass 2026' peer_password=pass max_load=2 load_wait=600 out=""
+targets=()
+
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --peer-argon2id|--peer-plain|--yubin) targets+=("${1#--}") ;;
+    -c) clients=$2; shift ;;
+    -d) seconds=$2; shift ;;
+    -n) messages=$2; shift ;;
+    --users) users=$2; shift ;;
+    --search-user) search_user=$2; shift ;;
+    --search-messages) search_messages=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
+    --seed) seed=$2; shift ;;
+    --yubin-password) yubin_password=$2; shift ;;
+    --peer-password) peer_password=$2; shift ;;
+    --max-load) max_load=$2; shift ;;
+    --load-wait) load_wait=$2; shift ;;
+    --out) out=$2; shift ;;
+    -h|--help) usage ;;
+    *) echo "unknown argument: $1" >&2; usage ;;
+  esac
+  shift
+done
+[ ${#targets[@]} -gt 0 ] || targets=(peer-argon2id peer-plain yubin)
+out=${out:-$repo/bench/target/imap-mixed-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out"
+[ -f "$jar" ] || { echo "$jar missing: ./mvnw -B -q -pl bench -am -DskipTests package" >&2; exit 1; }
+
+server_pid="" yubin_dir="" peer_started=0
+cleanup() {
+  if [ -n "$yubin_dir" ] && [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    for _ in $(seq 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$server_pid" 2>/dev/null && kill -KILL "$server_pid"
+  fi
+  if [ "$peer_started" = 1 ]; then "$peer_dir/stop.sh"; peer_started=0; fi
+  if [ -n "$yubin_dir" ]; then rm -rf -- "$yubin_dir"; yubin_dir=""; fi
+  server_pid=""
+}
+trap cleanup EXIT
+
+port_taken() { ss -ltnH "sport = :$1" | grep -q .; }
+refuse_taken() {
+  local p
+  for p in "$@"; do
+    if port_taken "$p"; then echo "port $p is taken:" >&2; ss -ltnp "sport = :$p" >&2; exit 1; fi
+  done
+}
+wait_port() {  # port seconds
+  for _ in $(seq $(($2 * 10))); do port_taken "$1" && return 0; sleep 0.1; done
+  return 1
+}
+load1() { cut -d' ' -f1 /proc/loadavg; }
+# Waits (bounded) for the machine to calm down, then shows what else runs: other engineers' builds
+# share these 2 cores.
+settle() {
+  local waited=0
+  while awk -v l="$(load1)" -v m="$max_load" 'BEGIN { exit !(l > m) }' && [ "$waited" -lt "$load_wait" ]; do
+    sleep 10; waited=$((waited + 10))
+  done
+  echo "uptime before: $(uptime)"
+  [ "$waited" -gt 0 ] && echo "(waited ${waited} s for the load average to reach $max_load)"
+  echo "busiest processes: $(ps -eo pcpu,comm --sort=-pcpu --no-headers | head -5 | awk '{ printf "%s %s%%; ", $2, $1 }')"
+}
+harness() { timeout $((seconds + 900)) java -cp "$jar" io.yubin.bench.imap.ImapMixedLoad "$@"; }
+
+# One server: seed, mixed run, SEARCH run. $1 label, $2 password.
+measure() {
+  local label=$1 password=$2
+  echo "== $label: seeding users $users with $messages messages each, user$search_user with $search_messages"
+  harness seed --label "$label" --password "$password" --users "$users" -n "$messages" | tee "$out/$label-seed.txt"
+  if [ "$search_messages" -gt 0 ]; then
+    harness seed --label "$label" --password "$password" --users "$search_user" -n "$search_messages" \
+      --seed-connections 1 | tee -a "$out/$label-seed.txt"
+  fi
+  echo "== $label: mixed, $clients clients, $seconds s"
+  { settle
+    harness mixed --label "$label" --password "$password" --users "$users" -n "$messages" -c "$clients" \
+      -d "$seconds" --seed "$seed" --server-pid "$server_pid" --examples-file "$out/$label-errors.txt" || true
+    echo "uptime after: $(uptime)"; } 2>&1 | tee "$out/$label-mixed.txt"
+  if [ "$search_messages" -gt 0 ]; then
+    echo "== $label: UID SEARCH latency on $search_messages messages"
+    { settle
+      harness search --label "$label" --password "$password" --users "$search_user" -n "$search_messages" \
+        --rounds "$rounds" --seed "$seed" --server-pid "$server_pid" || true
+      echo "uptime after: $(uptime)"; } 2>&1 | tee "$out/$label-search.txt"
+  fi
+}
+
+{ echo "machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB memory, $(uname -sr)"
+  java -version 2>&1 | head -1
+  echo "git: $(git -C "$repo" log -1 --format='%h %s' 2>/dev/null)"
+  echo "clients=$clients seconds=$seconds messages=$messages users=$users search=$search_messages seed=$seed"
+} | tee "$out/machine.txt"
+
+for target in "${targets[@]}"; do
+  refuse_taken 1993 1143 1110 1995 2525
+  case $target in
+    peer-argon2id|peer-plain)
+      [ -x "$peer_dir/start.sh" ] || { echo "no peer scripts in $peer_dir (set PEER_DIR)" >&2; exit 1; }
+      hash=plain; [ "$target" = peer-argon2id ] && hash=argon2id
+      PEER_TLS=1 PEER_HASH=$hash "$peer_dir/start.sh" --clean
+      peer_started=1
+      wait_port 1993 10 || { echo "Dovecot does not listen on 1993" >&2; exit 1; }
+      server_pid=$(cat /tmp/benchpeer/dovecot/run/master.pid)
+      dovecot --version | sed 's/^/dovecot /' | tee -a "$out/machine.txt"
+      measure "dovecot-$hash" "$peer_password"
+      ;;
+    yubin)
+      refuse_taken 8080 2587 2465
+      [ -f "$repo/services/server/target/yubin.jar" ] \
+        || { echo "no server jar: ./mvnw -B -q -pl services/server -am -DskipTests package" >&2; exit 1; }
+      yubin_dir=$(mktemp -d /tmp/benchimapmixed.XXXXXX)
+      (cd "$yubin_dir" && exec "$repo/yubin" serve) > "$out/yubin-serve.log" 2>&1 &
+      server_pid=$!
+      for _ in $(seq 600); do
+        curl -fsS -o /dev/null http://127.0.0.1:8080/health/ready 2>/dev/null && break
+        kill -0 "$server_pid" 2>/dev/null || { echo "yubin serve exited; see $out/yubin-serve.log" >&2; exit 1; }
+        sleep 0.2
+      done
+      wait_port 1993 10 || { echo "Yubin does not listen on 1993" >&2; exit 1; }
+      (cd "$yubin_dir" && "$repo/yubin" domain add bench.test) > /dev/null
+      first=${users%%..*}; last=${users##*..}
+      extra=$search_user
+      [ "$search_user" -ge "$first" ] && [ "$search_user" -le "$last" ] && extra=""
+      for i in $(seq "$first" "$last") $extra; do
+        (cd "$yubin_dir" && printf '%s\n' "$yubin_password" | "$repo/yubin" user add "user$i@bench.test") > /dev/null
+      done
+      measure yubin "$yubin_password"
+      ;;
+  esac
+  cleanup
+done
+
+echo "== RESULT lines ($out)"
+grep -h '^RESULT' "$out"/*.txt || true
