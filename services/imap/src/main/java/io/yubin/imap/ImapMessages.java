@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
+import io.yubin.imap.mime.EnvelopeAddress;
 import io.yubin.imap.mime.MessageStructure;
 import io.yubin.imap.mime.MimePart;
 import io.yubin.imap.mime.SectionSpec;
@@ -65,9 +66,11 @@ final class ImapMessages {
 
     private final Storage storage;
     private final WorkerExecutor blobIo;
+    private final HeaderFieldsCache headers;
     private final Context context;
 
-    ImapMessages(Storage storage, WorkerExecutor blobIo, Context context) {
+    ImapMessages(Storage storage, WorkerExecutor blobIo, Context context, HeaderFieldsCache headers) {
+        this.headers = headers;
         this.storage = storage;
         this.blobIo = blobIo;
         this.context = context;
@@ -862,6 +865,11 @@ final class ImapMessages {
 
     /** Reads the stored structures of the views that have not read theirs, in one call; on a blob worker. */
     private void preload(List<View> views) {
+        for (View v : views) {
+            if (v.fields == null) {
+                v.cached(headers.get(v.m.blob().id()));
+            }
+        }
         List<BlobId> ids = views.stream().filter(v -> !v.preloaded && v.fields == null).map(v -> v.m.blob().id())
                 .distinct().toList();
         if (ids.isEmpty()) {
@@ -902,6 +910,8 @@ final class ImapMessages {
         private byte[] body;
         private MimePart root;
         private List<MimePart.Field> fields;
+        /** From, To and Cc's first mailboxes as the stored structure read them; null when not known. */
+        private List<EnvelopeAddress.Mailbox> firstMailboxes;
         /** While true, needing the stored structure or the body throws {@link NeedsStored}. */
         private boolean probing;
         /** Whether {@link #preloadedStructure} holds what the store has (null: nothing). */
@@ -933,13 +943,39 @@ final class ImapMessages {
         /** The decoded top-level fields: from the stored structure, else from the body. */
         private List<MimePart.Field> fields() {
             if (fields == null) {
+                cached(headers.get(m.blob().id()));
+            }
+            if (fields == null) {
                 if (probing) {
                     throw NeedsStored.INSTANCE;
                 }
-                fields = storedStructure().flatMap(MessageStructure::headers)
-                        .orElseGet(() -> MessageStructure.decodedFields(root()));
+                Optional<MessageStructure> stored = storedStructure();
+                if (stored.isPresent() && stored.get().headers().isPresent()) {
+                    // Only what was read whole is shared: an unreadable body now may be readable later.
+                    HeaderFieldsCache.Headers read = new HeaderFieldsCache.Headers(stored.get().headers().get(),
+                            stored.get().firstMailboxes());
+                    headers.put(m.blob().id(), read);
+                    cached(read);
+                } else {
+                    fields = MessageStructure.decodedFields(root());
+                }
             }
             return fields;
+        }
+
+        private void cached(HeaderFieldsCache.Headers h) {
+            if (h != null) {
+                fields = h.fields();
+                firstMailboxes = h.firstMailboxes();
+            }
+        }
+
+        /** As the field was written (encoded display names stay one name), from the stored structure. */
+        @Override
+        public Optional<EnvelopeAddress.Mailbox> firstMailbox(String field) {
+            fields();
+            return firstMailboxes != null ? MessageStructure.firstMailbox(firstMailboxes, field)
+                    : MessageStructure.firstMailbox(root(), field);
         }
 
         /** The stored structure; when absent or in an older format, computed from the body and stored. */

@@ -90,20 +90,20 @@ public final class ImapServer {
             MailboxEvents events) {
         WorkerExecutor blobIo = vertx.createSharedWorkerExecutor("yubin-imap-blob-io", BLOB_IO_THREADS);
         ServerSSLOptions stls = options.tls() == null ? null : ServerTls.upgradeOptions(options.tls());
-        UidSnapshots snapshots = new UidSnapshots();
+        ImapCaches caches = ImapCaches.create();
         List<Future<NetServer>> listening = new ArrayList<>();
         NetServer plain = null;
         NetServer implicitTls = null;
         if (options.port() >= 0) {
             plain = vertx.createNetServer(base(options, options.port()))
                     .connectHandler(socket -> accept(vertx, socket, false, options, stls, storage, accounts, events,
-                            blobIo, snapshots));
+                            blobIo, caches));
             listening.add(plain.listen());
         }
         if (options.tlsPort() >= 0) {
             implicitTls = vertx.createNetServer(ServerTls.implicit(base(options, options.tlsPort()), options.tls()))
                     .connectHandler(socket -> accept(vertx, socket, true, options, null, storage, accounts, events,
-                            blobIo, snapshots));
+                            blobIo, caches));
             listening.add(implicitTls.listen());
         }
         ImapServer server = new ImapServer(plain, implicitTls, blobIo);
@@ -132,14 +132,14 @@ public final class ImapServer {
     }
 
     private static void accept(Vertx vertx, NetSocket socket, boolean tls, Options options, ServerSSLOptions stls,
-            Storage storage, Accounts accounts, MailboxEvents events, WorkerExecutor blobIo, UidSnapshots snapshots) {
+            Storage storage, Accounts accounts, MailboxEvents events, WorkerExecutor blobIo, ImapCaches caches) {
         String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         Context context = vertx.getOrCreateContext();
         String client = socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().hostAddress();
         LOG.debug("[imap {}] connection from {}{}", id, client, tls ? " over TLS" : "");
         ImapConnection connection = new ImapConnection(vertx, id, socket, stls, options.limits());
         ImapSession session = new ImapSession(id, client, options, tls, stls != null, storage, accounts, events,
-                blobIo, context, connection, snapshots);
+                blobIo, context, connection, caches);
         connection.start(session);
     }
 

@@ -113,7 +113,7 @@ final class ImapSession {
 
     ImapSession(String id, String clientAddress, ImapServer.Options options, boolean tls, boolean startTlsOffered,
             Storage storage, Accounts accounts, MailboxEvents events, WorkerExecutor blobIo, Context context,
-            Client client, UidSnapshots snapshots) {
+            Client client, ImapCaches caches) {
         this.id = id;
         this.clientAddress = clientAddress;
         this.options = options;
@@ -125,8 +125,8 @@ final class ImapSession {
         this.events = events;
         this.context = context;
         this.client = client;
-        this.messages = new ImapMessages(storage, blobIo, context);
-        this.snapshots = snapshots;
+        this.messages = new ImapMessages(storage, blobIo, context, caches.headers());
+        this.snapshots = caches.snapshots();
     }
 
     String greeting() {
@@ -547,10 +547,10 @@ final class ImapSession {
         Future<Void> learned = Future.succeededFuture();
         if (changed) {
             changed = false;
-            learned = f(mailboxes.changesSince(s.mailbox.id(), s.highestModSeq)).map(changes -> {
+            learned = f(mailboxes.changesSince(s.mailbox.id(), s.highestModSeq)).<Void>map(changes -> {
                 s.learn(changes);
                 return null;
-            });
+            }).recover(failure -> gone(failure) ? Future.succeededFuture() : Future.failedFuture(failure));
         }
         return learned.compose(v -> {
             if (s != selected || !s.hasPending()) {
@@ -583,6 +583,13 @@ final class ImapSession {
                 return null;
             });
         });
+    }
+
+    /** The selected mailbox was deleted (here or elsewhere): nothing more to learn of it. */
+    private static boolean gone(Throwable failure) {
+        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        return t instanceof StoreException e && e.kind() == StoreException.Kind.NOT_FOUND;
     }
 
     /**

@@ -191,6 +191,19 @@ class ImapConformanceTest {
     }
 
     @Test
+    void deletingOrRenamingTheSelectedMailboxAnswersOk() throws Exception {
+        try (RawImapClient a = login(true)) {
+            a.command("c", "CREATE Foo");
+            a.command("s", "SELECT Foo");
+            assertThat(a.command("d", "DELETE Foo")).containsExactly("d OK DELETE completed");
+            assertThat(a.command("n", "NOOP")).containsExactly("n OK NOOP completed");
+            a.command("c", "CREATE Bar");
+            a.command("s", "SELECT Bar");
+            assertThat(a.command("r", "RENAME Bar Baz")).containsExactly("r OK RENAME completed");
+        }
+    }
+
+    @Test
     void listExtendedSelectionAndReturnOptions() throws Exception {
         try (RawImapClient a = login(true)) {
             assertThat(a.command("a", "LIST (FOO) \"\" *")).containsExactly("a BAD Unknown LIST selection option FOO");

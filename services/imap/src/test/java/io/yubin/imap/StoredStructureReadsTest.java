@@ -117,7 +117,7 @@ class StoredStructureReadsTest {
     }
 
     @Test
-    void aStructureStoredByTheFirstFormatServesFetchAndIsRecomputedOnceForSearch() throws Exception {
+    void aStructureStoredByAnOlderFormatIsComputedAgainOnceAndReplaced() throws Exception {
         deliverThree();
         for (MessageRecord m : records()) {
             ImapHarness.await(imap.storage.mailboxes().putStructure(m.blob().id(),
@@ -126,9 +126,10 @@ class StoredStructureReadsTest {
                             "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1)")));
         }
         try (RawImapClient c = login()) {
-            assertThat(c.command("p", "FETCH 2 ENVELOPE")).containsExactly(
-                    "* 2 FETCH (ENVELOPE (NIL \"stored 2\" NIL NIL NIL NIL NIL NIL NIL NIL))", "p OK FETCH completed");
-            assertThat(blobs.wholeReads.get()).isZero();
+            // Its envelope was computed by older rules: not shown, the message is parsed again.
+            assertThat(c.command("p", "FETCH 2 ENVELOPE").get(0)).startsWith(
+                    "* 2 FETCH (ENVELOPE (\"Tue, 2 Jan 2024 00:00:00 +0000\" \"=?UTF-8?Q?Re:_lunch?=\" ");
+            assertThat(blobs.wholeReads.get()).isEqualTo(1);
 
             headerKeysAnswer(c);
             assertThat(blobs.wholeReads.get()).isEqualTo(3);
@@ -138,9 +139,8 @@ class StoredStructureReadsTest {
             }
             blobs.reset();
             headerKeysAnswer(c);
+            assertThat(c.command("q", "FETCH 1:* ENVELOPE")).hasSize(4);
             assertThat(blobs.wholeReads.get()).isZero();
-            assertThat(c.command("q", "FETCH 2 ENVELOPE").get(0)).startsWith(
-                    "* 2 FETCH (ENVELOPE (\"Tue, 2 Jan 2024 00:00:00 +0000\" \"=?UTF-8?Q?Re:_lunch?=\" ");
         }
     }
 
@@ -238,7 +238,7 @@ class StoredStructureReadsTest {
                     new CountingBlobStore.RangedRead(id, 0, header.length()),
                     new CountingBlobStore.RangedRead(id, second + big.length() - 10, 10));
 
-            // The whole-message path (a structure without offsets) answers the same octets.
+            // The whole-message path (a structure in a format no longer read) answers the same octets.
             ImapHarness.await(imap.storage.mailboxes().putStructure(id,
                     StoredStructureFormats.formatOne("NIL", "NIL", "NIL")));
             blobs.reset();

@@ -9,16 +9,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.DecoderUtil;
-import org.apache.james.mime4j.dom.address.Address;
-import org.apache.james.mime4j.dom.address.AddressList;
-import org.apache.james.mime4j.dom.address.Group;
-import org.apache.james.mime4j.dom.address.Mailbox;
-import org.apache.james.mime4j.field.address.LenientAddressParser;
 import org.apache.james.mime4j.stream.NameValuePair;
 
 /**
@@ -35,9 +32,15 @@ public final class MessageStructure {
     /**
      * The first octet of the stored form. 1: envelope, body structure, body. 2: also the top-level
      * header fields for SEARCH, SORT and THREAD. 3: also the part tree with byte offsets, for ranged
-     * reads of sections. Older forms are still read; anything else means "parse again".
+     * reads of sections. 4: envelope addresses read by {@link AddressFieldParser} (names from
+     * comments, raw display names, no NIL host outside group markers), and the first mailbox of
+     * From, To and Cc for SORT. Only this format is read: the envelopes of 1 to 3 (also inside
+     * BODYSTRUCTURE) were computed by older rules, so anything else means "parse again", and the
+     * structure is stored anew.
      */
-    static final byte FORMAT = 3;
+    static final byte FORMAT = 4;
+    /** The fields whose first mailbox is kept for SORT (RFC 5256 §3 FROM, TO, CC; RFC 5957). */
+    static final List<String> SORT_FIELDS = List.of("From", "To", "Cc");
     /** Header fields stored for SEARCH up to this many characters (names and values); past it, none. */
     static final int HEADER_LIMIT = 64 * 1024;
 
@@ -45,19 +48,21 @@ public final class MessageStructure {
     private final String envelope;
     private final String bodyStructure;
     private final String body;
-    /** Null when stored by format 1 or when the header block was over {@link #HEADER_LIMIT}. */
+    /** Null when the header block was over {@link #HEADER_LIMIT}. */
     private final List<MimePart.Field> headers;
-    /** Null when stored by format 1 or 2. */
     private final Part parts;
+    /** Per {@link #SORT_FIELDS} entry, its first mailbox or null. */
+    private final List<EnvelopeAddress.Mailbox> firstMailboxes;
 
     private MessageStructure(int format, String envelope, String bodyStructure, String body,
-            List<MimePart.Field> headers, Part parts) {
+            List<MimePart.Field> headers, Part parts, List<EnvelopeAddress.Mailbox> firstMailboxes) {
         this.format = format;
         this.envelope = envelope;
         this.bodyStructure = bodyStructure;
         this.body = body;
         this.headers = headers;
         this.parts = parts;
+        this.firstMailboxes = firstMailboxes;
     }
 
     /**
@@ -94,8 +99,21 @@ public final class MessageStructure {
         for (MimePart.Field f : fields) {
             size += f.name().length() + f.value().length();
         }
+        List<EnvelopeAddress.Mailbox> first = new ArrayList<>(SORT_FIELDS.size());
+        for (String field : SORT_FIELDS) {
+            first.add(firstMailbox(root, field).orElse(null));
+        }
         return new MessageStructure(FORMAT, envelope(root), structure(root, true), structure(root, false),
-                size <= HEADER_LIMIT ? fields : null, Part.of(root));
+                size <= HEADER_LIMIT ? fields : null, Part.of(root), Collections.unmodifiableList(first));
+    }
+
+    /**
+     * The first mailbox of a top-level address field as ENVELOPE reads it ({@link AddressFieldParser},
+     * {@link EnvelopeAddress#first}), from the field as written: a display name such as
+     * {@code =?UTF-8?Q?Doe=2C_John?=} stays one name, where reading the decoded value would split it.
+     */
+    public static Optional<EnvelopeAddress.Mailbox> firstMailbox(MimePart root, String field) {
+        return EnvelopeAddress.first(AddressFieldParser.parse(MimePart.value(root.fields, field)));
     }
 
     /**
@@ -122,22 +140,48 @@ public final class MessageStructure {
         return body;
     }
 
-    /** Whether this was stored in the current format, i.e. holds everything {@link #of} computes. */
+    /**
+     * Whether this was stored in the current format, i.e. holds everything {@link #of} computes.
+     * Always so since format 4, as {@link #fromBytes} reads no other.
+     */
     public boolean current() {
         return format == FORMAT;
     }
 
     /**
-     * The decoded top-level header fields in message order ({@link #decodedFields}); empty when this
-     * was stored by an older format or the header block is too large to keep here.
+     * The decoded top-level header fields in message order ({@link #decodedFields}); empty when the
+     * header block is too large to keep here.
      */
     public Optional<List<MimePart.Field>> headers() {
         return Optional.ofNullable(headers);
     }
 
-    /** The part tree with byte offsets; empty when this was stored by an older format. */
+    /** The part tree with byte offsets; every format that is read has one. */
     public Optional<Part> parts() {
         return Optional.ofNullable(parts);
+    }
+
+    /**
+     * {@link #firstMailbox(MimePart, String)} as computed when this was made, for From, To or Cc
+     * (case-insensitive): what SORT compares, without the message.
+     */
+    public Optional<EnvelopeAddress.Mailbox> firstMailbox(String field) {
+        return firstMailbox(firstMailboxes, field);
+    }
+
+    /** The first mailboxes of From, To and Cc in that order (an entry is null when the field has none). */
+    public List<EnvelopeAddress.Mailbox> firstMailboxes() {
+        return firstMailboxes;
+    }
+
+    /** The entry for {@code field} (From, To or Cc, any case) of a {@link #firstMailboxes()} list. */
+    public static Optional<EnvelopeAddress.Mailbox> firstMailbox(List<EnvelopeAddress.Mailbox> first, String field) {
+        for (int i = 0; i < SORT_FIELDS.size(); i++) {
+            if (SORT_FIELDS.get(i).equalsIgnoreCase(field)) {
+                return Optional.ofNullable(first.get(i));
+            }
+        }
+        throw new IllegalArgumentException("no first mailbox kept for " + field);
     }
 
     public byte[] toBytes() {
@@ -157,25 +201,36 @@ public final class MessageStructure {
                 }
             }
             writePart(out, parts);
+            for (EnvelopeAddress.Mailbox m : firstMailboxes) {
+                out.writeBoolean(m != null);
+                if (m != null) {
+                    for (String s : Arrays.asList(m.name(), m.route(), m.localPart(), m.domain())) {
+                        writeNullable(out, s);
+                    }
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
     }
 
-    /** IllegalArgumentException for an unknown format version or damaged bytes: parse the message again. */
+    /**
+     * IllegalArgumentException for another format than {@link #FORMAT} (older ones included) or
+     * damaged bytes: parse the message again.
+     */
     public static MessageStructure fromBytes(byte[] data) {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
         try {
             int format = in.readByte();
-            if (format < 1 || format > FORMAT) {
-                throw new IllegalArgumentException("unknown structure format " + format);
+            if (format != FORMAT) {
+                throw new IllegalArgumentException("structure format " + format + " is not read");
             }
             String envelope = readString(in);
             String bodyStructure = readString(in);
             String body = readString(in);
             List<MimePart.Field> headers = null;
-            if (format >= 2 && in.readBoolean()) {
+            if (in.readBoolean()) {
                 int n = in.readInt();
                 if (n < 0 || n > data.length) {
                     throw new IllegalArgumentException("damaged structure");
@@ -186,11 +241,17 @@ public final class MessageStructure {
                 }
                 headers = List.copyOf(fields);
             }
-            Part parts = format >= 3 ? readPart(in, 0) : null;
+            Part parts = readPart(in, 0);
+            List<EnvelopeAddress.Mailbox> first = new ArrayList<>(SORT_FIELDS.size());
+            for (int i = 0; i < SORT_FIELDS.size(); i++) {
+                first.add(in.readBoolean() ? new EnvelopeAddress.Mailbox(readNullable(in), readNullable(in),
+                        readNullable(in), readNullable(in)) : null);
+            }
             if (in.available() != 0) {
                 throw new IllegalArgumentException("damaged structure");
             }
-            return new MessageStructure(format, envelope, bodyStructure, body, headers, parts);
+            return new MessageStructure(format, envelope, bodyStructure, body, headers, parts,
+                    Collections.unmodifiableList(first));
         } catch (IOException e) {
             throw new IllegalArgumentException("truncated structure", e);
         }
@@ -250,21 +311,33 @@ public final class MessageStructure {
         return new String(in.readNBytes(len), StandardCharsets.UTF_8);
     }
 
+    private static void writeNullable(DataOutputStream out, String s) throws IOException {
+        out.writeBoolean(s != null);
+        if (s != null) {
+            writeString(out, s);
+        }
+    }
+
+    private static String readNullable(DataInputStream in) throws IOException {
+        return in.readBoolean() ? readString(in) : null;
+    }
+
     // RFC 9051 §7.5.2 envelope: date subject from sender reply-to to cc bcc in-reply-to message-id.
     static String envelope(MimePart message) {
-        StringBuilder out = new StringBuilder("(");
         List<MimePart.Field> f = message.fields;
+        List<EnvelopeAddress> from = addresses(f, "From");
+        List<EnvelopeAddress> sender = addresses(f, "Sender");
+        List<EnvelopeAddress> replyTo = addresses(f, "Reply-To");
+        StringBuilder out = new StringBuilder("(");
         nstring(out, MimePart.value(f, "Date")).append(' ');
         nstring(out, MimePart.value(f, "Subject")).append(' ');
-        String from = MimePart.value(f, "From");
-        addresses(out, from).append(' ');
-        String sender = MimePart.value(f, "Sender");
-        addresses(out, sender == null || sender.isBlank() ? from : sender).append(' ');
-        String replyTo = MimePart.value(f, "Reply-To");
-        addresses(out, replyTo == null || replyTo.isBlank() ? from : replyTo).append(' ');
-        addresses(out, MimePart.value(f, "To")).append(' ');
-        addresses(out, MimePart.value(f, "Cc")).append(' ');
-        addresses(out, MimePart.value(f, "Bcc")).append(' ');
+        EnvelopeAddress.render(out, from).append(' ');
+        // RFC 9051 §7.5.2: sender and reply-to absent or empty are set to from.
+        EnvelopeAddress.render(out, sender.isEmpty() ? from : sender).append(' ');
+        EnvelopeAddress.render(out, replyTo.isEmpty() ? from : replyTo).append(' ');
+        EnvelopeAddress.render(out, addresses(f, "To")).append(' ');
+        EnvelopeAddress.render(out, addresses(f, "Cc")).append(' ');
+        EnvelopeAddress.render(out, addresses(f, "Bcc")).append(' ');
         nstring(out, MimePart.value(f, "In-Reply-To")).append(' ');
         nstring(out, MimePart.value(f, "Message-ID"));
         return out.append(')').toString();
@@ -274,47 +347,8 @@ public final class MessageStructure {
         return ImapStrings.appendNString(out, value, false);
     }
 
-    private static StringBuilder addresses(StringBuilder out, String header) {
-        if (header == null || header.isBlank()) {
-            return out.append("NIL");
-        }
-        AddressList list;
-        try {
-            list = LenientAddressParser.DEFAULT.parseAddressList(header);
-        } catch (RuntimeException e) {
-            return out.append("NIL");
-        }
-        List<String> rendered = new ArrayList<>();
-        for (Address a : list) {
-            if (a instanceof Group g) {
-                // RFC 9051 §7.5.2: a group is a start marker with the name as mailbox, then an end marker.
-                StringBuilder s = new StringBuilder("(NIL NIL ");
-                ImapStrings.appendNString(s, g.getName(), false).append(" NIL)");
-                rendered.add(s.toString());
-                for (Mailbox m : g.getMailboxes()) {
-                    rendered.add(address(m));
-                }
-                rendered.add("(NIL NIL NIL NIL)");
-            } else if (a instanceof Mailbox m) {
-                rendered.add(address(m));
-            }
-        }
-        if (rendered.isEmpty()) {
-            return out.append("NIL");
-        }
-        out.append('(');
-        rendered.forEach(out::append);
-        return out.append(')');
-    }
-
-    private static String address(Mailbox m) {
-        StringBuilder s = new StringBuilder("(");
-        ImapStrings.appendNString(s, m.getName(), false).append(' ');
-        ImapStrings.appendNString(s, m.getRoute() == null || m.getRoute().isEmpty() ? null
-                : m.getRoute().toRouteString(), false).append(' ');
-        ImapStrings.appendNString(s, m.getLocalPart(), false).append(' ');
-        ImapStrings.appendNString(s, m.getDomain(), false);
-        return s.append(')').toString();
+    private static List<EnvelopeAddress> addresses(List<MimePart.Field> fields, String name) {
+        return AddressFieldParser.parse(MimePart.value(fields, name));
     }
 
     static String structure(MimePart part, boolean extensible) {

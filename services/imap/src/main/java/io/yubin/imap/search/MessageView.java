@@ -1,5 +1,7 @@
 package io.yubin.imap.search;
 
+import io.yubin.imap.mime.AddressFieldParser;
+import io.yubin.imap.mime.EnvelopeAddress;
 import io.yubin.model.Flags;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -34,6 +36,36 @@ public interface MessageView {
      * RFC 2047 encoded words decoded; empty when there is no such field.
      */
     List<String> header(String name);
+
+    /**
+     * The first mailbox of the first top-level From, To or Cc field as ENVELOPE reads the field
+     * ({@link EnvelopeAddress#first}): what SORT compares (RFC 5256 §3, RFC 5957). A view holding
+     * the message's stored structure answers from it ({@code MessageStructure.firstMailbox}), which
+     * read the field as written.
+     *
+     * <p>This default can only read {@link #header}, whose encoded words are already decoded: a
+     * display name {@code =?UTF-8?Q?Doe=2C_John?=} has become {@code Doe, John}, and splits off a
+     * mailbox "Doe" without domain. So it passes over mailboxes without domain when a later one has
+     * one, where the field as written would give the first.
+     */
+    default Optional<EnvelopeAddress.Mailbox> firstMailbox(String field) {
+        List<String> values = header(field);
+        if (values.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<EnvelopeAddress.Mailbox> first = Optional.empty();
+        for (EnvelopeAddress a : AddressFieldParser.parse(values.get(0))) {
+            if (a instanceof EnvelopeAddress.Mailbox m) {
+                if (m.domain() != null) {
+                    return Optional.of(m);
+                }
+                if (first.isEmpty()) {
+                    first = Optional.of(m);
+                }
+            }
+        }
+        return first;
+    }
 
     /** The Date header parsed (RFC 5322 §3.3, obsolete forms accepted); empty when absent or invalid. */
     Optional<ZonedDateTime> sentDate();

@@ -5,9 +5,6 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.apache.james.mime4j.dom.address.Mailbox;
-import org.apache.james.mime4j.dom.address.MailboxList;
-import org.apache.james.mime4j.field.address.LenientAddressParser;
 
 /**
  * RFC 5256 SORT (with RFC 5957 DISPLAYFROM/DISPLAYTO). Strings are compared under
@@ -87,38 +84,17 @@ public final class Sorter {
         return values.isEmpty() ? "" : values.get(0);
     }
 
-    private static Mailbox firstMailbox(MessageView m, String field) {
-        String value = first(m, field);
-        if (value.isBlank()) {
-            return null;
-        }
-        MailboxList list = LenientAddressParser.DEFAULT.parseAddressList(value).flatten();
-        // MessageView gives the value with encoded words already decoded, so a display name such as
-        // "Doe, John" may no longer be quoted and splits into a bogus domain-less mailbox first.
-        for (Mailbox mb : list) {
-            if (mb.getDomain() != null && !mb.getDomain().isEmpty()) {
-                return mb;
-            }
-        }
-        return list.isEmpty() ? null : list.get(0);
-    }
-
     // RFC 5256 §3: FROM/TO/CC sort on the addr-mailbox (local part) of the first address; none is "".
     private static String mailboxName(MessageView m, String field) {
-        Mailbox mb = firstMailbox(m, field);
-        return mb == null || mb.getLocalPart() == null ? "" : mb.getLocalPart();
+        return m.firstMailbox(field).map(mb -> mb.localPart() == null ? "" : mb.localPart()).orElse("");
     }
 
-    // RFC 5957 §3: the display-name of the first address, or its addr-spec when it has none.
+    // RFC 5957 §3: the display-name of the first address (decoded; a comment name counts, as in
+    // ENVELOPE), or its addr-spec when it has none.
     private static String displayName(MessageView m, String field) {
-        Mailbox mb = firstMailbox(m, field);
-        if (mb == null) {
-            return "";
-        }
-        String name = mb.getName();
-        if (name != null && !name.isBlank()) {
-            return name.trim();
-        }
-        return mb.getAddress() == null ? "" : mb.getAddress();
+        return m.firstMailbox(field).map(mb -> {
+            String name = mb.decodedName();
+            return name != null && !name.isEmpty() ? name : mb.addrSpec();
+        }).orElse("");
     }
 }

@@ -50,19 +50,35 @@ class MessageStructureTest {
     }
 
     @Test
-    void theFirstFormatIsReadWithoutHeadersAndUnknownOrDamagedFormsAreRefused() throws Exception {
-        byte[] v1 = io.yubin.imap.StoredStructureFormats.formatOne("(env)", "(bs)", "(b)");
-        MessageStructure s = MessageStructure.fromBytes(v1);
-        assertThat(s.current()).isFalse();
-        assertThat(s.envelope()).isEqualTo("(env)");
-        assertThat(s.body()).isEqualTo("(b)");
-        assertThat(s.headers()).isEmpty();
+    void theFirstMailboxesOfFromToAndCcAreStored() {
+        MessageStructure back = MessageStructure.fromBytes(MessageStructure.of(("From: bob@example.org (Bob)\r\n"
+                + "To: team:;, Zoë <zoë@example.org>\r\n\r\nbody\r\n").getBytes(StandardCharsets.UTF_8)).toBytes());
+        assertThat(back.firstMailbox("From")).contains(new EnvelopeAddress.Mailbox("Bob", null, "bob", "example.org"));
+        assertThat(back.firstMailbox("TO")).contains(new EnvelopeAddress.Mailbox("Zoë", null, "zoë", "example.org"));
+        assertThat(back.firstMailbox("Cc")).isEmpty();
+        assertThatThrownBy(() -> back.firstMailbox("Bcc")).isInstanceOf(IllegalArgumentException.class);
+    }
 
-        byte[] v2 = MessageStructure.of(MESSAGE.getBytes(StandardCharsets.UTF_8)).toBytes();
-        byte[] unknown = v2.clone();
+    @Test
+    void olderFormatsAreRefusedSoTheirEnvelopesAreComputedAgain() throws Exception {
+        byte[] v1 = io.yubin.imap.StoredStructureFormats.formatOne("(env)", "(bs)", "(b)");
+        assertThatThrownBy(() -> MessageStructure.fromBytes(v1)).isInstanceOf(IllegalArgumentException.class);
+        byte[] current = MessageStructure.of(MESSAGE.getBytes(StandardCharsets.UTF_8)).toBytes();
+        assertThat(MessageStructure.fromBytes(current).current()).isTrue();
+        for (byte older = 1; older < MessageStructure.FORMAT; older++) {
+            byte[] stored = current.clone();
+            stored[0] = older;
+            assertThatThrownBy(() -> MessageStructure.fromBytes(stored)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void unknownOrDamagedFormsAreRefused() {
+        byte[] current = MessageStructure.of(MESSAGE.getBytes(StandardCharsets.UTF_8)).toBytes();
+        byte[] unknown = current.clone();
         unknown[0] = 99;
         assertThatThrownBy(() -> MessageStructure.fromBytes(unknown)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> MessageStructure.fromBytes(Arrays.copyOf(v2, v2.length - 1)))
+        assertThatThrownBy(() -> MessageStructure.fromBytes(Arrays.copyOf(current, current.length - 1)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> MessageStructure.fromBytes(new byte[0])).isInstanceOf(IllegalArgumentException.class);
     }

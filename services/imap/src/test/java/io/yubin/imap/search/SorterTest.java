@@ -135,6 +135,39 @@ class SorterTest {
     }
 
     @Test
+    void aGroupGivesItsFirstMailboxAndAnEmptyGroupNone() {
+        assertThat(sorted(List.of(SortKey.of(SortCriterion.FROM)),
+                msg(1).header("From", "empty:;, zed@x.example"),
+                msg(2).header("From", "team: (no one);, undisclosed-recipients:;"),
+                msg(3).header("From", "list: Mary <mary@x.example>, adam@x.example;")))
+                .containsExactly(2L, 3L, 1L);
+    }
+
+    @Test
+    void aCommentNamesTheAddressForDisplayFromButFromComparesTheMailbox() {
+        MessageView[] messages = {msg(1).header("From", "zed@x.example (Alice)"),
+            msg(2).header("From", "Bob <aaa@x.example> (not Bob)"), msg(3).header("From", "carl@x.example ()")};
+        assertThat(sorted(List.of(SortKey.of(SortCriterion.DISPLAYFROM)), messages)).containsExactly(1L, 2L, 3L);
+        assertThat(sorted(List.of(SortKey.of(SortCriterion.FROM)), messages)).containsExactly(2L, 3L, 1L);
+    }
+
+    @Test
+    void reverseCcReversesTheMailboxOrderAndKeepsTiesInSequenceOrder() {
+        assertThat(sorted(List.of(SortKey.reversed(SortCriterion.CC)),
+                msg(1).header("Cc", "b@x.example"), msg(2).header("Cc", "A@x.example (Anne)"),
+                msg(3).header("Cc", "team: B@y.example;"), msg(4)))
+                .containsExactly(1L, 3L, 2L, 4L);
+    }
+
+    @Test
+    void displayToDecodesAnEncodedName() {
+        assertThat(sorted(List.of(SortKey.of(SortCriterion.DISPLAYTO)),
+                msg(1).header("To", "=?UTF-8?Q?Zo=C3=AB?= <a@x.example>"),
+                msg(2).header("To", "yann@x.example")))
+                .containsExactly(2L, 1L);
+    }
+
+    @Test
     void missingAddressesSortAsEmptyStrings() {
         assertThat(sorted(List.of(SortKey.of(SortCriterion.CC)),
                 msg(1).header("Cc", "a@x"), msg(2), msg(3).header("Cc", "")))
