@@ -10,10 +10,12 @@
 #
 # Options: -c CLIENTS (10)  -d SECONDS (30)  -n MESSAGES seeded per user (1000)  --users A..B (1..5)
 #          --search-user N (20)  --search-messages M (10000; 0 skips the SEARCH run)  --rounds R (50)
-#          --seed S (1)  --yubin-password PW ('bench pass 2026': Yubin's policy wants 10 characters)
-#          --peer-password PW (pass)  --max-load L (2)  --load-wait SECONDS (600): before each
-#          measured run, wait up to that long for the 1-minute load average to be at most L (the run
-#          goes ahead afterwards, and its report says what the load was)  --out DIR
+#          --seed S (1)  -w SECONDS (0): a mixed run of that length before the measured one, not
+#          counted (the JIT's warm-up; the same for every server)  --peer-password PW (pass)
+#          --yubin-password PW ('bench pass 2026': Yubin's password policy wants 10 characters)
+#          --max-load L (2)  --load-wait SECONDS (600): before each measured run, wait up to that
+#          long for the 1-minute load average to be at most L (the run goes ahead afterwards, and
+#          its report says what the load was)  --out DIR
 #
 # Needs: root (the peer), apt-get install -y postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd
 # python3-argon2, a JDK 17, and the jars (./mvnw -B -q -pl bench -am -DskipTests package;
@@ -26,16 +28,17 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 peer_dir=${PEER_DIR:-$repo/../shared/peer}
 jar=$repo/bench/target/yubin-bench.jar
-clients=10 seconds=30 messages=1000 users=1..5 search_user=20 search_messages=10000 rounds=50 seed=1
+clients=10 seconds=30 warmup=0 messages=1000 users=1..5 search_user=20 search_messages=10000 rounds=50 seed=1
 yubin_password='bench pass 2026' peer_password=pass max_load=2 load_wait=600 out=""
 targets=()
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --peer-argon2id|--peer-plain|--yubin) targets+=("${1#--}") ;;
     -c) clients=$2; shift ;;
     -d) seconds=$2; shift ;;
+    -w) warmup=$2; shift ;;
     -n) messages=$2; shift ;;
     --users) users=$2; shift ;;
     --search-user) search_user=$2; shift ;;
@@ -91,7 +94,9 @@ settle() {
   done
   echo "uptime before: $(uptime)"
   [ "$waited" -gt 0 ] && echo "(waited ${waited} s for the load average to reach $max_load)"
-  echo "busiest processes: $(ps -eo pcpu,comm --sort=-pcpu --no-headers | head -5 | awk '{ printf "%s %s%%; ", $2, $1 }')"
+  local busy
+  busy=$(top -b -n 2 -d 1 -w 200 | awk '/^top -/ { n++ } n == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 5 { printf "%s(%s) %s%%; ", $12, $1, $9 }')
+  echo "processes above 5% of a core (top, 1 s): ${busy:-none}"
 }
 harness() { timeout $((seconds + 900)) java -cp "$jar" io.yubin.bench.imap.ImapMixedLoad "$@"; }
 
@@ -103,6 +108,12 @@ measure() {
   if [ "$search_messages" -gt 0 ]; then
     harness seed --label "$label" --password "$password" --users "$search_user" -n "$search_messages" \
       --seed-connections 1 | tee -a "$out/$label-seed.txt"
+  fi
+  if [ "$warmup" -gt 0 ]; then
+    echo "== $label: warm-up, mixed, $clients clients, $warmup s (not counted)"
+    harness mixed --label "$label-warmup" --password "$password" --users "$users" -n "$messages" -c "$clients" \
+      -d "$warmup" --seed "$((seed + 1000))" --examples 1 > "$out/$label-warmup.txt" 2>&1 || true
+    grep -E '^(commands|protocol errors)' "$out/$label-warmup.txt" || true
   fi
   echo "== $label: mixed, $clients clients, $seconds s"
   { settle
@@ -121,7 +132,7 @@ measure() {
 { echo "machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB memory, $(uname -sr)"
   java -version 2>&1 | head -1
   echo "git: $(git -C "$repo" log -1 --format='%h %s' 2>/dev/null)"
-  echo "clients=$clients seconds=$seconds messages=$messages users=$users search=$search_messages seed=$seed"
+  echo "clients=$clients seconds=$seconds warmup=$warmup messages=$messages users=$users search=$search_messages seed=$seed"
 } | tee "$out/machine.txt"
 
 for target in "${targets[@]}"; do
