@@ -8,8 +8,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Domains, users, aliases and credentials. This is storage only: password hashing, the password
- * policy and alias resolution sit above it ({@link Accounts}, {@link AddressResolver}) so every
- * backend behaves the same. Addresses are keyed by {@link MailAddress#canonical()}.
+ * policy and alias resolution sit above it ({@code Accounts}, {@code AddressResolver}, module
+ * yubin-accounts) so every backend behaves the same. Addresses are keyed by
+ * {@link MailAddress#canonical()}.
  *
  * <p>Failures are {@link StoreException}s: NOT_FOUND for a missing domain/user/alias, CONFLICT for
  * a duplicate or a removal that would leave dangling entries.
