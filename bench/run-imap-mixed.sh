@@ -85,18 +85,28 @@ wait_port() {  # port seconds
   return 1
 }
 load1() { cut -d' ' -f1 /proc/loadavg; }
-# Waits (bounded) for the machine to calm down, then shows what else runs: other engineers' builds
-# share these 2 cores.
+# Processes other than the server under test using over half a core (top, over 1 s).
+others_busy() {
+  top -b -n 2 -d 1 -w 200 | awk -v me="$server_pid" '/^top -/ { n++ }
+    n == 2 && $1 ~ /^[0-9]+$/ && $1 != me && $9 + 0 > 50 { printf "%s(%s) %s%%; ", $12, $1, $9 }'
+}
+# Waits (bounded) until the 1-minute load average is at most --max-load and nothing else uses over
+# half a core (other engineers' builds share these 2 cores; the load average lags a build that has
+# just started), then says what the machine was doing. A run that could not wait is marked LOADED.
 settle() {
-  local waited=0
-  while awk -v l="$(load1)" -v m="$max_load" 'BEGIN { exit !(l > m) }' && [ "$waited" -lt "$load_wait" ]; do
+  local waited=0 busy
+  while [ "$waited" -lt "$load_wait" ]; do
+    busy=$(others_busy)
+    awk -v l="$(load1)" -v m="$max_load" 'BEGIN { exit !(l > m) }' || [ -n "$busy" ] || break
     sleep 10; waited=$((waited + 10))
   done
   echo "uptime before: $(uptime)"
-  [ "$waited" -gt 0 ] && echo "(waited ${waited} s for the load average to reach $max_load)"
-  local busy
+  [ "$waited" -gt 0 ] && echo "(waited ${waited} s for load average <= $max_load and no other busy process)"
   busy=$(top -b -n 2 -d 1 -w 200 | awk '/^top -/ { n++ } n == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 5 { printf "%s(%s) %s%%; ", $12, $1, $9 }')
   echo "processes above 5% of a core (top, 1 s): ${busy:-none}"
+  if awk -v l="$(load1)" -v m="$max_load" 'BEGIN { exit !(l > m) }' || [ -n "$(others_busy)" ]; then
+    echo "LOADED: the machine was busy when this run started; repeat it"
+  fi
 }
 harness() { timeout $((seconds + 900)) java -cp "$jar" io.yubin.bench.imap.ImapMixedLoad "$@"; }
 
