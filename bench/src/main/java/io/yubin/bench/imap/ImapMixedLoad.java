@@ -143,6 +143,7 @@ public final class ImapMixedLoad implements Callable<Integer> {
                 domain, password, messages, timeout, maxCommands, seed);
         String protocol = probe(tls);
         double serverCpu0 = serverPid > 0 ? ProcessTreeCpu.seconds(serverPid) : -1;
+        double machineCpu0 = MachineCpu.busySeconds();
         long clientCpu0 = processCpuNanos();
         long start = System.nanoTime();
         long deadline = start + TimeUnit.SECONDS.toNanos(duration);
@@ -169,6 +170,8 @@ public final class ImapMixedLoad implements Callable<Integer> {
         pool.shutdownNow();
         long clientCpu = processCpuNanos() - clientCpu0;
         double serverCpu = serverCpuSince(serverCpu0);
+        double machineCpu = MachineCpu.busySeconds() - machineCpu0;
+        double othersCpu = serverCpu >= 0 && machineCpu0 >= 0 ? machineCpu - serverCpu - clientCpu / 1e9 : -1;
 
         Map<String, LatencyStats> byType = Tally.merge(tallies, MixedClient.TYPES);
         long commands = 0;
@@ -202,6 +205,10 @@ public final class ImapMixedLoad implements Callable<Integer> {
             out.printf(Locale.ROOT, "server CPU  %.2f s (%.0f%% of one core), %.3f ms per command%n", serverCpu,
                     100.0 * serverCpu / seconds, commands == 0 ? 0 : 1000.0 * serverCpu / commands);
         }
+        if (othersCpu >= 0) {
+            out.printf(Locale.ROOT, "other CPU   %.2f s (%.0f%% of one core): the machine's busy time less server and client%n",
+                    othersCpu, 100.0 * othersCpu / seconds);
+        }
         printExamples(findings, out);
 
         StringBuilder j = new StringBuilder("{\"mode\":\"mixed\",\"label\":").append(q(label))
@@ -228,7 +235,7 @@ public final class ImapMixedLoad implements Callable<Integer> {
             sep = ",";
         }
         j.append("},\"client_cpu_s\":").append(f(clientCpu / 1e9)).append(",\"server_cpu_s\":").append(f(serverCpu))
-                .append('}');
+                .append(",\"other_cpu_s\":").append(f(othersCpu)).append('}');
         out.println("RESULT " + j);
         return findings.total() == 0 && commands > 0 ? 0 : 1;
     }
