@@ -15,7 +15,10 @@
 #          --yubin-password PW ('bench pass 2026': Yubin's password policy wants 10 characters)
 #          --max-load L (2)  --load-wait SECONDS (600): before each measured run, wait up to that
 #          long for the 1-minute load average to be at most L (the run goes ahead afterwards, and
-#          its report says what the load was)  --out DIR
+#          its report says what the load was)  --max-other P (15): a run during which other
+#          processes took more than P % of a core (/proc/stat less server and harness) is disturbed:
+#          the whole server is measured again from a fresh start, at most --retries N (2) more
+#          times; disturbed attempts are kept under DIR/disturbed/  --out DIR
 #
 # Needs: root (the peer), apt-get install -y postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd
 # python3-argon2, a JDK 17, and the jars (./mvnw -B -q -pl bench -am -DskipTests package;
@@ -29,10 +32,10 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 peer_dir=${PEER_DIR:-$repo/../shared/peer}
 jar=$repo/bench/target/yubin-bench.jar
 clients=10 seconds=30 warmup=0 messages=1000 users=1..5 search_user=20 search_messages=10000 rounds=50 seed=1
-yubin_password='bench pass 2026' peer_password=pass max_load=2 load_wait=600 out=""
+yubin_password='bench pass 2026' peer_password=pass max_load=2 load_wait=600 max_other=15 retries=2 out=""
 targets=()
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --peer-argon2id|--peer-plain|--yubin) targets+=("${1#--}") ;;
@@ -49,6 +52,8 @@ while [ $# -gt 0 ]; do
     --peer-password) peer_password=$2; shift ;;
     --max-load) max_load=$2; shift ;;
     --load-wait) load_wait=$2; shift ;;
+    --max-other) max_other=$2; shift ;;
+    --retries) retries=$2; shift ;;
     --out) out=$2; shift ;;
     -h|--help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
@@ -110,14 +115,29 @@ settle() {
 }
 harness() { timeout $((seconds + 900)) java -cp "$jar" io.yubin.bench.imap.ImapMixedLoad "$@"; }
 
-# One server: seed, mixed run, SEARCH run. $1 label, $2 password.
+# Whether the RESULT line in file $1 says other processes took more than --max-other % of a core.
+disturbed() {
+  python3 - "$1" "$max_other" <<'PY'
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.startswith("RESULT ")]
+r = json.loads(lines[-1][7:]) if lines else {}
+other, wall = r.get("other_cpu_s", -1), r.get("wall_s", 0)
+share = 100 * other / wall if other >= 0 and wall > 0 else 0
+print(f"other processes: {share:.0f}% of a core during the run")
+sys.exit(1 if share > float(sys.argv[2]) else 0)
+PY
+}
+
+# One server: seed, mixed run, SEARCH run. $1 label, $2 password. Fails when a run was disturbed.
 measure() {
   local label=$1 password=$2
   echo "== $label: seeding users $users with $messages messages each, user$search_user with $search_messages"
-  harness seed --label "$label" --password "$password" --users "$users" -n "$messages" | tee "$out/$label-seed.txt"
+  # (set -e does not apply inside a function called as a condition: hard failures exit explicitly)
+  harness seed --label "$label" --password "$password" --users "$users" -n "$messages" \
+    | tee "$out/$label-seed.txt" || { echo "seeding failed" >&2; exit 1; }
   if [ "$search_messages" -gt 0 ]; then
     harness seed --label "$label" --password "$password" --users "$search_user" -n "$search_messages" \
-      --seed-connections 1 | tee -a "$out/$label-seed.txt"
+      --seed-connections 1 | tee -a "$out/$label-seed.txt" || { echo "seeding failed" >&2; exit 1; }
   fi
   if [ "$warmup" -gt 0 ]; then
     echo "== $label: warm-up, mixed, $clients clients, $warmup s (not counted)"
@@ -130,13 +150,16 @@ measure() {
     harness mixed --label "$label" --password "$password" --users "$users" -n "$messages" -c "$clients" \
       -d "$seconds" --seed "$seed" --server-pid "$server_pid" --examples-file "$out/$label-errors.txt" || true
     echo "uptime after: $(uptime)"; } 2>&1 | tee "$out/$label-mixed.txt"
+  disturbed "$out/$label-mixed.txt" || return 1
   if [ "$search_messages" -gt 0 ]; then
     echo "== $label: UID SEARCH latency on $search_messages messages"
     { settle
       harness search --label "$label" --password "$password" --users "$search_user" -n "$search_messages" \
         --rounds "$rounds" --seed "$seed" --server-pid "$server_pid" || true
       echo "uptime after: $(uptime)"; } 2>&1 | tee "$out/$label-search.txt"
+    disturbed "$out/$label-search.txt" || return 1
   fi
+  return 0
 }
 
 { echo "machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB memory, $(uname -sr)"
@@ -145,18 +168,21 @@ measure() {
   echo "clients=$clients seconds=$seconds warmup=$warmup messages=$messages users=$users search=$search_messages seed=$seed"
 } | tee "$out/machine.txt"
 
-for target in "${targets[@]}"; do
+# One fresh server, measured; fails when a run was disturbed.
+attempt() {  # target
+  local target=$1
   refuse_taken 1993 1143 1110 1995 2525
   case $target in
     peer-argon2id|peer-plain)
       [ -x "$peer_dir/start.sh" ] || { echo "no peer scripts in $peer_dir (set PEER_DIR)" >&2; exit 1; }
       hash=plain; [ "$target" = peer-argon2id ] && hash=argon2id
-      PEER_TLS=1 PEER_HASH=$hash "$peer_dir/start.sh" --clean
       peer_started=1
+      PEER_TLS=1 PEER_HASH=$hash "$peer_dir/start.sh" --clean || { echo "the peer did not start" >&2; exit 1; }
       wait_port 1993 10 || { echo "Dovecot does not listen on 1993" >&2; exit 1; }
       server_pid=$(cat /tmp/benchpeer/dovecot/run/master.pid)
       dovecot --version | sed 's/^/dovecot /' | tee -a "$out/machine.txt"
-      measure "dovecot-$hash" "$peer_password"
+      label=dovecot-$hash
+      measure "$label" "$peer_password" || return 1
       ;;
     yubin)
       refuse_taken 8080 2587 2465
@@ -171,17 +197,30 @@ for target in "${targets[@]}"; do
         sleep 0.2
       done
       wait_port 1993 10 || { echo "Yubin does not listen on 1993" >&2; exit 1; }
-      (cd "$yubin_dir" && "$repo/yubin" domain add bench.test) > /dev/null
+      (cd "$yubin_dir" && "$repo/yubin" domain add bench.test) > /dev/null || exit 1
       first=${users%%..*}; last=${users##*..}
       extra=$search_user
       [ "$search_user" -ge "$first" ] && [ "$search_user" -le "$last" ] && extra=""
       for i in $(seq "$first" "$last") $extra; do
-        (cd "$yubin_dir" && printf '%s\n' "$yubin_password" | "$repo/yubin" user add "user$i@bench.test") > /dev/null
+        (cd "$yubin_dir" && printf '%s\n' "$yubin_password" | "$repo/yubin" user add "user$i@bench.test") > /dev/null \
+          || exit 1
       done
-      measure yubin "$yubin_password"
+      label=yubin
+      measure "$label" "$yubin_password" || return 1
       ;;
   esac
-  cleanup
+}
+
+for target in "${targets[@]}"; do
+  clean=0
+  for try in $(seq 0 "$retries"); do
+    if attempt "$target"; then cleanup; clean=1; break; fi
+    cleanup
+    mkdir -p "$out/disturbed"
+    for f in "$out/$label"-*.txt; do mv "$f" "$out/disturbed/try$try-$(basename "$f")"; done
+    echo "== $label: disturbed by other processes (attempt $((try + 1)) of $((retries + 1)))"
+  done
+  [ "$clean" = 1 ] || echo "== $label: every attempt was disturbed; the figures are under $out/disturbed/"
 done
 
 echo "== RESULT lines ($out)"

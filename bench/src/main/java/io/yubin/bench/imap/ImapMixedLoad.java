@@ -259,7 +259,8 @@ public final class ImapMixedLoad implements Callable<Integer> {
                 "mean hits");
         StringBuilder j = new StringBuilder("{\"mode\":\"search\",\"label\":").append(q(label)).append(",\"user\":")
                 .append(user).append(",\"seeded\":").append(messages).append(",\"rounds\":").append(rounds)
-                .append(",\"select_ms\":").append(f(ms(o.selectNanos()))).append(",\"kinds\":{");
+                .append(",\"select_ms\":").append(f(ms(o.selectNanos()))).append(",\"wall_s\":").append(f(seconds))
+                .append(",\"kinds\":{");
         String sep = "";
         for (String k : SearchLatency.KINDS) {
             LatencyStats l = o.warm().get(k);
