@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * ARCHITECTURE.md §4.1 and §4.2 end to end: while clients send mail to {@code yubin serve}, the
+ * docs/architecture.md §4.1 and §4.2 end to end: while clients send mail to {@code yubin serve}, the
  * server is killed with SIGKILL at random moments and started again; every message that got its
  * final 250 must end up in the mailbox exactly once, and no message may appear twice.
  */

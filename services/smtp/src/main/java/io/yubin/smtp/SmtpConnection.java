@@ -72,7 +72,7 @@ final class SmtpConnection {
 
     private void onData(Buffer data) {
         if (mode == Mode.CLOSING || mode == Mode.TLS_HANDSHAKE) {
-            // RFC 3207 §4.2 / ARCHITECTURE.md §5: plaintext pipelined after STARTTLS is dropped.
+            // RFC 3207 §4.2 / docs/architecture.md §5: plaintext pipelined after STARTTLS is dropped.
             return;
         }
         framer.feed(data);

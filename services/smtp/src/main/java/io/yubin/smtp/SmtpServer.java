@@ -52,7 +52,7 @@ public final class SmtpServer {
         }
     }
 
-    /** ARCHITECTURE.md §5: TLS 1.2 and 1.3, AEAD ciphers only. */
+    /** docs/architecture.md §5: TLS 1.2 and 1.3, AEAD ciphers only. */
 
     private final Vertx vertx;
     private final Options options;

@@ -42,7 +42,7 @@ import java.util.stream.Collectors;
 /**
  * {@link MailboxStore} in Cassandra. Mailbox names are unique by lightweight transaction; every
  * change to a mailbox's messages goes through its {@link MailboxWriter}, which allocates UIDs and
- * MODSEQs with one fenced conditional update per batch (ARCHITECTURE.md §4.3).
+ * MODSEQs with one fenced conditional update per batch (docs/architecture.md §4.3).
  *
  * <p>Ordering keeps bodies safe across crashes: a message's blob reference is written before its row,
  * and removed after its row is gone. A delivery key is written after the message row, so a crash in

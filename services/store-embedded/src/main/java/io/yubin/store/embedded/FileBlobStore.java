@@ -32,7 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Message bodies as files (ARCHITECTURE.md §2): written to a temp file while hashing, forced to
+ * Message bodies as files (docs/architecture.md §2): written to a temp file while hashing, forced to
  * disk, atomically renamed to {@code blobs/XX/YY/<id>}, then the directory is forced so the rename
  * itself is durable. All file I/O runs on this store's own executor.
  */
