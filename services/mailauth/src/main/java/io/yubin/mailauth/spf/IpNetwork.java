@@ -52,6 +52,6 @@ record IpNetwork(byte[] address, int prefix) {
 
     @Override
     public String toString() {
-        return IpAddresses.readable(address) + "/" + prefix;
+        return IpAddresses.readable(address) + (prefix == address.length * 8 ? "" : "/" + prefix);
     }
 }

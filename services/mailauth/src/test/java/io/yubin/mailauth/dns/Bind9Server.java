@@ -26,7 +26,7 @@ import org.xbill.DNS.Type;
  * on 127.0.0.1 and a free port, serving the zone files the test writes, without recursion.
  * Missing named is a failure, never a skip.
  */
-final class Bind9Server implements AutoCloseable {
+public final class Bind9Server implements AutoCloseable {
 
     private static final Path NAMED = Path.of("/usr/sbin/named");
 
@@ -38,7 +38,7 @@ final class Bind9Server implements AutoCloseable {
      * Starts named with {@code zones} (origin → zone file text; a text of "garbage" makes a zone
      * that fails to load, which named answers with SERVFAIL).
      */
-    Bind9Server(Path dir, Map<String, String> zones) throws IOException, InterruptedException {
+    public Bind9Server(Path dir, Map<String, String> zones) throws IOException, InterruptedException {
         if (!Files.isExecutable(NAMED)) {
             fail(NAMED + " is missing: install bind9 (.ci/install-packages); CI=" + System.getenv("CI"));
         }
@@ -70,7 +70,7 @@ final class Bind9Server implements AutoCloseable {
         }
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     }
 
