@@ -102,10 +102,15 @@ public final class Bind9Server implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         process.destroy();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -114,7 +119,7 @@ public final class Bind9Server implements AutoCloseable {
         for (int attempt = 0; attempt < 50; attempt++) {
             try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                     DatagramSocket udp = new DatagramSocket(tcp.getLocalPort(), InetAddress.getLoopbackAddress())) {
-                return tcp.getLocalPort();
+                return udp.getLocalPort();
             } catch (IOException taken) {
                 // the UDP port is in use; try another
             }

@@ -3,6 +3,8 @@ package io.yubin.mailauth.spf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.yubin.mailauth.dns.DnsResolver;
 import io.yubin.mailauth.dns.DnsResult;
@@ -131,6 +133,21 @@ class SpfVerifierTest {
         assertThat(result.reason()).contains("void lookups");
         assertThat(get(verifier(SpfVerifier.Settings.DEFAULT).check(ip("192.0.2.1"), "h.example", "u@void.example"))
                 .status()).isEqualTo(SpfStatus.FAIL);
+    }
+
+    @Test
+    void evaluatesAHugeRecordWithoutNestingAFuturePerTerm() throws Exception {
+        StringBuilder record = new StringBuilder("v=spf1");
+        for (int i = 0; i < 5000; i++) {
+            record.append(" ip4:10.").append(i / 256).append('.').append(i % 256).append(".1");
+        }
+        record.append(" a:mail.example.com ip4:192.0.2.1 -all");
+        ObjectNode zones = JsonNodeFactory.instance.objectNode();
+        zones.putArray("huge.example").addObject().put("TXT", record.toString());
+        zones.putArray("mail.example.com").addObject().put("A", "192.0.2.99");
+        SpfResult result = get(new SpfVerifier(new ZoneDataResolver(zones), CLOCK, SpfVerifier.Settings.DEFAULT)
+                .check(ip("192.0.2.1"), "h.example", "u@huge.example"));
+        assertThat(result.reason()).isEqualTo("matched ip4:192.0.2.1 in the SPF record of huge.example");
     }
 
     @Test
