@@ -138,8 +138,14 @@ public final class StubResolver implements DnsResolver {
         if (running != null) {
             return running.thenApply(result -> (DnsResult<T>) result);
         }
-        resolve(toName(key.name()), type, convert, MAX_CNAMES, Long.MAX_VALUE)
-                .orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+        CompletableFuture<Resolved<T>> query;
+        try {
+            query = resolve(toName(key.name()), type, convert, MAX_CNAMES, Long.MAX_VALUE);
+        } catch (RuntimeException e) {
+            // never leave the in-flight entry behind: later lookups of the name would wait on it
+            query = CompletableFuture.failedFuture(e);
+        }
+        query.orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handleAsync((resolved, error) -> {
                     Resolved<T> outcome = error == null ? resolved
                             : new Resolved<>(new DnsResult.TempError<>(describe(error)), 0);
