@@ -1,5 +1,6 @@
 package io.yubin.mailauth.spf;
 
+import io.yubin.model.Ipv6Text;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -130,39 +131,6 @@ final class IpAddresses {
 
     /** The %{c} form (§7.3): dotted quad, or the RFC 5952 text of an IPv6 address. */
     static String readable(byte[] b) {
-        if (b.length == 4) {
-            return dotted(b);
-        }
-        int[] g = new int[8];
-        for (int i = 0; i < 8; i++) {
-            g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-        }
-        // RFC 5952 §4.2: "::" replaces the longest run of two or more zero groups, the first of equals
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; ) {
-            int j = i;
-            while (j < 8 && g[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j == i ? i + 1 : j;
-        }
-        StringBuilder out = new StringBuilder(39);
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                out.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
-                out.append(':');
-            }
-            out.append(Integer.toHexString(g[i]));
-        }
-        return out.toString();
+        return b.length == 4 ? dotted(b) : Ipv6Text.of(b);
     }
 }
