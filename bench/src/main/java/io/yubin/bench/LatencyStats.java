@@ -7,17 +7,17 @@ import java.util.Arrays;
  * at the end. Nearest-rank method: the p-th percentile is the smallest sample with at least p% of
  * the samples at or below it.
  */
-final class LatencyStats {
+public final class LatencyStats {
 
     private final long[] samples;
     private int count;
     private boolean sorted;
 
-    LatencyStats(int capacity) {
+    public LatencyStats(int capacity) {
         samples = new long[capacity];
     }
 
-    void record(long nanos) {
+    public void record(long nanos) {
         if (count == samples.length) {
             throw new IllegalStateException("more samples than the " + samples.length + " expected");
         }
@@ -25,12 +25,12 @@ final class LatencyStats {
         sorted = false;
     }
 
-    int count() {
+    public int count() {
         return count;
     }
 
     /** The nearest-rank percentile, {@code 0 < p <= 100}; 0 when there are no samples. */
-    long percentile(double p) {
+    public long percentile(double p) {
         if (!(p > 0 && p <= 100)) {
             throw new IllegalArgumentException("percentile must be in (0, 100]: " + p);
         }
@@ -42,7 +42,7 @@ final class LatencyStats {
         return samples[Math.max(rank, 1) - 1];
     }
 
-    long max() {
+    public long max() {
         if (count == 0) {
             return 0;
         }

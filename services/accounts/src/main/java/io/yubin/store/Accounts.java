@@ -241,7 +241,7 @@ public final class Accounts implements AutoCloseable {
 
     /**
      * A login from a protocol server (SMTP AUTH, IMAP, POP3): {@link #authenticate} behind the
-     * failed-login throttles (ARCHITECTURE.md §5), per account and per client address. While either
+     * failed-login throttles (docs/architecture.md §5), per account and per client address. While either
      * is locked the secret is not even checked, so guessing costs the server nothing, and a cached
      * verification does not let the right secret in either. The failure that locks an account drops
      * its cached verifications.

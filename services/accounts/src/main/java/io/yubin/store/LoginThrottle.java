@@ -9,7 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Slows down password guessing (ARCHITECTURE.md §5): counts failed logins per key (an account, or a
+ * Slows down password guessing (docs/architecture.md §5): counts failed logins per key (an account, or a
  * client IP) and, after {@link Policy#failuresBeforeLock()} failures, refuses that key for a lock
  * window that doubles with every further lock up to {@link Policy#maxLock()}. A success forgets the
  * key. In memory, per process, and bounded: beyond {@code maxKeys} the least recently touched key is

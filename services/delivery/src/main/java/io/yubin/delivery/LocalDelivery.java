@@ -29,13 +29,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers one spool entry to its local recipients (ARCHITECTURE.md §1): each recipient that is
+ * Delivers one spool entry to its local recipients (docs/architecture.md §1): each recipient that is
  * QUEUED, or DEFERRED and due, is resolved through aliases and catch-alls, the message is appended
  * to the INBOX of every local user it resolves to, and the outcome is recorded in the spool. An
  * entry whose recipients are all final is removed, which drops its blob reference.
  *
  * <p>Safe to run twice, also concurrently, for the same entry: every append carries the delivery
- * key {@code spoolId/user} (ARCHITECTURE.md §4.2), so a repeat appends nothing. Mailbox events are
+ * key {@code spoolId/user} (docs/architecture.md §4.2), so a repeat appends nothing. Mailbox events are
  * published after every append, a repeated one included: they are hints, at least once.
  *
  * <p>Remote addresses are not delivered by this version: such a recipient stays DEFERRED with
@@ -168,7 +168,7 @@ public final class LocalDelivery {
                         null, "550 5.1.1 <" + recipient + ">: no such user here"));
             }
             if (entry.client().authenticatedUser() == null && resolution.remote().contains(recipient)) {
-                // ARCHITECTURE.md §5: only an authenticated sender may relay. SMTP refuses this at RCPT;
+                // docs/architecture.md §5: only an authenticated sender may relay. SMTP refuses this at RCPT;
                 // an entry that has it anyway is not sent on.
                 return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.FAILED, attempts,
                         null, "550 5.7.1 <" + recipient + ">: relaying denied"));

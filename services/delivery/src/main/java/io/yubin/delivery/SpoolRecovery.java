@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes the queue match the spool after a start (ARCHITECTURE.md §4.1: the queue is not the source
+ * Makes the queue match the spool after a start (docs/architecture.md §4.1: the queue is not the source
  * of truth): every unfinished entry with a QUEUED recipient, or a DEFERRED one that is due, is
  * offered again; entries whose deferred recipients are not due yet are scheduled for then. An
  * entry that is also still in the queue is then delivered twice, which delivery makes harmless.

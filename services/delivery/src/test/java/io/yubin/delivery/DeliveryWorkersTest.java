@@ -156,8 +156,13 @@ class DeliveryWorkersTest {
         await(f.queue.offer(slow));
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
 
-        CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(workers::stop);
-        Thread.sleep(DeliveryWorkers.POLL.toMillis() * 2);
+        CompletableFuture<Boolean> stopped = new CompletableFuture<>();
+        Thread stopper = new Thread(() -> stopped.complete(workers.stop()), "stopper");
+        stopper.start();
+        // stop() stops taking, then joins the busy thread: once the stopper waits in that join, the
+        // stop has been processed and an entry offered now must not be taken
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                .until(() -> stopper.getState() == Thread.State.TIMED_WAITING);
         await(f.queue.offer(waiting));
         release.countDown();
 

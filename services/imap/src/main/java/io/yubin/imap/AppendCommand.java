@@ -85,7 +85,7 @@ final class AppendCommand {
                                     // Maybe appended after all (a timeout): the blob may be referenced, keep it.
                                     return Future.failedFuture(failure);
                                 }
-                                // Never referenced: nothing may keep it (ARCHITECTURE.md §4.4).
+                                // Never referenced: nothing may keep it (docs/architecture.md §4.4).
                                 return session.f(session.storage.blobs().delete(blob.id()))
                                         .transform(d -> Future.failedFuture(failure));
                             }))

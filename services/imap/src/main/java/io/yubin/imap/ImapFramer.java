@@ -9,7 +9,7 @@ import java.util.List;
  * but the last ending in a literal announcement {@code {n}}, {@code {n+}} (RFC 7888) or
  * {@code ~{n}} (literal8, RFC 3516), followed by n octets. No socket: fed bytes, it returns events.
  *
- * <p>Limits (ARCHITECTURE.md §4.6): a line longer than {@code maxLine} is refused once its end
+ * <p>Limits (docs/architecture.md §4.6): a line longer than {@code maxLine} is refused once its end
  * arrives (its octets are dropped meanwhile); a literal longer than what the command may carry is
  * refused before a single octet of it is read: a synchronizing one is answered NO and never
  * continued, a non-synchronizing one cannot be refused without reading it, so the connection ends.

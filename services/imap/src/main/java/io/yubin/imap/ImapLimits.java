@@ -1,7 +1,7 @@
 package io.yubin.imap;
 
 /**
- * Bounds on what one client may make the server hold (ARCHITECTURE.md §4.6).
+ * Bounds on what one client may make the server hold (docs/architecture.md §4.6).
  *
  * @param maxLine the longest command line in octets, CRLF included (RFC 9051 §4 advises at least 8000)
  * @param maxCommand the most octets a command other than APPEND may carry, literals included

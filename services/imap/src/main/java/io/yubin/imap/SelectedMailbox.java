@@ -148,7 +148,7 @@ final class SelectedMailbox {
         return true;
     }
 
-    /** Adds a UID that appeared (UIDs only grow, ARCHITECTURE.md §4.3); false when it was there. */
+    /** Adds a UID that appeared (UIDs only grow, docs/architecture.md §4.3); false when it was there. */
     boolean add(long uid) {
         int i = Arrays.binarySearch(uids, 0, count, uid);
         if (i >= 0) {
@@ -226,7 +226,7 @@ final class SelectedMailbox {
                     pendingFlags.put(uid, m);
                 }
             } else if (uid > maxUid()) {
-                // New: UIDs only grow (ARCHITECTURE.md §4.3), so a lower one was expunged already.
+                // New: UIDs only grow (docs/architecture.md §4.3), so a lower one was expunged already.
                 pendingNew.put(uid, m);
             }
         }

@@ -36,7 +36,7 @@ final class AddressLiteral {
             throw new AddressException("address literal tag \"" + tag
                     + "\" is not supported; only IPv4 and IPv6: literals are defined (RFC 5321 §4.1.3)", start);
         }
-        return "[IPv6:" + formatIpv6(ipv6(body.substring(colon + 1), start + colon + 1)) + "]";
+        return "[IPv6:" + Ipv6Text.of(ipv6(body.substring(colon + 1), start + colon + 1)) + "]";
     }
 
     /** RFC 5321 §4.1.3 IPv4-address-literal = Snum 3("." Snum); Snum = 1*3DIGIT, 0 to 255. */
@@ -168,43 +168,5 @@ final class AddressLiteral {
             }
             i++;
         }
-    }
-
-    /** RFC 5952 §4: lower case, no leading zeros, the longest run (two or more) of zero groups as "::". */
-    private static String formatIpv6(int[] g) {
-        // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad.
-        if (g[0] == 0 && g[1] == 0 && g[2] == 0 && g[3] == 0 && g[4] == 0 && g[5] == 0xffff) {
-            return "::ffff:" + (g[6] >> 8) + "." + (g[6] & 0xff) + "." + (g[7] >> 8) + "." + (g[7] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && g[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j;
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                out.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
-                out.append(':');
-            }
-            out.append(Integer.toHexString(g[i]));
-        }
-        return out.toString();
     }
 }

@@ -1,6 +1,8 @@
 package io.yubin.model;
 
 import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.OptionalLong;
 
 /**
  * Identifiers that sort by creation time: 48 bits of milliseconds and 80 random bits, written as 26
@@ -12,6 +14,25 @@ public final class Ids {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private Ids() {
+    }
+
+    /**
+     * The milliseconds since the epoch at which {@code id} was made: its first ten characters. Empty
+     * when {@code id} does not start with ten characters of the alphabet.
+     */
+    public static OptionalLong epochMillis(String id) {
+        if (id.length() < 10) {
+            return OptionalLong.empty();
+        }
+        long time = 0;
+        for (int i = 0; i < 10; i++) {
+            int digit = Arrays.binarySearch(ALPHABET, id.charAt(i));
+            if (digit < 0) {
+                return OptionalLong.empty();
+            }
+            time = (time << 5) | digit;
+        }
+        return OptionalLong.of(time);
     }
 
     /** A new time-ordered identifier. */

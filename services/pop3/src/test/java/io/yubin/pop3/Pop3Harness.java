@@ -79,6 +79,11 @@ final class Pop3Harness implements AutoCloseable {
                 storage, accounts, locks).await(20, TimeUnit.SECONDS);
     }
 
+    /** True while a session holds {@code user}'s maildrop lock (the shared member's lock map has it). */
+    boolean maildropLocked(MailAddress user) {
+        return sharedCluster().instance().getMap(HazelcastMaildropLocks.MAP_NAME).containsKey(user.canonical());
+    }
+
     private static synchronized ClusterMember sharedCluster() {
         if (cluster == null) {
             cluster = ClusterMember.startEmbedded(ClusterMember.Options.embedded("pop3-test", 0));

@@ -13,7 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * A message body as it arrives from a client (ARCHITECTURE.md §4.6: never an unbounded buffer): in
+ * A message body as it arrives from a client (docs/architecture.md §4.6: never an unbounded buffer): in
  * heap up to the memory threshold, then in a temporary file written through {@link AsyncFile}, never
  * blocking the event loop. The connection pauses its socket while {@link #writeQueueFull()} and
  * resumes on the {@link #drainHandler drain handler}. Once the body is whole ({@link #finish}), the

@@ -2,9 +2,11 @@ package io.yubin.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.yubin.store.SpoolId;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -61,18 +63,22 @@ class HazelcastDeliveryQueueTest {
 
     @Test
     void takeWaitsForAnOfferMadeWhileWaiting() throws Exception {
-        Thread offerer = new Thread(() -> {
+        CompletableFuture<SpoolId> taken = new CompletableFuture<>();
+        Thread taker = new Thread(() -> {
             try {
-                Thread.sleep(200);
-                queue.offer(new SpoolId("late"));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                taken.complete(queue.take(Duration.ofSeconds(30)));
+            } catch (InterruptedException | RuntimeException e) {
+                taken.completeExceptionally(e);
             }
-        });
-        offerer.start();
+        }, "taker");
+        taker.start();
+        // Offer only once the taker is blocked in take: then the offer is made while it waits.
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                .until(() -> taker.getState() == Thread.State.TIMED_WAITING || taker.getState() == Thread.State.WAITING);
+        queue.offer(new SpoolId("late"));
 
-        assertThat(queue.take(Duration.ofSeconds(10))).isEqualTo(new SpoolId("late"));
-        offerer.join();
+        assertThat(taken.get(20, TimeUnit.SECONDS)).isEqualTo(new SpoolId("late"));
+        taker.join();
     }
 
     @Test

@@ -2,10 +2,12 @@ package io.yubin.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
 import io.yubin.model.MailAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -87,11 +89,13 @@ class HazelcastMaildropLocksTest {
                 HazelcastMaildropLocks onSecond = new HazelcastMaildropLocks(second, Duration.ofSeconds(2))) {
             Optional<AutoCloseable> held = tryLock(onFirst, "dave@example.test");
             assertThat(held).isPresent();
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5000);
-            while (System.nanoTime() < until) {
-                assertThat(tryLock(onSecond, "dave@example.test")).isEmpty();
-                Thread.sleep(100);
-            }
+            // Wait for the event that matters: the lease's expiry has been pushed past two whole leases
+            // from now, which only renewals can do; the lock is still held, and still refused to others.
+            IMap<String, String> entries = second.getMap(HazelcastMaildropLocks.MAP_NAME);
+            long firstExpiry = entries.getEntryView("dave@example.test").getExpirationTime();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> entries.getEntryView("dave@example.test").getExpirationTime() >= firstExpiry + 4000);
+            assertThat(tryLock(onSecond, "dave@example.test")).isEmpty();
             held.get().close();
         }
     }
@@ -133,7 +137,11 @@ class HazelcastMaildropLocksTest {
                 return next.get().isPresent();
             });
             old.get().close();
-            Thread.sleep(300);
+            // close() sends its release without waiting for it. A read of the key from the same member
+            // afterwards is processed after it (one partition thread, one connection, in order), so
+            // the read proves the release has been processed before the negative check.
+            String holder = first.<String, String>getMap(HazelcastMaildropLocks.MAP_NAME).get("frank@example.test");
+            assertThat(holder).as("the fresh holder's token is still there").isNotNull();
             assertThat(tryLock(fresh, "frank@example.test")).isEmpty();
             next.get().get().close();
         }
@@ -144,12 +152,8 @@ class HazelcastMaildropLocksTest {
     }
 
     /** Polls every 100 ms for up to 30 s. */
-    private static void eventually(Check check) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!check.holds()) {
-            assertThat(System.nanoTime()).as("condition met within 30 s").isLessThan(deadline);
-            Thread.sleep(100);
-        }
+    private static void eventually(Check check) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(check::holds);
     }
 
     private static void closeQuietly(AutoCloseable lock) {

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Hands accepted messages (by spool id) to delivery workers on any member (ARCHITECTURE.md §1).
+ * Hands accepted messages (by spool id) to delivery workers on any member (docs/architecture.md §1).
  * It distributes work; it is not the source of truth: an offer lost with a member is re-offered
  * from the {@link io.yubin.store.Spool} when delivery starts ({@code SpoolRecovery}).
  */

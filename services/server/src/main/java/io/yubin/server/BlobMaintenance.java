@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes message bodies nobody refers to any more (ARCHITECTURE.md §4.4) on one background
- * thread: {@link BlobCollector} every minute, and the backend's orphan sweep (bodies stored but
- * never referenced, after a crash) every hour when the backend has one.
+ * Deletes message bodies nobody refers to any more (docs/architecture.md §4.4) on one background
+ * thread: {@link BlobCollector} every minute, and the blob store's orphan sweep (bodies stored but
+ * never referenced, after a crash: S3's or the body files') every hour.
  */
 final class BlobMaintenance implements AutoCloseable {
 

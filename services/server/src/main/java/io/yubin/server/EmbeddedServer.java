@@ -27,6 +27,8 @@ import io.yubin.store.LoginThrottle;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordVerificationCache;
 import io.yubin.store.Storage;
+import io.yubin.store.embedded.FileBlobStore;
+import io.yubin.store.embedded.FileOrphanSweeper;
 import io.yubin.web.AdminServer;
 import io.yubin.web.Metrics;
 import io.yubin.web.ReadinessCheck;
@@ -119,9 +121,8 @@ public final class EmbeddedServer implements AutoCloseable {
         S3BlobStore s3 = opened.s3();
         this.storage = storage;
         stops.push(new Stop("storage", storage::close));
-        S3OrphanSweeper sweeper = s3 == null ? null : new S3OrphanSweeper(s3, storage.blobReferences());
         BlobMaintenance maintenance = new BlobMaintenance(new BlobCollector(storage.blobReferences(), storage.blobs()),
-                sweeper == null ? null : sweeper::sweepOnce);
+                orphanSweep(storage, s3));
         maintenance.start(BLOB_COLLECT_INTERVAL, ORPHAN_SWEEP_INTERVAL);
         stops.push(new Stop("blob maintenance", maintenance::close));
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
@@ -193,6 +194,17 @@ public final class EmbeddedServer implements AutoCloseable {
         stops.push(new Stop("admin API", () -> await(admin.close())));
         LOG.info("Yubin is ready: admin API on http://{}:{} (data in {})", config.admin().host(), admin.actualPort(),
                 dataDir);
+    }
+
+    /** The sweep for bodies a crash left unreferenced: S3's, or the body files' (null for neither). */
+    private static Supplier<CompletionStage<?>> orphanSweep(Storage storage, S3BlobStore s3) {
+        if (s3 != null) {
+            return new S3OrphanSweeper(s3, storage.blobReferences())::sweepOnce;
+        }
+        if (storage.blobs() instanceof FileBlobStore files) {
+            return new FileOrphanSweeper(files, storage.blobReferences())::sweepOnce;
+        }
+        return null;
     }
 
     private static <T> T await(Future<T> future) throws Exception {

@@ -28,6 +28,12 @@ final class LineClient implements AutoCloseable {
         out.flush();
     }
 
+    /** Writes raw octets (a message body already dot-stuffed) and flushes. */
+    void write(byte[] octets, int offset, int length) throws IOException {
+        out.write(octets, offset, length);
+        out.flush();
+    }
+
     /** One line; IOException when the server closed the connection. */
     String line() throws IOException {
         String line = in.readLine();

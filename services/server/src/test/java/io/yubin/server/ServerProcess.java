@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -108,6 +109,11 @@ final class ServerProcess implements AutoCloseable {
 
     /** A client over TLS to {@code port}, trusting the server's self-signed certificate only. */
     LineClient tls(int port) throws Exception {
+        return new LineClient(tlsSocket(port));
+    }
+
+    /** A TLS socket to {@code port}, trusting the server's self-signed certificate only. */
+    Socket tlsSocket(int port) throws Exception {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
         try (InputStream pem = Files.newInputStream(certificate())) {
@@ -117,7 +123,7 @@ final class ServerProcess implements AutoCloseable {
         tmf.init(trust);
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, tmf.getTrustManagers(), null);
-        return new LineClient(context.getSocketFactory().createSocket("127.0.0.1", port));
+        return context.getSocketFactory().createSocket("127.0.0.1", port);
     }
 
     /** The self-signed certificate the server generated on its first start. */

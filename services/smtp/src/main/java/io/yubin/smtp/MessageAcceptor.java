@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes a received message durable (ARCHITECTURE.md §1, §4.1): prepends {@code Return-Path} and
+ * Makes a received message durable (docs/architecture.md §1, §4.1): prepends {@code Return-Path} and
  * {@code Received} (and on submission {@code Message-ID}/{@code Date} when missing), streams the
  * body into the {@link io.yubin.store.BlobStore} and records the envelope in the
  * {@link io.yubin.store.Spool} ({@link io.yubin.store.Spool#acceptWithBody}), then offers the spool id to the {@link DeliveryQueue}. Completes

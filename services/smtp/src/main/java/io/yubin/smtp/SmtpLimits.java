@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * What one client may make the server hold (ARCHITECTURE.md §4.6).
+ * What one client may make the server hold (docs/architecture.md §4.6).
  *
  * @param maxMessageSize largest accepted message in octets (advertised as SIZE, RFC 1870)
  * @param maxRecipients recipients per transaction; more get {@code 452 4.5.3}

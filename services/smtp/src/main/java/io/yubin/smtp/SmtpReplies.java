@@ -79,7 +79,7 @@ final class SmtpReplies {
 
     /**
      * The one mapping from a failure of the store, the directory or the body spooling to a reply:
-     * never a 2xx, always temporary so the client retries (ARCHITECTURE.md §4.1).
+     * never a 2xx, always temporary so the client retries (docs/architecture.md §4.1).
      */
     static SmtpReply forFailure(String sessionId, Throwable failure) {
         Throwable cause = failure;

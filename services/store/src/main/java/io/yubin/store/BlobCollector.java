@@ -4,7 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Deletes bodies that nothing refers to any more (ARCHITECTURE.md §4.4): it asks the metadata
+ * Deletes bodies that nothing refers to any more (docs/architecture.md §4.4): it asks the metadata
  * backend for unreferenced blobs, deletes them from the BlobStore, then lets the metadata forget
  * them. Safe to run repeatedly and after a crash at any step: a blob is forgotten only after its
  * deletion succeeded, and deleting twice is harmless.

@@ -1,6 +1,6 @@
 package io.yubin.store;
 
-/** The identity of one stored message body. Bodies are immutable (ARCHITECTURE.md §4.4). */
+/** The identity of one stored message body. Bodies are immutable (docs/architecture.md §4.4). */
 public record BlobId(String value) {
 
     public BlobId {

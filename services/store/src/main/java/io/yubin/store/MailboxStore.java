@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Mailboxes and the messages in them, per user. Invariants every backend keeps (ARCHITECTURE.md
+ * Mailboxes and the messages in them, per user. Invariants every backend keeps (docs/architecture.md
  * §4), proven by {@code MailboxStoreContract}:
  * <ul>
  *   <li>UIDs within a mailbox are strictly ascending and never reused; UIDVALIDITY changes only when

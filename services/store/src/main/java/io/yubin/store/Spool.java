@@ -10,7 +10,7 @@ import java.util.function.Function;
 
 /**
  * The durable record of accepted messages: the source of truth for what still has to be
- * delivered (ARCHITECTURE.md §4.1). SMTP answers 250 only after {@link #accept} has completed; the
+ * delivered (docs/architecture.md §4.1). SMTP answers 250 only after {@link #accept} has completed; the
  * delivery queue only carries spool ids.
  */
 public interface Spool {

@@ -16,7 +16,7 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.X509KeyManager;
 
 /**
- * The TLS settings of every protocol listener (ARCHITECTURE.md §5): TLS 1.2 and 1.3, AEAD ciphers
+ * The TLS settings of every protocol listener (docs/architecture.md §5): TLS 1.2 and 1.3, AEAD ciphers
  * only, for STARTTLS/STLS upgrades and implicit-TLS ports alike.
  */
 public final class ServerTls {

@@ -17,7 +17,7 @@ import org.apache.james.mime4j.stream.RawFieldParser;
  */
 public final class MimePart {
 
-    /** Deeper nesting than this is treated as opaque content (ARCHITECTURE.md §4.6). */
+    /** Deeper nesting than this is treated as opaque content (docs/architecture.md §4.6). */
     static final int MAX_DEPTH = 50;
     /** More parts than this in one message are not split further. */
     static final int MAX_PARTS = 10_000;

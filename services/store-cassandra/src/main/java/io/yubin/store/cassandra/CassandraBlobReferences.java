@@ -1,5 +1,6 @@
 package io.yubin.store.cassandra;
 
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import io.yubin.store.BlobId;
 import io.yubin.store.BlobReferences;
 import java.util.ArrayList;
@@ -34,6 +35,17 @@ final class CassandraBlobReferences implements BlobReferences {
 
     CompletionStage<Void> add(BlobId blob, String ref) {
         return cql.run("INSERT INTO blob_refs (blob_id, ref) VALUES (?, ?)", blob.value(), ref);
+    }
+
+    /** {@link #add} as a statement, for the caller's batch. */
+    CompletionStage<BoundStatement> bindAdd(BlobId blob, String ref) {
+        return cql.bind("INSERT INTO blob_refs (blob_id, ref) VALUES (?, ?)", blob.value(), ref);
+    }
+
+    /** {@link #remove} as statements, for the caller's logged batch. */
+    List<CompletionStage<BoundStatement>> bindRemove(BlobId blob, String ref) {
+        return List.of(cql.bind("DELETE FROM blob_refs WHERE blob_id = ? AND ref = ?", blob.value(), ref),
+                cql.bind("INSERT INTO blob_gc (shard, blob_id) VALUES (?, ?)", shard(blob), blob.value()));
     }
 
     /** Removes one reference and lists the body for the collector. */

@@ -1,5 +1,7 @@
 package io.yubin.store.cassandra;
 
+import com.datastax.oss.driver.api.core.cql.BatchType;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.yubin.model.Flags;
 import io.yubin.model.Ids;
@@ -42,7 +44,7 @@ import java.util.stream.Collectors;
 /**
  * {@link MailboxStore} in Cassandra. Mailbox names are unique by lightweight transaction; every
  * change to a mailbox's messages goes through its {@link MailboxWriter}, which allocates UIDs and
- * MODSEQs with one fenced conditional update per batch (ARCHITECTURE.md §4.3).
+ * MODSEQs with one fenced conditional update per batch (docs/architecture.md §4.3).
  *
  * <p>Ordering keeps bodies safe across crashes: a message's blob reference is written before its row,
  * and removed after its row is gone. A delivery key is written after the message row, so a crash in
@@ -341,22 +343,32 @@ final class CassandraMailboxStore implements MailboxStore {
         State next = new State(s.uidValidity(), s.uidNext() + n, s.highestModSeq() + n, s.messages() + n,
                 s.unseen() + unseen, s.deleted() + deleted, s.bytes() + bytes, s.recentUpto());
         String id = writer.id();
+        // One logged batch per message: its blob reference, its row, its change and its delivery key are
+        // written all or nothing. Written one after the other, a crash between the row and the key left
+        // a message whose re-delivery after the restart found no key and appended it a second time.
         return writer.commit(s, next)
-                .thenCompose(v -> cql.parallel(placed.stream().map(p -> (CompletionStage<?>) references.add(
-                        p.message().blob().id(), CassandraBlobReferences.messageRef(id, p.uid()))).toList()))
-                .thenCompose(v -> cql.parallel(placed.stream().<CompletionStage<?>>flatMap(p -> java.util.stream.Stream.of(
-                        cql.run("INSERT INTO messages (mailbox_id, bucket, uid, modseq, flags, internal_date, blob_id, "
-                                + "size, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", id, bucket(p.uid()), p.uid(),
-                                p.modSeq(), flagSet(p.message().flags()),
-                                CassandraSpool.nanos(p.message().internalDate()), p.message().blob().id().value(),
-                                p.message().blob().size(), p.message().blob().sha256()),
-                        logChange(id, p.modSeq(), p.uid(), false))).toList()))
-                .thenCompose(v -> cql.parallel(placed.stream().filter(p -> p.message().deliveryKey() != null)
-                        .map(p -> (CompletionStage<?>) cql.run("INSERT INTO delivery_keys (key, mailbox_id, "
-                                + "uid_validity, uid, modseq) VALUES (?, ?, ?, ?, ?)", p.message().deliveryKey(), id,
-                                s.uidValidity(), p.uid(), p.modSeq())).toList()))
+                .thenCompose(v -> cql.parallel(placed.stream().map(p -> (CompletionStage<?>) cql.batch(BatchType.LOGGED,
+                        messageWrites(id, s.uidValidity(), p))).toList()))
                 .thenCompose(v -> cql.run("UPDATE mailbox_state SET uid_visible = ? WHERE id = ?", next.uidNext(), id))
                 .thenApply(v -> placed);
+    }
+
+    /** The statements that make one placed message exist; see {@link #place}. */
+    private List<CompletionStage<BoundStatement>> messageWrites(String id, long uidValidity, Placed p) {
+        NewMessage m = p.message();
+        List<CompletionStage<BoundStatement>> writes = new ArrayList<>();
+        writes.add(references.bindAdd(m.blob().id(), CassandraBlobReferences.messageRef(id, p.uid())));
+        writes.add(cql.bind("INSERT INTO messages (mailbox_id, bucket, uid, modseq, flags, internal_date, blob_id, "
+                + "size, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", id, bucket(p.uid()), p.uid(), p.modSeq(),
+                flagSet(m.flags()), CassandraSpool.nanos(m.internalDate()), m.blob().id().value(), m.blob().size(),
+                m.blob().sha256()));
+        writes.add(cql.bind("INSERT INTO mailbox_changes (mailbox_id, bucket, modseq, uid, expunged) VALUES (?, ?, ?, ?, ?)",
+                id, bucket(p.modSeq()), p.modSeq(), p.uid(), false));
+        if (m.deliveryKey() != null) {
+            writes.add(cql.bind("INSERT INTO delivery_keys (key, mailbox_id, uid_validity, uid, modseq) "
+                    + "VALUES (?, ?, ?, ?, ?)", m.deliveryKey(), id, uidValidity, p.uid(), p.modSeq()));
+        }
+        return writes;
     }
 
     @Override

@@ -55,7 +55,7 @@ final class CassandraSpool implements Spool {
             if (existing.isPresent()) {
                 throw StoreException.conflict("id", "spool entry " + entry.id() + " exists");
             }
-            return references.add(entry.blob().id(), CassandraBlobReferences.spoolRef(id));
+            return CompletableFuture.<Void>completedFuture(null);
         }).thenCompose(v -> {
             Envelope e = entry.envelope();
             MailAddress sender = e.sender();
@@ -82,6 +82,9 @@ final class CassandraSpool implements Spool {
                 batch.add(cql.bind("INSERT INTO spool_open (bucket, id) VALUES (?, ?)", bucket(entry.id()), id));
                 batch.add(cql.bind("INSERT INTO spool_buckets (shard, bucket) VALUES (0, ?)", bucket(entry.id())));
             }
+            // The blob reference in the same batch: apart, a crash between the two left a reference
+            // to a body that no entry or message held, so the body was never collected.
+            batch.add(references.bindAdd(entry.blob().id(), CassandraBlobReferences.spoolRef(id)));
             return cql.batch(BatchType.LOGGED, batch);
         });
     }
@@ -160,10 +163,12 @@ final class CassandraSpool implements Spool {
                 throw StoreException.notFound("id", "no spool entry " + id);
             }
             BlobId blob = new BlobId(row.get().getString(0));
-            return cql.batch(BatchType.LOGGED, List.of(
+            List<CompletionStage<BoundStatement>> batch = new ArrayList<>(List.of(
                     cql.bind("DELETE FROM spool WHERE id = ?", id.value()),
-                    cql.bind("DELETE FROM spool_open WHERE bucket = ? AND id = ?", bucket(id), id.value())))
-                    .thenCompose(v -> references.remove(blob, CassandraBlobReferences.spoolRef(id.value())));
+                    cql.bind("DELETE FROM spool_open WHERE bucket = ? AND id = ?", bucket(id), id.value())));
+            // with the entry, or a crash in between keeps its body for ever
+            batch.addAll(references.bindRemove(blob, CassandraBlobReferences.spoolRef(id.value())));
+            return cql.batch(BatchType.LOGGED, batch);
         });
     }
 

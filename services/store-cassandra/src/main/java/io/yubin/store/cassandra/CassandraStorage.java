@@ -11,7 +11,7 @@ import io.yubin.store.StoreException;
 import java.time.Duration;
 
 /**
- * The cluster metadata backend (ARCHITECTURE.md §2): Directory, MailboxStore, Spool and
+ * The cluster metadata backend (docs/architecture.md §2): Directory, MailboxStore, Spool and
  * BlobReferences in Cassandra, with bodies in the given {@link BlobStore} (S3 in a cluster, files for
  * tests and mixed set-ups).
  */

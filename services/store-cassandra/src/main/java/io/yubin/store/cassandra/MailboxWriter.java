@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * One writer per mailbox in this process (ARCHITECTURE.md §4.3): every change to a mailbox runs
+ * One writer per mailbox in this process (docs/architecture.md §4.3): every change to a mailbox runs
  * here, one after the other, and appends that queue up while one runs go together as one batch, so a
  * burst of deliveries to one mailbox costs one lightweight transaction, not one each.
  *

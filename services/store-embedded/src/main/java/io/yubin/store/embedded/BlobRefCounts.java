@@ -5,7 +5,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 
 /**
- * Reference counting inside the caller's write transaction (ARCHITECTURE.md §4.4): a count reaching
+ * Reference counting inside the caller's write transaction (docs/architecture.md §4.4): a count reaching
  * zero lists the blob as unreferenced in the same transaction, so no reference change is lost.
  */
 final class BlobRefCounts {

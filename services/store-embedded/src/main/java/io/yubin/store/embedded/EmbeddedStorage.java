@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The embedded default backend (ARCHITECTURE.md §2): SQLite metadata in {@code <dataDir>/yubin.db}
+ * The embedded default backend (docs/architecture.md §2): SQLite metadata in {@code <dataDir>/yubin.db}
  * and message bodies under {@code <dataDir>/blobs}, or in another {@link BlobStore} (e.g. S3) given
  * to {@link #open(Path, Options, BlobStore)}.
  */

@@ -32,7 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Message bodies as files (ARCHITECTURE.md §2): written to a temp file while hashing, forced to
+ * Message bodies as files (docs/architecture.md §2): written to a temp file while hashing, forced to
  * disk, atomically renamed to {@code blobs/XX/YY/<id>}, then the directory is forced so the rename
  * itself is durable. All file I/O runs on this store's own executor.
  */
@@ -264,12 +264,26 @@ public final class FileBlobStore implements BlobStore, AutoCloseable {
             });
         }
         return run(() -> {
-            Path p = path(id);
-            if (Files.deleteIfExists(p)) {
-                forceDirectory(p.getParent());
-            }
+            deleteFile(id);
             return null;
         });
+    }
+
+    /** Deletes a body file and makes that durable; blocking, for this store's I/O threads. */
+    void deleteFile(BlobId id) throws IOException {
+        Path p = path(id);
+        if (Files.deleteIfExists(p)) {
+            forceDirectory(p.getParent());
+        }
+    }
+
+    Path root() {
+        return root;
+    }
+
+    /** The database small bodies are kept in, or null when every body is a file. */
+    SqliteDatabase inlineDatabase() {
+        return maxInline < 0 ? null : inline;
     }
 
     /** Shards on the id's last characters, which are random (the first ones are a timestamp). */
@@ -303,11 +317,12 @@ public final class FileBlobStore implements BlobStore, AutoCloseable {
     }
 
     @FunctionalInterface
-    private interface IoWork<T> {
+    interface IoWork<T> {
         T run() throws IOException;
     }
 
-    private <T> CompletableFuture<T> run(IoWork<T> work) {
+    /** Runs {@code work} on this store's I/O threads, mapping I/O failures as every operation does. */
+    <T> CompletableFuture<T> run(IoWork<T> work) {
         CompletableFuture<T> future = new CompletableFuture<>();
         try {
             io.execute(() -> {

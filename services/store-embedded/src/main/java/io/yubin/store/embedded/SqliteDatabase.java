@@ -26,7 +26,7 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * The SQLite file behind the embedded backend (ARCHITECTURE.md §2): one writer connection owned by
+ * The SQLite file behind the embedded backend (docs/architecture.md §2): one writer connection owned by
  * one writer thread that group-commits, and a small pool of read-only connections.
  *
  * <p>Group commit: the writer takes every queued write, runs them all in one transaction, commits

@@ -41,7 +41,7 @@ import java.util.stream.Collectors;
 /**
  * {@link MailboxStore} in the embedded SQLite database. Every mutation runs on the single writer
  * thread, so allocating UIDs and MODSEQs is a plain read-increment-write of the mailbox row
- * (ARCHITECTURE.md §4.3: one writer per mailbox).
+ * (docs/architecture.md §4.3: one writer per mailbox).
  */
 final class SqliteMailboxStore implements MailboxStore {
 

@@ -36,7 +36,7 @@ import java.util.stream.Collectors;
  * delivery's {@link #find} right after acceptance reads no row: that re-read was a large part of
  * the readers' time under SMTP load. The database stays the truth: the view is filled and emptied
  * on the writer thread right after each commit, in commit order, and a miss reads the database.
- * Only this process writes the file (ARCHITECTURE.md §2: one process per embedded data directory).
+ * Only this process writes the file (docs/architecture.md §2: one process per embedded data directory).
  */
 final class SqliteSpool implements Spool {
 

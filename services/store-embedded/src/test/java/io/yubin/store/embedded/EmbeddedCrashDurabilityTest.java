@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * ARCHITECTURE.md §4.1: kill -9 at any moment loses nothing that was acknowledged. A separate JVM
+ * docs/architecture.md §4.1: kill -9 at any moment loses nothing that was acknowledged. A separate JVM
  * ({@link CrashWriter}) writes and acknowledges; it is SIGKILLed at a random moment, several times
  * on the same data directory, and then every acknowledged spool entry, message and body must be
  * there exactly once and intact.

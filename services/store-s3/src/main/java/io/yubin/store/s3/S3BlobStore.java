@@ -54,7 +54,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Message bodies in an S3 bucket (ARCHITECTURE.md §2, cluster deployment), through the MinIO SDK.
+ * Message bodies in an S3 bucket (docs/architecture.md §2, cluster deployment), through the MinIO SDK.
  *
  * <p>Key layout: a body is {@code blobs/<id>} with its SHA-256 (lower-case hex) in the user metadata
  * {@code x-amz-meta-yubin-sha256}. A body above the multipart threshold is first uploaded in parts to

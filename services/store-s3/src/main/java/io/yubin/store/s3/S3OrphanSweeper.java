@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Removes bodies that nothing ever referenced (ARCHITECTURE.md §4.4): a crash between
+ * Removes bodies that nothing ever referenced (docs/architecture.md §4.4): a crash between
  * {@code BlobStore.put} and the spool or mailbox write that would have referenced it, or a client
  * that went away after its body was stored. {@code io.yubin.store.BlobCollector} handles bodies
  * whose last reference was dropped; this sweeper is the safety net for the ones never counted.

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The {@link BlobReferences} contract (ARCHITECTURE.md §4.4). */
+/** The {@link BlobReferences} contract (docs/architecture.md §4.4). */
 public abstract class BlobReferencesContract extends StorageContractSupport {
 
     private BlobReferences references() {

@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
-/** The {@link BlobStore} contract (ARCHITECTURE.md §4.4: bodies are immutable). */
+/** The {@link BlobStore} contract (docs/architecture.md §4.4: bodies are immutable). */
 public abstract class BlobStoreContract extends StorageContractSupport {
 
     private static final String BODY = "From: a@example.test\r\nSubject: hello\r\n\r\nHello, world.\r\n";

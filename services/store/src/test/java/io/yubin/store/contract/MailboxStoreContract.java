@@ -29,7 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
-/** The {@link MailboxStore} contract (ARCHITECTURE.md §4.2, §4.3; RFC 9051, RFC 7162, RFC 4315). */
+/** The {@link MailboxStore} contract (docs/architecture.md §4.2, §4.3; RFC 9051, RFC 7162, RFC 4315). */
 public abstract class MailboxStoreContract extends StorageContractSupport {
 
     private static final MailboxPath WORK = MailboxPath.parse("Work");

@@ -20,7 +20,7 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The {@link Spool} contract (ARCHITECTURE.md §4.1). */
+/** The {@link Spool} contract (docs/architecture.md §4.1). */
 public abstract class SpoolContract extends StorageContractSupport {
 
     private static final MailAddress CAROL = MailAddress.parse("carol@other.test");

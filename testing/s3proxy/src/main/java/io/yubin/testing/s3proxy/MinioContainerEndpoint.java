@@ -18,7 +18,7 @@ import org.testcontainers.utility.DockerImageName;
  * MinIO in a Testcontainers container, for machines with a Docker engine, with the credentials of
  * {@link S3Endpoint}. Restarts keep the container: {@link #stop()} is {@code docker stop} and
  * {@link #start()} starts the same container again, so its objects (the container's {@code /data})
- * survive. The S3 port is bound to a fixed host port, picked free on this machine at first start,
+ * survive; {@link #kill()} is {@code docker kill}. The S3 port is bound to a fixed host port, picked free on this machine at first start,
  * because Docker would give a restarted container a new random one; that assumes the engine runs on
  * this machine. {@link #close()} writes the container's log to {@code home/minio.log} and removes it.
  */
@@ -85,6 +85,16 @@ public final class MinioContainerEndpoint implements S3Endpoint {
         if (container.getContainerId() != null && container.isRunning()) {
             container.getDockerClient().stopContainerCmd(container.getContainerId())
                     .withTimeout(STOP_TIMEOUT_SECONDS).exec();
+            container.getDockerClient().waitContainerCmd(container.getContainerId()).start()
+                    .awaitStatusCode(STOP_TIMEOUT_SECONDS * 2L, TimeUnit.SECONDS);
+        }
+    }
+
+    /** {@code docker kill} (SIGKILL), and waits until the container has exited. */
+    @Override
+    public synchronized void kill() {
+        if (container.getContainerId() != null && container.isRunning()) {
+            container.getDockerClient().killContainerCmd(container.getContainerId()).exec();
             container.getDockerClient().waitContainerCmd(container.getContainerId()).start()
                     .awaitStatusCode(STOP_TIMEOUT_SECONDS * 2L, TimeUnit.SECONDS);
         }

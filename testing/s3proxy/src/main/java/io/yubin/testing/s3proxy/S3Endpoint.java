@@ -40,6 +40,9 @@ public interface S3Endpoint extends AutoCloseable {
     /** Stops it and waits until it is gone. */
     void stop() throws InterruptedException;
 
+    /** Kills it at once (SIGKILL), as a crash would, and waits until it is gone; {@link #start()} brings it back. */
+    void kill() throws InterruptedException;
+
     /** Where to look when something fails: its log file, or its container. */
     String describe();
 

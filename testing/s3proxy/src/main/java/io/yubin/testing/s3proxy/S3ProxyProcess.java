@@ -151,6 +151,17 @@ public final class S3ProxyProcess implements S3Endpoint {
         process = null;
     }
 
+    /** SIGKILL, and waits until the process is gone. */
+    @Override
+    public synchronized void kill() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        process.waitFor();
+        process = null;
+    }
+
     @Override
     public void close() throws InterruptedException {
         stop();

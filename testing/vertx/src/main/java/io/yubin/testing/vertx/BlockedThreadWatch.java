@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fails a test when Vert.x reported a blocked event loop during it (ARCHITECTURE.md §4.5). Vert.x
+ * Fails a test when Vert.x reported a blocked event loop during it (docs/architecture.md §4.5). Vert.x
  * logs those warnings under {@link #LOGGER_NAME}; {@link #vertxOptions()} makes the checker strict.
  */
 public final class BlockedThreadWatch implements BeforeEachCallback, AfterEachCallback {
