@@ -39,4 +39,22 @@ class BlockedThreadWatchTest {
             throw new IllegalStateException(e);
         }
     }
+
+    @Test
+    void aShortWarningFailsOnlyWhenTheLoopWasWaiting() {
+        String classLoading = "Thread vert.x-eventloop-thread-1 has been blocked for 512 ms, time limit is 500 ms"
+                + "\n\tat java.base/java.lang.ClassLoader.defineClass0(Native Method)"
+                + "\n\tat app//io.netty.buffer.FreeBufferEvent.<clinit>(FreeBufferEvent.java)";
+        String parked = "Thread vert.x-eventloop-thread-0 has been blocked for 600 ms, time limit is 500 ms"
+                + "\n\tat java.base/jdk.internal.misc.Unsafe.park(Native Method)"
+                + "\n\tat java.base/java.util.concurrent.CompletableFuture.join(CompletableFuture.java:2117)";
+        String sqlite = "Thread vert.x-eventloop-thread-0 has been blocked for 501 ms, time limit is 500 ms"
+                + "\n\tat org.sqlite.core.NativeDB.step(Native Method)";
+        String longComputation = "Thread vert.x-eventloop-thread-0 has been blocked for 2400 ms, time limit is 500 ms"
+                + "\n\tat app//io.yubin.imap.MessageSearch.matches(MessageSearch.java:10)";
+        assertThat(BlockedThreadWatch.blocking(classLoading)).isFalse();
+        assertThat(BlockedThreadWatch.blocking(parked)).isTrue();
+        assertThat(BlockedThreadWatch.blocking(sqlite)).isTrue();
+        assertThat(BlockedThreadWatch.blocking(longComputation)).isTrue();
+    }
 }
