@@ -90,7 +90,8 @@ wait_port() {  # port seconds pid
 machine() {
   echo "machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB memory, $(uname -sr)"
   java -version 2>&1 | head -1
-  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(uptime | sed 's/^ *//'))"
+  echo "yubin event loops per SMTP port: ${YUBIN_SMTP_EVENT_LOOPS:-0} (0: one per core)"
 }
 
 if [ ! -f "$jar" ]; then
@@ -103,14 +104,33 @@ fi
 cpu_ticks() {  # utime + stime of a process, in clock ticks (proc(5): fields 14 and 15)
   awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
+# "tid ticks" for each Vert.x event-loop thread of process $1 (thread names are cut to 15 characters).
+loop_ticks() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    if [ "$(cat "$t/comm" 2>/dev/null)" = "vert.x-eventloo" ]; then
+      awk -v tid="${t##*/}" '{ print tid, $14 + $15 }' "$t/stat"
+    fi
+  done
+}
+# The CPU each event-loop thread of $1 spent since $2 (a loop_ticks output), busiest first.
+loop_report() {  # pid before messages
+  loop_ticks "$1" | awk -v before="$2" 'BEGIN { k = split(before, b, " "); for (i = 1; i < k; i += 2) was[b[i]] = b[i + 1] }
+    { d = $2 - was[$1]; if (d > 0) print d }' | sort -rn | awk -v hz="$(getconf CLK_TCK)" -v n="$3" '
+    { out = out sprintf(" %.2f s", $1 / hz); total += $1 }
+    END { printf "server event-loop threads:%s = %.3f ms per message\n", (out == "" ? " none" : out), 1000 * total / hz / n }'
+}
 
 # With server_pid set, also prints the CPU time that process spent from the start of sending until
 # everything was delivered: the whole cost of a message on the server side, whatever else ran.
 load() {  # name port [SmtpLoad options...]
   local name=$1 port=$2; shift 2
-  local n=${load_messages:-$messages} cpu_before=""
+  local n=${load_messages:-$messages} cpu_before="" loops_before=""
   echo "== $name: SmtpLoad $n x $size_kib KiB over $connections connections to 127.0.0.1:$port"
-  [ -n "${server_pid:-}" ] && cpu_before=$(cpu_ticks "$server_pid")
+  if [ -n "${server_pid:-}" ]; then
+    cpu_before=$(cpu_ticks "$server_pid")
+    loops_before=$(loop_ticks "$server_pid" | tr '\n' ' ')
+  fi
   set +e
   # bash's time around the whole JVM: its total CPU, start-up and JIT included.
   { TIMEFORMAT='generator process: wall %R s  user %U s  sys %S s'
@@ -125,6 +145,7 @@ load() {  # name port [SmtpLoad options...]
     hz=$(getconf CLK_TCK)
     awk -v t="$ticks" -v hz="$hz" -v n="$n" 'BEGIN { printf "server process: cpu %.2f s for %d messages = %.3f ms per message accepted and delivered\n", t / hz, n, 1000 * t / hz / n }' \
       | tee -a "$out/$name.time"
+    loop_report "$server_pid" "$loops_before" "$n" | tee -a "$out/$name.time"
   fi
   echo "exit $rc" >> "$out/$name.txt"
   [ "$rc" -eq 0 ] || echo "$name: SmtpLoad exited $rc (see above)" >&2
