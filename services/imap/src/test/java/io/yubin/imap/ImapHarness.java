@@ -16,6 +16,7 @@ import io.yubin.store.Mailbox;
 import io.yubin.store.NewMessage;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
+import io.yubin.store.MailboxStore;
 import io.yubin.store.Storage;
 import io.yubin.store.StoredBlob;
 import io.yubin.store.embedded.EmbeddedStorage;
@@ -60,9 +61,15 @@ final class ImapHarness implements AutoCloseable {
 
     /** With the embedded BlobStore seen through {@code blobs} (e.g. one that counts reads). */
     ImapHarness(Path dataDir, boolean allowPlaintextAuth, UnaryOperator<BlobStore> blobs) throws Exception {
+        this(dataDir, allowPlaintextAuth, blobs, UnaryOperator.identity());
+    }
+
+    /** With the embedded stores seen through {@code blobs} and {@code mailboxes} (e.g. ones that count calls). */
+    ImapHarness(Path dataDir, boolean allowPlaintextAuth, UnaryOperator<BlobStore> blobs,
+            UnaryOperator<MailboxStore> mailboxes) throws Exception {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         Storage embedded = EmbeddedStorage.open(dataDir.resolve("data"));
-        storage = new Storage(embedded.directory(), embedded.mailboxes(), embedded.spool(),
+        storage = new Storage(embedded.directory(), mailboxes.apply(embedded.mailboxes()), embedded.spool(),
                 embedded.blobReferences(), blobs.apply(embedded.blobs()), embedded.closer());
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);

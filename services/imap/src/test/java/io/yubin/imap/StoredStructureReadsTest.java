@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.yubin.model.MailAddress;
 import io.yubin.store.BlobId;
+import io.yubin.store.MailboxStore;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.UidSet;
 import io.yubin.testing.vertx.BlockedThreadWatch;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,12 +39,14 @@ class StoredStructureReadsTest {
     Path dir;
 
     private CountingBlobStore blobs;
+    /** Calls of {@link MailboxStore#structure}: the first step of preparing a message for FETCH. */
+    private final AtomicInteger structureLookups = new AtomicInteger();
     private ImapHarness imap;
     private MailAddress alice;
 
     @BeforeEach
     void start() throws Exception {
-        imap = new ImapHarness(dir, false, b -> blobs = new CountingBlobStore(b));
+        imap = new ImapHarness(dir, false, b -> blobs = new CountingBlobStore(b), m -> countingLookups(m));
         alice = imap.addUser("alice");
     }
 
@@ -152,15 +158,19 @@ class StoredStructureReadsTest {
         }
         try (RawImapClient c = login()) {
             blobs.hold = true;
+            int lookupsBefore = structureLookups.get();
             c.send("f FETCH 1:* (ENVELOPE)\r\n");
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (blobs.heldCount() < ImapMessages.FETCH_AHEAD && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             assertThat(blobs.heldCount()).isEqualTo(ImapMessages.FETCH_AHEAD);
-            // No further message is started while the window is full.
-            Thread.sleep(300);
-            assertThat(blobs.heldCount()).isEqualTo(ImapMessages.FETCH_AHEAD);
+            // No further message is started while the window is full. The window is filled in one
+            // event-loop task that starts each message with its structure lookup; a read is held
+            // only in a later task, after its lookup answered, and nothing refills the window
+            // before a held read completes. So once reads are held, the lookups counted are every
+            // message this FETCH has started: exactly the window.
+            assertThat(structureLookups.get() - lookupsBefore).isEqualTo(ImapMessages.FETCH_AHEAD);
             blobs.releaseHeld();
             List<String> lines = c.until("f");
             assertThat(lines).hasSize(count + 1).last().isEqualTo("f OK FETCH completed");
@@ -179,14 +189,16 @@ class StoredStructureReadsTest {
         }
         try (RawImapClient c = login()) {
             blobs.hold = true;
+            int lookupsBefore = structureLookups.get();
             c.send("f FETCH 1:* (ENVELOPE)\r\n");
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (blobs.heldCount() < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            Thread.sleep(300);
-            // 16 MiB in flight at most: two messages of 6 MiB, not three.
+            // 16 MiB in flight at most: two messages of 6 MiB, not three (started, as above, in
+            // the one task that filled the window, before any read was held).
             assertThat(blobs.heldCount()).isEqualTo(2);
+            assertThat(structureLookups.get() - lookupsBefore).isEqualTo(2);
             blobs.releaseHeld();
             List<String> lines = c.until("f");
             assertThat(lines).hasSize(5).last().isEqualTo("f OK FETCH completed");
@@ -252,5 +264,19 @@ class StoredStructureReadsTest {
             assertThat(blobs.wholeReads.get()).isEqualTo(1);
             assertThat(blobs.rangedReads).hasSize(4);
         }
+    }
+
+    private MailboxStore countingLookups(MailboxStore store) {
+        return (MailboxStore) Proxy.newProxyInstance(MailboxStore.class.getClassLoader(),
+                new Class<?>[] {MailboxStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("structure")) {
+                        structureLookups.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 }
