@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.yubin.queue.DeliveryCoordination;
 import io.yubin.queue.DeliveryQueue;
 import io.yubin.store.RecipientState;
 import io.yubin.store.SpoolId;
@@ -13,9 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,12 +28,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Threads that take spool ids from the {@link DeliveryQueue} and run {@link LocalDelivery} on
- * each, one entry per thread at a time. Deferred entries and entries the store failed on are
- * handed to the {@link DeliveryScheduler}; the latter with exponential backoff.
+ * each, one entry per thread at a time, on whichever member they run (issue 16 item 3).
+ *
+ * <p>Each taken entry is leased ({@link DeliveryCoordination}) for {@link Options#leaseTtl()},
+ * renewed every third of it while the delivery runs, and released when it ends. An entry leased
+ * already (offered twice, and another worker has it) is dropped: its holder finishes it, or its
+ * lease lapses and the {@link SpoolSweep} offers it again. Nothing is scheduled in this process:
+ * a deferred entry is released and the sweep re-offers it when due; after a store failure the
+ * lease is kept for the backoff delay (doubling per failure in a row) and the sweep re-offers the
+ * entry once it lapses.
  *
  * <p>Meters: {@code yubin.delivery.attempts} (timer, tag {@code outcome}: finished, pending, gone,
- * retry), {@code yubin.delivery.recipients} (counter, tag {@code status}: delivered, deferred,
- * failed), {@code yubin.delivery.in.flight} and {@code yubin.delivery.queue.size} (gauges).
+ * retry, leased), {@code yubin.delivery.recipients} (counter, tag {@code status}: delivered,
+ * deferred, failed), {@code yubin.delivery.in.flight} and {@code yubin.delivery.queue.size} (gauges).
  */
 public final class DeliveryWorkers implements AutoCloseable {
 
@@ -45,9 +56,11 @@ public final class DeliveryWorkers implements AutoCloseable {
      * @param attemptTimeout how long one delivery may take before it is counted as failed and retried
      * @param retryMin the first delay after a store failure; it doubles per failure of the same entry
      * @param retryMax the longest delay after a store failure
+     * @param leaseTtl how long a lease on a taken entry lasts unless renewed: how soon after a
+     *     member dies its entries are delivered elsewhere
      */
     public record Options(int threads, Duration stopTimeout, Duration attemptTimeout, Duration retryMin,
-            Duration retryMax) {
+            Duration retryMax, Duration leaseTtl) {
 
         public Options {
             if (threads < 1) {
@@ -56,18 +69,21 @@ public final class DeliveryWorkers implements AutoCloseable {
             if (retryMin.isNegative() || retryMin.isZero() || retryMax.compareTo(retryMin) < 0) {
                 throw new IllegalArgumentException("retry delays must be positive and retryMax >= retryMin");
             }
+            if (leaseTtl.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("the lease time to live must be at least 1 s, was " + leaseTtl);
+            }
         }
 
-        /** {@code threads} threads, 30 s to stop, 5 min per attempt, retries from 1 s up to 5 min. */
+        /** {@code threads} threads, 30 s to stop, 5 min per attempt, retries from 1 s up to 5 min, 30 s leases. */
         public static Options of(int threads) {
             return new Options(threads, Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(1),
-                    Duration.ofMinutes(5));
+                    Duration.ofMinutes(5), Duration.ofSeconds(30));
         }
     }
 
     private final DeliveryQueue queue;
     private final LocalDelivery delivery;
-    private final DeliveryScheduler scheduler;
+    private final DeliveryCoordination coordination;
     private final MeterRegistry registry;
     private final Options options;
     private final List<Thread> threads = new ArrayList<>();
@@ -75,20 +91,30 @@ public final class DeliveryWorkers implements AutoCloseable {
     /** Consecutive failures per entry, for the backoff; forgotten on the entry's next success. */
     private final Map<SpoolId, Integer> failures = new ConcurrentHashMap<>();
     private final Map<String, Counter> recipientCounters = new ConcurrentHashMap<>();
+    /** The leases this member holds for deliveries running now; renewed by {@link #renewals}. */
+    private final Set<SpoolId> held = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService renewals;
     private volatile boolean running = true;
 
-    private DeliveryWorkers(DeliveryQueue queue, LocalDelivery delivery, DeliveryScheduler scheduler,
+    private DeliveryWorkers(DeliveryQueue queue, LocalDelivery delivery, DeliveryCoordination coordination,
             MeterRegistry registry, Options options) {
         this.queue = queue;
         this.delivery = delivery;
-        this.scheduler = scheduler;
+        this.coordination = coordination;
         this.registry = registry;
         this.options = options;
+        this.renewals = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "yubin-delivery-lease-renewal");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    public static DeliveryWorkers start(DeliveryQueue queue, LocalDelivery delivery, DeliveryScheduler scheduler,
-            MeterRegistry registry, Options options) {
-        DeliveryWorkers workers = new DeliveryWorkers(queue, delivery, scheduler, registry, options);
+    public static DeliveryWorkers start(DeliveryQueue queue, LocalDelivery delivery,
+            DeliveryCoordination coordination, MeterRegistry registry, Options options) {
+        DeliveryWorkers workers = new DeliveryWorkers(queue, delivery, coordination, registry, options);
+        long renewEvery = Math.max(100, options.leaseTtl().toMillis() / 3);
+        workers.renewals.scheduleWithFixedDelay(workers::renewLeases, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
         Gauge.builder("yubin.delivery.in.flight", workers.inFlight, AtomicInteger::get)
                 .description("Spool entries being delivered now").register(registry);
         Gauge.builder("yubin.delivery.queue.size", queue, DeliveryQueue::size)
@@ -125,7 +151,7 @@ public final class DeliveryWorkers implements AutoCloseable {
                 }
                 continue;
             }
-            if (id != null) {
+            if (id != null && lease(id)) {
                 // Taken means ours: it is delivered even when a stop began meanwhile (within stopTimeout).
                 inFlight.incrementAndGet();
                 try {
@@ -134,6 +160,53 @@ public final class DeliveryWorkers implements AutoCloseable {
                     inFlight.decrementAndGet();
                 }
             }
+        }
+    }
+
+    /** Leases a taken entry; false (and the entry dropped) when another worker holds it. */
+    private boolean lease(SpoolId id) {
+        boolean acquired;
+        try {
+            acquired = coordination.acquire(id, options.leaseTtl());
+        } catch (RuntimeException e) {
+            // The Spool still has the entry; the sweep offers it again.
+            LOG.warn("Could not lease spool entry {}; leaving it to the sweep: {}", id, e.toString());
+            return false;
+        }
+        if (!acquired) {
+            LOG.debug("Spool entry {} is leased by another worker; dropping this copy", id);
+            Timer.builder("yubin.delivery.attempts").description("Delivery runs over one spool entry")
+                    .tag("outcome", "leased").register(registry).record(0, TimeUnit.NANOSECONDS);
+            return false;
+        }
+        held.add(id);
+        return true;
+    }
+
+    private void renewLeases() {
+        for (SpoolId id : held) {
+            try {
+                if (!coordination.renew(id, options.leaseTtl()) && held.contains(id)) {
+                    LOG.warn("The lease on spool entry {} lapsed while it was being delivered; another member may "
+                            + "deliver it too (harmless: delivery is idempotent)", id);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("Could not renew the lease on spool entry {}: {}", id, e.toString());
+            }
+        }
+    }
+
+    /** Ends this member's work on {@code id}: the lease goes now, or lapses after {@code keepFor}. */
+    private void endLease(SpoolId id, Duration keepFor) {
+        held.remove(id);
+        try {
+            if (keepFor == null) {
+                coordination.release(id);
+            } else {
+                coordination.renew(id, keepFor);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Could not end the lease on spool entry {}; it lapses by itself: {}", id, e.toString());
         }
     }
 
@@ -147,9 +220,8 @@ public final class DeliveryWorkers implements AutoCloseable {
             for (RecipientState state : result.updated()) {
                 recipientCounter(state.status().name().toLowerCase(Locale.ROOT)).increment();
             }
-            if (result.kind() == LocalDelivery.Outcome.Kind.PENDING) {
-                scheduler.reofferAt(id, result.nextAttempt());
-            }
+            // A PENDING entry's deferred recipients are re-offered by the sweep when due.
+            endLease(id, null);
             outcome = result.kind().name().toLowerCase(Locale.ROOT);
         } catch (ExecutionException | CompletionException e) {
             retryLater(id, e.getCause() == null ? e : e.getCause());
@@ -158,8 +230,9 @@ public final class DeliveryWorkers implements AutoCloseable {
             retryLater(id, e);
             outcome = "retry";
         } catch (InterruptedException e) {
-            // Stopping: the spool still has the entry, and the next start re-offers it.
+            // Stopping: the spool still has the entry, and the sweep re-offers it.
             Thread.currentThread().interrupt();
+            endLease(id, null);
             outcome = "interrupted";
         }
         Timer.builder("yubin.delivery.attempts").description("Delivery runs over one spool entry")
@@ -175,7 +248,8 @@ public final class DeliveryWorkers implements AutoCloseable {
         } else {
             LOG.error("Delivery of {} failed ({} in a row), trying again in {}", id, n, delay, failure);
         }
-        scheduler.reofferAfter(id, delay);
+        // The lease, kept for the delay, keeps the sweep off the entry until then.
+        endLease(id, delay);
     }
 
     /** {@code min * 2^(n-1)}, at most {@code max}. */
@@ -207,6 +281,14 @@ public final class DeliveryWorkers implements AutoCloseable {
      */
     public boolean stop() {
         running = false;
+        try {
+            return joinThreads();
+        } finally {
+            renewals.shutdownNow();
+        }
+    }
+
+    private boolean joinThreads() {
         long deadline = System.nanoTime() + options.stopTimeout().toNanos();
         boolean clean = true;
         for (Thread t : threads) {

@@ -5,6 +5,7 @@ import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.queue.ClusterMember;
+import io.yubin.queue.HazelcastDeliveryCoordination;
 import io.yubin.queue.HazelcastDeliveryQueue;
 import io.yubin.queue.HazelcastMailboxEvents;
 import io.yubin.store.Accounts;
@@ -32,7 +33,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Real parts for delivery tests: embedded storage in a directory, real {@link Accounts} with fast
- * test-only hashing, and the Hazelcast queue and events on a member the test class owns.
+ * test-only hashing, and the Hazelcast queue, leases and events on a member the test class owns.
  */
 final class DeliveryFixture implements AutoCloseable {
 
@@ -45,16 +46,17 @@ final class DeliveryFixture implements AutoCloseable {
     Accounts accounts;
     final HazelcastDeliveryQueue queue;
     final HazelcastMailboxEvents events;
-    final DeliveryScheduler scheduler;
+    final HazelcastDeliveryCoordination coordination;
 
     DeliveryFixture(Path dataDir, ClusterMember member) {
         this.dataDir = dataDir;
         this.member = member;
         member.instance().getQueue(HazelcastDeliveryQueue.QUEUE_NAME).clear();
+        member.instance().getMap("yubin.delivery.leases").clear();
         openStorage();
         queue = new HazelcastDeliveryQueue(member.instance());
         events = new HazelcastMailboxEvents(member.instance());
-        scheduler = new DeliveryScheduler(queue, Clock.systemUTC());
+        coordination = new HazelcastDeliveryCoordination(member.instance());
     }
 
     /** Opens the storage (again, after {@link #closeStorage()}: a restart). */
@@ -98,10 +100,15 @@ final class DeliveryFixture implements AutoCloseable {
 
     /** Accepts a message into the spool as SMTP does; {@code authenticatedUser} null for MX mail. */
     SpoolId accept(String authenticatedUser, String... recipients) throws Exception {
+        return acceptAt(Instant.now(), authenticatedUser, recipients);
+    }
+
+    /** {@link #accept(String, String...)} at {@code receivedAt}. */
+    SpoolId acceptAt(Instant receivedAt, String authenticatedUser, String... recipients) throws Exception {
         SpoolId id = SpoolId.next();
         List<MailAddress> to = java.util.Arrays.stream(recipients).map(MailAddress::parse).toList();
         SpoolEntry entry = SpoolEntry.queued(id, Envelope.of(MailAddress.parse("sender@elsewhere.test"), to),
-                blob("Subject: test " + id + "\r\n\r\nbody\r\n"), Instant.now().truncatedTo(ChronoUnit.MILLIS),
+                blob("Subject: test " + id + "\r\n\r\nbody\r\n"), receivedAt.truncatedTo(ChronoUnit.MILLIS),
                 new SpoolEntry.ClientInfo("client.elsewhere.test", "192.0.2.7", authenticatedUser));
         await(storage.spool().accept(entry));
         return id;
@@ -119,7 +126,6 @@ final class DeliveryFixture implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        scheduler.close();
         events.close();
         queue.close();
         closeStorage();

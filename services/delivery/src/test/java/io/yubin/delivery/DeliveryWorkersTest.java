@@ -15,6 +15,7 @@ import io.yubin.store.StoreException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -64,9 +65,13 @@ class DeliveryWorkersTest {
     }
 
     private DeliveryWorkers start(LocalDelivery delivery, int threads) {
-        return DeliveryWorkers.start(f.queue, delivery, f.scheduler, registry,
+        return start(delivery, threads, Duration.ofMillis(100));
+    }
+
+    private DeliveryWorkers start(LocalDelivery delivery, int threads, Duration retry) {
+        return DeliveryWorkers.start(f.queue, delivery, f.coordination, registry,
                 new DeliveryWorkers.Options(threads, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                        Duration.ofMillis(100), Duration.ofSeconds(1)));
+                        retry, retry.multipliedBy(10), Duration.ofSeconds(2)));
     }
 
     private List<SpoolId> unfinished() throws Exception {
@@ -113,34 +118,91 @@ class DeliveryWorkersTest {
         double finished = registry.get("yubin.delivery.attempts").tag("outcome", "finished").timer().count();
         double gone = registry.find("yubin.delivery.attempts").tag("outcome", "gone").timers().stream()
                 .mapToLong(t -> t.count()).sum();
-        assertThat(finished + gone).isEqualTo(20);
+        double leased = registry.find("yubin.delivery.attempts").tag("outcome", "leased").timers().stream()
+                .mapToLong(t -> t.count()).sum();
+        assertThat(finished + gone + leased).isEqualTo(20);
     }
 
+    /**
+     * The retry needs no timer in this process: the worker keeps the lease for the backoff delay,
+     * the sweep leaves the entry alone meanwhile and offers it again once the lease lapses.
+     */
     @Test
-    void anUnavailableStoreIsRetriedLaterWithoutLosingTheEntry() throws Exception {
-        SpoolId id = f.accept(null, "alice@example.test");
-        Spool flaky = new FailingSpool(f.storage.spool(), 2);
+    void anUnavailableStoreIsRetriedByTheSweepOnceTheBackoffLeaseLapses() throws Exception {
+        SpoolId id = f.acceptAt(Instant.now().minusSeconds(60), null, "alice@example.test");
+        FailingSpool flaky = new FailingSpool(f.storage.spool(), 2);
         LocalDelivery delivery = new LocalDelivery(flaky, f.storage.mailboxes(), f.accounts.resolver(), f.events,
                 Clock.systemUTC(), DeliveryFixture.REMOTE_RETRY);
-        try (DeliveryWorkers workers = start(delivery, 1)) {
+        try (DeliveryWorkers workers = start(delivery, 1, Duration.ofSeconds(3))) {
             await(f.queue.offer(id));
+            await().atMost(Duration.ofSeconds(20)).until(() -> flaky.failuresLeft.get() == 1);
+            // The failed entry is leased for its backoff, so a sweep now offers nothing.
+            await().atMost(Duration.ofSeconds(10)).until(() -> f.coordination.leased(List.of(id)).contains(id));
+            SpoolSweep sweep = new SpoolSweep(f.storage.spool(), f.queue, f.coordination, Clock.systemUTC(),
+                    SpoolSweep.Options.every(Duration.ofMillis(200)));
+            assertThat(sweep.sweepOnce()).isEqualTo(new SpoolSweep.Summary(0, 1, 0, 0));
 
-            await().atMost(Duration.ofSeconds(20)).until(() -> f.entry(id).isEmpty());
+            try (SpoolSweep running = sweep.start()) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> f.entry(id).isEmpty());
+            }
         }
         assertThat(f.inbox("alice@example.test")).hasSize(1);
         assertThat(registry.get("yubin.delivery.attempts").tag("outcome", "retry").timer().count()).isEqualTo(2);
     }
 
     @Test
-    void aRemoteRecipientIsCountedDeferredAndScheduledForItsNextAttempt() throws Exception {
+    void aRemoteRecipientIsCountedDeferredAndItsLeaseReleasedForTheSweep() throws Exception {
         SpoolId id = f.accept("alice@example.test", "friend@remote.test");
         try (DeliveryWorkers workers = start(f.delivery(), 1)) {
             await(f.queue.offer(id));
 
-            await().atMost(Duration.ofSeconds(20)).until(() -> f.scheduler.scheduled() == 1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> registry.find("yubin.delivery.attempts")
+                    .tag("outcome", "pending").timer() != null);
         }
         assertThat(registry.get("yubin.delivery.recipients").tag("status", "deferred").counter().count()).isEqualTo(1);
         assertThat(f.entry(id).orElseThrow().recipients().get(0).lastResult()).isEqualTo(LocalDelivery.REMOTE_NOT_YET);
+        assertThat(f.coordination.leased(List.of(id))).isEmpty();
+        assertThat(f.queue.size()).isZero();
+    }
+
+    @Test
+    void anEntryLeasedByAnotherWorkerIsDroppedNotDeliveredAgain() throws Exception {
+        SpoolId id = f.accept(null, "alice@example.test");
+        SpoolId witness = f.accept(null, "alice@example.test");
+        assertThat(f.coordination.acquire(id, Duration.ofMinutes(1))).isTrue();
+        try (DeliveryWorkers workers = start(f.delivery(), 1)) {
+            await(f.queue.offer(id));
+            await(f.queue.offer(witness));
+
+            // One thread takes in order: once the witness is delivered, the leased entry was seen.
+            await().atMost(Duration.ofSeconds(20)).until(() -> f.entry(witness).isEmpty());
+        }
+        assertThat(f.entry(id)).isPresent();
+        assertThat(f.inbox("alice@example.test")).hasSize(1);
+        assertThat(registry.get("yubin.delivery.attempts").tag("outcome", "leased").timer().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aLongDeliveryKeepsItsLeaseRenewedAndReleasesItWhenDone() throws Exception {
+        SpoolId id = f.accept(null, "alice@example.test");
+        SpoolId witness = f.accept(null, "alice@example.test");
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Spool gated = new GatedSpool(f.storage.spool(), started, release);
+        LocalDelivery delivery = new LocalDelivery(gated, f.storage.mailboxes(), f.accounts.resolver(), f.events,
+                Clock.systemUTC(), DeliveryFixture.REMOTE_RETRY);
+        try (DeliveryWorkers workers = start(delivery, 1)) {
+            await(f.queue.offer(id));
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+            // A lease taken now, with the workers' time to live, lapses; the running delivery's does not.
+            assertThat(f.coordination.acquire(witness, Duration.ofSeconds(2))).isTrue();
+            await().atMost(Duration.ofSeconds(20)).until(() -> f.coordination.leased(List.of(witness)).isEmpty());
+            assertThat(f.coordination.leased(List.of(id))).containsExactly(id);
+
+            release.countDown();
+            await().atMost(Duration.ofSeconds(20)).until(() -> f.entry(id).isEmpty());
+            await().atMost(Duration.ofSeconds(10)).until(() -> f.coordination.leased(List.of(id)).isEmpty());
+        }
     }
 
     @Test
@@ -187,7 +249,7 @@ class DeliveryWorkersTest {
     /** The real spool, except that its first {@code failures} finds fail as an unreachable backend does. */
     private static final class FailingSpool extends DelegatingSpool {
 
-        private final AtomicInteger failuresLeft;
+        final AtomicInteger failuresLeft;
 
         FailingSpool(Spool spool, int failures) {
             super(spool);
@@ -196,7 +258,7 @@ class DeliveryWorkersTest {
 
         @Override
         public CompletionStage<Optional<SpoolEntry>> find(SpoolId id) {
-            if (failuresLeft.getAndDecrement() > 0) {
+            if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 return CompletableFuture.failedFuture(StoreException.unavailable("database is locked", null));
             }
             return super.find(id);

@@ -1,9 +1,11 @@
 package io.yubin.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hazelcast.collection.IQueue;
 import com.hazelcast.config.Config;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ClusterMemberTest {
@@ -35,6 +37,39 @@ class ClusterMemberTest {
         assertThat(join.getTcpIpConfig().getMembers()).containsExactly("127.0.0.1:15999", "127.0.0.1:16000");
         assertThat(join.getMulticastConfig().isEnabled()).isFalse();
         assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
+    }
+
+    @Test
+    void kubernetesDnsTurnsOnDnsLookupDiscoveryOnTheMemberPortAndNothingElse() {
+        Config config = ClusterMember.embeddedConfig(new ClusterMember.Options("prod", "10.1.2.3", 5701)
+                .discoveringByKubernetesDns("yubin-hazelcast.mail.svc.cluster.local"));
+
+        var join = config.getNetworkConfig().getJoin();
+        assertThat(join.getKubernetesConfig().isEnabled()).isTrue();
+        assertThat(join.getKubernetesConfig().getProperty("service-dns"))
+                .isEqualTo("yubin-hazelcast.mail.svc.cluster.local");
+        assertThat(join.getKubernetesConfig().getProperty("service-port")).isEqualTo("5701");
+        assertThat(join.getTcpIpConfig().isEnabled()).isFalse();
+        assertThat(join.getMulticastConfig().isEnabled()).isFalse();
+        assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
+        assertThat(config.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("10.1.2.3");
+        assertThat(config.getProperty("hazelcast.socket.bind.any")).isEqualTo("false");
+    }
+
+    @Test
+    void aMemberListAndKubernetesDnsTogetherAreRefused() {
+        assertThatThrownBy(() -> new ClusterMember.Options("prod", "10.1.2.3", 5701, List.of("10.1.2.4:5701"),
+                "yubin-hazelcast")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("choose one");
+    }
+
+    @Test
+    void everyMemberPublishesItsWireVersionAndBacksUpTheQueueAndTheLeases() {
+        Config config = ClusterMember.embeddedConfig(ClusterMember.Options.embedded("unit", 0));
+
+        assertThat(config.getMemberAttributeConfig().getAttribute(ClusterMember.WIRE_VERSION_ATTRIBUTE))
+                .isEqualTo(String.valueOf(ClusterMember.WIRE_VERSION));
+        assertThat(config.getQueueConfig(HazelcastDeliveryQueue.QUEUE_NAME).getBackupCount()).isEqualTo(1);
+        assertThat(config.getMapConfig(ClusterMember.LEASES_MAP).getBackupCount()).isEqualTo(1);
     }
 
     @Test

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.hazelcast.collection.IQueue;
+import io.yubin.proto.cluster.v1.QueueEntry;
 import io.yubin.store.SpoolId;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -88,6 +91,38 @@ class HazelcastDeliveryQueueTest {
 
             assertThat(other.take(Duration.ofSeconds(1))).isEqualTo(new SpoolId("shared"));
         }
+    }
+
+    @Test
+    void anItemThisMemberCannotReadIsSkippedAndTheNextOneTaken() throws Exception {
+        IQueue<byte[]> raw = member.instance().getQueue(HazelcastDeliveryQueue.QUEUE_NAME);
+        raw.offer(QueueEntry.newBuilder().setVersion(3).setSpoolId("future").setMinReaderVersion(3).build()
+                .toByteArray());
+        raw.offer("a bare spool id from before protobuf".getBytes(StandardCharsets.UTF_8));
+        queue.offer(new SpoolId("readable")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+        assertThat(queue.queued()).containsExactly(new SpoolId("readable"));
+        assertThat(queue.take(Duration.ofSeconds(1))).isEqualTo(new SpoolId("readable"));
+        assertThat(queue.size()).isZero();
+    }
+
+    @Test
+    void itemsAreVersionedProtobufEntries() throws Exception {
+        queue.offer(new SpoolId("wire")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+        IQueue<byte[]> raw = member.instance().getQueue(HazelcastDeliveryQueue.QUEUE_NAME);
+        QueueEntry entry = QueueEntry.parseFrom(raw.peek());
+        assertThat(entry.getVersion()).isEqualTo(QueueEntryCodec.VERSION);
+        assertThat(entry.getSpoolId()).isEqualTo("wire");
+    }
+
+    @Test
+    void queuedListsWhatWaitsWithoutTakingIt() throws Exception {
+        queue.offer(new SpoolId("one")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        queue.offer(new SpoolId("two")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+        assertThat(queue.queued()).containsExactlyInAnyOrder(new SpoolId("one"), new SpoolId("two"));
+        assertThat(queue.size()).isEqualTo(2);
     }
 
     @Test

@@ -2,12 +2,13 @@ package io.yubin.queue;
 
 import io.yubin.store.SpoolId;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
  * Hands accepted messages (by spool id) to delivery workers on any member (docs/architecture.md §1).
  * It distributes work; it is not the source of truth: an offer lost with a member is re-offered
- * from the {@link io.yubin.store.Spool} when delivery starts ({@code SpoolRecovery}).
+ * from the {@link io.yubin.store.Spool} by the cluster-wide sweep ({@code SpoolSweep}).
  */
 public interface DeliveryQueue extends AutoCloseable {
 
@@ -19,6 +20,12 @@ public interface DeliveryQueue extends AutoCloseable {
      * from a delivery worker thread.
      */
     SpoolId take(Duration timeout) throws InterruptedException;
+
+    /**
+     * The ids waiting now, as one snapshot: the sweep leaves these alone (issue 16 item 3). Reads
+     * the whole queue; not for a hot path.
+     */
+    Set<SpoolId> queued();
 
     /** Ids waiting now (for metrics and the admin API). */
     int size();

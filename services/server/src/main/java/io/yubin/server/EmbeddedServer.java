@@ -3,11 +3,11 @@ package io.yubin.server;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.yubin.delivery.DeliveryScheduler;
 import io.yubin.delivery.DeliveryWorkers;
 import io.yubin.delivery.LocalDelivery;
-import io.yubin.delivery.SpoolRecovery;
+import io.yubin.delivery.SpoolSweep;
 import io.yubin.queue.ClusterMember;
+import io.yubin.queue.HazelcastDeliveryCoordination;
 import io.yubin.queue.DeliveryQueue;
 import io.yubin.queue.HazelcastDeliveryQueue;
 import io.yubin.queue.HazelcastMaildropLocks;
@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded deployment in one process, started in this order: storage under data-dir, one
- * Hazelcast member, the delivery queue and mailbox events on it, the delivery workers, recovery of
- * unfinished spool entries, Vert.x and the admin API. {@link #close()} stops them in reverse order,
+ * Hazelcast member (alone, or one of a cluster with {@code cluster.enabled}), the delivery queue,
+ * leases and mailbox events on it, the delivery workers, the spool sweep (which also recovers
+ * unfinished spool entries at start), Vert.x and the admin API. {@link #close()} stops them in reverse order,
  * each within a bound: the delivery workers stop taking work and finish what is in flight.
  */
 public final class EmbeddedServer implements AutoCloseable {
@@ -131,8 +132,7 @@ public final class EmbeddedServer implements AutoCloseable {
                 new PasswordVerificationCache(config.authCache().toSettings()));
         stops.push(new Stop("accounts", accounts::close));
 
-        ClusterMember cluster = ClusterMember.startEmbedded(
-                ClusterMember.Options.embedded(config.cluster().name(), config.cluster().port()));
+        ClusterMember cluster = ClusterMember.startEmbedded(config.cluster().toOptions());
         stops.push(new Stop("Hazelcast member", cluster::close));
         deliveryQueue = new HazelcastDeliveryQueue(cluster.instance());
         stops.push(new Stop("delivery queue", deliveryQueue::close));
@@ -141,17 +141,18 @@ public final class EmbeddedServer implements AutoCloseable {
 
 
         Clock clock = Clock.systemUTC();
-        DeliveryScheduler scheduler = new DeliveryScheduler(deliveryQueue, clock);
-        stops.push(new Stop("delivery scheduler", scheduler::close));
+        HazelcastDeliveryCoordination coordination = new HazelcastDeliveryCoordination(cluster.instance());
         LocalDelivery delivery = new LocalDelivery(storage.spool(), storage.mailboxes(), accounts.resolver(),
                 mailboxEvents, clock, REMOTE_RETRY);
         DeliveryWorkers.Options defaults = DeliveryWorkers.Options.of(config.delivery().workers());
-        DeliveryWorkers workers = DeliveryWorkers.start(deliveryQueue, delivery, scheduler, metrics.registry(),
+        DeliveryWorkers workers = DeliveryWorkers.start(deliveryQueue, delivery, coordination, metrics.registry(),
                 new DeliveryWorkers.Options(defaults.threads(), DELIVERY_STOP_TIMEOUT, defaults.attemptTimeout(),
-                        defaults.retryMin(), defaults.retryMax()));
+                        defaults.retryMin(), defaults.retryMax(), config.delivery().leaseTtl()));
         stops.push(new Stop("delivery workers", workers::stop));
-        // In the background: a large spool must not hold up the start; new mail is offered directly.
-        new SpoolRecovery(storage.spool(), deliveryQueue, scheduler, clock).run();
+        // Recovery at start, deferred retries and a dead member's entries, on the oldest member.
+        SpoolSweep sweep = new SpoolSweep(storage.spool(), deliveryQueue, coordination, clock,
+                SpoolSweep.Options.every(config.delivery().sweepInterval())).start();
+        stops.push(new Stop("spool sweep", sweep::close));
 
         // The builder, not VertxOptions alone: Vert.x 5 takes the metrics registry through withMetrics.
         Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();

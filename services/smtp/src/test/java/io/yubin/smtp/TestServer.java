@@ -53,6 +53,11 @@ final class TestServer implements AutoCloseable {
         }
 
         @Override
+        public java.util.Set<SpoolId> queued() {
+            return java.util.Set.copyOf(ids);
+        }
+
+        @Override
         public int size() {
             return ids.size();
         }

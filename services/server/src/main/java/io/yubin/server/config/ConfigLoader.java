@@ -14,6 +14,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -296,6 +298,7 @@ public final class ConfigLoader {
             atLeast("storage.cassandra.request-timeout-ms", cass.requestTimeoutMs(), 1);
         }
         notBlank("cluster.name", c.cluster().name());
+        validateCluster(c.cluster());
         if (c.tls().certFile().isEmpty() != c.tls().keyFile().isEmpty()) {
             String missing = c.tls().certFile().isEmpty() ? "tls.cert-file" : "tls.key-file";
             String given = c.tls().certFile().isEmpty() ? "tls.key-file" : "tls.cert-file";
@@ -328,6 +331,8 @@ public final class ConfigLoader {
         atLeast("pop3.idle-timeout-seconds", c.pop3().idleTimeoutSeconds(), 1);
         atLeast("pop3.body-threads", c.pop3().bodyThreads(), 1);
         atLeast("delivery.workers", c.delivery().workers(), 1);
+        atLeast("delivery.lease-ttl-seconds", c.delivery().leaseTtlSeconds(), 1);
+        atLeast("delivery.sweep-interval-seconds", c.delivery().sweepIntervalSeconds(), 1);
         atLeast("password-policy.min-length", c.passwordPolicy().minLength(), 1);
         atLeast("password-policy.max-length", c.passwordPolicy().maxLength(), c.passwordPolicy().minLength());
         atLeast("password-hash.parallelism", c.passwordHash().parallelism(), 1);
@@ -336,6 +341,58 @@ public final class ConfigLoader {
         atLeast("password-hash.memory-kib", c.passwordHash().memoryKib(), 8 * c.passwordHash().parallelism());
         atLeast("auth-cache.ttl-seconds", c.authCache().ttlSeconds(), 0);
         atLeast("auth-cache.max-entries", c.authCache().maxEntries(), 1);
+    }
+
+    /** Issue 16 item 1: a cluster member binds to one address and finds the others one way. */
+    private void validateCluster(ServerConfig.Cluster cluster) {
+        boolean hasMembers = !cluster.memberList().isEmpty();
+        boolean hasDns = !cluster.kubernetes().serviceDns().isBlank();
+        if (!cluster.enabled()) {
+            if (hasMembers || hasDns) {
+                String key = hasMembers ? "cluster.members" : "cluster.kubernetes.service-dns";
+                throw new ConfigException(where(key) + " is set but cluster.enabled is false: set cluster.enabled "
+                        + "to true to join other members");
+            }
+            return;
+        }
+        if (hasMembers == hasDns) {
+            throw new ConfigException(where("cluster.enabled") + " is true: set exactly one of cluster.members "
+                    + "(host:port, separated by commas) and cluster.kubernetes.service-dns, "
+                    + (hasMembers ? "not both" : "neither is set"));
+        }
+        String bind = cluster.bindAddress().strip();
+        if (!isIpLiteral(bind)) {
+            throw new ConfigException(where("cluster.bind-address") + " must be an IP address of this machine "
+                    + "(a pod's IP in Kubernetes), was \"" + bind + "\"");
+        }
+        try {
+            if (InetAddress.getByName(bind).isAnyLocalAddress()) {
+                throw new ConfigException(where("cluster.bind-address") + " must be one address, not the wildcard "
+                        + bind + ": Hazelcast has no authentication, so the member port must not listen everywhere");
+            }
+        } catch (UnknownHostException e) {
+            throw new ConfigException(where("cluster.bind-address") + " is not an IP address: " + bind, e);
+        }
+        for (String member : cluster.memberList()) {
+            int colon = member.lastIndexOf(':');
+            int port = -1;
+            if (colon > 0) {
+                try {
+                    port = Integer.parseInt(member.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+            }
+            if (port < 1 || port > 65535) {
+                throw new ConfigException(where("cluster.members") + " must list host:port entries separated by "
+                        + "commas, with ports 1 to 65535; \"" + member + "\" is not one");
+            }
+        }
+    }
+
+    /** An IPv4 dotted quad or an IPv6 literal; a host name would need a lookup and may name several. */
+    private static boolean isIpLiteral(String text) {
+        return text.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (text.contains(":") && text.matches("[0-9A-Fa-f:.]+"));
     }
 
     private void port(String key, int value) {

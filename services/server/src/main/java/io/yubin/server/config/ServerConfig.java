@@ -4,12 +4,15 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.yubin.imap.ImapLimits;
 import io.yubin.imap.ImapServer;
 import io.yubin.protocol.Listening;
+import io.yubin.queue.ClusterMember;
 import io.yubin.smtp.SmtpLimits;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
 import io.yubin.store.PasswordVerificationCache;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The whole server configuration, loaded once by {@link ConfigLoader}. Defaults live only in the
@@ -179,11 +182,54 @@ public record ServerConfig(
         }
     }
 
-    public record Cluster(String name, int port) {
+    /**
+     * This process's Hazelcast member (docs/scaling.md, issue 16 item 1).
+     *
+     * @param enabled join other Yubin processes; false runs one member alone on loopback
+     * @param name members only join members with the same name
+     * @param bindAddress the address the member binds to when {@code enabled} (a pod's IP), never a wildcard
+     * @param port the member port; 0 takes the first free one from 5701 on
+     * @param members {@code host:port} of the members, separated by commas (static discovery)
+     * @param kubernetes discovery through a headless Service's DNS records
+     */
+    public record Cluster(boolean enabled, String name, String bindAddress, int port, String members,
+            Kubernetes kubernetes) {
+
+        /** The {@code members} list, split and trimmed; empty when none are given. */
+        public List<String> memberList() {
+            return Arrays.stream(members.split(",")).map(String::strip).filter(m -> !m.isEmpty()).toList();
+        }
+
+        /** The member these settings describe: alone on loopback unless {@code enabled}. */
+        public ClusterMember.Options toOptions() {
+            if (!enabled) {
+                return ClusterMember.Options.embedded(name, port);
+            }
+            ClusterMember.Options options = new ClusterMember.Options(name, bindAddress, port);
+            return kubernetes.serviceDns().isBlank() ? options.joining(memberList())
+                    : options.discoveringByKubernetesDns(kubernetes.serviceDns());
+        }
     }
 
-    /** @param workers delivery threads in this process */
-    public record Delivery(int workers) {
+    /** @param serviceDns the headless Service's DNS name, e.g. {@code yubin-hazelcast.mail.svc.cluster.local} */
+    public record Kubernetes(String serviceDns) {
+    }
+
+    /**
+     * @param workers delivery threads in this process
+     * @param leaseTtlSeconds how long a taken entry stays leased unless renewed: how soon another
+     *     member delivers what a dead member had taken
+     * @param sweepIntervalSeconds the pause between sweeps of the Spool for due, unheld entries
+     */
+    public record Delivery(int workers, int leaseTtlSeconds, int sweepIntervalSeconds) {
+
+        public Duration leaseTtl() {
+            return Duration.ofSeconds(leaseTtlSeconds);
+        }
+
+        public Duration sweepInterval() {
+            return Duration.ofSeconds(sweepIntervalSeconds);
+        }
     }
 
     public enum StorageBackend {

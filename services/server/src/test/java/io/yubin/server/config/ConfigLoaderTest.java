@@ -7,6 +7,7 @@ import io.yubin.imap.ImapLimits;
 import io.yubin.imap.ImapServer;
 import io.yubin.pop3.Pop3Server;
 import io.yubin.protocol.Listening;
+import io.yubin.queue.ClusterMember;
 import io.yubin.smtp.SmtpLimits;
 import io.yubin.store.PasswordVerificationCache;
 import java.io.IOException;
@@ -46,9 +47,10 @@ class ConfigLoaderTest {
         assertThat(c.passwordPolicy()).isEqualTo(new ServerConfig.PasswordPolicyConfig(10, 1024, true));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(19456, 2, 1));
         assertThat(c.authCache()).isEqualTo(new ServerConfig.AuthCache(300, 10_000));
-        assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster("yubin", 0));
+        assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(false, "yubin", "127.0.0.1", 0, "",
+                new ServerConfig.Kubernetes("")));
         assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
-        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32));
+        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32, 30, 10));
         assertThat(ConfigLoader.defaults()).isEqualTo(c);
     }
 
@@ -118,7 +120,9 @@ class ConfigLoaderTest {
                 "pop3.tls-port", "tls.cert-file", "tls.key-file", "tls.hostname", "password-policy.min-length",
                 "password-policy.max-length", "password-policy.reject-containing-user-name",
                 "password-hash.memory-kib", "password-hash.iterations", "password-hash.parallelism",
-                "auth-cache.ttl-seconds", "auth-cache.max-entries", "cluster.name",
+                "auth-cache.ttl-seconds", "auth-cache.max-entries", "cluster.name", "cluster.enabled",
+                "cluster.bind-address", "cluster.members", "cluster.kubernetes.service-dns",
+                "delivery.lease-ttl-seconds", "delivery.sweep-interval-seconds",
                 "cluster.port", "storage.backend", "smtp.hostname", "smtp.max-message-size", "smtp.max-recipients",
                 "smtp.max-connections-per-ip", "smtp.proxy-protocol", "delivery.workers", "pop3.host",
                 "pop3.proxy-protocol", "pop3.allow-plaintext-auth", "storage.blobs", "storage.s3.endpoint",
@@ -133,7 +137,11 @@ class ConfigLoaderTest {
             env.put(ConfigLoader.environmentVariable(key), switch (key) {
                 case "password-policy.reject-containing-user-name", "smtp.proxy-protocol", "pop3.proxy-protocol",
                         "imap.proxy-protocol" -> "false";
-                case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket" -> "true";
+                case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket",
+                        "cluster.enabled" -> "true";
+                case "cluster.bind-address" -> "10.0.0.7";
+                case "cluster.members" -> "x-cluster.members:7";
+                case "cluster.kubernetes.service-dns" -> "";
                 case "storage.s3.path-style", "storage.cassandra.migrate-on-start" -> "false";
                 case "storage.cassandra.request-timeout-ms", "auth-cache.ttl-seconds" -> "7";
                 case "storage.blobs" -> "s3";
@@ -146,7 +154,7 @@ class ConfigLoaderTest {
                 case "imap.max-command" -> "4096";
                 default -> key.endsWith("port") || key.contains("password") || key.contains("max-")
                         || key.endsWith("-seconds") || key.endsWith("-threads") || key.endsWith("event-loops")
-                        || key.endsWith("memory-threshold") || key.equals("delivery.workers") ? "7" : "x-" + key;
+                        || key.endsWith("memory-threshold") || key.startsWith("delivery.") ? "7" : "x-" + key;
             });
         }
         ServerConfig c = ConfigLoader.load(null, env);
@@ -154,7 +162,9 @@ class ConfigLoaderTest {
         assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("x-imap.host", 7, 7, false, true, 7, 7, 7, 7, 7, 2048, 4096,
                 7, 7, 7, 7));
         assertThat(c.pop3().tlsPort()).isEqualTo(7);
-        assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster("x-cluster.name", 7));
+        assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(true, "x-cluster.name", "10.0.0.7", 7,
+                "x-cluster.members:7", new ServerConfig.Kubernetes("")));
+        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
         assertThat(c.authCache()).isEqualTo(new ServerConfig.AuthCache(7, 7));
         assertThat(c.admin().host()).isEqualTo("x-admin.host");
@@ -243,6 +253,85 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_IMAP_MAX_COMMAND", "2000",
                 "YUBIN_IMAP_MAX_LINE", "4000")))
                 .hasMessageContaining("\"imap.max-command\"").hasMessageContaining("must be at least 4000, was 2000");
+    }
+
+    @Test
+    void clusterWithAMemberListBecomesJoiningMemberOptions() throws IOException {
+        Path file = yaml("""
+                cluster:
+                  enabled: true
+                  name: prod-mail
+                  bind-address: 10.0.0.2
+                  port: 5701
+                  members: "10.0.0.1:5701, 10.0.0.2:5701 ,10.0.0.3:5701"
+                delivery:
+                  lease-ttl-seconds: 5
+                  sweep-interval-seconds: 2
+                """);
+
+        ServerConfig c = ConfigLoader.load(file, Map.of());
+
+        assertThat(c.cluster().toOptions()).isEqualTo(new ClusterMember.Options("prod-mail", "10.0.0.2", 5701,
+                List.of("10.0.0.1:5701", "10.0.0.2:5701", "10.0.0.3:5701")));
+        assertThat(c.delivery().leaseTtl()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.delivery().sweepInterval()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void clusterWithKubernetesDnsBecomesDnsDiscoveryOnThePodAddress() {
+        ServerConfig c = ConfigLoader.load(null, Map.of("YUBIN_CLUSTER_ENABLED", "true",
+                "YUBIN_CLUSTER_BIND_ADDRESS", "10.244.1.17",
+                "YUBIN_CLUSTER_KUBERNETES_SERVICE_DNS", "yubin-hazelcast.mail.svc.cluster.local"));
+
+        assertThat(c.cluster().toOptions()).isEqualTo(new ClusterMember.Options("yubin", "10.244.1.17", 0, List.of(),
+                "yubin-hazelcast.mail.svc.cluster.local"));
+    }
+
+    @Test
+    void withoutClusterEnabledTheMemberIsAloneOnLoopback() {
+        ServerConfig c = ConfigLoader.load(null, Map.of("YUBIN_CLUSTER_BIND_ADDRESS", "10.0.0.9"));
+
+        assertThat(c.cluster().toOptions()).isEqualTo(ClusterMember.Options.embedded("yubin", 0));
+    }
+
+    @Test
+    void badClusterSettingsAreErrorsNamingTheKey() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_CLUSTER_MEMBERS", "10.0.0.1:5701")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cluster.members")
+                .hasMessageContaining("cluster.enabled is false");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_CLUSTER_ENABLED", "true")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("exactly one of cluster.members")
+                .hasMessageContaining("neither");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_CLUSTER_ENABLED", "true",
+                "YUBIN_CLUSTER_MEMBERS", "10.0.0.1:5701", "YUBIN_CLUSTER_KUBERNETES_SERVICE_DNS", "yubin-hz")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("not both");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_CLUSTER_ENABLED", "true",
+                "YUBIN_CLUSTER_MEMBERS", "10.0.0.1:5701", "YUBIN_CLUSTER_BIND_ADDRESS", "0.0.0.0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cluster.bind-address")
+                .hasMessageContaining("wildcard");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_CLUSTER_ENABLED", "true",
+                "YUBIN_CLUSTER_MEMBERS", "10.0.0.1:5701", "YUBIN_CLUSTER_BIND_ADDRESS", "::")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("wildcard");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_CLUSTER_ENABLED", "true",
+                "YUBIN_CLUSTER_MEMBERS", "10.0.0.1:5701", "YUBIN_CLUSTER_BIND_ADDRESS", "mail.example.test")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("must be an IP address");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_CLUSTER_ENABLED", "true",
+                "YUBIN_CLUSTER_MEMBERS", "10.0.0.1:5701,10.0.0.2")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("\"10.0.0.2\" is not one");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_CLUSTER_ENABLED", "true",
+                "YUBIN_CLUSTER_MEMBERS", "10.0.0.1:70000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ports 1 to 65535");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_CLUSTER_ENABLED", "yes")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("must be true or false");
+    }
+
+    @Test
+    void leaseAndSweepIntervalsBelowOneSecondAreErrors() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_DELIVERY_LEASE_TTL_SECONDS", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("delivery.lease-ttl-seconds")
+                .hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_DELIVERY_SWEEP_INTERVAL_SECONDS", "-3")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("delivery.sweep-interval-seconds");
     }
 
     @Test
