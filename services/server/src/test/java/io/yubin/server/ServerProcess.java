@@ -168,6 +168,38 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** Whether /health/live answers 200 (the process is up, ready or not). */
+    boolean live() {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/health/live")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    int imapPort() {
+        return imapPort;
+    }
+
+    int pop3Port() {
+        return pop3Port;
+    }
+
+    /** Sends SIGTERM and returns at once; {@link #awaitExit} waits for the end. */
+    void signalTerminate() {
+        process.destroy();
+    }
+
+    /** The exit status, or fails the test when the process is still running after {@code within}. */
+    int awaitExit(Duration within) throws InterruptedException {
+        assertThat(process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)).as("exited within %s", within).isTrue();
+        return process.exitValue();
+    }
+
     /** SIGKILL: no shutdown hook runs. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -328,6 +328,7 @@ public final class ConfigLoader {
         atLeast("pop3.idle-timeout-seconds", c.pop3().idleTimeoutSeconds(), 1);
         atLeast("pop3.body-threads", c.pop3().bodyThreads(), 1);
         atLeast("delivery.workers", c.delivery().workers(), 1);
+        atLeast("shutdown.grace-seconds", c.shutdown().graceSeconds(), 0);
         atLeast("password-policy.min-length", c.passwordPolicy().minLength(), 1);
         atLeast("password-policy.max-length", c.passwordPolicy().maxLength(), c.passwordPolicy().minLength());
         atLeast("password-hash.parallelism", c.passwordHash().parallelism(), 1);

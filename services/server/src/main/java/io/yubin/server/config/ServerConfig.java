@@ -27,7 +27,8 @@ public record ServerConfig(
         AuthCache authCache,
         Cluster cluster,
         StorageConfig storage,
-        Delivery delivery) {
+        Delivery delivery,
+        Shutdown shutdown) {
 
     public record Admin(String host, int port) {
     }
@@ -184,6 +185,14 @@ public record ServerConfig(
 
     /** @param workers delivery threads in this process */
     public record Delivery(int workers) {
+    }
+
+    /** @param graceSeconds how long open sessions may go on after a SIGTERM before they are ended */
+    public record Shutdown(int graceSeconds) {
+
+        public Duration grace() {
+            return Duration.ofSeconds(graceSeconds);
+        }
     }
 
     public enum StorageBackend {

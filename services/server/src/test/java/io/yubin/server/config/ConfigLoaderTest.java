@@ -49,6 +49,8 @@ class ConfigLoaderTest {
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster("yubin", 0));
         assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32));
+        // Below Kubernetes' default terminationGracePeriodSeconds (30).
+        assertThat(c.shutdown()).isEqualTo(new ServerConfig.Shutdown(25));
         assertThat(ConfigLoader.defaults()).isEqualTo(c);
     }
 
@@ -120,7 +122,7 @@ class ConfigLoaderTest {
                 "password-hash.memory-kib", "password-hash.iterations", "password-hash.parallelism",
                 "auth-cache.ttl-seconds", "auth-cache.max-entries", "cluster.name",
                 "cluster.port", "storage.backend", "smtp.hostname", "smtp.max-message-size", "smtp.max-recipients",
-                "smtp.max-connections-per-ip", "smtp.proxy-protocol", "delivery.workers", "pop3.host",
+                "smtp.max-connections-per-ip", "smtp.proxy-protocol", "delivery.workers", "shutdown.grace-seconds", "pop3.host",
                 "pop3.proxy-protocol", "pop3.allow-plaintext-auth", "storage.blobs", "storage.s3.endpoint",
                 "storage.s3.bucket", "storage.s3.path-style", "imap.host", "imap.proxy-protocol",
                 "imap.allow-plaintext-auth", "imap.max-message-size", "storage.cassandra.contact-points",
@@ -162,6 +164,7 @@ class ConfigLoaderTest {
         assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 7, 7, "x-smtp.hostname", 7, 7, 7, false,
                 7, 7, 7, 7, 700, 7));
         assertThat(c.delivery().workers()).isEqualTo(7);
+        assertThat(c.shutdown().graceSeconds()).isEqualTo(7);
         assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("x-pop3.host", 7, 7, false, true, 7, 7, 7, 7, 7));
         assertThat(c.storage()).isEqualTo(new ServerConfig.StorageConfig(ServerConfig.StorageBackend.EMBEDDED,
                 ServerConfig.BlobBackend.S3, new ServerConfig.S3("x-storage.s3.endpoint", "x-storage.s3.region",
