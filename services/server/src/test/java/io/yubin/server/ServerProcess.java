@@ -114,6 +114,19 @@ final class ServerProcess implements AutoCloseable {
 
     /** A TLS socket to {@code port}, trusting the server's self-signed certificate only. */
     Socket tlsSocket(int port) throws Exception {
+        return trusting().getSocketFactory().createSocket("127.0.0.1", port);
+    }
+
+    /** TLS over a connected socket (implicit TLS through a proxy, or after STARTTLS), trusting the server's certificate. */
+    Socket tlsSocket(Socket connected) throws Exception {
+        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trusting().getSocketFactory()
+                .createSocket(connected, "127.0.0.1", connected.getPort(), true);
+        tls.startHandshake();
+        return tls;
+    }
+
+    /** A TLS context trusting the server's self-signed certificate only. */
+    private SSLContext trusting() throws Exception {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
         try (InputStream pem = Files.newInputStream(certificate())) {
@@ -123,7 +136,7 @@ final class ServerProcess implements AutoCloseable {
         tmf.init(trust);
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, tmf.getTrustManagers(), null);
-        return context.getSocketFactory().createSocket("127.0.0.1", port);
+        return context;
     }
 
     /** The self-signed certificate the server generated on its first start. */
