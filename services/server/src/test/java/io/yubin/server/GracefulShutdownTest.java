@@ -117,6 +117,42 @@ class GracefulShutdownTest {
         }
     }
 
+    @Test
+    void sessionsAtRestDoNotHoldTheStopForTheGracePeriod() throws Exception {
+        try (ServerProcess server = new ServerProcess(dataDir, logDir)) {
+            // The default grace period (25 s): nothing here needs it.
+            server.environment("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024").environment("YUBIN_PASSWORD_HASH_ITERATIONS", "1");
+            server.start("serve.log");
+            server.post("/api/v1/domains", "{\"name\":\"example.test\"}");
+            server.post("/api/v1/users", "{\"address\":\"alice@example.test\",\"password\":\"" + PASSWORD + "\"}");
+            try (LineClient imap = server.tls(server.imapTlsPort());
+                    LineClient pop3 = server.tls(server.pop3TlsPort());
+                    LineClient smtp = new LineClient(new Socket("127.0.0.1", server.mxPort()))) {
+                imap.line();
+                assertThat(imapCommand(imap, "a1", "LOGIN alice@example.test \"" + PASSWORD + "\"")).startsWith("a1 OK");
+                assertThat(imapCommand(imap, "a2", "SELECT INBOX")).startsWith("a2 OK");
+                imap.send("a3 IDLE");
+                assertThat(imap.line()).startsWith("+ ");
+                pop3.line();
+                assertThat(pop3.pop3("USER alice@example.test")).startsWith("+OK");
+                assertThat(pop3.pop3("PASS " + PASSWORD)).startsWith("+OK");
+                assertThat(smtp.smtpReply()).startsWith("220 ");
+                assertThat(smtp.smtp("EHLO client.test")).startsWith("250 ");
+
+                long signalled = System.nanoTime();
+                server.signalTerminate();
+                assertThat(imap.line()).isEqualTo("* BYE Server shutting down");
+                assertThat(pop3.line()).isEqualTo("-ERR [SYS/TEMP] Server shutting down");
+                assertThat(smtp.line()).isEqualTo("421 4.3.2 Service shutting down");
+                assertThat(server.awaitExit(Duration.ofSeconds(20))).isZero();
+                System.out.printf("SIGTERM to exit with three sessions at rest: %d ms%n",
+                        Duration.ofNanos(System.nanoTime() - signalled).toMillis());
+            }
+            server.log().lines().filter(l -> l.contains("Shutting down") || l.contains("Sessions ended")
+                    || l.contains("Yubin stopped")).forEach(System.out::println);
+        }
+    }
+
     private static void startData(LineClient smtp, String recipient) throws IOException {
         assertThat(smtp.smtpReply()).startsWith("220 ");
         assertThat(smtp.smtp("EHLO client.test")).startsWith("250 ");
