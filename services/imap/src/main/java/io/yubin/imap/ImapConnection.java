@@ -141,6 +141,18 @@ final class ImapConnection extends LineConnection<ImapFramer.Event> implements I
         sendAndClose(Buffer.buffer("* BYE Autologout; idle for too long\r\n"));
     }
 
+    /** RFC 9051 §7.1.5: BYE announces that the server is closing the connection. */
+    @Override
+    protected Buffer shutdownGoodbye() {
+        return Buffer.buffer("* BYE Server shutting down\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** A command arriving (an APPEND literal on its way) is let finish within the grace period. */
+    @Override
+    protected boolean canEndForShutdown() {
+        return incoming == null && framer.atCommandStart();
+    }
+
     @Override
     protected void closed() {
         session.closed();

@@ -206,6 +206,11 @@ final class ImapFramer {
         }
     }
 
+    /** Whether nothing of a next command has arrived: no partial line, no literal being read. */
+    boolean atCommandStart() {
+        return line.size() == 0 && segments.isEmpty() && literalRemaining < 0 && !sawCr && !discardingLine;
+    }
+
     /** Resets after STARTTLS (RFC 9051 §6.2.1: nothing sent before the handshake counts). */
     void reset() {
         line.reset();

@@ -174,4 +174,13 @@ public final class ImapServer {
     public Future<Void> close() {
         return listeners.close().transform(ar -> workers.close());
     }
+
+    /**
+     * Stops accepting at once; a session ends with {@code * BYE} as soon as no command is running
+     * or arriving (a session in IDLE at once), and whatever is still open after {@code grace} ends
+     * then ({@link ListenerSet#shutdown}). {@link #close} still frees the rest.
+     */
+    public Future<Void> shutdown(Duration grace) {
+        return listeners.shutdown(grace);
+    }
 }

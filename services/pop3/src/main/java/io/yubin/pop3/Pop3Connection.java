@@ -122,6 +122,16 @@ final class Pop3Connection extends LineConnection<Pop3LineFramer.Line> {
         return idleTimeout;
     }
 
+    /**
+     * RFC 1939 has no unsolicited response: the client reads this as the answer to its next
+     * command. Nothing is removed (no UPDATE state without QUIT); [SYS/TEMP] is RFC 3206's
+     * temporary condition, so the client tries again (on another member).
+     */
+    @Override
+    protected Buffer shutdownGoodbye() {
+        return Buffer.buffer(Pop3Replies.err(Pop3Replies.SYS_TEMP, "Server shutting down"));
+    }
+
     @Override
     protected void closed() {
         session.closed();

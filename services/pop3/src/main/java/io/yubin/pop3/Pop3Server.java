@@ -151,4 +151,13 @@ public final class Pop3Server {
     public Future<Void> close() {
         return listeners.close().transform(ar -> blobIo.close()).mapEmpty();
     }
+
+    /**
+     * Stops accepting at once; a session ends with {@code -ERR [SYS/TEMP]} as soon as no command
+     * is running (nothing is removed: that needs QUIT), and whatever is still open after
+     * {@code grace} ends then ({@link ListenerSet#shutdown}). {@link #close} still frees the rest.
+     */
+    public Future<Void> shutdown(Duration grace) {
+        return listeners.shutdown(grace);
+    }
 }

@@ -18,6 +18,18 @@ public final class Accepted {
     private final Context context;
     private final Runnable onRelease;
     private final AtomicBoolean released = new AtomicBoolean();
+    /** Set once by the protocol's connection; read on this connection's event loop. */
+    private ShutdownHandler shutdownHandler;
+
+    /** What a server shutdown asks of the connection, on its event loop ({@link ListenerSet#shutdown}). */
+    interface ShutdownHandler {
+
+        /** The grace period starts: end the session as soon as it is at rest. */
+        void begin();
+
+        /** The grace period is over: end the session now. */
+        void end();
+    }
 
     Accepted(NetSocket socket, String listener, String clientAddress, SslContext startTls, Context context,
             Runnable onRelease) {
@@ -56,6 +68,34 @@ public final class Accepted {
     /** The event loop this connection runs on, for ever. */
     public Context context() {
         return context;
+    }
+
+    /** Called by the connection that takes this one over ({@link LineConnection} does). */
+    void shutdownHandler(ShutdownHandler handler) {
+        this.shutdownHandler = handler;
+    }
+
+    /** On the connection's event loop. */
+    void beginShutdown() {
+        if (shutdownHandler != null) {
+            shutdownHandler.begin();
+        } else {
+            socket.close();
+        }
+    }
+
+    /** On the connection's event loop. */
+    void endShutdown() {
+        if (shutdownHandler != null) {
+            shutdownHandler.end();
+        } else {
+            socket.close();
+        }
+    }
+
+    /** Whether {@link #release} was called. */
+    boolean isReleased() {
+        return released.get();
     }
 
     /** Gives the connection's slot back (per-IP cap); only the first call counts. */

@@ -36,6 +36,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Idle timeout</b>: while the connection waits for the client (no unit running, or the
  *       running one waits for input, {@link #nextUnit}), {@link #idleTimeout} without a received
  *       octet calls {@link #idleTimedOut}; time the server spends working never counts.
+ *   <li><b>Shutdown</b> ({@link ListenerSet#shutdown}): from the start of the grace period the
+ *       session ends with {@link #shutdownGoodbye} as soon as it is at rest (no unit running or the
+ *       running one waiting for input, nothing framed, and {@link #canEndForShutdown}); at the end
+ *       of the grace period it ends wherever it is.
  *   <li><b>Close</b>: the per-IP slot is given back ({@link Accepted#release}), units not handled
  *       are dropped ({@link #dropInput}) and {@link #closed} runs, once.
  * </ul>
@@ -63,6 +67,8 @@ public abstract class LineConnection<U> {
     private boolean closed;
     /** Between the STARTTLS reply and the end of the handshake. */
     private boolean switchingToTls;
+    /** The server is shutting down: end at the next rest. */
+    private boolean shuttingDown;
     private boolean pausedForBacklog;
     private boolean socketPaused;
     private final Set<Object> holds = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -82,6 +88,21 @@ public abstract class LineConnection<U> {
         this.socket = accepted.socket();
         this.id = id;
         this.maxBacklog = maxBacklog;
+        accepted.shutdownHandler(new Accepted.ShutdownHandler() {
+            @Override
+            public void begin() {
+                shuttingDown = true;
+                endIfAtRest();
+            }
+
+            @Override
+            public void end() {
+                if (!closing) {
+                    LOG.debug("[{}] ended by the shutdown", id);
+                    sendAndClose(shutdownGoodbye());
+                }
+            }
+        });
     }
 
     /** Starts reading, after sending the greeting. */
@@ -123,6 +144,18 @@ public abstract class LineConnection<U> {
     /** The client was silent for {@link #idleTimeout}: by default the connection closes without a word. */
     protected void idleTimedOut() {
         closeNow();
+    }
+
+    /** What the client is told when a server shutdown ends the session (RFC 5321 421, IMAP BYE, POP3 -ERR). */
+    protected abstract Buffer shutdownGoodbye();
+
+    /**
+     * Whether a shutdown may end the session now, asked between units (or while a running unit
+     * waits for the next one) with nothing framed: false while the client is in the middle of
+     * something worth finishing (an SMTP transaction, an APPEND literal). By default true.
+     */
+    protected boolean canEndForShutdown() {
+        return true;
     }
 
     /** The socket is closed, by either side; called once. */
@@ -306,6 +339,16 @@ public abstract class LineConnection<U> {
         }
         updateReading();
         touch();
+        endIfAtRest();
+    }
+
+    /** During a shutdown, ends the session when it is at rest. */
+    private void endIfAtRest() {
+        if (shuttingDown && !closing && !switchingToTls && !draining && (!running || waiter != null)
+                && backlog() == 0 && canEndForShutdown()) {
+            LOG.debug("[{}] at rest: ended by the shutdown", id);
+            sendAndClose(shutdownGoodbye());
+        }
     }
 
     private Future<Void> handleSafely(U unit) {

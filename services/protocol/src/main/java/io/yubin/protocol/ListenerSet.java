@@ -13,11 +13,14 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.yubin.tls.ServerTls;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -36,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * {@link Listening#proxyHeaderTimeout} (else the connection is closed); then the per-client-address
  * cap, counted over all ports and loops of the set, where a connection over the cap is told
  * {@link Options#tooManyConnections} and closed.
+ *
+ * <p>{@link #shutdown} stops accepting at once and gives the open sessions a grace period: each
+ * ends as soon as it is at rest (between commands, no transaction open) and what is left at the
+ * end of the grace period is ended then, each with its protocol's goodbye ({@link LineConnection}).
  */
 public final class ListenerSet {
 
@@ -95,8 +102,14 @@ public final class ListenerSet {
     private volatile SslContext startTls;
     private final Map<String, Integer> connectionsPerIp = new ConcurrentHashMap<>();
     private final Buffer tooManyConnections;
+    /** Connections accepted and not yet released, for {@link #shutdown}. */
+    private final Set<Accepted> open = ConcurrentHashMap.newKeySet();
+    private final List<Instance> instances = new CopyOnWriteArrayList<>();
+    private volatile boolean shuttingDown;
     private volatile String deployment;
     private volatile int[] actualPorts;
+    /** After the grace period, how long the goodbyes may take before Vert.x closes what is left. */
+    private static final Duration GOODBYE_TIME = Duration.ofSeconds(2);
     /** Keys for free ports, unique in the process (see {@link #start}). */
     private static final AtomicInteger ANY_PORT = new AtomicInteger();
 
@@ -125,7 +138,11 @@ public final class ListenerSet {
         // negative number, one per port, so that every loop listens on the same free port.
         int[] requested = options.ports().stream()
                 .mapToInt(p -> p.port() == 0 ? -ANY_PORT.incrementAndGet() : p.port()).toArray();
-        return tls.compose(v -> vertx.deployVerticle(() -> set.new Instance(requested),
+        return tls.compose(v -> vertx.deployVerticle(() -> {
+            Instance instance = set.new Instance(requested);
+            set.instances.add(instance);
+            return instance;
+        },
                 new DeploymentOptions().setInstances(options.listening().eventLoops()))).map(id -> {
                     set.deployment = id;
                     return set;
@@ -151,22 +168,72 @@ public final class ListenerSet {
         return id == null ? Future.succeededFuture() : vertx.undeploy(id);
     }
 
+    /**
+     * Stops accepting at once (the listening sockets close) and lets the open connections finish:
+     * each is asked to end at its next rest, and after {@code grace} every one still open is ended
+     * with its protocol's goodbye. Completes once every connection is closed and the listeners
+     * are undeployed.
+     */
+    public Future<Void> shutdown(Duration grace) {
+        shuttingDown = true;
+        // Vert.x stops accepting now, waits for the open connections to close, and closes what is
+        // left at the timeout; the goodbyes go out before that, at the end of the grace period.
+        Future<Void> stopped = Future.join(instances.stream().map(i -> i.shutdown(grace.plus(GOODBYE_TIME))).toList())
+                .mapEmpty();
+        for (Accepted a : open) {
+            a.context().runOnContext(v -> a.beginShutdown());
+        }
+        long timer = vertx.setTimer(Math.max(1, grace.toMillis()), t -> {
+            if (!open.isEmpty()) {
+                LOG.info("grace period over: ending {} sessions", open.size());
+            }
+            for (Accepted a : open) {
+                a.context().runOnContext(v -> a.endShutdown());
+            }
+        });
+        return stopped.eventually(() -> {
+            vertx.cancelTimer(timer);
+            return close();
+        });
+    }
+
+    /** Connections open now (accepted and not yet closed). */
+    public int openConnections() {
+        return open.size();
+    }
+
     private void accepted(Port port, NetSocket socket, Context context) {
         String ip = socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().hostAddress();
+        if (shuttingDown) {
+            // Accepted just before the listening socket closed.
+            socket.close();
+            return;
+        }
         if (!acquire(ip)) {
             LOG.info("refusing a connection from {} on {}: {} connections from that address already", ip, port.name(),
                     options.maxConnectionsPerIp());
             socket.write(tooManyConnections).onComplete(ar -> socket.close());
             return;
         }
+        Accepted[] self = new Accepted[1];
         Accepted accepted = new Accepted(socket, port.name(), ip, port.implicitTls() ? null : startTls, context,
-                () -> release(ip));
+                () -> {
+                    open.remove(self[0]);
+                    release(ip);
+                });
+        self[0] = accepted;
+        open.add(accepted);
         try {
             handler.handle(accepted);
         } catch (RuntimeException e) {
             LOG.warn("could not start a session for a connection from {} on {}", ip, port.name(), e);
             accepted.release();
             socket.close();
+            return;
+        }
+        if (shuttingDown && !accepted.isReleased()) {
+            // The shutdown began while this connection was being set up: it missed the call.
+            accepted.beginShutdown();
         }
     }
 
@@ -218,6 +285,12 @@ public final class ListenerSet {
             }
             return Future.all(listening).onSuccess(all -> actualPorts = servers.stream()
                     .mapToInt(NetServer::actualPort).toArray());
+        }
+
+        /** Stops accepting now; Vert.x closes the connections still open after {@code timeout}. */
+        Future<Void> shutdown(Duration timeout) {
+            return Future.join(servers.stream().map(s -> s.shutdown(timeout.toMillis(), TimeUnit.MILLISECONDS))
+                    .toList()).mapEmpty();
         }
 
         @Override

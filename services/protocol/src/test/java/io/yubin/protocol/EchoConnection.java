@@ -15,7 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A line protocol for testing {@link LineConnection}: every line is echoed, except
  * {@code STARTTLS}, {@code BLOCK} (completes when the test opens {@link #gate}), {@code READ}
- * (answers with the next line, {@link #nextUnit}), {@code QUIT} and {@code FAIL}.
+ * (answers with the next line, {@link #nextUnit}), {@code QUIT} and {@code FAIL}; between {@code BEGIN}
+ * and {@code COMMIT} a shutdown waits ({@link #canEndForShutdown}).
  */
 final class EchoConnection extends LineConnection<String> {
 
@@ -34,6 +35,7 @@ final class EchoConnection extends LineConnection<String> {
     private final Duration idleTimeout;
     private final Deque<String> pending = new ArrayDeque<>();
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+    private boolean inTransaction;
 
     EchoConnection(Vertx vertx, Accepted accepted, int maxBacklog, Duration idleTimeout, Record record) {
         super(vertx, accepted, "echo", maxBacklog);
@@ -93,6 +95,10 @@ final class EchoConnection extends LineConnection<String> {
                 });
             case "QUIT":
                 return sendAndClose(Buffer.buffer("BYE\r\n"));
+            case "BEGIN", "COMMIT":
+                inTransaction = line.equals("BEGIN");
+                send("OK " + line + "\r\n");
+                return Future.succeededFuture();
             case "FAIL":
                 throw new IllegalStateException("failed on purpose");
             default:
@@ -114,6 +120,16 @@ final class EchoConnection extends LineConnection<String> {
     @Override
     protected void idleTimedOut() {
         sendAndClose(Buffer.buffer("IDLE\r\n"));
+    }
+
+    @Override
+    protected Buffer shutdownGoodbye() {
+        return Buffer.buffer("BYE shutting down\r\n");
+    }
+
+    @Override
+    protected boolean canEndForShutdown() {
+        return !inTransaction;
     }
 
     @Override

@@ -34,6 +34,18 @@ final class EchoServer implements AutoCloseable {
                     accepted.clientAddress(), accepted.startTls(), accepted.context(), accepted::release);
             new EchoConnection(vertx, watched, maxBacklog, idleTimeout, record)
                     .start(io.vertx.core.buffer.Buffer.buffer("HELLO\r\n"));
+            // The set's shutdown reaches the connection through the Accepted it knows.
+            accepted.shutdownHandler(new Accepted.ShutdownHandler() {
+                @Override
+                public void begin() {
+                    watched.beginShutdown();
+                }
+
+                @Override
+                public void end() {
+                    watched.endShutdown();
+                }
+            });
         }).await(20, TimeUnit.SECONDS);
     }
 

@@ -49,8 +49,11 @@ import org.slf4j.LoggerFactory;
  * The embedded deployment in one process, started in this order: storage under data-dir, one
  * Hazelcast member (alone, or one of a cluster with {@code cluster.enabled}), the delivery queue,
  * leases and mailbox events on it, the delivery workers, the spool sweep (which also recovers
- * unfinished spool entries at start), Vert.x and the admin API. {@link #close()} stops them in reverse order,
- * each within a bound: the delivery workers stop taking work and finish what is in flight.
+ * unfinished spool entries at start), Vert.x and the admin API. {@link #close()} first drains
+ * ({@link #drain}: readiness goes false, the listeners stop accepting, open sessions get
+ * {@code shutdown.grace-seconds} to finish and the delivery workers stop taking work), then stops
+ * everything in reverse start order, each within a bound; the Hazelcast member leaves after
+ * everything that uses it.
  */
 public final class EmbeddedServer implements AutoCloseable {
 
@@ -91,6 +94,12 @@ public final class EmbeddedServer implements AutoCloseable {
     private MailboxEvents mailboxEvents;
     private Vertx vertx;
     private AdminServer admin;
+    private SmtpServer smtp;
+    private ImapServer imap;
+    private Pop3Server pop3;
+    private DeliveryWorkers workers;
+    /** Set when the shutdown begins: /health/ready reports not ready from then on. */
+    private volatile boolean stopping;
     private boolean closed;
 
     private EmbeddedServer() {
@@ -139,7 +148,6 @@ public final class EmbeddedServer implements AutoCloseable {
         mailboxEvents = new HazelcastMailboxEvents(cluster.instance());
         stops.push(new Stop("mailbox events", mailboxEvents::close));
 
-
         Clock clock = Clock.systemUTC();
         HazelcastDeliveryCoordination coordination = new HazelcastDeliveryCoordination(cluster.instance());
         LocalDelivery delivery = new LocalDelivery(storage.spool(), storage.mailboxes(), accounts.resolver(),
@@ -149,6 +157,7 @@ public final class EmbeddedServer implements AutoCloseable {
                 new DeliveryWorkers.Options(defaults.threads(), DELIVERY_STOP_TIMEOUT, defaults.attemptTimeout(),
                         defaults.retryMin(), defaults.retryMax(), config.delivery().leaseTtl()));
         stops.push(new Stop("delivery workers", workers::stop));
+        this.workers = workers;
         // Recovery at start, deferred retries and a dead member's entries, on the oldest member.
         SpoolSweep sweep = new SpoolSweep(storage.spool(), deliveryQueue, coordination, clock,
                 SpoolSweep.Options.every(config.delivery().sweepInterval())).start();
@@ -165,6 +174,7 @@ public final class EmbeddedServer implements AutoCloseable {
                 smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening()), storage, accounts,
                 deliveryQueue));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
+        this.smtp = smtp;
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",
                 smtpConfig.host(), smtp.actualPort(SmtpServer.Mode.MX), smtp.actualPort(SmtpServer.Mode.SUBMISSION),
                 smtp.actualPort(SmtpServer.Mode.SUBMISSIONS), smtpConfig.listening().eventLoops());
@@ -177,14 +187,19 @@ public final class EmbeddedServer implements AutoCloseable {
                 pop3Config.allowPlaintextAuth(), pop3Config.idleTimeout(), pop3Config.listening(),
                 pop3Config.maxConnectionsPerIp(), pop3Config.bodyThreads()), storage, accounts, maildropLocks));
         stops.push(new Stop("POP3", () -> await(pop3.close())));
+        this.pop3 = pop3;
         ServerConfig.Imap imapConfig = config.imap();
         ImapServer imap = await(ImapServer.start(vertx, new ImapServer.Options(smtpHostname(), imapConfig.host(),
                 imapConfig.port(), imapConfig.tlsPort(), tls.pemKeyCertOptions(), imapConfig.proxyProtocol(),
                 imapConfig.allowPlaintextAuth(), imapConfig.idleTimeout(), imapConfig.limits(), imapConfig.listening(),
                 imapConfig.pools()), storage, accounts, mailboxEvents));
         stops.push(new Stop("IMAP", () -> await(imap.close())));
+        this.imap = imap;
 
         List<ReadinessCheck> checks = List.of(
+                new Check("shutdown", () -> stopping
+                        ? CompletableFuture.failedFuture(new IllegalStateException("shutting down"))
+                        : CompletableFuture.completedFuture(null)),
                 new Check("storage", () -> storage.directory().listDomains().thenApply(domains -> null)),
                 new Check("hazelcast", () -> cluster.running()
                         ? CompletableFuture.completedFuture(null)
@@ -195,6 +210,45 @@ public final class EmbeddedServer implements AutoCloseable {
         stops.push(new Stop("admin API", () -> await(admin.close())));
         LOG.info("Yubin is ready: admin API on http://{}:{} (data in {})", config.admin().host(), admin.actualPort(),
                 dataDir);
+    }
+
+    /**
+     * The graceful part of a stop, in this order: readiness goes false (so a load balancer or
+     * Kubernetes sends no more), every listener stops accepting, open sessions get the grace period
+     * to finish ({@link SmtpServer#shutdown}: a DATA under way is answered and kept) and are then
+     * ended with 421 / BYE / -ERR, while the delivery workers stop taking queue items and finish
+     * the ones they hold. Waits for all of it; the admin API keeps answering meanwhile.
+     */
+    private void drain() {
+        if (smtp == null || imap == null || pop3 == null || admin == null) {
+            // The start failed part way: nothing took traffic.
+            return;
+        }
+        Duration grace = config.shutdown().grace();
+        long started = System.nanoTime();
+        stopping = true;
+        LOG.info("Shutting down: readiness is now false; listeners stop accepting, open sessions have {} s to finish",
+                grace.toSeconds());
+        List<CompletableFuture<?>> parts = List.of(
+                smtp.shutdown(grace).toCompletionStage().toCompletableFuture(),
+                imap.shutdown(grace).toCompletionStage().toCompletableFuture(),
+                pop3.shutdown(grace).toCompletionStage().toCompletableFuture(),
+                CompletableFuture.runAsync(workers::stop));
+        try {
+            CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                    .get(grace.toSeconds() + STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            LOG.info("Sessions ended and delivery stopped in {} ms", (System.nanoTime() - started) / 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("Interrupted while draining");
+        } catch (Exception e) {
+            LOG.warn("Could not drain cleanly: {}", e.toString());
+        }
+    }
+
+    /** Whether the shutdown has begun (readiness is false from then on). */
+    public boolean stopping() {
+        return stopping;
     }
 
     /** The sweep for bodies a crash left unreferenced: S3's, or the body files' (null for neither). */
@@ -252,13 +306,17 @@ public final class EmbeddedServer implements AutoCloseable {
         return vertx;
     }
 
-    /** Stops in reverse start order; a part that fails or hangs is logged and the rest still stop. */
+    /**
+     * Drains ({@link #drain}), then stops in reverse start order; a part that fails or hangs is
+     * logged and the rest still stop.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        drain();
         while (!stops.isEmpty()) {
             Stop stop = stops.pop();
             CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {

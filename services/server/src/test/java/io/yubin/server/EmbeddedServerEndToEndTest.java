@@ -96,7 +96,7 @@ class EmbeddedServerEndToEndTest {
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("jvm_memory").contains("vertx_http_server");
 
-        assertThat(server.terminate()).isEqualTo(143);
+        assertThat(server.terminate()).isEqualTo(0);
         assertThat(server.log()).contains("Yubin stopped").doesNotContain("Could not stop");
 
         server.start("second.log");

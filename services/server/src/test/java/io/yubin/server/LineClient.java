@@ -22,6 +22,11 @@ final class LineClient implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
+    /** The socket underneath, e.g. to start TLS on it after STARTTLS. */
+    Socket socket() {
+        return socket;
+    }
+
     /** Sends one line, CRLF added. */
     void send(String line) throws IOException {
         out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));

@@ -114,6 +114,19 @@ final class ServerProcess implements AutoCloseable {
 
     /** A TLS socket to {@code port}, trusting the server's self-signed certificate only. */
     Socket tlsSocket(int port) throws Exception {
+        return trusting().getSocketFactory().createSocket("127.0.0.1", port);
+    }
+
+    /** TLS over a connected socket (implicit TLS through a proxy, or after STARTTLS), trusting the server's certificate. */
+    Socket tlsSocket(Socket connected) throws Exception {
+        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trusting().getSocketFactory()
+                .createSocket(connected, "127.0.0.1", connected.getPort(), true);
+        tls.startHandshake();
+        return tls;
+    }
+
+    /** A TLS context trusting the server's self-signed certificate only. */
+    private SSLContext trusting() throws Exception {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
         try (InputStream pem = Files.newInputStream(certificate())) {
@@ -123,7 +136,7 @@ final class ServerProcess implements AutoCloseable {
         tmf.init(trust);
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, tmf.getTrustManagers(), null);
-        return context.getSocketFactory().createSocket("127.0.0.1", port);
+        return context;
     }
 
     /** The self-signed certificate the server generated on its first start. */
@@ -166,6 +179,38 @@ final class ServerProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** Whether /health/live answers 200 (the process is up, ready or not). */
+    boolean live() {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/health/live")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    int imapPort() {
+        return imapPort;
+    }
+
+    int pop3Port() {
+        return pop3Port;
+    }
+
+    /** Sends SIGTERM and returns at once; {@link #awaitExit} waits for the end. */
+    void signalTerminate() {
+        process.destroy();
+    }
+
+    /** The exit status, or fails the test when the process is still running after {@code within}. */
+    int awaitExit(Duration within) throws InterruptedException {
+        assertThat(process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)).as("exited within %s", within).isTrue();
+        return process.exitValue();
     }
 
     /** SIGKILL: no shutdown hook runs. */

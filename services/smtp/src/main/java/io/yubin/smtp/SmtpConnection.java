@@ -207,6 +207,17 @@ final class SmtpConnection extends LineConnection<SmtpConnection.Input> {
     }
 
     @Override
+    protected Buffer shutdownGoodbye() {
+        return Buffer.buffer(SmtpReplies.SHUTTING_DOWN.bytes());
+    }
+
+    /** A transaction under way (MAIL given, DATA or BDAT being read) is let finish within the grace period. */
+    @Override
+    protected boolean canEndForShutdown() {
+        return mode == Mode.COMMAND && session.atRest();
+    }
+
+    @Override
     protected void closed() {
         // The session owns the body of the transaction in progress and deletes it.
         session.close();

@@ -11,6 +11,7 @@ import io.yubin.queue.DeliveryQueue;
 import io.yubin.store.Accounts;
 import io.yubin.store.Storage;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -107,6 +108,15 @@ public final class SmtpServer {
 
     public Future<Void> close() {
         return listeners.close();
+    }
+
+    /**
+     * Stops accepting at once; a session ends with {@code 421 4.3.2} as soon as no transaction is
+     * under way (a DATA that completes within {@code grace} is answered and kept), and whatever is
+     * still open after {@code grace} ends then ({@link ListenerSet#shutdown}).
+     */
+    public Future<Void> shutdown(Duration grace) {
+        return listeners.shutdown(grace);
     }
 
     private void connected(Accepted accepted) {

@@ -167,6 +167,11 @@ final class SmtpSession {
         }
     }
 
+    /** Neither a mail transaction nor an AUTH exchange is under way: a shutdown may end the session. */
+    boolean atRest() {
+        return state == State.CONNECTED || state == State.READY;
+    }
+
     private boolean isAuthState() {
         return state == State.AUTH_PLAIN || state == State.AUTH_LOGIN_USER || state == State.AUTH_LOGIN_PASSWORD;
     }

@@ -4,10 +4,12 @@ import io.yubin.server.EmbeddedServer;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.server.tls.TlsException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the mail server: the embedded deployment unless the configuration says otherwise.",
@@ -30,14 +32,20 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (Exception e) {
             throw CliException.failed("cannot start: " + rootCause(e), e);
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "yubin-shutdown"));
-        stopped.await();
+        // SIGTERM (Kubernetes, systemd, docker stop) and SIGINT: the graceful stop, then exit status 0.
+        // The JVM's own handling would run the shutdown hook too, but exit with 128 + the signal.
+        CountDownLatch stop = new CountDownLatch(1);
+        for (String name : STOP_SIGNALS) {
+            Signal.handle(new Signal(name), signal -> stop.countDown());
+        }
+        // Any other end of the JVM (System.exit elsewhere, the last non-daemon thread) still stops it.
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "yubin-shutdown"));
+        stop.await();
+        server.close();
         return 0;
     }
+
+    private static final List<String> STOP_SIGNALS = List.of("TERM", "INT");
 
     private static String rootCause(Throwable e) {
         Throwable cause = e;

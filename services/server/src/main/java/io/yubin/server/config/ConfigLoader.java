@@ -333,6 +333,7 @@ public final class ConfigLoader {
         atLeast("delivery.workers", c.delivery().workers(), 1);
         atLeast("delivery.lease-ttl-seconds", c.delivery().leaseTtlSeconds(), 1);
         atLeast("delivery.sweep-interval-seconds", c.delivery().sweepIntervalSeconds(), 1);
+        atLeast("shutdown.grace-seconds", c.shutdown().graceSeconds(), 0);
         atLeast("password-policy.min-length", c.passwordPolicy().minLength(), 1);
         atLeast("password-policy.max-length", c.passwordPolicy().maxLength(), c.passwordPolicy().minLength());
         atLeast("password-hash.parallelism", c.passwordHash().parallelism(), 1);

@@ -30,7 +30,8 @@ public record ServerConfig(
         AuthCache authCache,
         Cluster cluster,
         StorageConfig storage,
-        Delivery delivery) {
+        Delivery delivery,
+        Shutdown shutdown) {
 
     public record Admin(String host, int port) {
     }
@@ -229,6 +230,14 @@ public record ServerConfig(
 
         public Duration sweepInterval() {
             return Duration.ofSeconds(sweepIntervalSeconds);
+        }
+    }
+
+    /** @param graceSeconds how long open sessions may go on after a SIGTERM before they are ended */
+    public record Shutdown(int graceSeconds) {
+
+        public Duration grace() {
+            return Duration.ofSeconds(graceSeconds);
         }
     }
 

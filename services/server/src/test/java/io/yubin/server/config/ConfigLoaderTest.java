@@ -51,6 +51,8 @@ class ConfigLoaderTest {
                 new ServerConfig.Kubernetes("")));
         assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32, 30, 10));
+        // Below Kubernetes' default terminationGracePeriodSeconds (30).
+        assertThat(c.shutdown()).isEqualTo(new ServerConfig.Shutdown(25));
         assertThat(ConfigLoader.defaults()).isEqualTo(c);
     }
 
@@ -124,7 +126,7 @@ class ConfigLoaderTest {
                 "cluster.bind-address", "cluster.members", "cluster.kubernetes.service-dns",
                 "delivery.lease-ttl-seconds", "delivery.sweep-interval-seconds",
                 "cluster.port", "storage.backend", "smtp.hostname", "smtp.max-message-size", "smtp.max-recipients",
-                "smtp.max-connections-per-ip", "smtp.proxy-protocol", "delivery.workers", "pop3.host",
+                "smtp.max-connections-per-ip", "smtp.proxy-protocol", "delivery.workers", "shutdown.grace-seconds", "pop3.host",
                 "pop3.proxy-protocol", "pop3.allow-plaintext-auth", "storage.blobs", "storage.s3.endpoint",
                 "storage.s3.bucket", "storage.s3.path-style", "imap.host", "imap.proxy-protocol",
                 "imap.allow-plaintext-auth", "imap.max-message-size", "storage.cassandra.contact-points",
@@ -172,6 +174,7 @@ class ConfigLoaderTest {
         assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 7, 7, "x-smtp.hostname", 7, 7, 7, false,
                 7, 7, 7, 7, 700, 7));
         assertThat(c.delivery().workers()).isEqualTo(7);
+        assertThat(c.shutdown().graceSeconds()).isEqualTo(7);
         assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("x-pop3.host", 7, 7, false, true, 7, 7, 7, 7, 7));
         assertThat(c.storage()).isEqualTo(new ServerConfig.StorageConfig(ServerConfig.StorageBackend.EMBEDDED,
                 ServerConfig.BlobBackend.S3, new ServerConfig.S3("x-storage.s3.endpoint", "x-storage.s3.region",
