@@ -143,9 +143,51 @@ class CassandraMailboxWritersTest {
         }
     }
 
-    /** As delivery does: an append that found the mailbox busy elsewhere is tried again (same key). */
+    /**
+     * A writer that died after moving the counters and before publishing them (its rows may or may
+     * not be written) holds the mailbox only until its change is old enough: then the next writer
+     * publishes it and goes on. Readers never see past the watermark meanwhile.
+     */
+    @Test
+    void aChangeLeftUnpublishedByADeadWriterIsPublishedByTheNextAfterTheGrace() throws Exception {
+        try (Storage one = CassandraTestNode.open(dir, FileBlobStore.open(dir.resolve("blobs"), 2));
+                com.datastax.oss.driver.api.core.CqlSession session = CassandraStorage.connect(
+                        CassandraTestNode.options(), true)) {
+            Mailbox inbox = inbox(one);
+            StoredBlob blob = blob(one);
+            AppendResult first = one.mailboxes().append(inbox.id(), new NewMessage(blob, Instant.now(), Flags.NONE,
+                    null)).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            // The dead writer: UIDs 2..3 and MODSEQs 2..3 taken, nothing written, nothing published.
+            assertThat(session.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(
+                    "UPDATE mailbox_state SET uid_next = 4, highest_modseq = 3 WHERE id = ? IF uid_next = 2 "
+                            + "AND highest_modseq = 1", inbox.id().value())).wasApplied()).isTrue();
+            assertThat(one.mailboxes().status(inbox.id()).toCompletableFuture().get().uidNext()).isEqualTo(2);
+
+            Cql cql = new Cql(session);
+            CassandraMailboxStore next = new CassandraMailboxStore(cql, new CassandraBlobReferences(cql), () -> { },
+                    java.time.Duration.ofSeconds(2));
+            // As delivery would, trying again after UNAVAILABLE ("being changed elsewhere").
+            AppendResult appended = appendRetrying(next, inbox, new NewMessage(blob, Instant.now(), Flags.NONE,
+                    "after"), 5).get(120, TimeUnit.SECONDS);
+
+            assertThat(next.fencedRetries()).as("it waited for the change in flight").isPositive();
+            assertThat(appended.uid()).isEqualTo(4);
+            assertThat(appended.modSeq()).isEqualTo(4);
+            assertThat(messages(one, inbox)).extracting(MessageRecord::uid).containsExactly(first.uid(), 4L);
+            assertThat(one.mailboxes().status(inbox.id()).toCompletableFuture().get().uidNext()).isEqualTo(5);
+            assertThat(one.mailboxes().changesSince(inbox.id(), first.modSeq()).toCompletableFuture().get()
+                    .changed()).extracting(MessageRecord::uid).containsExactly(4L);
+        }
+    }
+
     private static CompletableFuture<AppendResult> appendRetrying(Storage s, Mailbox inbox, NewMessage m, int tries) {
-        return s.mailboxes().append(inbox.id(), m).toCompletableFuture().handle((r, e) -> {
+        return appendRetrying(s.mailboxes(), inbox, m, tries);
+    }
+
+    /** As delivery does: an append that found the mailbox busy elsewhere is tried again (same key). */
+    private static CompletableFuture<AppendResult> appendRetrying(io.yubin.store.MailboxStore s, Mailbox inbox,
+            NewMessage m, int tries) {
+        return s.append(inbox.id(), m).toCompletableFuture().handle((r, e) -> {
             if (e == null) {
                 return CompletableFuture.completedFuture(r);
             }
