@@ -176,7 +176,8 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
                 .setBlobId(m.blob().id().value())
                 .setSize(m.blob().size())
                 .setSha256(m.blob().sha256() == null ? "" : m.blob().sha256())
-                .setInternalDateMillis(m.internalDate().toEpochMilli())
+                .setInternalDateSeconds(m.internalDate().getEpochSecond())
+                .setInternalDateNanos(m.internalDate().getNano())
                 .addAllFlags(m.flags().toStrings())
                 .setDeliveryKey(m.deliveryKey() == null ? "" : m.deliveryKey())
                 .build().toByteArray();
@@ -197,7 +198,7 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
         }
         NewMessage message = new NewMessage(new StoredBlob(new BlobId(request.getBlobId()), request.getSize(),
                 request.getSha256().isEmpty() ? null : request.getSha256()),
-                Instant.ofEpochMilli(request.getInternalDateMillis()),
+                Instant.ofEpochSecond(request.getInternalDateSeconds(), request.getInternalDateNanos()),
                 request.getFlagsCount() == 0 ? Flags.NONE : Flags.of(request.getFlagsList()),
                 request.getDeliveryKey().isEmpty() ? null : request.getDeliveryKey());
         AppendReply.Builder reply = AppendReply.newBuilder().setVersion(VERSION);

@@ -85,7 +85,12 @@ class PartitionRoutedAppendsTest {
             routed.add(new PartitionRoutedMailboxStore(members.get(i).instance(), storages.get(i).mailboxes()));
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> members.get(0).instance().getCluster().getMembers().size()
-                == MEMBERS + 1 && members.stream().allMatch(m -> m.instance().getPartitionService().isClusterSafe()));
+                == MEMBERS + 1);
+        // Hazelcast assigns partitions on first use; until then they have no owner (appends stay local).
+        members.get(0).instance().getMap("assign-partitions").size();
+        await().atMost(Duration.ofSeconds(60)).until(() -> members.stream().allMatch(m -> m.instance()
+                .getPartitionService().isClusterSafe() && m.instance().getPartitionService().getPartitions().stream()
+                .allMatch(p -> p.getOwner() != null)));
         storages.get(0).directory().addDomain(Domain.parse("example.test")).toCompletableFuture().get();
     }
 
