@@ -32,6 +32,13 @@ public final class ImapServer {
     /** RFC 9051 §5.4: an inactivity autologout timer of at least 30 minutes. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(30);
 
+    /**
+     * Events are hints and may be lost (a member that dies with events unpublished, a listener that
+     * fell behind): an IDLE session reads the store this often anyway. One small read per idling
+     * session per interval; NOOP reads the store every time.
+     */
+    public static final Duration DEFAULT_IDLE_RECHECK = Duration.ofSeconds(30);
+
     private static final String PLAIN = "plain";
     private static final String TLS = "tls";
 
@@ -47,10 +54,12 @@ public final class ImapServer {
      * @param limits input bounds; null for {@link ImapLimits#DEFAULT}
      * @param listening event loops per port and the PROXY header timeout
      * @param pools the worker threads of FETCH and of SEARCH
+     * @param idleRecheck how often a session in IDLE reads the store without an event, so it converges
+     *        when events were lost; null for {@link #DEFAULT_IDLE_RECHECK}
      */
     public record Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
             boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, ImapLimits limits,
-            Listening listening, Pools pools) {
+            Listening listening, Pools pools, Duration idleRecheck) {
 
         public Options {
             Objects.requireNonNull(hostname, "hostname");
@@ -75,13 +84,27 @@ public final class ImapServer {
             if (limits == null) {
                 limits = ImapLimits.DEFAULT;
             }
+            if (idleRecheck == null) {
+                idleRecheck = DEFAULT_IDLE_RECHECK;
+            }
+            if (idleRecheck.isNegative() || idleRecheck.isZero()) {
+                throw new IllegalArgumentException("the IMAP IDLE re-check interval must be positive");
+            }
+        }
+
+        /** With {@link #DEFAULT_IDLE_RECHECK}. */
+        public Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
+                boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, ImapLimits limits,
+                Listening listening, Pools pools) {
+            this(hostname, host, port, tlsPort, tls, proxyProtocol, allowPlaintextAuth, idleTimeout, limits,
+                    listening, pools, null);
         }
 
         /** With {@link Listening#defaults()} and {@link Pools#DEFAULT}. */
         public Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
                 boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, ImapLimits limits) {
             this(hostname, host, port, tlsPort, tls, proxyProtocol, allowPlaintextAuth, idleTimeout, limits,
-                    Listening.defaults(), Pools.DEFAULT);
+                    Listening.defaults(), Pools.DEFAULT, null);
         }
     }
 

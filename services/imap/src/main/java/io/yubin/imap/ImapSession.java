@@ -530,6 +530,20 @@ final class ImapSession {
     }
 
     /**
+     * Events for this session may have been missed, or it is time for IDLE's periodic look: the next
+     * update reads the store (at once while idling).
+     */
+    void recheck() {
+        if (selected == null) {
+            return;
+        }
+        changed = true;
+        if (idling) {
+            update(true);
+        }
+    }
+
+    /**
      * Reads the store when something may have changed, then tells the client what it may be told
      * now: expunges (when {@code expunges}), new messages with EXISTS (and RECENT), keywords not yet
      * announced, and flag changes.

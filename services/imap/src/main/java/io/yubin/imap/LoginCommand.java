@@ -85,7 +85,15 @@ final class LoginCommand {
             }
             s.user = success.user();
             s.state = ImapSession.State.AUTHENTICATED;
-            s.subscription = s.events.subscribe(s.user, e -> s.context.runOnContext(v -> s.onEvent(e)));
+            AutoCloseable events = s.events.subscribe(s.user, e -> s.context.runOnContext(v -> s.onEvent(e)));
+            AutoCloseable missed = s.events.onMissedEvents(() -> s.context.runOnContext(v -> s.recheck()));
+            s.subscription = () -> {
+                try {
+                    events.close();
+                } finally {
+                    missed.close();
+                }
+            };
             LOG.info("[imap {}] {} logged in", s.id, s.user);
             return s.ok(r, "[CAPABILITY " + s.capabilities() + "] Logged in");
         });

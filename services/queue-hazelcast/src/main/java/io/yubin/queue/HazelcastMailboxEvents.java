@@ -1,6 +1,9 @@
 package io.yubin.queue;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.topic.ITopic;
 import com.hazelcast.topic.Message;
 import com.hazelcast.topic.ReliableMessageListener;
@@ -20,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * {@code yubin.cluster.v1.MailboxEvent}. Each instance registers one topic listener and hands each
  * event to the local subscribers of its user, in publication order, on Hazelcast's listener thread.
  * Events are hints for sessions that re-read the store (IDLE, NOOP): a listener that falls too far
- * behind loses the oldest ones rather than stalling publishers.
+ * behind loses the oldest ones rather than stalling publishers. Whenever events may have been missed
+ * (a member joined or left, this one merged back after a split, the listener fell behind), the
+ * {@link #onMissedEvents} listeners are told, so sessions re-read the store instead of waiting.
  */
 public final class HazelcastMailboxEvents implements MailboxEvents {
 
@@ -35,12 +40,61 @@ public final class HazelcastMailboxEvents implements MailboxEvents {
     /** Listeners by the canonical address of the user they follow. */
     private final Map<String, List<Consumer<MailboxEvent>>> subscribers = new ConcurrentHashMap<>();
     private final AtomicLong skipped = new AtomicLong();
+    private final List<Runnable> missedListeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong missedSignals = new AtomicLong();
+    private final UUID membershipRegistration;
+    private final UUID lifecycleRegistration;
     private volatile boolean closed;
 
     public HazelcastMailboxEvents(HazelcastInstance hazelcast) {
         this.hazelcast = hazelcast;
         this.topic = hazelcast.getReliableTopic(TOPIC_NAME);
         this.registration = topic.addMessageListener(new Listener());
+        this.membershipRegistration = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {
+                missed("member " + event.getMember().getAddress() + " joined");
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+                missed("member " + event.getMember().getAddress() + " left");
+            }
+        });
+        // MERGED: this member was cut off (split brain) and joined the cluster again.
+        this.lifecycleRegistration = hazelcast.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                missed("this member rejoined the cluster");
+            }
+        });
+    }
+
+    @Override
+    public AutoCloseable onMissedEvents(Runnable listener) {
+        Runnable subscription = listener::run;
+        missedListeners.add(subscription);
+        return () -> missedListeners.remove(subscription);
+    }
+
+    /** Times this member told its listeners it may have missed events (for tests and metrics). */
+    long missedSignals() {
+        return missedSignals.get();
+    }
+
+    private void missed(String why) {
+        if (closed) {
+            return;
+        }
+        missedSignals.incrementAndGet();
+        LOG.debug("Mailbox events may have been missed ({}): {} listeners re-read the store", why,
+                missedListeners.size());
+        for (Runnable listener : missedListeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                LOG.warn("A missed-events listener failed", e);
+            }
+        }
     }
 
     @Override
@@ -90,8 +144,11 @@ public final class HazelcastMailboxEvents implements MailboxEvents {
     public void close() {
         closed = true;
         subscribers.clear();
+        missedListeners.clear();
         if (hazelcast.getLifecycleService().isRunning()) {
             topic.removeMessageListener(registration);
+            hazelcast.getCluster().removeMembershipListener(membershipRegistration);
+            hazelcast.getLifecycleService().removeLifecycleListener(lifecycleRegistration);
         }
     }
 
@@ -134,9 +191,17 @@ public final class HazelcastMailboxEvents implements MailboxEvents {
             return -1;
         }
 
+        /** The sequence of the last event read, to notice the ones lost in between (-1: none yet). */
+        private long last = -1;
+
         @Override
         public void storeSequence(long sequence) {
-            // The position is not kept: a member that restarts starts from the newest event.
+            // The position is not kept: a member that restarts starts from the newest event. A jump
+            // means this listener fell behind and the ring buffer dropped what it had not read.
+            if (last >= 0 && sequence > last + 1) {
+                missed((sequence - last - 1) + " events dropped before this member read them");
+            }
+            last = sequence;
         }
 
         @Override

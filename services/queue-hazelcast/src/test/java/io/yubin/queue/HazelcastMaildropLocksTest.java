@@ -116,6 +116,48 @@ class HazelcastMaildropLocksTest {
         }
     }
 
+    /**
+     * POP3 [IN-USE] across members when one dies (RFC 2449 §8.1.1): the holder's member is terminated
+     * (no graceful leave, as under SIGKILL) and it also owned the lock entry's partition. The backup
+     * on a survivor still refuses a second session, and the lock is free once the lease runs out.
+     */
+    @Test
+    void aLockHeldOnAMemberThatDiesIsKeptByTheSurvivorsThenExpires() throws Exception {
+        HazelcastInstance third = Hazelcast.newHazelcastInstance(joined("c"));
+        try {
+            eventually(() -> first.getCluster().getMembers().size() == 3 && third.getPartitionService().isClusterSafe());
+            String user = null;
+            for (int i = 0; user == null && i < 1000; i++) {
+                String candidate = "grace" + i + "@example.test";
+                if (third.getPartitionService().getPartition(candidate).getOwner().localMember()) {
+                    user = candidate;
+                }
+            }
+            assertThat(user).as("a user whose lock entry lives on the member that dies").isNotNull();
+            HazelcastMaildropLocks dying = new HazelcastMaildropLocks(third, Duration.ofSeconds(15));
+            try (HazelcastMaildropLocks survivor = new HazelcastMaildropLocks(second, Duration.ofSeconds(15))) {
+                assertThat(tryLock(dying, user)).isPresent();
+                assertThat(tryLock(survivor, user)).isEmpty();
+
+                third.getLifecycleService().terminate();
+                dying.close();
+                eventually(() -> first.getCluster().getMembers().size() == 2);
+                assertThat(tryLock(survivor, user)).as("still held: the entry's backup took over").isEmpty();
+
+                String taken = user;
+                eventually(() -> {
+                    Optional<AutoCloseable> lock = tryLock(survivor, taken);
+                    lock.ifPresent(HazelcastMaildropLocksTest::closeQuietly);
+                    return lock.isPresent();
+                });
+            }
+        } finally {
+            if (third.getLifecycleService().isRunning()) {
+                third.getLifecycleService().terminate();
+            }
+        }
+    }
+
     @Test
     void leasesAreWholeSecondsOfAtLeastTwo() {
         assertThatThrownBy(() -> new HazelcastMaildropLocks(first, Duration.ofMillis(1500)))

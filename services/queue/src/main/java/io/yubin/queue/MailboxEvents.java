@@ -15,6 +15,17 @@ public interface MailboxEvents extends AutoCloseable {
      */
     AutoCloseable subscribe(MailAddress user, Consumer<MailboxEvent> listener);
 
+    /**
+     * Calls {@code listener} when this member may have missed events: it (re)joined the cluster,
+     * another member joined or left (one that dies may take unpublished events with it), or the
+     * transport dropped some. Events are hints (docs/architecture.md §1); a listener re-reads the store
+     * rather than trust them. Same threading as {@link #subscribe}. This default never calls: a single
+     * process misses nothing.
+     */
+    default AutoCloseable onMissedEvents(Runnable listener) {
+        return () -> { };
+    }
+
     @Override
     void close();
 }

@@ -13,6 +13,7 @@ import io.yubin.queue.HazelcastDeliveryQueue;
 import io.yubin.queue.HazelcastMaildropLocks;
 import io.yubin.queue.HazelcastMailboxEvents;
 import io.yubin.queue.MailboxEvents;
+import io.yubin.queue.PartitionRoutedMailboxStore;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.server.tls.TlsBootstrap;
 import io.yubin.server.tls.TlsFiles;
@@ -150,7 +151,13 @@ public final class EmbeddedServer implements AutoCloseable {
 
         Clock clock = Clock.systemUTC();
         HazelcastDeliveryCoordination coordination = new HazelcastDeliveryCoordination(cluster.instance());
-        LocalDelivery delivery = new LocalDelivery(storage.spool(), storage.mailboxes(), accounts.resolver(),
+        // Appends run on the member owning the mailbox's partition: one writer per mailbox in the
+        // cluster, so fenced retries stay rare (docs/scaling.md, "UIDs across members"). Alone, that is
+        // always this member.
+        PartitionRoutedMailboxStore routedMailboxes = new PartitionRoutedMailboxStore(cluster.instance(),
+                storage.mailboxes());
+        stops.push(new Stop("mailbox append routing", routedMailboxes::close));
+        LocalDelivery delivery = new LocalDelivery(storage.spool(), routedMailboxes, accounts.resolver(),
                 mailboxEvents, clock, REMOTE_RETRY);
         DeliveryWorkers.Options defaults = DeliveryWorkers.Options.of(config.delivery().workers());
         DeliveryWorkers workers = DeliveryWorkers.start(deliveryQueue, delivery, coordination, metrics.registry(),
@@ -192,7 +199,7 @@ public final class EmbeddedServer implements AutoCloseable {
         ImapServer imap = await(ImapServer.start(vertx, new ImapServer.Options(smtpHostname(), imapConfig.host(),
                 imapConfig.port(), imapConfig.tlsPort(), tls.pemKeyCertOptions(), imapConfig.proxyProtocol(),
                 imapConfig.allowPlaintextAuth(), imapConfig.idleTimeout(), imapConfig.limits(), imapConfig.listening(),
-                imapConfig.pools()), storage, accounts, mailboxEvents));
+                imapConfig.pools(), imapConfig.idleRecheck()), storage, accounts, mailboxEvents));
         stops.push(new Stop("IMAP", () -> await(imap.close())));
         this.imap = imap;
 

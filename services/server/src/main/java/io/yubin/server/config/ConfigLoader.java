@@ -319,6 +319,7 @@ public final class ConfigLoader {
         atLeast("imap.proxy-header-timeout-seconds", c.imap().proxyHeaderTimeoutSeconds(), 1);
         atLeast("imap.max-connections-per-ip", c.imap().maxConnectionsPerIp(), 1);
         atLeast("imap.idle-timeout-seconds", c.imap().idleTimeoutSeconds(), 1);
+        atLeast("imap.idle-recheck-seconds", c.imap().idleRecheckSeconds(), 1);
         atLeast("imap.max-line", c.imap().maxLine(), 1024);
         atLeast("imap.max-command", c.imap().maxCommand(), c.imap().maxLine());
         atLeast("imap.max-nesting", c.imap().maxNesting(), 1);

@@ -92,11 +92,12 @@ public record ServerConfig(
      * @param maxBadCommands BAD responses in a row after which the connection is closed
      * @param bodyThreads threads that read and stream message bodies (FETCH, APPEND, bodies for SEARCH)
      * @param searchThreads threads that evaluate SEARCH, SORT and THREAD
+     * @param idleRecheckSeconds how often a session in IDLE reads the store without an event (lost events)
      */
     public record Imap(String host, int port, int tlsPort, boolean proxyProtocol, boolean allowPlaintextAuth,
             long maxMessageSize, int eventLoops, int proxyHeaderTimeoutSeconds, int maxConnectionsPerIp,
             int idleTimeoutSeconds, int maxLine, int maxCommand, int maxNesting, int maxBadCommands, int bodyThreads,
-            int searchThreads) {
+            int searchThreads, int idleRecheckSeconds) {
 
         public ImapLimits limits() {
             return new ImapLimits(maxLine, maxCommand, maxMessageSize, maxNesting, maxBadCommands, maxConnectionsPerIp);
@@ -112,6 +113,10 @@ public record ServerConfig(
 
         public Duration idleTimeout() {
             return Duration.ofSeconds(idleTimeoutSeconds);
+        }
+
+        public Duration idleRecheck() {
+            return Duration.ofSeconds(idleRecheckSeconds);
         }
     }
 

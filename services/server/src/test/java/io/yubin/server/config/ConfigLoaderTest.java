@@ -40,7 +40,7 @@ class ConfigLoaderTest {
         assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("127.0.0.1", 2525, 2587, 2465, "", 52428800, 100, 20,
                 false, 0, 10, 300, 180, 1000, 65536));
         assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("127.0.0.1", 1143, 1993, false, false, 52_428_800, 0, 10,
-                1000, 1800, 65536, 262144, 32, 10, 4, 2));
+                1000, 1800, 65536, 262144, 32, 10, 4, 2, 30));
         assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("127.0.0.1", 1110, 1995, false, false, 0, 10, 100, 600, 4));
         assertThat(c.tls()).isEqualTo(new ServerConfig.Tls("", "", ""));
         assertThat(c.tls().configured()).isFalse();
@@ -162,7 +162,7 @@ class ConfigLoaderTest {
         ServerConfig c = ConfigLoader.load(null, env);
 
         assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("x-imap.host", 7, 7, false, true, 7, 7, 7, 7, 7, 2048, 4096,
-                7, 7, 7, 7));
+                7, 7, 7, 7, 7));
         assertThat(c.pop3().tlsPort()).isEqualTo(7);
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(true, "x-cluster.name", "10.0.0.7", 7,
                 "x-cluster.members:7", new ServerConfig.Kubernetes("")));

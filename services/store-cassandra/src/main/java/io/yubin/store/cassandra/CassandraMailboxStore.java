@@ -26,6 +26,7 @@ import io.yubin.store.StoredBlob;
 import io.yubin.store.UidSet;
 import io.yubin.store.cassandra.MailboxWriter.State;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -61,15 +62,31 @@ final class CassandraMailboxStore implements MailboxStore {
     private final CassandraBlobReferences references;
     private final MailboxWriter.Writers writers;
 
-    CassandraMailboxStore(Cql cql, CassandraBlobReferences references) {
+    /**
+     * How long a change may stay unpublished before another writer publishes it: far beyond what a
+     * live writer needs for its rows (a few request timeouts), so only a dead writer's change is taken.
+     */
+    static final Duration ABANDONED_AFTER = Duration.ofSeconds(60);
+
+    /** @param retried told of every fenced retry of a writer (a metric) */
+    CassandraMailboxStore(Cql cql, CassandraBlobReferences references, Runnable retried) {
+        this(cql, references, retried, ABANDONED_AFTER);
+    }
+
+    CassandraMailboxStore(Cql cql, CassandraBlobReferences references, Runnable retried, Duration abandonedAfter) {
         this.cql = cql;
         this.references = references;
-        this.writers = new MailboxWriter.Writers(cql, this::appendBatch);
+        this.writers = new MailboxWriter.Writers(cql, this::appendBatch, retried, abandonedAfter);
     }
 
     /** Conditional counter updates sent by this store's writers. */
     long counterCommits() {
         return writers.commits();
+    }
+
+    /** Changes this store's writers ran again because of another writer ({@link MailboxWriter}). */
+    long fencedRetries() {
+        return writers.fencedRetries();
     }
 
     // Mailboxes ------------------------------------------------------------------------------------
@@ -107,7 +124,8 @@ final class CassandraMailboxStore implements MailboxStore {
                     long uidValidity = Math.min(0xFFFF_FFFFL, Math.max(previous + 1, Instant.now().getEpochSecond()));
                     // The counters exist before the name does, so an append never finds a name without them.
                     return cql.run("INSERT INTO mailbox_state (id, uid_validity, uid_next, uid_visible, highest_modseq, "
-                            + "messages, unseen, deleted, bytes, recent_upto) VALUES (?, ?, 1, 1, 0, 0, 0, 0, 0, 0)", id, uidValidity)
+                            + "modseq_visible, messages, unseen, deleted, bytes, recent_upto) "
+                            + "VALUES (?, ?, 1, 1, 0, 0, 0, 0, 0, 0, 0)", id, uidValidity)
                             .thenCompose(v -> cql.applied("INSERT INTO mailboxes (owner, path, id, uid_validity, "
                                     + "special_use) VALUES (?, ?, ?, ?, ?) IF NOT EXISTS", owner, path.name(), id,
                                     uidValidity, names(uses)))
@@ -349,7 +367,7 @@ final class CassandraMailboxStore implements MailboxStore {
         return writer.commit(s, next)
                 .thenCompose(v -> cql.parallel(placed.stream().map(p -> (CompletionStage<?>) cql.batch(BatchType.LOGGED,
                         messageWrites(id, s.uidValidity(), p))).toList()))
-                .thenCompose(v -> cql.run("UPDATE mailbox_state SET uid_visible = ? WHERE id = ?", next.uidNext(), id))
+                .thenCompose(v -> writer.publish(next))
                 .thenApply(v -> placed);
     }
 
@@ -424,6 +442,7 @@ final class CassandraMailboxStore implements MailboxStore {
                                     + "AND uid = ?", flagSet(m.flags()), m.modSeq(), id, bucket(m.uid()), m.uid()),
                             unlogChange(id, before.get(m.uid()).modSeq(), m.uid()),
                             logChange(id, m.modSeq(), m.uid(), false))).toList()))
+                    .thenCompose(v -> writer.publish(next))
                     .thenApply(v -> new FlagUpdate(changed, modified));
         }));
     }
@@ -466,7 +485,7 @@ final class CassandraMailboxStore implements MailboxStore {
                 rows.add(logChange(id, modSeq, m.uid(), true));
             }
             return cql.parallel(rows);
-        }).thenCompose(v -> cql.parallel(gone.stream().map(m -> (CompletionStage<?>) references.remove(m.blob().id(),
+        }).thenCompose(v -> writer.publish(next)).thenCompose(v -> cql.parallel(gone.stream().map(m -> (CompletionStage<?>) references.remove(m.blob().id(),
                 CassandraBlobReferences.messageRef(id, m.uid()))).toList()))
                 .thenApply(v -> gone.stream().map(MessageRecord::uid).toList());
     }
@@ -498,9 +517,10 @@ final class CassandraMailboxStore implements MailboxStore {
         String id = mailbox.value();
         return requireState(mailbox).thenCompose(s -> {
             List<CompletionStage<List<Row>>> reads = new ArrayList<>();
+            // Only published changes (MailboxWriter): one in flight may have logged some entries already.
             for (long b = bucket(Math.max(0, modSeq + 1)); b <= bucket(s.highestModSeq()); b++) {
                 reads.add(cql.all("SELECT modseq, uid, expunged FROM mailbox_changes WHERE mailbox_id = ? AND bucket = ? "
-                        + "AND modseq > ?", id, b, modSeq));
+                        + "AND modseq > ? AND modseq <= ?", id, b, modSeq, s.highestModSeq()));
             }
             return Cql.all(reads).thenCompose(lists -> {
                 TreeSet<Long> live = new TreeSet<>();
@@ -514,8 +534,9 @@ final class CassandraMailboxStore implements MailboxStore {
                 CompletionStage<List<MessageRecord>> changed = live.isEmpty()
                         ? CompletableFuture.completedFuture(List.of())
                         : select(id, s, UidSet.ofUids(new ArrayList<>(live)));
-                return changed.thenApply(records -> new Changes(records.stream().filter(m -> m.modSeq() > modSeq)
-                        .toList(), List.copyOf(vanished), s.highestModSeq()));
+                // A message changed again by a change still in flight is told once that is published.
+                return changed.thenApply(records -> new Changes(records.stream().filter(m -> m.modSeq() > modSeq
+                        && m.modSeq() <= s.highestModSeq()).toList(), List.copyOf(vanished), s.highestModSeq()));
             });
         });
     }
@@ -581,8 +602,9 @@ final class CassandraMailboxStore implements MailboxStore {
 
     // Reading --------------------------------------------------------------------------------------
 
+    /** The counters as readers may see them: UIDNEXT and HIGHESTMODSEQ at the published watermark. */
     private CompletionStage<State> requireState(MailboxId mailbox) {
-        return MailboxWriter.read(cql, mailbox.value()).thenApply(s -> s.orElseThrow(
+        return MailboxWriter.readVisible(cql, mailbox.value()).thenApply(s -> s.orElseThrow(
                 () -> StoreException.notFound("mailbox", "no mailbox " + mailbox)));
     }
 

@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.yubin.store.BlobStore;
 import io.yubin.store.Storage;
@@ -16,6 +17,9 @@ import java.time.Duration;
  * tests and mixed set-ups).
  */
 public final class CassandraStorage {
+
+    /** The counter of fenced retries (docs/architecture.md §4.3, docs/scaling.md "UIDs across members"). */
+    public static final String FENCED_RETRIES = "yubin.cassandra.mailbox.fenced.retries";
 
     private CassandraStorage() {
     }
@@ -46,7 +50,7 @@ public final class CassandraStorage {
         } catch (RuntimeException e) {
             throw Cql.unavailable(e);
         }
-        return open(connect(options, true, metrics), true, blobs);
+        return open(connect(options, true, metrics), true, blobs, metrics);
     }
 
     /**
@@ -54,6 +58,17 @@ public final class CassandraStorage {
      * Storage closes the session too.
      */
     public static Storage open(CqlSession session, boolean ownsSession, BlobStore blobs) {
+        return open(session, ownsSession, blobs, null);
+    }
+
+    /**
+     * As {@link #open(CqlSession, boolean, BlobStore)}, counting the mailbox writers' fenced retries in
+     * {@code metrics} ({@value #FENCED_RETRIES}) when not null.
+     */
+    public static Storage open(CqlSession session, boolean ownsSession, BlobStore blobs, MeterRegistry metrics) {
+        Runnable retried = metrics == null ? () -> { } : Counter.builder(FENCED_RETRIES)
+                .description("Mailbox changes run again because another writer held or moved the mailbox's counters")
+                .register(metrics)::increment;
         Cql cql = new Cql(session);
         CassandraBlobReferences references = new CassandraBlobReferences(cql);
         AutoCloseable closeBlobs = blobs instanceof AutoCloseable c ? c : () -> { };
@@ -66,7 +81,7 @@ public final class CassandraStorage {
                 }
             }
         };
-        return new Storage(new CassandraDirectory(cql), new CassandraMailboxStore(cql, references),
+        return new Storage(new CassandraDirectory(cql), new CassandraMailboxStore(cql, references, retried),
                 new CassandraSpool(cql, references), references, blobs, closer);
     }
 

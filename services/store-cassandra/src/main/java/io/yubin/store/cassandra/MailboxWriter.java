@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import io.yubin.store.MailboxId;
 import io.yubin.store.NewMessage;
 import io.yubin.store.StoreException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -14,6 +15,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One writer per mailbox in this process (docs/architecture.md §4.3): every change to a mailbox runs
@@ -25,31 +28,71 @@ import java.util.function.Function;
  * writer elsewhere: when it is not applied, the counters are read again and the change is computed
  * again. Message rows are written only after the counters moved, into UIDs nobody else can have, and
  * a change is acknowledged only after its rows are written.
+ *
+ * <p>Never late (§4.3): readers see the mailbox only up to its published watermark
+ * ({@code uid_visible}, {@code modseq_visible}), which a change moves from where it started to where
+ * it ended, by a second conditional update, once all its rows are written. A change starts only from
+ * published counters, so at most one change per mailbox is in flight in the whole cluster and the
+ * watermark never passes a UID or MODSEQ whose row is still to come. (Moving {@code uid_visible} with
+ * a plain write let writer B publish past the UIDs writer A had taken but not yet written, and readers
+ * bounded by {@code uid_next} saw the rows of one batch in whatever order they landed.) A change left
+ * unpublished by a writer that died is published by the next writer once it is older than
+ * {@link Writers#abandonedAfter}: rows it never wrote leave gaps, which UIDs may have (RFC 9051
+ * §2.3.1.1).
+ *
+ * <p>Retries because another writer held or moved the counters are counted
+ * ({@link Writers#fencedRetries}): routing every change of a mailbox to one member keeps them rare.
  */
 final class MailboxWriter {
 
-    /** The counters of one mailbox, as in {@code mailbox_state}. */
+    /**
+     * The counters of one mailbox, as in {@code mailbox_state}.
+     *
+     * @param uidVisible {@code uid_visible}: readers see UIDs below it
+     * @param modSeqVisible {@code modseq_visible}: readers see changes up to it
+     * @param changedAtMicros when the counters last moved ({@code WRITETIME}), to tell an abandoned change
+     */
     record State(long uidValidity, long uidNext, long highestModSeq, long messages, long unseen, long deleted,
-            long bytes, long recentUpto) {
+            long bytes, long recentUpto, long uidVisible, long modSeqVisible, long changedAtMicros) {
 
-        static State of(Row r) {
-            return new State(r.getLong("uid_validity"), r.getLong("uid_next"), r.getLong("highest_modseq"),
-                    r.getLong("messages"), r.getLong("unseen"), r.getLong("deleted"), r.getLong("bytes"),
-                    r.getLong("recent_upto"));
-        }
-
-        State withRecentUpto(long uid) {
-            return new State(uidValidity, uidNext, highestModSeq, messages, unseen, deleted, bytes, uid);
+        /** Counters with nothing in flight: what a change moves them to. */
+        State(long uidValidity, long uidNext, long highestModSeq, long messages, long unseen, long deleted,
+                long bytes, long recentUpto) {
+            this(uidValidity, uidNext, highestModSeq, messages, unseen, deleted, bytes, recentUpto, uidNext,
+                    highestModSeq, 0);
         }
 
         /**
-         * The UIDNEXT to tell clients: {@code uid_visible}, which a writer moves up to {@code uid_next}
-         * once the new messages' rows are written. A late or lost update only makes it lower, which
-         * is safe: every later message still gets a UID at or above it.
+         * A watermark missing (a row from before the V2 migration) counts as published, and one above
+         * the counters (impossible unless rows were edited by hand) as at them.
          */
-        static long visibleUidNext(Row r) {
-            return r.isNull("uid_visible") ? r.getLong("uid_next") : Math.min(r.getLong("uid_visible"),
-                    r.getLong("uid_next"));
+        static State of(Row r) {
+            long uidNext = r.getLong("uid_next");
+            long highest = r.getLong("highest_modseq");
+            long uidVisible = r.isNull("uid_visible") ? uidNext : Math.min(r.getLong("uid_visible"), uidNext);
+            long modSeqVisible = r.isNull("modseq_visible") ? highest : Math.min(r.getLong("modseq_visible"), highest);
+            return new State(r.getLong("uid_validity"), uidNext, highest, r.getLong("messages"), r.getLong("unseen"),
+                    r.getLong("deleted"), r.getLong("bytes"), r.getLong("recent_upto"), uidVisible, modSeqVisible,
+                    r.isNull("changed_at") ? 0 : r.getLong("changed_at"));
+        }
+
+        State withRecentUpto(long uid) {
+            return new State(uidValidity, uidNext, highestModSeq, messages, unseen, deleted, bytes, uid, uidVisible,
+                    modSeqVisible, changedAtMicros);
+        }
+
+        /** No change is in flight: every row below the counters is written. */
+        boolean published() {
+            return uidVisible == uidNext && modSeqVisible == highestModSeq;
+        }
+
+        /**
+         * The mailbox as readers may see it: UIDNEXT and HIGHESTMODSEQ at the watermark. The message
+         * counts may already include a change in flight; they are not promised to match a listing.
+         */
+        State visible() {
+            return new State(uidValidity, uidVisible, modSeqVisible, messages, unseen, deleted, bytes, recentUpto,
+                    uidVisible, modSeqVisible, changedAtMicros);
         }
     }
 
@@ -69,8 +112,9 @@ final class MailboxWriter {
     record Append(NewMessage message, CompletableFuture<Object> result) {
     }
 
-    private static final String STATE_COLUMNS =
-            "uid_validity, uid_next, uid_visible, highest_modseq, messages, unseen, deleted, bytes, recent_upto";
+    private static final String STATE_COLUMNS = "uid_validity, uid_next, uid_visible, highest_modseq, modseq_visible, "
+            + "messages, unseen, deleted, bytes, recent_upto, WRITETIME(highest_modseq) AS changed_at";
+    private static final Logger LOG = LoggerFactory.getLogger(MailboxWriter.class);
     private static final int MAX_BATCH = 128;
     private static final int MAX_ATTEMPTS = 10;
 
@@ -97,11 +141,22 @@ final class MailboxWriter {
         private final Cql cql;
         private final Function<List<Append>, Change<List<Object>>> batch;
         private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong retries = new java.util.concurrent.atomic.AtomicLong();
+        private final Runnable retried;
+        private final Duration abandonedAfter;
 
-        /** {@code batch} turns queued appends into one change whose results are in the same order. */
-        Writers(Cql cql, Function<List<Append>, Change<List<Object>>> batch) {
+        /**
+         * @param batch turns queued appends into one change whose results are in the same order
+         * @param retried told of every fenced retry (a metric), besides {@link #fencedRetries}
+         * @param abandonedAfter how long a change may stay unpublished before the next writer publishes
+         *        it: longer than a live writer can take to write its rows (request timeout and retries)
+         */
+        Writers(Cql cql, Function<List<Append>, Change<List<Object>>> batch, Runnable retried,
+                Duration abandonedAfter) {
             this.cql = cql;
             this.batch = batch;
+            this.retried = retried;
+            this.abandonedAfter = abandonedAfter;
         }
 
         <T> CompletionStage<T> submit(MailboxId mailbox, Change<T> change) {
@@ -133,6 +188,14 @@ final class MailboxWriter {
         /** Conditional counter updates sent so far (applied or not): what batching saves. */
         long commits() {
             return commits.get();
+        }
+
+        /**
+         * Changes run again because another writer had moved the counters (the fence) or had a change
+         * in flight: what routing a mailbox's changes to one member saves.
+         */
+        long fencedRetries() {
+            return retries.get();
         }
 
         private void retire(MailboxWriter writer) {
@@ -207,18 +270,19 @@ final class MailboxWriter {
     }
 
     private <T> CompletionStage<T> attempt(Change<T> change, int attempt) {
-        return state().thenCompose(s -> change.run(this, s)).handle((value, failure) -> {
+        return published().thenCompose(s -> change.run(this, s)).handle((value, failure) -> {
             if (failure == null) {
                 return CompletableFuture.completedFuture(value);
             }
             Throwable cause = unwrap(failure);
+            // After any failure the counters may have moved or not (a timed-out transaction may still
+            // apply): read them again before the next change.
+            state = null;
             if (!(cause instanceof Stale)) {
-                // After any failure the counters may have moved or not (a timed-out transaction may
-                // still apply): read them again before the next change.
-                state = null;
                 return CompletableFuture.<T>failedFuture(cause);
             }
-            state = null;
+            owner.retries.incrementAndGet();
+            owner.retried.run();
             if (attempt >= MAX_ATTEMPTS) {
                 return CompletableFuture.<T>failedFuture(StoreException.unavailable(
                         "mailbox " + id + " is being changed elsewhere; try again", null));
@@ -231,6 +295,27 @@ final class MailboxWriter {
         }).thenCompose(f -> f);
     }
 
+    /**
+     * The counters once no change is in flight. While another writer's change is unpublished this
+     * fails with {@link Stale} (the caller backs off and reads again); a change unpublished for longer
+     * than {@link Writers#abandonedAfter} is published here first, its writer being presumed dead.
+     */
+    private CompletionStage<State> published() {
+        return state().thenCompose(s -> {
+            if (s.published()) {
+                return CompletableFuture.completedFuture(s);
+            }
+            state = null;
+            long ageMicros = System.currentTimeMillis() * 1000 - s.changedAtMicros();
+            if (ageMicros < owner.abandonedAfter.toNanos() / 1000) {
+                return CompletableFuture.<State>failedFuture(new Stale());
+            }
+            LOG.warn("Mailbox {}: publishing a change left unpublished for {} s (UIDs {}..{}, MODSEQ {}..{}); its "
+                    + "writer is presumed dead", id, ageMicros / 1_000_000, s.uidVisible(), s.uidNext() - 1,
+                    s.modSeqVisible() + 1, s.highestModSeq());
+            return publish(s).thenCompose(v -> CompletableFuture.<State>failedFuture(new Stale()));
+        });
+    }
     private CompletionStage<State> state() {
         State known = state;
         if (known != null) {
@@ -248,14 +333,9 @@ final class MailboxWriter {
                 .thenApply(row -> row.map(State::of));
     }
 
-    /** The counters with UIDNEXT as clients may see it ({@link State#visibleUidNext}). */
+    /** The counters as readers may see them ({@link State#visible}). */
     static CompletionStage<Optional<State>> readVisible(Cql cql, String mailboxId) {
-        return cql.one("SELECT " + STATE_COLUMNS + " FROM mailbox_state WHERE id = ?", mailboxId)
-                .thenApply(row -> row.map(r -> {
-                    State s = State.of(r);
-                    return new State(s.uidValidity(), State.visibleUidNext(r), s.highestModSeq(), s.messages(),
-                            s.unseen(), s.deleted(), s.bytes(), s.recentUpto());
-                }));
+        return read(cql, mailboxId).thenApply(found -> found.map(State::visible));
     }
 
     /**
@@ -278,6 +358,21 @@ final class MailboxWriter {
                         throw StoreException.notFound("mailbox", "no mailbox " + id);
                     }
                     throw new Stale();
+                });
+    }
+
+    /**
+     * Moves the watermark to {@code to}, the counters a change of this writer (or an abandoned one)
+     * moved to, once its rows are all written. Not applied when the counters moved on since: then a
+     * writer that presumed this one dead published it already, and nothing is lost.
+     */
+    CompletionStage<Void> publish(State to) {
+        return cql.conditional("UPDATE mailbox_state SET uid_visible = ?, modseq_visible = ? WHERE id = ? "
+                + "IF uid_next = ? AND highest_modseq = ?", to.uidNext(), to.highestModSeq(), id, to.uidNext(),
+                to.highestModSeq()).thenAccept(current -> {
+                    if (!current.isEmpty()) {
+                        state = null;
+                    }
                 });
     }
 
