@@ -1,0 +1,27 @@
+package io.yubin.delivery.remote;
+
+import io.yubin.model.Envelope;
+import io.yubin.model.MailAddress;
+import java.io.InputStream;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * A message to send: what the envelope says about it and how to read its body.
+ *
+ * @param sender the reverse-path; null for the null reverse-path
+ * @param size the body's size in octets (SIZE, RFC 1870)
+ * @param body the declared body type: 8BITMIME and BINARYMIME need the peer's support (RFC 6152, RFC 3030)
+ * @param smtpUtf8 the message needs SMTPUTF8 (RFC 6531): the client asked for it, or an address is UTF-8
+ * @param content opens the body (with CRLF line ends, as accepted); the stream is read on a worker
+ *     thread and closed by the client; called once per attempt
+ */
+public record OutboundMessage(MailAddress sender, long size, Envelope.BodyType body, boolean smtpUtf8,
+        Supplier<CompletionStage<InputStream>> content) {
+
+    public OutboundMessage {
+        Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(content, "content");
+    }
+}
