@@ -2,6 +2,8 @@ package io.yubin.delivery.remote;
 
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
+import io.yubin.store.BlobStore;
+import io.yubin.store.SpoolEntry;
 import java.io.InputStream;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
@@ -23,5 +25,17 @@ public record OutboundMessage(MailAddress sender, long size, Envelope.BodyType b
     public OutboundMessage {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(content, "content");
+    }
+
+    /**
+     * The message of a spool entry, its body read from {@code blobs}. It needs SMTPUTF8 when the
+     * client asked for it or when the sender or a recipient has a UTF-8 local part.
+     */
+    public static OutboundMessage of(SpoolEntry entry, BlobStore blobs) {
+        Envelope envelope = entry.envelope();
+        boolean utf8 = envelope.smtpUtf8() || (envelope.sender() != null && envelope.sender().isUtf8())
+                || envelope.recipients().stream().anyMatch(r -> r.address().isUtf8());
+        return new OutboundMessage(envelope.sender(), entry.blob().size(), envelope.body(), utf8,
+                () -> blobs.get(entry.blob().id()));
     }
 }
