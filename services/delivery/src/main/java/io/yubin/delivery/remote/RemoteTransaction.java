@@ -4,7 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.ClientSSLOptions;
+import io.netty.handler.ssl.SslContext;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.store.DeliveryStatus;
@@ -57,7 +57,7 @@ final class RemoteTransaction {
     private final List<MailAddress> recipients;
     private final boolean mayStartTls;
     private final String serverName;
-    private final ClientSSLOptions tlsOptions;
+    private final SslContext tls;
     private final WorkerExecutor bodyReader;
     private final Context context;
     private final Map<MailAddress, RecipientResult> decided = new LinkedHashMap<>();
@@ -67,7 +67,7 @@ final class RemoteTransaction {
     private InputStream body;
 
     RemoteTransaction(SmtpConnection connection, RemoteSettings settings, OutboundMessage message,
-            List<MailAddress> recipients, boolean mayStartTls, String serverName, ClientSSLOptions tlsOptions,
+            List<MailAddress> recipients, boolean mayStartTls, String serverName, SslContext tls,
             WorkerExecutor bodyReader, Context context) {
         this.connection = connection;
         this.settings = settings;
@@ -75,7 +75,7 @@ final class RemoteTransaction {
         this.recipients = List.copyOf(recipients);
         this.mayStartTls = mayStartTls;
         this.serverName = serverName;
-        this.tlsOptions = tlsOptions;
+        this.tls = tls;
         this.bodyReader = bodyReader;
         this.context = context;
     }
@@ -136,7 +136,7 @@ final class RemoteTransaction {
                                 ? quit(new Attempt.TryNext(reply.oneLine(), connection.remoteMta()))
                                 : transaction();
                     }
-                    return connection.startTls(tlsOptions, serverName).transform((v, failure) -> {
+                    return connection.startTls(tls, serverName, settings.port(), settings.timeouts().command()).transform((v, failure) -> {
                         if (failure != null) {
                             return Future.succeededFuture(
                                     new Attempt.TlsFailed(String.valueOf(failure.getMessage()), connection.remoteMta()));
@@ -323,7 +323,13 @@ final class RemoteTransaction {
     }
 
     private Future<InputStream> open() {
-        return Future.fromCompletionStage(message.content().get(), context).andThen(opened -> body = opened.result());
+        Future<InputStream> opened;
+        try {
+            opened = Future.fromCompletionStage(message.content().get(), context);
+        } catch (RuntimeException e) {
+            opened = Future.failedFuture(e);
+        }
+        return opened.andThen(done -> body = done.result()).recover(e -> Future.failedFuture(BodyUnreadable.of(e)));
     }
 
     private Future<byte[]> read(InputStream in) {
@@ -333,7 +339,20 @@ final class RemoteTransaction {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, true);
+        }, true).recover(e -> Future.failedFuture(BodyUnreadable.of(e)));
+    }
+
+    /** The body could not be read here: not the server's doing, and never followed by an end-of-data mark. */
+    private static final class BodyUnreadable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        private BodyUnreadable(Throwable cause) {
+            super(cause.getMessage() == null ? cause.toString() : cause.getMessage(), cause);
+        }
+
+        static BodyUnreadable of(Throwable failure) {
+            return new BodyUnreadable(failure instanceof UncheckedIOException unchecked ? unchecked.getCause() : failure);
+        }
     }
 
     /** Closes the body, if it was opened, on the worker: a blob stream may block. */
@@ -364,10 +383,15 @@ final class RemoteTransaction {
             return Future.succeededFuture(new Attempt.TryNext(
                     "451 4.4.2 lost connection with " + remote + " during " + phase + ": " + why, remote));
         }
-        String reply = "451 4.4.2 lost connection with " + remote + " while sending " + phase + ": " + why;
+        // A body that cannot be read ends the session before its end-of-data mark (or BDAT LAST): the
+        // connection is closed and the server discards what it got.
+        boolean ours = failure instanceof BodyUnreadable;
+        String reply = ours ? "451 4.3.0 could not read the message to send it: " + why
+                : "451 4.4.2 lost connection with " + remote + " while sending " + phase + ": " + why;
         for (MailAddress recipient : recipients) {
             if (!decided.containsKey(recipient)) {
-                decide(recipient, DeliveryStatus.DEFERRED, reply, null);
+                decided.put(recipient, new RecipientResult(recipient, DeliveryStatus.DEFERRED, reply,
+                        ours ? null : remote, null));
             }
         }
         return Future.succeededFuture(finished());

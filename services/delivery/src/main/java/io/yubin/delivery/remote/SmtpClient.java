@@ -1,11 +1,13 @@
 package io.yubin.delivery.remote;
 
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
@@ -14,7 +16,7 @@ import io.yubin.store.DeliveryStatus;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +41,9 @@ public final class SmtpClient implements AutoCloseable {
     private final RemoteSettings settings;
     private final NetClient client;
     private final WorkerExecutor bodyReader;
-    private final ClientSSLOptions tlsOptions;
+    private final SslContext tls;
 
+    /** Builds the TLS context, which loads the JDK's crypto: construct it off the event loops. */
     public SmtpClient(Vertx vertx, RemoteSettings settings) {
         this.vertx = vertx;
         this.settings = settings;
@@ -53,8 +56,12 @@ public final class SmtpClient implements AutoCloseable {
         this.bodyReader = vertx.createSharedWorkerExecutor(BODY_POOL, 8);
         // Opportunistic TLS (RFC 7435): encryption without authentication, so any certificate is taken;
         // MTA-STS and DANE, which authenticate, are for later (issue 17).
-        this.tlsOptions = new ClientSSLOptions().setTrustAll(true).setHostnameVerificationAlgorithm("")
-                .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"));
+        try {
+            this.tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
+                    .protocols("TLSv1.3", "TLSv1.2").build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot build the client TLS context", e);
+        }
     }
 
     /**
@@ -129,11 +136,11 @@ public final class SmtpClient implements AutoCloseable {
                 return Future.succeededFuture(new RemoteTransaction.Attempt.TryNext(
                         "451 4.4.1 could not connect to " + target.remoteMta() + ": " + why, target.remoteMta()));
             }
-            SmtpConnection connection = new SmtpConnection(vertx, socket, target.remoteMta());
+            SmtpConnection connection = new SmtpConnection(vertx, context, socket, target.remoteMta());
             // SNI carries host names only (RFC 6066 §3), never an address literal.
             String serverName = target.name().startsWith("[") ? null : target.name();
             return new RemoteTransaction(connection, settings, message, recipients, mayStartTls, serverName,
-                    tlsOptions, bodyReader, context).run();
+                    tls, bodyReader, context).run();
         });
     }
 

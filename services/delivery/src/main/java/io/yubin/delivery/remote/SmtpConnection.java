@@ -1,12 +1,17 @@
 package io.yubin.delivery.remote;
 
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.parsetools.RecordParser;
+import javax.net.ssl.SSLEngine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -22,6 +27,7 @@ final class SmtpConnection {
     static final int MAX_REPLY_LINE = 4096;
 
     private final Vertx vertx;
+    private final Context context;
     private final NetSocket socket;
     private final String remoteMta;
     private final ReplyParser parser = new ReplyParser();
@@ -29,8 +35,9 @@ final class SmtpConnection {
     private final ArrayDeque<Promise<RemoteReply>> waiting = new ArrayDeque<>();
     private Throwable broken;
 
-    SmtpConnection(Vertx vertx, NetSocket socket, String remoteMta) {
+    SmtpConnection(Vertx vertx, Context context, NetSocket socket, String remoteMta) {
         this.vertx = vertx;
+        this.context = context;
         this.socket = socket;
         this.remoteMta = remoteMta;
         RecordParser lines = RecordParser.newDelimited("\r\n", this::line);
@@ -44,10 +51,6 @@ final class SmtpConnection {
     /** The host as DSNs and logs name it: {@code mx.example.org [192.0.2.1]}. */
     String remoteMta() {
         return remoteMta;
-    }
-
-    boolean isTls() {
-        return socket.isSsl();
     }
 
     private void line(Buffer line) {
@@ -116,10 +119,31 @@ final class SmtpConnection {
         return socket.write(data);
     }
 
-    /** RFC 3207 §4.2: after the 220 to STARTTLS, the TLS handshake; then nothing said before counts. */
-    Future<Void> startTls(ClientSSLOptions options, String serverName) {
+    /**
+     * RFC 3207 §4.2: after the 220 to STARTTLS, the TLS handshake; then nothing said before counts.
+     * The TLS handler goes first in the socket's pipeline, with an engine from {@code tls}, which was
+     * built off the event loop ({@code NetSocket.upgradeToSsl} would build Vert.x's SSL context, and
+     * load the JDK's trust store, on the event loop at the first STARTTLS).
+     *
+     * @param serverName for SNI (RFC 6066 §3), or null
+     */
+    Future<Void> startTls(SslContext tls, String serverName, int port, Duration timeout) {
         arrived.clear();
-        return socket.upgradeToSsl(options, serverName);
+        Channel channel = ((NetSocketInternal) socket).channelHandlerContext().channel();
+        SSLEngine engine = serverName == null ? tls.newEngine(channel.alloc())
+                : tls.newEngine(channel.alloc(), serverName, port);
+        SslHandler handler = new SslHandler(engine);
+        handler.setHandshakeTimeoutMillis(Math.max(1, timeout.toMillis()));
+        Promise<Void> done = Promise.promise();
+        channel.pipeline().addFirst("ssl", handler);
+        handler.handshakeFuture().addListener(handshake -> context.runOnContext(v -> {
+            if (handshake.isSuccess()) {
+                done.tryComplete();
+            } else {
+                done.tryFail(handshake.cause());
+            }
+        }));
+        return done.future();
     }
 
     /** Closes the socket; pending replies fail. */

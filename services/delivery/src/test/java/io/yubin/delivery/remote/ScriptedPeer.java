@@ -112,7 +112,7 @@ final class ScriptedPeer implements AutoCloseable {
                 if (verb.equals("BDAT")) {
                     String[] words = line.split(" ");
                     chunks.write(in.readNBytes(Integer.parseInt(words[1])));
-                    if (line.endsWith(" LAST")) {
+                    if (words.length > 2 && words[2].equals("LAST")) {
                         bodies.add(chunks.toByteArray());
                         chunks.reset();
                     }
@@ -125,7 +125,11 @@ final class ScriptedPeer implements AutoCloseable {
                     return; // no TLS here: the client's handshake meets a closed connection
                 }
                 if (verb.equals("DATA") && reply.startsWith("354")) {
-                    bodies.add(readData(in));
+                    byte[] body = readData(in);
+                    if (body == null) {
+                        return; // the client went away before the end mark: no message
+                    }
+                    bodies.add(body);
                     commands.add(n + " <end of data>");
                     if (!reply(out, script.apply(n, "<end of data>"))) {
                         return;
@@ -169,7 +173,10 @@ final class ScriptedPeer implements AutoCloseable {
         return null;
     }
 
-    /** RFC 5321 §4.5.2: the body up to CRLF "." CRLF, with one leading dot of each line removed. */
+    /**
+     * RFC 5321 §4.5.2: the body up to CRLF "." CRLF, with one leading dot of each line removed; null
+     * when the input ends before the end mark.
+     */
     private static byte[] readData(InputStream in) throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         byte[] line;
@@ -180,7 +187,7 @@ final class ScriptedPeer implements AutoCloseable {
             int from = line[0] == '.' ? 1 : 0;
             body.write(line, from, line.length - from);
         }
-        return body.toByteArray();
+        return line == null ? null : body.toByteArray();
     }
 
     @Override

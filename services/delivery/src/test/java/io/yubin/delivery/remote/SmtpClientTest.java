@@ -1,6 +1,7 @@
 package io.yubin.delivery.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.Vertx;
 import io.yubin.model.Envelope;
@@ -9,6 +10,7 @@ import io.yubin.store.DeliveryStatus;
 import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -401,6 +403,32 @@ class SmtpClientTest {
     }
 
     @Test
+    void unreadableBodyDefersAndNeverEndsTheData() throws Exception {
+        ScriptedPeer peer = peer("127.0.0.2", ScriptedPeer.standard("PIPELINING"));
+        byte[] start = new byte[RemoteTransaction.CHUNK];
+        Arrays.fill(start, (byte) 'a');
+        OutboundMessage broken = new OutboundMessage(SENDER, 3L * RemoteTransaction.CHUNK, Envelope.BodyType.SEVEN_BIT,
+                false, () -> CompletableFuture.completedFuture(new java.io.SequenceInputStream(
+                        new ByteArrayInputStream(start), new InputStream() {
+                            @Override
+                            public int read() throws IOException {
+                                throw new IOException("blob store went away");
+                            }
+                        })));
+        List<RecipientResult> results = deliver(client(settings()), List.of(host("mx.peer.test", "127.0.0.2")),
+                broken, BOB);
+
+        assertThat(results).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo(DeliveryStatus.DEFERRED);
+            assertThat(r.reply()).isEqualTo("451 4.3.0 could not read the message to send it: blob store went away");
+            assertThat(r.remoteMta()).isNull();
+        });
+        // The peer saw the data start and the connection end without the end mark: no message.
+        await().atMost(Duration.ofSeconds(30)).until(() -> commandsOf(peer, 1).contains("DATA"));
+        assertThat(peer.bodies).isEmpty();
+    }
+
+    @Test
     void nullSenderIsSentAsAnEmptyReversePath() throws Exception {
         ScriptedPeer peer = peer("127.0.0.2", ScriptedPeer.standard());
         byte[] body = BODY.getBytes(StandardCharsets.US_ASCII);
@@ -408,6 +436,6 @@ class SmtpClientTest {
                 () -> CompletableFuture.completedFuture(new ByteArrayInputStream(body)));
         deliver(client(settings()), List.of(host("mx.peer.test", "127.0.0.2")), bounce, BOB);
         assertThat(commandsOf(peer, 1)).contains("MAIL FROM:<>");
-        assertThat(Arrays.asList(peer.bodies.get(0))).isNotEmpty();
+        assertThat(peer.bodies).hasSize(1);
     }
 }
