@@ -240,6 +240,41 @@ class SmtpClientTest {
     }
 
     @Test
+    void connectTimeoutMovesOnToTheNextHost() throws Exception {
+        // A listener whose accept queue is full: Linux drops further SYNs, so a connection attempt
+        // hangs until the client gives up (without the connect timeout, for minutes of SYN retries).
+        List<java.net.Socket> fillers = new ArrayList<>();
+        try (ServerSocket full = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.4"))) {
+            for (int i = 0; i < 3; i++) {
+                java.net.Socket filler = new java.net.Socket();
+                try {
+                    filler.connect(full.getLocalSocketAddress(), 300);
+                    fillers.add(filler);
+                } catch (IOException queueFull) {
+                    filler.close();
+                    break;
+                }
+            }
+            ScriptedPeer good = peer("127.0.0.2", ScriptedPeer.standard());
+            RemoteSettings settings = settings().withTimeouts(new RemoteSettings.Timeouts(Duration.ofMillis(700),
+                    Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
+                    Duration.ofSeconds(10)));
+            List<RecipientResult> results = client(settings).deliver(List.of(host("full.peer.test", "127.0.0.4"),
+                    host("good.peer.test", "127.0.0.2")), message(BODY), List.of(BOB)).await(20, TimeUnit.SECONDS);
+
+            assertThat(results).singleElement().satisfies(r -> {
+                assertThat(r.status()).isEqualTo(DeliveryStatus.DELIVERED);
+                assertThat(r.remoteMta()).isEqualTo("good.peer.test [127.0.0.2]");
+            });
+            assertThat(good.connections()).isEqualTo(1);
+        } finally {
+            for (java.net.Socket filler : fillers) {
+                filler.close();
+            }
+        }
+    }
+
+    @Test
     void everyHostFailingDefersWithTheLastProblem() throws Exception {
         peer("127.0.0.2", (n, command) -> command.equals("<connect>") ? "554 5.7.1 no service here"
                 : ScriptedPeer.standard().apply(n, command));
