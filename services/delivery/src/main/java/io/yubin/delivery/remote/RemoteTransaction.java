@@ -288,6 +288,9 @@ final class RemoteTransaction {
             if (chunk.length == 0) {
                 return connection.write(Buffer.buffer(stuffer.finish()), block);
             }
+            if (undeclaredEightBit(chunk)) {
+                return Future.failedFuture(new UndeclaredEightBit());
+            }
             Future<Void> written = connection.write(Buffer.buffer(stuffer.stuff(chunk)), block);
             return chunk.length < CHUNK
                     ? written.compose(v -> connection.write(Buffer.buffer(stuffer.finish()), block))
@@ -312,6 +315,9 @@ final class RemoteTransaction {
     }
 
     private Future<RemoteReply> chunk(byte[] octets, boolean last) {
+        if (undeclaredEightBit(octets)) {
+            return Future.failedFuture(new UndeclaredEightBit());
+        }
         RemoteSettings.Timeouts t = settings.timeouts();
         Buffer buffer = Buffer.buffer("BDAT " + octets.length + (last ? " LAST" : "") + "\r\n",
                 StandardCharsets.US_ASCII.name()).appendBytes(octets);
@@ -340,6 +346,31 @@ final class RemoteTransaction {
                 throw new UncheckedIOException(e);
             }
         }, true).recover(e -> Future.failedFuture(BodyUnreadable.of(e)));
+    }
+
+    /**
+     * RFC 6152 §3: 8-bit octets go only to a server that announced 8BITMIME. A message accepted
+     * without BODY=8BITMIME may still carry them; found while sending, the session ends before the
+     * end-of-data mark, so the server discards what it got.
+     */
+    private boolean undeclaredEightBit(byte[] octets) {
+        if (message.body() != Envelope.BodyType.SEVEN_BIT || capabilities.has("8BITMIME")) {
+            return false;
+        }
+        for (byte b : octets) {
+            if (b < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final class UndeclaredEightBit extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UndeclaredEightBit() {
+            super("8-bit content in a message not declared 8BITMIME", null, false, false);
+        }
     }
 
     /** The body could not be read here: not the server's doing, and never followed by an end-of-data mark. */
@@ -386,12 +417,15 @@ final class RemoteTransaction {
         // A body that cannot be read ends the session before its end-of-data mark (or BDAT LAST): the
         // connection is closed and the server discards what it got.
         boolean ours = failure instanceof BodyUnreadable;
+        boolean eightBit = failure instanceof UndeclaredEightBit;
         String reply = ours ? "451 4.3.0 could not read the message to send it: " + why
+                : eightBit ? "554 5.6.3 the message has 8-bit content, " + remote
+                        + " does not support 8BITMIME, and conversion to 7-bit is not done"
                 : "451 4.4.2 lost connection with " + remote + " while sending " + phase + ": " + why;
         for (MailAddress recipient : recipients) {
             if (!decided.containsKey(recipient)) {
-                decided.put(recipient, new RecipientResult(recipient, DeliveryStatus.DEFERRED, reply,
-                        ours ? null : remote, null));
+                decided.put(recipient, new RecipientResult(recipient,
+                        eightBit ? DeliveryStatus.FAILED : DeliveryStatus.DEFERRED, reply, ours ? null : remote, null));
             }
         }
         return Future.succeededFuture(finished());

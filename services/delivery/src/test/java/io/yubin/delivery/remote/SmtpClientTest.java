@@ -371,6 +371,26 @@ class SmtpClientTest {
     }
 
     @Test
+    void undeclaredEightBitContentFoundWhileSendingFailsAndIsNeverEnded() throws Exception {
+        ScriptedPeer data = peer("127.0.0.2", ScriptedPeer.standard());
+        ScriptedPeer chunking = peer("127.0.0.3", ScriptedPeer.standard("CHUNKING"));
+        byte[] body = "Subject: caf\u00e9\r\n\r\nd\u00e9j\u00e0 vu\r\n".getBytes(StandardCharsets.UTF_8);
+        for (String address : List.of("127.0.0.2", "127.0.0.3")) {
+            List<RecipientResult> results = deliver(client(settings()), List.of(host("mx.peer.test", address)),
+                    message(body, Envelope.BodyType.SEVEN_BIT, false), BOB);
+            assertThat(results).singleElement().satisfies(r -> {
+                assertThat(r.status()).isEqualTo(DeliveryStatus.FAILED);
+                assertThat(r.reply()).startsWith("554 5.6.3 the message has 8-bit content, mx.peer.test [" + address
+                        + "] does not support 8BITMIME");
+            });
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> commandsOf(data, 1).contains("DATA"));
+        assertThat(data.bodies).isEmpty();
+        assertThat(commandsOf(chunking, 1)).noneMatch(c -> c.startsWith("BDAT"));
+        assertThat(chunking.bodies).isEmpty();
+    }
+
+    @Test
     void eightBitMessageIsDeclaredToAServerWith8BitMime() throws Exception {
         ScriptedPeer peer = peer("127.0.0.2", ScriptedPeer.standard("8BITMIME"));
         byte[] body = "Subject: caf\u00e9\r\n\r\nd\u00e9j\u00e0 vu\r\n".getBytes(StandardCharsets.UTF_8);
