@@ -199,6 +199,22 @@ class DsnBuilderTest {
     }
 
     @Test
+    void utf8AddressesGiveTheGlobalTypesOfRfc6533() throws Exception {
+        MailAddress jorg = MailAddress.parse("j\u00f6rg@peer.test", true);
+        Envelope.Recipient recipient = Envelope.Recipient.of(jorg);
+        Envelope original = new Envelope(MailAddress.parse("zo\u00eb@yubin.test", true), List.of(recipient),
+                Envelope.BodyType.EIGHT_BIT_MIME, true, null, null);
+        DsnBuilder.Dsn dsn = builder.plan(original, ARRIVED, List.of(failed(recipient, "550 5.1.1 no", "RCPT TO")))
+                .orElseThrow();
+        assertThat(dsn.envelope().smtpUtf8()).isTrue();
+        assertThat(dsn.envelope().body()).isEqualTo(Envelope.BodyType.EIGHT_BIT_MIME);
+        List<Entity> parts = ((Multipart) write(dsn).getBody()).getBodyParts();
+        assertThat(parts).extracting(Entity::getMimeType)
+                .containsExactly("text/plain", "message/global-delivery-status", "message/global-headers");
+        assertThat(statusBlocks(parts.get(1)).get(1)).containsEntry("Final-Recipient", "utf-8; j\u00f6rg@peer.test");
+    }
+
+    @Test
     void statusComesFromTheEnhancedCodeElseTheReplyClass() {
         assertThat(DsnBuilder.status("550 5.1.1 no")).isEqualTo("5.1.1");
         assertThat(DsnBuilder.status("550 no")).isEqualTo("5.0.0");
