@@ -2,7 +2,7 @@ package io.yubin.mailauth.spf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.yubin.mailauth.dns.Bind9Server;
+import io.yubin.testing.bind9.Bind9Server;
 import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
 import java.net.InetAddress;

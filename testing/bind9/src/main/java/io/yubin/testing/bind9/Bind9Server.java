@@ -1,4 +1,4 @@
-package io.yubin.mailauth.dns;
+package io.yubin.testing.bind9;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -96,7 +96,8 @@ public final class Bind9Server implements AutoCloseable {
         fail("named did not serve " + zone + " within 30 s:\n" + log());
     }
 
-    String log() throws IOException {
+    /** What named wrote to its log so far, for failure messages. */
+    public String log() throws IOException {
         Path log = dir.resolve("named.log");
         return Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
     }

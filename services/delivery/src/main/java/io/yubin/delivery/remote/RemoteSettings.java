@@ -1,0 +1,71 @@
+package io.yubin.delivery.remote;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How remote delivery talks to other servers; defaults in {@link #defaults(String)}.
+ *
+ * @param heloName the name sent with EHLO/HELO (RFC 5321 §4.1.1.1: the client's primary host name)
+ * @param sourceAddress the local IP address to connect from; null for the system's choice
+ * @param port the remote port; 25, other values for tests
+ * @param tls the STARTTLS policy
+ * @param addressOrder which address families are tried, and which first
+ * @param timeouts how long each step may take
+ */
+public record RemoteSettings(String heloName, String sourceAddress, int port, TlsPolicy tls,
+        AddressOrder addressOrder, Timeouts timeouts) {
+
+    public RemoteSettings {
+        Objects.requireNonNull(heloName, "heloName");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(addressOrder, "addressOrder");
+        Objects.requireNonNull(timeouts, "timeouts");
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+    }
+
+    public static RemoteSettings defaults(String heloName) {
+        return new RemoteSettings(heloName, null, 25, TlsPolicy.OPPORTUNISTIC, AddressOrder.IPV6_FIRST,
+                Timeouts.RFC_5321);
+    }
+
+    public RemoteSettings withSourceAddress(String address) {
+        return new RemoteSettings(heloName, address, port, tls, addressOrder, timeouts);
+    }
+
+    public RemoteSettings withPort(int newPort) {
+        return new RemoteSettings(heloName, sourceAddress, newPort, tls, addressOrder, timeouts);
+    }
+
+    public RemoteSettings withTls(TlsPolicy policy) {
+        return new RemoteSettings(heloName, sourceAddress, port, policy, addressOrder, timeouts);
+    }
+
+    public RemoteSettings withTimeouts(Timeouts newTimeouts) {
+        return new RemoteSettings(heloName, sourceAddress, port, tls, addressOrder, newTimeouts);
+    }
+
+    /**
+     * The client's timeouts (RFC 5321 §4.5.3.2).
+     *
+     * @param connect the TCP connection (not in the RFC; Postfix's smtp_connect_timeout is 30 s)
+     * @param greeting the 220 greeting (§4.5.3.2.1: 5 minutes)
+     * @param command EHLO, STARTTLS, MAIL, RCPT, RSET, QUIT replies (§4.5.3.2.2, .3: 5 minutes)
+     * @param dataInit the reply to DATA (§4.5.3.2.4: 2 minutes)
+     * @param dataBlock writing one block of the body, or the reply to one BDAT chunk (§4.5.3.2.5: 3 minutes)
+     * @param dataTermination the reply after the end of data or the last chunk (§4.5.3.2.6: 10 minutes)
+     */
+    public record Timeouts(Duration connect, Duration greeting, Duration command, Duration dataInit,
+            Duration dataBlock, Duration dataTermination) {
+
+        public static final Timeouts RFC_5321 = new Timeouts(Duration.ofSeconds(30), Duration.ofMinutes(5),
+                Duration.ofMinutes(5), Duration.ofMinutes(2), Duration.ofMinutes(3), Duration.ofMinutes(10));
+
+        /** The same duration for every step (tests). */
+        public static Timeouts all(Duration each) {
+            return new Timeouts(each, each, each, each, each, each);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.yubin.delivery.remote;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.yubin.model.MailAddress;
+import io.yubin.store.DeliveryStatus;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends one message to the recipients of one domain over SMTP, trying the domain's hosts in order
+ * (RFC 5321 §5.1): the next address when a connection cannot be made, the greeting or EHLO is
+ * refused, or the session is lost before MAIL; the first server that takes part in the transaction
+ * decides every recipient, on one connection. When every address fails the recipients are deferred
+ * with the last problem.
+ *
+ * <p>Non-blocking: sessions run on one event loop each, the body is read on the worker pool
+ * {@value #BODY_POOL}. One client serves any number of deliveries at once.
+ */
+public final class SmtpClient implements AutoCloseable {
+
+    /** The worker pool that reads message bodies (blob streams may block). */
+    public static final String BODY_POOL = "yubin-remote-body";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpClient.class);
+
+    private final Vertx vertx;
+    private final RemoteSettings settings;
+    private final NetClient client;
+    private final WorkerExecutor bodyReader;
+    private final SslContext tls;
+
+    /** Builds the TLS context, which loads the JDK's crypto: construct it off the event loops. */
+    public SmtpClient(Vertx vertx, RemoteSettings settings) {
+        this.vertx = vertx;
+        this.settings = settings;
+        NetClientOptions options = new NetClientOptions()
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeouts().connect().toMillis()));
+        if (settings.sourceAddress() != null) {
+            options.setLocalAddress(settings.sourceAddress());
+        }
+        this.client = vertx.createNetClient(options);
+        this.bodyReader = vertx.createSharedWorkerExecutor(BODY_POOL, 8);
+        // Opportunistic TLS (RFC 7435): encryption without authentication, so any certificate is taken;
+        // MTA-STS and DANE, which authenticate, are for later (issue 17).
+        try {
+            this.tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
+                    .protocols("TLSv1.3", "TLSv1.2").build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot build the client TLS context", e);
+        }
+    }
+
+    /**
+     * Delivers {@code message} to {@code recipients} (all of one domain) through {@code hosts}; one
+     * result per recipient, in order. Never fails.
+     */
+    public Future<List<RecipientResult>> deliver(List<MxHost> hosts, OutboundMessage message,
+            List<MailAddress> recipients) {
+        List<Target> targets = new ArrayList<>();
+        for (MxHost host : hosts) {
+            for (InetAddress address : host.addresses()) {
+                targets.add(new Target(host.name(), address));
+            }
+        }
+        Promise<List<RecipientResult>> result = Promise.promise();
+        // One event loop for the whole delivery: the session's state is touched by one thread.
+        Context context = vertx.getOrCreateContext();
+        context.runOnContext(v -> next(targets, 0, message, recipients, context, "451 4.4.1 no host to try", null)
+                .onComplete(result));
+        return result.future();
+    }
+
+    private record Target(String name, InetAddress address) {
+        String remoteMta() {
+            return name + " [" + address.getHostAddress() + "]";
+        }
+    }
+
+    private Future<List<RecipientResult>> next(List<Target> targets, int i, OutboundMessage message,
+            List<MailAddress> recipients, Context context, String lastProblem, String lastMta) {
+        if (i == targets.size()) {
+            List<RecipientResult> deferred = recipients.stream().map(r -> new RecipientResult(r,
+                    DeliveryStatus.DEFERRED, lastProblem, lastMta, null)).toList();
+            return Future.succeededFuture(deferred);
+        }
+        Target target = targets.get(i);
+        return attempt(target, message, recipients, context, true).compose(attempt -> {
+            if (attempt instanceof RemoteTransaction.Attempt.Finished finished) {
+                return Future.succeededFuture(finished.results());
+            }
+            if (attempt instanceof RemoteTransaction.Attempt.TlsFailed tls) {
+                if (settings.tls() != TlsPolicy.OPPORTUNISTIC) {
+                    return next(targets, i + 1, message, recipients, context,
+                            "451 4.7.5 TLS handshake with " + tls.remoteMta() + " failed: " + tls.reason(), tls.remoteMta());
+                }
+                // Opportunistic, as Postfix: the same server again at once, in plaintext.
+                LOG.info("TLS handshake with {} failed ({}); sending in plaintext", tls.remoteMta(), tls.reason());
+                return attempt(target, message, recipients, context, false).compose(plain -> {
+                    if (plain instanceof RemoteTransaction.Attempt.Finished finished) {
+                        return Future.succeededFuture(finished.results());
+                    }
+                    RemoteTransaction.Attempt.TryNext skip = (RemoteTransaction.Attempt.TryNext) plain;
+                    return next(targets, i + 1, message, recipients, context, skip.reply(), skip.remoteMta());
+                });
+            }
+            RemoteTransaction.Attempt.TryNext skip = (RemoteTransaction.Attempt.TryNext) attempt;
+            LOG.info("{} did not take the message: {}", skip.remoteMta(), skip.reply());
+            return next(targets, i + 1, message, recipients, context, skip.reply(), skip.remoteMta());
+        });
+    }
+
+    /** One connection and session; a connection that cannot be made is TryNext. */
+    private Future<RemoteTransaction.Attempt> attempt(Target target, OutboundMessage message,
+            List<MailAddress> recipients, Context context, boolean mayStartTls) {
+        ConnectOptions connect = new ConnectOptions().setHost(target.address().getHostAddress())
+                .setPort(settings.port())
+                .setTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeouts().connect().toMillis()));
+        return client.connect(connect).transform((socket, failure) -> {
+            if (failure != null) {
+                String why = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+                LOG.info("could not connect to {}: {}", target.remoteMta(), why);
+                return Future.succeededFuture(new RemoteTransaction.Attempt.TryNext(
+                        "451 4.4.1 could not connect to " + target.remoteMta() + ": " + why, target.remoteMta()));
+            }
+            SmtpConnection connection = new SmtpConnection(vertx, context, socket, target.remoteMta());
+            // SNI carries host names only (RFC 6066 §3), never an address literal.
+            String serverName = target.name().startsWith("[") ? null : target.name();
+            return new RemoteTransaction(connection, settings, message, recipients, mayStartTls, serverName,
+                    tls, bodyReader, context).run();
+        });
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        bodyReader.close();
+    }
+}
