@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * waited for a CPU, or defined a class, is reported too. A warning fails the test when the stack
  * Vert.x captured shows the loop waiting ({@link #WAITING_FRAMES}: parking, sleeping, file or
  * database I/O), or when the loop was held longer than {@link #ALWAYS_FAIL_MILLIS} whatever it
- * did; shorter warnings without a waiting frame are kept in {@link #stop()}'s tolerated list.
+ * did; shorter warnings without a waiting frame, or while loading a class (a jar read once per
+ * class), are tolerated.
  */
 public final class BlockedThreadWatch implements BeforeEachCallback, AfterEachCallback {
 
@@ -39,9 +40,14 @@ public final class BlockedThreadWatch implements BeforeEachCallback, AfterEachCa
     /** Frames (class or method name fragments) that mean the loop was waiting, not computing. */
     static final List<String> WAITING_FRAMES = List.of("LockSupport.park", "Unsafe.park", "Object.wait",
             "Thread.sleep", "CompletableFuture.join", "CompletableFuture.get", "FutureTask.get",
-            "FileDispatcherImpl", "FileChannelImpl", "FileInputStream", "FileOutputStream", "RandomAccessFile",
+            "FileDispatcherImpl", "FileChannelImpl", "java.io.FileInputStream", "java.io.FileOutputStream",
+            "java.io.RandomAccessFile",
             "UnixNativeDispatcher", "org.sqlite.", "java.sql.", "Net.poll", "Net.connect",
             "SocketInputStream", "NioSocketImpl");
+
+    /** Frames of loading a class: once per class, reading the jar; computation for this purpose. */
+    static final List<String> CLASS_LOADING_FRAMES = List.of("jdk.internal.loader.", "ClassLoader.loadClass",
+            "ClassLoader.defineClass");
 
     private static final Pattern BLOCKED_FOR = Pattern.compile("blocked for (\\d+) ms");
 
@@ -86,6 +92,9 @@ public final class BlockedThreadWatch implements BeforeEachCallback, AfterEachCa
         Matcher blockedFor = BLOCKED_FOR.matcher(warning);
         if (blockedFor.find() && Long.parseLong(blockedFor.group(1)) >= ALWAYS_FAIL_MILLIS) {
             return true;
+        }
+        if (CLASS_LOADING_FRAMES.stream().anyMatch(warning::contains)) {
+            return false;
         }
         return WAITING_FRAMES.stream().anyMatch(warning::contains);
     }

@@ -52,7 +52,11 @@ class BlockedThreadWatchTest {
                 + "\n\tat org.sqlite.core.NativeDB.step(Native Method)";
         String longComputation = "Thread vert.x-eventloop-thread-0 has been blocked for 2400 ms, time limit is 500 ms"
                 + "\n\tat app//io.yubin.imap.MessageSearch.matches(MessageSearch.java:10)";
+        String jarRead = "Thread vert.x-eventloop-thread-1 has been blocked for 642 ms, time limit is 500 ms"
+                + "\n\tat java.base/java.util.zip.ZipFile$ZipFileInputStream.read(ZipFile.java:956)"
+                + "\n\tat java.base/jdk.internal.loader.Resource.getBytes(Resource.java:126)";
         assertThat(BlockedThreadWatch.blocking(classLoading)).isFalse();
+        assertThat(BlockedThreadWatch.blocking(jarRead)).isFalse();
         assertThat(BlockedThreadWatch.blocking(parked)).isTrue();
         assertThat(BlockedThreadWatch.blocking(sqlite)).isTrue();
         assertThat(BlockedThreadWatch.blocking(longComputation)).isTrue();
