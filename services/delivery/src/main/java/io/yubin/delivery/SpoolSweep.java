@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * An entry with QUEUED recipients only is left alone for {@link Options#queuedGrace()} after it
  * was received, so that the sweep does not race the member that accepted it and is offering it
- * now. An id offered twice (a race with a worker between take and lease) is delivered once:
+ * now; but not when it was received before this sweep started. The sweeper is the oldest member,
+ * so every member alive now started after such an entry came: whoever accepted it is gone (a
+ * crash, a restart) and will never offer it, and after a restart nothing waits. An id offered twice (a race with a worker between take and lease) is delivered once:
  * delivery is idempotent per (spool id, recipient).
  */
 public final class SpoolSweep implements AutoCloseable {
@@ -94,6 +96,8 @@ public final class SpoolSweep implements AutoCloseable {
     private final Clock clock;
     private final Options options;
     private final ScheduledExecutorService thread;
+    /** Entries received before this are no live member's to offer (see the class comment). */
+    private final Instant startedAt;
 
     public SpoolSweep(Spool spool, DeliveryQueue queue, DeliveryCoordination coordination, Clock clock,
             Options options) {
@@ -102,6 +106,7 @@ public final class SpoolSweep implements AutoCloseable {
         this.coordination = coordination;
         this.clock = clock;
         this.options = options;
+        this.startedAt = clock.instant();
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "yubin-spool-sweep");
             t.setDaemon(true);
@@ -194,9 +199,10 @@ public final class SpoolSweep implements AutoCloseable {
                 s.notDue() + notDue);
     }
 
-    /** A deferred recipient whose time has come, or a queued one past the accepting member's grace. */
+    /** A deferred recipient whose time has come, or a queued one no live member is offering. */
     private boolean due(SpoolEntry entry, Instant now) {
-        boolean pastGrace = !entry.receivedAt().plus(options.queuedGrace()).isAfter(now);
+        boolean pastGrace = entry.receivedAt().isBefore(startedAt)
+                || !entry.receivedAt().plus(options.queuedGrace()).isAfter(now);
         for (RecipientState r : entry.recipients()) {
             if (r.status() == DeliveryStatus.QUEUED && pastGrace) {
                 return true;

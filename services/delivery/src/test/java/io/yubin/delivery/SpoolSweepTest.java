@@ -121,15 +121,31 @@ class SpoolSweepTest {
     }
 
     @Test
-    void aJustAcceptedEntryIsLeftToTheMemberThatAcceptedItForTheGrace() throws Exception {
-        SpoolId fresh = f.acceptAt(Instant.now(), null, "alice@example.test");
+    void anEntryAcceptedWhileTheSweepRunsIsLeftToTheMemberThatAcceptedItForTheGrace() throws Exception {
+        SpoolSweep sweep = sweep(new SpoolSweep.Options(Duration.ofSeconds(10), Duration.ofHours(1), 500),
+                f.coordination);
+        SpoolId fresh = f.acceptAt(Instant.now().plusMillis(1), null, "alice@example.test");
 
-        SpoolSweep.Summary summary = sweep(new SpoolSweep.Options(Duration.ofSeconds(10), Duration.ofHours(1), 500),
-                f.coordination).sweepOnce();
+        SpoolSweep.Summary summary = sweep.sweepOnce();
 
         assertThat(summary).isEqualTo(new SpoolSweep.Summary(0, 0, 0, 1));
         assertThat(f.entry(fresh)).isPresent();
         assertThat(f.queue.size()).isZero();
+    }
+
+    /**
+     * The sweeper is the oldest member: an entry received before it started was accepted by a
+     * member that is gone (here: before a restart), which will never offer it. It goes at once.
+     */
+    @Test
+    void anEntryReceivedBeforeTheSweepStartedIsOfferedWithoutWaitingForTheGrace() throws Exception {
+        SpoolId beforeRestart = f.acceptAt(Instant.now().minusMillis(1), null, "alice@example.test");
+
+        SpoolSweep.Summary summary = sweep(new SpoolSweep.Options(Duration.ofSeconds(10), Duration.ofHours(1), 500),
+                f.coordination).sweepOnce();
+
+        assertThat(summary).isEqualTo(new SpoolSweep.Summary(1, 0, 0, 0));
+        assertThat(drainQueue()).containsExactly(beforeRestart);
     }
 
     @Test
