@@ -290,7 +290,9 @@ final class MailboxWriter {
             // apply): read them again before the next change.
             state = null;
             if (!(cause instanceof Stale)) {
-                if (redo != null) {
+                if (cause instanceof StoreException e && e.kind() == StoreException.Kind.NOT_FOUND) {
+                    redo = null;
+                } else if (redo != null) {
                     scheduleRedo();
                 }
                 return CompletableFuture.<T>failedFuture(cause);
