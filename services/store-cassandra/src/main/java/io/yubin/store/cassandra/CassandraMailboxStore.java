@@ -364,10 +364,8 @@ final class CassandraMailboxStore implements MailboxStore {
         // One logged batch per message: its blob reference, its row, its change and its delivery key are
         // written all or nothing. Written one after the other, a crash between the row and the key left
         // a message whose re-delivery after the restart found no key and appended it a second time.
-        return writer.commit(s, next)
-                .thenCompose(v -> cql.parallel(placed.stream().map(p -> (CompletionStage<?>) cql.batch(BatchType.LOGGED,
-                        messageWrites(id, s.uidValidity(), p))).toList()))
-                .thenCompose(v -> writer.publish(next))
+        return writer.apply(s, next, () -> cql.parallel(placed.stream().map(p -> (CompletionStage<?>) cql.batch(
+                BatchType.LOGGED, messageWrites(id, s.uidValidity(), p))).toList()))
                 .thenApply(v -> placed);
     }
 
@@ -436,13 +434,12 @@ final class CassandraMailboxStore implements MailboxStore {
             State next = new State(s.uidValidity(), s.uidNext(), modSeq, s.messages(), unseen, deleted, s.bytes(),
                     s.recentUpto());
             String id = mailbox.value();
-            return writer.commit(s, next).thenCompose(v -> cql.parallel(changed.stream().<CompletionStage<?>>flatMap(m ->
+            return writer.apply(s, next, () -> cql.parallel(changed.stream().<CompletionStage<?>>flatMap(m ->
                     java.util.stream.Stream.of(
                             cql.run("UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND bucket = ? "
                                     + "AND uid = ?", flagSet(m.flags()), m.modSeq(), id, bucket(m.uid()), m.uid()),
                             unlogChange(id, before.get(m.uid()).modSeq(), m.uid()),
                             logChange(id, m.modSeq(), m.uid(), false))).toList()))
-                    .thenCompose(v -> writer.publish(next))
                     .thenApply(v -> new FlagUpdate(changed, modified));
         }));
     }
@@ -473,8 +470,9 @@ final class CassandraMailboxStore implements MailboxStore {
         State next = new State(s.uidValidity(), s.uidNext(), s.highestModSeq() + n, s.messages() - n, unseen, deleted,
                 bytes, s.recentUpto());
         String id = writer.id();
-        List<CompletionStage<?>> rows = new ArrayList<>();
-        return writer.commit(s, next).thenCompose(v -> {
+        // The rows go before the blob references (a crash leaves a reference too many, never too few).
+        return writer.apply(s, next, () -> {
+            List<CompletionStage<?>> rows = new ArrayList<>();
             long modSeq = s.highestModSeq();
             for (MessageRecord m : gone) {
                 modSeq++;
@@ -484,9 +482,9 @@ final class CassandraMailboxStore implements MailboxStore {
                 // RFC 7162 §3.2.5.1: the entry lets QRESYNC report the UID as VANISHED.
                 rows.add(logChange(id, modSeq, m.uid(), true));
             }
-            return cql.parallel(rows);
-        }).thenCompose(v -> writer.publish(next)).thenCompose(v -> cql.parallel(gone.stream().map(m -> (CompletionStage<?>) references.remove(m.blob().id(),
-                CassandraBlobReferences.messageRef(id, m.uid()))).toList()))
+            return cql.parallel(rows).thenCompose(v -> cql.parallel(gone.stream().map(m -> (CompletionStage<?>)
+                    references.remove(m.blob().id(), CassandraBlobReferences.messageRef(id, m.uid()))).toList()));
+        })
                 .thenApply(v -> gone.stream().map(MessageRecord::uid).toList());
     }
 

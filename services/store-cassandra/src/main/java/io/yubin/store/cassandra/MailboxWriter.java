@@ -33,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * ({@code uid_visible}, {@code modseq_visible}), which a change moves from where it started to where
  * it ended, by a second conditional update, once all its rows are written. A change starts only from
  * published counters, so at most one change per mailbox is in flight in the whole cluster and the
- * watermark never passes a UID or MODSEQ whose row is still to come. (Moving {@code uid_visible} with
+ * watermark never passes a UID or MODSEQ whose row is still to come. When this writer's own change
+ * fails after its counters moved (Cassandra went away mid-change), the writer keeps it
+ * ({@link #apply}) and, before anything else and at the latest after a back-off, writes the same rows
+ * again (they are idempotent: the same values under the same keys) and publishes. (Moving {@code uid_visible} with
  * a plain write let writer B publish past the UIDs writer A had taken but not yet written, and readers
  * bounded by {@code uid_next} saw the rows of one batch in whatever order they landed.) A change left
  * unpublished by a writer that died is published by the next writer once it is older than
@@ -124,6 +127,13 @@ final class MailboxWriter {
     private final Deque<Object> queue = new ArrayDeque<>();
     private boolean running;
     private State state;
+    /** This writer's change whose counters moved but whose rows or watermark failed; null when none. */
+    private volatile Redo redo;
+    private int redoFailures;
+
+    /** A change to finish: the counters it moved to and its (idempotent) row writes. */
+    private record Redo(State to, java.util.function.Supplier<CompletionStage<?>> rows) {
+    }
 
     private MailboxWriter(String id, Cql cql, Writers owner) {
         this.id = id;
@@ -199,7 +209,8 @@ final class MailboxWriter {
         }
 
         private void retire(MailboxWriter writer) {
-            writers.computeIfPresent(writer.id, (k, w) -> w == writer && writer.idle() ? null : w);
+            // A writer with a change to finish stays: it alone knows the rows.
+            writers.computeIfPresent(writer.id, (k, w) -> w == writer && writer.idle() && writer.redo == null ? null : w);
         }
     }
 
@@ -279,6 +290,11 @@ final class MailboxWriter {
             // apply): read them again before the next change.
             state = null;
             if (!(cause instanceof Stale)) {
+                if (cause instanceof StoreException e && e.kind() == StoreException.Kind.NOT_FOUND) {
+                    redo = null;
+                } else if (redo != null) {
+                    scheduleRedo();
+                }
                 return CompletableFuture.<T>failedFuture(cause);
             }
             owner.retries.incrementAndGet();
@@ -302,10 +318,28 @@ final class MailboxWriter {
      */
     private CompletionStage<State> published() {
         return state().thenCompose(s -> {
+            Redo own = redo;
             if (s.published()) {
+                // Published (by us or, after the grace, by another writer) or never applied: nothing
+                // of ours may be written any more.
+                redo = null;
                 return CompletableFuture.completedFuture(s);
             }
             state = null;
+            if (own != null) {
+                redo = null;
+                // Nobody can commit on top of an unpublished change, so counters equal to ours are ours.
+                if (own.to().uidNext() == s.uidNext() && own.to().highestModSeq() == s.highestModSeq()) {
+                    redo = own;
+                    LOG.info("Mailbox {}: writing the rows of a failed change again (UIDs {}..{}, MODSEQ {}..{})", id,
+                            s.uidVisible(), s.uidNext() - 1, s.modSeqVisible() + 1, s.highestModSeq());
+                    return own.rows().get().thenCompose(v -> publish(own.to())).thenCompose(v -> {
+                        redo = null;
+                        redoFailures = 0;
+                        return published();
+                    });
+                }
+            }
             long ageMicros = System.currentTimeMillis() * 1000 - s.changedAtMicros();
             if (ageMicros < owner.abandonedAfter.toNanos() / 1000) {
                 return CompletableFuture.<State>failedFuture(new Stale());
@@ -374,6 +408,33 @@ final class MailboxWriter {
                         state = null;
                     }
                 });
+    }
+
+    /**
+     * Moves the counters from {@code from} to {@code to} ({@link #commit}), writes the change's rows,
+     * then publishes. Should the rows or the watermark fail once the counters moved, the change is kept
+     * and finished by this writer ({@link #published}) rather than left for the grace.
+     */
+    CompletionStage<Void> apply(State from, State to, java.util.function.Supplier<CompletionStage<?>> rows) {
+        return commit(from, to).thenCompose(v -> {
+            redo = new Redo(to, rows);
+            return rows.get();
+        }).thenCompose(v -> publish(to)).thenRun(() -> redo = null);
+    }
+
+    /** Finishes a failed change of this writer after a back-off, even when no other change comes. */
+    private void scheduleRedo() {
+        long delay = Math.min(30_000, 500L << Math.min(6, redoFailures++));
+        CompletableFuture.delayedExecutor(delay, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> {
+            if (redo != null) {
+                owner.submit(new io.yubin.store.MailboxId(id), (w, s) -> CompletableFuture.completedFuture(null))
+                        .whenComplete((v, e) -> {
+                            if (e != null) {
+                                LOG.debug("Mailbox {}: finishing a failed change: {}", id, e.toString());
+                            }
+                        });
+            }
+        });
     }
 
     /** After the mailbox was deleted: the next change reads (and misses) the counters. */
