@@ -204,11 +204,6 @@ public final class ListenerSet {
 
     private void accepted(Port port, NetSocket socket, Context context) {
         String ip = socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().hostAddress();
-        if (shuttingDown) {
-            // Accepted just before the listening socket closed.
-            socket.close();
-            return;
-        }
         if (!acquire(ip)) {
             LOG.info("refusing a connection from {} on {}: {} connections from that address already", ip, port.name(),
                     options.maxConnectionsPerIp());
@@ -232,7 +227,8 @@ public final class ListenerSet {
             return;
         }
         if (shuttingDown && !accepted.isReleased()) {
-            // The shutdown began while this connection was being set up: it missed the call.
+            // Accepted as the listening socket closed (or while the shutdown began): greeted, then
+            // told goodbye like the others, rather than closed without a word.
             accepted.beginShutdown();
         }
     }

@@ -253,11 +253,6 @@ public final class EmbeddedServer implements AutoCloseable {
         }
     }
 
-    /** Whether the shutdown has begun (readiness is false from then on). */
-    public boolean stopping() {
-        return stopping;
-    }
-
     /** The sweep for bodies a crash left unreferenced: S3's, or the body files' (null for neither). */
     private static Supplier<CompletionStage<?>> orphanSweep(Storage storage, S3BlobStore s3) {
         if (s3 != null) {

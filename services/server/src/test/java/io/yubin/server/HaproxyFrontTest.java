@@ -55,7 +55,7 @@ class HaproxyFrontTest {
         for (String user : List.of("alice@example.test", "bob@example.test")) {
             server.post("/api/v1/users", "{\"address\":\"" + user + "\",\"password\":\"" + PASSWORD + "\"}");
         }
-        haproxy = new HaproxyProcess(server, logDir);
+        haproxy = new HaproxyProcess(logDir, server);
     }
 
     @AfterEach

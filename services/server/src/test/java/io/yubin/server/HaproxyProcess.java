@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real HAProxy (Debian haproxy) in the foreground with the shipped reference configuration,
  * {@code k8s/haproxy/haproxy.cfg}, its addresses and ports set through the environment variables
- * that file reads: every public port on 127.0.0.1 and a free port, all three members pointing at
- * one {@link ServerProcess}. Missing haproxy is a failure, never a skip.
+ * that file reads: every public port on 127.0.0.1 and a free port, the file's three members
+ * pointing at the given {@link ServerProcess}es in turn (which share their ports, on different
+ * loopback addresses). Missing haproxy is a failure, never a skip.
  */
 final class HaproxyProcess implements AutoCloseable {
 
@@ -29,7 +30,8 @@ final class HaproxyProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
 
-    HaproxyProcess(ServerProcess server, Path dir) throws IOException, InterruptedException {
+    HaproxyProcess(Path dir, ServerProcess... members) throws IOException, InterruptedException {
+        ServerProcess server = members[0];
         if (!Files.isExecutable(HAPROXY)) {
             fail(HAPROXY + " is missing: install haproxy (.ci/install-packages); CI=" + System.getenv("CI"));
         }
@@ -43,8 +45,8 @@ final class HaproxyProcess implements AutoCloseable {
             ports.put(listener, port);
             env.put("LB_" + listener + "_PORT", String.valueOf(port));
         }
-        for (String member : List.of("YUBIN_1", "YUBIN_2", "YUBIN_3")) {
-            env.put(member, "127.0.0.1");
+        for (int i = 0; i < 3; i++) {
+            env.put("YUBIN_" + (i + 1), members[i % members.length].host());
         }
         env.put("YUBIN_MX_PORT", String.valueOf(server.mxPort()));
         env.put("YUBIN_SUBMISSION_PORT", String.valueOf(server.submissionPort()));

@@ -32,6 +32,8 @@ final class ServerProcess implements AutoCloseable {
 
     private final Path dataDir;
     private final Path logDir;
+    /** The loopback address every listener binds to. */
+    private final String host;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final int adminPort;
@@ -46,20 +48,31 @@ final class ServerProcess implements AutoCloseable {
     private Path log;
 
     ServerProcess(Path dataDir, Path logDir) throws IOException {
+        this(dataDir, logDir, "127.0.0.1", null);
+    }
+
+    /**
+     * On loopback address {@code host} (e.g. 127.0.0.11), with the same ports as {@code portsOf}
+     * when that is not null: a second member behind a load balancer that knows one port per listener.
+     */
+    ServerProcess(Path dataDir, Path logDir, String host, ServerProcess portsOf) throws IOException {
         this.dataDir = dataDir;
         this.logDir = logDir;
-        this.adminPort = freePort();
-        this.mxPort = freePort();
-        this.submissionPort = freePort();
-        this.submissionsPort = freePort();
-        this.pop3Port = freePort();
-        this.pop3TlsPort = freePort();
-        this.imapPort = freePort();
-        this.imapTlsPort = freePort();
+        this.host = host;
+        this.adminPort = portsOf == null ? freePort() : portsOf.adminPort;
+        this.mxPort = portsOf == null ? freePort() : portsOf.mxPort;
+        this.submissionPort = portsOf == null ? freePort() : portsOf.submissionPort;
+        this.submissionsPort = portsOf == null ? freePort() : portsOf.submissionsPort;
+        this.pop3Port = portsOf == null ? freePort() : portsOf.pop3Port;
+        this.pop3TlsPort = portsOf == null ? freePort() : portsOf.pop3TlsPort;
+        this.imapPort = portsOf == null ? freePort() : portsOf.imapPort;
+        this.imapTlsPort = portsOf == null ? freePort() : portsOf.imapTlsPort;
         environment.put("YUBIN_DATA_DIR", dataDir.toString());
-        environment.put("YUBIN_ADMIN_HOST", "127.0.0.1");
+        environment.put("YUBIN_ADMIN_HOST", host);
         environment.put("YUBIN_ADMIN_PORT", String.valueOf(adminPort));
-        environment.put("YUBIN_SMTP_HOST", "127.0.0.1");
+        environment.put("YUBIN_SMTP_HOST", host);
+        environment.put("YUBIN_IMAP_HOST", host);
+        environment.put("YUBIN_POP3_HOST", host);
         environment.put("YUBIN_SMTP_MX_PORT", String.valueOf(mxPort));
         environment.put("YUBIN_SMTP_SUBMISSION_PORT", String.valueOf(submissionPort));
         environment.put("YUBIN_SMTP_SUBMISSIONS_PORT", String.valueOf(submissionsPort));
@@ -68,7 +81,7 @@ final class ServerProcess implements AutoCloseable {
         environment.put("YUBIN_POP3_PORT", String.valueOf(pop3Port));
         environment.put("YUBIN_POP3_TLS_PORT", String.valueOf(pop3TlsPort));
         environment.put("YUBIN_TLS_HOSTNAME", "mail.example.test");
-        environment.put("YUBIN_CLUSTER_NAME", "test-" + ProcessHandle.current().pid() + "-" + adminPort);
+        environment.put("YUBIN_CLUSTER_NAME", "test-" + ProcessHandle.current().pid() + "-" + host + "-" + adminPort);
     }
 
     /** Sets (or overrides) one configuration variable for the next {@link #start}. */
@@ -81,6 +94,11 @@ final class ServerProcess implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    /** The loopback address it listens on. */
+    String host() {
+        return host;
     }
 
     int adminPort() {
@@ -114,13 +132,13 @@ final class ServerProcess implements AutoCloseable {
 
     /** A TLS socket to {@code port}, trusting the server's self-signed certificate only. */
     Socket tlsSocket(int port) throws Exception {
-        return trusting().getSocketFactory().createSocket("127.0.0.1", port);
+        return trusting().getSocketFactory().createSocket(host, port);
     }
 
     /** TLS over a connected socket (implicit TLS through a proxy, or after STARTTLS), trusting the server's certificate. */
     Socket tlsSocket(Socket connected) throws Exception {
         javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trusting().getSocketFactory()
-                .createSocket(connected, "127.0.0.1", connected.getPort(), true);
+                .createSocket(connected, host, connected.getPort(), true);
         tls.startHandshake();
         return tls;
     }
@@ -171,7 +189,7 @@ final class ServerProcess implements AutoCloseable {
 
     boolean ready() {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/health/ready")).build(),
+            return http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + adminPort + "/health/ready")).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {
             return false;
@@ -184,7 +202,7 @@ final class ServerProcess implements AutoCloseable {
     /** Whether /health/live answers 200 (the process is up, ready or not). */
     boolean live() {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/health/live")).build(),
+            return http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + adminPort + "/health/live")).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {
             return false;
@@ -236,13 +254,13 @@ final class ServerProcess implements AutoCloseable {
 
     /** An authenticated GET of the admin API. */
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + adminPort + path))
                 .header("Authorization", "Bearer " + token()).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** An authenticated POST of JSON to the admin API; fails the test unless it answers 2xx. */
     HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + adminPort + path))
                 .header("Authorization", "Bearer " + token()).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("POST %s: %s", path, response.body()).isBetween(200, 299);

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
@@ -16,6 +18,10 @@ import sun.misc.Signal;
         footer = {"", "Every configuration key can be overridden by an environment variable: YUBIN_ and the key"
             + " path upper-cased with '.' and '-' as '_', e.g. YUBIN_ADMIN_PORT=9080."})
 public final class ServeCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+    /** The signals that stop the server gracefully. */
+    private static final List<String> STOP_SIGNALS = List.of("TERM", "INT");
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "YAML configuration file (default: ./yubin.yaml when it exists).")
@@ -36,7 +42,12 @@ public final class ServeCommand implements Callable<Integer> {
         // The JVM's own handling would run the shutdown hook too, but exit with 128 + the signal.
         CountDownLatch stop = new CountDownLatch(1);
         for (String name : STOP_SIGNALS) {
-            Signal.handle(new Signal(name), signal -> stop.countDown());
+            try {
+                Signal.handle(new Signal(name), signal -> stop.countDown());
+            } catch (IllegalArgumentException e) {
+                // Taken by the JVM (-Xrs) or not on this platform: the shutdown hook below still stops.
+                LOG.warn("Cannot handle SIG{}: {}", name, e.getMessage());
+            }
         }
         // Any other end of the JVM (System.exit elsewhere, the last non-daemon thread) still stops it.
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "yubin-shutdown"));
@@ -44,8 +55,6 @@ public final class ServeCommand implements Callable<Integer> {
         server.close();
         return 0;
     }
-
-    private static final List<String> STOP_SIGNALS = List.of("TERM", "INT");
 
     private static String rootCause(Throwable e) {
         Throwable cause = e;
