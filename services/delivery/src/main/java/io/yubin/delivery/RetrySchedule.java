@@ -14,33 +14,27 @@ import java.util.Objects;
  * @param first the delay after the first attempt
  * @param max the longest delay between attempts
  * @param giveUpAfter how long after arrival a deferred recipient becomes FAILED
- * @param delayWarningAfter how long after arrival a still-deferred recipient's sender is told once
- *     (a delay DSN); {@link Duration#ZERO} for never
  */
-public record RetrySchedule(Duration first, Duration max, Duration giveUpAfter, Duration delayWarningAfter) {
+public record RetrySchedule(Duration first, Duration max, Duration giveUpAfter) {
 
     /**
      * 5 minutes doubling up to 1 hour (Postfix's minimal and maximal backoff are 300 s and 4000 s;
      * RFC 5321 §4.5.4.1 allows shorter first retries than 30 min when the reason is known), give up
-     * after 5 days, warn after 4 hours.
+     * after 5 days.
      */
     public static final RetrySchedule DEFAULT = new RetrySchedule(Duration.ofMinutes(5), Duration.ofHours(1),
-            Duration.ofDays(5), Duration.ofHours(4));
+            Duration.ofDays(5));
 
     public RetrySchedule {
         Objects.requireNonNull(first, "first");
         Objects.requireNonNull(max, "max");
         Objects.requireNonNull(giveUpAfter, "giveUpAfter");
-        Objects.requireNonNull(delayWarningAfter, "delayWarningAfter");
         if (first.isNegative() || first.isZero() || max.compareTo(first) < 0) {
             throw new IllegalArgumentException("retry delays must be positive and max >= first, were " + first
                     + " and " + max);
         }
         if (giveUpAfter.isNegative() || giveUpAfter.isZero()) {
             throw new IllegalArgumentException("the give-up time must be positive, was " + giveUpAfter);
-        }
-        if (delayWarningAfter.isNegative()) {
-            throw new IllegalArgumentException("the delay warning time must not be negative");
         }
     }
 

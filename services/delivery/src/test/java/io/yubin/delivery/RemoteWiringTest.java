@@ -64,7 +64,7 @@ class RemoteWiringTest {
 
     private static final String FRIEND = "friend@[127.0.0.2]";
     private static final RetrySchedule RETRIES = new RetrySchedule(Duration.ofSeconds(30), Duration.ofMinutes(2),
-            Duration.ofHours(1), Duration.ZERO);
+            Duration.ofHours(1));
 
     private static ClusterMember member;
 
@@ -278,6 +278,25 @@ class RemoteWiringTest {
         await(delivery.deliver(outcome.notifications().get(0)));
         Map<String, String> fields = reportedFields(f.inbox("alice@example.test").get(0));
         assertThat(fields).containsEntry("Action", "failed").containsEntry("Status", "5.4.7");
+    }
+
+    @Test
+    void aNotificationToARemoteSenderIsSentThoughNobodyAuthenticated() throws Exception {
+        ScriptedPeer peer = peer(ScriptedPeer.standard());
+        f.user("gone@example.test");
+        SpoolId id = f.acceptFrom(clock.instant(), FRIEND, null, "gone@example.test");
+        await(f.accounts.removeUser(MailAddress.parse("gone@example.test")));
+
+        LocalDelivery.Outcome outcome = await(delivery.deliver(id));
+
+        assertThat(outcome.updated().get(0).lastResult()).startsWith("550 5.1.1 ");
+        assertThat(outcome.notifications()).hasSize(1);
+        LocalDelivery.Outcome sent = await(delivery.deliver(outcome.notifications().get(0)));
+        assertThat(sent.kind()).isEqualTo(LocalDelivery.Outcome.Kind.FINISHED);
+        assertThat(sent.updated().get(0).status()).isEqualTo(DeliveryStatus.DELIVERED);
+        assertThat(peer.commands).contains("1 MAIL FROM:<>", "1 RCPT TO:<" + FRIEND + ">");
+        assertThat(new String(peer.bodies.get(0), StandardCharsets.UTF_8))
+                .contains("report-type=delivery-status", "Final-Recipient: rfc822; gone@example.test");
     }
 
     @Test
