@@ -220,6 +220,7 @@ public final class DeliveryWorkers implements AutoCloseable {
             for (RecipientState state : result.updated()) {
                 recipientCounter(state.status().name().toLowerCase(Locale.ROOT)).increment();
             }
+            offer(result.notifications());
             // A PENDING entry's deferred recipients are re-offered by the sweep when due.
             endLease(id, null);
             outcome = result.kind().name().toLowerCase(Locale.ROOT);
@@ -238,6 +239,21 @@ public final class DeliveryWorkers implements AutoCloseable {
         Timer.builder("yubin.delivery.attempts").description("Delivery runs over one spool entry")
                 .tag("outcome", outcome).register(registry)
                 .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    /** Offers the entries a delivery made (notifications); one not offered is found by the sweep. */
+    private void offer(List<SpoolId> made) {
+        for (SpoolId id : made) {
+            try {
+                queue.offer(id).whenComplete((v, failure) -> {
+                    if (failure != null) {
+                        LOG.warn("Could not offer notification {}; the sweep will: {}", id, failure.toString());
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.warn("Could not offer notification {}; the sweep will: {}", id, e.toString());
+            }
+        }
     }
 
     private void retryLater(SpoolId id, Throwable failure) {

@@ -1,5 +1,8 @@
 package io.yubin.delivery;
 
+import io.yubin.delivery.remote.DsnRecipient;
+import io.yubin.delivery.remote.RecipientResult;
+import io.yubin.model.Envelope;
 import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
@@ -21,7 +24,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -38,9 +45,16 @@ import org.slf4j.LoggerFactory;
  * key {@code spoolId/user} (docs/architecture.md §4.2), so a repeat appends nothing. Mailbox events are
  * published after every append, a repeated one included: they are hints, at least once.
  *
- * <p>Remote addresses are not delivered by this version: such a recipient stays DEFERRED with
- * {@link #REMOTE_NOT_YET} so the admin API shows why. Store failures fail the returned stage and
- * leave the spool as it was for the recipients not yet recorded; the caller retries later.
+ * <p>Remote recipients (only from an authenticated sender, or in a notification made here: no relay)
+ * are sent in one {@link RemoteSender} call after the local appends when {@link Outbound} is given:
+ * a deferred one gets its next attempt from the {@link RetrySchedule} and is re-offered by the
+ * {@link SpoolSweep} when due; one still deferred at the give-up time fails. Every recipient that
+ * fails in a run (a 5xx, the give-up time, an unknown local user) is reported to the sender in one
+ * delivery status notification, spooled by {@link DsnSpooler} before the failures are recorded.
+ * Without {@link Outbound} a remote recipient stays DEFERRED with {@link #REMOTE_NOT_YET}.
+ *
+ * <p>Store failures fail the returned stage and leave the spool as it was for the recipients not yet
+ * recorded; the caller retries later.
  */
 public final class LocalDelivery {
 
@@ -48,8 +62,26 @@ public final class LocalDelivery {
 
     /** The result recorded for a recipient delivered to every INBOX it resolves to. */
     public static final String DELIVERED = "250 2.0.0 delivered to INBOX";
-    /** The result recorded for a recipient that needs remote delivery. */
+    /** The result recorded for a recipient that needs remote delivery when it is not configured. */
     public static final String REMOTE_NOT_YET = "queued for remote delivery, which this version does not perform yet";
+    /** The result recorded for an alias that expands to remote addresses (forwarding is not built yet). */
+    public static final String FORWARDING_NOT_YET =
+            "451 4.3.0 forwarding to remote addresses through an alias is not built yet";
+
+    /**
+     * Remote delivery, its retries and notifications.
+     *
+     * @param sender sends to remote recipients
+     * @param retries when deferred remote recipients are tried again, and given up
+     * @param notifications spools the notifications for failed recipients
+     */
+    public record Outbound(RemoteSender sender, RetrySchedule retries, DsnSpooler notifications) {
+        public Outbound {
+            Objects.requireNonNull(sender, "sender");
+            Objects.requireNonNull(retries, "retries");
+            Objects.requireNonNull(notifications, "notifications");
+        }
+    }
 
     /**
      * What one run did.
@@ -57,12 +89,18 @@ public final class LocalDelivery {
      * @param kind how the entry stands afterwards
      * @param updated the recipient states this run recorded, in envelope order
      * @param nextAttempt for PENDING, the earliest next attempt of a deferred recipient; else null
+     * @param notifications the spool entries this run made (delivery status notifications), to offer
      */
-    public record Outcome(Kind kind, List<RecipientState> updated, Instant nextAttempt) {
+    public record Outcome(Kind kind, List<RecipientState> updated, Instant nextAttempt, List<SpoolId> notifications) {
 
         public Outcome {
             Objects.requireNonNull(kind, "kind");
             updated = List.copyOf(updated);
+            notifications = List.copyOf(notifications);
+        }
+
+        public Outcome(Kind kind, List<RecipientState> updated, Instant nextAttempt) {
+            this(kind, updated, nextAttempt, List.of());
         }
 
         public enum Kind {
@@ -81,19 +119,36 @@ public final class LocalDelivery {
     private final MailboxEvents events;
     private final Clock clock;
     private final Duration remoteRetry;
+    /** Null when remote delivery is not configured. */
+    private final Outbound outbound;
 
     /**
+     * Without remote delivery.
+     *
      * @param remoteRetry how long a recipient that needs remote delivery waits before it is looked
      *        at again (its address may have become local, or this version may have been upgraded)
      */
     public LocalDelivery(Spool spool, MailboxStore mailboxes, AddressResolver resolver, MailboxEvents events,
             Clock clock, Duration remoteRetry) {
+        this(spool, mailboxes, resolver, events, clock, remoteRetry, null);
+    }
+
+    /** With remote delivery, retries and notifications. */
+    public LocalDelivery(Spool spool, MailboxStore mailboxes, AddressResolver resolver, MailboxEvents events,
+            Clock clock, Outbound outbound) {
+        this(spool, mailboxes, resolver, events, clock,
+                Objects.requireNonNull(outbound, "outbound").retries().first(), outbound);
+    }
+
+    private LocalDelivery(Spool spool, MailboxStore mailboxes, AddressResolver resolver, MailboxEvents events,
+            Clock clock, Duration remoteRetry, Outbound outbound) {
         this.spool = spool;
         this.mailboxes = mailboxes;
         this.resolver = resolver;
         this.events = events;
         this.clock = clock;
         this.remoteRetry = remoteRetry;
+        this.outbound = outbound;
     }
 
     /** Delivers what is due in the entry; fails with the store's exception when the store fails. */
@@ -106,7 +161,10 @@ public final class LocalDelivery {
     private CompletionStage<Outcome> deliver(SpoolEntry entry) {
         Instant now = clock.instant();
         List<RecipientState> states = new ArrayList<>(entry.recipients());
-        List<RecipientState> updated = new ArrayList<>();
+        // By envelope position: the new state of each recipient attempted, and the remote results.
+        Map<Integer, RecipientState> decided = new TreeMap<>();
+        Map<Integer, RecipientResult> results = new TreeMap<>();
+        List<Integer> remote = new ArrayList<>();
         // Recipients one after the other, so one user's INBOX sees one append at a time.
         CompletionStage<Void> attempts = CompletableFuture.completedFuture(null);
         for (int i = 0; i < states.size(); i++) {
@@ -116,29 +174,117 @@ public final class LocalDelivery {
             }
             int index = i;
             attempts = attempts.thenCompose(v -> attempt(entry, state, now)).thenAccept(next -> {
-                states.set(index, next);
-                updated.add(next);
+                if (next == null) {
+                    remote.add(index);
+                } else {
+                    decided.put(index, next);
+                }
             });
         }
-        return attempts.thenCompose(v -> {
-            if (states.stream().allMatch(s -> s.status().isFinal())) {
-                // Every outcome is final: removing the entry is the one write that records them all
-                // (appends are idempotent by delivery key, so a crash before it only repeats them).
-                return ignoringNotFound(spool.remove(entry.id()))
-                        .thenApply(removed -> new Outcome(Outcome.Kind.FINISHED, updated, null));
+        return attempts
+                .thenCompose(v -> sendRemote(entry, states, remote, decided, results))
+                .thenCompose(v -> finish(entry, states, decided, results, now));
+    }
+
+    /** One call for every remote recipient (one SMTP session per domain), after the local appends. */
+    private CompletionStage<Void> sendRemote(SpoolEntry entry, List<RecipientState> states, List<Integer> remote,
+            Map<Integer, RecipientState> decided, Map<Integer, RecipientResult> results) {
+        if (remote.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<MailAddress> addresses = remote.stream().map(i -> states.get(i).recipient()).toList();
+        return outbound.sender().send(entry, addresses).thenAccept(sent -> {
+            Instant ended = clock.instant();
+            for (int k = 0; k < remote.size(); k++) {
+                int index = remote.get(k);
+                RecipientResult result = afterRetries(sent.get(k), states.get(index).attempts() + 1, ended,
+                        entry.receivedAt());
+                results.put(index, result);
+                decided.put(index, stateOf(result, states.get(index).attempts() + 1, ended, entry.receivedAt()));
             }
-            return recordAll(entry.id(), updated).thenApply(stillThere -> {
-                if (!stillThere) {
-                    return new Outcome(Outcome.Kind.GONE, updated, null);
-                }
-                Instant next = states.stream()
-                        .filter(s -> !s.status().isFinal())
-                        .map(s -> s.nextAttempt() == null ? now : s.nextAttempt())
-                        .min(Comparator.naturalOrder())
-                        .orElse(now);
-                return new Outcome(Outcome.Kind.PENDING, updated, next);
-            });
         });
+    }
+
+    /** A deferred result at or past the give-up time becomes a failure (RFC 3463 X.4.7: delivery time expired). */
+    private RecipientResult afterRetries(RecipientResult result, int attempts, Instant now, Instant arrival) {
+        if (result.status() != DeliveryStatus.DEFERRED || outbound.retries().next(attempts, now, arrival) != null) {
+            return result;
+        }
+        return new RecipientResult(result.recipient(), DeliveryStatus.FAILED,
+                "554 5.4.7 delivery time expired after " + outbound.retries().giveUpAfter() + ", last reply: "
+                        + result.describe(), result.remoteMta(), null);
+    }
+
+    private RecipientState stateOf(RecipientResult result, int attempts, Instant now, Instant arrival) {
+        Instant next = result.status() == DeliveryStatus.DEFERRED
+                ? outbound.retries().next(attempts, now, arrival) : null;
+        return new RecipientState(result.recipient(), result.status(), attempts, next, result.describe());
+    }
+
+    /**
+     * Records what this run decided. When a recipient failed, the others are recorded first, then the
+     * notification is spooled, then the failures: a crash in between repeats the failures' attempts,
+     * never a delivery, and the repeat finds the notification spooled already.
+     */
+    private CompletionStage<Outcome> finish(SpoolEntry entry, List<RecipientState> states,
+            Map<Integer, RecipientState> decided, Map<Integer, RecipientResult> results, Instant now) {
+        decided.forEach(states::set);
+        List<RecipientState> updated = List.copyOf(decided.values());
+        List<Integer> failed = decided.entrySet().stream()
+                .filter(e -> e.getValue().status() == DeliveryStatus.FAILED).map(Map.Entry::getKey).toList();
+        boolean notify = outbound != null && !failed.isEmpty();
+        List<RecipientState> others = updated.stream().filter(s -> s.status() != DeliveryStatus.FAILED).toList();
+        CompletionStage<Boolean> before = notify ? recordAll(entry.id(), others)
+                : CompletableFuture.completedFuture(true);
+        return before.thenCompose(present -> {
+            if (!present) {
+                return CompletableFuture.completedFuture(new Outcome(Outcome.Kind.GONE, updated, null));
+            }
+            CompletionStage<Optional<SpoolId>> notification = notify
+                    ? outbound.notifications().spool(entry, failures(entry, states, failed, results))
+                    : CompletableFuture.completedFuture(Optional.empty());
+            return notification.thenCompose(dsn -> record(entry, states, notify
+                    ? updated.stream().filter(s -> s.status() == DeliveryStatus.FAILED).toList() : updated,
+                    updated, dsn.map(List::of).orElse(List.of()), now));
+        });
+    }
+
+    private CompletionStage<Outcome> record(SpoolEntry entry, List<RecipientState> states,
+            List<RecipientState> toRecord, List<RecipientState> updated, List<SpoolId> notifications, Instant now) {
+        if (states.stream().allMatch(s -> s.status().isFinal())) {
+            // Every outcome is final: removing the entry is the one write that records them all
+            // (appends are idempotent by delivery key, so a crash before it only repeats them).
+            return ignoringNotFound(spool.remove(entry.id()))
+                    .thenApply(removed -> new Outcome(Outcome.Kind.FINISHED, updated, null, notifications));
+        }
+        return recordAll(entry.id(), toRecord).thenApply(stillThere -> {
+            if (!stillThere) {
+                return new Outcome(Outcome.Kind.GONE, updated, null, notifications);
+            }
+            Instant next = states.stream()
+                    .filter(s -> !s.status().isFinal())
+                    .map(s -> s.nextAttempt() == null ? now : s.nextAttempt())
+                    .min(Comparator.naturalOrder())
+                    .orElse(now);
+            return new Outcome(Outcome.Kind.PENDING, updated, next, notifications);
+        });
+    }
+
+    /** The failed recipients as a notification reports them, with their DSN parameters (NOTIFY, ORCPT). */
+    private List<DsnRecipient> failures(SpoolEntry entry, List<RecipientState> states, List<Integer> failed,
+            Map<Integer, RecipientResult> results) {
+        Instant now = clock.instant();
+        List<DsnRecipient> reported = new ArrayList<>();
+        for (int index : failed) {
+            RecipientState state = states.get(index);
+            Envelope.Recipient recipient = index < entry.envelope().recipients().size()
+                    ? entry.envelope().recipients().get(index) : Envelope.Recipient.of(state.recipient());
+            RecipientResult result = results.getOrDefault(index, new RecipientResult(state.recipient(),
+                    DeliveryStatus.FAILED, state.lastResult() == null ? "550 5.0.0 failed" : state.lastResult(),
+                    null, null));
+            reported.add(new DsnRecipient(recipient, DsnRecipient.Action.FAILED, result, now, null));
+        }
+        return reported;
     }
 
     /** Records the states one after the other; false as soon as the entry is gone. */
@@ -157,7 +303,10 @@ public final class LocalDelivery {
                         && (state.nextAttempt() == null || !state.nextAttempt().isAfter(now)));
     }
 
-    /** Delivers to one envelope recipient; the new state to record. */
+    /**
+     * Delivers to one envelope recipient's local users; the new state to record, or null when the
+     * recipient is itself remote and goes to {@link #sendRemote}.
+     */
     private CompletionStage<RecipientState> attempt(SpoolEntry entry, RecipientState state, Instant now) {
         MailAddress recipient = state.recipient();
         int attempts = state.attempts() + 1;
@@ -167,7 +316,8 @@ public final class LocalDelivery {
                 return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.FAILED, attempts,
                         null, "550 5.1.1 <" + recipient + ">: no such user here"));
             }
-            if (entry.client().authenticatedUser() == null && resolution.remote().contains(recipient)) {
+            boolean mayRelay = entry.client().authenticatedUser() != null || DsnSpooler.isNotification(entry);
+            if (!mayRelay && resolution.remote().contains(recipient)) {
                 // docs/architecture.md §5: only an authenticated sender may relay. SMTP refuses this at RCPT;
                 // an entry that has it anyway is not sent on.
                 return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.FAILED, attempts,
@@ -178,10 +328,24 @@ public final class LocalDelivery {
                     .sorted(Comparator.comparing(MailAddress::canonical)).toList()) {
                 appends = appends.thenCompose(v -> appendToInbox(entry, user));
             }
-            return appends.thenApply(v -> resolution.remote().isEmpty()
-                    ? new RecipientState(recipient, DeliveryStatus.DELIVERED, attempts, null, DELIVERED)
-                    : new RecipientState(recipient, DeliveryStatus.DEFERRED, attempts, now.plus(remoteRetry),
-                            REMOTE_NOT_YET));
+            return appends.thenApply(v -> {
+                if (resolution.remote().isEmpty()) {
+                    return new RecipientState(recipient, DeliveryStatus.DELIVERED, attempts, null, DELIVERED);
+                }
+                if (outbound == null) {
+                    return new RecipientState(recipient, DeliveryStatus.DEFERRED, attempts, now.plus(remoteRetry),
+                            REMOTE_NOT_YET);
+                }
+                if (resolution.remote().equals(Set.of(recipient))) {
+                    return null;
+                }
+                // An alias with remote targets: the spool has one state per envelope recipient, not per target.
+                Instant next = outbound.retries().next(attempts, now, entry.receivedAt());
+                return next == null
+                        ? new RecipientState(recipient, DeliveryStatus.FAILED, attempts, null,
+                                "554 5.4.7 delivery time expired, last reply: " + FORWARDING_NOT_YET)
+                        : new RecipientState(recipient, DeliveryStatus.DEFERRED, attempts, next, FORWARDING_NOT_YET);
+            });
         });
     }
 

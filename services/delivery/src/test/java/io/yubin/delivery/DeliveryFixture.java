@@ -105,9 +105,15 @@ final class DeliveryFixture implements AutoCloseable {
 
     /** {@link #accept(String, String...)} at {@code receivedAt}. */
     SpoolId acceptAt(Instant receivedAt, String authenticatedUser, String... recipients) throws Exception {
+        return acceptFrom(receivedAt, "sender@elsewhere.test", authenticatedUser, recipients);
+    }
+
+    /** {@link #acceptAt} from {@code sender}; null for the null reverse-path. */
+    SpoolId acceptFrom(Instant receivedAt, String sender, String authenticatedUser, String... recipients)
+            throws Exception {
         SpoolId id = SpoolId.next();
         List<MailAddress> to = java.util.Arrays.stream(recipients).map(MailAddress::parse).toList();
-        SpoolEntry entry = SpoolEntry.queued(id, Envelope.of(MailAddress.parse("sender@elsewhere.test"), to),
+        SpoolEntry entry = SpoolEntry.queued(id, Envelope.of(sender == null ? null : MailAddress.parse(sender), to),
                 blob("Subject: test " + id + "\r\n\r\nbody\r\n"), receivedAt.truncatedTo(ChronoUnit.MILLIS),
                 new SpoolEntry.ClientInfo("client.elsewhere.test", "192.0.2.7", authenticatedUser));
         await(storage.spool().accept(entry));

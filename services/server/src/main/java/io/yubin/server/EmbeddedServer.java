@@ -4,7 +4,15 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.yubin.delivery.DeliveryWorkers;
+import io.yubin.delivery.DsnSpooler;
 import io.yubin.delivery.LocalDelivery;
+import io.yubin.delivery.RemoteSender;
+import io.yubin.delivery.remote.AddressOrder;
+import io.yubin.delivery.remote.MxResolver;
+import io.yubin.delivery.remote.RemoteDelivery;
+import io.yubin.delivery.remote.SmtpClient;
+import io.yubin.mailauth.dns.DnsSettings;
+import io.yubin.mailauth.dns.StubResolver;
 import io.yubin.delivery.SpoolSweep;
 import io.yubin.queue.ClusterMember;
 import io.yubin.queue.HazelcastDeliveryCoordination;
@@ -33,7 +41,9 @@ import io.yubin.store.embedded.FileOrphanSweeper;
 import io.yubin.web.AdminServer;
 import io.yubin.web.Metrics;
 import io.yubin.web.ReadinessCheck;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -41,6 +51,10 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -63,7 +77,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private static final long STOP_TIMEOUT_SECONDS = 10;
     /** Within {@link #STOP_TIMEOUT_SECONDS}, so in-flight deliveries end before the store closes. */
     private static final Duration DELIVERY_STOP_TIMEOUT = Duration.ofSeconds(8);
-    /** How long a recipient that needs remote delivery waits between looks (remote delivery is not built yet). */
+    /** With delivery.remote.enabled false: how long a remote recipient waits between looks. */
     private static final Duration REMOTE_RETRY = Duration.ofHours(1);
 
     /** One named step of the shutdown. */
@@ -157,11 +171,22 @@ public final class EmbeddedServer implements AutoCloseable {
         PartitionRoutedMailboxStore routedMailboxes = new PartitionRoutedMailboxStore(cluster.instance(),
                 storage.mailboxes());
         stops.push(new Stop("mailbox append routing", routedMailboxes::close));
-        LocalDelivery delivery = new LocalDelivery(storage.spool(), routedMailboxes, accounts.resolver(),
-                mailboxEvents, clock, REMOTE_RETRY);
+        // Before delivery: remote delivery's SMTP client runs on it. The builder, not VertxOptions
+        // alone: Vert.x 5 takes the metrics registry through withMetrics.
+        Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
+        this.vertx = vertx;
+        stops.push(new Stop("Vert.x", () -> await(vertx.close())));
+
+        ServerConfig.Remote remoteConfig = config.delivery().remote();
+        LocalDelivery delivery = remoteConfig.enabled()
+                ? new LocalDelivery(storage.spool(), routedMailboxes, accounts.resolver(), mailboxEvents, clock,
+                        outbound(vertx, storage, clock))
+                : new LocalDelivery(storage.spool(), routedMailboxes, accounts.resolver(), mailboxEvents, clock,
+                        REMOTE_RETRY);
         DeliveryWorkers.Options defaults = DeliveryWorkers.Options.of(config.delivery().workers());
         DeliveryWorkers workers = DeliveryWorkers.start(deliveryQueue, delivery, coordination, metrics.registry(),
-                new DeliveryWorkers.Options(defaults.threads(), DELIVERY_STOP_TIMEOUT, defaults.attemptTimeout(),
+                new DeliveryWorkers.Options(defaults.threads(), DELIVERY_STOP_TIMEOUT,
+                        remoteConfig.enabled() ? remoteConfig.attemptTimeout() : defaults.attemptTimeout(),
                         defaults.retryMin(), defaults.retryMax(), config.delivery().leaseTtl()));
         stops.push(new Stop("delivery workers", workers::stop));
         this.workers = workers;
@@ -169,11 +194,6 @@ public final class EmbeddedServer implements AutoCloseable {
         SpoolSweep sweep = new SpoolSweep(storage.spool(), deliveryQueue, coordination, clock,
                 SpoolSweep.Options.every(config.delivery().sweepInterval())).start();
         stops.push(new Stop("spool sweep", sweep::close));
-
-        // The builder, not VertxOptions alone: Vert.x 5 takes the metrics registry through withMetrics.
-        Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
-        this.vertx = vertx;
-        stops.push(new Stop("Vert.x", () -> await(vertx.close())));
 
         ServerConfig.Smtp smtpConfig = config.smtp();
         SmtpServer smtp = await(SmtpServer.start(vertx, new SmtpServer.Options(smtpHostname(), smtpConfig.host(),
@@ -217,6 +237,38 @@ public final class EmbeddedServer implements AutoCloseable {
         stops.push(new Stop("admin API", () -> await(admin.close())));
         LOG.info("Yubin is ready: admin API on http://{}:{} (data in {})", config.admin().host(), admin.actualPort(),
                 dataDir);
+    }
+
+    /**
+     * Remote delivery (docs/outbound.md): MX lookups through the configured DNS servers, SMTP on
+     * {@code vertx}, notifications written on their own worker thread (they read bodies).
+     */
+    private LocalDelivery.Outbound outbound(Vertx vertx, Storage storage, Clock clock) {
+        ServerConfig.Remote remoteConfig = config.delivery().remote();
+        ExecutorService dnsThreads = Executors.newFixedThreadPool(2, daemon("yubin-dns"));
+        stops.push(new Stop("DNS threads", dnsThreads::shutdownNow));
+        List<InetSocketAddress> servers = config.dns().serverAddresses();
+        StubResolver dns = new StubResolver(DnsSettings.DEFAULT.withServers(servers), dnsThreads, clock);
+        SmtpClient client = new SmtpClient(vertx, remoteConfig.toSettings(smtpHostname()));
+        stops.push(new Stop("SMTP client", client::close));
+        ExecutorService dsnThread = Executors.newSingleThreadExecutor(daemon("yubin-dsn"));
+        stops.push(new Stop("DSN writer", dsnThread::shutdownNow));
+        RemoteDelivery remote = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV6_FIRST, new SecureRandom()),
+                client);
+        LOG.info("Remote delivery on: EHLO {}, DNS {}", remoteConfig.toSettings(smtpHostname()).heloName(),
+                servers.isEmpty() ? "from /etc/resolv.conf" : servers);
+        return new LocalDelivery.Outbound(RemoteSender.of(remote, storage.blobs()),
+                config.delivery().retry().toSchedule(),
+                new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread));
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /**

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddedServerDeliveryTest {
 
     private static final MailAddress ALICE = MailAddress.parse("alice@example.test");
+    private static final int CLOSED_PORT = closedPort();
 
     @TempDir
     Path dataDir;
@@ -52,6 +53,15 @@ class EmbeddedServerDeliveryTest {
         }
     }
 
+    /** A port on 127.0.0.2 that was free a moment ago: connections to it are refused. */
+    private static int closedPort() {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.2"))) {
+            return probe.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private ServerConfig config() {
         return ConfigLoader.load(null, Map.of(
                 "YUBIN_DATA_DIR", dataDir.toString(),
@@ -60,7 +70,10 @@ class EmbeddedServerDeliveryTest {
                 "YUBIN_CLUSTER_NAME", "delivery-wiring-" + ProcessHandle.current().pid(),
                 "YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024",
                 "YUBIN_PASSWORD_HASH_ITERATIONS", "1",
-                "YUBIN_DELIVERY_WORKERS", "2"));
+                "YUBIN_DELIVERY_WORKERS", "2",
+                // Nothing listens there: remote delivery is attempted and deferred.
+                "YUBIN_DELIVERY_REMOTE_PORT", String.valueOf(CLOSED_PORT),
+                "YUBIN_DELIVERY_REMOTE_CONNECT_TIMEOUT_SECONDS", "5"));
     }
 
     private static <T> T await(CompletionStage<T> stage) throws Exception {
@@ -95,7 +108,7 @@ class EmbeddedServerDeliveryTest {
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> inboxSize() == 1);
 
         SpoolId unoffered = accept(null, "alice@example.test");
-        SpoolId remote = accept("alice@example.test", "friend@remote.test");
+        SpoolId remote = accept("alice@example.test", "friend@[127.0.0.2]");
         server.close();
 
         server = EmbeddedServer.start(config());
@@ -113,7 +126,7 @@ class EmbeddedServerDeliveryTest {
         JsonObject recipient = entries.getJsonObject(0).getJsonArray("recipients").getJsonObject(0);
         assertThat(entries.getJsonObject(0).getString("id")).isEqualTo(remote.value());
         assertThat(recipient.getString("status")).isEqualTo("DEFERRED");
-        assertThat(recipient.getString("lastResult"))
-                .isEqualTo("queued for remote delivery, which this version does not perform yet");
+        assertThat(recipient.getString("lastResult")).startsWith("451 4.4.").contains("127.0.0.2");
+        assertThat(recipient.getString("nextAttempt")).isNotNull();
     }
 }

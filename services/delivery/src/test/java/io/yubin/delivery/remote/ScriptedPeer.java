@@ -23,12 +23,12 @@ import java.util.function.BiFunction;
  * and the connection dropped (this peer does no TLS: the client's handshake fails). Records every
  * command and every body (un-stuffed; BDAT chunks joined).
  */
-final class ScriptedPeer implements AutoCloseable {
+public final class ScriptedPeer implements AutoCloseable {
 
-    static final String CLOSE = "<close>";
+    public static final String CLOSE = "<close>";
 
     /** A standard server announcing {@code extensions}: 250 to everything, 354 to DATA, 221 to QUIT. */
-    static BiFunction<Integer, String, String> standard(String... extensions) {
+    public static BiFunction<Integer, String, String> standard(String... extensions) {
         return (connection, command) -> {
             String verb = command.split(" ", 2)[0].toUpperCase(java.util.Locale.ROOT);
             switch (verb) {
@@ -61,12 +61,12 @@ final class ScriptedPeer implements AutoCloseable {
     private final ServerSocket server;
     private final BiFunction<Integer, String, String> script;
     private final AtomicInteger connections = new AtomicInteger();
-    final List<String> commands = new CopyOnWriteArrayList<>();
-    final List<byte[]> bodies = new CopyOnWriteArrayList<>();
+    public final List<String> commands = new CopyOnWriteArrayList<>();
+    public final List<byte[]> bodies = new CopyOnWriteArrayList<>();
     final List<String> clientAddresses = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
 
-    ScriptedPeer(String address, int port, BiFunction<Integer, String, String> script) throws IOException {
+    public ScriptedPeer(String address, int port, BiFunction<Integer, String, String> script) throws IOException {
         this.server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(InetAddress.getByName(address), port));
@@ -76,11 +76,11 @@ final class ScriptedPeer implements AutoCloseable {
         acceptor.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    int connections() {
+    public int connections() {
         return connections.get();
     }
 

@@ -334,6 +334,20 @@ public final class ConfigLoader {
         atLeast("delivery.workers", c.delivery().workers(), 1);
         atLeast("delivery.lease-ttl-seconds", c.delivery().leaseTtlSeconds(), 1);
         atLeast("delivery.sweep-interval-seconds", c.delivery().sweepIntervalSeconds(), 1);
+        atLeast("delivery.retry.first-seconds", c.delivery().retry().firstSeconds(), 1);
+        atLeast("delivery.retry.max-seconds", c.delivery().retry().maxSeconds(), c.delivery().retry().firstSeconds());
+        atLeast("delivery.retry.give-up-seconds", c.delivery().retry().giveUpSeconds(), 1);
+        atLeast("delivery.remote.port", c.delivery().remote().port(), 1);
+        atMost("delivery.remote.port", c.delivery().remote().port(), 65535);
+        atLeast("delivery.remote.connect-timeout-seconds", c.delivery().remote().connectTimeoutSeconds(), 1);
+        atLeast("delivery.remote.command-timeout-seconds", c.delivery().remote().commandTimeoutSeconds(), 1);
+        atLeast("delivery.remote.attempt-timeout-seconds", c.delivery().remote().attemptTimeoutSeconds(), 1);
+        try {
+            c.dns().serverAddresses();
+        } catch (RuntimeException e) {
+            throw new ConfigException(where("dns.servers") + " is not a list of host or host:port separated by commas: "
+                    + e.getMessage());
+        }
         atLeast("shutdown.grace-seconds", c.shutdown().graceSeconds(), 0);
         atLeast("password-policy.min-length", c.passwordPolicy().minLength(), 1);
         atLeast("password-policy.max-length", c.passwordPolicy().maxLength(), c.passwordPolicy().minLength());
@@ -406,6 +420,12 @@ public final class ConfigLoader {
     private void notBlank(String key, String value) {
         if (value.isBlank()) {
             throw new ConfigException(where(key) + " must not be empty");
+        }
+    }
+
+    private void atMost(String key, int value, int maximum) {
+        if (value > maximum) {
+            throw new ConfigException(where(key) + " must be at most " + maximum + ", was " + value);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.yubin.server.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.yubin.delivery.RetrySchedule;
+import io.yubin.delivery.remote.RemoteSettings;
 import io.yubin.imap.ImapLimits;
 import io.yubin.imap.ImapServer;
 import io.yubin.protocol.Listening;
@@ -9,8 +11,10 @@ import io.yubin.smtp.SmtpLimits;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
 import io.yubin.store.PasswordVerificationCache;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -31,6 +35,7 @@ public record ServerConfig(
         Cluster cluster,
         StorageConfig storage,
         Delivery delivery,
+        Dns dns,
         Shutdown shutdown) {
 
     public record Admin(String host, int port) {
@@ -226,8 +231,10 @@ public record ServerConfig(
      * @param leaseTtlSeconds how long a taken entry stays leased unless renewed: how soon another
      *     member delivers what a dead member had taken
      * @param sweepIntervalSeconds the pause between sweeps of the Spool for due, unheld entries
+     * @param retry when deferred remote recipients are tried again, and given up
+     * @param remote delivery to other servers
      */
-    public record Delivery(int workers, int leaseTtlSeconds, int sweepIntervalSeconds) {
+    public record Delivery(int workers, int leaseTtlSeconds, int sweepIntervalSeconds, Retry retry, Remote remote) {
 
         public Duration leaseTtl() {
             return Duration.ofSeconds(leaseTtlSeconds);
@@ -235,6 +242,71 @@ public record ServerConfig(
 
         public Duration sweepInterval() {
             return Duration.ofSeconds(sweepIntervalSeconds);
+        }
+    }
+
+    /** The retry schedule of remote delivery, in seconds. */
+    public record Retry(int firstSeconds, int maxSeconds, int giveUpSeconds) {
+
+        public RetrySchedule toSchedule() {
+            return new RetrySchedule(Duration.ofSeconds(firstSeconds), Duration.ofSeconds(maxSeconds),
+                    Duration.ofSeconds(giveUpSeconds));
+        }
+    }
+
+    /**
+     * @param enabled whether remote recipients are sent at all
+     * @param ehloName the EHLO name; empty for the SMTP host name
+     * @param sourceAddress the local address to connect from; empty for the system's choice
+     * @param port the remote servers' port
+     * @param connectTimeoutSeconds the TCP connection
+     * @param commandTimeoutSeconds the greeting and each command's reply
+     * @param attemptTimeoutSeconds one delivery run of a spool entry
+     */
+    public record Remote(boolean enabled, String ehloName, String sourceAddress, int port, int connectTimeoutSeconds,
+            int commandTimeoutSeconds, int attemptTimeoutSeconds) {
+
+        public RemoteSettings toSettings(String defaultEhloName) {
+            RemoteSettings.Timeouts rfc = RemoteSettings.Timeouts.RFC_5321;
+            RemoteSettings settings = RemoteSettings.defaults(ehloName.isBlank() ? defaultEhloName : ehloName)
+                    .withPort(port)
+                    .withTimeouts(new RemoteSettings.Timeouts(Duration.ofSeconds(connectTimeoutSeconds),
+                            Duration.ofSeconds(commandTimeoutSeconds), Duration.ofSeconds(commandTimeoutSeconds),
+                            rfc.dataInit(), rfc.dataBlock(), rfc.dataTermination()));
+            return sourceAddress.isBlank() ? settings : settings.withSourceAddress(sourceAddress);
+        }
+
+        public Duration attemptTimeout() {
+            return Duration.ofSeconds(attemptTimeoutSeconds);
+        }
+    }
+
+    /** @param servers DNS servers, {@code host} or {@code host:port} separated by commas; empty for /etc/resolv.conf */
+    public record Dns(String servers) {
+
+        /** The servers as socket addresses (port 53 unless given); empty for the system's. */
+        public List<InetSocketAddress> serverAddresses() {
+            List<InetSocketAddress> addresses = new ArrayList<>();
+            for (String server : servers.split(",")) {
+                String s = server.strip();
+                if (s.isEmpty()) {
+                    continue;
+                }
+                String host = s;
+                int port = 53;
+                if (s.startsWith("[")) {
+                    int close = s.indexOf(']');
+                    host = s.substring(1, close);
+                    if (s.length() > close + 1 && s.charAt(close + 1) == ':') {
+                        port = Integer.parseInt(s.substring(close + 2));
+                    }
+                } else if (s.chars().filter(c -> c == ':').count() == 1) {
+                    host = s.substring(0, s.indexOf(':'));
+                    port = Integer.parseInt(s.substring(s.indexOf(':') + 1));
+                }
+                addresses.add(new InetSocketAddress(host, port));
+            }
+            return List.copyOf(addresses);
         }
     }
 

@@ -1,0 +1,370 @@
+package io.yubin.delivery;
+
+import static io.yubin.delivery.DeliveryFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.yubin.delivery.remote.AddressOrder;
+import io.yubin.delivery.remote.MxResolver;
+import io.yubin.delivery.remote.RemoteDelivery;
+import io.yubin.delivery.remote.RemoteSettings;
+import io.yubin.delivery.remote.ScriptedPeer;
+import io.yubin.delivery.remote.SmtpClient;
+import io.yubin.mailauth.dns.DnsSettings;
+import io.yubin.mailauth.dns.StubResolver;
+import io.yubin.model.MailAddress;
+import io.yubin.queue.ClusterMember;
+import io.yubin.store.DeliveryStatus;
+import io.yubin.store.MessageRecord;
+import io.yubin.store.RecipientState;
+import io.yubin.store.SpoolEntry;
+import io.yubin.store.SpoolId;
+import io.yubin.testing.vertx.BlockedThreadWatch;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.stream.Collectors;
+import org.apache.james.mime4j.dom.Entity;
+import org.apache.james.mime4j.dom.Message;
+import org.apache.james.mime4j.dom.Multipart;
+import org.apache.james.mime4j.dom.SingleBody;
+import org.apache.james.mime4j.message.DefaultMessageBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link LocalDelivery} with remote delivery wired in: real embedded storage, real Accounts, the real
+ * {@link RemoteDelivery} and SMTP client talking to a scripted peer on 127.0.0.2 (recipients are
+ * address literals, so no DNS), retries re-offered by the real {@link SpoolSweep} and delivered by
+ * the real {@link DeliveryWorkers}, notifications read back with mime4j.
+ */
+class RemoteWiringTest {
+
+    private static final String FRIEND = "friend@[127.0.0.2]";
+    private static final RetrySchedule RETRIES = new RetrySchedule(Duration.ofSeconds(30), Duration.ofMinutes(2),
+            Duration.ofHours(1));
+
+    private static ClusterMember member;
+
+    @RegisterExtension
+    final BlockedThreadWatch blockedThreads = new BlockedThreadWatch();
+
+    @TempDir
+    Path dataDir;
+
+    private DeliveryFixture f;
+    private final TestClock clock = new TestClock();
+    private Vertx vertx;
+    private SmtpClient client;
+    private ExecutorService dsnWorker;
+    private ExecutorService dnsExecutor;
+    private final List<ScriptedPeer> peers = new ArrayList<>();
+    private int port;
+    private LocalDelivery delivery;
+
+    @BeforeAll
+    static void startMember() {
+        member = ClusterMember.startEmbedded(ClusterMember.Options.embedded("remote-wiring-test", 0));
+    }
+
+    @AfterAll
+    static void stopMember() {
+        member.close();
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        f = new DeliveryFixture(dataDir, member);
+        f.domain("example.test");
+        f.user("alice@example.test");
+        f.user("bob@example.test");
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.2"))) {
+            port = probe.getLocalPort();
+        }
+        vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
+        client = new SmtpClient(vertx, RemoteSettings.defaults("out.example.test").withPort(port)
+                .withTimeouts(RemoteSettings.Timeouts.all(Duration.ofSeconds(10))));
+        dnsExecutor = Executors.newCachedThreadPool();
+        // Address literals are never looked up; the resolver only has to exist.
+        StubResolver dns = new StubResolver(DnsSettings.DEFAULT.withServers(
+                List.of(new InetSocketAddress("127.0.0.1", 9))), dnsExecutor, Clock.systemUTC());
+        RemoteDelivery remote = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV4_ONLY, new SecureRandom()),
+                client);
+        dsnWorker = Executors.newSingleThreadExecutor();
+        delivery = new LocalDelivery(f.storage.spool(), f.storage.mailboxes(), f.accounts.resolver(), f.events,
+                clock, new LocalDelivery.Outbound(RemoteSender.of(remote, f.storage.blobs()), RETRIES,
+                        new DsnSpooler(f.storage.spool(), f.storage.blobs(), "mx.example.test", clock, dsnWorker)));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (ScriptedPeer peer : peers) {
+            peer.close();
+        }
+        client.close();
+        vertx.close().await(30, TimeUnit.SECONDS);
+        dsnWorker.shutdownNow();
+        dnsExecutor.shutdownNow();
+        f.close();
+    }
+
+    private ScriptedPeer peer(BiFunction<Integer, String, String> script) throws Exception {
+        ScriptedPeer peer = new ScriptedPeer("127.0.0.2", port, script);
+        peers.add(peer);
+        return peer;
+    }
+
+    private static BiFunction<Integer, String, String> refusingRecipients(String reply) {
+        return (n, command) -> command.startsWith("RCPT TO:") ? reply : ScriptedPeer.standard().apply(n, command);
+    }
+
+    @Test
+    void anAuthenticatedSendersMessageReachesTheLocalAndTheRemoteRecipient() throws Exception {
+        ScriptedPeer peer = peer(ScriptedPeer.standard("PIPELINING", "8BITMIME"));
+        SpoolId id = f.acceptFrom(clock.instant(), "alice@example.test", "alice@example.test",
+                "bob@example.test", FRIEND);
+        byte[] body = blob(f.entry(id).orElseThrow());
+
+        LocalDelivery.Outcome outcome = await(delivery.deliver(id));
+
+        assertThat(outcome.kind()).isEqualTo(LocalDelivery.Outcome.Kind.FINISHED);
+        assertThat(outcome.updated()).extracting(RecipientState::status)
+                .containsExactly(DeliveryStatus.DELIVERED, DeliveryStatus.DELIVERED);
+        assertThat(outcome.updated().get(1).lastResult()).startsWith("250 2.0.0 queued as DATA");
+        assertThat(outcome.notifications()).isEmpty();
+        assertThat(f.inbox("bob@example.test")).hasSize(1);
+        assertThat(peer.commands).contains("1 MAIL FROM:<alice@example.test>", "1 RCPT TO:<" + FRIEND + ">");
+        assertThat(peer.bodies).hasSize(1);
+        assertThat(peer.bodies.get(0)).isEqualTo(body);
+        assertThat(f.entry(id)).isEmpty();
+    }
+
+    @Test
+    void aDeferredRecipientIsReofferedByTheSweepWhenDueAndDeliveredOnce() throws Exception {
+        ScriptedPeer peer = peer((n, command) -> n == 1 && command.startsWith("RCPT TO:")
+                ? "451 4.7.1 greylisted, try again later" : ScriptedPeer.standard().apply(n, command));
+        SpoolId id = f.acceptFrom(clock.instant(), "alice@example.test", "alice@example.test", FRIEND);
+
+        LocalDelivery.Outcome first = await(delivery.deliver(id));
+
+        assertThat(first.kind()).isEqualTo(LocalDelivery.Outcome.Kind.PENDING);
+        RecipientState deferred = f.entry(id).orElseThrow().recipients().get(0);
+        assertThat(deferred.status()).isEqualTo(DeliveryStatus.DEFERRED);
+        assertThat(deferred.attempts()).isEqualTo(1);
+        assertThat(deferred.nextAttempt()).isEqualTo(clock.instant().plus(RETRIES.first()));
+        assertThat(deferred.lastResult()).startsWith("451 4.7.1 greylisted");
+        assertThat(peer.bodies).isEmpty();
+
+        SpoolSweep sweep = new SpoolSweep(f.storage.spool(), f.queue, f.coordination, clock,
+                SpoolSweep.Options.every(Duration.ofSeconds(1)));
+        assertThat(sweep.sweepOnce().offered()).isZero();
+        clock.advance(RETRIES.first());
+        try (DeliveryWorkers workers = DeliveryWorkers.start(f.queue, delivery, f.coordination,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), DeliveryWorkers.Options.of(1))) {
+            assertThat(sweep.sweepOnce().offered()).isEqualTo(1);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> f.entry(id).isEmpty());
+            assertThat(sweep.sweepOnce().offered()).isZero();
+        }
+        assertThat(peer.connections()).isEqualTo(2);
+        assertThat(peer.bodies).hasSize(1);
+        assertThat(peer.commands.stream().filter(c -> c.endsWith("RCPT TO:<" + FRIEND + ">"))).hasSize(2);
+    }
+
+    @Test
+    void aPermanentFailureIsReportedToTheSendersInboxAsADeliveryStatusNotification() throws Exception {
+        peer(refusingRecipients("550 5.1.1 <" + FRIEND + ">: no such user"));
+        SpoolId id = f.acceptFrom(clock.instant(), "alice@example.test", "alice@example.test", FRIEND);
+
+        LocalDelivery.Outcome outcome = await(delivery.deliver(id));
+
+        assertThat(outcome.kind()).isEqualTo(LocalDelivery.Outcome.Kind.FINISHED);
+        assertThat(outcome.updated().get(0).status()).isEqualTo(DeliveryStatus.FAILED);
+        assertThat(outcome.updated().get(0).lastResult()).startsWith("550 5.1.1");
+        assertThat(outcome.notifications()).hasSize(1);
+        SpoolEntry dsn = f.entry(outcome.notifications().get(0)).orElseThrow();
+        assertThat(dsn.envelope().sender()).isNull();
+        assertThat(dsn.envelope().recipients()).extracting(r -> r.address())
+                .containsExactly(MailAddress.parse("alice@example.test"));
+
+        assertThat(await(delivery.deliver(dsn.id())).kind()).isEqualTo(LocalDelivery.Outcome.Kind.FINISHED);
+
+        List<MessageRecord> inbox = f.inbox("alice@example.test");
+        assertThat(inbox).hasSize(1);
+        Map<String, String> fields = reportedFields(inbox.get(0));
+        assertThat(fields).containsEntry("Action", "failed").containsEntry("Status", "5.1.1")
+                .containsEntry("Final-Recipient", "rfc822; " + FRIEND)
+                .containsEntry("Reporting-MTA", "dns; mx.example.test");
+        assertThat(fields.get("Diagnostic-Code")).startsWith("smtp; 550 5.1.1");
+    }
+
+    @Test
+    void aDeliveryRunRepeatedAfterTheNotificationWasSpooledSpoolsNoSecondOne() throws Exception {
+        peer(refusingRecipients("550 5.1.1 no such user"));
+        SpoolId id = f.acceptFrom(clock.instant(), "alice@example.test", "alice@example.test", FRIEND);
+        SpoolEntry entry = f.entry(id).orElseThrow();
+        DsnSpooler spooler = new DsnSpooler(f.storage.spool(), f.storage.blobs(), "mx.example.test", clock, dsnWorker);
+        var failed = new io.yubin.delivery.remote.DsnRecipient(entry.envelope().recipients().get(0),
+                io.yubin.delivery.remote.DsnRecipient.Action.FAILED, new io.yubin.delivery.remote.RecipientResult(
+                        MailAddress.parse(FRIEND), DeliveryStatus.FAILED, "550 5.1.1 no such user", null, null),
+                clock.instant(), null);
+        SpoolId earlier = await(spooler.spool(entry, List.of(failed))).orElseThrow();
+
+        LocalDelivery.Outcome outcome = await(delivery.deliver(id));
+
+        assertThat(outcome.notifications()).containsExactly(earlier);
+        assertThat(await(f.storage.spool().unfinished(null, 10))).containsExactly(earlier);
+    }
+
+    @Test
+    void aMessageFromTheNullSenderThatFailsMakesNoNotification() throws Exception {
+        ScriptedPeer peer = peer(refusingRecipients("550 5.1.1 no such user"));
+        SpoolId id = f.acceptFrom(clock.instant(), null, "alice@example.test", FRIEND);
+
+        LocalDelivery.Outcome outcome = await(delivery.deliver(id));
+
+        assertThat(peer.commands).contains("1 MAIL FROM:<>");
+        assertThat(outcome.kind()).isEqualTo(LocalDelivery.Outcome.Kind.FINISHED);
+        assertThat(outcome.updated().get(0).status()).isEqualTo(DeliveryStatus.FAILED);
+        assertThat(outcome.notifications()).isEmpty();
+        assertThat(await(f.storage.spool().unfinished(null, 10))).isEmpty();
+    }
+
+    @Test
+    void aRecipientStillDeferredAtTheGiveUpTimeFailsAndIsReported() throws Exception {
+        ScriptedPeer peer = peer(refusingRecipients("451 4.3.0 try again later"));
+        SpoolId id = f.acceptFrom(clock.instant(), "alice@example.test", "alice@example.test", FRIEND);
+
+        assertThat(await(delivery.deliver(id)).kind()).isEqualTo(LocalDelivery.Outcome.Kind.PENDING);
+        // Late sweeps: the next attempt is clipped to the give-up time, and that attempt is the last.
+        clock.advance(RETRIES.giveUpAfter().minusSeconds(1));
+        RecipientState beforeGiveUp = await(delivery.deliver(id)).updated().get(0);
+        assertThat(beforeGiveUp.status()).isEqualTo(DeliveryStatus.DEFERRED);
+        assertThat(beforeGiveUp.nextAttempt()).isEqualTo(f.entry(id).orElseThrow().receivedAt()
+                .plus(RETRIES.giveUpAfter()));
+        clock.advance(Duration.ofSeconds(1));
+
+        LocalDelivery.Outcome outcome = await(delivery.deliver(id));
+
+        assertThat(peer.connections()).isEqualTo(3);
+        assertThat(outcome.kind()).isEqualTo(LocalDelivery.Outcome.Kind.FINISHED);
+        RecipientState failed = outcome.updated().get(0);
+        assertThat(failed.status()).isEqualTo(DeliveryStatus.FAILED);
+        assertThat(failed.attempts()).isEqualTo(3);
+        assertThat(failed.lastResult()).startsWith("554 5.4.7 delivery time expired after PT1H, last reply: 451 4.3.0");
+        assertThat(outcome.notifications()).hasSize(1);
+        await(delivery.deliver(outcome.notifications().get(0)));
+        Map<String, String> fields = reportedFields(f.inbox("alice@example.test").get(0));
+        assertThat(fields).containsEntry("Action", "failed").containsEntry("Status", "5.4.7");
+    }
+
+    @Test
+    void aNotificationToARemoteSenderIsSentThoughNobodyAuthenticated() throws Exception {
+        ScriptedPeer peer = peer(ScriptedPeer.standard());
+        f.user("gone@example.test");
+        SpoolId id = f.acceptFrom(clock.instant(), FRIEND, null, "gone@example.test");
+        await(f.accounts.removeUser(MailAddress.parse("gone@example.test")));
+
+        LocalDelivery.Outcome outcome = await(delivery.deliver(id));
+
+        assertThat(outcome.updated().get(0).lastResult()).startsWith("550 5.1.1 ");
+        assertThat(outcome.notifications()).hasSize(1);
+        LocalDelivery.Outcome sent = await(delivery.deliver(outcome.notifications().get(0)));
+        assertThat(sent.kind()).isEqualTo(LocalDelivery.Outcome.Kind.FINISHED);
+        assertThat(sent.updated().get(0).status()).isEqualTo(DeliveryStatus.DELIVERED);
+        assertThat(peer.commands).contains("1 MAIL FROM:<>", "1 RCPT TO:<" + FRIEND + ">");
+        assertThat(new String(peer.bodies.get(0), StandardCharsets.UTF_8))
+                .contains("report-type=delivery-status", "Final-Recipient: rfc822; gone@example.test");
+    }
+
+    @Test
+    void aRemoteRecipientOfAnUnauthenticatedSenderIsStillRefusedAsRelaying() throws Exception {
+        ScriptedPeer peer = peer(ScriptedPeer.standard());
+        SpoolId id = f.acceptFrom(clock.instant(), null, null, FRIEND);
+
+        LocalDelivery.Outcome outcome = await(delivery.deliver(id));
+
+        assertThat(outcome.updated().get(0).status()).isEqualTo(DeliveryStatus.FAILED);
+        assertThat(outcome.updated().get(0).lastResult()).startsWith("550 5.7.1 ");
+        assertThat(peer.connections()).isZero();
+    }
+
+    private byte[] blob(SpoolEntry entry) throws Exception {
+        try (InputStream in = await(f.storage.blobs().get(entry.blob().id()))) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** The per-recipient fields of the delivery-status part of the notification stored as {@code message}. */
+    private Map<String, String> reportedFields(MessageRecord message) throws Exception {
+        Message parsed;
+        try (InputStream in = await(f.storage.blobs().get(message.blob().id()))) {
+            parsed = new DefaultMessageBuilder().parseMessage(in);
+        }
+        assertThat(parsed.getMimeType()).isEqualTo("multipart/report");
+        Entity status = ((Multipart) parsed.getBody()).getBodyParts().get(1);
+        assertThat(status.getMimeType()).isEqualTo("message/delivery-status");
+        String text;
+        try (InputStream in = ((SingleBody) status.getBody()).getInputStream()) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        // Blocks are separated by empty lines; the recipient's block is the second.
+        String[] blocks = text.replace("\r\n ", " ").split("\r\n\r\n");
+        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        for (String block : blocks) {
+            for (String line : block.split("\r\n")) {
+                int colon = line.indexOf(": ");
+                if (colon > 0) {
+                    fields.put(line.substring(0, colon), line.substring(colon + 2));
+                }
+            }
+        }
+        return fields.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+    }
+
+    /** A clock the test moves, starting now (the spool's received times are real times). */
+    private static final class TestClock extends Clock {
+        private volatile Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
