@@ -318,9 +318,21 @@ class PartitionRoutedAppendsTest {
                 .getBytes(StandardCharsets.US_ASCII))).toCompletableFuture().get();
     }
 
+    /**
+     * A free port below Linux's ephemeral range (32768 and up): the members' ports are chosen before
+     * they bind, and a port from the ephemeral range could meanwhile become the local port of one of
+     * the many client connections (Cassandra's) this test opens.
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new IOException("no free port found below the ephemeral range");
     }
 }
