@@ -22,7 +22,6 @@ import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /** APPEND (RFC 9051 §6.3.12) with APPENDUID (RFC 4315) and LITERAL+ (RFC 7888). */
@@ -81,7 +80,7 @@ final class AppendCommand {
             return content.get().compose(in -> session.f(session.storage.blobs().put(in)))
                     .compose(blob -> session.f(session.mailboxes.append(m.id(),
                             new NewMessage(blob, internalDate, initial, null))).recover(failure -> {
-                                if (!definitelyNotAppended(failure)) {
+                                if (!StoreException.isRefusal(failure)) {
                                     // Maybe appended after all (a timeout): the blob may be referenced, keep it.
                                     return Future.failedFuture(failure);
                                 }
@@ -98,12 +97,5 @@ final class AppendCommand {
                                 + "] APPEND completed");
                     });
         });
-    }
-
-    /** A refusal by the store (mailbox gone, invalid, over quota), as opposed to an outcome not known. */
-    private static boolean definitelyNotAppended(Throwable failure) {
-        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
-                : failure;
-        return t instanceof StoreException e && e.kind() != StoreException.Kind.UNAVAILABLE;
     }
 }

@@ -24,8 +24,10 @@ public interface Spool {
     /**
      * Stores {@code body} in {@code blobs} (closing it), then records {@code entryFor(blob)} as
      * {@link #accept} does; completes with that entry only when body and entry are both durable.
-     * When the entry cannot be recorded the blob is deleted (best effort) and the stage fails with
-     * the spool's failure. A backend that also holds small bodies itself may store both in one
+     * When the spool refuses the entry ({@link StoreException#isRefusal}) the blob is deleted (best
+     * effort); when the outcome is unknown (UNAVAILABLE: the entry may have been written after all)
+     * the blob is kept for the orphan sweep, which deletes it only if nothing refers to it. Either
+     * way the stage fails with the spool's failure. A backend that also holds small bodies itself may store both in one
      * durable write; this default takes the two steps one after the other.
      */
     default CompletionStage<SpoolEntry> acceptWithBody(BlobStore blobs, InputStream body,
@@ -41,11 +43,20 @@ public interface Spool {
                 accepted = CompletableFuture.failedFuture(e);
             }
             SpoolEntry recorded = entry;
-            return accepted.handle((v, failure) -> failure).thenCompose(failure -> failure == null
-                    ? CompletableFuture.completedFuture(recorded)
-                    // Not spooled: nothing refers to the blob. The spool's failure is the one reported.
-                    : blobs.delete(blob.id()).handle((d, ignored) -> null)
-                            .thenCompose(d -> CompletableFuture.<SpoolEntry>failedFuture(failure)));
+            return accepted.handle((v, failure) -> failure).thenCompose(failure -> {
+                if (failure == null) {
+                    return CompletableFuture.completedFuture(recorded);
+                }
+                if (recorded != null && !StoreException.isRefusal(failure)) {
+                    // A timeout or a lost connection: the entry may be durable, and then it refers to
+                    // this blob. Deleting it here lost bodies of spooled mail (ClusterStorageFaultTest).
+                    return CompletableFuture.<SpoolEntry>failedFuture(failure);
+                }
+                // Refused, or no entry was built: nothing refers to the blob. The spool's failure is
+                // the one reported.
+                return blobs.delete(blob.id()).handle((d, ignored) -> null)
+                        .thenCompose(d -> CompletableFuture.<SpoolEntry>failedFuture(failure));
+            });
         });
     }
 

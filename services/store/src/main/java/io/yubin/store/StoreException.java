@@ -1,5 +1,7 @@
 package io.yubin.store;
 
+import java.util.concurrent.CompletionException;
+
 /**
  * The one failure type of the storage SPI. {@link Kind} tells callers how to answer: the admin API
  * maps NOT_FOUND/CONFLICT/INVALID to 404/409/400 and UNAVAILABLE to 503; SMTP maps UNAVAILABLE to
@@ -47,6 +49,20 @@ public class StoreException extends RuntimeException {
 
     public static StoreException unavailable(String message, Throwable cause) {
         return new StoreException(Kind.UNAVAILABLE, null, message, cause);
+    }
+
+    /**
+     * True when {@code failure} is the store's refusal (NOT_FOUND, CONFLICT, INVALID): the write was
+     * certainly not applied. An UNAVAILABLE failure (a timeout, a lost connection) or any other error
+     * leaves the outcome unknown: the write may have been applied after all, so whatever it refers to
+     * (a body) must be kept and left to the orphan sweep.
+     */
+    public static boolean isRefusal(Throwable failure) {
+        Throwable t = failure;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof StoreException e && e.kind() != Kind.UNAVAILABLE;
     }
 
     public Kind kind() {
