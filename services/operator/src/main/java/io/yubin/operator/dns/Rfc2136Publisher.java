@@ -40,6 +40,7 @@ public final class Rfc2136Publisher implements DnsPublisher {
     private final int port;
     private final Name zone;
     private final TSIG tsig;
+    private final String keyName;
     private final Duration timeout;
 
     /**
@@ -51,6 +52,7 @@ public final class Rfc2136Publisher implements DnsPublisher {
         this.server = server;
         this.port = port;
         this.timeout = timeout;
+        this.keyName = keyName;
         try {
             this.zone = Name.fromString(zone, Name.root);
             Name algorithmName = switch (algorithm) {
@@ -182,12 +184,12 @@ public final class Rfc2136Publisher implements DnsPublisher {
         int rcode = response.getRcode();
         if (rcode == Rcode.NOTAUTH || rcode == Rcode.BADSIG || rcode == Rcode.BADKEY) {
             throw new DnsPublishException("DnsAuthFailed", "the server " + where() + " did not accept TSIG key "
-                    + tsig.getName() + " (" + Rcode.string(rcode) + "): check the key name, the algorithm and the secret,"
+                    + keyName + " (" + Rcode.string(rcode) + "): check the key name, the algorithm and the secret,"
                     + " and that the server is the primary of zone " + zone);
         }
         if (rcode == Rcode.REFUSED) {
             throw new DnsPublishException("DnsRefused", "the server " + where() + " refused the update of zone " + zone
-                    + " (REFUSED): allow key " + tsig.getName() + " to update it (update-policy or allow-update)");
+                    + " (REFUSED): allow key " + keyName + " to update it (update-policy or allow-update)");
         }
         if (rcode != Rcode.NOERROR) {
             throw new DnsPublishException("DnsError", "the server " + where() + " answered " + Rcode.string(rcode)
@@ -195,7 +197,7 @@ public final class Rfc2136Publisher implements DnsPublisher {
         }
         if (!response.isVerified()) {
             throw new DnsPublishException("DnsAuthFailed", "the answer of " + where()
-                    + " to the update is not signed with key " + tsig.getName());
+                    + " to the update is not signed with key " + keyName);
         }
     }
 

@@ -311,24 +311,27 @@ public final class MailDomainReconciler {
         }
         MailDomainStatus status = resource.getStatus() == null ? MailDomainStatus.empty() : resource.getStatus();
         boolean anyManaged = status.records().stream().anyMatch(r -> Boolean.TRUE.equals(r.managed()));
-        try {
-            DomainSettings domain = DomainSettings.of(resource.getMetadata().getName(), resource.getSpec());
-            if (anyManaged) {
-                publisher(resource, domain).remove(status.records());
-            }
-            if (registry != null && isTrue(status, Conditions.DOMAIN_REGISTERED)) {
-                String token = secretValue(resource, settings.adminTokenSecret(), settings.adminTokenKey(),
-                        "AdminTokenSecretNotFound", "the admin API token");
-                if (!registry.unregister(domain.domain(), token.strip())) {
-                    events.record(resource, "Warning", "DomainKept", domain.domain() + " still has users or aliases,"
-                            + " so it stays registered with the mail cluster; remove them, then `yubin domain remove "
-                            + domain.domain() + "`");
+        boolean registered = registry != null && isTrue(status, Conditions.DOMAIN_REGISTERED);
+        if (anyManaged || registered) {
+            try {
+                DomainSettings domain = DomainSettings.of(resource.getMetadata().getName(), resource.getSpec());
+                if (anyManaged) {
+                    publisher(resource, domain).remove(status.records());
                 }
+                if (registered) {
+                    String token = secretValue(resource, settings.adminTokenSecret(), settings.adminTokenKey(),
+                            "AdminTokenSecretNotFound", "the admin API token");
+                    if (!registry.unregister(domain.domain(), token.strip())) {
+                        events.record(resource, "Warning", "DomainKept", domain.domain() + " still has users or"
+                                + " aliases, so it stays registered with the mail cluster; remove them, then `yubin"
+                                + " domain remove " + domain.domain() + "`");
+                    }
+                }
+            } catch (SpecException | StepException | DnsPublishException | RegistrationException e) {
+                events.record(resource, "Warning", "CleanupFailed", "cannot remove what was published ("
+                        + e.getMessage() + "); retrying. To give up, remove the finalizer " + FINALIZER + " by hand");
+                return Result.retryLater();
             }
-        } catch (SpecException | StepException | DnsPublishException | RegistrationException e) {
-            events.record(resource, "Warning", "CleanupFailed", "cannot remove what was published (" + e.getMessage()
-                    + "); retrying. To give up, remove the finalizer " + FINALIZER + " by hand");
-            return Result.retryLater();
         }
         client.resource(resource).edit(r -> {
             r.removeFinalizer(FINALIZER);

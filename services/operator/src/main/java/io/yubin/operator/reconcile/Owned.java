@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.yubin.operator.crd.MailDomain;
 import java.util.Map;
+import java.util.Objects;
 
 /** Metadata of the objects a MailDomain owns: Kubernetes deletes them with it. */
 final class Owned {
@@ -38,10 +39,10 @@ final class Owned {
                 .build();
     }
 
-    /** Whether {@code object} names {@code owner} as its controller. */
+    /** Whether {@code object} names {@code owner} as its owner (by uid, which a recreated resource changes). */
     static boolean isOwnedBy(HasMetadata object, MailDomain owner) {
         return object.getMetadata().getOwnerReferences() != null && object.getMetadata().getOwnerReferences().stream()
-                .anyMatch(r -> MailDomain.KIND.equals(r.getKind()) && owner.getMetadata().getUid() != null
-                        && owner.getMetadata().getUid().equals(r.getUid()));
+                .anyMatch(r -> MailDomain.KIND.equals(r.getKind()) && owner.getMetadata().getName().equals(r.getName())
+                        && Objects.equals(owner.getMetadata().getUid(), r.getUid()));
     }
 }
