@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.yubin.operator.reconcile.MailDomainController;
 import io.yubin.operator.reconcile.MailDomainReconciler;
 import java.security.SecureRandom;
@@ -24,12 +26,17 @@ public final class MailDomainOperator implements AutoCloseable {
 
     private final KubernetesClient client;
     private final OperatorSettings settings;
+    private final MeterRegistry registry;
     private final AtomicReference<MailDomainController> controller = new AtomicReference<>();
     private volatile CompletableFuture<?> election;
 
-    public MailDomainOperator(KubernetesClient client, OperatorSettings settings) {
+    /** @param registry gets {@code yubin.operator.leader} (1 while leading) and the controller's timer */
+    public MailDomainOperator(KubernetesClient client, OperatorSettings settings, MeterRegistry registry) {
         this.client = client;
         this.settings = settings;
+        this.registry = registry;
+        Gauge.builder("yubin.operator.leader", this, o -> o.isLeading() ? 1 : 0)
+                .description("1 while this replica holds the Lease and reconciles").register(registry);
     }
 
     /** Whether this replica leads and reconciles now. */
@@ -64,7 +71,7 @@ public final class MailDomainOperator implements AutoCloseable {
     private void startLeading() {
         LOG.info("{} leads (Lease {}): reconciling MailDomains", settings.identity(), settings.leaseName());
         MailDomainController started = new MailDomainController(client, settings.namespace(),
-                new MailDomainReconciler(client, settings, new SecureRandom(), Clock.systemUTC()));
+                new MailDomainReconciler(client, settings, new SecureRandom(), Clock.systemUTC()), registry);
         if (controller.compareAndSet(null, started)) {
             started.start();
         }

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,8 +52,10 @@ class LeaderElectionTest {
 
     @Test
     void oneReplicaLeadsAndTheOtherTakesOverWhenItGoes() {
-        MailDomainOperator a = new MailDomainOperator(client, settings("replica-a"));
-        MailDomainOperator b = new MailDomainOperator(client, settings("replica-b"));
+        SimpleMeterRegistry aMetrics = new SimpleMeterRegistry();
+        SimpleMeterRegistry bMetrics = new SimpleMeterRegistry();
+        MailDomainOperator a = new MailDomainOperator(client, settings("replica-a"), aMetrics);
+        MailDomainOperator b = new MailDomainOperator(client, settings("replica-b"), bMetrics);
         try {
             CompletableFuture<?> aDone = a.run();
             await().atMost(Duration.ofSeconds(30)).until(a::isLeading);
@@ -66,6 +69,8 @@ class LeaderElectionTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> client.leases().inNamespace("mail")
                     .withName("yubin-operator").get().getSpec().getRenewTime().toEpochSecond() >= renewals + 4);
             assertThat(List.of(a.isLeading(), b.isLeading())).containsExactly(true, false);
+            assertThat(aMetrics.get("yubin.operator.leader").gauge().value()).isEqualTo(1.0);
+            assertThat(bMetrics.get("yubin.operator.leader").gauge().value()).isEqualTo(0.0);
 
             a.close();
             await().atMost(Duration.ofSeconds(30)).until(b::isLeading);

@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.yubin.operator.crd.MailDomain;
 import java.time.Duration;
 import java.util.HashMap;
@@ -32,6 +34,7 @@ public final class MailDomainController implements AutoCloseable {
     private final KubernetesClient client;
     private final String namespace;
     private final MailDomainReconciler reconciler;
+    private final MeterRegistry registry;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "maildomain-reconciler");
         t.setDaemon(true);
@@ -42,11 +45,17 @@ public final class MailDomainController implements AutoCloseable {
     private final Map<String, Integer> failures = new HashMap<>();
     private SharedIndexInformer<MailDomain> informer;
 
-    /** @param namespace the namespace watched; null for all */
-    public MailDomainController(KubernetesClient client, String namespace, MailDomainReconciler reconciler) {
+    /**
+     * @param namespace the namespace watched; null for all
+     * @param registry where {@code yubin.operator.reconcile} (a timer tagged with the result: done,
+     *     retry or error) goes
+     */
+    public MailDomainController(KubernetesClient client, String namespace, MailDomainReconciler reconciler,
+            MeterRegistry registry) {
         this.client = client;
         this.namespace = namespace;
         this.reconciler = reconciler;
+        this.registry = registry;
     }
 
     public synchronized void start() {
@@ -98,6 +107,8 @@ public final class MailDomainController implements AutoCloseable {
         }
         String[] parts = key.split("/", 2);
         MailDomainReconciler.Result result;
+        Timer.Sample sample = Timer.start(registry);
+        String outcome = "error";
         try {
             MailDomain resource = parts.length == 2
                     ? client.resources(MailDomain.class).inNamespace(parts[0]).withName(parts[1]).get()
@@ -107,10 +118,13 @@ public final class MailDomainController implements AutoCloseable {
                 return;
             }
             result = reconciler.reconcile(resource);
+            outcome = result.retry() ? "retry" : "done";
         } catch (RuntimeException e) {
             // a conflict, the API server away, a bug: the resource is retried, the operator keeps running
             LOG.warn("reconcile of MailDomain {} failed; retrying", key, e);
             result = MailDomainReconciler.Result.retryLater();
+        } finally {
+            sample.stop(registry.timer("yubin.operator.reconcile", "result", outcome));
         }
         if (result.retry()) {
             int n;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.yubin.operator.admin.DomainRegistry;
 import io.yubin.operator.cert.SelfSignedCertificate;
 import io.yubin.operator.crd.MailDomain;
@@ -73,7 +74,7 @@ class MailDomainReconcilerTest {
 
     static MailDomainController controller(String namespace) {
         MailDomainController controller = new MailDomainController(bed.client, namespace,
-                new MailDomainReconciler(bed.client, bed.settings(namespace), new SecureRandom(), Clock.systemUTC()));
+                new MailDomainReconciler(bed.client, bed.settings(namespace), new SecureRandom(), Clock.systemUTC()), new SimpleMeterRegistry());
         controller.start();
         return controller;
     }

@@ -1,12 +1,18 @@
 package io.yubin.server.cli;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.yubin.operator.MailDomainOperator;
 import io.yubin.operator.OperatorSettings;
+import io.yubin.web.Metrics;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -60,7 +66,13 @@ public final class OperatorCommand implements Callable<Integer> {
                 + " $KUBECONFIG).")
     URI kubernetesUrl;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:9090",
+            description = "Where /metrics (Prometheus) and /health/live are served (default: ${DEFAULT-VALUE});"
+                + " port 0 takes a free one.")
+    String metricsAddress;
+
     private final CompletableFuture<Void> stop = new CompletableFuture<>();
+    private volatile HttpServer metricsServer;
 
     OperatorSettings settings() {
         String id = identity == null || identity.isBlank() ? "yubin-operator-" + ProcessHandle.current().pid() : identity;
@@ -75,8 +87,10 @@ public final class OperatorCommand implements Callable<Integer> {
         OperatorSettings settings = settings();
         Config config = kubernetesUrl == null ? Config.autoConfigure(null)
                 : new ConfigBuilder(Config.empty()).withMasterUrl(kubernetesUrl.toString()).withTrustCerts(true).build();
-        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-                MailDomainOperator operator = new MailDomainOperator(client, settings)) {
+        try (Metrics metrics = new Metrics();
+                KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+                MailDomainOperator operator = new MailDomainOperator(client, settings, metrics.registry())) {
+            metricsServer = serveMetrics(metrics);
             LOG.info("operator {} starting against {}; admin API {}", settings.identity(), client.getMasterUrl(),
                     settings.adminUrl() == null ? "not set: domains stay unregistered" : settings.adminUrl());
             CompletableFuture<?> lost = operator.run();
@@ -95,7 +109,42 @@ public final class OperatorCommand implements Callable<Integer> {
             return 1;
         } catch (ExecutionException e) {
             throw CliException.failed("operator stopped: " + e.getCause(), e);
+        } catch (IOException e) {
+            throw CliException.failed("cannot serve metrics on " + metricsAddress + ": " + e.getMessage(), e);
+        } finally {
+            if (metricsServer != null) {
+                metricsServer.stop(0);
+            }
         }
+    }
+
+    /** /metrics and /health/live on the JDK's HTTP server: the operator has no Vert.x of its own. */
+    private HttpServer serveMetrics(Metrics metrics) throws IOException {
+        int colon = metricsAddress.lastIndexOf(':');
+        if (colon < 0) {
+            throw CliException.failed("--metrics-address " + metricsAddress + ": expected HOST:PORT");
+        }
+        HttpServer server = HttpServer.create(new InetSocketAddress(metricsAddress.substring(0, colon),
+                Integer.parseInt(metricsAddress.substring(colon + 1))), 0);
+        server.createContext("/metrics", exchange -> answer(exchange, Metrics.CONTENT_TYPE, metrics.scrape()));
+        server.createContext("/health/live", exchange -> answer(exchange, "application/json", "{\"status\":\"UP\"}"));
+        server.start();
+        LOG.info("metrics on http://{}:{}/metrics", metricsAddress.substring(0, colon), server.getAddress().getPort());
+        return server;
+    }
+
+    private static void answer(HttpExchange exchange, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", contentType);
+        exchange.sendResponseHeaders(200, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    /** The port /metrics is served on, once running. */
+    int metricsPort() {
+        HttpServer server = metricsServer;
+        return server == null ? -1 : server.getAddress().getPort();
     }
 
     /** Stops a running {@link #call()} as SIGTERM would. */

@@ -15,6 +15,9 @@ import io.yubin.operator.crd.MailDomain;
 import io.yubin.operator.crd.MailDomainStatus;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,13 +57,19 @@ class OperatorCommandTest {
             CommandLine commandLine = new CommandLine(command);
             AtomicInteger exit = new AtomicInteger(-1);
             Thread running = new Thread(() -> exit.set(commandLine.execute("--kubernetes-url", server.url("/"),
-                    "--namespace", "mail", "--identity", "op-1")), "operator-command");
+                    "--namespace", "mail", "--identity", "op-1", "--metrics-address", "127.0.0.1:0")),
+                    "operator-command");
             running.start();
             try {
                 await().atMost(Duration.ofSeconds(30)).until(() -> {
                     var lease = client.leases().inNamespace("mail").withName("yubin-operator").get();
                     return lease != null && "op-1".equals(lease.getSpec().getHolderIdentity());
                 });
+                await().atMost(Duration.ofSeconds(30)).until(() -> command.metricsPort() > 0);
+                HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + command.metricsPort() + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(scrape.body()).contains("yubin_operator_leader 1.0");
                 client.resource(Serialization.unmarshal("""
                         apiVersion: yubin.io/v1alpha1
                         kind: MailDomain
