@@ -1,5 +1,6 @@
 package io.yubin.operator.dns;
 
+import io.yubin.model.Ipv6Text;
 import io.yubin.operator.DomainSettings;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -61,8 +62,9 @@ public final class MailRecords {
             }
             for (String host : hosts) {
                 for (InetAddress address : addresses) {
-                    records.add(new DnsRecord(host + ".", address instanceof Inet4Address ? "A" : "AAAA", ttl,
-                            address.getHostAddress()));
+                    records.add(address instanceof Inet4Address
+                            ? new DnsRecord(host + ".", "A", ttl, address.getHostAddress())
+                            : new DnsRecord(host + ".", "AAAA", ttl, Ipv6Text.of(address.getAddress())));
                 }
             }
         }

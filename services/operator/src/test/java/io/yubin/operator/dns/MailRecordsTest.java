@@ -74,11 +74,11 @@ class MailRecordsTest {
         assertThat(records).filteredOn(r -> r.type().equals("A") || r.type().equals("AAAA"))
                 .extracting(DnsRecord::toString).containsExactly(
                         "autoconfig.example.com. 300 IN A 192.0.2.10",
-                        "autoconfig.example.com. 300 IN AAAA 2001:db8:0:0:0:0:0:10",
+                        "autoconfig.example.com. 300 IN AAAA 2001:db8::10",
                         "mail.example.com. 300 IN A 192.0.2.10",
-                        "mail.example.com. 300 IN AAAA 2001:db8:0:0:0:0:0:10",
+                        "mail.example.com. 300 IN AAAA 2001:db8::10",
                         "mta-sts.example.com. 300 IN A 192.0.2.10",
-                        "mta-sts.example.com. 300 IN AAAA 2001:db8:0:0:0:0:0:10");
+                        "mta-sts.example.com. 300 IN AAAA 2001:db8::10");
     }
 
     @Test
