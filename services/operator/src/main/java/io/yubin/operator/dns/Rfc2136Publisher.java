@@ -189,7 +189,9 @@ public final class Rfc2136Publisher implements DnsPublisher {
         }
         if (rcode == Rcode.REFUSED) {
             throw new DnsPublishException("DnsRefused", "the server " + where() + " refused the update of zone " + zone
-                    + " (REFUSED): allow key " + keyName + " to update it (update-policy or allow-update)");
+                    + " (REFUSED): allow key " + keyName + " to update it (update-policy or allow-update); BIND also"
+                    + " refuses an MX whose target inside the zone has no A or AAAA record, so set spec.addressesFrom"
+                    + " or add those records");
         }
         if (rcode != Rcode.NOERROR) {
             throw new DnsPublishException("DnsError", "the server " + where() + " answered " + Rcode.string(rcode)
