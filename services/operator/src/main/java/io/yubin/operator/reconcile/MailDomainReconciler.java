@@ -1,7 +1,6 @@
 package io.yubin.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -140,6 +139,10 @@ public final class MailDomainReconciler {
                 List<DnsRecord> desired = MailRecords.of(domain, key.record(), policy, addresses(resource, domain));
                 DnsPublisher.Outcome outcome = publisher(resource, domain).publish(desired, before.records());
                 records = outcome.records();
+                if (outcome.changes() > 0) {
+                    LOG.info("MailDomain {}/{}: {} DNS changes sent", resource.getMetadata().getNamespace(), name,
+                            outcome.changes());
+                }
                 conditions.set(Conditions.DNS_PUBLISHED, true, published(domain), publishedMessage(domain, outcome));
             } catch (StepException e) {
                 conditions.set(Conditions.DNS_PUBLISHED, false, e.reason(), "nothing published: " + e.getMessage());
@@ -187,8 +190,7 @@ public final class MailDomainReconciler {
             case NONE -> n + " records listed in status.records; provider none publishes nothing, so add them to the zone"
                     + " yourself";
             case RFC2136 -> n + " records in zone " + domain.dns().rfc2136().zone() + " at "
-                    + domain.dns().rfc2136().server() + ":" + domain.dns().rfc2136().port() + " ("
-                    + (outcome.changes() == 0 ? "no change" : outcome.changes() + " changes") + " sent)";
+                    + domain.dns().rfc2136().server() + ":" + domain.dns().rfc2136().port();
             case EXTERNALDNS -> n + " records in DNSEndpoint " + ExternalDnsEndpoint.name(domain) + " for ExternalDNS";
         };
     }
@@ -249,9 +251,11 @@ public final class MailDomainReconciler {
         String token = secretValue(resource, settings.adminTokenSecret(), settings.adminTokenKey(),
                 "AdminTokenSecretNotFound", "the admin API token");
         try {
-            boolean added = registry.register(domain.domain(), token.strip());
-            return domain.domain() + (added ? " registered" : " is registered") + " with the admin API at "
-                    + registry.base();
+            if (registry.register(domain.domain(), token.strip())) {
+                LOG.info("{} registered with the admin API at {}", domain.domain(), registry.base());
+            }
+            // the state, not the action: a message that changed from one reconcile to the next would rewrite status
+            return domain.domain() + " is registered with the admin API at " + registry.base();
         } catch (RegistrationException e) {
             throw new StepException(e.reason(), e.getMessage(), true);
         }
@@ -288,11 +292,13 @@ public final class MailDomainReconciler {
     /** Writes status when it changed, and an event for every condition that changed. */
     private void finish(MailDomain resource, MailDomainStatus before, Conditions conditions, MailDomainStatus status) {
         if (!status.equals(before)) {
-            MailDomain patch = new MailDomain();
-            patch.setMetadata(new ObjectMetaBuilder().withName(resource.getMetadata().getName())
-                    .withNamespace(resource.getMetadata().getNamespace()).build());
-            patch.setStatus(status);
-            client.resource(patch).patchStatus();
+            // a JSON patch against the latest version, without a resourceVersion lock: status is the
+            // operator's alone, and losing this write would lose which records the operator added
+            client.resources(MailDomain.class).inNamespace(resource.getMetadata().getNamespace())
+                    .withName(resource.getMetadata().getName()).editStatus(r -> {
+                        r.setStatus(status);
+                        return r;
+                    });
         }
         for (Condition c : conditions.transitions()) {
             if (c.type().equals(Conditions.READY) || !c.isTrue()) {

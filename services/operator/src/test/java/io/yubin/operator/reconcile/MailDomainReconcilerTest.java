@@ -178,7 +178,9 @@ class MailDomainReconcilerTest {
         MailDomainReconciler.Result again = new MailDomainReconciler(bed.client, bed.settings(ns), new SecureRandom(),
                 Clock.systemUTC()).reconcile(ready);
         assertThat(again.retry()).isFalse();
-        assertThat(bed.get(ns, "example-test").getMetadata().getResourceVersion()).isEqualTo(version);
+        MailDomain after = bed.get(ns, "example-test");
+        assertThat(after.getStatus()).isEqualTo(ready.getStatus());
+        assertThat(after.getMetadata().getResourceVersion()).isEqualTo(version);
         assertThat(bed.client.secrets().inNamespace(ns).withName("example-test-dkim").get().getData())
                 .isEqualTo(dkim.getData());
         assertThat(serial("example.test")).isEqualTo(serial);
