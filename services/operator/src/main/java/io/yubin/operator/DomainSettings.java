@@ -37,6 +37,7 @@ public record DomainSettings(String domain, List<Mx> mxHosts, String addressServ
     public static final String DEFAULT_CERTIFICATE_SOURCE = "self-signed";
     public static final String DEFAULT_ISSUER_KIND = "Issuer";
     public static final String DEFAULT_ISSUER_GROUP = "cert-manager.io";
+    public static final String DEFAULT_CA_KEY = "ca.crt";
 
     public record Mx(String host, int priority) {
     }
@@ -98,7 +99,7 @@ public record DomainSettings(String domain, List<Mx> mxHosts, String addressServ
     }
 
     public enum CertificateSource {
-        NONE("none"), SELF_SIGNED("self-signed"), CERT_MANAGER("cert-manager");
+        NONE("none"), SELF_SIGNED("self-signed"), CERT_MANAGER("cert-manager"), ACME("acme");
 
         private final String value;
 
@@ -111,9 +112,16 @@ public record DomainSettings(String domain, List<Mx> mxHosts, String addressServ
         }
     }
 
-    /** @param issuerName, issuerKind, issuerGroup set for cert-manager only */
+    /**
+     * @param issuerName, issuerKind, issuerGroup set for cert-manager only
+     * @param acme set for acme only
+     */
     public record Certificate(CertificateSource source, String secretName, String issuerName, String issuerKind,
-            String issuerGroup) {
+            String issuerGroup, Acme acme) {
+    }
+
+    /** @param caSecretName null: the JDK's trust store checks the directory's HTTPS */
+    public record Acme(String directoryUrl, String email, String caSecretName, String caSecretKey) {
     }
 
     private static final Pattern SELECTOR = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -128,6 +136,7 @@ public record DomainSettings(String domain, List<Mx> mxHosts, String addressServ
             + "|ip6:[0-9a-fA-F:.]+(/[0-9]{1,3})?|ptr(:[!-~]+)?)");
     private static final Pattern MAILTO = Pattern.compile("mailto:[^\\s,;!@]+@[^\\s,;!@]+");
     private static final Pattern HTTPS = Pattern.compile("https://[!-~]+");
+    private static final Pattern EMAIL = Pattern.compile("[^\\s@]+@[^\\s@]+");
     private static final List<String> DISPOSITIONS = List.of("none", "quarantine", "reject");
     private static final List<String> TSIG_ALGORITHMS = List.of("hmac-sha256", "hmac-sha384", "hmac-sha512");
 
@@ -220,6 +229,10 @@ public record DomainSettings(String domain, List<Mx> mxHosts, String addressServ
 
         Dns dns = dns(spec.dns(), domain);
         Certificate certificate = certificate(name, spec.certificate());
+        if (certificate.source() == CertificateSource.ACME && dns.provider() != DnsProvider.RFC2136) {
+            throw new SpecException("spec.certificate.source", "acme answers DNS-01 challenges through RFC 2136:"
+                    + " set spec.dns.provider to rfc2136");
+        }
         return new DomainSettings(domain, List.copyOf(mx), service, dkim, spf, dmarc, mtaSts, tlsRpt, autoconfig, dns,
                 certificate);
     }
@@ -280,7 +293,7 @@ public record DomainSettings(String domain, List<Mx> mxHosts, String addressServ
     }
 
     private static Certificate certificate(String name, MailDomainSpec.Certificate spec) throws SpecException {
-        MailDomainSpec.Certificate c = spec == null ? new MailDomainSpec.Certificate(null, null, null) : spec;
+        MailDomainSpec.Certificate c = spec == null ? new MailDomainSpec.Certificate(null, null, null, null) : spec;
         String sourceName = orDefault(c.source(), DEFAULT_CERTIFICATE_SOURCE);
         CertificateSource source = null;
         for (CertificateSource s : CertificateSource.values()) {
@@ -290,12 +303,30 @@ public record DomainSettings(String domain, List<Mx> mxHosts, String addressServ
         }
         if (source == null) {
             throw new SpecException("spec.certificate.source", "unknown source \"" + sourceName
-                    + "\"; use self-signed, cert-manager or none");
+                    + "\"; use self-signed, cert-manager, acme or none");
         }
         String secretName = matching("spec.certificate.secretName", orDefault(c.secretName(), name + "-tls"),
                 SECRET_NAME, "a Secret name");
+        if (source == CertificateSource.ACME) {
+            MailDomainSpec.Acme acme = c.acme();
+            if (acme == null) {
+                throw new SpecException("spec.certificate.acme", "source acme needs directoryUrl and email");
+            }
+            String directory = matching("spec.certificate.acme.directoryUrl", acme.directoryUrl(), HTTPS,
+                    "an https: URL of an ACME directory");
+            String email = matching("spec.certificate.acme.email", acme.email(), EMAIL, "an email address");
+            String caName = null;
+            String caKey = null;
+            if (acme.caSecretRef() != null) {
+                caName = matching("spec.certificate.acme.caSecretRef.name", acme.caSecretRef().name(), SECRET_NAME,
+                        "a Secret name");
+                caKey = matching("spec.certificate.acme.caSecretRef.key",
+                        orDefault(acme.caSecretRef().key(), DEFAULT_CA_KEY), SECRET_KEY, "a key of the Secret's data");
+            }
+            return new Certificate(source, secretName, null, null, null, new Acme(directory, email, caName, caKey));
+        }
         if (source != CertificateSource.CERT_MANAGER) {
-            return new Certificate(source, secretName, null, null, null);
+            return new Certificate(source, secretName, null, null, null, null);
         }
         if (c.certManager() == null || c.certManager().issuerRef() == null) {
             throw new SpecException("spec.certificate.certManager.issuerRef", "source cert-manager needs an issuerRef");
@@ -305,7 +336,7 @@ public record DomainSettings(String domain, List<Mx> mxHosts, String addressServ
                 matching("spec.certificate.certManager.issuerRef.name", issuer.name(), SECRET_NAME, "an issuer name"),
                 oneOf("spec.certificate.certManager.issuerRef.kind", orDefault(issuer.kind(), DEFAULT_ISSUER_KIND),
                         List.of("Issuer", "ClusterIssuer")),
-                orDefault(issuer.group(), DEFAULT_ISSUER_GROUP));
+                orDefault(issuer.group(), DEFAULT_ISSUER_GROUP), null);
     }
 
     /** A host name in lower-case A-labels, as the schema's pattern asks. */

@@ -64,7 +64,11 @@ public record MailDomainSpec(String domain, List<MxHost> mxHosts, AddressesFrom 
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Certificate(String source, String secretName, CertManager certManager) {
+    public record Certificate(String source, String secretName, CertManager certManager, Acme acme) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Acme(String directoryUrl, String email, SecretKeyRef caSecretRef) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -146,6 +146,20 @@ public final class Rfc2136Publisher implements DnsPublisher {
         }
     }
 
+    /** Adds one TXT record (an ACME DNS-01 challenge, RFC 8555 §8.4), outside the records status lists. */
+    public void addTxt(String name, String text, long ttl) throws DnsPublishException {
+        Update update = new Update(zone);
+        update.add(toRecord(DnsRecord.txt(name, ttl, text)));
+        send(update);
+    }
+
+    /** Deletes the one TXT record {@link #addTxt} added. */
+    public void deleteTxt(String name, String text) throws DnsPublishException {
+        Update update = new Update(zone);
+        update.delete(toRecord(DnsRecord.txt(name, 0, text)));
+        send(update);
+    }
+
     /** The records the server holds now at each name and type of {@code records}. */
     Set<Record> lookup(Set<Record> records) throws DnsPublishException {
         Map<String, Record> questions = new LinkedHashMap<>();

@@ -155,15 +155,21 @@ public final class MailDomainReconciler {
 
         MailDomainStatus.CertificateStatus certificate = before.certificate();
         try {
-            TlsCertificate.Result issued = certificates.ensure(resource, domain);
+            TlsCertificate.Result issued = certificates.ensure(resource, domain, acmeContext(resource, domain));
             certificate = issued.status();
             if (issued.status() != null) {
                 secrets.add(issued.status().secretName());
+            }
+            if (domain.certificate().source() == DomainSettings.CertificateSource.ACME) {
+                secrets.add(AcmeIssuer.accountSecretName(resource));
             }
             conditions.set(Conditions.CERTIFICATE_READY, true, issued.reason(), issued.message());
         } catch (StepException e) {
             conditions.set(Conditions.CERTIFICATE_READY, false, e.reason(), e.getMessage());
             retry |= e.retry();
+        } catch (DnsPublishException e) {
+            conditions.set(Conditions.CERTIFICATE_READY, false, e.reason(), "DNS-01: " + e.getMessage());
+            retry = true;
         }
 
         try {
@@ -241,6 +247,18 @@ public final class MailDomainReconciler {
                         settings.dnsTimeout());
             }
         };
+    }
+
+    /** What source acme needs: the zone's RFC 2136 publisher and the directory's CA; null for other sources. */
+    private TlsCertificate.AcmeContext acmeContext(MailDomain resource, DomainSettings domain) throws StepException,
+            DnsPublishException {
+        if (domain.certificate().source() != DomainSettings.CertificateSource.ACME) {
+            return null;
+        }
+        DomainSettings.Acme acme = domain.certificate().acme();
+        String ca = acme.caSecretName() == null ? null : secretValue(resource, acme.caSecretName(), acme.caSecretKey(),
+                "AcmeCaSecretNotFound", "the PEM CA certificate of the ACME directory");
+        return new TlsCertificate.AcmeContext((Rfc2136Publisher) publisher(resource, domain), ca);
     }
 
     private String register(MailDomain resource, DomainSettings domain) throws StepException {

@@ -10,6 +10,7 @@ import io.yubin.operator.DomainSettings;
 import io.yubin.operator.cert.SelfSignedCertificate;
 import io.yubin.operator.crd.MailDomain;
 import io.yubin.operator.crd.MailDomainStatus.CertificateStatus;
+import io.yubin.operator.dns.Rfc2136Publisher;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -39,14 +40,23 @@ final class TlsCertificate {
     record Result(CertificateStatus status, String reason, String message) {
     }
 
+    /** The annotation on the TLS Secret that says which source made it, so a change of source replaces it. */
+    static final String SOURCE = "yubin.io/certificate-source";
+
+    /** What an ACME issuance needs besides the spec: the zone's publisher and the directory's CA (null: the JDK's). */
+    record AcmeContext(Rfc2136Publisher dns, String caPem) {
+    }
+
     private final KubernetesClient client;
     private final SecureRandom random;
     private final Clock clock;
+    private final AcmeIssuer acme;
 
     TlsCertificate(KubernetesClient client, SecureRandom random, Clock clock) {
         this.client = client;
         this.random = random;
         this.clock = clock;
+        this.acme = new AcmeIssuer(client, random);
     }
 
     /** The names the certificate covers: every MX host, then mta-sts.&lt;domain&gt;. */
@@ -57,18 +67,22 @@ final class TlsCertificate {
         return new ArrayList<>(names);
     }
 
-    Result ensure(MailDomain owner, DomainSettings domain) throws StepException {
+    /** @param acmeContext needed for source acme only */
+    Result ensure(MailDomain owner, DomainSettings domain, AcmeContext acmeContext) throws StepException {
         DomainSettings.Certificate c = domain.certificate();
         return switch (c.source()) {
             case NONE -> new Result(null, "NotManaged", "spec.certificate.source is none: the operator manages no certificate");
-            case SELF_SIGNED -> selfSigned(owner, domain);
+            case SELF_SIGNED, ACME -> inSecret(owner, domain, acmeContext);
             case CERT_MANAGER -> certManager(owner, domain);
         };
     }
 
-    private Result selfSigned(MailDomain owner, DomainSettings domain) throws StepException {
+    /** A certificate the operator makes itself (self-signed) or fetches (ACME) into the TLS Secret. */
+    private Result inSecret(MailDomain owner, DomainSettings domain, AcmeContext acmeContext) throws StepException {
         String namespace = owner.getMetadata().getNamespace();
         String name = domain.certificate().secretName();
+        String source = domain.certificate().source().value();
+        String reason = domain.certificate().source() == DomainSettings.CertificateSource.ACME ? "Issued" : "SelfSigned";
         List<String> names = dnsNames(domain);
         Instant now = clock.instant();
         Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
@@ -81,29 +95,47 @@ final class TlsCertificate {
             String crt = existing.getData() == null ? null : existing.getData().get("tls.crt");
             X509Certificate certificate = crt == null ? null
                     : SelfSignedCertificate.read(new String(Base64.getDecoder().decode(crt), StandardCharsets.US_ASCII));
-            if (certificate != null && new HashSet<>(SelfSignedCertificate.dnsNames(certificate)).equals(new HashSet<>(names))
+            Map<String, String> annotations = existing.getMetadata().getAnnotations();
+            if (certificate != null && annotations != null && source.equals(annotations.get(SOURCE))
+                    && new HashSet<>(SelfSignedCertificate.dnsNames(certificate)).equals(new HashSet<>(names))
                     && certificate.getNotAfter().toInstant().isAfter(now.plus(SelfSignedCertificate.RENEW_BEFORE))) {
-                Instant notAfter = certificate.getNotAfter().toInstant();
-                return new Result(new CertificateStatus(name, notAfter.toString()), "SelfSigned",
-                        "self-signed certificate for " + String.join(", ", names) + " in Secret " + name + " until "
-                                + notAfter);
+                return result(name, names, reason, certificate.getNotAfter().toInstant());
             }
         }
-        SelfSignedCertificate issued = SelfSignedCertificate.issue(names, now, random);
+        String chainPem;
+        String keyPem;
+        Instant notAfter;
+        if (domain.certificate().source() == DomainSettings.CertificateSource.ACME) {
+            AcmeIssuer.Issued issued = acme.issue(owner, domain.certificate().acme(), names, acmeContext.dns(),
+                    acmeContext.caPem());
+            chainPem = issued.chainPem();
+            keyPem = issued.privateKeyPem();
+            notAfter = issued.certificate().getNotAfter().toInstant();
+        } else {
+            SelfSignedCertificate issued = SelfSignedCertificate.issue(names, now, random);
+            chainPem = issued.certificatePem();
+            keyPem = issued.privateKeyPem();
+            notAfter = issued.notAfter();
+        }
         Map<String, String> data = new LinkedHashMap<>();
-        data.put("tls.crt", base64(issued.certificatePem()));
-        data.put("tls.key", base64(issued.privateKeyPem()));
+        data.put("tls.crt", base64(chainPem));
+        data.put("tls.key", base64(keyPem));
         Secret secret = new SecretBuilder().withMetadata(Owned.metadata(owner, name)).withType("kubernetes.io/tls")
                 .withData(data).build();
+        secret.getMetadata().setAnnotations(Map.of(SOURCE, source));
         if (existing == null) {
             client.secrets().inNamespace(namespace).resource(secret).create();
         } else {
             secret.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
             client.secrets().inNamespace(namespace).resource(secret).update();
         }
-        return new Result(new CertificateStatus(name, issued.notAfter().toString()), "SelfSigned",
-                "self-signed certificate for " + String.join(", ", names) + " in Secret " + name + " until "
-                        + issued.notAfter());
+        return result(name, names, reason, notAfter);
+    }
+
+    private static Result result(String secretName, List<String> names, String reason, Instant notAfter) {
+        return new Result(new CertificateStatus(secretName, notAfter.toString()), reason,
+                (reason.equals("Issued") ? "ACME certificate" : "self-signed certificate") + " for "
+                        + String.join(", ", names) + " in Secret " + secretName + " until " + notAfter);
     }
 
     private Result certManager(MailDomain owner, DomainSettings domain) throws StepException {

@@ -130,6 +130,14 @@ class MailDomainCrdTest {
     }
 
     @Test
+    void acceptsAnAcmeCertificate() throws IOException {
+        ObjectNode resource = withSpec(s -> ((ObjectNode) s.get("certificate")).put("source", "acme").putObject("acme")
+                .put("directoryUrl", "https://acme-v02.api.letsencrypt.org/directory").put("email", "pm@example.com"));
+        OutputUnit result = validate(resource);
+        assertThat(result.getValid()).as(String.valueOf(result.getErrors())).isTrue();
+    }
+
+    @Test
     void theExampleReadsIntoTheModelAndTheOperatorTakesIt() throws Exception {
         MailDomain resource = Serialization.unmarshal(JSON.writeValueAsString(example()), MailDomain.class);
         DomainSettings settings = DomainSettings.of(resource.getMetadata().getName(), resource.getSpec());
@@ -169,6 +177,11 @@ class MailDomainCrdTest {
         bad.put("MX host with a space", s -> ((ObjectNode) s.get("mxHosts").get(0)).put("host", "mail example.com"));
         bad.put("certificate source unknown", s -> ((ObjectNode) s.get("certificate")).put("source", "letsencrypt"));
         bad.put("cert-manager without issuer", s -> ((ObjectNode) s.get("certificate")).put("source", "cert-manager"));
+        bad.put("acme without settings", s -> ((ObjectNode) s.get("certificate")).put("source", "acme"));
+        bad.put("acme directory over http", s -> ((ObjectNode) s.get("certificate")).put("source", "acme")
+                .putObject("acme").put("directoryUrl", "http://ca.example/dir").put("email", "a@example.com"));
+        bad.put("cert-manager settings with source acme", s -> ((ObjectNode) s.get("certificate")).put("source", "acme")
+                .putObject("certManager").putObject("issuerRef").put("name", "x"));
         bad.put("issuer kind unknown", s -> ((ObjectNode) s.get("certificate")).put("source", "cert-manager")
                 .putObject("certManager").putObject("issuerRef").put("name", "x").put("kind", "Vault"));
         List<String> accepted = new ArrayList<>();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.yubin.operator.admin.DomainRegistry;
 import io.yubin.operator.cert.SelfSignedCertificate;
@@ -13,14 +14,19 @@ import io.yubin.operator.crd.MailDomainStatus;
 import io.yubin.operator.crd.MailDomainStatus.Condition;
 import io.yubin.operator.crd.MailDomainStatus.RecordStatus;
 import io.yubin.operator.dkim.DkimKeyPair;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -53,7 +59,7 @@ class MailDomainReconcilerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        bed = new TestBed(dir, List.of("example.test", "gone.test", "bad.test"));
+        bed = new TestBed(dir, List.of("example.test", "gone.test", "bad.test", "acme.test"));
     }
 
     @AfterAll
@@ -257,6 +263,40 @@ class MailDomainReconcilerTest {
                     .filter(e -> "Warning".equals(e.getType())).toList();
             assertThat(warnings).extracting(Event::getReason).contains("InvalidSpec", "TsigSecretNotFound",
                     "DnsUnreachable");
+        }
+    }
+
+    @Test
+    void anAcmeCertificateIsIssuedThroughDns01(@TempDir Path pebbleDir) throws Exception {
+        String ns = "acme";
+        bed.prepareNamespace(ns);
+        try (PebbleServer pebble = new PebbleServer(pebbleDir, bed.named.address())) {
+            bed.client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("pebble-ca")
+                    .endMetadata().addToStringData("ca.crt", pebble.tlsCertificatePem).build()).create();
+            bed.create(ns, "acme-test", exampleSpec("acme.test", "acme.test")
+                    + "  certificate:\n    source: acme\n    acme:\n      directoryUrl: " + pebble.directoryUrl()
+                    + "\n      email: postmaster@acme.test\n      caSecretRef:\n        name: pebble-ca\n");
+            MailDomain ready;
+            try (MailDomainController controller = controller(ns)) {
+                ready = awaitStatus(ns, "acme-test", condition("Ready", "True"));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError(bed.get(ns, "acme-test").getStatus() + "\n" + pebble.log(), e);
+            }
+            assertThat(ready.getStatus().condition("CertificateReady").reason()).isEqualTo("Issued");
+            Secret tls = bed.client.secrets().inNamespace(ns).withName("acme-test-tls").get();
+            List<X509Certificate> chain = new ArrayList<>();
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(
+                    new ByteArrayInputStream(Base64.getDecoder().decode(tls.getData().get("tls.crt"))))) {
+                chain.add((X509Certificate) c);
+            }
+            assertThat(chain).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(SelfSignedCertificate.dnsNames(chain.get(0)))
+                    .containsExactlyInAnyOrder("mail.acme.test", "mta-sts.acme.test");
+            assertThat(chain.get(0).getIssuerX500Principal().getName()).contains("Pebble");
+            assertThat(ready.getStatus().managedSecrets()).contains("acme-test-acme-account");
+            // the challenge records went again
+            assertThat(served("_acme-challenge.mail.acme.test.", "TXT")).isEmpty();
+            assertThat(served("_acme-challenge.mta-sts.acme.test.", "TXT")).isEmpty();
         }
     }
 }
