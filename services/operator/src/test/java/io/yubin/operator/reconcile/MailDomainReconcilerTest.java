@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -298,5 +299,67 @@ class MailDomainReconcilerTest {
             assertThat(served("_acme-challenge.mail.acme.test.", "TXT")).isEmpty();
             assertThat(served("_acme-challenge.mta-sts.acme.test.", "TXT")).isEmpty();
         }
+    }
+
+    @Test
+    void externalDnsAndCertManagerGetTheirResources() throws Exception {
+        String ns = "providers";
+        bed.prepareNamespace(ns);
+        MailDomain created = bed.create(ns, "ext-test", "  domain: ext.test\n  dkim:\n    algorithm: ed25519-sha256\n"
+                + "  dns:\n    provider: externaldns\n    ttl: 600\n"
+                + "  certificate:\n    source: cert-manager\n    certManager:\n      issuerRef:\n"
+                + "        name: letsencrypt\n        kind: ClusterIssuer\n");
+        MailDomainReconciler reconciler = new MailDomainReconciler(bed.client, bed.settings(ns), new SecureRandom(),
+                Clock.systemUTC());
+        MailDomainReconciler.Result first = reconciler.reconcile(created);
+        // cert-manager has not issued yet: retried with backoff
+        assertThat(first.retry()).isTrue();
+        MailDomain pending = bed.get(ns, "ext-test");
+        assertThat(pending.getStatus().condition("DnsPublished").reason()).isEqualTo("Published");
+        assertThat(pending.getStatus().condition("CertificateReady").reason()).isEqualTo("CertificatePending");
+        assertThat(pending.getStatus().records()).allMatch(r -> !r.published() && r.managed());
+
+        GenericKubernetesResource endpoint = bed.client.genericKubernetesResources(ExternalDnsEndpoint.DNS_ENDPOINT)
+                .inNamespace(ns).withName("ext-test-mail").get();
+        assertThat(endpoint.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getUid()).isEqualTo(created.getMetadata().getUid()));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> endpoints = (List<Map<String, Object>>) ((Map<String, Object>) endpoint
+                .getAdditionalProperties().get("spec")).get("endpoints");
+        assertThat(endpoints).anySatisfy(e -> {
+            assertThat(e.get("dnsName")).isEqualTo("ext.test");
+            assertThat(e.get("recordType")).isEqualTo("MX");
+            assertThat(e.get("recordTTL")).isEqualTo(600);
+            assertThat(e.get("targets")).isEqualTo(List.of("10 mail.ext.test"));
+        });
+        assertThat(endpoints).anySatisfy(e -> {
+            assertThat(e.get("dnsName")).isEqualTo("_dmarc.ext.test");
+            assertThat(e.get("targets")).isEqualTo(List.of("v=DMARC1; p=none"));
+        });
+
+        GenericKubernetesResource certificate = bed.client.genericKubernetesResources(TlsCertificate.CERTIFICATE)
+                .inNamespace(ns).withName("ext-test-tls").get();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> spec = (Map<String, Object>) certificate.getAdditionalProperties().get("spec");
+        assertThat(spec.get("secretName")).isEqualTo("ext-test-tls");
+        assertThat(spec.get("dnsNames")).isEqualTo(List.of("mail.ext.test", "mta-sts.ext.test"));
+        assertThat(spec.get("issuerRef")).isEqualTo(Map.of("name", "letsencrypt", "kind", "ClusterIssuer",
+                "group", "cert-manager.io"));
+
+        // cert-manager reports the certificate ready: the condition follows
+        certificate.setAdditionalProperty("status", Map.of("notAfter", "2027-03-01T00:00:00Z",
+                "conditions", List.of(Map.of("type", "Ready", "status", "True"))));
+        bed.client.genericKubernetesResources(TlsCertificate.CERTIFICATE).inNamespace(ns).resource(certificate)
+                .update();
+        String endpointVersion = endpoint.getMetadata().getResourceVersion();
+        MailDomainReconciler.Result second = reconciler.reconcile(bed.get(ns, "ext-test"));
+        assertThat(second.retry()).isFalse();
+        MailDomain ready = bed.get(ns, "ext-test");
+        assertThat(ready.getStatus().condition("CertificateReady").reason()).isEqualTo("Issued");
+        assertThat(ready.getStatus().certificate().notAfter()).isEqualTo("2027-03-01T00:00:00Z");
+        assertThat(ready.getStatus().condition("Ready").status()).isEqualTo("True");
+        // the DNSEndpoint was already right: not written again
+        assertThat(bed.client.genericKubernetesResources(ExternalDnsEndpoint.DNS_ENDPOINT).inNamespace(ns)
+                .withName("ext-test-mail").get().getMetadata().getResourceVersion()).isEqualTo(endpointVersion);
     }
 }
