@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -97,6 +98,7 @@ public final class MailDomainReconciler {
         DomainSettings domain;
         try {
             domain = DomainSettings.of(name, resource.getSpec());
+            claimedElsewhere(resource, domain);
         } catch (SpecException e) {
             for (String type : List.of(Conditions.DKIM_KEY_READY, Conditions.DNS_PUBLISHED, Conditions.CERTIFICATE_READY,
                     Conditions.DOMAIN_REGISTERED)) {
@@ -184,6 +186,34 @@ public final class MailDomainReconciler {
                 conditions.list(), records, dkimStatus, new MailDomainStatus.MtaStsStatus(policy.id(), policy.text()),
                 certificate, secrets));
         return retry ? Result.retryLater() : Result.after(RESYNC);
+    }
+
+    /**
+     * Refuses a domain that an older MailDomain of the namespace already has: two resources would
+     * publish over each other, and deleting one would take away what the other still wants.
+     */
+    private void claimedElsewhere(MailDomain resource, DomainSettings domain) throws SpecException {
+        for (MailDomain other : client.resources(MailDomain.class).inNamespace(resource.getMetadata().getNamespace())
+                .list().getItems()) {
+            if (other.getMetadata().getName().equals(resource.getMetadata().getName()) || other.getSpec() == null
+                    || !domain.domain().equals(other.getSpec().domain())) {
+                continue;
+            }
+            if (older(other, resource)) {
+                throw new SpecException("spec.domain", domain.domain() + " belongs to MailDomain "
+                        + other.getMetadata().getName() + " of this namespace; delete one of the two");
+            }
+        }
+    }
+
+    /** Creation time, then name: the same order on every replica and every run. */
+    private static boolean older(MailDomain a, MailDomain b) {
+        String ta = a.getMetadata().getCreationTimestamp();
+        String tb = b.getMetadata().getCreationTimestamp();
+        if (ta != null && tb != null && !ta.equals(tb)) {
+            return Instant.parse(ta).isBefore(Instant.parse(tb));
+        }
+        return a.getMetadata().getName().compareTo(b.getMetadata().getName()) < 0;
     }
 
     private static String published(DomainSettings domain) {

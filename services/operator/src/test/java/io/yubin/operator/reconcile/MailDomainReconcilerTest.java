@@ -260,6 +260,14 @@ class MailDomainReconcilerTest {
             bed.create(ns, "good", exampleSpec("good.bad.test", "bad.test"));
             awaitStatus(ns, "good", condition("Ready", "True"));
             assertThat(served("good.bad.test.", "MX")).containsExactly("10 mail.good.bad.test.");
+
+            // a second resource for the same domain is refused, and the first one keeps its records
+            bed.create(ns, "good-again", exampleSpec("good.bad.test", "bad.test"));
+            MailDomain again = awaitStatus(ns, "good-again", condition("Ready", "False"));
+            assertThat(again.getStatus().condition("DnsPublished").message())
+                    .contains("good.bad.test belongs to MailDomain good of this namespace");
+            assertThat(bed.get(ns, "good").getStatus().condition("Ready").status()).isEqualTo("True");
+            assertThat(bed.client.secrets().inNamespace(ns).withName("good-again-dkim").get()).isNull();
             List<Event> warnings = bed.client.v1().events().inNamespace(ns).list().getItems().stream()
                     .filter(e -> "Warning".equals(e.getType())).toList();
             assertThat(warnings).extracting(Event::getReason).contains("InvalidSpec", "TsigSecretNotFound",
