@@ -31,11 +31,6 @@ public record DnsRecord(String name, String type, long ttl, String value) {
         return new DnsRecord(name, "TXT", ttl, TxtStrings.presentation(TxtStrings.split(text)));
     }
 
-    /** Name, type and value: what identifies a record in an RRset (RFC 2181 §5: the TTL does not). */
-    public String key() {
-        return name + " " + type + " " + value;
-    }
-
     @Override
     public String toString() {
         return name + " " + ttl + " IN " + type + " " + value;

@@ -47,11 +47,6 @@ final class Conditions {
         current.put(type, new Condition(type, status, reason, message, generation, since));
     }
 
-    boolean isTrue(String type) {
-        Condition c = current.get(type);
-        return c != null && c.isTrue();
-    }
-
     Condition get(String type) {
         return current.get(type);
     }

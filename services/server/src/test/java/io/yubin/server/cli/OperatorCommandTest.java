@@ -66,10 +66,11 @@ class OperatorCommandTest {
                     return lease != null && "op-1".equals(lease.getSpec().getHolderIdentity());
                 });
                 await().atMost(Duration.ofSeconds(30)).until(() -> command.metricsPort() > 0);
-                HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + command.metricsPort() + "/metrics")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                assertThat(scrape.body()).contains("yubin_operator_leader 1.0");
+                // the Lease names the holder a moment before its callback starts the reconciler
+                await().atMost(Duration.ofSeconds(30)).until(() -> HttpClient.newHttpClient().send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + command.metricsPort() + "/metrics"))
+                                .build(), HttpResponse.BodyHandlers.ofString()).body(),
+                        body -> body.contains("yubin_operator_leader 1.0"));
                 client.resource(Serialization.unmarshal("""
                         apiVersion: yubin.io/v1alpha1
                         kind: MailDomain
