@@ -56,8 +56,12 @@ public record DomainSettings(String domain, List<Mx> mxHosts, String addressServ
         }
     }
 
-    /** @param rsaBits 2048 or 3072 for RSA; 0 for Ed25519 */
-    public record Dkim(String selector, DkimAlgorithm algorithm, int rsaBits) {
+    /**
+     * @param rsaBits 2048 or 3072 for RSA; 0 for Ed25519
+     * @param rotateAfterDays 0: the key is kept; else a new key replaces it after this many days, and
+     *     the selectors are {@code <selector>-<yyyymmdd>} of each key's day of creation
+     */
+    public record Dkim(String selector, DkimAlgorithm algorithm, int rsaBits, int rotateAfterDays) {
     }
 
     public record Spf(List<String> mechanisms, String all) {
@@ -173,7 +177,8 @@ public record DomainSettings(String domain, List<Mx> mxHosts, String addressServ
                     "a Service name such as yubin");
         }
 
-        MailDomainSpec.Dkim dkimSpec = spec.dkim() == null ? new MailDomainSpec.Dkim(null, null, null) : spec.dkim();
+        MailDomainSpec.Dkim dkimSpec = spec.dkim() == null ? new MailDomainSpec.Dkim(null, null, null, null)
+                : spec.dkim();
         String selector = matching("spec.dkim.selector", orDefault(dkimSpec.selector(), DEFAULT_SELECTOR), SELECTOR,
                 "one DNS label in lower case, e.g. yubin or s2026");
         String algorithmTag = orDefault(dkimSpec.algorithm(), DEFAULT_DKIM_ALGORITHM);
@@ -187,7 +192,14 @@ public record DomainSettings(String domain, List<Mx> mxHosts, String addressServ
         if (bits != 2048 && bits != 3072) {
             throw new SpecException("spec.dkim.rsaBits", bits + " bits; use 2048 or 3072");
         }
-        Dkim dkim = new Dkim(selector, algorithm, algorithm == DkimAlgorithm.RSA_SHA256 ? bits : 0);
+        int rotate = orDefault(dkimSpec.rotateAfterDays(), 0);
+        if (rotate != 0) {
+            range("spec.dkim.rotateAfterDays", rotate, 7, 3650);
+            if (selector.length() > 54) {
+                throw new SpecException("spec.dkim.selector", "at most 54 characters with rotation (\"-yyyymmdd\" is added)");
+            }
+        }
+        Dkim dkim = new Dkim(selector, algorithm, algorithm == DkimAlgorithm.RSA_SHA256 ? bits : 0, rotate);
 
         MailDomainSpec.Spf spfSpec = spec.spf() == null ? new MailDomainSpec.Spf(null, null) : spec.spf();
         List<String> mechanisms = spfSpec.mechanisms() == null ? DEFAULT_SPF_MECHANISMS : spfSpec.mechanisms();

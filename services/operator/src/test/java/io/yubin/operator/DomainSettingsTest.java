@@ -17,7 +17,7 @@ class DomainSettingsTest {
     void appliesEveryDefaultToTheSmallestSpec() throws SpecException {
         DomainSettings s = DomainSettings.of("example-org", spec("example.org"));
         assertThat(s.mxHosts()).containsExactly(new DomainSettings.Mx("mail.example.org", 10));
-        assertThat(s.dkim()).isEqualTo(new DomainSettings.Dkim("yubin", DomainSettings.DkimAlgorithm.RSA_SHA256, 2048));
+        assertThat(s.dkim()).isEqualTo(new DomainSettings.Dkim("yubin", DomainSettings.DkimAlgorithm.RSA_SHA256, 2048, 0));
         assertThat(s.spf()).isEqualTo(new DomainSettings.Spf(List.of("mx"), "~all"));
         assertThat(s.dmarc().policy()).isEqualTo("none");
         assertThat(s.mtaSts()).isEqualTo(new DomainSettings.MtaSts("testing", 604800));
@@ -57,7 +57,7 @@ class DomainSettingsTest {
         assertThatThrownBy(() -> DomainSettings.of("x", outsideZone))
                 .hasMessage("spec.dns.rfc2136.zone: the domain example.org is not inside zone example.net");
         MailDomainSpec rsa1024 = new MailDomainSpec("example.org", null, null,
-                new MailDomainSpec.Dkim(null, null, 1024), null, null, null, null, null, null, null);
+                new MailDomainSpec.Dkim(null, null, 1024, null), null, null, null, null, null, null, null);
         assertThatThrownBy(() -> DomainSettings.of("x", rsa1024)).hasMessage("spec.dkim.rsaBits: 1024 bits; use 2048 or 3072");
     }
 }

@@ -23,7 +23,7 @@ public record MailDomainSpec(String domain, List<MxHost> mxHosts, AddressesFrom 
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Dkim(String selector, String algorithm, Integer rsaBits) {
+    public record Dkim(String selector, String algorithm, Integer rsaBits, Integer rotateAfterDays) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

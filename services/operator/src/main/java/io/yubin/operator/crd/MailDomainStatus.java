@@ -51,7 +51,27 @@ public record MailDomainStatus(Long observedGeneration, List<Condition> conditio
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record DkimStatus(String selector, String algorithm, String publicKey, String secretName) {
+    /**
+     * @param selector, publicKey the key that signs now, since {@code since}
+     * @param next the key that will sign after rotation, published at {@code publishedAt}; null when none
+     * @param retired keys that signed before, whose records stay until {@code removeAfter}
+     */
+    public record DkimStatus(String selector, String algorithm, String publicKey, String secretName, String since,
+            NextKey next, List<RetiredKey> retired) {
+
+        public DkimStatus {
+            retired = retired == null ? List.of() : List.copyOf(retired);
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record NextKey(String selector, String publicKey, String publishedAt) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record RetiredKey(String selector, String algorithm, String publicKey, String removeAfter) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -15,14 +15,18 @@ public final class MailRecords {
     private MailRecords() {
     }
 
+    /** One DKIM key record: {@code text} ({@code v=DKIM1; k=...; p=...}) at {@code <selector>._domainkey}. */
+    public record DkimRecord(String selector, String text) {
+    }
+
     /**
      * Every record of the domain, in {@link DnsRecord#ORDER}.
      *
-     * @param dkimRecord the text of the DKIM key record ({@code v=DKIM1; k=...; p=...})
+     * @param dkim the DKIM key records: the signing key's, and during a rotation the next and the retired ones
      * @param addresses the front end's public addresses; A/AAAA records are made for the names in
      *     the domain that point at it (MX hosts inside the domain, mta-sts, autoconfig)
      */
-    public static List<DnsRecord> of(DomainSettings s, String dkimRecord, MtaStsPolicy policy,
+    public static List<DnsRecord> of(DomainSettings s, List<DkimRecord> dkim, MtaStsPolicy policy,
             List<InetAddress> addresses) {
         String domain = s.domain() + ".";
         long ttl = s.dns().ttl();
@@ -32,7 +36,9 @@ public final class MailRecords {
             records.add(new DnsRecord(domain, "MX", ttl, mx.priority() + " " + mx.host() + "."));
         }
         records.add(DnsRecord.txt(domain, ttl, spf(s.spf())));
-        records.add(DnsRecord.txt(s.dkim().selector() + "._domainkey." + domain, ttl, dkimRecord));
+        for (DkimRecord key : dkim) {
+            records.add(DnsRecord.txt(key.selector() + "._domainkey." + domain, ttl, key.text()));
+        }
         records.add(DnsRecord.txt("_dmarc." + domain, ttl, dmarc(s.dmarc())));
         records.add(DnsRecord.txt("_mta-sts." + domain, ttl, "v=STSv1; id=" + policy.id()));
         if (!s.tlsRptRua().isEmpty()) {

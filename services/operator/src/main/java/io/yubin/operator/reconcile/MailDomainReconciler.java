@@ -115,35 +115,42 @@ public final class MailDomainReconciler {
         boolean retry = false;
         List<String> secrets = new ArrayList<>();
 
-        DkimKeyPair key = null;
+        DkimKeySecret.Keys keys = null;
+        Instant now = clock.instant();
         try {
-            key = dkimKeys.ensure(resource, domain);
+            keys = dkimKeys.ensure(resource, domain, before.dkim(), Duration.ofSeconds(domain.dns().ttl()), now);
+            DkimKeyPair key = keys.active().key();
             conditions.set(Conditions.DKIM_KEY_READY, true, "KeyReady", domain.dkim().algorithm().tag()
                     + (key.rsaBits() > 0 ? " " + key.rsaBits() + "-bit" : "") + " key for selector "
-                    + domain.dkim().selector() + " in Secret " + DomainSettings.dkimSecretName(name) + " (key "
-                    + DkimKeySecret.fileName(domain) + ")");
+                    + keys.active().selector() + " in Secret " + DomainSettings.dkimSecretName(name) + " (key "
+                    + keys.active().selector() + ".key)" + (keys.next() == null ? "" : "; the next key, selector "
+                    + keys.next().selector() + ", signs once its record has been published for the DNS TTL"));
         } catch (StepException e) {
             conditions.set(Conditions.DKIM_KEY_READY, false, e.reason(), e.getMessage());
             retry |= e.retry();
         }
         secrets.add(DomainSettings.dkimSecretName(name));
-        MailDomainStatus.DkimStatus dkimStatus = key == null ? before.dkim()
-                : new MailDomainStatus.DkimStatus(domain.dkim().selector(), domain.dkim().algorithm().tag(),
-                        key.publicKey(), DomainSettings.dkimSecretName(name));
+        if (keys != null && keys.next() != null) {
+            secrets.add(DkimKeySecret.nextSecretName(name));
+        }
 
         MtaStsPolicy policy = MtaStsPolicy.of(domain);
         List<RecordStatus> records = before.records();
-        if (key == null) {
+        Instant nextPublishedAt = keys == null ? null : keys.nextPublishedAt();
+        if (keys == null) {
             conditions.set(Conditions.DNS_PUBLISHED, false, "DkimKeyMissing",
                     "nothing published: the records wait for the DKIM key");
         } else {
             try {
-                List<DnsRecord> desired = MailRecords.of(domain, key.record(), policy, addresses(resource, domain));
+                List<DnsRecord> desired = MailRecords.of(domain, keys.records(), policy, addresses(resource, domain));
                 DnsPublisher.Outcome outcome = publisher(resource, domain).publish(desired, before.records());
                 records = outcome.records();
                 if (outcome.changes() > 0) {
                     LOG.info("MailDomain {}/{}: {} DNS changes sent", resource.getMetadata().getNamespace(), name,
                             outcome.changes());
+                }
+                if (keys.next() != null && nextPublishedAt == null) {
+                    nextPublishedAt = now;
                 }
                 conditions.set(Conditions.DNS_PUBLISHED, true, published(domain), publishedMessage(domain, outcome));
             } catch (StepException e) {
@@ -154,6 +161,12 @@ public final class MailDomainReconciler {
                 retry = true;
             }
         }
+        MailDomainStatus.DkimStatus dkimStatus = keys == null ? before.dkim()
+                : new MailDomainStatus.DkimStatus(keys.active().selector(), domain.dkim().algorithm().tag(),
+                        keys.active().key().publicKey(), DomainSettings.dkimSecretName(name), keys.since().toString(),
+                        keys.next() == null ? null : new MailDomainStatus.NextKey(keys.next().selector(),
+                                keys.next().key().publicKey(), nextPublishedAt == null ? null : nextPublishedAt.toString()),
+                        keys.retired());
 
         MailDomainStatus.CertificateStatus certificate = before.certificate();
         try {
@@ -185,7 +198,11 @@ public final class MailDomainReconciler {
         finish(resource, before, conditions, new MailDomainStatus(resource.getMetadata().getGeneration(),
                 conditions.list(), records, dkimStatus, new MailDomainStatus.MtaStsStatus(policy.id(), policy.text()),
                 certificate, secrets));
-        return retry ? Result.retryLater() : Result.after(RESYNC);
+        if (retry) {
+            return Result.retryLater();
+        }
+        // a key waiting to sign is looked at again once its record has been out for the TTL
+        return Result.after(keys != null && keys.next() != null ? Duration.ofSeconds(domain.dns().ttl()) : RESYNC);
     }
 
     /**

@@ -30,7 +30,7 @@ class ExampleRecordsTest {
         MailDomain example = Serialization.unmarshal(new ObjectMapper().writeValueAsString(resource), MailDomain.class);
         DomainSettings settings = DomainSettings.of(example.getMetadata().getName(), example.getSpec());
         MtaStsPolicy policy = MtaStsPolicy.of(settings);
-        List<String> lines = MailRecords.of(settings, DKIM_PLACEHOLDER, policy,
+        List<String> lines = MailRecords.of(settings, List.of(new MailRecords.DkimRecord("yubin", DKIM_PLACEHOLDER)), policy,
                 List.of(InetAddress.getByName("192.0.2.10"), InetAddress.getByName("2001:db8::10"))).stream()
                 .map(DnsRecord::toString).toList();
         String block = "```\n" + String.join("\n", lines) + "\n```\n";

@@ -21,7 +21,7 @@ class MailRecordsTest {
     static MailDomainSpec full() {
         return new MailDomainSpec("example.com",
                 List.of(new MailDomainSpec.MxHost("mail.example.com", 10), new MailDomainSpec.MxHost("mx2.example.net", 20)),
-                null, new MailDomainSpec.Dkim("s1", "ed25519-sha256", null),
+                null, new MailDomainSpec.Dkim("s1", "ed25519-sha256", null, null),
                 new MailDomainSpec.Spf(List.of("mx", "ip4:192.0.2.0/24"), "-all"),
                 new MailDomainSpec.Dmarc("quarantine", "reject", 50, List.of("mailto:d@example.com"), null, "s", null),
                 new MailDomainSpec.MtaSts("enforce", 86400L),
@@ -33,7 +33,7 @@ class MailRecordsTest {
     void computesEveryRecordOfADomain() throws SpecException {
         DomainSettings s = settings(full());
         MtaStsPolicy policy = MtaStsPolicy.of(s);
-        List<String> records = MailRecords.of(s, DKIM, policy, List.of()).stream().map(DnsRecord::toString).toList();
+        List<String> records = MailRecords.of(s, List.of(new MailRecords.DkimRecord(s.dkim().selector(), DKIM)), policy, List.of()).stream().map(DnsRecord::toString).toList();
         assertThat(records).containsExactly(
                 "_dmarc.example.com. 300 IN TXT \"v=DMARC1; p=quarantine; sp=reject; pct=50; rua=mailto:d@example.com;"
                         + " adkim=s\"",
@@ -57,7 +57,7 @@ class MailRecordsTest {
     void theSmallestSpecGetsDefaultRecords() throws SpecException {
         DomainSettings s = settings(new MailDomainSpec("example.org", null, null, null, null, null, null, null, null,
                 null, null));
-        List<DnsRecord> records = MailRecords.of(s, DKIM, MtaStsPolicy.of(s), List.of());
+        List<DnsRecord> records = MailRecords.of(s, List.of(new MailRecords.DkimRecord(s.dkim().selector(), DKIM)), MtaStsPolicy.of(s), List.of());
         assertThat(records).extracting(DnsRecord::toString).contains(
                 "example.org. 3600 IN MX 10 mail.example.org.",
                 "example.org. 3600 IN TXT \"v=spf1 mx ~all\"",
@@ -69,7 +69,7 @@ class MailRecordsTest {
     @Test
     void addressRecordsOnlyForNamesInsideTheDomain() throws Exception {
         DomainSettings s = settings(full());
-        List<DnsRecord> records = MailRecords.of(s, DKIM, MtaStsPolicy.of(s),
+        List<DnsRecord> records = MailRecords.of(s, List.of(new MailRecords.DkimRecord(s.dkim().selector(), DKIM)), MtaStsPolicy.of(s),
                 List.of(InetAddress.getByName("192.0.2.10"), InetAddress.getByName("2001:db8::10")));
         assertThat(records).filteredOn(r -> r.type().equals("A") || r.type().equals("AAAA"))
                 .extracting(DnsRecord::toString).containsExactly(
@@ -86,7 +86,7 @@ class MailRecordsTest {
         MailDomainSpec f = full();
         DomainSettings s = settings(new MailDomainSpec(f.domain(), f.mxHosts(), null, f.dkim(), f.spf(), f.dmarc(),
                 f.mtaSts(), f.tlsRpt(), new MailDomainSpec.Autoconfig(false, null), f.dns(), null));
-        assertThat(MailRecords.of(s, DKIM, MtaStsPolicy.of(s), List.of())).extracting(DnsRecord::type)
+        assertThat(MailRecords.of(s, List.of(new MailRecords.DkimRecord(s.dkim().selector(), DKIM)), MtaStsPolicy.of(s), List.of())).extracting(DnsRecord::type)
                 .doesNotContain("SRV");
     }
 

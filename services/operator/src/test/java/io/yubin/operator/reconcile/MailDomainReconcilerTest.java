@@ -27,6 +27,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -60,7 +61,7 @@ class MailDomainReconcilerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        bed = new TestBed(dir, List.of("example.test", "gone.test", "bad.test", "acme.test"));
+        bed = new TestBed(dir, List.of("example.test", "gone.test", "bad.test", "acme.test", "rotate.test"));
     }
 
     @AfterAll
@@ -369,5 +370,86 @@ class MailDomainReconcilerTest {
         // the DNSEndpoint was already right: not written again
         assertThat(bed.client.genericKubernetesResources(ExternalDnsEndpoint.DNS_ENDPOINT).inNamespace(ns)
                 .withName("ext-test-mail").get().getMetadata().getResourceVersion()).isEqualTo(endpointVersion);
+    }
+
+    /** A clock the test moves. */
+    static final class MovingClock extends Clock {
+        private volatile Instant now;
+
+        MovingClock(Instant start) {
+            now = start;
+        }
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    @Test
+    void aDkimKeyRotatesPublishingFirstAndRemovingTheOldRecordLater() throws Exception {
+        String ns = "rotate";
+        bed.prepareNamespace(ns);
+        bed.create(ns, "rotate-test", exampleSpec("rotate.test", "rotate.test")
+                .replace("algorithm: ed25519-sha256\n", "algorithm: ed25519-sha256\n    rotateAfterDays: 30\n"));
+        MovingClock clock = new MovingClock(Instant.parse("2030-01-01T00:00:00Z"));
+        MailDomainReconciler reconciler = new MailDomainReconciler(bed.client, bed.settings(ns), new SecureRandom(), clock);
+        java.util.function.Supplier<Set<String>> signing = () -> bed.client.secrets().inNamespace(ns)
+                .withName("rotate-test-dkim").get().getData().keySet();
+
+        reconciler.reconcile(bed.get(ns, "rotate-test"));
+        assertThat(signing.get()).containsExactly("yubin-20300101.key");
+        assertThat(served("yubin-20300101._domainkey.rotate.test.", "TXT")).hasSize(1);
+
+        // 31 days on: the next key's record goes out first; the old key still signs
+        clock.advance(Duration.ofDays(31));
+        reconciler.reconcile(bed.get(ns, "rotate-test"));
+        MailDomainStatus.DkimStatus dkim = bed.get(ns, "rotate-test").getStatus().dkim();
+        assertThat(dkim.selector()).isEqualTo("yubin-20300101");
+        assertThat(dkim.next().selector()).isEqualTo("yubin-20300201");
+        assertThat(dkim.next().publishedAt()).isEqualTo("2030-02-01T00:00:00Z");
+        assertThat(signing.get()).containsExactly("yubin-20300101.key");
+        assertThat(bed.client.secrets().inNamespace(ns).withName("rotate-test-dkim-next").get().getData())
+                .containsOnlyKeys("yubin-20300201.key");
+        assertThat(served("yubin-20300201._domainkey.rotate.test.", "TXT")).hasSize(1);
+
+        // within the TTL (300 s) nothing switches
+        clock.advance(Duration.ofSeconds(299));
+        reconciler.reconcile(bed.get(ns, "rotate-test"));
+        assertThat(signing.get()).containsExactly("yubin-20300101.key");
+
+        // after it, the new key signs; the old record stays
+        clock.advance(Duration.ofSeconds(1));
+        reconciler.reconcile(bed.get(ns, "rotate-test"));
+        dkim = bed.get(ns, "rotate-test").getStatus().dkim();
+        assertThat(signing.get()).containsExactly("yubin-20300201.key");
+        assertThat(bed.client.secrets().inNamespace(ns).withName("rotate-test-dkim-next").get()).isNull();
+        assertThat(dkim.selector()).isEqualTo("yubin-20300201");
+        assertThat(dkim.next()).isNull();
+        assertThat(dkim.retired()).extracting(MailDomainStatus.RetiredKey::selector).containsExactly("yubin-20300101");
+        assertThat(served("yubin-20300101._domainkey.rotate.test.", "TXT")).hasSize(1);
+        assertThat(served("yubin-20300201._domainkey.rotate.test.", "TXT")).hasSize(1);
+
+        // a week later the old record goes
+        clock.advance(Duration.ofDays(7).plusSeconds(1));
+        reconciler.reconcile(bed.get(ns, "rotate-test"));
+        assertThat(bed.get(ns, "rotate-test").getStatus().dkim().retired()).isEmpty();
+        assertThat(served("yubin-20300101._domainkey.rotate.test.", "TXT")).isEmpty();
+        assertThat(served("yubin-20300201._domainkey.rotate.test.", "TXT")).hasSize(1);
+        assertThat(bed.get(ns, "rotate-test").getStatus().condition("Ready").status()).isEqualTo("True");
     }
 }
