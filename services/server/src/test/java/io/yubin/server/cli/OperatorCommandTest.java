@@ -13,6 +13,10 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.yubin.operator.OperatorSettings;
 import io.yubin.operator.crd.MailDomain;
 import io.yubin.operator.crd.MailDomainStatus;
+import io.yubin.server.Yubin;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,6 +32,16 @@ import picocli.CommandLine;
 
 /** {@code yubin operator} against the mock API server in CRUD mode with the real CRD. */
 class OperatorCommandTest {
+
+    @Test
+    void isASubcommandOfYubin() {
+        CommandLine yubin = Yubin.commandLine(new PasswordInput(() -> null, new ByteArrayInputStream(new byte[0])));
+        assertThat(yubin.getSubcommands()).containsKey("operator");
+        StringWriter help = new StringWriter();
+        yubin.setOut(new PrintWriter(help, true));
+        assertThat(yubin.execute("operator", "--help")).isZero();
+        assertThat(help.toString()).contains("--admin-url", "--namespace", "--lease-name", "--metrics-address");
+    }
 
     @Test
     void optionsBecomeTheOperatorsSettings() {
