@@ -17,7 +17,6 @@ import io.yubin.testing.cassandra.CassandraNodes;
 import io.yubin.testing.s3proxy.S3Endpoint;
 import io.yubin.testing.s3proxy.S3Endpoints;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -58,11 +58,12 @@ class ClusterFaultTest {
 
     private static final int CONNECTIONS = 20;
     private static final int MESSAGES = 2000;
-    private static final long PACE_MILLIS = 300;
+    private static final long PACE_MILLIS = 500;
     private static final String PASSWORD = "a long secret phrase";
     private static final List<String> USERS = List.of("alice", "bob", "carol", "dave");
     private static final Pattern FAULT_ID = Pattern.compile("\r\nX-Fault-Id: (\\d+)\r\n");
     private static final Pattern EXISTS = Pattern.compile("^\\* (\\d+) EXISTS$");
+    private static final Pattern GREETING = Pattern.compile("^\\* OK \\[CAPABILITY [^]]*\\] (\\S+) .*");
     private static final Pattern FETCH_UID = Pattern.compile("^\\* \\d+ FETCH \\(UID (\\d+)\\)$");
 
     @TempDir
@@ -130,23 +131,30 @@ class ClusterFaultTest {
                 senders.execute(() -> sendLoop(haproxy));
             }
             ThreadLocalRandom random = ThreadLocalRandom.current();
-            List<ServerProcess> order = new ArrayList<>(servers);
-            java.util.Collections.shuffle(order);
-            ServerProcess killed = order.get(0);
-            ServerProcess stopped = order.get(1);
 
+            // The member serving the IDLE client dies, so that it must reconnect; the poller's (or,
+            // when that is the same, another) is stopped later.
             awaitAcknowledged(200 + random.nextInt(400));
+            ServerProcess killed = serving(servers, idle.member.get());
             System.out.printf("SIGKILL %s after %d acknowledged%n", killed.host(), acknowledged.size());
             killed.kill();
             awaitAcknowledged(acknowledged.size() + 100);
+            long restart = System.nanoTime();
             killed.start(killed.host() + "-2.log");
+            System.out.printf("%s ready again after %.1f s%n", killed.host(), (System.nanoTime() - restart) / 1e9);
 
             awaitAcknowledged(acknowledged.size() + 300 + random.nextInt(300));
+            ServerProcess stopped = serving(servers, poller.member.get());
+            if (stopped == killed) {
+                stopped = servers.get((servers.indexOf(killed) + 1) % servers.size());
+            }
             System.out.printf("SIGTERM %s after %d acknowledged%n", stopped.host(), acknowledged.size());
             stopped.signalTerminate();
             assertThat(stopped.awaitExit(Duration.ofSeconds(40))).as("exit status after SIGTERM").isZero();
             awaitAcknowledged(acknowledged.size() + 100);
+            restart = System.nanoTime();
             stopped.start(stopped.host() + "-2.log");
+            System.out.printf("%s ready again after %.1f s%n", stopped.host(), (System.nanoTime() - restart) / 1e9);
 
             awaitAcknowledged(MESSAGES);
         } finally {
@@ -156,6 +164,7 @@ class ClusterFaultTest {
         assertThat(senders.awaitTermination(60, TimeUnit.SECONDS)).as("senders finished").isTrue();
         assertThat(failures).as("unexpected replies or client failures").isEmpty();
 
+        long verifying = System.nanoTime();
         ServerProcess any = servers.get(2);
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
                 .until(() -> any.get("/api/v1/queue").body().contains("\"entries\":[]"));
@@ -187,6 +196,7 @@ class ClusterFaultTest {
         assertThat(idle.exists.get()).as("EXISTS the IDLE client was told last").isEqualTo(inbox.size());
         assertThat(List.copyOf(new java.util.TreeSet<>(poller.seen))).as("UIDs the poller saw").isEqualTo(inbox);
 
+        System.out.printf("queue drained and mailboxes read in %.1f s%n", (System.nanoTime() - verifying) / 1e9);
         System.out.printf("sent %d, acknowledged %d (each stored once), 451 %d, 421 %d, reply cut off %d;"
                 + " unacknowledged stored %d, not stored %d; SMTP reconnections %d%n", recipients.size(), counted[0],
                 temporaryFailures.get(), drainRefusals.get(), unknownOutcomes.get(), counted[1], counted[2],
@@ -194,6 +204,12 @@ class ClusterFaultTest {
         System.out.printf("alice's INBOX %d messages; IDLE client: %d connections, %d EXISTS pushed while idling;"
                 + " poller: %d connections, %d UID FETCH%n", inbox.size(), idle.connections.get(), idle.pushes.get(),
                 poller.connections.get(), poller.polls.get());
+    }
+
+    /** The member with that address. */
+    private static ServerProcess serving(List<ServerProcess> servers, String host) {
+        return servers.stream().filter(s -> s.host().equals(host)).findFirst()
+                .orElseThrow(() -> new AssertionError("no member at " + host));
     }
 
     private static void configure(ServerProcess server, CassandraNode cassandra, S3Endpoint s3, String clusterName,
@@ -268,7 +284,7 @@ class ClusterFaultTest {
                     continue;
                 }
                 while (sending.get() && transaction(smtp)) {
-                    // Paced (at most about 65 messages/s from all connections) so that a member restarting on
+                    // Paced (at most about 40 messages/s from all connections) so that a member restarting on
                     // the two cores shared by three members, Cassandra and S3 gets its turn.
                     Thread.sleep(PACE_MILLIS);
                 }
@@ -338,14 +354,20 @@ class ClusterFaultTest {
         }
     }
 
-    /** An IMAP client logged in as alice through HAProxy, with INBOX selected. */
-    private static LineClient imapLogin(HaproxyProcess haproxy, String from) throws IOException {
+    /**
+     * An IMAP client logged in as alice through HAProxy; {@code member} gets the address of the member
+     * serving it (each member greets with its own name, its address).
+     */
+    private static LineClient imapLogin(HaproxyProcess haproxy, String from, AtomicReference<String> member)
+            throws IOException {
         LineClient imap = new LineClient(haproxy.connect("IMAP", from));
         boolean ok = false;
         try {
-            if (!imap.line().startsWith("* OK")) {
+            Matcher greeting = GREETING.matcher(imap.line());
+            if (!greeting.matches()) {
                 throw new IOException("no greeting");
             }
+            member.set(greeting.group(1));
             imapCommand(imap, "l LOGIN alice@example.test \"" + PASSWORD + "\"", line -> { });
             ok = true;
             return imap;
@@ -384,6 +406,7 @@ class ClusterFaultTest {
         final AtomicLong exists = new AtomicLong(-1);
         final AtomicInteger pushes = new AtomicInteger();
         final AtomicInteger connections = new AtomicInteger();
+        final AtomicReference<String> member = new AtomicReference<>();
         private final HaproxyProcess haproxy;
         private volatile LineClient current;
 
@@ -402,7 +425,7 @@ class ClusterFaultTest {
         @Override
         public void run() {
             while (watching.get()) {
-                try (LineClient imap = imapLogin(haproxy, "127.0.0.3")) {
+                try (LineClient imap = imapLogin(haproxy, "127.0.0.3", member)) {
                     current = imap;
                     if (!watching.get()) {
                         return;
@@ -452,6 +475,7 @@ class ClusterFaultTest {
         final Set<Long> seen = ConcurrentHashMap.newKeySet();
         final AtomicInteger polls = new AtomicInteger();
         final AtomicInteger connections = new AtomicInteger();
+        final AtomicReference<String> member = new AtomicReference<>();
         private final HaproxyProcess haproxy;
         private long last;
 
@@ -462,7 +486,7 @@ class ClusterFaultTest {
         @Override
         public void run() {
             while (watching.get()) {
-                try (LineClient imap = imapLogin(haproxy, "127.0.0.4")) {
+                try (LineClient imap = imapLogin(haproxy, "127.0.0.4", member)) {
                     connections.incrementAndGet();
                     // A hung member fails the test, a slow one (a neighbour restarting on the same two
                     // cores) does not.
@@ -522,13 +546,26 @@ class ClusterFaultTest {
                 if (inbox.isEmpty()) {
                     continue;
                 }
-                for (MessageRecord m : storage.mailboxes().messages(inbox.get().id(), UidSet.ALL)
-                        .toCompletableFuture().get(30, TimeUnit.SECONDS)) {
-                    try (InputStream in = storage.blobs().get(m.blob().id()).toCompletableFuture()
-                            .get(30, TimeUnit.SECONDS)) {
-                        Matcher matcher = FAULT_ID.matcher(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
-                        assertThat(matcher.find()).as("%s's message %d has an X-Fault-Id", user, m.uid()).isTrue();
-                        byId.computeIfAbsent(Integer.parseInt(matcher.group(1)), k -> new ArrayList<>()).add(m.uid());
+                List<MessageRecord> messages = storage.mailboxes().messages(inbox.get().id(), UidSet.ALL)
+                        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+                // Bodies read 16 at a time: one after the other, thousands of GETs took minutes.
+                for (int from = 0; from < messages.size(); from += 16) {
+                    List<MessageRecord> batch = messages.subList(from, Math.min(messages.size(), from + 16));
+                    List<java.util.concurrent.CompletableFuture<byte[]>> bodies = batch.stream()
+                            .map(m -> storage.blobs().get(m.blob().id()).toCompletableFuture().thenApply(in -> {
+                                try (in) {
+                                    return in.readAllBytes();
+                                } catch (IOException e) {
+                                    throw new java.io.UncheckedIOException(e);
+                                }
+                            })).toList();
+                    for (int i = 0; i < batch.size(); i++) {
+                        byte[] body = bodies.get(i).get(30, TimeUnit.SECONDS);
+                        Matcher matcher = FAULT_ID.matcher(new String(body, StandardCharsets.ISO_8859_1));
+                        assertThat(matcher.find()).as("%s's message %d has an X-Fault-Id", user, batch.get(i).uid())
+                                .isTrue();
+                        byId.computeIfAbsent(Integer.parseInt(matcher.group(1)), k -> new ArrayList<>())
+                                .add(batch.get(i).uid());
                     }
                 }
             }
