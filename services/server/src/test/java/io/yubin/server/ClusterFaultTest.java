@@ -8,10 +8,6 @@ import io.yubin.model.MailboxPath;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
-import io.yubin.store.cassandra.CassandraOptions;
-import io.yubin.store.cassandra.CassandraStorage;
-import io.yubin.store.s3.S3BlobStore;
-import io.yubin.store.s3.S3Options;
 import io.yubin.testing.cassandra.CassandraNode;
 import io.yubin.testing.cassandra.CassandraNodes;
 import io.yubin.testing.s3proxy.S3Endpoint;
@@ -58,7 +54,7 @@ class ClusterFaultTest {
 
     private static final int CONNECTIONS = 20;
     private static final int MESSAGES = 2000;
-    private static final long PACE_MILLIS = 500;
+    private static final long PACE_MILLIS = 1000;
     private static final String PASSWORD = "a long secret phrase";
     private static final List<String> USERS = List.of("alice", "bob", "carol", "dave");
     private static final Pattern FAULT_ID = Pattern.compile("\r\nX-Fault-Id: (\\d+)\r\n");
@@ -214,7 +210,8 @@ class ClusterFaultTest {
 
     private static void configure(ServerProcess server, CassandraNode cassandra, S3Endpoint s3, String clusterName,
             String host, int hazelcastPort, String members) {
-        server.environment("YUBIN_CLUSTER_ENABLED", "true")
+        ClusterStorage.configure(server, cassandra, s3, "faultlb")
+                .environment("YUBIN_CLUSTER_ENABLED", "true")
                 .environment("YUBIN_CLUSTER_NAME", clusterName)
                 .environment("YUBIN_CLUSTER_BIND_ADDRESS", host)
                 .environment("YUBIN_CLUSTER_PORT", String.valueOf(hazelcastPort))
@@ -228,15 +225,6 @@ class ClusterFaultTest {
                 .environment("YUBIN_SMTP_MAX_CONNECTIONS_PER_IP", "200")
                 .environment("YUBIN_IMAP_ALLOW_PLAINTEXT_AUTH", "true")
                 .environment("YUBIN_SMTP_HOSTNAME", host)
-                .environment("YUBIN_STORAGE_BACKEND", "cassandra")
-                .environment("YUBIN_STORAGE_CASSANDRA_CONTACT_POINTS", cassandra.host() + ":" + cassandra.nativePort())
-                .environment("YUBIN_STORAGE_CASSANDRA_LOCAL_DATACENTER", cassandra.localDatacenter())
-                .environment("YUBIN_STORAGE_CASSANDRA_KEYSPACE", "faultlb")
-                .environment("YUBIN_STORAGE_BLOBS", "s3")
-                .environment("YUBIN_STORAGE_S3_ENDPOINT", s3.endpoint())
-                .environment("YUBIN_STORAGE_S3_BUCKET", "faultlb")
-                .environment("YUBIN_STORAGE_S3_ACCESS_KEY", s3.accessKey())
-                .environment("YUBIN_STORAGE_S3_SECRET_KEY", s3.secretKey())
                 .environment("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024")
                 .environment("YUBIN_PASSWORD_HASH_ITERATIONS", "1");
     }
@@ -284,7 +272,7 @@ class ClusterFaultTest {
                     continue;
                 }
                 while (sending.get() && transaction(smtp)) {
-                    // Paced (at most about 40 messages/s from all connections) so that a member restarting on
+                    // Paced (at most 20 messages/s from all connections) so that a member restarting on
                     // the two cores shared by three members, Cassandra and S3 gets its turn.
                     Thread.sleep(PACE_MILLIS);
                 }
@@ -533,11 +521,8 @@ class ClusterFaultTest {
     /** Per user, the UIDs of each message in the INBOX by X-Fault-Id, read from Cassandra and S3. */
     private static Map<String, Map<Integer, List<Long>>> mailboxes(CassandraNode cassandra, S3Endpoint s3)
             throws Exception {
-        CassandraOptions options = CassandraOptions.of(cassandra.contactPoint(), cassandra.localDatacenter(), "faultlb");
         Map<String, Map<Integer, List<Long>>> boxes = new HashMap<>();
-        try (Storage storage = CassandraStorage.open(options, S3BlobStore.open(new S3Options(s3.endpoint(),
-                s3.region(), "faultlb", s3.accessKey(), s3.secretKey(), true, false,
-                S3Options.DEFAULT_MULTIPART_THRESHOLD, 1)))) {
+        try (Storage storage = ClusterStorage.open(cassandra, s3, "faultlb")) {
             for (String user : USERS) {
                 Map<Integer, List<Long>> byId = new HashMap<>();
                 boxes.put(user, byId);

@@ -1,6 +1,7 @@
 package io.yubin.server;
 
 import io.yubin.store.BlobCollector;
+import io.yubin.store.OrphanSweeper;
 import io.yubin.store.SpoolId;
 import io.yubin.store.Storage;
 import io.yubin.store.cassandra.CassandraOptions;
@@ -82,15 +83,7 @@ class ClusterSmtpCrashDurabilityTest {
 
         @Override
         public void configure(ServerProcess server) {
-            server.environment("YUBIN_STORAGE_BACKEND", "cassandra")
-                    .environment("YUBIN_STORAGE_CASSANDRA_CONTACT_POINTS", cassandra.host() + ":" + cassandra.nativePort())
-                    .environment("YUBIN_STORAGE_CASSANDRA_LOCAL_DATACENTER", cassandra.localDatacenter())
-                    .environment("YUBIN_STORAGE_CASSANDRA_KEYSPACE", KEYSPACE)
-                    .environment("YUBIN_STORAGE_BLOBS", "s3")
-                    .environment("YUBIN_STORAGE_S3_ENDPOINT", s3.endpoint())
-                    .environment("YUBIN_STORAGE_S3_BUCKET", BUCKET)
-                    .environment("YUBIN_STORAGE_S3_ACCESS_KEY", s3.accessKey())
-                    .environment("YUBIN_STORAGE_S3_SECRET_KEY", s3.secretKey());
+            ClusterStorage.configure(server, cassandra, s3, KEYSPACE);
         }
 
         /** Mostly 80-400 KiB (one PUT); every sixteenth message, above the 8 MiB multipart threshold. */
@@ -119,7 +112,7 @@ class ClusterSmtpCrashDurabilityTest {
             S3OrphanSweeper sweeper = new S3OrphanSweeper(blobs, storage.blobReferences(), Duration.ZERO,
                     Clock.systemUTC());
             sweeper.sweepOnce().toCompletableFuture().get(120, TimeUnit.SECONDS);
-            S3OrphanSweeper.Sweep after = sweeper.sweepOnce().toCompletableFuture().get(120, TimeUnit.SECONDS);
+            OrphanSweeper.Sweep after = sweeper.sweepOnce().toCompletableFuture().get(120, TimeUnit.SECONDS);
             return after.examined();
         }
 

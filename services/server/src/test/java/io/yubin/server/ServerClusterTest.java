@@ -8,10 +8,6 @@ import io.yubin.model.MailboxPath;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
-import io.yubin.store.cassandra.CassandraOptions;
-import io.yubin.store.cassandra.CassandraStorage;
-import io.yubin.store.s3.S3BlobStore;
-import io.yubin.store.s3.S3Options;
 import io.yubin.testing.cassandra.CassandraNode;
 import io.yubin.testing.cassandra.CassandraNodes;
 import io.yubin.testing.s3proxy.S3Endpoint;
@@ -74,7 +70,7 @@ class ServerClusterTest {
 
     private static ServerProcess member(Path dataDir, Path logs, String name, int port, String members)
             throws IOException {
-        return new ServerProcess(dataDir, logs)
+        return ClusterStorage.configure(new ServerProcess(dataDir, logs), cassandra, s3, "cluster")
                 .environment("YUBIN_CLUSTER_ENABLED", "true")
                 .environment("YUBIN_CLUSTER_NAME", name)
                 .environment("YUBIN_CLUSTER_BIND_ADDRESS", "127.0.0.1")
@@ -82,15 +78,6 @@ class ServerClusterTest {
                 .environment("YUBIN_CLUSTER_MEMBERS", members)
                 .environment("YUBIN_DELIVERY_LEASE_TTL_SECONDS", "3")
                 .environment("YUBIN_DELIVERY_SWEEP_INTERVAL_SECONDS", "1")
-                .environment("YUBIN_STORAGE_BACKEND", "cassandra")
-                .environment("YUBIN_STORAGE_CASSANDRA_CONTACT_POINTS", cassandra.host() + ":" + cassandra.nativePort())
-                .environment("YUBIN_STORAGE_CASSANDRA_LOCAL_DATACENTER", cassandra.localDatacenter())
-                .environment("YUBIN_STORAGE_CASSANDRA_KEYSPACE", "cluster")
-                .environment("YUBIN_STORAGE_BLOBS", "s3")
-                .environment("YUBIN_STORAGE_S3_ENDPOINT", s3.endpoint())
-                .environment("YUBIN_STORAGE_S3_BUCKET", "cluster")
-                .environment("YUBIN_STORAGE_S3_ACCESS_KEY", s3.accessKey())
-                .environment("YUBIN_STORAGE_S3_SECRET_KEY", s3.secretKey())
                 .environment("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024")
                 .environment("YUBIN_PASSWORD_HASH_ITERATIONS", "1");
     }
@@ -157,10 +144,7 @@ class ServerClusterTest {
 
     /** Copies of each message in alice's INBOX by X-Cluster-Id, read from Cassandra and S3 directly. */
     private static Map<Integer, Integer> inboxCopies() throws Exception {
-        CassandraOptions options = CassandraOptions.of(cassandra.contactPoint(), cassandra.localDatacenter(), "cluster");
-        try (Storage storage = CassandraStorage.open(options, S3BlobStore.open(new S3Options(s3.endpoint(),
-                s3.region(), "cluster", s3.accessKey(), s3.secretKey(), true, false,
-                S3Options.DEFAULT_MULTIPART_THRESHOLD, 1)))) {
+        try (Storage storage = ClusterStorage.open(cassandra, s3, "cluster")) {
             var inbox = storage.mailboxes().find(ALICE, MailboxPath.INBOX).toCompletableFuture()
                     .get(10, TimeUnit.SECONDS);
             Map<Integer, Integer> copies = new HashMap<>();
