@@ -6,6 +6,7 @@ import io.yubin.model.Envelope;
 import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
+import io.yubin.model.SpecialUse;
 import io.yubin.queue.MailboxEvent;
 import io.yubin.queue.MailboxEvents;
 import io.yubin.store.AddressResolver;
@@ -62,6 +63,9 @@ public final class LocalDelivery {
 
     /** The result recorded for a recipient delivered to every INBOX it resolves to. */
     public static final String DELIVERED = "250 2.0.0 delivered to INBOX";
+    /** The result recorded for a recipient whose copies went to Junk (DMARC quarantine). */
+    public static final String DELIVERED_TO_JUNK = "250 2.0.0 delivered to Junk (quarantined by DMARC policy)";
+    private static final MailboxPath JUNK = MailboxPath.parse("Junk");
     /** The result recorded for a recipient that needs remote delivery when it is not configured. */
     public static final String REMOTE_NOT_YET = "queued for remote delivery, which this version does not perform yet";
     /** The result recorded for an alias that expands to remote addresses (forwarding is not built yet). */
@@ -121,6 +125,7 @@ public final class LocalDelivery {
     private final Duration remoteRetry;
     /** Null when remote delivery is not configured. */
     private final Outbound outbound;
+    private final Quarantine quarantine;
 
     /**
      * Without remote delivery.
@@ -142,6 +147,12 @@ public final class LocalDelivery {
 
     private LocalDelivery(Spool spool, MailboxStore mailboxes, AddressResolver resolver, MailboxEvents events,
             Clock clock, Duration remoteRetry, Outbound outbound) {
+        this(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, Quarantine.NEVER);
+    }
+
+    private LocalDelivery(Spool spool, MailboxStore mailboxes, AddressResolver resolver, MailboxEvents events,
+            Clock clock, Duration remoteRetry, Outbound outbound, Quarantine quarantine) {
+        this.quarantine = Objects.requireNonNull(quarantine, "quarantine");
         this.spool = spool;
         this.mailboxes = mailboxes;
         this.resolver = resolver;
@@ -149,6 +160,14 @@ public final class LocalDelivery {
         this.clock = clock;
         this.remoteRetry = remoteRetry;
         this.outbound = outbound;
+    }
+
+    /**
+     * The same delivery, with local recipients of a message that {@code quarantine} says so getting it
+     * in their Junk mailbox instead of the INBOX (DMARC quarantine, docs/mailauth.md).
+     */
+    public LocalDelivery withQuarantine(Quarantine quarantine) {
+        return new LocalDelivery(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, quarantine);
     }
 
     /** Delivers what is due in the entry; fails with the store's exception when the store fails. */
@@ -159,6 +178,12 @@ public final class LocalDelivery {
     }
 
     private CompletionStage<Outcome> deliver(SpoolEntry entry) {
+        // Only mail from outside was authenticated; an authenticated sender's is never quarantined.
+        return (entry.client().authenticatedUser() == null ? quarantine.quarantined(entry)
+                : CompletableFuture.completedFuture(false)).thenCompose(junk -> deliver(entry, junk));
+    }
+
+    private CompletionStage<Outcome> deliver(SpoolEntry entry, boolean junk) {
         Instant now = clock.instant();
         List<RecipientState> states = new ArrayList<>(entry.recipients());
         // By envelope position: the new state of each recipient attempted, and the remote results.
@@ -173,7 +198,7 @@ public final class LocalDelivery {
                 continue;
             }
             int index = i;
-            attempts = attempts.thenCompose(v -> attempt(entry, state, now)).thenAccept(next -> {
+            attempts = attempts.thenCompose(v -> attempt(entry, state, now, junk)).thenAccept(next -> {
                 if (next == null) {
                     remote.add(index);
                 } else {
@@ -307,7 +332,8 @@ public final class LocalDelivery {
      * Delivers to one envelope recipient's local users; the new state to record, or null when the
      * recipient is itself remote and goes to {@link #sendRemote}.
      */
-    private CompletionStage<RecipientState> attempt(SpoolEntry entry, RecipientState state, Instant now) {
+    private CompletionStage<RecipientState> attempt(SpoolEntry entry, RecipientState state, Instant now,
+            boolean junk) {
         MailAddress recipient = state.recipient();
         int attempts = state.attempts() + 1;
         return resolver.resolve(recipient).thenCompose(resolution -> {
@@ -326,11 +352,12 @@ public final class LocalDelivery {
             CompletionStage<Void> appends = CompletableFuture.completedFuture(null);
             for (MailAddress user : resolution.localUsers().stream()
                     .sorted(Comparator.comparing(MailAddress::canonical)).toList()) {
-                appends = appends.thenCompose(v -> appendToInbox(entry, user));
+                appends = appends.thenCompose(v -> append(entry, user, junk));
             }
             return appends.thenApply(v -> {
                 if (resolution.remote().isEmpty()) {
-                    return new RecipientState(recipient, DeliveryStatus.DELIVERED, attempts, null, DELIVERED);
+                    return new RecipientState(recipient, DeliveryStatus.DELIVERED, attempts, null,
+                            junk ? DELIVERED_TO_JUNK : DELIVERED);
                 }
                 if (outbound == null) {
                     return new RecipientState(recipient, DeliveryStatus.DEFERRED, attempts, now.plus(remoteRetry),
@@ -349,10 +376,10 @@ public final class LocalDelivery {
         });
     }
 
-    private CompletionStage<Void> appendToInbox(SpoolEntry entry, MailAddress user) {
+    private CompletionStage<Void> append(SpoolEntry entry, MailAddress user, boolean junk) {
         NewMessage message = new NewMessage(entry.blob(), entry.receivedAt(), Flags.NONE,
                 entry.id().value() + "/" + user.canonical());
-        return inbox(user)
+        return (junk ? junkMailbox(user) : inbox(user))
                 .thenCompose(inbox -> mailboxes.append(inbox.id(), message))
                 .thenAccept(result -> {
                     try {
@@ -363,6 +390,24 @@ public final class LocalDelivery {
                         LOG.warn("Could not publish the append event for {}: {}", user, e.toString());
                     }
                 });
+    }
+
+    /**
+     * The user's Junk mailbox: the one marked \Junk (RFC 6154), else the one named Junk, else a new
+     * Junk mailbox marked \Junk (the user may have deleted it). The INBOX is provisioned first.
+     */
+    private CompletionStage<Mailbox> junkMailbox(MailAddress user) {
+        return inbox(user).thenCompose(inbox -> mailboxes.list(user)).thenCompose(all -> {
+            Optional<Mailbox> found = all.stream().filter(m -> m.specialUse().contains(SpecialUse.JUNK)).findFirst()
+                    .or(() -> all.stream().filter(m -> m.path().equals(JUNK)).findFirst());
+            if (found.isPresent()) {
+                return CompletableFuture.completedFuture(found.get());
+            }
+            return mailboxes.create(user, JUNK, Set.of(SpecialUse.JUNK)).exceptionallyCompose(failure ->
+                    // created meanwhile by a concurrent delivery or by the user
+                    mailboxes.find(user, JUNK).thenApply(again -> again.orElseThrow(() -> failure instanceof
+                            CompletionException c ? c : new CompletionException(failure))));
+        });
     }
 
     /** The user's INBOX, provisioning the default mailboxes when it is missing. */

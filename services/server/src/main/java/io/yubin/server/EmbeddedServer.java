@@ -11,9 +11,18 @@ import io.yubin.delivery.remote.AddressOrder;
 import io.yubin.delivery.remote.MxResolver;
 import io.yubin.delivery.remote.RemoteDelivery;
 import io.yubin.delivery.remote.SmtpClient;
+import io.yubin.delivery.DmarcQuarantine;
+import io.yubin.delivery.SpoolSweep;
+import io.yubin.mailauth.InboundAuthenticator;
+import io.yubin.mailauth.dkim.ArcVerifier;
+import io.yubin.mailauth.dkim.DkimVerifier;
+import io.yubin.mailauth.dkim.DnsKeyLookup;
+import io.yubin.mailauth.dmarc.DmarcVerifier;
+import io.yubin.mailauth.dmarc.OrganizationalDomains;
 import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
-import io.yubin.delivery.SpoolSweep;
+import io.yubin.mailauth.spf.SpfVerifier;
+import io.yubin.server.config.ConfigException;
 import io.yubin.queue.ClusterMember;
 import io.yubin.queue.HazelcastDeliveryCoordination;
 import io.yubin.queue.DeliveryQueue;
@@ -54,6 +63,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -113,6 +123,8 @@ public final class EmbeddedServer implements AutoCloseable {
     private ImapServer imap;
     private Pop3Server pop3;
     private DeliveryWorkers workers;
+    /** Reads messages for DKIM and quarantine; null when mail authentication is off. */
+    private ExecutorService mailauthThreads;
     /** Set when the shutdown begins: /health/ready reports not ready from then on. */
     private volatile boolean stopping;
     private boolean closed;
@@ -178,11 +190,17 @@ public final class EmbeddedServer implements AutoCloseable {
         stops.push(new Stop("Vert.x", () -> await(vertx.close())));
 
         ServerConfig.Remote remoteConfig = config.delivery().remote();
+        StubResolver dns = remoteConfig.enabled() || config.mailauth().enabled() ? dns(clock) : null;
+        InboundAuthenticator authenticator = config.mailauth().enabled() ? authenticator(dns, clock) : null;
         LocalDelivery delivery = remoteConfig.enabled()
                 ? new LocalDelivery(storage.spool(), routedMailboxes, accounts.resolver(), mailboxEvents, clock,
-                        outbound(vertx, storage, clock))
+                        outbound(vertx, storage, clock, dns))
                 : new LocalDelivery(storage.spool(), routedMailboxes, accounts.resolver(), mailboxEvents, clock,
                         REMOTE_RETRY);
+        if (authenticator != null) {
+            delivery = delivery.withQuarantine(new DmarcQuarantine(storage.blobs(),
+                    authenticator.settings().authservId(), mailauthThreads));
+        }
         DeliveryWorkers.Options defaults = DeliveryWorkers.Options.of(config.delivery().workers());
         DeliveryWorkers workers = DeliveryWorkers.start(deliveryQueue, delivery, coordination, metrics.registry(),
                 new DeliveryWorkers.Options(defaults.threads(), DELIVERY_STOP_TIMEOUT,
@@ -199,7 +217,7 @@ public final class EmbeddedServer implements AutoCloseable {
         SmtpServer smtp = await(SmtpServer.start(vertx, new SmtpServer.Options(smtpHostname(), smtpConfig.host(),
                 smtpConfig.mxPort(), smtpConfig.submissionPort(), smtpConfig.submissionsPort(), tls.pemKeyCertOptions(),
                 smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening()), storage, accounts,
-                deliveryQueue));
+                deliveryQueue, authenticator));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
         this.smtp = smtp;
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",
@@ -243,12 +261,9 @@ public final class EmbeddedServer implements AutoCloseable {
      * Remote delivery (docs/outbound.md): MX lookups through the configured DNS servers, SMTP on
      * {@code vertx}, notifications written on their own worker thread (they read bodies).
      */
-    private LocalDelivery.Outbound outbound(Vertx vertx, Storage storage, Clock clock) {
+    private LocalDelivery.Outbound outbound(Vertx vertx, Storage storage, Clock clock, StubResolver dns) {
         ServerConfig.Remote remoteConfig = config.delivery().remote();
-        ExecutorService dnsThreads = Executors.newFixedThreadPool(2, daemon("yubin-dns"));
-        stops.push(new Stop("DNS threads", dnsThreads::shutdownNow));
         List<InetSocketAddress> servers = config.dns().serverAddresses();
-        StubResolver dns = new StubResolver(DnsSettings.DEFAULT.withServers(servers), dnsThreads, clock);
         SmtpClient client = new SmtpClient(vertx, remoteConfig.toSettings(smtpHostname()));
         stops.push(new Stop("SMTP client", client::close));
         ExecutorService dsnThread = Executors.newSingleThreadExecutor(daemon("yubin-dsn"));
@@ -260,6 +275,41 @@ public final class EmbeddedServer implements AutoCloseable {
         return new LocalDelivery.Outbound(RemoteSender.of(remote, storage.blobs()),
                 config.delivery().retry().toSchedule(),
                 new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread));
+    }
+
+    /** The one resolver (and its cache) of remote delivery and mail authentication, on dns.servers. */
+    private StubResolver dns(Clock clock) {
+        ExecutorService dnsThreads = Executors.newFixedThreadPool(2, daemon("yubin-dns"));
+        stops.push(new Stop("DNS threads", dnsThreads::shutdownNow));
+        return new StubResolver(DnsSettings.DEFAULT.withServers(config.dns().serverAddresses()), dnsThreads, clock);
+    }
+
+    /**
+     * SPF, DKIM and DMARC of mail on the MX port (docs/mailauth.md); messages are read and signatures
+     * checked on the mailauth threads.
+     */
+    private InboundAuthenticator authenticator(StubResolver dns, Clock clock) {
+        ServerConfig.Mailauth settings = config.mailauth();
+        OrganizationalDomains organizational;
+        try {
+            organizational = OrganizationalDomains.load(Path.of(settings.publicSuffixList()));
+        } catch (java.io.IOException e) {
+            throw new ConfigException("mailauth.public-suffix-list: cannot read " + settings.publicSuffixList()
+                    + " (" + e + "); install Debian's publicsuffix package or set the path");
+        }
+        mailauthThreads = Executors.newFixedThreadPool(2, daemon("yubin-mailauth"));
+        stops.push(new Stop("mailauth threads", mailauthThreads::shutdownNow));
+        String authservId = settings.effectiveAuthservId(smtpHostname());
+        SpfVerifier spf = new SpfVerifier(dns, clock, SpfVerifier.Settings.DEFAULT.withTimeLimit(settings.spfTimeLimit()));
+        DnsKeyLookup keys = new DnsKeyLookup(dns, settings.dnsLookupTimeout());
+        DkimVerifier dkim = new DkimVerifier(keys, mailauthThreads, clock, DkimVerifier.Limits.DEFAULT);
+        // pct= sampling (RFC 7489 §6.6.4)
+        DmarcVerifier dmarc = new DmarcVerifier(dns, organizational, () -> ThreadLocalRandom.current().nextInt(100),
+                settings.dnsLookupTimeout());
+        LOG.info("Mail authentication on for the MX port: authserv-id {}, Public Suffix List {}", authservId,
+                settings.publicSuffixList());
+        return new InboundAuthenticator(spf, dkim, new ArcVerifier(keys, mailauthThreads), dmarc, mailauthThreads,
+                new InboundAuthenticator.Settings(authservId, settings.messageTimeLimit()));
     }
 
     private static ThreadFactory daemon(String name) {

@@ -2,6 +2,8 @@ package io.yubin.smtp;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.yubin.mailauth.InboundAuthenticator;
+import io.yubin.mailauth.spf.SpfResult;
 import io.yubin.model.Envelope;
 import io.yubin.queue.DeliveryQueue;
 import io.yubin.store.SpoolEntry;
@@ -17,6 +19,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * body into the {@link io.yubin.store.BlobStore} and records the envelope in the
  * {@link io.yubin.store.Spool} ({@link io.yubin.store.Spool#acceptWithBody}), then offers the spool id to the {@link DeliveryQueue}. Completes
  * with the spool id only when blob and spool entry are durable.
+ *
+ * <p>With an {@link InboundAuthenticator}, a message from the MX (one with an SPF check started at
+ * MAIL FROM) is authenticated first: DMARC reject refuses it ({@link MessageRefusedException}),
+ * otherwise the Authentication-Results field is prepended, after Return-Path. Every message loses the
+ * Authentication-Results fields that claim our authserv-id (RFC 8601 §5).
  */
 final class MessageAcceptor {
 
@@ -41,29 +49,69 @@ final class MessageAcceptor {
     private final String hostname;
     private final Storage storage;
     private final DeliveryQueue queue;
+    /** Null when mail authentication is off. */
+    private final InboundAuthenticator authenticator;
 
-    MessageAcceptor(String hostname, Storage storage, DeliveryQueue queue) {
+    MessageAcceptor(String hostname, Storage storage, DeliveryQueue queue, InboundAuthenticator authenticator) {
         this.hostname = hostname;
         this.storage = storage;
         this.queue = queue;
+        this.authenticator = authenticator;
+    }
+
+    /** Null when mail authentication is off. */
+    InboundAuthenticator authenticator() {
+        return authenticator;
     }
 
     Future<SpoolId> accept(Context context, Envelope envelope, MessageBody body, Trace trace) {
+        return accept(context, envelope, body, trace, null);
+    }
+
+    /** @param spf the SPF check started at MAIL FROM, for a message to authenticate; else null */
+    Future<SpoolId> accept(Context context, Envelope envelope, MessageBody body, Trace trace,
+            CompletionStage<SpfResult> spf) {
         SpoolId id = SpoolId.next();
         Instant now = Instant.now();
-        byte[] prefix = prefix(id, envelope, body, trace, now).getBytes(StandardCharsets.UTF_8);
         SpoolEntry.ClientInfo client = new SpoolEntry.ClientInfo(trace.heloName(), trace.clientAddress(),
                 trace.authenticatedUser());
+        Future<InboundAuthenticator.Verdict> checked = body.finish().compose(v -> verify(context, body, spf));
         // One call for body and entry: the embedded backend writes a small body and the entry in one
         // commit; either way both are durable when it completes, and an unspooled blob is deleted.
-        Future<SpoolId> spooled = body.finish().compose(v -> {
-            InputStream content = new SequenceInputStream(new ByteArrayInputStream(prefix), body.inputStream());
+        Future<SpoolId> spooled = checked.compose(verdict -> refuseRejected(verdict, trace)).compose(verdict -> {
+            byte[] prefix = prefix(id, envelope, body, trace, now, verdict == null ? "" : verdict.header())
+                    .getBytes(StandardCharsets.UTF_8);
+            InputStream received = authenticator == null ? body.inputStream()
+                    : authenticator.withoutOwnResults(body.inputStream());
+            InputStream content = new SequenceInputStream(new ByteArrayInputStream(prefix), received);
             return Future.fromCompletionStage(storage.spool().acceptWithBody(storage.blobs(), content,
                     blob -> SpoolEntry.queued(id, envelope, blob, now, client)), context);
         }).map(entry -> id);
         Future<SpoolId> offered = spooled.compose(spoolId -> offer(context, spoolId, trace));
         return offered.andThen(ar -> body.discard()
                 .onFailure(t -> LOG.warn("[{}] could not delete temporary body file", trace.sessionId(), t)));
+    }
+
+    /** The authentication of a message from the MX; null (no verdict) when it is not checked. */
+    private Future<InboundAuthenticator.Verdict> verify(Context context, MessageBody body,
+            CompletionStage<SpfResult> spf) {
+        if (authenticator == null || spf == null) {
+            return Future.succeededFuture(null);
+        }
+        return Future.fromCompletionStage(authenticator.verify(spf, body::inputStream), context);
+    }
+
+    /** DMARC reject refuses the message (RFC 7489 §6.6.4, §10.3); anything else goes on to the spool. */
+    private static Future<InboundAuthenticator.Verdict> refuseRejected(InboundAuthenticator.Verdict verdict,
+            Trace trace) {
+        if (verdict == null) {
+            return Future.succeededFuture(null);
+        }
+        LOG.info("[{}] {}", trace.sessionId(), verdict.header().replace("\r\n\t", " ").strip());
+        if (verdict.action() == InboundAuthenticator.Action.REJECT) {
+            return Future.failedFuture(new MessageRefusedException(SmtpReplies.dmarcReject(verdict.dmarc().fromDomain())));
+        }
+        return Future.succeededFuture(verdict);
     }
 
     /** The spool is the truth: a failed offer is logged and re-offered by spool recovery. */
@@ -84,10 +132,18 @@ final class MessageAcceptor {
     }
 
     String prefix(SpoolId id, Envelope envelope, MessageBody body, Trace trace, Instant now) {
+        return prefix(id, envelope, body, trace, now, "");
+    }
+
+    /** @param authenticationResults our Authentication-Results field (ending in CRLF), or empty */
+    String prefix(SpoolId id, Envelope envelope, MessageBody body, Trace trace, Instant now,
+            String authenticationResults) {
         String date = DATE.format(now.atOffset(ZoneOffset.UTC));
         StringBuilder h = new StringBuilder(512);
         // The very first line, so delivery to a remote host can skip it.
         h.append("Return-Path: <").append(envelope.sender() == null ? "" : envelope.sender().toString()).append(">\r\n");
+        // RFC 8601 §5: at the top, with the trace fields; delivery finds it there (quarantine).
+        h.append(authenticationResults);
         // RFC 5321 §4.4 trace field; RFC 3848 / RFC 6531 §3.7.3 with-protocol types.
         h.append("Received: from ").append(clean(trace.heloName())).append(" ([").append(trace.clientAddress())
                 .append("])\r\n\tby ").append(hostname).append(" (Yubin) with ").append(protocol(envelope, trace))

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.yubin.mailauth.InboundAuthenticator;
 import io.yubin.protocol.Accepted;
 import io.yubin.protocol.ListenerSet;
 import io.yubin.protocol.Listening;
@@ -73,11 +74,21 @@ public final class SmtpServer {
     /** Starts the listeners; AUTH goes through {@link Accounts#login}, whose throttles IMAP and POP3 share. */
     public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             DeliveryQueue queue) {
+        return start(vertx, options, storage, accounts, queue, null);
+    }
+
+    /**
+     * With mail authentication: SPF, DKIM and DMARC of every message on the MX port, its
+     * Authentication-Results field prepended, a DMARC reject refused with {@code 550 5.7.1}
+     * (docs/mailauth.md). Submission is not checked. {@code authenticator} null is off.
+     */
+    public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
+            DeliveryQueue queue, InboundAuthenticator authenticator) {
         if (options.submissionsPort() >= 0 && options.tls() == null) {
             return Future.failedFuture(new IllegalArgumentException("submissions (implicit TLS) needs a certificate"));
         }
         SmtpServer server = new SmtpServer(vertx, options);
-        MessageAcceptor acceptor = new MessageAcceptor(options.hostname(), storage, queue);
+        MessageAcceptor acceptor = new MessageAcceptor(options.hostname(), storage, queue, authenticator);
         List<ListenerSet.Port> ports = new ArrayList<>();
         for (Mode mode : Mode.values()) {
             int port = switch (mode) {

@@ -3,6 +3,8 @@ package io.yubin.smtp;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.yubin.mailauth.InboundAuthenticator;
+import io.yubin.mailauth.spf.SpfResult;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.protocol.SaslPlain;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 /**
  * One SMTP session's protocol state machine (RFC 5321 §4.1.4 command ordering), without sockets:
@@ -95,6 +98,8 @@ final class SmtpSession {
 
     // The current transaction.
     private SmtpCommand.Mail mail;
+    /** The SPF check of the transaction, started at MAIL FROM on the MX when mail authentication is on. */
+    private CompletionStage<SpfResult> spf;
     private final List<Envelope.Recipient> recipients = new ArrayList<>();
     private MessageBody body;
     private SmtpReply chunkError;
@@ -273,6 +278,12 @@ final class SmtpSession {
 
     private Future<Step> acceptSender(SmtpCommand.Mail c) {
         mail = c;
+        InboundAuthenticator authenticator = settings.acceptor().authenticator();
+        if (authenticator != null && settings.mode() == SmtpServer.Mode.MX) {
+            // Asynchronous DNS: it runs while the client sends RCPT and DATA, and DATA's end waits for it.
+            spf = authenticator.spf(ipLiteral(clientAddress), heloName,
+                    c.sender() == null ? null : c.sender().toString());
+        }
         state = State.MAIL;
         return reply(SmtpReplies.SENDER_OK);
     }
@@ -360,6 +371,7 @@ final class SmtpSession {
     private Future<Step> finishMessage(BodyProblem problem) {
         MessageBody received = body;
         SmtpCommand.Mail sender = mail;
+        CompletionStage<SpfResult> spfCheck = spf;
         List<Envelope.Recipient> to = List.copyOf(recipients);
         body = null;
         resetTransaction();
@@ -377,7 +389,7 @@ final class SmtpSession {
         MessageAcceptor.Trace trace = new MessageAcceptor.Trace(id, heloName, clientAddress, esmtp,
                 tls ? tlsProtocol : null, tls ? tlsCipher : null, user == null ? null : user.toString(),
                 settings.mode() != SmtpServer.Mode.MX);
-        return settings.acceptor().accept(context, envelope, received, trace)
+        return settings.acceptor().accept(context, envelope, received, trace, spfCheck)
                 .map(spoolId -> (Step) new Reply(SmtpReplies.queued(spoolId.value())))
                 .recover(t -> reply(SmtpReplies.forFailure(id, t)));
     }
@@ -523,8 +535,22 @@ final class SmtpSession {
         return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII));
     }
 
+    /** The client's address when it is an IP address literal (never a DNS lookup); else null. */
+    static java.net.InetAddress ipLiteral(String address) {
+        if (address == null || address.isEmpty()
+                || !address.chars().allMatch(ch -> Character.digit(ch, 16) >= 0 || ch == '.' || ch == ':')) {
+            return null;
+        }
+        try {
+            return java.net.InetAddress.getByName(address);
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
+    }
+
     private void resetTransaction() {
         mail = null;
+        spf = null;
         recipients.clear();
         if (body != null) {
             body.discard();

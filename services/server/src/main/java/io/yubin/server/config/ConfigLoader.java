@@ -349,6 +349,13 @@ public final class ConfigLoader {
                     + e.getMessage());
         }
         atLeast("shutdown.grace-seconds", c.shutdown().graceSeconds(), 0);
+        atLeast("mailauth.message-time-limit-seconds", c.mailauth().messageTimeLimitSeconds(), 1);
+        atLeast("mailauth.spf-time-limit-seconds", c.mailauth().spfTimeLimitSeconds(), 1);
+        atLeast("mailauth.dns-lookup-timeout-seconds", c.mailauth().dnsLookupTimeoutSeconds(), 1);
+        if (c.mailauth().authservId().chars().anyMatch(ch -> ch <= ' ' || ch == ';' || ch == '(' || ch == '"')) {
+            throw new ConfigException(where("mailauth.authserv-id") + " must be one token (a host name): "
+                    + c.mailauth().authservId());
+        }
         atLeast("password-policy.min-length", c.passwordPolicy().minLength(), 1);
         atLeast("password-policy.max-length", c.passwordPolicy().maxLength(), c.passwordPolicy().minLength());
         atLeast("password-hash.parallelism", c.passwordHash().parallelism(), 1);

@@ -36,7 +36,8 @@ public record ServerConfig(
         StorageConfig storage,
         Delivery delivery,
         Dns dns,
-        Shutdown shutdown) {
+        Shutdown shutdown,
+        Mailauth mailauth) {
 
     public record Admin(String host, int port) {
     }
@@ -278,6 +279,37 @@ public record ServerConfig(
 
         public Duration attemptTimeout() {
             return Duration.ofSeconds(attemptTimeoutSeconds);
+        }
+    }
+
+    /**
+     * Authentication of mail arriving on the MX port (docs/mailauth.md).
+     *
+     * @param enabled check SPF, DKIM and DMARC, prepend Authentication-Results, apply DMARC policies
+     * @param authservId the authserv-id of our Authentication-Results fields; empty for the SMTP hostname
+     * @param messageTimeLimitSeconds DKIM and DMARC of one message, from the end of its data
+     * @param spfTimeLimitSeconds one SPF check, includes and redirects included
+     * @param dnsLookupTimeoutSeconds one DKIM key or DMARC record lookup
+     * @param publicSuffixList the Public Suffix List file DMARC finds Organizational Domains with
+     */
+    public record Mailauth(boolean enabled, String authservId, int messageTimeLimitSeconds, int spfTimeLimitSeconds,
+            int dnsLookupTimeoutSeconds, String publicSuffixList) {
+
+        /** {@code authservId}, else {@code hostname}. */
+        public String effectiveAuthservId(String hostname) {
+            return authservId.isBlank() ? hostname : authservId;
+        }
+
+        public Duration messageTimeLimit() {
+            return Duration.ofSeconds(messageTimeLimitSeconds);
+        }
+
+        public Duration spfTimeLimit() {
+            return Duration.ofSeconds(spfTimeLimitSeconds);
+        }
+
+        public Duration dnsLookupTimeout() {
+            return Duration.ofSeconds(dnsLookupTimeoutSeconds);
         }
     }
 

@@ -144,7 +144,7 @@ class ConfigLoaderTest {
                 case "password-policy.reject-containing-user-name", "smtp.proxy-protocol", "pop3.proxy-protocol",
                         "imap.proxy-protocol" -> "false";
                 case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket",
-                        "cluster.enabled", "delivery.remote.enabled" -> "true";
+                        "cluster.enabled", "delivery.remote.enabled", "mailauth.enabled" -> "true";
                 case "cluster.bind-address" -> "10.0.0.7";
                 case "cluster.members" -> "x-cluster.members:7";
                 case "cluster.kubernetes.service-dns" -> "";
@@ -180,6 +180,8 @@ class ConfigLoaderTest {
                 7, 7, 7, 7, 700, 7));
         assertThat(c.delivery().workers()).isEqualTo(7);
         assertThat(c.shutdown().graceSeconds()).isEqualTo(7);
+        assertThat(c.mailauth()).isEqualTo(new ServerConfig.Mailauth(true, "x-mailauth.authserv-id", 7, 7, 7,
+                "x-mailauth.public-suffix-list"));
         assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("x-pop3.host", 7, 7, false, true, 7, 7, 7, 7, 7));
         assertThat(c.storage()).isEqualTo(new ServerConfig.StorageConfig(ServerConfig.StorageBackend.EMBEDDED,
                 ServerConfig.BlobBackend.S3, new ServerConfig.S3("x-storage.s3.endpoint", "x-storage.s3.region",
@@ -188,6 +190,16 @@ class ConfigLoaderTest {
                         "x-storage.cassandra.keyspace", "x-storage.cassandra.consistency",
                         "x-storage.cassandra.serial-consistency", "x-storage.cassandra.replication",
                         "x-storage.cassandra.username", "7", 7, false)));
+    }
+
+    @Test
+    void refusesAnAuthservIdThatIsNotOneToken() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_MAILAUTH_AUTHSERV_ID",
+                "mx.example.com; spf=pass")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("mailauth.authserv-id");
+        assertThat(ConfigLoader.load(null, Map.of()).mailauth().effectiveAuthservId("mx.example.net"))
+                .isEqualTo("mx.example.net");
+        assertThat(ConfigLoader.load(null, Map.of()).mailauth().enabled()).isFalse();
     }
 
     @Test
