@@ -9,9 +9,7 @@ import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
 import io.yubin.testing.cassandra.CassandraNode;
-import io.yubin.testing.cassandra.CassandraNodes;
 import io.yubin.testing.s3proxy.S3Endpoint;
-import io.yubin.testing.s3proxy.S3Endpoints;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -37,6 +35,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -50,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * recipient's mailbox exactly once (a message without a 250 at most once); no client saw a UID out
  * of order or twice; the IDLE client was told of every message of the INBOX; the queue is empty.
  */
+@ExtendWith(SharedBackends.class)
 class ClusterFaultTest {
 
     private static final int CONNECTIONS = 20;
@@ -82,33 +82,32 @@ class ClusterFaultTest {
     void everyAcknowledgedMessageOnceThroughAKillAndAStopBehindHaproxy() throws Exception {
         long began = System.nanoTime();
         Path logs = Files.createDirectories(Path.of("target", "cluster-fault-lb"));
-        try (CassandraNode cassandra = CassandraNodes.start(home.resolve("cassandra"));
-                S3Endpoint s3 = S3Endpoints.start(home.resolve("s3"))) {
-            int hazelcastPort = ServerProcess.freePort();
-            List<String> hosts = List.of("127.0.0.1", "127.0.0.11", "127.0.0.12");
-            String members = String.join(",", hosts.stream().map(h -> h + ":" + hazelcastPort).toList());
-            String clusterName = "fault-" + ProcessHandle.current().pid();
-            List<ServerProcess> servers = new ArrayList<>();
-            for (String host : hosts) {
-                ServerProcess server = new ServerProcess(home.resolve("data-" + host), logs, host,
-                        servers.isEmpty() ? null : servers.get(0));
-                configure(server, cassandra, s3, clusterName, host, hazelcastPort, members);
-                servers.add(server);
+        CassandraNode cassandra = SharedBackends.cassandra();
+        S3Endpoint s3 = SharedBackends.s3();
+        int hazelcastPort = ServerProcess.freePort();
+        List<String> hosts = List.of("127.0.0.1", "127.0.0.11", "127.0.0.12");
+        String members = String.join(",", hosts.stream().map(h -> h + ":" + hazelcastPort).toList());
+        String clusterName = "fault-" + ProcessHandle.current().pid();
+        List<ServerProcess> servers = new ArrayList<>();
+        for (String host : hosts) {
+            ServerProcess server = new ServerProcess(home.resolve("data-" + host), logs, host,
+                    servers.isEmpty() ? null : servers.get(0));
+            configure(server, cassandra, s3, clusterName, host, hazelcastPort, members);
+            servers.add(server);
+        }
+        try {
+            startAll(servers, "1");
+            ServerProcess first = servers.get(0);
+            first.post("/api/v1/domains", "{\"name\":\"example.test\"}");
+            for (String user : USERS) {
+                first.post("/api/v1/users", "{\"address\":\"" + user + "@example.test\",\"password\":\"" + PASSWORD + "\"}");
             }
-            try {
-                startAll(servers, "1");
-                ServerProcess first = servers.get(0);
-                first.post("/api/v1/domains", "{\"name\":\"example.test\"}");
-                for (String user : USERS) {
-                    first.post("/api/v1/users", "{\"address\":\"" + user + "@example.test\",\"password\":\"" + PASSWORD + "\"}");
-                }
-                try (HaproxyProcess haproxy = new HaproxyProcess(logs, servers.toArray(ServerProcess[]::new))) {
-                    run(haproxy, servers, cassandra, s3);
-                }
-            } finally {
-                for (ServerProcess server : servers) {
-                    server.close();
-                }
+            try (HaproxyProcess haproxy = new HaproxyProcess(logs, servers.toArray(ServerProcess[]::new))) {
+                run(haproxy, servers, cassandra, s3);
+            }
+        } finally {
+            for (ServerProcess server : servers) {
+                server.close();
             }
         }
         System.out.printf("cluster fault test: %.1f s in all%n", (System.nanoTime() - began) / 1e9);

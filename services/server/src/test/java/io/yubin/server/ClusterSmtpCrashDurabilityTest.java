@@ -10,9 +10,7 @@ import io.yubin.store.s3.S3BlobStore;
 import io.yubin.store.s3.S3OrphanSweeper;
 import io.yubin.store.s3.S3Options;
 import io.yubin.testing.cassandra.CassandraNode;
-import io.yubin.testing.cassandra.CassandraNodes;
 import io.yubin.testing.s3proxy.S3Endpoint;
-import io.yubin.testing.s3proxy.S3Endpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -24,6 +22,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Cassandra from this JVM; at least one kill must have left entries undelivered, and those are
  * delivered exactly once after the restart (spool recovery after a crash, issue 15 §2).
  */
+@ExtendWith(SharedBackends.class)
 class ClusterSmtpCrashDurabilityTest {
 
     @TempDir
@@ -71,14 +71,8 @@ class ClusterSmtpCrashDurabilityTest {
             this.s3 = s3;
         }
 
-        static Cluster start(Path home) throws Exception {
-            CassandraNode cassandra = CassandraNodes.start(home.resolve("cassandra"));
-            try {
-                return new Cluster(cassandra, S3Endpoints.start(home.resolve("s3")));
-            } catch (Exception | Error e) {
-                cassandra.close();
-                throw e;
-            }
+        static Cluster start(Path home) {
+            return new Cluster(SharedBackends.cassandra(), SharedBackends.s3());
         }
 
         @Override
@@ -128,16 +122,9 @@ class ClusterSmtpCrashDurabilityTest {
 
         @Override
         public void close() throws Exception {
-            try {
-                if (view != null) {
-                    view.close();
-                }
-            } finally {
-                try {
-                    s3.close();
-                } finally {
-                    cassandra.close();
-                }
+            // the backends are the run's (SharedBackends)
+            if (view != null) {
+                view.close();
             }
         }
     }

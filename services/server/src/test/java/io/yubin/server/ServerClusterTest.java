@@ -9,9 +9,7 @@ import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
 import io.yubin.testing.cassandra.CassandraNode;
-import io.yubin.testing.cassandra.CassandraNodes;
 import io.yubin.testing.s3proxy.S3Endpoint;
-import io.yubin.testing.s3proxy.S3Endpoints;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -28,6 +26,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one S3, joined by a static member list: mail accepted by one member is delivered by both, each
  * message exactly once. Killing and stopping members under load is {@link ClusterFaultTest}'s part.
  */
+@ExtendWith(SharedBackends.class)
 class ServerClusterTest {
 
     private static final MailAddress ALICE = MailAddress.parse("alice@example.test");
@@ -53,8 +53,8 @@ class ServerClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        cassandra = CassandraNodes.start(home.resolve("cassandra"));
-        s3 = S3Endpoints.start(home.resolve("s3"));
+        cassandra = SharedBackends.cassandra();
+        s3 = SharedBackends.s3();
         Path logs = Files.createDirectories(Path.of("target", "server-cluster"));
         int firstPort = ServerProcess.freePort();
         int secondPort = ServerProcess.freePort();
@@ -84,7 +84,7 @@ class ServerClusterTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {second, first, s3, cassandra}) {
+        for (AutoCloseable c : new AutoCloseable[] {second, first}) {
             try {
                 if (c != null) {
                     c.close();
