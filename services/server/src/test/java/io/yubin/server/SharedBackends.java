@@ -43,7 +43,8 @@ final class SharedBackends implements BeforeAllCallback {
         return r;
     }
 
-    record Running(CassandraNode cassandra, S3Endpoint s3) implements ExtensionContext.Store.CloseableResource {
+    record Running(CassandraNode cassandra, S3Endpoint s3)
+            implements ExtensionContext.Store.CloseableResource, AutoCloseable {
 
         static Running start() {
             try {
