@@ -11,6 +11,8 @@ import io.yubin.delivery.remote.AddressOrder;
 import io.yubin.delivery.remote.MxResolver;
 import io.yubin.delivery.remote.RemoteDelivery;
 import io.yubin.delivery.remote.SmtpClient;
+import io.yubin.mailauth.dkim.DkimKeyDirectory;
+import io.yubin.mailauth.dkim.DkimSigner;
 import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
 import io.yubin.delivery.SpoolSweep;
@@ -28,6 +30,7 @@ import io.yubin.server.tls.TlsFiles;
 import io.yubin.imap.ImapServer;
 import io.yubin.pop3.Pop3Server;
 import io.yubin.smtp.SmtpServer;
+import io.yubin.smtp.SubmissionSigner;
 import io.yubin.store.Accounts;
 import io.yubin.store.BlobCollector;
 import io.yubin.store.s3.S3BlobStore;
@@ -199,7 +202,7 @@ public final class EmbeddedServer implements AutoCloseable {
         SmtpServer smtp = await(SmtpServer.start(vertx, new SmtpServer.Options(smtpHostname(), smtpConfig.host(),
                 smtpConfig.mxPort(), smtpConfig.submissionPort(), smtpConfig.submissionsPort(), tls.pemKeyCertOptions(),
                 smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening()), storage, accounts,
-                deliveryQueue));
+                deliveryQueue, dkimSigner(dataDir, clock)));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
         this.smtp = smtp;
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",
@@ -262,6 +265,15 @@ public final class EmbeddedServer implements AutoCloseable {
                 new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread));
     }
 
+    /** DKIM signing at submission with the keys under {@code dkim.keys-directory} (docs/outbound.md). */
+    private SubmissionSigner dkimSigner(Path dataDir, Clock clock) {
+        Path keys = config.dkim().keysPath(dataDir);
+        ExecutorService threads = Executors.newFixedThreadPool(2, daemon("yubin-dkim"));
+        stops.push(new Stop("DKIM signing threads", threads::shutdownNow));
+        LOG.info("DKIM signing of submitted mail with the keys under {}", keys);
+        return new DkimSubmissionSigner(new DkimSigner(new DkimKeyDirectory(keys), clock), threads);
+    }
+
     private static ThreadFactory daemon(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
@@ -322,6 +334,11 @@ public final class EmbeddedServer implements AutoCloseable {
 
     public int adminPort() {
         return admin.actualPort();
+    }
+
+    /** The port an SMTP listener is bound to; -1 when it is off. */
+    public int smtpPort(SmtpServer.Mode mode) {
+        return smtp.actualPort(mode);
     }
 
     public TlsFiles tls() {

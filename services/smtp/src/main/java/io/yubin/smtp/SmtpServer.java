@@ -73,11 +73,17 @@ public final class SmtpServer {
     /** Starts the listeners; AUTH goes through {@link Accounts#login}, whose throttles IMAP and POP3 share. */
     public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             DeliveryQueue queue) {
+        return start(vertx, options, storage, accounts, queue, null);
+    }
+
+    /** As above; mail from authenticated submission is signed by {@code signer} before it is spooled (null: not). */
+    public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
+            DeliveryQueue queue, SubmissionSigner signer) {
         if (options.submissionsPort() >= 0 && options.tls() == null) {
             return Future.failedFuture(new IllegalArgumentException("submissions (implicit TLS) needs a certificate"));
         }
         SmtpServer server = new SmtpServer(vertx, options);
-        MessageAcceptor acceptor = new MessageAcceptor(options.hostname(), storage, queue);
+        MessageAcceptor acceptor = new MessageAcceptor(options.hostname(), storage, queue, signer);
         List<ListenerSet.Port> ports = new ArrayList<>();
         for (Mode mode : Mode.values()) {
             int port = switch (mode) {

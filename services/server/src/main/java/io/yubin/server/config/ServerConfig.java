@@ -36,6 +36,7 @@ public record ServerConfig(
         StorageConfig storage,
         Delivery delivery,
         Dns dns,
+        Dkim dkim,
         Shutdown shutdown) {
 
     public record Admin(String host, int port) {
@@ -307,6 +308,20 @@ public record ServerConfig(
                 addresses.add(new InetSocketAddress(host, port));
             }
             return List.copyOf(addresses);
+        }
+    }
+
+    /**
+     * DKIM signing at submission (docs/outbound.md).
+     *
+     * @param keysDirectory the signing keys, {@code <domain>/<selector>.key} (PKCS#8 PEM); empty for
+     *     {@code <data-dir>/dkim}
+     */
+    public record Dkim(String keysDirectory) {
+
+        /** The directory, {@code dataDir/dkim} when none is configured. */
+        public Path keysPath(Path dataDir) {
+            return keysDirectory.isBlank() ? dataDir.resolve("dkim") : Path.of(keysDirectory);
         }
     }
 
