@@ -262,7 +262,8 @@ public final class EmbeddedServer implements AutoCloseable {
                 servers.isEmpty() ? "from /etc/resolv.conf" : servers);
         return new LocalDelivery.Outbound(RemoteSender.of(remote, storage.blobs()),
                 config.delivery().retry().toSchedule(),
-                new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread));
+                new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread),
+                config.delivery().delayWarning());
     }
 
     /** DKIM signing at submission with the keys under {@code dkim.keys-directory} (docs/outbound.md). */

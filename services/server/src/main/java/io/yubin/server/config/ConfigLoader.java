@@ -337,6 +337,7 @@ public final class ConfigLoader {
         atLeast("delivery.retry.first-seconds", c.delivery().retry().firstSeconds(), 1);
         atLeast("delivery.retry.max-seconds", c.delivery().retry().maxSeconds(), c.delivery().retry().firstSeconds());
         atLeast("delivery.retry.give-up-seconds", c.delivery().retry().giveUpSeconds(), 1);
+        atLeast("delivery.delay-warning-seconds", c.delivery().delayWarningSeconds(), 0);
         atLeast("delivery.remote.port", c.delivery().remote().port(), 1);
         atMost("delivery.remote.port", c.delivery().remote().port(), 65535);
         atLeast("delivery.remote.connect-timeout-seconds", c.delivery().remote().connectTimeoutSeconds(), 1);

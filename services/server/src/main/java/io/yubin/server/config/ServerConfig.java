@@ -232,10 +232,17 @@ public record ServerConfig(
      * @param leaseTtlSeconds how long a taken entry stays leased unless renewed: how soon another
      *     member delivers what a dead member had taken
      * @param sweepIntervalSeconds the pause between sweeps of the Spool for due, unheld entries
+     * @param delayWarningSeconds how long after arrival a recipient still deferred is reported to the
+     *     sender once (RFC 3464 Action: delayed); 0 for never
      * @param retry when deferred remote recipients are tried again, and given up
      * @param remote delivery to other servers
      */
-    public record Delivery(int workers, int leaseTtlSeconds, int sweepIntervalSeconds, Retry retry, Remote remote) {
+    public record Delivery(int workers, int leaseTtlSeconds, int sweepIntervalSeconds, int delayWarningSeconds,
+            Retry retry, Remote remote) {
+
+        public Duration delayWarning() {
+            return Duration.ofSeconds(delayWarningSeconds);
+        }
 
         public Duration leaseTtl() {
             return Duration.ofSeconds(leaseTtlSeconds);

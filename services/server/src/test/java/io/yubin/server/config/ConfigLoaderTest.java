@@ -50,11 +50,13 @@ class ConfigLoaderTest {
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(false, "yubin", "127.0.0.1", 0, "",
                 new ServerConfig.Kubernetes("")));
         assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
-        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32, 30, 10,
+        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32, 30, 10, 14_400,
                 new ServerConfig.Retry(300, 3600, 432_000),
                 new ServerConfig.Remote(true, "", "", 25, 30, 300, 1800)));
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
         assertThat(c.dns().serverAddresses()).isEmpty();
+        assertThat(c.dkim()).isEqualTo(new ServerConfig.Dkim(""));
+        assertThat(c.dkim().keysPath(Path.of("/var/lib/yubin"))).isEqualTo(Path.of("/var/lib/yubin/dkim"));
         // Below Kubernetes' default terminationGracePeriodSeconds (30).
         assertThat(c.shutdown()).isEqualTo(new ServerConfig.Shutdown(25));
         assertThat(ConfigLoader.defaults()).isEqualTo(c);
@@ -170,7 +172,7 @@ class ConfigLoaderTest {
         assertThat(c.pop3().tlsPort()).isEqualTo(7);
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(true, "x-cluster.name", "10.0.0.7", 7,
                 "x-cluster.members:7", new ServerConfig.Kubernetes("")));
-        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7, new ServerConfig.Retry(7, 7, 7),
+        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7, 7, new ServerConfig.Retry(7, 7, 7),
                 new ServerConfig.Remote(true, "7", "7", 7, 7, 7, 7)));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
         assertThat(c.authCache()).isEqualTo(new ServerConfig.AuthCache(7, 7));
