@@ -76,7 +76,7 @@ final class QueueRoutes {
             Instant now = clock.instant();
             List<RecipientState> due = entry.recipients().stream()
                     .filter(r -> r.status() == DeliveryStatus.DEFERRED)
-                    .map(r -> new RecipientState(r.recipient(), r.status(), r.attempts(), now, r.lastResult()))
+                    .map(r -> r.withNextAttempt(now))
                     .toList();
             CompletionStage<Void> updates = CompletableFuture.completedFuture(null);
             for (RecipientState state : due) {
