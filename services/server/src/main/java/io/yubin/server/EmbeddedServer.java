@@ -202,7 +202,7 @@ public final class EmbeddedServer implements AutoCloseable {
         SmtpServer smtp = await(SmtpServer.start(vertx, new SmtpServer.Options(smtpHostname(), smtpConfig.host(),
                 smtpConfig.mxPort(), smtpConfig.submissionPort(), smtpConfig.submissionsPort(), tls.pemKeyCertOptions(),
                 smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening()), storage, accounts,
-                deliveryQueue, dkimSigner(dataDir, clock)));
+                deliveryQueue, dkimSigner(dataDir, clock), config.sendingLimits().toLimits(clock)));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
         this.smtp = smtp;
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",

@@ -73,12 +73,15 @@ public final class SmtpServer {
     /** Starts the listeners; AUTH goes through {@link Accounts#login}, whose throttles IMAP and POP3 share. */
     public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             DeliveryQueue queue) {
-        return start(vertx, options, storage, accounts, queue, null);
+        return start(vertx, options, storage, accounts, queue, null, SendingLimits.none());
     }
 
-    /** As above; mail from authenticated submission is signed by {@code signer} before it is spooled (null: not). */
+    /**
+     * As above; mail from authenticated submission is signed by {@code signer} before it is spooled
+     * (null: not), and what an authenticated user may send is bounded by {@code sendingLimits}.
+     */
     public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
-            DeliveryQueue queue, SubmissionSigner signer) {
+            DeliveryQueue queue, SubmissionSigner signer, SendingLimits sendingLimits) {
         if (options.submissionsPort() >= 0 && options.tls() == null) {
             return Future.failedFuture(new IllegalArgumentException("submissions (implicit TLS) needs a certificate"));
         }
@@ -95,7 +98,7 @@ public final class SmtpServer {
                 continue;
             }
             server.settings.put(mode, new SmtpSession.Settings(options.hostname(), mode, options.tls() != null,
-                    options.limits(), storage, accounts, acceptor));
+                    options.limits(), storage, accounts, acceptor, sendingLimits));
             ports.add(new ListenerSet.Port(mode.name(), port, mode == Mode.SUBMISSIONS));
         }
         ListenerSet.Options listening = new ListenerSet.Options(options.host(), ports, options.tls(),

@@ -349,6 +349,14 @@ public final class ConfigLoader {
             throw new ConfigException(where("dns.servers") + " is not a list of host or host:port separated by commas: "
                     + e.getMessage());
         }
+        atLeast("sending-limits.messages-per-hour", c.sendingLimits().messagesPerHour(), 0);
+        atLeast("sending-limits.recipients-per-message", c.sendingLimits().recipientsPerMessage(), 0);
+        atLeast("sending-limits.recipients-per-day", c.sendingLimits().recipientsPerDay(), 0);
+        try {
+            c.sendingLimits().overrideMap();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where("sending-limits.overrides") + ": " + e.getMessage());
+        }
         atLeast("shutdown.grace-seconds", c.shutdown().graceSeconds(), 0);
         atLeast("password-policy.min-length", c.passwordPolicy().minLength(), 1);
         atLeast("password-policy.max-length", c.passwordPolicy().maxLength(), c.passwordPolicy().minLength());
