@@ -8,6 +8,7 @@ import io.yubin.delivery.DsnSpooler;
 import io.yubin.delivery.LocalDelivery;
 import io.yubin.delivery.RemoteSender;
 import io.yubin.delivery.remote.AddressOrder;
+import io.yubin.delivery.remote.DomainConnections;
 import io.yubin.delivery.remote.MxResolver;
 import io.yubin.delivery.remote.RemoteDelivery;
 import io.yubin.delivery.remote.SmtpClient;
@@ -82,6 +83,8 @@ public final class EmbeddedServer implements AutoCloseable {
     private static final Duration DELIVERY_STOP_TIMEOUT = Duration.ofSeconds(8);
     /** With delivery.remote.enabled false: how long a remote recipient waits between looks. */
     private static final Duration REMOTE_RETRY = Duration.ofHours(1);
+    /** How long a remote delivery waits for one of its domain's sessions to end, at the per-domain limit. */
+    private static final Duration DOMAIN_CONNECTION_WAIT = Duration.ofSeconds(30);
 
     /** One named step of the shutdown. */
     private record Stop(String what, ThrowingRunnable action) {
@@ -257,7 +260,7 @@ public final class EmbeddedServer implements AutoCloseable {
         ExecutorService dsnThread = Executors.newSingleThreadExecutor(daemon("yubin-dsn"));
         stops.push(new Stop("DSN writer", dsnThread::shutdownNow));
         RemoteDelivery remote = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV6_FIRST, new SecureRandom()),
-                client);
+                client, new DomainConnections(remoteConfig.maxConnectionsPerDomain(), DOMAIN_CONNECTION_WAIT));
         LOG.info("Remote delivery on: EHLO {}, DNS {}", remoteConfig.toSettings(smtpHostname()).heloName(),
                 servers.isEmpty() ? "from /etc/resolv.conf" : servers);
         return new LocalDelivery.Outbound(RemoteSender.of(remote, storage.blobs()),

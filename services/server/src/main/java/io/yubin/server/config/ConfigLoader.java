@@ -343,6 +343,7 @@ public final class ConfigLoader {
         atLeast("delivery.remote.connect-timeout-seconds", c.delivery().remote().connectTimeoutSeconds(), 1);
         atLeast("delivery.remote.command-timeout-seconds", c.delivery().remote().commandTimeoutSeconds(), 1);
         atLeast("delivery.remote.attempt-timeout-seconds", c.delivery().remote().attemptTimeoutSeconds(), 1);
+        atLeast("delivery.remote.max-connections-per-domain", c.delivery().remote().maxConnectionsPerDomain(), 0);
         try {
             c.dns().serverAddresses();
         } catch (RuntimeException e) {

@@ -278,9 +278,10 @@ public record ServerConfig(
      * @param connectTimeoutSeconds the TCP connection
      * @param commandTimeoutSeconds the greeting and each command's reply
      * @param attemptTimeoutSeconds one delivery run of a spool entry
+     * @param maxConnectionsPerDomain SMTP sessions to one recipient domain at once, in this process; 0 for no limit
      */
     public record Remote(boolean enabled, String ehloName, String sourceAddress, int port, int connectTimeoutSeconds,
-            int commandTimeoutSeconds, int attemptTimeoutSeconds) {
+            int commandTimeoutSeconds, int attemptTimeoutSeconds, int maxConnectionsPerDomain) {
 
         public RemoteSettings toSettings(String defaultEhloName) {
             RemoteSettings.Timeouts rfc = RemoteSettings.Timeouts.RFC_5321;

@@ -52,7 +52,7 @@ class ConfigLoaderTest {
         assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32, 30, 10, 14_400,
                 new ServerConfig.Retry(300, 3600, 432_000),
-                new ServerConfig.Remote(true, "", "", 25, 30, 300, 1800)));
+                new ServerConfig.Remote(true, "", "", 25, 30, 300, 1800, 20)));
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
         assertThat(c.dns().serverAddresses()).isEmpty();
         assertThat(c.dkim()).isEqualTo(new ServerConfig.Dkim(""));
@@ -178,7 +178,7 @@ class ConfigLoaderTest {
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(true, "x-cluster.name", "10.0.0.7", 7,
                 "x-cluster.members:7", new ServerConfig.Kubernetes("")));
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7, 7, new ServerConfig.Retry(7, 7, 7),
-                new ServerConfig.Remote(true, "7", "7", 7, 7, 7, 7)));
+                new ServerConfig.Remote(true, "7", "7", 7, 7, 7, 7, 7)));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
         assertThat(c.sendingLimits().overrideMap()).containsExactly(
                 Map.entry("example.test", new io.yubin.smtp.SendingLimits.Limits(7, 7, 9)));
