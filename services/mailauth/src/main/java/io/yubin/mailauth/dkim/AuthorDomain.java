@@ -29,7 +29,7 @@ final class AuthorDomain {
             String domain;
             try {
                 domain = Domain.parse(mailbox.substring(at + 1).strip()).ascii().toLowerCase(Locale.ROOT);
-            } catch (AddressException | IllegalArgumentException e) {
+            } catch (AddressException e) {
                 return Optional.empty();
             }
             if (!domains.contains(domain)) {
