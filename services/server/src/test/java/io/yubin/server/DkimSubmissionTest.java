@@ -199,6 +199,33 @@ class DkimSubmissionTest {
                 assertThat(fields(new String(m, StandardCharsets.UTF_8), "DKIM-Signature")).isEmpty());
     }
 
+    @Test
+    void aKeyAddedWhileTheServerRunsIsUsedWithinSecondsWithoutARestart() throws Exception {
+        String message = "From: carol@other.test\r\nTo: bob@example.test\r\nSubject: rotated\r\n\r\nhello\r\n";
+        submit("carol@other.test", "carol@other.test", "bob@example.test", message);
+        assertThat(fields(new String(onlyMessage("bob@example.test"), StandardCharsets.UTF_8), "DKIM-Signature"))
+                .isEmpty();
+
+        // As a Kubernetes Secret update does: the file appears by a rename into the directory.
+        Path domain = Files.createDirectories(work.resolve("keys/other.test"));
+        Path temporary = Files.writeString(work.resolve("ed1.key.tmp"), pem(ED25519));
+        Files.move(temporary, domain.resolve("ed1.key"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+
+        // The directory is looked at again 5 s after its last look: submit until a message is signed.
+        int[] sent = {1};
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            submit("carol@other.test", "carol@other.test", "bob@example.test", message);
+            sent[0]++;
+            List<byte[]> all = messages("bob@example.test", sent[0]);
+            return !fields(new String(all.get(all.size() - 1), StandardCharsets.UTF_8), "DKIM-Signature").isEmpty();
+        });
+        List<byte[]> all = messages("bob@example.test", sent[0]);
+        byte[] signed = all.get(all.size() - 1);
+        assertThat(fields(new String(signed, StandardCharsets.UTF_8), "DKIM-Signature")).singleElement()
+                .satisfies(f -> assertThat(f).contains("d=other.test;", "s=ed1;", "a=ed25519-sha256;"));
+        assertThat(dkimpy(signed)).containsExactly("pass");
+    }
+
     /** One message over implicit TLS with AUTH PLAIN; 8BITMIME declared. */
     private void submit(String user, String from, String to, String message) throws Exception {
         try (LineClient smtp = new LineClient(tls(server.smtpPort(SmtpServer.Mode.SUBMISSIONS)))) {
@@ -243,7 +270,8 @@ class DkimSubmissionTest {
         Files.writeString(script, VERIFY_SCRIPT);
         String request = "{\"records\":{"
                 + "\"rsa2026._domainkey.example.test\":\"v=DKIM1; k=rsa; p=" + publicKey(RSA) + "\","
-                + "\"ed2026._domainkey.example.test\":\"v=DKIM1; k=ed25519; p=" + publicKey(ED25519) + "\"},"
+                + "\"ed2026._domainkey.example.test\":\"v=DKIM1; k=ed25519; p=" + publicKey(ED25519) + "\","
+                + "\"ed1._domainkey.other.test\":\"v=DKIM1; k=ed25519; p=" + publicKey(ED25519) + "\"},"
                 + "\"message\":\"" + Base64.getEncoder().encodeToString(message) + "\"}";
         Path input = work.resolve("request.json");
         Files.writeString(input, request);
