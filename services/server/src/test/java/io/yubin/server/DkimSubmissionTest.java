@@ -99,22 +99,22 @@ class DkimSubmissionTest {
         Files.createDirectories(keys.resolve("example.test"));
         Files.writeString(keys.resolve("example.test/rsa2026.key"), pem(RSA));
         Files.writeString(keys.resolve("example.test/ed2026.key"), pem(ED25519));
-        ServerConfig config = ConfigLoader.load(null, Map.of(
-                "YUBIN_DATA_DIR", dataDir.toString(),
-                "YUBIN_ADMIN_PORT", "0",
-                "YUBIN_SMTP_MX_PORT", "0",
-                "YUBIN_SMTP_SUBMISSION_PORT", "0",
-                "YUBIN_SMTP_SUBMISSIONS_PORT", "0",
-                "YUBIN_IMAP_PORT", "0",
-                "YUBIN_IMAP_TLS_PORT", "0",
-                "YUBIN_POP3_PORT", "0",
-                "YUBIN_POP3_TLS_PORT", "0",
-                "YUBIN_TLS_HOSTNAME", "mail.example.test",
-                "YUBIN_CLUSTER_NAME", "dkim-submission-" + ProcessHandle.current().pid(),
-                "YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024",
-                "YUBIN_PASSWORD_HASH_ITERATIONS", "1",
-                "YUBIN_DELIVERY_WORKERS", "2",
-                "YUBIN_DKIM_KEYS_DIRECTORY", keys.toString()));
+        ServerConfig config = ConfigLoader.load(null, Map.ofEntries(
+                Map.entry("YUBIN_DATA_DIR", dataDir.toString()),
+                Map.entry("YUBIN_ADMIN_PORT", "0"),
+                Map.entry("YUBIN_SMTP_MX_PORT", "0"),
+                Map.entry("YUBIN_SMTP_SUBMISSION_PORT", "0"),
+                Map.entry("YUBIN_SMTP_SUBMISSIONS_PORT", "0"),
+                Map.entry("YUBIN_IMAP_PORT", "0"),
+                Map.entry("YUBIN_IMAP_TLS_PORT", "0"),
+                Map.entry("YUBIN_POP3_PORT", "0"),
+                Map.entry("YUBIN_POP3_TLS_PORT", "0"),
+                Map.entry("YUBIN_TLS_HOSTNAME", "mail.example.test"),
+                Map.entry("YUBIN_CLUSTER_NAME", "dkim-submission-" + ProcessHandle.current().pid()),
+                Map.entry("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024"),
+                Map.entry("YUBIN_PASSWORD_HASH_ITERATIONS", "1"),
+                Map.entry("YUBIN_DELIVERY_WORKERS", "2"),
+                Map.entry("YUBIN_DKIM_KEYS_DIRECTORY", keys.toString())));
         server = EmbeddedServer.start(config);
         for (String domain : List.of("example.test", "other.test")) {
             await(server.accounts().addDomain(Domain.parse(domain)));
