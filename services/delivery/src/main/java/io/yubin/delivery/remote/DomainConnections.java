@@ -76,6 +76,12 @@ public final class DomainConnections {
         return slots == null ? 0 : slots.active;
     }
 
+    /** Deliveries to {@code domain} waiting for one of its sessions to end (tests, metrics). */
+    public synchronized int waiting(String domain) {
+        Slots slots = domains.get(domain);
+        return slots == null ? 0 : slots.waiting.size();
+    }
+
     private synchronized CompletableFuture<Void> acquire(String domain) {
         Slots slots = domains.computeIfAbsent(domain, d -> new Slots());
         if (slots.active < max) {
