@@ -187,7 +187,7 @@ class RemoteDeliveryTest {
             MailAddress recipient = MailAddress.parse(to);
             SpoolEntry entry = SpoolEntry.queued(SpoolId.next(),
                     Envelope.of(MailAddress.parse("alice@yubin.test"), List.of(recipient)),
-                    new StoredBlob(new BlobId("b-" + to), body.length, "unused"), Instant.now(),
+                    new StoredBlob(new BlobId("b" + deliveries.size()), body.length, "unused"), Instant.now(),
                     new SpoolEntry.ClientInfo("client.test", "192.0.2.7", "alice@yubin.test"));
             deliveries.add(limited.deliver(OutboundMessage.of(entry, holding(body)), List.of(recipient))
                     .toCompletableFuture());

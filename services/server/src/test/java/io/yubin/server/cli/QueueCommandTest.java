@@ -35,7 +35,7 @@ import picocli.CommandLine;
 
 /**
  * {@code yubin queue list|show|retry|delete} against the embedded server's real admin API and
- * spool: a remote recipient whose server refuses connections is deferred, shown, retried (a second
+ * spool (SQLite here, Cassandra in {@link CassandraQueueCommandTest}): a remote recipient whose server refuses connections is deferred, shown, retried (a second
  * attempt is made long before the retry schedule would), and deleted.
  */
 class QueueCommandTest {
@@ -55,7 +55,8 @@ class QueueCommandTest {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.2"))) {
             closedPort = probe.getLocalPort();
         }
-        server = EmbeddedServer.start(ConfigLoader.load(null, Map.ofEntries(
+        Map<String, String> environment = new java.util.HashMap<>(storageSettings());
+        environment.putAll(Map.ofEntries(
                 Map.entry("YUBIN_DATA_DIR", dataDir.toString()),
                 Map.entry("YUBIN_ADMIN_PORT", "0"),
                 Map.entry("YUBIN_SMTP_MX_PORT", "0"),
@@ -73,8 +74,14 @@ class QueueCommandTest {
                 Map.entry("YUBIN_DELIVERY_SWEEP_INTERVAL_SECONDS", "1"),
                 // Nothing listens there: every attempt is deferred, the next one an hour later.
                 Map.entry("YUBIN_DELIVERY_REMOTE_PORT", String.valueOf(closedPort)),
-                Map.entry("YUBIN_DELIVERY_RETRY_FIRST_SECONDS", "3600"))));
+                Map.entry("YUBIN_DELIVERY_RETRY_FIRST_SECONDS", "3600")));
+        server = EmbeddedServer.start(ConfigLoader.load(null, environment));
         await(server.accounts().addDomain(Domain.parse("example.test")));
+    }
+
+    /** The storage backend's settings; none for the embedded one (SQLite and files). */
+    protected Map<String, String> storageSettings() {
+        return Map.of();
     }
 
     @AfterEach
