@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * a deferred one gets its next attempt from the {@link RetrySchedule} and is re-offered by the
  * {@link SpoolSweep} when due; one still deferred at the give-up time fails. Every recipient that
  * fails in a run (a 5xx, the give-up time, an unknown local user) is reported to the sender in one
- * delivery status notification, spooled by {@link DsnSpooler} before the failures are recorded.
+ * delivery status notification, spooled by {@link DsnSpooler} before the failures are recorded; a
+ * recipient still deferred {@link Outbound#delayWarning()} after arrival is reported once as delayed
+ * ({@link RecipientState#delayReported()} remembers it).
  * Without {@link Outbound} a remote recipient stays DEFERRED with {@link #REMOTE_NOT_YET}.
  *
  * <p>Store failures fail the returned stage and leave the spool as it was for the recipients not yet
