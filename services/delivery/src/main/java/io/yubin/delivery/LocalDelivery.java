@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * a deferred one gets its next attempt from the {@link RetrySchedule} and is re-offered by the
  * {@link SpoolSweep} when due; one still deferred at the give-up time fails. Every recipient that
  * fails in a run (a 5xx, the give-up time, an unknown local user) is reported to the sender in one
- * delivery status notification, spooled by {@link DsnSpooler} before the failures are recorded.
+ * delivery status notification, spooled by {@link DsnSpooler} before the failures are recorded; a
+ * recipient still deferred {@link Outbound#delayWarning()} after arrival is reported once as delayed
+ * ({@link RecipientState#delayReported()} remembers it).
  * Without {@link Outbound} a remote recipient stays DEFERRED with {@link #REMOTE_NOT_YET}.
  *
  * <p>Store failures fail the returned stage and leave the spool as it was for the recipients not yet
@@ -72,18 +74,33 @@ public final class LocalDelivery {
     public static final String FORWARDING_NOT_YET =
             "451 4.3.0 forwarding to remote addresses through an alias is not built yet";
 
+    /** The default {@link Outbound#delayWarning()}: 4 hours, as Postfix's {@code delay_warning_time} examples. */
+    public static final Duration DELAY_WARNING = Duration.ofHours(4);
+
     /**
      * Remote delivery, its retries and notifications.
      *
      * @param sender sends to remote recipients
      * @param retries when deferred remote recipients are tried again, and given up
-     * @param notifications spools the notifications for failed recipients
+     * @param notifications spools the notifications for failed and delayed recipients
+     * @param delayWarning how long after arrival a recipient still deferred is reported to the
+     *     sender once ({@code Action: delayed}); zero turns delay warnings off
      */
-    public record Outbound(RemoteSender sender, RetrySchedule retries, DsnSpooler notifications) {
+    public record Outbound(RemoteSender sender, RetrySchedule retries, DsnSpooler notifications,
+            Duration delayWarning) {
         public Outbound {
             Objects.requireNonNull(sender, "sender");
             Objects.requireNonNull(retries, "retries");
             Objects.requireNonNull(notifications, "notifications");
+            Objects.requireNonNull(delayWarning, "delayWarning");
+            if (delayWarning.isNegative()) {
+                throw new IllegalArgumentException("the delay warning time must not be negative, was " + delayWarning);
+            }
+        }
+
+        /** With the default delay warning time, {@link #DELAY_WARNING}. */
+        public Outbound(RemoteSender sender, RetrySchedule retries, DsnSpooler notifications) {
+            this(sender, retries, notifications, DELAY_WARNING);
         }
     }
 
@@ -208,7 +225,8 @@ public final class LocalDelivery {
         }
         return attempts
                 .thenCompose(v -> sendRemote(entry, states, remote, decided, results))
-                .thenCompose(v -> finish(entry, states, decided, results, now));
+                .thenCompose(v -> warnDelays(entry, decided, results))
+                .thenCompose(warning -> finish(entry, states, decided, results, now, warning));
     }
 
     /** One call for every remote recipient (one SMTP session per domain), after the local appends. */
@@ -225,7 +243,7 @@ public final class LocalDelivery {
                 RecipientResult result = afterRetries(sent.get(k), states.get(index).attempts() + 1, ended,
                         entry.receivedAt());
                 results.put(index, result);
-                decided.put(index, stateOf(result, states.get(index).attempts() + 1, ended, entry.receivedAt()));
+                decided.put(index, stateOf(result, states.get(index), ended, entry.receivedAt()));
             }
         });
     }
@@ -240,10 +258,55 @@ public final class LocalDelivery {
                         + result.describe(), result.remoteMta(), null);
     }
 
-    private RecipientState stateOf(RecipientResult result, int attempts, Instant now, Instant arrival) {
+    private RecipientState stateOf(RecipientResult result, RecipientState before, Instant now, Instant arrival) {
+        int attempts = before.attempts() + 1;
         Instant next = result.status() == DeliveryStatus.DEFERRED
                 ? outbound.retries().next(attempts, now, arrival) : null;
-        return new RecipientState(result.recipient(), result.status(), attempts, next, result.describe());
+        return new RecipientState(result.recipient(), result.status(), attempts, next, result.describe(),
+                before.delayReported());
+    }
+
+    /**
+     * The delay warning (RFC 3464 {@code Action: delayed}; RFC 3461 §4.1 NOTIFY=DELAY): the recipients
+     * this run left DEFERRED, at least {@link Outbound#delayWarning()} after arrival, whose delay was
+     * not reported yet, in one notification, spooled before their states are recorded with the mark
+     * (so a crash in between repeats the attempt, and the repeat finds the notification spooled).
+     * Never for a null sender, and NOTIFY decides as for failures ({@link DsnSpooler}); the mark is
+     * set either way, so each recipient is looked at once.
+     */
+    private CompletionStage<Optional<SpoolId>> warnDelays(SpoolEntry entry, Map<Integer, RecipientState> decided,
+            Map<Integer, RecipientResult> results) {
+        if (outbound == null || outbound.delayWarning().isZero() || entry.envelope().sender() == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        Instant now = clock.instant();
+        if (now.isBefore(entry.receivedAt().plus(outbound.delayWarning()))) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        List<DsnRecipient> delayed = new ArrayList<>();
+        for (Map.Entry<Integer, RecipientState> e : decided.entrySet()) {
+            RecipientState state = e.getValue();
+            if (state.status() != DeliveryStatus.DEFERRED || state.delayReported()) {
+                continue;
+            }
+            int index = e.getKey();
+            Envelope.Recipient recipient = index < entry.envelope().recipients().size()
+                    ? entry.envelope().recipients().get(index) : Envelope.Recipient.of(state.recipient());
+            RecipientResult result = results.getOrDefault(index, new RecipientResult(state.recipient(),
+                    DeliveryStatus.DEFERRED, state.lastResult() == null ? "451 4.0.0 deferred" : state.lastResult(),
+                    null, null));
+            delayed.add(new DsnRecipient(recipient, DsnRecipient.Action.DELAYED, result, now,
+                    outbound.retries().giveUpAt(entry.receivedAt())));
+            decided.put(index, state.withDelayReported());
+        }
+        if (delayed.isEmpty()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return outbound.notifications().spool(entry, delayed).thenApply(id -> {
+            id.ifPresent(dsn -> LOG.info("{}: delay warning {} for {} to <{}>", entry.id(), dsn,
+                    delayed.stream().map(r -> r.recipient().address().toString()).toList(), entry.envelope().sender()));
+            return id;
+        });
     }
 
     /**
@@ -252,7 +315,8 @@ public final class LocalDelivery {
      * never a delivery, and the repeat finds the notification spooled already.
      */
     private CompletionStage<Outcome> finish(SpoolEntry entry, List<RecipientState> states,
-            Map<Integer, RecipientState> decided, Map<Integer, RecipientResult> results, Instant now) {
+            Map<Integer, RecipientState> decided, Map<Integer, RecipientResult> results, Instant now,
+            Optional<SpoolId> delayWarning) {
         decided.forEach(states::set);
         List<RecipientState> updated = List.copyOf(decided.values());
         List<Integer> failed = decided.entrySet().stream()
@@ -263,14 +327,20 @@ public final class LocalDelivery {
                 : CompletableFuture.completedFuture(true);
         return before.thenCompose(present -> {
             if (!present) {
-                return CompletableFuture.completedFuture(new Outcome(Outcome.Kind.GONE, updated, null));
+                return CompletableFuture.completedFuture(new Outcome(Outcome.Kind.GONE, updated, null,
+                        delayWarning.map(List::of).orElse(List.of())));
             }
             CompletionStage<Optional<SpoolId>> notification = notify
                     ? outbound.notifications().spool(entry, failures(entry, states, failed, results))
                     : CompletableFuture.completedFuture(Optional.empty());
-            return notification.thenCompose(dsn -> record(entry, states, notify
-                    ? updated.stream().filter(s -> s.status() == DeliveryStatus.FAILED).toList() : updated,
-                    updated, dsn.map(List::of).orElse(List.of()), now));
+            return notification.thenCompose(dsn -> {
+                List<SpoolId> made = new ArrayList<>();
+                delayWarning.ifPresent(made::add);
+                dsn.ifPresent(made::add);
+                return record(entry, states, notify
+                        ? updated.stream().filter(s -> s.status() == DeliveryStatus.FAILED).toList() : updated,
+                        updated, made, now);
+            });
         });
     }
 
@@ -371,7 +441,8 @@ public final class LocalDelivery {
                 return next == null
                         ? new RecipientState(recipient, DeliveryStatus.FAILED, attempts, null,
                                 "554 5.4.7 delivery time expired, last reply: " + FORWARDING_NOT_YET)
-                        : new RecipientState(recipient, DeliveryStatus.DEFERRED, attempts, next, FORWARDING_NOT_YET);
+                        : new RecipientState(recipient, DeliveryStatus.DEFERRED, attempts, next, FORWARDING_NOT_YET,
+                                state.delayReported());
             });
         });
     }

@@ -8,6 +8,7 @@ import io.yubin.delivery.DsnSpooler;
 import io.yubin.delivery.LocalDelivery;
 import io.yubin.delivery.RemoteSender;
 import io.yubin.delivery.remote.AddressOrder;
+import io.yubin.delivery.remote.DomainConnections;
 import io.yubin.delivery.remote.MxResolver;
 import io.yubin.delivery.remote.RemoteDelivery;
 import io.yubin.delivery.remote.SmtpClient;
@@ -15,6 +16,8 @@ import io.yubin.delivery.DmarcQuarantine;
 import io.yubin.delivery.SpoolSweep;
 import io.yubin.mailauth.InboundAuthenticator;
 import io.yubin.mailauth.dkim.ArcVerifier;
+import io.yubin.mailauth.dkim.DkimKeyDirectory;
+import io.yubin.mailauth.dkim.DkimSigner;
 import io.yubin.mailauth.dkim.DkimVerifier;
 import io.yubin.mailauth.dkim.DnsKeyLookup;
 import io.yubin.mailauth.dmarc.DmarcVerifier;
@@ -37,6 +40,7 @@ import io.yubin.server.tls.TlsFiles;
 import io.yubin.imap.ImapServer;
 import io.yubin.pop3.Pop3Server;
 import io.yubin.smtp.SmtpServer;
+import io.yubin.smtp.SubmissionSigner;
 import io.yubin.store.Accounts;
 import io.yubin.store.BlobCollector;
 import io.yubin.store.s3.S3BlobStore;
@@ -89,6 +93,8 @@ public final class EmbeddedServer implements AutoCloseable {
     private static final Duration DELIVERY_STOP_TIMEOUT = Duration.ofSeconds(8);
     /** With delivery.remote.enabled false: how long a remote recipient waits between looks. */
     private static final Duration REMOTE_RETRY = Duration.ofHours(1);
+    /** How long a remote delivery waits for one of its domain's sessions to end, at the per-domain limit. */
+    private static final Duration DOMAIN_CONNECTION_WAIT = Duration.ofSeconds(30);
 
     /** One named step of the shutdown. */
     private record Stop(String what, ThrowingRunnable action) {
@@ -217,7 +223,7 @@ public final class EmbeddedServer implements AutoCloseable {
         SmtpServer smtp = await(SmtpServer.start(vertx, new SmtpServer.Options(smtpHostname(), smtpConfig.host(),
                 smtpConfig.mxPort(), smtpConfig.submissionPort(), smtpConfig.submissionsPort(), tls.pemKeyCertOptions(),
                 smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening()), storage, accounts,
-                deliveryQueue, authenticator));
+                deliveryQueue, authenticator, dkimSigner(dataDir, clock), config.sendingLimits().toLimits(clock)));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
         this.smtp = smtp;
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",
@@ -269,12 +275,22 @@ public final class EmbeddedServer implements AutoCloseable {
         ExecutorService dsnThread = Executors.newSingleThreadExecutor(daemon("yubin-dsn"));
         stops.push(new Stop("DSN writer", dsnThread::shutdownNow));
         RemoteDelivery remote = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV6_FIRST, new SecureRandom()),
-                client);
+                client, new DomainConnections(remoteConfig.maxConnectionsPerDomain(), DOMAIN_CONNECTION_WAIT));
         LOG.info("Remote delivery on: EHLO {}, DNS {}", remoteConfig.toSettings(smtpHostname()).heloName(),
                 servers.isEmpty() ? "from /etc/resolv.conf" : servers);
         return new LocalDelivery.Outbound(RemoteSender.of(remote, storage.blobs()),
                 config.delivery().retry().toSchedule(),
-                new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread));
+                new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread),
+                config.delivery().delayWarning());
+    }
+
+    /** DKIM signing at submission with the keys under {@code dkim.keys-directory} (docs/outbound.md). */
+    private SubmissionSigner dkimSigner(Path dataDir, Clock clock) {
+        Path keys = config.dkim().keysPath(dataDir);
+        ExecutorService threads = Executors.newFixedThreadPool(2, daemon("yubin-dkim"));
+        stops.push(new Stop("DKIM signing threads", threads::shutdownNow));
+        LOG.info("DKIM signing of submitted mail with the keys under {}", keys);
+        return new DkimSubmissionSigner(new DkimSigner(new DkimKeyDirectory(keys), clock), threads);
     }
 
     /** The one resolver (and its cache) of remote delivery and mail authentication, on dns.servers. */
@@ -372,6 +388,11 @@ public final class EmbeddedServer implements AutoCloseable {
 
     public int adminPort() {
         return admin.actualPort();
+    }
+
+    /** The port an SMTP listener is bound to; -1 when it is off. */
+    public int smtpPort(SmtpServer.Mode mode) {
+        return smtp.actualPort(mode);
     }
 
     public TlsFiles tls() {

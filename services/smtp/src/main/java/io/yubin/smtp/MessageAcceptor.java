@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.yubin.mailauth.InboundAuthenticator;
 import io.yubin.mailauth.spf.SpfResult;
 import io.yubin.model.Envelope;
+import io.yubin.model.MailAddress;
 import io.yubin.queue.DeliveryQueue;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
@@ -17,8 +18,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * <p>With an {@link InboundAuthenticator}, a message from the MX (one with an SPF check started at
  * MAIL FROM) is authenticated first: DMARC reject refuses it ({@link MessageRefusedException}),
  * otherwise the Authentication-Results field is prepended, after Return-Path. Every message loses the
- * Authentication-Results fields that claim our authserv-id (RFC 8601 §5).
+ * Authentication-Results fields that claim our authserv-id (RFC 8601 §5). Mail from authenticated
+ * submission goes through the {@link SubmissionSigner}, when there is one: its DKIM-Signature fields
+ * stand between the trace fields and the message, and cover the Message-ID and Date added here.
  */
 final class MessageAcceptor {
 
@@ -51,12 +56,16 @@ final class MessageAcceptor {
     private final DeliveryQueue queue;
     /** Null when mail authentication is off. */
     private final InboundAuthenticator authenticator;
+    /** Null: nothing is signed. */
+    private final SubmissionSigner signer;
 
-    MessageAcceptor(String hostname, Storage storage, DeliveryQueue queue, InboundAuthenticator authenticator) {
+    MessageAcceptor(String hostname, Storage storage, DeliveryQueue queue, InboundAuthenticator authenticator,
+            SubmissionSigner signer) {
         this.hostname = hostname;
         this.storage = storage;
         this.queue = queue;
         this.authenticator = authenticator;
+        this.signer = signer;
     }
 
     /** Null when mail authentication is off. */
@@ -73,23 +82,30 @@ final class MessageAcceptor {
             CompletionStage<SpfResult> spf) {
         SpoolId id = SpoolId.next();
         Instant now = Instant.now();
+        byte[] added = addedFields(id, body, trace, now).getBytes(StandardCharsets.UTF_8);
         SpoolEntry.ClientInfo client = new SpoolEntry.ClientInfo(trace.heloName(), trace.clientAddress(),
                 trace.authenticatedUser());
-        Future<InboundAuthenticator.Verdict> checked = body.finish().compose(v -> verify(context, body, spf));
+        Future<InboundAuthenticator.Verdict> checked = body.finish().compose(v -> verify(context, body, spf))
+                .compose(verdict -> refuseRejected(verdict, trace));
         // One call for body and entry: the embedded backend writes a small body and the entry in one
         // commit; either way both are durable when it completes, and an unspooled blob is deleted.
-        Future<SpoolId> spooled = checked.compose(verdict -> refuseRejected(verdict, trace)).compose(verdict -> {
-            byte[] prefix = prefix(id, envelope, body, trace, now, verdict == null ? "" : verdict.header())
-                    .getBytes(StandardCharsets.UTF_8);
-            InputStream received = authenticator == null ? body.inputStream()
-                    : authenticator.withoutOwnResults(body.inputStream());
-            InputStream content = new SequenceInputStream(new ByteArrayInputStream(prefix), received);
-            return Future.fromCompletionStage(storage.spool().acceptWithBody(storage.blobs(), content,
-                    blob -> SpoolEntry.queued(id, envelope, blob, now, client)), context);
-        }).map(entry -> id);
+        Future<SpoolId> spooled = checked.compose(verdict -> signatures(context, envelope, body, trace, added)
+                .compose(signatures -> {
+                    byte[] traceFields = traceFields(id, envelope, trace, now, verdict == null ? "" : verdict.header())
+                            .getBytes(StandardCharsets.UTF_8);
+                    InputStream content = new SequenceInputStream(new ByteArrayInputStream(
+                            concat(traceFields, signatures, added)), received(body));
+                    return Future.fromCompletionStage(storage.spool().acceptWithBody(storage.blobs(), content,
+                            blob -> SpoolEntry.queued(id, envelope, blob, now, client)), context);
+                })).map(entry -> id);
         Future<SpoolId> offered = spooled.compose(spoolId -> offer(context, spoolId, trace));
         return offered.andThen(ar -> body.discard()
                 .onFailure(t -> LOG.warn("[{}] could not delete temporary body file", trace.sessionId(), t)));
+    }
+
+    /** The message as received, less the Authentication-Results fields that claim our authserv-id. */
+    private InputStream received(MessageBody body) {
+        return authenticator == null ? body.inputStream() : authenticator.withoutOwnResults(body.inputStream());
     }
 
     /** The authentication of a message from the MX; null (no verdict) when it is not checked. */
@@ -131,13 +147,53 @@ final class MessageAcceptor {
         });
     }
 
-    String prefix(SpoolId id, Envelope envelope, MessageBody body, Trace trace, Instant now) {
-        return prefix(id, envelope, body, trace, now, "");
+    /**
+     * The signer's fields for mail from authenticated submission; none without a signer, for other
+     * mail, or when signing failed (the message is still accepted: refusing mail because a key file
+     * is broken would stop all of a domain's mail).
+     */
+    private Future<byte[]> signatures(Context context, Envelope envelope, MessageBody body, Trace trace,
+            byte[] added) {
+        if (signer == null || !trace.submission() || trace.authenticatedUser() == null) {
+            return Future.succeededFuture(new byte[0]);
+        }
+        CompletionStage<List<String>> signed;
+        try {
+            signed = signer.sign(trace.sessionId(), MailAddress.parse(trace.authenticatedUser()), envelope.sender(),
+                    new SequenceInputStream(new ByteArrayInputStream(added), received(body)));
+        } catch (RuntimeException e) {
+            signed = CompletableFuture.failedFuture(e);
+        }
+        return Future.fromCompletionStage(signed, context).transform(ar -> {
+            if (ar.failed()) {
+                LOG.warn("[{}] message not signed: {}", trace.sessionId(), ar.cause().toString());
+                return Future.succeededFuture(new byte[0]);
+            }
+            return Future.succeededFuture(String.join("", ar.result()).getBytes(StandardCharsets.US_ASCII));
+        });
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int length = 0;
+        for (byte[] part : parts) {
+            length += part.length;
+        }
+        byte[] all = new byte[length];
+        int at = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+
+    /** Return-Path and Received: never signed, since every hop adds its own. */
+    String traceFields(SpoolId id, Envelope envelope, Trace trace, Instant now) {
+        return traceFields(id, envelope, trace, now, "");
     }
 
     /** @param authenticationResults our Authentication-Results field (ending in CRLF), or empty */
-    String prefix(SpoolId id, Envelope envelope, MessageBody body, Trace trace, Instant now,
-            String authenticationResults) {
+    String traceFields(SpoolId id, Envelope envelope, Trace trace, Instant now, String authenticationResults) {
         String date = DATE.format(now.atOffset(ZoneOffset.UTC));
         StringBuilder h = new StringBuilder(512);
         // The very first line, so delivery to a remote host can skip it.
@@ -155,7 +211,14 @@ final class MessageAcceptor {
             h.append("\r\n\tfor <").append(envelope.recipients().get(0).address()).append('>');
         }
         h.append(";\r\n\t").append(date).append("\r\n");
+        return h.toString();
+    }
+
+    /** On submission, Message-ID and Date when the client gave none (RFC 6409 §8.2, §8.3). */
+    String addedFields(SpoolId id, MessageBody body, Trace trace, Instant now) {
+        StringBuilder h = new StringBuilder();
         if (trace.submission()) {
+            String date = DATE.format(now.atOffset(ZoneOffset.UTC));
             Set<String> present = headerNames(body.head());
             if (!present.contains("message-id")) {
                 h.append("Message-ID: <").append(id.value()).append('@').append(hostname).append(">\r\n");

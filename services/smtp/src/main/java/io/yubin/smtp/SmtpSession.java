@@ -20,12 +20,16 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One SMTP session's protocol state machine (RFC 5321 §4.1.4 command ordering), without sockets:
  * it takes lines and body events from {@link SmtpConnection} and answers with a {@link Step}.
  */
 final class SmtpSession {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
 
     enum State {
         /** Connected, no EHLO/HELO yet (also right after STARTTLS, RFC 3207 §4.2). */
@@ -74,7 +78,7 @@ final class SmtpSession {
 
     /** Everything the session needs from its server. */
     record Settings(String hostname, SmtpServer.Mode mode, boolean tlsAvailable, SmtpLimits limits, Storage storage,
-            Accounts accounts, MessageAcceptor acceptor) {
+            Accounts accounts, MessageAcceptor acceptor, SendingLimits sendingLimits) {
     }
 
     /** Failed AUTH attempts after which one connection is closed. */
@@ -277,6 +281,12 @@ final class SmtpSession {
     }
 
     private Future<Step> acceptSender(SmtpCommand.Mail c) {
+        if (user != null) {
+            SendingLimits.Refusal refusal = settings.sendingLimits().checkMessage(user);
+            if (refusal != null) {
+                return refuse(refusal);
+            }
+        }
         mail = c;
         InboundAuthenticator authenticator = settings.acceptor().authenticator();
         if (authenticator != null && settings.mode() == SmtpServer.Mode.MX) {
@@ -297,6 +307,12 @@ final class SmtpSession {
         }
         if (c.recipient().isUtf8() && !mail.smtpUtf8()) {
             return reply(SmtpReplies.UTF8_NOT_REQUESTED);
+        }
+        if (user != null) {
+            SendingLimits.Refusal refusal = settings.sendingLimits().checkRecipient(user, recipients.size());
+            if (refusal != null) {
+                return refuse(refusal);
+            }
         }
         return store(settings.storage().directory().isLocalDomain(c.recipient().domain())).compose(local -> {
             if (!local) {
@@ -389,8 +405,14 @@ final class SmtpSession {
         MessageAcceptor.Trace trace = new MessageAcceptor.Trace(id, heloName, clientAddress, esmtp,
                 tls ? tlsProtocol : null, tls ? tlsCipher : null, user == null ? null : user.toString(),
                 settings.mode() != SmtpServer.Mode.MX);
+        MailAddress sentBy = user;
         return settings.acceptor().accept(context, envelope, received, trace, spfCheck)
-                .map(spoolId -> (Step) new Reply(SmtpReplies.queued(spoolId.value())))
+                .map(spoolId -> {
+                    if (sentBy != null) {
+                        settings.sendingLimits().accepted(sentBy, to.size());
+                    }
+                    return (Step) new Reply(SmtpReplies.queued(spoolId.value()));
+                })
                 .recover(t -> reply(SmtpReplies.forFailure(id, t)));
     }
 
@@ -563,6 +585,12 @@ final class SmtpSession {
 
     private <T> Future<T> store(java.util.concurrent.CompletionStage<T> stage) {
         return Future.fromCompletionStage(stage, context);
+    }
+
+    /** A sending limit's refusal, with its line in the log (docs/outbound.md, "Sending limits"). */
+    private Future<Step> refuse(SendingLimits.Refusal refusal) {
+        LOG.warn("[{}] {}: {}", id, refusal.log(), refusal.reply());
+        return reply(refusal.reply());
     }
 
     private static Future<Step> reply(SmtpReply reply) {
