@@ -6,6 +6,7 @@ import io.yubin.model.Envelope;
 import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
+import io.yubin.model.SpecialUse;
 import io.yubin.queue.MailboxEvent;
 import io.yubin.queue.MailboxEvents;
 import io.yubin.store.AddressResolver;
@@ -50,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * a deferred one gets its next attempt from the {@link RetrySchedule} and is re-offered by the
  * {@link SpoolSweep} when due; one still deferred at the give-up time fails. Every recipient that
  * fails in a run (a 5xx, the give-up time, an unknown local user) is reported to the sender in one
- * delivery status notification, spooled by {@link DsnSpooler} before the failures are recorded.
+ * delivery status notification, spooled by {@link DsnSpooler} before the failures are recorded; a
+ * recipient still deferred {@link Outbound#delayWarning()} after arrival is reported once as delayed
+ * ({@link RecipientState#delayReported()} remembers it).
  * Without {@link Outbound} a remote recipient stays DEFERRED with {@link #REMOTE_NOT_YET}.
  *
  * <p>Store failures fail the returned stage and leave the spool as it was for the recipients not yet
@@ -62,24 +65,42 @@ public final class LocalDelivery {
 
     /** The result recorded for a recipient delivered to every INBOX it resolves to. */
     public static final String DELIVERED = "250 2.0.0 delivered to INBOX";
+    /** The result recorded for a recipient whose copies went to Junk (DMARC quarantine). */
+    public static final String DELIVERED_TO_JUNK = "250 2.0.0 delivered to Junk (quarantined by DMARC policy)";
+    private static final MailboxPath JUNK = MailboxPath.parse("Junk");
     /** The result recorded for a recipient that needs remote delivery when it is not configured. */
     public static final String REMOTE_NOT_YET = "queued for remote delivery, which this version does not perform yet";
     /** The result recorded for an alias that expands to remote addresses (forwarding is not built yet). */
     public static final String FORWARDING_NOT_YET =
             "451 4.3.0 forwarding to remote addresses through an alias is not built yet";
 
+    /** The default {@link Outbound#delayWarning()}: 4 hours, as Postfix's {@code delay_warning_time} examples. */
+    public static final Duration DELAY_WARNING = Duration.ofHours(4);
+
     /**
      * Remote delivery, its retries and notifications.
      *
      * @param sender sends to remote recipients
      * @param retries when deferred remote recipients are tried again, and given up
-     * @param notifications spools the notifications for failed recipients
+     * @param notifications spools the notifications for failed and delayed recipients
+     * @param delayWarning how long after arrival a recipient still deferred is reported to the
+     *     sender once ({@code Action: delayed}); zero turns delay warnings off
      */
-    public record Outbound(RemoteSender sender, RetrySchedule retries, DsnSpooler notifications) {
+    public record Outbound(RemoteSender sender, RetrySchedule retries, DsnSpooler notifications,
+            Duration delayWarning) {
         public Outbound {
             Objects.requireNonNull(sender, "sender");
             Objects.requireNonNull(retries, "retries");
             Objects.requireNonNull(notifications, "notifications");
+            Objects.requireNonNull(delayWarning, "delayWarning");
+            if (delayWarning.isNegative()) {
+                throw new IllegalArgumentException("the delay warning time must not be negative, was " + delayWarning);
+            }
+        }
+
+        /** With the default delay warning time, {@link #DELAY_WARNING}. */
+        public Outbound(RemoteSender sender, RetrySchedule retries, DsnSpooler notifications) {
+            this(sender, retries, notifications, DELAY_WARNING);
         }
     }
 
@@ -121,6 +142,7 @@ public final class LocalDelivery {
     private final Duration remoteRetry;
     /** Null when remote delivery is not configured. */
     private final Outbound outbound;
+    private final Quarantine quarantine;
 
     /**
      * Without remote delivery.
@@ -142,6 +164,12 @@ public final class LocalDelivery {
 
     private LocalDelivery(Spool spool, MailboxStore mailboxes, AddressResolver resolver, MailboxEvents events,
             Clock clock, Duration remoteRetry, Outbound outbound) {
+        this(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, Quarantine.NEVER);
+    }
+
+    private LocalDelivery(Spool spool, MailboxStore mailboxes, AddressResolver resolver, MailboxEvents events,
+            Clock clock, Duration remoteRetry, Outbound outbound, Quarantine quarantine) {
+        this.quarantine = Objects.requireNonNull(quarantine, "quarantine");
         this.spool = spool;
         this.mailboxes = mailboxes;
         this.resolver = resolver;
@@ -149,6 +177,14 @@ public final class LocalDelivery {
         this.clock = clock;
         this.remoteRetry = remoteRetry;
         this.outbound = outbound;
+    }
+
+    /**
+     * The same delivery, with local recipients of a message that {@code quarantine} says so getting it
+     * in their Junk mailbox instead of the INBOX (DMARC quarantine, docs/mailauth.md).
+     */
+    public LocalDelivery withQuarantine(Quarantine quarantine) {
+        return new LocalDelivery(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, quarantine);
     }
 
     /** Delivers what is due in the entry; fails with the store's exception when the store fails. */
@@ -159,6 +195,12 @@ public final class LocalDelivery {
     }
 
     private CompletionStage<Outcome> deliver(SpoolEntry entry) {
+        // Only mail from outside was authenticated; an authenticated sender's is never quarantined.
+        return (entry.client().authenticatedUser() == null ? quarantine.quarantined(entry)
+                : CompletableFuture.completedFuture(false)).thenCompose(junk -> deliver(entry, junk));
+    }
+
+    private CompletionStage<Outcome> deliver(SpoolEntry entry, boolean junk) {
         Instant now = clock.instant();
         List<RecipientState> states = new ArrayList<>(entry.recipients());
         // By envelope position: the new state of each recipient attempted, and the remote results.
@@ -173,7 +215,7 @@ public final class LocalDelivery {
                 continue;
             }
             int index = i;
-            attempts = attempts.thenCompose(v -> attempt(entry, state, now)).thenAccept(next -> {
+            attempts = attempts.thenCompose(v -> attempt(entry, state, now, junk)).thenAccept(next -> {
                 if (next == null) {
                     remote.add(index);
                 } else {
@@ -183,7 +225,8 @@ public final class LocalDelivery {
         }
         return attempts
                 .thenCompose(v -> sendRemote(entry, states, remote, decided, results))
-                .thenCompose(v -> finish(entry, states, decided, results, now));
+                .thenCompose(v -> warnDelays(entry, decided, results))
+                .thenCompose(warning -> finish(entry, states, decided, results, now, warning));
     }
 
     /** One call for every remote recipient (one SMTP session per domain), after the local appends. */
@@ -200,7 +243,7 @@ public final class LocalDelivery {
                 RecipientResult result = afterRetries(sent.get(k), states.get(index).attempts() + 1, ended,
                         entry.receivedAt());
                 results.put(index, result);
-                decided.put(index, stateOf(result, states.get(index).attempts() + 1, ended, entry.receivedAt()));
+                decided.put(index, stateOf(result, states.get(index), ended, entry.receivedAt()));
             }
         });
     }
@@ -215,10 +258,55 @@ public final class LocalDelivery {
                         + result.describe(), result.remoteMta(), null);
     }
 
-    private RecipientState stateOf(RecipientResult result, int attempts, Instant now, Instant arrival) {
+    private RecipientState stateOf(RecipientResult result, RecipientState before, Instant now, Instant arrival) {
+        int attempts = before.attempts() + 1;
         Instant next = result.status() == DeliveryStatus.DEFERRED
                 ? outbound.retries().next(attempts, now, arrival) : null;
-        return new RecipientState(result.recipient(), result.status(), attempts, next, result.describe());
+        return new RecipientState(result.recipient(), result.status(), attempts, next, result.describe(),
+                before.delayReported());
+    }
+
+    /**
+     * The delay warning (RFC 3464 {@code Action: delayed}; RFC 3461 §4.1 NOTIFY=DELAY): the recipients
+     * this run left DEFERRED, at least {@link Outbound#delayWarning()} after arrival, whose delay was
+     * not reported yet, in one notification, spooled before their states are recorded with the mark
+     * (so a crash in between repeats the attempt, and the repeat finds the notification spooled).
+     * Never for a null sender, and NOTIFY decides as for failures ({@link DsnSpooler}); the mark is
+     * set either way, so each recipient is looked at once.
+     */
+    private CompletionStage<Optional<SpoolId>> warnDelays(SpoolEntry entry, Map<Integer, RecipientState> decided,
+            Map<Integer, RecipientResult> results) {
+        if (outbound == null || outbound.delayWarning().isZero() || entry.envelope().sender() == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        Instant now = clock.instant();
+        if (now.isBefore(entry.receivedAt().plus(outbound.delayWarning()))) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        List<DsnRecipient> delayed = new ArrayList<>();
+        for (Map.Entry<Integer, RecipientState> e : decided.entrySet()) {
+            RecipientState state = e.getValue();
+            if (state.status() != DeliveryStatus.DEFERRED || state.delayReported()) {
+                continue;
+            }
+            int index = e.getKey();
+            Envelope.Recipient recipient = index < entry.envelope().recipients().size()
+                    ? entry.envelope().recipients().get(index) : Envelope.Recipient.of(state.recipient());
+            RecipientResult result = results.getOrDefault(index, new RecipientResult(state.recipient(),
+                    DeliveryStatus.DEFERRED, state.lastResult() == null ? "451 4.0.0 deferred" : state.lastResult(),
+                    null, null));
+            delayed.add(new DsnRecipient(recipient, DsnRecipient.Action.DELAYED, result, now,
+                    outbound.retries().giveUpAt(entry.receivedAt())));
+            decided.put(index, state.withDelayReported());
+        }
+        if (delayed.isEmpty()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return outbound.notifications().spool(entry, delayed).thenApply(id -> {
+            id.ifPresent(dsn -> LOG.info("{}: delay warning {} for {} to <{}>", entry.id(), dsn,
+                    delayed.stream().map(r -> r.recipient().address().toString()).toList(), entry.envelope().sender()));
+            return id;
+        });
     }
 
     /**
@@ -227,7 +315,8 @@ public final class LocalDelivery {
      * never a delivery, and the repeat finds the notification spooled already.
      */
     private CompletionStage<Outcome> finish(SpoolEntry entry, List<RecipientState> states,
-            Map<Integer, RecipientState> decided, Map<Integer, RecipientResult> results, Instant now) {
+            Map<Integer, RecipientState> decided, Map<Integer, RecipientResult> results, Instant now,
+            Optional<SpoolId> delayWarning) {
         decided.forEach(states::set);
         List<RecipientState> updated = List.copyOf(decided.values());
         List<Integer> failed = decided.entrySet().stream()
@@ -238,14 +327,20 @@ public final class LocalDelivery {
                 : CompletableFuture.completedFuture(true);
         return before.thenCompose(present -> {
             if (!present) {
-                return CompletableFuture.completedFuture(new Outcome(Outcome.Kind.GONE, updated, null));
+                return CompletableFuture.completedFuture(new Outcome(Outcome.Kind.GONE, updated, null,
+                        delayWarning.map(List::of).orElse(List.of())));
             }
             CompletionStage<Optional<SpoolId>> notification = notify
                     ? outbound.notifications().spool(entry, failures(entry, states, failed, results))
                     : CompletableFuture.completedFuture(Optional.empty());
-            return notification.thenCompose(dsn -> record(entry, states, notify
-                    ? updated.stream().filter(s -> s.status() == DeliveryStatus.FAILED).toList() : updated,
-                    updated, dsn.map(List::of).orElse(List.of()), now));
+            return notification.thenCompose(dsn -> {
+                List<SpoolId> made = new ArrayList<>();
+                delayWarning.ifPresent(made::add);
+                dsn.ifPresent(made::add);
+                return record(entry, states, notify
+                        ? updated.stream().filter(s -> s.status() == DeliveryStatus.FAILED).toList() : updated,
+                        updated, made, now);
+            });
         });
     }
 
@@ -307,7 +402,8 @@ public final class LocalDelivery {
      * Delivers to one envelope recipient's local users; the new state to record, or null when the
      * recipient is itself remote and goes to {@link #sendRemote}.
      */
-    private CompletionStage<RecipientState> attempt(SpoolEntry entry, RecipientState state, Instant now) {
+    private CompletionStage<RecipientState> attempt(SpoolEntry entry, RecipientState state, Instant now,
+            boolean junk) {
         MailAddress recipient = state.recipient();
         int attempts = state.attempts() + 1;
         return resolver.resolve(recipient).thenCompose(resolution -> {
@@ -326,11 +422,12 @@ public final class LocalDelivery {
             CompletionStage<Void> appends = CompletableFuture.completedFuture(null);
             for (MailAddress user : resolution.localUsers().stream()
                     .sorted(Comparator.comparing(MailAddress::canonical)).toList()) {
-                appends = appends.thenCompose(v -> appendToInbox(entry, user));
+                appends = appends.thenCompose(v -> append(entry, user, junk));
             }
             return appends.thenApply(v -> {
                 if (resolution.remote().isEmpty()) {
-                    return new RecipientState(recipient, DeliveryStatus.DELIVERED, attempts, null, DELIVERED);
+                    return new RecipientState(recipient, DeliveryStatus.DELIVERED, attempts, null,
+                            junk ? DELIVERED_TO_JUNK : DELIVERED);
                 }
                 if (outbound == null) {
                     return new RecipientState(recipient, DeliveryStatus.DEFERRED, attempts, now.plus(remoteRetry),
@@ -344,15 +441,16 @@ public final class LocalDelivery {
                 return next == null
                         ? new RecipientState(recipient, DeliveryStatus.FAILED, attempts, null,
                                 "554 5.4.7 delivery time expired, last reply: " + FORWARDING_NOT_YET)
-                        : new RecipientState(recipient, DeliveryStatus.DEFERRED, attempts, next, FORWARDING_NOT_YET);
+                        : new RecipientState(recipient, DeliveryStatus.DEFERRED, attempts, next, FORWARDING_NOT_YET,
+                                state.delayReported());
             });
         });
     }
 
-    private CompletionStage<Void> appendToInbox(SpoolEntry entry, MailAddress user) {
+    private CompletionStage<Void> append(SpoolEntry entry, MailAddress user, boolean junk) {
         NewMessage message = new NewMessage(entry.blob(), entry.receivedAt(), Flags.NONE,
                 entry.id().value() + "/" + user.canonical());
-        return inbox(user)
+        return (junk ? junkMailbox(user) : inbox(user))
                 .thenCompose(inbox -> mailboxes.append(inbox.id(), message))
                 .thenAccept(result -> {
                     try {
@@ -363,6 +461,24 @@ public final class LocalDelivery {
                         LOG.warn("Could not publish the append event for {}: {}", user, e.toString());
                     }
                 });
+    }
+
+    /**
+     * The user's Junk mailbox: the one marked \Junk (RFC 6154), else the one named Junk, else a new
+     * Junk mailbox marked \Junk (the user may have deleted it). The INBOX is provisioned first.
+     */
+    private CompletionStage<Mailbox> junkMailbox(MailAddress user) {
+        return inbox(user).thenCompose(inbox -> mailboxes.list(user)).thenCompose(all -> {
+            Optional<Mailbox> found = all.stream().filter(m -> m.specialUse().contains(SpecialUse.JUNK)).findFirst()
+                    .or(() -> all.stream().filter(m -> m.path().equals(JUNK)).findFirst());
+            if (found.isPresent()) {
+                return CompletableFuture.completedFuture(found.get());
+            }
+            return mailboxes.create(user, JUNK, Set.of(SpecialUse.JUNK)).exceptionallyCompose(failure ->
+                    // created meanwhile by a concurrent delivery or by the user
+                    mailboxes.find(user, JUNK).thenApply(again -> again.orElseThrow(() -> failure instanceof
+                            CompletionException c ? c : new CompletionException(failure))));
+        });
     }
 
     /** The user's INBOX, provisioning the default mailboxes when it is missing. */

@@ -12,6 +12,7 @@ import io.yubin.delivery.remote.ScriptedPeer;
 import io.yubin.delivery.remote.SmtpClient;
 import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
+import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.queue.ClusterMember;
 import io.yubin.store.DeliveryStatus;
@@ -19,6 +20,7 @@ import io.yubin.store.MessageRecord;
 import io.yubin.store.RecipientState;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
+import io.yubin.store.StoredBlob;
 import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -36,6 +38,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -309,6 +312,86 @@ class RemoteWiringTest {
         assertThat(outcome.updated().get(0).status()).isEqualTo(DeliveryStatus.FAILED);
         assertThat(outcome.updated().get(0).lastResult()).startsWith("550 5.7.1 ");
         assertThat(peer.connections()).isZero();
+    }
+
+    /** The wiring with delay warnings after 10 minutes (the retry schedule gives up after 1 hour). */
+    private LocalDelivery warningAfterTenMinutes() {
+        RemoteDelivery remote = new RemoteDelivery(new MxResolver(new StubResolver(DnsSettings.DEFAULT.withServers(
+                List.of(new InetSocketAddress("127.0.0.1", 9))), dnsExecutor, Clock.systemUTC()),
+                AddressOrder.IPV4_ONLY, new SecureRandom()), client);
+        return new LocalDelivery(f.storage.spool(), f.storage.mailboxes(), f.accounts.resolver(), f.events, clock,
+                new LocalDelivery.Outbound(RemoteSender.of(remote, f.storage.blobs()), RETRIES,
+                        new DsnSpooler(f.storage.spool(), f.storage.blobs(), "mx.example.test", clock, dsnWorker),
+                        Duration.ofMinutes(10)));
+    }
+
+    /** An entry from alice to FRIEND with the given NOTIFY (RFC 3461), or none. */
+    private SpoolId acceptWithNotify(String sender, Set<Envelope.DsnNotify> notify) throws Exception {
+        SpoolId id = SpoolId.next();
+        StoredBlob blob = await(f.storage.blobs().put(new java.io.ByteArrayInputStream(
+                "Subject: slow\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII))));
+        await(f.storage.spool().accept(SpoolEntry.queued(id, new Envelope(
+                sender == null ? null : MailAddress.parse(sender),
+                List.of(new Envelope.Recipient(MailAddress.parse(FRIEND), notify, null)), Envelope.BodyType.SEVEN_BIT,
+                false, null, null), blob, clock.instant(),
+                new SpoolEntry.ClientInfo("client.test", "192.0.2.7", "alice@example.test"))));
+        return id;
+    }
+
+    @Test
+    void aRecipientStillDeferredAfterTheDelayWarningTimeIsReportedOnceAsDelayed() throws Exception {
+        peer(refusingRecipients("451 4.3.0 try again later"));
+        LocalDelivery delivery = warningAfterTenMinutes();
+        SpoolId id = f.acceptFrom(clock.instant(), "alice@example.test", "alice@example.test", FRIEND);
+
+        LocalDelivery.Outcome early = await(delivery.deliver(id));
+        assertThat(early.kind()).isEqualTo(LocalDelivery.Outcome.Kind.PENDING);
+        assertThat(early.notifications()).isEmpty();
+        assertThat(f.entry(id).orElseThrow().recipients().get(0).delayReported()).isFalse();
+
+        clock.advance(Duration.ofMinutes(10));
+        LocalDelivery.Outcome late = await(delivery.deliver(id));
+        assertThat(late.kind()).isEqualTo(LocalDelivery.Outcome.Kind.PENDING);
+        assertThat(late.notifications()).hasSize(1);
+        RecipientState recorded = f.entry(id).orElseThrow().recipients().get(0);
+        assertThat(recorded.status()).isEqualTo(DeliveryStatus.DEFERRED);
+        assertThat(recorded.attempts()).isEqualTo(2);
+        assertThat(recorded.delayReported()).isTrue();
+
+        clock.advance(Duration.ofMinutes(5));
+        LocalDelivery.Outcome again = await(delivery.deliver(id));
+        assertThat(again.updated().get(0).attempts()).isEqualTo(3);
+        assertThat(again.notifications()).as("at most one warning per recipient").isEmpty();
+
+        SpoolEntry warning = f.entry(late.notifications().get(0)).orElseThrow();
+        assertThat(warning.envelope().sender()).isNull();
+        await(delivery.deliver(warning.id()));
+        List<MessageRecord> inbox = f.inbox("alice@example.test");
+        assertThat(inbox).hasSize(1);
+        Map<String, String> fields = reportedFields(inbox.get(0));
+        assertThat(fields).containsEntry("Action", "delayed").containsEntry("Status", "4.3.0")
+                .containsEntry("Final-Recipient", "rfc822; " + FRIEND).containsKey("Will-Retry-Until");
+        assertThat(fields.get("Diagnostic-Code")).startsWith("smtp; 451 4.3.0");
+    }
+
+    @Test
+    void noDelayWarningForNotifyNeverOrFailureOnlyNorForTheNullSenderButOneForNotifyDelay() throws Exception {
+        peer(refusingRecipients("451 4.3.0 try again later"));
+        LocalDelivery delivery = warningAfterTenMinutes();
+        SpoolId never = acceptWithNotify("alice@example.test", Set.of(Envelope.DsnNotify.NEVER));
+        SpoolId failureOnly = acceptWithNotify("alice@example.test", Set.of(Envelope.DsnNotify.FAILURE));
+        SpoolId nullSender = acceptWithNotify(null, Set.of());
+        SpoolId delay = acceptWithNotify("alice@example.test", Set.of(Envelope.DsnNotify.DELAY));
+        clock.advance(Duration.ofMinutes(11));
+
+        for (SpoolId id : List.of(never, failureOnly, nullSender)) {
+            LocalDelivery.Outcome outcome = await(delivery.deliver(id));
+            assertThat(outcome.kind()).isEqualTo(LocalDelivery.Outcome.Kind.PENDING);
+            assertThat(outcome.notifications()).isEmpty();
+        }
+        LocalDelivery.Outcome warned = await(delivery.deliver(delay));
+        assertThat(warned.notifications()).hasSize(1);
+        assertThat(await(f.storage.spool().unfinished(null, 10))).hasSize(5);
     }
 
     private byte[] blob(SpoolEntry entry) throws Exception {

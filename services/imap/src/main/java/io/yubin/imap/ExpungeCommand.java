@@ -3,7 +3,7 @@ package io.yubin.imap;
 import io.vertx.core.Future;
 import io.yubin.imap.ImapParser.Request;
 import io.yubin.imap.ImapSession.No;
-import io.yubin.queue.MailboxEvent;
+import io.yubin.store.MessageRecord;
 import io.yubin.store.UidSet;
 
 /** EXPUNGE, UID EXPUNGE (RFC 4315) and CLOSE, which expunges silently (RFC 9051 §6.4.1-3). */
@@ -17,11 +17,11 @@ final class ExpungeCommand {
         if (s.readOnly) {
             throw new No("[READ-ONLY] Mailbox is read-only");
         }
-        return session.f(session.mailboxes.expunge(s.mailbox.id(), uids, true)).compose(removed -> {
+        return session.f(session.mailboxes.expungeMessages(s.mailbox.id(), uids, true)).compose(gone -> {
             StringBuilder out = new StringBuilder();
-            session.expunged(s, removed, out);
-            for (long uid : removed) {
-                session.publish(s.mailbox, MailboxEvent.Kind.EXPUNGED, uid, 0);
+            session.expunged(s, gone.stream().map(MessageRecord::uid).toList(), out);
+            for (MessageRecord m : gone) {
+                session.publishExpunged(s.mailbox, m);
             }
             session.client.write(out.toString());
             return session.ok(r, "EXPUNGE completed");
@@ -35,9 +35,9 @@ final class ExpungeCommand {
         if (closing.readOnly) {
             return session.ok(r, "CLOSE completed");
         }
-        return session.f(session.mailboxes.expunge(closing.mailbox.id(), UidSet.ALL, true)).compose(uids -> {
-            for (long uid : uids) {
-                session.publish(closing.mailbox, MailboxEvent.Kind.EXPUNGED, uid, 0);
+        return session.f(session.mailboxes.expungeMessages(closing.mailbox.id(), UidSet.ALL, true)).compose(gone -> {
+            for (MessageRecord m : gone) {
+                session.publishExpunged(closing.mailbox, m);
             }
             return session.ok(r, "CLOSE completed");
         });

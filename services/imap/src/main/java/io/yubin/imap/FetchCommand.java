@@ -14,8 +14,11 @@ import io.yubin.store.MailboxStore.FlagOperation;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.UidSet;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * FETCH and UID FETCH (RFC 9051 §6.4.5), with CONDSTORE's CHANGEDSINCE and QRESYNC's VANISHED (RFC
@@ -77,10 +80,27 @@ final class FetchCommand {
         long since = changedSince;
         List<Long> inView = s.resolve(set, uid);
         boolean[] expunged = {false};
+        // Messages this session still shows that another session has expunged: RFC 9051 §7.5.1 asks
+        // for what can still be known of them. Their flags are known when the expunging session
+        // published them; with MODSEQ (CONDSTORE) or any other item they are not, and the answer is
+        // NO [EXPUNGEISSUED] (RFC 5530).
+        boolean flagsSuffice = !session.condstore() && parsed.stream()
+                .allMatch(i -> i.kind() == ImapMessages.Kind.UID || i.kind() == ImapMessages.Kind.FLAGS);
+        TreeMap<Long, Flags> remembered = new TreeMap<>();
         Future<List<MessageRecord>> records = inView.isEmpty() ? Future.succeededFuture(List.of())
                 : session.f(session.mailboxes.messages(s.mailbox.id(), UidSet.ofUids(inView))).map(list -> {
-                    // Messages this session still shows that another session has expunged.
-                    expunged[0] = list.size() < inView.size();
+                    if (list.size() < inView.size()) {
+                        Set<Long> found = new HashSet<>();
+                        list.forEach(m -> found.add(m.uid()));
+                        for (long u : inView) {
+                            Flags known = found.contains(u) || !flagsSuffice ? null : s.flagsOfExpunged(u);
+                            if (known != null) {
+                                remembered.put(u, known);
+                            } else if (!found.contains(u)) {
+                                expunged[0] = true;
+                            }
+                        }
+                    }
                     return list.stream().filter(m -> m.modSeq() > since).toList();
                 });
         List<ImapMessages.Item> wanted = parsed;
@@ -96,10 +116,14 @@ final class FetchCommand {
             if (flagsShown) {
                 // RFC 9051 §7.3.5: a keyword is in a FLAGS response before a FETCH shows it.
                 session.client.write(s.announce(targets));
+                session.client.write(s.announceFlags(remembered.values()));
             }
             return session.messages.fetch(s, targets, wanted, session.condstore(), session.client);
         }).compose(outcome -> {
             expunged[0] |= outcome.expunged();
+            if (!remembered.isEmpty()) {
+                session.client.write(rememberedResponses(s, remembered, wanted));
+            }
             List<Long> seen = outcome.seen();
             if (seen.isEmpty() || s.readOnly) {
                 return Future.succeededFuture();
@@ -123,5 +147,21 @@ final class FetchCommand {
             }
             return session.ok(r, "FETCH completed");
         });
+    }
+
+    /** FETCH responses of UID and FLAGS for messages expunged elsewhere, from their remembered flags. */
+    private static String rememberedResponses(SelectedMailbox s, TreeMap<Long, Flags> remembered,
+            List<ImapMessages.Item> items) {
+        StringBuilder out = new StringBuilder();
+        for (var e : remembered.entrySet()) {
+            long u = e.getKey();
+            List<String> parts = new ArrayList<>();
+            for (ImapMessages.Item item : items) {
+                parts.add(item.kind() == ImapMessages.Kind.UID ? "UID " + u
+                        : "FLAGS " + ImapSession.flags(e.getValue(), s.isRecent(u)));
+            }
+            out.append("* ").append(s.msn(u)).append(" FETCH (").append(String.join(" ", parts)).append(")\r\n");
+        }
+        return out.toString();
     }
 }

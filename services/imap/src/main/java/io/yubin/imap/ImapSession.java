@@ -523,6 +523,9 @@ final class ImapSession {
         if (selected == null || !e.mailbox().equals(selected.mailbox.id())) {
             return;
         }
+        if (e.kind() == MailboxEvent.Kind.EXPUNGED) {
+            selected.expungedElsewhere(e.uid(), e.flags());
+        }
         changed = true;
         if (idling) {
             update(true);
@@ -664,6 +667,15 @@ final class ImapSession {
     void publish(Mailbox m, MailboxEvent.Kind kind, long uid, long modSeq) {
         try {
             events.publish(new MailboxEvent(user, m.id(), kind, uid, modSeq));
+        } catch (RuntimeException e) {
+            LOG.warn("[imap {}] could not publish a mailbox event: {}", id, e.toString());
+        }
+    }
+
+    /** EXPUNGED for {@code gone}, with the flags it had (what other sessions may still answer FETCH with). */
+    void publishExpunged(Mailbox m, MessageRecord gone) {
+        try {
+            events.publish(new MailboxEvent(user, m.id(), MailboxEvent.Kind.EXPUNGED, gone.uid(), 0, gone.flags()));
         } catch (RuntimeException e) {
             LOG.warn("[imap {}] could not publish a mailbox event: {}", id, e.toString());
         }

@@ -1,5 +1,7 @@
 package io.yubin.imap;
 
+import io.yubin.model.Flags;
+
 import io.yubin.store.Changes;
 import io.yubin.store.Mailbox;
 import io.yubin.store.MessageRecord;
@@ -45,6 +47,12 @@ final class SelectedMailbox {
     private final TreeMap<Long, MessageRecord> pendingNew = new TreeMap<>();
     /** Flag changes made elsewhere, by UID (the latest wins). */
     private final TreeMap<Long, MessageRecord> pendingFlags = new TreeMap<>();
+    /**
+     * Flags of messages still in the view that another session expunged, as far as they are known
+     * (the expunging session publishes them; a flag change learned earlier also tells them): what a
+     * FETCH may still answer until the client may be told of the expunge (RFC 9051 §7.5.1).
+     */
+    private final Map<Long, Flags> expungedFlags = new HashMap<>();
     /** MODSEQs this session's own changes took, already reported to its client, by UID. */
     private final Map<Long, Long> reported = new HashMap<>();
     /** UIDs that are \Recent in this session (IMAP4rev1, RFC 3501 §2.3.2); read on blob workers too. */
@@ -165,6 +173,7 @@ final class SelectedMailbox {
 
     /** Removes an expunged UID; its former sequence number, or 0 when it was not in the view. */
     int remove(long uid) {
+        expungedFlags.remove(uid);
         int i = Arrays.binarySearch(uids, 0, count, uid);
         if (i < 0) {
             return 0;
@@ -193,9 +202,14 @@ final class SelectedMailbox {
      * carries a keyword the client has not been told of; "" otherwise.
      */
     String announce(Collection<MessageRecord> records) {
+        return announceFlags(records.stream().map(MessageRecord::flags).toList());
+    }
+
+    /** As {@link #announce}, for flags without their records. */
+    String announceFlags(Collection<Flags> flags) {
         boolean grew = false;
-        for (MessageRecord m : records) {
-            for (String k : m.flags().keywords()) {
+        for (Flags f : flags) {
+            for (String k : f.keywords()) {
                 grew |= announced.add(k);
             }
         }
@@ -209,9 +223,12 @@ final class SelectedMailbox {
         }
         for (long uid : changes.vanished()) {
             pendingNew.remove(uid);
-            pendingFlags.remove(uid);
+            MessageRecord changed = pendingFlags.remove(uid);
             if (msn(uid) > 0) {
                 pendingExpunges.add(uid);
+                if (changed != null) {
+                    expungedFlags.putIfAbsent(uid, changed.flags());
+                }
             }
         }
         long known = highestModSeq;
@@ -248,7 +265,20 @@ final class SelectedMailbox {
     List<Long> takeExpunges() {
         List<Long> out = new ArrayList<>(pendingExpunges);
         pendingExpunges.clear();
+        out.forEach(expungedFlags::remove);
         return out;
+    }
+
+    /** Another session expunged {@code uid} with these flags; kept while the UID is in the view. */
+    void expungedElsewhere(long uid, Flags flags) {
+        if (flags != null && msn(uid) > 0) {
+            expungedFlags.put(uid, flags);
+        }
+    }
+
+    /** The flags {@code uid} had when another session expunged it, or null when not known. */
+    Flags flagsOfExpunged(long uid) {
+        return msn(uid) > 0 ? expungedFlags.get(uid) : null;
     }
 
     /** New messages not yet in the view, with their records; the caller adds them and sends EXISTS. */

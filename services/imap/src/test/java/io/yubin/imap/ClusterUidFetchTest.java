@@ -26,12 +26,12 @@ import io.yubin.store.UidSet;
 import io.yubin.store.cassandra.CassandraOptions;
 import io.yubin.store.cassandra.CassandraStorage;
 import io.yubin.store.embedded.FileBlobStore;
+import io.yubin.testing.backends.FreePorts;
 import io.yubin.testing.cassandra.CassandraNode;
 import io.yubin.testing.cassandra.CassandraNodes;
 import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -196,8 +196,6 @@ class ClusterUidFetchTest {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return FreePorts.belowEphemeralRange();
     }
 }

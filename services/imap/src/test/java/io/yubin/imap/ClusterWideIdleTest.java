@@ -21,10 +21,10 @@ import io.yubin.store.Storage;
 import io.yubin.store.StoredBlob;
 import io.yubin.store.UidSet;
 import io.yubin.store.embedded.EmbeddedStorage;
+import io.yubin.testing.backends.FreePorts;
 import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -258,9 +258,7 @@ class ClusterWideIdleTest {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return FreePorts.belowEphemeralRange();
     }
 
     private static <T> T await(CompletionStage<T> stage) throws Exception {

@@ -259,6 +259,48 @@ class ImapProtocolTest {
         }
     }
 
+    /**
+     * RFC 9051 §7.5.1: a session not yet allowed to tell its client of another session's expunge
+     * (FETCH by number) answers with what it can still know of the message, its flags (published
+     * with the expunge), rather than NO [EXPUNGEISSUED]; the expunge itself goes out on NOOP.
+     */
+    @Test
+    void fetchingFlagsOfAMessageAnotherSessionExpungedAnswersTheFlagsItHad() throws Exception {
+        imap.deliver(alice, FIRST);
+        imap.deliver(alice, FIRST);
+        try (RawImapClient a = login(); RawImapClient b = login()) {
+            a.command("s", "SELECT INBOX");
+            b.command("s", "SELECT INBOX");
+            assertThat(last(b.command("t", "STORE 1 +FLAGS.SILENT (\\Deleted $Label1)"))).startsWith("t OK");
+            assertThat(b.command("x", "EXPUNGE")).containsExactly("* 1 EXPUNGE", "x OK EXPUNGE completed");
+
+            // The expunge reaches a's session as a cluster event: until it has, a's FETCH may still
+            // answer EXPUNGEISSUED (polled on the answer, which changes nothing in a's view).
+            java.util.concurrent.atomic.AtomicReference<List<String>> answer = new java.util.concurrent.atomic.AtomicReference<>();
+            int[] n = {0};
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .pollInterval(java.time.Duration.ofMillis(50)).until(() -> {
+                        String tag = "f" + n[0]++;
+                        answer.set(a.command(tag, "FETCH 1:2 (FLAGS)"));
+                        return last(answer.get()).startsWith(tag + " OK");
+                    });
+            String tag = "f" + (n[0] - 1);
+            assertThat(answer.get()).containsExactly(
+                    "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $Label1 $NotJunk)",
+                    "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $Label1 $NotJunk \\*)]"
+                            + " Flags permitted",
+                    "* 2 FETCH (FLAGS (\\Recent))",
+                    "* 1 FETCH (FLAGS (\\Recent \\Deleted $Label1))",
+                    tag + " OK FETCH completed");
+            // Anything else of it is no longer at hand.
+            assertThat(a.command("g", "FETCH 1 (FLAGS BODY.PEEK[])")).containsExactly(
+                    "g NO [EXPUNGEISSUED] Some of the requested messages no longer exist");
+            assertThat(a.command("n", "NOOP")).containsExactly("* 1 EXPUNGE", "n OK NOOP completed");
+            assertThat(a.command("h", "FETCH 1 (FLAGS)")).containsExactly("* 1 FETCH (FLAGS (\\Recent))",
+                    "h OK FETCH completed");
+        }
+    }
+
     @Test
     void compressDeflateCompressesBothDirectionsInsideTls() throws Exception {
         imap.deliver(alice, FIRST);

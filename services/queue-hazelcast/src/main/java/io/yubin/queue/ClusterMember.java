@@ -190,8 +190,11 @@ public final class ClusterMember implements AutoCloseable {
         } else {
             network.setPort(options.port()).setPortAutoIncrement(false);
         }
-        network.getInterfaces().setEnabled(true).addInterface(options.bindAddress());
+        // The address itself, not interface matching: matching accepts only an address some network
+        // interface lists, which refused e.g. 127.0.0.11 (bindable on Linux, listed by no interface).
+        network.getInterfaces().setEnabled(false);
         network.setPublicAddress(null);
+        config.setProperty("hazelcast.local.localAddress", options.bindAddress());
         config.setProperty("hazelcast.socket.bind.any", "false");
 
         JoinConfig join = network.getJoin();

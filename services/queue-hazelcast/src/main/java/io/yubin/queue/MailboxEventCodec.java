@@ -1,6 +1,7 @@
 package io.yubin.queue;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
 import io.yubin.store.MailboxId;
 
@@ -18,7 +19,11 @@ final class MailboxEventCodec {
     }
 
     static byte[] encode(MailboxEvent event) {
-        return io.yubin.proto.cluster.v1.MailboxEvent.newBuilder()
+        var builder = io.yubin.proto.cluster.v1.MailboxEvent.newBuilder();
+        if (event.flags() != null) {
+            builder.addAllFlags(event.flags().toStrings());
+        }
+        return builder
                 .setVersion(VERSION)
                 .setUser(event.user().canonical())
                 .setMailboxId(event.mailbox().value())
@@ -80,7 +85,15 @@ final class MailboxEventCodec {
         } catch (IllegalArgumentException e) {
             throw new UnreadableEventException("mailbox event for an unparsable user: " + e.getMessage());
         }
-        return new MailboxEvent(user, new MailboxId(wire.getMailboxId()), kind, wire.getUid(), wire.getModSeq());
+        Flags flags = null;
+        if (kind == MailboxEvent.Kind.EXPUNGED && wire.getFlagsCount() > 0) {
+            try {
+                flags = Flags.of(wire.getFlagsList());
+            } catch (IllegalArgumentException e) {
+                // a flag this member does not know (a newer writer's): the event is still good without them
+            }
+        }
+        return new MailboxEvent(user, new MailboxId(wire.getMailboxId()), kind, wire.getUid(), wire.getModSeq(), flags);
     }
 
     /** The bytes are not an event this member can use; it skips them. */

@@ -352,8 +352,8 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
     }
 
     @Override
-    public CompletionStage<List<Long>> expunge(MailboxId mailbox, UidSet uids, boolean onlyDeleted) {
-        return local.expunge(mailbox, uids, onlyDeleted);
+    public CompletionStage<List<MessageRecord>> expungeMessages(MailboxId mailbox, UidSet uids, boolean onlyDeleted) {
+        return local.expungeMessages(mailbox, uids, onlyDeleted);
     }
 
     @Override

@@ -18,8 +18,8 @@ class ClusterMemberTest {
         assertThat(join.getMulticastConfig().isEnabled()).isFalse();
         assertThat(join.getTcpIpConfig().isEnabled()).isFalse();
         assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
-        assertThat(config.getNetworkConfig().getInterfaces().isEnabled()).isTrue();
-        assertThat(config.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("127.0.0.1");
+        assertThat(config.getNetworkConfig().getInterfaces().isEnabled()).isFalse();
+        assertThat(config.getProperty("hazelcast.local.localAddress")).isEqualTo("127.0.0.1");
         assertThat(config.getNetworkConfig().getPort()).isEqualTo(15999);
         assertThat(config.getNetworkConfig().isPortAutoIncrement()).isFalse();
         assertThat(config.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
@@ -52,8 +52,26 @@ class ClusterMemberTest {
         assertThat(join.getTcpIpConfig().isEnabled()).isFalse();
         assertThat(join.getMulticastConfig().isEnabled()).isFalse();
         assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
-        assertThat(config.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("10.1.2.3");
+        assertThat(config.getProperty("hazelcast.local.localAddress")).isEqualTo("10.1.2.3");
         assertThat(config.getProperty("hazelcast.socket.bind.any")).isEqualTo("false");
+    }
+
+    /**
+     * Linux lets a process bind any 127/8 address although only 127.0.0.1 is an interface address;
+     * the members of the cluster tests sit on such aliases (127.0.0.11, ...), as pods sit on theirs.
+     */
+    @Test
+    void aMemberBindsAnAddressThatNoInterfaceLists() throws Exception {
+        int port = io.yubin.testing.backends.FreePorts.belowEphemeralRange();
+        ClusterMember member = ClusterMember.startEmbedded(new ClusterMember.Options("alias-" + ProcessHandle.current().pid(),
+                "127.0.0.11", port));
+        try {
+            var address = member.instance().getCluster().getLocalMember().getAddress();
+            assertThat(address.getHost()).isEqualTo("127.0.0.11");
+            assertThat(address.getPort()).isEqualTo(port);
+        } finally {
+            member.close();
+        }
     }
 
     @Test

@@ -26,6 +26,23 @@ class MailboxEventCodecTest {
     }
 
     @Test
+    void anExpungeCarriesTheFlagsTheMessageHad() {
+        MailboxEvent expunged = new MailboxEvent(EVENT.user(), EVENT.mailbox(), MailboxEvent.Kind.EXPUNGED, 3, 9,
+                io.yubin.model.Flags.of("\\Seen", "\\Deleted", "$Label1"));
+
+        MailboxEvent read = MailboxEventCodec.toEvent(MailboxEventCodec.read(MailboxEventCodec.encode(expunged)));
+
+        assertThat(read).isEqualTo(expunged);
+        assertThat(read.flags().toStrings()).containsExactly("\\Seen", "\\Deleted", "$Label1");
+        // A flag a newer writer knows and this member does not: the event stays, without flags.
+        byte[] unknown = io.yubin.proto.cluster.v1.MailboxEvent.newBuilder().setVersion(1)
+                .setUser("alice@example.test").setMailboxId("m")
+                .setKind(io.yubin.proto.cluster.v1.MailboxEvent.Kind.EXPUNGED).setUid(3)
+                .addFlags("\\Future").build().toByteArray();
+        assertThat(MailboxEventCodec.toEvent(MailboxEventCodec.read(unknown)).flags()).isNull();
+    }
+
+    @Test
     void writesTheCurrentVersionAndTheCanonicalUser() {
         var wire = MailboxEventCodec.read(MailboxEventCodec.encode(EVENT));
 

@@ -19,11 +19,11 @@ import io.yubin.store.UidSet;
 import io.yubin.store.cassandra.CassandraOptions;
 import io.yubin.store.cassandra.CassandraStorage;
 import io.yubin.store.embedded.FileBlobStore;
+import io.yubin.testing.backends.FreePorts;
 import io.yubin.testing.cassandra.CassandraNode;
 import io.yubin.testing.cassandra.CassandraNodes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +69,7 @@ class PartitionRoutedAppendsTest {
         cassandra = CassandraNodes.start(Files.createTempDirectory(dir, "cassandra-"));
         List<Integer> ports = new ArrayList<>();
         for (int i = 0; i <= MEMBERS; i++) {
-            ports.add(freePort());
+            ports.add(FreePorts.belowEphemeralRange());
         }
         List<String> addresses = ports.stream().map(p -> "127.0.0.1:" + p).toList();
         String name = "uids-" + ProcessHandle.current().pid();
@@ -154,7 +154,7 @@ class PartitionRoutedAppendsTest {
     @Test
     void whenTheOwnerDiesMidRunEveryMessageStillGetsOneUidNeverLate() throws Exception {
         ClusterMember owner = ClusterMember.startEmbedded(new ClusterMember.Options(
-                members.get(0).instance().getConfig().getClusterName(), "127.0.0.1", freePort())
+                members.get(0).instance().getConfig().getClusterName(), "127.0.0.1", FreePorts.belowEphemeralRange())
                 .joining(members.get(0).instance().getConfig().getNetworkConfig().getJoin().getTcpIpConfig()
                         .getMembers()));
         Storage ownerStorage = CassandraStorage.open(options(), FileBlobStore.open(dir.resolve("blobs"), 2),
@@ -316,23 +316,5 @@ class PartitionRoutedAppendsTest {
     private static StoredBlob blob() throws Exception {
         return storages.get(0).blobs().put(new ByteArrayInputStream("Subject: x\r\n\r\nbody\r\n"
                 .getBytes(StandardCharsets.US_ASCII))).toCompletableFuture().get();
-    }
-
-    /**
-     * A free port below Linux's ephemeral range (32768 and up): the members' ports are chosen before
-     * they bind, and a port from the ephemeral range could meanwhile become the local port of one of
-     * the many client connections (Cassandra's) this test opens.
-     */
-    private static int freePort() throws IOException {
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int port = 20_000 + random.nextInt(12_000);
-            try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-                return socket.getLocalPort();
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IOException("no free port found below the ephemeral range");
     }
 }

@@ -19,9 +19,9 @@ import io.yubin.store.StoreException;
 import io.yubin.store.StoredBlob;
 import io.yubin.store.UidSet;
 import io.yubin.store.embedded.EmbeddedStorage;
+import io.yubin.testing.backends.FreePorts;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -173,8 +173,6 @@ class PartitionRoutedMailboxStoreTest {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return FreePorts.belowEphemeralRange();
     }
 }

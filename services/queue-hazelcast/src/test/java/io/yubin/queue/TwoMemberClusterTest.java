@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.yubin.model.MailAddress;
 import io.yubin.store.MailboxId;
 import io.yubin.store.SpoolId;
+import io.yubin.testing.backends.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -40,9 +40,7 @@ class TwoMemberClusterTest {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return FreePorts.belowEphemeralRange();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.yubin.queue;
 
+import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
 import io.yubin.store.MailboxId;
 
@@ -12,8 +13,15 @@ import io.yubin.store.MailboxId;
  * @param kind what happened
  * @param uid the message concerned, 0 for mailbox-level events
  * @param modSeq the MODSEQ of the change, 0 when none
+ * @param flags for EXPUNGED, the message's flags when it was expunged (null when not known): what a
+ *     session that has not yet told its client of the expunge may still answer a FETCH FLAGS with
  */
-public record MailboxEvent(MailAddress user, MailboxId mailbox, Kind kind, long uid, long modSeq) {
+public record MailboxEvent(MailAddress user, MailboxId mailbox, Kind kind, long uid, long modSeq, Flags flags) {
+
+    /** An event that carries no flags. */
+    public MailboxEvent(MailAddress user, MailboxId mailbox, Kind kind, long uid, long modSeq) {
+        this(user, mailbox, kind, uid, modSeq, null);
+    }
 
     /**
      * MARKED_JUNK and MARKED_NOT_JUNK are training events for the spam filter: a user moved the

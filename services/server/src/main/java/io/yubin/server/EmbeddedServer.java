@@ -8,12 +8,24 @@ import io.yubin.delivery.DsnSpooler;
 import io.yubin.delivery.LocalDelivery;
 import io.yubin.delivery.RemoteSender;
 import io.yubin.delivery.remote.AddressOrder;
+import io.yubin.delivery.remote.DomainConnections;
 import io.yubin.delivery.remote.MxResolver;
 import io.yubin.delivery.remote.RemoteDelivery;
 import io.yubin.delivery.remote.SmtpClient;
+import io.yubin.delivery.DmarcQuarantine;
+import io.yubin.delivery.SpoolSweep;
+import io.yubin.mailauth.InboundAuthenticator;
+import io.yubin.mailauth.dkim.ArcVerifier;
+import io.yubin.mailauth.dkim.DkimKeyDirectory;
+import io.yubin.mailauth.dkim.DkimSigner;
+import io.yubin.mailauth.dkim.DkimVerifier;
+import io.yubin.mailauth.dkim.DnsKeyLookup;
+import io.yubin.mailauth.dmarc.DmarcVerifier;
+import io.yubin.mailauth.dmarc.OrganizationalDomains;
 import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
-import io.yubin.delivery.SpoolSweep;
+import io.yubin.mailauth.spf.SpfVerifier;
+import io.yubin.server.config.ConfigException;
 import io.yubin.queue.ClusterMember;
 import io.yubin.queue.HazelcastDeliveryCoordination;
 import io.yubin.queue.DeliveryQueue;
@@ -28,6 +40,7 @@ import io.yubin.server.tls.TlsFiles;
 import io.yubin.imap.ImapServer;
 import io.yubin.pop3.Pop3Server;
 import io.yubin.smtp.SmtpServer;
+import io.yubin.smtp.SubmissionSigner;
 import io.yubin.store.Accounts;
 import io.yubin.store.BlobCollector;
 import io.yubin.store.s3.S3BlobStore;
@@ -54,6 +67,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -79,6 +93,8 @@ public final class EmbeddedServer implements AutoCloseable {
     private static final Duration DELIVERY_STOP_TIMEOUT = Duration.ofSeconds(8);
     /** With delivery.remote.enabled false: how long a remote recipient waits between looks. */
     private static final Duration REMOTE_RETRY = Duration.ofHours(1);
+    /** How long a remote delivery waits for one of its domain's sessions to end, at the per-domain limit. */
+    private static final Duration DOMAIN_CONNECTION_WAIT = Duration.ofSeconds(30);
 
     /** One named step of the shutdown. */
     private record Stop(String what, ThrowingRunnable action) {
@@ -113,6 +129,8 @@ public final class EmbeddedServer implements AutoCloseable {
     private ImapServer imap;
     private Pop3Server pop3;
     private DeliveryWorkers workers;
+    /** Reads messages for DKIM and quarantine; null when mail authentication is off. */
+    private ExecutorService mailauthThreads;
     /** Set when the shutdown begins: /health/ready reports not ready from then on. */
     private volatile boolean stopping;
     private boolean closed;
@@ -178,11 +196,17 @@ public final class EmbeddedServer implements AutoCloseable {
         stops.push(new Stop("Vert.x", () -> await(vertx.close())));
 
         ServerConfig.Remote remoteConfig = config.delivery().remote();
+        StubResolver dns = remoteConfig.enabled() || config.mailauth().enabled() ? dns(clock) : null;
+        InboundAuthenticator authenticator = config.mailauth().enabled() ? authenticator(dns, clock) : null;
         LocalDelivery delivery = remoteConfig.enabled()
                 ? new LocalDelivery(storage.spool(), routedMailboxes, accounts.resolver(), mailboxEvents, clock,
-                        outbound(vertx, storage, clock))
+                        outbound(vertx, storage, clock, dns))
                 : new LocalDelivery(storage.spool(), routedMailboxes, accounts.resolver(), mailboxEvents, clock,
                         REMOTE_RETRY);
+        if (authenticator != null) {
+            delivery = delivery.withQuarantine(new DmarcQuarantine(storage.blobs(),
+                    authenticator.settings().authservId(), mailauthThreads));
+        }
         DeliveryWorkers.Options defaults = DeliveryWorkers.Options.of(config.delivery().workers());
         DeliveryWorkers workers = DeliveryWorkers.start(deliveryQueue, delivery, coordination, metrics.registry(),
                 new DeliveryWorkers.Options(defaults.threads(), DELIVERY_STOP_TIMEOUT,
@@ -199,7 +223,7 @@ public final class EmbeddedServer implements AutoCloseable {
         SmtpServer smtp = await(SmtpServer.start(vertx, new SmtpServer.Options(smtpHostname(), smtpConfig.host(),
                 smtpConfig.mxPort(), smtpConfig.submissionPort(), smtpConfig.submissionsPort(), tls.pemKeyCertOptions(),
                 smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening()), storage, accounts,
-                deliveryQueue));
+                deliveryQueue, authenticator, dkimSigner(dataDir, clock), config.sendingLimits().toLimits(clock)));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
         this.smtp = smtp;
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",
@@ -243,23 +267,65 @@ public final class EmbeddedServer implements AutoCloseable {
      * Remote delivery (docs/outbound.md): MX lookups through the configured DNS servers, SMTP on
      * {@code vertx}, notifications written on their own worker thread (they read bodies).
      */
-    private LocalDelivery.Outbound outbound(Vertx vertx, Storage storage, Clock clock) {
+    private LocalDelivery.Outbound outbound(Vertx vertx, Storage storage, Clock clock, StubResolver dns) {
         ServerConfig.Remote remoteConfig = config.delivery().remote();
-        ExecutorService dnsThreads = Executors.newFixedThreadPool(2, daemon("yubin-dns"));
-        stops.push(new Stop("DNS threads", dnsThreads::shutdownNow));
         List<InetSocketAddress> servers = config.dns().serverAddresses();
-        StubResolver dns = new StubResolver(DnsSettings.DEFAULT.withServers(servers), dnsThreads, clock);
         SmtpClient client = new SmtpClient(vertx, remoteConfig.toSettings(smtpHostname()));
         stops.push(new Stop("SMTP client", client::close));
         ExecutorService dsnThread = Executors.newSingleThreadExecutor(daemon("yubin-dsn"));
         stops.push(new Stop("DSN writer", dsnThread::shutdownNow));
         RemoteDelivery remote = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV6_FIRST, new SecureRandom()),
-                client);
+                client, new DomainConnections(remoteConfig.maxConnectionsPerDomain(), DOMAIN_CONNECTION_WAIT));
         LOG.info("Remote delivery on: EHLO {}, DNS {}", remoteConfig.toSettings(smtpHostname()).heloName(),
                 servers.isEmpty() ? "from /etc/resolv.conf" : servers);
         return new LocalDelivery.Outbound(RemoteSender.of(remote, storage.blobs()),
                 config.delivery().retry().toSchedule(),
-                new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread));
+                new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread),
+                config.delivery().delayWarning());
+    }
+
+    /** DKIM signing at submission with the keys under {@code dkim.keys-directory} (docs/outbound.md). */
+    private SubmissionSigner dkimSigner(Path dataDir, Clock clock) {
+        Path keys = config.dkim().keysPath(dataDir);
+        ExecutorService threads = Executors.newFixedThreadPool(2, daemon("yubin-dkim"));
+        stops.push(new Stop("DKIM signing threads", threads::shutdownNow));
+        LOG.info("DKIM signing of submitted mail with the keys under {}", keys);
+        return new DkimSubmissionSigner(new DkimSigner(new DkimKeyDirectory(keys), clock), threads);
+    }
+
+    /** The one resolver (and its cache) of remote delivery and mail authentication, on dns.servers. */
+    private StubResolver dns(Clock clock) {
+        ExecutorService dnsThreads = Executors.newFixedThreadPool(2, daemon("yubin-dns"));
+        stops.push(new Stop("DNS threads", dnsThreads::shutdownNow));
+        return new StubResolver(DnsSettings.DEFAULT.withServers(config.dns().serverAddresses()), dnsThreads, clock);
+    }
+
+    /**
+     * SPF, DKIM and DMARC of mail on the MX port (docs/mailauth.md); messages are read and signatures
+     * checked on the mailauth threads.
+     */
+    private InboundAuthenticator authenticator(StubResolver dns, Clock clock) {
+        ServerConfig.Mailauth settings = config.mailauth();
+        OrganizationalDomains organizational;
+        try {
+            organizational = OrganizationalDomains.load(Path.of(settings.publicSuffixList()));
+        } catch (java.io.IOException e) {
+            throw new ConfigException("mailauth.public-suffix-list: cannot read " + settings.publicSuffixList()
+                    + " (" + e + "); install Debian's publicsuffix package or set the path");
+        }
+        mailauthThreads = Executors.newFixedThreadPool(2, daemon("yubin-mailauth"));
+        stops.push(new Stop("mailauth threads", mailauthThreads::shutdownNow));
+        String authservId = settings.effectiveAuthservId(smtpHostname());
+        SpfVerifier spf = new SpfVerifier(dns, clock, SpfVerifier.Settings.DEFAULT.withTimeLimit(settings.spfTimeLimit()));
+        DnsKeyLookup keys = new DnsKeyLookup(dns, settings.dnsLookupTimeout());
+        DkimVerifier dkim = new DkimVerifier(keys, mailauthThreads, clock, DkimVerifier.Limits.DEFAULT);
+        // pct= sampling (RFC 7489 §6.6.4)
+        DmarcVerifier dmarc = new DmarcVerifier(dns, organizational, () -> ThreadLocalRandom.current().nextInt(100),
+                settings.dnsLookupTimeout());
+        LOG.info("Mail authentication on for the MX port: authserv-id {}, Public Suffix List {}", authservId,
+                settings.publicSuffixList());
+        return new InboundAuthenticator(spf, dkim, new ArcVerifier(keys, mailauthThreads), dmarc, mailauthThreads,
+                new InboundAuthenticator.Settings(authservId, settings.messageTimeLimit()));
     }
 
     private static ThreadFactory daemon(String name) {
@@ -322,6 +388,11 @@ public final class EmbeddedServer implements AutoCloseable {
 
     public int adminPort() {
         return admin.actualPort();
+    }
+
+    /** The port an SMTP listener is bound to; -1 when it is off. */
+    public int smtpPort(SmtpServer.Mode mode) {
+        return smtp.actualPort(mode);
     }
 
     public TlsFiles tls() {

@@ -1,6 +1,7 @@
 package io.yubin.server;
 
 import io.yubin.store.BlobCollector;
+import io.yubin.store.OrphanSweeper;
 import io.yubin.store.SpoolId;
 import io.yubin.store.Storage;
 import io.yubin.store.cassandra.CassandraOptions;
@@ -9,9 +10,7 @@ import io.yubin.store.s3.S3BlobStore;
 import io.yubin.store.s3.S3OrphanSweeper;
 import io.yubin.store.s3.S3Options;
 import io.yubin.testing.cassandra.CassandraNode;
-import io.yubin.testing.cassandra.CassandraNodes;
 import io.yubin.testing.s3proxy.S3Endpoint;
-import io.yubin.testing.s3proxy.S3Endpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,6 +22,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Cassandra from this JVM; at least one kill must have left entries undelivered, and those are
  * delivered exactly once after the restart (spool recovery after a crash, issue 15 §2).
  */
+@ExtendWith(SharedBackends.class)
 class ClusterSmtpCrashDurabilityTest {
 
     @TempDir
@@ -70,27 +71,13 @@ class ClusterSmtpCrashDurabilityTest {
             this.s3 = s3;
         }
 
-        static Cluster start(Path home) throws Exception {
-            CassandraNode cassandra = CassandraNodes.start(home.resolve("cassandra"));
-            try {
-                return new Cluster(cassandra, S3Endpoints.start(home.resolve("s3")));
-            } catch (Exception | Error e) {
-                cassandra.close();
-                throw e;
-            }
+        static Cluster start(Path home) {
+            return new Cluster(SharedBackends.cassandra(), SharedBackends.s3());
         }
 
         @Override
         public void configure(ServerProcess server) {
-            server.environment("YUBIN_STORAGE_BACKEND", "cassandra")
-                    .environment("YUBIN_STORAGE_CASSANDRA_CONTACT_POINTS", cassandra.host() + ":" + cassandra.nativePort())
-                    .environment("YUBIN_STORAGE_CASSANDRA_LOCAL_DATACENTER", cassandra.localDatacenter())
-                    .environment("YUBIN_STORAGE_CASSANDRA_KEYSPACE", KEYSPACE)
-                    .environment("YUBIN_STORAGE_BLOBS", "s3")
-                    .environment("YUBIN_STORAGE_S3_ENDPOINT", s3.endpoint())
-                    .environment("YUBIN_STORAGE_S3_BUCKET", BUCKET)
-                    .environment("YUBIN_STORAGE_S3_ACCESS_KEY", s3.accessKey())
-                    .environment("YUBIN_STORAGE_S3_SECRET_KEY", s3.secretKey());
+            ClusterStorage.configure(server, cassandra, s3, KEYSPACE);
         }
 
         /** Mostly 80-400 KiB (one PUT); every sixteenth message, above the 8 MiB multipart threshold. */
@@ -119,7 +106,7 @@ class ClusterSmtpCrashDurabilityTest {
             S3OrphanSweeper sweeper = new S3OrphanSweeper(blobs, storage.blobReferences(), Duration.ZERO,
                     Clock.systemUTC());
             sweeper.sweepOnce().toCompletableFuture().get(120, TimeUnit.SECONDS);
-            S3OrphanSweeper.Sweep after = sweeper.sweepOnce().toCompletableFuture().get(120, TimeUnit.SECONDS);
+            OrphanSweeper.Sweep after = sweeper.sweepOnce().toCompletableFuture().get(120, TimeUnit.SECONDS);
             return after.examined();
         }
 
@@ -135,16 +122,9 @@ class ClusterSmtpCrashDurabilityTest {
 
         @Override
         public void close() throws Exception {
-            try {
-                if (view != null) {
-                    view.close();
-                }
-            } finally {
-                try {
-                    s3.close();
-                } finally {
-                    cassandra.close();
-                }
+            // the backends are the run's (SharedBackends)
+            if (view != null) {
+                view.close();
             }
         }
     }

@@ -8,10 +8,6 @@ import io.yubin.model.MailboxPath;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
-import io.yubin.store.cassandra.CassandraOptions;
-import io.yubin.store.cassandra.CassandraStorage;
-import io.yubin.store.s3.S3BlobStore;
-import io.yubin.store.s3.S3Options;
 import io.yubin.testing.cassandra.CassandraNode;
 import io.yubin.testing.cassandra.CassandraNodes;
 import io.yubin.testing.s3proxy.S3Endpoint;
@@ -71,17 +67,8 @@ class ClusterStorageFaultTest {
         s3 = S3Endpoints.start(home.resolve("s3"));
         // The server's log stays in target/ for a failure's post-mortem.
         Path logs = Files.createDirectories(Path.of("target", "cluster-fault"));
-        server = new ServerProcess(home.resolve("data"), logs)
-                .environment("YUBIN_STORAGE_BACKEND", "cassandra")
-                .environment("YUBIN_STORAGE_CASSANDRA_CONTACT_POINTS", cassandra.host() + ":" + cassandra.nativePort())
-                .environment("YUBIN_STORAGE_CASSANDRA_LOCAL_DATACENTER", cassandra.localDatacenter())
-                .environment("YUBIN_STORAGE_CASSANDRA_KEYSPACE", "fault")
+        server = ClusterStorage.configure(new ServerProcess(home.resolve("data"), logs), cassandra, s3, "fault")
                 .environment("YUBIN_STORAGE_CASSANDRA_REQUEST_TIMEOUT_MS", "2000")
-                .environment("YUBIN_STORAGE_BLOBS", "s3")
-                .environment("YUBIN_STORAGE_S3_ENDPOINT", s3.endpoint())
-                .environment("YUBIN_STORAGE_S3_BUCKET", "fault")
-                .environment("YUBIN_STORAGE_S3_ACCESS_KEY", s3.accessKey())
-                .environment("YUBIN_STORAGE_S3_SECRET_KEY", s3.secretKey())
                 .environment("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024")
                 .environment("YUBIN_PASSWORD_HASH_ITERATIONS", "1");
         server.start("server.log");
@@ -242,10 +229,7 @@ class ClusterStorageFaultTest {
 
     /** Copies of each message in alice's INBOX, read from Cassandra and S3 directly; checks every body's SHA-256. */
     private Map<Integer, Integer> inboxCopies() throws Exception {
-        CassandraOptions options = CassandraOptions.of(cassandra.contactPoint(), cassandra.localDatacenter(), "fault");
-        try (Storage storage = CassandraStorage.open(options, S3BlobStore.open(new S3Options(s3.endpoint(),
-                s3.region(), "fault", s3.accessKey(), s3.secretKey(), true, false,
-                S3Options.DEFAULT_MULTIPART_THRESHOLD, 1)))) {
+        try (Storage storage = ClusterStorage.open(cassandra, s3, "fault")) {
             var inbox = storage.mailboxes().find(ALICE, MailboxPath.INBOX).toCompletableFuture()
                     .get(10, TimeUnit.SECONDS).orElseThrow();
             Map<Integer, Integer> copies = new HashMap<>();

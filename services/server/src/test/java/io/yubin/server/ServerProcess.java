@@ -3,9 +3,9 @@ package io.yubin.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.yubin.testing.backends.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -90,10 +90,9 @@ final class ServerProcess implements AutoCloseable {
         return this;
     }
 
+    /** A port for a listener the server binds later (below the ephemeral range: {@link FreePorts}). */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return FreePorts.belowEphemeralRange();
     }
 
     /** The loopback address it listens on. */
@@ -181,7 +180,8 @@ final class ServerProcess implements AutoCloseable {
         builder.environment().keySet().removeIf(name -> name.startsWith("YUBIN_"));
         builder.environment().putAll(environment);
         process = builder.start();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
+        // Generous: a member restarting next to two busy ones on two cores took 80 s once.
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100)).until(() -> {
             assertThat(process.isAlive()).as("server exited early:%n%s", log()).isTrue();
             return ready();
         });

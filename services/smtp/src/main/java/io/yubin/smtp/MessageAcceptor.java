@@ -2,7 +2,10 @@ package io.yubin.smtp;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.yubin.mailauth.InboundAuthenticator;
+import io.yubin.mailauth.spf.SpfResult;
 import io.yubin.model.Envelope;
+import io.yubin.model.MailAddress;
 import io.yubin.queue.DeliveryQueue;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
@@ -15,8 +18,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +32,13 @@ import org.slf4j.LoggerFactory;
  * body into the {@link io.yubin.store.BlobStore} and records the envelope in the
  * {@link io.yubin.store.Spool} ({@link io.yubin.store.Spool#acceptWithBody}), then offers the spool id to the {@link DeliveryQueue}. Completes
  * with the spool id only when blob and spool entry are durable.
+ *
+ * <p>With an {@link InboundAuthenticator}, a message from the MX (one with an SPF check started at
+ * MAIL FROM) is authenticated first: DMARC reject refuses it ({@link MessageRefusedException}),
+ * otherwise the Authentication-Results field is prepended, after Return-Path. Every message loses the
+ * Authentication-Results fields that claim our authserv-id (RFC 8601 §5). Mail from authenticated
+ * submission goes through the {@link SubmissionSigner}, when there is one: its DKIM-Signature fields
+ * stand between the trace fields and the message, and cover the Message-ID and Date added here.
  */
 final class MessageAcceptor {
 
@@ -41,29 +54,80 @@ final class MessageAcceptor {
     private final String hostname;
     private final Storage storage;
     private final DeliveryQueue queue;
+    /** Null when mail authentication is off. */
+    private final InboundAuthenticator authenticator;
+    /** Null: nothing is signed. */
+    private final SubmissionSigner signer;
 
-    MessageAcceptor(String hostname, Storage storage, DeliveryQueue queue) {
+    MessageAcceptor(String hostname, Storage storage, DeliveryQueue queue, InboundAuthenticator authenticator,
+            SubmissionSigner signer) {
         this.hostname = hostname;
         this.storage = storage;
         this.queue = queue;
+        this.authenticator = authenticator;
+        this.signer = signer;
+    }
+
+    /** Null when mail authentication is off. */
+    InboundAuthenticator authenticator() {
+        return authenticator;
     }
 
     Future<SpoolId> accept(Context context, Envelope envelope, MessageBody body, Trace trace) {
+        return accept(context, envelope, body, trace, null);
+    }
+
+    /** @param spf the SPF check started at MAIL FROM, for a message to authenticate; else null */
+    Future<SpoolId> accept(Context context, Envelope envelope, MessageBody body, Trace trace,
+            CompletionStage<SpfResult> spf) {
         SpoolId id = SpoolId.next();
         Instant now = Instant.now();
-        byte[] prefix = prefix(id, envelope, body, trace, now).getBytes(StandardCharsets.UTF_8);
+        byte[] added = addedFields(id, body, trace, now).getBytes(StandardCharsets.UTF_8);
         SpoolEntry.ClientInfo client = new SpoolEntry.ClientInfo(trace.heloName(), trace.clientAddress(),
                 trace.authenticatedUser());
+        Future<InboundAuthenticator.Verdict> checked = body.finish().compose(v -> verify(context, body, spf))
+                .compose(verdict -> refuseRejected(verdict, trace));
         // One call for body and entry: the embedded backend writes a small body and the entry in one
         // commit; either way both are durable when it completes, and an unspooled blob is deleted.
-        Future<SpoolId> spooled = body.finish().compose(v -> {
-            InputStream content = new SequenceInputStream(new ByteArrayInputStream(prefix), body.inputStream());
-            return Future.fromCompletionStage(storage.spool().acceptWithBody(storage.blobs(), content,
-                    blob -> SpoolEntry.queued(id, envelope, blob, now, client)), context);
-        }).map(entry -> id);
+        Future<SpoolId> spooled = checked.compose(verdict -> signatures(context, envelope, body, trace, added)
+                .compose(signatures -> {
+                    byte[] traceFields = traceFields(id, envelope, trace, now, verdict == null ? "" : verdict.header())
+                            .getBytes(StandardCharsets.UTF_8);
+                    InputStream content = new SequenceInputStream(new ByteArrayInputStream(
+                            concat(traceFields, signatures, added)), received(body));
+                    return Future.fromCompletionStage(storage.spool().acceptWithBody(storage.blobs(), content,
+                            blob -> SpoolEntry.queued(id, envelope, blob, now, client)), context);
+                })).map(entry -> id);
         Future<SpoolId> offered = spooled.compose(spoolId -> offer(context, spoolId, trace));
         return offered.andThen(ar -> body.discard()
                 .onFailure(t -> LOG.warn("[{}] could not delete temporary body file", trace.sessionId(), t)));
+    }
+
+    /** The message as received, less the Authentication-Results fields that claim our authserv-id. */
+    private InputStream received(MessageBody body) {
+        return authenticator == null ? body.inputStream() : authenticator.withoutOwnResults(body.inputStream());
+    }
+
+    /** The authentication of a message from the MX; null (no verdict) when it is not checked. */
+    private Future<InboundAuthenticator.Verdict> verify(Context context, MessageBody body,
+            CompletionStage<SpfResult> spf) {
+        if (authenticator == null || spf == null) {
+            return Future.succeededFuture(null);
+        }
+        return Future.fromCompletionStage(authenticator.verify(spf, body::inputStream), context);
+    }
+
+    /** DMARC reject refuses the message (RFC 7489 §6.6.4, §10.3); anything else goes on to the spool. */
+    private static Future<InboundAuthenticator.Verdict> refuseRejected(InboundAuthenticator.Verdict verdict,
+            Trace trace) {
+        if (verdict == null) {
+            return Future.succeededFuture(null);
+        }
+        LOG.info("[{}] {}", trace.sessionId(), verdict.header().replace("\r\n\t", " ").strip());
+        if (verdict.action() == InboundAuthenticator.Action.REJECT) {
+            return Future.failedFuture(new MessageRefusedException(SmtpReplies.dmarcReject(verdict.dmarc().fromDomain())));
+        }
+        return Future.succeededFuture(verdict);
     }
 
     /** The spool is the truth: a failed offer is logged and re-offered by spool recovery. */
@@ -83,11 +147,59 @@ final class MessageAcceptor {
         });
     }
 
-    String prefix(SpoolId id, Envelope envelope, MessageBody body, Trace trace, Instant now) {
+    /**
+     * The signer's fields for mail from authenticated submission; none without a signer, for other
+     * mail, or when signing failed (the message is still accepted: refusing mail because a key file
+     * is broken would stop all of a domain's mail).
+     */
+    private Future<byte[]> signatures(Context context, Envelope envelope, MessageBody body, Trace trace,
+            byte[] added) {
+        if (signer == null || !trace.submission() || trace.authenticatedUser() == null) {
+            return Future.succeededFuture(new byte[0]);
+        }
+        CompletionStage<List<String>> signed;
+        try {
+            signed = signer.sign(trace.sessionId(), MailAddress.parse(trace.authenticatedUser()), envelope.sender(),
+                    new SequenceInputStream(new ByteArrayInputStream(added), received(body)));
+        } catch (RuntimeException e) {
+            signed = CompletableFuture.failedFuture(e);
+        }
+        return Future.fromCompletionStage(signed, context).transform(ar -> {
+            if (ar.failed()) {
+                LOG.warn("[{}] message not signed: {}", trace.sessionId(), ar.cause().toString());
+                return Future.succeededFuture(new byte[0]);
+            }
+            return Future.succeededFuture(String.join("", ar.result()).getBytes(StandardCharsets.US_ASCII));
+        });
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int length = 0;
+        for (byte[] part : parts) {
+            length += part.length;
+        }
+        byte[] all = new byte[length];
+        int at = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+
+    /** Return-Path and Received: never signed, since every hop adds its own. */
+    String traceFields(SpoolId id, Envelope envelope, Trace trace, Instant now) {
+        return traceFields(id, envelope, trace, now, "");
+    }
+
+    /** @param authenticationResults our Authentication-Results field (ending in CRLF), or empty */
+    String traceFields(SpoolId id, Envelope envelope, Trace trace, Instant now, String authenticationResults) {
         String date = DATE.format(now.atOffset(ZoneOffset.UTC));
         StringBuilder h = new StringBuilder(512);
         // The very first line, so delivery to a remote host can skip it.
         h.append("Return-Path: <").append(envelope.sender() == null ? "" : envelope.sender().toString()).append(">\r\n");
+        // RFC 8601 §5: at the top, with the trace fields; delivery finds it there (quarantine).
+        h.append(authenticationResults);
         // RFC 5321 §4.4 trace field; RFC 3848 / RFC 6531 §3.7.3 with-protocol types.
         h.append("Received: from ").append(clean(trace.heloName())).append(" ([").append(trace.clientAddress())
                 .append("])\r\n\tby ").append(hostname).append(" (Yubin) with ").append(protocol(envelope, trace))
@@ -99,7 +211,14 @@ final class MessageAcceptor {
             h.append("\r\n\tfor <").append(envelope.recipients().get(0).address()).append('>');
         }
         h.append(";\r\n\t").append(date).append("\r\n");
+        return h.toString();
+    }
+
+    /** On submission, Message-ID and Date when the client gave none (RFC 6409 §8.2, §8.3). */
+    String addedFields(SpoolId id, MessageBody body, Trace trace, Instant now) {
+        StringBuilder h = new StringBuilder();
         if (trace.submission()) {
+            String date = DATE.format(now.atOffset(ZoneOffset.UTC));
             Set<String> present = headerNames(body.head());
             if (!present.contains("message-id")) {
                 h.append("Message-ID: <").append(id.value()).append('@').append(hostname).append(">\r\n");

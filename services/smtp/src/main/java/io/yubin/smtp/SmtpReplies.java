@@ -75,15 +75,28 @@ final class SmtpReplies {
         return new SmtpReply(250, "2.0.0", "OK: queued as " + spoolId);
     }
 
+    /** RFC 7489 §6.6.4 and §10.3 (the 5.7.1 the DMARC section of RFC 7372 does not change). */
+    static SmtpReply dmarcReject(String fromDomain) {
+        return new SmtpReply(550, "5.7.1", "Message rejected: it fails the DMARC policy of " + fromDomain
+                + " (no aligned SPF or DKIM pass), which asks to reject it");
+    }
+
     static SmtpReply syntax(String text) {
         return new SmtpReply(501, "5.5.4", text);
     }
 
     /**
      * The one mapping from a failure of the store, the directory or the body spooling to a reply:
-     * never a 2xx, always temporary so the client retries (docs/architecture.md §4.1).
+     * never a 2xx, always temporary so the client retries (docs/architecture.md §4.1); a message
+     * refused on purpose ({@link MessageRefusedException}) gets its own reply.
      */
     static SmtpReply forFailure(String sessionId, Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof MessageRefusedException refused) {
+                LOG.info("[{}] message refused: {}", sessionId, refused.reply().text());
+                return refused.reply();
+            }
+        }
         Throwable cause = failure;
         while (cause.getCause() != null && !(cause instanceof StoreException)) {
             cause = cause.getCause();

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.yubin.mailauth.InboundAuthenticator;
 import io.yubin.protocol.Accepted;
 import io.yubin.protocol.ListenerSet;
 import io.yubin.protocol.Listening;
@@ -73,11 +74,24 @@ public final class SmtpServer {
     /** Starts the listeners; AUTH goes through {@link Accounts#login}, whose throttles IMAP and POP3 share. */
     public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             DeliveryQueue queue) {
+        return start(vertx, options, storage, accounts, queue, null, null, SendingLimits.none());
+    }
+
+    /**
+     * With mail authentication: SPF, DKIM and DMARC of every message on the MX port, its
+     * Authentication-Results field prepended, a DMARC reject refused with {@code 550 5.7.1}
+     * (docs/mailauth.md); {@code authenticator} null is off. Mail from authenticated submission is
+     * signed by {@code signer} before it is spooled (null: not), and what an authenticated user may
+     * send is bounded by {@code sendingLimits}.
+     */
+    public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
+            DeliveryQueue queue, InboundAuthenticator authenticator, SubmissionSigner signer,
+            SendingLimits sendingLimits) {
         if (options.submissionsPort() >= 0 && options.tls() == null) {
             return Future.failedFuture(new IllegalArgumentException("submissions (implicit TLS) needs a certificate"));
         }
         SmtpServer server = new SmtpServer(vertx, options);
-        MessageAcceptor acceptor = new MessageAcceptor(options.hostname(), storage, queue);
+        MessageAcceptor acceptor = new MessageAcceptor(options.hostname(), storage, queue, authenticator, signer);
         List<ListenerSet.Port> ports = new ArrayList<>();
         for (Mode mode : Mode.values()) {
             int port = switch (mode) {
@@ -89,7 +103,7 @@ public final class SmtpServer {
                 continue;
             }
             server.settings.put(mode, new SmtpSession.Settings(options.hostname(), mode, options.tls() != null,
-                    options.limits(), storage, accounts, acceptor));
+                    options.limits(), storage, accounts, acceptor, sendingLimits));
             ports.add(new ListenerSet.Port(mode.name(), port, mode == Mode.SUBMISSIONS));
         }
         ListenerSet.Options listening = new ListenerSet.Options(options.host(), ports, options.tls(),

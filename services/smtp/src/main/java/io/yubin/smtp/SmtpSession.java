@@ -3,6 +3,8 @@ package io.yubin.smtp;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.yubin.mailauth.InboundAuthenticator;
+import io.yubin.mailauth.spf.SpfResult;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.protocol.SaslPlain;
@@ -17,12 +19,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One SMTP session's protocol state machine (RFC 5321 §4.1.4 command ordering), without sockets:
  * it takes lines and body events from {@link SmtpConnection} and answers with a {@link Step}.
  */
 final class SmtpSession {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
 
     enum State {
         /** Connected, no EHLO/HELO yet (also right after STARTTLS, RFC 3207 §4.2). */
@@ -71,7 +78,7 @@ final class SmtpSession {
 
     /** Everything the session needs from its server. */
     record Settings(String hostname, SmtpServer.Mode mode, boolean tlsAvailable, SmtpLimits limits, Storage storage,
-            Accounts accounts, MessageAcceptor acceptor) {
+            Accounts accounts, MessageAcceptor acceptor, SendingLimits sendingLimits) {
     }
 
     /** Failed AUTH attempts after which one connection is closed. */
@@ -95,6 +102,8 @@ final class SmtpSession {
 
     // The current transaction.
     private SmtpCommand.Mail mail;
+    /** The SPF check of the transaction, started at MAIL FROM on the MX when mail authentication is on. */
+    private CompletionStage<SpfResult> spf;
     private final List<Envelope.Recipient> recipients = new ArrayList<>();
     private MessageBody body;
     private SmtpReply chunkError;
@@ -272,7 +281,19 @@ final class SmtpSession {
     }
 
     private Future<Step> acceptSender(SmtpCommand.Mail c) {
+        if (user != null) {
+            SendingLimits.Refusal refusal = settings.sendingLimits().checkMessage(user);
+            if (refusal != null) {
+                return refuse(refusal);
+            }
+        }
         mail = c;
+        InboundAuthenticator authenticator = settings.acceptor().authenticator();
+        if (authenticator != null && settings.mode() == SmtpServer.Mode.MX) {
+            // Asynchronous DNS: it runs while the client sends RCPT and DATA, and DATA's end waits for it.
+            spf = authenticator.spf(ipLiteral(clientAddress), heloName,
+                    c.sender() == null ? null : c.sender().toString());
+        }
         state = State.MAIL;
         return reply(SmtpReplies.SENDER_OK);
     }
@@ -286,6 +307,12 @@ final class SmtpSession {
         }
         if (c.recipient().isUtf8() && !mail.smtpUtf8()) {
             return reply(SmtpReplies.UTF8_NOT_REQUESTED);
+        }
+        if (user != null) {
+            SendingLimits.Refusal refusal = settings.sendingLimits().checkRecipient(user, recipients.size());
+            if (refusal != null) {
+                return refuse(refusal);
+            }
         }
         return store(settings.storage().directory().isLocalDomain(c.recipient().domain())).compose(local -> {
             if (!local) {
@@ -360,6 +387,7 @@ final class SmtpSession {
     private Future<Step> finishMessage(BodyProblem problem) {
         MessageBody received = body;
         SmtpCommand.Mail sender = mail;
+        CompletionStage<SpfResult> spfCheck = spf;
         List<Envelope.Recipient> to = List.copyOf(recipients);
         body = null;
         resetTransaction();
@@ -377,8 +405,14 @@ final class SmtpSession {
         MessageAcceptor.Trace trace = new MessageAcceptor.Trace(id, heloName, clientAddress, esmtp,
                 tls ? tlsProtocol : null, tls ? tlsCipher : null, user == null ? null : user.toString(),
                 settings.mode() != SmtpServer.Mode.MX);
-        return settings.acceptor().accept(context, envelope, received, trace)
-                .map(spoolId -> (Step) new Reply(SmtpReplies.queued(spoolId.value())))
+        MailAddress sentBy = user;
+        return settings.acceptor().accept(context, envelope, received, trace, spfCheck)
+                .map(spoolId -> {
+                    if (sentBy != null) {
+                        settings.sendingLimits().accepted(sentBy, to.size());
+                    }
+                    return (Step) new Reply(SmtpReplies.queued(spoolId.value()));
+                })
                 .recover(t -> reply(SmtpReplies.forFailure(id, t)));
     }
 
@@ -523,8 +557,22 @@ final class SmtpSession {
         return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII));
     }
 
+    /** The client's address when it is an IP address literal (never a DNS lookup); else null. */
+    static java.net.InetAddress ipLiteral(String address) {
+        if (address == null || address.isEmpty()
+                || !address.chars().allMatch(ch -> Character.digit(ch, 16) >= 0 || ch == '.' || ch == ':')) {
+            return null;
+        }
+        try {
+            return java.net.InetAddress.getByName(address);
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
+    }
+
     private void resetTransaction() {
         mail = null;
+        spf = null;
         recipients.clear();
         if (body != null) {
             body.discard();
@@ -537,6 +585,12 @@ final class SmtpSession {
 
     private <T> Future<T> store(java.util.concurrent.CompletionStage<T> stage) {
         return Future.fromCompletionStage(stage, context);
+    }
+
+    /** A sending limit's refusal, with its line in the log (docs/outbound.md, "Sending limits"). */
+    private Future<Step> refuse(SendingLimits.Refusal refusal) {
+        LOG.warn("[{}] {}: {}", id, refusal.log(), refusal.reply());
+        return reply(refusal.reply());
     }
 
     private static Future<Step> reply(SmtpReply reply) {

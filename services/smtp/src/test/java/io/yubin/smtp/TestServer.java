@@ -76,6 +76,21 @@ final class TestServer implements AutoCloseable {
     final SelfSignedCertificate certificate;
 
     TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol) throws Exception {
+        this(dir, limits, proxyProtocol, null, SendingLimits.none());
+    }
+
+    /** With mail authentication on the MX port ({@code authenticator} null: off). */
+    TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol,
+            io.yubin.mailauth.InboundAuthenticator authenticator) throws Exception {
+        this(dir, limits, proxyProtocol, authenticator, SendingLimits.none());
+    }
+
+    TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol, SendingLimits sendingLimits) throws Exception {
+        this(dir, limits, proxyProtocol, null, sendingLimits);
+    }
+
+    TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol, io.yubin.mailauth.InboundAuthenticator authenticator,
+            SendingLimits sendingLimits) throws Exception {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         storage = EmbeddedStorage.open(dir.resolve("data"));
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
@@ -89,7 +104,8 @@ final class TestServer implements AutoCloseable {
         PemKeyCertOptions tls = new PemKeyCertOptions().setKeyPath(certificate.privateKeyPath())
                 .setCertPath(certificate.certificatePath());
         server = SmtpServer.start(vertx, new SmtpServer.Options("mx.example.org", "127.0.0.1", 0, 0, 0, tls,
-                proxyProtocol, limits), storage, accounts, queue).await(10, TimeUnit.SECONDS);
+                proxyProtocol, limits), storage, accounts, queue, authenticator, null, sendingLimits)
+                .await(10, TimeUnit.SECONDS);
     }
 
     TestServer(Path dir) throws Exception {

@@ -99,10 +99,16 @@ public interface MailboxStore {
 
     /**
      * Removes the messages in {@code uids} that have \Deleted set (or all of them when
-     * {@code onlyDeleted} is false); returns their UIDs ascending. Each expunge takes a MODSEQ and
-     * leaves a tombstone for {@link #changesSince}.
+     * {@code onlyDeleted} is false); returns their records as they were, ascending by UID. Each
+     * expunge takes a MODSEQ and leaves a tombstone for {@link #changesSince}.
      */
-    CompletionStage<List<Long>> expunge(MailboxId mailbox, UidSet uids, boolean onlyDeleted);
+    CompletionStage<List<MessageRecord>> expungeMessages(MailboxId mailbox, UidSet uids, boolean onlyDeleted);
+
+    /** {@link #expungeMessages}, answering only the UIDs. */
+    default CompletionStage<List<Long>> expunge(MailboxId mailbox, UidSet uids, boolean onlyDeleted) {
+        return expungeMessages(mailbox, uids, onlyDeleted)
+                .thenApply(gone -> gone.stream().map(MessageRecord::uid).toList());
+    }
 
     /**
      * Copies messages (same blobs, same flags and internal date) to {@code target} with new UIDs in

@@ -146,7 +146,11 @@ public final class AdminServer {
         routes.add(HttpMethod.GET, "/api/v1/aliases", 200, api::listAliases);
         routes.add(HttpMethod.POST, "/api/v1/aliases", 201, api::addAlias);
         routes.add(HttpMethod.DELETE, "/api/v1/aliases/:source", 204, api::removeAlias);
-        routes.add(HttpMethod.GET, "/api/v1/queue", 200, new QueueRoutes(spool)::list);
+        QueueRoutes queue = new QueueRoutes(spool);
+        routes.add(HttpMethod.GET, "/api/v1/queue", 200, queue::list);
+        routes.add(HttpMethod.GET, "/api/v1/queue/:id", 200, queue::show);
+        routes.add(HttpMethod.POST, "/api/v1/queue/:id/retry", 200, queue::retry);
+        routes.add(HttpMethod.DELETE, "/api/v1/queue/:id", 204, queue::delete);
 
         router.route().failureHandler(AdminServer::fail);
         // No route matched: under /api/v1/ an unauthenticated client learns nothing about which

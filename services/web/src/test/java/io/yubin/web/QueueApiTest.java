@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code GET /api/v1/queue} over a real embedded spool. */
+/** The queue API ({@code /api/v1/queue}, list, show, retry, delete) over a real embedded spool. */
 class QueueApiTest {
 
     private static final Instant RECEIVED = Instant.parse("2026-03-01T10:15:30.123Z");
@@ -153,5 +153,69 @@ class QueueApiTest {
     void isReadOnly() throws Exception {
         assertThat(api.post("/api/v1/queue", "{}").statusCode()).isEqualTo(405);
         assertThat(api.delete("/api/v1/queue").statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void showsOneEntryWithItsEnvelopeParametersAndClient() throws Exception {
+        SpoolId id = accept(ALICE, ALICE, FRIEND);
+
+        HttpResponse<String> response = api.get("/api/v1/queue/" + id.value());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonObject entry = json(response);
+        assertThat(entry.getString("id")).isEqualTo(id.value());
+        assertThat(entry.getString("sender")).isEqualTo("alice@example.test");
+        assertThat(entry.getJsonObject("client")).isEqualTo(new JsonObject().put("helo", "client.test")
+                .put("address", "192.0.2.1").put("authenticatedUser", "alice@example.test"));
+        assertThat(entry.getJsonArray("recipients")).hasSize(2);
+        assertThat(entry.getJsonArray("recipients").getJsonObject(1).getString("address"))
+                .isEqualTo("friend@remote.test");
+        assertThat(entry.getJsonArray("recipients").getJsonObject(1).getString("status")).isEqualTo("QUEUED");
+    }
+
+    @Test
+    void retryMakesEveryDeferredRecipientDueNowAndLeavesTheOthers() throws Exception {
+        SpoolId id = accept(ALICE, ALICE, FRIEND);
+        Instant later = Instant.now().plusSeconds(3600);
+        await(api.storage.spool().update(id, FRIEND, new RecipientState(FRIEND, DeliveryStatus.DEFERRED, 2, later,
+                "451 4.4.1 no answer")));
+        await(api.storage.spool().update(id, ALICE, new RecipientState(ALICE, DeliveryStatus.DELIVERED, 1, null,
+                "250 2.0.0 delivered to INBOX")));
+        Instant before = Instant.now();
+
+        HttpResponse<String> response = api.post("/api/v1/queue/" + id.value() + "/retry", "");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(json(response).getJsonArray("retried")).containsExactly("friend@remote.test");
+        List<RecipientState> states = await(api.storage.spool().find(id)).orElseThrow().recipients();
+        assertThat(states.get(1).status()).isEqualTo(DeliveryStatus.DEFERRED);
+        assertThat(states.get(1).attempts()).isEqualTo(2);
+        assertThat(states.get(1).lastResult()).isEqualTo("451 4.4.1 no answer");
+        assertThat(states.get(1).nextAttempt()).isBetween(before.minusSeconds(1), Instant.now());
+        assertThat(states.get(0).status()).isEqualTo(DeliveryStatus.DELIVERED);
+    }
+
+    @Test
+    void deleteRemovesTheEntry() throws Exception {
+        SpoolId id = accept(ALICE, FRIEND);
+
+        assertThat(api.delete("/api/v1/queue/" + id.value()).statusCode()).isEqualTo(204);
+
+        assertThat(await(api.storage.spool().find(id))).isEmpty();
+        assertThat(ids(api.get("/api/v1/queue"))).isEmpty();
+    }
+
+    @Test
+    void anUnknownIdIsNotFoundWithAClearErrorForShowRetryAndDelete() throws Exception {
+        String unknown = SpoolId.next().value();
+        List<HttpResponse<String>> responses = List.of(api.get("/api/v1/queue/" + unknown),
+                api.post("/api/v1/queue/" + unknown + "/retry", ""), api.delete("/api/v1/queue/" + unknown));
+
+        for (HttpResponse<String> response : responses) {
+            assertThat(response.statusCode()).isEqualTo(404);
+            assertThat(json(response).getString("error")).isEqualTo("no queue entry " + unknown
+                    + " (delivered and failed messages leave the queue)");
+            assertThat(json(response).getString("field")).isEqualTo("id");
+        }
     }
 }

@@ -20,10 +20,17 @@ public final class RemoteDelivery {
 
     private final MxResolver mx;
     private final SmtpClient smtp;
+    private final DomainConnections connections;
 
     public RemoteDelivery(MxResolver mx, SmtpClient smtp) {
+        this(mx, smtp, DomainConnections.unlimited());
+    }
+
+    /** With at most {@code connections} sessions per recipient domain at once. */
+    public RemoteDelivery(MxResolver mx, SmtpClient smtp, DomainConnections connections) {
         this.mx = mx;
         this.smtp = smtp;
+        this.connections = connections;
     }
 
     /** One result per recipient, in the order given. Never fails. */
@@ -47,7 +54,12 @@ public final class RemoteDelivery {
             List<MailAddress> recipients) {
         return mx.resolve(domain).thenCompose(found -> {
             if (found instanceof MxResult.Hosts hosts) {
-                return smtp.deliver(hosts.hosts(), message, recipients).toCompletionStage();
+                return connections.run(domain.ascii(),
+                        () -> smtp.deliver(hosts.hosts(), message, recipients).toCompletionStage(),
+                        // RFC 3463 X.4.5: mail system congestion
+                        () -> recipients.stream().map(r -> new RecipientResult(r, DeliveryStatus.DEFERRED,
+                                "451 4.4.5 " + connections.max() + " sessions to " + domain.ascii()
+                                        + " are running already; will retry", null, null)).toList());
             }
             boolean permanent = found instanceof MxResult.PermanentFailure;
             String reply = permanent ? ((MxResult.PermanentFailure) found).reply()

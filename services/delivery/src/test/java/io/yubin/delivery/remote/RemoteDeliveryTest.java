@@ -153,4 +153,58 @@ class RemoteDeliveryTest {
                 "1 DATA", "1 <end of data>", "1 QUIT");
         assertThat(one.bodies).singleElement().satisfies(b -> assertThat(b).isEqualTo(body));
     }
+
+    @Test
+    void aDomainGetsNoMoreSessionsAtOnceThanItsLimitAndTheOneWaitingIsDeliveredAfter() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        var standard = ScriptedPeer.standard("PIPELINING");
+        ScriptedPeer one = new ScriptedPeer("127.0.0.2", port, (n, command) -> {
+            if (command.equals("<connect>")) {
+                most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            }
+            if (command.equals("<end of data>")) {
+                if (n == 1) {
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                inFlight.decrementAndGet();
+            }
+            return standard.apply(n, command);
+        });
+        peers.add(one);
+        DomainConnections connections = new DomainConnections(1, Duration.ofSeconds(60));
+        RemoteDelivery limited = new RemoteDelivery(new MxResolver(new StubResolver(DnsSettings.DEFAULT.withServers(
+                List.of(bind.address())), dnsExecutor, Clock.systemUTC()), AddressOrder.IPV6_FIRST, new Random()),
+                client, connections);
+        byte[] body = "Subject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
+        List<CompletableFuture<List<RecipientResult>>> deliveries = new ArrayList<>();
+        for (String to : List.of("a@one.test", "b@one.test")) {
+            MailAddress recipient = MailAddress.parse(to);
+            SpoolEntry entry = SpoolEntry.queued(SpoolId.next(),
+                    Envelope.of(MailAddress.parse("alice@yubin.test"), List.of(recipient)),
+                    new StoredBlob(new BlobId("b" + deliveries.size()), body.length, "unused"), Instant.now(),
+                    new SpoolEntry.ClientInfo("client.test", "192.0.2.7", "alice@yubin.test"));
+            deliveries.add(limited.deliver(OutboundMessage.of(entry, holding(body)), List.of(recipient))
+                    .toCompletableFuture());
+        }
+
+        // The second waits behind the first, which the peer holds at its end of data.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> connections.waiting("one.test") == 1 && one.commands.contains("1 <end of data>"));
+        assertThat(one.connections()).isEqualTo(1);
+        release.countDown();
+
+        for (CompletableFuture<List<RecipientResult>> delivery : deliveries) {
+            assertThat(delivery.get(60, TimeUnit.SECONDS)).singleElement()
+                    .satisfies(r -> assertThat(r.status()).isEqualTo(DeliveryStatus.DELIVERED));
+        }
+        assertThat(one.connections()).isEqualTo(2);
+        assertThat(most).hasValue(1);
+        assertThat(connections.active("one.test")).isZero();
+    }
 }

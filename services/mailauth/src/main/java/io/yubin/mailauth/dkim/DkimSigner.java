@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Signs outgoing messages (RFC 6376 §5): relaxed/relaxed, one signature per key of the domain, so
@@ -77,13 +79,73 @@ public final class DkimSigner {
             return List.of();
         }
         MessageReader reader = new MessageReader(message);
+        List<HeaderField> header = readHeader(reader);
+        if (header.stream().noneMatch(f -> f.hasName("From"))) {
+            throw new IllegalArgumentException("message has no From field");
+        }
+        return sign(d, domainKeys, header, reader);
+    }
+
+    /**
+     * What {@link #signAsAuthor} did: the domain it signed as and the fields to prepend, or why it
+     * did not sign ({@code domain} null, {@code fields} empty).
+     */
+    public record Signed(String domain, List<String> fields, String reason) {
+        public Signed {
+            fields = List.copyOf(fields);
+        }
+
+        public boolean signed() {
+            return !fields.isEmpty();
+        }
+
+        static Signed not(String reason) {
+            return new Signed(null, List.of(), reason);
+        }
+    }
+
+    /**
+     * Signs as the author's domain: the one domain of the From field's mailboxes ({@link AuthorDomain}),
+     * when {@code mayUse} allows it and the domain has keys. Not signed (with the reason) when there is
+     * no From field or several, no single author domain, a domain the sender may not sign as, or no
+     * key. Blocking, like {@link #sign(String, InputStream)}.
+     *
+     * @param mayUse whether the submitter may sign as a domain (A-label, lower case)
+     * @throws IllegalArgumentException when the header section is over 1 MiB
+     */
+    public Signed signAsAuthor(Predicate<String> mayUse, InputStream message) throws IOException {
+        MessageReader reader = new MessageReader(message);
+        List<HeaderField> header = readHeader(reader);
+        List<HeaderField> from = header.stream().filter(f -> f.hasName("From")).toList();
+        if (from.size() != 1) {
+            // RFC 5322 §3.6: exactly one From field
+            return Signed.not(from.isEmpty() ? "no From field" : from.size() + " From fields");
+        }
+        Optional<String> author = AuthorDomain.of(from.get(0).value());
+        if (author.isEmpty()) {
+            return Signed.not("no single author domain in From");
+        }
+        String d = author.get();
+        if (!mayUse.test(d)) {
+            return Signed.not("the sender may not sign as " + d);
+        }
+        List<DkimSigningKey> domainKeys = keys.forDomain(d);
+        if (domainKeys.isEmpty()) {
+            return Signed.not("no DKIM key for " + d);
+        }
+        return new Signed(d, sign(d, domainKeys, header, reader), null);
+    }
+
+    private static List<HeaderField> readHeader(MessageReader reader) throws IOException {
         List<HeaderField> header = reader.readHeader(MAX_HEADER_BYTES);
         if (header == null) {
             throw new IllegalArgumentException("header section over " + MAX_HEADER_BYTES + " bytes");
         }
-        if (header.stream().noneMatch(f -> f.hasName("From"))) {
-            throw new IllegalArgumentException("message has no From field");
-        }
+        return header;
+    }
+
+    private List<String> sign(String d, List<DkimSigningKey> domainKeys, List<HeaderField> header,
+            MessageReader reader) throws IOException {
         BodyHashes.Key bodyKey = new BodyHashes.Key(Canonicalization.RELAXED, "SHA-256", -1);
         BodyHashes hashes = new BodyHashes(List.of(bodyKey));
         byte[] chunk = new byte[CHUNK];

@@ -83,6 +83,29 @@ class DkimSignerTest {
         assertThat(fromStream).isEqualTo(fromBytes);
     }
 
+    @Test
+    void signsAsTheAuthorsDomainOnlyWhenTheSenderMayAndItHasKeys() throws Exception {
+        DkimSigner signer = DkimVerifierTest.signer();
+
+        DkimSigner.Signed signed = signer.signAsAuthor("example.com"::equals,
+                new ByteArrayInputStream(bytes(MESSAGE)));
+        assertThat(signed.domain()).isEqualTo("example.com");
+        assertThat(signed.fields()).isEqualTo(signer.sign("example.com", bytes(MESSAGE)));
+
+        assertThat(signer.signAsAuthor(d -> false, new ByteArrayInputStream(bytes(MESSAGE))))
+                .isEqualTo(new DkimSigner.Signed(null, List.of(), "the sender may not sign as example.com"));
+        String otherAuthor = MESSAGE.replace("From: Alice <alice@example.com>", "From: Alice <alice@example.org>");
+        assertThat(signer.signAsAuthor(d -> true, new ByteArrayInputStream(bytes(otherAuthor))).reason())
+                .isEqualTo("no DKIM key for example.org");
+        String twoAuthors = MESSAGE.replace("From: Alice <alice@example.com>",
+                "From: alice@example.com, mallory@evil.test");
+        assertThat(signer.signAsAuthor(d -> true, new ByteArrayInputStream(bytes(twoAuthors))).reason())
+                .isEqualTo("no single author domain in From");
+        String twoFromFields = "From: mallory@example.com\r\n" + MESSAGE;
+        assertThat(signer.signAsAuthor(d -> true, new ByteArrayInputStream(bytes(twoFromFields))).reason())
+                .isEqualTo("2 From fields");
+    }
+
     static String tag(String field, String name) {
         String unfolded = field.replace("\r\n", "").replaceAll("[ \t]+", " ");
         Matcher m = Pattern.compile("[; ]" + name + "=([^;]*)").matcher(unfolded);

@@ -337,18 +337,35 @@ public final class ConfigLoader {
         atLeast("delivery.retry.first-seconds", c.delivery().retry().firstSeconds(), 1);
         atLeast("delivery.retry.max-seconds", c.delivery().retry().maxSeconds(), c.delivery().retry().firstSeconds());
         atLeast("delivery.retry.give-up-seconds", c.delivery().retry().giveUpSeconds(), 1);
+        atLeast("delivery.delay-warning-seconds", c.delivery().delayWarningSeconds(), 0);
         atLeast("delivery.remote.port", c.delivery().remote().port(), 1);
         atMost("delivery.remote.port", c.delivery().remote().port(), 65535);
         atLeast("delivery.remote.connect-timeout-seconds", c.delivery().remote().connectTimeoutSeconds(), 1);
         atLeast("delivery.remote.command-timeout-seconds", c.delivery().remote().commandTimeoutSeconds(), 1);
         atLeast("delivery.remote.attempt-timeout-seconds", c.delivery().remote().attemptTimeoutSeconds(), 1);
+        atLeast("delivery.remote.max-connections-per-domain", c.delivery().remote().maxConnectionsPerDomain(), 0);
         try {
             c.dns().serverAddresses();
         } catch (RuntimeException e) {
             throw new ConfigException(where("dns.servers") + " is not a list of host or host:port separated by commas: "
                     + e.getMessage());
         }
+        atLeast("sending-limits.messages-per-hour", c.sendingLimits().messagesPerHour(), 0);
+        atLeast("sending-limits.recipients-per-message", c.sendingLimits().recipientsPerMessage(), 0);
+        atLeast("sending-limits.recipients-per-day", c.sendingLimits().recipientsPerDay(), 0);
+        try {
+            c.sendingLimits().overrideMap();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where("sending-limits.overrides") + ": " + e.getMessage());
+        }
         atLeast("shutdown.grace-seconds", c.shutdown().graceSeconds(), 0);
+        atLeast("mailauth.message-time-limit-seconds", c.mailauth().messageTimeLimitSeconds(), 1);
+        atLeast("mailauth.spf-time-limit-seconds", c.mailauth().spfTimeLimitSeconds(), 1);
+        atLeast("mailauth.dns-lookup-timeout-seconds", c.mailauth().dnsLookupTimeoutSeconds(), 1);
+        if (c.mailauth().authservId().chars().anyMatch(ch -> ch <= ' ' || ch == ';' || ch == '(' || ch == '"')) {
+            throw new ConfigException(where("mailauth.authserv-id") + " must be one token (a host name): "
+                    + c.mailauth().authservId());
+        }
         atLeast("password-policy.min-length", c.passwordPolicy().minLength(), 1);
         atLeast("password-policy.max-length", c.passwordPolicy().maxLength(), c.passwordPolicy().minLength());
         atLeast("password-hash.parallelism", c.passwordHash().parallelism(), 1);

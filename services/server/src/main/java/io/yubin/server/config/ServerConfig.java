@@ -7,16 +7,23 @@ import io.yubin.imap.ImapLimits;
 import io.yubin.imap.ImapServer;
 import io.yubin.protocol.Listening;
 import io.yubin.queue.ClusterMember;
+import io.yubin.model.Domain;
+import io.yubin.model.MailAddress;
+import io.yubin.smtp.SendingLimits;
 import io.yubin.smtp.SmtpLimits;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
 import io.yubin.store.PasswordVerificationCache;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * The whole server configuration, loaded once by {@link ConfigLoader}. Defaults live only in the
@@ -36,7 +43,10 @@ public record ServerConfig(
         StorageConfig storage,
         Delivery delivery,
         Dns dns,
-        Shutdown shutdown) {
+        Dkim dkim,
+        SendingLimitsConfig sendingLimits,
+        Shutdown shutdown,
+        Mailauth mailauth) {
 
     public record Admin(String host, int port) {
     }
@@ -231,10 +241,17 @@ public record ServerConfig(
      * @param leaseTtlSeconds how long a taken entry stays leased unless renewed: how soon another
      *     member delivers what a dead member had taken
      * @param sweepIntervalSeconds the pause between sweeps of the Spool for due, unheld entries
+     * @param delayWarningSeconds how long after arrival a recipient still deferred is reported to the
+     *     sender once (RFC 3464 Action: delayed); 0 for never
      * @param retry when deferred remote recipients are tried again, and given up
      * @param remote delivery to other servers
      */
-    public record Delivery(int workers, int leaseTtlSeconds, int sweepIntervalSeconds, Retry retry, Remote remote) {
+    public record Delivery(int workers, int leaseTtlSeconds, int sweepIntervalSeconds, int delayWarningSeconds,
+            Retry retry, Remote remote) {
+
+        public Duration delayWarning() {
+            return Duration.ofSeconds(delayWarningSeconds);
+        }
 
         public Duration leaseTtl() {
             return Duration.ofSeconds(leaseTtlSeconds);
@@ -262,9 +279,10 @@ public record ServerConfig(
      * @param connectTimeoutSeconds the TCP connection
      * @param commandTimeoutSeconds the greeting and each command's reply
      * @param attemptTimeoutSeconds one delivery run of a spool entry
+     * @param maxConnectionsPerDomain SMTP sessions to one recipient domain at once, in this process; 0 for no limit
      */
     public record Remote(boolean enabled, String ehloName, String sourceAddress, int port, int connectTimeoutSeconds,
-            int commandTimeoutSeconds, int attemptTimeoutSeconds) {
+            int commandTimeoutSeconds, int attemptTimeoutSeconds, int maxConnectionsPerDomain) {
 
         public RemoteSettings toSettings(String defaultEhloName) {
             RemoteSettings.Timeouts rfc = RemoteSettings.Timeouts.RFC_5321;
@@ -278,6 +296,37 @@ public record ServerConfig(
 
         public Duration attemptTimeout() {
             return Duration.ofSeconds(attemptTimeoutSeconds);
+        }
+    }
+
+    /**
+     * Authentication of mail arriving on the MX port (docs/mailauth.md).
+     *
+     * @param enabled check SPF, DKIM and DMARC, prepend Authentication-Results, apply DMARC policies
+     * @param authservId the authserv-id of our Authentication-Results fields; empty for the SMTP hostname
+     * @param messageTimeLimitSeconds DKIM and DMARC of one message, from the end of its data
+     * @param spfTimeLimitSeconds one SPF check, includes and redirects included
+     * @param dnsLookupTimeoutSeconds one DKIM key or DMARC record lookup
+     * @param publicSuffixList the Public Suffix List file DMARC finds Organizational Domains with
+     */
+    public record Mailauth(boolean enabled, String authservId, int messageTimeLimitSeconds, int spfTimeLimitSeconds,
+            int dnsLookupTimeoutSeconds, String publicSuffixList) {
+
+        /** {@code authservId}, else {@code hostname}. */
+        public String effectiveAuthservId(String hostname) {
+            return authservId.isBlank() ? hostname : authservId;
+        }
+
+        public Duration messageTimeLimit() {
+            return Duration.ofSeconds(messageTimeLimitSeconds);
+        }
+
+        public Duration spfTimeLimit() {
+            return Duration.ofSeconds(spfTimeLimitSeconds);
+        }
+
+        public Duration dnsLookupTimeout() {
+            return Duration.ofSeconds(dnsLookupTimeoutSeconds);
         }
     }
 
@@ -307,6 +356,93 @@ public record ServerConfig(
                 addresses.add(new InetSocketAddress(host, port));
             }
             return List.copyOf(addresses);
+        }
+    }
+
+    /**
+     * DKIM signing at submission (docs/outbound.md).
+     *
+     * @param keysDirectory the signing keys, {@code <domain>/<selector>.key} (PKCS#8 PEM); empty for
+     *     {@code <data-dir>/dkim}
+     */
+    public record Dkim(String keysDirectory) {
+
+        /** The directory, {@code dataDir/dkim} when none is configured. */
+        public Path keysPath(Path dataDir) {
+            return keysDirectory.isBlank() ? dataDir.resolve("dkim") : Path.of(keysDirectory);
+        }
+    }
+
+    /**
+     * What an authenticated user may send (docs/outbound.md, "Sending limits"); 0 is no limit.
+     *
+     * @param overrides per domain or user: {@code <domain or address> <key>=<n> ...} entries separated
+     *     by semicolons, e.g. {@code example.org messages-per-hour=1000; alice@example.org recipients-per-day=0};
+     *     a key not given keeps the default, a user's entry wins over its domain's
+     */
+    public record SendingLimitsConfig(int messagesPerHour, int recipientsPerMessage, int recipientsPerDay,
+            String overrides) {
+
+        /** The limits, counted against {@code clock}. */
+        public SendingLimits toLimits(Clock clock) {
+            return new SendingLimits(defaults(), overrideMap(), clock);
+        }
+
+        private SendingLimits.Limits defaults() {
+            return new SendingLimits.Limits(messagesPerHour, recipientsPerMessage, recipientsPerDay);
+        }
+
+        /**
+         * The overrides by lower-case address or A-label domain.
+         *
+         * @throws IllegalArgumentException naming the entry that is wrong
+         */
+        public Map<String, SendingLimits.Limits> overrideMap() {
+            Map<String, SendingLimits.Limits> map = new LinkedHashMap<>();
+            for (String entry : overrides.split(";")) {
+                String[] words = entry.strip().split("\\s+");
+                if (words.length == 0 || words[0].isEmpty()) {
+                    continue;
+                }
+                String who = words[0];
+                String name;
+                try {
+                    name = who.contains("@") ? MailAddress.parse(who).canonical().toLowerCase(Locale.ROOT)
+                            : Domain.parse(who).ascii();
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("\"" + who + "\" is neither a domain nor an address");
+                }
+                int perHour = messagesPerHour;
+                int perMessage = recipientsPerMessage;
+                int perDay = recipientsPerDay;
+                if (words.length == 1) {
+                    throw new IllegalArgumentException("\"" + who + "\" has no key=value after it");
+                }
+                for (int i = 1; i < words.length; i++) {
+                    String[] pair = words[i].split("=", 2);
+                    int value;
+                    try {
+                        value = pair.length == 2 ? Integer.parseInt(pair[1]) : -1;
+                    } catch (NumberFormatException e) {
+                        value = -1;
+                    }
+                    if (value < 0) {
+                        throw new IllegalArgumentException("\"" + words[i] + "\" for " + who
+                                + " is not key=n with n a whole number, 0 for no limit");
+                    }
+                    switch (pair[0]) {
+                        case "messages-per-hour" -> perHour = value;
+                        case "recipients-per-message" -> perMessage = value;
+                        case "recipients-per-day" -> perDay = value;
+                        default -> throw new IllegalArgumentException("\"" + pair[0] + "\" for " + who
+                                + " is not messages-per-hour, recipients-per-message or recipients-per-day");
+                    }
+                }
+                if (map.put(name, new SendingLimits.Limits(perHour, perMessage, perDay)) != null) {
+                    throw new IllegalArgumentException(who + " is given twice");
+                }
+            }
+            return map;
         }
     }
 

@@ -50,11 +50,15 @@ class ConfigLoaderTest {
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(false, "yubin", "127.0.0.1", 0, "",
                 new ServerConfig.Kubernetes("")));
         assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
-        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32, 30, 10,
+        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32, 30, 10, 14_400,
                 new ServerConfig.Retry(300, 3600, 432_000),
-                new ServerConfig.Remote(true, "", "", 25, 30, 300, 1800)));
+                new ServerConfig.Remote(true, "", "", 25, 30, 300, 1800, 20)));
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
         assertThat(c.dns().serverAddresses()).isEmpty();
+        assertThat(c.dkim()).isEqualTo(new ServerConfig.Dkim(""));
+        assertThat(c.sendingLimits()).isEqualTo(new ServerConfig.SendingLimitsConfig(500, 100, 2000, ""));
+        assertThat(c.sendingLimits().overrideMap()).isEmpty();
+        assertThat(c.dkim().keysPath(Path.of("/var/lib/yubin"))).isEqualTo(Path.of("/var/lib/yubin/dkim"));
         // Below Kubernetes' default terminationGracePeriodSeconds (30).
         assertThat(c.shutdown()).isEqualTo(new ServerConfig.Shutdown(25));
         assertThat(ConfigLoader.defaults()).isEqualTo(c);
@@ -144,7 +148,7 @@ class ConfigLoaderTest {
                 case "password-policy.reject-containing-user-name", "smtp.proxy-protocol", "pop3.proxy-protocol",
                         "imap.proxy-protocol" -> "false";
                 case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket",
-                        "cluster.enabled", "delivery.remote.enabled" -> "true";
+                        "cluster.enabled", "delivery.remote.enabled", "mailauth.enabled" -> "true";
                 case "cluster.bind-address" -> "10.0.0.7";
                 case "cluster.members" -> "x-cluster.members:7";
                 case "cluster.kubernetes.service-dns" -> "";
@@ -158,6 +162,9 @@ class ConfigLoaderTest {
                 case "smtp.max-line-length" -> "700";
                 case "imap.max-line" -> "2048";
                 case "imap.max-command" -> "4096";
+                case "sending-limits.messages-per-hour", "sending-limits.recipients-per-message",
+                        "sending-limits.recipients-per-day" -> "7";
+                case "sending-limits.overrides" -> "example.test recipients-per-day=9";
                 default -> key.endsWith("port") || key.contains("password") || key.contains("max-")
                         || key.endsWith("-seconds") || key.endsWith("-threads") || key.endsWith("event-loops")
                         || key.endsWith("memory-threshold") || key.startsWith("delivery.") ? "7" : "x-" + key;
@@ -170,9 +177,11 @@ class ConfigLoaderTest {
         assertThat(c.pop3().tlsPort()).isEqualTo(7);
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(true, "x-cluster.name", "10.0.0.7", 7,
                 "x-cluster.members:7", new ServerConfig.Kubernetes("")));
-        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7, new ServerConfig.Retry(7, 7, 7),
-                new ServerConfig.Remote(true, "7", "7", 7, 7, 7, 7)));
+        assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7, 7, new ServerConfig.Retry(7, 7, 7),
+                new ServerConfig.Remote(true, "7", "7", 7, 7, 7, 7, 7)));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
+        assertThat(c.sendingLimits().overrideMap()).containsExactly(
+                Map.entry("example.test", new io.yubin.smtp.SendingLimits.Limits(7, 7, 9)));
         assertThat(c.authCache()).isEqualTo(new ServerConfig.AuthCache(7, 7));
         assertThat(c.admin().host()).isEqualTo("x-admin.host");
         assertThat(c.tls().keyFile()).isEqualTo("/etc/tls.key-file");
@@ -180,6 +189,8 @@ class ConfigLoaderTest {
                 7, 7, 7, 7, 700, 7));
         assertThat(c.delivery().workers()).isEqualTo(7);
         assertThat(c.shutdown().graceSeconds()).isEqualTo(7);
+        assertThat(c.mailauth()).isEqualTo(new ServerConfig.Mailauth(true, "x-mailauth.authserv-id", 7, 7, 7,
+                "x-mailauth.public-suffix-list"));
         assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("x-pop3.host", 7, 7, false, true, 7, 7, 7, 7, 7));
         assertThat(c.storage()).isEqualTo(new ServerConfig.StorageConfig(ServerConfig.StorageBackend.EMBEDDED,
                 ServerConfig.BlobBackend.S3, new ServerConfig.S3("x-storage.s3.endpoint", "x-storage.s3.region",
@@ -188,6 +199,16 @@ class ConfigLoaderTest {
                         "x-storage.cassandra.keyspace", "x-storage.cassandra.consistency",
                         "x-storage.cassandra.serial-consistency", "x-storage.cassandra.replication",
                         "x-storage.cassandra.username", "7", 7, false)));
+    }
+
+    @Test
+    void refusesAnAuthservIdThatIsNotOneToken() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_MAILAUTH_AUTHSERV_ID",
+                "mx.example.com; spf=pass")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("mailauth.authserv-id");
+        assertThat(ConfigLoader.load(null, Map.of()).mailauth().effectiveAuthservId("mx.example.net"))
+                .isEqualTo("mx.example.net");
+        assertThat(ConfigLoader.load(null, Map.of()).mailauth().enabled()).isFalse();
     }
 
     @Test
@@ -300,6 +321,33 @@ class ConfigLoaderTest {
         ServerConfig c = ConfigLoader.load(null, Map.of("YUBIN_CLUSTER_BIND_ADDRESS", "10.0.0.9"));
 
         assertThat(c.cluster().toOptions()).isEqualTo(ClusterMember.Options.embedded("yubin", 0));
+    }
+
+    @Test
+    void sendingLimitOverridesArePerDomainOrUserAndKeepTheDefaultsTheyDoNotName() {
+        ServerConfig c = ConfigLoader.load(null, Map.of("YUBIN_SENDING_LIMITS_OVERRIDES",
+                " Example.ORG messages-per-hour=2000 recipients-per-day=20000 ;newsletter@example.org recipients-per-day=0;"));
+
+        assertThat(c.sendingLimits().overrideMap()).containsExactly(
+                Map.entry("example.org", new io.yubin.smtp.SendingLimits.Limits(2000, 100, 20000)),
+                Map.entry("newsletter@example.org", new io.yubin.smtp.SendingLimits.Limits(500, 100, 0)));
+        io.yubin.smtp.SendingLimits limits = c.sendingLimits().toLimits(java.time.Clock.systemUTC());
+        assertThat(limits.limitsFor(io.yubin.model.MailAddress.parse("alice@example.org")).messagesPerHour())
+                .isEqualTo(2000);
+        assertThat(limits.limitsFor(io.yubin.model.MailAddress.parse("newsletter@example.org")).recipientsPerDay())
+                .isZero();
+    }
+
+    @Test
+    void aBadSendingLimitOverrideIsAnErrorNamingTheKeyAndTheEntry() {
+        for (String bad : List.of("example.org", "example.org messages-per-hour=lots", "example.org per-hour=5",
+                "not a domain! messages-per-hour=1", "example.org recipients-per-day=-1",
+                "example.org messages-per-hour=1; EXAMPLE.org messages-per-hour=2")) {
+            assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_SENDING_LIMITS_OVERRIDES", bad)))
+                    .as(bad).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("\"sending-limits.overrides\" from environment variable "
+                            + "YUBIN_SENDING_LIMITS_OVERRIDES: ");
+        }
     }
 
     @Test

@@ -445,7 +445,7 @@ final class CassandraMailboxStore implements MailboxStore {
     }
 
     @Override
-    public CompletionStage<List<Long>> expunge(MailboxId mailbox, UidSet uids, boolean onlyDeleted) {
+    public CompletionStage<List<MessageRecord>> expungeMessages(MailboxId mailbox, UidSet uids, boolean onlyDeleted) {
         return writers.submit(mailbox, (writer, s) -> select(mailbox.value(), s, uids).thenCompose(current -> {
             List<MessageRecord> gone = current.stream()
                     .filter(m -> !onlyDeleted || m.flags().contains(SystemFlag.DELETED)).toList();
@@ -454,7 +454,8 @@ final class CassandraMailboxStore implements MailboxStore {
     }
 
     /** Removes the rows (leaving VANISHED entries in the change log), then their blob references. */
-    private CompletionStage<List<Long>> expungeRecords(MailboxWriter writer, State s, List<MessageRecord> gone) {
+    private CompletionStage<List<MessageRecord>> expungeRecords(MailboxWriter writer, State s,
+            List<MessageRecord> gone) {
         if (gone.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
@@ -485,7 +486,7 @@ final class CassandraMailboxStore implements MailboxStore {
             return cql.parallel(rows).thenCompose(v -> cql.parallel(gone.stream().map(m -> (CompletionStage<?>)
                     references.remove(m.blob().id(), CassandraBlobReferences.messageRef(id, m.uid()))).toList()));
         })
-                .thenApply(v -> gone.stream().map(MessageRecord::uid).toList());
+                .thenApply(v -> gone);
     }
 
     @Override

@@ -72,11 +72,12 @@ final class CassandraSpool implements Spool {
                 RecipientState s = i < entry.recipients().size() ? entry.recipients().get(i)
                         : RecipientState.queued(r.address());
                 batch.add(cql.bind("INSERT INTO spool (id, position, address, local_part, domain, notify, orcpt, status, "
-                        + "attempts, next_attempt, last_result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", id, i,
+                        + "attempts, next_attempt, last_result, delay_reported) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", id, i,
                         r.address().canonical(), r.address().localPart(), r.address().domain().ascii(),
                         r.notifyOn().stream().map(Enum::name).collect(Collectors.toCollection(TreeSet::new)),
                         r.originalRecipient(), s.status().name(), s.attempts(), nanos(s.nextAttempt()),
-                        s.lastResult()));
+                        s.lastResult(), s.delayReported()));
             }
             if (!entry.finished()) {
                 batch.add(cql.bind("INSERT INTO spool_open (bucket, id) VALUES (?, ?)", bucket(entry.id()), id));
@@ -111,8 +112,9 @@ final class CassandraSpool implements Spool {
                 throw StoreException.notFound("recipient", recipient + " is not a recipient of " + id);
             }
             CompletionStage<Void> write = cql.run("UPDATE spool SET status = ?, attempts = ?, next_attempt = ?, "
-                    + "last_result = ? WHERE id = ? AND position = ?", state.status().name(), state.attempts(),
-                    nanos(state.nextAttempt()), state.lastResult(), id.value(), position);
+                    + "last_result = ?, delay_reported = ? WHERE id = ? AND position = ?", state.status().name(),
+                    state.attempts(), nanos(state.nextAttempt()), state.lastResult(), state.delayReported(),
+                    id.value(), position);
             boolean finished = after.stream().allMatch(r -> r.status().isFinal());
             return finished ? write.thenCompose(v -> cql.run("DELETE FROM spool_open WHERE bucket = ? AND id = ?",
                     bucket(id), id.value())) : write;
@@ -190,7 +192,8 @@ final class CassandraSpool implements Spool {
             }
             recipients.add(new Envelope.Recipient(a, on, r.getString("orcpt")));
             states.add(new RecipientState(a, DeliveryStatus.valueOf(r.getString("status")), r.getInt("attempts"),
-                    instant(r, "next_attempt"), r.getString("last_result")));
+                    instant(r, "next_attempt"), r.getString("last_result"),
+                    !r.isNull("delay_reported") && r.getBoolean("delay_reported")));
         }
         String local = head.getString("sender_local");
         MailAddress sender = local == null ? null : new MailAddress(local, new Domain(head.getString("sender_domain")));

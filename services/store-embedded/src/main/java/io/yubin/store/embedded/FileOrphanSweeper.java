@@ -3,6 +3,7 @@ package io.yubin.store.embedded;
 import io.yubin.model.Ids;
 import io.yubin.store.BlobId;
 import io.yubin.store.BlobReferences;
+import io.yubin.store.OrphanSweeper;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -17,51 +18,30 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Removes bodies of a {@link FileBlobStore} that nothing ever referenced (docs/architecture.md §4.4), the
- * file store's counterpart of {@code S3OrphanSweeper}: a process killed after a body's file was
+ * The {@link OrphanSweeper} of a {@link FileBlobStore}: a process killed after a body's file was
  * renamed into place and before the spool entry (or the appended message) that refers to it was
- * committed leaves a file that no reference count knows, so {@link io.yubin.store.BlobCollector}
- * never sees it. Likewise a small body written to {@code inline_blobs} by {@code put} (an IMAP
- * APPEND) whose message was never committed.
- *
- * <p>A body is deleted only when it is older than the grace period (a file by its modification
- * time, an inline body by the time in its id) and {@link BlobReferences#isReferenced} says no. A body
- * gains its first reference right after it is stored, so one hour is far above the time between a
- * put and its first reference. Bodies whose last reference was dropped are the collector's: they are
- * listed in {@code unreferenced_blobs} and left alone here. Safe to repeat: every step is idempotent.
+ * committed leaves a file that no reference count knows; likewise a small body written to
+ * {@code inline_blobs} by {@code put} (an IMAP APPEND) whose message was never committed. Age is a
+ * file's modification time, an inline body's the time in its id. Bodies whose last reference was
+ * dropped are the collector's: they are listed in {@code unreferenced_blobs} and left alone here.
  */
-public final class FileOrphanSweeper {
-
-    public static final Duration DEFAULT_GRACE = Duration.ofHours(1);
-
-    /** What one pass did: bodies looked at and bodies deleted. */
-    public record Sweep(int examined, int deleted) {
-    }
+public final class FileOrphanSweeper extends OrphanSweeper {
 
     private final FileBlobStore blobs;
-    private final BlobReferences references;
-    private final Duration grace;
-    private final Clock clock;
 
     public FileOrphanSweeper(FileBlobStore blobs, BlobReferences references) {
         this(blobs, references, DEFAULT_GRACE, Clock.systemUTC());
     }
 
     public FileOrphanSweeper(FileBlobStore blobs, BlobReferences references, Duration grace, Clock clock) {
-        if (grace.isNegative()) {
-            throw new IllegalArgumentException("grace period must not be negative");
-        }
+        super(references, grace, clock);
         this.blobs = blobs;
-        this.references = references;
-        this.grace = grace;
-        this.clock = clock;
     }
 
     /** One pass over every body file, then over the inline bodies. */
-    public CompletionStage<Sweep> sweepOnce() {
-        Instant cutoff = clock.instant().minus(grace);
-        return blobs.run(() -> sweepFiles(cutoff)).thenCompose(files -> sweepInline(cutoff)
-                .thenApply(inline -> new Sweep(files.examined() + inline.examined(), files.deleted() + inline.deleted())));
+    @Override
+    protected CompletionStage<Sweep> sweep(Instant cutoff) {
+        return blobs.run(() -> sweepFiles(cutoff)).thenCompose(files -> sweepInline(cutoff).thenApply(files::plus));
     }
 
     /** Runs on the store's I/O thread; walks {@code root/XX/YY/<id>} one shard directory at a time. */

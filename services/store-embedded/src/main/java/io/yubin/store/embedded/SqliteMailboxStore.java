@@ -268,11 +268,11 @@ final class SqliteMailboxStore implements MailboxStore {
     }
 
     @Override
-    public CompletionStage<List<Long>> expunge(MailboxId mailbox, UidSet uids, boolean onlyDeleted) {
+    public CompletionStage<List<MessageRecord>> expungeMessages(MailboxId mailbox, UidSet uids, boolean onlyDeleted) {
         return db.write(c -> {
             Row row = requireRow(c, mailbox);
-            List<Long> gone = select(c, row.id(), uids, onlyDeleted).stream().map(MessageRecord::uid).toList();
-            expungeMessages(c, row.id(), gone);
+            List<MessageRecord> gone = select(c, row.id(), uids, onlyDeleted);
+            expungeMessages(c, row.id(), gone.stream().map(MessageRecord::uid).toList());
             return gone;
         });
     }

@@ -108,12 +108,13 @@ final class SqliteSpool implements Spool {
             RecipientState s = i < entry.recipients().size() ? entry.recipients().get(i)
                     : RecipientState.queued(r.address());
             Sql.update(c, "INSERT INTO spool_recipients(spool_id, position, address, local_part, domain, notify, "
-                    + "orcpt, status, attempts, next_attempt, last_result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    + "orcpt, status, attempts, next_attempt, last_result, delay_reported) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     entry.id().value(), i, r.address().canonical(), r.address().localPart(),
                     r.address().domain().ascii(),
                     r.notifyOn().stream().map(Enum::name).sorted().collect(Collectors.joining(",")),
                     r.originalRecipient(), s.status().name(), s.attempts(), Sql.nanos(s.nextAttempt()),
-                    s.lastResult());
+                    s.lastResult(), s.delayReported() ? 1 : 0);
         }
         BlobRefCounts.increment(c, entry.blob().id(), 1);
     }
@@ -134,8 +135,9 @@ final class SqliteSpool implements Spool {
                 throw StoreException.notFound("id", "no spool entry " + id);
             }
             int updated = Sql.update(c, "UPDATE spool_recipients SET status = ?, attempts = ?, next_attempt = ?, "
-                    + "last_result = ? WHERE spool_id = ? AND address = ?", state.status().name(), state.attempts(),
-                    Sql.nanos(state.nextAttempt()), state.lastResult(), id.value(), recipient.canonical());
+                    + "last_result = ?, delay_reported = ? WHERE spool_id = ? AND address = ?", state.status().name(),
+                    state.attempts(), Sql.nanos(state.nextAttempt()), state.lastResult(),
+                    state.delayReported() ? 1 : 0, id.value(), recipient.canonical());
             if (updated == 0) {
                 throw StoreException.notFound("recipient", recipient + " is not a recipient of " + id);
             }
@@ -219,7 +221,8 @@ final class SqliteSpool implements Spool {
             int attempts = rs.getInt("attempts");
             return new Rcpt(new Envelope.Recipient(a, on, rs.getString("orcpt")),
                     new RecipientState(a, DeliveryStatus.valueOf(rs.getString("status")), attempts,
-                            Sql.instant(rs, "next_attempt"), rs.getString("last_result")));
+                            Sql.instant(rs, "next_attempt"), rs.getString("last_result"),
+                            rs.getInt("delay_reported") != 0));
         }, id.value());
         return Sql.one(c, "SELECT * FROM spool WHERE id = ?", rs -> entry(rs, rcpts.stream().map(Rcpt::recipient)
                 .toList(), rcpts.stream().map(Rcpt::state).toList()), id.value());

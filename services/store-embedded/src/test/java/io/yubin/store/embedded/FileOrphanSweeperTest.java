@@ -8,6 +8,7 @@ import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.store.Mailbox;
 import io.yubin.store.NewMessage;
+import io.yubin.store.OrphanSweeper;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.Storage;
@@ -68,11 +69,11 @@ class FileOrphanSweeperTest {
         await(storage.mailboxes().expunge(box.id(), UidSet.single(2), false));
 
         FileOrphanSweeper now = new FileOrphanSweeper(blobs, storage.blobReferences());
-        assertThat(await(now.sweepOnce())).isEqualTo(new FileOrphanSweeper.Sweep(5, 0));
+        assertThat(await(now.sweepOnce())).isEqualTo(new OrphanSweeper.Sweep(5, 0));
 
         FileOrphanSweeper twoHoursLater = new FileOrphanSweeper(blobs, storage.blobReferences(), Duration.ofHours(1),
                 Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC));
-        assertThat(await(twoHoursLater.sweepOnce())).isEqualTo(new FileOrphanSweeper.Sweep(5, 2));
+        assertThat(await(twoHoursLater.sweepOnce())).isEqualTo(new OrphanSweeper.Sweep(5, 2));
 
         assertThat(await(blobs.exists(orphanFile.id()))).isFalse();
         assertThat(await(blobs.exists(orphanInline.id()))).isFalse();
@@ -80,7 +81,7 @@ class FileOrphanSweeperTest {
         assertThat(await(blobs.exists(inMailbox.id()))).isTrue();
         // its last reference was dropped: the collector's, which also forgets it
         assertThat(await(blobs.exists(expunged.id()))).isTrue();
-        assertThat(await(twoHoursLater.sweepOnce())).isEqualTo(new FileOrphanSweeper.Sweep(3, 0));
+        assertThat(await(twoHoursLater.sweepOnce())).isEqualTo(new OrphanSweeper.Sweep(3, 0));
     }
 
     private StoredBlob put(byte[] body) throws Exception {

@@ -12,6 +12,7 @@ import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.store.Mailbox;
 import io.yubin.store.NewMessage;
+import io.yubin.store.OrphanSweeper;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.Storage;
@@ -73,17 +74,17 @@ class S3OrphanSweeperTest {
         await(storage.mailboxes().append(box.id(), new NewMessage(inMailbox, Instant.now(), Flags.NONE, null)));
 
         S3OrphanSweeper now = new S3OrphanSweeper(blobs, storage.blobReferences());
-        assertThat(await(now.sweepOnce())).isEqualTo(new S3OrphanSweeper.Sweep(3, 0));
+        assertThat(await(now.sweepOnce())).isEqualTo(new OrphanSweeper.Sweep(3, 0));
         assertThat(await(blobs.exists(orphan.id()))).isTrue();
 
         S3OrphanSweeper twoHoursLater = new S3OrphanSweeper(blobs, storage.blobReferences(), Duration.ofHours(1),
                 Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC));
-        assertThat(await(twoHoursLater.sweepOnce())).isEqualTo(new S3OrphanSweeper.Sweep(3, 1));
+        assertThat(await(twoHoursLater.sweepOnce())).isEqualTo(new OrphanSweeper.Sweep(3, 1));
 
         assertThat(await(blobs.exists(orphan.id()))).isFalse();
         assertThat(await(blobs.exists(inSpool.id()))).isTrue();
         assertThat(await(blobs.exists(inMailbox.id()))).isTrue();
-        assertThat(await(twoHoursLater.sweepOnce())).isEqualTo(new S3OrphanSweeper.Sweep(2, 0));
+        assertThat(await(twoHoursLater.sweepOnce())).isEqualTo(new OrphanSweeper.Sweep(2, 0));
     }
 
     @Test
@@ -93,7 +94,7 @@ class S3OrphanSweeperTest {
         S3OrphanSweeper later = new S3OrphanSweeper(blobs, storage.blobReferences(), Duration.ofHours(1),
                 Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC));
 
-        assertThat(await(later.sweepOnce())).isEqualTo(new S3OrphanSweeper.Sweep(2, 1));
+        assertThat(await(later.sweepOnce())).isEqualTo(new OrphanSweeper.Sweep(2, 1));
 
         assertThat(exists("incoming/01LEFTOVERFROMACRASH00000")).isFalse();
         assertThat(exists("blobs/not-a-blob-id.txt")).isTrue();

@@ -414,6 +414,19 @@ public abstract class MailboxStoreContract extends StorageContractSupport {
     }
 
     @Test
+    void expungeMessagesAnswersTheRecordsAsTheyWere() {
+        Mailbox inbox = inbox();
+        AppendResult a = append(inbox, "one", SystemFlag.DELETED, SystemFlag.SEEN);
+        append(inbox, "two");
+
+        List<MessageRecord> gone = await(mailboxes().expungeMessages(inbox.id(), UidSet.ALL, true));
+
+        assertThat(gone).extracting(MessageRecord::uid).containsExactly(a.uid());
+        assertThat(gone.get(0).flags()).isEqualTo(Flags.of(SystemFlag.DELETED, SystemFlag.SEEN));
+        assertThat(gone.get(0).modSeq()).isEqualTo(a.modSeq());
+    }
+
+    @Test
     void messagesReturnsTheRequestedUidsAscending() {
         Mailbox inbox = inbox();
         List<Long> uids = new ArrayList<>();

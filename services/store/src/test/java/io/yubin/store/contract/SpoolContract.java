@@ -90,6 +90,29 @@ public abstract class SpoolContract extends StorageContractSupport {
     }
 
     @Test
+    void keepsTheDelayReportedMarkPerRecipientAcrossUpdatesAndReopening() throws Exception {
+        SpoolEntry entry = fullEntry();
+        await(spool().accept(entry));
+        Instant retry = Instant.parse("2026-03-01T11:00:00Z");
+        RecipientState reported = new RecipientState(CAROL, DeliveryStatus.DEFERRED, 3, retry, "451 4.4.1 try later")
+                .withDelayReported();
+
+        await(spool().update(entry.id(), CAROL, reported));
+        assertThat(await(spool().find(entry.id())).orElseThrow().recipients())
+                .extracting(RecipientState::delayReported).containsExactly(false, true);
+
+        reopen();
+        assertThat(await(spool().find(entry.id())).orElseThrow().recipients().get(1)).isEqualTo(reported);
+
+        RecipientState later = new RecipientState(CAROL, DeliveryStatus.DEFERRED, 4, retry.plusSeconds(60), "451 again",
+                true);
+        await(spool().update(entry.id(), CAROL, later));
+        assertThat(await(spool().find(entry.id())).orElseThrow().recipients().get(1)).isEqualTo(later);
+        await(spool().update(entry.id(), CAROL, later.withNextAttempt(retry)));
+        assertThat(await(spool().find(entry.id())).orElseThrow().recipients().get(1).delayReported()).isTrue();
+    }
+
+    @Test
     void updatingAMissingEntryOrRecipientIsNotFound() {
         SpoolEntry entry = fullEntry();
         await(spool().accept(entry));
