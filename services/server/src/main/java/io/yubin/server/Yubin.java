@@ -4,6 +4,7 @@ import io.yubin.server.cli.AliasCommand;
 import io.yubin.server.cli.AppPasswordCommand;
 import io.yubin.server.cli.CliException;
 import io.yubin.server.cli.DomainCommand;
+import io.yubin.server.cli.OperatorCommand;
 import io.yubin.server.cli.PasswordInput;
 import io.yubin.server.cli.QueueCommand;
 import io.yubin.server.cli.SchemaCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Spec;
         versionProvider = Yubin.Version.class,
         description = "Yubin mail server.",
         subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class,
-            AppPasswordCommand.class, QueueCommand.class, SchemaCommand.class},
+            AppPasswordCommand.class, QueueCommand.class, SchemaCommand.class, OperatorCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:the server refused the request, or another failure",
             "2:invalid command line", "3:the server could not be reached"})

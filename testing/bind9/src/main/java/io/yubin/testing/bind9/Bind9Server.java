@@ -10,7 +10,10 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.xbill.DNS.DClass;
@@ -18,6 +21,7 @@ import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
@@ -35,10 +39,36 @@ public final class Bind9Server implements AutoCloseable {
     private final int port;
 
     /**
+     * A TSIG key (RFC 8945) that may send RFC 2136 dynamic updates to every zone of the server
+     * ({@code update-policy { grant <name> zonesub ANY; }}).
+     *
+     * @param algorithm hmac-sha256, hmac-sha384 or hmac-sha512
+     * @param secret base64, as tsig-keygen prints it
+     */
+    public record UpdateKey(String name, String algorithm, String secret) {
+
+        /** A key with a fresh random 256-bit secret. */
+        public static UpdateKey random(String name) {
+            byte[] secret = new byte[32];
+            new SecureRandom().nextBytes(secret);
+            return new UpdateKey(name, "hmac-sha256", Base64.getEncoder().encodeToString(secret));
+        }
+    }
+
+    /**
      * Starts named with {@code zones} (origin → zone file text; a text of "garbage" makes a zone
      * that fails to load, which named answers with SERVFAIL).
      */
     public Bind9Server(Path dir, Map<String, String> zones) throws IOException, InterruptedException {
+        this(dir, zones, null);
+    }
+
+    /**
+     * Starts named with {@code zones}, each of which {@code updateKey} may change by dynamic
+     * update (named keeps the changes in a journal beside the zone file); null for no updates.
+     */
+    public Bind9Server(Path dir, Map<String, String> zones, UpdateKey updateKey)
+            throws IOException, InterruptedException {
         if (!Files.isExecutable(NAMED)) {
             fail(NAMED + " is missing: install bind9 (.ci/install-packages); CI=" + System.getenv("CI"));
         }
@@ -54,11 +84,19 @@ public final class Bind9Server implements AutoCloseable {
                 // owner names are octet strings: let tests serve names that are not host names
                 .append("  check-names primary ignore;\n")
                 .append("};\ncontrols { };\n");
+        if (updateKey != null) {
+            conf.append("key \"").append(updateKey.name()).append("\" { algorithm ").append(updateKey.algorithm())
+                    .append("; secret \"").append(updateKey.secret()).append("\"; };\n");
+        }
         for (Map.Entry<String, String> zone : zones.entrySet()) {
             String file = zone.getKey() + ".zone";
             Files.writeString(dir.resolve(file), zone.getValue(), StandardCharsets.ISO_8859_1);
             conf.append("zone \"").append(zone.getKey()).append("\" { type primary; file \"").append(file)
-                    .append("\"; };\n");
+                    .append("\";");
+            if (updateKey != null) {
+                conf.append(" update-policy { grant \"").append(updateKey.name()).append("\" zonesub ANY; };");
+            }
+            conf.append(" };\n");
         }
         Files.writeString(dir.resolve("named.conf"), conf);
         process = new ProcessBuilder(NAMED.toString(), "-g", "-n", "1", "-c", dir.resolve("named.conf").toString())
@@ -94,6 +132,22 @@ public final class Bind9Server implements AutoCloseable {
             Thread.sleep(50);
         }
         fail("named did not serve " + zone + " within 30 s:\n" + log());
+    }
+
+    /**
+     * The records named serves at {@code name} of {@code type} (a {@link Type} value), asked over
+     * TCP; empty when the name or the type does not exist.
+     */
+    public List<Record> records(String name, int type) throws IOException {
+        SimpleResolver resolver = new SimpleResolver(address());
+        resolver.setTCP(true);
+        resolver.setTimeout(Duration.ofSeconds(5));
+        Message answer = resolver.send(Message.newQuery(Record.newRecord(Name.fromString(name, Name.root), type,
+                DClass.IN)));
+        if (answer.getRcode() != Rcode.NOERROR && answer.getRcode() != Rcode.NXDOMAIN) {
+            throw new IOException("named answered " + Rcode.string(answer.getRcode()) + " for " + name);
+        }
+        return answer.getSection(Section.ANSWER).stream().filter(r -> r.getType() == type).toList();
     }
 
     /** What named wrote to its log so far, for failure messages. */
