@@ -151,9 +151,11 @@ final class QueueRoutes {
                         .put("address", entry.client().address())
                         .put("authenticatedUser", entry.client().authenticatedUser()));
         JsonArray recipients = json.getJsonArray("recipients");
-        for (int i = 0; i < recipients.size() && i < envelope.recipients().size(); i++) {
+        for (int i = 0; i < recipients.size() && i < envelope.recipients().size()
+                && i < entry.recipients().size(); i++) {
             Envelope.Recipient r = envelope.recipients().get(i);
             recipients.getJsonObject(i)
+                    .put("delayReported", entry.recipients().get(i).delayReported())
                     .put("notify", new JsonArray(new ArrayList<>(r.notifyOn().stream().map(Enum::name).sorted().toList())))
                     .put("orcpt", r.originalRecipient());
         }

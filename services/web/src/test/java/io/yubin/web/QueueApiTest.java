@@ -171,6 +171,12 @@ class QueueApiTest {
         assertThat(entry.getJsonArray("recipients").getJsonObject(1).getString("address"))
                 .isEqualTo("friend@remote.test");
         assertThat(entry.getJsonArray("recipients").getJsonObject(1).getString("status")).isEqualTo("QUEUED");
+        assertThat(entry.getJsonArray("recipients").getJsonObject(1).getBoolean("delayReported")).isFalse();
+
+        await(api.storage.spool().update(id, FRIEND, new RecipientState(FRIEND, DeliveryStatus.DEFERRED, 3,
+                Instant.now().plusSeconds(600), "451 4.4.1 no answer").withDelayReported()));
+        assertThat(json(api.get("/api/v1/queue/" + id.value())).getJsonArray("recipients").getJsonObject(1)
+                .getBoolean("delayReported")).isTrue();
     }
 
     @Test

@@ -81,6 +81,9 @@ public final class QueueCommand extends GroupCommand {
             if (r.path("lastResult").isTextual()) {
                 out.println("  last reply: " + r.path("lastResult").asText());
             }
+            if (r.path("delayReported").asBoolean()) {
+                out.println("  the sender was told of the delay");
+            }
             if (r.path("notify").size() > 0) {
                 List<String> notify = new ArrayList<>();
                 r.path("notify").forEach(n -> notify.add(n.asText()));
