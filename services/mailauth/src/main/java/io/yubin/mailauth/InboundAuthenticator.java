@@ -7,7 +7,6 @@ import io.yubin.mailauth.dkim.ArcVerifier;
 import io.yubin.mailauth.dkim.DkimResult;
 import io.yubin.mailauth.dkim.DkimStatus;
 import io.yubin.mailauth.dkim.DkimVerifier;
-import io.yubin.mailauth.dmarc.AuthorDomain;
 import io.yubin.mailauth.dmarc.DmarcPolicy;
 import io.yubin.mailauth.dmarc.DmarcResult;
 import io.yubin.mailauth.dmarc.DmarcStatus;

@@ -1,5 +1,6 @@
 package io.yubin.mailauth.dkim;
 
+import io.yubin.mailauth.AuthorDomain;
 import io.yubin.model.Domain;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
@@ -121,11 +121,10 @@ public final class DkimSigner {
             // RFC 5322 §3.6: exactly one From field
             return Signed.not(from.isEmpty() ? "no From field" : from.size() + " From fields");
         }
-        Optional<String> author = AuthorDomain.of(from.get(0).value());
-        if (author.isEmpty()) {
+        if (!(AuthorDomain.of(List.of(from.get(0).value())) instanceof AuthorDomain.Found author)) {
             return Signed.not("no single author domain in From");
         }
-        String d = author.get();
+        String d = author.domain();
         if (!mayUse.test(d)) {
             return Signed.not("the sender may not sign as " + d);
         }

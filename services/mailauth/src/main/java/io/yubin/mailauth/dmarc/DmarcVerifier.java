@@ -1,5 +1,6 @@
 package io.yubin.mailauth.dmarc;
 
+import io.yubin.mailauth.AuthorDomain;
 import io.yubin.mailauth.dkim.DkimResult;
 import io.yubin.mailauth.dkim.DkimStatus;
 import io.yubin.mailauth.dns.DnsResolver;

@@ -1,5 +1,6 @@
 package io.yubin.mailauth.dmarc;
 
+import io.yubin.mailauth.AuthorDomain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.yubin.mailauth.dkim.DkimResult;

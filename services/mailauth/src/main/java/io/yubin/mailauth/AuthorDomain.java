@@ -1,42 +1,55 @@
-package io.yubin.mailauth.dkim;
+package io.yubin.mailauth;
 
 import io.yubin.model.AddressException;
 import io.yubin.model.Domain;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
- * The domain of the author: the domain part of every mailbox in a From field's value (RFC 5322
- * §3.6.2, §3.4), as an A-label in lower case. Display names, quoted strings, comments and groups
- * are skipped; a value that names no mailbox, or mailboxes of several domains, has no one author
- * domain, and a message with it is not signed as anybody.
+ * The author's domain: the domain of the one From field's mailboxes (RFC 5322 §3.6.2, §3.4), as an
+ * A-label in lower case — what DMARC evaluates (RFC 7489 §3.1, §6.6.1) and what submission signs as
+ * (DKIM). Display names, quoted strings, comments, groups and obsolete routes are skipped. No From
+ * field, more than one, no mailbox, a mailbox without a domain, an address literal or mailboxes of
+ * several domains give no author domain, with the reason.
  */
-final class AuthorDomain {
+public sealed interface AuthorDomain {
 
-    private AuthorDomain() {
+    record Found(String domain) implements AuthorDomain {
     }
 
-    /** The one domain of the mailboxes in {@code fromValue}; empty when there is none or more than one. */
-    static Optional<String> of(String fromValue) {
+    record Invalid(String reason) implements AuthorDomain {
+    }
+
+    /** From the unfolded values of the message's From fields, as many as there are. */
+    static AuthorDomain of(List<String> fromValues) {
+        if (fromValues.isEmpty()) {
+            return new Invalid("no From field");
+        }
+        if (fromValues.size() > 1) {
+            return new Invalid("more than one From field");
+        }
         List<String> domains = new ArrayList<>();
-        for (String mailbox : mailboxes(fromValue)) {
+        for (String mailbox : mailboxes(fromValues.get(0))) {
             int at = mailbox.lastIndexOf('@');
             if (at < 1 || at == mailbox.length() - 1) {
-                return Optional.empty();
+                return new Invalid("a mailbox without a domain in From");
             }
             String domain;
             try {
+                // RFC 6531 addresses: DNS is asked with A-labels
                 domain = Domain.parse(mailbox.substring(at + 1).strip()).ascii().toLowerCase(Locale.ROOT);
             } catch (AddressException e) {
-                return Optional.empty();
+                return new Invalid("no domain name in From");
             }
             if (!domains.contains(domain)) {
                 domains.add(domain);
             }
         }
-        return domains.size() == 1 ? Optional.of(domains.get(0)) : Optional.empty();
+        if (domains.isEmpty()) {
+            return new Invalid("no address in From");
+        }
+        return domains.size() == 1 ? new Found(domains.get(0)) : new Invalid("From addresses of more than one domain");
     }
 
     /**
@@ -44,7 +57,7 @@ final class AuthorDomain {
      * angle brackets, the text in angle brackets, else the element itself; comments removed and a
      * group's display name ({@code name:}) and end ({@code ;}) dropped.
      */
-    static List<String> mailboxes(String value) {
+    private static List<String> mailboxes(String value) {
         List<String> out = new ArrayList<>();
         StringBuilder element = new StringBuilder();
         StringBuilder angle = null;

@@ -1,4 +1,4 @@
-package io.yubin.mailauth.dmarc;
+package io.yubin.mailauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,6 +33,25 @@ class AuthorDomainTest {
         assertThat(of(" alice")).isInstanceOf(AuthorDomain.Invalid.class);
         assertThat(of(" alice@[192.0.2.1]")).isInstanceOf(AuthorDomain.Invalid.class);
         assertThat(of(" \"unclosed <a@example.com>")).isInstanceOf(AuthorDomain.Invalid.class);
+    }
+
+    @Test
+    void findsTheDomainOfOneMailboxWhateverItsDisplayForm() {
+        assertThat(of(" \"Smith, Alice <boss@evil.test>\" <alice@example.org>")).isEqualTo(new AuthorDomain.Found("example.org"));
+        assertThat(of(" alice@example.org (Alice <boss@evil.test>)")).isEqualTo(new AuthorDomain.Found("example.org"));
+        assertThat(of("\r\n\tAlice\r\n <alice@example.org>")).isEqualTo(new AuthorDomain.Found("example.org"));
+        assertThat(of(" <@relay.test,@other.test:alice@example.org>")).isEqualTo(new AuthorDomain.Found("example.org"));
+    }
+
+    @Test
+    void givesUtf8DomainsAsALabels() {
+        assertThat(of(" j\u00f6rg@b\u00fccher.example")).isEqualTo(new AuthorDomain.Found("xn--bcher-kva.example"));
+    }
+
+    @Test
+    void hasNoAuthorDomainForAnEmptyValueOrAMailboxWithoutDomain() {
+        assertThat(of(" ")).isInstanceOf(AuthorDomain.Invalid.class);
+        assertThat(of(" alice@")).isInstanceOf(AuthorDomain.Invalid.class);
     }
 
     @Property
