@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * keyspace and bucket ({@link ClusterStorage}); started by the first class that asks and stopped when
  * JUnit closes its root store. A test that kills or stops a backend starts its own.
  */
-final class SharedBackends implements BeforeAllCallback {
+public final class SharedBackends implements BeforeAllCallback {
 
     private static volatile Running running;
 
@@ -27,11 +27,11 @@ final class SharedBackends implements BeforeAllCallback {
                 .getOrComputeIfAbsent("yubin-server-backends", k -> Running.start(), Running.class);
     }
 
-    static CassandraNode cassandra() {
+    public static CassandraNode cassandra() {
         return require().cassandra();
     }
 
-    static S3Endpoint s3() {
+    public static S3Endpoint s3() {
         return require().s3();
     }
 

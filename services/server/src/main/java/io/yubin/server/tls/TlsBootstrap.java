@@ -265,7 +265,8 @@ public final class TlsBootstrap {
     private static boolean matches(PrivateKey key, X509Certificate cert) {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
+            // "ECDSA" when Bouncy Castle is a registered provider (the operator and acme4j register it)
+            case "EC", "ECDSA" -> "SHA256withECDSA";
             case "Ed25519", "EdDSA" -> "Ed25519";
             default -> throw new TlsException("unsupported private key algorithm " + key.getAlgorithm());
         };

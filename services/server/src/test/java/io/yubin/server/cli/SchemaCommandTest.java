@@ -2,43 +2,29 @@ package io.yubin.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.yubin.server.SharedBackends;
 import io.yubin.server.Yubin;
 import io.yubin.testing.cassandra.CassandraNode;
-import io.yubin.testing.cassandra.CassandraNodes;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code yubin schema migrate|status} against a real Cassandra node, from the server's configuration file. */
+@ExtendWith(SharedBackends.class)
 class SchemaCommandTest {
 
     @TempDir
     static Path home;
 
-    private static CassandraNode cassandra;
-
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
-
-    @BeforeAll
-    static void start() throws Exception {
-        cassandra = CassandraNodes.start(home.resolve("cassandra"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (cassandra != null) {
-            cassandra.close();
-        }
-    }
 
     private int run(String... args) {
         CommandLine cli = Yubin.commandLine(new PasswordInput(() -> null, new ByteArrayInputStream(new byte[0])));
@@ -55,6 +41,7 @@ class SchemaCommandTest {
 
     @Test
     void migrateCreatesTheKeyspaceAppliesOnceAndStatusTells() throws Exception {
+        CassandraNode cassandra = SharedBackends.cassandra();
         Path config = config("cli.yaml", cassandra.host(), cassandra.nativePort(), "cli");
 
         assertThat(run("schema", "status", "--config", config.toString())).isEqualTo(1);

@@ -117,6 +117,29 @@ class TlsBootstrapTest {
         assertThat(dataDir.resolve("tls")).doesNotExist();
     }
 
+    /**
+     * With Bouncy Castle registered as a provider (acme4j in the operator needs it), key conversion
+     * names EC keys "ECDSA": the configured pair still matches. Failed in CI once a test in the same
+     * JVM had registered it.
+     */
+    @Test
+    void configuredFilesMatchWithBouncyCastleRegistered(@TempDir Path elsewhere) {
+        TlsFiles generated = TlsBootstrap.prepare(SELF_SIGNED, elsewhere);
+        boolean registered = java.security.Security.getProvider("BC") == null;
+        if (registered) {
+            java.security.Security.addProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider());
+        }
+        try {
+            TlsFiles configured = TlsBootstrap.prepare(new ServerConfig.Tls(generated.certFile().toString(),
+                    generated.keyFile().toString(), ""), dataDir);
+            assertThat(configured.certificate()).isEqualTo(generated.certificate());
+        } finally {
+            if (registered) {
+                java.security.Security.removeProvider("BC");
+            }
+        }
+    }
+
     @Test
     void configuredKeyOfAnotherCertificateIsAClearError(@TempDir Path a, @TempDir Path b) {
         TlsFiles one = TlsBootstrap.prepare(SELF_SIGNED, a);
