@@ -17,6 +17,10 @@
 #          -m IMAP_MESSAGES (10000)  --append-connections A (16)
 #          --fetch-connections F (4)  --fetch-seconds T (30)
 #          --only cluster|embedded   (default: both, cluster first)
+#          --members N               (1..3) the cluster backend only, as N `yubin serve` processes in one
+#                                    Hazelcast cluster on 127.0.0.1, .11 and .12 behind HAProxy with
+#                                    k8s/haproxy/haproxy.cfg (PROXY v2 on; the load goes to HAProxy's
+#                                    127.0.0.1:3525 and :3143); delivered and CPU summed over the members
 #          --out DIR                 (default bench/target/cluster-<time>)
 #
 # Needs a JDK 17 and a build of this checkout (./mvnw -B -q install -DskipTests). It refuses to start
@@ -30,9 +34,9 @@ cassandra_jar=$repo/testing/cassandra/target/yubin-testing-cassandra-0.1.0-SNAPS
 s3proxy_jar=$repo/testing/s3proxy/target/yubin-testing-s3proxy-0.1.0-SNAPSHOT.jar
 messages=10000 size_kib=4 connections=20 warmup=0
 imap_messages=10000 append_connections=16 fetch_connections=4 fetch_seconds=30
-backends="cluster embedded" out=""
+backends="cluster embedded" out="" members=0
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     -n) messages=$2; shift ;;
@@ -44,6 +48,7 @@ while [ $# -gt 0 ]; do
     --fetch-connections) fetch_connections=$2; shift ;;
     --fetch-seconds) fetch_seconds=$2; shift ;;
     --only) case $2 in cluster|embedded) backends=$2 ;; *) usage ;; esac; shift ;;
+    --members) case $2 in 1|2|3) members=$2; backends=cluster ;; *) usage ;; esac; shift ;;
     --out) out=$2; shift ;;
     -h|--help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
@@ -58,6 +63,8 @@ done
 
 # What this script started (launcher pids, the server's pid, the nodes' own JVMs), stopped on exit.
 run_dir="" yubin_pid="" s3_pid="" cassandra_pid="" node_pids=() servers=() server_names=()
+member_pids=() haproxy_pid=""
+member_ips=(127.0.0.1 127.0.0.11 127.0.0.12)
 stop_pid() {  # pid seconds: SIGTERM, then SIGKILL when it is still there after that many seconds
   kill -0 "$1" 2>/dev/null || return 0
   kill -TERM "$1" 2>/dev/null || true
@@ -66,12 +73,14 @@ stop_pid() {  # pid seconds: SIGTERM, then SIGKILL when it is still there after 
 }
 cleanup() {
   local pid
+  [ -n "$haproxy_pid" ] && stop_pid "$haproxy_pid" 10
   [ -n "$yubin_pid" ] && stop_pid "$yubin_pid" 30
+  for pid in "${member_pids[@]}"; do stop_pid "$pid" 30; done
   # the launchers stop their node on SIGTERM (Cassandra gets up to 20 s for it)
   [ -n "$s3_pid" ] && stop_pid "$s3_pid" 20
   [ -n "$cassandra_pid" ] && stop_pid "$cassandra_pid" 40
   for pid in "${node_pids[@]}"; do stop_pid "$pid" 10; done
-  yubin_pid="" s3_pid="" cassandra_pid="" node_pids=()
+  yubin_pid="" s3_pid="" cassandra_pid="" node_pids=() member_pids=() haproxy_pid=""
   if [ -n "$run_dir" ]; then rm -rf -- "$run_dir"; run_dir=""; fi
 }
 trap cleanup EXIT
@@ -108,9 +117,20 @@ launch() {  # name jar class home: starts a launcher, waits for its one line; se
   fi
 }
 
+await_ready() {  # ip pid log: /health/ready answers 200 within 180 s
+  local i
+  for i in $(seq 900); do
+    curl -fsS -m 2 -o /dev/null "http://$1:8080/health/ready" 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || { echo "yubin serve on $1 exited; see $3" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "yubin serve on $1 not ready after 180 s; see $3" >&2
+  exit 1
+}
+
 run_backend() {  # cluster | embedded
   local backend=$1 env=() i
-  for i in 2525 2587 2465 1143 1993 1110 1995 8080; do
+  for i in 2525 2587 2465 1143 1993 1110 1995 8080 3525 3143 5701; do
     port_taken "$i" && { echo "port $i is taken:" >&2; ss -ltnp "sport = :$i" >&2; exit 1; }
   done
   run_dir=$(mktemp -d "/tmp/benchcluster-$backend.XXXXXX")
@@ -131,41 +151,76 @@ run_backend() {  # cluster | embedded
       YUBIN_STORAGE_BLOBS=s3 "YUBIN_STORAGE_S3_ENDPOINT=$launched_line" YUBIN_STORAGE_S3_BUCKET=yubin-bench
       YUBIN_STORAGE_S3_ACCESS_KEY=yubin-access YUBIN_STORAGE_S3_SECRET_KEY=yubin-secret-key)
   fi
-  (cd "$run_dir/yubin" && exec env "${env[@]}" "$repo/yubin" serve) > "$out/yubin-$backend.log" 2>&1 &
-  yubin_pid=$!
-  for i in $(seq 900); do  # 180 s
-    curl -fsS -m 2 -o /dev/null http://127.0.0.1:8080/health/ready 2>/dev/null && break
-    kill -0 "$yubin_pid" 2>/dev/null || { echo "yubin serve exited; see $out/yubin-$backend.log" >&2; exit 1; }
-    [ "$i" = 900 ] && { echo "yubin serve not ready after 180 s; see $out/yubin-$backend.log" >&2; exit 1; }
-    sleep 0.2
-  done
-  (cd "$run_dir/yubin" && timeout 60 "$repo/yubin" domain add bench.test) > /dev/null
+  local smtp_port=2525 imap_port=1143 k ip label=$backend
+  [ "$members" -gt 0 ] && label="$backend-$members-member"
+  if [ "$members" -gt 0 ]; then
+    # N members on their own loopback addresses, the same ports; one Hazelcast cluster by member list
+    local list=""
+    for k in $(seq "$members"); do list="$list${list:+,}${member_ips[$((k - 1))]}:5701"; done
+    for k in $(seq "$members"); do
+      ip=${member_ips[$((k - 1))]}
+      mkdir -p "$run_dir/yubin$k"
+      (cd "$run_dir/yubin$k" && exec env "${env[@]}" YUBIN_ADMIN_HOST=$ip YUBIN_SMTP_HOST=$ip YUBIN_IMAP_HOST=$ip \
+        YUBIN_POP3_HOST=$ip YUBIN_SMTP_HOSTNAME=$ip YUBIN_CLUSTER_ENABLED=true YUBIN_CLUSTER_BIND_ADDRESS=$ip \
+        YUBIN_CLUSTER_PORT=5701 "YUBIN_CLUSTER_MEMBERS=$list" YUBIN_SMTP_PROXY_PROTOCOL=true \
+        YUBIN_IMAP_PROXY_PROTOCOL=true YUBIN_POP3_PROXY_PROTOCOL=true YUBIN_SMTP_MAX_CONNECTIONS_PER_IP=1000 \
+        "$repo/yubin" serve) > "$out/yubin-$backend-$k.log" 2>&1 &
+      member_pids+=($!)
+    done
+    for k in $(seq "$members"); do await_ready "${member_ips[$((k - 1))]}" "${member_pids[$((k - 1))]}" "$out/yubin-$backend-$k.log"; done
+    # the reference configuration with one server line per member
+    if [ "$members" -lt 3 ]; then
+      sed -E "/server yubin[$((members + 1))-3] /d" "$repo/k8s/haproxy/haproxy.cfg" > "$run_dir/haproxy.cfg"
+    else
+      cp "$repo/k8s/haproxy/haproxy.cfg" "$run_dir/haproxy.cfg"
+    fi
+    env LB_ADDR=127.0.0.1 LB_SMTP_PORT=3525 LB_SUBMISSION_PORT=3587 LB_SUBMISSIONS_PORT=3465 LB_IMAP_PORT=3143 \
+      LB_IMAPS_PORT=3993 LB_POP3_PORT=3110 LB_POP3S_PORT=3995 YUBIN_1=127.0.0.1 YUBIN_2=127.0.0.11 YUBIN_3=127.0.0.12 \
+      /usr/sbin/haproxy -db -f "$run_dir/haproxy.cfg" > "$out/haproxy.log" 2>&1 &
+    haproxy_pid=$!
+    for _ in $(seq 100); do port_taken 3525 && port_taken 3143 && break; sleep 0.1; done
+    smtp_port=3525 imap_port=3143 yubin_dir=$run_dir/yubin1
+    servers=("${member_pids[@]}" "${node_pids[@]}") server_names=()
+    for k in $(seq "$members"); do server_names+=(yubin$k); done
+    server_names+=(cassandra s3proxy)
+  else
+    (cd "$run_dir/yubin" && exec env "${env[@]}" "$repo/yubin" serve) > "$out/yubin-$backend.log" 2>&1 &
+    yubin_pid=$!
+    await_ready 127.0.0.1 "$yubin_pid" "$out/yubin-$backend.log"
+    yubin_dir=$run_dir/yubin
+    servers=("$yubin_pid" "${node_pids[@]}") server_names=(yubin)
+    [ "$backend" = cluster ] && server_names+=(cassandra s3proxy)
+  fi
+  (cd "$yubin_dir" && timeout 60 "$repo/yubin" domain add bench.test) > /dev/null
   for i in $(seq 20) imap; do
     [ "$i" = imap ] && u=imap@bench.test || u=user$i@bench.test
-    (cd "$run_dir/yubin" && echo 'bench password 1' | timeout 60 "$repo/yubin" user add "$u") > /dev/null
+    (cd "$yubin_dir" && echo 'bench password 1' | timeout 60 "$repo/yubin" user add "$u") > /dev/null
   done
-  servers=("$yubin_pid" "${node_pids[@]}") server_names=(yubin)
-  [ "$backend" = cluster ] && server_names+=(cassandra s3proxy)
-  local before rc=0
-  local delivered="curl -fsS -m 5 http://127.0.0.1:8080/metrics | awk '/^yubin_delivery_recipients_total[{].*status=\"delivered\"/ { s += \$NF } END { printf \"%d\\n\", s }'"
+  local before rc=0 urls="http://127.0.0.1:8080/metrics"
+  if [ "$members" -gt 0 ]; then
+    urls=""
+    for k in $(seq "$members"); do urls="$urls http://${member_ips[$((k - 1))]}:8080/metrics"; done
+  fi
+  # delivered by the whole cluster: the members' counters summed
+  local delivered="for u in $urls; do curl -fsS -m 5 \$u; done | awk '/^yubin_delivery_recipients_total[{].*status=\"delivered\"/ { s += \$NF } END { printf \"%d\\n\", s }'"
   smtp() {  # label count
-    echo "== $backend $1: SmtpLoad $2 x $size_kib KiB over $connections connections, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "== $label $1: SmtpLoad $2 x $size_kib KiB over $connections connections, load average $(cut -d' ' -f1-3 /proc/loadavg)"
     before=$(cpu_snapshot)
     # 300 s for sending (more for large runs: the cluster backend accepted ~25/s cold), 600 s for delivery
     local send_timeout=$((300 + $2 / 10))
-    timeout $((send_timeout + 700)) java -jar "$jar" --host 127.0.0.1 --port 2525 -n "$2" -s "$size_kib" \
-      -c "$connections" --label "$backend-$1" --timeout "$send_timeout" --delivered-timeout 600 \
+    timeout $((send_timeout + 700)) java -jar "$jar" --host 127.0.0.1 --port "$smtp_port" -n "$2" -s "$size_kib" \
+      -c "$connections" --label "$label-$1" --timeout "$send_timeout" --delivered-timeout 600 \
       --delivered-interval-ms 1000 --delivered-cmd "$delivered" || rc=$?
-    cpu_report "$backend $1, sending to last delivery" "$2" "$before"
+    cpu_report "$label $1, sending to last delivery" "$2" "$before"
   }
   [ "$warmup" -gt 0 ] && smtp smtp-warmup "$warmup"
   smtp smtp "$messages"
-  local imap=(--host 127.0.0.1 --port 1143 --user imap@bench.test --password 'bench password 1')
-  echo "== $backend append: ImapLoad populate -n $imap_messages -c $append_connections, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  local imap=(--host 127.0.0.1 --port "$imap_port" --user imap@bench.test --password 'bench password 1')
+  echo "== $label append: ImapLoad populate -n $imap_messages -c $append_connections, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   before=$(cpu_snapshot)
   timeout 1800 java -cp "$jar" io.yubin.bench.ImapLoad populate -n "$imap_messages" -c "$append_connections" "${imap[@]}" || rc=$?
-  cpu_report "$backend append" "$imap_messages" "$before"
-  echo "== $backend fetch: ImapLoad fetch -n $imap_messages -c $fetch_connections --seconds $fetch_seconds, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  cpu_report "$label append" "$imap_messages" "$before"
+  echo "== $label fetch: ImapLoad fetch -n $imap_messages -c $fetch_connections --seconds $fetch_seconds, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   timeout $((fetch_seconds + 300)) java -cp "$jar" io.yubin.bench.ImapLoad fetch -n "$imap_messages" \
     -c "$fetch_connections" --seconds "$fetch_seconds" "${imap[@]}" || rc=$?
   [ "$rc" -eq 0 ] || echo "$backend: a load step exited $rc (see above)" >&2
