@@ -187,22 +187,19 @@ final class ServerProcess implements AutoCloseable {
         });
     }
 
+    /** Whether /health/ready answers 200. */
     boolean ready() {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + adminPort + "/health/ready")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return answers200("/health/ready");
     }
 
     /** Whether /health/live answers 200 (the process is up, ready or not). */
     boolean live() {
+        return answers200("/health/live");
+    }
+
+    private boolean answers200(String path) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + adminPort + "/health/live")).build(),
+            return http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + adminPort + path)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {
             return false;

@@ -161,7 +161,7 @@ public final class ArcVerifier {
                 return "rsa-sha1 is not accepted (RFC 8301)";
             }
             try {
-                DkimKeyRecord key = record(records.texts());
+                DkimKeyRecord key = DkimKeyRecord.first(records.texts());
                 if (key.revoked()) {
                     return "key revoked";
                 }
@@ -181,23 +181,12 @@ public final class ArcVerifier {
 
         private static PublicKey key(DkimKeyLookup.Answer answer) {
             try {
-                return record(((DkimKeyLookup.Records) answer).texts()).toPublicKey();
+                return DkimKeyRecord.first(((DkimKeyLookup.Records) answer).texts()).toPublicKey();
             } catch (DkimFormatException e) {
                 throw new IllegalStateException(e);
             }
         }
 
-        private static DkimKeyRecord record(List<String> texts) throws DkimFormatException {
-            DkimFormatException first = null;
-            for (String text : texts) {
-                try {
-                    return DkimKeyRecord.parse(text);
-                } catch (DkimFormatException e) {
-                    first = first == null ? e : first;
-                }
-            }
-            throw new DkimFormatException("bad key record: " + Objects.requireNonNull(first).getMessage());
-        }
 
         private static boolean verifies(DkimAlgorithm algorithm, PublicKey key, byte[] input, byte[] signature) {
             try {

@@ -8,7 +8,9 @@ import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -27,6 +29,22 @@ record DkimKeyRecord(String keyType, Set<String> hashes, byte[] publicKey, Set<S
     // The SubjectPublicKeyInfo header of an Ed25519 key (RFC 8410 §4): p= holds only the 32 key bytes (RFC 8463 §4)
     private static final byte[] ED25519_SPKI_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03,
         0x21, 0x00};
+
+    /**
+     * The first of a name's TXT records that is a DKIM key record (RFC 6376 §6.1.2 leaves the choice
+     * among several); the first one's error when none is.
+     */
+    static DkimKeyRecord first(List<String> texts) throws DkimFormatException {
+        DkimFormatException first = null;
+        for (String text : texts) {
+            try {
+                return parse(text);
+            } catch (DkimFormatException e) {
+                first = first == null ? e : first;
+            }
+        }
+        throw new DkimFormatException("bad key record: " + Objects.requireNonNull(first).getMessage());
+    }
 
     static DkimKeyRecord parse(String text) throws DkimFormatException {
         TagList tags = TagList.parse(text);
@@ -112,3 +130,4 @@ record DkimKeyRecord(String keyType, Set<String> hashes, byte[] publicKey, Set<S
         return Set.copyOf(items);
     }
 }
+

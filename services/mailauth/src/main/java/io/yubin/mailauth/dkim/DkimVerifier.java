@@ -130,7 +130,7 @@ public final class DkimVerifier {
                 return new Outcome(DkimStatus.TEMPERROR, "key lookup failed: " + failure.reason(), false);
             } else if (answer instanceof DkimKeyLookup.Records records && !records.texts().isEmpty()) {
                 try {
-                    key = keyRecord(records.texts());
+                    key = DkimKeyRecord.first(records.texts());
                 } catch (DkimFormatException e) {
                     return new Outcome(DkimStatus.PERMERROR, e.getMessage(), false);
                 }
@@ -296,18 +296,6 @@ public final class DkimVerifier {
                 : new DkimKeyLookup.TemporaryFailure(error == null ? "no answer" : String.valueOf(error.getMessage())));
     }
 
-    /** The first TXT record that is a DKIM key record (§6.1.2 leaves the choice among several). */
-    private static DkimKeyRecord keyRecord(List<String> texts) throws DkimFormatException {
-        DkimFormatException first = null;
-        for (String text : texts) {
-            try {
-                return DkimKeyRecord.parse(text);
-            } catch (DkimFormatException e) {
-                first = first == null ? e : first;
-            }
-        }
-        throw new DkimFormatException("bad key record: " + Objects.requireNonNull(first).getMessage());
-    }
 
     private static String text(TagList tags, String name) {
         String value = tags.get(name);
