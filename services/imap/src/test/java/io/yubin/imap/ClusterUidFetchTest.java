@@ -39,12 +39,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,121 +68,218 @@ class ClusterUidFetchTest {
     private static final int MESSAGES_PER_WORKER = 20;
     private static final String PASSWORD = "correct horse battery staple";
     private static final Pattern FETCH_UID = Pattern.compile("^\\* (\\d+) FETCH \\(UID (\\d+)\\)$");
+    private static final Pattern APPENDUID = Pattern.compile("^\\S+ OK \\[APPENDUID \\d+ (\\d+)\\].*");
 
     @TempDir
-    Path dir;
+    static Path dir;
+
+    private static final List<AutoCloseable> open = new ArrayList<>();
+    private static CassandraNode cassandra;
+    private static Vertx vertx;
+    private static final List<ClusterMember> members = new ArrayList<>();
+    private static final List<Storage> storages = new ArrayList<>();
+    private static final List<PartitionRoutedMailboxStore> routed = new ArrayList<>();
+    private static Accounts accounts;
+
+    /** Four Hazelcast members, each with its own Cassandra session and its {@link PartitionRoutedMailboxStore}. */
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cassandra = CassandraNodes.start(Files.createTempDirectory(dir, "cassandra-"));
+        vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
+        CassandraOptions options = CassandraOptions.of(cassandra.contactPoint(), cassandra.localDatacenter(),
+                "imap_uids").withRequestTimeout(Duration.ofSeconds(10));
+        List<Integer> ports = List.of(freePort(), freePort(), freePort(), freePort());
+        List<String> addresses = ports.stream().map(p -> "127.0.0.1:" + p).toList();
+        for (int port : ports) {
+            ClusterMember member = ClusterMember.startEmbedded(new ClusterMember.Options("imap-uids-"
+                    + ProcessHandle.current().pid(), "127.0.0.1", port).joining(addresses));
+            open.add(0, member);
+            members.add(member);
+            Storage storage = CassandraStorage.open(options, FileBlobStore.open(dir.resolve("blobs"), 2));
+            open.add(0, storage);
+            storages.add(storage);
+            PartitionRoutedMailboxStore store = new PartitionRoutedMailboxStore(member.instance(),
+                    storage.mailboxes());
+            open.add(0, store);
+            routed.add(store);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(60))
+                .until(() -> members.get(0).instance().getCluster().getMembers().size() == ports.size());
+        Storage storage = storages.get(MEMBERS);
+        accounts = new Accounts(storage.directory(), storage.mailboxes(),
+                new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
+        open.add(0, accounts);
+        await(accounts.addDomain(Domain.parse("example.test")));
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        if (vertx != null) {
+            vertx.close().await(20, TimeUnit.SECONDS);
+        }
+        if (cassandra != null) {
+            cassandra.close();
+        }
+    }
+
+    /** Member {@code m}'s storage with its mailbox changes routed to the partition owner, as a server wires it. */
+    private static Storage routedStorage(int m) {
+        Storage s = storages.get(m);
+        return new Storage(s.directory(), routed.get(m), s.spool(), s.blobReferences(), s.blobs(), () -> { });
+    }
+
+    /** An IMAP server on member {@code m}, with its own mailbox events. */
+    private static ImapServer imapOn(int m) throws Exception {
+        HazelcastMailboxEvents events = new HazelcastMailboxEvents(members.get(m).instance());
+        open.add(0, events);
+        return ImapServer.start(vertx, new ImapServer.Options("imap.example.test", "127.0.0.1", 0, -1,
+                null, false, true, null, null, Listening.defaults(), ImapServer.Pools.DEFAULT, null),
+                routedStorage(m), accounts, events).await(20, TimeUnit.SECONDS);
+    }
 
     @Test
     void anImapClientOnAnotherMemberNeverSeesAUidLateOrTwiceWhileThreeMembersDeliver() throws Exception {
-        List<AutoCloseable> open = new ArrayList<>();
-        CassandraNode cassandra = CassandraNodes.start(Files.createTempDirectory(dir, "cassandra-"));
-        Vertx vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
-        try {
-            CassandraOptions options = CassandraOptions.of(cassandra.contactPoint(), cassandra.localDatacenter(),
-                    "imap_uids").withRequestTimeout(Duration.ofSeconds(10));
-            List<Integer> ports = List.of(freePort(), freePort(), freePort(), freePort());
-            List<String> addresses = ports.stream().map(p -> "127.0.0.1:" + p).toList();
-            List<ClusterMember> members = new ArrayList<>();
-            List<Storage> storages = new ArrayList<>();
-            List<PartitionRoutedMailboxStore> routed = new ArrayList<>();
-            for (int port : ports) {
-                ClusterMember member = ClusterMember.startEmbedded(new ClusterMember.Options("imap-uids-"
-                        + ProcessHandle.current().pid(), "127.0.0.1", port).joining(addresses));
-                open.add(0, member);
-                members.add(member);
-                Storage storage = CassandraStorage.open(options, FileBlobStore.open(dir.resolve("blobs"), 2));
-                open.add(0, storage);
-                storages.add(storage);
-                PartitionRoutedMailboxStore store = new PartitionRoutedMailboxStore(member.instance(),
-                        storage.mailboxes());
-                open.add(0, store);
-                routed.add(store);
-            }
-            Awaitility.await().atMost(Duration.ofSeconds(60))
-                    .until(() -> members.get(0).instance().getCluster().getMembers().size() == ports.size());
+        Storage readerStorage = storages.get(MEMBERS);
+        MailAddress alice = MailAddress.parse("alice@example.test");
+        await(accounts.addUser(alice, PASSWORD.toCharArray(), 0));
+        Mailbox inbox = await(readerStorage.mailboxes().find(alice, MailboxPath.INBOX)).orElseThrow();
+        // The reader's server changes the mailbox too (its SELECT claims \Recent): routed like a server's.
+        ImapServer imap = imapOn(MEMBERS);
 
-            // The reader: an IMAP server on member 3, with its own mailbox events.
-            Storage readerStorage = storages.get(MEMBERS);
-            Accounts accounts = new Accounts(readerStorage.directory(), readerStorage.mailboxes(),
-                    new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
-            open.add(0, accounts);
-            HazelcastMailboxEvents readerEvents = new HazelcastMailboxEvents(members.get(MEMBERS).instance());
-            open.add(0, readerEvents);
-            await(accounts.addDomain(Domain.parse("example.test")));
-            MailAddress alice = MailAddress.parse("alice@example.test");
-            await(accounts.addUser(alice, PASSWORD.toCharArray(), 0));
-            Mailbox inbox = await(readerStorage.mailboxes().find(alice, MailboxPath.INBOX)).orElseThrow();
-            ImapServer imap = ImapServer.start(vertx, new ImapServer.Options("imap.example.test", "127.0.0.1", 0, -1,
-                    null, false, true, null, null, Listening.defaults(), ImapServer.Pools.DEFAULT, null),
-                    readerStorage, accounts, readerEvents).await(20, TimeUnit.SECONDS);
-
-            StoredBlob blob = await(readerStorage.blobs().put(new ByteArrayInputStream(
-                    "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII))));
-            List<HazelcastMailboxEvents> events = new ArrayList<>();
-            for (int m = 0; m < MEMBERS; m++) {
-                HazelcastMailboxEvents e = new HazelcastMailboxEvents(members.get(m).instance());
-                open.add(0, e);
-                events.add(e);
-            }
-
-            try (RawImapClient client = new RawImapClient(imap.actualPort())) {
-                assertThat(client.line()).startsWith("* OK");
-                assertThat(client.command("a", "LOGIN alice@example.test \"" + PASSWORD + "\"")).last().asString()
-                        .startsWith("a OK");
-                assertThat(client.command("s", "SELECT INBOX")).last().asString().startsWith("s OK");
-
-                List<CompletableFuture<Void>> workers = new ArrayList<>();
-                for (int m = 0; m < MEMBERS; m++) {
-                    for (int w = 0; w < WORKERS_PER_MEMBER; w++) {
-                        workers.add(deliverAll(routed.get(m), events.get(m), alice, inbox, blob, m + "-" + w));
-                    }
-                }
-                CompletableFuture<Void> delivered = CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new));
-
-                TreeSet<Long> seen = new TreeSet<>();
-                List<String> late = new ArrayList<>();
-                int commands = 0;
-                int total = MEMBERS * WORKERS_PER_MEMBER * MESSAGES_PER_WORKER;
-                while (!delivered.isDone() || seen.size() < total) {
-                    long highest = seen.isEmpty() ? 0 : seen.last();
-                    List<String> lines = client.command("f" + commands, "UID FETCH " + (highest + 1) + ":* (UID)");
-                    commands++;
-                    assertThat(lines).last().asString().startsWith("f" + (commands - 1) + " OK");
-                    for (String line : lines) {
-                        Matcher fetch = FETCH_UID.matcher(line);
-                        if (fetch.matches()) {
-                            long uid = Long.parseLong(fetch.group(2));
-                            if (!seen.contains(uid) && uid < highest) {
-                                late.add(uid + " after " + highest);
-                            }
-                            seen.add(uid);
-                        }
-                    }
-                    assertThat(commands).as("UID FETCH commands before every message was seen").isLessThan(100_000);
-                    if (delivered.isCompletedExceptionally()) {
-                        delivered.get();
-                    }
-                }
-                delivered.get(300, TimeUnit.SECONDS);
-
-                List<Long> stored = await(readerStorage.mailboxes().messages(inbox.id(), UidSet.ALL)).stream()
-                        .map(MessageRecord::uid).toList();
-                System.out.printf("UID FETCH n:* across members: %d deliveries from %d members, %d UID FETCH "
-                        + "commands, %d appends handed to the owner%n", total, MEMBERS, commands,
-                        routed.stream().mapToLong(PartitionRoutedMailboxStore::handedOff).sum());
-                assertThat(late).as("UIDs shown below one already shown").isEmpty();
-                assertThat(stored).hasSize(total).doesNotHaveDuplicates();
-                assertThat(seen).containsExactlyElementsOf(stored);
-            } finally {
-                imap.close().await(20, TimeUnit.SECONDS);
-            }
-        } finally {
-            for (AutoCloseable c : open) {
-                c.close();
-            }
-            vertx.close().await(20, TimeUnit.SECONDS);
-            cassandra.close();
+        StoredBlob blob = await(readerStorage.blobs().put(new ByteArrayInputStream(
+                "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII))));
+        List<HazelcastMailboxEvents> events = new ArrayList<>();
+        for (int m = 0; m < MEMBERS; m++) {
+            HazelcastMailboxEvents e = new HazelcastMailboxEvents(members.get(m).instance());
+            open.add(0, e);
+            events.add(e);
         }
+
+        try (RawImapClient client = new RawImapClient(imap.actualPort())) {
+            assertThat(client.line()).startsWith("* OK");
+            assertThat(client.command("a", "LOGIN alice@example.test \"" + PASSWORD + "\"")).last().asString()
+                    .startsWith("a OK");
+            assertThat(client.command("s", "SELECT INBOX")).last().asString().startsWith("s OK");
+
+            List<CompletableFuture<Void>> workers = new ArrayList<>();
+            for (int m = 0; m < MEMBERS; m++) {
+                for (int w = 0; w < WORKERS_PER_MEMBER; w++) {
+                    workers.add(deliverAll(routed.get(m), events.get(m), alice, inbox, blob, m + "-" + w));
+                }
+            }
+            CompletableFuture<Void> delivered = CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new));
+
+            TreeSet<Long> seen = new TreeSet<>();
+            List<String> late = new ArrayList<>();
+            int commands = 0;
+            int total = MEMBERS * WORKERS_PER_MEMBER * MESSAGES_PER_WORKER;
+            while (!delivered.isDone() || seen.size() < total) {
+                long highest = seen.isEmpty() ? 0 : seen.last();
+                List<String> lines = client.command("f" + commands, "UID FETCH " + (highest + 1) + ":* (UID)");
+                commands++;
+                assertThat(lines).last().asString().startsWith("f" + (commands - 1) + " OK");
+                for (String line : lines) {
+                    Matcher fetch = FETCH_UID.matcher(line);
+                    if (fetch.matches()) {
+                        long uid = Long.parseLong(fetch.group(2));
+                        if (!seen.contains(uid) && uid < highest) {
+                            late.add(uid + " after " + highest);
+                        }
+                        seen.add(uid);
+                    }
+                }
+                assertThat(commands).as("UID FETCH commands before every message was seen").isLessThan(100_000);
+                if (delivered.isCompletedExceptionally()) {
+                    delivered.get();
+                }
+            }
+            delivered.get(300, TimeUnit.SECONDS);
+
+            List<Long> stored = await(readerStorage.mailboxes().messages(inbox.id(), UidSet.ALL)).stream()
+                    .map(MessageRecord::uid).toList();
+            System.out.printf("UID FETCH n:* across members: %d deliveries from %d members, %d UID FETCH "
+                    + "commands, %d changes handed to the owner%n", total, MEMBERS, commands,
+                    routed.stream().mapToLong(PartitionRoutedMailboxStore::handedOff).sum());
+            assertThat(late).as("UIDs shown below one already shown").isEmpty();
+            assertThat(stored).hasSize(total).doesNotHaveDuplicates();
+            assertThat(seen).containsExactlyElementsOf(stored);
+        } finally {
+            imap.close().await(20, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * What the 2-member benchmark found (docs/scaling.md): IMAP clients of one account on two members
+     * APPEND, STORE and EXPUNGE in one mailbox at once. Each member's IMAP changes run on the
+     * mailbox's partition owner, so the two never fence each other out: every command is answered OK,
+     * every APPENDUID is distinct, and the mailbox holds what was appended less what was expunged.
+     */
+    @Test
+    void imapClientsOfOneMailboxOnTwoMembersAppendStoreAndExpungeWithoutAnswersOfUnavailable() throws Exception {
+        int perServer = 8;
+        int appends = 15;
+        MailAddress bob = MailAddress.parse("bob@example.test");
+        await(accounts.addUser(bob, PASSWORD.toCharArray(), 0));
+        Mailbox inbox = await(storages.get(0).mailboxes().find(bob, MailboxPath.INBOX)).orElseThrow();
+        List<ImapServer> servers = List.of(imapOn(0), imapOn(1));
+        ExecutorService clients = Executors.newFixedThreadPool(2 * perServer);
+        try {
+            List<Future<List<Long>>> runs = new ArrayList<>();
+            for (int c = 0; c < 2 * perServer; c++) {
+                int port = servers.get(c % 2).actualPort();
+                int client = c;
+                runs.add(clients.submit(() -> appendStoreExpunge(port, client, appends)));
+            }
+            Set<Long> uids = new TreeSet<>();
+            int kept = 0;
+            for (Future<List<Long>> run : runs) {
+                List<Long> appended = run.get(300, TimeUnit.SECONDS);
+                assertThat(appended).hasSize(appends);
+                uids.addAll(appended);
+                kept += appends - 1;
+            }
+            assertThat(uids).as("APPENDUIDs across both members").hasSize(2 * perServer * appends);
+            List<MessageRecord> stored = await(storages.get(2).mailboxes().messages(inbox.id(), UidSet.ALL));
+            assertThat(stored).hasSize(kept);
+            assertThat(stored).allSatisfy(m -> assertThat(m.flags().contains("$Checked")).isTrue());
+            System.out.printf("IMAP on two members, one mailbox: %d APPEND, %d STORE, %d EXPUNGE OK; %d changes "
+                    + "handed to the owner%n", 2 * perServer * appends, 2 * perServer * appends, 2 * perServer,
+                    routed.stream().mapToLong(PartitionRoutedMailboxStore::handedOff).sum());
+        } finally {
+            clients.shutdownNow();
+            for (ImapServer s : servers) {
+                s.close().await(20, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** One client: APPENDs, each followed by a STORE on it; then deletes and expunges its first. */
+    private static List<Long> appendStoreExpunge(int port, int client, int appends) throws IOException {
+        List<Long> uids = new ArrayList<>();
+        try (RawImapClient imap = new RawImapClient(port)) {
+            assertThat(imap.line()).startsWith("* OK");
+            assertThat(imap.command("a", "LOGIN bob@example.test \"" + PASSWORD + "\"")).last().asString()
+                    .startsWith("a OK");
+            assertThat(imap.command("s", "SELECT INBOX")).last().asString().startsWith("s OK");
+            for (int i = 0; i < appends; i++) {
+                String body = "Subject: " + client + "-" + i + "\r\n\r\nbody\r\n";
+                List<String> appended = imap.command("p" + i, "APPEND INBOX {" + body.length() + "+}\r\n" + body);
+                Matcher ok = APPENDUID.matcher(appended.get(appended.size() - 1));
+                assertThat(ok.matches()).as("APPEND answered %s", appended).isTrue();
+                long uid = Long.parseLong(ok.group(1));
+                uids.add(uid);
+                assertThat(imap.command("t" + i, "UID STORE " + uid + " +FLAGS.SILENT ($Checked)")).last().asString()
+                        .startsWith("t" + i + " OK");
+            }
+            assertThat(imap.command("d", "UID STORE " + uids.get(0) + " +FLAGS.SILENT (\\Deleted)")).last()
+                    .asString().startsWith("d OK");
+            assertThat(imap.command("x", "UID EXPUNGE " + uids.get(0))).last().asString().startsWith("x OK");
+            imap.command("z", "LOGOUT");
+        }
+        return uids;
     }
 
     /** One delivery worker: one append after the other, each followed by its event, as LocalDelivery does. */

@@ -1,6 +1,5 @@
 package io.yubin.queue;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.ExecutionCallback;
 import com.hazelcast.core.HazelcastInstance;
@@ -14,8 +13,8 @@ import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.model.SpecialUse;
-import io.yubin.proto.cluster.v1.AppendReply;
-import io.yubin.proto.cluster.v1.AppendRequest;
+import io.yubin.proto.cluster.v1.MailboxWriteReply;
+import io.yubin.proto.cluster.v1.MailboxWriteRequest;
 import io.yubin.store.AppendResult;
 import io.yubin.store.BlobId;
 import io.yubin.store.Changes;
@@ -40,38 +39,45 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link MailboxStore} whose appends run on the member that owns the mailbox id's Hazelcast
- * partition (docs/architecture.md §4.3, docs/scaling.md "UIDs across members"); everything else goes
- * to this member's store. Each member has one writer per mailbox, which batches the appends queued
- * on it into one fenced counter update; with deliveries from every member landing on one member,
- * that writer is the only one and the fence (a conditional update that another writer's change makes
- * fail, then a retry) is seldom needed. It still guards correctness: while partition ownership moves
- * (a member joins or dies) two members may write for a moment, and an append that cannot reach the
- * owner runs here.
+ * A {@link MailboxStore} whose changes to a mailbox run on the member that owns the mailbox id's
+ * Hazelcast partition (docs/architecture.md §4.3, docs/scaling.md "One writer per mailbox"): appends
+ * (deliveries and IMAP APPEND), flag changes, expunges, copies and moves, and the \Recent claim;
+ * reads and per-user operations go to this member's store. Each member has one writer per mailbox,
+ * which batches the changes queued on it into one fenced counter update; with every change to a
+ * mailbox landing on one member, that writer is the only one and the fence (a conditional update that
+ * another writer's change makes fail, then a retry) is seldom needed. Without it, an IMAP client on
+ * one member and deliveries on others contend on the fence until its retries run out. The fence
+ * still guards correctness: while partition ownership moves (a member joins or dies) two members
+ * may write for a moment, and a change that cannot reach the owner may run here.
  *
- * <p>The request and reply are {@code yubin.cluster.v1.AppendRequest} and {@code AppendReply}
- * (proto/src/main/proto/yubin/cluster/v1/appends.proto) inside a {@link RoutedAppend} task, so members
- * of different versions understand each other. Falling back to a local append after a failed hand-off
- * is safe only for appends with a delivery key (a repeat appends nothing): one without is failed.
+ * <p>The request and reply are {@code yubin.cluster.v1.MailboxWriteRequest} and
+ * {@code MailboxWriteReply} (proto/src/main/proto/yubin/cluster/v1/mailbox_writes.proto) inside a
+ * {@link RoutedWrite} task, so members of different versions understand each other. A copy is routed
+ * by its target, a move by its source (the mailbox deliveries contend on). Running a change here after
+ * a failed hand-off (the owner may have run it before failing) is done only where a repeat does no
+ * harm: an append with a delivery key (a repeat appends nothing), a flag change without
+ * UNCHANGEDSINCE, an expunge, a \Recent claim. A keyless append, a copy, a move and a conditional
+ * flag change are failed as unavailable instead, and the client tries again.
  */
 public final class PartitionRoutedMailboxStore implements MailboxStore, AutoCloseable {
 
     /** The executor the tasks run on, on every member. */
-    public static final String EXECUTOR_NAME = "yubin-mailbox-appends";
+    public static final String EXECUTOR_NAME = "yubin-mailbox-writes";
     /** Where each member's local store is found by the tasks it runs ({@link HazelcastInstance#getUserContext}). */
-    static final String USER_CONTEXT_KEY = "yubin.mailbox-appends.store";
-    /** The newest request and reply version this code writes and reads. */
-    static final int VERSION = 1;
-    /** How long the owner may take; beyond it the append runs here (the owner may still finish it). */
+    static final String USER_CONTEXT_KEY = "yubin.mailbox-writes.store";
+    /** How long the owner may take; beyond it the change fails or runs here (the owner may still finish it). */
     private static final long OWNER_TIMEOUT_SECONDS = 60;
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionRoutedMailboxStore.class);
@@ -82,7 +88,7 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
     private final AtomicLong handedOff = new AtomicLong();
     private final AtomicLong fellBack = new AtomicLong();
 
-    /** Registers {@code local} as the store that runs appends other members hand to this one. */
+    /** Registers {@code local} as the store that runs the changes other members hand to this one. */
     public PartitionRoutedMailboxStore(HazelcastInstance hazelcast, MailboxStore local) {
         this.hazelcast = hazelcast;
         this.local = local;
@@ -92,25 +98,67 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
 
     @Override
     public CompletionStage<AppendResult> append(MailboxId mailbox, NewMessage message) {
+        return route(mailbox, () -> MailboxWriteCodec.append(mailbox, message), message.deliveryKey() != null,
+                () -> local.append(mailbox, message), MailboxWriteCodec::appendResult);
+    }
+
+    @Override
+    public CompletionStage<FlagUpdate> updateFlags(MailboxId mailbox, UidSet uids, FlagOperation operation, Flags flags,
+            long unchangedSince) {
+        return route(mailbox, () -> MailboxWriteCodec.flags(mailbox, uids, operation, flags, unchangedSince),
+                unchangedSince < 0, () -> local.updateFlags(mailbox, uids, operation, flags, unchangedSince),
+                MailboxWriteCodec::flagUpdate);
+    }
+
+    @Override
+    public CompletionStage<List<MessageRecord>> expungeMessages(MailboxId mailbox, UidSet uids, boolean onlyDeleted) {
+        return route(mailbox, () -> MailboxWriteCodec.expunge(mailbox, uids, onlyDeleted), true,
+                () -> local.expungeMessages(mailbox, uids, onlyDeleted), MailboxWriteCodec::expunged);
+    }
+
+    @Override
+    public CompletionStage<CopyResult> copy(MailboxId source, UidSet uids, MailboxId target) {
+        return route(target, () -> MailboxWriteCodec.copy(source, uids, target, false), false,
+                () -> local.copy(source, uids, target), MailboxWriteCodec::copyResult);
+    }
+
+    @Override
+    public CompletionStage<CopyResult> move(MailboxId source, UidSet uids, MailboxId target) {
+        return route(source, () -> MailboxWriteCodec.copy(source, uids, target, true), false,
+                () -> local.move(source, uids, target), MailboxWriteCodec::copyResult);
+    }
+
+    @Override
+    public CompletionStage<Long> claimRecent(MailboxId mailbox, long uid) {
+        return route(mailbox, () -> MailboxWriteCodec.claimRecent(mailbox, uid), true,
+                () -> local.claimRecent(mailbox, uid), MailboxWriteCodec::previousRecent);
+    }
+
+    /**
+     * Runs a change here when this member owns {@code key}'s partition (or no member does yet), else
+     * hands it to the owner; {@code repeatable}: the change may run here after a failed hand-off.
+     */
+    private <T> CompletionStage<T> route(MailboxId key, Supplier<MailboxWriteRequest> request, boolean repeatable,
+            Supplier<CompletionStage<T>> here, Function<MailboxWriteReply, T> read) {
         Member owner;
         try {
-            Partition partition = hazelcast.getPartitionService().getPartition(mailbox.value());
+            Partition partition = hazelcast.getPartitionService().getPartition(key.value());
             owner = partition.getOwner();
         } catch (RuntimeException e) {
             owner = null;
         }
         if (owner == null || owner.localMember()) {
-            return local.append(mailbox, message);
+            return here.get();
         }
-        CompletableFuture<AppendResult> result = new CompletableFuture<>();
+        CompletableFuture<T> result = new CompletableFuture<>();
         try {
-            executor.submitToKeyOwner(new RoutedAppend(encode(mailbox, message)), mailbox.value(),
+            executor.submitToKeyOwner(new RoutedWrite(request.get().toByteArray()), key.value(),
                     new ExecutionCallback<byte[]>() {
                         @Override
                         public void onResponse(byte[] reply) {
                             handedOff.incrementAndGet();
                             try {
-                                result.complete(decode(reply));
+                                result.complete(read.apply(MailboxWriteCodec.parseReply(reply)));
                             } catch (RuntimeException e) {
                                 result.completeExceptionally(e);
                             }
@@ -118,31 +166,32 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
 
                         @Override
                         public void onFailure(Throwable failure) {
-                            fallBack(mailbox, message, failure, result);
+                            fallBack(key, failure, repeatable, here, result);
                         }
                     });
         } catch (RuntimeException e) {
-            fallBack(mailbox, message, e, result);
+            fallBack(key, e, repeatable, here, result);
         }
         return result;
     }
 
-    /** The owner could not be reached or failed other than by its store's answer: append here. */
-    private void fallBack(MailboxId mailbox, NewMessage message, Throwable failure, CompletableFuture<AppendResult> result) {
+    /** The owner could not be reached or failed other than by its store's answer. */
+    private <T> void fallBack(MailboxId key, Throwable failure, boolean repeatable,
+            Supplier<CompletionStage<T>> here, CompletableFuture<T> result) {
         Throwable cause = failure instanceof ExecutionException && failure.getCause() != null ? failure.getCause()
                 : failure;
         if (cause instanceof StoreException) {
             result.completeExceptionally(cause);
             return;
         }
-        if (message.deliveryKey() == null) {
-            result.completeExceptionally(StoreException.unavailable("could not hand the append to the owner of "
-                    + "mailbox " + mailbox.value() + ": " + cause, cause));
+        if (!repeatable) {
+            result.completeExceptionally(StoreException.unavailable("could not hand the change to the owner of "
+                    + "mailbox " + key.value() + ": " + cause, cause));
             return;
         }
         fellBack.incrementAndGet();
-        LOG.debug("Appending to mailbox {} here, the owner did not: {}", mailbox.value(), cause.toString());
-        local.append(mailbox, message).whenComplete((r, e) -> {
+        LOG.debug("Changing mailbox {} here, the owner did not: {}", key.value(), cause.toString());
+        here.get().whenComplete((r, e) -> {
             if (e != null) {
                 result.completeExceptionally(e);
             } else {
@@ -151,17 +200,17 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
         });
     }
 
-    /** Appends answered by another member. */
+    /** Changes answered by another member. */
     public long handedOff() {
         return handedOff.get();
     }
 
-    /** Appends run here because the owner could not be reached. */
+    /** Changes run here because the owner could not be reached. */
     public long fellBack() {
         return fellBack.get();
     }
 
-    /** Stops running other members' appends here (they fall back to appending themselves). */
+    /** Stops running other members' changes here (they fall back or fail, as above). */
     @Override
     public void close() {
         if (hazelcast.getLifecycleService().isRunning()) {
@@ -169,75 +218,24 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
         }
     }
 
-    static byte[] encode(MailboxId mailbox, NewMessage m) {
-        return AppendRequest.newBuilder()
-                .setVersion(VERSION)
-                .setMailboxId(mailbox.value())
-                .setBlobId(m.blob().id().value())
-                .setSize(m.blob().size())
-                .setSha256(m.blob().sha256() == null ? "" : m.blob().sha256())
-                .setInternalDateSeconds(m.internalDate().getEpochSecond())
-                .setInternalDateNanos(m.internalDate().getNano())
-                .addAllFlags(m.flags().toStrings())
-                .setDeliveryKey(m.deliveryKey() == null ? "" : m.deliveryKey())
-                .build().toByteArray();
-    }
-
     /** Runs a request on this member's store; every outcome, a refusal included, is a reply. */
     static byte[] run(MailboxStore store, byte[] bytes) throws InterruptedException {
-        AppendRequest request;
+        // Unreadable, or of a newer version: not a refusal, the sender decides (falls back or fails).
+        MailboxWriteRequest request = MailboxWriteCodec.parseRequest(bytes);
+        MailboxWriteReply reply;
         try {
-            request = AppendRequest.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("not an append request: " + e.getMessage());
-        }
-        if (request.getVersion() < 1 || request.getVersion() > VERSION) {
-            // Not a StoreException: the sender falls back to appending itself.
-            throw new IllegalArgumentException("append request of version " + request.getVersion()
-                    + "; this member reads 1.." + VERSION);
-        }
-        NewMessage message = new NewMessage(new StoredBlob(new BlobId(request.getBlobId()), request.getSize(),
-                request.getSha256().isEmpty() ? null : request.getSha256()),
-                Instant.ofEpochSecond(request.getInternalDateSeconds(), request.getInternalDateNanos()),
-                request.getFlagsCount() == 0 ? Flags.NONE : Flags.of(request.getFlagsList()),
-                request.getDeliveryKey().isEmpty() ? null : request.getDeliveryKey());
-        AppendReply.Builder reply = AppendReply.newBuilder().setVersion(VERSION);
-        try {
-            AppendResult r = store.append(new MailboxId(request.getMailboxId()), message).toCompletableFuture()
+            reply = MailboxWriteCodec.run(store, request).toCompletableFuture()
                     .get(OWNER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            reply.setMailboxId(r.mailbox().value()).setUidValidity(r.uidValidity()).setUid(r.uid())
-                    .setModSeq(r.modSeq()).setDuplicate(r.duplicate());
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+            Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null
                     ? c.getCause() : e.getCause();
-            StoreException se = cause instanceof StoreException s ? s
-                    : StoreException.unavailable(String.valueOf(cause), cause);
-            reply.setErrorKind(se.kind().name()).setErrorMessage(String.valueOf(se.getMessage()));
+            reply = MailboxWriteCodec.refused(cause instanceof StoreException s ? s
+                    : StoreException.unavailable(String.valueOf(cause), cause));
         } catch (TimeoutException e) {
-            reply.setErrorKind(StoreException.Kind.UNAVAILABLE.name())
-                    .setErrorMessage("the mailbox owner's store did not answer in " + OWNER_TIMEOUT_SECONDS + " s");
+            reply = MailboxWriteCodec.refused(StoreException.unavailable("the mailbox owner's store did not answer in "
+                    + OWNER_TIMEOUT_SECONDS + " s", null));
         }
-        return reply.build().toByteArray();
-    }
-
-    static AppendResult decode(byte[] bytes) {
-        AppendReply reply;
-        try {
-            reply = AppendReply.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw StoreException.unavailable("unreadable append reply: " + e.getMessage(), e);
-        }
-        if (!reply.getErrorKind().isEmpty()) {
-            String text = reply.getErrorMessage();
-            throw switch (reply.getErrorKind()) {
-                case "NOT_FOUND" -> StoreException.notFound("mailbox", text);
-                case "CONFLICT" -> StoreException.conflict("mailbox", text);
-                case "INVALID" -> StoreException.invalid("message", text);
-                default -> StoreException.unavailable(text, null);
-            };
-        }
-        return new AppendResult(new MailboxId(reply.getMailboxId()), reply.getUidValidity(), reply.getUid(),
-                reply.getModSeq(), reply.getDuplicate());
+        return reply.toByteArray();
     }
 
     /**
@@ -245,16 +243,16 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
      * {@link PartitionRoutedMailboxStore} registered. Only bytes cross the wire (Hazelcast writes the
      * class name, then {@link #writeData}).
      */
-    public static final class RoutedAppend implements Callable<byte[]>, DataSerializable, HazelcastInstanceAware {
+    public static final class RoutedWrite implements Callable<byte[]>, DataSerializable, HazelcastInstanceAware {
 
         private byte[] request;
         private transient HazelcastInstance hazelcast;
 
         /** For Hazelcast's deserialization. */
-        public RoutedAppend() {
+        public RoutedWrite() {
         }
 
-        RoutedAppend(byte[] request) {
+        RoutedWrite(byte[] request) {
             this.request = request;
         }
 
@@ -267,7 +265,7 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
         public byte[] call() throws InterruptedException {
             Object store = hazelcast == null ? null : hazelcast.getUserContext().get(USER_CONTEXT_KEY);
             if (!(store instanceof MailboxStore mailboxes)) {
-                throw new IllegalStateException("this member runs no mailbox appends");
+                throw new IllegalStateException("this member runs no mailbox writes");
             }
             return run(mailboxes, request);
         }
@@ -346,27 +344,6 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
     }
 
     @Override
-    public CompletionStage<FlagUpdate> updateFlags(MailboxId mailbox, UidSet uids, FlagOperation operation, Flags flags,
-            long unchangedSince) {
-        return local.updateFlags(mailbox, uids, operation, flags, unchangedSince);
-    }
-
-    @Override
-    public CompletionStage<List<MessageRecord>> expungeMessages(MailboxId mailbox, UidSet uids, boolean onlyDeleted) {
-        return local.expungeMessages(mailbox, uids, onlyDeleted);
-    }
-
-    @Override
-    public CompletionStage<CopyResult> copy(MailboxId source, UidSet uids, MailboxId target) {
-        return local.copy(source, uids, target);
-    }
-
-    @Override
-    public CompletionStage<CopyResult> move(MailboxId source, UidSet uids, MailboxId target) {
-        return local.move(source, uids, target);
-    }
-
-    @Override
     public CompletionStage<Changes> changesSince(MailboxId mailbox, long modSeq) {
         return local.changesSince(mailbox, modSeq);
     }
@@ -384,11 +361,6 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
     @Override
     public CompletionStage<Void> putStructure(BlobId blob, byte[] structure) {
         return local.putStructure(blob, structure);
-    }
-
-    @Override
-    public CompletionStage<Long> claimRecent(MailboxId mailbox, long uid) {
-        return local.claimRecent(mailbox, uid);
     }
 
     @Override

@@ -8,10 +8,14 @@ import io.yubin.model.Domain;
 import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
-import io.yubin.proto.cluster.v1.AppendRequest;
+import io.yubin.proto.cluster.v1.ClaimRecentRequest;
+import io.yubin.proto.cluster.v1.MailboxWriteRequest;
 import io.yubin.store.AppendResult;
+import io.yubin.store.CopyResult;
+import io.yubin.store.FlagUpdate;
 import io.yubin.store.Mailbox;
 import io.yubin.store.MailboxId;
+import io.yubin.store.MailboxStore;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.NewMessage;
 import io.yubin.store.Storage;
@@ -137,12 +141,105 @@ class PartitionRoutedMailboxStoreTest {
     }
 
     @Test
-    void aRequestOfANewerVersionIsRefusedSoTheSenderAppendsItself() {
-        byte[] newer = AppendRequest.newBuilder().setVersion(PartitionRoutedMailboxStore.VERSION + 1)
-                .setMailboxId("m").setBlobId("b").setSize(1).build().toByteArray();
+    void flagChangesExpungesCopiesMovesAndTheRecentClaimRunOnTheOwnerAndAnswerWhatTheStoreAnswered()
+            throws Exception {
+        try (PartitionRoutedMailboxStore sender = new PartitionRoutedMailboxStore(here.instance(), storage.mailboxes());
+                PartitionRoutedMailboxStore owner = new PartitionRoutedMailboxStore(there.instance(),
+                        storage.mailboxes())) {
+            Mailbox inbox = inboxOwnedBy(there, "changes");
+            MailAddress user = inbox.owner();
+            Mailbox archive = get(storage.mailboxes().find(user, new MailboxPath("Archive"))).orElseThrow();
+            Mailbox trash = get(storage.mailboxes().find(user, new MailboxPath("Trash"))).orElseThrow();
+            Instant date = Instant.parse("2024-05-06T07:08:09.5Z");
+            StoredBlob blob = blob();
+            for (int i = 0; i < 4; i++) {
+                get(storage.mailboxes().append(inbox.id(), new NewMessage(blob, date, Flags.NONE, null)));
+            }
+
+            FlagUpdate flagged = get(sender.updateFlags(inbox.id(), UidSet.of(new UidSet.Range(1, 2)),
+                    MailboxStore.FlagOperation.ADD, Flags.of("\\Deleted", "$Label1"), -1));
+            assertThat(flagged.changed()).extracting(MessageRecord::uid).containsExactly(1L, 2L);
+            assertThat(flagged.changed()).allSatisfy(m -> {
+                assertThat(m.flags()).isEqualTo(Flags.of("\\Deleted", "$Label1"));
+                assertThat(m.internalDate()).isEqualTo(date);
+                assertThat(m.blob()).isEqualTo(blob);
+            });
+            long flaggedModSeq = flagged.changed().get(1).modSeq();
+            FlagUpdate conditional = get(sender.updateFlags(inbox.id(), UidSet.of(new UidSet.Range(1, 3)),
+                    MailboxStore.FlagOperation.REPLACE, Flags.of("\\Seen"), flaggedModSeq - 1));
+            assertThat(conditional.modified()).containsExactly(2L);
+
+            List<MessageRecord> expunged = get(sender.expungeMessages(inbox.id(), UidSet.ALL, true));
+            assertThat(expunged).extracting(MessageRecord::uid).containsExactly(2L);
+            assertThat(expunged.get(0).flags()).isEqualTo(Flags.of("\\Deleted", "$Label1"));
+
+            CopyResult copied = get(sender.copy(inbox.id(), UidSet.single(3), archive.id()));
+            assertThat(copied.sourceUids()).containsExactly(3L);
+            assertThat(copied.targetUidValidity()).isEqualTo(archive.uidValidity());
+            CopyResult moved = get(sender.move(inbox.id(), UidSet.of(new UidSet.Range(3, 4)), trash.id()));
+            assertThat(moved.sourceUids()).containsExactly(3L, 4L);
+            assertThat(moved.targetUids()).hasSize(2);
+
+            assertThat(get(sender.claimRecent(inbox.id(), 4))).isZero();
+            assertThat(get(sender.claimRecent(inbox.id(), 4))).isEqualTo(4);
+
+            // Six routed by the INBOX; the copy by its target, which may be owned here.
+            boolean archiveThere = there.instance().getPartitionService().getPartition(archive.id().value()).getOwner()
+                    .localMember();
+            assertThat(sender.handedOff()).isEqualTo(archiveThere ? 7 : 6);
+            assertThat(sender.fellBack()).isZero();
+            assertThat(get(storage.mailboxes().messages(inbox.id(), UidSet.ALL))).extracting(MessageRecord::uid)
+                    .containsExactly(1L);
+            assertThat(get(storage.mailboxes().messages(trash.id(), UidSet.ALL))).hasSize(2);
+            assertThat(get(storage.mailboxes().messages(archive.id(), UidSet.ALL))).hasSize(1);
+
+            assertThatThrownBy(() -> get(sender.claimRecent(idOwnedBy(there), 1)))
+                    .isInstanceOfSatisfying(StoreException.class,
+                            e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.NOT_FOUND));
+        }
+    }
+
+    @Test
+    void anOwnerThatRunsNoWritesLeavesARepeatableChangeToTheSenderAndRefusesTheOthers() throws Exception {
+        try (PartitionRoutedMailboxStore sender = new PartitionRoutedMailboxStore(here.instance(),
+                storage.mailboxes())) {
+            Mailbox inbox = inboxOwnedBy(there, "fallback-changes");
+            get(storage.mailboxes().append(inbox.id(), new NewMessage(blob(), Instant.now(), Flags.NONE, null)));
+            Mailbox archive = get(storage.mailboxes().find(inbox.owner(), new MailboxPath("Archive"))).orElseThrow();
+
+            assertThat(get(sender.updateFlags(inbox.id(), UidSet.ALL, MailboxStore.FlagOperation.ADD,
+                    Flags.of("\\Seen"), -1)).changed()).hasSize(1);
+            assertThat(get(sender.claimRecent(inbox.id(), 1))).isZero();
+            assertThat(sender.fellBack()).isEqualTo(2);
+
+            for (var change : List.<java.util.concurrent.Callable<?>>of(
+                    () -> get(sender.move(inbox.id(), UidSet.ALL, archive.id())),
+                    () -> get(sender.updateFlags(inbox.id(), UidSet.ALL, MailboxStore.FlagOperation.ADD,
+                            Flags.of("$Label2"), 1_000_000)))) {
+                assertThatThrownBy(change::call).isInstanceOfSatisfying(StoreException.class,
+                        e -> assertThat(e.kind()).isEqualTo(StoreException.Kind.UNAVAILABLE));
+            }
+            assertThat(get(storage.mailboxes().messages(archive.id(), UidSet.ALL))).isEmpty();
+            assertThat(get(storage.mailboxes().messages(inbox.id(), UidSet.ALL))).singleElement()
+                    .satisfies(m -> assertThat(m.flags()).isEqualTo(Flags.of("\\Seen")));
+        }
+    }
+
+    @Test
+    void aRequestOfANewerVersionIsRefusedSoTheSenderDecides() {
+        byte[] newer = MailboxWriteRequest.newBuilder().setVersion(MailboxWriteCodec.VERSION + 1)
+                .setClaimRecent(ClaimRecentRequest.newBuilder().setMailboxId("m").setUid(1)).build().toByteArray();
 
         assertThatThrownBy(() -> PartitionRoutedMailboxStore.run(storage.mailboxes(), newer))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version 2");
+    }
+
+    private static <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+        try {
+            return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
     }
 
     /** Provisions users until one's INBOX id falls in a partition {@code member} owns. */

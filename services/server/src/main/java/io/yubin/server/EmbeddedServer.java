@@ -183,12 +183,17 @@ public final class EmbeddedServer implements AutoCloseable {
 
         Clock clock = Clock.systemUTC();
         HazelcastDeliveryCoordination coordination = new HazelcastDeliveryCoordination(cluster.instance());
-        // Appends run on the member owning the mailbox's partition: one writer per mailbox in the
-        // cluster, so fenced retries stay rare (docs/scaling.md, "UIDs across members"). Alone, that is
-        // always this member.
+        // Changes to a mailbox run on the member owning the mailbox's partition: one writer per mailbox
+        // in the cluster, so fenced retries stay rare (docs/scaling.md, "UIDs across members"). Alone,
+        // that is always this member.
         PartitionRoutedMailboxStore routedMailboxes = new PartitionRoutedMailboxStore(cluster.instance(),
                 storage.mailboxes());
-        stops.push(new Stop("mailbox append routing", routedMailboxes::close));
+        stops.push(new Stop("mailbox write routing", routedMailboxes::close));
+        // IMAP and POP3 change mailboxes through the owner too (STORE, EXPUNGE, APPEND, COPY, MOVE,
+        // the \Recent claim, POP3 deletions): a client on this member and deliveries elsewhere would
+        // otherwise contend on the fence.
+        Storage routedStorage = new Storage(storage.directory(), routedMailboxes, storage.spool(),
+                storage.blobReferences(), storage.blobs(), () -> { });
         // Before delivery: remote delivery's SMTP client runs on it. The builder, not VertxOptions
         // alone: Vert.x 5 takes the metrics registry through withMetrics.
         Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
@@ -236,14 +241,14 @@ public final class EmbeddedServer implements AutoCloseable {
         Pop3Server pop3 = await(Pop3Server.start(vertx, new Pop3Server.Options(smtpHostname(), pop3Config.host(),
                 pop3Config.port(), pop3Config.tlsPort(), tls.pemKeyCertOptions(), pop3Config.proxyProtocol(),
                 pop3Config.allowPlaintextAuth(), pop3Config.idleTimeout(), pop3Config.listening(),
-                pop3Config.maxConnectionsPerIp(), pop3Config.bodyThreads()), storage, accounts, maildropLocks));
+                pop3Config.maxConnectionsPerIp(), pop3Config.bodyThreads()), routedStorage, accounts, maildropLocks));
         stops.push(new Stop("POP3", () -> await(pop3.close())));
         this.pop3 = pop3;
         ServerConfig.Imap imapConfig = config.imap();
         ImapServer imap = await(ImapServer.start(vertx, new ImapServer.Options(smtpHostname(), imapConfig.host(),
                 imapConfig.port(), imapConfig.tlsPort(), tls.pemKeyCertOptions(), imapConfig.proxyProtocol(),
                 imapConfig.allowPlaintextAuth(), imapConfig.idleTimeout(), imapConfig.limits(), imapConfig.listening(),
-                imapConfig.pools(), imapConfig.idleRecheck()), storage, accounts, mailboxEvents));
+                imapConfig.pools(), imapConfig.idleRecheck()), routedStorage, accounts, mailboxEvents));
         stops.push(new Stop("IMAP", () -> await(imap.close())));
         this.imap = imap;
 
