@@ -25,6 +25,7 @@ import io.yubin.mailauth.dmarc.OrganizationalDomains;
 import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
 import io.yubin.mailauth.spf.SpfVerifier;
+import io.yubin.mailauth.virus.ClamdScanner;
 import io.yubin.server.config.ConfigException;
 import io.yubin.queue.ClusterMember;
 import io.yubin.queue.HazelcastDeliveryCoordination;
@@ -41,6 +42,7 @@ import io.yubin.imap.ImapServer;
 import io.yubin.pop3.Pop3Server;
 import io.yubin.smtp.SmtpServer;
 import io.yubin.smtp.SubmissionSigner;
+import io.yubin.smtp.VirusScanning;
 import io.yubin.store.Accounts;
 import io.yubin.store.BlobCollector;
 import io.yubin.store.s3.S3BlobStore;
@@ -228,7 +230,8 @@ public final class EmbeddedServer implements AutoCloseable {
         SmtpServer smtp = await(SmtpServer.start(vertx, new SmtpServer.Options(smtpHostname(), smtpConfig.host(),
                 smtpConfig.mxPort(), smtpConfig.submissionPort(), smtpConfig.submissionsPort(), tls.pemKeyCertOptions(),
                 smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening()), storage, accounts,
-                deliveryQueue, authenticator, dkimSigner(dataDir, clock), config.sendingLimits().toLimits(clock)));
+                deliveryQueue, authenticator, dkimSigner(dataDir, clock), config.sendingLimits().toLimits(clock),
+                virusScanning()));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
         this.smtp = smtp;
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",
@@ -272,6 +275,21 @@ public final class EmbeddedServer implements AutoCloseable {
      * Remote delivery (docs/outbound.md): MX lookups through the configured DNS servers, SMTP on
      * {@code vertx}, notifications written on their own worker thread (they read bodies).
      */
+    /** Virus scanning by clamd, when virus.clamd is set; null otherwise. */
+    private VirusScanning virusScanning() {
+        ServerConfig.Virus virus = config.virus();
+        if (!virus.enabled()) {
+            return null;
+        }
+        // A scan holds its thread while clamd reads the message: bounded, so a slow clamd queues scans.
+        ExecutorService threads = Executors.newFixedThreadPool(8, daemon("yubin-virus-scan"));
+        stops.push(new Stop("virus scan threads", threads::shutdownNow));
+        LOG.info("Virus scanning by clamd at {} ({} when it cannot answer)", virus.clamd(),
+                virus.failOpen() ? "accepting unscanned" : "refusing for now");
+        return new VirusScanning(new ClamdScanner(new ClamdScanner.Settings(virus.clamdAddress(), virus.timeout(),
+                virus.maxSize()), threads), virus.failOpen());
+    }
+
     private LocalDelivery.Outbound outbound(Vertx vertx, Storage storage, Clock clock, StubResolver dns) {
         ServerConfig.Remote remoteConfig = config.delivery().remote();
         List<InetSocketAddress> servers = config.dns().serverAddresses();

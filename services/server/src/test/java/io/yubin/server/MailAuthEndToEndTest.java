@@ -11,6 +11,7 @@ import io.yubin.store.Mailbox;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.UidSet;
 import io.yubin.testing.bind9.Bind9Server;
+import io.yubin.testing.clamd.ClamdServer;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Mail authentication end to end: {@code yubin serve}'s wiring with mailauth on, SMTP on the MX port
  * from 127.0.0.1, SPF, DKIM and DMARC records served by a real BIND 9, a message signed by dkimpy
- * (Debian python3-dkim), delivery to the INBOX or Junk. Without named or dkimpy the test fails.
+ * (Debian python3-dkim), delivery to the INBOX or Junk; and virus scanning by a real clamd (Debian
+ * clamav-daemon, the EICAR test signature) on the same server. Without named, dkimpy or clamd the
+ * test fails.
  */
 class MailAuthEndToEndTest {
 
@@ -53,6 +56,7 @@ class MailAuthEndToEndTest {
     @TempDir
     static Path dir;
     static Bind9Server bind;
+    static ClamdServer clamd;
     static EmbeddedServer server;
     static Path dkimKey;
 
@@ -94,6 +98,7 @@ class MailAuthEndToEndTest {
                 "bounces.test", SOA + "@ IN TXT \"v=spf1 ip4:127.0.0.1 -all\"\n",
                 // a zone that fails to load: named answers SERVFAIL
                 "broken.test", "garbage"));
+        clamd = new ClamdServer(Files.createDirectories(dir.resolve("clamd")));
         Path data = Files.createDirectories(dir.resolve("data"));
         ServerConfig config = ConfigLoader.load(null, Map.ofEntries(
                 Map.entry("YUBIN_DATA_DIR", data.toString()),
@@ -110,7 +115,8 @@ class MailAuthEndToEndTest {
                 Map.entry("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024"),
                 Map.entry("YUBIN_PASSWORD_HASH_ITERATIONS", "1"),
                 Map.entry("YUBIN_DNS_SERVERS", "127.0.0.1:" + bind.address().getPort()),
-                Map.entry("YUBIN_MAILAUTH_ENABLED", "true")));
+                Map.entry("YUBIN_MAILAUTH_ENABLED", "true"),
+                Map.entry("YUBIN_VIRUS_CLAMD", "localhost:" + clamd.address().getPort())));
         server = EmbeddedServer.start(config);
         await(server.accounts().addDomain(Domain.parse("example.test")));
         await(server.accounts().addUser(ALICE, "correct horse battery".toCharArray(), 0));
@@ -124,6 +130,9 @@ class MailAuthEndToEndTest {
         if (bind != null) {
             bind.close();
         }
+        if (clamd != null) {
+            clamd.close();
+        }
     }
 
     @Test
@@ -136,6 +145,20 @@ class MailAuthEndToEndTest {
         assertThat(results).contains("spf=pass").contains("smtp.mailfrom=bob@sender.test")
                 .contains("dkim=none").contains("dmarc=pass").contains("header.from=sender.test")
                 .contains("policy.dmarc=none");
+    }
+
+    @Test
+    void aVirusInAnAttachmentIsRefusedNamingItAndNothingIsDelivered() throws Exception {
+        String infected = message("Bob <bob@sender.test>", "invoice attached", "MIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/mixed; boundary=\"b\"\r\n").replace("Hello Alice.\r\n",
+                        "--b\r\nContent-Type: text/plain\r\n\r\nHello Alice.\r\n--b\r\nContent-Type: "
+                        + "application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                        + Base64.getMimeEncoder().encodeToString(ClamdServer.eicar()) + "\r\n--b--\r\n");
+
+        String reply = send("sender.test", "bob@sender.test", infected);
+
+        assertThat(reply).isEqualTo("554 5.7.1 Message refused: a virus was found in it (" + ClamdServer.SIGNATURE
+                + ")");
     }
 
     @Test

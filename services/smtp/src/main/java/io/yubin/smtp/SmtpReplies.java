@@ -81,6 +81,17 @@ final class SmtpReplies {
                 + " (no aligned SPF or DKIM pass), which asks to reject it");
     }
 
+    /** RFC 3463 5.7.1: refused by policy; the signature named, as Postfix's content filters do. */
+    static SmtpReply virusFound(String signature) {
+        return new SmtpReply(554, "5.7.1", "Message refused: a virus was found in it (" + signature + ")");
+    }
+
+    /** The scanner could not answer and the server does not accept unscanned mail: try again later. */
+    static SmtpReply virusScannerUnavailable() {
+        return new SmtpReply(451, "4.7.1", "Message not accepted for now: the virus scanner is unavailable, "
+                + "try again later");
+    }
+
     static SmtpReply syntax(String text) {
         return new SmtpReply(501, "5.5.4", text);
     }

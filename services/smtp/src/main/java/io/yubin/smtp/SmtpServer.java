@@ -87,11 +87,19 @@ public final class SmtpServer {
     public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             DeliveryQueue queue, InboundAuthenticator authenticator, SubmissionSigner signer,
             SendingLimits sendingLimits) {
+        return start(vertx, options, storage, accounts, queue, authenticator, signer, sendingLimits, null);
+    }
+
+    /** With virus scanning of every message at the end of its data ({@code virusScanning} null: none). */
+    public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
+            DeliveryQueue queue, InboundAuthenticator authenticator, SubmissionSigner signer,
+            SendingLimits sendingLimits, VirusScanning virusScanning) {
         if (options.submissionsPort() >= 0 && options.tls() == null) {
             return Future.failedFuture(new IllegalArgumentException("submissions (implicit TLS) needs a certificate"));
         }
         SmtpServer server = new SmtpServer(vertx, options);
-        MessageAcceptor acceptor = new MessageAcceptor(options.hostname(), storage, queue, authenticator, signer);
+        MessageAcceptor acceptor = new MessageAcceptor(options.hostname(), storage, queue, authenticator, signer,
+                virusScanning);
         List<ListenerSet.Port> ports = new ArrayList<>();
         for (Mode mode : Mode.values()) {
             int port = switch (mode) {

@@ -91,6 +91,16 @@ final class TestServer implements AutoCloseable {
 
     TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol, io.yubin.mailauth.InboundAuthenticator authenticator,
             SendingLimits sendingLimits) throws Exception {
+        this(dir, limits, proxyProtocol, authenticator, sendingLimits, null);
+    }
+
+    /** With virus scanning ({@code virusScanning} null: none). */
+    TestServer(Path dir, VirusScanning virusScanning) throws Exception {
+        this(dir, SmtpLimits.defaults(), false, null, SendingLimits.none(), virusScanning);
+    }
+
+    TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol, io.yubin.mailauth.InboundAuthenticator authenticator,
+            SendingLimits sendingLimits, VirusScanning virusScanning) throws Exception {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         storage = EmbeddedStorage.open(dir.resolve("data"));
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
@@ -104,7 +114,7 @@ final class TestServer implements AutoCloseable {
         PemKeyCertOptions tls = new PemKeyCertOptions().setKeyPath(certificate.privateKeyPath())
                 .setCertPath(certificate.certificatePath());
         server = SmtpServer.start(vertx, new SmtpServer.Options("mx.example.org", "127.0.0.1", 0, 0, 0, tls,
-                proxyProtocol, limits), storage, accounts, queue, authenticator, null, sendingLimits)
+                proxyProtocol, limits), storage, accounts, queue, authenticator, null, sendingLimits, virusScanning)
                 .await(10, TimeUnit.SECONDS);
     }
 

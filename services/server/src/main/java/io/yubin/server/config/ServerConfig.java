@@ -46,7 +46,8 @@ public record ServerConfig(
         Dkim dkim,
         SendingLimitsConfig sendingLimits,
         Shutdown shutdown,
-        Mailauth mailauth) {
+        Mailauth mailauth,
+        Virus virus) {
 
     public record Admin(String host, int port) {
     }
@@ -327,6 +328,45 @@ public record ServerConfig(
 
         public Duration dnsLookupTimeout() {
             return Duration.ofSeconds(dnsLookupTimeoutSeconds);
+        }
+    }
+
+    /**
+     * Virus scanning by clamd (docs/mailauth.md, "Viruses").
+     *
+     * @param clamd {@code host:port}, empty for no scanning
+     * @param failOpen accept (tagged) rather than refuse for now when clamd cannot answer
+     * @param maxSize larger messages are not scanned
+     */
+    public record Virus(String clamd, boolean failOpen, int timeoutSeconds, long maxSize) {
+
+        public boolean enabled() {
+            return !clamd.isBlank();
+        }
+
+        /** clamd's address; a ConfigException when it is not {@code host:port}. */
+        public InetSocketAddress clamdAddress() {
+            String s = clamd.strip();
+            int colon = s.lastIndexOf(':');
+            String host = colon > 0 ? s.substring(0, colon) : "";
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(s.substring(colon + 1));
+            } catch (NumberFormatException | IndexOutOfBoundsException e) {
+                port = -1;
+            }
+            if (host.isEmpty() || port < 1 || port > 65535) {
+                throw new ConfigException("virus.clamd must be host:port (clamd's TCPAddr and TCPSocket), not \""
+                        + clamd + "\"");
+            }
+            return InetSocketAddress.createUnresolved(host, port);
+        }
+
+        public Duration timeout() {
+            return Duration.ofSeconds(timeoutSeconds);
         }
     }
 

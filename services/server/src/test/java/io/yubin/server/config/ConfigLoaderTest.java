@@ -65,6 +65,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void virusScanningIsOffByDefaultAndClamdMustBeHostAndPort() {
+        assertThat(ConfigLoader.defaults().virus()).isEqualTo(new ServerConfig.Virus("", false, 30, 26_214_400));
+        assertThat(ConfigLoader.defaults().virus().enabled()).isFalse();
+
+        ServerConfig.Virus v = ConfigLoader.load(null, Map.of("YUBIN_VIRUS_CLAMD", "clamd.mail.svc:3310",
+                "YUBIN_VIRUS_FAIL_OPEN", "true")).virus();
+        assertThat(v.enabled()).isTrue();
+        assertThat(v.failOpen()).isTrue();
+        assertThat(v.clamdAddress().getHostString()).isEqualTo("clamd.mail.svc");
+        assertThat(v.clamdAddress().getPort()).isEqualTo(3310);
+        assertThat(new ServerConfig.Virus("[::1]:3310", false, 30, 1).clamdAddress().getHostString()).isEqualTo("::1");
+        for (String bad : List.of("clamd", "clamd:", ":3310", "clamd:99999", "clamd:x")) {
+            assertThatThrownBy(() -> new ServerConfig.Virus(bad, false, 30, 1).clamdAddress())
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("virus.clamd must be host:port");
+        }
+    }
+
+    @Test
     void defaultsMatchTheStoreDefaults() {
         ServerConfig c = ConfigLoader.defaults();
 
@@ -152,7 +170,8 @@ class ConfigLoaderTest {
                 case "cluster.bind-address" -> "10.0.0.7";
                 case "cluster.members" -> "x-cluster.members:7";
                 case "cluster.kubernetes.service-dns" -> "";
-                case "storage.s3.path-style", "storage.cassandra.migrate-on-start" -> "false";
+                case "storage.s3.path-style", "storage.cassandra.migrate-on-start", "virus.fail-open" -> "false";
+                case "virus.max-size" -> "7";
                 case "storage.cassandra.request-timeout-ms", "auth-cache.ttl-seconds" -> "7";
                 case "storage.blobs" -> "s3";
                 case "storage.backend" -> "embedded";
