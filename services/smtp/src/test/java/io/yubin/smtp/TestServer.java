@@ -91,6 +91,19 @@ final class TestServer implements AutoCloseable {
 
     TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol, io.yubin.mailauth.InboundAuthenticator authenticator,
             SendingLimits sendingLimits) throws Exception {
+        this(dir, limits, proxyProtocol, authenticator, sendingLimits, java.util.Map.of(), null);
+    }
+
+    /** With IP policies per listener and DNS blocklists on the MX port ({@code blocklists} null: none). */
+    TestServer(Path dir, boolean proxyProtocol, java.util.Map<SmtpServer.Mode, io.yubin.protocol.IpPolicy> ipPolicies,
+            DnsBlocklists blocklists) throws Exception {
+        this(dir, SmtpLimits.defaults(), proxyProtocol, null, SendingLimits.none(), ipPolicies, blocklists);
+    }
+
+    private TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol,
+            io.yubin.mailauth.InboundAuthenticator authenticator, SendingLimits sendingLimits,
+            java.util.Map<SmtpServer.Mode, io.yubin.protocol.IpPolicy> ipPolicies, DnsBlocklists blocklists)
+            throws Exception {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         storage = EmbeddedStorage.open(dir.resolve("data"));
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
@@ -104,7 +117,8 @@ final class TestServer implements AutoCloseable {
         PemKeyCertOptions tls = new PemKeyCertOptions().setKeyPath(certificate.privateKeyPath())
                 .setCertPath(certificate.certificatePath());
         server = SmtpServer.start(vertx, new SmtpServer.Options("mx.example.org", "127.0.0.1", 0, 0, 0, tls,
-                proxyProtocol, limits), storage, accounts, queue, authenticator, null, sendingLimits)
+                proxyProtocol, limits, io.yubin.protocol.Listening.defaults(), ipPolicies), storage, accounts, queue,
+                authenticator, null, sendingLimits, blocklists)
                 .await(10, TimeUnit.SECONDS);
     }
 
