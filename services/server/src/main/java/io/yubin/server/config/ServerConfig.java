@@ -5,12 +5,14 @@ import io.yubin.delivery.RetrySchedule;
 import io.yubin.delivery.remote.RemoteSettings;
 import io.yubin.imap.ImapLimits;
 import io.yubin.imap.ImapServer;
+import io.yubin.protocol.IpPolicy;
 import io.yubin.protocol.Listening;
 import io.yubin.queue.ClusterMember;
 import io.yubin.model.Domain;
 import io.yubin.model.MailAddress;
 import io.yubin.smtp.SendingLimits;
 import io.yubin.smtp.SmtpLimits;
+import io.yubin.smtp.SmtpServer;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
 import io.yubin.store.PasswordVerificationCache;
@@ -46,7 +48,9 @@ public record ServerConfig(
         Dkim dkim,
         SendingLimitsConfig sendingLimits,
         Shutdown shutdown,
-        Mailauth mailauth) {
+        Mailauth mailauth,
+        IpPolicies ipPolicy,
+        Dnsbl dnsbl) {
 
     public record Admin(String host, int port) {
     }
@@ -443,6 +447,37 @@ public record ServerConfig(
                 }
             }
             return map;
+        }
+    }
+
+    /** Which client addresses may connect to each listener ({@code ip-policy}). */
+    public record IpPolicies(IpLists smtpMx, IpLists smtpSubmission, IpLists smtpSubmissions, IpLists imap,
+            IpLists pop3, IpLists admin) {
+
+        /** The SMTP listeners' policies. */
+        public Map<SmtpServer.Mode, IpPolicy> smtp() {
+            return Map.of(SmtpServer.Mode.MX, smtpMx.toPolicy(), SmtpServer.Mode.SUBMISSION, smtpSubmission.toPolicy(),
+                    SmtpServer.Mode.SUBMISSIONS, smtpSubmissions.toPolicy());
+        }
+    }
+
+    /**
+     * @param allow CIDR ranges or addresses separated by commas; empty for every address
+     * @param deny likewise; empty for none
+     */
+    public record IpLists(String allow, String deny) {
+
+        /** @throws IllegalArgumentException naming an entry that is not an address or range */
+        public IpPolicy toPolicy() {
+            return IpPolicy.parse(allow, deny);
+        }
+    }
+
+    /** @param zones DNS blocklist zones asked at SMTP MX connect, separated by commas; empty for none */
+    public record Dnsbl(String zones) {
+
+        public List<String> zoneList() {
+            return Arrays.stream(zones.split(",")).map(String::strip).filter(z -> !z.isEmpty()).toList();
         }
     }
 

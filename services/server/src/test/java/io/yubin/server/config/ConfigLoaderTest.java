@@ -165,7 +165,9 @@ class ConfigLoaderTest {
                 case "sending-limits.messages-per-hour", "sending-limits.recipients-per-message",
                         "sending-limits.recipients-per-day" -> "7";
                 case "sending-limits.overrides" -> "example.test recipients-per-day=9";
-                default -> key.endsWith("port") || key.contains("password") || key.contains("max-")
+                case "dnsbl.zones" -> "x-dnsbl.example";
+                default -> key.startsWith("ip-policy.") ? "192.0.2." + key.length()
+                        : key.endsWith("port") || key.contains("password") || key.contains("max-")
                         || key.endsWith("-seconds") || key.endsWith("-threads") || key.endsWith("event-loops")
                         || key.endsWith("memory-threshold") || key.startsWith("delivery.") ? "7" : "x-" + key;
             });
@@ -188,6 +190,9 @@ class ConfigLoaderTest {
         assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 7, 7, "x-smtp.hostname", 7, 7, 7, false,
                 7, 7, 7, 7, 700, 7));
         assertThat(c.delivery().workers()).isEqualTo(7);
+        assertThat(c.ipPolicy().admin()).isEqualTo(new ServerConfig.IpLists("192.0.2.21", "192.0.2.20"));
+        assertThat(c.ipPolicy().smtpSubmissions().deny()).isEqualTo("192.0.2.31");
+        assertThat(c.dnsbl().zoneList()).containsExactly("x-dnsbl.example");
         assertThat(c.shutdown().graceSeconds()).isEqualTo(7);
         assertThat(c.mailauth()).isEqualTo(new ServerConfig.Mailauth(true, "x-mailauth.authserv-id", 7, 7, 7,
                 "x-mailauth.public-suffix-list"));
@@ -601,5 +606,39 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("storage.s3.endpoint").hasMessageContaining("must not be empty");
         assertThat(ConfigLoader.load(null, Map.of()).storage().blobs()).isEqualTo(ServerConfig.BlobBackend.FILES);
+    }
+
+    @Test
+    void readsIpPoliciesPerListenerAndRefusesWhatIsNotARange() throws IOException {
+        ServerConfig defaults = ConfigLoader.defaults();
+        assertThat(defaults.ipPolicy().smtp().values()).allMatch(io.yubin.protocol.IpPolicy::allowsAll);
+        assertThat(defaults.ipPolicy().admin().toPolicy().allowsAll()).isTrue();
+        assertThat(defaults.dnsbl().zoneList()).isEmpty();
+
+        ServerConfig c = ConfigLoader.load(yaml("""
+                ip-policy:
+                  smtp-mx:
+                    deny: "192.0.2.0/24, 2001:db8::/32"
+                  imap:
+                    allow: 10.0.0.0/8
+                dnsbl:
+                  zones: "bl.example.test, other.example.test"
+                """), Map.of("YUBIN_IP_POLICY_ADMIN_ALLOW", "127.0.0.1,::1"));
+        assertThat(c.ipPolicy().smtp().get(io.yubin.smtp.SmtpServer.Mode.MX).allows("192.0.2.9")).isFalse();
+        assertThat(c.ipPolicy().smtp().get(io.yubin.smtp.SmtpServer.Mode.MX).allows("2001:db8::9")).isFalse();
+        assertThat(c.ipPolicy().smtp().get(io.yubin.smtp.SmtpServer.Mode.SUBMISSION).allows("192.0.2.9")).isTrue();
+        assertThat(c.ipPolicy().imap().toPolicy().allows("10.1.2.3")).isTrue();
+        assertThat(c.ipPolicy().imap().toPolicy().allows("192.0.2.9")).isFalse();
+        assertThat(c.ipPolicy().admin().toPolicy().allows("::1")).isTrue();
+        assertThat(c.ipPolicy().admin().toPolicy().allows("192.0.2.9")).isFalse();
+        assertThat(c.dnsbl().zoneList()).containsExactly("bl.example.test", "other.example.test");
+
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_IP_POLICY_POP3_DENY", "10.0.0.0/40")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ip-policy.pop3.deny")
+                .hasMessageContaining("10.0.0.0/40");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_IP_POLICY_SMTP_MX_ALLOW", "mail.example.test")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ip-policy.smtp-mx.allow");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_DNSBL_ZONES", "bl..example")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("dnsbl.zones");
     }
 }
