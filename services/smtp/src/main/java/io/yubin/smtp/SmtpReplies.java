@@ -77,6 +77,11 @@ final class SmtpReplies {
         return new SmtpReply(554, "5.7.1", "Service unavailable; client [" + ip + "] blocked using " + zone);
     }
 
+    /** RFC 5321 §4.2.2 553 mailbox name not allowed; RFC 3463 5.1.3 bad destination mailbox address syntax. */
+    static SmtpReply badRecipientSyntax(String problem) {
+        return new SmtpReply(553, "5.1.3", "No such user here: " + problem);
+    }
+
     static SmtpReply timeout(String hostname) {
         return new SmtpReply(421, "4.4.2", hostname + " Timeout, closing connection");
     }
