@@ -172,7 +172,7 @@ public final class EmbeddedServer implements AutoCloseable {
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
                 new PasswordHasher(config.passwordHash().toParameters()), config.passwordPolicy().toPolicy(),
                 new LoginThrottle(LoginThrottle.Policy.ACCOUNT), new LoginThrottle(LoginThrottle.Policy.CLIENT_IP),
-                new PasswordVerificationCache(config.authCache().toSettings()));
+                new PasswordVerificationCache(config.authCache().toSettings()), config.addressPolicy().toPolicies());
         stops.push(new Stop("accounts", accounts::close));
 
         ClusterMember cluster = ClusterMember.startEmbedded(config.cluster().toOptions());

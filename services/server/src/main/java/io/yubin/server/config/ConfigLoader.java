@@ -371,6 +371,12 @@ public final class ConfigLoader {
                 throw new ConfigException(where("dnsbl.zones") + ": \"" + zone + "\" is not a DNS zone name");
             }
         }
+        ServerConfig.AddressPolicyConfig address = c.addressPolicy();
+        addressPolicy("address-policy", new ServerConfig.AddressPolicyConfig(address.allowedCharacters(),
+                address.maxLocalPartLength(), address.reserved(), address.plusSeparator(), "", ""));
+        addressPolicy("address-policy.role-recipient", new ServerConfig.AddressPolicyConfig(address.allowedCharacters(),
+                address.maxLocalPartLength(), address.reserved(), address.plusSeparator(), address.roleRecipient(), ""));
+        addressPolicy("address-policy.overrides", address);
         atLeast("shutdown.grace-seconds", c.shutdown().graceSeconds(), 0);
         atLeast("mailauth.message-time-limit-seconds", c.mailauth().messageTimeLimitSeconds(), 1);
         atLeast("mailauth.spf-time-limit-seconds", c.mailauth().spfTimeLimitSeconds(), 1);
@@ -439,6 +445,14 @@ public final class ConfigLoader {
     /** An IPv4 dotted quad or an IPv6 literal; a host name would need a lookup and may name several. */
     private static boolean isIpLiteral(String text) {
         return text.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (text.contains(":") && text.matches("[0-9A-Fa-f:.]+"));
+    }
+
+    private void addressPolicy(String key, ServerConfig.AddressPolicyConfig config) {
+        try {
+            config.toPolicies();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where(key) + ": " + e.getMessage());
+        }
     }
 
     private void ipLists(String key, ServerConfig.IpLists lists) {

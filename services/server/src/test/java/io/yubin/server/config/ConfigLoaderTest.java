@@ -166,6 +166,10 @@ class ConfigLoaderTest {
                         "sending-limits.recipients-per-day" -> "7";
                 case "sending-limits.overrides" -> "example.test recipients-per-day=9";
                 case "dnsbl.zones" -> "x-dnsbl.example";
+                case "address-policy.allowed-characters" -> "a-z.";
+                case "address-policy.plus-separator" -> "-";
+                case "address-policy.role-recipient" -> "x@example.test";
+                case "address-policy.overrides" -> "example.test plus-separator=";
                 default -> key.startsWith("ip-policy.") ? "192.0.2." + key.length()
                         : key.endsWith("port") || key.contains("password") || key.contains("max-")
                         || key.endsWith("-seconds") || key.endsWith("-threads") || key.endsWith("event-loops")
@@ -193,6 +197,8 @@ class ConfigLoaderTest {
         assertThat(c.ipPolicy().admin()).isEqualTo(new ServerConfig.IpLists("192.0.2.21", "192.0.2.20"));
         assertThat(c.ipPolicy().smtpSubmissions().deny()).isEqualTo("192.0.2.31");
         assertThat(c.dnsbl().zoneList()).containsExactly("x-dnsbl.example");
+        assertThat(c.addressPolicy()).isEqualTo(new ServerConfig.AddressPolicyConfig("a-z.", 7,
+                "x-address-policy.reserved", "-", "x@example.test", "example.test plus-separator="));
         assertThat(c.shutdown().graceSeconds()).isEqualTo(7);
         assertThat(c.mailauth()).isEqualTo(new ServerConfig.Mailauth(true, "x-mailauth.authserv-id", 7, 7, 7,
                 "x-mailauth.public-suffix-list"));
@@ -640,5 +646,35 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("ip-policy.smtp-mx.allow");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_DNSBL_ZONES", "bl..example")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("dnsbl.zones");
+    }
+
+    @Test
+    void readsTheAddressPolicyWithPerDomainOverrides() throws IOException {
+        io.yubin.store.AddressPolicies defaults = ConfigLoader.defaults().addressPolicy().toPolicies();
+        assertThat(defaults).isEqualTo(io.yubin.store.AddressPolicies.DEFAULT);
+
+        ServerConfig c = ConfigLoader.load(yaml("""
+                address-policy:
+                  allowed-characters: a-z0-9._-
+                  reserved: "root, Admin"
+                  role-recipient: hostmaster@example.org
+                  overrides: "Example.ORG max-local-part-length=20 plus-separator=- reserved=; other.org plus-separator="
+                """), Map.of());
+        io.yubin.store.AddressPolicies policies = c.addressPolicy().toPolicies();
+        io.yubin.model.Domain example = io.yubin.model.Domain.parse("example.org");
+        assertThat(policies.of(io.yubin.model.Domain.parse("third.org"))).isEqualTo(
+                new io.yubin.store.AddressPolicy("a-z0-9._-", 64, java.util.Set.of("root", "admin"), "+"));
+        assertThat(policies.of(example)).isEqualTo(
+                new io.yubin.store.AddressPolicy("a-z0-9._-", 20, java.util.Set.of(), "-"));
+        assertThat(policies.of(io.yubin.model.Domain.parse("other.org")).plusAddressing()).isFalse();
+        assertThat(policies.roleRecipient()).isEqualTo(io.yubin.model.MailAddress.parse("hostmaster@example.org"));
+
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_ADDRESS_POLICY_MAX_LOCAL_PART_LENGTH", "65")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("address-policy").hasMessageContaining("1..64");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_ADDRESS_POLICY_ROLE_RECIPIENT", "nobody")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("address-policy.role-recipient");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_ADDRESS_POLICY_OVERRIDES",
+                "example.org plus=on"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("address-policy.overrides").hasMessageContaining("\"plus\" for example.org");
     }
 }
