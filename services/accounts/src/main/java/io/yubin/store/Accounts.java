@@ -54,6 +54,7 @@ public final class Accounts implements AutoCloseable {
     private final PasswordHasher hasher;
     private final PasswordPolicy policy;
     private final AddressResolver resolver;
+    private final AddressPolicies addressPolicies;
     private final ExecutorService hashing;
     private final LoginThrottle accountThrottle;
     private final LoginThrottle clientThrottle;
@@ -78,6 +79,14 @@ public final class Accounts implements AutoCloseable {
     /** With the given login throttles and cache of successful password verifications. */
     public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy,
             LoginThrottle accountThrottle, LoginThrottle clientThrottle, PasswordVerificationCache verified) {
+        this(directory, mailboxes, hasher, policy, accountThrottle, clientThrottle, verified, AddressPolicies.DEFAULT);
+    }
+
+    /** With the domains' address formats, which new users and aliases must follow and recipients resolve by. */
+    public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy,
+            LoginThrottle accountThrottle, LoginThrottle clientThrottle, PasswordVerificationCache verified,
+            AddressPolicies addressPolicies) {
+        this.addressPolicies = addressPolicies;
         this.accountThrottle = accountThrottle;
         this.clientThrottle = clientThrottle;
         this.verified = verified;
@@ -85,7 +94,7 @@ public final class Accounts implements AutoCloseable {
         this.mailboxes = mailboxes;
         this.hasher = hasher;
         this.policy = policy;
-        this.resolver = new AddressResolver(directory);
+        this.resolver = new AddressResolver(directory, addressPolicies);
         AtomicInteger n = new AtomicInteger();
         this.hashing = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
             Thread t = new Thread(r, "yubin-password-hash-" + n.incrementAndGet());
@@ -97,6 +106,18 @@ public final class Accounts implements AutoCloseable {
 
     public AddressResolver resolver() {
         return resolver;
+    }
+
+    public AddressPolicies addressPolicies() {
+        return addressPolicies;
+    }
+
+    /** INVALID (field {@code field}) when the domain's address policy refuses {@code address} for a new user or alias. */
+    private void checkAddressPolicy(String field, MailAddress address) {
+        addressPolicies.of(address.domain()).creationProblem(address.localPart()).ifPresent(problem -> {
+            throw StoreException.invalid(field, address + ": " + problem + " (address policy of "
+                    + address.domain().ascii() + ")");
+        });
     }
 
     public CompletionStage<Void> addDomain(Domain domain) {
@@ -111,10 +132,18 @@ public final class Accounts implements AutoCloseable {
         return directory.listDomains();
     }
 
-    /** Checks the policy (INVALID, field "password"), hashes, stores, provisions default mailboxes. */
+    /**
+     * Checks the domain's address policy (INVALID, field "address") and the password policy
+     * (INVALID, field "password"), hashes, stores, provisions default mailboxes.
+     */
     public CompletionStage<UserRecord> addUser(MailAddress address, char[] password, long quotaBytes) {
         if (quotaBytes < 0) {
             return CompletableFuture.failedFuture(StoreException.invalid("quotaBytes", "quota must not be negative"));
+        }
+        try {
+            checkAddressPolicy("address", address);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
         }
         return directory.isLocalDomain(address.domain()).thenCompose(local -> {
             if (!local) {
@@ -174,6 +203,13 @@ public final class Accounts implements AutoCloseable {
     public CompletionStage<Void> addAlias(AliasSource source, MailAddress target) {
         if (!source.isCatchAll() && source.address().equals(target)) {
             return CompletableFuture.failedFuture(StoreException.conflict("target", "an alias cannot point at itself"));
+        }
+        if (!source.isCatchAll()) {
+            try {
+                checkAddressPolicy("source", source.address());
+            } catch (StoreException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         return directory.isLocalDomain(source.domain()).thenCompose(local -> {
             if (!local) {

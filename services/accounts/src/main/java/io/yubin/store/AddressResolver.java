@@ -4,14 +4,19 @@ import io.yubin.model.MailAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
  * Expands a recipient address through aliases into local users and remote addresses. An address in
- * a local domain is, in this order: a user; an alias (all its targets, expanded again); covered by
- * the domain's catch-all; or unknown. Expansion is bounded in depth and size, and loops are cut.
+ * a local domain is, in this order: a user; an alias (all its targets, expanded again); with plus
+ * addressing, the user or alias its local part names before the separator ({@code alice+lists} is
+ * alice, {@link AddressPolicy#base}); for {@code postmaster} and {@code abuse}, the configured role
+ * recipient (RFC 2142, {@link AddressPolicies#roleRecipient}); covered by the domain's catch-all; or
+ * unknown. Expansion is bounded in depth and size, and loops are cut.
  */
 public final class AddressResolver {
 
@@ -31,9 +36,15 @@ public final class AddressResolver {
     }
 
     private final Directory directory;
+    private final AddressPolicies policies;
 
     public AddressResolver(Directory directory) {
+        this(directory, AddressPolicies.DEFAULT);
+    }
+
+    public AddressResolver(Directory directory, AddressPolicies policies) {
         this.directory = directory;
+        this.policies = policies;
     }
 
     /** Resolves one envelope recipient. An unknown local address resolves to nothing. */
@@ -88,12 +99,40 @@ public final class AddressResolver {
                     if (!targets.isEmpty()) {
                         return expandAll(targets, depth + 1, local, remote, seen);
                     }
-                    // RFC-less but universal: the catch-all covers only addresses that are neither users nor aliases.
-                    return directory.aliasTargets(AliasSource.catchAll(address.domain()))
-                            .thenCompose(catchAll -> expandAll(catchAll, depth + 1, local, remote, seen));
+                    return unmatched(address, depth, local, remote, seen);
                 });
             });
         });
+    }
+
+    /** Neither a user nor an alias: its plus-addressing base, then a role address, then the catch-all. */
+    private CompletionStage<Void> unmatched(MailAddress address, int depth, Set<MailAddress> local,
+            Set<MailAddress> remote, Set<String> seen) {
+        Optional<String> base = policies.of(address.domain()).base(address.localPart());
+        if (base.isEmpty()) {
+            return roleOrCatchAll(address, depth, local, remote, seen);
+        }
+        MailAddress baseAddress = new MailAddress(base.get(), address.domain());
+        return directory.findUser(baseAddress).thenCompose(user -> {
+            if (user.isPresent()) {
+                local.add(user.get().address());
+                return CompletableFuture.completedFuture(null);
+            }
+            return directory.aliasTargets(AliasSource.of(baseAddress)).thenCompose(targets -> targets.isEmpty()
+                    ? roleOrCatchAll(address, depth, local, remote, seen)
+                    : expandAll(targets, depth + 1, local, remote, seen));
+        });
+    }
+
+    private CompletionStage<Void> roleOrCatchAll(MailAddress address, int depth, Set<MailAddress> local,
+            Set<MailAddress> remote, Set<String> seen) {
+        Optional<MailAddress> role = policies.role();
+        if (role.isPresent() && AddressPolicy.ROLE_NAMES.contains(address.localPart().toLowerCase(Locale.ROOT))) {
+            return expand(role.get(), depth + 1, local, remote, seen);
+        }
+        // RFC-less but universal: the catch-all covers only addresses that are neither users nor aliases.
+        return directory.aliasTargets(AliasSource.catchAll(address.domain()))
+                .thenCompose(catchAll -> expandAll(catchAll, depth + 1, local, remote, seen));
     }
 
     private CompletionStage<Void> expandAll(List<MailAddress> targets, int depth, Set<MailAddress> local,

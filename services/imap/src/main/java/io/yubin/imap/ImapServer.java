@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.yubin.protocol.Accepted;
+import io.yubin.protocol.IpPolicy;
 import io.yubin.protocol.ListenerSet;
 import io.yubin.protocol.Listening;
 import io.yubin.queue.MailboxEvents;
@@ -56,12 +57,16 @@ public final class ImapServer {
      * @param pools the worker threads of FETCH and of SEARCH
      * @param idleRecheck how often a session in IDLE reads the store without an event, so it converges
      *        when events were lost; null for {@link #DEFAULT_IDLE_RECHECK}
+     * @param ipPolicy which client addresses may connect to both ports; null for every address
      */
     public record Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
             boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, ImapLimits limits,
-            Listening listening, Pools pools, Duration idleRecheck) {
+            Listening listening, Pools pools, Duration idleRecheck, IpPolicy ipPolicy) {
 
         public Options {
+            if (ipPolicy == null) {
+                ipPolicy = IpPolicy.ALLOW_ALL;
+            }
             Objects.requireNonNull(hostname, "hostname");
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(listening, "listening");
@@ -90,6 +95,14 @@ public final class ImapServer {
             if (idleRecheck.isNegative() || idleRecheck.isZero()) {
                 throw new IllegalArgumentException("the IMAP IDLE re-check interval must be positive");
             }
+        }
+
+        /** Open to every address. */
+        public Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
+                boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, ImapLimits limits,
+                Listening listening, Pools pools, Duration idleRecheck) {
+            this(hostname, host, port, tlsPort, tls, proxyProtocol, allowPlaintextAuth, idleTimeout, limits,
+                    listening, pools, idleRecheck, null);
         }
 
         /** With {@link #DEFAULT_IDLE_RECHECK}. */
@@ -150,15 +163,16 @@ public final class ImapServer {
         ImapCaches caches = ImapCaches.create();
         List<ListenerSet.Port> ports = new ArrayList<>();
         if (options.port() >= 0) {
-            ports.add(new ListenerSet.Port(PLAIN, options.port(), false));
+            ports.add(new ListenerSet.Port(PLAIN, options.port(), false, options.ipPolicy()));
         }
         if (options.tlsPort() >= 0) {
-            ports.add(new ListenerSet.Port(TLS, options.tlsPort(), true));
+            ports.add(new ListenerSet.Port(TLS, options.tlsPort(), true, options.ipPolicy()));
         }
+        // RFC 9051 §7.1.5: BYE as the greeting when the server will not accept the connection.
         ListenerSet.Options listening = new ListenerSet.Options(options.host(), ports, options.tls(),
                 options.proxyProtocol(), options.listening(), options.limits().maxConnectionsPerIp(),
-                // RFC 9051 §7.1.5: BYE as the greeting when the server will not accept the connection.
-                "* BYE [UNAVAILABLE] Too many connections from your address\r\n");
+                "* BYE [UNAVAILABLE] Too many connections from your address\r\n",
+                ip -> "* BYE Connection refused: your address [" + ip + "] may not connect here\r\n");
         return ListenerSet.start(vertx, listening, accepted -> accept(vertx, accepted, options, storage, accounts,
                 events, workers, caches)).transform(ar -> {
                     if (ar.failed()) {

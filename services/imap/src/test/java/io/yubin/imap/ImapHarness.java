@@ -67,6 +67,16 @@ final class ImapHarness implements AutoCloseable {
     /** With the embedded stores seen through {@code blobs} and {@code mailboxes} (e.g. ones that count calls). */
     ImapHarness(Path dataDir, boolean allowPlaintextAuth, UnaryOperator<BlobStore> blobs,
             UnaryOperator<MailboxStore> mailboxes) throws Exception {
+        this(dataDir, allowPlaintextAuth, blobs, mailboxes, io.yubin.protocol.IpPolicy.ALLOW_ALL);
+    }
+
+    /** With both ports open only to the addresses {@code ipPolicy} allows. */
+    ImapHarness(Path dataDir, io.yubin.protocol.IpPolicy ipPolicy) throws Exception {
+        this(dataDir, false, UnaryOperator.identity(), UnaryOperator.identity(), ipPolicy);
+    }
+
+    private ImapHarness(Path dataDir, boolean allowPlaintextAuth, UnaryOperator<BlobStore> blobs,
+            UnaryOperator<MailboxStore> mailboxes, io.yubin.protocol.IpPolicy ipPolicy) throws Exception {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         Storage embedded = EmbeddedStorage.open(dataDir.resolve("data"));
         storage = new Storage(embedded.directory(), mailboxes.apply(embedded.mailboxes()), embedded.spool(),
@@ -77,7 +87,8 @@ final class ImapHarness implements AutoCloseable {
         certificate = SelfSignedCertificate.create("localhost");
         await(accounts.addDomain(DOMAIN));
         server = ImapServer.start(vertx, new ImapServer.Options("imap.example.test", "127.0.0.1", 0, 0,
-                        certificate.keyCertOptions(), false, allowPlaintextAuth, null, null),
+                        certificate.keyCertOptions(), false, allowPlaintextAuth, null, null,
+                        io.yubin.protocol.Listening.defaults(), ImapServer.Pools.DEFAULT, null, ipPolicy),
                 storage, accounts, events).await(20, TimeUnit.SECONDS);
     }
 

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.yubin.protocol.Accepted;
+import io.yubin.protocol.IpPolicy;
 import io.yubin.protocol.ListenerSet;
 import io.yubin.protocol.Listening;
 import io.yubin.store.Accounts;
@@ -55,12 +56,16 @@ public final class Pop3Server {
      * @param listening event loops per port and the PROXY header timeout
      * @param maxConnectionsPerIp connections one client address may hold at once, both ports together
      * @param bodyThreads threads that read message bodies for RETR and TOP
+     * @param ipPolicy which client addresses may connect to both ports; null for every address
      */
     public record Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
             boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, Listening listening,
-            int maxConnectionsPerIp, int bodyThreads) {
+            int maxConnectionsPerIp, int bodyThreads, IpPolicy ipPolicy) {
 
         public Options {
+            if (ipPolicy == null) {
+                ipPolicy = IpPolicy.ALLOW_ALL;
+            }
             Objects.requireNonNull(hostname, "hostname");
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(listening, "listening");
@@ -84,6 +89,14 @@ public final class Pop3Server {
             }
         }
 
+        /** Open to every address. */
+        public Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
+                boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout, Listening listening,
+                int maxConnectionsPerIp, int bodyThreads) {
+            this(hostname, host, port, tlsPort, tls, proxyProtocol, allowPlaintextAuth, idleTimeout, listening,
+                    maxConnectionsPerIp, bodyThreads, null);
+        }
+
         /** With {@link Listening#defaults()} and the default cap and threads. */
         public Options(String hostname, String host, int port, int tlsPort, PemKeyCertOptions tls,
                 boolean proxyProtocol, boolean allowPlaintextAuth, Duration idleTimeout) {
@@ -105,15 +118,17 @@ public final class Pop3Server {
         WorkerExecutor blobIo = vertx.createSharedWorkerExecutor("yubin-pop3-bodies", options.bodyThreads());
         List<ListenerSet.Port> ports = new ArrayList<>();
         if (options.port() >= 0) {
-            ports.add(new ListenerSet.Port(PLAIN, options.port(), false));
+            ports.add(new ListenerSet.Port(PLAIN, options.port(), false, options.ipPolicy()));
         }
         if (options.tlsPort() >= 0) {
-            ports.add(new ListenerSet.Port(TLS, options.tlsPort(), true));
+            ports.add(new ListenerSet.Port(TLS, options.tlsPort(), true, options.ipPolicy()));
         }
         ListenerSet.Options listening = new ListenerSet.Options(options.host(), ports, options.tls(),
-                options.proxyProtocol(), options.listening(), options.maxConnectionsPerIp(), Pop3Replies.err(
-                        Pop3Replies.SYS_TEMP,
-                        "too many connections from your address"));
+                options.proxyProtocol(), options.listening(), options.maxConnectionsPerIp(),
+                Pop3Replies.err(Pop3Replies.SYS_TEMP, "too many connections from your address"),
+                // RFC 3206 §4: SYS/PERM, the refusal will not go away by retrying.
+                ip -> Pop3Replies.err(Pop3Replies.SYS_PERM,
+                        "connection refused: your address [" + ip + "] may not connect here"));
         return ListenerSet.start(vertx, listening, accepted -> accept(vertx, accepted, options, storage, accounts,
                 locks, blobIo)).transform(ar -> {
                     if (ar.failed()) {

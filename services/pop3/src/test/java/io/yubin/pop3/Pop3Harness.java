@@ -67,6 +67,16 @@ final class Pop3Harness implements AutoCloseable {
 
     Pop3Harness(Path dataDir, boolean allowPlaintextAuth, Duration idleTimeout, boolean proxyProtocol)
             throws Exception {
+        this(dataDir, allowPlaintextAuth, idleTimeout, proxyProtocol, io.yubin.protocol.IpPolicy.ALLOW_ALL);
+    }
+
+    /** With both ports open only to the addresses {@code ipPolicy} allows. */
+    Pop3Harness(Path dataDir, io.yubin.protocol.IpPolicy ipPolicy) throws Exception {
+        this(dataDir, false, null, false, ipPolicy);
+    }
+
+    private Pop3Harness(Path dataDir, boolean allowPlaintextAuth, Duration idleTimeout, boolean proxyProtocol,
+            io.yubin.protocol.IpPolicy ipPolicy) throws Exception {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         storage = EmbeddedStorage.open(dataDir.resolve("data"));
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
@@ -75,7 +85,9 @@ final class Pop3Harness implements AutoCloseable {
         certificate = SelfSignedCertificate.create("localhost");
         await(accounts.addDomain(DOMAIN));
         server = Pop3Server.start(vertx, new Pop3Server.Options("pop.example.test", "127.0.0.1", 0, 0,
-                        certificate.keyCertOptions(), proxyProtocol, allowPlaintextAuth, idleTimeout),
+                        certificate.keyCertOptions(), proxyProtocol, allowPlaintextAuth, idleTimeout,
+                        io.yubin.protocol.Listening.defaults(), Pop3Server.DEFAULT_MAX_CONNECTIONS_PER_IP,
+                        Pop3Server.DEFAULT_BODY_THREADS, ipPolicy),
                 storage, accounts, locks).await(20, TimeUnit.SECONDS);
     }
 

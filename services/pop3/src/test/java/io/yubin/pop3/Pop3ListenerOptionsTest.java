@@ -52,6 +52,25 @@ class Pop3ListenerOptionsTest {
     }
 
     @Test
+    void refusesAClientTheIpPolicyRefusesWithErrAndCloses() throws Exception {
+        try (Pop3Harness pop3 = new Pop3Harness(dir, io.yubin.protocol.IpPolicy.parse("", "127.0.0.1, 192.0.2.0/24"))) {
+            try (RawPop3Client client = RawPop3Client.connect(pop3.server.actualPort())) {
+                assertThat(client.line()).isEqualTo(
+                        "-ERR [SYS/PERM] connection refused: your address [127.0.0.1] may not connect here");
+                assertThat(client.closedByServer(10_000)).isTrue();
+            }
+            try (RawPop3Client client = RawPop3Client.connectTls(pop3.server.actualTlsPort(), pop3.clientTls())) {
+                assertThat(client.line()).startsWith("-ERR [SYS/PERM] connection refused");
+            }
+        }
+        try (Pop3Harness pop3 = new Pop3Harness(dir.resolve("open"), io.yubin.protocol.IpPolicy.parse("", "192.0.2.0/24"))) {
+            try (RawPop3Client client = RawPop3Client.connect(pop3.server.actualPort())) {
+                assertThat(client.line()).startsWith("+OK");
+            }
+        }
+    }
+
+    @Test
     void allowsPlaintextAuthenticationOnlyWhenConfigured() throws Exception {
         try (Pop3Harness pop3 = new Pop3Harness(dir, true, null)) {
             pop3.addUser("alice");

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +37,11 @@ import org.slf4j.LoggerFactory;
  * outside a verticle would serve all of its connections from one event loop.)
  *
  * <p>Before a connection reaches the protocol: the PROXY protocol header, when expected, within
- * {@link Listening#proxyHeaderTimeout} (else the connection is closed); then the per-client-address
- * cap, counted over all ports and loops of the set, where a connection over the cap is told
- * {@link Options#tooManyConnections} and closed.
+ * {@link Listening#proxyHeaderTimeout} (else the connection is closed); then the port's
+ * {@link IpPolicy} on that (real) client address, where a refused connection is told
+ * {@link Options#refused} and closed; then the per-client-address cap, counted over all ports and
+ * loops of the set, where a connection over the cap is told {@link Options#tooManyConnections} and
+ * closed.
  *
  * <p>{@link #shutdown} stops accepting at once and gives the open sessions a grace period: each
  * ends as soon as it is at rest (between commands, no transaction open) and what is left at the
@@ -54,14 +57,21 @@ public final class ListenerSet {
      * @param name how the protocol names it ({@link Accepted#listener}, {@link #actualPort})
      * @param port 0 picks a free port
      * @param implicitTls TLS from the first octet; otherwise plain, with STARTTLS when there is a certificate
+     * @param ipPolicy which client addresses may connect to this port
      */
-    public record Port(String name, int port, boolean implicitTls) {
+    public record Port(String name, int port, boolean implicitTls, IpPolicy ipPolicy) {
 
         public Port {
             Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(ipPolicy, "ipPolicy");
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port " + name + " must be 0..65535, was " + port);
             }
+        }
+
+        /** Open to every address. */
+        public Port(String name, int port, boolean implicitTls) {
+            this(name, port, implicitTls, IpPolicy.ALLOW_ALL);
         }
     }
 
@@ -73,14 +83,17 @@ public final class ListenerSet {
      * @param listening event loops and the PROXY header timeout
      * @param maxConnectionsPerIp connections one client address may hold at once; 0 for no cap
      * @param tooManyConnections what a connection over the cap is told before it is closed
+     * @param refused what a connection its port's {@link IpPolicy} refuses is told before it is
+     *     closed, given the client's address
      */
     public record Options(String host, List<Port> ports, PemKeyCertOptions tls, boolean proxyProtocol,
-            Listening listening, int maxConnectionsPerIp, String tooManyConnections) {
+            Listening listening, int maxConnectionsPerIp, String tooManyConnections, Function<String, String> refused) {
 
         public Options {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(listening, "listening");
             Objects.requireNonNull(tooManyConnections, "tooManyConnections");
+            Objects.requireNonNull(refused, "refused");
             ports = List.copyOf(ports);
             if (ports.isEmpty()) {
                 throw new IllegalArgumentException("at least one port");
@@ -204,6 +217,11 @@ public final class ListenerSet {
 
     private void accepted(Port port, NetSocket socket, Context context) {
         String ip = socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().hostAddress();
+        if (!port.ipPolicy().allows(ip)) {
+            LOG.info("refusing a connection from {} on {}: not allowed by the listener's IP policy", ip, port.name());
+            socket.write(options.refused().apply(ip)).onComplete(ar -> socket.close());
+            return;
+        }
         if (!acquire(ip)) {
             LOG.info("refusing a connection from {} on {}: {} connections from that address already", ip, port.name(),
                     options.maxConnectionsPerIp());

@@ -28,7 +28,8 @@ final class EchoServer implements AutoCloseable {
         SelfSignedCertificate certificate = SelfSignedCertificate.create("localhost");
         ListenerSet.Options options = new ListenerSet.Options("127.0.0.1",
                 List.of(new ListenerSet.Port("plain", 0, false), new ListenerSet.Port("tls", 0, true)),
-                certificate.keyCertOptions(), false, new Listening(2, Duration.ofSeconds(10)), 0, "NO\r\n");
+                certificate.keyCertOptions(), false, new Listening(2, Duration.ofSeconds(10)), 0, "NO\r\n",
+                ip -> "NO\r\n");
         listeners = ListenerSet.start(vertx, options, accepted -> {
             Accepted watched = new Accepted(recording(accepted.socket()), accepted.listener(),
                     accepted.clientAddress(), accepted.startTls(), accepted.context(), accepted::release);

@@ -42,8 +42,14 @@ class ListenerSetTest {
 
     private ListenerSet start(boolean proxyProtocol, Listening listening, int maxPerIp, Handler<Accepted> handler)
             throws Exception {
+        return start(ports, proxyProtocol, listening, maxPerIp, handler);
+    }
+
+    private ListenerSet start(List<ListenerSet.Port> ports, boolean proxyProtocol, Listening listening, int maxPerIp,
+            Handler<Accepted> handler) throws Exception {
         listeners = ListenerSet.start(vertx, new ListenerSet.Options("127.0.0.1", ports, certificate, proxyProtocol,
-                listening, maxPerIp, "NO too many\r\n"), handler).await(20, TimeUnit.SECONDS);
+                listening, maxPerIp, "NO too many\r\n", ip -> "NO not you " + ip + "\r\n"), handler)
+                .await(20, TimeUnit.SECONDS);
         return listeners;
     }
 
@@ -120,8 +126,49 @@ class ListenerSetTest {
     }
 
     @Test
+    void refusesAClientOutsideThePortsAllowListAndInItsDenyList() throws Exception {
+        ListenerSet set = start(List.of(new ListenerSet.Port("plain", 0, false, IpPolicy.parse("127.0.0.0/8", "")),
+                new ListenerSet.Port("tls", 0, true, IpPolicy.parse("", "127.0.0.1"))), false,
+                new Listening(1, Duration.ofSeconds(10)), 1, describing(ConcurrentHashMap.newKeySet()));
+        try (TestClient client = TestClient.connect(set.actualPort("plain"))) {
+            assertThat(client.line()).isEqualTo("HI plain from 127.0.0.1 tls false starttls true");
+        }
+        for (int i = 0; i < 3; i++) {
+            // Refused before the per-IP cap (1) counts them: each gets the refusal, not "too many".
+            try (TestClient client = TestClient.connectTls(set.actualPort("tls"))) {
+                assertThat(client.line()).isEqualTo("NO not you 127.0.0.1");
+                assertThat(client.closedByServer()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void appliesTheIpPolicyToTheAddressFromTheProxyHeader() throws Exception {
+        ListenerSet set = start(List.of(new ListenerSet.Port("plain", 0, false, IpPolicy.parse("127.0.0.0/8", "")),
+                new ListenerSet.Port("other", 0, false, IpPolicy.parse("203.0.113.0/24", "203.0.113.7/32")),
+                new ListenerSet.Port("open", 0, false, IpPolicy.parse("203.0.113.0/24", ""))), true,
+                new Listening(1, Duration.ofSeconds(10)), 0, describing(ConcurrentHashMap.newKeySet()));
+        // The socket comes from 127.0.0.1, which the allow list takes; the client is 203.0.113.7.
+        try (TestClient client = TestClient.connect(set.actualPort("plain"))) {
+            client.send(proxyV2Header());
+            assertThat(client.line()).isEqualTo("NO not you 203.0.113.7");
+            assertThat(client.closedByServer()).isTrue();
+        }
+        // Deny wins over allow.
+        try (TestClient client = TestClient.connect(set.actualPort("other"))) {
+            client.send(proxyV2Header());
+            assertThat(client.line()).isEqualTo("NO not you 203.0.113.7");
+        }
+        try (TestClient client = TestClient.connect(set.actualPort("open"))) {
+            client.send(proxyV2Header());
+            assertThat(client.line()).isEqualTo("HI open from 203.0.113.7 tls false starttls true");
+        }
+    }
+
+    @Test
     void refusesAnImplicitTlsPortWithoutACertificate() {
-        assertThatThrownBy(() -> new ListenerSet.Options("127.0.0.1", ports, null, false, Listening.defaults(), 0, ""))
+        assertThatThrownBy(() -> new ListenerSet.Options("127.0.0.1", ports, null, false, Listening.defaults(), 0, "",
+                ip -> ""))
                 .hasMessageContaining("needs a certificate");
         assertThatThrownBy(() -> new Listening(0, Duration.ofSeconds(1))).hasMessageContaining("eventLoops");
     }

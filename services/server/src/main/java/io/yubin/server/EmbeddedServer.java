@@ -40,6 +40,7 @@ import io.yubin.server.tls.TlsBootstrap;
 import io.yubin.server.tls.TlsFiles;
 import io.yubin.imap.ImapServer;
 import io.yubin.pop3.Pop3Server;
+import io.yubin.smtp.DnsBlocklists;
 import io.yubin.smtp.SmtpServer;
 import io.yubin.smtp.SubmissionSigner;
 import io.yubin.smtp.VirusScanning;
@@ -173,7 +174,7 @@ public final class EmbeddedServer implements AutoCloseable {
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
                 new PasswordHasher(config.passwordHash().toParameters()), config.passwordPolicy().toPolicy(),
                 new LoginThrottle(LoginThrottle.Policy.ACCOUNT), new LoginThrottle(LoginThrottle.Policy.CLIENT_IP),
-                new PasswordVerificationCache(config.authCache().toSettings()));
+                new PasswordVerificationCache(config.authCache().toSettings()), config.addressPolicy().toPolicies());
         stops.push(new Stop("accounts", accounts::close));
 
         ClusterMember cluster = ClusterMember.startEmbedded(config.cluster().toOptions());
@@ -203,7 +204,9 @@ public final class EmbeddedServer implements AutoCloseable {
         stops.push(new Stop("Vert.x", () -> await(vertx.close())));
 
         ServerConfig.Remote remoteConfig = config.delivery().remote();
-        StubResolver dns = remoteConfig.enabled() || config.mailauth().enabled() ? dns(clock) : null;
+        List<String> blocklistZones = config.dnsbl().zoneList();
+        StubResolver dns = remoteConfig.enabled() || config.mailauth().enabled() || !blocklistZones.isEmpty()
+                ? dns(clock) : null;
         InboundAuthenticator authenticator = config.mailauth().enabled() ? authenticator(dns, clock) : null;
         LocalDelivery delivery = remoteConfig.enabled()
                 ? new LocalDelivery(storage.spool(), routedMailboxes, accounts.resolver(), mailboxEvents, clock,
@@ -229,9 +232,9 @@ public final class EmbeddedServer implements AutoCloseable {
         ServerConfig.Smtp smtpConfig = config.smtp();
         SmtpServer smtp = await(SmtpServer.start(vertx, new SmtpServer.Options(smtpHostname(), smtpConfig.host(),
                 smtpConfig.mxPort(), smtpConfig.submissionPort(), smtpConfig.submissionsPort(), tls.pemKeyCertOptions(),
-                smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening()), storage, accounts,
-                deliveryQueue, authenticator, dkimSigner(dataDir, clock), config.sendingLimits().toLimits(clock),
-                virusScanning()));
+                smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening(), config.ipPolicy().smtp()),
+                storage, accounts, deliveryQueue, authenticator, dkimSigner(dataDir, clock),
+                config.sendingLimits().toLimits(clock), blocklists(dns, blocklistZones), virusScanning()));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
         this.smtp = smtp;
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",
@@ -244,14 +247,16 @@ public final class EmbeddedServer implements AutoCloseable {
         Pop3Server pop3 = await(Pop3Server.start(vertx, new Pop3Server.Options(smtpHostname(), pop3Config.host(),
                 pop3Config.port(), pop3Config.tlsPort(), tls.pemKeyCertOptions(), pop3Config.proxyProtocol(),
                 pop3Config.allowPlaintextAuth(), pop3Config.idleTimeout(), pop3Config.listening(),
-                pop3Config.maxConnectionsPerIp(), pop3Config.bodyThreads()), routedStorage, accounts, maildropLocks));
+                pop3Config.maxConnectionsPerIp(), pop3Config.bodyThreads(), config.ipPolicy().pop3().toPolicy()),
+                routedStorage, accounts, maildropLocks));
         stops.push(new Stop("POP3", () -> await(pop3.close())));
         this.pop3 = pop3;
         ServerConfig.Imap imapConfig = config.imap();
         ImapServer imap = await(ImapServer.start(vertx, new ImapServer.Options(smtpHostname(), imapConfig.host(),
                 imapConfig.port(), imapConfig.tlsPort(), tls.pemKeyCertOptions(), imapConfig.proxyProtocol(),
                 imapConfig.allowPlaintextAuth(), imapConfig.idleTimeout(), imapConfig.limits(), imapConfig.listening(),
-                imapConfig.pools(), imapConfig.idleRecheck()), routedStorage, accounts, mailboxEvents));
+                imapConfig.pools(), imapConfig.idleRecheck(), config.ipPolicy().imap().toPolicy()), routedStorage,
+                accounts, mailboxEvents));
         stops.push(new Stop("IMAP", () -> await(imap.close())));
         this.imap = imap;
 
@@ -264,7 +269,8 @@ public final class EmbeddedServer implements AutoCloseable {
                         ? CompletableFuture.completedFuture(null)
                         : CompletableFuture.failedFuture(new IllegalStateException("the Hazelcast member is not running"))));
         admin = await(AdminServer.start(vertx,
-                new AdminServer.Options(config.admin().host(), config.admin().port(), token), accounts, storage.spool(),
+                new AdminServer.Options(config.admin().host(), config.admin().port(), token,
+                        config.ipPolicy().admin().toPolicy()::allows), accounts, storage.spool(),
                 checks, metrics));
         stops.push(new Stop("admin API", () -> await(admin.close())));
         LOG.info("Yubin is ready: admin API on http://{}:{} (data in {})", config.admin().host(), admin.actualPort(),
@@ -305,6 +311,15 @@ public final class EmbeddedServer implements AutoCloseable {
                 config.delivery().retry().toSchedule(),
                 new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread),
                 config.delivery().delayWarning());
+    }
+
+    /** DNS blocklists at SMTP MX connect (dnsbl.zones); null when none is configured. */
+    private static DnsBlocklists blocklists(StubResolver dns, List<String> zones) {
+        if (zones.isEmpty()) {
+            return null;
+        }
+        LOG.info("DNS blocklists asked at SMTP MX connect: {}", zones);
+        return new DnsBlocklists(dns, zones);
     }
 
     /** DKIM signing at submission with the keys under {@code dkim.keys-directory} (docs/outbound.md). */

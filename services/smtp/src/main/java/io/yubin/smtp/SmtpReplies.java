@@ -67,6 +67,21 @@ final class SmtpReplies {
     private SmtpReplies() {
     }
 
+    /** RFC 5321 §3.1: 554 in place of the greeting; RFC 3463: 5.7.1 delivery not authorized. */
+    static SmtpReply refusedAddress(String ip) {
+        return new SmtpReply(554, "5.7.1", "Connection refused: your address [" + ip + "] may not connect here");
+    }
+
+    /** RFC 5782 §2.1: the client is on a DNS blocklist; the reply names the list, as Postfix's does. */
+    static SmtpReply blocklisted(String ip, String zone) {
+        return new SmtpReply(554, "5.7.1", "Service unavailable; client [" + ip + "] blocked using " + zone);
+    }
+
+    /** RFC 5321 §4.2.2 553 mailbox name not allowed; RFC 3463 5.1.3 bad destination mailbox address syntax. */
+    static SmtpReply badRecipientSyntax(String problem) {
+        return new SmtpReply(553, "5.1.3", "No such user here: " + problem);
+    }
+
     static SmtpReply timeout(String hostname) {
         return new SmtpReply(421, "4.4.2", hostname + " Timeout, closing connection");
     }

@@ -2,16 +2,17 @@ package io.yubin.smtp;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.yubin.mailauth.InboundAuthenticator;
 import io.yubin.protocol.Accepted;
+import io.yubin.protocol.IpPolicy;
 import io.yubin.protocol.ListenerSet;
 import io.yubin.protocol.Listening;
 import io.yubin.queue.DeliveryQueue;
 import io.yubin.store.Accounts;
 import io.yubin.store.Storage;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -41,15 +42,31 @@ public final class SmtpServer {
      * @param tls the certificate and key; null disables STARTTLS (and submissions cannot start)
      * @param proxyProtocol expect a PROXY protocol header on every connection (behind a load balancer)
      * @param listening event loops per port and the PROXY header timeout
+     * @param ipPolicies which client addresses may connect to each listener; a listener missing
+     *     from the map takes every address
      */
     public record Options(String hostname, String host, int mxPort, int submissionPort, int submissionsPort,
-            PemKeyCertOptions tls, boolean proxyProtocol, SmtpLimits limits, Listening listening) {
+            PemKeyCertOptions tls, boolean proxyProtocol, SmtpLimits limits, Listening listening,
+            Map<Mode, IpPolicy> ipPolicies) {
 
         public Options {
             Objects.requireNonNull(hostname, "hostname");
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(limits, "limits");
             Objects.requireNonNull(listening, "listening");
+            ipPolicies = Map.copyOf(ipPolicies);
+        }
+
+        /** Every listener open to every address. */
+        public Options(String hostname, String host, int mxPort, int submissionPort, int submissionsPort,
+                PemKeyCertOptions tls, boolean proxyProtocol, SmtpLimits limits, Listening listening) {
+            this(hostname, host, mxPort, submissionPort, submissionsPort, tls, proxyProtocol, limits, listening,
+                    Map.of());
+        }
+
+        /** The listener's policy, {@link IpPolicy#ALLOW_ALL} when none is set. */
+        public IpPolicy ipPolicy(Mode mode) {
+            return ipPolicies.getOrDefault(mode, IpPolicy.ALLOW_ALL);
         }
 
         /** With {@link Listening#defaults()}. */
@@ -64,17 +81,19 @@ public final class SmtpServer {
     private final Options options;
     private final AtomicLong sessionIds = new AtomicLong();
     private final Map<Mode, SmtpSession.Settings> settings = new EnumMap<>(Mode.class);
+    private final DnsBlocklists blocklists;
     private ListenerSet listeners;
 
-    private SmtpServer(Vertx vertx, Options options) {
+    private SmtpServer(Vertx vertx, Options options, DnsBlocklists blocklists) {
         this.vertx = vertx;
         this.options = options;
+        this.blocklists = blocklists;
     }
 
     /** Starts the listeners; AUTH goes through {@link Accounts#login}, whose throttles IMAP and POP3 share. */
     public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             DeliveryQueue queue) {
-        return start(vertx, options, storage, accounts, queue, null, null, SendingLimits.none());
+        return start(vertx, options, storage, accounts, queue, null, null, SendingLimits.none(), null);
     }
 
     /**
@@ -82,22 +101,25 @@ public final class SmtpServer {
      * Authentication-Results field prepended, a DMARC reject refused with {@code 550 5.7.1}
      * (docs/mailauth.md); {@code authenticator} null is off. Mail from authenticated submission is
      * signed by {@code signer} before it is spooled (null: not), and what an authenticated user may
-     * send is bounded by {@code sendingLimits}.
+     * send is bounded by {@code sendingLimits}. A client connecting to the MX port that one of
+     * {@code blocklists} lists is refused with {@code 554 5.7.1} before the greeting (null: none
+     * asked); submission never asks them.
      */
     public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             DeliveryQueue queue, InboundAuthenticator authenticator, SubmissionSigner signer,
-            SendingLimits sendingLimits) {
-        return start(vertx, options, storage, accounts, queue, authenticator, signer, sendingLimits, null);
+            SendingLimits sendingLimits, DnsBlocklists blocklists) {
+        return start(vertx, options, storage, accounts, queue, authenticator, signer, sendingLimits, blocklists, null);
     }
 
     /** With virus scanning of every message at the end of its data ({@code virusScanning} null: none). */
     public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             DeliveryQueue queue, InboundAuthenticator authenticator, SubmissionSigner signer,
-            SendingLimits sendingLimits, VirusScanning virusScanning) {
+            SendingLimits sendingLimits, DnsBlocklists blocklists, VirusScanning virusScanning) {
         if (options.submissionsPort() >= 0 && options.tls() == null) {
             return Future.failedFuture(new IllegalArgumentException("submissions (implicit TLS) needs a certificate"));
         }
-        SmtpServer server = new SmtpServer(vertx, options);
+        SmtpServer server = new SmtpServer(vertx, options,
+                blocklists == null || blocklists.zones().isEmpty() ? null : blocklists);
         MessageAcceptor acceptor = new MessageAcceptor(options.hostname(), storage, queue, authenticator, signer,
                 virusScanning);
         List<ListenerSet.Port> ports = new ArrayList<>();
@@ -112,11 +134,11 @@ public final class SmtpServer {
             }
             server.settings.put(mode, new SmtpSession.Settings(options.hostname(), mode, options.tls() != null,
                     options.limits(), storage, accounts, acceptor, sendingLimits));
-            ports.add(new ListenerSet.Port(mode.name(), port, mode == Mode.SUBMISSIONS));
+            ports.add(new ListenerSet.Port(mode.name(), port, mode == Mode.SUBMISSIONS, options.ipPolicy(mode)));
         }
         ListenerSet.Options listening = new ListenerSet.Options(options.host(), ports, options.tls(),
                 options.proxyProtocol(), options.listening(), options.limits().maxConnectionsPerIp(),
-                new String(SmtpReplies.TOO_MANY_CONNECTIONS.bytes(), StandardCharsets.US_ASCII));
+                SmtpReplies.TOO_MANY_CONNECTIONS.render(), ip -> SmtpReplies.refusedAddress(ip).render());
         return ListenerSet.start(vertx, listening, server::connected).map(set -> {
             server.listeners = set;
             return server;
@@ -143,6 +165,36 @@ public final class SmtpServer {
 
     private void connected(Accepted accepted) {
         Mode mode = Mode.valueOf(accepted.listener());
+        if (mode != Mode.MX || blocklists == null) {
+            startSession(accepted, mode);
+            return;
+        }
+        // The session starts once the lists have answered; until then the client's input waits
+        // and a client that leaves gives its slot back here.
+        NetSocket socket = accepted.socket();
+        boolean[] gone = new boolean[1];
+        socket.pause();
+        socket.closeHandler(v -> {
+            gone[0] = true;
+            accepted.release();
+        });
+        String ip = accepted.clientAddress();
+        Future.fromCompletionStage(blocklists.listing(ip), accepted.context()).onComplete(ar -> {
+            if (gone[0]) {
+                return;
+            }
+            if (ar.succeeded() && ar.result().isPresent()) {
+                LOG.info("refusing a connection from {} on MX: listed by {}", ip, ar.result().get());
+                socket.end(Buffer.buffer(SmtpReplies.blocklisted(ip, ar.result().get()).bytes()))
+                        .onComplete(ended -> socket.close());
+                return;
+            }
+            startSession(accepted, mode);
+            socket.resume();
+        });
+    }
+
+    private void startSession(Accepted accepted, Mode mode) {
         NetSocket socket = accepted.socket();
         String id = mode.name().toLowerCase(Locale.ROOT) + "-" + Long.toString(sessionIds.incrementAndGet(), 36);
         boolean tls = socket.isSsl();

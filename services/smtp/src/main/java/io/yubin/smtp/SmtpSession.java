@@ -9,6 +9,7 @@ import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.protocol.SaslPlain;
 import io.yubin.store.Accounts;
+import io.yubin.store.AddressPolicy;
 import io.yubin.store.Storage;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -319,8 +320,19 @@ final class SmtpSession {
                 return user != null ? acceptRecipient(c) : reply(SmtpReplies.RELAY_DENIED);
             }
             return store(settings.accounts().resolver().resolve(c.recipient())).compose(resolution ->
-                    resolution.isUnknown() ? reply(SmtpReplies.UNKNOWN_USER) : acceptRecipient(c));
+                    resolution.isUnknown() ? reply(unknownRecipient(c.recipient())) : acceptRecipient(c));
         });
+    }
+
+    /**
+     * An unknown local recipient whose local part (before a plus-addressing tag) the domain's address
+     * format could never have: RFC 3463 X.1.3, bad destination mailbox address syntax; any other:
+     * X.1.1, no such mailbox.
+     */
+    private SmtpReply unknownRecipient(MailAddress recipient) {
+        AddressPolicy policy = settings.accounts().addressPolicies().of(recipient.domain());
+        String localPart = policy.base(recipient.localPart()).orElse(recipient.localPart());
+        return policy.formatProblem(localPart).map(SmtpReplies::badRecipientSyntax).orElse(SmtpReplies.UNKNOWN_USER);
     }
 
     private Future<Step> acceptRecipient(SmtpCommand.Rcpt c) {

@@ -91,20 +91,41 @@ final class TestServer implements AutoCloseable {
 
     TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol, io.yubin.mailauth.InboundAuthenticator authenticator,
             SendingLimits sendingLimits) throws Exception {
-        this(dir, limits, proxyProtocol, authenticator, sendingLimits, null);
+        this(dir, limits, proxyProtocol, authenticator, sendingLimits, java.util.Map.of(), null,
+                io.yubin.store.AddressPolicies.DEFAULT, null);
     }
 
     /** With virus scanning ({@code virusScanning} null: none). */
     TestServer(Path dir, VirusScanning virusScanning) throws Exception {
-        this(dir, SmtpLimits.defaults(), false, null, SendingLimits.none(), virusScanning);
+        this(dir, SmtpLimits.defaults(), false, null, SendingLimits.none(), java.util.Map.of(), null,
+                io.yubin.store.AddressPolicies.DEFAULT, virusScanning);
     }
 
-    TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol, io.yubin.mailauth.InboundAuthenticator authenticator,
-            SendingLimits sendingLimits, VirusScanning virusScanning) throws Exception {
+    /** With the domains' address policies. */
+    TestServer(Path dir, io.yubin.store.AddressPolicies addressPolicies) throws Exception {
+        this(dir, SmtpLimits.defaults(), false, null, SendingLimits.none(), java.util.Map.of(), null, addressPolicies,
+                null);
+    }
+
+    /** With IP policies per listener and DNS blocklists on the MX port ({@code blocklists} null: none). */
+    TestServer(Path dir, boolean proxyProtocol, java.util.Map<SmtpServer.Mode, io.yubin.protocol.IpPolicy> ipPolicies,
+            DnsBlocklists blocklists) throws Exception {
+        this(dir, SmtpLimits.defaults(), proxyProtocol, null, SendingLimits.none(), ipPolicies, blocklists,
+                io.yubin.store.AddressPolicies.DEFAULT, null);
+    }
+
+    private TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol,
+            io.yubin.mailauth.InboundAuthenticator authenticator, SendingLimits sendingLimits,
+            java.util.Map<SmtpServer.Mode, io.yubin.protocol.IpPolicy> ipPolicies, DnsBlocklists blocklists,
+            io.yubin.store.AddressPolicies addressPolicies, VirusScanning virusScanning) throws Exception {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         storage = EmbeddedStorage.open(dir.resolve("data"));
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
-                new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
+                new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT,
+                new io.yubin.store.LoginThrottle(io.yubin.store.LoginThrottle.Policy.ACCOUNT),
+                new io.yubin.store.LoginThrottle(io.yubin.store.LoginThrottle.Policy.CLIENT_IP),
+                new io.yubin.store.PasswordVerificationCache(io.yubin.store.PasswordVerificationCache.Settings.DEFAULT),
+                addressPolicies);
         accounts.addDomain(Domain.parse("example.org")).toCompletableFuture().get(10, TimeUnit.SECONDS);
         accounts.addUser(ALICE, PASSWORD.toCharArray(), 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
         accounts.addUser(BOB, PASSWORD.toCharArray(), 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -114,7 +135,8 @@ final class TestServer implements AutoCloseable {
         PemKeyCertOptions tls = new PemKeyCertOptions().setKeyPath(certificate.privateKeyPath())
                 .setCertPath(certificate.certificatePath());
         server = SmtpServer.start(vertx, new SmtpServer.Options("mx.example.org", "127.0.0.1", 0, 0, 0, tls,
-                proxyProtocol, limits), storage, accounts, queue, authenticator, null, sendingLimits, virusScanning)
+                proxyProtocol, limits, io.yubin.protocol.Listening.defaults(), ipPolicies), storage, accounts, queue,
+                authenticator, null, sendingLimits, blocklists, virusScanning)
                 .await(10, TimeUnit.SECONDS);
     }
 

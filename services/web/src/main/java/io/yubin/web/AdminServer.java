@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -23,14 +24,19 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin HTTP server: {@code /health/live}, {@code /health/ready} and {@code /metrics} without
  * authentication (for Kubernetes probes and Prometheus), and the account and queue API under
- * {@code /api/v1/} behind a bearer token. Every answer is JSON except {@code /metrics}; every failure is answered by
+ * {@code /api/v1/} behind a client IP check and a bearer token. Every answer is JSON except {@code /metrics}; every failure is answered by
  * {@link ErrorResponse}.
  */
 public final class AdminServer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
 
     /** Largest accepted request body; larger ones get 413. */
     public static final int MAX_BODY_BYTES = 64 * 1024;
@@ -44,17 +50,26 @@ public final class AdminServer {
      * @param host the address to bind, e.g. {@code 0.0.0.0} or {@code 127.0.0.1}
      * @param port the port; 0 picks a free one (see {@link #actualPort()})
      * @param token the bearer token for {@code /api/v1/}; at least 16 characters
+     * @param clientAllowed whether a client address (an IP literal) may use {@code /api/v1/}; any
+     *     other gets 403 before its token is looked at. {@code /health/*} and {@code /metrics} are
+     *     not covered: probes and scrapers come from addresses of their own.
      */
-    public record Options(String host, int port, String token) {
+    public record Options(String host, int port, String token, Predicate<String> clientAllowed) {
 
         public Options {
             Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(clientAllowed, "clientAllowed");
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be between 0 and 65535");
             }
             if (token == null || token.strip().length() < 16) {
                 throw new IllegalArgumentException("the admin API token must be at least 16 characters");
             }
+        }
+
+        /** Every client address may use the API. */
+        public Options(String host, int port, String token) {
+            this(host, port, token, address -> true);
         }
 
         /** Never print the token. */
@@ -121,7 +136,9 @@ public final class AdminServer {
         // would be chained into every label.
         BearerToken token = new BearerToken(options.token());
         Handler<RoutingContext> auth = ctx -> {
-            if (token.accepts(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
+            if (!clientAllowed(ctx, options)) {
+                ctx.fail(403);
+            } else if (token.accepts(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
                 ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
                 ctx.next();
             } else {
@@ -156,7 +173,9 @@ public final class AdminServer {
         // No route matched: under /api/v1/ an unauthenticated client learns nothing about which
         // paths exist, so it gets 401 before 404 or 405.
         Handler<RoutingContext> unmatched = ctx -> {
-            if (ctx.normalizedPath().startsWith("/api/v1/")
+            if (ctx.normalizedPath().startsWith("/api/v1/") && !clientAllowed(ctx, options)) {
+                send(ctx, ErrorResponse.ofStatus(403));
+            } else if (ctx.normalizedPath().startsWith("/api/v1/")
                     && !token.accepts(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
                 send(ctx, ErrorResponse.ofStatus(401));
             } else {
@@ -166,6 +185,16 @@ public final class AdminServer {
         router.errorHandler(404, unmatched);
         router.errorHandler(405, unmatched);
         return router;
+    }
+
+    private static boolean clientAllowed(RoutingContext ctx, Options options) {
+        SocketAddress client = ctx.request().remoteAddress();
+        String address = client == null || client.hostAddress() == null ? "unknown" : client.hostAddress();
+        if (options.clientAllowed().test(address)) {
+            return true;
+        }
+        LOG.info("refusing an admin API request from {}: not allowed by the admin IP policy", address);
+        return false;
     }
 
     private interface Api {

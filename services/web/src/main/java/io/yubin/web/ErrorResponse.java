@@ -49,6 +49,7 @@ record ErrorResponse(int status, String error, String field) {
         return switch (status) {
             case 400 -> new ErrorResponse(400, "bad request", null);
             case 401 -> new ErrorResponse(401, "missing or wrong bearer token", null);
+            case 403 -> new ErrorResponse(403, "your address may not use the admin API", null);
             case 404 -> new ErrorResponse(404, "no such resource", null);
             case 405 -> new ErrorResponse(405, "method not allowed on this resource", null);
             case 413 -> new ErrorResponse(413,

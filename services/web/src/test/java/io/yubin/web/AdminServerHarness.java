@@ -37,12 +37,18 @@ final class AdminServerHarness implements AutoCloseable {
             .build();
 
     AdminServerHarness(Path dataDir, List<ReadinessCheck> checks) throws Exception {
+        this(dataDir, checks, address -> true);
+    }
+
+    /** With the API open only to the client addresses {@code clientAllowed} takes. */
+    AdminServerHarness(Path dataDir, List<ReadinessCheck> checks, java.util.function.Predicate<String> clientAllowed)
+            throws Exception {
         metrics = new Metrics();
         vertx = metrics.vertxBuilder(BlockedThreadWatch.vertxOptions()).build();
         storage = EmbeddedStorage.open(dataDir);
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
-        server = AdminServer.start(vertx, new AdminServer.Options("127.0.0.1", 0, TOKEN), accounts, storage.spool(),
+        server = AdminServer.start(vertx, new AdminServer.Options("127.0.0.1", 0, TOKEN, clientAllowed), accounts, storage.spool(),
                 checks, metrics)
                 .await(10, TimeUnit.SECONDS);
     }

@@ -55,16 +55,28 @@ public final class DnsNames {
      * §3.5) or the 32 nibbles under {@code ip6.arpa} (RFC 3596 §2.5).
      */
     public static String reverseName(InetAddress address) {
+        return reversedLabels(address) + (address.getAddress().length == 4 ? ".in-addr.arpa" : ".ip6.arpa");
+    }
+
+    /**
+     * The address as reversed labels without a zone: {@code 4.3.2.1} for 1.2.3.4, the 32 nibbles
+     * lowest first for IPv6; under {@code in-addr.arpa}/{@code ip6.arpa} for PTR, under a list's
+     * zone for a DNS blocklist (RFC 5782 §2.1, §2.4).
+     */
+    public static String reversedLabels(InetAddress address) {
         byte[] bytes = address.getAddress();
-        StringBuilder name = new StringBuilder(bytes.length == 4 ? 29 : 73);
+        StringBuilder name = new StringBuilder(bytes.length == 4 ? 16 : 64);
         for (int i = bytes.length - 1; i >= 0; i--) {
             int b = bytes[i] & 0xff;
+            if (name.length() > 0) {
+                name.append('.');
+            }
             if (bytes.length == 4) {
-                name.append(b).append('.');
+                name.append(b);
             } else {
-                name.append(HEX[b & 0xf]).append('.').append(HEX[b >> 4]).append('.');
+                name.append(HEX[b & 0xf]).append('.').append(HEX[b >> 4]);
             }
         }
-        return name.append(bytes.length == 4 ? "in-addr.arpa" : "ip6.arpa").toString();
+        return name.toString();
     }
 }

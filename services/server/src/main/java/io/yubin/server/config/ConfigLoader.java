@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.yubin.mailauth.dns.DnsNames;
+import io.yubin.protocol.IpPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -358,6 +360,23 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(where("sending-limits.overrides") + ": " + e.getMessage());
         }
+        ipLists("ip-policy.smtp-mx", c.ipPolicy().smtpMx());
+        ipLists("ip-policy.smtp-submission", c.ipPolicy().smtpSubmission());
+        ipLists("ip-policy.smtp-submissions", c.ipPolicy().smtpSubmissions());
+        ipLists("ip-policy.imap", c.ipPolicy().imap());
+        ipLists("ip-policy.pop3", c.ipPolicy().pop3());
+        ipLists("ip-policy.admin", c.ipPolicy().admin());
+        for (String zone : c.dnsbl().zoneList()) {
+            if (!DnsNames.isValid(zone) || zone.contains(" ")) {
+                throw new ConfigException(where("dnsbl.zones") + ": \"" + zone + "\" is not a DNS zone name");
+            }
+        }
+        ServerConfig.AddressPolicyConfig address = c.addressPolicy();
+        addressPolicy("address-policy", new ServerConfig.AddressPolicyConfig(address.allowedCharacters(),
+                address.maxLocalPartLength(), address.reserved(), address.plusSeparator(), "", ""));
+        addressPolicy("address-policy.role-recipient", new ServerConfig.AddressPolicyConfig(address.allowedCharacters(),
+                address.maxLocalPartLength(), address.reserved(), address.plusSeparator(), address.roleRecipient(), ""));
+        addressPolicy("address-policy.overrides", address);
         atLeast("shutdown.grace-seconds", c.shutdown().graceSeconds(), 0);
         atLeast("mailauth.message-time-limit-seconds", c.mailauth().messageTimeLimitSeconds(), 1);
         atLeast("mailauth.spf-time-limit-seconds", c.mailauth().spfTimeLimitSeconds(), 1);
@@ -426,6 +445,27 @@ public final class ConfigLoader {
     /** An IPv4 dotted quad or an IPv6 literal; a host name would need a lookup and may name several. */
     private static boolean isIpLiteral(String text) {
         return text.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (text.contains(":") && text.matches("[0-9A-Fa-f:.]+"));
+    }
+
+    private void addressPolicy(String key, ServerConfig.AddressPolicyConfig config) {
+        try {
+            config.toPolicies();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where(key) + ": " + e.getMessage());
+        }
+    }
+
+    private void ipLists(String key, ServerConfig.IpLists lists) {
+        try {
+            IpPolicy.parse(lists.allow(), "");
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where(key + ".allow") + ": " + e.getMessage());
+        }
+        try {
+            IpPolicy.parse("", lists.deny());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where(key + ".deny") + ": " + e.getMessage());
+        }
     }
 
     private void port(String key, int value) {

@@ -5,12 +5,16 @@ import io.yubin.delivery.RetrySchedule;
 import io.yubin.delivery.remote.RemoteSettings;
 import io.yubin.imap.ImapLimits;
 import io.yubin.imap.ImapServer;
+import io.yubin.protocol.IpPolicy;
 import io.yubin.protocol.Listening;
 import io.yubin.queue.ClusterMember;
 import io.yubin.model.Domain;
 import io.yubin.model.MailAddress;
 import io.yubin.smtp.SendingLimits;
 import io.yubin.smtp.SmtpLimits;
+import io.yubin.smtp.SmtpServer;
+import io.yubin.store.AddressPolicies;
+import io.yubin.store.AddressPolicy;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
 import io.yubin.store.PasswordVerificationCache;
@@ -24,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The whole server configuration, loaded once by {@link ConfigLoader}. Defaults live only in the
@@ -47,7 +52,10 @@ public record ServerConfig(
         SendingLimitsConfig sendingLimits,
         Shutdown shutdown,
         Mailauth mailauth,
-        Virus virus) {
+        Virus virus,
+        IpPolicies ipPolicy,
+        Dnsbl dnsbl,
+        AddressPolicyConfig addressPolicy) {
 
     public record Admin(String host, int port) {
     }
@@ -483,6 +491,117 @@ public record ServerConfig(
                 }
             }
             return map;
+        }
+    }
+
+    /** Which client addresses may connect to each listener ({@code ip-policy}). */
+    public record IpPolicies(IpLists smtpMx, IpLists smtpSubmission, IpLists smtpSubmissions, IpLists imap,
+            IpLists pop3, IpLists admin) {
+
+        /** The SMTP listeners' policies. */
+        public Map<SmtpServer.Mode, IpPolicy> smtp() {
+            return Map.of(SmtpServer.Mode.MX, smtpMx.toPolicy(), SmtpServer.Mode.SUBMISSION, smtpSubmission.toPolicy(),
+                    SmtpServer.Mode.SUBMISSIONS, smtpSubmissions.toPolicy());
+        }
+    }
+
+    /**
+     * @param allow CIDR ranges or addresses separated by commas; empty for every address
+     * @param deny likewise; empty for none
+     */
+    public record IpLists(String allow, String deny) {
+
+        /** @throws IllegalArgumentException naming an entry that is not an address or range */
+        public IpPolicy toPolicy() {
+            return IpPolicy.parse(allow, deny);
+        }
+    }
+
+    /** @param zones DNS blocklist zones asked at SMTP MX connect, separated by commas; empty for none */
+    public record Dnsbl(String zones) {
+
+        public List<String> zoneList() {
+            return Arrays.stream(zones.split(",")).map(String::strip).filter(z -> !z.isEmpty()).toList();
+        }
+    }
+
+    /**
+     * The domains' address format ({@code address-policy}).
+     *
+     * @param allowedCharacters characters and ranges of a new local part; empty for any
+     * @param maxLocalPartLength the longest new local part
+     * @param reserved local parts nobody may create, separated by commas
+     * @param plusSeparator the plus-addressing separator; empty for off
+     * @param roleRecipient where postmaster@ and abuse@ go when a domain has neither; empty for nowhere
+     * @param overrides per domain: {@code <domain> <key>=<value> ...} entries separated by semicolons
+     */
+    public record AddressPolicyConfig(String allowedCharacters, int maxLocalPartLength, String reserved,
+            String plusSeparator, String roleRecipient, String overrides) {
+
+        /** @throws IllegalArgumentException naming the key or entry that is wrong */
+        public AddressPolicies toPolicies() {
+            AddressPolicy defaults = new AddressPolicy(allowedCharacters, maxLocalPartLength, list(reserved),
+                    plusSeparator);
+            Map<String, AddressPolicy> byDomain = new LinkedHashMap<>();
+            for (String entry : overrides.split(";")) {
+                String[] words = entry.strip().split("\\s+");
+                if (words.length == 0 || words[0].isEmpty()) {
+                    continue;
+                }
+                String domain;
+                try {
+                    domain = Domain.parse(words[0]).ascii();
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("\"" + words[0] + "\" is not a domain");
+                }
+                if (words.length == 1) {
+                    throw new IllegalArgumentException("\"" + words[0] + "\" has no key=value after it");
+                }
+                String chars = defaults.allowedCharacters();
+                int max = defaults.maxLength();
+                Set<String> names = defaults.reserved();
+                String separator = defaults.separator();
+                for (int i = 1; i < words.length; i++) {
+                    String[] pair = words[i].split("=", 2);
+                    if (pair.length != 2) {
+                        throw new IllegalArgumentException("\"" + words[i] + "\" for " + words[0] + " is not key=value");
+                    }
+                    switch (pair[0]) {
+                        case "allowed-characters" -> chars = pair[1];
+                        case "max-local-part-length" -> {
+                            try {
+                                max = Integer.parseInt(pair[1]);
+                            } catch (NumberFormatException e) {
+                                throw new IllegalArgumentException("\"" + words[i] + "\" for " + words[0]
+                                        + ": not a whole number");
+                            }
+                        }
+                        case "reserved" -> names = list(pair[1]);
+                        case "plus-separator" -> separator = pair[1];
+                        default -> throw new IllegalArgumentException("\"" + pair[0] + "\" for " + words[0]
+                                + " is not allowed-characters, max-local-part-length, reserved or plus-separator");
+                    }
+                }
+                try {
+                    if (byDomain.put(domain, new AddressPolicy(chars, max, names, separator)) != null) {
+                        throw new IllegalArgumentException(words[0] + " is given twice");
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(words[0] + ": " + e.getMessage(), e);
+                }
+            }
+            MailAddress role;
+            try {
+                role = roleRecipient.isBlank() ? null : MailAddress.parse(roleRecipient.strip());
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("role-recipient \"" + roleRecipient + "\" is not an address");
+            }
+            return new AddressPolicies(defaults, byDomain, role);
+        }
+
+        private static Set<String> list(String names) {
+            return Arrays.stream(names.split(",")).map(String::strip).filter(n -> !n.isEmpty())
+                    .collect(java.util.stream.Collectors.toSet());
         }
     }
 

@@ -184,7 +184,13 @@ class ConfigLoaderTest {
                 case "sending-limits.messages-per-hour", "sending-limits.recipients-per-message",
                         "sending-limits.recipients-per-day" -> "7";
                 case "sending-limits.overrides" -> "example.test recipients-per-day=9";
-                default -> key.endsWith("port") || key.contains("password") || key.contains("max-")
+                case "dnsbl.zones" -> "x-dnsbl.example";
+                case "address-policy.allowed-characters" -> "a-z.";
+                case "address-policy.plus-separator" -> "-";
+                case "address-policy.role-recipient" -> "x@example.test";
+                case "address-policy.overrides" -> "example.test plus-separator=";
+                default -> key.startsWith("ip-policy.") ? "192.0.2." + key.length()
+                        : key.endsWith("port") || key.contains("password") || key.contains("max-")
                         || key.endsWith("-seconds") || key.endsWith("-threads") || key.endsWith("event-loops")
                         || key.endsWith("memory-threshold") || key.startsWith("delivery.") ? "7" : "x-" + key;
             });
@@ -207,6 +213,11 @@ class ConfigLoaderTest {
         assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 7, 7, "x-smtp.hostname", 7, 7, 7, false,
                 7, 7, 7, 7, 700, 7));
         assertThat(c.delivery().workers()).isEqualTo(7);
+        assertThat(c.ipPolicy().admin()).isEqualTo(new ServerConfig.IpLists("192.0.2.21", "192.0.2.20"));
+        assertThat(c.ipPolicy().smtpSubmissions().deny()).isEqualTo("192.0.2.31");
+        assertThat(c.dnsbl().zoneList()).containsExactly("x-dnsbl.example");
+        assertThat(c.addressPolicy()).isEqualTo(new ServerConfig.AddressPolicyConfig("a-z.", 7,
+                "x-address-policy.reserved", "-", "x@example.test", "example.test plus-separator="));
         assertThat(c.shutdown().graceSeconds()).isEqualTo(7);
         assertThat(c.mailauth()).isEqualTo(new ServerConfig.Mailauth(true, "x-mailauth.authserv-id", 7, 7, 7,
                 "x-mailauth.public-suffix-list"));
@@ -620,5 +631,69 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("storage.s3.endpoint").hasMessageContaining("must not be empty");
         assertThat(ConfigLoader.load(null, Map.of()).storage().blobs()).isEqualTo(ServerConfig.BlobBackend.FILES);
+    }
+
+    @Test
+    void readsIpPoliciesPerListenerAndRefusesWhatIsNotARange() throws IOException {
+        ServerConfig defaults = ConfigLoader.defaults();
+        assertThat(defaults.ipPolicy().smtp().values()).allMatch(io.yubin.protocol.IpPolicy::allowsAll);
+        assertThat(defaults.ipPolicy().admin().toPolicy().allowsAll()).isTrue();
+        assertThat(defaults.dnsbl().zoneList()).isEmpty();
+
+        ServerConfig c = ConfigLoader.load(yaml("""
+                ip-policy:
+                  smtp-mx:
+                    deny: "192.0.2.0/24, 2001:db8::/32"
+                  imap:
+                    allow: 10.0.0.0/8
+                dnsbl:
+                  zones: "bl.example.test, other.example.test"
+                """), Map.of("YUBIN_IP_POLICY_ADMIN_ALLOW", "127.0.0.1,::1"));
+        assertThat(c.ipPolicy().smtp().get(io.yubin.smtp.SmtpServer.Mode.MX).allows("192.0.2.9")).isFalse();
+        assertThat(c.ipPolicy().smtp().get(io.yubin.smtp.SmtpServer.Mode.MX).allows("2001:db8::9")).isFalse();
+        assertThat(c.ipPolicy().smtp().get(io.yubin.smtp.SmtpServer.Mode.SUBMISSION).allows("192.0.2.9")).isTrue();
+        assertThat(c.ipPolicy().imap().toPolicy().allows("10.1.2.3")).isTrue();
+        assertThat(c.ipPolicy().imap().toPolicy().allows("192.0.2.9")).isFalse();
+        assertThat(c.ipPolicy().admin().toPolicy().allows("::1")).isTrue();
+        assertThat(c.ipPolicy().admin().toPolicy().allows("192.0.2.9")).isFalse();
+        assertThat(c.dnsbl().zoneList()).containsExactly("bl.example.test", "other.example.test");
+
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_IP_POLICY_POP3_DENY", "10.0.0.0/40")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ip-policy.pop3.deny")
+                .hasMessageContaining("10.0.0.0/40");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_IP_POLICY_SMTP_MX_ALLOW", "mail.example.test")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ip-policy.smtp-mx.allow");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_DNSBL_ZONES", "bl..example")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("dnsbl.zones");
+    }
+
+    @Test
+    void readsTheAddressPolicyWithPerDomainOverrides() throws IOException {
+        io.yubin.store.AddressPolicies defaults = ConfigLoader.defaults().addressPolicy().toPolicies();
+        assertThat(defaults).isEqualTo(io.yubin.store.AddressPolicies.DEFAULT);
+
+        ServerConfig c = ConfigLoader.load(yaml("""
+                address-policy:
+                  allowed-characters: a-z0-9._-
+                  reserved: "root, Admin"
+                  role-recipient: hostmaster@example.org
+                  overrides: "Example.ORG max-local-part-length=20 plus-separator=- reserved=; other.org plus-separator="
+                """), Map.of());
+        io.yubin.store.AddressPolicies policies = c.addressPolicy().toPolicies();
+        io.yubin.model.Domain example = io.yubin.model.Domain.parse("example.org");
+        assertThat(policies.of(io.yubin.model.Domain.parse("third.org"))).isEqualTo(
+                new io.yubin.store.AddressPolicy("a-z0-9._-", 64, java.util.Set.of("root", "admin"), "+"));
+        assertThat(policies.of(example)).isEqualTo(
+                new io.yubin.store.AddressPolicy("a-z0-9._-", 20, java.util.Set.of(), "-"));
+        assertThat(policies.of(io.yubin.model.Domain.parse("other.org")).plusAddressing()).isFalse();
+        assertThat(policies.roleRecipient()).isEqualTo(io.yubin.model.MailAddress.parse("hostmaster@example.org"));
+
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_ADDRESS_POLICY_MAX_LOCAL_PART_LENGTH", "65")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("address-policy").hasMessageContaining("1..64");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_ADDRESS_POLICY_ROLE_RECIPIENT", "nobody")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("address-policy.role-recipient");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_ADDRESS_POLICY_OVERRIDES",
+                "example.org plus=on"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("address-policy.overrides").hasMessageContaining("\"plus\" for example.org");
     }
 }
