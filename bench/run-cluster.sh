@@ -12,10 +12,13 @@
 #   2. ImapLoad populate: APPEND M messages (~0.9 KiB) into imap@bench.test's INBOX, A connections
 #   3. ImapLoad fetch: UID FETCH u (FLAGS BODY.PEEK[]) for a random u in 1..M, one at a time on each of
 #      F connections for T seconds: fetches/s and the latency percentiles
+#   4. with --idle I: ImapLoad idle holds I connections in IDLE on that INBOX (LOGIN, SELECT, IDLE);
+#      each server's heap after a full GC (jcmd) before and while they are held, the connections
+#      each member holds, and the heap per IDLE connection
 #
 # Options: -n MESSAGES (10000)  -s SIZE_KIB (4)  -c CONNECTIONS (20)  -w WARMUP (0)
 #          -m IMAP_MESSAGES (10000)  --append-connections A (16)
-#          --fetch-connections F (4)  --fetch-seconds T (30)
+#          --fetch-connections F (4)  --fetch-seconds T (30)  --idle I (0: no IDLE step)
 #          --only cluster|embedded   (default: both, cluster first)
 #          --members N               (1..3) the cluster backend only, as N `yubin serve` processes in one
 #                                    Hazelcast cluster on 127.0.0.1, .11 and .12 behind HAProxy with
@@ -33,7 +36,7 @@ jar=$repo/bench/target/yubin-bench.jar
 cassandra_jar=$repo/testing/cassandra/target/yubin-testing-cassandra-0.1.0-SNAPSHOT.jar
 s3proxy_jar=$repo/testing/s3proxy/target/yubin-testing-s3proxy-0.1.0-SNAPSHOT.jar
 messages=10000 size_kib=4 connections=20 warmup=0
-imap_messages=10000 append_connections=16 fetch_connections=4 fetch_seconds=30
+imap_messages=10000 append_connections=16 fetch_connections=4 fetch_seconds=30 idle=0
 backends="cluster embedded" out="" members=0
 
 usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -47,6 +50,7 @@ while [ $# -gt 0 ]; do
     --append-connections) append_connections=$2; shift ;;
     --fetch-connections) fetch_connections=$2; shift ;;
     --fetch-seconds) fetch_seconds=$2; shift ;;
+    --idle) idle=$2; shift ;;
     --only) case $2 in cluster|embedded) backends=$2 ;; *) usage ;; esac; shift ;;
     --members) case $2 in 1|2|3) members=$2; backends=cluster ;; *) usage ;; esac; shift ;;
     --out) out=$2; shift ;;
@@ -136,7 +140,8 @@ run_backend() {  # cluster | embedded
   run_dir=$(mktemp -d "/tmp/benchcluster-$backend.XXXXXX")
   mkdir "$run_dir/yubin"
   # plaintext LOGIN for ImapLoad (a benchmark setting); a Hazelcast cluster name of our own
-  env=(YUBIN_IMAP_ALLOW_PLAINTEXT_AUTH=true "YUBIN_CLUSTER_NAME=bench-$backend-$$")
+  env=(YUBIN_IMAP_ALLOW_PLAINTEXT_AUTH=true "YUBIN_CLUSTER_NAME=bench-$backend-$$"
+    "YUBIN_IMAP_MAX_CONNECTIONS_PER_IP=$((idle + 100))")
   if [ "$backend" = cluster ]; then
     launch cassandra "$cassandra_jar" io.yubin.testing.cassandra.CassandraProcess "$run_dir/cassandra"
     cassandra_pid=$launched_pid
@@ -151,7 +156,7 @@ run_backend() {  # cluster | embedded
       YUBIN_STORAGE_BLOBS=s3 "YUBIN_STORAGE_S3_ENDPOINT=$launched_line" YUBIN_STORAGE_S3_BUCKET=yubin-bench
       YUBIN_STORAGE_S3_ACCESS_KEY=yubin-access YUBIN_STORAGE_S3_SECRET_KEY=yubin-secret-key)
   fi
-  local smtp_port=2525 imap_port=1143 k ip label=$backend
+  local smtp_port=2525 imap_port=1143 k ip label=$backend yubin_count=1
   [ "$members" -gt 0 ] && label="$backend-$members-member"
   if [ "$members" -gt 0 ]; then
     # N members on their own loopback addresses, the same ports; one Hazelcast cluster by member list
@@ -180,7 +185,7 @@ run_backend() {  # cluster | embedded
     haproxy_pid=$!
     for _ in $(seq 100); do port_taken 3525 && port_taken 3143 && break; sleep 0.1; done
     smtp_port=3525 imap_port=3143 yubin_dir=$run_dir/yubin1
-    servers=("${member_pids[@]}" "${node_pids[@]}") server_names=()
+    servers=("${member_pids[@]}" "${node_pids[@]}") server_names=() yubin_count=$members
     for k in $(seq "$members"); do server_names+=(yubin$k); done
     server_names+=(cassandra s3proxy)
   else
@@ -188,7 +193,7 @@ run_backend() {  # cluster | embedded
     yubin_pid=$!
     await_ready 127.0.0.1 "$yubin_pid" "$out/yubin-$backend.log"
     yubin_dir=$run_dir/yubin
-    servers=("$yubin_pid" "${node_pids[@]}") server_names=(yubin)
+    servers=("$yubin_pid" "${node_pids[@]}") server_names=(yubin) yubin_count=1
     [ "$backend" = cluster ] && server_names+=(cassandra s3proxy)
   fi
   (cd "$yubin_dir" && timeout 60 "$repo/yubin" domain add bench.test) > /dev/null
@@ -213,6 +218,36 @@ run_backend() {  # cluster | embedded
       --delivered-interval-ms 1000 --delivered-cmd "$delivered" || rc=$?
     cpu_report "$label $1, sending to last delivery" "$2" "$before"
   }
+  heaps() {  # each Yubin server's used heap in MiB after a full GC, space-separated
+    local pid out=()
+    for pid in "${servers[@]:0:${yubin_count}}"; do
+      jcmd "$pid" GC.run > /dev/null
+      out+=($(jcmd "$pid" GC.heap_info | awk '/garbage-first heap/ { for (i = 1; i <= NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?/, "", v); printf "%.1f", v / 1024 } }'))
+    done
+    echo "${out[*]}"
+  }
+  idle_step() {
+    echo "== $label idle: ImapLoad idle -c $idle, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    local before during ready=$run_dir/idle-ready k n ip held=()
+    before=$(heaps)
+    timeout $((idle / 5 + 900)) java -cp "$jar" io.yubin.bench.ImapLoad idle -c "$idle" --hold-seconds 60 \
+      --ready-file "$ready" "${imap[@]}" &
+    local idle_pid=$!
+    while [ ! -s "$ready" ] && kill -0 "$idle_pid" 2>/dev/null; do sleep 1; done
+    if [ -s "$ready" ]; then
+      during=$(heaps)
+      for k in $(seq "$yubin_count"); do
+        ip=${member_ips[$((k - 1))]}
+        held+=($(ss -tnH state established "( sport = :1143 )" | awk -v ip="$ip" '$3 == ip ":1143" || $3 == "[::ffff:" ip "]:1143" { n++ } END { print n + 0 }'))
+      done
+      awk -v b="$before" -v d="$during" -v h="${held[*]}" -v names="${server_names[*]}" -v total="$idle" '
+        BEGIN { k = split(b, bb, " "); split(d, dd, " "); split(h, hh, " "); split(names, nn, " "); sb = 0; sd = 0
+                for (i = 1; i <= k; i++) { sb += bb[i]; sd += dd[i]
+                  printf "idle: %s holds %d IDLE connections; heap after GC %.1f -> %.1f MiB (%.1f KiB per connection)\n", nn[i], hh[i], bb[i], dd[i], hh[i] ? (dd[i] - bb[i]) * 1024 / hh[i] : 0 }
+                printf "idle: all members: %d IDLE connections, heap %.1f -> %.1f MiB, %.1f KiB per connection\n", total, sb, sd, (sd - sb) * 1024 / total }'
+    fi
+    wait "$idle_pid" || rc=$?
+  }
   [ "$warmup" -gt 0 ] && smtp smtp-warmup "$warmup"
   smtp smtp "$messages"
   local imap=(--host 127.0.0.1 --port "$imap_port" --user imap@bench.test --password 'bench password 1')
@@ -223,6 +258,7 @@ run_backend() {  # cluster | embedded
   echo "== $label fetch: ImapLoad fetch -n $imap_messages -c $fetch_connections --seconds $fetch_seconds, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   timeout $((fetch_seconds + 300)) java -cp "$jar" io.yubin.bench.ImapLoad fetch -n "$imap_messages" \
     -c "$fetch_connections" --seconds "$fetch_seconds" "${imap[@]}" || rc=$?
+  [ "$idle" -gt 0 ] && idle_step
   [ "$rc" -eq 0 ] || echo "$backend: a load step exited $rc (see above)" >&2
   cleanup
 }
