@@ -2,6 +2,7 @@ package io.yubin.delivery.remote;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.yubin.testing.backends.Processes;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -184,15 +186,7 @@ final class PostfixPeer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        master.destroy();
-        try {
-            if (!master.waitFor(20, TimeUnit.SECONDS)) {
-                master.destroyForcibly().waitFor();
-            }
-        } catch (InterruptedException e) {
-            master.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        Processes.stop(master, Duration.ofSeconds(20));
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);

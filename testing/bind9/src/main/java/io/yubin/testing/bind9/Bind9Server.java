@@ -2,6 +2,7 @@ package io.yubin.testing.bind9;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.yubin.testing.backends.Processes;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -158,15 +159,7 @@ public final class Bind9Server implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        Processes.stop(process, Duration.ofSeconds(10));
     }
 
     /** A port free for both TCP and UDP on 127.0.0.1 (named needs both). */

@@ -3,6 +3,7 @@ package io.yubin.testing.clamd;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.yubin.testing.backends.FreePorts;
+import io.yubin.testing.backends.Processes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,6 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 
@@ -104,14 +106,6 @@ public final class ClamdServer implements AutoCloseable {
     /** Stops clamd (SIGTERM, then SIGKILL after 10 s). */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        Processes.stop(process, Duration.ofSeconds(10));
     }
 }
