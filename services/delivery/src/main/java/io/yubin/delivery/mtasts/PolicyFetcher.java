@@ -67,11 +67,12 @@ public final class PolicyFetcher implements AutoCloseable {
                     .setIdleTimeout(timeout.toMillis());
             return client.request(request).compose(req -> req.send().compose(response -> {
                 if (response.statusCode() != 200) {
-                    response.end();
+                    req.reset();
                     return Future.failedFuture("HTTP status " + response.statusCode() + " from " + host);
                 }
                 String type = response.getHeader("Content-Type");
                 if (type == null || !type.toLowerCase(Locale.ROOT).split(";")[0].strip().equals("text/plain")) {
+                    req.reset();
                     return Future.failedFuture("media type " + type + " from " + host + ", not text/plain");
                 }
                 Promise<Buffer> body = Promise.promise();

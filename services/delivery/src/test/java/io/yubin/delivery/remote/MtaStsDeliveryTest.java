@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.yubin.delivery.mtasts.MtaStsPolicies;
 import io.yubin.delivery.mtasts.MtaStsTrust;
 import io.yubin.delivery.mtasts.PolicyFetcher;
+import io.yubin.delivery.mtasts.TestCa;
 import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
 import io.yubin.model.Envelope;

@@ -1,4 +1,4 @@
-package io.yubin.delivery.remote;
+package io.yubin.delivery.mtasts;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -32,14 +32,14 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A certificate authority made in the test, and server certificates it signs (Bouncy Castle). */
-final class TestCa {
+public final class TestCa {
 
     private static final AtomicLong SERIAL = new AtomicLong(1);
 
     private final KeyPair key;
     private final X509Certificate certificate;
 
-    TestCa(String name) throws Exception {
+    public TestCa(String name) throws Exception {
         key = ecKey();
         X500Name subject = new X500Name("CN=" + name);
         JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(), notBefore(),
@@ -50,7 +50,7 @@ final class TestCa {
     }
 
     /** A server certificate for {@code names} (DNS subjectAltNames) and its key. */
-    Issued issue(String... names) throws Exception {
+    public Issued issue(String... names) throws Exception {
         KeyPair leaf = ecKey();
         JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(), notBefore(),
                 notAfter(), new X500Name("CN=" + names[0]), leaf.getPublic());
@@ -66,19 +66,19 @@ final class TestCa {
     }
 
     /** The CA certificate as PEM in {@code file}. */
-    Path writeCertificate(Path file) throws IOException {
+    public Path writeCertificate(Path file) throws IOException {
         Files.writeString(file, pem(certificate));
         return file;
     }
 
-    record Issued(X509Certificate certificate, KeyPair key, X509Certificate ca) {
+    public record Issued(X509Certificate certificate, KeyPair key, X509Certificate ca) {
 
-        Path writeChain(Path file) throws IOException {
+        public Path writeChain(Path file) throws IOException {
             Files.writeString(file, pem(certificate) + pem(ca));
             return file;
         }
 
-        Path writeKey(Path file) throws IOException {
+        public Path writeKey(Path file) throws IOException {
             StringWriter out = new StringWriter();
             try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
                 writer.writeObject(new JcaPKCS8Generator(key.getPrivate(), null));
@@ -87,7 +87,7 @@ final class TestCa {
             return file;
         }
 
-        SSLContext serverContext() throws GeneralSecurityException, IOException {
+        public SSLContext serverContext() throws GeneralSecurityException, IOException {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             store.setKeyEntry("server", key.getPrivate(), new char[0], new X509Certificate[] {certificate, ca});
