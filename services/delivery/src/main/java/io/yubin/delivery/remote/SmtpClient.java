@@ -141,7 +141,7 @@ public final class SmtpClient implements AutoCloseable {
                 if (sts == MtaStsPolicy.Mode.ENFORCE) {
                     LOG.info("MTA-STS: TLS with {} failed: {}", tls.remoteMta(), tls.reason());
                     return next(targets, i + 1, message, recipients, context, sts, "451 4.7.5 MTA-STS: TLS with "
-                            + tls.remoteMta() + " failed (certificate not valid for the host?): " + tls.reason(),
+                            + tls.remoteMta() + " failed: " + tls.reason(),
                             tls.remoteMta());
                 }
                 if (settings.tls() != TlsPolicy.OPPORTUNISTIC) {
