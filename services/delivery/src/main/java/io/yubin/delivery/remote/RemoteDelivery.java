@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One attempt to deliver a message to remote recipients: the recipients are grouped by domain, each
  * domain's hosts are found ({@link MxResolver}) and one SMTP session per domain carries all its
- * recipients ({@link SmtpClient}), under the domain's MTA-STS policy when it has one. Domains are delivered to at the same time. Recording the results
- * and scheduling the next attempt are the caller's (the spool holds the state).
+ * recipients ({@link SmtpClient}), under the domain's MTA-STS policy when it has one (RFC 8461).
+ * Domains are delivered to at the same time. Recording the results and scheduling the next attempt
+ * are the caller's (the spool holds the state).
  */
 public final class RemoteDelivery {
 

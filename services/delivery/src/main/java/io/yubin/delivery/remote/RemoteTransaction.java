@@ -102,8 +102,8 @@ final class RemoteTransaction {
             }
             boolean offered = capabilities.has("STARTTLS");
             if (settings.tls() == TlsPolicy.REQUIRED && (!offered || !mayStartTls)) {
-                return quit(new Attempt.TryNext("451 4.7.4 " + tlsRequiredBy + "TLS is required, but " + connection.remoteMta()
-                        + " does not offer STARTTLS", connection.remoteMta()));
+                return quit(new Attempt.TryNext("451 4.7.4 " + tlsRequiredBy + "TLS is required, but "
+                        + connection.remoteMta() + " does not offer STARTTLS", connection.remoteMta()));
             }
             if (!offered || !mayStartTls || settings.tls() == TlsPolicy.NONE) {
                 return transaction();
