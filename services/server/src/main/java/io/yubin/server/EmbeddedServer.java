@@ -7,6 +7,9 @@ import io.yubin.delivery.DeliveryWorkers;
 import io.yubin.delivery.DsnSpooler;
 import io.yubin.delivery.LocalDelivery;
 import io.yubin.delivery.RemoteSender;
+import io.yubin.delivery.mtasts.MtaStsPolicies;
+import io.yubin.delivery.mtasts.MtaStsTrust;
+import io.yubin.delivery.mtasts.PolicyFetcher;
 import io.yubin.delivery.remote.AddressOrder;
 import io.yubin.delivery.remote.DomainConnections;
 import io.yubin.delivery.remote.MxResolver;
@@ -74,6 +77,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -299,14 +303,23 @@ public final class EmbeddedServer implements AutoCloseable {
     private LocalDelivery.Outbound outbound(Vertx vertx, Storage storage, Clock clock, StubResolver dns) {
         ServerConfig.Remote remoteConfig = config.delivery().remote();
         List<InetSocketAddress> servers = config.dns().serverAddresses();
-        SmtpClient client = new SmtpClient(vertx, remoteConfig.toSettings(smtpHostname()));
+        ServerConfig.MtaSts mtaStsConfig = remoteConfig.mtaSts();
+        TrustManagerFactory mtaStsTrust = MtaStsTrust.load(mtaStsConfig.extraCaPath());
+        SmtpClient client = new SmtpClient(vertx, remoteConfig.toSettings(smtpHostname()), mtaStsTrust);
         stops.push(new Stop("SMTP client", client::close));
+        MtaStsPolicies mtaSts = null;
+        if (mtaStsConfig.enabled()) {
+            PolicyFetcher fetcher = new PolicyFetcher(vertx, dns, mtaStsTrust, mtaStsConfig.policyPort(),
+                    mtaStsConfig.fetchTimeout());
+            stops.push(new Stop("MTA-STS policy fetcher", fetcher::close));
+            mtaSts = new MtaStsPolicies(dns, fetcher, clock);
+        }
         ExecutorService dsnThread = Executors.newSingleThreadExecutor(daemon("yubin-dsn"));
         stops.push(new Stop("DSN writer", dsnThread::shutdownNow));
         RemoteDelivery remote = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV6_FIRST, new SecureRandom()),
-                client, new DomainConnections(remoteConfig.maxConnectionsPerDomain(), DOMAIN_CONNECTION_WAIT));
-        LOG.info("Remote delivery on: EHLO {}, DNS {}", remoteConfig.toSettings(smtpHostname()).heloName(),
-                servers.isEmpty() ? "from /etc/resolv.conf" : servers);
+                client, new DomainConnections(remoteConfig.maxConnectionsPerDomain(), DOMAIN_CONNECTION_WAIT), mtaSts);
+        LOG.info("Remote delivery on: EHLO {}, DNS {}, MTA-STS {}", remoteConfig.toSettings(smtpHostname()).heloName(),
+                servers.isEmpty() ? "from /etc/resolv.conf" : servers, mtaStsConfig.enabled() ? "on" : "off");
         return new LocalDelivery.Outbound(RemoteSender.of(remote, storage.blobs()),
                 config.delivery().retry().toSchedule(),
                 new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread),

@@ -1,5 +1,7 @@
 package io.yubin.delivery.remote;
 
+import io.yubin.delivery.mtasts.MtaStsPolicies;
+import io.yubin.delivery.mtasts.MtaStsPolicy;
 import io.yubin.model.Domain;
 import io.yubin.model.MailAddress;
 import io.yubin.store.DeliveryStatus;
@@ -9,28 +11,44 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One attempt to deliver a message to remote recipients: the recipients are grouped by domain, each
  * domain's hosts are found ({@link MxResolver}) and one SMTP session per domain carries all its
- * recipients ({@link SmtpClient}). Domains are delivered to at the same time. Recording the results
- * and scheduling the next attempt are the caller's (the spool holds the state).
+ * recipients ({@link SmtpClient}), under the domain's MTA-STS policy when it has one (RFC 8461).
+ * Domains are delivered to at the same time. Recording the results and scheduling the next attempt
+ * are the caller's (the spool holds the state).
  */
 public final class RemoteDelivery {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteDelivery.class);
 
     private final MxResolver mx;
     private final SmtpClient smtp;
     private final DomainConnections connections;
+    private final MtaStsPolicies mtaSts;
 
     public RemoteDelivery(MxResolver mx, SmtpClient smtp) {
-        this(mx, smtp, DomainConnections.unlimited());
+        this(mx, smtp, DomainConnections.unlimited(), null);
     }
 
-    /** With at most {@code connections} sessions per recipient domain at once. */
+    /** With at most {@code connections} sessions per recipient domain at once; MTA-STS policies ignored. */
     public RemoteDelivery(MxResolver mx, SmtpClient smtp, DomainConnections connections) {
+        this(mx, smtp, connections, null);
+    }
+
+    /**
+     * With at most {@code connections} sessions per recipient domain at once.
+     *
+     * @param mtaSts the recipient domains' MTA-STS policies (RFC 8461); null to ignore them
+     */
+    public RemoteDelivery(MxResolver mx, SmtpClient smtp, DomainConnections connections, MtaStsPolicies mtaSts) {
         this.mx = mx;
         this.smtp = smtp;
         this.connections = connections;
+        this.mtaSts = mtaSts;
     }
 
     /** One result per recipient, in the order given. Never fails. */
@@ -50,12 +68,37 @@ public final class RemoteDelivery {
         });
     }
 
+    /** Where to go, and under which MTA-STS mode. */
+    private record Route(MxResult found, MtaStsPolicy.Mode sts) {
+    }
+
     private CompletionStage<List<RecipientResult>> deliver(Domain domain, OutboundMessage message,
             List<MailAddress> recipients) {
-        return mx.resolve(domain).thenCompose(found -> {
+        CompletionStage<MtaStsPolicy> policy = mtaSts == null || domain.isAddressLiteral()
+                ? CompletableFuture.completedFuture(null) : mtaSts.policy(domain.ascii());
+        return mx.resolve(domain).thenCombine(policy, (found, sts) -> {
+            if (!(found instanceof MxResult.Hosts hosts) || sts == null || sts.mode() == MtaStsPolicy.Mode.NONE) {
+                return new Route(found, MtaStsPolicy.Mode.NONE);
+            }
+            List<MxHost> allowed = hosts.hosts().stream().filter(h -> sts.matches(h.name())).toList();
+            if (sts.mode() == MtaStsPolicy.Mode.TESTING) {
+                hosts.hosts().stream().filter(h -> !allowed.contains(h)).forEach(h -> LOG.warn(
+                        "MTA-STS (testing mode): MX {} of {} matches none of the policy's mx {}", h.name(),
+                        domain.ascii(), sts.mx()));
+                return new Route(found, MtaStsPolicy.Mode.TESTING);
+            }
+            if (allowed.isEmpty()) {
+                // RFC 8461 §5: with enforce, mail goes only to MX hosts matching the policy.
+                return new Route(new MxResult.TemporaryFailure("451 4.7.5 MTA-STS: no MX host of " + domain.ascii()
+                        + " (" + hosts.hosts().stream().map(MxHost::name).toList() + ") matches the policy's mx "
+                        + sts.mx()), MtaStsPolicy.Mode.ENFORCE);
+            }
+            return new Route(new MxResult.Hosts(allowed), MtaStsPolicy.Mode.ENFORCE);
+        }).thenCompose(route -> {
+            MxResult found = route.found();
             if (found instanceof MxResult.Hosts hosts) {
                 return connections.run(domain.ascii(),
-                        () -> smtp.deliver(hosts.hosts(), message, recipients).toCompletionStage(),
+                        () -> smtp.deliver(hosts.hosts(), message, recipients, route.sts()).toCompletionStage(),
                         // RFC 3463 X.4.5: mail system congestion
                         () -> recipients.stream().map(r -> new RecipientResult(r, DeliveryStatus.DEFERRED,
                                 "451 4.4.5 " + connections.max() + " sessions to " + domain.ascii()

@@ -60,6 +60,8 @@ final class RemoteTransaction {
     private final SslContext tls;
     private final WorkerExecutor bodyReader;
     private final Context context;
+    /** Put before the replies made here when TLS is missing: why it was required ({@code MTA-STS: }), or empty. */
+    private final String tlsRequiredBy;
     private final Map<MailAddress, RecipientResult> decided = new LinkedHashMap<>();
     private final List<MailAddress> accepted = new ArrayList<>();
     private Phase phase = Phase.GREETING;
@@ -68,7 +70,7 @@ final class RemoteTransaction {
 
     RemoteTransaction(SmtpConnection connection, RemoteSettings settings, OutboundMessage message,
             List<MailAddress> recipients, boolean mayStartTls, String serverName, SslContext tls,
-            WorkerExecutor bodyReader, Context context) {
+            WorkerExecutor bodyReader, Context context, String tlsRequiredBy) {
         this.connection = connection;
         this.settings = settings;
         this.message = message;
@@ -78,6 +80,7 @@ final class RemoteTransaction {
         this.tls = tls;
         this.bodyReader = bodyReader;
         this.context = context;
+        this.tlsRequiredBy = tlsRequiredBy;
     }
 
     /** Runs the session; never fails, and closes the connection. */
@@ -99,8 +102,8 @@ final class RemoteTransaction {
             }
             boolean offered = capabilities.has("STARTTLS");
             if (settings.tls() == TlsPolicy.REQUIRED && (!offered || !mayStartTls)) {
-                return quit(new Attempt.TryNext("451 4.7.4 TLS is required, but " + connection.remoteMta()
-                        + " does not offer STARTTLS", connection.remoteMta()));
+                return quit(new Attempt.TryNext("451 4.7.4 " + tlsRequiredBy + "TLS is required, but "
+                        + connection.remoteMta() + " does not offer STARTTLS", connection.remoteMta()));
             }
             if (!offered || !mayStartTls || settings.tls() == TlsPolicy.NONE) {
                 return transaction();
@@ -133,7 +136,9 @@ final class RemoteTransaction {
                     if (reply.code() != 220) {
                         // Opportunistic: a server that refuses STARTTLS still gets the message in plaintext.
                         return settings.tls() == TlsPolicy.REQUIRED
-                                ? quit(new Attempt.TryNext(reply.oneLine(), connection.remoteMta()))
+                                ? quit(new Attempt.TryNext(tlsRequiredBy.isEmpty() ? reply.oneLine()
+                                        : "451 4.7.4 " + tlsRequiredBy + "STARTTLS refused: " + reply.oneLine(),
+                                        connection.remoteMta()))
                                 : transaction();
                     }
                     return connection.startTls(tls, serverName, settings.port(), settings.timeouts().command()).transform((v, failure) -> {

@@ -11,12 +11,16 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import io.yubin.delivery.mtasts.MtaStsPolicy;
+import io.yubin.delivery.mtasts.MtaStsTrust;
+import io.yubin.delivery.mtasts.ReportingTrustManager;
 import io.yubin.model.MailAddress;
 import io.yubin.store.DeliveryStatus;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,9 +46,22 @@ public final class SmtpClient implements AutoCloseable {
     private final NetClient client;
     private final WorkerExecutor bodyReader;
     private final SslContext tls;
+    /** MTA-STS enforce: PKIX validation and the MX host name (RFC 8461 §4.2). */
+    private final SslContext validating;
+    /** MTA-STS testing: validation failures logged, not refused. */
+    private final SslContext reporting;
 
-    /** Builds the TLS context, which loads the JDK's crypto: construct it off the event loops. */
+    /** With the JDK's trust anchors for MTA-STS; see {@link #SmtpClient(Vertx, RemoteSettings, TrustManagerFactory)}. */
     public SmtpClient(Vertx vertx, RemoteSettings settings) {
+        this(vertx, settings, MtaStsTrust.load(null));
+    }
+
+    /**
+     * Builds the TLS contexts, which load the JDK's crypto: construct it off the event loops.
+     *
+     * @param mtaStsTrust the anchors MX certificates are validated against under an MTA-STS policy
+     */
+    public SmtpClient(Vertx vertx, RemoteSettings settings, TrustManagerFactory mtaStsTrust) {
         this.vertx = vertx;
         this.settings = settings;
         NetClientOptions options = new NetClientOptions()
@@ -55,10 +72,15 @@ public final class SmtpClient implements AutoCloseable {
         this.client = vertx.createNetClient(options);
         this.bodyReader = vertx.createSharedWorkerExecutor(BODY_POOL, 8);
         // Opportunistic TLS (RFC 7435): encryption without authentication, so any certificate is taken;
-        // MTA-STS and DANE, which authenticate, are for later (issue 17).
+        // under an MTA-STS policy the certificate is validated (DANE is for later, issue 17).
         try {
             this.tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
                     .protocols("TLSv1.3", "TLSv1.2").build();
+            // RFC 8461 §4.2: a DNS-ID of the certificate matches the MX host name, wildcards as RFC 6125.
+            this.validating = SslContextBuilder.forClient().trustManager(mtaStsTrust)
+                    .endpointIdentificationAlgorithm("HTTPS").protocols("TLSv1.3", "TLSv1.2").build();
+            this.reporting = SslContextBuilder.forClient().trustManager(new ReportingTrustManager(mtaStsTrust))
+                    .endpointIdentificationAlgorithm("HTTPS").protocols("TLSv1.3", "TLSv1.2").build();
         } catch (SSLException e) {
             throw new IllegalStateException("cannot build the client TLS context", e);
         }
@@ -70,6 +92,18 @@ public final class SmtpClient implements AutoCloseable {
      */
     public Future<List<RecipientResult>> deliver(List<MxHost> hosts, OutboundMessage message,
             List<MailAddress> recipients) {
+        return deliver(hosts, message, recipients, MtaStsPolicy.Mode.NONE);
+    }
+
+    /**
+     * As {@link #deliver(List, OutboundMessage, List)}, under the recipient domain's MTA-STS mode (RFC
+     * 8461 §5): with {@code ENFORCE} every host must offer STARTTLS and present a certificate that
+     * validates and names it, else the next host is tried, and never in plaintext; with {@code TESTING}
+     * a certificate that would fail is logged and the session goes on. The hosts are those the policy
+     * allows (the caller's part).
+     */
+    public Future<List<RecipientResult>> deliver(List<MxHost> hosts, OutboundMessage message,
+            List<MailAddress> recipients, MtaStsPolicy.Mode sts) {
         List<Target> targets = new ArrayList<>();
         for (MxHost host : hosts) {
             for (InetAddress address : host.addresses()) {
@@ -79,7 +113,7 @@ public final class SmtpClient implements AutoCloseable {
         Promise<List<RecipientResult>> result = Promise.promise();
         // One event loop for the whole delivery: the session's state is touched by one thread.
         Context context = vertx.getOrCreateContext();
-        context.runOnContext(v -> next(targets, 0, message, recipients, context, "451 4.4.1 no host to try", null)
+        context.runOnContext(v -> next(targets, 0, message, recipients, context, sts, "451 4.4.1 no host to try", null)
                 .onComplete(result));
         return result.future();
     }
@@ -91,41 +125,48 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     private Future<List<RecipientResult>> next(List<Target> targets, int i, OutboundMessage message,
-            List<MailAddress> recipients, Context context, String lastProblem, String lastMta) {
+            List<MailAddress> recipients, Context context, MtaStsPolicy.Mode sts, String lastProblem,
+            String lastMta) {
         if (i == targets.size()) {
             List<RecipientResult> deferred = recipients.stream().map(r -> new RecipientResult(r,
                     DeliveryStatus.DEFERRED, lastProblem, lastMta, null)).toList();
             return Future.succeededFuture(deferred);
         }
         Target target = targets.get(i);
-        return attempt(target, message, recipients, context, true).compose(attempt -> {
+        return attempt(target, message, recipients, context, true, sts).compose(attempt -> {
             if (attempt instanceof RemoteTransaction.Attempt.Finished finished) {
                 return Future.succeededFuture(finished.results());
             }
             if (attempt instanceof RemoteTransaction.Attempt.TlsFailed tls) {
+                if (sts == MtaStsPolicy.Mode.ENFORCE) {
+                    LOG.info("MTA-STS: TLS with {} failed: {}", tls.remoteMta(), tls.reason());
+                    return next(targets, i + 1, message, recipients, context, sts, "451 4.7.5 MTA-STS: TLS with "
+                            + tls.remoteMta() + " failed: " + tls.reason(),
+                            tls.remoteMta());
+                }
                 if (settings.tls() != TlsPolicy.OPPORTUNISTIC) {
-                    return next(targets, i + 1, message, recipients, context,
+                    return next(targets, i + 1, message, recipients, context, sts,
                             "451 4.7.5 TLS handshake with " + tls.remoteMta() + " failed: " + tls.reason(), tls.remoteMta());
                 }
                 // Opportunistic, as Postfix: the same server again at once, in plaintext.
                 LOG.info("TLS handshake with {} failed ({}); sending in plaintext", tls.remoteMta(), tls.reason());
-                return attempt(target, message, recipients, context, false).compose(plain -> {
+                return attempt(target, message, recipients, context, false, sts).compose(plain -> {
                     if (plain instanceof RemoteTransaction.Attempt.Finished finished) {
                         return Future.succeededFuture(finished.results());
                     }
                     RemoteTransaction.Attempt.TryNext skip = (RemoteTransaction.Attempt.TryNext) plain;
-                    return next(targets, i + 1, message, recipients, context, skip.reply(), skip.remoteMta());
+                    return next(targets, i + 1, message, recipients, context, sts, skip.reply(), skip.remoteMta());
                 });
             }
             RemoteTransaction.Attempt.TryNext skip = (RemoteTransaction.Attempt.TryNext) attempt;
             LOG.info("{} did not take the message: {}", skip.remoteMta(), skip.reply());
-            return next(targets, i + 1, message, recipients, context, skip.reply(), skip.remoteMta());
+            return next(targets, i + 1, message, recipients, context, sts, skip.reply(), skip.remoteMta());
         });
     }
 
     /** One connection and session; a connection that cannot be made is TryNext. */
     private Future<RemoteTransaction.Attempt> attempt(Target target, OutboundMessage message,
-            List<MailAddress> recipients, Context context, boolean mayStartTls) {
+            List<MailAddress> recipients, Context context, boolean mayStartTls, MtaStsPolicy.Mode sts) {
         ConnectOptions connect = new ConnectOptions().setHost(target.address().getHostAddress())
                 .setPort(settings.port())
                 .setTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeouts().connect().toMillis()));
@@ -139,8 +180,13 @@ public final class SmtpClient implements AutoCloseable {
             SmtpConnection connection = new SmtpConnection(vertx, context, socket, target.remoteMta());
             // SNI carries host names only (RFC 6066 §3), never an address literal.
             String serverName = target.name().startsWith("[") ? null : target.name();
+            if (sts == MtaStsPolicy.Mode.ENFORCE) {
+                return new RemoteTransaction(connection, settings.withTls(TlsPolicy.REQUIRED), message, recipients,
+                        mayStartTls, serverName, validating, bodyReader, context, "MTA-STS: ").run();
+            }
+            SslContext handshake = sts == MtaStsPolicy.Mode.TESTING ? reporting : tls;
             return new RemoteTransaction(connection, settings, message, recipients, mayStartTls, serverName,
-                    tls, bodyReader, context).run();
+                    handshake, bodyReader, context, "").run();
         });
     }
 

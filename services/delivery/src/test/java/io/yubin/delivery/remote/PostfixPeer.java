@@ -37,6 +37,12 @@ final class PostfixPeer implements AutoCloseable {
     private final Process master;
 
     PostfixPeer(String address, int port, String domain, List<String> users) throws IOException, InterruptedException {
+        this(address, port, domain, users, null, null);
+    }
+
+    /** With the certificate chain and key of these PEM files; null for a self-signed one made here. */
+    PostfixPeer(String address, int port, String domain, List<String> users, Path certPem, Path keyPem)
+            throws IOException, InterruptedException {
         if (!Files.isExecutable(POSTFIX) || !Files.isExecutable(MASTER)) {
             fail("Postfix is missing: install postfix (.ci/install-packages); CI=" + System.getenv("CI"));
         }
@@ -50,9 +56,14 @@ final class PostfixPeer implements AutoCloseable {
         Files.createDirectories(dir.resolve("queue"));
         Path data = Files.createDirectories(dir.resolve("data"));
         run(List.of("chown", "postfix", data.toString()));
-        run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-days", "2", "-subj", "/CN=mx." + domain, "-keyout", dir.resolve("key.pem").toString(),
-                "-out", dir.resolve("cert.pem").toString()));
+        if (certPem != null) {
+            Files.copy(certPem, dir.resolve("cert.pem"));
+            Files.copy(keyPem, dir.resolve("key.pem"));
+        } else {
+            run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-days", "2", "-subj", "/CN=mx." + domain, "-keyout", dir.resolve("key.pem").toString(),
+                    "-out", dir.resolve("cert.pem").toString()));
+        }
         StringBuilder mailboxes = new StringBuilder();
         for (String user : users) {
             mailboxes.append(user).append('@').append(domain).append(' ').append(domain).append('/').append(user)

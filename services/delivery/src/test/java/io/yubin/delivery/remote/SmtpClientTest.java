@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.Vertx;
+import io.yubin.delivery.mtasts.MtaStsPolicy;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.store.DeliveryStatus;
@@ -345,6 +346,24 @@ class SmtpClientTest {
             assertThat(r.reply()).startsWith("451 4.7.4 TLS is required, but plain.peer.test [127.0.0.3]");
         });
         assertThat(commandsOf(plain, 1)).containsExactly("EHLO out.yubin.test", "QUIT");
+    }
+
+    @Test
+    void mtaStsEnforceNeverFallsBackToPlaintext() throws Exception {
+        ScriptedPeer plain = peer("127.0.0.2", ScriptedPeer.standard());
+        ScriptedPeer broken = peer("127.0.0.3", ScriptedPeer.standard("STARTTLS"));
+        List<RecipientResult> results = client(settings()).deliver(
+                List.of(host("plain.peer.test", "127.0.0.2"), host("tls.peer.test", "127.0.0.3")), message(BODY),
+                List.of(BOB), MtaStsPolicy.Mode.ENFORCE).await(60, TimeUnit.SECONDS);
+
+        assertThat(results).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo(DeliveryStatus.DEFERRED);
+            assertThat(r.reply()).startsWith("451 4.7.5 MTA-STS: TLS with tls.peer.test [127.0.0.3] failed");
+        });
+        assertThat(commandsOf(plain, 1)).containsExactly("EHLO out.yubin.test", "QUIT");
+        // Opportunistic TLS would connect again at once and send in plaintext; enforce does not.
+        assertThat(broken.commands).isNotEmpty().allSatisfy(c -> assertThat(c).startsWith("1 "))
+                .noneMatch(c -> c.contains("MAIL FROM"));
     }
 
     @Test

@@ -289,9 +289,10 @@ public record ServerConfig(
      * @param commandTimeoutSeconds the greeting and each command's reply
      * @param attemptTimeoutSeconds one delivery run of a spool entry
      * @param maxConnectionsPerDomain SMTP sessions to one recipient domain at once, in this process; 0 for no limit
+     * @param mtaSts the recipient domains' MTA-STS policies (RFC 8461)
      */
     public record Remote(boolean enabled, String ehloName, String sourceAddress, int port, int connectTimeoutSeconds,
-            int commandTimeoutSeconds, int attemptTimeoutSeconds, int maxConnectionsPerDomain) {
+            int commandTimeoutSeconds, int attemptTimeoutSeconds, int maxConnectionsPerDomain, MtaSts mtaSts) {
 
         public RemoteSettings toSettings(String defaultEhloName) {
             RemoteSettings.Timeouts rfc = RemoteSettings.Timeouts.RFC_5321;
@@ -305,6 +306,27 @@ public record ServerConfig(
 
         public Duration attemptTimeout() {
             return Duration.ofSeconds(attemptTimeoutSeconds);
+        }
+    }
+
+    /**
+     * Outbound MTA-STS (docs/outbound.md).
+     *
+     * @param enabled whether recipient domains' policies are looked up and applied
+     * @param extraCaFile PEM CA certificates trusted besides the JDK's anchors, for the policy's HTTPS
+     *     server and the MX certificates; empty for the JDK's alone
+     * @param policyPort the HTTPS port of {@code mta-sts.<domain>}: 443, another value only for tests
+     * @param fetchTimeoutSeconds the policy fetch, connection to end of body
+     */
+    public record MtaSts(boolean enabled, String extraCaFile, int policyPort, int fetchTimeoutSeconds) {
+
+        /** The extra CA file, or null. */
+        public Path extraCaPath() {
+            return extraCaFile.isBlank() ? null : Path.of(extraCaFile);
+        }
+
+        public Duration fetchTimeout() {
+            return Duration.ofSeconds(fetchTimeoutSeconds);
         }
     }
 

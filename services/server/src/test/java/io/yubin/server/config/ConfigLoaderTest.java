@@ -52,7 +52,8 @@ class ConfigLoaderTest {
         assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32, 30, 10, 14_400,
                 new ServerConfig.Retry(300, 3600, 432_000),
-                new ServerConfig.Remote(true, "", "", 25, 30, 300, 1800, 20)));
+                new ServerConfig.Remote(true, "", "", 25, 30, 300, 1800, 20,
+                        new ServerConfig.MtaSts(true, "", 443, 20))));
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
         assertThat(c.dns().serverAddresses()).isEmpty();
         assertThat(c.dkim()).isEqualTo(new ServerConfig.Dkim(""));
@@ -166,7 +167,7 @@ class ConfigLoaderTest {
                 case "password-policy.reject-containing-user-name", "smtp.proxy-protocol", "pop3.proxy-protocol",
                         "imap.proxy-protocol" -> "false";
                 case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket",
-                        "cluster.enabled", "delivery.remote.enabled", "mailauth.enabled" -> "true";
+                        "cluster.enabled", "delivery.remote.enabled", "delivery.remote.mta-sts.enabled", "mailauth.enabled" -> "true";
                 case "cluster.bind-address" -> "10.0.0.7";
                 case "cluster.members" -> "x-cluster.members:7";
                 case "cluster.kubernetes.service-dns" -> "";
@@ -203,7 +204,8 @@ class ConfigLoaderTest {
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(true, "x-cluster.name", "10.0.0.7", 7,
                 "x-cluster.members:7", new ServerConfig.Kubernetes("")));
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7, 7, new ServerConfig.Retry(7, 7, 7),
-                new ServerConfig.Remote(true, "7", "7", 7, 7, 7, 7, 7)));
+                new ServerConfig.Remote(true, "7", "7", 7, 7, 7, 7, 7,
+                        new ServerConfig.MtaSts(true, "7", 7, 7))));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
         assertThat(c.sendingLimits().overrideMap()).containsExactly(
                 Map.entry("example.test", new io.yubin.smtp.SendingLimits.Limits(7, 7, 9)));

@@ -1,0 +1,87 @@
+package io.yubin.delivery.mtasts;
+
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * For MTA-STS {@code testing} mode (RFC 8461 §5): validates the server's certificate and host name as
+ * {@code enforce} would, logs a failure, and accepts the certificate anyway. TLSRPT (RFC 8460)
+ * reports are not sent; the log line is the report.
+ */
+public final class ReportingTrustManager extends X509ExtendedTrustManager {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReportingTrustManager.class);
+
+    private final X509ExtendedTrustManager validating;
+
+    public ReportingTrustManager(TrustManagerFactory trust) {
+        X509ExtendedTrustManager found = null;
+        for (TrustManager manager : trust.getTrustManagers()) {
+            if (manager instanceof X509ExtendedTrustManager x509) {
+                found = x509;
+            }
+        }
+        if (found == null) {
+            throw new IllegalArgumentException("no X.509 trust manager in " + trust.getAlgorithm());
+        }
+        this.validating = found;
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        try {
+            validating.checkServerTrusted(chain, authType, engine);
+        } catch (CertificateException e) {
+            LOG.warn("MTA-STS (testing mode): the certificate of {} would fail the policy: {}",
+                    engine.getPeerHost(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        try {
+            validating.checkServerTrusted(chain, authType, socket);
+        } catch (CertificateException e) {
+            LOG.warn("MTA-STS (testing mode): the certificate of {} would fail the policy: {}",
+                    socket.getInetAddress(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        try {
+            validating.checkServerTrusted(chain, authType);
+        } catch (CertificateException e) {
+            LOG.warn("MTA-STS (testing mode): a certificate would fail the policy: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        throw new CertificateException("a client context does not check clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        throw new CertificateException("a client context does not check clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("a client context does not check clients");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return validating.getAcceptedIssuers();
+    }
+}
