@@ -141,7 +141,7 @@ final class MessageAcceptor {
     }
 
     /**
-     * The virus scan (docs/mailauth.md, "Viruses"): a virus refuses the message with {@code 554 5.7.1}
+     * The virus scan (docs/filtering.md, "Viruses"): a virus refuses the message with {@code 554 5.7.1}
      * naming it; a scanner that cannot answer refuses it for now ({@code 451 4.7.1}) or, failing open,
      * lets it through tagged. Completes with the field to add (ending in CRLF), or empty.
      */

@@ -4,7 +4,7 @@ import java.io.InputStream;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
-/** Scans a message for viruses (docs/mailauth.md, "Viruses"). */
+/** Scans a message for viruses (docs/filtering.md, "Viruses"). */
 public interface VirusScanner {
 
     /**

@@ -362,7 +362,7 @@ public record ServerConfig(
     }
 
     /**
-     * Virus scanning by clamd (docs/mailauth.md, "Viruses").
+     * Virus scanning by clamd (docs/filtering.md, "Viruses").
      *
      * @param clamd {@code host:port}, empty for no scanning
      * @param failOpen accept (tagged) rather than refuse for now when clamd cannot answer
