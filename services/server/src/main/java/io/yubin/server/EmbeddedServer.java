@@ -7,6 +7,7 @@ import io.yubin.delivery.DeliveryWorkers;
 import io.yubin.delivery.DsnSpooler;
 import io.yubin.delivery.LocalDelivery;
 import io.yubin.delivery.RemoteSender;
+import io.yubin.delivery.dane.DaneLookup;
 import io.yubin.delivery.mtasts.MtaStsPolicies;
 import io.yubin.delivery.mtasts.MtaStsTrust;
 import io.yubin.delivery.mtasts.PolicyFetcher;
@@ -305,7 +306,9 @@ public final class EmbeddedServer implements AutoCloseable {
         List<InetSocketAddress> servers = config.dns().serverAddresses();
         ServerConfig.MtaSts mtaStsConfig = remoteConfig.mtaSts();
         TrustManagerFactory mtaStsTrust = MtaStsTrust.load(mtaStsConfig.extraCaPath());
-        SmtpClient client = new SmtpClient(vertx, remoteConfig.toSettings(smtpHostname()), mtaStsTrust);
+        boolean dane = remoteConfig.dane().enabled() && config.dns().dnssecValidation();
+        SmtpClient client = new SmtpClient(vertx, remoteConfig.toSettings(smtpHostname()), mtaStsTrust,
+                dane ? new DaneLookup(dns) : null);
         stops.push(new Stop("SMTP client", client::close));
         MtaStsPolicies mtaSts = null;
         if (mtaStsConfig.enabled()) {
@@ -318,8 +321,11 @@ public final class EmbeddedServer implements AutoCloseable {
         stops.push(new Stop("DSN writer", dsnThread::shutdownNow));
         RemoteDelivery remote = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV6_FIRST, new SecureRandom()),
                 client, new DomainConnections(remoteConfig.maxConnectionsPerDomain(), DOMAIN_CONNECTION_WAIT), mtaSts);
-        LOG.info("Remote delivery on: EHLO {}, DNS {}, MTA-STS {}", remoteConfig.toSettings(smtpHostname()).heloName(),
-                servers.isEmpty() ? "from /etc/resolv.conf" : servers, mtaStsConfig.enabled() ? "on" : "off");
+        LOG.info("Remote delivery on: EHLO {}, DNS {}{}, MTA-STS {}, DANE {}",
+                remoteConfig.toSettings(smtpHostname()).heloName(),
+                servers.isEmpty() ? "from /etc/resolv.conf" : servers,
+                config.dns().dnssecValidation() ? " with DNSSEC validation" : "", mtaStsConfig.enabled() ? "on" : "off",
+                dane ? "on" : remoteConfig.dane().enabled() ? "off (needs dns.dnssec-validation)" : "off");
         return new LocalDelivery.Outbound(RemoteSender.of(remote, storage.blobs()),
                 config.delivery().retry().toSchedule(),
                 new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread),
@@ -348,7 +354,8 @@ public final class EmbeddedServer implements AutoCloseable {
     private StubResolver dns(Clock clock) {
         ExecutorService dnsThreads = Executors.newFixedThreadPool(2, daemon("yubin-dns"));
         stops.push(new Stop("DNS threads", dnsThreads::shutdownNow));
-        return new StubResolver(DnsSettings.DEFAULT.withServers(config.dns().serverAddresses()), dnsThreads, clock);
+        return new StubResolver(DnsSettings.DEFAULT.withServers(config.dns().serverAddresses())
+                .withTrustAnchors(config.dns().trustAnchors()), dnsThreads, clock);
     }
 
     /**

@@ -11,8 +11,15 @@ import java.util.Objects;
  *     address literal of an address-literal domain)
  * @param preference the MX preference; 0 for an implicit MX or an address literal
  * @param addresses never empty
+ * @param secure DNSSEC proved the MX records (or, for an implicit MX, their absence) and the addresses
+ *     given here: only then may DANE TLSA records be looked up for the host (RFC 7672 §2.2)
  */
-public record MxHost(String name, int preference, List<InetAddress> addresses) {
+public record MxHost(String name, int preference, List<InetAddress> addresses, boolean secure) {
+
+    /** A host whose records were not proven by DNSSEC. */
+    public MxHost(String name, int preference, List<InetAddress> addresses) {
+        this(name, preference, addresses, false);
+    }
 
     public MxHost {
         Objects.requireNonNull(name, "name");

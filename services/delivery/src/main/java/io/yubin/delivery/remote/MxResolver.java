@@ -3,6 +3,7 @@ package io.yubin.delivery.remote;
 import io.yubin.mailauth.dns.DnsResolver;
 import io.yubin.mailauth.dns.DnsResult;
 import io.yubin.mailauth.dns.MxRecord;
+import io.yubin.mailauth.dns.Validated;
 import io.yubin.model.Domain;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -37,7 +38,8 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * <p>When no host has an address the result is a temporary failure if any lookup failed temporarily,
- * else a permanent one.
+ * else a permanent one. A host is {@link MxHost#secure()} when DNSSEC proved both the MX answer and
+ * every address answer it has (RFC 7672 §2.2.1 and §2.2.2), which a non-validating resolver never does.
  */
 public final class MxResolver {
 
@@ -59,7 +61,9 @@ public final class MxResolver {
             return CompletableFuture.completedFuture(literal(domain));
         }
         String name = domain.ascii();
-        return dns.mx(name).thenCompose(mx -> {
+        return dns.validatedMx(name).thenCompose(validated -> {
+            DnsResult<MxRecord> mx = validated.result();
+            boolean secure = validated.secure();
             if (mx instanceof DnsResult.TempError<MxRecord> error) {
                 return done(new MxResult.TemporaryFailure(
                         "451 4.4.3 MX lookup for " + name + " failed temporarily: " + error.reason()));
@@ -69,14 +73,14 @@ public final class MxResolver {
             }
             if (mx instanceof DnsResult.NoData<MxRecord>) {
                 // RFC 5321 §5.1: no MX records, so the domain is its own implicit MX.
-                return expand(name, List.of(new MxRecord(0, name)), true);
+                return expand(name, List.of(new MxRecord(0, name)), true, secure);
             }
             List<MxRecord> records = mx.records().stream().filter(r -> !r.isNullMx()).toList();
             if (records.isEmpty()) {
                 return done(new MxResult.PermanentFailure(
                         "556 5.1.10 domain " + name + " accepts no mail (null MX, RFC 7505)"));
             }
-            return expand(name, ordered(records), false);
+            return expand(name, ordered(records), false, secure);
         }).exceptionally(failure -> new MxResult.PermanentFailure(
                 "550 5.1.2 domain " + name + " is not a name DNS can ask for"));
     }
@@ -98,10 +102,11 @@ public final class MxResolver {
         return unique;
     }
 
-    private CompletionStage<MxResult> expand(String domain, List<MxRecord> records, boolean implicit) {
+    private CompletionStage<MxResult> expand(String domain, List<MxRecord> records, boolean implicit,
+            boolean mxSecure) {
         List<CompletableFuture<HostLookup>> lookups = new ArrayList<>();
         for (MxRecord record : records) {
-            lookups.add(lookup(record).toCompletableFuture());
+            lookups.add(lookup(record, mxSecure).toCompletableFuture());
         }
         return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<MxHost> hosts = new ArrayList<>();
@@ -133,17 +138,23 @@ public final class MxResolver {
     private record HostLookup(MxHost host, boolean temporary, String problem) {
     }
 
-    private CompletionStage<HostLookup> lookup(MxRecord record) {
+    private CompletionStage<HostLookup> lookup(MxRecord record, boolean mxSecure) {
         String host = record.host();
         if (IPV4_TEXT.matcher(host).matches() || host.contains(":") || host.startsWith("[")) {
             return CompletableFuture.completedFuture(
                     new HostLookup(null, false, "MX " + host + " is an IP address, not a host name"));
         }
-        CompletionStage<DnsResult<InetAddress>> v6 = order == AddressOrder.IPV4_ONLY
-                ? CompletableFuture.completedFuture(new DnsResult.NoData<>()) : dns.aaaa(host);
-        CompletionStage<DnsResult<InetAddress>> v4 = order == AddressOrder.IPV6_ONLY
-                ? CompletableFuture.completedFuture(new DnsResult.NoData<>()) : dns.a(host);
-        return v6.thenCombine(v4, (six, four) -> {
+        CompletionStage<Validated<InetAddress>> v6 = order == AddressOrder.IPV4_ONLY
+                ? CompletableFuture.completedFuture(Validated.insecure(new DnsResult.NoData<>()))
+                : dns.validatedAaaa(host);
+        CompletionStage<Validated<InetAddress>> v4 = order == AddressOrder.IPV6_ONLY
+                ? CompletableFuture.completedFuture(Validated.insecure(new DnsResult.NoData<>()))
+                : dns.validatedA(host);
+        return v6.thenCombine(v4, (sixValidated, fourValidated) -> {
+            DnsResult<InetAddress> six = sixValidated.result();
+            DnsResult<InetAddress> four = fourValidated.result();
+            boolean secure = mxSecure && (six.records().isEmpty() || sixValidated.secure())
+                    && (four.records().isEmpty() || fourValidated.secure());
             List<InetAddress> addresses = new ArrayList<>();
             if (order == AddressOrder.IPV4_FIRST) {
                 addresses.addAll(four.records());
@@ -153,7 +164,7 @@ public final class MxResolver {
                 addresses.addAll(four.records());
             }
             if (!addresses.isEmpty()) {
-                return new HostLookup(new MxHost(host, record.preference(), addresses), false, null);
+                return new HostLookup(new MxHost(host, record.preference(), addresses, secure), false, null);
             }
             boolean temporary = six instanceof DnsResult.TempError || four instanceof DnsResult.TempError;
             return new HostLookup(null, temporary, host + (temporary ? ": address lookup failed temporarily"

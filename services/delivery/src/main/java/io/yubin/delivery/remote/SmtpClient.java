@@ -11,6 +11,10 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+import io.yubin.delivery.dane.DaneLookup;
+import io.yubin.delivery.dane.DanePolicy;
+import io.yubin.delivery.dane.DaneTrustManager;
 import io.yubin.delivery.mtasts.MtaStsPolicy;
 import io.yubin.delivery.mtasts.MtaStsTrust;
 import io.yubin.delivery.mtasts.ReportingTrustManager;
@@ -31,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * decides every recipient, on one connection. When every address fails the recipients are deferred
  * with the last problem.
  *
+ * <p>With DANE (RFC 7672) a host whose MX and address records DNSSEC proved is looked up for TLSA
+ * records before it is connected to; when it has them, STARTTLS is required and the certificate is
+ * authenticated by them ({@link DaneTrustManager}), in place of opportunistic TLS and of MTA-STS's
+ * PKIX check for that host (RFC 8461 §2); a failed TLSA lookup or handshake moves on to the next host,
+ * never to plaintext.
+ *
  * <p>Non-blocking: sessions run on one event loop each, the body is read on the worker pool
  * {@value #BODY_POOL}. One client serves any number of deliveries at once.
  */
@@ -50,6 +60,8 @@ public final class SmtpClient implements AutoCloseable {
     private final SslContext validating;
     /** MTA-STS testing: validation failures logged, not refused. */
     private final SslContext reporting;
+    /** TLSA lookups for DANE; null when DANE is off. */
+    private final DaneLookup dane;
 
     /** With the JDK's trust anchors for MTA-STS; see {@link #SmtpClient(Vertx, RemoteSettings, TrustManagerFactory)}. */
     public SmtpClient(Vertx vertx, RemoteSettings settings) {
@@ -62,7 +74,17 @@ public final class SmtpClient implements AutoCloseable {
      * @param mtaStsTrust the anchors MX certificates are validated against under an MTA-STS policy
      */
     public SmtpClient(Vertx vertx, RemoteSettings settings, TrustManagerFactory mtaStsTrust) {
+        this(vertx, settings, mtaStsTrust, null);
+    }
+
+    /**
+     * As {@link #SmtpClient(Vertx, RemoteSettings, TrustManagerFactory)}, with DANE.
+     *
+     * @param dane TLSA lookups through a validating resolver; null for no DANE
+     */
+    public SmtpClient(Vertx vertx, RemoteSettings settings, TrustManagerFactory mtaStsTrust, DaneLookup dane) {
         this.vertx = vertx;
+        this.dane = dane;
         this.settings = settings;
         NetClientOptions options = new NetClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeouts().connect().toMillis()));
@@ -72,7 +94,7 @@ public final class SmtpClient implements AutoCloseable {
         this.client = vertx.createNetClient(options);
         this.bodyReader = vertx.createSharedWorkerExecutor(BODY_POOL, 8);
         // Opportunistic TLS (RFC 7435): encryption without authentication, so any certificate is taken;
-        // under an MTA-STS policy the certificate is validated (DANE is for later, issue 17).
+        // under an MTA-STS policy the certificate is validated; under DANE a context per host is made.
         try {
             this.tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
                     .protocols("TLSv1.3", "TLSv1.2").build();
@@ -107,7 +129,7 @@ public final class SmtpClient implements AutoCloseable {
         List<Target> targets = new ArrayList<>();
         for (MxHost host : hosts) {
             for (InetAddress address : host.addresses()) {
-                targets.add(new Target(host.name(), address));
+                targets.add(new Target(host.name(), address, host.secure()));
             }
         }
         Promise<List<RecipientResult>> result = Promise.promise();
@@ -118,7 +140,7 @@ public final class SmtpClient implements AutoCloseable {
         return result.future();
     }
 
-    private record Target(String name, InetAddress address) {
+    private record Target(String name, InetAddress address, boolean secure) {
         String remoteMta() {
             return name + " [" + address.getHostAddress() + "]";
         }
@@ -132,6 +154,34 @@ public final class SmtpClient implements AutoCloseable {
                     DeliveryStatus.DEFERRED, lastProblem, lastMta, null)).toList();
             return Future.succeededFuture(deferred);
         }
+        Target target = targets.get(i);
+        Future<DanePolicy> lookup = dane == null ? Future.succeededFuture(DanePolicy.NONE)
+                : Future.fromCompletionStage(dane.policy(target.name(), target.secure(), settings.port()), context);
+        return lookup.compose(policy -> {
+            if (policy instanceof DanePolicy.Unavailable unavailable) {
+                LOG.info("DANE: {} not used: {}", target.remoteMta(), unavailable.reason());
+                return next(targets, i + 1, message, recipients, context, sts, "451 4.7.5 DANE: "
+                        + unavailable.reason(), target.remoteMta());
+            }
+            if (policy instanceof DanePolicy.Required required) {
+                return daneAttempt(target, required, message, recipients, context).compose(attempt -> {
+                    if (attempt instanceof RemoteTransaction.Attempt.Finished finished) {
+                        return Future.succeededFuture(finished.results());
+                    }
+                    String reply = attempt instanceof RemoteTransaction.Attempt.TlsFailed tls
+                            ? "451 4.7.5 DANE: TLS with " + tls.remoteMta() + " failed: " + tls.reason()
+                            : ((RemoteTransaction.Attempt.TryNext) attempt).reply();
+                    LOG.info("{} did not take the message: {}", target.remoteMta(), reply);
+                    return next(targets, i + 1, message, recipients, context, sts, reply, target.remoteMta());
+                });
+            }
+            return undaned(targets, i, message, recipients, context, sts);
+        });
+    }
+
+    /** The attempt with {@code targets.get(i)} where DANE does not apply. */
+    private Future<List<RecipientResult>> undaned(List<Target> targets, int i, OutboundMessage message,
+            List<MailAddress> recipients, Context context, MtaStsPolicy.Mode sts) {
         Target target = targets.get(i);
         return attempt(target, message, recipients, context, true, sts).compose(attempt -> {
             if (attempt instanceof RemoteTransaction.Attempt.Finished finished) {
@@ -167,15 +217,9 @@ public final class SmtpClient implements AutoCloseable {
     /** One connection and session; a connection that cannot be made is TryNext. */
     private Future<RemoteTransaction.Attempt> attempt(Target target, OutboundMessage message,
             List<MailAddress> recipients, Context context, boolean mayStartTls, MtaStsPolicy.Mode sts) {
-        ConnectOptions connect = new ConnectOptions().setHost(target.address().getHostAddress())
-                .setPort(settings.port())
-                .setTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeouts().connect().toMillis()));
-        return client.connect(connect).transform((socket, failure) -> {
+        return connect(target).transform((socket, failure) -> {
             if (failure != null) {
-                String why = failure.getMessage() == null ? failure.toString() : failure.getMessage();
-                LOG.info("could not connect to {}: {}", target.remoteMta(), why);
-                return Future.succeededFuture(new RemoteTransaction.Attempt.TryNext(
-                        "451 4.4.1 could not connect to " + target.remoteMta() + ": " + why, target.remoteMta()));
+                return Future.succeededFuture(unreachable(target, failure));
             }
             SmtpConnection connection = new SmtpConnection(vertx, context, socket, target.remoteMta());
             // SNI carries host names only (RFC 6066 §3), never an address literal.
@@ -188,6 +232,39 @@ public final class SmtpClient implements AutoCloseable {
             return new RemoteTransaction(connection, settings, message, recipients, mayStartTls, serverName,
                     handshake, bodyReader, context, "").run();
         });
+    }
+
+    /**
+     * A session under DANE: STARTTLS required, SNI the TLSA base domain (RFC 7672 §8.1), the chain
+     * authenticated by the TLSA records. The TLS context is built on the body pool (it loads crypto).
+     */
+    private Future<RemoteTransaction.Attempt> daneAttempt(Target target, DanePolicy.Required policy,
+            OutboundMessage message, List<MailAddress> recipients, Context context) {
+        Future<SslContext> handshake = policy.usable().isEmpty() ? Future.succeededFuture(tls)
+                : bodyReader.executeBlocking(() -> SslContextBuilder.forClient()
+                        .trustManager(new DaneTrustManager(policy)).protocols("TLSv1.3", "TLSv1.2").build(), false);
+        return handshake.compose(ssl -> connect(target).transform((socket, failure) -> {
+            if (failure != null) {
+                return Future.succeededFuture(unreachable(target, failure));
+            }
+            SmtpConnection connection = new SmtpConnection(vertx, context, socket, target.remoteMta());
+            return new RemoteTransaction(connection, settings.withTls(TlsPolicy.REQUIRED), message, recipients, true,
+                    policy.baseDomain(), ssl, bodyReader, context, "DANE: ").run();
+        }));
+    }
+
+    private Future<NetSocket> connect(Target target) {
+        ConnectOptions connect = new ConnectOptions().setHost(target.address().getHostAddress())
+                .setPort(settings.port())
+                .setTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeouts().connect().toMillis()));
+        return client.connect(connect);
+    }
+
+    private static RemoteTransaction.Attempt unreachable(Target target, Throwable failure) {
+        String why = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+        LOG.info("could not connect to {}: {}", target.remoteMta(), why);
+        return new RemoteTransaction.Attempt.TryNext(
+                "451 4.4.1 could not connect to " + target.remoteMta() + ": " + why, target.remoteMta());
     }
 
     @Override

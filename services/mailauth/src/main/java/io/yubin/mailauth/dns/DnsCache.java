@@ -15,7 +15,7 @@ final class DnsCache {
     record Key(String name, int type) {
     }
 
-    private record Entry(DnsResult<?> result, long expiresAtMillis) {
+    private record Entry(Validated<?> result, long expiresAtMillis) {
     }
 
     private final int maxEntries;
@@ -34,7 +34,7 @@ final class DnsCache {
     }
 
     /** The live entry for {@code key}, or null. */
-    synchronized DnsResult<?> get(Key key) {
+    synchronized Validated<?> get(Key key) {
         Entry entry = entries.get(key);
         if (entry == null) {
             return null;
@@ -47,7 +47,7 @@ final class DnsCache {
     }
 
     /** Keeps {@code result} for {@code ttl}; a zero TTL means "do not cache" (RFC 1035 §3.2.1). */
-    synchronized void put(Key key, DnsResult<?> result, Duration ttl) {
+    synchronized void put(Key key, Validated<?> result, Duration ttl) {
         if (maxEntries == 0 || ttl.isZero() || ttl.isNegative()) {
             return;
         }

@@ -1,6 +1,7 @@
 package io.yubin.mailauth.dns;
 
 import java.net.InetAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -33,4 +34,31 @@ public interface DnsResolver {
      * {@link DnsNames#reverseName}), without the final dot.
      */
     CompletionStage<DnsResult<String>> ptr(InetAddress address);
+
+    /**
+     * As {@link #mx}, with whether DNSSEC proved the answer; a resolver that does not validate says
+     * insecure, which is what this default does.
+     */
+    default CompletionStage<Validated<MxRecord>> validatedMx(String name) {
+        return mx(name).thenApply(Validated::insecure);
+    }
+
+    /** As {@link #a}, with whether DNSSEC proved the answer (see {@link #validatedMx}). */
+    default CompletionStage<Validated<InetAddress>> validatedA(String name) {
+        return a(name).thenApply(Validated::insecure);
+    }
+
+    /** As {@link #aaaa}, with whether DNSSEC proved the answer (see {@link #validatedMx}). */
+    default CompletionStage<Validated<InetAddress>> validatedAaaa(String name) {
+        return aaaa(name).thenApply(Validated::insecure);
+    }
+
+    /**
+     * The TLSA records at {@code name} (RFC 6698, e.g. {@code _25._tcp.mx.example.com}), with whether
+     * DNSSEC proved them. TLSA records mean something only when secure (RFC 7672 §2.2), so a resolver
+     * that does not validate does not ask: this default answers insecure "no data".
+     */
+    default CompletionStage<Validated<TlsaRecord>> tlsa(String name) {
+        return CompletableFuture.completedFuture(Validated.insecure(new DnsResult.NoData<>()));
+    }
 }

@@ -1,6 +1,9 @@
 package io.yubin.mailauth.dns;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -25,6 +28,7 @@ import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Flags;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -36,9 +40,11 @@ import org.xbill.DNS.ResolverConfig;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TLSARecord;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
+import org.xbill.DNS.dnssec.ValidatingResolver;
 
 /**
  * A stub resolver: asks the configured recursive resolvers through dnsjava's non-blocking
@@ -46,6 +52,12 @@ import org.xbill.DNS.Type;
  * {@link DnsCache} for their TTL and negative answers for the SOA's negative TTL (RFC 2308 §5).
  * Concurrent lookups of the same name and type share one query. Every lookup ends within
  * {@link DnsSettings#timeout()}; results complete on the given executor.
+ *
+ * <p>With {@link DnsSettings#trustAnchors()} every answer is validated (dnsjava's
+ * {@link ValidatingResolver}, RFC 4035 §5) from those anchors: a bogus answer is a
+ * {@link DnsResult.TempError} naming why, and the {@code validated...} lookups and {@link #tlsa} say
+ * which answers were proven secure. The resolvers asked must pass DNSSEC records through (any
+ * recursive resolver does; one that strips them makes every signed zone bogus).
  */
 public final class StubResolver implements DnsResolver {
 
@@ -55,8 +67,9 @@ public final class StubResolver implements DnsResolver {
     private final DnsSettings settings;
     private final Executor executor;
     private final Resolver resolver;
+    private final boolean validating;
     private final DnsCache cache;
-    private final ConcurrentHashMap<DnsCache.Key, CompletableFuture<DnsResult<?>>> inFlight =
+    private final ConcurrentHashMap<DnsCache.Key, CompletableFuture<Validated<?>>> inFlight =
             new ConcurrentHashMap<>();
 
     /**
@@ -68,10 +81,26 @@ public final class StubResolver implements DnsResolver {
         this.settings = Objects.requireNonNull(settings);
         this.executor = Objects.requireNonNull(executor);
         this.cache = new DnsCache(settings.cacheEntries(), clock);
-        this.resolver = transport(settings);
+        this.validating = settings.validates();
+        this.resolver = validating ? validating(transport(settings), settings.trustAnchors(), clock)
+                : transport(settings);
     }
 
-    private static Resolver transport(DnsSettings settings) {
+    private static Resolver validating(Resolver upstream, String trustAnchors, Clock clock) {
+        ValidatingResolver validator = new ValidatingResolver(upstream, clock);
+        try {
+            validator.loadTrustAnchors(new ByteArrayInputStream(trustAnchors.getBytes(StandardCharsets.US_ASCII)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the DNSSEC trust anchors: " + e.getMessage(), e);
+        }
+        if (validator.getTrustAnchors().items().isEmpty()) {
+            throw new IllegalArgumentException("no DS or DNSKEY record among the DNSSEC trust anchors");
+        }
+        validator.setAddReasonToAdditional(true);
+        return validator;
+    }
+
+    private static ExtendedResolver transport(DnsSettings settings) {
         List<InetSocketAddress> servers = settings.servers().isEmpty()
                 ? ResolverConfig.getCurrentConfig().servers() : settings.servers();
         if (servers.isEmpty()) {
@@ -94,28 +123,57 @@ public final class StubResolver implements DnsResolver {
 
     @Override
     public CompletionStage<DnsResult<String>> txt(String name) {
-        return lookup(name, Type.TXT, StubResolver::joinedText);
+        return lookup(name, Type.TXT, StubResolver::joinedText).thenApply(Validated::result);
     }
 
     @Override
     public CompletionStage<DnsResult<InetAddress>> a(String name) {
-        return lookup(name, Type.A, r -> ((ARecord) r).getAddress());
+        return validatedA(name).thenApply(Validated::result);
     }
 
     @Override
     public CompletionStage<DnsResult<InetAddress>> aaaa(String name) {
-        // Not AAAARecord.getAddress(): for ::ffff:a.b.c.d the JDK would hand back an Inet4Address.
-        return lookup(name, Type.AAAA, r -> inet6(((AAAARecord) r).rdataToWireCanonical()));
+        return validatedAaaa(name).thenApply(Validated::result);
     }
 
     @Override
     public CompletionStage<DnsResult<MxRecord>> mx(String name) {
-        return lookup(name, Type.MX, r -> new MxRecord(((MXRecord) r).getPriority(), text(((MXRecord) r).getTarget())));
+        return validatedMx(name).thenApply(Validated::result);
     }
 
     @Override
     public CompletionStage<DnsResult<String>> ptr(InetAddress address) {
-        return lookup(DnsNames.reverseName(address), Type.PTR, r -> text(((PTRRecord) r).getTarget()));
+        return lookup(DnsNames.reverseName(address), Type.PTR, r -> text(((PTRRecord) r).getTarget()))
+                .thenApply(Validated::result);
+    }
+
+    @Override
+    public CompletionStage<Validated<MxRecord>> validatedMx(String name) {
+        return lookup(name, Type.MX, r -> new MxRecord(((MXRecord) r).getPriority(), text(((MXRecord) r).getTarget())));
+    }
+
+    @Override
+    public CompletionStage<Validated<InetAddress>> validatedA(String name) {
+        return lookup(name, Type.A, r -> ((ARecord) r).getAddress());
+    }
+
+    @Override
+    public CompletionStage<Validated<InetAddress>> validatedAaaa(String name) {
+        // Not AAAARecord.getAddress(): for ::ffff:a.b.c.d the JDK would hand back an Inet4Address.
+        return lookup(name, Type.AAAA, r -> inet6(((AAAARecord) r).rdataToWireCanonical()));
+    }
+
+    /** Asked only when validating: without validation TLSA records mean nothing (RFC 7672 §2.2). */
+    @Override
+    public CompletionStage<Validated<TlsaRecord>> tlsa(String name) {
+        if (!validating) {
+            return DnsResolver.super.tlsa(name);
+        }
+        return lookup(name, Type.TLSA, r -> {
+            TLSARecord t = (TLSARecord) r;
+            return new TlsaRecord(t.getCertificateUsage(), t.getSelector(), t.getMatchingType(),
+                    t.getCertificateAssociationData());
+        });
     }
 
     /** Answers held in the cache now; for tests and metrics. */
@@ -124,23 +182,23 @@ public final class StubResolver implements DnsResolver {
     }
 
     @SuppressWarnings("unchecked")
-    private <T> CompletionStage<DnsResult<T>> lookup(String name, int type, Function<Record, T> convert) {
+    private <T> CompletionStage<Validated<T>> lookup(String name, int type, Function<Record, T> convert) {
         if (!DnsNames.isValid(name)) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("not a valid DNS name: " + name));
         }
         DnsCache.Key key = new DnsCache.Key(DnsNames.normalize(name), type);
-        DnsResult<?> cached = cache.get(key);
+        Validated<?> cached = cache.get(key);
         if (cached != null) {
-            return CompletableFuture.completedFuture((DnsResult<T>) cached);
+            return CompletableFuture.completedFuture((Validated<T>) cached);
         }
-        CompletableFuture<DnsResult<?>> mine = new CompletableFuture<>();
-        CompletableFuture<DnsResult<?>> running = inFlight.putIfAbsent(key, mine);
+        CompletableFuture<Validated<?>> mine = new CompletableFuture<>();
+        CompletableFuture<Validated<?>> running = inFlight.putIfAbsent(key, mine);
         if (running != null) {
-            return running.thenApply(result -> (DnsResult<T>) result);
+            return running.thenApply(result -> (Validated<T>) result);
         }
         CompletableFuture<Resolved<T>> query;
         try {
-            query = resolve(toName(key.name()), type, convert, MAX_CNAMES, Long.MAX_VALUE);
+            query = resolve(toName(key.name()), type, convert, MAX_CNAMES, Long.MAX_VALUE, validating);
         } catch (RuntimeException e) {
             // never leave the in-flight entry behind: later lookups of the name would wait on it
             query = CompletableFuture.failedFuture(e);
@@ -148,32 +206,40 @@ public final class StubResolver implements DnsResolver {
         query.orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handleAsync((resolved, error) -> {
                     Resolved<T> outcome = error == null ? resolved
-                            : new Resolved<>(new DnsResult.TempError<>(describe(error)), 0);
+                            : new Resolved<>(Validated.insecure(new DnsResult.TempError<>(describe(error))), 0);
                     cache.put(key, outcome.result, Duration.ofSeconds(outcome.ttlSeconds));
                     inFlight.remove(key, mine);
                     mine.complete(outcome.result);
                     return null;
                 }, executor);
-        return mine.thenApply(result -> (DnsResult<T>) result);
+        return mine.thenApply(result -> (Validated<T>) result);
     }
 
     /** A result and how long it may be cached (0: not at all). */
-    private record Resolved<T>(DnsResult<T> result, long ttlSeconds) {
+    private record Resolved<T>(Validated<T> result, long ttlSeconds) {
     }
 
+    /**
+     * @param secureSoFar whether every answer of the CNAME chain up to {@code qname} was proven
+     *     (always false without validation)
+     */
     private <T> CompletableFuture<Resolved<T>> resolve(Name qname, int type, Function<Record, T> convert,
-            int cnamesLeft, long ttlSoFar) {
+            int cnamesLeft, long ttlSoFar, boolean secureSoFar) {
         Message query = Message.newQuery(Record.newRecord(qname, type, DClass.IN));
         return resolver.sendAsync(query, executor).toCompletableFuture()
-                .thenCompose(response -> classify(response, qname, type, convert, cnamesLeft, ttlSoFar));
+                .thenCompose(response -> classify(response, qname, type, convert, cnamesLeft, ttlSoFar,
+                        secureSoFar && response.getHeader().getFlag(Flags.AD)));
     }
 
     private <T> CompletableFuture<Resolved<T>> classify(Message response, Name qname, int type,
-            Function<Record, T> convert, int cnamesLeft, long ttlSoFar) {
+            Function<Record, T> convert, int cnamesLeft, long ttlSoFar, boolean secure) {
         int rcode = response.getRcode();
         if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
-            return done(new DnsResult.TempError<>("server answered " + Rcode.string(rcode) + " for "
-                    + qname + " " + Type.string(type)), 0);
+            String bogus = validationFailure(response);
+            return done(new DnsResult.TempError<>(bogus != null
+                    ? "DNSSEC validation failed for " + qname + " " + Type.string(type) + ": " + bogus
+                    : "server answered " + Rcode.string(rcode) + " for " + qname + " " + Type.string(type)),
+                    false, 0);
         }
         List<Record> answer = response.getSection(Section.ANSWER);
         Name current = qname;
@@ -195,7 +261,7 @@ public final class StubResolver implements DnsResolver {
                 }
             }
             if (!records.isEmpty()) {
-                return done(new DnsResult.Answer<>(records),
+                return done(new DnsResult.Answer<>(records), secure,
                         Math.min(Math.min(ttl, rrsetTtl), settings.maxTtl().toSeconds()));
             }
             if (cname == null) {
@@ -203,7 +269,7 @@ public final class StubResolver implements DnsResolver {
             }
             if (cnames-- == 0) {
                 return done(new DnsResult.TempError<>("more than " + MAX_CNAMES + " CNAMEs (a loop?) from "
-                        + qname), 0);
+                        + qname), false, 0);
             }
             ttl = Math.min(ttl, cname.getTTL());
             current = cname.getTarget();
@@ -221,18 +287,31 @@ public final class StubResolver implements DnsResolver {
                         settings.maxNegativeTtl().toSeconds());
         if (rcode == Rcode.NXDOMAIN) {
             // RFC 6604 §3: after CNAMEs the RCODE speaks of the last name of the chain.
-            return done(new DnsResult.NxDomain<>(), negativeTtl);
+            return done(new DnsResult.NxDomain<>(), secure, negativeTtl);
         }
         if (!current.equals(qname) && soa == null) {
             // The chain left the server's data (an authoritative server answers only its own
             // zones; a recursive one would have followed it): ask for the target itself.
-            return resolve(current, type, convert, cnames, ttl);
+            return resolve(current, type, convert, cnames, ttl, secure);
         }
-        return done(new DnsResult.NoData<>(), negativeTtl);
+        return done(new DnsResult.NoData<>(), secure, negativeTtl);
     }
 
-    private static <T> CompletableFuture<Resolved<T>> done(DnsResult<T> result, long ttlSeconds) {
-        return CompletableFuture.completedFuture(new Resolved<>(result, ttlSeconds));
+    private static <T> CompletableFuture<Resolved<T>> done(DnsResult<T> result, boolean secure, long ttlSeconds) {
+        return CompletableFuture.completedFuture(new Resolved<>(new Validated<>(result, secure), ttlSeconds));
+    }
+
+    /** Why the validating resolver found the answer bogus (its reason record), or null. */
+    private String validationFailure(Message response) {
+        if (!validating) {
+            return null;
+        }
+        for (Record r : response.getSection(Section.ADDITIONAL)) {
+            if (r.getDClass() == ValidatingResolver.VALIDATION_REASON_QCLASS && r instanceof TXTRecord reason) {
+                return String.join(" ", reason.getStrings());
+            }
+        }
+        return null;
     }
 
     private String describe(Throwable error) {

@@ -15,9 +15,9 @@ class DnsCacheTest {
     void forgetsAnEntryWhenItsTtlIsOver() {
         MutableClock clock = new MutableClock();
         DnsCache cache = new DnsCache(10, clock);
-        cache.put(A, new DnsResult.NxDomain<>(), Duration.ofSeconds(60));
+        cache.put(A, Validated.insecure(new DnsResult.NxDomain<>()), Duration.ofSeconds(60));
         clock.advance(Duration.ofSeconds(59));
-        assertThat(cache.get(A)).isEqualTo(new DnsResult.NxDomain<>());
+        assertThat(cache.get(A)).isEqualTo(Validated.insecure(new DnsResult.NxDomain<>()));
         clock.advance(Duration.ofSeconds(1));
         assertThat(cache.get(A)).isNull();
         assertThat(cache.size()).isZero();
@@ -26,17 +26,17 @@ class DnsCacheTest {
     @Test
     void keepsNothingWithAZeroTtl() {
         DnsCache cache = new DnsCache(10, new MutableClock());
-        cache.put(A, new DnsResult.NoData<>(), Duration.ZERO);
+        cache.put(A, Validated.insecure(new DnsResult.NoData<>()), Duration.ZERO);
         assertThat(cache.get(A)).isNull();
     }
 
     @Test
     void dropsTheLeastRecentlyUsedWhenFull() {
         DnsCache cache = new DnsCache(2, new MutableClock());
-        cache.put(A, new DnsResult.NoData<>(), Duration.ofMinutes(1));
-        cache.put(B, new DnsResult.NoData<>(), Duration.ofMinutes(1));
+        cache.put(A, Validated.insecure(new DnsResult.NoData<>()), Duration.ofMinutes(1));
+        cache.put(B, Validated.insecure(new DnsResult.NoData<>()), Duration.ofMinutes(1));
         assertThat(cache.get(A)).isNotNull();
-        cache.put(C, new DnsResult.NoData<>(), Duration.ofMinutes(1));
+        cache.put(C, Validated.insecure(new DnsResult.NoData<>()), Duration.ofMinutes(1));
         assertThat(cache.get(B)).isNull();
         assertThat(cache.get(A)).isNotNull();
         assertThat(cache.get(C)).isNotNull();
@@ -46,7 +46,7 @@ class DnsCacheTest {
     @Test
     void aCacheOfSizeZeroKeepsNothing() {
         DnsCache cache = new DnsCache(0, new MutableClock());
-        cache.put(A, new DnsResult.NoData<>(), Duration.ofMinutes(1));
+        cache.put(A, Validated.insecure(new DnsResult.NoData<>()), Duration.ofMinutes(1));
         assertThat(cache.get(A)).isNull();
     }
 }

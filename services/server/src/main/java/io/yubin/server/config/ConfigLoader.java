@@ -350,6 +350,11 @@ public final class ConfigLoader {
         atMost("delivery.remote.mta-sts.policy-port", c.delivery().remote().mtaSts().policyPort(), 65535);
         atLeast("delivery.remote.mta-sts.fetch-timeout-seconds", c.delivery().remote().mtaSts().fetchTimeoutSeconds(), 1);
         try {
+            c.dns().trustAnchors();
+        } catch (UncheckedIOException e) {
+            throw new ConfigException(where("dns.trust-anchors-file") + ": " + e.getMessage());
+        }
+        try {
             c.dns().serverAddresses();
         } catch (RuntimeException e) {
             throw new ConfigException(where("dns.servers") + " is not a list of host or host:port separated by commas: "

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.yubin.delivery.RetrySchedule;
 import io.yubin.delivery.remote.RemoteSettings;
 import io.yubin.imap.ImapLimits;
+import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.imap.ImapServer;
 import io.yubin.protocol.IpPolicy;
 import io.yubin.protocol.Listening;
@@ -18,7 +19,11 @@ import io.yubin.store.AddressPolicy;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
 import io.yubin.store.PasswordVerificationCache;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -290,9 +295,11 @@ public record ServerConfig(
      * @param attemptTimeoutSeconds one delivery run of a spool entry
      * @param maxConnectionsPerDomain SMTP sessions to one recipient domain at once, in this process; 0 for no limit
      * @param mtaSts the recipient domains' MTA-STS policies (RFC 8461)
+     * @param dane DANE for SMTP (RFC 7672)
      */
     public record Remote(boolean enabled, String ehloName, String sourceAddress, int port, int connectTimeoutSeconds,
-            int commandTimeoutSeconds, int attemptTimeoutSeconds, int maxConnectionsPerDomain, MtaSts mtaSts) {
+            int commandTimeoutSeconds, int attemptTimeoutSeconds, int maxConnectionsPerDomain, MtaSts mtaSts,
+            Dane dane) {
 
         public RemoteSettings toSettings(String defaultEhloName) {
             RemoteSettings.Timeouts rfc = RemoteSettings.Timeouts.RFC_5321;
@@ -328,6 +335,15 @@ public record ServerConfig(
         public Duration fetchTimeout() {
             return Duration.ofSeconds(fetchTimeoutSeconds);
         }
+    }
+
+    /**
+     * Outbound DANE (docs/outbound.md).
+     *
+     * @param enabled whether MX hosts' TLSA records are looked up and enforced; they count only when
+     *     DNSSEC proves them, so this needs {@code dns.dnssec-validation}
+     */
+    public record Dane(boolean enabled) {
     }
 
     /**
@@ -400,8 +416,27 @@ public record ServerConfig(
         }
     }
 
-    /** @param servers DNS servers, {@code host} or {@code host:port} separated by commas; empty for /etc/resolv.conf */
-    public record Dns(String servers) {
+    /**
+     * @param servers DNS servers, {@code host} or {@code host:port} separated by commas; empty for /etc/resolv.conf
+     * @param dnssecValidation validate every answer (RFC 4035); a bogus one is a temporary failure
+     * @param trustAnchorsFile DS or DNSKEY records in zone-file form; empty for the root zone's keys
+     */
+    public record Dns(String servers, boolean dnssecValidation, String trustAnchorsFile) {
+
+        /** The trust anchors' text, or null without validation. Reads the file: at start only. */
+        public String trustAnchors() {
+            if (!dnssecValidation) {
+                return null;
+            }
+            if (trustAnchorsFile.isBlank()) {
+                return DnsSettings.ROOT_TRUST_ANCHORS;
+            }
+            try {
+                return Files.readString(Path.of(trustAnchorsFile), StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + trustAnchorsFile + ": " + e.getMessage(), e);
+            }
+        }
 
         /** The servers as socket addresses (port 53 unless given); empty for the system's. */
         public List<InetSocketAddress> serverAddresses() {

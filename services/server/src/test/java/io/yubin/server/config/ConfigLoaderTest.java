@@ -53,7 +53,9 @@ class ConfigLoaderTest {
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32, 30, 10, 14_400,
                 new ServerConfig.Retry(300, 3600, 432_000),
                 new ServerConfig.Remote(true, "", "", 25, 30, 300, 1800, 20,
-                        new ServerConfig.MtaSts(true, "", 443, 20))));
+                        new ServerConfig.MtaSts(true, "", 443, 20), new ServerConfig.Dane(true))));
+        assertThat(c.dns()).isEqualTo(new ServerConfig.Dns("", false, ""));
+        assertThat(c.dns().trustAnchors()).isNull();
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
         assertThat(c.dns().serverAddresses()).isEmpty();
         assertThat(c.dkim()).isEqualTo(new ServerConfig.Dkim(""));
@@ -167,7 +169,9 @@ class ConfigLoaderTest {
                 case "password-policy.reject-containing-user-name", "smtp.proxy-protocol", "pop3.proxy-protocol",
                         "imap.proxy-protocol" -> "false";
                 case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket",
-                        "cluster.enabled", "delivery.remote.enabled", "delivery.remote.mta-sts.enabled", "mailauth.enabled" -> "true";
+                        "cluster.enabled", "delivery.remote.enabled", "delivery.remote.mta-sts.enabled", "mailauth.enabled",
+                        "delivery.remote.dane.enabled" -> "true";
+                case "dns.dnssec-validation" -> "false";
                 case "cluster.bind-address" -> "10.0.0.7";
                 case "cluster.members" -> "x-cluster.members:7";
                 case "cluster.kubernetes.service-dns" -> "";
@@ -205,7 +209,7 @@ class ConfigLoaderTest {
                 "x-cluster.members:7", new ServerConfig.Kubernetes("")));
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7, 7, new ServerConfig.Retry(7, 7, 7),
                 new ServerConfig.Remote(true, "7", "7", 7, 7, 7, 7, 7,
-                        new ServerConfig.MtaSts(true, "7", 7, 7))));
+                        new ServerConfig.MtaSts(true, "7", 7, 7), new ServerConfig.Dane(true))));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
         assertThat(c.sendingLimits().overrideMap()).containsExactly(
                 Map.entry("example.test", new io.yubin.smtp.SendingLimits.Limits(7, 7, 9)));
@@ -667,6 +671,22 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("ip-policy.smtp-mx.allow");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_DNSBL_ZONES", "bl..example")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("dnsbl.zones");
+    }
+
+    @Test
+    void dnssecValidationTakesTheRootKeysOrAReadableAnchorFile(@TempDir Path dir) throws IOException {
+        ServerConfig root = ConfigLoader.load(null, Map.of("YUBIN_DNS_DNSSEC_VALIDATION", "true"));
+        assertThat(root.dns().trustAnchors()).isEqualTo(io.yubin.mailauth.dns.DnsSettings.ROOT_TRUST_ANCHORS)
+                .contains("20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D");
+        Path anchors = Files.writeString(dir.resolve("anchors"), "example.test. IN DS 1 13 2 00\n");
+        ServerConfig own = ConfigLoader.load(null, Map.of("YUBIN_DNS_DNSSEC_VALIDATION", "true",
+                "YUBIN_DNS_TRUST_ANCHORS_FILE", anchors.toString()));
+        assertThat(own.dns().trustAnchors()).isEqualTo("example.test. IN DS 1 13 2 00\n");
+
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_DNS_DNSSEC_VALIDATION", "true",
+                "YUBIN_DNS_TRUST_ANCHORS_FILE", dir.resolve("missing").toString())))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("dns.trust-anchors-file")
+                .hasMessageContaining("missing");
     }
 
     @Test
