@@ -103,10 +103,16 @@ public final class Bind9Server implements AutoCloseable {
         Files.writeString(dir.resolve("named.conf"), conf);
         process = new ProcessBuilder(NAMED.toString(), "-g", "-n", "1", "-c", dir.resolve("named.conf").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("named.log").toFile()).start();
-        for (String zone : zones.keySet()) {
-            if (!zones.get(zone).equals("garbage")) {
-                awaitServing(zone);
+        try {
+            for (String zone : zones.keySet()) {
+                if (!zones.get(zone).equals("garbage")) {
+                    awaitServing(zone);
+                }
             }
+        } catch (IOException | InterruptedException | RuntimeException | Error failed) {
+            // the caller never gets the server to close: stop named here, or it outlives the test
+            Processes.stop(process, Duration.ofSeconds(10));
+            throw failed;
         }
     }
 
