@@ -67,7 +67,16 @@ public final class DsnSpooler {
 
     /** Whether {@code entry} is a notification spooled here (null sender, made by this server). */
     public static boolean isNotification(SpoolEntry entry) {
-        return entry.envelope().sender() == null && CLIENT_ADDRESS.equals(entry.client().address());
+        return entry.envelope().sender() == null && isMadeHere(entry);
+    }
+
+    /**
+     * Whether this server made {@code entry} (a notification, or a copy an alias forwards): SMTP
+     * records an IP address as the client's, never {@link #CLIENT_ADDRESS}. Such an entry may go to
+     * remote recipients though no user authenticated for it.
+     */
+    public static boolean isMadeHere(SpoolEntry entry) {
+        return CLIENT_ADDRESS.equals(entry.client().address());
     }
 
     /**
@@ -122,7 +131,8 @@ public final class DsnSpooler {
         }
     }
 
-    private static boolean isConflict(Throwable failure) {
+    /** Whether {@code failure} is the spool's CONFLICT: the entry exists already. */
+    static boolean isConflict(Throwable failure) {
         Throwable t = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
         return t instanceof StoreException e && e.kind() == StoreException.Kind.CONFLICT;

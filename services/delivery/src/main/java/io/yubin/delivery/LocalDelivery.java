@@ -19,17 +19,23 @@ import io.yubin.store.Spool;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.StoreException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -70,9 +76,8 @@ public final class LocalDelivery {
     private static final MailboxPath JUNK = MailboxPath.parse("Junk");
     /** The result recorded for a recipient that needs remote delivery when it is not configured. */
     public static final String REMOTE_NOT_YET = "queued for remote delivery, which this version does not perform yet";
-    /** The result recorded for an alias that expands to remote addresses (forwarding is not built yet). */
-    public static final String FORWARDING_NOT_YET =
-            "451 4.3.0 forwarding to remote addresses through an alias is not built yet";
+    /** The HELO name recorded in the spool entries of forwarded copies (the client address is {@link DsnSpooler#CLIENT_ADDRESS}). */
+    static final String FORWARDER = "forwarder";
 
     /** The default {@link Outbound#delayWarning()}: 4 hours, as Postfix's {@code delay_warning_time} examples. */
     public static final Duration DELAY_WARNING = Duration.ofHours(4);
@@ -207,6 +212,8 @@ public final class LocalDelivery {
         Map<Integer, RecipientState> decided = new TreeMap<>();
         Map<Integer, RecipientResult> results = new TreeMap<>();
         List<Integer> remote = new ArrayList<>();
+        // The spool entries this run made: forwarded copies, then notifications.
+        List<SpoolId> spooled = new ArrayList<>();
         // Recipients one after the other, so one user's INBOX sees one append at a time.
         CompletionStage<Void> attempts = CompletableFuture.completedFuture(null);
         for (int i = 0; i < states.size(); i++) {
@@ -215,7 +222,7 @@ public final class LocalDelivery {
                 continue;
             }
             int index = i;
-            attempts = attempts.thenCompose(v -> attempt(entry, state, now, junk)).thenAccept(next -> {
+            attempts = attempts.thenCompose(v -> attempt(entry, index, state, now, junk, spooled)).thenAccept(next -> {
                 if (next == null) {
                     remote.add(index);
                 } else {
@@ -226,7 +233,10 @@ public final class LocalDelivery {
         return attempts
                 .thenCompose(v -> sendRemote(entry, states, remote, decided, results))
                 .thenCompose(v -> warnDelays(entry, decided, results))
-                .thenCompose(warning -> finish(entry, states, decided, results, now, warning));
+                .thenCompose(warning -> {
+                    warning.ifPresent(spooled::add);
+                    return finish(entry, states, decided, results, now, spooled);
+                });
     }
 
     /** One call for every remote recipient (one SMTP session per domain), after the local appends. */
@@ -316,7 +326,7 @@ public final class LocalDelivery {
      */
     private CompletionStage<Outcome> finish(SpoolEntry entry, List<RecipientState> states,
             Map<Integer, RecipientState> decided, Map<Integer, RecipientResult> results, Instant now,
-            Optional<SpoolId> delayWarning) {
+            List<SpoolId> spooled) {
         decided.forEach(states::set);
         List<RecipientState> updated = List.copyOf(decided.values());
         List<Integer> failed = decided.entrySet().stream()
@@ -327,15 +337,13 @@ public final class LocalDelivery {
                 : CompletableFuture.completedFuture(true);
         return before.thenCompose(present -> {
             if (!present) {
-                return CompletableFuture.completedFuture(new Outcome(Outcome.Kind.GONE, updated, null,
-                        delayWarning.map(List::of).orElse(List.of())));
+                return CompletableFuture.completedFuture(new Outcome(Outcome.Kind.GONE, updated, null, spooled));
             }
             CompletionStage<Optional<SpoolId>> notification = notify
                     ? outbound.notifications().spool(entry, failures(entry, states, failed, results))
                     : CompletableFuture.completedFuture(Optional.empty());
             return notification.thenCompose(dsn -> {
-                List<SpoolId> made = new ArrayList<>();
-                delayWarning.ifPresent(made::add);
+                List<SpoolId> made = new ArrayList<>(spooled);
                 dsn.ifPresent(made::add);
                 return record(entry, states, notify
                         ? updated.stream().filter(s -> s.status() == DeliveryStatus.FAILED).toList() : updated,
@@ -400,10 +408,11 @@ public final class LocalDelivery {
 
     /**
      * Delivers to one envelope recipient's local users; the new state to record, or null when the
-     * recipient is itself remote and goes to {@link #sendRemote}.
+     * recipient is itself remote and goes to {@link #sendRemote}. An alias with remote targets
+     * (forwarding) gets a spool entry of its own for them ({@link #forward}), added to {@code spooled}.
      */
-    private CompletionStage<RecipientState> attempt(SpoolEntry entry, RecipientState state, Instant now,
-            boolean junk) {
+    private CompletionStage<RecipientState> attempt(SpoolEntry entry, int index, RecipientState state, Instant now,
+            boolean junk, List<SpoolId> spooled) {
         MailAddress recipient = state.recipient();
         int attempts = state.attempts() + 1;
         return resolver.resolve(recipient).thenCompose(resolution -> {
@@ -412,7 +421,7 @@ public final class LocalDelivery {
                 return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.FAILED, attempts,
                         null, "550 5.1.1 <" + recipient + ">: no such user here"));
             }
-            boolean mayRelay = entry.client().authenticatedUser() != null || DsnSpooler.isNotification(entry);
+            boolean mayRelay = entry.client().authenticatedUser() != null || DsnSpooler.isMadeHere(entry);
             if (!mayRelay && resolution.remote().contains(recipient)) {
                 // docs/architecture.md §5: only an authenticated sender may relay. SMTP refuses this at RCPT;
                 // an entry that has it anyway is not sent on.
@@ -424,27 +433,65 @@ public final class LocalDelivery {
                     .sorted(Comparator.comparing(MailAddress::canonical)).toList()) {
                 appends = appends.thenCompose(v -> append(entry, user, junk));
             }
-            return appends.thenApply(v -> {
+            return appends.thenCompose(v -> {
                 if (resolution.remote().isEmpty()) {
-                    return new RecipientState(recipient, DeliveryStatus.DELIVERED, attempts, null,
-                            junk ? DELIVERED_TO_JUNK : DELIVERED);
+                    return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.DELIVERED,
+                            attempts, null, junk ? DELIVERED_TO_JUNK : DELIVERED));
                 }
                 if (outbound == null) {
-                    return new RecipientState(recipient, DeliveryStatus.DEFERRED, attempts, now.plus(remoteRetry),
-                            REMOTE_NOT_YET);
+                    return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.DEFERRED,
+                            attempts, now.plus(remoteRetry), REMOTE_NOT_YET));
                 }
                 if (resolution.remote().equals(Set.of(recipient))) {
-                    return null;
+                    return CompletableFuture.completedFuture(null);
                 }
-                // An alias with remote targets: the spool has one state per envelope recipient, not per target.
-                Instant next = outbound.retries().next(attempts, now, entry.receivedAt());
-                return next == null
-                        ? new RecipientState(recipient, DeliveryStatus.FAILED, attempts, null,
-                                "554 5.4.7 delivery time expired, last reply: " + FORWARDING_NOT_YET)
-                        : new RecipientState(recipient, DeliveryStatus.DEFERRED, attempts, next, FORWARDING_NOT_YET,
-                                state.delayReported());
+                List<MailAddress> targets = resolution.remote().stream()
+                        .sorted(Comparator.comparing(MailAddress::canonical)).toList();
+                return forward(entry, index, recipient, targets).thenApply(id -> {
+                    spooled.add(id);
+                    LOG.info("{}: <{}> forwarded to {} as {}", entry.id(), recipient, targets, id);
+                    return new RecipientState(recipient, DeliveryStatus.DELIVERED, attempts, null,
+                            "250 2.1.5 forwarded to " + targets.stream().map(t -> "<" + t + ">")
+                                    .collect(Collectors.joining(", ")) + " as " + id.value());
+                });
             });
         });
+    }
+
+    /**
+     * Spools the copy of {@code entry} that an alias forwards to its remote {@code targets}: a new entry
+     * with the same body (the spool takes its own reference on the blob), the original envelope
+     * sender and parameters, and each target's ORCPT the alias address, so the targets' results and
+     * notifications follow as for any message sent here. Its id is derived from the original's and
+     * the alias's, so a run repeated after a crash finds it spooled ({@code CONFLICT}) and spools no
+     * second copy. The sender is not rewritten (no SRS) and no ARC seal is added.
+     */
+    private CompletionStage<SpoolId> forward(SpoolEntry entry, int index, MailAddress alias, List<MailAddress> targets) {
+        SpoolId id = forwardId(entry.id(), alias);
+        Envelope original = entry.envelope();
+        Set<Envelope.DsnNotify> notify = index < original.recipients().size()
+                ? original.recipients().get(index).notifyOn() : Set.of();
+        Envelope envelope = new Envelope(original.sender(), targets.stream()
+                .map(t -> new Envelope.Recipient(t, notify, "rfc822;" + alias)).toList(), original.body(),
+                original.smtpUtf8(), original.dsnReturn(), original.envId());
+        SpoolEntry copy = SpoolEntry.queued(id, envelope, entry.blob(), clock.instant().truncatedTo(ChronoUnit.MILLIS),
+                new SpoolEntry.ClientInfo(FORWARDER, DsnSpooler.CLIENT_ADDRESS, null));
+        return spool.accept(copy).handle((v, failure) -> {
+            if (failure == null || DsnSpooler.isConflict(failure)) {
+                return id;
+            }
+            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
+    }
+
+    /** The original's id, then the first 16 hex digits of SHA-256 over the alias address. */
+    static SpoolId forwardId(SpoolId original, MailAddress alias) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(alias.canonical().getBytes(StandardCharsets.UTF_8));
+            return new SpoolId(original.value() + "-fwd-" + HexFormat.of().formatHex(hash, 0, 8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     private CompletionStage<Void> append(SpoolEntry entry, MailAddress user, boolean junk) {

@@ -165,6 +165,59 @@ class RemoteWiringTest {
     }
 
     @Test
+    void anAliasForwardsAStrangersMessageToItsRemoteTargetThroughASpoolEntryOfItsOwn() throws Exception {
+        ScriptedPeer peer = peer(ScriptedPeer.standard("PIPELINING", "8BITMIME"));
+        f.alias("team@example.test", "bob@example.test");
+        f.alias("team@example.test", FRIEND);
+        // From outside, not authenticated: the stranger may not relay, the alias's owner may forward.
+        SpoolId id = f.acceptFrom(clock.instant(), "stranger@elsewhere.test", null, "team@example.test");
+        byte[] body = blob(f.entry(id).orElseThrow());
+
+        LocalDelivery.Outcome outcome = await(delivery.deliver(id));
+
+        assertThat(outcome.kind()).isEqualTo(LocalDelivery.Outcome.Kind.FINISHED);
+        RecipientState team = outcome.updated().get(0);
+        assertThat(team.status()).isEqualTo(DeliveryStatus.DELIVERED);
+        SpoolId copy = LocalDelivery.forwardId(id, MailAddress.parse("team@example.test"));
+        assertThat(team.lastResult()).isEqualTo("250 2.1.5 forwarded to <" + FRIEND + "> as " + copy.value());
+        assertThat(outcome.notifications()).containsExactly(copy);
+        assertThat(f.inbox("bob@example.test")).hasSize(1);
+        assertThat(peer.bodies).as("nothing sent before the copy is delivered").isEmpty();
+        SpoolEntry forwarded = f.entry(copy).orElseThrow();
+        assertThat(forwarded.envelope().sender()).isEqualTo(MailAddress.parse("stranger@elsewhere.test"));
+        assertThat(forwarded.envelope().recipients()).singleElement().satisfies(r -> {
+            assertThat(r.address()).isEqualTo(MailAddress.parse(FRIEND));
+            assertThat(r.originalRecipient()).isEqualTo("rfc822;team@example.test");
+        });
+        // The original's entry is gone and its blob reference with it; the copy holds its own.
+        assertThat(f.entry(id)).isEmpty();
+
+        LocalDelivery.Outcome sent = await(delivery.deliver(copy));
+
+        assertThat(sent.kind()).isEqualTo(LocalDelivery.Outcome.Kind.FINISHED);
+        assertThat(sent.updated().get(0).lastResult()).startsWith("250 2.0.0");
+        assertThat(peer.commands).contains("1 MAIL FROM:<stranger@elsewhere.test>", "1 RCPT TO:<" + FRIEND + ">");
+        assertThat(peer.bodies).containsExactly(body);
+        assertThat(f.entry(copy)).isEmpty();
+    }
+
+    @Test
+    void aForwardingRunRepeatedAfterACrashSpoolsNoSecondCopy() throws Exception {
+        peer(ScriptedPeer.standard());
+        f.alias("team@example.test", FRIEND);
+        SpoolId id = f.acceptFrom(clock.instant(), "stranger@elsewhere.test", null, "team@example.test");
+        SpoolEntry entry = f.entry(id).orElseThrow();
+
+        LocalDelivery.Outcome first = await(delivery.deliver(id));
+        // As if the run had crashed before recording: the original is back, its alias recipient queued.
+        await(f.storage.spool().accept(entry));
+        LocalDelivery.Outcome again = await(delivery.deliver(id));
+
+        assertThat(again.notifications()).isEqualTo(first.notifications());
+        assertThat(await(f.storage.spool().unfinished(null, 10))).containsExactlyElementsOf(first.notifications());
+    }
+
+    @Test
     void aDeferredRecipientIsReofferedByTheSweepWhenDueAndDeliveredOnce() throws Exception {
         ScriptedPeer peer = peer((n, command) -> n == 1 && command.startsWith("RCPT TO:")
                 ? "451 4.7.1 greylisted, try again later" : ScriptedPeer.standard().apply(n, command));
