@@ -17,9 +17,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -43,6 +44,11 @@ import org.slf4j.LoggerFactory;
 final class MessageAcceptor {
 
     private static final Logger LOG = LoggerFactory.getLogger(MessageAcceptor.class);
+    /**
+     * Received fields that make a message refused as looping: RFC 5321 §6.3 asks for a threshold of
+     * at least 100 (Postfix's default of 50 is stricter than that).
+     */
+    static final int MAX_RECEIVED = 100;
     // RFC 5322 §3.3 date-time.
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
@@ -93,7 +99,8 @@ final class MessageAcceptor {
         byte[] added = addedFields(id, body, trace, now).getBytes(StandardCharsets.UTF_8);
         SpoolEntry.ClientInfo client = new SpoolEntry.ClientInfo(trace.heloName(), trace.clientAddress(),
                 trace.authenticatedUser());
-        Future<InboundAuthenticator.Verdict> checked = body.finish().compose(v -> verify(context, body, spf))
+        Future<InboundAuthenticator.Verdict> checked = body.finish().compose(v -> loopCheck(body))
+                .compose(v -> verify(context, body, spf))
                 .compose(verdict -> refuseRejected(verdict, trace));
         Future<String> scanned = checked.compose(verdict -> scan(context, body, trace));
         // One call for body and entry: the embedded backend writes a small body and the entry in one
@@ -111,6 +118,17 @@ final class MessageAcceptor {
         Future<SpoolId> offered = spooled.compose(spoolId -> offer(context, spoolId, trace));
         return offered.andThen(ar -> body.discard()
                 .onFailure(t -> LOG.warn("[{}] could not delete temporary body file", trace.sessionId(), t)));
+    }
+
+    /**
+     * RFC 5321 §6.3: a message that has been through {@link #MAX_RECEIVED} hops is in a loop (an alias
+     * that forwards to an address forwarding back, say) and is refused rather than passed round again.
+     * Counted in the header block as far as the 64 KiB head reaches.
+     */
+    private static Future<Void> loopCheck(MessageBody body) {
+        int received = fieldCounts(body.head()).getOrDefault("received", 0);
+        return received < MAX_RECEIVED ? Future.succeededFuture()
+                : Future.failedFuture(new MessageRefusedException(SmtpReplies.tooManyHops(received)));
     }
 
     /** The message as received, less the Authentication-Results fields that claim our authserv-id. */
@@ -288,7 +306,12 @@ final class MessageAcceptor {
 
     /** Lower-case names of the fields in the header block (RFC 5322 §2.2), as far as {@code head} reaches. */
     static Set<String> headerNames(byte[] head) {
-        Set<String> names = new HashSet<>();
+        return fieldCounts(head).keySet();
+    }
+
+    /** How many fields of each lower-case name the header block has, as far as {@code head} reaches. */
+    static Map<String, Integer> fieldCounts(byte[] head) {
+        Map<String, Integer> names = new HashMap<>();
         String text = new String(head, StandardCharsets.ISO_8859_1);
         int pos = 0;
         while (pos < text.length()) {
@@ -300,7 +323,7 @@ final class MessageAcceptor {
             if (line.charAt(0) != ' ' && line.charAt(0) != '\t') {
                 int colon = line.indexOf(':');
                 if (colon > 0) {
-                    names.add(line.substring(0, colon).strip().toLowerCase(Locale.ROOT));
+                    names.merge(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), 1, Integer::sum);
                 }
             }
             if (eol < 0) {

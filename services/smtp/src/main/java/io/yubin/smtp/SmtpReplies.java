@@ -101,6 +101,14 @@ final class SmtpReplies {
         return new SmtpReply(554, "5.7.1", "Message refused: a virus was found in it (" + signature + ")");
     }
 
+    /**
+     * RFC 5321 §6.3: as many Received fields as a loop makes; RFC 3463 X.4.6 routing loop detected.
+     */
+    static SmtpReply tooManyHops(int received) {
+        return new SmtpReply(554, "5.4.6", "Message refused: it has " + received
+                + " Received fields, a mail loop (too many hops)");
+    }
+
     /** The scanner could not answer and the server does not accept unscanned mail: try again later. */
     static SmtpReply virusScannerUnavailable() {
         return new SmtpReply(451, "4.7.1", "Message not accepted for now: the virus scanner is unavailable, "

@@ -52,6 +52,27 @@ class SmtpScriptTest {
     }
 
     @Test
+    void aMessageWithAsManyReceivedFieldsAsALoopMakesIsRefusedAndNotSpooled() throws Exception {
+        String hops99 = "Received: from a.example by b.example; Sat, 5 Dec 2026 10:00:00 +0000\r\n".repeat(99);
+        try (SmtpTestClient c = mx()) {
+            c.ehlo();
+            c.command("MAIL FROM:<sender@remote.example>");
+            c.command("RCPT TO:<bob@example.org>");
+            c.command("DATA");
+            assertThat(c.command(hops99 + "Subject: 99 hops\r\n\r\nbody\r\n.")).startsWith("250 2.0.0");
+
+            c.command("MAIL FROM:<sender@remote.example>");
+            c.command("RCPT TO:<bob@example.org>");
+            c.command("DATA");
+            assertThat(c.command(hops99 + "Received: from c.example by a.example; Sat, 5 Dec 2026 10:00:01 +0000\r\n"
+                    + "Subject: looping\r\n\r\nbody\r\n."))
+                    .isEqualTo("554 5.4.6 Message refused: it has 100 Received fields, a mail loop (too many hops)");
+            assertThat(code(c.command("NOOP"))).isEqualTo("250 2.0.0");
+        }
+        assertThat(t.spooled()).hasSize(1);
+    }
+
+    @Test
     void acceptsMailForALocalUserWithTraceHeadersAndDsnParameters() throws Exception {
         try (SmtpTestClient c = mx()) {
             c.ehlo();
