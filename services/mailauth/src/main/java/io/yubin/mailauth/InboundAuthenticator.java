@@ -155,6 +155,11 @@ public final class InboundAuthenticator {
         return OwnResultsRemover.filter(message, settings.authservId(), MAX_HEADER_BYTES);
     }
 
+    /** Whether {@code field} is an Authentication-Results field claiming our authserv-id (RFC 8601 §5). */
+    public boolean isOwnResult(MessageHeader.Field field) {
+        return OwnResultsRemover.isOurs(field, settings.authservId());
+    }
+
     private Verdict verdict(SpfResult s, List<DkimResult> d, ArcResult a, DmarcResult m) {
         Action action = m.disposition() == DmarcPolicy.REJECT ? Action.REJECT
                 : m.disposition() == DmarcPolicy.QUARANTINE ? Action.QUARANTINE : Action.ACCEPT;

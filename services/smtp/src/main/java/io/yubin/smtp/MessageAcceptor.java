@@ -2,7 +2,9 @@ package io.yubin.smtp;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.yubin.mailauth.HeaderFieldRemover;
 import io.yubin.mailauth.InboundAuthenticator;
+import io.yubin.mailauth.MessageHeader;
 import io.yubin.mailauth.spf.SpfResult;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +52,8 @@ final class MessageAcceptor {
      * at least 100 (Postfix's default of 50 is stricter than that).
      */
     static final int MAX_RECEIVED = 100;
+    /** The field this server adds when a message could not be scanned for viruses. */
+    static final String VIRUS_STATUS = "X-Virus-Status";
     // RFC 5322 §3.3 date-time.
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
@@ -131,9 +136,18 @@ final class MessageAcceptor {
                 : Future.failedFuture(new MessageRefusedException(SmtpReplies.tooManyHops(received)));
     }
 
-    /** The message as received, less the Authentication-Results fields that claim our authserv-id. */
+    /**
+     * The message as received, less the fields that would speak for this server: Authentication-Results
+     * claiming our authserv-id (RFC 8601 §5) when we authenticate, and X-Virus-Status when we scan
+     * (a sender's "X-Virus-Status: Clean" would pass for our verdict).
+     */
     private InputStream received(MessageBody body) {
-        return authenticator == null ? body.inputStream() : authenticator.withoutOwnResults(body.inputStream());
+        if (authenticator == null && virusScanning == null) {
+            return body.inputStream();
+        }
+        Predicate<MessageHeader.Field> ours = field -> (authenticator != null && authenticator.isOwnResult(field))
+                || (virusScanning != null && field.hasName(VIRUS_STATUS));
+        return HeaderFieldRemover.filter(body.inputStream(), ours, InboundAuthenticator.MAX_HEADER_BYTES);
     }
 
     /** The authentication of a message from the MX; null (no verdict) when it is not checked. */
@@ -186,7 +200,7 @@ final class MessageAcceptor {
 
     /** The field that tells the recipient the message was not scanned; clamav-milter's name and style. */
     private String virusStatus(String why) {
-        return "X-Virus-Status: Unscanned (" + why + ") by " + hostname + "\r\n";
+        return VIRUS_STATUS + ": Unscanned (" + why + ") by " + hostname + "\r\n";
     }
 
     /** The spool is the truth: a failed offer is logged and re-offered by spool recovery. */

@@ -111,6 +111,24 @@ class VirusScanningTest {
     }
 
     @Test
+    void aVirusStatusFieldTheSenderWroteIsRemovedSoThatItCannotPassForOurs() throws Exception {
+        try (TestServer t = new TestServer(dir, scanning(clamd.address(), false));
+                SmtpTestClient c = t.connect(SmtpServer.Mode.MX)) {
+            c.reply();
+            assertThat(c.command("EHLO client.example.net")).startsWith("250");
+            String forged = "X-Virus-Status: Clean\r\nFrom: someone@example.net\r\nx-virus-status: scanned, clean\r\n"
+                    + "\tby av.example.org\r\nSubject: trust me\r\n\r\nX-Virus-Status: in the body stays\r\n";
+
+            assertThat(send(c, forged)).startsWith("250 2.0.0 ");
+
+            assertThat(c.command("NOOP")).startsWith("250");
+            String body = t.body(t.spooled().get(0));
+            assertThat(body).endsWith("From: someone@example.net\r\nSubject: trust me\r\n\r\n"
+                    + "X-Virus-Status: in the body stays\r\n").doesNotContain("Clean", "av.example.org");
+        }
+    }
+
+    @Test
     void aVirusFromAnAuthenticatedUserIsRefusedToo() throws Exception {
         try (TestServer t = new TestServer(dir, scanning(clamd.address(), false));
                 SmtpTestClient c = t.connect(SmtpServer.Mode.SUBMISSION)) {
