@@ -56,16 +56,30 @@ public record RemoteSettings(String heloName, String sourceAddress, int port, Tl
      * @param dataInit the reply to DATA (§4.5.3.2.4: 2 minutes)
      * @param dataBlock writing one block of the body, or the reply to one BDAT chunk (§4.5.3.2.5: 3 minutes)
      * @param dataTermination the reply after the end of data or the last chunk (§4.5.3.2.6: 10 minutes)
+     * @param delivery one message to one domain, every host tried included: the session running when
+     *     it passes is cut and the recipients deferred (keep it below the delivery attempt's own limit)
      */
     public record Timeouts(Duration connect, Duration greeting, Duration command, Duration dataInit,
-            Duration dataBlock, Duration dataTermination) {
+            Duration dataBlock, Duration dataTermination, Duration delivery) {
 
+        /** RFC 5321's, and 25 minutes for a whole delivery (the default attempt limit is 30). */
         public static final Timeouts RFC_5321 = new Timeouts(Duration.ofSeconds(30), Duration.ofMinutes(5),
                 Duration.ofMinutes(5), Duration.ofMinutes(2), Duration.ofMinutes(3), Duration.ofMinutes(10));
 
-        /** The same duration for every step (tests). */
+        /** With 25 minutes for a whole delivery. */
+        public Timeouts(Duration connect, Duration greeting, Duration command, Duration dataInit, Duration dataBlock,
+                Duration dataTermination) {
+            this(connect, greeting, command, dataInit, dataBlock, dataTermination, Duration.ofMinutes(25));
+        }
+
+        /** The same duration for every step, ten of them for a whole delivery (tests). */
         public static Timeouts all(Duration each) {
-            return new Timeouts(each, each, each, each, each, each);
+            return new Timeouts(each, each, each, each, each, each, each.multipliedBy(10));
+        }
+
+        /** These timeouts with another bound on a whole delivery. */
+        public Timeouts withDelivery(Duration limit) {
+            return new Timeouts(connect, greeting, command, dataInit, dataBlock, dataTermination, limit);
         }
     }
 }

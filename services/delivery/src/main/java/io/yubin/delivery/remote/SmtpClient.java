@@ -21,6 +21,7 @@ import io.yubin.delivery.mtasts.ReportingTrustManager;
 import io.yubin.model.MailAddress;
 import io.yubin.store.DeliveryStatus;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLException;
@@ -135,9 +136,55 @@ public final class SmtpClient implements AutoCloseable {
         Promise<List<RecipientResult>> result = Promise.promise();
         // One event loop for the whole delivery: the session's state is touched by one thread.
         Context context = vertx.getOrCreateContext();
-        context.runOnContext(v -> next(targets, 0, message, recipients, context, sts, "451 4.4.1 no host to try", null)
-                .onComplete(result));
+        context.runOnContext(v -> {
+            Deadline deadline = new Deadline(settings.timeouts().delivery());
+            deadline.timer = vertx.setTimer(Math.max(1, settings.timeouts().delivery().toMillis()), id -> deadline.expire());
+            next(targets, 0, message, recipients, context, deadline, sts, "451 4.4.1 no host to try", null)
+                    .andThen(done -> vertx.cancelTimer(deadline.timer))
+                    .onComplete(result);
+        });
         return result.future();
+    }
+
+    /**
+     * The bound on one {@link #deliver}: when it passes, the session running is closed (before its
+     * end of data the server discards what it got, RFC 5321 §4.1.1.4) and no further host is tried,
+     * so that a delivery run never outlives the attempt its caller allows and is retried while a
+     * session of it still goes on (two copies). Touched on the delivery's context only.
+     */
+    private static final class Deadline {
+        private final Duration limit;
+        private long timer;
+        private boolean expired;
+        private SmtpConnection current;
+
+        Deadline(Duration limit) {
+            this.limit = limit;
+        }
+
+        void expire() {
+            expired = true;
+            if (current != null) {
+                current.abort(why());
+            }
+        }
+
+        /** The session now running; closed at once when the deadline has passed. */
+        SmtpConnection running(SmtpConnection connection) {
+            current = connection;
+            if (expired) {
+                connection.abort(why());
+            }
+            return connection;
+        }
+
+        String why() {
+            return "the delivery took longer than " + limit.toSeconds() + " s";
+        }
+
+        String reply() {
+            return "451 4.4.7 " + why() + "; will retry";
+        }
     }
 
     private record Target(String name, InetAddress address, boolean secure) {
@@ -147,8 +194,12 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     private Future<List<RecipientResult>> next(List<Target> targets, int i, OutboundMessage message,
-            List<MailAddress> recipients, Context context, MtaStsPolicy.Mode sts, String lastProblem,
+            List<MailAddress> recipients, Context context, Deadline deadline, MtaStsPolicy.Mode sts, String lastProblem,
             String lastMta) {
+        if (deadline.expired) {
+            return Future.succeededFuture(recipients.stream().map(r -> new RecipientResult(r,
+                    DeliveryStatus.DEFERRED, deadline.reply(), lastMta, null)).toList());
+        }
         if (i == targets.size()) {
             List<RecipientResult> deferred = recipients.stream().map(r -> new RecipientResult(r,
                     DeliveryStatus.DEFERRED, lastProblem, lastMta, null)).toList();
@@ -160,11 +211,11 @@ public final class SmtpClient implements AutoCloseable {
         return lookup.compose(policy -> {
             if (policy instanceof DanePolicy.Unavailable unavailable) {
                 LOG.info("DANE: {} not used: {}", target.remoteMta(), unavailable.reason());
-                return next(targets, i + 1, message, recipients, context, sts, "451 4.7.5 DANE: "
+                return next(targets, i + 1, message, recipients, context, deadline, sts, "451 4.7.5 DANE: "
                         + unavailable.reason(), target.remoteMta());
             }
             if (policy instanceof DanePolicy.Required required) {
-                return daneAttempt(target, required, message, recipients, context).compose(attempt -> {
+                return daneAttempt(target, required, message, recipients, context, deadline).compose(attempt -> {
                     if (attempt instanceof RemoteTransaction.Attempt.Finished finished) {
                         return Future.succeededFuture(finished.results());
                     }
@@ -172,56 +223,56 @@ public final class SmtpClient implements AutoCloseable {
                             ? "451 4.7.5 DANE: TLS with " + tls.remoteMta() + " failed: " + tls.reason()
                             : ((RemoteTransaction.Attempt.TryNext) attempt).reply();
                     LOG.info("{} did not take the message: {}", target.remoteMta(), reply);
-                    return next(targets, i + 1, message, recipients, context, sts, reply, target.remoteMta());
+                    return next(targets, i + 1, message, recipients, context, deadline, sts, reply, target.remoteMta());
                 });
             }
-            return undaned(targets, i, message, recipients, context, sts);
+            return undaned(targets, i, message, recipients, context, deadline, sts);
         });
     }
 
     /** The attempt with {@code targets.get(i)} where DANE does not apply. */
     private Future<List<RecipientResult>> undaned(List<Target> targets, int i, OutboundMessage message,
-            List<MailAddress> recipients, Context context, MtaStsPolicy.Mode sts) {
+            List<MailAddress> recipients, Context context, Deadline deadline, MtaStsPolicy.Mode sts) {
         Target target = targets.get(i);
-        return attempt(target, message, recipients, context, true, sts).compose(attempt -> {
+        return attempt(target, message, recipients, context, deadline, true, sts).compose(attempt -> {
             if (attempt instanceof RemoteTransaction.Attempt.Finished finished) {
                 return Future.succeededFuture(finished.results());
             }
             if (attempt instanceof RemoteTransaction.Attempt.TlsFailed tls) {
                 if (sts == MtaStsPolicy.Mode.ENFORCE) {
                     LOG.info("MTA-STS: TLS with {} failed: {}", tls.remoteMta(), tls.reason());
-                    return next(targets, i + 1, message, recipients, context, sts, "451 4.7.5 MTA-STS: TLS with "
+                    return next(targets, i + 1, message, recipients, context, deadline, sts, "451 4.7.5 MTA-STS: TLS with "
                             + tls.remoteMta() + " failed: " + tls.reason(),
                             tls.remoteMta());
                 }
                 if (settings.tls() != TlsPolicy.OPPORTUNISTIC) {
-                    return next(targets, i + 1, message, recipients, context, sts,
+                    return next(targets, i + 1, message, recipients, context, deadline, sts,
                             "451 4.7.5 TLS handshake with " + tls.remoteMta() + " failed: " + tls.reason(), tls.remoteMta());
                 }
                 // Opportunistic, as Postfix: the same server again at once, in plaintext.
                 LOG.info("TLS handshake with {} failed ({}); sending in plaintext", tls.remoteMta(), tls.reason());
-                return attempt(target, message, recipients, context, false, sts).compose(plain -> {
+                return attempt(target, message, recipients, context, deadline, false, sts).compose(plain -> {
                     if (plain instanceof RemoteTransaction.Attempt.Finished finished) {
                         return Future.succeededFuture(finished.results());
                     }
                     RemoteTransaction.Attempt.TryNext skip = (RemoteTransaction.Attempt.TryNext) plain;
-                    return next(targets, i + 1, message, recipients, context, sts, skip.reply(), skip.remoteMta());
+                    return next(targets, i + 1, message, recipients, context, deadline, sts, skip.reply(), skip.remoteMta());
                 });
             }
             RemoteTransaction.Attempt.TryNext skip = (RemoteTransaction.Attempt.TryNext) attempt;
             LOG.info("{} did not take the message: {}", skip.remoteMta(), skip.reply());
-            return next(targets, i + 1, message, recipients, context, sts, skip.reply(), skip.remoteMta());
+            return next(targets, i + 1, message, recipients, context, deadline, sts, skip.reply(), skip.remoteMta());
         });
     }
 
     /** One connection and session; a connection that cannot be made is TryNext. */
     private Future<RemoteTransaction.Attempt> attempt(Target target, OutboundMessage message,
-            List<MailAddress> recipients, Context context, boolean mayStartTls, MtaStsPolicy.Mode sts) {
+            List<MailAddress> recipients, Context context, Deadline deadline, boolean mayStartTls, MtaStsPolicy.Mode sts) {
         return connect(target).transform((socket, failure) -> {
             if (failure != null) {
                 return Future.succeededFuture(unreachable(target, failure));
             }
-            SmtpConnection connection = new SmtpConnection(vertx, context, socket, target.remoteMta());
+            SmtpConnection connection = deadline.running(new SmtpConnection(vertx, context, socket, target.remoteMta()));
             // SNI carries host names only (RFC 6066 §3), never an address literal.
             String serverName = target.name().startsWith("[") ? null : target.name();
             if (sts == MtaStsPolicy.Mode.ENFORCE) {
@@ -239,7 +290,7 @@ public final class SmtpClient implements AutoCloseable {
      * authenticated by the TLSA records. The TLS context is built on the body pool (it loads crypto).
      */
     private Future<RemoteTransaction.Attempt> daneAttempt(Target target, DanePolicy.Required policy,
-            OutboundMessage message, List<MailAddress> recipients, Context context) {
+            OutboundMessage message, List<MailAddress> recipients, Context context, Deadline deadline) {
         Future<SslContext> handshake = policy.usable().isEmpty() ? Future.succeededFuture(tls)
                 : bodyReader.executeBlocking(() -> SslContextBuilder.forClient()
                         .trustManager(new DaneTrustManager(policy)).protocols("TLSv1.3", "TLSv1.2").build(), false);
@@ -247,7 +298,7 @@ public final class SmtpClient implements AutoCloseable {
             if (failure != null) {
                 return Future.succeededFuture(unreachable(target, failure));
             }
-            SmtpConnection connection = new SmtpConnection(vertx, context, socket, target.remoteMta());
+            SmtpConnection connection = deadline.running(new SmtpConnection(vertx, context, socket, target.remoteMta()));
             return new RemoteTransaction(connection, settings.withTls(TlsPolicy.REQUIRED), message, recipients, true,
                     policy.baseDomain(), ssl, bodyReader, context, "DANE: ").run();
         }));

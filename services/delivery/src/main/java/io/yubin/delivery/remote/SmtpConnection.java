@@ -151,6 +151,11 @@ final class SmtpConnection {
         fail(new ConnectionLost("connection closed"));
     }
 
+    /** Closes the socket; pending replies fail with {@code why}. */
+    void abort(String why) {
+        fail(new ConnectionLost(why));
+    }
+
     private void fail(Throwable cause) {
         if (broken == null) {
             broken = cause;

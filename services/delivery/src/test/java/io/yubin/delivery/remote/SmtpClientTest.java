@@ -304,6 +304,39 @@ class SmtpClientTest {
     }
 
     @Test
+    void aDeliveryOutlastingItsBoundIsCutBeforeItsEndOfDataAndTriesNoFurtherHost() throws Exception {
+        // Each step is far within its own timeout; together they outlast the bound on the delivery.
+        ScriptedPeer stalling = peer("127.0.0.2", (n, command) -> command.equals("DATA") ? "354-go ahead" // never ends
+                : ScriptedPeer.standard().apply(n, command));
+        ScriptedPeer slowGreeting = peer("127.0.0.3", (n, command) -> command.equals("<connect>") ? "220-hello" // never ends
+                : ScriptedPeer.standard().apply(n, command));
+        ScriptedPeer good = peer("127.0.0.4", ScriptedPeer.standard());
+        RemoteSettings bounded = settings().withTimeouts(RemoteSettings.Timeouts.all(Duration.ofSeconds(30))
+                .withDelivery(Duration.ofSeconds(2)));
+        SmtpClient client = client(bounded);
+
+        long start = System.nanoTime();
+        List<RecipientResult> inData = deliver(client, List.of(host("stalling.peer.test", "127.0.0.2"),
+                host("good.peer.test", "127.0.0.4")), message(BODY), BOB);
+        List<RecipientResult> inGreeting = deliver(client, List.of(host("slow.peer.test", "127.0.0.3"),
+                host("good.peer.test", "127.0.0.4")), message(BODY), BOB);
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(25));
+        assertThat(inData).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo(DeliveryStatus.DEFERRED);
+            assertThat(r.reply()).isEqualTo("451 4.4.2 lost connection with stalling.peer.test [127.0.0.2] while "
+                    + "sending DATA: the delivery took longer than 2 s");
+        });
+        assertThat(stalling.bodies).isEmpty();
+        assertThat(inGreeting).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo(DeliveryStatus.DEFERRED);
+            assertThat(r.reply()).isEqualTo("451 4.4.7 the delivery took longer than 2 s; will retry");
+        });
+        assertThat(slowGreeting.connections()).isEqualTo(1);
+        assertThat(good.connections()).as("no host tried after the bound").isZero();
+    }
+
+    @Test
     void fallsBackToHeloWhenEhloIsRefused() throws Exception {
         ScriptedPeer peer = peer("127.0.0.2", (n, command) -> command.startsWith("EHLO") ? "502 5.5.2 what?"
                 : ScriptedPeer.standard().apply(n, command));

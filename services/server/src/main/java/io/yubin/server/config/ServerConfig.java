@@ -307,7 +307,9 @@ public record ServerConfig(
                     .withPort(port)
                     .withTimeouts(new RemoteSettings.Timeouts(Duration.ofSeconds(connectTimeoutSeconds),
                             Duration.ofSeconds(commandTimeoutSeconds), Duration.ofSeconds(commandTimeoutSeconds),
-                            rfc.dataInit(), rfc.dataBlock(), rfc.dataTermination()));
+                            rfc.dataInit(), rfc.dataBlock(), rfc.dataTermination(),
+                            // three quarters of the attempt: MX, MTA-STS and the per-domain wait come first
+                            Duration.ofSeconds(attemptTimeoutSeconds).multipliedBy(3).dividedBy(4)));
             return sourceAddress.isBlank() ? settings : settings.withSourceAddress(sourceAddress);
         }
 
