@@ -1,0 +1,103 @@
+package io.yubin.helm;
+
+import static io.yubin.helm.ChartDefaultsTest.frontendContainer;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.yubin.helm.Chart.Doc;
+import io.yubin.helm.Chart.Rendered;
+import io.yubin.server.config.ConfigException;
+import io.yubin.server.config.ConfigLoader;
+import io.yubin.server.config.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Render, then load: the front-end container's configuration file and environment, as the chart
+ * renders them, go through the server's own {@link ConfigLoader} (the code {@code yubin serve
+ * --config} runs at start), so a key the server does not know, a wrong type or a cluster setting
+ * it refuses fails here instead of in a crash-looping pod.
+ */
+class RenderedConfigLoadsTest {
+
+    static final String POD_IP = "10.1.2.3";
+
+    /** The container's YUBIN_* environment as the kubelet would give it: the pod IP, Secret keys as placeholders. */
+    static Map<String, String> environment(Doc container) {
+        Map<String, String> env = new HashMap<>();
+        for (Doc e : container.docs("env")) {
+            String name = (String) e.at("name");
+            if (e.at("value") != null) {
+                env.put(name, String.valueOf(e.at("value")));
+            } else if ("status.podIP".equals(e.at("valueFrom.fieldRef.fieldPath"))) {
+                env.put(name, POD_IP);
+            } else if (e.at("valueFrom.secretKeyRef") != null) {
+                env.put(name, "from-secret-" + e.at("valueFrom.secretKeyRef.key"));
+            }
+        }
+        return env;
+    }
+
+    static ServerConfig load(Rendered r) throws Exception {
+        Doc c = frontendContainer(r);
+        String yaml = (String) Doc.asMap(r.get("ConfigMap", "yubin-config").at("data")).get("yubin.yaml");
+        Path file = Files.createTempFile("yubin-", ".yaml");
+        try {
+            Files.writeString(file, yaml);
+            return ConfigLoader.load(file, environment(c));
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    @Test
+    void theDefaultRenderingLoads() throws Exception {
+        Rendered r = Chart.render("");
+        ServerConfig config = load(r);
+        Map<String, Object> ports = ChartDefaultsTest.containerPorts(frontendContainer(r));
+        assertThat(config.smtp().mxPort()).isEqualTo(ports.get("smtp"));
+        assertThat(config.smtp().submissionPort()).isEqualTo(ports.get("submission"));
+        assertThat(config.smtp().submissionsPort()).isEqualTo(ports.get("submissions"));
+        assertThat(config.imap().port()).isEqualTo(ports.get("imap"));
+        assertThat(config.imap().tlsPort()).isEqualTo(ports.get("imaps"));
+        assertThat(config.pop3().port()).isEqualTo(ports.get("pop3"));
+        assertThat(config.pop3().tlsPort()).isEqualTo(ports.get("pop3s"));
+        assertThat(config.admin().port()).isEqualTo(ports.get("admin"));
+        assertThat(config.admin().host()).isEqualTo("0.0.0.0");
+        assertThat(config.cluster().enabled()).isTrue();
+        assertThat(config.cluster().port()).isEqualTo(ports.get("hazelcast"));
+        assertThat(config.cluster().bindAddress()).isEqualTo(POD_IP);
+        assertThat(config.cluster().kubernetes().serviceDns()).isEqualTo("yubin-hazelcast.mail.svc.cluster.local");
+        assertThat(config.dataDir()).hasToString("/var/lib/yubin");
+        assertThat(config.shutdown().graceSeconds()).isEqualTo(25);
+        assertThat(config.storage().s3().secretKey()).isEqualTo("from-secret-s3-secret-key");
+        assertThat(config.storage().cassandra().contactPoints()).isEqualTo("cassandra:9042");
+        assertThat(config.smtp().proxyProtocol()).isFalse();
+    }
+
+    @Test
+    void everyValueSetRenderingLoads() throws Exception {
+        for (String values : new String[] {
+                "hostname: mail.example.com\ncassandra: {inChart: {enabled: true}}\ns3: {inChart: {enabled: true}}",
+                "service: {proxyProtocol: aws}",
+                "tls: {existingSecret: example-com-tls}\ndkim: {domains: [{domain: example.com, secretName: example-com-dkim}]}",
+                "frontend: {config: {mailauth: {enabled: true}, delivery: {workers: 8}}, extraEnv: [{name: YUBIN_SMTP_MAX_RECIPIENTS, value: '50'}]}",
+                "cassandra: {username: yubin, password: secret}\ns3: {accessKey: a, secretKey: b}",
+        }) {
+            assertThat(load(Chart.render(values))).as(values).isNotNull();
+        }
+    }
+
+    @Test
+    void aKeyTheServerDoesNotKnowFailsAsItWouldAtStart() {
+        Rendered r = Chart.render("frontend: {config: {smtp: {mxport: 25}}}");
+        assertThatThrownBy(() -> load(r)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown configuration key \"smtp.mxport\"");
+        Rendered env = Chart.render("frontend: {extraEnv: [{name: YUBIN_SMTP_PROT, value: '25'}]}");
+        assertThatThrownBy(() -> load(env)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("YUBIN_SMTP_PROT");
+    }
+}
