@@ -41,13 +41,45 @@ class RenderedConfigLoadsTest {
         return env;
     }
 
+    /**
+     * What the kubelet adds unless the pod says {@code enableServiceLinks: false}: for every Service
+     * of the namespace, NAME_SERVICE_HOST, NAME_PORT and the like. For the Service "yubin-admin" that
+     * is YUBIN_ADMIN_PORT=tcp://..., which the server would read as admin.port and refuse.
+     */
+    static Map<String, String> serviceLinks(Rendered r) {
+        Map<String, String> env = new HashMap<>();
+        if (Boolean.FALSE.equals(r.get("Deployment", "yubin").at("spec.template.spec.enableServiceLinks"))) {
+            return env;
+        }
+        for (Doc service : r.all("Service")) {
+            if ("None".equals(service.at("spec.clusterIP"))) {
+                continue;
+            }
+            String name = service.name().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+            env.put(name + "_SERVICE_HOST", "10.96.0.10");
+            Doc first = service.docs("spec.ports").get(0);
+            env.put(name + "_SERVICE_PORT", String.valueOf(first.at("port")));
+            env.put(name + "_PORT", "tcp://10.96.0.10:" + first.at("port"));
+            for (Doc port : service.docs("spec.ports")) {
+                String prefix = name + "_PORT_" + port.at("port") + "_TCP";
+                env.put(prefix, "tcp://10.96.0.10:" + port.at("port"));
+                env.put(prefix + "_PROTO", "tcp");
+                env.put(prefix + "_PORT", String.valueOf(port.at("port")));
+                env.put(prefix + "_ADDR", "10.96.0.10");
+            }
+        }
+        return env;
+    }
+
     static ServerConfig load(Rendered r) throws Exception {
         Doc c = frontendContainer(r);
         String yaml = (String) Doc.asMap(r.get("ConfigMap", "yubin-config").at("data")).get("yubin.yaml");
         Path file = Files.createTempFile("yubin-", ".yaml");
         try {
             Files.writeString(file, yaml);
-            return ConfigLoader.load(file, environment(c));
+            Map<String, String> env = serviceLinks(r);
+            env.putAll(environment(c));
+            return ConfigLoader.load(file, env);
         } finally {
             Files.delete(file);
         }
@@ -89,6 +121,16 @@ class RenderedConfigLoadsTest {
         }) {
             assertThat(load(Chart.render(values))).as(values).isNotNull();
         }
+    }
+
+    @Test
+    void serviceLinkVariablesWouldStopTheServerSoThePodHasNone() {
+        Rendered r = Chart.render("");
+        assertThat(r.get("Deployment", "yubin").at("spec.template.spec.enableServiceLinks")).isEqualTo(false);
+        // the same rendering with the kubelet's default: the server refuses to start
+        r.get("Deployment", "yubin").doc("spec.template.spec").map.put("enableServiceLinks", true);
+        assertThat(serviceLinks(r)).containsKey("YUBIN_ADMIN_PORT");
+        assertThatThrownBy(() -> load(r)).isInstanceOf(ConfigException.class).hasMessageContaining("YUBIN_");
     }
 
     @Test
