@@ -40,6 +40,8 @@ final class Chart {
 
     /** Renders the chart with these values over values.yaml (CRDs included), as {@code helm template}. */
     static Rendered render(String valuesYaml) {
+        // the chart's lookups go to the fake API server, never to a cluster
+        FakeApiServer.INSTANCE.requests.size();
         Path values = writeTemp(valuesYaml);
         try {
             String out = new Helm(DIR).template()

@@ -222,6 +222,33 @@ class ChartValueSetsTest {
     }
 
     @Test
+    void generatedSecretsAreMadeOnceAndKeptAcrossUpgrades() {
+        // install: nothing in the cluster, so a new random token (43 characters, 256 bits)
+        Rendered first = Chart.render("s3: {inChart: {enabled: true}}");
+        String token = decode(first.get("Secret", "yubin-admin-token").at("data.token"));
+        assertThat(token).hasSize(43).matches("[A-Za-z0-9]+");
+        assertThat(decode(Doc.asMap(first.get("Secret", "yubin-credentials").at("data")).get("s3-secret-key"))).hasSize(32);
+        assertThat(FakeApiServer.INSTANCE.requests).contains("GET /api/v1/namespaces/mail/secrets/yubin-admin-token");
+        // upgrade: the Secrets exist, so the chart keeps their values
+        try {
+            FakeApiServer.INSTANCE.putSecret("mail", "yubin-admin-token", Map.of("token", "kept-token-kept-token-kept-token-kept"));
+            FakeApiServer.INSTANCE.putSecret("mail", "yubin-credentials",
+                    Map.of("s3-access-key", "yubin", "s3-secret-key", "kept-minio-password"));
+            Rendered upgrade = Chart.render("s3: {inChart: {enabled: true}}");
+            assertThat(decode(upgrade.get("Secret", "yubin-admin-token").at("data.token")))
+                    .isEqualTo("kept-token-kept-token-kept-token-kept");
+            assertThat(decode(Doc.asMap(upgrade.get("Secret", "yubin-credentials").at("data")).get("s3-secret-key")))
+                    .isEqualTo("kept-minio-password");
+            // a token given in the values wins
+            Rendered given = Chart.render("admin: {token: given-token-given-token-given-token-00}");
+            assertThat(decode(given.get("Secret", "yubin-admin-token").at("data.token")))
+                    .isEqualTo("given-token-given-token-given-token-00");
+        } finally {
+            FakeApiServer.INSTANCE.clear();
+        }
+    }
+
+    @Test
     void theKubernetesTypeCheckCatchesAFieldNoTypeHas() {
         // extraEnv items are free-form in the schema; the typed check is what catches this
         Rendered r = Chart.render("frontend: {extraEnv: [{name: JAVA_OPTS, valu: -Xmx1g}]}");

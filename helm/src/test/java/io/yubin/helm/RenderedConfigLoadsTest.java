@@ -9,6 +9,10 @@ import io.yubin.helm.Chart.Rendered;
 import io.yubin.server.config.ConfigException;
 import io.yubin.server.config.ConfigLoader;
 import io.yubin.server.config.ServerConfig;
+import io.yubin.server.Yubin;
+import io.yubin.server.cli.PasswordInput;
+import java.util.List;
+import picocli.CommandLine.ParseResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -121,6 +125,25 @@ class RenderedConfigLoadsTest {
         }) {
             assertThat(load(Chart.render(values))).as(values).isNotNull();
         }
+    }
+
+    @Test
+    void bothContainersArgumentsAreCommandsAndOptionsOfTheYubinExecutable() {
+        Rendered r = Chart.render("");
+        List<String> serve = frontendContainer(r).list("args").stream().map(String::valueOf).toList();
+        ParseResult parsed = Yubin.commandLine(PasswordInput.system()).parseArgs(serve.toArray(String[]::new));
+        assertThat(parsed.subcommand().commandSpec().name()).isEqualTo("serve");
+        assertThat(parsed.subcommand().matchedOptionValue("--config", (Object) null)).hasToString("/etc/yubin/yubin.yaml");
+
+        List<String> operator = r.get("Deployment", "yubin-operator").list("spec.template.spec.containers.0.args")
+                .stream().map(String::valueOf).toList();
+        ParseResult op = Yubin.commandLine(PasswordInput.system()).parseArgs(operator.toArray(String[]::new)).subcommand();
+        assertThat(op.commandSpec().name()).isEqualTo("operator");
+        assertThat(op.matchedOptionValue("--admin-url", (Object) null)).hasToString("http://yubin-admin:8080");
+        assertThat(op.matchedOptionValue("--admin-token-secret", (Object) null)).hasToString("yubin-admin-token");
+        assertThat(op.matchedOptionValue("--admin-token-key", (Object) null)).hasToString("token");
+        assertThat(op.matchedOptionValue("--lease-name", (Object) null)).hasToString("yubin-operator");
+        assertThat(op.matchedOptionValue("--metrics-address", (Object) null)).hasToString("0.0.0.0:9090");
     }
 
     @Test
