@@ -56,6 +56,29 @@ final class Chart {
         }
     }
 
+    /**
+     * {@code helm install --dry-run=client}: the whole install path without a cluster (the chart's
+     * kubeVersion, CRDs, hooks, NOTES.txt); returns what helm prints, notes included.
+     */
+    static String dryRunInstall(String valuesYaml) {
+        FakeApiServer.INSTANCE.requests.size();
+        Path values = writeTemp(valuesYaml);
+        try {
+            return new Helm(DIR).install()
+                    .withName(RELEASE)
+                    .withNamespace(NAMESPACE)
+                    .withKubeVersion("1.31.0")
+                    .clientOnly()
+                    .dryRun()
+                    .withDryRunOption(com.marcnuri.helm.DryRun.CLIENT)
+                    .withValuesFile(values)
+                    .call()
+                    .getOutput();
+        } finally {
+            delete(values);
+        }
+    }
+
     /** {@code helm lint --strict} of a copy of the chart whose values.yaml has these values merged in. */
     static LintResult lint(String valuesYaml) {
         try {

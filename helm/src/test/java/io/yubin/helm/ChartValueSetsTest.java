@@ -79,6 +79,21 @@ class ChartValueSetsTest {
     }
 
     @Test
+    void aClientSideDryRunInstallSucceedsAndItsNotesWarnWhereTheyShould() {
+        String plain = Chart.dryRunInstall("hostname: mail.example.com");
+        assertThat(plain).contains("kubectl -n mail rollout status deployment/yubin")
+                .contains("addressesFrom.service: yubin")
+                .contains("get secret yubin-admin-token")
+                .doesNotContain("NOT FOR PRODUCTION").doesNotContain("hostname is empty");
+        String trying = Chart.dryRunInstall("cassandra: {inChart: {enabled: true}}\ns3: {inChart: {enabled: true}}\n"
+                + "service: {proxyProtocol: hetzner}");
+        assertThat(trying).contains("*** NOT FOR PRODUCTION ***")
+                .contains("cassandra.inChart is on").contains("s3.inChart is on")
+                .contains("hostname is empty")
+                .contains("PROXY protocol (hetzner) is on");
+    }
+
+    @Test
     void operatorOff() {
         Rendered r = renderAndLint("operator: {enabled: false}");
         assertThat(r.names()).noneMatch(n -> n.contains("operator"));
