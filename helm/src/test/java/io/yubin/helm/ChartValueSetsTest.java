@@ -185,11 +185,11 @@ class ChartValueSetsTest {
     @Test
     void everyProxyProtocolProviderGetsAnnotations() {
         for (String provider : List.of("digitalocean", "hetzner", "linode", "scaleway")) {
-            Rendered r = Chart.render("service: {proxyProtocol: " + provider + "}");
+            Rendered r = renderAndLint("service: {proxyProtocol: " + provider + "}");
             assertThat(Doc.asMap(r.get("Service", "yubin").at("metadata.annotations"))).as(provider).isNotEmpty();
             assertThat(serverConfig(r).at("imap.proxy-protocol")).as(provider).isEqualTo(true);
         }
-        Rendered custom = Chart.render("service: {proxyProtocol: custom, annotations: {example.com/proxy: v2}}");
+        Rendered custom = renderAndLint("service: {proxyProtocol: custom, annotations: {example.com/proxy: v2}}");
         assertThat(Doc.asMap(custom.get("Service", "yubin").at("metadata.annotations"))).containsOnlyKeys("example.com/proxy");
         assertThat(serverConfig(custom).at("smtp.proxy-protocol")).isEqualTo(true);
     }
