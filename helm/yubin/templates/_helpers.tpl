@@ -44,6 +44,8 @@ app.kubernetes.io/component: {{ .component }}
 {{- $defaultTag := index . 1 -}}
 {{- if $image.digest -}}
 {{- printf "%s@%s" $image.repository $image.digest -}}
+{{- else if not (default $defaultTag $image.tag) -}}
+{{- fail (printf "the image %s needs a tag or a digest" $image.repository) -}}
 {{- else -}}
 {{- printf "%s:%s" $image.repository (default $defaultTag $image.tag) -}}
 {{- end -}}

@@ -43,6 +43,7 @@ class ChartSchemaTest {
             frontend: {terminationGracePeriodSeconds: 30}                 | frontend.terminationGracePeriodSeconds (30) must be above frontend.preStopSleepSeconds + frontend.shutdownGraceSeconds (30)
             frontend: {containerPorts: {imap: 2525}}                      | is used twice
             frontend: {autoscaling: {enabled: true, maxReplicas: 2}}      | frontend.autoscaling.maxReplicas (2) must be at least frontend.autoscaling.minReplicas (3)
+            cassandra: {inChart: {enabled: true, image: {tag: ""}}}        | the image cassandra needs a tag or a digest
             """)
     void valuesThatContradictEachOtherFailTemplate(String values, String message) {
         assertThatThrownBy(() -> Chart.render(values)).hasMessageContaining(message.strip());
