@@ -1,5 +1,6 @@
 package io.yubin.delivery.dane;
 
+import io.yubin.delivery.tls.ServerTrustManager;
 import io.yubin.mailauth.dns.TlsaRecord;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
@@ -16,7 +17,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 import javax.security.auth.x500.X500Principal;
 
 /**
@@ -34,7 +34,7 @@ import javax.security.auth.x500.X500Principal;
  * <p>A chain that matches no usable record fails the handshake; the caller then tries the next host
  * and never sends in plaintext.
  */
-public final class DaneTrustManager extends X509ExtendedTrustManager {
+public final class DaneTrustManager extends ServerTrustManager {
 
     private final DanePolicy.Required policy;
 
@@ -200,22 +200,8 @@ public final class DaneTrustManager extends X509ExtendedTrustManager {
         return false;
     }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        throw new CertificateException("a client context does not check clients");
-    }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        throw new CertificateException("a client context does not check clients");
-    }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("a client context does not check clients");
-    }
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {

@@ -1,5 +1,6 @@
 package io.yubin.delivery.mtasts;
 
+import io.yubin.delivery.tls.ServerTrustManager;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * {@code enforce} would, logs a failure, and accepts the certificate anyway. TLSRPT (RFC 8460)
  * reports are not sent; the log line is the report.
  */
-public final class ReportingTrustManager extends X509ExtendedTrustManager {
+public final class ReportingTrustManager extends ServerTrustManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReportingTrustManager.class);
 
@@ -63,22 +64,8 @@ public final class ReportingTrustManager extends X509ExtendedTrustManager {
         }
     }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        throw new CertificateException("a client context does not check clients");
-    }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        throw new CertificateException("a client context does not check clients");
-    }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("a client context does not check clients");
-    }
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
