@@ -39,9 +39,9 @@ import java.util.concurrent.Executor;
 public final class DsnSpooler {
 
     /**
-     * The client address recorded for the entries made here. SMTP records an IP address, never
-     * this, so an entry with it and the null sender is a notification of this server, which may be
-     * relayed to a remote original sender.
+     * The client address recorded for the entries this server makes (notifications, forwarded
+     * copies). SMTP records an IP address, never this, so such an entry may be relayed to remote
+     * recipients ({@link #isMadeHere}).
      */
     public static final String CLIENT_ADDRESS = "local";
 
@@ -63,11 +63,6 @@ public final class DsnSpooler {
         this.reportingMta = reportingMta;
         this.clock = clock;
         this.worker = worker;
-    }
-
-    /** Whether {@code entry} is a notification spooled here (null sender, made by this server). */
-    public static boolean isNotification(SpoolEntry entry) {
-        return entry.envelope().sender() == null && isMadeHere(entry);
     }
 
     /**
