@@ -118,6 +118,13 @@ class DnssecValidationTest {
     }
 
     @Test
+    void theBuiltInRootKeysAreValidTrustAnchors() {
+        StubResolver root = new StubResolver(DnsSettings.DEFAULT.withTrustAnchors(DnsSettings.ROOT_TRUST_ANCHORS),
+                executor, Clock.systemUTC());
+        assertThat(root).isNotNull();
+    }
+
+    @Test
     void trustAnchorsWithoutAKeyAreRefused() {
         assertThatThrownBy(() -> new StubResolver(DnsSettings.DEFAULT.withTrustAnchors("; nothing\n"), executor,
                 Clock.systemUTC())).isInstanceOf(IllegalArgumentException.class)
