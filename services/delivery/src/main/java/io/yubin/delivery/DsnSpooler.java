@@ -118,9 +118,17 @@ public final class DsnSpooler {
                 .sorted(Comparator.comparing((DsnRecipient r) -> r.recipient().address().canonical()))
                 .forEach(r -> key.append(r.action().field()).append(' ')
                         .append(r.recipient().address().canonical()).append('\n'));
+        return derivedId(original, "dsn", key.toString());
+    }
+
+    /**
+     * The id of an entry this server makes from {@code original}: its id, {@code -kind-}, then the
+     * first 16 hex digits of SHA-256 over {@code key}, so a repeated run derives the same id.
+     */
+    static SpoolId derivedId(SpoolId original, String kind, String key) {
         try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.toString().getBytes(StandardCharsets.UTF_8));
-            return new SpoolId(original.value() + "-dsn-" + HexFormat.of().formatHex(hash, 0, 8));
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return new SpoolId(original.value() + "-" + kind + "-" + HexFormat.of().formatHex(hash, 0, 8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

@@ -19,16 +19,12 @@ import io.yubin.store.Spool;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.StoreException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -486,12 +482,7 @@ public final class LocalDelivery {
 
     /** The original's id, then the first 16 hex digits of SHA-256 over the alias address. */
     static SpoolId forwardId(SpoolId original, MailAddress alias) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(alias.canonical().getBytes(StandardCharsets.UTF_8));
-            return new SpoolId(original.value() + "-fwd-" + HexFormat.of().formatHex(hash, 0, 8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return DsnSpooler.derivedId(original, "fwd", alias.canonical());
     }
 
     private CompletionStage<Void> append(SpoolEntry entry, MailAddress user, boolean junk) {
