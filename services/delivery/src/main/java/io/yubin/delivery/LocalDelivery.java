@@ -469,7 +469,7 @@ public final class LocalDelivery {
                 ? original.recipients().get(index).notifyOn() : Set.of();
         Envelope envelope = new Envelope(original.sender(), targets.stream()
                 .map(t -> new Envelope.Recipient(t, notify, "rfc822;" + alias)).toList(), original.body(),
-                original.smtpUtf8(), original.dsnReturn(), original.envId());
+                original.smtpUtf8(), original.dsnReturn(), original.envId(), original.tls());
         SpoolEntry copy = SpoolEntry.queued(id, envelope, entry.blob(), clock.instant().truncatedTo(ChronoUnit.MILLIS),
                 new SpoolEntry.ClientInfo(FORWARDER, DsnSpooler.CLIENT_ADDRESS, null));
         return spool.accept(copy).handle((v, failure) -> {

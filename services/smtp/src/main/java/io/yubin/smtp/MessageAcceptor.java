@@ -97,9 +97,10 @@ final class MessageAcceptor {
     }
 
     /** @param spf the SPF check started at MAIL FROM, for a message to authenticate; else null */
-    Future<SpoolId> accept(Context context, Envelope envelope, MessageBody body, Trace trace,
+    Future<SpoolId> accept(Context context, Envelope given, MessageBody body, Trace trace,
             CompletionStage<SpfResult> spf) {
         SpoolId id = SpoolId.next();
+        Envelope envelope = withTlsRequest(given, body.head());
         Instant now = Instant.now();
         byte[] added = addedFields(id, body, trace, now).getBytes(StandardCharsets.UTF_8);
         SpoolEntry.ClientInfo client = new SpoolEntry.ClientInfo(trace.heloName(), trace.clientAddress(),
@@ -326,7 +327,31 @@ final class MessageAcceptor {
     /** How many fields of each lower-case name the header block has, as far as {@code head} reaches. */
     static Map<String, Integer> fieldCounts(byte[] head) {
         Map<String, Integer> names = new HashMap<>();
+        fields(head, (name, value) -> names.merge(name, 1, Integer::sum));
+        return names;
+    }
+
+    /**
+     * RFC 8689 §3: {@code TLS-Required: No} asks that the recipient domain's MTA-STS and DANE policies
+     * not stop the message; REQUIRETLS, when given, wins over it (§4.2.2).
+     */
+    static Envelope withTlsRequest(Envelope envelope, byte[] head) {
+        if (envelope.tls() != Envelope.TlsRequirement.POLICY) {
+            return envelope;
+        }
+        boolean[] optional = {false};
+        fields(head, (name, value) -> optional[0] |= name.equals("tls-required") && value.strip().equalsIgnoreCase("no"));
+        return optional[0] ? envelope.withTls(Envelope.TlsRequirement.TLS_OPTIONAL) : envelope;
+    }
+
+    /**
+     * Each field of the header block (RFC 5322 §2.2) as far as {@code head} reaches: its lower-case name
+     * and its unfolded value.
+     */
+    private static void fields(byte[] head, java.util.function.BiConsumer<String, String> field) {
         String text = new String(head, StandardCharsets.ISO_8859_1);
+        String name = null;
+        StringBuilder value = new StringBuilder();
         int pos = 0;
         while (pos < text.length()) {
             int eol = text.indexOf("\r\n", pos);
@@ -334,10 +359,17 @@ final class MessageAcceptor {
             if (line.isEmpty()) {
                 break;
             }
-            if (line.charAt(0) != ' ' && line.charAt(0) != '\t') {
+            if (line.charAt(0) == ' ' || line.charAt(0) == '\t') {
+                value.append(line);
+            } else {
+                if (name != null) {
+                    field.accept(name, value.toString());
+                }
                 int colon = line.indexOf(':');
+                name = colon > 0 ? line.substring(0, colon).strip().toLowerCase(Locale.ROOT) : null;
+                value.setLength(0);
                 if (colon > 0) {
-                    names.merge(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), 1, Integer::sum);
+                    value.append(line, colon + 1, line.length());
                 }
             }
             if (eol < 0) {
@@ -345,6 +377,8 @@ final class MessageAcceptor {
             }
             pos = eol + 2;
         }
-        return names;
+        if (name != null) {
+            field.accept(name, value.toString());
+        }
     }
 }

@@ -20,9 +20,10 @@ sealed interface SmtpCommand {
      * @param smtpUtf8 SMTPUTF8 given (RFC 6531)
      * @param ret RET= (RFC 3461 §4.3), null when absent
      * @param envId ENVID= xtext-decoded (RFC 3461 §4.4), null when absent
+     * @param requireTls REQUIRETLS given (RFC 8689 §2)
      */
     record Mail(MailAddress sender, long size, Envelope.BodyType body, boolean smtpUtf8, Envelope.DsnReturn ret,
-            String envId) implements SmtpCommand {
+            String envId, boolean requireTls) implements SmtpCommand {
     }
 
     /**

@@ -101,6 +101,7 @@ final class SmtpCommandParser {
         boolean smtpUtf8 = false;
         Envelope.DsnReturn ret = null;
         String envId = null;
+        boolean requireTls = false;
         Set<String> seen = new HashSet<>();
         for (String[] p : parameters(rest.substring(path.end()))) {
             String key = p[0];
@@ -110,6 +111,12 @@ final class SmtpCommandParser {
             }
             switch (key) {
                 case "SIZE" -> size = number(value, "SIZE");
+                case "REQUIRETLS" -> {
+                    if (value != null) {
+                        throw error("REQUIRETLS takes no value");
+                    }
+                    requireTls = true;
+                }
                 case "BODY" -> body = switch (required(value, key).toUpperCase(Locale.ROOT)) {
                     case "7BIT" -> Envelope.BodyType.SEVEN_BIT;
                     case "8BITMIME" -> Envelope.BodyType.EIGHT_BIT_MIME;
@@ -138,7 +145,7 @@ final class SmtpCommandParser {
                 default -> throw unknownParameter(key);
             }
         }
-        return new SmtpCommand.Mail(path.address(), size, body, smtpUtf8, ret, envId);
+        return new SmtpCommand.Mail(path.address(), size, body, smtpUtf8, ret, envId, requireTls);
     }
 
     private static SmtpCommand rcpt(String argument) throws SyntaxError {

@@ -51,6 +51,9 @@ final class SmtpReplies {
     static final SmtpReply TLS_NOT_AVAILABLE = new SmtpReply(454, "4.7.0", "TLS not available");
     static final SmtpReply TLS_ALREADY = new SmtpReply(503, "5.5.1", "TLS already active");
     static final SmtpReply SENDER_NOT_OWNED = new SmtpReply(553, "5.7.1", "Sender address not owned by the authenticated user");
+    /** RFC 8689 §4.1: REQUIRETLS is offered only in a TLS session (RFC 5248 X.7.10: encryption needed). */
+    static final SmtpReply REQUIRETLS_WITHOUT_TLS = new SmtpReply(530, "5.7.10",
+            "REQUIRETLS needs a TLS session: issue STARTTLS first");
     static final SmtpReply UTF8_NOT_REQUESTED = new SmtpReply(553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
     static final SmtpReply UNKNOWN_USER = new SmtpReply(550, "5.1.1", "No such user here");
     static final SmtpReply RELAY_DENIED = new SmtpReply(550, "5.7.1", "Relaying denied");

@@ -241,6 +241,10 @@ final class SmtpSession {
         if (!tls && settings.tlsAvailable()) {
             lines.add("STARTTLS");
         }
+        if (tls) {
+            // RFC 8689 §2: offered in TLS sessions only.
+            lines.add("REQUIRETLS");
+        }
         if (tls && settings.mode() != SmtpServer.Mode.MX && user == null) {
             lines.add("AUTH PLAIN LOGIN");
         }
@@ -265,6 +269,9 @@ final class SmtpSession {
         }
         if (c.sender() != null && c.sender().isUtf8() && !c.smtpUtf8()) {
             return reply(SmtpReplies.UTF8_NOT_REQUESTED);
+        }
+        if (c.requireTls() && !tls) {
+            return reply(SmtpReplies.REQUIRETLS_WITHOUT_TLS);
         }
         if (user == null) {
             return acceptSender(c);
@@ -413,7 +420,7 @@ final class SmtpSession {
             });
         }
         Envelope envelope = new Envelope(sender.sender(), to, sender.body(), sender.smtpUtf8(), sender.ret(),
-                sender.envId());
+                sender.envId(), sender.requireTls() ? Envelope.TlsRequirement.REQUIRETLS : Envelope.TlsRequirement.POLICY);
         MessageAcceptor.Trace trace = new MessageAcceptor.Trace(id, heloName, clientAddress, esmtp,
                 tls ? tlsProtocol : null, tls ? tlsCipher : null, user == null ? null : user.toString(),
                 settings.mode() != SmtpServer.Mode.MX);

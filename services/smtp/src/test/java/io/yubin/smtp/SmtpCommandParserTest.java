@@ -21,9 +21,10 @@ class SmtpCommandParserTest {
     @Test
     void parsesMailWithEveryParameter() {
         SmtpCommand c = SmtpCommandParser.parse(
-                "mail from: <a@example.org> SIZE=100 body=8bitmime SMTPUTF8 RET=FULL ENVID=x+2By AUTH=<>");
+                "mail from: <a@example.org> SIZE=100 body=8bitmime SMTPUTF8 RET=FULL ENVID=x+2By AUTH=<> requiretls");
         assertThat(c).isEqualTo(new SmtpCommand.Mail(io.yubin.model.MailAddress.parse("a@example.org"), 100,
-                Envelope.BodyType.EIGHT_BIT_MIME, true, Envelope.DsnReturn.FULL, "x+y"));
+                Envelope.BodyType.EIGHT_BIT_MIME, true, Envelope.DsnReturn.FULL, "x+y", true));
+        assertThat(((SmtpCommand.Mail) SmtpCommandParser.parse("MAIL FROM:<a@example.org>")).requireTls()).isFalse();
     }
 
     @Test

@@ -316,6 +316,36 @@ class SmtpScriptTest {
     }
 
     @Test
+    void requireTlsIsOfferedAndTakenOnlyInsideTlsAndTravelsWithTheEntry() throws Exception {
+        try (SmtpTestClient c = mx()) {
+            assertThat(c.ehlo()).doesNotContain("REQUIRETLS");
+            assertThat(c.command("MAIL FROM:<sender@remote.example> REQUIRETLS"))
+                    .isEqualTo("530 5.7.10 REQUIRETLS needs a TLS session: issue STARTTLS first");
+            assertThat(code(c.command("MAIL FROM:<sender@remote.example> REQUIRETLS=YES"))).isEqualTo("501 5.5.4");
+            c.command("STARTTLS");
+            c.startTls();
+            assertThat(c.ehlo()).contains("250-REQUIRETLS");
+            assertThat(code(c.command("MAIL FROM:<sender@remote.example> REQUIRETLS"))).isEqualTo("250 2.1.0");
+            c.command("RCPT TO:<bob@example.org>");
+            c.command("DATA");
+            // REQUIRETLS wins over the header field (RFC 8689 §4.2.2).
+            assertThat(c.command("TLS-Required: No\r\nSubject: secret\r\n\r\nbody\r\n.")).startsWith("250 2.0.0");
+
+            c.command("MAIL FROM:<sender@remote.example>");
+            c.command("RCPT TO:<bob@example.org>");
+            c.command("DATA");
+            assertThat(c.command("Subject: whatever\r\nTLS-Required:\r\n  no\r\n\r\nbody\r\n.")).startsWith("250 2.0.0");
+
+            c.command("MAIL FROM:<sender@remote.example>");
+            c.command("RCPT TO:<bob@example.org>");
+            c.command("DATA");
+            assertThat(c.command("Subject: plain\r\nX-TLS-Required: No\r\n\r\nTLS-Required: No\r\n.")).startsWith("250 2.0.0");
+        }
+        assertThat(t.spooled()).extracting(e -> e.envelope().tls()).containsExactly(Envelope.TlsRequirement.REQUIRETLS,
+                Envelope.TlsRequirement.TLS_OPTIONAL, Envelope.TlsRequirement.POLICY);
+    }
+
+    @Test
     void startTlsDiscardsPipelinedPlaintext() throws Exception {
         try (SmtpTestClient c = t.connect(SmtpServer.Mode.MX)) {
             c.reply();

@@ -65,9 +65,13 @@ public final class DsnBuilder {
             recipients = List.copyOf(recipients);
         }
 
-        /** Whether the original is returned whole (RET=FULL, failures only) rather than its headers. */
+        /**
+         * Whether the original is returned whole (RET=FULL, failures only) rather than its headers; never
+         * for a REQUIRETLS original (RFC 8689 §5: its content is not sent where TLS might be missing).
+         */
         public boolean returnsFullMessage() {
             return original.dsnReturn() == Envelope.DsnReturn.FULL
+                    && original.tls() != Envelope.TlsRequirement.REQUIRETLS
                     && recipients.stream().allMatch(r -> r.action() == DsnRecipient.Action.FAILED);
         }
     }
@@ -85,11 +89,14 @@ public final class DsnBuilder {
             return Optional.empty();
         }
         boolean utf8 = original.sender().isUtf8();
-        // An 8-bit or UTF-8 original travels inside the notification, so the notification needs the same.
+        // An 8-bit or UTF-8 original travels inside the notification, so the notification needs the same;
+        // a notification about a REQUIRETLS message is sent with REQUIRETLS (RFC 8689 §5).
         Envelope envelope = new Envelope(null, List.of(Envelope.Recipient.of(original.sender())),
                 original.body() == Envelope.BodyType.SEVEN_BIT ? Envelope.BodyType.SEVEN_BIT
                         : Envelope.BodyType.EIGHT_BIT_MIME,
-                utf8 || original.smtpUtf8(), null, null);
+                utf8 || original.smtpUtf8(), null, null,
+                original.tls() == Envelope.TlsRequirement.REQUIRETLS ? Envelope.TlsRequirement.REQUIRETLS
+                        : Envelope.TlsRequirement.POLICY);
         return Optional.of(new Dsn(envelope, original, arrivalDate, reported));
     }
 

@@ -18,13 +18,31 @@ import java.util.function.Supplier;
  * @param smtpUtf8 the message needs SMTPUTF8 (RFC 6531): the client asked for it, or an address is UTF-8
  * @param content opens the body (with CRLF line ends, as accepted); the stream is read on a worker
  *     thread and closed by the client; called once per attempt
+ * @param tls what the sender asked of the TLS of this hop (RFC 8689)
  */
 public record OutboundMessage(MailAddress sender, long size, Envelope.BodyType body, boolean smtpUtf8,
-        Supplier<CompletionStage<InputStream>> content) {
+        Supplier<CompletionStage<InputStream>> content, Envelope.TlsRequirement tls) {
 
     public OutboundMessage {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(tls, "tls");
+    }
+
+    /** A message whose sender asked nothing of TLS. */
+    public OutboundMessage(MailAddress sender, long size, Envelope.BodyType body, boolean smtpUtf8,
+            Supplier<CompletionStage<InputStream>> content) {
+        this(sender, size, body, smtpUtf8, content, Envelope.TlsRequirement.POLICY);
+    }
+
+    /** REQUIRETLS (RFC 8689 §4.2.1). */
+    public boolean requireTls() {
+        return tls == Envelope.TlsRequirement.REQUIRETLS;
+    }
+
+    /** This message with another TLS requirement. */
+    public OutboundMessage withTls(Envelope.TlsRequirement requirement) {
+        return new OutboundMessage(sender, size, body, smtpUtf8, content, requirement);
     }
 
     /**
@@ -36,6 +54,6 @@ public record OutboundMessage(MailAddress sender, long size, Envelope.BodyType b
         boolean utf8 = envelope.smtpUtf8() || (envelope.sender() != null && envelope.sender().isUtf8())
                 || envelope.recipients().stream().anyMatch(r -> r.address().isUtf8());
         return new OutboundMessage(envelope.sender(), entry.blob().size(), envelope.body(), utf8,
-                () -> blobs.get(entry.blob().id()));
+                () -> blobs.get(entry.blob().id()), envelope.tls());
     }
 }

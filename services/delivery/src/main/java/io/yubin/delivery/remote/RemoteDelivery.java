@@ -3,6 +3,7 @@ package io.yubin.delivery.remote;
 import io.yubin.delivery.mtasts.MtaStsPolicies;
 import io.yubin.delivery.mtasts.MtaStsPolicy;
 import io.yubin.model.Domain;
+import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.store.DeliveryStatus;
 import java.util.ArrayList;
@@ -72,9 +73,27 @@ public final class RemoteDelivery {
     private record Route(MxResult found, MtaStsPolicy.Mode sts) {
     }
 
+    /**
+     * RFC 8689 §4.2.1: a REQUIRETLS message goes only to MX hosts that DNSSEC proved or that an MTA-STS
+     * policy in enforce mode names; else it cannot be sent at all.
+     */
+    private static Route authenticated(Domain domain, Route route) {
+        if (!(route.found() instanceof MxResult.Hosts hosts) || route.sts() == MtaStsPolicy.Mode.ENFORCE) {
+            return route;
+        }
+        List<MxHost> proven = hosts.hosts().stream().filter(MxHost::secure).toList();
+        if (proven.isEmpty()) {
+            return new Route(new MxResult.PermanentFailure("550 5.7.30 REQUIRETLS: the MX hosts of " + domain.ascii()
+                    + " are proven neither by DNSSEC nor by an MTA-STS policy in enforce mode"), route.sts());
+        }
+        return new Route(new MxResult.Hosts(proven), route.sts());
+    }
+
     private CompletionStage<List<RecipientResult>> deliver(Domain domain, OutboundMessage message,
             List<MailAddress> recipients) {
+        // RFC 8689 §4.2.2: TLS-Required: No sets the recipient domain's policy aside.
         CompletionStage<MtaStsPolicy> policy = mtaSts == null || domain.isAddressLiteral()
+                || message.tls() == Envelope.TlsRequirement.TLS_OPTIONAL
                 ? CompletableFuture.completedFuture(null) : mtaSts.policy(domain.ascii());
         return mx.resolve(domain).thenCombine(policy, (found, sts) -> {
             if (!(found instanceof MxResult.Hosts hosts) || sts == null || sts.mode() == MtaStsPolicy.Mode.NONE) {
@@ -94,7 +113,7 @@ public final class RemoteDelivery {
                         + sts.mx()), MtaStsPolicy.Mode.ENFORCE);
             }
             return new Route(new MxResult.Hosts(allowed), MtaStsPolicy.Mode.ENFORCE);
-        }).thenCompose(route -> {
+        }).thenApply(route -> message.requireTls() ? authenticated(domain, route) : route).thenCompose(route -> {
             MxResult found = route.found();
             if (found instanceof MxResult.Hosts hosts) {
                 return connections.run(domain.ascii(),

@@ -203,6 +203,10 @@ final class RemoteTransaction {
                 && !(capabilities.has("BINARYMIME") && capabilities.has("CHUNKING"))) {
             return "554 5.6.3 the message has binary content and " + host + " does not support BINARYMIME";
         }
+        if (message.requireTls() && !capabilities.has("REQUIRETLS")) {
+            // RFC 8689 §4.2.1: the message goes on only to a server that will carry the requirement on.
+            return "550 5.7.30 REQUIRETLS support required, but " + host + " does not offer REQUIRETLS";
+        }
         if (capabilities.sizeLimit() > 0 && message.size() > capabilities.sizeLimit()) {
             // RFC 1870 §6.1: a fixed limit the message exceeds is a permanent failure.
             return "552 5.3.4 the message of " + message.size() + " octets exceeds the limit of "
@@ -224,6 +228,9 @@ final class RemoteTransaction {
         }
         if (message.smtpUtf8()) {
             mail.append(" SMTPUTF8");
+        }
+        if (message.requireTls()) {
+            mail.append(" REQUIRETLS");
         }
         return mail.toString();
     }

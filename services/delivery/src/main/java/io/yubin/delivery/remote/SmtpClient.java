@@ -18,6 +18,7 @@ import io.yubin.delivery.dane.DaneTrustManager;
 import io.yubin.delivery.mtasts.MtaStsPolicy;
 import io.yubin.delivery.mtasts.MtaStsTrust;
 import io.yubin.delivery.mtasts.ReportingTrustManager;
+import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.store.DeliveryStatus;
 import java.net.InetAddress;
@@ -41,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * authenticated by them ({@link DaneTrustManager}), in place of opportunistic TLS and of MTA-STS's
  * PKIX check for that host (RFC 8461 §2); a failed TLSA lookup or handshake moves on to the next host,
  * never to plaintext.
+ *
+ * <p>A REQUIRETLS message (RFC 8689 §4.2.1) is sent only over TLS with a certificate that DANE or
+ * PKIX with the host name validates, and only to a server that offers REQUIRETLS; TLS-Required: No
+ * (§4.2.2) sets DANE aside (TLS stays opportunistic).
  *
  * <p>Non-blocking: sessions run on one event loop each, the body is read on the worker pool
  * {@value #BODY_POOL}. One client serves any number of deliveries at once.
@@ -206,7 +211,9 @@ public final class SmtpClient implements AutoCloseable {
             return Future.succeededFuture(deferred);
         }
         Target target = targets.get(i);
-        Future<DanePolicy> lookup = dane == null ? Future.succeededFuture(DanePolicy.NONE)
+        // RFC 8689 §4.2.2: TLS-Required: No sets DANE aside as well.
+        Future<DanePolicy> lookup = dane == null || message.tls() == Envelope.TlsRequirement.TLS_OPTIONAL
+                ? Future.succeededFuture(DanePolicy.NONE)
                 : Future.fromCompletionStage(dane.policy(target.name(), target.secure(), settings.port()), context);
         return lookup.compose(policy -> {
             if (policy instanceof DanePolicy.Unavailable unavailable) {
@@ -230,20 +237,28 @@ public final class SmtpClient implements AutoCloseable {
         });
     }
 
+    /**
+     * Why this delivery needs TLS with a certificate that validates and names the host, as the prefix
+     * of the replies made here ({@code "REQUIRETLS: "}, {@code "MTA-STS: "}); null when it does not.
+     */
+    private static String validationRequiredBy(OutboundMessage message, MtaStsPolicy.Mode sts) {
+        return message.requireTls() ? "REQUIRETLS: " : sts == MtaStsPolicy.Mode.ENFORCE ? "MTA-STS: " : null;
+    }
+
     /** The attempt with {@code targets.get(i)} where DANE does not apply. */
     private Future<List<RecipientResult>> undaned(List<Target> targets, int i, OutboundMessage message,
             List<MailAddress> recipients, Context context, Deadline deadline, MtaStsPolicy.Mode sts) {
         Target target = targets.get(i);
+        String requiredBy = validationRequiredBy(message, sts);
         return attempt(target, message, recipients, context, deadline, true, sts).compose(attempt -> {
             if (attempt instanceof RemoteTransaction.Attempt.Finished finished) {
                 return Future.succeededFuture(finished.results());
             }
             if (attempt instanceof RemoteTransaction.Attempt.TlsFailed tls) {
-                if (sts == MtaStsPolicy.Mode.ENFORCE) {
-                    LOG.info("MTA-STS: TLS with {} failed: {}", tls.remoteMta(), tls.reason());
-                    return next(targets, i + 1, message, recipients, context, deadline, sts, "451 4.7.5 MTA-STS: TLS with "
-                            + tls.remoteMta() + " failed: " + tls.reason(),
-                            tls.remoteMta());
+                if (requiredBy != null) {
+                    LOG.info("{}TLS with {} failed: {}", requiredBy, tls.remoteMta(), tls.reason());
+                    return next(targets, i + 1, message, recipients, context, deadline, sts, "451 4.7.5 " + requiredBy
+                            + "TLS with " + tls.remoteMta() + " failed: " + tls.reason(), tls.remoteMta());
                 }
                 if (settings.tls() != TlsPolicy.OPPORTUNISTIC) {
                     return next(targets, i + 1, message, recipients, context, deadline, sts,
@@ -275,9 +290,10 @@ public final class SmtpClient implements AutoCloseable {
             SmtpConnection connection = deadline.running(new SmtpConnection(vertx, context, socket, target.remoteMta()));
             // SNI carries host names only (RFC 6066 §3), never an address literal.
             String serverName = target.name().startsWith("[") ? null : target.name();
-            if (sts == MtaStsPolicy.Mode.ENFORCE) {
+            String requiredBy = validationRequiredBy(message, sts);
+            if (requiredBy != null) {
                 return new RemoteTransaction(connection, settings.withTls(TlsPolicy.REQUIRED), message, recipients,
-                        mayStartTls, serverName, validating, bodyReader, context, "MTA-STS: ").run();
+                        mayStartTls, serverName, validating, bodyReader, context, requiredBy).run();
             }
             SslContext handshake = sts == MtaStsPolicy.Mode.TESTING ? reporting : tls;
             return new RemoteTransaction(connection, settings, message, recipients, mayStartTls, serverName,
@@ -288,10 +304,12 @@ public final class SmtpClient implements AutoCloseable {
     /**
      * A session under DANE: STARTTLS required, SNI the TLSA base domain (RFC 7672 §8.1), the chain
      * authenticated by the TLSA records. The TLS context is built on the body pool (it loads crypto).
+     * With no usable TLSA record TLS is unauthenticated, unless REQUIRETLS asks for the PKIX check.
      */
     private Future<RemoteTransaction.Attempt> daneAttempt(Target target, DanePolicy.Required policy,
             OutboundMessage message, List<MailAddress> recipients, Context context, Deadline deadline) {
-        Future<SslContext> handshake = policy.usable().isEmpty() ? Future.succeededFuture(tls)
+        Future<SslContext> handshake = policy.usable().isEmpty()
+                ? Future.succeededFuture(message.requireTls() ? validating : tls)
                 : bodyReader.executeBlocking(() -> SslContextBuilder.forClient()
                         .trustManager(new DaneTrustManager(policy)).protocols("TLSv1.3", "TLSv1.2").build(), false);
         return handshake.compose(ssl -> connect(target).transform((socket, failure) -> {

@@ -115,7 +115,7 @@ class DaneDeliveryTest {
                 %smx IN TLSA 3 1 1 %s
                 """.formatted(tlsa, sha256(new byte[] {1, 2, 3}))));
         peer = new PostfixPeer("127.0.0.6", port, "dane.test", List.of("bob", "carol", "dave", "erin", "frank",
-                "grace", "heidi", "ivan"), mx.writeChain(dir.resolve("mx-chain.pem")), mx.writeKey(dir.resolve("mx-key.pem")));
+                "grace", "heidi", "ivan", "judy", "mallory"), mx.writeChain(dir.resolve("mx-chain.pem")), mx.writeKey(dir.resolve("mx-key.pem")));
         dnsExecutor = Executors.newCachedThreadPool();
         dns = new StubResolver(DnsSettings.DEFAULT.withServers(List.of(bind.address()))
                 .withTrustAnchors(dane.trustAnchor() + otherKeys.trustAnchor()), dnsExecutor, Clock.systemUTC());
@@ -162,10 +162,53 @@ class DaneDeliveryTest {
 
     /** Through {@code host} (its records as DNSSEC-proven as {@code secure} says), to user@dane.test. */
     static RecipientResult sendVia(String host, boolean secure, String user, String subject) throws Exception {
+        return sendVia(host, secure, user, message(user + "@dane.test", subject));
+    }
+
+    static RecipientResult sendVia(String host, boolean secure, String user, OutboundMessage message) throws Exception {
         MxHost mxHost = new MxHost(host, 10, List.of(InetAddress.getByName("127.0.0.6")), secure);
-        String recipient = user + "@dane.test";
-        return client.deliver(List.of(mxHost), message(recipient, subject), List.of(MailAddress.parse(recipient)))
+        return client.deliver(List.of(mxHost), message, List.of(MailAddress.parse(user + "@dane.test")))
                 .await(120, TimeUnit.SECONDS).get(0);
+    }
+
+    /** The whole path: MX lookup through the validating resolver, MTA-STS off. */
+    static RecipientResult sendTo(String recipient, OutboundMessage message) throws Exception {
+        RemoteDelivery delivery = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV4_ONLY, new SecureRandom()),
+                client);
+        return delivery.deliver(message, List.of(MailAddress.parse(recipient))).toCompletableFuture()
+                .get(120, TimeUnit.SECONDS).get(0);
+    }
+
+    @Test
+    void requireTlsGoesThroughTheProvenMxAndDaneButStopsAtAServerWithoutRequireTls() throws Exception {
+        RecipientResult result = sendTo("judy@dane.test", message("judy@dane.test", "requiretls")
+                .withTls(Envelope.TlsRequirement.REQUIRETLS));
+
+        assertThat(result.status()).as(result.toString()).isEqualTo(DeliveryStatus.FAILED);
+        assertThat(result.reply()).isEqualTo("550 5.7.30 REQUIRETLS support required, but mx-ee.dane.test "
+                + "[127.0.0.6] does not offer REQUIRETLS");
+        assertThat(peer.messages("judy")).isEmpty();
+    }
+
+    @Test
+    void requireTlsToADomainWhoseMxDnssecDoesNotProveFailsWithoutConnecting() throws Exception {
+        RecipientResult result = sendTo("judy@plain.test", message("judy@plain.test", "requiretls")
+                .withTls(Envelope.TlsRequirement.REQUIRETLS));
+
+        assertThat(result.status()).isEqualTo(DeliveryStatus.FAILED);
+        assertThat(result.reply()).isEqualTo("550 5.7.30 REQUIRETLS: the MX hosts of plain.test are proven neither "
+                + "by DNSSEC nor by an MTA-STS policy in enforce mode");
+        assertThat(result.remoteMta()).isNull();
+    }
+
+    @Test
+    void tlsRequiredNoSetsDaneAsideButStillUsesTls() throws Exception {
+        RecipientResult result = sendVia("mx-wrong.dane.test", true, "mallory",
+                message("mallory@dane.test", "tls optional").withTls(Envelope.TlsRequirement.TLS_OPTIONAL));
+
+        assertThat(result.status()).as(result.toString()).isEqualTo(DeliveryStatus.DELIVERED);
+        await().atMost(Duration.ofSeconds(60)).until(() -> peer.messages("mallory").size() == 1);
+        assertThat(stored("mallory")).contains("Subject: tls optional", "with ESMTPS");
     }
 
     static String stored(String user) throws IOException {

@@ -150,6 +150,27 @@ class DsnBuilderTest {
     }
 
     @Test
+    void aRequireTlsOriginalComesBackAsHeadersOnlyInANotificationThatRequiresTlsItself() throws Exception {
+        Envelope.Recipient bob = Envelope.Recipient.of(BOB);
+        Envelope original = envelope(ALICE, Envelope.DsnReturn.FULL, null, bob)
+                .withTls(Envelope.TlsRequirement.REQUIRETLS);
+        DsnBuilder.Dsn dsn = builder.plan(original, ARRIVED, List.of(failed(bob,
+                "550 5.7.30 REQUIRETLS support required, but mx.peer.test [127.0.0.2] does not offer REQUIRETLS", null)))
+                .orElseThrow();
+
+        assertThat(dsn.envelope().tls()).isEqualTo(Envelope.TlsRequirement.REQUIRETLS);
+        assertThat(dsn.returnsFullMessage()).isFalse();
+        List<Entity> parts = ((Multipart) write(dsn).getBody()).getBodyParts();
+        assertThat(statusBlocks(parts.get(1)).get(1)).containsEntry("Status", "5.7.30");
+        assertThat(parts.get(2).getMimeType()).isEqualTo("text/rfc822-headers");
+        assertThat(text(parts.get(2))).contains("Subject: the plan").doesNotContain("The body is here.");
+
+        Envelope optional = envelope(ALICE, null, null, bob).withTls(Envelope.TlsRequirement.TLS_OPTIONAL);
+        assertThat(builder.plan(optional, ARRIVED, List.of(failed(bob, "550 5.1.1 no such user", "RCPT TO")))
+                .orElseThrow().envelope().tls()).isEqualTo(Envelope.TlsRequirement.POLICY);
+    }
+
+    @Test
     void delayReportSaysUntilWhenAndReturnsOnlyTheHeadersEvenForRetFull() throws Exception {
         Envelope.Recipient bob = Envelope.Recipient.of(BOB);
         DsnRecipient delayed = new DsnRecipient(bob, DsnRecipient.Action.DELAYED,

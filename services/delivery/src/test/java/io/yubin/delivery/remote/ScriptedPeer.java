@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A small SMTP server for client tests, on a loopback address, answering each command as the test's
@@ -60,6 +62,7 @@ public final class ScriptedPeer implements AutoCloseable {
 
     private final ServerSocket server;
     private final BiFunction<Integer, String, String> script;
+    private final SSLContext tls;
     private final AtomicInteger connections = new AtomicInteger();
     public final List<String> commands = new CopyOnWriteArrayList<>();
     public final List<byte[]> bodies = new CopyOnWriteArrayList<>();
@@ -67,6 +70,16 @@ public final class ScriptedPeer implements AutoCloseable {
     private final Thread acceptor;
 
     public ScriptedPeer(String address, int port, BiFunction<Integer, String, String> script) throws IOException {
+        this(address, port, script, null);
+    }
+
+    /**
+     * @param tls the server side of the TLS a 220 reply to STARTTLS starts; null for a peer whose
+     *     STARTTLS meets a closed connection
+     */
+    public ScriptedPeer(String address, int port, BiFunction<Integer, String, String> script, SSLContext tls)
+            throws IOException {
+        this.tls = tls;
         this.server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(InetAddress.getByName(address), port));
@@ -99,8 +112,11 @@ public final class ScriptedPeer implements AutoCloseable {
         }
     }
 
-    private void serve(Socket socket, int n) {
-        try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
+    private void serve(Socket plain, int n) {
+        Socket socket = plain;
+        try (plain) {
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
             if (!reply(out, script.apply(n, "<connect>"))) {
                 return;
             }
@@ -122,7 +138,17 @@ public final class ScriptedPeer implements AutoCloseable {
                     return;
                 }
                 if (verb.equals("STARTTLS") && reply.startsWith("220")) {
-                    return; // no TLS here: the client's handshake meets a closed connection
+                    if (tls == null) {
+                        return; // no TLS here: the client's handshake meets a closed connection
+                    }
+                    SSLSocket secured = (SSLSocket) tls.getSocketFactory().createSocket(socket, null, true);
+                    secured.setUseClientMode(false);
+                    secured.startHandshake();
+                    socket = secured;
+                    in = secured.getInputStream();
+                    out = secured.getOutputStream();
+                    commands.add(n + " <tls>");
+                    continue;
                 }
                 if (verb.equals("DATA") && reply.startsWith("354")) {
                     byte[] body = readData(in);

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.Vertx;
 import io.yubin.delivery.mtasts.MtaStsPolicy;
+import io.yubin.delivery.mtasts.MtaStsTrust;
+import io.yubin.delivery.mtasts.TestCa;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.store.DeliveryStatus;
@@ -15,6 +17,7 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The SMTP client against scripted peers on loopback addresses (the real Postfix: PostfixDeliveryTest). */
 class SmtpClientTest {
@@ -544,5 +548,75 @@ class SmtpClientTest {
         deliver(client(settings()), List.of(host("mx.peer.test", "127.0.0.2")), bounce, BOB);
         assertThat(commandsOf(peer, 1)).contains("MAIL FROM:<>");
         assertThat(peer.bodies).hasSize(1);
+    }
+
+    /** A peer on {@code address} with a certificate of {@code ca} for {@code names}, offering STARTTLS. */
+    private ScriptedPeer tlsPeer(String address, TestCa ca, String names,
+            String... extensions) throws Exception {
+        String[] offered = new String[extensions.length + 1];
+        offered[0] = "STARTTLS";
+        System.arraycopy(extensions, 0, offered, 1, extensions.length);
+        ScriptedPeer peer = new ScriptedPeer(address, port, ScriptedPeer.standard(offered),
+                ca.issue(names).serverContext());
+        peers.add(peer);
+        return peer;
+    }
+
+    private SmtpClient trusting(TestCa ca, Path dir) throws Exception {
+        SmtpClient client = new SmtpClient(vertx, settings(),
+                MtaStsTrust.load(ca.writeCertificate(dir.resolve("ca.pem"))));
+        clients.add(client);
+        return client;
+    }
+
+    static OutboundMessage requireTls(String body) {
+        return message(body).withTls(Envelope.TlsRequirement.REQUIRETLS);
+    }
+
+    @Test
+    void requireTlsIsCarriedOverValidatedTlsToAServerThatOffersIt(@TempDir Path dir) throws Exception {
+        TestCa ca = new TestCa("REQUIRETLS test CA");
+        ScriptedPeer peer = tlsPeer("127.0.0.2", ca, "mx.peer.test", "PIPELINING", "REQUIRETLS");
+        List<RecipientResult> results = trusting(ca, dir).deliver(List.of(host("mx.peer.test", "127.0.0.2")),
+                requireTls(BODY), List.of(BOB)).await(60, TimeUnit.SECONDS);
+
+        assertThat(results).singleElement().satisfies(r -> assertThat(r.status()).as(r.toString())
+                .isEqualTo(DeliveryStatus.DELIVERED));
+        assertThat(commandsOf(peer, 1)).containsSubsequence("STARTTLS", "<tls>", "EHLO out.yubin.test",
+                "MAIL FROM:<alice@yubin.test> REQUIRETLS");
+    }
+
+    @Test
+    void requireTlsFailsAtAServerThatDoesNotOfferItAndSendsNothing(@TempDir Path dir) throws Exception {
+        TestCa ca = new TestCa("REQUIRETLS test CA");
+        ScriptedPeer peer = tlsPeer("127.0.0.2", ca, "mx.peer.test", "PIPELINING");
+        List<RecipientResult> results = trusting(ca, dir).deliver(List.of(host("mx.peer.test", "127.0.0.2")),
+                requireTls(BODY), List.of(BOB, CAROL)).await(60, TimeUnit.SECONDS);
+
+        assertThat(results).hasSize(2).allSatisfy(r -> {
+            assertThat(r.status()).isEqualTo(DeliveryStatus.FAILED);
+            assertThat(r.reply()).isEqualTo("550 5.7.30 REQUIRETLS support required, but mx.peer.test [127.0.0.2] "
+                    + "does not offer REQUIRETLS");
+        });
+        assertThat(commandsOf(peer, 1)).containsExactly("EHLO out.yubin.test", "STARTTLS", "<tls>",
+                "EHLO out.yubin.test", "QUIT");
+    }
+
+    @Test
+    void requireTlsNeverFallsBackToPlaintextNorToACertificateThatDoesNotValidate(@TempDir Path dir) throws Exception {
+        TestCa ca = new TestCa("REQUIRETLS test CA");
+        ScriptedPeer plain = peer("127.0.0.2", ScriptedPeer.standard("REQUIRETLS"));
+        ScriptedPeer misnamed = tlsPeer("127.0.0.3", ca, "other.peer.test", "REQUIRETLS");
+        List<RecipientResult> results = trusting(ca, dir).deliver(
+                List.of(host("plain.peer.test", "127.0.0.2"), host("tls.peer.test", "127.0.0.3")), requireTls(BODY),
+                List.of(BOB)).await(60, TimeUnit.SECONDS);
+
+        assertThat(results).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo(DeliveryStatus.DEFERRED);
+            assertThat(r.reply()).startsWith("451 4.7.5 REQUIRETLS: TLS with tls.peer.test [127.0.0.3] failed");
+        });
+        assertThat(commandsOf(plain, 1)).containsExactly("EHLO out.yubin.test", "QUIT");
+        assertThat(misnamed.connections()).isEqualTo(1);
+        assertThat(misnamed.commands).noneMatch(c -> c.contains("MAIL FROM"));
     }
 }

@@ -61,12 +61,13 @@ final class CassandraSpool implements Spool {
             MailAddress sender = e.sender();
             List<CompletionStage<BoundStatement>> batch = new ArrayList<>();
             batch.add(cql.bind("INSERT INTO spool (id, sender_local, sender_domain, body, smtp_utf8, dsn_return, env_id, "
-                    + "blob_id, size, sha256, received_at, helo, client_address, auth_user) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", id,
+                    + "blob_id, size, sha256, received_at, helo, client_address, auth_user, tls_requirement) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", id,
                     sender == null ? null : sender.localPart(), sender == null ? null : sender.domain().ascii(),
                     e.body().name(), e.smtpUtf8(), e.dsnReturn() == null ? null : e.dsnReturn().name(), e.envId(),
                     entry.blob().id().value(), entry.blob().size(), entry.blob().sha256(), nanos(entry.receivedAt()),
-                    entry.client().heloName(), entry.client().address(), entry.client().authenticatedUser()));
+                    entry.client().heloName(), entry.client().address(), entry.client().authenticatedUser(),
+                    e.tls() == Envelope.TlsRequirement.POLICY ? null : e.tls().name()));
             for (int i = 0; i < e.recipients().size(); i++) {
                 Envelope.Recipient r = e.recipients().get(i);
                 RecipientState s = i < entry.recipients().size() ? entry.recipients().get(i)
@@ -200,7 +201,8 @@ final class CassandraSpool implements Spool {
         String ret = head.getString("dsn_return");
         Envelope envelope = new Envelope(sender, recipients, Envelope.BodyType.valueOf(head.getString("body")),
                 head.getBoolean("smtp_utf8"), ret == null ? null : Envelope.DsnReturn.valueOf(ret),
-                head.getString("env_id"));
+                head.getString("env_id"), head.isNull("tls_requirement") ? Envelope.TlsRequirement.POLICY
+                        : Envelope.TlsRequirement.valueOf(head.getString("tls_requirement")));
         return Optional.of(new SpoolEntry(id, envelope, new StoredBlob(new BlobId(head.getString("blob_id")),
                 head.getLong("size"), head.getString("sha256")), instant(head, "received_at"),
                 new SpoolEntry.ClientInfo(head.getString("helo"), head.getString("client_address"),

@@ -96,13 +96,13 @@ final class SqliteSpool implements Spool {
         Envelope e = entry.envelope();
         MailAddress sender = e.sender();
         Sql.update(c, "INSERT INTO spool(id, sender_local, sender_domain, body, smtp_utf8, dsn_return, env_id, "
-                + "blob_id, size, sha256, received_at, helo, client_address, auth_user) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entry.id().value(),
+                + "blob_id, size, sha256, received_at, helo, client_address, auth_user, tls_requirement) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entry.id().value(),
                 sender == null ? null : sender.localPart(), sender == null ? null : sender.domain().ascii(),
                 e.body().name(), e.smtpUtf8() ? 1 : 0, e.dsnReturn() == null ? null : e.dsnReturn().name(),
                 e.envId(), entry.blob().id().value(), entry.blob().size(), entry.blob().sha256(),
                 Sql.nanos(entry.receivedAt()), entry.client().heloName(), entry.client().address(),
-                entry.client().authenticatedUser());
+                entry.client().authenticatedUser(), tlsColumn(e.tls()));
         for (int i = 0; i < e.recipients().size(); i++) {
             Envelope.Recipient r = e.recipients().get(i);
             RecipientState s = i < entry.recipients().size() ? entry.recipients().get(i)
@@ -228,12 +228,22 @@ final class SqliteSpool implements Spool {
                 .toList(), rcpts.stream().map(Rcpt::state).toList()), id.value());
     }
 
+    /** NULL for the default, so rows written before V6 and after it read alike. */
+    private static String tlsColumn(Envelope.TlsRequirement tls) {
+        return tls == Envelope.TlsRequirement.POLICY ? null : tls.name();
+    }
+
+    private static Envelope.TlsRequirement tlsRequirement(String column) {
+        return column == null ? Envelope.TlsRequirement.POLICY : Envelope.TlsRequirement.valueOf(column);
+    }
+
     private static SpoolEntry entry(ResultSet rs, List<Envelope.Recipient> recipients, List<RecipientState> states)
             throws SQLException {
         String ret = rs.getString("dsn_return");
         Envelope envelope = new Envelope(Sql.address(rs.getString("sender_local"), rs.getString("sender_domain")),
                 recipients, Envelope.BodyType.valueOf(rs.getString("body")), rs.getInt("smtp_utf8") == 1,
-                ret == null ? null : Envelope.DsnReturn.valueOf(ret), rs.getString("env_id"));
+                ret == null ? null : Envelope.DsnReturn.valueOf(ret), rs.getString("env_id"),
+                tlsRequirement(rs.getString("tls_requirement")));
         return new SpoolEntry(new SpoolId(rs.getString("id")), envelope,
                 new StoredBlob(new BlobId(rs.getString("blob_id")), rs.getLong("size"), rs.getString("sha256")),
                 Sql.instant(rs, "received_at"), new SpoolEntry.ClientInfo(rs.getString("helo"),

@@ -53,6 +53,19 @@ public abstract class SpoolContract extends StorageContractSupport {
     }
 
     @Test
+    void keepsTheSendersTlsRequest() {
+        for (Envelope.TlsRequirement tls : Envelope.TlsRequirement.values()) {
+            SpoolEntry entry = SpoolEntry.queued(SpoolId.next(),
+                    Envelope.of(MailAddress.parse("sender@example.test"), List.of(ALICE)).withTls(tls),
+                    putBlob("tls " + tls), DATE, new SpoolEntry.ClientInfo("h", "192.0.2.1", null));
+
+            await(spool().accept(entry));
+
+            assertThat(await(spool().find(entry.id()))).as(tls.name()).contains(entry);
+        }
+    }
+
+    @Test
     void acceptsANullReversePath() {
         SpoolEntry entry = SpoolEntry.queued(SpoolId.next(), Envelope.of(null, List.of(ALICE)), putBlob("dsn"), DATE,
                 new SpoolEntry.ClientInfo("h", "192.0.2.1", null));
