@@ -10,6 +10,7 @@ import io.yubin.model.MailAddress;
 import io.yubin.store.DeliveryStatus;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.ByteArrayInputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One SMTP session with one remote server carrying one message to some of its recipients (those of
@@ -53,7 +55,8 @@ final class RemoteTransaction {
 
     private final SmtpConnection connection;
     private final RemoteSettings settings;
-    private final OutboundMessage message;
+    /** The message as sent: the given one, or its 7-bit form for a server without 8BITMIME. */
+    private OutboundMessage message;
     private final List<MailAddress> recipients;
     private final boolean mayStartTls;
     private final String serverName;
@@ -153,14 +156,20 @@ final class RemoteTransaction {
                 });
     }
 
-    /** From MAIL on: the server's extensions against what the message needs, then the envelope. */
+    /**
+     * From MAIL on: an 8-bit message converted for a server without 8BITMIME, the server's extensions
+     * against what the message needs, then the envelope.
+     */
     private Future<Attempt> transaction() {
+        if (message.body() == Envelope.BodyType.EIGHT_BIT_MIME && !capabilities.has("8BITMIME")
+                && (!message.smtpUtf8() || capabilities.has("SMTPUTF8"))) {
+            // Read on the body pool; a body that cannot be read defers as it would while sending.
+            phase = Phase.MAIL;
+            return sevenBit().compose(problem -> problem == null ? transaction() : refuseAll(problem));
+        }
         String refusal = refusal();
         if (refusal != null) {
-            for (MailAddress recipient : recipients) {
-                decide(recipient, DeliveryStatus.FAILED, refusal, null);
-            }
-            return quit(finished());
+            return refuseAll(refusal);
         }
         phase = Phase.MAIL;
         String mail = mailCommand();
@@ -194,11 +203,6 @@ final class RemoteTransaction {
             // RFC 6531 §3.2: no downgrade exists for UTF-8 addresses.
             return "553 5.6.7 the message needs SMTPUTF8 (UTF-8 addresses), which " + host + " does not support";
         }
-        if (message.body() == Envelope.BodyType.EIGHT_BIT_MIME && !capabilities.has("8BITMIME")) {
-            // RFC 6152 §3: 8-bit content goes only to a server that announces 8BITMIME; we do not convert it.
-            return "554 5.6.3 the message has 8-bit content, " + host
-                    + " does not support 8BITMIME, and conversion to 7-bit is not done";
-        }
         if (message.body() == Envelope.BodyType.BINARY_MIME
                 && !(capabilities.has("BINARYMIME") && capabilities.has("CHUNKING"))) {
             return "554 5.6.3 the message has binary content and " + host + " does not support BINARYMIME";
@@ -213,6 +217,29 @@ final class RemoteTransaction {
                     + capabilities.sizeLimit() + " octets of " + host;
         }
         return null;
+    }
+
+    /**
+     * RFC 6152 §3: 8-bit content goes only to a server that announces 8BITMIME, so for one that does
+     * not the message is converted ({@link SevenBitDowngrade}) and sent as 7BIT; null when it was, else
+     * why it could not be.
+     */
+    private Future<String> sevenBit() {
+        String host = connection.remoteMta();
+        return open().compose(in -> bodyReader.executeBlocking(() -> {
+            try {
+                byte[] converted = SevenBitDowngrade.convert(in);
+                message = new OutboundMessage(message.sender(), converted.length, Envelope.BodyType.SEVEN_BIT,
+                        message.smtpUtf8(), () -> CompletableFuture.completedFuture(
+                                new ByteArrayInputStream(converted)), message.tls());
+                return (String) null;
+            } catch (SevenBitDowngrade.Impossible e) {
+                return "554 5.6.3 the message has 8-bit content, " + host + " does not support 8BITMIME, and it "
+                        + "cannot be converted to 7-bit: " + e.getMessage();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, false).recover(e -> Future.failedFuture(BodyUnreadable.of(e)))).andThen(done -> closeBody());
     }
 
     private String mailCommand() {
@@ -233,6 +260,13 @@ final class RemoteTransaction {
             mail.append(" REQUIRETLS");
         }
         return mail.toString();
+    }
+
+    private Future<Attempt> refuseAll(String refusal) {
+        for (MailAddress recipient : recipients) {
+            decide(recipient, DeliveryStatus.FAILED, refusal, null);
+        }
+        return quit(finished());
     }
 
     private Future<Attempt> refuseAll(RemoteReply mailReply) {

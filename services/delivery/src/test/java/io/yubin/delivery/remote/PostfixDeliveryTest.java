@@ -12,6 +12,7 @@ import io.yubin.store.DeliveryStatus;
 import io.yubin.testing.bind9.Bind9Server;
 import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -28,6 +29,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.apache.james.mime4j.dom.Message;
+import org.apache.james.mime4j.dom.SingleBody;
+import org.apache.james.mime4j.message.DefaultMessageBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,14 +72,16 @@ class PostfixDeliveryTest {
     static SmtpClient client;
     static RemoteDelivery delivery;
 
+    static int port;
+
     @RegisterExtension
     final BlockedThreadWatch blockedThreads = new BlockedThreadWatch();
 
     @BeforeAll
     static void start() throws Exception {
         bind = new Bind9Server(dnsDir, Map.of("peer.test", PEER_ZONE, "nullmx.test", NULL_ZONE));
-        int port = freePort();
-        postfix = new PostfixPeer("127.0.0.2", port, "peer.test", List.of("bob", "carol"));
+        port = freePort();
+        postfix = new PostfixPeer("127.0.0.2", port, "peer.test", List.of("bob", "carol", "dave"));
         dnsExecutor = Executors.newCachedThreadPool();
         StubResolver dns = new StubResolver(DnsSettings.DEFAULT.withServers(List.of(bind.address())), dnsExecutor,
                 Clock.systemUTC());
@@ -168,5 +174,38 @@ class PostfixDeliveryTest {
             assertThat(sha256(text.substring(text.indexOf("\n\n"))))
                     .isEqualTo(sha256(sent.substring(sent.indexOf("\n\n"))));
         }
+    }
+
+    @Test
+    void anEightBitMessageReachesAServerWithout8BitMimeAsQuotedPrintable() throws Exception {
+        byte[] body = body();
+        OutboundMessage message = new OutboundMessage(MailAddress.parse("alice@yubin.test"), body.length,
+                Envelope.BodyType.EIGHT_BIT_MIME, false,
+                () -> CompletableFuture.completedFuture(new ByteArrayInputStream(body)));
+        // Postfix offers no 8BITMIME to this source address (PostfixPeer).
+        RemoteSettings settings = RemoteSettings.defaults("out.yubin.test").withPort(port)
+                .withSourceAddress(PostfixPeer.NO_8BITMIME_CLIENT)
+                .withTimeouts(RemoteSettings.Timeouts.all(Duration.ofSeconds(30)));
+        try (SmtpClient sevenBit = new SmtpClient(vertx, settings)) {
+            List<RecipientResult> results = sevenBit.deliver(List.of(new MxHost("mx.peer.test", 10,
+                    List.of(InetAddress.getByName("127.0.0.2")))), message, List.of(MailAddress.parse("dave@peer.test")))
+                    .await(120, TimeUnit.SECONDS);
+            assertThat(results).singleElement().satisfies(r -> assertThat(r.status()).as(r.toString())
+                    .isEqualTo(DeliveryStatus.DELIVERED));
+        }
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> postfix.messages("dave").size() == 1);
+        byte[] stored = postfix.messages("dave").get(0);
+        String text = new String(stored, StandardCharsets.UTF_8);
+        assertThat(text.substring(text.indexOf("Subject:")).chars()).as("arrived 7-bit").allMatch(c -> c < 128);
+        assertThat(text).contains("Subject: =?", "Content-Transfer-Encoding: quoted-printable\n");
+        Message parsed = new DefaultMessageBuilder().parseMessage(new ByteArrayInputStream(stored));
+        assertThat(parsed.getSubject()).isEqualTo("r\u00e9sum\u00e9");
+        String decoded;
+        try (InputStream in = ((SingleBody) parsed.getBody()).getInputStream()) {
+            decoded = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\r\n", "\n");
+        }
+        String sent = new String(body, StandardCharsets.UTF_8).replace("\r\n", "\n");
+        assertThat(decoded).isEqualTo(sent.substring(sent.indexOf("\n\n") + 2));
     }
 }

@@ -32,6 +32,9 @@ final class PostfixPeer implements AutoCloseable {
     /** nobody: the owner of the Maildirs (virtual(8) delivers as this uid). */
     private static final int MAIL_UID = 65534;
 
+    /** The client address that Postfix does not offer 8BITMIME. */
+    static final String NO_8BITMIME_CLIENT = "127.0.0.9";
+
     private final Path dir;
     private final String domain;
     private final Process master;
@@ -105,7 +108,10 @@ final class PostfixPeer implements AutoCloseable {
                 smtpd_tls_received_header = yes
                 smtputf8_enable = yes
                 message_size_limit = 10240000
+                smtpd_discard_ehlo_keyword_address_maps = cidr:%1$s/discard.cidr
                 """.formatted(dir, domain, address, MAIL_UID));
+        // A client connecting from 127.0.0.9 is not offered 8BITMIME: how a server without it looks.
+        Files.writeString(dir.resolve("discard.cidr"), NO_8BITMIME_CLIENT + "/32 8bitmime\n");
         Files.writeString(dir.resolve("master.cf"), """
                 %s:%d inet n - n - - smtpd
                 pickup    unix  n - n 60 1 pickup

@@ -412,18 +412,39 @@ class SmtpClientTest {
     }
 
     @Test
-    void eightBitMessageToServerWithout8BitMimeFailsWithoutSendingIt() throws Exception {
+    void eightBitHeaderFieldsCannotBeConvertedForAServerWithout8BitMime() throws Exception {
         ScriptedPeer peer = peer("127.0.0.2", ScriptedPeer.standard("PIPELINING"));
-        byte[] body = "Subject: caf\u00e9\r\n\r\nd\u00e9j\u00e0 vu\r\n".getBytes(StandardCharsets.UTF_8);
+        byte[] body = "X-Note: caf\u00e9\r\n\r\nd\u00e9j\u00e0 vu\r\n".getBytes(StandardCharsets.UTF_8);
         List<RecipientResult> results = deliver(client(settings()), List.of(host("mx.peer.test", "127.0.0.2")),
                 message(body, Envelope.BodyType.EIGHT_BIT_MIME, false), BOB);
 
         assertThat(results).singleElement().satisfies(r -> {
             assertThat(r.status()).isEqualTo(DeliveryStatus.FAILED);
             assertThat(r.reply()).isEqualTo("554 5.6.3 the message has 8-bit content, mx.peer.test [127.0.0.2] "
-                    + "does not support 8BITMIME, and conversion to 7-bit is not done");
+                    + "does not support 8BITMIME, and it cannot be converted to 7-bit: the header field X-Note has "
+                    + "8-bit octets");
         });
         assertThat(commandsOf(peer, 1)).containsExactly("EHLO out.yubin.test", "QUIT");
+    }
+
+    @Test
+    void eightBitBodyIsConvertedToQuotedPrintableForAServerWithout8BitMime() throws Exception {
+        ScriptedPeer peer = peer("127.0.0.2", ScriptedPeer.standard("PIPELINING", "SIZE 1000000"));
+        byte[] body = ("MIME-Version: 1.0\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Transfer-Encoding: 8bit\r\n\r\nd\u00e9j\u00e0 vu\r\n.dot\r\n").getBytes(StandardCharsets.UTF_8);
+        List<RecipientResult> results = deliver(client(settings()), List.of(host("mx.peer.test", "127.0.0.2")),
+                message(body, Envelope.BodyType.EIGHT_BIT_MIME, false), BOB);
+
+        assertThat(results).singleElement().satisfies(r -> assertThat(r.status()).as(r.toString())
+                .isEqualTo(DeliveryStatus.DELIVERED));
+        byte[] sent = peer.bodies.get(0);
+        String text = new String(sent, StandardCharsets.US_ASCII);
+        assertThat(text).contains("Content-Transfer-Encoding: quoted-printable\r\n", "d=C3=A9j=C3=A0 vu\r\n=2Edot")
+                .doesNotContain("8bit");
+        for (byte b : sent) {
+            assertThat(b).isNotNegative();
+        }
+        assertThat(commandsOf(peer, 1)).contains("MAIL FROM:<alice@yubin.test> SIZE=" + sent.length);
     }
 
     @Test
