@@ -108,7 +108,9 @@ class RemoteWiringTest {
         }
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         client = new SmtpClient(vertx, RemoteSettings.defaults("out.example.test").withPort(port)
-                .withTimeouts(RemoteSettings.Timeouts.all(Duration.ofSeconds(10))));
+                .withTimeouts(RemoteSettings.Timeouts.all(Duration.ofSeconds(10)))
+                // a session per message: the tests count sessions (keeping them: SmtpClientTest)
+                .withReuse(RemoteSettings.Reuse.NONE));
         dnsExecutor = Executors.newCachedThreadPool();
         // Address literals are never looked up; the resolver only has to exist.
         StubResolver dns = new StubResolver(DnsSettings.DEFAULT.withServers(

@@ -181,10 +181,14 @@ final class ServerProcess implements AutoCloseable {
         builder.environment().putAll(environment);
         process = builder.start();
         // Generous: a member restarting next to two busy ones on two cores took 80 s once.
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            assertThat(process.isAlive()).as("server exited early:%n%s", log()).isTrue();
-            return ready();
-        });
+        try {
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                assertThat(process.isAlive()).as("server exited early:%n%s", log()).isTrue();
+                return ready();
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("server " + logName + " not ready within 180 s (live: " + live() + "):\n" + log(), e);
+        }
     }
 
     /** Whether /health/ready answers 200. */

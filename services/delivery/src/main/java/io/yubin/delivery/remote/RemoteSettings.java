@@ -12,15 +12,17 @@ import java.util.Objects;
  * @param tls the STARTTLS policy
  * @param addressOrder which address families are tried, and which first
  * @param timeouts how long each step may take
+ * @param reuse how sessions are kept for further messages to the same server
  */
 public record RemoteSettings(String heloName, String sourceAddress, int port, TlsPolicy tls,
-        AddressOrder addressOrder, Timeouts timeouts) {
+        AddressOrder addressOrder, Timeouts timeouts, Reuse reuse) {
 
     public RemoteSettings {
         Objects.requireNonNull(heloName, "heloName");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(addressOrder, "addressOrder");
         Objects.requireNonNull(timeouts, "timeouts");
+        Objects.requireNonNull(reuse, "reuse");
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
@@ -28,23 +30,50 @@ public record RemoteSettings(String heloName, String sourceAddress, int port, Tl
 
     public static RemoteSettings defaults(String heloName) {
         return new RemoteSettings(heloName, null, 25, TlsPolicy.OPPORTUNISTIC, AddressOrder.IPV6_FIRST,
-                Timeouts.RFC_5321);
+                Timeouts.RFC_5321, Reuse.DEFAULT);
     }
 
     public RemoteSettings withSourceAddress(String address) {
-        return new RemoteSettings(heloName, address, port, tls, addressOrder, timeouts);
+        return new RemoteSettings(heloName, address, port, tls, addressOrder, timeouts, reuse);
     }
 
     public RemoteSettings withPort(int newPort) {
-        return new RemoteSettings(heloName, sourceAddress, newPort, tls, addressOrder, timeouts);
+        return new RemoteSettings(heloName, sourceAddress, newPort, tls, addressOrder, timeouts, reuse);
     }
 
     public RemoteSettings withTls(TlsPolicy policy) {
-        return new RemoteSettings(heloName, sourceAddress, port, policy, addressOrder, timeouts);
+        return new RemoteSettings(heloName, sourceAddress, port, policy, addressOrder, timeouts, reuse);
     }
 
     public RemoteSettings withTimeouts(Timeouts newTimeouts) {
-        return new RemoteSettings(heloName, sourceAddress, port, tls, addressOrder, newTimeouts);
+        return new RemoteSettings(heloName, sourceAddress, port, tls, addressOrder, newTimeouts, reuse);
+    }
+
+    public RemoteSettings withReuse(Reuse newReuse) {
+        return new RemoteSettings(heloName, sourceAddress, port, tls, addressOrder, timeouts, newReuse);
+    }
+
+    /**
+     * Sessions kept open after a message for the next one to the same server (RSET, then MAIL), as
+     * Postfix's connection cache.
+     *
+     * @param maxMessages messages one session carries at most, then QUIT; 1 for a session per message
+     * @param idle how long a session waits for its next message, then QUIT
+     */
+    public record Reuse(int maxMessages, Duration idle) {
+
+        /** 100 messages per session, 5 s between them. */
+        public static final Reuse DEFAULT = new Reuse(100, Duration.ofSeconds(5));
+
+        /** A new session for every message. */
+        public static final Reuse NONE = new Reuse(1, Duration.ZERO);
+
+        public Reuse {
+            Objects.requireNonNull(idle, "idle");
+            if (maxMessages < 1) {
+                throw new IllegalArgumentException("maxMessages must be at least 1, was " + maxMessages);
+            }
+        }
     }
 
     /**

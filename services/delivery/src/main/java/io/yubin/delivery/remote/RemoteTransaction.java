@@ -51,6 +51,19 @@ final class RemoteTransaction {
         /** The TLS handshake failed; the connection is gone. */
         record TlsFailed(String reason, String remoteMta) implements Attempt {
         }
+
+        /** A kept session did not answer RSET well; it is closed, and a new one should be made. */
+        record Stale(String why) implements Attempt {
+        }
+    }
+
+    /**
+     * Keeping the session for further messages ({@link SessionCache}).
+     *
+     * @param key the server and TLS the session is kept under
+     * @param idle the kept session this transaction runs on; null for a new session
+     */
+    record Reuse(SessionCache cache, String key, SessionCache.Idle idle) {
     }
 
     private final SmtpConnection connection;
@@ -70,10 +83,24 @@ final class RemoteTransaction {
     private Phase phase = Phase.GREETING;
     private EhloCapabilities capabilities = EhloCapabilities.NONE;
     private InputStream body;
+    /** Null for a session that ends with this message. */
+    private final Reuse reuse;
+    /** Messages (transactions) this session has carried, this one included. */
+    private int messages = 1;
+    /** The session was handed to the cache rather than ended. */
+    private boolean kept;
 
     RemoteTransaction(SmtpConnection connection, RemoteSettings settings, OutboundMessage message,
             List<MailAddress> recipients, boolean mayStartTls, String serverName, SslContext tls,
             WorkerExecutor bodyReader, Context context, String tlsRequiredBy) {
+        this(connection, settings, message, recipients, mayStartTls, serverName, tls, bodyReader, context,
+                tlsRequiredBy, null);
+    }
+
+    RemoteTransaction(SmtpConnection connection, RemoteSettings settings, OutboundMessage message,
+            List<MailAddress> recipients, boolean mayStartTls, String serverName, SslContext tls,
+            WorkerExecutor bodyReader, Context context, String tlsRequiredBy, Reuse reuse) {
+        this.reuse = reuse;
         this.connection = connection;
         this.settings = settings;
         this.message = message;
@@ -86,14 +113,51 @@ final class RemoteTransaction {
         this.tlsRequiredBy = tlsRequiredBy;
     }
 
-    /** Runs the session; never fails, and closes the connection. */
+    /** Runs the session; never fails, and closes the connection unless it is kept for another message. */
     Future<Attempt> run() {
         RemoteSettings.Timeouts t = settings.timeouts();
-        return connection.reply(t.greeting())
-                .compose(greeting -> greeting.isPositive() ? hello() : tryNext(greeting))
-                .recover(this::lost)
-                .andThen(done -> connection.close())
-                .compose(result -> closeBody().transform((v, failure) -> Future.succeededFuture(result)));
+        Future<Attempt> session = reuse != null && reuse.idle() != null ? again()
+                : connection.reply(t.greeting()).compose(greeting -> greeting.isPositive() ? hello() : tryNext(greeting))
+                        .recover(this::lost);
+        return session.andThen(done -> {
+            if (!kept) {
+                connection.close();
+            }
+        }).compose(result -> closeBody().transform((v, failure) -> Future.succeededFuture(result)));
+    }
+
+    /**
+     * The next message on a kept session: RSET (RFC 5321 §4.1.1.5) clears whatever the last one left
+     * and shows the server still there; then the transaction with the capabilities it announced.
+     */
+    private Future<Attempt> again() {
+        capabilities = reuse.idle().capabilities();
+        messages = reuse.idle().messages() + 1;
+        phase = Phase.EHLO;
+        return connection.send("RSET").compose(v -> connection.reply(settings.timeouts().command()))
+                .transform((reply, failure) -> {
+                    if (failure != null || !reply.isPositive()) {
+                        return Future.succeededFuture(new Attempt.Stale(failure != null ? String.valueOf(failure.getMessage())
+                                : reply.oneLine()));
+                    }
+                    return transaction().recover(this::lost);
+                });
+    }
+
+    /**
+     * The transaction is over: the session is kept for another message when the cache takes it (its
+     * limit of messages not reached), else ended with QUIT.
+     */
+    private Future<Attempt> done(Attempt result) {
+        if (reuse == null || !connection.isOpen() || !reuse.cache().keeps(messages)) {
+            return quit(result);
+        }
+        kept = true;
+        reuse.cache().keep(reuse.key(), connection, capabilities, messages, () -> {
+            connection.send("QUIT").compose(v -> connection.reply(settings.timeouts().command()))
+                    .onComplete(ended -> connection.close());
+        });
+        return Future.succeededFuture(result);
     }
 
     /** EHLO, with STARTTLS and the second EHLO after it. */
@@ -266,14 +330,14 @@ final class RemoteTransaction {
         for (MailAddress recipient : recipients) {
             decide(recipient, DeliveryStatus.FAILED, refusal, null);
         }
-        return quit(finished());
+        return done(finished());
     }
 
     private Future<Attempt> refuseAll(RemoteReply mailReply) {
         for (MailAddress recipient : recipients) {
             decide(recipient, statusOf(mailReply), mailReply.oneLine(), "MAIL FROM");
         }
-        return quit(finished());
+        return done(finished());
     }
 
     /**
@@ -298,7 +362,7 @@ final class RemoteTransaction {
 
     private Future<Attempt> body() {
         if (accepted.isEmpty()) {
-            return quit(finished());
+            return done(finished());
         }
         phase = Phase.DATA;
         Future<RemoteReply> end = capabilities.has("CHUNKING") ? open().compose(this::bdat) : data();
@@ -307,7 +371,7 @@ final class RemoteTransaction {
                 decide(recipient, statusOf(reply), reply.oneLine(), phase == Phase.END_OF_DATA ? "end of data"
                         : phase == Phase.DATA ? "DATA" : "BDAT");
             }
-            return quit(finished());
+            return done(finished());
         });
     }
 

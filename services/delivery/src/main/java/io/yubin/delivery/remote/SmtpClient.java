@@ -1,5 +1,6 @@
 package io.yubin.delivery.remote;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -22,9 +23,11 @@ import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.store.DeliveryStatus;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
@@ -68,6 +71,8 @@ public final class SmtpClient implements AutoCloseable {
     private final SslContext reporting;
     /** TLSA lookups for DANE; null when DANE is off. */
     private final DaneLookup dane;
+    /** Sessions kept between messages to the same server. */
+    private final SessionCache sessions;
 
     /** With the JDK's trust anchors for MTA-STS; see {@link #SmtpClient(Vertx, RemoteSettings, TrustManagerFactory)}. */
     public SmtpClient(Vertx vertx, RemoteSettings settings) {
@@ -99,6 +104,7 @@ public final class SmtpClient implements AutoCloseable {
         }
         this.client = vertx.createNetClient(options);
         this.bodyReader = vertx.createSharedWorkerExecutor(BODY_POOL, 8);
+        this.sessions = new SessionCache(vertx, settings.reuse().maxMessages(), settings.reuse().idle());
         // Opportunistic TLS (RFC 7435): encryption without authentication, so any certificate is taken;
         // under an MTA-STS policy the certificate is validated; under DANE a context per host is made.
         try {
@@ -109,8 +115,23 @@ public final class SmtpClient implements AutoCloseable {
                     .endpointIdentificationAlgorithm("HTTPS").protocols("TLSv1.3", "TLSv1.2").build();
             this.reporting = SslContextBuilder.forClient().trustManager(new ReportingTrustManager(mtaStsTrust))
                     .endpointIdentificationAlgorithm("HTTPS").protocols("TLSv1.3", "TLSv1.2").build();
+            warmUp(tls);
         } catch (SSLException e) {
             throw new IllegalStateException("cannot build the client TLS context", e);
+        }
+    }
+
+    /**
+     * Writes one ClientHello into a buffer: the JDK initialises its TLS classes on the first handshake
+     * (seconds on a busy machine), which is then done here, off the event loops, not in a session.
+     */
+    private static void warmUp(SslContext context) throws SSLException {
+        SSLEngine engine = context.newEngine(ByteBufAllocator.DEFAULT, "warm-up.invalid", 25);
+        try {
+            engine.beginHandshake();
+            engine.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(engine.getSession().getPacketBufferSize()));
+        } finally {
+            engine.closeOutbound();
         }
     }
 
@@ -139,13 +160,22 @@ public final class SmtpClient implements AutoCloseable {
             }
         }
         Promise<List<RecipientResult>> result = Promise.promise();
+        // A session kept from an earlier message to the first host is taken up on its event loop.
+        String firstKey = targets.isEmpty() ? null : sessionKey(targets.get(0), message, sts);
+        SessionCache.Idle idle = firstKey == null ? null : sessions.take(firstKey);
         // One event loop for the whole delivery: the session's state is touched by one thread.
-        Context context = vertx.getOrCreateContext();
+        Context context = idle != null ? idle.context() : vertx.getOrCreateContext();
         context.runOnContext(v -> {
             Deadline deadline = new Deadline(settings.timeouts().delivery());
             deadline.timer = vertx.setTimer(Math.max(1, settings.timeouts().delivery().toMillis()), id -> deadline.expire());
+            deadline.idle = idle;
             next(targets, 0, message, recipients, context, deadline, sts, "451 4.4.1 no host to try", null)
-                    .andThen(done -> vertx.cancelTimer(deadline.timer))
+                    .andThen(done -> {
+                        vertx.cancelTimer(deadline.timer);
+                        if (deadline.idle != null) {
+                            deadline.idle.connection().close(); // taken, and never used: the delivery ended first
+                        }
+                    })
                     .onComplete(result);
         });
         return result.future();
@@ -162,6 +192,8 @@ public final class SmtpClient implements AutoCloseable {
         private long timer;
         private boolean expired;
         private SmtpConnection current;
+        /** A kept session to the first host, taken for this delivery; used by its first attempt. */
+        private SessionCache.Idle idle;
 
         Deadline(Duration limit) {
             this.limit = limit;
@@ -190,6 +222,20 @@ public final class SmtpClient implements AutoCloseable {
         String reply() {
             return "451 4.4.7 " + why() + "; will retry";
         }
+    }
+
+    /**
+     * The key a session with {@code target} is kept under: the server and the TLS it was set up with,
+     * so that a kept session carries only a message that TLS satisfies; null when the session cannot
+     * be kept (DANE decides its TLS host by host).
+     */
+    private String sessionKey(Target target, OutboundMessage message, MtaStsPolicy.Mode sts) {
+        if (dane != null && target.secure() && message.tls() != Envelope.TlsRequirement.TLS_OPTIONAL) {
+            return null;
+        }
+        String requiredBy = validationRequiredBy(message, sts);
+        String tlsMode = requiredBy != null ? requiredBy : sts == MtaStsPolicy.Mode.TESTING ? "testing" : "opportunistic";
+        return target.address().getHostAddress() + " " + settings.port() + " " + target.name() + " " + tlsMode;
     }
 
     private record Target(String name, InetAddress address, boolean secure) {
@@ -280,25 +326,54 @@ public final class SmtpClient implements AutoCloseable {
         });
     }
 
-    /** One connection and session; a connection that cannot be made is TryNext. */
+    /**
+     * One session: the kept one to this host when the delivery took one, else a new connection (also
+     * when the kept one turns out stale); a connection that cannot be made is TryNext. A session set
+     * up with STARTTLS as the message needs may be kept for the next message.
+     */
     private Future<RemoteTransaction.Attempt> attempt(Target target, OutboundMessage message,
             List<MailAddress> recipients, Context context, Deadline deadline, boolean mayStartTls, MtaStsPolicy.Mode sts) {
+        String key = mayStartTls ? sessionKey(target, message, sts) : null;
+        SessionCache.Idle idle = deadline.idle;
+        deadline.idle = null;
+        if (idle != null && key != null && idle.context() == context) {
+            SmtpConnection kept = deadline.running(idle.connection());
+            return session(target, kept, message, recipients, context, mayStartTls, sts,
+                    new RemoteTransaction.Reuse(sessions, key, idle)).compose(attempt -> {
+                        if (attempt instanceof RemoteTransaction.Attempt.Stale stale) {
+                            LOG.debug("kept session with {} is stale ({}); connecting again", target.remoteMta(),
+                                    stale.why());
+                            return attempt(target, message, recipients, context, deadline, mayStartTls, sts);
+                        }
+                        return Future.succeededFuture(attempt);
+                    });
+        }
+        if (idle != null) {
+            idle.connection().close();
+        }
         return connect(target).transform((socket, failure) -> {
             if (failure != null) {
                 return Future.succeededFuture(unreachable(target, failure));
             }
             SmtpConnection connection = deadline.running(new SmtpConnection(vertx, context, socket, target.remoteMta()));
-            // SNI carries host names only (RFC 6066 §3), never an address literal.
-            String serverName = target.name().startsWith("[") ? null : target.name();
-            String requiredBy = validationRequiredBy(message, sts);
-            if (requiredBy != null) {
-                return new RemoteTransaction(connection, settings.withTls(TlsPolicy.REQUIRED), message, recipients,
-                        mayStartTls, serverName, validating, bodyReader, context, requiredBy).run();
-            }
-            SslContext handshake = sts == MtaStsPolicy.Mode.TESTING ? reporting : tls;
-            return new RemoteTransaction(connection, settings, message, recipients, mayStartTls, serverName,
-                    handshake, bodyReader, context, "").run();
+            return session(target, connection, message, recipients, context, mayStartTls, sts,
+                    key == null ? null : new RemoteTransaction.Reuse(sessions, key, null));
         });
+    }
+
+    private Future<RemoteTransaction.Attempt> session(Target target, SmtpConnection connection, OutboundMessage message,
+            List<MailAddress> recipients, Context context, boolean mayStartTls, MtaStsPolicy.Mode sts,
+            RemoteTransaction.Reuse reuse) {
+        // SNI carries host names only (RFC 6066 §3), never an address literal.
+        String serverName = target.name().startsWith("[") ? null : target.name();
+        String requiredBy = validationRequiredBy(message, sts);
+        if (requiredBy != null) {
+            return new RemoteTransaction(connection, settings.withTls(TlsPolicy.REQUIRED), message, recipients,
+                    mayStartTls, serverName, validating, bodyReader, context, requiredBy, reuse).run();
+        }
+        SslContext handshake = sts == MtaStsPolicy.Mode.TESTING ? reporting : tls;
+        return new RemoteTransaction(connection, settings, message, recipients, mayStartTls, serverName,
+                handshake, bodyReader, context, "", reuse).run();
     }
 
     /**
@@ -336,8 +411,14 @@ public final class SmtpClient implements AutoCloseable {
                 "451 4.4.1 could not connect to " + target.remoteMta() + ": " + why, target.remoteMta());
     }
 
+    /** Sessions kept between messages now (tests, metrics). */
+    public int keptSessions() {
+        return sessions.size();
+    }
+
     @Override
     public void close() {
+        sessions.close();
         client.close();
         bodyReader.close();
     }

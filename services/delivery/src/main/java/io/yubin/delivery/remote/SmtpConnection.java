@@ -146,6 +146,16 @@ final class SmtpConnection {
         return done.future();
     }
 
+    /** The event loop the connection belongs to. */
+    Context context() {
+        return context;
+    }
+
+    /** Neither closed nor failed. */
+    boolean isOpen() {
+        return broken == null;
+    }
+
     /** Closes the socket; pending replies fail. */
     void close() {
         fail(new ConnectionLost("connection closed"));

@@ -70,7 +70,9 @@ class RemoteDeliveryTest {
                 Clock.systemUTC());
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         client = new SmtpClient(vertx, RemoteSettings.defaults("out.yubin.test").withPort(port)
-                .withTimeouts(RemoteSettings.Timeouts.all(Duration.ofSeconds(10))));
+                .withTimeouts(RemoteSettings.Timeouts.all(Duration.ofSeconds(10)))
+                // a session per message: the tests count sessions (keeping them: SmtpClientTest)
+                .withReuse(RemoteSettings.Reuse.NONE));
         delivery = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV6_FIRST, new Random()), client);
     }
 

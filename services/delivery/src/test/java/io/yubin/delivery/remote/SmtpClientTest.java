@@ -91,9 +91,10 @@ class SmtpClientTest {
         return peer;
     }
 
+    /** A session per message, so each test sees its sessions whole; sessions kept: the reuse tests. */
     private RemoteSettings settings() {
         return RemoteSettings.defaults("out.yubin.test").withPort(port)
-                .withTimeouts(RemoteSettings.Timeouts.all(Duration.ofSeconds(10)));
+                .withTimeouts(RemoteSettings.Timeouts.all(Duration.ofSeconds(10))).withReuse(RemoteSettings.Reuse.NONE);
     }
 
     private SmtpClient client(RemoteSettings settings) {
@@ -639,5 +640,70 @@ class SmtpClientTest {
         assertThat(commandsOf(plain, 1)).containsExactly("EHLO out.yubin.test", "QUIT");
         assertThat(misnamed.connections()).isEqualTo(1);
         assertThat(misnamed.commands).noneMatch(c -> c.contains("MAIL FROM"));
+    }
+
+    private SmtpClient reusing(int maxMessages, Duration idle) {
+        return client(settings().withReuse(new RemoteSettings.Reuse(maxMessages, idle)));
+    }
+
+    @Test
+    void aSessionIsKeptForTheNextMessageToTheSameServerAndEndsAtItsMessageLimit() throws Exception {
+        ScriptedPeer peer = peer("127.0.0.2", ScriptedPeer.standard("PIPELINING"));
+        SmtpClient client = reusing(3, Duration.ofSeconds(30));
+        List<MxHost> hosts = List.of(host("mx.peer.test", "127.0.0.2"));
+        for (int i = 0; i < 4; i++) {
+            assertThat(deliver(client, hosts, message(BODY + i), BOB)).singleElement()
+                    .satisfies(r -> assertThat(r.status()).isEqualTo(DeliveryStatus.DELIVERED));
+        }
+
+        assertThat(peer.connections()).isEqualTo(2);
+        assertThat(commandsOf(peer, 1)).containsExactly("EHLO out.yubin.test",
+                "MAIL FROM:<alice@yubin.test>", "RCPT TO:<bob@peer.test>", "DATA", "<end of data>",
+                "RSET", "MAIL FROM:<alice@yubin.test>", "RCPT TO:<bob@peer.test>", "DATA", "<end of data>",
+                "RSET", "MAIL FROM:<alice@yubin.test>", "RCPT TO:<bob@peer.test>", "DATA", "<end of data>", "QUIT");
+        assertThat(peer.bodies).hasSize(4);
+        assertThat(client.keptSessions()).isEqualTo(1);
+    }
+
+    @Test
+    void aKeptSessionEndsWithQuitWhenNoMessageComesWithinTheIdleTime() throws Exception {
+        ScriptedPeer peer = peer("127.0.0.2", ScriptedPeer.standard());
+        SmtpClient client = reusing(100, Duration.ofMillis(300));
+        List<MxHost> hosts = List.of(host("mx.peer.test", "127.0.0.2"));
+        deliver(client, hosts, message(BODY), BOB);
+        await().atMost(Duration.ofSeconds(10)).until(() -> commandsOf(peer, 1).contains("QUIT"));
+        assertThat(client.keptSessions()).isZero();
+
+        assertThat(deliver(client, hosts, message(BODY), BOB)).singleElement()
+                .satisfies(r -> assertThat(r.status()).isEqualTo(DeliveryStatus.DELIVERED));
+        assertThat(peer.connections()).isEqualTo(2);
+    }
+
+    @Test
+    void aKeptSessionTheServerDroppedIsReplacedByANewOne() throws Exception {
+        ScriptedPeer peer = peer("127.0.0.2", (n, command) -> n == 1 && command.equals("RSET") ? ScriptedPeer.CLOSE
+                : ScriptedPeer.standard().apply(n, command));
+        SmtpClient client = reusing(100, Duration.ofSeconds(30));
+        List<MxHost> hosts = List.of(host("mx.peer.test", "127.0.0.2"));
+        deliver(client, hosts, message(BODY), BOB);
+
+        assertThat(deliver(client, hosts, message(BODY), CAROL)).singleElement()
+                .satisfies(r -> assertThat(r.status()).as(r.toString()).isEqualTo(DeliveryStatus.DELIVERED));
+        assertThat(peer.connections()).isEqualTo(2);
+        assertThat(commandsOf(peer, 2)).contains("RCPT TO:<carol@peer.test>");
+    }
+
+    @Test
+    void aSessionIsNotCarriedOverToAMessageThatNeedsOtherTls() throws Exception {
+        ScriptedPeer peer = peer("127.0.0.2", ScriptedPeer.standard());
+        SmtpClient client = reusing(100, Duration.ofSeconds(30));
+        List<MxHost> hosts = List.of(host("mx.peer.test", "127.0.0.2"));
+        deliver(client, hosts, message(BODY), BOB);
+
+        List<RecipientResult> results = client.deliver(hosts, message(BODY), List.of(CAROL), MtaStsPolicy.Mode.ENFORCE)
+                .await(60, TimeUnit.SECONDS);
+        assertThat(results).singleElement().satisfies(r -> assertThat(r.reply()).startsWith("451 4.7.4 MTA-STS: TLS is required"));
+        assertThat(peer.connections()).isEqualTo(2);
+        assertThat(commandsOf(peer, 1)).doesNotContain("RSET");
     }
 }

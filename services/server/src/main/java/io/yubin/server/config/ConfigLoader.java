@@ -346,6 +346,8 @@ public final class ConfigLoader {
         atLeast("delivery.remote.command-timeout-seconds", c.delivery().remote().commandTimeoutSeconds(), 1);
         atLeast("delivery.remote.attempt-timeout-seconds", c.delivery().remote().attemptTimeoutSeconds(), 1);
         atLeast("delivery.remote.max-connections-per-domain", c.delivery().remote().maxConnectionsPerDomain(), 0);
+        atLeast("delivery.remote.max-messages-per-connection", c.delivery().remote().maxMessagesPerConnection(), 1);
+        atLeast("delivery.remote.connection-idle-seconds", c.delivery().remote().connectionIdleSeconds(), 0);
         atLeast("delivery.remote.mta-sts.policy-port", c.delivery().remote().mtaSts().policyPort(), 1);
         atMost("delivery.remote.mta-sts.policy-port", c.delivery().remote().mtaSts().policyPort(), 65535);
         atLeast("delivery.remote.mta-sts.fetch-timeout-seconds", c.delivery().remote().mtaSts().fetchTimeoutSeconds(), 1);

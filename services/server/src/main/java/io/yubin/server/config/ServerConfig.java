@@ -294,12 +294,14 @@ public record ServerConfig(
      * @param commandTimeoutSeconds the greeting and each command's reply
      * @param attemptTimeoutSeconds one delivery run of a spool entry
      * @param maxConnectionsPerDomain SMTP sessions to one recipient domain at once, in this process; 0 for no limit
+     * @param maxMessagesPerConnection messages one SMTP session carries at most; 1 for a session per message
+     * @param connectionIdleSeconds how long a session is kept open for a next message; 0 for not at all
      * @param mtaSts the recipient domains' MTA-STS policies (RFC 8461)
      * @param dane DANE for SMTP (RFC 7672)
      */
     public record Remote(boolean enabled, String ehloName, String sourceAddress, int port, int connectTimeoutSeconds,
-            int commandTimeoutSeconds, int attemptTimeoutSeconds, int maxConnectionsPerDomain, MtaSts mtaSts,
-            Dane dane) {
+            int commandTimeoutSeconds, int attemptTimeoutSeconds, int maxConnectionsPerDomain,
+            int maxMessagesPerConnection, int connectionIdleSeconds, MtaSts mtaSts, Dane dane) {
 
         public RemoteSettings toSettings(String defaultEhloName) {
             RemoteSettings.Timeouts rfc = RemoteSettings.Timeouts.RFC_5321;
@@ -310,6 +312,8 @@ public record ServerConfig(
                             rfc.dataInit(), rfc.dataBlock(), rfc.dataTermination(),
                             // three quarters of the attempt: MX, MTA-STS and the per-domain wait come first
                             Duration.ofSeconds(attemptTimeoutSeconds).multipliedBy(3).dividedBy(4)));
+            settings = settings.withReuse(new RemoteSettings.Reuse(maxMessagesPerConnection,
+                    Duration.ofSeconds(connectionIdleSeconds)));
             return sourceAddress.isBlank() ? settings : settings.withSourceAddress(sourceAddress);
         }
 

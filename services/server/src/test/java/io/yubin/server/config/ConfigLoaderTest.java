@@ -52,7 +52,7 @@ class ConfigLoaderTest {
         assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32, 30, 10, 14_400,
                 new ServerConfig.Retry(300, 3600, 432_000),
-                new ServerConfig.Remote(true, "", "", 25, 30, 300, 1800, 20,
+                new ServerConfig.Remote(true, "", "", 25, 30, 300, 1800, 20, 100, 5,
                         new ServerConfig.MtaSts(true, "", 443, 20), new ServerConfig.Dane(true))));
         assertThat(c.dns()).isEqualTo(new ServerConfig.Dns("", false, ""));
         assertThat(c.dns().trustAnchors()).isNull();
@@ -208,7 +208,7 @@ class ConfigLoaderTest {
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(true, "x-cluster.name", "10.0.0.7", 7,
                 "x-cluster.members:7", new ServerConfig.Kubernetes("")));
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7, 7, new ServerConfig.Retry(7, 7, 7),
-                new ServerConfig.Remote(true, "7", "7", 7, 7, 7, 7, 7,
+                new ServerConfig.Remote(true, "7", "7", 7, 7, 7, 7, 7, 7, 7,
                         new ServerConfig.MtaSts(true, "7", 7, 7), new ServerConfig.Dane(true))));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
         assertThat(c.sendingLimits().overrideMap()).containsExactly(
