@@ -80,4 +80,33 @@ class TwoMemberClusterTest {
             assertThat(otherUser).isEmpty();
         }
     }
+
+    @Test
+    void aMessageSentThroughOneMemberIsCountedOnBoth() throws Exception {
+        try (HazelcastSendingEvents a = new HazelcastSendingEvents(first.instance());
+                HazelcastSendingEvents b = new HazelcastSendingEvents(second.instance())) {
+            List<SendingEvents.Sent> onA = new CopyOnWriteArrayList<>();
+            List<SendingEvents.Sent> onB = new CopyOnWriteArrayList<>();
+            a.subscribe(onA::add);
+            b.subscribe(onB::add);
+            SendingEvents.Sent sent = new SendingEvents.Sent("alice@example.test",
+                    java.time.Instant.parse("2026-12-06T08:00:00Z"), 3, "member-a");
+
+            a.publish(sent);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> onA.size() == 1 && onB.size() == 1);
+            assertThat(onB).containsExactly(sent);
+            assertThat(onA).containsExactly(sent);
+        }
+    }
+
+    @Test
+    void aSendingEventOfANewerVersionOrNotOneAtAllIsSkipped() {
+        byte[] newer = io.yubin.proto.cluster.v1.SentMessage.newBuilder().setVersion(HazelcastSendingEvents.VERSION + 1)
+                .setUser("alice@example.test").setRecipients(1).setOrigin("x").build().toByteArray();
+        assertThat(HazelcastSendingEvents.decode(newer)).isNull();
+        assertThat(HazelcastSendingEvents.decode(new byte[] {(byte) 0xff, 1, 2})).isNull();
+        SendingEvents.Sent sent = new SendingEvents.Sent("bob@example.test", java.time.Instant.ofEpochMilli(42), 7, "o");
+        assertThat(HazelcastSendingEvents.decode(HazelcastSendingEvents.encode(sent))).isEqualTo(sent);
+    }
 }

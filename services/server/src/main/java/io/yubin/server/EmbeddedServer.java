@@ -37,6 +37,7 @@ import io.yubin.queue.DeliveryQueue;
 import io.yubin.queue.HazelcastDeliveryQueue;
 import io.yubin.queue.HazelcastMaildropLocks;
 import io.yubin.queue.HazelcastMailboxEvents;
+import io.yubin.queue.HazelcastSendingEvents;
 import io.yubin.queue.MailboxEvents;
 import io.yubin.queue.PartitionRoutedMailboxStore;
 import io.yubin.server.config.ServerConfig;
@@ -45,6 +46,7 @@ import io.yubin.server.tls.TlsFiles;
 import io.yubin.imap.ImapServer;
 import io.yubin.pop3.Pop3Server;
 import io.yubin.smtp.DnsBlocklists;
+import io.yubin.smtp.SendingLimits;
 import io.yubin.smtp.SmtpServer;
 import io.yubin.smtp.SubmissionSigner;
 import io.yubin.smtp.VirusScanning;
@@ -188,6 +190,8 @@ public final class EmbeddedServer implements AutoCloseable {
         stops.push(new Stop("delivery queue", deliveryQueue::close));
         mailboxEvents = new HazelcastMailboxEvents(cluster.instance());
         stops.push(new Stop("mailbox events", mailboxEvents::close));
+        HazelcastSendingEvents sendingEvents = new HazelcastSendingEvents(cluster.instance());
+        stops.push(new Stop("sending events", sendingEvents::close));
 
         Clock clock = Clock.systemUTC();
         HazelcastDeliveryCoordination coordination = new HazelcastDeliveryCoordination(cluster.instance());
@@ -235,11 +239,14 @@ public final class EmbeddedServer implements AutoCloseable {
         stops.push(new Stop("spool sweep", sweep::close));
 
         ServerConfig.Smtp smtpConfig = config.smtp();
+        // Counted over the cluster: what a user sends through any member counts on every member.
+        SendingLimits sendingLimits = config.sendingLimits().toLimits(clock, sendingEvents);
+        stops.push(new Stop("sending limits", sendingLimits::close));
         SmtpServer smtp = await(SmtpServer.start(vertx, new SmtpServer.Options(smtpHostname(), smtpConfig.host(),
                 smtpConfig.mxPort(), smtpConfig.submissionPort(), smtpConfig.submissionsPort(), tls.pemKeyCertOptions(),
                 smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening(), config.ipPolicy().smtp()),
                 storage, accounts, deliveryQueue, authenticator, dkimSigner(dataDir, clock),
-                config.sendingLimits().toLimits(clock), blocklists(dns, blocklistZones), virusScanning()));
+                sendingLimits, blocklists(dns, blocklistZones), virusScanning()));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
         this.smtp = smtp;
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",

@@ -1,6 +1,7 @@
 package io.yubin.smtp;
 
 import io.yubin.model.MailAddress;
+import io.yubin.queue.SendingEvents;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,14 +10,16 @@ import java.util.Deque;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * How much an authenticated user may send (docs/outbound.md, "Sending limits"): messages per hour,
  * recipients per message and recipients per day, each with per-domain and per-user overrides. A
  * compromised account then sends a bounded amount of spam before someone notices, which protects
- * the domain's reputation. The counts are kept in this process's memory: per cluster member, not
- * cluster-wide, and forgotten at a restart.
+ * the domain's reputation. The counts are kept in this process's memory and forgotten at a restart;
+ * with {@link SendingEvents} (Hazelcast in a cluster) each accepted message is published and every
+ * member counts what the user sent through any member, moments after it was accepted.
  *
  * <p>Only accepted messages count: a message counts once its 250 is given, with its number of
  * recipients, in sliding windows of one hour and one day.
@@ -53,6 +56,11 @@ public final class SendingLimits {
     private final Map<String, Limits> overrides;
     private final Clock clock;
     private final Map<String, Window> windows = new ConcurrentHashMap<>();
+    /** Null when the counts stay in this process. */
+    private final SendingEvents events;
+    /** This instance's name on the events: it counted its own messages when it accepted them. */
+    private final String origin = UUID.randomUUID().toString();
+    private final AutoCloseable subscription;
 
     /**
      * @param defaults every user's limits
@@ -60,9 +68,38 @@ public final class SendingLimits {
      *     a user's entry wins over its domain's
      */
     public SendingLimits(Limits defaults, Map<String, Limits> overrides, Clock clock) {
+        this(defaults, overrides, clock, null);
+    }
+
+    /**
+     * Counting what every member that shares {@code events} accepts.
+     *
+     * @param events the cluster's sending events; null to count in this process only
+     */
+    public SendingLimits(Limits defaults, Map<String, Limits> overrides, Clock clock, SendingEvents events) {
         this.defaults = Objects.requireNonNull(defaults);
         this.overrides = Map.copyOf(overrides);
         this.clock = Objects.requireNonNull(clock);
+        this.events = events;
+        this.subscription = events == null ? null : events.subscribe(this::counted);
+    }
+
+    /** A message another member accepted; this one's own are counted already. */
+    private void counted(SendingEvents.Sent sent) {
+        if (!sent.origin().equals(origin)) {
+            windows.computeIfAbsent(sent.user(), u -> new Window()).add(sent.at(), sent.recipients());
+        }
+    }
+
+    /** Stops counting other members' messages. */
+    public void close() {
+        if (subscription != null) {
+            try {
+                subscription.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /** No limits at all. */
@@ -122,7 +159,11 @@ public final class SendingLimits {
         if (limits.messagesPerHour() == 0 && limits.recipientsPerDay() == 0) {
             return;
         }
-        window(user).add(clock.instant(), recipients);
+        Instant now = clock.instant();
+        window(user).add(now, recipients);
+        if (events != null) {
+            events.publish(new SendingEvents.Sent(user.canonical().toLowerCase(Locale.ROOT), now, recipients, origin));
+        }
     }
 
     private Window window(MailAddress user) {
@@ -136,8 +177,19 @@ public final class SendingLimits {
 
         private final Deque<Sent> sent = new ArrayDeque<>();
 
+        /** In time order: another member's message may arrive after a later one of this member. */
         synchronized void add(Instant at, int recipients) {
-            sent.addLast(new Sent(at, recipients));
+            Sent added = new Sent(at, recipients);
+            if (sent.isEmpty() || !sent.peekLast().at().isAfter(at)) {
+                sent.addLast(added);
+                return;
+            }
+            java.util.List<Sent> later = new java.util.ArrayList<>();
+            while (!sent.isEmpty() && sent.peekLast().at().isAfter(at)) {
+                later.add(0, sent.removeLast());
+            }
+            sent.addLast(added);
+            sent.addAll(later);
         }
 
         synchronized int messagesSince(Instant since) {

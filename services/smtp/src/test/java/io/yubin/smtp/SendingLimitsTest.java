@@ -36,6 +36,51 @@ class SendingLimitsTest {
                 new SendingLimits.Limits(10, 20, 30));
     }
 
+    /** What members share: every published message reaches every subscriber, the publisher's too. */
+    private static final class SharedEvents implements io.yubin.queue.SendingEvents {
+        private final java.util.List<java.util.function.Consumer<Sent>> listeners =
+                new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void publish(Sent sent) {
+            listeners.forEach(l -> l.accept(sent));
+        }
+
+        @Override
+        public AutoCloseable subscribe(java.util.function.Consumer<Sent> listener) {
+            listeners.add(listener);
+            return () -> listeners.remove(listener);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void whatAUserSendsThroughOneMemberCountsOnEveryMemberOnce() {
+        SharedEvents events = new SharedEvents();
+        SendingLimits a = new SendingLimits(new SendingLimits.Limits(3, 0, 100), Map.of(), clock, events);
+        SendingLimits b = new SendingLimits(new SendingLimits.Limits(3, 0, 100), Map.of(), clock, events);
+
+        a.accepted(ALICE, 40);
+        clock.advance(Duration.ofMinutes(1));
+        b.accepted(ALICE, 40);
+
+        assertThat(a.checkMessage(ALICE)).as("two of three messages: its own once, b's once").isNull();
+        assertThat(b.checkRecipient(ALICE, 19)).isNull();
+        assertThat(b.checkRecipient(ALICE, 20).reply().toString()).startsWith("450 4.7.1 Sending limit reached: at most 100 recipients per day");
+        a.accepted(ALICE, 1);
+        assertThat(b.checkMessage(ALICE).reply().toString()).startsWith("450 4.7.1 Sending limit reached: at most 3 messages per hour");
+        assertThat(a.checkMessage(ALICE)).isNotNull();
+        assertThat(a.checkMessage(BOB)).isNull();
+        b.close();
+        a.accepted(BOB, 1);
+        a.accepted(BOB, 1);
+        a.accepted(BOB, 1);
+        assertThat(b.checkMessage(BOB)).as("b no longer listens").isNull();
+    }
+
     @Test
     void messagesPerHourAndRecipientsPerDayCountInSlidingWindows() {
         SendingLimits limits = new SendingLimits(new SendingLimits.Limits(2, 0, 5), Map.of(), clock);

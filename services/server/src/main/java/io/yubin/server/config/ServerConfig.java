@@ -494,9 +494,14 @@ public record ServerConfig(
     public record SendingLimitsConfig(int messagesPerHour, int recipientsPerMessage, int recipientsPerDay,
             String overrides) {
 
-        /** The limits, counted against {@code clock}. */
+        /** The limits, counted against {@code clock} in this process. */
         public SendingLimits toLimits(Clock clock) {
             return new SendingLimits(defaults(), overrideMap(), clock);
+        }
+
+        /** The limits, counted against {@code clock} over every member sharing {@code events}. */
+        public SendingLimits toLimits(Clock clock, io.yubin.queue.SendingEvents events) {
+            return new SendingLimits(defaults(), overrideMap(), clock, events);
         }
 
         private SendingLimits.Limits defaults() {
