@@ -62,6 +62,7 @@ import io.yubin.store.embedded.FileBlobStore;
 import io.yubin.store.embedded.FileOrphanSweeper;
 import io.yubin.web.AdminServer;
 import io.yubin.web.Metrics;
+import io.yubin.web.MtaStsPolicyServer;
 import io.yubin.web.ReadinessCheck;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -133,6 +134,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private Accounts accounts;
     private DeliveryQueue deliveryQueue;
     private MailboxEvents mailboxEvents;
+    private int mtaStsPort;
     private Vertx vertx;
     private AdminServer admin;
     private SmtpServer smtp;
@@ -285,6 +287,14 @@ public final class EmbeddedServer implements AutoCloseable {
                         config.ipPolicy().admin().toPolicy()::allows), accounts, storage.spool(),
                 checks, metrics));
         stops.push(new Stop("admin API", () -> await(admin.close())));
+        if (config.mtaSts().enabled()) {
+            Path policies = config.mtaSts().policiesPath(dataDir);
+            MtaStsPolicyServer mtaSts = await(MtaStsPolicyServer.start(vertx, new MtaStsPolicyServer.Options(
+                    config.mtaSts().host(), config.mtaSts().port(), policies, tls.pemKeyCertOptions())));
+            stops.push(new Stop("MTA-STS policy host", () -> await(mtaSts.close())));
+            mtaStsPort = mtaSts.actualPort();
+            LOG.info("MTA-STS policies served on https://{}:{} from {}", config.mtaSts().host(), mtaStsPort, policies);
+        }
         LOG.info("Yubin is ready: admin API on http://{}:{} (data in {})", config.admin().host(), admin.actualPort(),
                 dataDir);
     }
@@ -485,6 +495,11 @@ public final class EmbeddedServer implements AutoCloseable {
     /** Where protocol servers offer accepted spool ids. */
     public DeliveryQueue deliveryQueue() {
         return deliveryQueue;
+    }
+
+    /** The MTA-STS policy host's port; 0 when it does not run. */
+    public int mtaStsPort() {
+        return mtaStsPort;
     }
 
     /** Cluster-wide mailbox events, for IMAP IDLE and POP3. */

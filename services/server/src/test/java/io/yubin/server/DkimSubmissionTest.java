@@ -20,6 +20,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,8 +31,13 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,6 +102,8 @@ class DkimSubmissionTest {
     @BeforeEach
     void start() throws Exception {
         Path keys = work.resolve("keys");
+        policies = Files.createDirectories(work.resolve("mta-sts"));
+        Files.writeString(policies.resolve("example.test.txt"), MTA_STS_POLICY);
         Files.createDirectories(keys.resolve("example.test"));
         Files.writeString(keys.resolve("example.test/rsa2026.key"), pem(RSA));
         Files.writeString(keys.resolve("example.test/ed2026.key"), pem(ED25519));
@@ -114,7 +122,11 @@ class DkimSubmissionTest {
                 Map.entry("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024"),
                 Map.entry("YUBIN_PASSWORD_HASH_ITERATIONS", "1"),
                 Map.entry("YUBIN_DELIVERY_WORKERS", "2"),
-                Map.entry("YUBIN_DKIM_KEYS_DIRECTORY", keys.toString())));
+                Map.entry("YUBIN_DKIM_KEYS_DIRECTORY", keys.toString()),
+                // What the operator also publishes for a domain: its MTA-STS policy, served here.
+                Map.entry("YUBIN_MTA_STS_ENABLED", "true"),
+                Map.entry("YUBIN_MTA_STS_PORT", "0"),
+                Map.entry("YUBIN_MTA_STS_POLICIES_DIRECTORY", policies.toString())));
         server = EmbeddedServer.start(config);
         for (String domain : List.of("example.test", "other.test")) {
             await(server.accounts().addDomain(Domain.parse(domain)));
@@ -128,6 +140,39 @@ class DkimSubmissionTest {
     void stop() {
         if (server != null) {
             server.close();
+        }
+    }
+
+    static final String MTA_STS_POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mail.example.test\r\nmax_age: 86400\r\n";
+    private Path policies;
+
+    @Test
+    void theDomainsMtaStsPolicyIsServedOverHttps() throws Exception {
+        SSLContext trustAll = SSLContext.getInstance("TLS");
+        trustAll.init(null, new TrustManager[] {new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        try (SSLSocket socket = (SSLSocket) trustAll.getSocketFactory()
+                .createSocket("127.0.0.1", server.mtaStsPort())) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName("mta-sts.example.test")));
+            socket.setSSLParameters(parameters);
+            socket.getOutputStream().write(("GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts.example.test\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(response).startsWith("HTTP/1.1 200 OK\r\n").contains("Content-Type: text/plain; charset=utf-8")
+                    .endsWith("\r\n\r\n" + MTA_STS_POLICY);
         }
     }
 

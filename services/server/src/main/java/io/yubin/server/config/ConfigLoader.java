@@ -345,6 +345,8 @@ public final class ConfigLoader {
         atLeast("delivery.remote.connect-timeout-seconds", c.delivery().remote().connectTimeoutSeconds(), 1);
         atLeast("delivery.remote.command-timeout-seconds", c.delivery().remote().commandTimeoutSeconds(), 1);
         atLeast("delivery.remote.attempt-timeout-seconds", c.delivery().remote().attemptTimeoutSeconds(), 1);
+        atLeast("mta-sts.port", c.mtaSts().port(), 0);
+        atMost("mta-sts.port", c.mtaSts().port(), 65535);
         atLeast("delivery.remote.max-connections-per-domain", c.delivery().remote().maxConnectionsPerDomain(), 0);
         atLeast("delivery.remote.max-messages-per-connection", c.delivery().remote().maxMessagesPerConnection(), 1);
         atLeast("delivery.remote.connection-idle-seconds", c.delivery().remote().connectionIdleSeconds(), 0);

@@ -60,7 +60,23 @@ public record ServerConfig(
         Virus virus,
         IpPolicies ipPolicy,
         Dnsbl dnsbl,
-        AddressPolicyConfig addressPolicy) {
+        AddressPolicyConfig addressPolicy,
+        MtaStsHost mtaSts) {
+
+    /**
+     * The MTA-STS policy host (RFC 8461 §3.3, docs/operator.md).
+     *
+     * @param enabled whether the HTTPS listener runs
+     * @param host the address it binds to
+     * @param port its port (443 where senders connect)
+     * @param policiesDirectory the {@code <domain>.txt} policy files; empty for {@code <data-dir>/mta-sts}
+     */
+    public record MtaStsHost(boolean enabled, String host, int port, String policiesDirectory) {
+
+        public Path policiesPath(Path dataDir) {
+            return policiesDirectory.isBlank() ? dataDir.resolve("mta-sts") : Path.of(policiesDirectory);
+        }
+    }
 
     public record Admin(String host, int port) {
     }

@@ -59,6 +59,8 @@ class ConfigLoaderTest {
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
         assertThat(c.dns().serverAddresses()).isEmpty();
         assertThat(c.dkim()).isEqualTo(new ServerConfig.Dkim(""));
+        assertThat(c.mtaSts()).isEqualTo(new ServerConfig.MtaStsHost(false, "127.0.0.1", 2443, ""));
+        assertThat(c.mtaSts().policiesPath(Path.of("/var/lib/yubin"))).isEqualTo(Path.of("/var/lib/yubin/mta-sts"));
         assertThat(c.sendingLimits()).isEqualTo(new ServerConfig.SendingLimitsConfig(500, 100, 2000, ""));
         assertThat(c.sendingLimits().overrideMap()).isEmpty();
         assertThat(c.dkim().keysPath(Path.of("/var/lib/yubin"))).isEqualTo(Path.of("/var/lib/yubin/dkim"));
@@ -170,7 +172,7 @@ class ConfigLoaderTest {
                         "imap.proxy-protocol" -> "false";
                 case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket",
                         "cluster.enabled", "delivery.remote.enabled", "delivery.remote.mta-sts.enabled", "mailauth.enabled",
-                        "delivery.remote.dane.enabled" -> "true";
+                        "delivery.remote.dane.enabled", "mta-sts.enabled" -> "true";
                 case "dns.dnssec-validation" -> "false";
                 case "cluster.bind-address" -> "10.0.0.7";
                 case "cluster.members" -> "x-cluster.members:7";
@@ -205,6 +207,8 @@ class ConfigLoaderTest {
         assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("x-imap.host", 7, 7, false, true, 7, 7, 7, 7, 7, 2048, 4096,
                 7, 7, 7, 7, 7));
         assertThat(c.pop3().tlsPort()).isEqualTo(7);
+        assertThat(c.mtaSts()).isEqualTo(new ServerConfig.MtaStsHost(true, "x-mta-sts.host", 7,
+                "x-mta-sts.policies-directory"));
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(true, "x-cluster.name", "10.0.0.7", 7,
                 "x-cluster.members:7", new ServerConfig.Kubernetes("")));
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7, 7, new ServerConfig.Retry(7, 7, 7),

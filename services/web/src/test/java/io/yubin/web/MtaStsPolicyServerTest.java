@@ -1,0 +1,81 @@
+package io.yubin.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.SelfSignedCertificate;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.yubin.testing.vertx.BlockedThreadWatch;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The MTA-STS policy host over real HTTPS: the policy of the domain the Host names, and 404 otherwise. */
+class MtaStsPolicyServerTest {
+
+    static final String POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mail.example.test\r\nmax_age: 604800\r\n";
+
+    @RegisterExtension
+    final BlockedThreadWatch blockedThreads = new BlockedThreadWatch();
+
+    @TempDir
+    Path policies;
+    private Vertx vertx;
+    private MtaStsPolicyServer server;
+    private WebClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        Files.writeString(policies.resolve("example.test.txt"), POLICY);
+        Files.writeString(policies.resolve("xn--bcher-kva.example.txt"), POLICY.replace("enforce", "testing"));
+        vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
+        SelfSignedCertificate certificate = SelfSignedCertificate.create("mta-sts.example.test");
+        server = MtaStsPolicyServer.start(vertx, new MtaStsPolicyServer.Options("127.0.0.1", 0, policies,
+                certificate.keyCertOptions())).await(30, TimeUnit.SECONDS);
+        client = WebClient.create(vertx, new WebClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().await(30, TimeUnit.SECONDS);
+    }
+
+    private HttpResponse<Buffer> get(String host, String path) throws Exception {
+        return client.get(server.actualPort(), "127.0.0.1", path).virtualHost(host).send().await(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void servesThePolicyOfTheDomainTheHostNames() throws Exception {
+        HttpResponse<Buffer> policy = get("mta-sts.example.test", "/.well-known/mta-sts.txt");
+        assertThat(policy.statusCode()).isEqualTo(200);
+        assertThat(policy.getHeader("Content-Type")).isEqualTo("text/plain; charset=utf-8");
+        assertThat(policy.bodyAsString()).isEqualTo(POLICY);
+
+        assertThat(get("MTA-STS.xn--Bcher-kva.Example.", "/.well-known/mta-sts.txt").bodyAsString()).contains("mode: testing");
+    }
+
+    @Test
+    void aChangedPolicyIsServedAtOnce() throws Exception {
+        Files.writeString(policies.resolve("example.test.txt"), POLICY.replace("enforce", "none"));
+        assertThat(get("mta-sts.example.test", "/.well-known/mta-sts.txt").bodyAsString()).contains("mode: none");
+    }
+
+    @Test
+    void everythingElseIsNotFound() throws Exception {
+        assertThat(get("mta-sts.other.test", "/.well-known/mta-sts.txt").statusCode()).as("no policy").isEqualTo(404);
+        assertThat(get("example.test", "/.well-known/mta-sts.txt").statusCode()).as("not the mta-sts host").isEqualTo(404);
+        assertThat(get("mta-sts.example.test", "/").statusCode()).isEqualTo(404);
+        assertThat(get("mta-sts.example.test", "/.well-known/mta-sts.txt.bak").statusCode()).isEqualTo(404);
+        assertThat(get("mta-sts.bad_name..test", "/.well-known/mta-sts.txt").statusCode()).isEqualTo(404);
+        assertThat(client.post(server.actualPort(), "127.0.0.1", "/.well-known/mta-sts.txt")
+                .virtualHost("mta-sts.example.test").send().await(30, TimeUnit.SECONDS).statusCode()).isEqualTo(405);
+    }
+}
