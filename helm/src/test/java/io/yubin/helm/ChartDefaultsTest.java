@@ -93,7 +93,7 @@ class ChartDefaultsTest {
         Map<String, Object> ports = containerPorts(c);
         assertThat(ports).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "smtp", 2525, "submission", 2587, "submissions", 2465, "imap", 1143, "imaps", 1993,
-                "pop3", 1110, "pop3s", 1995, "admin", 8080, "hazelcast", 5701));
+                "pop3", 1110, "pop3s", 1995, "admin", 8080, "hazelcast", 5701, "mta-sts", 8443));
         Doc config = serverConfig(r);
         assertThat(config.at("smtp.mx-port")).isEqualTo(ports.get("smtp"));
         assertThat(config.at("smtp.submission-port")).isEqualTo(ports.get("submission"));
@@ -103,6 +103,8 @@ class ChartDefaultsTest {
         assertThat(config.at("pop3.port")).isEqualTo(ports.get("pop3"));
         assertThat(config.at("pop3.tls-port")).isEqualTo(ports.get("pop3s"));
         assertThat(config.at("admin.port")).isEqualTo(ports.get("admin"));
+        assertThat(config.at("mta-sts.port")).isEqualTo(ports.get("mta-sts"));
+        assertThat(config.at("mta-sts.enabled")).isEqualTo(true);
         assertThat(config.at("cluster.port")).isEqualTo(ports.get("hazelcast"));
         for (String host : List.of("admin.host", "smtp.host", "imap.host", "pop3.host")) {
             assertThat(config.at(host)).as(host).isEqualTo("0.0.0.0");
@@ -205,7 +207,8 @@ class ChartDefaultsTest {
             mapped.put((String) p.at("name"), p.at("port"));
         }
         assertThat(mapped).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "smtp", 25, "submission", 587, "submissions", 465, "imap", 143, "imaps", 993, "pop3", 110, "pop3s", 995));
+                "smtp", 25, "submission", 587, "submissions", 465, "imap", 143, "imaps", 993, "pop3", 110, "pop3s", 995,
+                "mta-sts", 443));
         assertThat(lb.at("metadata.annotations")).isNull();
 
         Doc hz = r.get("Service", "yubin-hazelcast");
@@ -236,7 +239,8 @@ class ChartDefaultsTest {
                 "yubin.io/maildomains:get", "yubin.io/maildomains:list", "yubin.io/maildomains:watch",
                 "yubin.io/maildomains:update", "yubin.io/maildomains:patch",
                 "yubin.io/maildomains/status:get", "yubin.io/maildomains/status:update", "yubin.io/maildomains/status:patch",
-                "/secrets:get", "/secrets:create", "/secrets:update", "/services:get", "/events:create",
+                "/secrets:get", "/secrets:create", "/secrets:update", "/configmaps:get", "/configmaps:create",
+                "/configmaps:update", "/services:get", "/events:create",
                 "coordination.k8s.io/leases:get", "coordination.k8s.io/leases:create", "coordination.k8s.io/leases:update");
         assertThat(r.all("ClusterRole")).isEmpty();
         assertThat(r.all("ClusterRoleBinding")).isEmpty();
@@ -269,7 +273,7 @@ class ChartDefaultsTest {
         assertThat(rules).hasSize(3);
         // mail: no "from", so every source
         assertThat(rules.get(0).at("from")).isNull();
-        assertThat(ports(rules.get(0))).containsExactlyInAnyOrder(2525, 2587, 2465, 1143, 1993, 1110, 1995);
+        assertThat(ports(rules.get(0))).containsExactlyInAnyOrder(2525, 2587, 2465, 1143, 1993, 1110, 1995, 8443);
         // Hazelcast: the front-end pods only
         assertThat(ports(rules.get(1))).containsExactly(5701);
         assertThat(rules.get(1).docs("from")).singleElement().satisfies(f -> {

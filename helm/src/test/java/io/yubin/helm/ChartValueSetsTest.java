@@ -203,6 +203,7 @@ class ChartValueSetsTest {
                 credentials: {existingSecret: mail-storage}
                 tls: {existingSecret: example-com-tls}
                 dkim: {domains: [{domain: example.com, secretName: example-com-dkim}]}
+                mtaSts: {configMaps: [example-com-mta-sts, example-org-mta-sts]}
                 frontend:
                   config: {mailauth: {enabled: true}, smtp: {max-message-size: 26214400}}
                   podDisruptionBudget: {maxUnavailable: null, minAvailable: 2}
@@ -232,8 +233,13 @@ class ChartValueSetsTest {
         assertThat(config.at("smtp.host")).isEqualTo("0.0.0.0");
         assertThat(r.get("PodDisruptionBudget", "yubin").at("spec.minAvailable")).isEqualTo(2);
         assertThat(r.get("PodDisruptionBudget", "yubin").at("spec.maxUnavailable")).isNull();
-        assertThat(r.get("NetworkPolicy", "yubin").list("spec.ingress.0.ports")).hasSize(7)
+        assertThat(r.get("NetworkPolicy", "yubin").list("spec.ingress.0.ports")).hasSize(8)
                 .anySatisfy(p -> assertThat(Doc.asMap(p)).containsEntry("port", 10025));
+        // the operator's MTA-STS ConfigMaps projected into the one policies directory
+        assertThat(mount(c, "mta-sts").at("mountPath")).isEqualTo("/etc/yubin/mta-sts");
+        assertThat(volume(pod, "mta-sts").list("projected.sources")).extracting(s -> Doc.asMap(s).get("configMap"))
+                .containsExactly(Map.of("name", "example-com-mta-sts"), Map.of("name", "example-org-mta-sts"));
+        assertThat(config.at("mta-sts.policies-directory")).isEqualTo("/etc/yubin/mta-sts");
     }
 
     @Test

@@ -290,7 +290,8 @@ public final class EmbeddedServer implements AutoCloseable {
         if (config.mtaSts().enabled()) {
             Path policies = config.mtaSts().policiesPath(dataDir);
             MtaStsPolicyServer mtaSts = await(MtaStsPolicyServer.start(vertx, new MtaStsPolicyServer.Options(
-                    config.mtaSts().host(), config.mtaSts().port(), policies, tls.pemKeyCertOptions())));
+                    config.mtaSts().host(), config.mtaSts().port(), policies, tls.pemKeyCertOptions(),
+                    config.mtaSts().proxyProtocol())));
             stops.push(new Stop("MTA-STS policy host", () -> await(mtaSts.close())));
             mtaStsPort = mtaSts.actualPort();
             LOG.info("MTA-STS policies served on https://{}:{} from {}", config.mtaSts().host(), mtaStsPort, policies);

@@ -41,8 +41,10 @@ public final class MtaStsPolicyServer {
      * @param port the HTTPS port (443 where senders connect; behind a load balancer any)
      * @param policies the directory of {@code <domain>.txt} policy files
      * @param keyCert the server's certificate and key
+     * @param proxyProtocol whether every connection starts with a PROXY protocol header (v1 or v2)
+     *     naming the client, as behind a load balancer that sends it
      */
-    public record Options(String host, int port, Path policies, KeyCertOptions keyCert) {
+    public record Options(String host, int port, Path policies, KeyCertOptions keyCert, boolean proxyProtocol) {
         public Options {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(policies, "policies");
@@ -61,7 +63,7 @@ public final class MtaStsPolicyServer {
 
     public static Future<MtaStsPolicyServer> start(Vertx vertx, Options options) {
         HttpServerOptions http = new HttpServerOptions().setHost(options.host()).setPort(options.port())
-                .setSsl(true).setKeyCertOptions(options.keyCert())
+                .setSsl(true).setKeyCertOptions(options.keyCert()).setUseProxyProtocol(options.proxyProtocol())
                 .addEnabledSecureTransportProtocol("TLSv1.2").addEnabledSecureTransportProtocol("TLSv1.3")
                 .removeEnabledSecureTransportProtocol("TLSv1").removeEnabledSecureTransportProtocol("TLSv1.1");
         return vertx.createHttpServer(http).requestHandler(request -> handle(vertx, options.policies(), request))

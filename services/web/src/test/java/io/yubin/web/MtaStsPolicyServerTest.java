@@ -39,7 +39,7 @@ class MtaStsPolicyServerTest {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         SelfSignedCertificate certificate = SelfSignedCertificate.create("mta-sts.example.test");
         server = MtaStsPolicyServer.start(vertx, new MtaStsPolicyServer.Options("127.0.0.1", 0, policies,
-                certificate.keyCertOptions())).await(30, TimeUnit.SECONDS);
+                certificate.keyCertOptions(), false)).await(30, TimeUnit.SECONDS);
         client = WebClient.create(vertx, new WebClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
     }
 
@@ -77,5 +77,25 @@ class MtaStsPolicyServerTest {
         assertThat(get("mta-sts.bad_name..test", "/.well-known/mta-sts.txt").statusCode()).isEqualTo(404);
         assertThat(client.post(server.actualPort(), "127.0.0.1", "/.well-known/mta-sts.txt")
                 .virtualHost("mta-sts.example.test").send().await(30, TimeUnit.SECONDS).statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void behindALoadBalancerTheProxyHeaderComesFirst() throws Exception {
+        MtaStsPolicyServer proxied = MtaStsPolicyServer.start(vertx, new MtaStsPolicyServer.Options("127.0.0.1", 0,
+                policies, SelfSignedCertificate.create("mta-sts.example.test").keyCertOptions(), true))
+                .await(30, TimeUnit.SECONDS);
+        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+        trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+        try (java.net.Socket plain = new java.net.Socket("127.0.0.1", proxied.actualPort())) {
+            plain.getOutputStream().write("PROXY TCP4 192.0.2.1 127.0.0.1 5555 443\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
+                    .createSocket(plain, "mta-sts.example.test", proxied.actualPort(), true)) {
+                tls.getOutputStream().write(("GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts.example.test\r\n"
+                        + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String response = new String(tls.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(response).startsWith("HTTP/1.1 200 OK").endsWith(POLICY);
+            }
+        }
     }
 }

@@ -68,6 +68,7 @@ public final class MailDomainReconciler {
     private final Clock clock;
     private final DkimKeySecret dkimKeys;
     private final TlsCertificate certificates;
+    private final MtaStsPolicyConfigMap mtaStsPolicies;
     private final EventRecorder events;
 
     public MailDomainReconciler(KubernetesClient client, OperatorSettings settings, SecureRandom random, Clock clock) {
@@ -76,6 +77,7 @@ public final class MailDomainReconciler {
         this.registry = settings.adminUrl() == null ? null : new DomainRegistry(settings.adminUrl());
         this.clock = clock;
         this.dkimKeys = new DkimKeySecret(client, random);
+        this.mtaStsPolicies = new MtaStsPolicyConfigMap(client);
         this.certificates = new TlsCertificate(client, random, clock);
         this.events = new EventRecorder(client, clock);
     }
@@ -142,6 +144,8 @@ public final class MailDomainReconciler {
                     "nothing published: the records wait for the DKIM key");
         } else {
             try {
+                // The policy is in place for the servers before the _mta-sts record announces it.
+                mtaStsPolicies.ensure(resource, domain.domain(), policy);
                 List<DnsRecord> desired = MailRecords.of(domain, keys.records(), policy, addresses(resource, domain));
                 DnsPublisher.Outcome outcome = publisher(resource, domain).publish(desired, before.records());
                 records = outcome.records();

@@ -171,6 +171,14 @@ class MailDomainReconcilerTest {
                 tls.getData().get("tls.crt")), StandardCharsets.US_ASCII))))
                 .containsExactlyInAnyOrder("mail.example.test", "mta-sts.example.test");
 
+        // the MTA-STS policy, for the servers to serve at https://mta-sts.example.test/.well-known/mta-sts.txt
+        io.fabric8.kubernetes.api.model.ConfigMap policy = bed.client.configMaps().inNamespace(ns)
+                .withName("example-test-mta-sts").get();
+        assertThat(policy.getData()).containsExactly(Map.entry("example.test.txt", status.mtaSts().policy()));
+        assertThat(status.mtaSts().policy()).startsWith("version: STSv1\r\nmode: ");
+        assertThat(policy.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getUid()).isEqualTo(created.getMetadata().getUid()));
+
         // SMTP now accepts mail for the domain
         assertThat(new DomainRegistry(bed.adminUrl()).isRegistered("example.test", TestBed.ADMIN_TOKEN)).isTrue();
 
@@ -191,6 +199,8 @@ class MailDomainReconcilerTest {
         assertThat(after.getMetadata().getResourceVersion()).isEqualTo(version);
         assertThat(bed.client.secrets().inNamespace(ns).withName("example-test-dkim").get().getData())
                 .isEqualTo(dkim.getData());
+        assertThat(bed.client.configMaps().inNamespace(ns).withName("example-test-mta-sts").get().getMetadata()
+                .getResourceVersion()).isEqualTo(policy.getMetadata().getResourceVersion());
         assertThat(serial("example.test")).isEqualTo(serial);
     }
 

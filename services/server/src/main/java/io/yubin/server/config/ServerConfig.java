@@ -70,8 +70,9 @@ public record ServerConfig(
      * @param host the address it binds to
      * @param port its port (443 where senders connect)
      * @param policiesDirectory the {@code <domain>.txt} policy files; empty for {@code <data-dir>/mta-sts}
+     * @param proxyProtocol whether every connection starts with a PROXY protocol header
      */
-    public record MtaStsHost(boolean enabled, String host, int port, String policiesDirectory) {
+    public record MtaStsHost(boolean enabled, String host, int port, String policiesDirectory, boolean proxyProtocol) {
 
         public Path policiesPath(Path dataDir) {
             return policiesDirectory.isBlank() ? dataDir.resolve("mta-sts") : Path.of(policiesDirectory);

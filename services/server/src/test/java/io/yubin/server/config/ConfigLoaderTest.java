@@ -59,7 +59,7 @@ class ConfigLoaderTest {
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
         assertThat(c.dns().serverAddresses()).isEmpty();
         assertThat(c.dkim()).isEqualTo(new ServerConfig.Dkim(""));
-        assertThat(c.mtaSts()).isEqualTo(new ServerConfig.MtaStsHost(false, "127.0.0.1", 2443, ""));
+        assertThat(c.mtaSts()).isEqualTo(new ServerConfig.MtaStsHost(false, "127.0.0.1", 2443, "", false));
         assertThat(c.mtaSts().policiesPath(Path.of("/var/lib/yubin"))).isEqualTo(Path.of("/var/lib/yubin/mta-sts"));
         assertThat(c.sendingLimits()).isEqualTo(new ServerConfig.SendingLimitsConfig(500, 100, 2000, ""));
         assertThat(c.sendingLimits().overrideMap()).isEmpty();
@@ -169,7 +169,7 @@ class ConfigLoaderTest {
         for (String key : ConfigLoader.keys()) {
             env.put(ConfigLoader.environmentVariable(key), switch (key) {
                 case "password-policy.reject-containing-user-name", "smtp.proxy-protocol", "pop3.proxy-protocol",
-                        "imap.proxy-protocol" -> "false";
+                        "imap.proxy-protocol", "mta-sts.proxy-protocol" -> "false";
                 case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket",
                         "cluster.enabled", "delivery.remote.enabled", "delivery.remote.mta-sts.enabled", "mailauth.enabled",
                         "delivery.remote.dane.enabled", "mta-sts.enabled" -> "true";
@@ -208,7 +208,7 @@ class ConfigLoaderTest {
                 7, 7, 7, 7, 7));
         assertThat(c.pop3().tlsPort()).isEqualTo(7);
         assertThat(c.mtaSts()).isEqualTo(new ServerConfig.MtaStsHost(true, "x-mta-sts.host", 7,
-                "x-mta-sts.policies-directory"));
+                "x-mta-sts.policies-directory", false));
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(true, "x-cluster.name", "10.0.0.7", 7,
                 "x-cluster.members:7", new ServerConfig.Kubernetes("")));
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7, 7, new ServerConfig.Retry(7, 7, 7),
