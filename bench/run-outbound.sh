@@ -16,6 +16,8 @@
 #
 # Options: -n MESSAGES (2000)  -s SIZE_KIB (4)  -c CONNECTIONS (20)  -w WARMUP (200)
 #          -d DOMAINS (20)  --only plain|dkim  --out DIR (default bench/target/outbound-<time>)
+#          --no-peer-tls   Postfix offers no STARTTLS (what TLS costs: by default every delivery
+#                          does a TLS handshake, since Yubin opens one session per message)
 #
 # Needs root (Postfix and named switch users), Debian's postfix, bind9 and openssl, a JDK 17 and a
 # build: ./mvnw -B -q -DskipTests package -pl services/server,bench -am. Every server runs under
@@ -25,10 +27,12 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 jar=$repo/bench/target/yubin-bench.jar
-messages=2000 size_kib=4 connections=20 warmup=200 domains=20 runs="plain dkim" out=""
+messages=2000 size_kib=4 connections=20 warmup=200 domains=20 runs="plain dkim" out="" peer_tls=may
 NICE=(nice -n 15)
+# Debian's python3 (it has python3-dkim when installed); the helpers below need nothing else
+PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     -n) messages=$2; shift ;;
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
     -d) domains=$2; shift ;;
     --only) case $2 in plain|dkim) runs=$2 ;; *) usage ;; esac; shift ;;
     --out) out=$2; shift ;;
+    --no-peer-tls) peer_tls=none ;;
     -h|--help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
@@ -72,7 +77,7 @@ trap 'exit 130' INT TERM
 
 # n free TCP ports on 127.0.0.1 (also free for UDP with "udp"), held open together while chosen.
 free_ports() {  # count [udp]
-  python3 - "$@" <<'EOF'
+  "$PY" - "$@" <<'EOF'
 import socket, sys
 n, udp = int(sys.argv[1]), len(sys.argv) > 2
 held, ports = [], []
@@ -100,6 +105,54 @@ wait_greeting() {  # host port pid seconds: an SMTP greeting "220" within the ti
   return 1
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }           # utime + stime (proc(5))
+# CPU ticks of a process tree: the root's own and its reaped children's (cutime, cstime), plus
+# utime + stime of every live descendant (Postfix's daemons come and go under master)
+tree_ticks() {  # pid
+  "$PY" - "$1" <<'EOF'
+import os, sys
+root, parent, ticks = int(sys.argv[1]), {}, {}
+for d in os.listdir("/proc"):
+    if d.isdigit():
+        try:
+            f = open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(d)] = int(f[1]); ticks[int(d)] = [int(x) for x in f[11:15]]
+total = sum(ticks.get(root, [0, 0, 0, 0]))
+for pid in ticks:
+    p = parent.get(pid)
+    while p and p != root:
+        p = parent.get(p)
+    if p == root and pid != root:
+        total += ticks[pid][0] + ticks[pid][1]
+print(total)
+EOF
+}
+# "name ticks" per thread name of process $1 (names cut to 15 characters by the kernel; digits
+# dropped so that a pool's threads add up), one line each
+thread_ticks() {  # pid
+  "$PY" - "$1" <<'EOF'
+import os, re, sys
+pid, sums = sys.argv[1], {}
+for t in os.listdir(f"/proc/{pid}/task"):
+    try:
+        comm = open(f"/proc/{pid}/task/{t}/comm").read().strip()
+        f = open(f"/proc/{pid}/task/{t}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        continue
+    name = re.sub(r"[-#]?\d+$", "", comm).replace(" ", "_") or comm
+    sums[name] = sums.get(name, 0) + int(f[11]) + int(f[12])
+for k, v in sums.items():
+    print(k, v)
+EOF
+}
+# the CPU per thread name of $1 since the thread_ticks output $2, largest first, as "name s" pairs
+thread_report() {  # pid before
+  thread_ticks "$1" | awk -v before="$2" -v hz="$(getconf CLK_TCK)" '
+    BEGIN { k = split(before, b, " "); for (i = 1; i < k; i += 2) was[b[i]] = b[i + 1] }
+    { d = $2 - was[$1]; if (d > 0) print d, $1 }' | sort -rn | head -10 \
+    | awk -v hz="$(getconf CLK_TCK)" '{ printf "%s%s %.2f s", (NR > 1 ? ", " : ""), $2, $1 / hz } END { print "" }'
+}
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }  # busy idle
 
 work=$(mktemp -d /tmp/bench-outbound.XXXXXX)
@@ -109,7 +162,7 @@ exec > >(tee "$out/run.txt") 2>&1
 echo "machine: $(nproc) cores, $(free -m | awk '/^Mem:/ {print $2}') MiB memory, $(uname -sr); $(java -version 2>&1 | head -1)"
 echo "postfix $(postconf -d -h mail_version 2>/dev/null), $(/usr/sbin/named -v)"
 echo "uptime at start: $(uptime)"
-echo "load: $messages x $size_kib KiB over $connections connections, $domains recipient domains, warm-up $warmup; runs: $runs"
+echo "load: $messages x $size_kib KiB over $connections connections, $domains recipient domains, warm-up $warmup; runs: $runs; peer STARTTLS: $([ $peer_tls = may ] && echo offered || echo not offered)"
 
 # --- named: d1.bench .. dD.bench --------------------------------------------------------------
 read -r dns_port < <(free_ports 1 udp)
@@ -135,7 +188,7 @@ done
 named_pid=$!
 # one DNS question over UDP (no dig on the machine): the answer count of name/type (15 MX, 1 A)
 dns_answers() {  # port name type
-  python3 - "$@" <<'EOF'
+  "$PY" - "$@" <<'EOF'
 import random, socket, struct, sys
 port, name, qtype = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 qid = random.randrange(65536)
@@ -202,9 +255,10 @@ virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_recipient_restrictions = reject_unlisted_recipient
-smtpd_tls_security_level = may
+smtpd_tls_security_level = $peer_tls
 smtpd_tls_cert_file = $pf/cert.pem
 smtpd_tls_key_file = $pf/key.pem
+smtpd_tls_received_header = yes
 smtputf8_enable = yes
 message_size_limit = 10240000
 # no artificial slow-down of the sender when the queue manager lags (Postfix's default is 1s):
@@ -302,19 +356,24 @@ EOF
       || { cat "$out/$name-warmup.txt"; echo "warm-up failed" >&2; exit 1; }
     grep -E '^(wall|delivered) ' "$out/$name-warmup.txt"
   fi
-  local before_count cpu0 m0 m1 rc=0 hz
+  local before_count cpu0 m0 m1 p0 p1 n0 n1 threads0 rc=0 hz
   hz=$(getconf CLK_TCK)
   before_count=$(sh -c "$maildir_count")
   echo "-- $name measured: $messages messages; uptime before: $(uptime)"
   touch "$y/measured-start"
-  cpu0=$(cpu_ticks "$yubin_pid"); m0=$(machine_ticks)
+  threads0=$(thread_ticks "$yubin_pid" | tr '\n' ' ')
+  cpu0=$(cpu_ticks "$yubin_pid"); m0=$(machine_ticks); p0=$(tree_ticks "$master_pid"); n0=$(cpu_ticks "$named_pid")
   "${gen[@]}" -n "$messages" --label "yubin-outbound-$name" 2>&1 | tee "$out/$name.txt" || rc=$?
-  m1=$(machine_ticks)
+  m1=$(machine_ticks); p1=$(tree_ticks "$master_pid"); n1=$(cpu_ticks "$named_pid")
   echo "-- $name uptime after: $(uptime)"
-  awk -v c0="$cpu0" -v c1="$(cpu_ticks "$yubin_pid")" -v m0="$m0" -v m1="$m1" -v hz="$hz" -v n="$messages" -v cores="$(nproc)" '
+  awk -v c0="$cpu0" -v c1="$(cpu_ticks "$yubin_pid")" -v m0="$m0" -v m1="$m1" -v hz="$hz" -v n="$messages" -v cores="$(nproc)" \
+    -v pf=$((p1 - p0)) -v nd=$((n1 - n0)) -v gen="$(awk '/^generator / { print $3 }' "$out/$name.txt")" '
     BEGIN { split(m0, a, " "); split(m1, b, " "); busy = (b[1] - a[1]) / hz; idle = (b[2] - a[2]) / hz
-            printf "cpu: yubin %.2f s (%.2f ms per message); machine busy %.2f s of %.2f s (%d cores: %.0f%%), all processes, the other developer'"'"'s included\n",
-              (c1 - c0) / hz, 1000 * (c1 - c0) / hz / n, busy, busy + idle, cores, 100 * busy / (busy + idle) }'
+            printf "cpu: yubin %.2f s (%.2f ms per message); postfix (master and its daemons) %.2f s (%.2f ms per message); named %.2f s\n", (c1 - c0) / hz, 1000 * (c1 - c0) / hz / n, pf / hz, 1000 * pf / hz / n, nd / hz
+            printf "cpu: machine busy %.2f s of %.2f s (%d cores: %.0f%%), all processes, the other developer'"'"'s included\n",
+              busy, busy + idle, cores, 100 * busy / (busy + idle)
+            printf "cpu: generator %.2f s while sending; the rest of the machine (polling, other users) %.2f s\n", gen, busy - (c1 - c0 + pf + nd) / hz - gen }'
+  echo "cpu: yubin by thread (top 10): $(thread_report "$yubin_pid" "$threads0")"
   local after_count
   after_count=$(sh -c "$maildir_count")
   echo "maildirs: $((after_count - before_count)) new messages in this run (expected $messages)"
@@ -324,8 +383,28 @@ EOF
   local sample sigs
   sample=$(find "$pf/mail/d1.bench/user/new" -type f -newer "$y/measured-start" | head -1)
   sigs=$(awk '/^\r?$/ { exit } /^DKIM-Signature:/ { n++ } END { print n + 0 }' "$sample")
-  echo "sample $(basename "$sample"): $sigs DKIM-Signature field(s)"
+  echo "sample $(basename "$sample"): $sigs DKIM-Signature field(s); Postfix's Received: $(awk '/^Received:/ { p = 1 } p { printf "%s ", $0 } p && /;/ { exit }' "$sample" | grep -o 'using TLS[^)]*' || echo 'no TLS')"
   awk '/^\r?$/ { exit } /^DKIM-Signature:/ { p = 1; print; next } /^[ \t]/ && p { print; next } { p = 0 }' "$sample" | cut -c1-120 | head -3
+  if [ "$name" = dkim ] && [ "$sigs" -ge 1 ]; then
+    # the signature checked by dkimpy (Debian python3-dkim) with the public half of the key as the
+    # TXT record bench._domainkey.bench.test would hold
+    local pub verdict
+    pub=$(openssl pkey -in "$y/dkim/bench.test/bench.key" -pubout -outform DER | base64 -w0)
+    verdict=$("$PY" - "$sample" "$pub" <<'EOF' 2>&1 | tail -1
+import sys
+try:
+    import dkim
+except ImportError:
+    print("not checked (no python3-dkim)"); sys.exit(0)
+record = ("v=DKIM1; k=rsa; p=" + sys.argv[2]).encode()
+message = open(sys.argv[1], "rb").read()
+print("dkimpy: signature verifies" if dkim.verify(message, dnsfunc=lambda name, timeout=5: record)
+      else "dkimpy: signature DOES NOT verify")
+EOF
+)
+    echo "$verdict"
+    case $verdict in *"DOES NOT"*) rc=1 ;; esac
+  fi
   if [ "$name" = dkim ] && [ "$sigs" -lt 1 ]; then echo "FAIL: the dkim run delivered a message without DKIM-Signature" >&2; rc=1; fi
   if [ "$name" = plain ] && [ "$sigs" -gt 0 ]; then echo "FAIL: the plain run delivered a signed message" >&2; rc=1; fi
   stop_pid "$yubin_pid" 30; yubin_pid=""
@@ -339,6 +418,9 @@ for r in $runs; do
   [ -f "$out/$r.txt" ] || continue
   awk -v r="$r" '/^wall / { acc = $5 } /^delivered / { del = $10; s = $6 } END { printf "%-6s submission %s messages/s   end to end %s messages/s (%s s)\n", r, acc, del, s }' "$out/$r.txt"
 done
+cp "$pf/postfix.log" "$out/postfix.log" 2>/dev/null || true
+echo "postfix log: $(grep -c 'smtpd.*: connect from' "$out/postfix.log" 2>/dev/null) connections," \
+  "$(grep -c 'status=sent (delivered to maildir)' "$out/postfix.log" 2>/dev/null) delivered to Maildir (warm-up included)"
 echo "uptime at end: $(uptime)"
 grep -h '^{' "$out"/plain.txt "$out"/dkim.txt 2>/dev/null > "$out/json.txt" || true
 exit "$status"
