@@ -71,6 +71,17 @@ public final class SmtpLoad implements Callable<Integer> {
     @Option(names = "--delivered-interval-ms", defaultValue = "200", description = "Delay between two delivered-cmd runs (default: ${DEFAULT-VALUE}).")
     int deliveredIntervalMs;
 
+    @Option(names = "--implicit-tls",
+            description = "Connect with TLS at once (a submissions port, 465-style; certificate not checked) and use the threaded engine.")
+    boolean implicitTls;
+
+    @Option(names = "--auth-user", description = "AUTH PLAIN as this user after EHLO (needs --implicit-tls).")
+    String authUser;
+
+    @Option(names = "--auth-password-env", defaultValue = "SMTPLOAD_PASSWORD",
+            description = "Environment variable holding the AUTH password (default: ${DEFAULT-VALUE}).")
+    String authPasswordEnv;
+
     @Option(names = "--label", defaultValue = "", description = "Free text copied into the report, e.g. the server's name.")
     String label;
 
@@ -94,7 +105,9 @@ public final class SmtpLoad implements Callable<Integer> {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long processCpu0 = processCpuNanos();
         long threadCpu0 = threads.getCurrentThreadCpuTime();
-        LoadResult result = new LoadGenerator(config, wire).run();
+        LoadResult result = implicitTls
+                ? new TlsSubmitGenerator(config, wire, authUser, authPassword()).run()
+                : new LoadGenerator(config, wire).run();
         long threadCpu = threads.getCurrentThreadCpuTime() - threadCpu0;
         long processCpu = processCpuNanos() - processCpu0;
 
@@ -143,10 +156,18 @@ public final class SmtpLoad implements Callable<Integer> {
                 "--delivered-timeout must be 1..3600 seconds");
         require(spec, deliveredIntervalMs >= 10 && deliveredIntervalMs <= 60_000,
                 "--delivered-interval-ms must be 10..60000");
+        require(spec, authUser == null || implicitTls, "--auth-user needs --implicit-tls");
+        require(spec, !implicitTls || authUser != null, "--implicit-tls needs --auth-user (submission requires AUTH)");
+        require(spec, authUser == null || authPassword() != null,
+                "--auth-user needs the password in the environment variable " + authPasswordEnv);
         require(spec, rcptPattern.contains("%d"), "--rcpt-pattern must contain %d");
         require(spec, !containsLineBreak(from + rcptPattern + ehloName), "addresses and names must be one line");
         String probe = String.format(Locale.ROOT, rcptPattern, 1);
         require(spec, !probe.isEmpty(), "--rcpt-pattern gives an empty address");
+    }
+
+    private String authPassword() {
+        return System.getenv(authPasswordEnv);
     }
 
     private static boolean containsLineBreak(String s) {
