@@ -19,9 +19,11 @@ import java.util.function.Supplier;
  * @param content opens the body (with CRLF line ends, as accepted); the stream is read on a worker
  *     thread and closed by the client; called once per attempt
  * @param tls what the sender asked of the TLS of this hop (RFC 8689)
+ * @param dsn the envelope whose DSN parameters (RET, ENVID; NOTIFY and ORCPT per recipient) go on to a
+ *     server that offers DSN (RFC 3461 §5.2); null for none
  */
 public record OutboundMessage(MailAddress sender, long size, Envelope.BodyType body, boolean smtpUtf8,
-        Supplier<CompletionStage<InputStream>> content, Envelope.TlsRequirement tls) {
+        Supplier<CompletionStage<InputStream>> content, Envelope.TlsRequirement tls, Envelope dsn) {
 
     public OutboundMessage {
         Objects.requireNonNull(body, "body");
@@ -29,10 +31,10 @@ public record OutboundMessage(MailAddress sender, long size, Envelope.BodyType b
         Objects.requireNonNull(tls, "tls");
     }
 
-    /** A message whose sender asked nothing of TLS. */
+    /** A message whose sender asked nothing of TLS, without DSN parameters. */
     public OutboundMessage(MailAddress sender, long size, Envelope.BodyType body, boolean smtpUtf8,
             Supplier<CompletionStage<InputStream>> content) {
-        this(sender, size, body, smtpUtf8, content, Envelope.TlsRequirement.POLICY);
+        this(sender, size, body, smtpUtf8, content, Envelope.TlsRequirement.POLICY, null);
     }
 
     /** REQUIRETLS (RFC 8689 §4.2.1). */
@@ -40,9 +42,14 @@ public record OutboundMessage(MailAddress sender, long size, Envelope.BodyType b
         return tls == Envelope.TlsRequirement.REQUIRETLS;
     }
 
+    /** This message with the DSN parameters of {@code envelope}. */
+    public OutboundMessage withDsn(Envelope envelope) {
+        return new OutboundMessage(sender, size, body, smtpUtf8, content, tls, envelope);
+    }
+
     /** This message with another TLS requirement. */
     public OutboundMessage withTls(Envelope.TlsRequirement requirement) {
-        return new OutboundMessage(sender, size, body, smtpUtf8, content, requirement);
+        return new OutboundMessage(sender, size, body, smtpUtf8, content, requirement, dsn);
     }
 
     /**
@@ -54,6 +61,6 @@ public record OutboundMessage(MailAddress sender, long size, Envelope.BodyType b
         boolean utf8 = envelope.smtpUtf8() || (envelope.sender() != null && envelope.sender().isUtf8())
                 || envelope.recipients().stream().anyMatch(r -> r.address().isUtf8());
         return new OutboundMessage(envelope.sender(), entry.blob().size(), envelope.body(), utf8,
-                () -> blobs.get(entry.blob().id()), envelope.tls());
+                () -> blobs.get(entry.blob().id()), envelope.tls(), envelope);
     }
 }

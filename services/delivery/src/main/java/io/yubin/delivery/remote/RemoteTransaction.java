@@ -237,7 +237,7 @@ final class RemoteTransaction {
         }
         phase = Phase.MAIL;
         String mail = mailCommand();
-        List<String> rcpts = recipients.stream().map(r -> "RCPT TO:<" + r + ">").toList();
+        List<String> rcpts = recipients.stream().map(this::rcptCommand).toList();
         Duration timeout = settings.timeouts().command();
         if (capabilities.has("PIPELINING")) {
             List<String> group = new ArrayList<>();
@@ -295,7 +295,7 @@ final class RemoteTransaction {
                 byte[] converted = SevenBitDowngrade.convert(in);
                 message = new OutboundMessage(message.sender(), converted.length, Envelope.BodyType.SEVEN_BIT,
                         message.smtpUtf8(), () -> CompletableFuture.completedFuture(
-                                new ByteArrayInputStream(converted)), message.tls());
+                                new ByteArrayInputStream(converted)), message.tls(), message.dsn());
                 return (String) null;
             } catch (SevenBitDowngrade.Impossible e) {
                 return "554 5.6.3 the message has 8-bit content, " + host + " does not support 8BITMIME, and it "
@@ -323,7 +323,46 @@ final class RemoteTransaction {
         if (message.requireTls()) {
             mail.append(" REQUIRETLS");
         }
+        if (passesDsn()) {
+            // RFC 3461 §4.3, §4.4
+            if (message.dsn().dsnReturn() != null) {
+                mail.append(" RET=").append(message.dsn().dsnReturn() == Envelope.DsnReturn.FULL ? "FULL" : "HDRS");
+            }
+            if (message.dsn().envId() != null) {
+                mail.append(" ENVID=").append(Xtext.encode(message.dsn().envId()));
+            }
+        }
         return mail.toString();
+    }
+
+    /**
+     * RFC 3461 §6.2.1: to a server that offers DSN the parameters go on with the message, and that
+     * server (or the one after it) sends the notices the sender asked for.
+     */
+    private boolean passesDsn() {
+        return message.dsn() != null && capabilities.has("DSN");
+    }
+
+    private String rcptCommand(MailAddress recipient) {
+        StringBuilder rcpt = new StringBuilder("RCPT TO:<").append(recipient).append('>');
+        if (!passesDsn()) {
+            return rcpt.toString();
+        }
+        for (Envelope.Recipient given : message.dsn().recipients()) {
+            if (!given.address().equals(recipient)) {
+                continue;
+            }
+            if (!given.notifyOn().isEmpty()) {
+                // RFC 3461 §4.1: NEVER alone, else the others in a fixed order
+                rcpt.append(" NOTIFY=").append(given.notifyOn().contains(Envelope.DsnNotify.NEVER) ? "NEVER"
+                        : String.join(",", given.notifyOn().stream().sorted().map(Enum::name).toList()));
+            }
+            if (given.originalRecipient() != null) {
+                rcpt.append(" ORCPT=").append(Xtext.orcpt(given.originalRecipient()));
+            }
+            break;
+        }
+        return rcpt.toString();
     }
 
     private Future<Attempt> refuseAll(String refusal) {

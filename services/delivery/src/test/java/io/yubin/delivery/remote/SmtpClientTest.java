@@ -706,4 +706,26 @@ class SmtpClientTest {
         assertThat(peer.connections()).isEqualTo(2);
         assertThat(commandsOf(peer, 1)).doesNotContain("RSET");
     }
+
+    @Test
+    void dsnParametersGoOnToAServerThatOffersDsnAndToNoOther() throws Exception {
+        Envelope envelope = new Envelope(SENDER, List.of(
+                new Envelope.Recipient(BOB, java.util.Set.of(Envelope.DsnNotify.FAILURE, Envelope.DsnNotify.SUCCESS),
+                        "rfc822;bob@peer.test"),
+                new Envelope.Recipient(CAROL, java.util.Set.of(Envelope.DsnNotify.NEVER), "rfc822;list+tag@yubin.test"),
+                Envelope.Recipient.of(DAVE)), Envelope.BodyType.SEVEN_BIT, false, Envelope.DsnReturn.HDRS, "abc+def =x");
+        OutboundMessage withDsn = message(BODY).withDsn(envelope);
+        ScriptedPeer dsn = peer("127.0.0.2", ScriptedPeer.standard("PIPELINING", "DSN"));
+        ScriptedPeer plain = peer("127.0.0.3", ScriptedPeer.standard("PIPELINING"));
+
+        deliver(client(settings()), List.of(host("dsn.peer.test", "127.0.0.2")), withDsn, BOB, CAROL, DAVE);
+        deliver(client(settings()), List.of(host("plain.peer.test", "127.0.0.3")), withDsn, BOB, CAROL, DAVE);
+
+        assertThat(commandsOf(dsn, 1)).contains("MAIL FROM:<alice@yubin.test> RET=HDRS ENVID=abc+2Bdef+20+3Dx",
+                "RCPT TO:<bob@peer.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@peer.test",
+                "RCPT TO:<carol@peer.test> NOTIFY=NEVER ORCPT=rfc822;list+2Btag@yubin.test",
+                "RCPT TO:<dave@peer.test>");
+        assertThat(commandsOf(plain, 1)).contains("MAIL FROM:<alice@yubin.test>", "RCPT TO:<bob@peer.test>",
+                "RCPT TO:<carol@peer.test>", "RCPT TO:<dave@peer.test>");
+    }
 }
