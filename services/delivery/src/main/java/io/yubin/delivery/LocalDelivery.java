@@ -67,6 +67,8 @@ public final class LocalDelivery {
 
     /** The result recorded for a recipient delivered to every INBOX it resolves to. */
     public static final String DELIVERED = "250 2.0.0 delivered to INBOX";
+    /** How the result of an alias whose copy went to remote targets begins. */
+    static final String FORWARDED = "250 2.1.5 forwarded to ";
     /** The result recorded for a recipient whose copies went to Junk (DMARC quarantine). */
     public static final String DELIVERED_TO_JUNK = "250 2.0.0 delivered to Junk (quarantined by DMARC policy)";
     private static final MailboxPath JUNK = MailboxPath.parse("Junk");
@@ -327,8 +329,12 @@ public final class LocalDelivery {
         List<RecipientState> updated = List.copyOf(decided.values());
         List<Integer> failed = decided.entrySet().stream()
                 .filter(e -> e.getValue().status() == DeliveryStatus.FAILED).map(Map.Entry::getKey).toList();
-        boolean notify = outbound != null && !failed.isEmpty();
-        List<RecipientState> others = updated.stream().filter(s -> s.status() != DeliveryStatus.FAILED).toList();
+        List<Integer> succeeded = successesToReport(entry, decided, results);
+        boolean notify = outbound != null && (!failed.isEmpty() || !succeeded.isEmpty());
+        java.util.Set<Integer> reported = new java.util.HashSet<>(failed);
+        reported.addAll(succeeded);
+        List<RecipientState> others = decided.entrySet().stream().filter(e -> !reported.contains(e.getKey()))
+                .map(Map.Entry::getValue).toList();
         CompletionStage<Boolean> before = notify ? recordAll(entry.id(), others)
                 : CompletableFuture.completedFuture(true);
         return before.thenCompose(present -> {
@@ -336,13 +342,13 @@ public final class LocalDelivery {
                 return CompletableFuture.completedFuture(new Outcome(Outcome.Kind.GONE, updated, null, spooled));
             }
             CompletionStage<Optional<SpoolId>> notification = notify
-                    ? outbound.notifications().spool(entry, failures(entry, states, failed, results))
+                    ? outbound.notifications().spool(entry, reports(entry, states, failed, succeeded, results))
                     : CompletableFuture.completedFuture(Optional.empty());
             return notification.thenCompose(dsn -> {
                 List<SpoolId> made = new ArrayList<>(spooled);
                 dsn.ifPresent(made::add);
-                return record(entry, states, notify
-                        ? updated.stream().filter(s -> s.status() == DeliveryStatus.FAILED).toList() : updated,
+                return record(entry, states, notify ? decided.entrySet().stream()
+                        .filter(e -> reported.contains(e.getKey())).map(Map.Entry::getValue).toList() : updated,
                         updated, made, now);
             });
         });
@@ -367,6 +373,48 @@ public final class LocalDelivery {
                     .orElse(now);
             return new Outcome(Outcome.Kind.PENDING, updated, next, notifications);
         });
+    }
+
+    /**
+     * RFC 3461 §4.1 NOTIFY=SUCCESS: the recipients this run delivered whose sender asked to be told,
+     * by envelope position: delivered into a mailbox here, or relayed to a server that took no DSN
+     * parameters. Not one passed on to a server that did (it reports), nor an alias forwarded (its
+     * copy carries NOTIFY on, RFC 3461 §6.2.7.3).
+     */
+    private static List<Integer> successesToReport(SpoolEntry entry, Map<Integer, RecipientState> decided,
+            Map<Integer, RecipientResult> results) {
+        List<Envelope.Recipient> given = entry.envelope().recipients();
+        List<Integer> succeeded = new ArrayList<>();
+        for (Map.Entry<Integer, RecipientState> e : decided.entrySet()) {
+            int index = e.getKey();
+            RecipientState state = e.getValue();
+            if (state.status() != DeliveryStatus.DELIVERED || index >= given.size()
+                    || !given.get(index).notifyOn().contains(Envelope.DsnNotify.SUCCESS)) {
+                continue;
+            }
+            RecipientResult remote = results.get(index);
+            boolean forwarded = remote == null && state.lastResult() != null && state.lastResult().startsWith(FORWARDED);
+            if (remote != null ? !remote.dsnPassedOn() : !forwarded) {
+                succeeded.add(index);
+            }
+        }
+        return succeeded;
+    }
+
+    /** What the notification reports: the failures, then the successes asked for. */
+    private List<DsnRecipient> reports(SpoolEntry entry, List<RecipientState> states, List<Integer> failed,
+            List<Integer> succeeded, Map<Integer, RecipientResult> results) {
+        List<DsnRecipient> reported = new ArrayList<>(failures(entry, states, failed, results));
+        Instant now = clock.instant();
+        for (int index : succeeded) {
+            RecipientState state = states.get(index);
+            RecipientResult remote = results.get(index);
+            reported.add(new DsnRecipient(entry.envelope().recipients().get(index),
+                    remote == null ? DsnRecipient.Action.DELIVERED : DsnRecipient.Action.RELAYED,
+                    remote != null ? remote : new RecipientResult(state.recipient(), DeliveryStatus.DELIVERED,
+                            state.lastResult() == null ? DELIVERED : state.lastResult(), null, null), now, null));
+        }
+        return reported;
     }
 
     /** The failed recipients as a notification reports them, with their DSN parameters (NOTIFY, ORCPT). */
@@ -447,7 +495,7 @@ public final class LocalDelivery {
                     spooled.add(id);
                     LOG.info("{}: <{}> forwarded to {} as {}", entry.id(), recipient, targets, id);
                     return new RecipientState(recipient, DeliveryStatus.DELIVERED, attempts, null,
-                            "250 2.1.5 forwarded to " + targets.stream().map(t -> "<" + t + ">")
+                            FORWARDED + targets.stream().map(t -> "<" + t + ">")
                                     .collect(Collectors.joining(", ")) + " as " + id.value());
                 });
             });

@@ -393,6 +393,60 @@ class RemoteWiringTest {
         return id;
     }
 
+    private SpoolId acceptAsking(Set<Envelope.DsnNotify> notify, String... recipients) throws Exception {
+        SpoolId id = SpoolId.next();
+        StoredBlob blob = await(f.storage.blobs().put(new java.io.ByteArrayInputStream(
+                "Subject: tell me\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII))));
+        await(f.storage.spool().accept(SpoolEntry.queued(id, new Envelope(MailAddress.parse("alice@example.test"),
+                java.util.Arrays.stream(recipients).map(r -> new Envelope.Recipient(MailAddress.parse(r), notify,
+                        "rfc822;" + r)).toList(), Envelope.BodyType.SEVEN_BIT, false, Envelope.DsnReturn.FULL, "env-1"),
+                blob, clock.instant(), new SpoolEntry.ClientInfo("client.test", "192.0.2.7", "alice@example.test"))));
+        return id;
+    }
+
+    @Test
+    void notifySuccessIsReportedAsDeliveredForAMailboxHereAndRelayedForAServerWithoutDsn() throws Exception {
+        ScriptedPeer peer = peer(ScriptedPeer.standard("PIPELINING"));
+        SpoolId id = acceptAsking(Set.of(Envelope.DsnNotify.SUCCESS, Envelope.DsnNotify.FAILURE), "bob@example.test",
+                FRIEND);
+
+        LocalDelivery.Outcome outcome = await(delivery.deliver(id));
+
+        assertThat(outcome.kind()).isEqualTo(LocalDelivery.Outcome.Kind.FINISHED);
+        assertThat(outcome.notifications()).hasSize(1);
+        assertThat(commandsContaining(peer, "RCPT TO:")).containsExactly("RCPT TO:<" + FRIEND + ">");
+        assertThat(await(delivery.deliver(outcome.notifications().get(0))).kind())
+                .isEqualTo(LocalDelivery.Outcome.Kind.FINISHED);
+        List<MessageRecord> inbox = f.inbox("alice@example.test");
+        assertThat(inbox).hasSize(1);
+        String report;
+        try (InputStream in = await(f.storage.blobs().get(inbox.get(0).blob().id()))) {
+            report = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(report).contains("Subject: Successful Mail Delivery Report", "Original-Envelope-Id: env-1",
+                "Final-Recipient: rfc822; bob@example.test\r\nAction: delivered\r\nStatus: 2.0.0",
+                "Final-Recipient: rfc822; " + FRIEND + "\r\nAction: relayed\r\nStatus: 2.0.0",
+                "Content-Type: text/rfc822-headers").doesNotContain("\r\n\r\nbody\r\n");
+    }
+
+    @Test
+    void aServerOfferingDsnGetsTheParametersAndNoNoticeIsSentFromHere() throws Exception {
+        ScriptedPeer peer = peer(ScriptedPeer.standard("PIPELINING", "DSN"));
+        SpoolId id = acceptAsking(Set.of(Envelope.DsnNotify.SUCCESS), FRIEND);
+
+        LocalDelivery.Outcome outcome = await(delivery.deliver(id));
+
+        assertThat(outcome.kind()).isEqualTo(LocalDelivery.Outcome.Kind.FINISHED);
+        assertThat(outcome.notifications()).isEmpty();
+        assertThat(commandsContaining(peer, "MAIL FROM:")).singleElement().asString().endsWith(" RET=FULL ENVID=env-1");
+        assertThat(commandsContaining(peer, "RCPT TO:")).containsExactly(
+                "RCPT TO:<" + FRIEND + "> NOTIFY=SUCCESS ORCPT=rfc822;" + FRIEND);
+    }
+
+    private static List<String> commandsContaining(ScriptedPeer peer, String prefix) {
+        return peer.commands.stream().map(c -> c.substring(c.indexOf(' ') + 1)).filter(c -> c.startsWith(prefix)).toList();
+    }
+
     @Test
     void aRecipientStillDeferredAfterTheDelayWarningTimeIsReportedOnceAsDelayed() throws Exception {
         peer(refusingRecipients("451 4.3.0 try again later"));

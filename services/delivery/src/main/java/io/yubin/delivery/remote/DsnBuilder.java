@@ -100,14 +100,13 @@ public final class DsnBuilder {
         return Optional.of(new Dsn(envelope, original, arrivalDate, reported));
     }
 
+    /** RFC 3461 §4.1: without NOTIFY, failures and delays are reported; successes only when asked for. */
     private static boolean notify(DsnRecipient r) {
         var notify = r.recipient().notifyOn();
-        if (notify.isEmpty()) {
-            return true;
-        }
         return switch (r.action()) {
-            case FAILED -> notify.contains(Envelope.DsnNotify.FAILURE);
-            case DELAYED -> notify.contains(Envelope.DsnNotify.DELAY);
+            case FAILED -> notify.isEmpty() || notify.contains(Envelope.DsnNotify.FAILURE);
+            case DELAYED -> notify.isEmpty() || notify.contains(Envelope.DsnNotify.DELAY);
+            case DELIVERED, RELAYED -> notify.contains(Envelope.DsnNotify.SUCCESS);
         };
     }
 
@@ -115,13 +114,14 @@ public final class DsnBuilder {
     public void write(Dsn dsn, InputStream original, OutputStream out) throws IOException {
         String boundary = "=_" + UUID.randomUUID().toString().replace("-", "");
         boolean failed = dsn.recipients().stream().anyMatch(r -> r.action() == DsnRecipient.Action.FAILED);
+        boolean delayed = dsn.recipients().stream().anyMatch(r -> r.action() == DsnRecipient.Action.DELAYED);
         boolean global = dsn.envelope().smtpUtf8();
         Instant now = clock.instant();
         StringBuilder head = new StringBuilder();
         head.append("From: Mail Delivery System <MAILER-DAEMON@").append(reportingMta).append(">\r\n");
         head.append("To: <").append(dsn.original().sender()).append(">\r\n");
         head.append("Subject: ").append(failed ? "Undelivered Mail Returned to Sender"
-                : "Delayed Mail (still being retried)").append("\r\n");
+                : delayed ? "Delayed Mail (still being retried)" : "Successful Mail Delivery Report").append("\r\n");
         head.append("Date: ").append(DATE.format(now)).append("\r\n");
         head.append("Message-ID: <").append(UUID.randomUUID()).append('@').append(reportingMta).append(">\r\n");
         // RFC 3834 §5: a DSN is auto-replied mail.
@@ -132,7 +132,7 @@ public final class DsnBuilder {
         head.append("This is a MIME-encapsulated message.\r\n\r\n");
 
         head.append("--").append(boundary).append("\r\n");
-        String human = humanText(dsn, failed);
+        String human = humanText(dsn, failed, delayed);
         head.append("Content-Description: Notification\r\n");
         head.append("Content-Type: text/plain; charset=utf-8\r\n");
         head.append("Content-Transfer-Encoding: base64\r\n\r\n");
@@ -163,17 +163,18 @@ public final class DsnBuilder {
         out.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
     }
 
-    private String humanText(Dsn dsn, boolean failed) {
+    private String humanText(Dsn dsn, boolean failed, boolean delayed) {
         StringBuilder text = new StringBuilder();
         text.append("This is the mail system at host ").append(reportingMta).append(".\r\n\r\n");
         text.append(failed
                 ? "Your message could not be delivered to one or more recipients. It is attached below.\r\n"
-                : "Your message has not been delivered yet to one or more recipients. Delivery will be tried "
-                        + "again; you need not send it again.\r\n");
+                : delayed ? "Your message has not been delivered yet to one or more recipients. Delivery will be "
+                        + "tried again; you need not send it again.\r\n"
+                : "Your message was delivered to the recipients below, or passed on to a server that sends no "
+                        + "delivery notices, as you asked to be told.\r\n");
         for (DsnRecipient r : dsn.recipients()) {
-            text.append("\r\n<").append(r.recipient().address()).append(">: ")
-                    .append(r.action() == DsnRecipient.Action.FAILED ? "failed" : "delayed").append("\r\n    ")
-                    .append(r.result().describe()).append("\r\n");
+            text.append("\r\n<").append(r.recipient().address()).append(">: ").append(r.action().field())
+                    .append("\r\n    ").append(r.result().describe()).append("\r\n");
         }
         return text.toString();
     }

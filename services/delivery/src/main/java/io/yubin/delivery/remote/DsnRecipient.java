@@ -8,7 +8,7 @@ import java.util.Objects;
  * One recipient a delivery status notification reports on.
  *
  * @param recipient the envelope recipient with its DSN parameters (NOTIFY, ORCPT)
- * @param action failed or delayed (RFC 3464 §2.3.3)
+ * @param action failed, delayed, delivered or relayed (RFC 3464 §2.3.3)
  * @param result the last attempt's result, which gives Status, Remote-MTA and Diagnostic-Code
  * @param lastAttempt when that attempt ended; null when unknown
  * @param willRetryUntil for a delayed recipient, when the attempts stop; else null
@@ -22,9 +22,12 @@ public record DsnRecipient(Envelope.Recipient recipient, Action action, Recipien
         Objects.requireNonNull(result, "result");
     }
 
-    /** RFC 3464 §2.3.3 actions this server reports (it sends no success notices yet). */
+    /**
+     * RFC 3464 §2.3.3 actions this server reports: {@code delivered} into a local mailbox, {@code relayed}
+     * to a server that takes no DSN parameters (so no notice will come from further on).
+     */
     public enum Action {
-        FAILED("failed"), DELAYED("delayed");
+        FAILED("failed"), DELAYED("delayed"), DELIVERED("delivered"), RELAYED("relayed");
 
         private final String field;
 
@@ -34,6 +37,11 @@ public record DsnRecipient(Envelope.Recipient recipient, Action action, Recipien
 
         public String field() {
             return field;
+        }
+
+        /** Delivered or relayed: what NOTIFY=SUCCESS asks to be told. */
+        public boolean isSuccess() {
+            return this == DELIVERED || this == RELAYED;
         }
     }
 }

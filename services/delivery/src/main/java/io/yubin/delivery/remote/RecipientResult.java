@@ -13,9 +13,17 @@ import java.util.Objects;
  *     that has none ({@code 451 4.4.1 ...})
  * @param remoteMta the host that gave the reply as {@code name [address]}; null when no host did
  * @param detail in reply to what, for logs and DSNs ({@code RCPT TO}, {@code end of data}); null when made here
+ * @param dsnPassedOn the recipient's DSN parameters went on to the server, which offered DSN (RFC 3461
+ *     §6.2.1): it, not this server, sends the success notice the sender may have asked for
  */
 public record RecipientResult(MailAddress recipient, DeliveryStatus status, String reply, String remoteMta,
-        String detail) {
+        String detail, boolean dsnPassedOn) {
+
+    /** A result whose DSN parameters did not go on. */
+    public RecipientResult(MailAddress recipient, DeliveryStatus status, String reply, String remoteMta,
+            String detail) {
+        this(recipient, status, reply, remoteMta, detail, false);
+    }
 
     public RecipientResult {
         Objects.requireNonNull(recipient, "recipient");

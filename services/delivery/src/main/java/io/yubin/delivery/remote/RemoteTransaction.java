@@ -585,7 +585,8 @@ final class RemoteTransaction {
     }
 
     private void decide(MailAddress recipient, DeliveryStatus status, String reply, String detail) {
-        decided.put(recipient, new RecipientResult(recipient, status, reply, connection.remoteMta(), detail));
+        decided.put(recipient, new RecipientResult(recipient, status, reply, connection.remoteMta(), detail,
+                status == DeliveryStatus.DELIVERED && passesDsn()));
     }
 
     private Attempt.Finished finished() {

@@ -171,6 +171,29 @@ class DsnBuilderTest {
     }
 
     @Test
+    void successIsReportedOnlyWhenNotifyAsksForItAndWithTheHeadersAlone() throws Exception {
+        Envelope.Recipient asked = new Envelope.Recipient(BOB, java.util.Set.of(Envelope.DsnNotify.SUCCESS), null);
+        Envelope.Recipient silent = Envelope.Recipient.of(CAROL);
+        DsnRecipient delivered = new DsnRecipient(asked, DsnRecipient.Action.RELAYED, new RecipientResult(BOB,
+                DeliveryStatus.DELIVERED, "250 2.0.0 queued as 42", "mx.peer.test [127.0.0.2]", "end of data"), NOW, null);
+        DsnRecipient unasked = new DsnRecipient(silent, DsnRecipient.Action.DELIVERED, new RecipientResult(CAROL,
+                DeliveryStatus.DELIVERED, "250 2.0.0 delivered to INBOX", null, null), NOW, null);
+
+        assertThat(builder.plan(envelope(ALICE, Envelope.DsnReturn.FULL, null, silent), ARRIVED, List.of(unasked)))
+                .as("no NOTIFY: failures and delays only").isEmpty();
+        DsnBuilder.Dsn dsn = builder.plan(envelope(ALICE, Envelope.DsnReturn.FULL, "e1", asked, silent), ARRIVED,
+                List.of(delivered, unasked)).orElseThrow();
+        assertThat(dsn.recipients()).containsExactly(delivered);
+        assertThat(dsn.returnsFullMessage()).isFalse();
+        Message message = write(dsn);
+        assertThat(message.getSubject()).isEqualTo("Successful Mail Delivery Report");
+        List<Entity> parts = ((Multipart) message.getBody()).getBodyParts();
+        assertThat(statusBlocks(parts.get(1)).get(1)).containsEntry("Action", "relayed").containsEntry("Status", "2.0.0")
+                .containsEntry("Remote-MTA", "dns; mx.peer.test");
+        assertThat(parts.get(2).getMimeType()).isEqualTo("text/rfc822-headers");
+    }
+
+    @Test
     void delayReportSaysUntilWhenAndReturnsOnlyTheHeadersEvenForRetFull() throws Exception {
         Envelope.Recipient bob = Envelope.Recipient.of(BOB);
         DsnRecipient delayed = new DsnRecipient(bob, DsnRecipient.Action.DELAYED,
