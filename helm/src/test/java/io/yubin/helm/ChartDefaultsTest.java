@@ -240,7 +240,7 @@ class ChartDefaultsTest {
                 "yubin.io/maildomains:update", "yubin.io/maildomains:patch",
                 "yubin.io/maildomains/status:get", "yubin.io/maildomains/status:update", "yubin.io/maildomains/status:patch",
                 "/secrets:get", "/secrets:create", "/secrets:update", "/configmaps:get", "/configmaps:create",
-                "/configmaps:update", "/services:get", "/events:create",
+                "/configmaps:update", "/services:get", "/services:list", "/services:watch", "/events:create",
                 "coordination.k8s.io/leases:get", "coordination.k8s.io/leases:create", "coordination.k8s.io/leases:update");
         assertThat(r.all("ClusterRole")).isEmpty();
         assertThat(r.all("ClusterRoleBinding")).isEmpty();

@@ -1,5 +1,6 @@
 package io.yubin.operator.reconcile;
 
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -10,6 +11,7 @@ import io.yubin.operator.crd.MailDomain;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -22,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * the key of every resource that changed; a resource is read again from the API server before
  * it is reconciled (the cache may lag behind the operator's own last status write). A failed
  * reconcile is retried with exponential backoff (1 s doubling to 5 min); a change to the
- * resource brings it back at once.
+ * resource brings it back at once, and so does a change to a Service a MailDomain takes its
+ * addresses from (spec.addressesFrom: the load balancer's IP arrives after the resource, typically).
+ * Secrets are not watched, since that needs list and watch on every Secret of the namespace: a
+ * missing TSIG or CA Secret created later is found by the retry.
  */
 public final class MailDomainController implements AutoCloseable {
 
@@ -44,6 +49,8 @@ public final class MailDomainController implements AutoCloseable {
     private final Map<String, Long> dueAt = new HashMap<>();
     private final Map<String, Integer> failures = new HashMap<>();
     private SharedIndexInformer<MailDomain> informer;
+    private SharedIndexInformer<Service> services;
+    private final Duration firstBackoff;
 
     /**
      * @param namespace the namespace watched; null for all
@@ -52,6 +59,13 @@ public final class MailDomainController implements AutoCloseable {
      */
     public MailDomainController(KubernetesClient client, String namespace, MailDomainReconciler reconciler,
             MeterRegistry registry) {
+        this(client, namespace, reconciler, registry, FIRST_BACKOFF);
+    }
+
+    /** With another first retry delay (tests: one long enough that only a watched change brings a resource back). */
+    MailDomainController(KubernetesClient client, String namespace, MailDomainReconciler reconciler,
+            MeterRegistry registry, Duration firstBackoff) {
+        this.firstBackoff = firstBackoff;
         this.client = client;
         this.namespace = namespace;
         this.reconciler = reconciler;
@@ -79,7 +93,47 @@ public final class MailDomainController implements AutoCloseable {
         informer = namespace == null
                 ? resources.inAnyNamespace().inform(handler, INFORMER_RESYNC.toMillis())
                 : resources.inNamespace(namespace).inform(handler, INFORMER_RESYNC.toMillis());
-        LOG.info("watching MailDomains in {}", namespace == null ? "every namespace" : "namespace " + namespace);
+        ResourceEventHandler<Service> serviceHandler = new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Service service) {
+                serviceChanged(service);
+            }
+
+            @Override
+            public void onUpdate(Service before, Service after) {
+                if (!Objects.equals(before.getStatus(), after.getStatus())) {
+                    serviceChanged(after);
+                }
+            }
+
+            @Override
+            public void onDelete(Service service, boolean finalStateUnknown) {
+                serviceChanged(service);
+            }
+        };
+        services = namespace == null
+                ? client.services().inAnyNamespace().inform(serviceHandler, INFORMER_RESYNC.toMillis())
+                : client.services().inNamespace(namespace).inform(serviceHandler, INFORMER_RESYNC.toMillis());
+        LOG.info("watching MailDomains and Services in {}", namespace == null ? "every namespace"
+                : "namespace " + namespace);
+    }
+
+    /** Reconciles at once every MailDomain of the Service's namespace that takes its addresses from it. */
+    private void serviceChanged(Service service) {
+        if (informer == null) {
+            return;
+        }
+        String serviceNamespace = service.getMetadata().getNamespace();
+        String name = service.getMetadata().getName();
+        for (MailDomain domain : informer.getStore().list()) {
+            if (domain.getSpec() != null && domain.getSpec().addressesFrom() != null
+                    && name.equals(domain.getSpec().addressesFrom().service())
+                    && Objects.equals(serviceNamespace, domain.getMetadata().getNamespace())) {
+                LOG.debug("Service {}/{} changed: reconciling MailDomain {}", serviceNamespace, name,
+                        domain.getMetadata().getName());
+                enqueue(Cache.metaNamespaceKeyFunc(domain), Duration.ZERO);
+            }
+        }
     }
 
     /** Runs {@code key} after {@code delay}, or sooner if it is already due sooner. */
@@ -131,7 +185,7 @@ public final class MailDomainController implements AutoCloseable {
             synchronized (this) {
                 n = failures.merge(key, 1, Integer::sum);
             }
-            enqueue(key, backoff(n));
+            enqueue(key, backoff(n, firstBackoff));
         } else {
             synchronized (this) {
                 failures.remove(key);
@@ -148,14 +202,23 @@ public final class MailDomainController implements AutoCloseable {
 
     /** 1 s, 2 s, 4 s, ... up to 5 minutes. */
     static Duration backoff(int failures) {
-        long seconds = FIRST_BACKOFF.toSeconds() << Math.min(failures - 1, 20);
-        return seconds >= MAX_BACKOFF.toSeconds() ? MAX_BACKOFF : Duration.ofSeconds(seconds);
+        return backoff(failures, FIRST_BACKOFF);
+    }
+
+    /** {@code first}, doubling, up to 5 minutes (or {@code first} when that is longer). */
+    static Duration backoff(int failures, Duration first) {
+        long seconds = first.toSeconds() << Math.min(failures - 1, 20);
+        return seconds >= Math.max(MAX_BACKOFF.toSeconds(), first.toSeconds())
+                ? Duration.ofSeconds(Math.max(MAX_BACKOFF.toSeconds(), first.toSeconds())) : Duration.ofSeconds(seconds);
     }
 
     @Override
     public synchronized void close() {
         if (informer != null) {
             informer.close();
+        }
+        if (services != null) {
+            services.close();
         }
         worker.shutdownNow();
         scheduled.clear();

@@ -205,6 +205,35 @@ class MailDomainReconcilerTest {
     }
 
     @Test
+    void aDomainWaitingForItsLoadBalancerAddressIsReconciledWhenTheServiceGetsIt() throws Exception {
+        String ns = "lb";
+        bed.prepareNamespace(ns);
+        io.fabric8.kubernetes.api.model.Service waiting = bed.client.services().inNamespace(ns).withName("yubin").get();
+        waiting.getStatus().getLoadBalancer().setIngress(List.of());
+        bed.client.services().inNamespace(ns).resource(waiting).updateStatus();
+        bed.create(ns, "lb-test", exampleSpec("lb.example.test", "example.test"));
+        // A first retry an hour away: only the watch on the Service can bring the resource back in time.
+        try (MailDomainController controller = new MailDomainController(bed.client, ns,
+                new MailDomainReconciler(bed.client, bed.settings(ns), new SecureRandom(), Clock.systemUTC()),
+                new SimpleMeterRegistry(), Duration.ofHours(1))) {
+            controller.start();
+            MailDomain pending = awaitStatus(ns, "lb-test", condition("DnsPublished", "False"));
+            assertThat(pending.getStatus().condition("DnsPublished").reason()).isEqualTo("AddressesPending");
+
+            io.fabric8.kubernetes.api.model.Service now = bed.client.services().inNamespace(ns).withName("yubin").get();
+            now.getStatus().getLoadBalancer().setIngress(List.of(new io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder()
+                    .withIp("192.0.2.20").build()));
+            bed.client.services().inNamespace(ns).resource(now).updateStatus();
+
+            MailDomain ready = awaitStatus(ns, "lb-test", condition("Ready", "True"));
+            assertThat(ready.getStatus().records()).anySatisfy(r -> {
+                assertThat(r.name()).isEqualTo("mail.lb.example.test.");
+                assertThat(r.value()).isEqualTo("192.0.2.20");
+            });
+        }
+    }
+
+    @Test
     void deletingRemovesTheRecordsAndUnregistersTheDomain() throws Exception {
         String ns = "gone";
         bed.prepareNamespace(ns);
