@@ -7,8 +7,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -16,8 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * The engine for authenticated submission over implicit TLS (the 465-style port), which the
@@ -56,8 +52,7 @@ final class TlsSubmitGenerator {
     }
 
     LoadResult run() throws Exception {
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
+        SSLContext tls = io.yubin.bench.imap.ImapTlsConnection.trustingContext();
         long t0 = System.nanoTime();
         long deadline = t0 + config.timeout().toNanos();
         List<Thread> threads = new ArrayList<>();
@@ -263,21 +258,5 @@ final class TlsSubmitGenerator {
             at += p.length;
         }
         return all;
-    }
-
-    /** Accepts any certificate: loopback benchmark against the server's self-signed one. */
-    private static final class TrustAll implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
     }
 }

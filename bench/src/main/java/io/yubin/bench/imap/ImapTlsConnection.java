@@ -24,7 +24,7 @@ import javax.net.ssl.X509TrustManager;
  * servers measured run on this machine with self-signed certificates, which it does not check.
  * Reads whole responses, literals included, bounded in line length, literal size and time.
  */
-final class ImapTlsConnection implements AutoCloseable {
+public final class ImapTlsConnection implements AutoCloseable {
 
     static final int MAX_LINE = 1 << 20;
     static final int MAX_LITERAL = 64 << 20;
@@ -46,7 +46,7 @@ final class ImapTlsConnection implements AutoCloseable {
     }
 
     /** A TLS context that accepts any certificate: loopback benchmarks against self-signed servers only. */
-    static SSLContext trustingContext() {
+    public static SSLContext trustingContext() {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {new X509TrustManager() {

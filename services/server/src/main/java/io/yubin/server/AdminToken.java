@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin API's bearer token: 256 random bits, URL-safe base64, kept in
  * {@code <data-dir>/admin-token} (mode 0600) so that the management commands on the same machine
- * can read it.
+ * can read it. A generated token never begins with "-": given as {@code --token <token>} it would be
+ * read as an option (one start in 64 did, and the command failed with a usage error).
  */
 public final class AdminToken {
 
@@ -33,11 +34,20 @@ public final class AdminToken {
         if (Files.exists(file)) {
             return read(file);
         }
-        byte[] random = new byte[BYTES];
-        new SecureRandom().nextBytes(random);
-        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        String token = generate(new SecureRandom());
         FilePermissions.writeAtomically(file, (token + "\n").getBytes(StandardCharsets.US_ASCII), true);
         LOG.info("Generated the admin token in {}", file);
+        return token;
+    }
+
+    /** A new token: URL-safe base64 of {@value #BYTES} random octets, drawn again while it begins with "-". */
+    static String generate(SecureRandom random) {
+        byte[] octets = new byte[BYTES];
+        String token;
+        do {
+            random.nextBytes(octets);
+            token = Base64.getUrlEncoder().withoutPadding().encodeToString(octets);
+        } while (token.startsWith("-"));
         return token;
     }
 

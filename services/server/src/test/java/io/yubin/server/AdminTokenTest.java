@@ -28,6 +28,28 @@ class AdminTokenTest {
     }
 
     @Test
+    void aTokenNeverBeginsWithADashSoThatTokenCanBeGivenAsAnOptionValue() {
+        // The first octet decides the first character: 0xf8..0xfb encode as '-' (62) in URL-safe base64.
+        java.security.SecureRandom dashFirst = new java.security.SecureRandom() {
+            private int calls;
+
+            @Override
+            public void nextBytes(byte[] bytes) {
+                super.nextBytes(bytes);
+                if (calls++ < 3) {
+                    bytes[0] = (byte) 0xf8;
+                }
+            }
+        };
+        String token = AdminToken.generate(dashFirst);
+        assertThat(token).doesNotStartWith("-");
+        assertThat(Base64.getUrlDecoder().decode(token)).hasSize(32);
+        for (int i = 0; i < 2000; i++) {
+            assertThat(AdminToken.generate(new java.security.SecureRandom())).doesNotStartWith("-");
+        }
+    }
+
+    @Test
     void laterStartsReuseTheToken() throws IOException {
         String first = AdminToken.loadOrCreate(dataDir);
 

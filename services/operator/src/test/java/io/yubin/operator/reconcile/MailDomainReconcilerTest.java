@@ -423,6 +423,10 @@ class MailDomainReconcilerTest {
             now = now.plus(duration);
         }
 
+        void set(Instant to) {
+            now = to;
+        }
+
         @Override
         public Instant instant() {
             return now;
@@ -490,5 +494,19 @@ class MailDomainReconcilerTest {
         assertThat(served("yubin-20300101._domainkey.rotate.test.", "TXT")).isEmpty();
         assertThat(served("yubin-20300201._domainkey.rotate.test.", "TXT")).hasSize(1);
         assertThat(bed.get(ns, "rotate-test").getStatus().condition("Ready").status()).isEqualTo("True");
+
+        // the certificate (self-signed here; ACME takes the same path) is renewed 30 days before it ends
+        java.util.function.Supplier<String> tlsCrt = () -> bed.client.secrets().inNamespace(ns)
+                .withName("rotate-test-tls").get().getData().get("tls.crt");
+        String first = tlsCrt.get();
+        assertThat(bed.get(ns, "rotate-test").getStatus().certificate().notAfter()).isEqualTo("2031-01-01T00:00:00Z");
+        clock.set(Instant.parse("2030-12-01T00:00:00Z"));
+        reconciler.reconcile(bed.get(ns, "rotate-test"));
+        assertThat(tlsCrt.get()).as("31 days left: kept").isEqualTo(first);
+        clock.set(Instant.parse("2030-12-03T00:00:01Z"));
+        reconciler.reconcile(bed.get(ns, "rotate-test"));
+        assertThat(tlsCrt.get()).as("29 days left: renewed").isNotEqualTo(first);
+        assertThat(bed.get(ns, "rotate-test").getStatus().certificate().notAfter()).isEqualTo("2031-12-03T00:00:01Z");
+        assertThat(bed.get(ns, "rotate-test").getStatus().condition("CertificateReady").status()).isEqualTo("True");
     }
 }
