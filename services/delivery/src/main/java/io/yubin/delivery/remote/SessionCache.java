@@ -64,30 +64,29 @@ final class SessionCache {
      * it is ended with {@code quit}. Called on the session's context.
      */
     void keep(String key, SmtpConnection connection, EhloCapabilities capabilities, int messages, Runnable quit) {
-        long[] timer = new long[1];
-        Idle[] kept = new Idle[1];
-        timer[0] = vertx.setTimer(Math.max(1, idle.toMillis()), id -> {
-            if (forget(key, kept[0])) {
+        long timer = vertx.setTimer(Math.max(1, idle.toMillis()), id -> {
+            if (forget(key, connection)) {
                 quit.run();
             }
         });
-        kept[0] = new Idle(connection, capabilities, messages, timer[0]);
         boolean stored;
         synchronized (this) {
             stored = !closed;
             if (stored) {
-                sessions.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(kept[0]);
+                sessions.computeIfAbsent(key, k -> new ArrayDeque<>())
+                        .addLast(new Idle(connection, capabilities, messages, timer));
             }
         }
         if (!stored) {
-            vertx.cancelTimer(timer[0]);
+            vertx.cancelTimer(timer);
             quit.run();
         }
     }
 
-    private synchronized boolean forget(String key, Idle session) {
+    /** Drops the kept session on {@code connection}; false when it was taken (or dropped) already. */
+    private synchronized boolean forget(String key, SmtpConnection connection) {
         Deque<Idle> kept = sessions.get(key);
-        boolean removed = kept != null && kept.remove(session);
+        boolean removed = kept != null && kept.removeIf(session -> session.connection() == connection);
         if (kept != null && kept.isEmpty()) {
             sessions.remove(key);
         }
