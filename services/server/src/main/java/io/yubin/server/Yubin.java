@@ -9,6 +9,7 @@ import io.yubin.server.cli.PasswordInput;
 import io.yubin.server.cli.QueueCommand;
 import io.yubin.server.cli.SchemaCommand;
 import io.yubin.server.cli.ServeCommand;
+import io.yubin.server.cli.SpamCommand;
 import io.yubin.server.cli.UserCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
         versionProvider = Yubin.Version.class,
         description = "Yubin mail server.",
         subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class,
-            AppPasswordCommand.class, QueueCommand.class, SchemaCommand.class, OperatorCommand.class},
+            AppPasswordCommand.class, QueueCommand.class, SchemaCommand.class, OperatorCommand.class, SpamCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:the server refused the request, or another failure",
             "2:invalid command line", "3:the server could not be reached"})

@@ -1,0 +1,138 @@
+package io.yubin.filter.spam;
+
+/**
+ * Scores a message from what the models learned, as SpamBayes and bogofilter do: each feature's
+ * spam probability f(w) after Robinson (the raw ratio shrunk towards x with strength s while the
+ * feature is rare), then the strongest of them combined with Fisher's chi-square method into
+ * evidence for spam S and for ham H, and the score (1 + S - H) / 2.
+ *
+ * <p>A user's model takes precedence for the features it has seen (once it learned both spam and
+ * ham); the global model answers for the others. Thread-safe when the models are not being written.
+ */
+public final class SpamClassifier {
+
+    /**
+     * @param strength s, the weight of the prior x against a feature's own counts (SpamBayes 0.45)
+     * @param prior x, the probability of a feature seen too rarely to tell (0.5)
+     * @param minimumStrength features with |f(w) - 0.5| below this are left out as noise
+     * @param maxClues at most this many features, the strongest, take part
+     */
+    public record Settings(double strength, double prior, double minimumStrength, int maxClues) {
+        public static final Settings DEFAULTS = new Settings(0.45, 0.5, 0.1, 150);
+    }
+
+    /** The histogram over |f(w) - 0.5| that picks the strongest clues in linear time. */
+    private static final int BINS = 1000;
+
+    private final SpamTokenizer tokenizer = new SpamTokenizer();
+    private final Settings settings;
+
+    public SpamClassifier() {
+        this(Settings.DEFAULTS);
+    }
+
+    public SpamClassifier(Settings settings) {
+        this.settings = settings;
+    }
+
+    public long[] features(byte[] message) {
+        return tokenizer.features(message);
+    }
+
+    /** Learns a message; the caller learns each message once ({@link MessageFingerprint}). */
+    public void learn(byte[] message, boolean spam, SpamModel model) {
+        model.learn(features(message), spam);
+    }
+
+    public SpamVerdict classify(byte[] message, SpamModel global) {
+        return classify(features(message), global, null);
+    }
+
+    public SpamVerdict classify(byte[] message, SpamModel global, SpamModel user) {
+        return classify(features(message), global, user);
+    }
+
+    /** @param user the recipient's own model, or null */
+    public SpamVerdict classify(long[] features, SpamModel global, SpamModel user) {
+        boolean useUser = user != null && user.spamMessages() > 0 && user.hamMessages() > 0;
+        double[] probabilities = new double[features.length];
+        int[] histogram = new int[BINS + 1];
+        int candidates = 0;
+        for (long feature : features) {
+            double f = Double.NaN;
+            if (useUser) {
+                f = probability(user.counts(feature), user);
+            }
+            if (Double.isNaN(f)) {
+                f = probability(global.counts(feature), global);
+            }
+            if (!Double.isNaN(f) && Math.abs(f - 0.5) >= settings.minimumStrength()) {
+                probabilities[candidates++] = f;
+                histogram[bin(f)]++;
+            }
+        }
+        // The bin where, strongest first, maxClues are reached (that bin is taken in part); -1: all are taken.
+        int cutoff = -1;
+        int above = 0;
+        for (int b = BINS; b >= 0; b--) {
+            if (above + histogram[b] >= settings.maxClues()) {
+                cutoff = b;
+                break;
+            }
+            above += histogram[b];
+        }
+        int fromCutoff = settings.maxClues() - above;
+        double lnHam = 0;
+        double lnSpam = 0;
+        int clues = 0;
+        for (int j = 0; j < candidates; j++) {
+            double f = probabilities[j];
+            int b = bin(f);
+            if (b < cutoff || b == cutoff && fromCutoff-- <= 0) {
+                continue;
+            }
+            lnHam += Math.log(f);
+            lnSpam += Math.log(1 - f);
+            clues++;
+        }
+        if (clues == 0) {
+            return new SpamVerdict(0.5, 0);
+        }
+        double spamEvidence = 1 - chiSquareQ(-2 * lnSpam, 2 * clues);
+        double hamEvidence = 1 - chiSquareQ(-2 * lnHam, 2 * clues);
+        return new SpamVerdict((1 + spamEvidence - hamEvidence) / 2, clues);
+    }
+
+    /** Robinson's f(w), or NaN when the model has not seen the feature. */
+    private double probability(long counts, SpamModel model) {
+        if (counts == 0) {
+            return Double.NaN;
+        }
+        int spam = SpamModel.spam(counts);
+        int ham = SpamModel.ham(counts);
+        double spamRatio = model.spamMessages() == 0 ? 0 : Math.min(1, (double) spam / model.spamMessages());
+        double hamRatio = model.hamMessages() == 0 ? 0 : Math.min(1, (double) ham / model.hamMessages());
+        if (spamRatio + hamRatio == 0) {
+            return Double.NaN;
+        }
+        double p = spamRatio / (spamRatio + hamRatio);
+        int n = spam + ham;
+        return (settings.strength() * settings.prior() + n * p) / (settings.strength() + n);
+    }
+
+    private static int bin(double f) {
+        return (int) (Math.abs(f - 0.5) * 2 * BINS);
+    }
+
+    /** P(chi² ≥ x2) with v (even) degrees of freedom, by the series of the Poisson tail. */
+    static double chiSquareQ(double x2, int v) {
+        double m = x2 / 2;
+        double term = Math.exp(-m);
+        double sum = term;
+        for (int i = 1; i < v / 2; i++) {
+            term *= m / i;
+            sum += term;
+        }
+        return Math.min(sum, 1.0);
+    }
+}

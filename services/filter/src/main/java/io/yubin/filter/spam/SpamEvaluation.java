@@ -1,0 +1,174 @@
+package io.yubin.filter.spam;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntConsumer;
+
+/**
+ * The measuring harness of the spam filter: trains a model on one set of messages and classifies
+ * another, or cross-validates over one set, and reports {@link SpamMetrics}.
+ */
+public final class SpamEvaluation {
+
+    /** The scores of a test set's ham and spam, and the wall time that classifying them took. */
+    record Scores(double[] ham, double[] spam, long nanos) {
+
+        SpamMetrics metrics(double threshold, int threads) {
+            int hamAsSpam = count(ham, threshold);
+            int spamAsSpam = count(spam, threshold);
+            double perSecond = (ham.length + spam.length) / (nanos / 1e9);
+            return new SpamMetrics(threshold, spamAsSpam, spam.length - spamAsSpam, ham.length - hamAsSpam, hamAsSpam,
+                    perSecond, threads);
+        }
+
+        private static int count(double[] scores, double threshold) {
+            int n = 0;
+            for (double s : scores) {
+                if (s >= threshold) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    static final int WARM_UP = 4000;
+
+    private final SpamClassifier classifier;
+    private final int threads;
+
+    public SpamEvaluation(SpamClassifier classifier, int threads) {
+        this.classifier = classifier;
+        this.threads = threads;
+    }
+
+    /** Trains a new model on the training sets, then classifies the test sets. */
+    public SpamMetrics trainAndTest(List<byte[]> trainHam, List<byte[]> trainSpam, List<byte[]> testHam,
+            List<byte[]> testSpam, double threshold) {
+        return trainAndTestScores(trainHam, trainSpam, testHam, testSpam).metrics(threshold, threads);
+    }
+
+    Scores trainAndTestScores(List<byte[]> trainHam, List<byte[]> trainSpam, List<byte[]> testHam,
+            List<byte[]> testSpam) {
+        InMemorySpamModel model = new InMemorySpamModel();
+        for (long[] features : features(trainHam)) {
+            model.learn(features, false);
+        }
+        for (long[] features : features(trainSpam)) {
+            model.learn(features, true);
+        }
+        warmUp(testHam, testSpam, model);
+        return timed(testHam, testSpam, model);
+    }
+
+    /**
+     * K-fold cross-validation: message i of each set is in fold i mod K; each fold is classified by
+     * a model trained on the others, and the counts of all folds add up.
+     */
+    public SpamMetrics crossValidate(List<byte[]> ham, List<byte[]> spam, int folds, double threshold) {
+        return crossValidateScores(ham, spam, folds).metrics(threshold, threads);
+    }
+
+    Scores crossValidateScores(List<byte[]> ham, List<byte[]> spam, int folds) {
+        if (folds < 2 || folds > Math.min(ham.size(), spam.size())) {
+            throw new IllegalArgumentException("folds must be from 2 to the size of the smaller set, not " + folds);
+        }
+        List<long[]> hamFeatures = features(ham);
+        List<long[]> spamFeatures = features(spam);
+        double[] hamScores = new double[ham.size()];
+        double[] spamScores = new double[spam.size()];
+        long nanos = 0;
+        for (int fold = 0; fold < folds; fold++) {
+            InMemorySpamModel model = new InMemorySpamModel();
+            learnOutside(model, hamFeatures, fold, folds, false);
+            learnOutside(model, spamFeatures, fold, folds, true);
+            List<byte[]> testHam = inFold(ham, fold, folds);
+            List<byte[]> testSpam = inFold(spam, fold, folds);
+            if (fold == 0) {
+                warmUp(ham, spam, model);
+            }
+            Scores scores = timed(testHam, testSpam, model);
+            nanos += scores.nanos();
+            for (int j = 0; j < scores.ham().length; j++) {
+                hamScores[fold + j * folds] = scores.ham()[j];
+            }
+            for (int j = 0; j < scores.spam().length; j++) {
+                spamScores[fold + j * folds] = scores.spam()[j];
+            }
+        }
+        return new Scores(hamScores, spamScores, nanos);
+    }
+
+    private static void learnOutside(SpamModel model, List<long[]> features, int fold, int folds, boolean spam) {
+        for (int i = 0; i < features.size(); i++) {
+            if (i % folds != fold) {
+                model.learn(features.get(i), spam);
+            }
+        }
+    }
+
+    private static List<byte[]> inFold(List<byte[]> messages, int fold, int folds) {
+        List<byte[]> out = new ArrayList<>();
+        for (int i = fold; i < messages.size(); i += folds) {
+            out.add(messages.get(i));
+        }
+        return out;
+    }
+
+    /** Classifies up to {@link #WARM_UP} messages untimed first, so that the timing is of compiled code. */
+    private void warmUp(List<byte[]> ham, List<byte[]> spam, SpamModel model) {
+        List<byte[]> some = new ArrayList<>(ham.subList(0, Math.min(ham.size(), WARM_UP / 2)));
+        some.addAll(spam.subList(0, Math.min(spam.size(), WARM_UP - some.size())));
+        classify(some, model);
+    }
+
+    private Scores timed(List<byte[]> ham, List<byte[]> spam, SpamModel model) {
+        long start = System.nanoTime();
+        double[] hamScores = classify(ham, model);
+        double[] spamScores = classify(spam, model);
+        return new Scores(hamScores, spamScores, System.nanoTime() - start);
+    }
+
+    private double[] classify(List<byte[]> messages, SpamModel model) {
+        double[] scores = new double[messages.size()];
+        parallel(messages.size(), i -> scores[i] = classifier.classify(messages.get(i), model).score());
+        return scores;
+    }
+
+    private List<long[]> features(List<byte[]> messages) {
+        long[][] features = new long[messages.size()][];
+        parallel(messages.size(), i -> features[i] = classifier.features(messages.get(i)));
+        return List.of(features);
+    }
+
+    /** Runs task(0..n-1) in {@code threads} contiguous slices; the model is only read meanwhile. */
+    private void parallel(int n, IntConsumer task) {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> slices = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int from = (int) ((long) n * t / threads);
+                int to = (int) ((long) n * (t + 1) / threads);
+                slices.add(pool.submit(() -> {
+                    for (int i = from; i < to; i++) {
+                        task.accept(i);
+                    }
+                }));
+            }
+            for (Future<?> slice : slices) {
+                slice.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

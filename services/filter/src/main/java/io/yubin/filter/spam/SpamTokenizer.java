@@ -1,0 +1,581 @@
+package io.yubin.filter.spam;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.james.mime4j.MimeException;
+import org.apache.james.mime4j.codec.DecodeMonitor;
+import org.apache.james.mime4j.codec.DecoderUtil;
+import org.apache.james.mime4j.stream.BodyDescriptor;
+import org.apache.james.mime4j.stream.EntityState;
+import org.apache.james.mime4j.stream.Field;
+import org.apache.james.mime4j.stream.MimeConfig;
+import org.apache.james.mime4j.stream.MimeTokenStream;
+
+/**
+ * A message's raw RFC 5322 octets to its features, as sorted distinct 64-bit hashes.
+ *
+ * <p>Features: the words of the text parts (text/plain, text/html with its tags stripped), each
+ * word also paired with each of the 4 words before it, the gap kept (OSB, orthogonal sparse
+ * bigrams, window 5, as in CRM114); the same over the Subject; the host names and registered
+ * domains of URLs; the HTML tags and attribute names used; the type and charset of every part;
+ * the names of the header fields; From, Reply-To and Message-ID domains; X-Mailer and User-Agent
+ * words; the number of Received hops; the results of Authentication-Results and Received-SPF.
+ *
+ * <p>The work per message is bounded: at most {@link #MAX_TEXT} octets of decoded text,
+ * {@link #MAX_WORDS} words and {@link #MAX_FEATURES} features, so a 20 MB message costs about
+ * what a 100 KB one does. Thread-safe (no state between calls).
+ */
+public final class SpamTokenizer {
+
+    /** Decoded text read per message, over all its text parts. */
+    static final int MAX_TEXT = 64 * 1024;
+    /** Words per message taking part in the OSB features. */
+    static final int MAX_WORDS = 4000;
+    static final int MAX_FEATURES = 16_000;
+    /** A longer "word" (base64 residue, a run of CJK) becomes a token of its first letter and length. */
+    static final int MAX_WORD = 24;
+    /** OSB window: a word pairs with the 4 before it. */
+    static final int WINDOW = 4;
+
+    private static final MimeConfig MIME = MimeConfig.custom()
+            .setMaxLineLen(-1).setMaxHeaderLen(-1).setMaxHeaderCount(-1).setMaxContentLen(-1)
+            .setStrictParsing(false).build();
+    private static final Charset WINDOWS_1252 = Charset.forName("windows-1252");
+    // RFC 8601 §2.2: "method=result"; ptype.property=value pairs are not results.
+    private static final Pattern AUTH_RESULT = Pattern.compile(
+            "(?<![\\w.-])(spf|dkim|dmarc|arc|iprev|auth|bimi|dkim-atps)\\s*=\\s*([a-z]+)");
+
+    private static final long BODY = FeatureHash.seed("body");
+    private static final long SUBJECT = FeatureHash.seed("subject");
+    private static final long FROM_NAME = FeatureHash.seed("from-name");
+    private static final long MAILER = FeatureHash.seed("mailer");
+    private static final long LONG_WORD = FeatureHash.seed("long");
+    private static final long HEADER = FeatureHash.seed("header");
+    private static final long HTML = FeatureHash.seed("html");
+    private static final long URL = FeatureHash.seed("url");
+    private static final long PART = FeatureHash.seed("part");
+    private static final long META = FeatureHash.seed("meta");
+    private static final long AUTH = FeatureHash.seed("auth");
+
+    /** The feature of one token of a kind ("body", "subject", "url", "auth", ...), as tests name it. */
+    static long feature(String kind, String token) {
+        return FeatureHash.of(FeatureHash.seed(kind), token);
+    }
+
+    public long[] features(byte[] message) {
+        Collector c = new Collector();
+        c.token(META, "size:" + (63 - Long.numberOfLeadingZeros(Math.max(1, message.length))));
+        MimeTokenStream stream = new MimeTokenStream(MIME);
+        stream.parse(new ByteArrayInputStream(message));
+        TopHeader top = new TopHeader();
+        int headersEnded = 0;
+        try {
+            for (EntityState state = stream.getState(); state != EntityState.T_END_OF_STREAM && !c.set.full();
+                    state = stream.next()) {
+                switch (state) {
+                    case T_FIELD -> field(stream.getField(), headersEnded == 0, top, c);
+                    case T_END_HEADER -> {
+                        if (headersEnded++ == 0) {
+                            top.finish(c);
+                        }
+                    }
+                    case T_START_MULTIPART -> c.token(PART, "type:" + type(stream.getBodyDescriptor()));
+                    case T_BODY -> body(stream, c);
+                    default -> {
+                    }
+                }
+            }
+        } catch (IOException | MimeException e) {
+            c.token(META, "mime-error");
+        }
+        return c.set.toArray();
+    }
+
+    /** What the top-level header says, gathered until its end because fields come in any order. */
+    private static final class TopHeader {
+        String fromDomain;
+        String replyToDomain;
+        boolean messageId;
+        int received;
+
+        void finish(Collector c) {
+            c.token(META, "received:" + Math.min(received, 12));
+            if (!messageId) {
+                c.token(META, "message-id:none");
+            }
+            if (fromDomain == null) {
+                c.token(META, "from:none");
+            }
+            if (replyToDomain != null && !replyToDomain.equals(fromDomain)) {
+                c.token(META, "reply-to:elsewhere");
+            }
+        }
+    }
+
+    private static void field(Field field, boolean topLevel, TopHeader top, Collector c) {
+        String name = field.getName().toLowerCase(Locale.ROOT);
+        String value = field.getBody() == null ? "" : field.getBody();
+        if (name.equals("content-disposition")) {
+            filename(value, c);
+        }
+        if (!topLevel) {
+            return;
+        }
+        // Another filter's verdict on the way in would teach the model that filter, not spam.
+        if (!name.startsWith("x-spam")) {
+            c.token(HEADER, name.length() > 40 ? name.substring(0, 40) : name);
+        }
+        switch (name) {
+            case "subject" -> subject(value, c);
+            case "from" -> {
+                String decoded = DecoderUtil.decodeEncodedWords(value, DecodeMonitor.SILENT);
+                top.fromDomain = domain(decoded);
+                domainTokens("from", top.fromDomain, c);
+                int lt = decoded.indexOf('<');
+                if (lt > 0) {
+                    c.resetChain();
+                    words(decoded.substring(0, lt), FROM_NAME, c);
+                }
+            }
+            case "reply-to" -> {
+                top.replyToDomain = domain(value);
+                domainTokens("reply-to", top.replyToDomain, c);
+            }
+            case "message-id" -> {
+                top.messageId = true;
+                domainTokens("message-id", domain(value), c);
+            }
+            case "to", "cc" -> c.token(META, name + ":" + bucket(count(value, '@')));
+            case "x-mailer", "user-agent" -> {
+                c.resetChain();
+                words(value, MAILER, c);
+            }
+            case "received" -> top.received++;
+            case "authentication-results", "arc-authentication-results" -> {
+                Matcher m = AUTH_RESULT.matcher(value.toLowerCase(Locale.ROOT));
+                while (m.find()) {
+                    c.token(AUTH, m.group(1) + "=" + m.group(2));
+                }
+            }
+            case "received-spf" -> {
+                String v = value.strip().toLowerCase(Locale.ROOT);
+                int end = 0;
+                while (end < v.length() && Character.isLetter(v.charAt(end))) {
+                    end++;
+                }
+                c.token(AUTH, "spf=" + v.substring(0, end));
+            }
+            default -> {
+            }
+        }
+    }
+
+    private static void subject(String value, Collector c) {
+        int encoded = value.indexOf("=?");
+        if (encoded >= 0) {
+            int q = value.indexOf('?', encoded + 2);
+            if (q > encoded) {
+                c.token(META, "subject-charset:" + value.substring(encoded + 2, q).toLowerCase(Locale.ROOT));
+            }
+        }
+        String decoded = DecoderUtil.decodeEncodedWords(value, DecodeMonitor.SILENT);
+        int letters = 0;
+        int upper = 0;
+        for (int i = 0; i < decoded.length(); i++) {
+            char ch = decoded.charAt(i);
+            if (Character.isLetter(ch)) {
+                letters++;
+                if (Character.isUpperCase(ch)) {
+                    upper++;
+                }
+            }
+        }
+        if (letters >= 8 && upper * 10 >= letters * 6) {
+            c.token(META, "subject:shouting");
+        }
+        c.resetChain();
+        words(decoded, SUBJECT, c);
+    }
+
+    private static void filename(String value, Collector c) {
+        int at = value.toLowerCase(Locale.ROOT).indexOf("filename");
+        if (at < 0) {
+            return;
+        }
+        String rest = value.substring(at).replace("\"", "").strip();
+        int dot = rest.lastIndexOf('.');
+        if (dot >= 0 && rest.length() - dot <= 6) {
+            c.token(PART, "file:" + rest.substring(dot + 1).toLowerCase(Locale.ROOT).strip());
+        }
+    }
+
+    private static void body(MimeTokenStream stream, Collector c) throws IOException {
+        BodyDescriptor descriptor = stream.getBodyDescriptor();
+        String type = type(descriptor);
+        c.token(PART, "type:" + type);
+        if (!type.startsWith("text/") || c.textLeft <= 0) {
+            return;
+        }
+        byte[] bytes = stream.getDecodedInputStream().readNBytes(c.textLeft);
+        c.textLeft -= bytes.length;
+        String text = decode(bytes, descriptor.getCharset(), c);
+        urls(text, c);
+        c.resetChain();
+        words(type.equals("text/html") ? stripHtml(text, c) : text, BODY, c);
+    }
+
+    private static String type(BodyDescriptor descriptor) {
+        return descriptor.getMimeType() == null ? "" : descriptor.getMimeType().toLowerCase(Locale.ROOT);
+    }
+
+    /** The part's text in its declared charset; undeclared 8-bit text is taken as UTF-8 if valid, else windows-1252. */
+    static String decode(byte[] bytes, String charsetName, Collector c) {
+        Charset charset = null;
+        String name = charsetName == null ? "us-ascii" : charsetName.toLowerCase(Locale.ROOT);
+        try {
+            charset = Charset.forName(name);
+        } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+            c.token(PART, "charset:unknown");
+        }
+        if (charset != null) {
+            c.token(PART, "charset:" + charset.name().toLowerCase(Locale.ROOT));
+        }
+        if (charset == null || charset.equals(StandardCharsets.US_ASCII)) {
+            if (ascii(bytes)) {
+                return new String(bytes, StandardCharsets.ISO_8859_1);
+            }
+            c.token(PART, "charset:undeclared-8bit");
+            charset = utf8(bytes) ? StandardCharsets.UTF_8 : WINDOWS_1252;
+        } else if (charset.equals(StandardCharsets.ISO_8859_1)) {
+            // WHATWG Encoding: what is labelled latin1 is windows-1252 in practice.
+            charset = WINDOWS_1252;
+        }
+        return new String(bytes, charset);
+    }
+
+    private static boolean ascii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean utf8(byte[] bytes) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    /** HTML to its visible text; the tags and attribute names used become features. */
+    static String stripHtml(String html, Collector c) {
+        StringBuilder out = new StringBuilder(html.length());
+        int n = html.length();
+        int i = 0;
+        while (i < n) {
+            char ch = html.charAt(i);
+            if (ch == '<') {
+                if (html.startsWith("<!--", i)) {
+                    // No space in its place: "V<!-- x -->iagra" reads as one word, as a mail reader shows it.
+                    c.token(HTML, "comment");
+                    int end = html.indexOf("-->", i + 4);
+                    i = end < 0 ? n : end + 3;
+                    continue;
+                }
+                int close = html.indexOf('>', i);
+                if (close < 0) {
+                    break;
+                }
+                boolean closing = i + 1 < n && html.charAt(i + 1) == '/';
+                String tag = tagName(html, closing ? i + 2 : i + 1, close);
+                if (!closing && !tag.isEmpty()) {
+                    c.token(HTML, tag);
+                    attributes(html, i + 1 + tag.length(), close, c);
+                    if (tag.equals("script") || tag.equals("style")) {
+                        close = endOf(html, "</" + tag, close);
+                    }
+                }
+                if (!inline(tag)) {
+                    out.append(' ');
+                }
+                i = close + 1;
+            } else if (ch == '&') {
+                int semi = html.indexOf(';', i);
+                if (semi > i && semi - i <= 10) {
+                    out.append(entity(html.substring(i + 1, semi)));
+                    i = semi + 1;
+                } else {
+                    out.append(ch);
+                    i++;
+                }
+            } else {
+                out.append(ch);
+                i++;
+            }
+        }
+        return out.toString();
+    }
+
+    /** The index of the '>' closing the first {@code tag} after {@code from}, any case; the end when none. */
+    private static int endOf(String html, String tag, int from) {
+        for (int i = from; i + tag.length() <= html.length(); i++) {
+            if (html.regionMatches(true, i, tag, 0, tag.length())) {
+                int close = html.indexOf('>', i);
+                return close < 0 ? html.length() - 1 : close;
+            }
+        }
+        return html.length() - 1;
+    }
+
+    private static String tagName(String html, int from, int to) {
+        int end = from;
+        while (end < to && end - from < 12 && Character.isLetterOrDigit(html.charAt(end))) {
+            end++;
+        }
+        return html.substring(from, end).toLowerCase(Locale.ROOT);
+    }
+
+    /** Tags inside a word that a reader does not see as a break; spammers split words with them. */
+    private static boolean inline(String tag) {
+        return switch (tag) {
+            case "b", "i", "u", "font", "span", "a", "strong", "em", "small", "big" -> true;
+            default -> false;
+        };
+    }
+
+    private static void attributes(String html, int from, int to, Collector c) {
+        int i = from;
+        while (i < to) {
+            int eq = html.indexOf('=', i);
+            if (eq < 0 || eq >= to) {
+                return;
+            }
+            int end = eq;
+            while (end > i && html.charAt(end - 1) == ' ') {
+                end--;
+            }
+            int start = end;
+            while (start > i && Character.isLetterOrDigit(html.charAt(start - 1))) {
+                start--;
+            }
+            if (end > start && end - start <= 16) {
+                c.token(HTML, "attr:" + html.substring(start, end).toLowerCase(Locale.ROOT));
+            }
+            i = eq + 1;
+        }
+    }
+
+    private static String entity(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "amp" -> "&";
+            case "lt" -> "<";
+            case "gt" -> ">";
+            case "quot" -> "\"";
+            case "apos" -> "'";
+            default -> {
+                if (name.startsWith("#")) {
+                    try {
+                        int code = name.length() > 1 && (name.charAt(1) == 'x' || name.charAt(1) == 'X')
+                                ? Integer.parseInt(name.substring(2), 16) : Integer.parseInt(name.substring(1));
+                        yield Character.isValidCodePoint(code) ? new String(Character.toChars(code)) : " ";
+                    } catch (NumberFormatException e) {
+                        yield " ";
+                    }
+                }
+                yield " ";
+            }
+        };
+    }
+
+    /** The host names and registered domains of the URLs in the text (and in HTML attributes). */
+    static void urls(String text, Collector c) {
+        int from = 0;
+        int count = 0;
+        int found;
+        while (count < 100 && (found = text.indexOf("://", from)) >= 0) {
+            int start = found + 3;
+            int end = start;
+            while (end < text.length() && end - start < 256 && "/?#\"'<>()[] \t\r\n\\".indexOf(text.charAt(end)) < 0) {
+                end++;
+            }
+            from = end;
+            String host = text.substring(start, end);
+            host = host.substring(host.lastIndexOf('@') + 1);
+            int colon = host.indexOf(':');
+            if (colon >= 0) {
+                host = host.substring(0, colon);
+            }
+            host = host.toLowerCase(Locale.ROOT);
+            while (host.endsWith(".")) {
+                host = host.substring(0, host.length() - 1);
+            }
+            if (host.indexOf('.') < 0) {
+                continue;
+            }
+            count++;
+            if (ipv4(host)) {
+                c.token(URL, "ip");
+            } else {
+                c.token(URL, "host:" + host);
+                c.token(URL, "domain:" + registeredDomain(host));
+            }
+        }
+        c.token(URL, "count:" + bucket(count));
+    }
+
+    private static boolean ipv4(String host) {
+        for (int i = 0; i < host.length(); i++) {
+            char ch = host.charAt(i);
+            if (ch != '.' && (ch < '0' || ch > '9')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The domain a name was registered under, without the Public Suffix List: the last two labels,
+     * or three under a two-letter country code whose second level is short ({@code example.co.uk}).
+     */
+    static String registeredDomain(String host) {
+        int last = host.lastIndexOf('.');
+        if (last <= 0) {
+            return host;
+        }
+        int second = host.lastIndexOf('.', last - 1);
+        if (second < 0) {
+            return host;
+        }
+        boolean countryCode = host.length() - last - 1 == 2;
+        if (countryCode && last - second - 1 <= 3) {
+            int third = host.lastIndexOf('.', second - 1);
+            return host.substring(third + 1);
+        }
+        return host.substring(second + 1);
+    }
+
+    /** The domain of the (last) address in a header field, or null. */
+    static String domain(String value) {
+        int at = value.lastIndexOf('@');
+        if (at < 0) {
+            return null;
+        }
+        int end = at + 1;
+        while (end < value.length() && ">) \t\r\n\"',;".indexOf(value.charAt(end)) < 0) {
+            end++;
+        }
+        String domain = value.substring(at + 1, end).toLowerCase(Locale.ROOT);
+        return domain.isEmpty() ? null : domain;
+    }
+
+    private static void domainTokens(String field, String domain, Collector c) {
+        if (domain == null) {
+            return;
+        }
+        c.token(META, field + ":" + domain);
+        c.token(META, field + ":domain:" + registeredDomain(domain));
+    }
+
+    private static int count(String value, char ch) {
+        int n = 0;
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) == ch) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** 0, 1, 2, 3-4, 5-8, ...: the power of two above. */
+    private static int bucket(int n) {
+        return n <= 2 ? n : 32 - Integer.numberOfLeadingZeros(n - 1);
+    }
+
+    /** The words of a text, lowercased; each one a feature and, with the 4 before it, 4 OSB features. */
+    static void words(String text, long seed, Collector c) {
+        int n = text.length();
+        int i = 0;
+        while (i < n && c.words < MAX_WORDS && !c.set.full()) {
+            while (i < n && !wordChar(text.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && wordChar(text.charAt(i))) {
+                i++;
+            }
+            int end = i;
+            while (start < end && trimmed(text.charAt(start))) {
+                start++;
+            }
+            while (end > start && trimmed(text.charAt(end - 1))) {
+                end--;
+            }
+            int length = end - start;
+            if (length < 2) {
+                continue;
+            }
+            long h;
+            if (length > MAX_WORD) {
+                h = FeatureHash.step(FeatureHash.step(LONG_WORD, Character.toLowerCase(text.charAt(start))),
+                        (char) ('0' + Math.min(length / 8, 9)));
+            } else {
+                h = seed;
+                for (int k = start; k < end; k++) {
+                    h = FeatureHash.step(h, Character.toLowerCase(text.charAt(k)));
+                }
+            }
+            c.word(FeatureHash.mix(h));
+        }
+    }
+
+    private static boolean wordChar(char ch) {
+        return Character.isLetterOrDigit(ch) || "$'-_.!%@,*".indexOf(ch) >= 0;
+    }
+
+    private static boolean trimmed(char ch) {
+        return "'-_.,*".indexOf(ch) >= 0;
+    }
+
+    /** The features of the message being read, the OSB window, and what is left of the budget. */
+    static final class Collector {
+        final FeatureSet set = new FeatureSet(MAX_FEATURES);
+        int textLeft = MAX_TEXT;
+        int words;
+        private final long[] recent = new long[WINDOW];
+        private int inWindow;
+
+        void token(long seed, String token) {
+            set.add(FeatureHash.of(seed, token));
+        }
+
+        void word(long hash) {
+            words++;
+            set.add(hash);
+            for (int k = 0; k < inWindow; k++) {
+                set.add(FeatureHash.pair(recent[k], hash, k + 1));
+            }
+            System.arraycopy(recent, 0, recent, 1, WINDOW - 1);
+            recent[0] = hash;
+            inWindow = Math.min(inWindow + 1, WINDOW);
+        }
+
+        void resetChain() {
+            inWindow = 0;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.yubin.filter.spam;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpamEvaluationTest {
+
+    @TempDir
+    Path dir;
+
+    /** n messages of one class, one per file, each with the mbox "From " line the SpamAssassin corpus has. */
+    private Path directory(String name, boolean spam, int n, int seed) throws Exception {
+        Path d = Files.createDirectories(dir.resolve(name));
+        Random random = new Random(seed);
+        for (int i = 0; i < n; i++) {
+            byte[] message = Messages.message(random, spam, seed * 1000 + i);
+            ByteArrayOutputStream file = new ByteArrayOutputStream();
+            file.writeBytes("From sender@example.com  Thu Aug 22 12:36:23 2002\n".getBytes(StandardCharsets.US_ASCII));
+            file.writeBytes(message);
+            Files.write(d.resolve(String.format("%05d.msg", i)), file.toByteArray());
+        }
+        Files.writeString(d.resolve("cmds"), "mv 00001.msg x\n");
+        Files.writeString(d.resolve(".hidden"), "not a message");
+        return d;
+    }
+
+    @Test
+    void readsDirectoriesSkippingTheCorpusIndexAndMboxFilesUnescapingFromLines() throws Exception {
+        Path ham = directory("ham", false, 3, 1);
+        Path mbox = Files.writeString(dir.resolve("box.mbox"), """
+                From a@example.com Mon Jan  1 00:00:00 2024
+                Subject: one
+
+                >From the start
+                >>From kept one level
+                From b@example.com Mon Jan  1 00:00:01 2024
+                Subject: two
+
+                body
+                """);
+
+        List<byte[]> messages = SpamCorpus.read(List.of(ham, mbox));
+
+        assertThat(messages).hasSize(5);
+        assertThat(new String(messages.get(0), StandardCharsets.US_ASCII)).startsWith("From: colleague@work.example");
+        assertThat(new String(messages.get(3), StandardCharsets.US_ASCII))
+                .isEqualTo("Subject: one\n\nFrom the start\n>From kept one level\n");
+        assertThat(new String(messages.get(4), StandardCharsets.US_ASCII)).isEqualTo("Subject: two\n\nbody\n");
+        assertThatThrownBy(() -> SpamCorpus.read(List.of(dir.resolve("missing"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no such file or directory");
+    }
+
+    @Test
+    void trainsOnOneSetAndReportsTheConfusionMatrixOfAnother() throws Exception {
+        List<byte[]> trainHam = SpamCorpus.read(List.of(directory("train-ham", false, 40, 2)));
+        List<byte[]> trainSpam = SpamCorpus.read(List.of(directory("train-spam", true, 30, 3)));
+        List<byte[]> testHam = SpamCorpus.read(List.of(directory("test-ham", false, 25, 4)));
+        List<byte[]> testSpam = SpamCorpus.read(List.of(directory("test-spam", true, 20, 5)));
+
+        SpamMetrics metrics = new SpamEvaluation(new SpamClassifier(), 2)
+                .trainAndTest(trainHam, trainSpam, testHam, testSpam, 0.5);
+
+        assertThat(metrics.spamAsSpam() + metrics.spamAsHam()).isEqualTo(20);
+        assertThat(metrics.hamAsHam() + metrics.hamAsSpam()).isEqualTo(25);
+        assertThat(metrics.recall()).isEqualTo(1.0);
+        assertThat(metrics.hamFalsePositiveRate()).isZero();
+        assertThat(metrics.messagesPerSecond()).isPositive();
+        assertThat(metrics.report()).contains("precision 1.0000  recall 1.0000  ham false positives 0.00 % (0 of 25)");
+    }
+
+    @Test
+    void crossValidationClassifiesEveryMessageOnceByAModelThatDidNotLearnIt() throws Exception {
+        List<byte[]> ham = SpamCorpus.read(List.of(directory("ham", false, 24, 6)));
+        List<byte[]> spam = SpamCorpus.read(List.of(directory("spam", true, 17, 7)));
+        // A spam message, also among the ham in the fold it falls into there (24 mod 4 = 0, as spam 0):
+        // the model of that fold learned neither copy, so the copy among the ham is called spam.
+        ham.add(spam.get(0));
+
+        SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), 1);
+        SpamEvaluation.Scores scores = evaluation.crossValidateScores(ham, spam, 4);
+        SpamMetrics metrics = scores.metrics(0.5, 1);
+
+        assertThat(scores.ham()).hasSize(25);
+        assertThat(scores.ham()[24]).isEqualTo(scores.spam()[0]);
+        assertThat(scores.spam()).hasSize(17);
+        assertThat(metrics.hamAsSpam()).isEqualTo(1);
+        assertThat(metrics.spamAsSpam()).isEqualTo(17);
+        assertThatThrownBy(() -> evaluation.crossValidate(ham, spam, 1, 0.5)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void metricsFollowFromTheConfusionMatrix() {
+        SpamMetrics metrics = new SpamMetrics(0.5, 90, 10, 995, 5, 1000, 2);
+        assertThat(metrics.precision()).isCloseTo(90.0 / 95, within(1e-12));
+        assertThat(metrics.recall()).isCloseTo(0.9, within(1e-12));
+        assertThat(metrics.hamFalsePositiveRate()).isCloseTo(0.005, within(1e-12));
+        assertThat(metrics.report()).contains("ham false positives 0.50 % (5 of 1000)").contains("1000 messages/s");
+    }
+}

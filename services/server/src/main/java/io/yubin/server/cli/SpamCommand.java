@@ -1,0 +1,131 @@
+package io.yubin.server.cli;
+
+import io.yubin.filter.spam.SpamClassifier;
+import io.yubin.filter.spam.SpamCorpus;
+import io.yubin.filter.spam.SpamEvaluation;
+import io.yubin.filter.spam.SpamMetrics;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code yubin spam eval}: the spam filter measured on a corpus, offline (no server involved). */
+@Command(name = "spam", mixinStandardHelpOptions = true,
+        description = "The trainable spam filter: measure it on a corpus of ham and spam.",
+        subcommands = {SpamCommand.Eval.class},
+        footer = {"", "See docs/filtering.md; bench/spam-corpus.sh fetches the SpamAssassin public corpus."})
+public final class SpamCommand extends GroupCommand {
+
+    /** Test spam scored at or above this is called spam; chosen by cross-validation (docs/filtering.md). */
+    static final String DEFAULT_THRESHOLD = "0.4";
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    CommandSpec spec() {
+        return spec;
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true,
+            description = {"Train a new model on the training sets, classify the test sets, and print the confusion "
+                + "matrix, precision, recall, the ham false-positive rate and the messages classified per second.",
+                "Without test sets, K-fold cross-validation over the training sets (message i in fold i mod K).",
+                "A DIR holds one message per file (sorted by name; a `cmds` file and hidden files are skipped); "
+                    + "any other file is read as an mbox."})
+    static final class Eval implements Callable<Integer> {
+        @Option(names = "--train-ham", arity = "1..*", required = true, paramLabel = "DIR|MBOX",
+                description = "Ham to learn.")
+        List<Path> trainHam;
+
+        @Option(names = "--train-spam", arity = "1..*", required = true, paramLabel = "DIR|MBOX",
+                description = "Spam to learn.")
+        List<Path> trainSpam;
+
+        @Option(names = "--test-ham", arity = "1..*", paramLabel = "DIR|MBOX", description = "Ham to classify.")
+        List<Path> testHam;
+
+        @Option(names = "--test-spam", arity = "1..*", paramLabel = "DIR|MBOX", description = "Spam to classify.")
+        List<Path> testSpam;
+
+        @Option(names = "--threshold", paramLabel = "X", defaultValue = DEFAULT_THRESHOLD,
+                description = "A score at or above X (0 to 1) is spam (default: ${DEFAULT-VALUE}).")
+        double threshold;
+
+        @Option(names = "--folds", paramLabel = "K",
+                description = "Cross-validate in K folds over the training sets (default 10 when no test sets are given).")
+        Integer folds;
+
+        @Option(names = "--threads", paramLabel = "N", description = "Threads classifying (default: the processors, ${DEFAULT-VALUE}).")
+        int threads = Runtime.getRuntime().availableProcessors();
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            boolean test = testHam != null || testSpam != null;
+            if (test && (testHam == null || testSpam == null)) {
+                throw usage("--test-ham and --test-spam go together");
+            }
+            if (test && folds != null) {
+                throw usage("--folds cross-validates over the training sets; it does not go with test sets");
+            }
+            if (!(threshold >= 0 && threshold <= 1)) {
+                throw usage("--threshold must be from 0 to 1, not " + threshold);
+            }
+            if (threads < 1) {
+                throw usage("--threads must be at least 1");
+            }
+            Stream.of(trainHam, trainSpam, test ? testHam : List.<Path>of(), test ? testSpam : List.<Path>of())
+                    .flatMap(List::stream)
+                    .filter(p -> !Files.exists(p))
+                    .findFirst()
+                    .ifPresent(p -> {
+                        throw CliException.failed("no such file or directory: " + p);
+                    });
+            PrintWriter out = spec.commandLine().getOut();
+            List<byte[]> ham = SpamCorpus.read(trainHam);
+            List<byte[]> spam = SpamCorpus.read(trainSpam);
+            SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), threads);
+            SpamMetrics metrics;
+            if (test) {
+                List<byte[]> hamToTest = SpamCorpus.read(testHam);
+                List<byte[]> spamToTest = SpamCorpus.read(testSpam);
+                out.println("trained on " + ham.size() + " ham (" + names(trainHam) + ") and " + spam.size()
+                        + " spam (" + names(trainSpam) + ")");
+                out.println("tested on " + hamToTest.size() + " ham (" + names(testHam) + ") and " + spamToTest.size()
+                        + " spam (" + names(testSpam) + ")");
+                metrics = evaluation.trainAndTest(ham, spam, hamToTest, spamToTest, threshold);
+            } else {
+                int k = folds == null ? 10 : folds;
+                if (k < 2 || k > Math.min(ham.size(), spam.size())) {
+                    throw usage("--folds must be from 2 to the size of the smaller training set ("
+                            + Math.min(ham.size(), spam.size()) + "), not " + k);
+                }
+                out.println(k + "-fold cross-validation over " + ham.size() + " ham (" + names(trainHam) + ") and "
+                        + spam.size() + " spam (" + names(trainSpam) + ")");
+                metrics = evaluation.crossValidate(ham, spam, k, threshold);
+            }
+            out.print(metrics.report());
+            out.flush();
+            return 0;
+        }
+
+        private CommandLine.ParameterException usage(String message) {
+            return new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+
+        private static String names(List<Path> paths) {
+            return paths.stream().map(Path::toString).collect(Collectors.joining(" "));
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.yubin.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.yubin.server.Yubin;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code yubin spam eval} on a small generated corpus, as directories of one message per file. */
+class SpamCommandTest {
+
+    private static final String[] HAM = {"meeting", "patch", "review", "lunch", "release", "agenda", "merge", "notes"};
+    private static final String[] SPAM = {"free", "winner", "cash", "casino", "prize", "discount", "loan", "bonus"};
+    private static final String[] COMMON = {"the", "and", "you", "for", "this", "with", "have", "your"};
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = Yubin.commandLine(new PasswordInput(() -> null, new ByteArrayInputStream(new byte[0])));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    private String corpus(String name, boolean spam, int n, int seed) throws Exception {
+        Path d = Files.createDirectories(dir.resolve(name));
+        Random random = new Random(seed);
+        String[] own = spam ? SPAM : HAM;
+        for (int i = 0; i < n; i++) {
+            StringBuilder body = new StringBuilder();
+            for (int w = 0; w < 30; w++) {
+                String[] list = random.nextBoolean() ? own : COMMON;
+                body.append(list[random.nextInt(list.length)]).append(' ');
+            }
+            Files.writeString(d.resolve(String.format("%04d", i)), "From: " + (spam ? "x@promo.example" : "y@work.example")
+                    + "\r\nSubject: " + own[random.nextInt(own.length)] + "\r\n\r\n" + body + "\r\n");
+        }
+        return d.toString();
+    }
+
+    @Test
+    void trainsOnOneSetClassifiesAnotherAndPrintsTheFigures() throws Exception {
+        int status = run("spam", "eval", "--train-ham", corpus("train-ham", false, 30, 1), "--train-spam",
+                corpus("train-spam", true, 20, 2), "--test-ham", corpus("test-ham", false, 12, 3), corpus("more-ham", false, 3, 4),
+                "--test-spam", corpus("test-spam", true, 10, 5), "--threshold", "0.5");
+
+        assertThat(status).as(err.toString()).isZero();
+        assertThat(out.toString())
+                .contains("trained on 30 ham (" + dir.resolve("train-ham") + ") and 20 spam")
+                .contains("tested on 15 ham (" + dir.resolve("test-ham") + " " + dir.resolve("more-ham") + ") and 10 spam")
+                .contains("threshold 0.500")
+                .contains("precision 1.0000  recall 1.0000  ham false positives 0.00 % (0 of 15)")
+                .containsPattern("classification \\d+ messages/s \\(\\d+ threads");
+    }
+
+    @Test
+    void crossValidatesOverTheTrainingSetsWithoutTestSets() throws Exception {
+        int status = run("spam", "eval", "--train-ham", corpus("ham", false, 20, 6), "--train-spam", corpus("spam", true, 12, 7),
+                "--folds", "4");
+
+        assertThat(status).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("4-fold cross-validation over 20 ham").contains("(0 of 20)");
+    }
+
+    @Test
+    void aMissingDirectoryIsAFailureNamedOnOneLine() throws Exception {
+        String missing = dir.resolve("nowhere").toString();
+        int status = run("spam", "eval", "--train-ham", corpus("ham", false, 3, 8), "--train-spam", missing);
+
+        assertThat(status).isEqualTo(CliException.FAILED);
+        assertThat(err.toString()).isEqualTo("yubin: error: no such file or directory: " + missing + System.lineSeparator());
+    }
+
+    @Test
+    void testSetsGoTogetherAndNotWithFolds() throws Exception {
+        String ham = corpus("ham", false, 3, 9);
+        String spam = corpus("spam", true, 3, 10);
+
+        assertThat(run("spam", "eval", "--train-ham", ham, "--train-spam", spam, "--test-ham", ham))
+                .isEqualTo(CliException.USAGE);
+        assertThat(err.toString()).contains("--test-ham and --test-spam go together");
+        assertThat(run("spam", "eval", "--train-ham", ham, "--train-spam", spam, "--test-ham", ham, "--test-spam", spam,
+                "--folds", "2")).isEqualTo(CliException.USAGE);
+        assertThat(run("spam", "eval", "--train-ham", ham, "--train-spam", spam, "--folds", "9"))
+                .isEqualTo(CliException.USAGE);
+        assertThat(err.toString()).contains("--folds must be from 2 to the size of the smaller training set (3), not 9");
+    }
+}
