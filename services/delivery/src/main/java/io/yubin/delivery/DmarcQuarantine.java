@@ -1,5 +1,6 @@
 package io.yubin.delivery;
 
+import io.yubin.model.MailAddress;
 import io.yubin.mailauth.MessageHeader;
 import io.yubin.mailauth.authres.OwnResultsRemover;
 import io.yubin.mailauth.authres.ResultsParser;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -36,10 +38,14 @@ public final class DmarcQuarantine implements Quarantine {
         this.blocking = Objects.requireNonNull(blocking);
     }
 
+    /** Why the message is quarantined: the same for every user. */
+    public static final String REASON = "quarantined by DMARC policy";
+
     @Override
-    public CompletionStage<Boolean> quarantined(SpoolEntry entry) {
+    public CompletionStage<Optional<String>> reason(SpoolEntry entry, MailAddress user) {
         // only the start of the body (fewer octets for a shorter one): a ranged read, so S3 sends no more
-        return blobs.get(entry.blob().id(), 0, MAX_HEADER_BYTES).thenApplyAsync(this::saysQuarantine, blocking);
+        return blobs.get(entry.blob().id(), 0, MAX_HEADER_BYTES).thenApplyAsync(this::saysQuarantine, blocking)
+                .thenApply(quarantined -> quarantined ? Optional.of(REASON) : Optional.empty());
     }
 
     private boolean saysQuarantine(InputStream message) {
@@ -55,5 +61,4 @@ public final class DmarcQuarantine implements Quarantine {
             throw new UncheckedIOException(e);
         }
     }
-
 }

@@ -31,6 +31,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -69,8 +70,8 @@ public final class LocalDelivery {
     public static final String DELIVERED = "250 2.0.0 delivered to INBOX";
     /** How the result of an alias whose copy went to remote targets begins. */
     static final String FORWARDED = "250 2.1.5 forwarded to ";
-    /** The result recorded for a recipient whose copies went to Junk (DMARC quarantine). */
-    public static final String DELIVERED_TO_JUNK = "250 2.0.0 delivered to Junk (quarantined by DMARC policy)";
+    /** The result recorded for a recipient whose copy went to Junk, before the reason in parentheses. */
+    public static final String DELIVERED_TO_JUNK = "250 2.0.0 delivered to Junk";
     private static final MailboxPath JUNK = MailboxPath.parse("Junk");
     /** The result recorded for a recipient that needs remote delivery when it is not configured. */
     public static final String REMOTE_NOT_YET = "queued for remote delivery, which this version does not perform yet";
@@ -183,8 +184,9 @@ public final class LocalDelivery {
     }
 
     /**
-     * The same delivery, with local recipients of a message that {@code quarantine} says so getting it
-     * in their Junk mailbox instead of the INBOX (DMARC quarantine, docs/mailauth.md).
+     * The same delivery, with each local user of a message that {@code quarantine} says so getting it
+     * in their Junk mailbox instead of the INBOX (DMARC quarantine, docs/mailauth.md; spam,
+     * docs/filtering.md).
      */
     public LocalDelivery withQuarantine(Quarantine quarantine) {
         return new LocalDelivery(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, quarantine);
@@ -198,12 +200,6 @@ public final class LocalDelivery {
     }
 
     private CompletionStage<Outcome> deliver(SpoolEntry entry) {
-        // Only mail from outside was authenticated; an authenticated sender's is never quarantined.
-        return (entry.client().authenticatedUser() == null ? quarantine.quarantined(entry)
-                : CompletableFuture.completedFuture(false)).thenCompose(junk -> deliver(entry, junk));
-    }
-
-    private CompletionStage<Outcome> deliver(SpoolEntry entry, boolean junk) {
         Instant now = clock.instant();
         List<RecipientState> states = new ArrayList<>(entry.recipients());
         // By envelope position: the new state of each recipient attempted, and the remote results.
@@ -220,7 +216,7 @@ public final class LocalDelivery {
                 continue;
             }
             int index = i;
-            attempts = attempts.thenCompose(v -> attempt(entry, index, state, now, junk, spooled)).thenAccept(next -> {
+            attempts = attempts.thenCompose(v -> attempt(entry, index, state, now, spooled)).thenAccept(next -> {
                 if (next == null) {
                     remote.add(index);
                 } else {
@@ -456,7 +452,7 @@ public final class LocalDelivery {
      * (forwarding) gets a spool entry of its own for them ({@link #forward}), added to {@code spooled}.
      */
     private CompletionStage<RecipientState> attempt(SpoolEntry entry, int index, RecipientState state, Instant now,
-            boolean junk, List<SpoolId> spooled) {
+            List<SpoolId> spooled) {
         MailAddress recipient = state.recipient();
         int attempts = state.attempts() + 1;
         return resolver.resolve(recipient).thenCompose(resolution -> {
@@ -472,15 +468,21 @@ public final class LocalDelivery {
                 return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.FAILED, attempts,
                         null, "550 5.7.1 <" + recipient + ">: relaying denied"));
             }
+            // Why copies went to Junk (one reason per user whose copy did), for the recipient's result.
+            Set<String> junkReasons = new TreeSet<>();
             CompletionStage<Void> appends = CompletableFuture.completedFuture(null);
             for (MailAddress user : resolution.localUsers().stream()
                     .sorted(Comparator.comparing(MailAddress::canonical)).toList()) {
-                appends = appends.thenCompose(v -> append(entry, user, junk));
+                appends = appends.thenCompose(v -> quarantineFor(entry, user)).thenCompose(reason -> {
+                    reason.ifPresent(junkReasons::add);
+                    return append(entry, user, reason.isPresent());
+                });
             }
             return appends.thenCompose(v -> {
                 if (resolution.remote().isEmpty()) {
                     return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.DELIVERED,
-                            attempts, null, junk ? DELIVERED_TO_JUNK : DELIVERED));
+                            attempts, null, junkReasons.isEmpty() ? DELIVERED
+                                    : DELIVERED_TO_JUNK + " (" + String.join("; ", junkReasons) + ")"));
                 }
                 if (outbound == null) {
                     return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.DEFERRED,
@@ -531,6 +533,15 @@ public final class LocalDelivery {
     /** The original's id, then the first 16 hex digits of SHA-256 over the alias address. */
     static SpoolId forwardId(SpoolId original, MailAddress alias) {
         return DsnSpooler.derivedId(original, "fwd", alias.canonical());
+    }
+
+    /**
+     * Why {@code user}'s copy goes to Junk, if it does. Only mail from outside is judged: an
+     * authenticated sender's, and what this server made (notifications, forwarded copies, reports), never.
+     */
+    private CompletionStage<Optional<String>> quarantineFor(SpoolEntry entry, MailAddress user) {
+        return entry.client().authenticatedUser() == null && !DsnSpooler.isMadeHere(entry)
+                ? quarantine.reason(entry, user) : CompletableFuture.completedFuture(Optional.empty());
     }
 
     private CompletionStage<Void> append(SpoolEntry entry, MailAddress user, boolean junk) {

@@ -49,7 +49,11 @@ class DmarcQuarantineTest {
         SpoolEntry entry = SpoolEntry.queued(SpoolId.next(), Envelope.of(MailAddress.parse("a@example.org"),
                 List.of(MailAddress.parse("b@example.net"))), blob, Instant.now(),
                 new SpoolEntry.ClientInfo("client.test", "192.0.2.1", null));
-        return quarantine.quarantined(entry).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return quarantine.reason(entry, MailAddress.parse("b@example.net")).toCompletableFuture()
+                .get(10, TimeUnit.SECONDS).map(reason -> {
+                    assertThat(reason).isEqualTo(DmarcQuarantine.REASON);
+                    return true;
+                }).orElse(false);
     }
 
     @Test

@@ -41,6 +41,7 @@ public final class HazelcastMailboxEvents implements MailboxEvents {
     private final Map<String, List<Consumer<MailboxEvent>>> subscribers = new ConcurrentHashMap<>();
     private final AtomicLong skipped = new AtomicLong();
     private final List<Runnable> missedListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<MailboxEvent>> publishedListeners = new CopyOnWriteArrayList<>();
     private final AtomicLong missedSignals = new AtomicLong();
     private final UUID membershipRegistration;
     private final UUID lifecycleRegistration;
@@ -98,7 +99,21 @@ public final class HazelcastMailboxEvents implements MailboxEvents {
     }
 
     @Override
+    public AutoCloseable onPublished(Consumer<MailboxEvent> listener) {
+        Consumer<MailboxEvent> subscription = listener::accept;
+        publishedListeners.add(subscription);
+        return () -> publishedListeners.remove(subscription);
+    }
+
+    @Override
     public void publish(MailboxEvent event) {
+        for (Consumer<MailboxEvent> listener : publishedListeners) {
+            try {
+                listener.accept(event);
+            } catch (RuntimeException e) {
+                LOG.warn("A listener of published mailbox events failed", e);
+            }
+        }
         byte[] bytes = MailboxEventCodec.encode(event);
         try {
             topic.publishAsync(bytes).whenComplete((v, failure) -> {
@@ -145,6 +160,7 @@ public final class HazelcastMailboxEvents implements MailboxEvents {
         closed = true;
         subscribers.clear();
         missedListeners.clear();
+        publishedListeners.clear();
         if (hazelcast.getLifecycleService().isRunning()) {
             topic.removeMessageListener(registration);
             hazelcast.getCluster().removeMembershipListener(membershipRegistration);

@@ -16,6 +16,14 @@ public interface MailboxEvents extends AutoCloseable {
     AutoCloseable subscribe(MailAddress user, Consumer<MailboxEvent> listener);
 
     /**
+     * Calls {@code listener} with every event this member publishes, of any user, once, on the
+     * publishing thread (it must return at once: hop to your own executor). Work that must be done once
+     * in the cluster per event, such as training the spam filter on a move into Junk, listens here, not
+     * to the cluster-wide delivery that every member gets.
+     */
+    AutoCloseable onPublished(Consumer<MailboxEvent> listener);
+
+    /**
      * Calls {@code listener} when this member may have missed events: it (re)joined the cluster,
      * another member joined or left (one that dies may take unpublished events with it), or the
      * transport dropped some. Events are hints (docs/architecture.md §1); a listener re-reads the store

@@ -4,9 +4,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.yubin.delivery.DeliveryWorkers;
+import io.yubin.delivery.DmarcQuarantine;
 import io.yubin.delivery.DsnSpooler;
 import io.yubin.delivery.LocalDelivery;
+import io.yubin.delivery.Quarantine;
 import io.yubin.delivery.RemoteSender;
+import io.yubin.delivery.SpamQuarantine;
+import io.yubin.delivery.SpoolSweep;
 import io.yubin.delivery.dane.DaneLookup;
 import io.yubin.delivery.mtasts.MtaStsPolicies;
 import io.yubin.delivery.mtasts.MtaStsTrust;
@@ -16,14 +20,15 @@ import io.yubin.delivery.remote.DomainConnections;
 import io.yubin.delivery.remote.MxResolver;
 import io.yubin.delivery.remote.RemoteDelivery;
 import io.yubin.delivery.remote.SmtpClient;
-import io.yubin.delivery.DmarcQuarantine;
-import io.yubin.delivery.SpoolSweep;
+import io.yubin.delivery.tlsrpt.TlsReporter;
+import io.yubin.delivery.tlsrpt.TlsResults;
+import io.yubin.filter.spam.SpamClassifier;
+import io.yubin.filter.spam.SpamFilter;
+import io.yubin.filter.spam.SpamTraining;
+import io.yubin.imap.ImapServer;
 import io.yubin.mailauth.InboundAuthenticator;
 import io.yubin.mailauth.dkim.ArcVerifier;
 import io.yubin.mailauth.dkim.DkimKeyDirectory;
-import io.yubin.model.MailAddress;
-import io.yubin.delivery.tlsrpt.TlsReporter;
-import io.yubin.delivery.tlsrpt.TlsResults;
 import io.yubin.mailauth.dkim.DkimSigner;
 import io.yubin.mailauth.dkim.DkimVerifier;
 import io.yubin.mailauth.dkim.DnsKeyLookup;
@@ -33,36 +38,37 @@ import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
 import io.yubin.mailauth.spf.SpfVerifier;
 import io.yubin.mailauth.virus.ClamdScanner;
-import io.yubin.server.config.ConfigException;
+import io.yubin.model.MailAddress;
+import io.yubin.pop3.Pop3Server;
 import io.yubin.queue.ClusterMember;
-import io.yubin.queue.HazelcastDeliveryCoordination;
 import io.yubin.queue.DeliveryQueue;
+import io.yubin.queue.HazelcastDeliveryCoordination;
 import io.yubin.queue.HazelcastDeliveryQueue;
-import io.yubin.queue.HazelcastMaildropLocks;
 import io.yubin.queue.HazelcastMailboxEvents;
+import io.yubin.queue.HazelcastMaildropLocks;
 import io.yubin.queue.HazelcastSendingEvents;
 import io.yubin.queue.MailboxEvents;
 import io.yubin.queue.PartitionRoutedMailboxStore;
+import io.yubin.server.config.ConfigException;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.server.tls.TlsBootstrap;
 import io.yubin.server.tls.TlsFiles;
-import io.yubin.imap.ImapServer;
-import io.yubin.pop3.Pop3Server;
 import io.yubin.smtp.DnsBlocklists;
 import io.yubin.smtp.SendingLimits;
 import io.yubin.smtp.SmtpServer;
+import io.yubin.smtp.SpamChecking;
 import io.yubin.smtp.SubmissionSigner;
 import io.yubin.smtp.VirusScanning;
 import io.yubin.store.Accounts;
 import io.yubin.store.BlobCollector;
-import io.yubin.store.s3.S3BlobStore;
-import io.yubin.store.s3.S3OrphanSweeper;
 import io.yubin.store.LoginThrottle;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordVerificationCache;
 import io.yubin.store.Storage;
 import io.yubin.store.embedded.FileBlobStore;
 import io.yubin.store.embedded.FileOrphanSweeper;
+import io.yubin.store.s3.S3BlobStore;
+import io.yubin.store.s3.S3OrphanSweeper;
 import io.yubin.web.AdminServer;
 import io.yubin.web.Metrics;
 import io.yubin.web.MtaStsPolicyServer;
@@ -83,8 +89,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -112,6 +118,10 @@ public final class EmbeddedServer implements AutoCloseable {
     private static final Duration REMOTE_RETRY = Duration.ofHours(1);
     /** How long a remote delivery waits for one of its domain's sessions to end, at the per-domain limit. */
     private static final Duration DOMAIN_CONNECTION_WAIT = Duration.ofSeconds(30);
+    /** How long a member uses a spam model before it reads it again (others' training shows up). */
+    private static final Duration SPAM_MODEL_CACHE = Duration.ofSeconds(60);
+    /** Spam models a member keeps in memory at most. */
+    private static final int SPAM_MODELS_CACHED = 1000;
     /** How often a member looks for a finished day to send TLS reports of. */
     private static final Duration TLS_REPORT_CHECK = Duration.ofMinutes(10);
 
@@ -151,6 +161,8 @@ public final class EmbeddedServer implements AutoCloseable {
     private DeliveryWorkers workers;
     /** Reads messages for DKIM and quarantine; null when mail authentication is off. */
     private ExecutorService mailauthThreads;
+    /** Tokenizing, scoring and training of the spam filter; null when it is off. */
+    private ExecutorService spamThreads;
     /** Set when the shutdown begins: /health/ready reports not ready from then on. */
     private volatile boolean stopping;
     private boolean closed;
@@ -233,10 +245,17 @@ public final class EmbeddedServer implements AutoCloseable {
                                 cluster.instance().getCluster().getLocalMember().getUuid().toString().substring(0, 8)))
                 : new LocalDelivery(storage.spool(), routedMailboxes, accounts.resolver(), mailboxEvents, clock,
                         REMOTE_RETRY);
-        if (authenticator != null) {
-            delivery = delivery.withQuarantine(new DmarcQuarantine(storage.blobs(),
-                    authenticator.settings().authservId(), mailauthThreads));
+        SpamFilter spamFilter = config.spam().enabled() ? spamFilter(storage, clock) : null;
+        Quarantine quarantine = authenticator == null ? Quarantine.NEVER
+                : new DmarcQuarantine(storage.blobs(), authenticator.settings().authservId(), mailauthThreads);
+        if (spamFilter != null) {
+            quarantine = quarantine.or(new SpamQuarantine(spamFilter, config.spam().toThresholds(), storage.blobs(),
+                    spamThreads));
+            SpamTraining training = new SpamTraining(mailboxEvents, storage.mailboxes(), storage.blobs(), spamFilter,
+                    spamThreads);
+            stops.push(new Stop("spam training", training::close));
         }
+        delivery = delivery.withQuarantine(quarantine);
         DeliveryWorkers.Options defaults = DeliveryWorkers.Options.of(config.delivery().workers());
         DeliveryWorkers workers = DeliveryWorkers.start(deliveryQueue, delivery, coordination, metrics.registry(),
                 new DeliveryWorkers.Options(defaults.threads(), DELIVERY_STOP_TIMEOUT,
@@ -257,7 +276,8 @@ public final class EmbeddedServer implements AutoCloseable {
                 smtpConfig.mxPort(), smtpConfig.submissionPort(), smtpConfig.submissionsPort(), tls.pemKeyCertOptions(),
                 smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening(), config.ipPolicy().smtp()),
                 storage, accounts, deliveryQueue, authenticator, dkimSigner(dataDir, clock),
-                sendingLimits, blocklists(dns, blocklistZones), virusScanning()));
+                sendingLimits, blocklists(dns, blocklistZones), virusScanning(),
+                spamFilter == null ? null : new SpamChecking(spamFilter, config.spam().toThresholds(), spamThreads)));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
         this.smtp = smtp;
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",
@@ -307,6 +327,22 @@ public final class EmbeddedServer implements AutoCloseable {
         }
         LOG.info("Yubin is ready: admin API on http://{}:{} (data in {})", config.admin().host(), admin.actualPort(),
                 dataDir);
+    }
+
+    /**
+     * The spam filter (docs/filtering.md): models through the store, tokenizing and training on their
+     * own threads ({@link #spamThreads}).
+     */
+    private SpamFilter spamFilter(Storage storage, Clock clock) {
+        ExecutorService threads = Executors.newFixedThreadPool(2, daemon("yubin-spam"));
+        stops.push(new Stop("spam filter threads", threads::shutdownNow));
+        spamThreads = threads;
+        ServerConfig.Spam spam = config.spam();
+        LOG.info("Spam filter on: Junk at {}, refused at {}, judging once a model learned {} spam and {} ham",
+                spam.junkThreshold(), spam.rejectThreshold() > 1 ? "never" : spam.rejectThreshold(), spam.minTrained(),
+                spam.minTrained());
+        return new SpamFilter(storage.spamModels(), new SpamClassifier(), new SpamFilter.Settings(spam.minTrained(),
+                SPAM_MODEL_CACHE, SPAM_MODELS_CACHED), clock, threads);
     }
 
     /** Virus scanning by clamd, when virus.clamd is set; null otherwise. */

@@ -1,6 +1,7 @@
 package io.yubin.server;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.store.BlobStore;
 import io.yubin.store.Storage;
@@ -27,6 +28,14 @@ public final class StorageWiring {
     }
 
     private StorageWiring() {
+    }
+
+    /**
+     * The configuration's storage for a management command (no metrics kept); the caller closes it. The
+     * server may be running: SQLite takes a second process, Cassandra and S3 any number of clients.
+     */
+    public static Storage openForCommand(ServerConfig config) {
+        return open(config.storage(), config.dataDir().toAbsolutePath().normalize(), new SimpleMeterRegistry()).storage();
     }
 
     static Opened open(ServerConfig.StorageConfig config, Path dataDir, MeterRegistry metrics) {

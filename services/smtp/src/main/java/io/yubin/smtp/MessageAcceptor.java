@@ -2,6 +2,7 @@ package io.yubin.smtp;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.yubin.filter.spam.SpamFilter;
 import io.yubin.mailauth.HeaderFieldRemover;
 import io.yubin.mailauth.InboundAuthenticator;
 import io.yubin.mailauth.MessageHeader;
@@ -13,8 +14,10 @@ import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.Storage;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -54,6 +57,10 @@ final class MessageAcceptor {
     static final int MAX_RECEIVED = 100;
     /** The field this server adds when a message could not be scanned for viruses. */
     static final String VIRUS_STATUS = "X-Virus-Status";
+    /** The field this server adds with the spam score, SpamAssassin's name. */
+    static final String SPAM_STATUS = "X-Spam-Status";
+    /** A message is judged on its first octets at most (the tokenizer reads less). */
+    private static final int SPAM_BYTES = 1024 * 1024;
     // RFC 5322 §3.3 date-time.
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
@@ -71,6 +78,8 @@ final class MessageAcceptor {
     private final SubmissionSigner signer;
     /** Null: nothing is scanned. */
     private final VirusScanning virusScanning;
+    /** Null: no spam filter. */
+    private final SpamChecking spamChecking;
 
     MessageAcceptor(String hostname, Storage storage, DeliveryQueue queue, InboundAuthenticator authenticator,
             SubmissionSigner signer) {
@@ -79,6 +88,12 @@ final class MessageAcceptor {
 
     MessageAcceptor(String hostname, Storage storage, DeliveryQueue queue, InboundAuthenticator authenticator,
             SubmissionSigner signer, VirusScanning virusScanning) {
+        this(hostname, storage, queue, authenticator, signer, virusScanning, null);
+    }
+
+    MessageAcceptor(String hostname, Storage storage, DeliveryQueue queue, InboundAuthenticator authenticator,
+            SubmissionSigner signer, VirusScanning virusScanning, SpamChecking spamChecking) {
+        this.spamChecking = spamChecking;
         this.hostname = hostname;
         this.storage = storage;
         this.queue = queue;
@@ -108,7 +123,8 @@ final class MessageAcceptor {
         Future<InboundAuthenticator.Verdict> checked = body.finish().compose(v -> loopCheck(body))
                 .compose(v -> verify(context, body, spf))
                 .compose(verdict -> refuseRejected(verdict, trace));
-        Future<String> scanned = checked.compose(verdict -> scan(context, body, trace));
+        Future<String> scanned = checked.compose(verdict -> scan(context, body, trace))
+                .compose(virusStatus -> spam(context, envelope, body, trace).map(spamStatus -> virusStatus + spamStatus));
         // One call for body and entry: the embedded backend writes a small body and the entry in one
         // commit; either way both are durable when it completes, and an unspooled blob is deleted.
         Future<SpoolId> spooled = scanned.compose(virusStatus -> signatures(context, envelope, body, trace, added)
@@ -143,11 +159,12 @@ final class MessageAcceptor {
      * (a sender's "X-Virus-Status: Clean" would pass for our verdict).
      */
     private InputStream received(MessageBody body) {
-        if (authenticator == null && virusScanning == null) {
+        if (authenticator == null && virusScanning == null && spamChecking == null) {
             return body.inputStream();
         }
         Predicate<MessageHeader.Field> ours = field -> (authenticator != null && authenticator.isOwnResult(field))
-                || (virusScanning != null && field.hasName(VIRUS_STATUS));
+                || (virusScanning != null && field.hasName(VIRUS_STATUS))
+                || (spamChecking != null && field.hasName(SPAM_STATUS));
         return HeaderFieldRemover.filter(body.inputStream(), ours, InboundAuthenticator.MAX_HEADER_BYTES);
     }
 
@@ -197,6 +214,50 @@ final class MessageAcceptor {
                                         SmtpReplies.virusScannerUnavailable()));
                     }
                 });
+    }
+
+    /**
+     * The spam filter (docs/filtering.md, "Spam") on mail from outside: the score with the global model
+     * (and the recipient's, for a message to one recipient) goes into {@code X-Spam-Status}; at or above
+     * the reject threshold of every recipient the message is refused with {@code 550 5.7.1}. Completes
+     * with the field to add (ending in CRLF), or empty when the filter is off or the sender authenticated.
+     */
+    private Future<String> spam(Context context, Envelope envelope, MessageBody body, Trace trace) {
+        if (spamChecking == null || trace.authenticatedUser() != null) {
+            return Future.succeededFuture("");
+        }
+        List<String> recipients = envelope.recipients().stream().map(r -> r.address().canonical()).toList();
+        String only = recipients.size() == 1 ? recipients.get(0) : null;
+        SpamFilter filter = spamChecking.filter();
+        CompletionStage<SpamFilter.Score> scored = filter.judges(only).thenCompose(judges -> !judges
+                ? CompletableFuture.completedFuture(SpamFilter.Score.UNTRAINED)
+                : CompletableFuture.supplyAsync(() -> head(body, SPAM_BYTES), spamChecking.worker())
+                        .thenCompose(filter::features).thenCompose(features -> filter.score(features, only)));
+        return Future.fromCompletionStage(scored, context).compose(score -> {
+            if (!score.trained()) {
+                return Future.succeededFuture(SPAM_STATUS + ": Unknown (the spam filter is not trained yet) by "
+                        + hostname + "\r\n");
+            }
+            double reject = recipients.stream().mapToDouble(r -> spamChecking.thresholds().of(r).reject()).max()
+                    .orElse(Double.MAX_VALUE);
+            double junk = only != null ? spamChecking.thresholds().of(only).junk()
+                    : spamChecking.thresholds().defaults().junk();
+            if (score.atLeast(reject)) {
+                LOG.info("[{}] refused as spam: score {}", trace.sessionId(), String.format(Locale.ROOT, "%.4f", score.value()));
+                return Future.failedFuture(new MessageRefusedException(SmtpReplies.spamReject(score.value())));
+            }
+            return Future.succeededFuture(String.format(Locale.ROOT, "%s: %s, score=%.3f required=%.3f clues=%d by %s\r\n",
+                    SPAM_STATUS, score.atLeast(junk) ? "Yes" : "No", score.value(), junk, score.clues(), hostname));
+        });
+    }
+
+    /** The first {@code limit} octets of the message (blocking: the body may be in a file). */
+    private static byte[] head(MessageBody body, int limit) {
+        try (InputStream in = body.inputStream()) {
+            return in.readNBytes(limit);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The field that tells the recipient the message was not scanned; clamav-milter's name and style. */

@@ -1,6 +1,7 @@
 package io.yubin.smtp;
 
 import io.yubin.store.StoreException;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,6 +101,12 @@ final class SmtpReplies {
     }
 
     /** RFC 3463 5.7.1: refused by policy; the signature named, as Postfix's content filters do. */
+    /** Issue 18: refused at the end of data only above the high threshold; below it, Junk. */
+    static SmtpReply spamReject(double score) {
+        return new SmtpReply(550, "5.7.1", String.format(Locale.ROOT,
+                "Message refused: it is spam (score %.3f)", score));
+    }
+
     static SmtpReply virusFound(String signature) {
         return new SmtpReply(554, "5.7.1", "Message refused: a virus was found in it (" + signature + ")");
     }

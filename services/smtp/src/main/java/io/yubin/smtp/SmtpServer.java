@@ -115,13 +115,22 @@ public final class SmtpServer {
     public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
             DeliveryQueue queue, InboundAuthenticator authenticator, SubmissionSigner signer,
             SendingLimits sendingLimits, DnsBlocklists blocklists, VirusScanning virusScanning) {
+        return start(vertx, options, storage, accounts, queue, authenticator, signer, sendingLimits, blocklists,
+                virusScanning, null);
+    }
+
+    /** With the spam filter at the end of data of mail from outside ({@code spamChecking} null: none). */
+    public static Future<SmtpServer> start(Vertx vertx, Options options, Storage storage, Accounts accounts,
+            DeliveryQueue queue, InboundAuthenticator authenticator, SubmissionSigner signer,
+            SendingLimits sendingLimits, DnsBlocklists blocklists, VirusScanning virusScanning,
+            SpamChecking spamChecking) {
         if (options.submissionsPort() >= 0 && options.tls() == null) {
             return Future.failedFuture(new IllegalArgumentException("submissions (implicit TLS) needs a certificate"));
         }
         SmtpServer server = new SmtpServer(vertx, options,
                 blocklists == null || blocklists.zones().isEmpty() ? null : blocklists);
         MessageAcceptor acceptor = new MessageAcceptor(options.hostname(), storage, queue, authenticator, signer,
-                virusScanning);
+                virusScanning, spamChecking);
         List<ListenerSet.Port> ports = new ArrayList<>();
         for (Mode mode : Mode.values()) {
             int port = switch (mode) {

@@ -1,19 +1,19 @@
 package io.yubin.delivery.remote;
 
-import io.yubin.delivery.mtasts.ReportingTrustManager;
-import io.yubin.delivery.tlsrpt.TlsResultType;
-import io.yubin.delivery.tlsrpt.TlsResults;
+import io.netty.handler.ssl.SslContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
-import io.netty.handler.ssl.SslContext;
+import io.yubin.delivery.mtasts.ReportingTrustManager;
+import io.yubin.delivery.tlsrpt.TlsResultType;
+import io.yubin.delivery.tlsrpt.TlsResults;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.store.DeliveryStatus;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ByteArrayInputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.Vertx;
 import io.yubin.delivery.dane.DaneLookup;
+import io.yubin.delivery.mtasts.MtaStsTrust;
+import io.yubin.delivery.mtasts.TestCa;
 import io.yubin.delivery.tlsrpt.TlsReportPolicy;
 import io.yubin.delivery.tlsrpt.TlsResultType;
 import io.yubin.delivery.tlsrpt.TlsResults;
-import io.yubin.delivery.mtasts.MtaStsTrust;
-import io.yubin.delivery.mtasts.TestCa;
 import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
 import io.yubin.model.Domain;

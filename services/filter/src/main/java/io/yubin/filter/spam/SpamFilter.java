@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -102,6 +103,16 @@ public final class SpamFilter {
         });
     }
 
+    /**
+     * Whether a model that {@link #score} uses for {@code user} (null: the global one alone) knows
+     * enough to judge; when none does, nothing needs tokenizing.
+     */
+    public CompletionStage<Boolean> judges(String user) {
+        CompletionStage<InMemorySpamModel> own = user == null ? CompletableFuture.completedFuture(null) : model(user);
+        return model(SpamModels.GLOBAL).thenCombine(own, (global, mine) -> knowsEnough(global)
+                || mine != null && knowsEnough(mine));
+    }
+
     private boolean knowsEnough(SpamModel model) {
         return model.spamMessages() >= settings.minTrained() && model.hamMessages() >= settings.minTrained();
     }
@@ -111,36 +122,59 @@ public final class SpamFilter {
      * model; what the user's model did.
      */
     public CompletionStage<Trained> train(String user, byte[] message, boolean spam) {
-        return CompletableFuture.supplyAsync(() -> new Prepared(MessageFingerprint.of(message),
-                        classifier.features(message)), worker)
-                .thenCompose(prepared -> train(user, prepared, spam)
-                        .thenCompose(mine -> train(SpamModels.GLOBAL, prepared, spam).thenApply(global -> mine)));
+        return train(user, List.of(message), spam).thenApply(done -> done.get(0));
+    }
+
+    /**
+     * Trains {@code messages} as spam or ham for {@code user} (a canonical address, or
+     * {@link SpamModels#GLOBAL} for the global model alone) and for the global model, each model read
+     * and written once for all of them (bulk training); what the user's model did with each.
+     */
+    public CompletionStage<List<Trained>> train(String user, List<byte[]> messages, boolean spam) {
+        return CompletableFuture.supplyAsync(() -> messages.stream().map(m -> new Prepared(MessageFingerprint.of(m),
+                        classifier.features(m))).toList(), worker)
+                .thenCompose(prepared -> learn(user, prepared, spam)
+                        .thenCompose(mine -> user.equals(SpamModels.GLOBAL) ? CompletableFuture.completedFuture(mine)
+                                : learn(SpamModels.GLOBAL, prepared, spam).thenApply(global -> mine)));
     }
 
     private record Prepared(String digest, long[] features) {
     }
 
-    private CompletionStage<Trained> train(String owner, Prepared prepared, boolean spam) {
+    /** What one message is to a model: learned afresh, learned the other way, or left as it is. */
+    private record Change(Prepared message, Trained what) {
+    }
+
+    private CompletionStage<List<Trained>> learn(String owner, List<Prepared> messages, boolean spam) {
         SpamModels.Verdict verdict = spam ? SpamModels.Verdict.SPAM : SpamModels.Verdict.HAM;
-        return store.trainedAs(owner, prepared.digest()).thenCompose(before -> {
-            if (before.isPresent() && before.get() == verdict) {
-                return CompletableFuture.completedFuture(Trained.ALREADY);
-            }
-            boolean relearn = before.isPresent();
-            return update(owner, prepared.features(), spam, relearn, 1)
-                    .thenCompose(v -> store.markTrained(owner, prepared.digest(), verdict))
-                    .thenApply(v -> relearn ? Trained.RELEARNED : Trained.LEARNED);
+        List<CompletableFuture<Change>> looked = messages.stream().map(m -> store.trainedAs(owner, m.digest())
+                .thenApply(before -> new Change(m, before.isEmpty() ? Trained.LEARNED
+                        : before.get() == verdict ? Trained.ALREADY : Trained.RELEARNED)).toCompletableFuture()).toList();
+        return CompletableFuture.allOf(looked.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+            // One message given twice in a batch is learned once.
+            Map<String, Change> changes = new LinkedHashMap<>();
+            looked.forEach(c -> changes.putIfAbsent(c.join().message().digest(), c.join()));
+            List<Change> learning = changes.values().stream().filter(c -> c.what() != Trained.ALREADY).toList();
+            CompletionStage<Void> updated = learning.isEmpty() ? CompletableFuture.completedFuture(null)
+                    : update(owner, learning, spam, 1);
+            return updated.thenCompose(u -> CompletableFuture.allOf(learning.stream()
+                            .map(c -> store.markTrained(owner, c.message().digest(), verdict).toCompletableFuture())
+                            .toArray(CompletableFuture[]::new)))
+                    .thenApply(u -> looked.stream().map(c -> changes.get(c.join().message().digest()) == c.join()
+                            ? c.join().what() : Trained.ALREADY).toList());
         });
     }
 
     /** Read, change, compare-and-set; again from the start when another writer got there first. */
-    private CompletionStage<Void> update(String owner, long[] features, boolean spam, boolean relearn, int attempt) {
+    private CompletionStage<Void> update(String owner, List<Change> changes, boolean spam, int attempt) {
         return store.load(owner).thenApplyAsync(stored -> {
             InMemorySpamModel model = stored.map(m -> InMemorySpamModel.fromBytes(m.bytes())).orElseGet(InMemorySpamModel::new);
-            if (relearn) {
-                model.unlearn(features, !spam);
+            for (Change change : changes) {
+                if (change.what() == Trained.RELEARNED) {
+                    model.unlearn(change.message().features(), !spam);
+                }
+                model.learn(change.message().features(), spam);
             }
-            model.learn(features, spam);
             return new Cached(model, stored.map(SpamModels.Model::version).orElse(0L), clock.instant());
         }, worker).thenCompose(changed -> store.save(owner, changed.model().toBytes(), changed.version())
                 .thenCompose(saved -> {
@@ -155,7 +189,7 @@ public final class SpamFilter {
                                 + " kept changing under " + attempt + " attempts to train it"));
                     }
                     LOG.debug("spam model of {} changed meanwhile; training again (attempt {})", owner, attempt + 1);
-                    return update(owner, features, spam, relearn, attempt + 1);
+                    return update(owner, changes, spam, attempt + 1);
                 }));
     }
 

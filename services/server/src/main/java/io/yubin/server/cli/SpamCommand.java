@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 /** {@code yubin spam eval}: the spam filter measured on a corpus, offline (no server involved). */
 @Command(name = "spam", mixinStandardHelpOptions = true,
         description = "The trainable spam filter: measure it on a corpus of ham and spam.",
-        subcommands = {SpamCommand.Eval.class},
+        subcommands = {SpamCommand.Eval.class, SpamTrainCommand.class},
         footer = {"", "See docs/filtering.md; bench/spam-corpus.sh fetches the SpamAssassin public corpus."})
 public final class SpamCommand extends GroupCommand {
 

@@ -373,6 +373,16 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(where("sending-limits.overrides") + ": " + e.getMessage());
         }
+        atLeast("spam.min-trained", c.spam().minTrained(), 1);
+        if (!(c.spam().junkThreshold() > 0) || !(c.spam().rejectThreshold() > 0)) {
+            throw new ConfigException(where(!(c.spam().junkThreshold() > 0) ? "spam.junk-threshold" : "spam.reject-threshold")
+                    + " must be a number above 0 (above 1 turns it off)");
+        }
+        try {
+            c.spam().toThresholds();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where("spam.overrides") + ": " + e.getMessage());
+        }
         ipLists("ip-policy.smtp-mx", c.ipPolicy().smtpMx());
         ipLists("ip-policy.smtp-submission", c.ipPolicy().smtpSubmission());
         ipLists("ip-policy.smtp-submissions", c.ipPolicy().smtpSubmissions());

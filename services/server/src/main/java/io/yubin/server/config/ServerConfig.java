@@ -2,6 +2,7 @@ package io.yubin.server.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.yubin.delivery.RetrySchedule;
+import io.yubin.filter.spam.SpamThresholds;
 import io.yubin.delivery.remote.RemoteSettings;
 import io.yubin.imap.ImapLimits;
 import io.yubin.mailauth.dns.DnsSettings;
@@ -58,10 +59,55 @@ public record ServerConfig(
         Shutdown shutdown,
         Mailauth mailauth,
         Virus virus,
+        Spam spam,
         IpPolicies ipPolicy,
         Dnsbl dnsbl,
         AddressPolicyConfig addressPolicy,
         MtaStsHost mtaSts) {
+
+    /**
+     * The trainable spam filter (docs/filtering.md, "Spam").
+     *
+     * @param enabled score mail from outside at SMTP and at delivery, and train on moves into and out of Junk
+     * @param junkThreshold a score at or above it files the message into the user's Junk mailbox
+     * @param rejectThreshold a score at or above it (for every recipient) refuses the message at SMTP;
+     *     above 1: never
+     * @param minTrained a model judges once it learned this many spam and this many ham messages
+     * @param overrides per domain or user: {@code <domain or address> junk=<x> reject=<y>} entries
+     *     separated by semicolons
+     */
+    public record Spam(boolean enabled, double junkThreshold, double rejectThreshold, int minTrained, String overrides) {
+
+        /** @throws IllegalArgumentException naming the entry or value that is wrong */
+        public SpamThresholds toThresholds() {
+            SpamThresholds.Thresholds defaults = new SpamThresholds.Thresholds(junkThreshold, rejectThreshold);
+            Map<String, SpamThresholds.Thresholds> byName = new LinkedHashMap<>();
+            for (OverrideEntries.Entry entry : OverrideEntries.parse(overrides, true)) {
+                double junk = junkThreshold;
+                double reject = rejectThreshold;
+                for (Map.Entry<String, String> pair : entry.values().entrySet()) {
+                    double value;
+                    try {
+                        value = Double.parseDouble(pair.getValue());
+                    } catch (NumberFormatException e) {
+                        value = Double.NaN;
+                    }
+                    if (!(value > 0)) {
+                        throw new IllegalArgumentException("\"" + pair.getKey() + "=" + pair.getValue() + "\" for "
+                                + entry.given() + " is not key=x with x a number above 0");
+                    }
+                    switch (pair.getKey()) {
+                        case "junk" -> junk = value;
+                        case "reject" -> reject = value;
+                        default -> throw new IllegalArgumentException("\"" + pair.getKey() + "\" for " + entry.given()
+                                + " is not junk or reject");
+                    }
+                }
+                byName.put(entry.name(), new SpamThresholds.Thresholds(junk, reject));
+            }
+            return new SpamThresholds(defaults, byName);
+        }
+    }
 
     /**
      * The MTA-STS policy host (RFC 8461 §3.3, docs/operator.md).
@@ -562,48 +608,30 @@ public record ServerConfig(
          */
         public Map<String, SendingLimits.Limits> overrideMap() {
             Map<String, SendingLimits.Limits> map = new LinkedHashMap<>();
-            for (String entry : overrides.split(";")) {
-                String[] words = entry.strip().split("\\s+");
-                if (words.length == 0 || words[0].isEmpty()) {
-                    continue;
-                }
-                String who = words[0];
-                String name;
-                try {
-                    name = who.contains("@") ? MailAddress.parse(who).canonical().toLowerCase(Locale.ROOT)
-                            : Domain.parse(who).ascii();
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException("\"" + who + "\" is neither a domain nor an address");
-                }
+            for (OverrideEntries.Entry entry : OverrideEntries.parse(overrides, true)) {
                 int perHour = messagesPerHour;
                 int perMessage = recipientsPerMessage;
                 int perDay = recipientsPerDay;
-                if (words.length == 1) {
-                    throw new IllegalArgumentException("\"" + who + "\" has no key=value after it");
-                }
-                for (int i = 1; i < words.length; i++) {
-                    String[] pair = words[i].split("=", 2);
+                for (Map.Entry<String, String> pair : entry.values().entrySet()) {
                     int value;
                     try {
-                        value = pair.length == 2 ? Integer.parseInt(pair[1]) : -1;
+                        value = Integer.parseInt(pair.getValue());
                     } catch (NumberFormatException e) {
                         value = -1;
                     }
                     if (value < 0) {
-                        throw new IllegalArgumentException("\"" + words[i] + "\" for " + who
-                                + " is not key=n with n a whole number, 0 for no limit");
+                        throw new IllegalArgumentException("\"" + pair.getKey() + "=" + pair.getValue() + "\" for "
+                                + entry.given() + " is not key=n with n a whole number, 0 for no limit");
                     }
-                    switch (pair[0]) {
+                    switch (pair.getKey()) {
                         case "messages-per-hour" -> perHour = value;
                         case "recipients-per-message" -> perMessage = value;
                         case "recipients-per-day" -> perDay = value;
-                        default -> throw new IllegalArgumentException("\"" + pair[0] + "\" for " + who
+                        default -> throw new IllegalArgumentException("\"" + pair.getKey() + "\" for " + entry.given()
                                 + " is not messages-per-hour, recipients-per-message or recipients-per-day");
                     }
                 }
-                if (map.put(name, new SendingLimits.Limits(perHour, perMessage, perDay)) != null) {
-                    throw new IllegalArgumentException(who + " is given twice");
-                }
+                map.put(entry.name(), new SendingLimits.Limits(perHour, perMessage, perDay));
             }
             return map;
         }
@@ -658,51 +686,33 @@ public record ServerConfig(
             AddressPolicy defaults = new AddressPolicy(allowedCharacters, maxLocalPartLength, list(reserved),
                     plusSeparator);
             Map<String, AddressPolicy> byDomain = new LinkedHashMap<>();
-            for (String entry : overrides.split(";")) {
-                String[] words = entry.strip().split("\\s+");
-                if (words.length == 0 || words[0].isEmpty()) {
-                    continue;
-                }
-                String domain;
-                try {
-                    domain = Domain.parse(words[0]).ascii();
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException("\"" + words[0] + "\" is not a domain");
-                }
-                if (words.length == 1) {
-                    throw new IllegalArgumentException("\"" + words[0] + "\" has no key=value after it");
-                }
+            for (OverrideEntries.Entry entry : OverrideEntries.parse(overrides, false)) {
+                String domain = entry.name();
                 String chars = defaults.allowedCharacters();
                 int max = defaults.maxLength();
                 Set<String> names = defaults.reserved();
                 String separator = defaults.separator();
-                for (int i = 1; i < words.length; i++) {
-                    String[] pair = words[i].split("=", 2);
-                    if (pair.length != 2) {
-                        throw new IllegalArgumentException("\"" + words[i] + "\" for " + words[0] + " is not key=value");
-                    }
-                    switch (pair[0]) {
-                        case "allowed-characters" -> chars = pair[1];
+                for (Map.Entry<String, String> pair : entry.values().entrySet()) {
+                    switch (pair.getKey()) {
+                        case "allowed-characters" -> chars = pair.getValue();
                         case "max-local-part-length" -> {
                             try {
-                                max = Integer.parseInt(pair[1]);
+                                max = Integer.parseInt(pair.getValue());
                             } catch (NumberFormatException e) {
-                                throw new IllegalArgumentException("\"" + words[i] + "\" for " + words[0]
-                                        + ": not a whole number");
+                                throw new IllegalArgumentException("\"" + pair.getKey() + "=" + pair.getValue()
+                                        + "\" for " + entry.given() + ": not a whole number");
                             }
                         }
-                        case "reserved" -> names = list(pair[1]);
-                        case "plus-separator" -> separator = pair[1];
-                        default -> throw new IllegalArgumentException("\"" + pair[0] + "\" for " + words[0]
+                        case "reserved" -> names = list(pair.getValue());
+                        case "plus-separator" -> separator = pair.getValue();
+                        default -> throw new IllegalArgumentException("\"" + pair.getKey() + "\" for " + entry.given()
                                 + " is not allowed-characters, max-local-part-length, reserved or plus-separator");
                     }
                 }
                 try {
-                    if (byDomain.put(domain, new AddressPolicy(chars, max, names, separator)) != null) {
-                        throw new IllegalArgumentException(words[0] + " is given twice");
-                    }
+                    byDomain.put(domain, new AddressPolicy(chars, max, names, separator));
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(words[0] + ": " + e.getMessage(), e);
+                    throw new IllegalArgumentException(entry.given() + ": " + e.getMessage(), e);
                 }
             }
             MailAddress role;

@@ -60,6 +60,7 @@ class ConfigLoaderTest {
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
         assertThat(c.dns().serverAddresses()).isEmpty();
         assertThat(c.dkim()).isEqualTo(new ServerConfig.Dkim(""));
+        assertThat(c.spam()).isEqualTo(new ServerConfig.Spam(true, 0.4, 0.999, 20, ""));
         assertThat(c.mtaSts()).isEqualTo(new ServerConfig.MtaStsHost(false, "127.0.0.1", 2443, "", false));
         assertThat(c.mtaSts().policiesPath(Path.of("/var/lib/yubin"))).isEqualTo(Path.of("/var/lib/yubin/mta-sts"));
         assertThat(c.sendingLimits()).isEqualTo(new ServerConfig.SendingLimitsConfig(500, 100, 2000, ""));
@@ -173,7 +174,8 @@ class ConfigLoaderTest {
                         "imap.proxy-protocol", "mta-sts.proxy-protocol" -> "false";
                 case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket",
                         "cluster.enabled", "delivery.remote.enabled", "delivery.remote.mta-sts.enabled", "mailauth.enabled",
-                        "delivery.remote.dane.enabled", "mta-sts.enabled", "delivery.remote.tls-reports.enabled" -> "true";
+                        "delivery.remote.dane.enabled", "mta-sts.enabled", "delivery.remote.tls-reports.enabled",
+                        "spam.enabled" -> "true";
                 case "dns.dnssec-validation" -> "false";
                 case "cluster.bind-address" -> "10.0.0.7";
                 case "cluster.members" -> "x-cluster.members:7";
@@ -194,6 +196,9 @@ class ConfigLoaderTest {
                 case "sending-limits.overrides" -> "example.test recipients-per-day=9";
                 case "dnsbl.zones" -> "x-dnsbl.example";
                 case "delivery.remote.tls-reports.submitter" -> "report.test";
+                case "spam.junk-threshold", "spam.reject-threshold" -> "0.7";
+                case "spam.min-trained" -> "7";
+                case "spam.overrides" -> "example.test junk=0.9";
                 case "delivery.remote.tls-reports.from" -> "reports@report.test";
                 case "address-policy.allowed-characters" -> "a-z.";
                 case "address-policy.plus-separator" -> "-";
@@ -219,6 +224,9 @@ class ConfigLoaderTest {
                         new ServerConfig.MtaSts(true, "7", 7, 7), new ServerConfig.Dane(true),
                         new ServerConfig.TlsReports(true, "7", "7", "report.test", "reports@report.test"))));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
+        assertThat(c.spam()).isEqualTo(new ServerConfig.Spam(true, 0.7, 0.7, 7, "example.test junk=0.9"));
+        assertThat(c.spam().toThresholds().of("bob@example.test")).isEqualTo(
+                new io.yubin.filter.spam.SpamThresholds.Thresholds(0.9, 0.7));
         assertThat(c.sendingLimits().overrideMap()).containsExactly(
                 Map.entry("example.test", new io.yubin.smtp.SendingLimits.Limits(7, 7, 9)));
         assertThat(c.authCache()).isEqualTo(new ServerConfig.AuthCache(7, 7));
@@ -392,6 +400,23 @@ class ConfigLoaderTest {
                     .hasMessageContaining("\"sending-limits.overrides\" from environment variable "
                             + "YUBIN_SENDING_LIMITS_OVERRIDES: ");
         }
+    }
+
+    @Test
+    void badSpamThresholdsAreErrorsNamingTheKeyAndTheEntry() {
+        for (String bad : List.of("example.org", "example.org junk=lots", "example.org spam=0.5",
+                "example.org junk=0", "example.org junk=0.5; EXAMPLE.org reject=1")) {
+            assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_SPAM_OVERRIDES", bad)))
+                    .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("spam.overrides");
+        }
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_SPAM_JUNK_THRESHOLD", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("spam.junk-threshold");
+        io.yubin.filter.spam.SpamThresholds thresholds = ConfigLoader.load(null, Map.of("YUBIN_SPAM_OVERRIDES",
+                "example.org junk=0.6; alice@example.org reject=2")).spam().toThresholds();
+        assertThat(thresholds.of("alice@example.org").reject()).isEqualTo(2);
+        assertThat(thresholds.of("alice@example.org").junk()).as("a user's entry stands alone").isEqualTo(0.4);
+        assertThat(thresholds.of("bob@example.org").junk()).isEqualTo(0.6);
+        assertThat(thresholds.of("carol@example.net").junk()).isEqualTo(0.4);
     }
 
     @Test

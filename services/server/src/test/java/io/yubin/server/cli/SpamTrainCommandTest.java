@@ -1,0 +1,92 @@
+package io.yubin.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.yubin.filter.spam.InMemorySpamModel;
+import io.yubin.server.Yubin;
+import io.yubin.store.SpamModels;
+import io.yubin.store.Storage;
+import io.yubin.store.embedded.EmbeddedStorage;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code yubin spam train}: bulk training into the configured (embedded) storage, idempotent per message. */
+class SpamTrainCommandTest {
+
+    @TempDir
+    Path home;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = Yubin.commandLine(new PasswordInput(() -> null, new ByteArrayInputStream(new byte[0])));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    private Path messages(String name, String word, int count) throws Exception {
+        Path dir = Files.createDirectories(home.resolve(name));
+        for (int i = 0; i < count; i++) {
+            Files.writeString(dir.resolve(String.format("%03d", i)), "From: x@" + name + ".example\r\nSubject: " + word
+                    + " " + i + "\r\nMessage-ID: <" + name + i + "@test>\r\n\r\n" + (word + " ").repeat(20) + i + "\r\n");
+        }
+        return dir;
+    }
+
+    private InMemorySpamModel model(Path data, String owner) throws Exception {
+        try (Storage storage = EmbeddedStorage.open(data)) {
+            return InMemorySpamModel.fromBytes(storage.spamModels().load(owner).toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS).orElseThrow().bytes());
+        }
+    }
+
+    @Test
+    void trainsTheGlobalModelOrAUsersAndTheGlobalOneOncePerMessage() throws Exception {
+        Path data = home.resolve("data");
+        Path config = Files.writeString(home.resolve("yubin.yaml"), "data-dir: " + data + "\n");
+        Path spam = messages("spam", "casino", 30);
+        Path ham = messages("ham", "agenda", 20);
+
+        assertThat(run("spam", "train", "--config", config.toString(), "--spam", spam.toString(), "--ham",
+                ham.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("global model: 30 messages as spam: 30 learned, 0 relearned, 0 known already",
+                "global model: 20 messages as ham: 20 learned");
+        InMemorySpamModel global = model(data, SpamModels.GLOBAL);
+        assertThat(global.spamMessages()).isEqualTo(30);
+        assertThat(global.hamMessages()).isEqualTo(20);
+
+        // The same ham again, now as spam for alice: her model learns it, the global one relearns it.
+        assertThat(run("spam", "train", "--config", config.toString(), "--user", "Alice@Example.test", "--spam",
+                ham.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("alice@example.test: 20 messages as spam: 20 learned");
+        assertThat(model(data, "alice@example.test").spamMessages()).isEqualTo(20);
+        global = model(data, SpamModels.GLOBAL);
+        assertThat(global.spamMessages()).isEqualTo(50);
+        assertThat(global.hamMessages()).isZero();
+    }
+
+    @Test
+    void badArgumentsAreClearErrors() throws Exception {
+        Path config = Files.writeString(home.resolve("yubin.yaml"), "data-dir: " + home.resolve("data") + "\n");
+        assertThat(run("spam", "train", "--config", config.toString())).isEqualTo(CliException.USAGE);
+        assertThat(err.toString()).contains("give --spam or --ham");
+        assertThat(run("spam", "train", "--config", config.toString(), "--spam", home.resolve("missing").toString()))
+                .isEqualTo(CliException.FAILED);
+        assertThat(err.toString()).contains("no such file or directory");
+        Path one = messages("one", "x", 1);
+        assertThat(run("spam", "train", "--config", config.toString(), "--user", "not an address", "--spam",
+                one.toString())).isEqualTo(CliException.USAGE);
+        assertThat(err.toString()).contains("is not an address");
+        assertThat(new String(Files.readAllBytes(one.resolve("000")), StandardCharsets.US_ASCII)).contains("Subject");
+    }
+}

@@ -1,0 +1,21 @@
+package io.yubin.smtp;
+
+import io.yubin.filter.spam.SpamFilter;
+import io.yubin.filter.spam.SpamThresholds;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * The spam filter at the end of data of mail from outside (docs/filtering.md): the score goes into an
+ * {@code X-Spam-Status} field, and a score at or above the reject threshold of every recipient refuses
+ * the message with {@code 550 5.7.1}.
+ *
+ * @param worker where the message is read and tokenized
+ */
+public record SpamChecking(SpamFilter filter, SpamThresholds thresholds, Executor worker) {
+    public SpamChecking {
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(thresholds, "thresholds");
+        Objects.requireNonNull(worker, "worker");
+    }
+}
