@@ -22,7 +22,7 @@ import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
 
 /**
- * A message's raw RFC 5322 octets to its features, as sorted distinct 64-bit hashes.
+ * A message's raw RFC 5322 octets to its features, as distinct 64-bit hashes.
  *
  * <p>Features: the words of the text parts (text/plain, text/html with its tags stripped), each
  * word also paired with each of the 4 words before it, the gap kept (OSB, orthogonal sparse

@@ -32,7 +32,7 @@ class SpamTokenizerTest {
         assertThat(features).contains(feature("body", "cheap"), feature("body", "pills"), feature("body", "now!"),
                 pair("cheap", "pills", 1), pair("cheap", "now!", 2), pair("one", "five", 4));
         assertThat(features).doesNotContain(pair("cheap", "three", 5), pair("cheap", "three", 4), pair("pills", "cheap", 1));
-        assertThat(features).isSorted().doesNotHaveDuplicates();
+        assertThat(features).doesNotHaveDuplicates();
     }
 
     @Test
