@@ -67,7 +67,7 @@ class SpamEvaluationTest {
         List<byte[]> testHam = SpamCorpus.read(List.of(directory("test-ham", false, 25, 4)));
         List<byte[]> testSpam = SpamCorpus.read(List.of(directory("test-spam", true, 20, 5)));
 
-        SpamMetrics metrics = new SpamEvaluation(new SpamClassifier(), 2)
+        SpamMetrics metrics = new SpamEvaluation(new SpamClassifier(), 2, 100)
                 .trainAndTest(trainHam, trainSpam, testHam, testSpam, 0.5);
 
         assertThat(metrics.spamAsSpam() + metrics.spamAsHam()).isEqualTo(20);
@@ -86,7 +86,7 @@ class SpamEvaluationTest {
         // the model of that fold learned neither copy, so the copy among the ham is called spam.
         ham.add(spam.get(0));
 
-        SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), 1);
+        SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), 1, 100);
         SpamEvaluation.Scores scores = evaluation.crossValidateScores(ham, spam, 4);
         SpamMetrics metrics = scores.metrics(0.5, 1);
 

@@ -67,6 +67,11 @@ public final class SpamCommand extends GroupCommand {
         @Option(names = "--threads", paramLabel = "N", description = "Threads classifying (default: the processors, ${DEFAULT-VALUE}).")
         int threads = Runtime.getRuntime().availableProcessors();
 
+        @Option(names = "--warm-up", paramLabel = "N", defaultValue = "" + SpamEvaluation.DEFAULT_WARM_UP,
+                description = "Messages classified untimed before the timing, the test set over and over, "
+                    + "so that compiled code is timed (default: ${DEFAULT-VALUE}).")
+        int warmUp;
+
         @Spec
         CommandSpec spec;
 
@@ -85,6 +90,9 @@ public final class SpamCommand extends GroupCommand {
             if (threads < 1) {
                 throw usage("--threads must be at least 1");
             }
+            if (warmUp < 0) {
+                throw usage("--warm-up must not be negative");
+            }
             Stream.of(trainHam, trainSpam, test ? testHam : List.<Path>of(), test ? testSpam : List.<Path>of())
                     .flatMap(List::stream)
                     .filter(p -> !Files.exists(p))
@@ -95,7 +103,7 @@ public final class SpamCommand extends GroupCommand {
             PrintWriter out = spec.commandLine().getOut();
             List<byte[]> ham = SpamCorpus.read(trainHam);
             List<byte[]> spam = SpamCorpus.read(trainSpam);
-            SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), threads);
+            SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), threads, warmUp);
             SpamMetrics metrics;
             if (test) {
                 List<byte[]> hamToTest = SpamCorpus.read(testHam);
