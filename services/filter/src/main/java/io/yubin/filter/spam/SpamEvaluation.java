@@ -73,15 +73,24 @@ public final class SpamEvaluation {
         return timed(testHam, testSpam, model);
     }
 
-    /**
-     * K-fold cross-validation: message i of each set is in fold i mod K; each fold is classified by
-     * a model trained on the others, and the counts of all folds add up.
-     */
-    public SpamMetrics crossValidate(List<byte[]> ham, List<byte[]> spam, int folds, double threshold) {
-        return crossValidateScores(ham, spam, folds).metrics(threshold, threads);
+    /** Which messages of a set (in their order: by name, roughly by date in the SpamAssassin corpus) form a fold. */
+    public enum FoldOrder {
+        /** Message i is in fold i mod K: each fold spans the whole period, its neighbours learned. */
+        INTERLEAVED,
+        /** Fold k is the k-th run of about n/K consecutive messages: a fold is tested on a model that saw none of them. */
+        CONTIGUOUS;
+
+        int fold(int i, int n, int folds) {
+            return this == INTERLEAVED ? i % folds : (int) ((long) i * folds / n);
+        }
     }
 
-    Scores crossValidateScores(List<byte[]> ham, List<byte[]> spam, int folds) {
+    /** K-fold cross-validation: each fold is classified by a model trained on the others; the counts of all folds add up. */
+    public SpamMetrics crossValidate(List<byte[]> ham, List<byte[]> spam, int folds, FoldOrder order, double threshold) {
+        return crossValidateScores(ham, spam, folds, order).metrics(threshold, threads);
+    }
+
+    Scores crossValidateScores(List<byte[]> ham, List<byte[]> spam, int folds, FoldOrder order) {
         if (folds < 2 || folds > Math.min(ham.size(), spam.size())) {
             throw new IllegalArgumentException("folds must be from 2 to the size of the smaller set, not " + folds);
         }
@@ -92,36 +101,40 @@ public final class SpamEvaluation {
         long nanos = 0;
         for (int fold = 0; fold < folds; fold++) {
             InMemorySpamModel model = new InMemorySpamModel();
-            learnOutside(model, hamFeatures, fold, folds, false);
-            learnOutside(model, spamFeatures, fold, folds, true);
-            List<byte[]> testHam = inFold(ham, fold, folds);
-            List<byte[]> testSpam = inFold(spam, fold, folds);
+            List<Integer> testHam = new ArrayList<>();
+            List<Integer> testSpam = new ArrayList<>();
+            learnOutside(model, hamFeatures, fold, folds, order, false, testHam);
+            learnOutside(model, spamFeatures, fold, folds, order, true, testSpam);
             if (fold == 0) {
                 warmUp(ham, spam, model);
             }
-            Scores scores = timed(testHam, testSpam, model);
+            Scores scores = timed(pick(ham, testHam), pick(spam, testSpam), model);
             nanos += scores.nanos();
-            for (int j = 0; j < scores.ham().length; j++) {
-                hamScores[fold + j * folds] = scores.ham()[j];
+            for (int j = 0; j < testHam.size(); j++) {
+                hamScores[testHam.get(j)] = scores.ham()[j];
             }
-            for (int j = 0; j < scores.spam().length; j++) {
-                spamScores[fold + j * folds] = scores.spam()[j];
+            for (int j = 0; j < testSpam.size(); j++) {
+                spamScores[testSpam.get(j)] = scores.spam()[j];
             }
         }
         return new Scores(hamScores, spamScores, nanos);
     }
 
-    private static void learnOutside(SpamModel model, List<long[]> features, int fold, int folds, boolean spam) {
+    /** Learns the messages outside the fold and lists the indexes of those in it. */
+    private static void learnOutside(SpamModel model, List<long[]> features, int fold, int folds, FoldOrder order,
+            boolean spam, List<Integer> inFold) {
         for (int i = 0; i < features.size(); i++) {
-            if (i % folds != fold) {
+            if (order.fold(i, features.size(), folds) == fold) {
+                inFold.add(i);
+            } else {
                 model.learn(features.get(i), spam);
             }
         }
     }
 
-    private static List<byte[]> inFold(List<byte[]> messages, int fold, int folds) {
-        List<byte[]> out = new ArrayList<>();
-        for (int i = fold; i < messages.size(); i += folds) {
+    private static List<byte[]> pick(List<byte[]> messages, List<Integer> indexes) {
+        List<byte[]> out = new ArrayList<>(indexes.size());
+        for (int i : indexes) {
             out.add(messages.get(i));
         }
         return out;

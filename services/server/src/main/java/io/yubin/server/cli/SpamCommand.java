@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -38,7 +39,8 @@ public final class SpamCommand extends GroupCommand {
     @Command(name = "eval", mixinStandardHelpOptions = true,
             description = {"Train a new model on the training sets, classify the test sets, and print the confusion "
                 + "matrix, precision, recall, the ham false-positive rate and the messages classified per second.",
-                "Without test sets, K-fold cross-validation over the training sets (message i in fold i mod K).",
+                "Without test sets, K-fold cross-validation over the training sets (message i in fold i mod K, "
+                    + "or runs of consecutive messages with --contiguous-folds).",
                 "A DIR holds one message per file (sorted by name; a `cmds` file and hidden files are skipped); "
                     + "any other file is read as an mbox."})
     static final class Eval implements Callable<Integer> {
@@ -64,6 +66,11 @@ public final class SpamCommand extends GroupCommand {
                 description = "Cross-validate in K folds over the training sets (default 10 when no test sets are given).")
         Integer folds;
 
+        @Option(names = "--contiguous-folds",
+                description = "Folds of consecutive messages (in name order) instead of message i in fold i mod K: "
+                    + "a fold is then tested on a model that saw none of its neighbours.")
+        boolean contiguous;
+
         @Option(names = "--threads", paramLabel = "N", description = "Threads classifying (default: the processors, ${DEFAULT-VALUE}).")
         int threads = Runtime.getRuntime().availableProcessors();
 
@@ -81,8 +88,8 @@ public final class SpamCommand extends GroupCommand {
             if (test && (testHam == null || testSpam == null)) {
                 throw usage("--test-ham and --test-spam go together");
             }
-            if (test && folds != null) {
-                throw usage("--folds cross-validates over the training sets; it does not go with test sets");
+            if (test && (folds != null || contiguous)) {
+                throw usage("--folds and --contiguous-folds cross-validate over the training sets; they do not go with test sets");
             }
             if (!(threshold >= 0 && threshold <= 1)) {
                 throw usage("--threshold must be from 0 to 1, not " + threshold);
@@ -119,9 +126,11 @@ public final class SpamCommand extends GroupCommand {
                     throw usage("--folds must be from 2 to the size of the smaller training set ("
                             + Math.min(ham.size(), spam.size()) + "), not " + k);
                 }
-                out.println(k + "-fold cross-validation over " + ham.size() + " ham (" + names(trainHam) + ") and "
-                        + spam.size() + " spam (" + names(trainSpam) + ")");
-                metrics = evaluation.crossValidate(ham, spam, k, threshold);
+                SpamEvaluation.FoldOrder order = contiguous ? SpamEvaluation.FoldOrder.CONTIGUOUS
+                        : SpamEvaluation.FoldOrder.INTERLEAVED;
+                out.println(k + "-fold cross-validation (" + order.name().toLowerCase(Locale.ROOT) + ") over " + ham.size()
+                        + " ham (" + names(trainHam) + ") and " + spam.size() + " spam (" + names(trainSpam) + ")");
+                metrics = evaluation.crossValidate(ham, spam, k, order, threshold);
             }
             out.print(metrics.report());
             out.flush();

@@ -70,7 +70,10 @@ class SpamCommandTest {
                 "--folds", "4", "--warm-up", "100");
 
         assertThat(status).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("4-fold cross-validation over 20 ham").contains("(0 of 20)");
+        assertThat(out.toString()).contains("4-fold cross-validation (interleaved) over 20 ham").contains("(0 of 20)");
+        assertThat(run("spam", "eval", "--train-ham", dir.resolve("ham").toString(), "--train-spam",
+                dir.resolve("spam").toString(), "--folds", "4", "--contiguous-folds", "--warm-up", "100")).isZero();
+        assertThat(out.toString()).contains("4-fold cross-validation (contiguous) over 20 ham");
     }
 
     @Test
