@@ -73,27 +73,51 @@ public final class SpamEvaluation {
         return timed(testHam, testSpam, model);
     }
 
-    /** Which messages of a set (in their order: by name, roughly by date in the SpamAssassin corpus) form a fold. */
+    /**
+     * Which messages form a fold. The sets are the directories or mbox files given, each in its
+     * order (by name: roughly by date in the SpamAssassin corpus).
+     */
     public enum FoldOrder {
-        /** Message i is in fold i mod K: each fold spans the whole period, its neighbours learned. */
+        /** Message i of all the sets one after the other is in fold i mod K: its neighbours are learned. */
         INTERLEAVED,
-        /** Fold k is the k-th run of about n/K consecutive messages: a fold is tested on a model that saw none of them. */
+        /**
+         * Fold k holds the k-th run of about n/K consecutive messages of each set: a fold is tested
+         * on a model that learned none of its neighbours, and every fold has some of every set.
+         */
         CONTIGUOUS;
 
-        int fold(int i, int n, int folds) {
-            return this == INTERLEAVED ? i % folds : (int) ((long) i * folds / n);
+        /** The fold of each message of the sets, in the order of {@link #flatten}. */
+        int[] folds(List<List<byte[]>> sets, int folds) {
+            int[] out = new int[sets.stream().mapToInt(List::size).sum()];
+            int offset = 0;
+            for (List<byte[]> set : sets) {
+                for (int i = 0; i < set.size(); i++) {
+                    out[offset + i] = this == INTERLEAVED ? (offset + i) % folds : (int) ((long) i * folds / set.size());
+                }
+                offset += set.size();
+            }
+            return out;
         }
     }
 
-    /** K-fold cross-validation: each fold is classified by a model trained on the others; the counts of all folds add up. */
-    public SpamMetrics crossValidate(List<byte[]> ham, List<byte[]> spam, int folds, FoldOrder order, double threshold) {
+    /**
+     * K-fold cross-validation over sets of ham and of spam (one list per directory or mbox): each
+     * fold is classified by a model trained on the others; the counts of all folds add up.
+     */
+    public SpamMetrics crossValidate(List<List<byte[]>> ham, List<List<byte[]>> spam, int folds, FoldOrder order,
+            double threshold) {
         return crossValidateScores(ham, spam, folds, order).metrics(threshold, threads);
     }
 
-    Scores crossValidateScores(List<byte[]> ham, List<byte[]> spam, int folds, FoldOrder order) {
+    /** The scores of the ham and the spam of all sets, in the order of {@link #flatten}. */
+    Scores crossValidateScores(List<List<byte[]>> hamSets, List<List<byte[]>> spamSets, int folds, FoldOrder order) {
+        List<byte[]> ham = flatten(hamSets);
+        List<byte[]> spam = flatten(spamSets);
         if (folds < 2 || folds > Math.min(ham.size(), spam.size())) {
             throw new IllegalArgumentException("folds must be from 2 to the size of the smaller set, not " + folds);
         }
+        int[] hamFolds = order.folds(hamSets, folds);
+        int[] spamFolds = order.folds(spamSets, folds);
         List<long[]> hamFeatures = features(ham);
         List<long[]> spamFeatures = features(spam);
         double[] hamScores = new double[ham.size()];
@@ -103,8 +127,8 @@ public final class SpamEvaluation {
             InMemorySpamModel model = new InMemorySpamModel();
             List<Integer> testHam = new ArrayList<>();
             List<Integer> testSpam = new ArrayList<>();
-            learnOutside(model, hamFeatures, fold, folds, order, false, testHam);
-            learnOutside(model, spamFeatures, fold, folds, order, true, testSpam);
+            learnOutside(model, hamFeatures, hamFolds, fold, false, testHam);
+            learnOutside(model, spamFeatures, spamFolds, fold, true, testSpam);
             if (fold == 0) {
                 warmUp(ham, spam, model);
             }
@@ -120,11 +144,17 @@ public final class SpamEvaluation {
         return new Scores(hamScores, spamScores, nanos);
     }
 
+    static List<byte[]> flatten(List<List<byte[]>> sets) {
+        List<byte[]> all = new ArrayList<>();
+        sets.forEach(all::addAll);
+        return all;
+    }
+
     /** Learns the messages outside the fold and lists the indexes of those in it. */
-    private static void learnOutside(SpamModel model, List<long[]> features, int fold, int folds, FoldOrder order,
-            boolean spam, List<Integer> inFold) {
+    private static void learnOutside(SpamModel model, List<long[]> features, int[] folds, int fold, boolean spam,
+            List<Integer> inFold) {
         for (int i = 0; i < features.size(); i++) {
-            if (order.fold(i, features.size(), folds) == fold) {
+            if (folds[i] == fold) {
                 inFold.add(i);
             } else {
                 model.learn(features.get(i), spam);

@@ -108,8 +108,10 @@ public final class SpamCommand extends GroupCommand {
                         throw CliException.failed("no such file or directory: " + p);
                     });
             PrintWriter out = spec.commandLine().getOut();
-            List<byte[]> ham = SpamCorpus.read(trainHam);
-            List<byte[]> spam = SpamCorpus.read(trainSpam);
+            List<List<byte[]>> hamSets = sets(trainHam);
+            List<List<byte[]>> spamSets = sets(trainSpam);
+            List<byte[]> ham = hamSets.stream().flatMap(List::stream).toList();
+            List<byte[]> spam = spamSets.stream().flatMap(List::stream).toList();
             SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), threads, warmUp);
             SpamMetrics metrics;
             if (test) {
@@ -130,7 +132,7 @@ public final class SpamCommand extends GroupCommand {
                         : SpamEvaluation.FoldOrder.INTERLEAVED;
                 out.println(k + "-fold cross-validation (" + order.name().toLowerCase(Locale.ROOT) + ") over " + ham.size()
                         + " ham (" + names(trainHam) + ") and " + spam.size() + " spam (" + names(trainSpam) + ")");
-                metrics = evaluation.crossValidate(ham, spam, k, order, threshold);
+                metrics = evaluation.crossValidate(hamSets, spamSets, k, order, threshold);
             }
             out.print(metrics.report());
             out.flush();
@@ -139,6 +141,11 @@ public final class SpamCommand extends GroupCommand {
 
         private CommandLine.ParameterException usage(String message) {
             return new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+
+        /** The messages of each path apart: contiguous folds take a run of each. */
+        private static List<List<byte[]>> sets(List<Path> paths) {
+            return paths.stream().map(p -> SpamCorpus.read(List.of(p))).toList();
         }
 
         private static String names(List<Path> paths) {
