@@ -112,11 +112,15 @@ public final class SpamCommand extends GroupCommand {
             List<List<byte[]>> spamSets = sets(trainSpam);
             List<byte[]> ham = hamSets.stream().flatMap(List::stream).toList();
             List<byte[]> spam = spamSets.stream().flatMap(List::stream).toList();
+            requireMessages(ham, trainHam);
+            requireMessages(spam, trainSpam);
             SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), threads, warmUp);
             SpamMetrics metrics;
             if (test) {
                 List<byte[]> hamToTest = SpamCorpus.read(testHam);
                 List<byte[]> spamToTest = SpamCorpus.read(testSpam);
+                requireMessages(hamToTest, testHam);
+                requireMessages(spamToTest, testSpam);
                 out.println("trained on " + ham.size() + " ham (" + names(trainHam) + ") and " + spam.size()
                         + " spam (" + names(trainSpam) + ")");
                 out.println("tested on " + hamToTest.size() + " ham (" + names(testHam) + ") and " + spamToTest.size()
@@ -141,6 +145,12 @@ public final class SpamCommand extends GroupCommand {
 
         private CommandLine.ParameterException usage(String message) {
             return new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+
+        private static void requireMessages(List<byte[]> messages, List<Path> paths) {
+            if (messages.isEmpty()) {
+                throw CliException.failed("no messages in " + names(paths));
+            }
         }
 
         /** The messages of each path apart: contiguous folds take a run of each. */

@@ -77,12 +77,17 @@ class SpamCommandTest {
     }
 
     @Test
-    void aMissingDirectoryIsAFailureNamedOnOneLine() throws Exception {
+    void aMissingOrEmptyDirectoryIsAFailureNamedOnOneLine() throws Exception {
         String missing = dir.resolve("nowhere").toString();
         int status = run("spam", "eval", "--train-ham", corpus("ham", false, 3, 8), "--train-spam", missing);
 
         assertThat(status).isEqualTo(CliException.FAILED);
         assertThat(err.toString()).isEqualTo("yubin: error: no such file or directory: " + missing + System.lineSeparator());
+
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        assertThat(run("spam", "eval", "--train-ham", dir.resolve("ham").toString(), "--train-spam", empty.toString()))
+                .isEqualTo(CliException.FAILED);
+        assertThat(err.toString()).contains("yubin: error: no messages in " + empty);
     }
 
     @Test
