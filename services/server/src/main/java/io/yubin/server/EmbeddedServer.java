@@ -21,6 +21,9 @@ import io.yubin.delivery.SpoolSweep;
 import io.yubin.mailauth.InboundAuthenticator;
 import io.yubin.mailauth.dkim.ArcVerifier;
 import io.yubin.mailauth.dkim.DkimKeyDirectory;
+import io.yubin.model.MailAddress;
+import io.yubin.delivery.tlsrpt.TlsReporter;
+import io.yubin.delivery.tlsrpt.TlsResults;
 import io.yubin.mailauth.dkim.DkimSigner;
 import io.yubin.mailauth.dkim.DkimVerifier;
 import io.yubin.mailauth.dkim.DnsKeyLookup;
@@ -65,7 +68,9 @@ import io.yubin.web.Metrics;
 import io.yubin.web.MtaStsPolicyServer;
 import io.yubin.web.ReadinessCheck;
 import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -81,6 +86,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,6 +112,8 @@ public final class EmbeddedServer implements AutoCloseable {
     private static final Duration REMOTE_RETRY = Duration.ofHours(1);
     /** How long a remote delivery waits for one of its domain's sessions to end, at the per-domain limit. */
     private static final Duration DOMAIN_CONNECTION_WAIT = Duration.ofSeconds(30);
+    /** How often a member looks for a finished day to send TLS reports of. */
+    private static final Duration TLS_REPORT_CHECK = Duration.ofMinutes(10);
 
     /** One named step of the shutdown. */
     private record Stop(String what, ThrowingRunnable action) {
@@ -207,7 +215,7 @@ public final class EmbeddedServer implements AutoCloseable {
         // the \Recent claim, POP3 deletions): a client on this member and deliveries elsewhere would
         // otherwise contend on the fence.
         Storage routedStorage = new Storage(storage.directory(), routedMailboxes, storage.spool(),
-                storage.blobReferences(), storage.blobs(), () -> { });
+                storage.blobReferences(), storage.blobs(), storage.spamModels(), () -> { });
         // Before delivery: remote delivery's SMTP client runs on it. The builder, not VertxOptions
         // alone: Vert.x 5 takes the metrics registry through withMetrics.
         Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
@@ -221,7 +229,8 @@ public final class EmbeddedServer implements AutoCloseable {
         InboundAuthenticator authenticator = config.mailauth().enabled() ? authenticator(dns, clock) : null;
         LocalDelivery delivery = remoteConfig.enabled()
                 ? new LocalDelivery(storage.spool(), routedMailboxes, accounts.resolver(), mailboxEvents, clock,
-                        outbound(vertx, storage, clock, dns))
+                        outbound(vertx, storage, clock, dns, dataDir,
+                                cluster.instance().getCluster().getLocalMember().getUuid().toString().substring(0, 8)))
                 : new LocalDelivery(storage.spool(), routedMailboxes, accounts.resolver(), mailboxEvents, clock,
                         REMOTE_RETRY);
         if (authenticator != null) {
@@ -300,10 +309,6 @@ public final class EmbeddedServer implements AutoCloseable {
                 dataDir);
     }
 
-    /**
-     * Remote delivery (docs/outbound.md): MX lookups through the configured DNS servers, SMTP on
-     * {@code vertx}, notifications written on their own worker thread (they read bodies).
-     */
     /** Virus scanning by clamd, when virus.clamd is set; null otherwise. */
     private VirusScanning virusScanning() {
         ServerConfig.Virus virus = config.virus();
@@ -319,24 +324,35 @@ public final class EmbeddedServer implements AutoCloseable {
                 virus.maxSize()), threads), virus.failOpen());
     }
 
-    private LocalDelivery.Outbound outbound(Vertx vertx, Storage storage, Clock clock, StubResolver dns) {
+    /**
+     * Remote delivery (docs/outbound.md): MX lookups through the configured DNS servers, SMTP on
+     * {@code vertx}, notifications written on their own worker thread (they read bodies), and the
+     * daily TLS reports of this member's sessions.
+     */
+    private LocalDelivery.Outbound outbound(Vertx vertx, Storage storage, Clock clock, StubResolver dns, Path dataDir,
+            String member) {
         ServerConfig.Remote remoteConfig = config.delivery().remote();
         List<InetSocketAddress> servers = config.dns().serverAddresses();
         ServerConfig.MtaSts mtaStsConfig = remoteConfig.mtaSts();
         TrustManagerFactory mtaStsTrust = MtaStsTrust.load(mtaStsConfig.extraCaPath());
         boolean dane = remoteConfig.dane().enabled() && config.dns().dnssecValidation();
+        ServerConfig.TlsReports reports = remoteConfig.tlsReports();
+        TlsResults tlsResults = reports.enabled() ? TlsResults.counting(clock) : TlsResults.discarding();
         SmtpClient client = new SmtpClient(vertx, remoteConfig.toSettings(smtpHostname()), mtaStsTrust,
-                dane ? new DaneLookup(dns) : null);
+                dane ? new DaneLookup(dns) : null, tlsResults);
         stops.push(new Stop("SMTP client", client::close));
         MtaStsPolicies mtaSts = null;
         if (mtaStsConfig.enabled()) {
             PolicyFetcher fetcher = new PolicyFetcher(vertx, dns, mtaStsTrust, mtaStsConfig.policyPort(),
                     mtaStsConfig.fetchTimeout());
             stops.push(new Stop("MTA-STS policy fetcher", fetcher::close));
-            mtaSts = new MtaStsPolicies(dns, fetcher, clock);
+            mtaSts = new MtaStsPolicies(dns, fetcher, clock, tlsResults);
         }
         ExecutorService dsnThread = Executors.newSingleThreadExecutor(daemon("yubin-dsn"));
         stops.push(new Stop("DSN writer", dsnThread::shutdownNow));
+        if (reports.enabled()) {
+            tlsReports(vertx, storage, clock, dns, dataDir, member, tlsResults, mtaStsTrust, dsnThread);
+        }
         RemoteDelivery remote = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV6_FIRST, new SecureRandom()),
                 client, new DomainConnections(remoteConfig.maxConnectionsPerDomain(), DOMAIN_CONNECTION_WAIT), mtaSts);
         LOG.info("Remote delivery on: EHLO {}, DNS {}{}, MTA-STS {}, DANE {}",
@@ -348,6 +364,37 @@ public final class EmbeddedServer implements AutoCloseable {
                 config.delivery().retry().toSchedule(),
                 new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread),
                 config.delivery().delayWarning());
+    }
+
+    /**
+     * Checks every {@link #TLS_REPORT_CHECK} for finished days to report (RFC 8460); HTTPS report
+     * servers are trusted as MTA-STS hosts are (the JDK's anchors and mta-sts.extra-ca-file).
+     */
+    private void tlsReports(Vertx vertx, Storage storage, Clock clock, StubResolver dns, Path dataDir, String member,
+            TlsResults tlsResults, TrustManagerFactory trust, ExecutorService writer) {
+        ServerConfig.TlsReports reports = config.delivery().remote().tlsReports();
+        String host = smtpHostname();
+        SSLContext ssl;
+        try {
+            ssl = SSLContext.getInstance("TLS");
+            ssl.init(null, trust.getTrustManagers(), null);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot build the TLS context of TLS report uploads", e);
+        }
+        HttpClient http = HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(30)).build();
+        TlsReporter reporter = new TlsReporter(tlsResults, dns, storage.spool(), storage.blobs(), deliveryQueue::offer,
+                http, new DkimSigner(new DkimKeyDirectory(config.dkim().keysPath(dataDir)), clock),
+                new TlsReporter.Settings(reports.effectiveOrganization(host), reports.effectiveContact(host),
+                        reports.effectiveSubmitter(host), MailAddress.parse(reports.effectiveFrom(host)), member),
+                clock, writer);
+        long timer = vertx.setPeriodic(TLS_REPORT_CHECK.toMillis(), id -> reporter.reportFinishedDays()
+                .whenComplete((sent, failure) -> {
+                    if (failure != null) {
+                        LOG.warn("TLS reports could not be sent", failure);
+                    }
+                }));
+        stops.push(new Stop("TLS reports", () -> vertx.cancelTimer(timer)));
+        LOG.info("TLS reports (RFC 8460) of this member's sessions sent daily as {}", reports.effectiveSubmitter(host));
     }
 
     /** DNS blocklists at SMTP MX connect (dnsbl.zones); null when none is configured. */

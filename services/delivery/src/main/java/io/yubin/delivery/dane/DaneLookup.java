@@ -1,5 +1,6 @@
 package io.yubin.delivery.dane;
 
+import io.yubin.delivery.tlsrpt.TlsResultType;
 import io.yubin.mailauth.dns.DnsResolver;
 import io.yubin.mailauth.dns.DnsResult;
 import io.yubin.mailauth.dns.TlsaRecord;
@@ -36,7 +37,8 @@ public final class DaneLookup {
         return dns.tlsa(name).thenApply(found -> {
             DnsResult<TlsaRecord> result = found.result();
             if (result instanceof DnsResult.TempError<TlsaRecord> error) {
-                return (DanePolicy) new DanePolicy.Unavailable("TLSA lookup of " + name + " failed: " + error.reason());
+                return (DanePolicy) new DanePolicy.Unavailable("TLSA lookup of " + name + " failed: " + error.reason(),
+                        TlsResultType.DNSSEC_INVALID);
             }
             if (!found.secure() || result.records().isEmpty()) {
                 // RFC 7672 §2.2: insecure TLSA records are ignored; none at all means no DANE.
@@ -45,7 +47,7 @@ public final class DaneLookup {
             List<TlsaRecord> usable = result.records().stream().filter(DaneLookup::usable).toList();
             return new DanePolicy.Required(name, base, usable);
         }).exceptionally(invalid -> new DanePolicy.Unavailable("TLSA lookup of " + name + " impossible: "
-                + invalid.getMessage()));
+                + invalid.getMessage(), TlsResultType.TLSA_INVALID));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.yubin.delivery.dane;
 
+import io.yubin.delivery.tlsrpt.TlsResultType;
 import io.yubin.mailauth.dns.TlsaRecord;
 import java.util.List;
 
@@ -32,8 +33,11 @@ public sealed interface DanePolicy {
      * The TLSA lookup failed (a bogus answer, a timeout, SERVFAIL): the host must not be used now
      * (RFC 7672 §2.2: "the SMTP client MUST NOT ... deliver"); the next host is tried, else the
      * recipients are deferred.
+     *
+     * @param type how a TLS report names the failure (RFC 8460 §4.3.2.1): dnssec-invalid when the
+     *     lookup failed, tlsa-invalid when the records could not be read
      */
-    record Unavailable(String reason) implements DanePolicy {
+    record Unavailable(String reason, TlsResultType type) implements DanePolicy {
     }
 
     DanePolicy NONE = new None();

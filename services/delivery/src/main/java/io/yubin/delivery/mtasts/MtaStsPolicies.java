@@ -1,15 +1,20 @@
 package io.yubin.delivery.mtasts;
 
+import io.yubin.delivery.tlsrpt.TlsReportPolicy;
+import io.yubin.delivery.tlsrpt.TlsResultType;
+import io.yubin.delivery.tlsrpt.TlsResults;
 import io.yubin.mailauth.dns.DnsResolver;
 import io.yubin.mailauth.dns.DnsResult;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,12 +32,19 @@ public final class MtaStsPolicies {
     private final DnsResolver dns;
     private final PolicyFetcher fetcher;
     private final Clock clock;
+    private final TlsResults tlsResults;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     private record Cached(MtaStsPolicy policy, String id, Instant expires) {
     }
 
     public MtaStsPolicies(DnsResolver dns, PolicyFetcher fetcher, Clock clock) {
+        this(dns, fetcher, clock, TlsResults.discarding());
+    }
+
+    /** Counting a policy that cannot be had, when no cached one stands in, in {@code tlsResults} (RFC 8460). */
+    public MtaStsPolicies(DnsResolver dns, PolicyFetcher fetcher, Clock clock, TlsResults tlsResults) {
+        this.tlsResults = Objects.requireNonNull(tlsResults, "tlsResults");
         this.dns = Objects.requireNonNull(dns, "dns");
         this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -55,6 +67,10 @@ public final class MtaStsPolicies {
                 if (failure != null) {
                     LOG.info("MTA-STS policy of {} (id {}) could not be fetched: {}{}", name, record.id(),
                             failure.getMessage(), cached == null ? "" : "; the cached policy is used");
+                    if (cached == null) {
+                        tlsResults.failure(TlsReportPolicy.sts(name, List.of(), List.of()),
+                                new TlsResults.Failure(fetchFailure(failure), null, null, failure.getMessage()));
+                    }
                     return cached == null ? null : cached.policy();
                 }
                 cache.put(name, new Cached(policy, record.id(), clock.instant().plus(policy.maxAge())));
@@ -64,6 +80,22 @@ public final class MtaStsPolicies {
             Cached cached = valid(name);
             return cached == null ? null : cached.policy();
         });
+    }
+
+    /**
+     * RFC 8460 §4.3.2.2: a policy that did not parse is sts-policy-invalid, a certificate of the policy
+     * host that did not validate sts-webpki-invalid, anything else sts-policy-fetch-error.
+     */
+    private static TlsResultType fetchFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IllegalArgumentException) {
+                return TlsResultType.STS_POLICY_INVALID;
+            }
+            if (t instanceof SSLException) {
+                return TlsResultType.STS_WEBPKI_INVALID;
+            }
+        }
+        return TlsResultType.STS_POLICY_FETCH_ERROR;
     }
 
     private Cached valid(String domain) {

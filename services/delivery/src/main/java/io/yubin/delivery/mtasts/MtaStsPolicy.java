@@ -40,6 +40,16 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge) {
         Objects.requireNonNull(maxAge, "maxAge");
     }
 
+    /** The policy as its lines (RFC 8461 §3.2), as a TLS report quotes it (RFC 8460 §4.4 policy-string). */
+    public List<String> lines() {
+        List<String> lines = new ArrayList<>();
+        lines.add("version: STSv1");
+        lines.add("mode: " + mode.name().toLowerCase(Locale.ROOT));
+        mx.forEach(m -> lines.add("mx: " + m));
+        lines.add("max_age: " + maxAge.toSeconds());
+        return lines;
+    }
+
     /**
      * Parses the policy text; lines end in LF or CRLF (RFC 8461 §3.2). Unknown keys are ignored; the
      * first of a repeated key other than {@code mx} counts.

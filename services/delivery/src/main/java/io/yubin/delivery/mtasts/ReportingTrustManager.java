@@ -13,12 +13,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * For MTA-STS {@code testing} mode (RFC 8461 §5): validates the server's certificate and host name as
- * {@code enforce} would, logs a failure, and accepts the certificate anyway. TLSRPT (RFC 8460)
- * reports are not sent; the log line is the report.
+ * {@code enforce} would, logs a failure, and accepts the certificate anyway. The failure is also
+ * kept in the handshake's session under {@link #FAILURE}, for the TLS report (RFC 8460).
  */
 public final class ReportingTrustManager extends ServerTrustManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReportingTrustManager.class);
+
+    /** The session value that holds the {@link CertificateException} a certificate would have failed with. */
+    public static final String FAILURE = "io.yubin.mta-sts.testing-failure";
 
     private final X509ExtendedTrustManager validating;
 
@@ -40,6 +43,9 @@ public final class ReportingTrustManager extends ServerTrustManager {
         try {
             validating.checkServerTrusted(chain, authType, engine);
         } catch (CertificateException e) {
+            if (engine.getHandshakeSession() != null) {
+                engine.getHandshakeSession().putValue(FAILURE, e);
+            }
             LOG.warn("MTA-STS (testing mode): the certificate of {} would fail the policy: {}",
                     engine.getPeerHost(), e.getMessage());
         }

@@ -2,6 +2,9 @@ package io.yubin.delivery.remote;
 
 import io.yubin.delivery.mtasts.MtaStsPolicies;
 import io.yubin.delivery.mtasts.MtaStsPolicy;
+import io.yubin.delivery.tlsrpt.TlsReportPolicy;
+import io.yubin.delivery.tlsrpt.TlsResultType;
+import io.yubin.delivery.tlsrpt.TlsResults;
 import io.yubin.model.Domain;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
@@ -69,8 +72,11 @@ public final class RemoteDelivery {
         });
     }
 
-    /** Where to go, and under which MTA-STS mode. */
-    private record Route(MxResult found, MtaStsPolicy.Mode sts) {
+    /** Where to go, under which MTA-STS mode, and the policy the TLS report counts the sessions under. */
+    private record Route(MxResult found, MtaStsPolicy.Mode sts, TlsReportPolicy reportAs) {
+        Route with(MxResult other) {
+            return new Route(other, sts, reportAs);
+        }
     }
 
     /**
@@ -83,10 +89,10 @@ public final class RemoteDelivery {
         }
         List<MxHost> proven = hosts.hosts().stream().filter(MxHost::secure).toList();
         if (proven.isEmpty()) {
-            return new Route(new MxResult.PermanentFailure("550 5.7.30 REQUIRETLS: the MX hosts of " + domain.ascii()
-                    + " are proven neither by DNSSEC nor by an MTA-STS policy in enforce mode"), route.sts());
+            return route.with(new MxResult.PermanentFailure("550 5.7.30 REQUIRETLS: the MX hosts of " + domain.ascii()
+                    + " are proven neither by DNSSEC nor by an MTA-STS policy in enforce mode"));
         }
-        return new Route(new MxResult.Hosts(proven), route.sts());
+        return route.with(new MxResult.Hosts(proven));
     }
 
     private CompletionStage<List<RecipientResult>> deliver(Domain domain, OutboundMessage message,
@@ -97,27 +103,30 @@ public final class RemoteDelivery {
                 ? CompletableFuture.completedFuture(null) : mtaSts.policy(domain.ascii());
         return mx.resolve(domain).thenCombine(policy, (found, sts) -> {
             if (!(found instanceof MxResult.Hosts hosts) || sts == null || sts.mode() == MtaStsPolicy.Mode.NONE) {
-                return new Route(found, MtaStsPolicy.Mode.NONE);
+                return new Route(found, MtaStsPolicy.Mode.NONE, TlsReportPolicy.none(domain.ascii()));
             }
+            TlsReportPolicy reportAs = TlsReportPolicy.sts(domain.ascii(), sts.lines(), sts.mx());
             List<MxHost> allowed = hosts.hosts().stream().filter(h -> sts.matches(h.name())).toList();
             if (sts.mode() == MtaStsPolicy.Mode.TESTING) {
                 hosts.hosts().stream().filter(h -> !allowed.contains(h)).forEach(h -> LOG.warn(
                         "MTA-STS (testing mode): MX {} of {} matches none of the policy's mx {}", h.name(),
                         domain.ascii(), sts.mx()));
-                return new Route(found, MtaStsPolicy.Mode.TESTING);
+                return new Route(found, MtaStsPolicy.Mode.TESTING, reportAs);
             }
             if (allowed.isEmpty()) {
                 // RFC 8461 §5: with enforce, mail goes only to MX hosts matching the policy.
+                hosts.hosts().forEach(h -> smtp.tlsResults().failure(reportAs, new TlsResults.Failure(
+                        TlsResultType.VALIDATION_FAILURE, h.name(), null, "the MX host matches no mx of the policy")));
                 return new Route(new MxResult.TemporaryFailure("451 4.7.5 MTA-STS: no MX host of " + domain.ascii()
                         + " (" + hosts.hosts().stream().map(MxHost::name).toList() + ") matches the policy's mx "
-                        + sts.mx()), MtaStsPolicy.Mode.ENFORCE);
+                        + sts.mx()), MtaStsPolicy.Mode.ENFORCE, reportAs);
             }
-            return new Route(new MxResult.Hosts(allowed), MtaStsPolicy.Mode.ENFORCE);
+            return new Route(new MxResult.Hosts(allowed), MtaStsPolicy.Mode.ENFORCE, reportAs);
         }).thenApply(route -> message.requireTls() ? authenticated(domain, route) : route).thenCompose(route -> {
             MxResult found = route.found();
             if (found instanceof MxResult.Hosts hosts) {
                 return connections.run(domain.ascii(),
-                        () -> smtp.deliver(hosts.hosts(), message, recipients, route.sts()).toCompletionStage(),
+                        () -> smtp.deliver(hosts.hosts(), message, recipients, route.sts(), route.reportAs()).toCompletionStage(),
                         // RFC 3463 X.4.5: mail system congestion
                         () -> recipients.stream().map(r -> new RecipientResult(r, DeliveryStatus.DEFERRED,
                                 "451 4.4.5 " + connections.max() + " sessions to " + domain.ascii()

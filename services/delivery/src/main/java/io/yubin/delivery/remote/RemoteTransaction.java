@@ -1,5 +1,8 @@
 package io.yubin.delivery.remote;
 
+import io.yubin.delivery.mtasts.ReportingTrustManager;
+import io.yubin.delivery.tlsrpt.TlsResultType;
+import io.yubin.delivery.tlsrpt.TlsResults;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
@@ -85,6 +88,8 @@ final class RemoteTransaction {
     private InputStream body;
     /** Null for a session that ends with this message. */
     private final Reuse reuse;
+    /** Where the session's TLS outcome is counted for the TLS reports (RFC 8460). */
+    private final TlsResults.Session tlsReport;
     /** Messages (transactions) this session has carried, this one included. */
     private int messages = 1;
     /** The session was handed to the cache rather than ended. */
@@ -92,15 +97,17 @@ final class RemoteTransaction {
 
     RemoteTransaction(SmtpConnection connection, RemoteSettings settings, OutboundMessage message,
             List<MailAddress> recipients, boolean mayStartTls, String serverName, SslContext tls,
-            WorkerExecutor bodyReader, Context context, String tlsRequiredBy) {
+            WorkerExecutor bodyReader, Context context, String tlsRequiredBy, TlsResults.Session tlsReport) {
         this(connection, settings, message, recipients, mayStartTls, serverName, tls, bodyReader, context,
-                tlsRequiredBy, null);
+                tlsRequiredBy, null, tlsReport);
     }
 
     RemoteTransaction(SmtpConnection connection, RemoteSettings settings, OutboundMessage message,
             List<MailAddress> recipients, boolean mayStartTls, String serverName, SslContext tls,
-            WorkerExecutor bodyReader, Context context, String tlsRequiredBy, Reuse reuse) {
+            WorkerExecutor bodyReader, Context context, String tlsRequiredBy, Reuse reuse,
+            TlsResults.Session tlsReport) {
         this.reuse = reuse;
+        this.tlsReport = tlsReport;
         this.connection = connection;
         this.settings = settings;
         this.message = message;
@@ -168,6 +175,9 @@ final class RemoteTransaction {
                 return tryNext(ok);
             }
             boolean offered = capabilities.has("STARTTLS");
+            if (!offered && mayStartTls && settings.tls() != TlsPolicy.NONE) {
+                tlsReport.failed(TlsResultType.STARTTLS_NOT_SUPPORTED, connection.remoteMta() + " does not offer STARTTLS");
+            }
             if (settings.tls() == TlsPolicy.REQUIRED && (!offered || !mayStartTls)) {
                 return quit(new Attempt.TryNext("451 4.7.4 " + tlsRequiredBy + "TLS is required, but "
                         + connection.remoteMta() + " does not offer STARTTLS", connection.remoteMta()));
@@ -201,6 +211,7 @@ final class RemoteTransaction {
         return connection.send("STARTTLS").compose(v -> connection.reply(settings.timeouts().command()))
                 .compose(reply -> {
                     if (reply.code() != 220) {
+                        tlsReport.failed(TlsResultType.STARTTLS_NOT_SUPPORTED, "STARTTLS refused: " + reply.oneLine());
                         // Opportunistic: a server that refuses STARTTLS still gets the message in plaintext.
                         return settings.tls() == TlsPolicy.REQUIRED
                                 ? quit(new Attempt.TryNext(tlsRequiredBy.isEmpty() ? reply.oneLine()
@@ -208,10 +219,17 @@ final class RemoteTransaction {
                                         connection.remoteMta()))
                                 : transaction();
                     }
-                    return connection.startTls(tls, serverName, settings.port(), settings.timeouts().command()).transform((v, failure) -> {
+                    return connection.startTls(tls, serverName, settings.port(), settings.timeouts().command()).transform((negotiated, failure) -> {
                         if (failure != null) {
+                            tlsReport.failed(failure);
                             return Future.succeededFuture(
                                     new Attempt.TlsFailed(String.valueOf(failure.getMessage()), connection.remoteMta()));
+                        }
+                        // MTA-STS testing mode: what the certificate would have failed with.
+                        if (negotiated.getValue(ReportingTrustManager.FAILURE) instanceof Throwable wouldFail) {
+                            tlsReport.failed(wouldFail);
+                        } else {
+                            tlsReport.succeeded();
                         }
                         phase = Phase.EHLO;
                         // RFC 3207 §4.2: forget what the server said before TLS; ask again.

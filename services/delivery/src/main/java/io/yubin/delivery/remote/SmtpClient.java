@@ -19,6 +19,9 @@ import io.yubin.delivery.dane.DaneTrustManager;
 import io.yubin.delivery.mtasts.MtaStsPolicy;
 import io.yubin.delivery.mtasts.MtaStsTrust;
 import io.yubin.delivery.mtasts.ReportingTrustManager;
+import io.yubin.delivery.tlsrpt.TlsReportPolicy;
+import io.yubin.delivery.tlsrpt.TlsResults;
+import io.yubin.mailauth.dns.TlsaRecord;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.store.DeliveryStatus;
@@ -73,6 +76,8 @@ public final class SmtpClient implements AutoCloseable {
     private final DaneLookup dane;
     /** Sessions kept between messages to the same server. */
     private final SessionCache sessions;
+    /** Where each session's TLS outcome is counted (RFC 8460). */
+    private final TlsResults tlsResults;
 
     /** With the JDK's trust anchors for MTA-STS; see {@link #SmtpClient(Vertx, RemoteSettings, TrustManagerFactory)}. */
     public SmtpClient(Vertx vertx, RemoteSettings settings) {
@@ -94,7 +99,17 @@ public final class SmtpClient implements AutoCloseable {
      * @param dane TLSA lookups through a validating resolver; null for no DANE
      */
     public SmtpClient(Vertx vertx, RemoteSettings settings, TrustManagerFactory mtaStsTrust, DaneLookup dane) {
+        this(vertx, settings, mtaStsTrust, dane, TlsResults.discarding());
+    }
+
+    /**
+     * As {@link #SmtpClient(Vertx, RemoteSettings, TrustManagerFactory, DaneLookup)}, counting every
+     * session's TLS outcome in {@code tlsResults} for the TLS reports (RFC 8460).
+     */
+    public SmtpClient(Vertx vertx, RemoteSettings settings, TrustManagerFactory mtaStsTrust, DaneLookup dane,
+            TlsResults tlsResults) {
         this.vertx = vertx;
+        this.tlsResults = tlsResults;
         this.dane = dane;
         this.settings = settings;
         NetClientOptions options = new NetClientOptions()
@@ -141,7 +156,8 @@ public final class SmtpClient implements AutoCloseable {
      */
     public Future<List<RecipientResult>> deliver(List<MxHost> hosts, OutboundMessage message,
             List<MailAddress> recipients) {
-        return deliver(hosts, message, recipients, MtaStsPolicy.Mode.NONE);
+        return deliver(hosts, message, recipients, MtaStsPolicy.Mode.NONE,
+                TlsReportPolicy.none(recipients.get(0).domain().ascii()));
     }
 
     /**
@@ -150,9 +166,12 @@ public final class SmtpClient implements AutoCloseable {
      * validates and names it, else the next host is tried, and never in plaintext; with {@code TESTING}
      * a certificate that would fail is logged and the session goes on. The hosts are those the policy
      * allows (the caller's part).
+     *
+     * @param reportAs the policy the sessions' TLS outcomes are counted under (RFC 8460), unless DANE
+     *     applies to a host (then its TLSA records are)
      */
     public Future<List<RecipientResult>> deliver(List<MxHost> hosts, OutboundMessage message,
-            List<MailAddress> recipients, MtaStsPolicy.Mode sts) {
+            List<MailAddress> recipients, MtaStsPolicy.Mode sts, TlsReportPolicy reportAs) {
         List<Target> targets = new ArrayList<>();
         for (MxHost host : hosts) {
             for (InetAddress address : host.addresses()) {
@@ -169,6 +188,7 @@ public final class SmtpClient implements AutoCloseable {
             Deadline deadline = new Deadline(settings.timeouts().delivery());
             deadline.timer = vertx.setTimer(Math.max(1, settings.timeouts().delivery().toMillis()), id -> deadline.expire());
             deadline.idle = idle;
+            deadline.reportAs = reportAs;
             next(targets, 0, message, recipients, context, deadline, sts, "451 4.4.1 no host to try", null)
                     .andThen(done -> {
                         vertx.cancelTimer(deadline.timer);
@@ -194,6 +214,8 @@ public final class SmtpClient implements AutoCloseable {
         private SmtpConnection current;
         /** A kept session to the first host, taken for this delivery; used by its first attempt. */
         private SessionCache.Idle idle;
+        /** The policy TLS outcomes are counted under where DANE does not apply. */
+        private TlsReportPolicy reportAs;
 
         Deadline(Duration limit) {
             this.limit = limit;
@@ -264,6 +286,8 @@ public final class SmtpClient implements AutoCloseable {
         return lookup.compose(policy -> {
             if (policy instanceof DanePolicy.Unavailable unavailable) {
                 LOG.info("DANE: {} not used: {}", target.remoteMta(), unavailable.reason());
+                tlsResults.session(TlsReportPolicy.tlsa(target.name(), List.of()), target.name(),
+                        target.address().getHostAddress()).failed(unavailable.type(), unavailable.reason());
                 return next(targets, i + 1, message, recipients, context, deadline, sts, "451 4.7.5 DANE: "
                         + unavailable.reason(), target.remoteMta());
             }
@@ -338,7 +362,7 @@ public final class SmtpClient implements AutoCloseable {
         deadline.idle = null;
         if (idle != null && key != null && idle.context() == context) {
             SmtpConnection kept = deadline.running(idle.connection());
-            return session(target, kept, message, recipients, context, mayStartTls, sts,
+            return session(target, kept, message, recipients, context, mayStartTls, sts, deadline.reportAs,
                     new RemoteTransaction.Reuse(sessions, key, idle)).compose(attempt -> {
                         if (attempt instanceof RemoteTransaction.Attempt.Stale stale) {
                             LOG.debug("kept session with {} is stale ({}); connecting again", target.remoteMta(),
@@ -356,24 +380,25 @@ public final class SmtpClient implements AutoCloseable {
                 return Future.succeededFuture(unreachable(target, failure));
             }
             SmtpConnection connection = deadline.running(new SmtpConnection(vertx, context, socket, target.remoteMta()));
-            return session(target, connection, message, recipients, context, mayStartTls, sts,
+            return session(target, connection, message, recipients, context, mayStartTls, sts, deadline.reportAs,
                     key == null ? null : new RemoteTransaction.Reuse(sessions, key, null));
         });
     }
 
     private Future<RemoteTransaction.Attempt> session(Target target, SmtpConnection connection, OutboundMessage message,
             List<MailAddress> recipients, Context context, boolean mayStartTls, MtaStsPolicy.Mode sts,
-            RemoteTransaction.Reuse reuse) {
+            TlsReportPolicy reportAs, RemoteTransaction.Reuse reuse) {
+        TlsResults.Session report = tlsResults.session(reportAs, target.name(), target.address().getHostAddress());
         // SNI carries host names only (RFC 6066 §3), never an address literal.
         String serverName = target.name().startsWith("[") ? null : target.name();
         String requiredBy = validationRequiredBy(message, sts);
         if (requiredBy != null) {
             return new RemoteTransaction(connection, settings.withTls(TlsPolicy.REQUIRED), message, recipients,
-                    mayStartTls, serverName, validating, bodyReader, context, requiredBy, reuse).run();
+                    mayStartTls, serverName, validating, bodyReader, context, requiredBy, reuse, report).run();
         }
         SslContext handshake = sts == MtaStsPolicy.Mode.TESTING ? reporting : tls;
         return new RemoteTransaction(connection, settings, message, recipients, mayStartTls, serverName,
-                handshake, bodyReader, context, "", reuse).run();
+                handshake, bodyReader, context, "", reuse, report).run();
     }
 
     /**
@@ -387,13 +412,15 @@ public final class SmtpClient implements AutoCloseable {
                 ? Future.succeededFuture(message.requireTls() ? validating : tls)
                 : bodyReader.executeBlocking(() -> SslContextBuilder.forClient()
                         .trustManager(new DaneTrustManager(policy)).protocols("TLSv1.3", "TLSv1.2").build(), false);
+        TlsResults.Session report = tlsResults.session(TlsReportPolicy.tlsa(policy.baseDomain(),
+                policy.usable().stream().map(TlsaRecord::toString).toList()), target.name(), target.address().getHostAddress());
         return handshake.compose(ssl -> connect(target).transform((socket, failure) -> {
             if (failure != null) {
                 return Future.succeededFuture(unreachable(target, failure));
             }
             SmtpConnection connection = deadline.running(new SmtpConnection(vertx, context, socket, target.remoteMta()));
             return new RemoteTransaction(connection, settings.withTls(TlsPolicy.REQUIRED), message, recipients, true,
-                    policy.baseDomain(), ssl, bodyReader, context, "DANE: ").run();
+                    policy.baseDomain(), ssl, bodyReader, context, "DANE: ", report).run();
         }));
     }
 
@@ -409,6 +436,11 @@ public final class SmtpClient implements AutoCloseable {
         LOG.info("could not connect to {}: {}", target.remoteMta(), why);
         return new RemoteTransaction.Attempt.TryNext(
                 "451 4.4.1 could not connect to " + target.remoteMta() + ": " + why, target.remoteMta());
+    }
+
+    /** Where sessions' TLS outcomes are counted. */
+    public TlsResults tlsResults() {
+        return tlsResults;
     }
 
     /** Sessions kept between messages now (tests, metrics). */

@@ -12,6 +12,7 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.parsetools.RecordParser;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -126,19 +127,20 @@ final class SmtpConnection {
      * load the JDK's trust store, on the event loop at the first STARTTLS).
      *
      * @param serverName for SNI (RFC 6066 §3), or null
+     * @return the TLS session negotiated
      */
-    Future<Void> startTls(SslContext tls, String serverName, int port, Duration timeout) {
+    Future<SSLSession> startTls(SslContext tls, String serverName, int port, Duration timeout) {
         arrived.clear();
         Channel channel = ((NetSocketInternal) socket).channelHandlerContext().channel();
         SSLEngine engine = serverName == null ? tls.newEngine(channel.alloc())
                 : tls.newEngine(channel.alloc(), serverName, port);
         SslHandler handler = new SslHandler(engine);
         handler.setHandshakeTimeoutMillis(Math.max(1, timeout.toMillis()));
-        Promise<Void> done = Promise.promise();
+        Promise<SSLSession> done = Promise.promise();
         channel.pipeline().addFirst("ssl", handler);
         handler.handshakeFuture().addListener(handshake -> context.runOnContext(v -> {
             if (handshake.isSuccess()) {
-                done.tryComplete();
+                done.tryComplete(engine.getSession());
             } else {
                 done.tryFail(handshake.cause());
             }

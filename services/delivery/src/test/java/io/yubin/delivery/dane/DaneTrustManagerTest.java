@@ -1,5 +1,6 @@
 package io.yubin.delivery.dane;
 
+import io.yubin.delivery.tlsrpt.TlsResultType;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -113,7 +114,8 @@ class DaneTrustManagerTest {
         assertThat(policy(secure, "mx.example.test", false)).isEqualTo(DanePolicy.NONE);
         assertThat(policy(insecure, "mx.example.test", true)).isEqualTo(DanePolicy.NONE);
         assertThat(policy(failing, "mx.example.test", true))
-                .isEqualTo(new DanePolicy.Unavailable("TLSA lookup of _25._tcp.mx.example.test failed: SERVFAIL"));
+                .isEqualTo(new DanePolicy.Unavailable("TLSA lookup of _25._tcp.mx.example.test failed: SERVFAIL",
+                        TlsResultType.DNSSEC_INVALID));
     }
 
     private static DanePolicy policy(DaneLookup lookup, String host, boolean secure) throws Exception {

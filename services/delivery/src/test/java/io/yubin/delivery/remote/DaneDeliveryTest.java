@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.Vertx;
 import io.yubin.delivery.dane.DaneLookup;
+import io.yubin.delivery.tlsrpt.TlsReportPolicy;
+import io.yubin.delivery.tlsrpt.TlsResultType;
+import io.yubin.delivery.tlsrpt.TlsResults;
 import io.yubin.delivery.mtasts.MtaStsTrust;
 import io.yubin.delivery.mtasts.TestCa;
 import io.yubin.mailauth.dns.DnsSettings;
@@ -57,6 +60,8 @@ class DaneDeliveryTest {
     static StubResolver dns;
     static Vertx vertx;
     static SmtpClient client;
+    /** What the client counted for the TLS reports (RFC 8460); each test's host is its own TLSA policy domain. */
+    static final TlsResults tlsResults = TlsResults.counting(Clock.systemUTC());
     static int port;
 
     @RegisterExtension
@@ -122,7 +127,15 @@ class DaneDeliveryTest {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         client = new SmtpClient(vertx, RemoteSettings.defaults("out.yubin.test").withPort(port)
                 .withTimeouts(RemoteSettings.Timeouts.all(Duration.ofSeconds(30))), MtaStsTrust.load(null),
-                new DaneLookup(dns));
+                new DaneLookup(dns), tlsResults);
+    }
+
+    /** What the TLSA policy of {@code host} counted today. */
+    static TlsResults.Summary countedForTlsa(String host) {
+        return tlsResults.today().entrySet().stream()
+                .filter(e -> e.getKey().type() == TlsReportPolicy.Type.TLSA && e.getKey().domain().equals(host))
+                .map(Map.Entry::getValue).findFirst().orElseThrow(() -> new AssertionError("nothing counted for "
+                        + host + ": " + tlsResults.today()));
     }
 
     @AfterAll
@@ -251,6 +264,7 @@ class DaneDeliveryTest {
         assertThat(result.remoteMta()).isEqualTo("mx-ee.dane.test [127.0.0.6]");
         await().atMost(Duration.ofSeconds(60)).until(() -> peer.messages("bob").size() == 1);
         assertThat(stored("bob")).contains("Subject: dane-ee", "with ESMTPS");
+        assertThat(countedForTlsa("mx-ee.dane.test")).isEqualTo(new TlsResults.Summary(1, Map.of()));
     }
 
     @Test
@@ -280,6 +294,12 @@ class DaneDeliveryTest {
         assertThat(result.reply()).startsWith("451 4.7.5 DANE: TLS with mx-wrong.dane.test [127.0.0.6] failed")
                 .contains("matches no TLSA record of _" + port + "._tcp.mx-wrong.dane.test");
         assertThat(peer.messages("erin")).isEmpty();
+        TlsResults.Summary counted = countedForTlsa("mx-wrong.dane.test");
+        assertThat(counted.successes()).isZero();
+        assertThat(counted.failures().keySet()).singleElement().satisfies(f -> {
+            assertThat(f.type()).isEqualTo(TlsResultType.VALIDATION_FAILURE);
+            assertThat(f.receivingIp()).isEqualTo("127.0.0.6");
+        });
     }
 
     @Test
@@ -308,6 +328,8 @@ class DaneDeliveryTest {
         assertThat(result.reply()).startsWith("451 4.7.5 DANE: TLSA lookup of _" + port
                 + "._tcp.mx-bogus.dane.test failed: DNSSEC validation failed");
         assertThat(peer.messages("heidi")).isEmpty();
+        assertThat(countedForTlsa("mx-bogus.dane.test").failures().keySet()).singleElement()
+                .satisfies(f -> assertThat(f.type()).isEqualTo(TlsResultType.DNSSEC_INVALID));
     }
 
     @Test

@@ -10,6 +10,9 @@ import io.yubin.delivery.mtasts.MtaStsPolicies;
 import io.yubin.delivery.mtasts.MtaStsTrust;
 import io.yubin.delivery.mtasts.PolicyFetcher;
 import io.yubin.delivery.mtasts.TestCa;
+import io.yubin.delivery.tlsrpt.TlsReportPolicy;
+import io.yubin.delivery.tlsrpt.TlsResultType;
+import io.yubin.delivery.tlsrpt.TlsResults;
 import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
 import io.yubin.model.Envelope;
@@ -29,6 +32,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +105,8 @@ class MtaStsDeliveryTest {
     static SmtpClient client;
     static HttpsServer https;
     static PolicyFetcher fetcher;
+    /** What the client's sessions counted for the TLS reports (RFC 8460); emptied before each test. */
+    static final TlsResults tlsResults = TlsResults.counting(Clock.systemUTC());
     /** The policy text served for each host name. */
     static final Map<String, String> policies = new ConcurrentHashMap<>();
 
@@ -123,7 +131,7 @@ class MtaStsDeliveryTest {
                 Clock.systemUTC());
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         client = new SmtpClient(vertx, RemoteSettings.defaults("out.yubin.test").withPort(port)
-                .withTimeouts(RemoteSettings.Timeouts.all(Duration.ofSeconds(30))), trust);
+                .withTimeouts(RemoteSettings.Timeouts.all(Duration.ofSeconds(30))), trust, null, tlsResults);
         fetcher = new PolicyFetcher(vertx, dns, trust, https.getAddress().getPort(), Duration.ofSeconds(10));
     }
 
@@ -197,7 +205,27 @@ class MtaStsDeliveryTest {
 
     static RemoteDelivery delivery(PolicyFetcher policyFetcher) {
         return new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV4_ONLY, new SecureRandom()), client,
-                DomainConnections.unlimited(), new MtaStsPolicies(dns, policyFetcher, Clock.systemUTC()));
+                DomainConnections.unlimited(), new MtaStsPolicies(dns, policyFetcher, Clock.systemUTC(), tlsResults));
+    }
+
+    @BeforeEach
+    void forgetTlsResults() {
+        tlsResults.take(LocalDate.now(ZoneOffset.UTC));
+    }
+
+    /** The one policy of {@code domain} counted today, and what it counted. */
+    static Map.Entry<TlsReportPolicy, TlsResults.Summary> counted(String domain) {
+        List<Map.Entry<TlsReportPolicy, TlsResults.Summary>> found = tlsResults.today().entrySet().stream()
+                .filter(e -> e.getKey().domain().equals(domain)).toList();
+        assertThat(found).as("policies counted for " + domain + ": " + tlsResults.today()).hasSize(1);
+        return found.get(0);
+    }
+
+    static TlsResults.Failure onlyFailure(TlsResults.Summary summary) {
+        assertThat(summary.successes()).isZero();
+        assertThat(summary.failures()).hasSize(1);
+        assertThat(summary.failures().values()).containsExactly(1L);
+        return summary.failures().keySet().iterator().next();
     }
 
     static RecipientResult send(RemoteDelivery delivery, String recipient, String subject) throws Exception {
@@ -224,6 +252,10 @@ class MtaStsDeliveryTest {
         assertThat(result.remoteMta()).isEqualTo("mx.sts.test [127.0.0.2]");
         await().atMost(Duration.ofSeconds(60)).until(() -> sts.messages("bob").size() == 1);
         assertThat(stored(sts, "bob")).contains("Subject: enforced", "with ESMTPS");
+        Map.Entry<TlsReportPolicy, TlsResults.Summary> counted = counted("sts.test");
+        assertThat(counted.getKey()).isEqualTo(TlsReportPolicy.sts("sts.test",
+                List.of("version: STSv1", "mode: enforce", "mx: *.sts.test", "max_age: 86400"), List.of("*.sts.test")));
+        assertThat(counted.getValue()).isEqualTo(new TlsResults.Summary(1, Map.of()));
     }
 
     @Test
@@ -236,6 +268,8 @@ class MtaStsDeliveryTest {
         assertThat(result.reply()).startsWith("451 4.7.5 MTA-STS: no MX host of sts.test ([mx.sts.test])");
         assertThat(result.remoteMta()).as("no host was contacted").isNull();
         assertThat(sts.messages("carol")).isEmpty();
+        assertThat(onlyFailure(counted("sts.test").getValue())).isEqualTo(new TlsResults.Failure(
+                TlsResultType.VALIDATION_FAILURE, "mx.sts.test", null, "the MX host matches no mx of the policy"));
     }
 
     @Test
@@ -248,6 +282,12 @@ class MtaStsDeliveryTest {
         assertThat(result.reply()).startsWith("451 4.7.5 MTA-STS: TLS with mx.bad.test [127.0.0.5] failed");
         assertThat(bad.log()).contains("connect from");
         assertThat(bad.messages("erin")).isEmpty();
+        Map.Entry<TlsReportPolicy, TlsResults.Summary> counted = counted("bad.test");
+        assertThat(counted.getKey().type()).isEqualTo(TlsReportPolicy.Type.STS);
+        TlsResults.Failure failure = onlyFailure(counted.getValue());
+        assertThat(failure.type()).isEqualTo(TlsResultType.CERTIFICATE_NOT_TRUSTED);
+        assertThat(failure.receivingMx()).isEqualTo("mx.bad.test");
+        assertThat(failure.receivingIp()).isEqualTo("127.0.0.5");
     }
 
     @Test
@@ -260,6 +300,7 @@ class MtaStsDeliveryTest {
         assertThat(result.status()).isEqualTo(DeliveryStatus.DEFERRED);
         assertThat(result.reply()).startsWith("451 4.7.5 MTA-STS: TLS with mx.alias.test [127.0.0.2] failed")
                 .contains("mx.alias.test");
+        assertThat(onlyFailure(counted("alias.test").getValue()).type()).isEqualTo(TlsResultType.CERTIFICATE_HOST_MISMATCH);
     }
 
     @Test
@@ -271,6 +312,10 @@ class MtaStsDeliveryTest {
         assertThat(result.status()).as(result.describe()).isEqualTo(DeliveryStatus.DELIVERED);
         await().atMost(Duration.ofSeconds(60)).until(() -> bad.messages("frank").size() == 1);
         assertThat(stored(bad, "frank")).contains("Subject: testing mode", "with ESMTPS");
+        // Testing mode is what reports are for: the certificate that would have failed is counted.
+        Map.Entry<TlsReportPolicy, TlsResults.Summary> counted = counted("bad.test");
+        assertThat(counted.getKey().strings()).contains("mode: testing");
+        assertThat(onlyFailure(counted.getValue()).type()).isEqualTo(TlsResultType.CERTIFICATE_NOT_TRUSTED);
     }
 
     @Test
@@ -290,6 +335,10 @@ class MtaStsDeliveryTest {
             assertThat(uncached.status()).as(uncached.describe()).isEqualTo(DeliveryStatus.DELIVERED);
             await().atMost(Duration.ofSeconds(60)).until(() -> sts.messages("dave").size() == 1);
             assertThat(stored(sts, "dave")).contains("Subject: third");
+            // The policy that could not be had, and the session held to no policy.
+            assertThat(tlsResults.today()).containsEntry(TlsReportPolicy.none("sts.test"), new TlsResults.Summary(1, Map.of()));
+            assertThat(tlsResults.today().get(TlsReportPolicy.sts("sts.test", List.of(), List.of())).failures().keySet())
+                    .singleElement().satisfies(f -> assertThat(f.type()).isEqualTo(TlsResultType.STS_POLICY_FETCH_ERROR));
         } finally {
             own.stop(0);
         }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.Vertx;
 import io.yubin.delivery.mtasts.MtaStsPolicy;
+import io.yubin.delivery.tlsrpt.TlsReportPolicy;
 import io.yubin.delivery.mtasts.MtaStsTrust;
 import io.yubin.delivery.mtasts.TestCa;
 import io.yubin.model.Envelope;
@@ -392,7 +393,7 @@ class SmtpClientTest {
         ScriptedPeer broken = peer("127.0.0.3", ScriptedPeer.standard("STARTTLS"));
         List<RecipientResult> results = client(settings()).deliver(
                 List.of(host("plain.peer.test", "127.0.0.2"), host("tls.peer.test", "127.0.0.3")), message(BODY),
-                List.of(BOB), MtaStsPolicy.Mode.ENFORCE).await(60, TimeUnit.SECONDS);
+                List.of(BOB), MtaStsPolicy.Mode.ENFORCE, TlsReportPolicy.none("peer.test")).await(60, TimeUnit.SECONDS);
 
         assertThat(results).singleElement().satisfies(r -> {
             assertThat(r.status()).isEqualTo(DeliveryStatus.DEFERRED);
@@ -700,7 +701,8 @@ class SmtpClientTest {
         List<MxHost> hosts = List.of(host("mx.peer.test", "127.0.0.2"));
         deliver(client, hosts, message(BODY), BOB);
 
-        List<RecipientResult> results = client.deliver(hosts, message(BODY), List.of(CAROL), MtaStsPolicy.Mode.ENFORCE)
+        List<RecipientResult> results = client.deliver(hosts, message(BODY), List.of(CAROL), MtaStsPolicy.Mode.ENFORCE,
+                TlsReportPolicy.none("peer.test"))
                 .await(60, TimeUnit.SECONDS);
         assertThat(results).singleElement().satisfies(r -> assertThat(r.reply()).startsWith("451 4.7.4 MTA-STS: TLS is required"));
         assertThat(peer.connections()).isEqualTo(2);

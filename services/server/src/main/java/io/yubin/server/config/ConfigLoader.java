@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.yubin.mailauth.dns.DnsNames;
+import io.yubin.model.MailAddress;
 import io.yubin.protocol.IpPolicy;
 import java.io.IOException;
 import java.io.InputStream;
@@ -378,6 +379,19 @@ public final class ConfigLoader {
         ipLists("ip-policy.imap", c.ipPolicy().imap());
         ipLists("ip-policy.pop3", c.ipPolicy().pop3());
         ipLists("ip-policy.admin", c.ipPolicy().admin());
+        ServerConfig.TlsReports reports = c.delivery().remote().tlsReports();
+        if (!reports.submitter().isBlank() && !DnsNames.isValid(reports.submitter())) {
+            throw new ConfigException(where("delivery.remote.tls-reports.submitter") + ": \"" + reports.submitter()
+                    + "\" is not a domain name");
+        }
+        if (!reports.from().isBlank()) {
+            try {
+                MailAddress.parse(reports.from());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(where("delivery.remote.tls-reports.from") + ": \"" + reports.from()
+                        + "\" is not a mail address: " + e.getMessage());
+            }
+        }
         for (String zone : c.dnsbl().zoneList()) {
             if (!DnsNames.isValid(zone) || zone.contains(" ")) {
                 throw new ConfigException(where("dnsbl.zones") + ": \"" + zone + "\" is not a DNS zone name");

@@ -318,7 +318,7 @@ public record ServerConfig(
      */
     public record Remote(boolean enabled, String ehloName, String sourceAddress, int port, int connectTimeoutSeconds,
             int commandTimeoutSeconds, int attemptTimeoutSeconds, int maxConnectionsPerDomain,
-            int maxMessagesPerConnection, int connectionIdleSeconds, MtaSts mtaSts, Dane dane) {
+            int maxMessagesPerConnection, int connectionIdleSeconds, MtaSts mtaSts, Dane dane, TlsReports tlsReports) {
 
         public RemoteSettings toSettings(String defaultEhloName) {
             RemoteSettings.Timeouts rfc = RemoteSettings.Timeouts.RFC_5321;
@@ -357,6 +357,36 @@ public record ServerConfig(
 
         public Duration fetchTimeout() {
             return Duration.ofSeconds(fetchTimeoutSeconds);
+        }
+    }
+
+    /**
+     * TLS reports (RFC 8460, docs/outbound.md): what this member's outbound TLS sessions met, per
+     * recipient domain and day, sent to the domains that ask for it.
+     *
+     * @param enabled count sessions and send the daily reports
+     * @param organization the reports' organization-name; empty for the SMTP hostname
+     * @param contact the reports' contact-info; empty for {@code mailto:postmaster@<submitter>}
+     * @param submitter the reporting domain (TLS-Report-Submitter; its DKIM keys sign the reports); empty
+     *     for the SMTP hostname
+     * @param from the address reports are sent from; empty for {@code noreply-tls-reports@<submitter>}
+     */
+    public record TlsReports(boolean enabled, String organization, String contact, String submitter, String from) {
+
+        public String effectiveSubmitter(String hostname) {
+            return submitter.isBlank() ? hostname : submitter;
+        }
+
+        public String effectiveOrganization(String hostname) {
+            return organization.isBlank() ? hostname : organization;
+        }
+
+        public String effectiveContact(String hostname) {
+            return contact.isBlank() ? "mailto:postmaster@" + effectiveSubmitter(hostname) : contact;
+        }
+
+        public String effectiveFrom(String hostname) {
+            return from.isBlank() ? "noreply-tls-reports@" + effectiveSubmitter(hostname) : from;
         }
     }
 

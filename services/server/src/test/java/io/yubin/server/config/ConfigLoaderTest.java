@@ -53,7 +53,8 @@ class ConfigLoaderTest {
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(32, 30, 10, 14_400,
                 new ServerConfig.Retry(300, 3600, 432_000),
                 new ServerConfig.Remote(true, "", "", 25, 30, 300, 1800, 20, 100, 5,
-                        new ServerConfig.MtaSts(true, "", 443, 20), new ServerConfig.Dane(true))));
+                        new ServerConfig.MtaSts(true, "", 443, 20), new ServerConfig.Dane(true),
+                        new ServerConfig.TlsReports(true, "", "", "", ""))));
         assertThat(c.dns()).isEqualTo(new ServerConfig.Dns("", false, ""));
         assertThat(c.dns().trustAnchors()).isNull();
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
@@ -172,7 +173,7 @@ class ConfigLoaderTest {
                         "imap.proxy-protocol", "mta-sts.proxy-protocol" -> "false";
                 case "pop3.allow-plaintext-auth", "imap.allow-plaintext-auth", "storage.s3.create-bucket",
                         "cluster.enabled", "delivery.remote.enabled", "delivery.remote.mta-sts.enabled", "mailauth.enabled",
-                        "delivery.remote.dane.enabled", "mta-sts.enabled" -> "true";
+                        "delivery.remote.dane.enabled", "mta-sts.enabled", "delivery.remote.tls-reports.enabled" -> "true";
                 case "dns.dnssec-validation" -> "false";
                 case "cluster.bind-address" -> "10.0.0.7";
                 case "cluster.members" -> "x-cluster.members:7";
@@ -192,6 +193,8 @@ class ConfigLoaderTest {
                         "sending-limits.recipients-per-day" -> "7";
                 case "sending-limits.overrides" -> "example.test recipients-per-day=9";
                 case "dnsbl.zones" -> "x-dnsbl.example";
+                case "delivery.remote.tls-reports.submitter" -> "report.test";
+                case "delivery.remote.tls-reports.from" -> "reports@report.test";
                 case "address-policy.allowed-characters" -> "a-z.";
                 case "address-policy.plus-separator" -> "-";
                 case "address-policy.role-recipient" -> "x@example.test";
@@ -213,7 +216,8 @@ class ConfigLoaderTest {
                 "x-cluster.members:7", new ServerConfig.Kubernetes("")));
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7, 7, new ServerConfig.Retry(7, 7, 7),
                 new ServerConfig.Remote(true, "7", "7", 7, 7, 7, 7, 7, 7, 7,
-                        new ServerConfig.MtaSts(true, "7", 7, 7), new ServerConfig.Dane(true))));
+                        new ServerConfig.MtaSts(true, "7", 7, 7), new ServerConfig.Dane(true),
+                        new ServerConfig.TlsReports(true, "7", "7", "report.test", "reports@report.test"))));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
         assertThat(c.sendingLimits().overrideMap()).containsExactly(
                 Map.entry("example.test", new io.yubin.smtp.SendingLimits.Limits(7, 7, 9)));

@@ -82,7 +82,7 @@ public final class CassandraStorage {
             }
         };
         return new Storage(new CassandraDirectory(cql), new CassandraMailboxStore(cql, references, retried),
-                new CassandraSpool(cql, references), references, blobs, closer);
+                new CassandraSpool(cql, references), references, blobs, new CassandraSpamModels(cql), closer);
     }
 
     /**

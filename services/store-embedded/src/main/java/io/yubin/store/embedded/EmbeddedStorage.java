@@ -21,13 +21,6 @@ import java.util.List;
 public final class EmbeddedStorage {
 
     /**
-     * Tuning knobs.
-     *
-     * @param readers read-only SQLite connections (and reader threads)
-     * @param blobThreads threads doing blob file I/O
-     * @param busyTimeoutMillis SQLite busy timeout
-     */
-    /**
      * @param readers read-only SQLite connections
      * @param blobThreads threads doing blob file I/O
      * @param busyTimeoutMillis SQLite busy timeout
@@ -116,7 +109,7 @@ public final class EmbeddedStorage {
         };
         return new Storage(new SqliteDirectory(db), new SqliteMailboxStore(db),
                 new SqliteSpool(db, blobs instanceof FileBlobStore files ? files : null),
-                new SqliteBlobReferences(db), blobs, closer);
+                new SqliteBlobReferences(db), blobs, new SqliteSpamModels(db), closer);
     }
 
     private static void createDirectories(Path dataDir) {
