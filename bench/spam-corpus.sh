@@ -45,8 +45,9 @@ link hard-ham-1 "$dir/holdout/hard-ham-1-rest" rest 125
 
 cat <<USAGE
 
-Development (cross-validation inside the development set; tune only here):
-  ./yubin spam eval --folds 10 \\
+Development (cross-validation inside the development set; tune only here; --contiguous-folds
+tests each fold on a model that learned none of its neighbours, the closer measure of later mail):
+  ./yubin spam eval --folds 10 --contiguous-folds \\
       --train-ham $dir/dev/easy-ham-1 $dir/dev/hard-ham-1-first125 --train-spam $dir/dev/spam-1
 
 Independent evaluation (once, at the end; train on the whole development set):

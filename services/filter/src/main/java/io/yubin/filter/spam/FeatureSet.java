@@ -1,14 +1,13 @@
 package io.yubin.filter.spam;
 
-import java.util.Arrays;
-
 /**
  * The distinct features of one message, as 64-bit hashes: an open-addressing set of primitive longs
  * (no boxing), bounded so that one huge message cannot cost more than any other.
  */
 final class FeatureSet {
 
-    private long[] slots = new long[1024];
+    // Room for the ~1,000 features of a usual message without growing.
+    private long[] slots = new long[4096];
     private int size;
     private boolean hasZero;
     private final int limit;
@@ -30,7 +29,7 @@ final class FeatureSet {
             return true;
         }
         int mask = slots.length - 1;
-        int i = (int) FeatureHash.mix(feature) & mask;
+        int i = slot(feature, mask);
         while (slots[i] != 0) {
             if (slots[i] == feature) {
                 return true;
@@ -64,8 +63,12 @@ final class FeatureSet {
                 out[n++] = slot;
             }
         }
-        Arrays.sort(out);
         return out;
+    }
+
+    /** Features are hashes already: their bits need no more mixing. */
+    private static int slot(long feature, int mask) {
+        return (int) (feature ^ (feature >>> 32)) & mask;
     }
 
     private void grow() {
@@ -74,7 +77,7 @@ final class FeatureSet {
         int mask = slots.length - 1;
         for (long key : old) {
             if (key != 0) {
-                int i = (int) FeatureHash.mix(key) & mask;
+                int i = slot(key, mask);
                 while (slots[i] != 0) {
                     i = (i + 1) & mask;
                 }

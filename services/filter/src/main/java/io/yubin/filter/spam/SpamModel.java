@@ -18,7 +18,7 @@ public interface SpamModel {
     /** The feature's spam count in the high 32 bits and its ham count in the low 32 bits; 0 when unseen. */
     long counts(long feature);
 
-    /** Counts each feature once, and the message, as spam or ham. */
+    /** Counts the message, and each of its features (distinct, as {@link SpamTokenizer} gives them), as spam or ham. */
     void learn(long[] features, boolean spam);
 
     /** Undoes {@link #learn} of the same features and class; counts never go below zero. */

@@ -22,14 +22,15 @@ import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
 
 /**
- * A message's raw RFC 5322 octets to its features, as sorted distinct 64-bit hashes.
+ * A message's raw RFC 5322 octets to its features, as distinct 64-bit hashes.
  *
  * <p>Features: the words of the text parts (text/plain, text/html with its tags stripped), each
  * word also paired with each of the 4 words before it, the gap kept (OSB, orthogonal sparse
  * bigrams, window 5, as in CRM114); the same over the Subject; the host names and registered
  * domains of URLs; the HTML tags and attribute names used; the type and charset of every part;
- * the names of the header fields; From, Reply-To and Message-ID domains; X-Mailer and User-Agent
- * words; the number of Received hops; the results of Authentication-Results and Received-SPF.
+ * the names of the header fields; From, Reply-To, To, Cc and Message-ID domains; X-Mailer and
+ * User-Agent words; the number of Received hops, the relays they name and the /16 of their IP
+ * addresses; the results of Authentication-Results and Received-SPF.
  *
  * <p>The work per message is bounded: at most {@link #MAX_TEXT} octets of decoded text,
  * {@link #MAX_WORDS} words and {@link #MAX_FEATURES} features, so a 20 MB message costs about
@@ -155,12 +156,18 @@ public final class SpamTokenizer {
                 top.messageId = true;
                 domainTokens("message-id", domain(value), c);
             }
-            case "to", "cc" -> c.token(META, name + ":" + bucket(count(value, '@')));
+            case "to", "cc" -> {
+                c.token(META, name + ":" + bucket(count(value, '@')));
+                domainTokens(name, domain(value), c);
+            }
             case "x-mailer", "user-agent" -> {
                 c.resetChain();
                 words(value, MAILER, c);
             }
-            case "received" -> top.received++;
+            case "received" -> {
+                top.received++;
+                received(value, c);
+            }
             case "authentication-results", "arc-authentication-results" -> {
                 Matcher m = AUTH_RESULT.matcher(value.toLowerCase(Locale.ROOT));
                 while (m.find()) {
@@ -176,6 +183,36 @@ public final class SpamTokenizer {
                 c.token(AUTH, "spf=" + v.substring(0, end));
             }
             default -> {
+            }
+        }
+    }
+
+    /** The relay names in "from NAME (NAME [IP])" and "by NAME" of a Received field, and the IP's /16. */
+    private static void received(String value, Collector c) {
+        String v = value.toLowerCase(Locale.ROOT);
+        for (String key : new String[] {"from ", "by "}) {
+            int at = v.indexOf(key);
+            if (at >= 0) {
+                int end = at + key.length();
+                while (end < v.length() && " \t\r\n;()[]".indexOf(v.charAt(end)) < 0) {
+                    end++;
+                }
+                String host = v.substring(at + key.length(), end);
+                if (host.indexOf('.') > 0 && !ipv4(host)) {
+                    c.token(META, "received-" + key.strip() + ":" + registeredDomain(host));
+                }
+            }
+        }
+        int bracket = v.indexOf('[');
+        if (bracket >= 0) {
+            int close = v.indexOf(']', bracket);
+            if (close > bracket) {
+                String ip = v.substring(bracket + 1, close);
+                int dot = ip.indexOf('.');
+                int dot2 = dot < 0 ? -1 : ip.indexOf('.', dot + 1);
+                if (dot2 > 0 && ipv4(ip)) {
+                    c.token(META, "received-ip:" + ip.substring(0, dot2));
+                }
             }
         }
     }

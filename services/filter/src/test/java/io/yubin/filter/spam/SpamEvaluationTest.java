@@ -67,7 +67,7 @@ class SpamEvaluationTest {
         List<byte[]> testHam = SpamCorpus.read(List.of(directory("test-ham", false, 25, 4)));
         List<byte[]> testSpam = SpamCorpus.read(List.of(directory("test-spam", true, 20, 5)));
 
-        SpamMetrics metrics = new SpamEvaluation(new SpamClassifier(), 2)
+        SpamMetrics metrics = new SpamEvaluation(new SpamClassifier(), 2, 100)
                 .trainAndTest(trainHam, trainSpam, testHam, testSpam, 0.5);
 
         assertThat(metrics.spamAsSpam() + metrics.spamAsHam()).isEqualTo(20);
@@ -86,8 +86,9 @@ class SpamEvaluationTest {
         // the model of that fold learned neither copy, so the copy among the ham is called spam.
         ham.add(spam.get(0));
 
-        SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), 1);
-        SpamEvaluation.Scores scores = evaluation.crossValidateScores(ham, spam, 4);
+        SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), 1, 100);
+        SpamEvaluation.Scores scores = evaluation.crossValidateScores(List.of(ham), List.of(spam), 4,
+                SpamEvaluation.FoldOrder.INTERLEAVED);
         SpamMetrics metrics = scores.metrics(0.5, 1);
 
         assertThat(scores.ham()).hasSize(25);
@@ -95,7 +96,33 @@ class SpamEvaluationTest {
         assertThat(scores.spam()).hasSize(17);
         assertThat(metrics.hamAsSpam()).isEqualTo(1);
         assertThat(metrics.spamAsSpam()).isEqualTo(17);
-        assertThatThrownBy(() -> evaluation.crossValidate(ham, spam, 1, 0.5)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> evaluation.crossValidate(List.of(ham), List.of(spam), 1, SpamEvaluation.FoldOrder.INTERLEAVED, 0.5))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void contiguousFoldsAreRunsOfConsecutiveMessagesOfEachSet() throws Exception {
+        List<byte[]> ham = SpamCorpus.read(List.of(directory("ham", false, 24, 8)));
+        List<byte[]> spam = SpamCorpus.read(List.of(directory("spam", true, 16, 9)));
+        // Spam 4 again as the first ham. Interleaved, both are in fold 0 and its model learned neither;
+        // contiguous, spam 4 is in fold 1, whose model learned the copy as ham.
+        ham.add(0, spam.get(4));
+
+        SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), 1, 100);
+        SpamEvaluation.Scores interleaved = evaluation.crossValidateScores(List.of(ham), List.of(spam), 4,
+                SpamEvaluation.FoldOrder.INTERLEAVED);
+        SpamEvaluation.Scores contiguous = evaluation.crossValidateScores(List.of(ham), List.of(spam), 4,
+                SpamEvaluation.FoldOrder.CONTIGUOUS);
+
+        assertThat(interleaved.spam()[4]).isEqualTo(interleaved.ham()[0]);
+        assertThat(contiguous.spam()[4]).isLessThan(interleaved.spam()[4]);
+        // Two sets of 8 and 4 in 4 folds: contiguous, runs of 2 and of 1 in each fold; interleaved, across both.
+        List<byte[]> eight = ham.subList(0, 8);
+        List<byte[]> four = ham.subList(8, 12);
+        assertThat(SpamEvaluation.FoldOrder.CONTIGUOUS.folds(List.of(eight, four), 4))
+                .containsExactly(0, 0, 1, 1, 2, 2, 3, 3, 0, 1, 2, 3);
+        assertThat(SpamEvaluation.FoldOrder.INTERLEAVED.folds(List.of(eight, four), 4))
+                .containsExactly(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);
     }
 
     @Test

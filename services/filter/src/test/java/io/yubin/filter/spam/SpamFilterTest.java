@@ -79,7 +79,9 @@ class SpamFilterTest {
         assertThat(spam.trained()).isTrue();
         assertThat(spam.value()).isGreaterThan(0.9);
         assertThat(ham.value()).isLessThan(0.1);
-        assertThat(score(filter, Messages.message(random, true, 5), BOB).atLeast(0.9))
+        // With the prior strength chosen by cross-validation (s = 1), 5 messages of each kind keep a
+        // feature's probability at most 0.92: bob's message scores 0.89.
+        assertThat(score(filter, Messages.message(random, true, 5), BOB).atLeast(0.8))
                 .as("alice's training fed the global model, which judges for bob").isTrue();
     }
 

@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -38,7 +39,8 @@ public final class SpamCommand extends GroupCommand {
     @Command(name = "eval", mixinStandardHelpOptions = true,
             description = {"Train a new model on the training sets, classify the test sets, and print the confusion "
                 + "matrix, precision, recall, the ham false-positive rate and the messages classified per second.",
-                "Without test sets, K-fold cross-validation over the training sets (message i in fold i mod K).",
+                "Without test sets, K-fold cross-validation over the training sets (message i in fold i mod K, "
+                    + "or runs of consecutive messages with --contiguous-folds).",
                 "A DIR holds one message per file (sorted by name; a `cmds` file and hidden files are skipped); "
                     + "any other file is read as an mbox."})
     static final class Eval implements Callable<Integer> {
@@ -64,8 +66,18 @@ public final class SpamCommand extends GroupCommand {
                 description = "Cross-validate in K folds over the training sets (default 10 when no test sets are given).")
         Integer folds;
 
+        @Option(names = "--contiguous-folds",
+                description = "Folds of consecutive messages (in name order) instead of message i in fold i mod K: "
+                    + "a fold is then tested on a model that saw none of its neighbours.")
+        boolean contiguous;
+
         @Option(names = "--threads", paramLabel = "N", description = "Threads classifying (default: the processors, ${DEFAULT-VALUE}).")
         int threads = Runtime.getRuntime().availableProcessors();
+
+        @Option(names = "--warm-up", paramLabel = "N", defaultValue = "" + SpamEvaluation.DEFAULT_WARM_UP,
+                description = "Messages classified untimed before the timing, the test set over and over, "
+                    + "so that compiled code is timed (default: ${DEFAULT-VALUE}).")
+        int warmUp;
 
         @Spec
         CommandSpec spec;
@@ -76,14 +88,17 @@ public final class SpamCommand extends GroupCommand {
             if (test && (testHam == null || testSpam == null)) {
                 throw usage("--test-ham and --test-spam go together");
             }
-            if (test && folds != null) {
-                throw usage("--folds cross-validates over the training sets; it does not go with test sets");
+            if (test && (folds != null || contiguous)) {
+                throw usage("--folds and --contiguous-folds cross-validate over the training sets; they do not go with test sets");
             }
             if (!(threshold >= 0 && threshold <= 1)) {
                 throw usage("--threshold must be from 0 to 1, not " + threshold);
             }
             if (threads < 1) {
                 throw usage("--threads must be at least 1");
+            }
+            if (warmUp < 0) {
+                throw usage("--warm-up must not be negative");
             }
             Stream.of(trainHam, trainSpam, test ? testHam : List.<Path>of(), test ? testSpam : List.<Path>of())
                     .flatMap(List::stream)
@@ -93,13 +108,19 @@ public final class SpamCommand extends GroupCommand {
                         throw CliException.failed("no such file or directory: " + p);
                     });
             PrintWriter out = spec.commandLine().getOut();
-            List<byte[]> ham = SpamCorpus.read(trainHam);
-            List<byte[]> spam = SpamCorpus.read(trainSpam);
-            SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), threads);
+            List<List<byte[]>> hamSets = sets(trainHam);
+            List<List<byte[]>> spamSets = sets(trainSpam);
+            List<byte[]> ham = hamSets.stream().flatMap(List::stream).toList();
+            List<byte[]> spam = spamSets.stream().flatMap(List::stream).toList();
+            requireMessages(ham, trainHam);
+            requireMessages(spam, trainSpam);
+            SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), threads, warmUp);
             SpamMetrics metrics;
             if (test) {
                 List<byte[]> hamToTest = SpamCorpus.read(testHam);
                 List<byte[]> spamToTest = SpamCorpus.read(testSpam);
+                requireMessages(hamToTest, testHam);
+                requireMessages(spamToTest, testSpam);
                 out.println("trained on " + ham.size() + " ham (" + names(trainHam) + ") and " + spam.size()
                         + " spam (" + names(trainSpam) + ")");
                 out.println("tested on " + hamToTest.size() + " ham (" + names(testHam) + ") and " + spamToTest.size()
@@ -111,9 +132,11 @@ public final class SpamCommand extends GroupCommand {
                     throw usage("--folds must be from 2 to the size of the smaller training set ("
                             + Math.min(ham.size(), spam.size()) + "), not " + k);
                 }
-                out.println(k + "-fold cross-validation over " + ham.size() + " ham (" + names(trainHam) + ") and "
-                        + spam.size() + " spam (" + names(trainSpam) + ")");
-                metrics = evaluation.crossValidate(ham, spam, k, threshold);
+                SpamEvaluation.FoldOrder order = contiguous ? SpamEvaluation.FoldOrder.CONTIGUOUS
+                        : SpamEvaluation.FoldOrder.INTERLEAVED;
+                out.println(k + "-fold cross-validation (" + order.name().toLowerCase(Locale.ROOT) + ") over " + ham.size()
+                        + " ham (" + names(trainHam) + ") and " + spam.size() + " spam (" + names(trainSpam) + ")");
+                metrics = evaluation.crossValidate(hamSets, spamSets, k, order, threshold);
             }
             out.print(metrics.report());
             out.flush();
@@ -122,6 +145,17 @@ public final class SpamCommand extends GroupCommand {
 
         private CommandLine.ParameterException usage(String message) {
             return new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+
+        private static void requireMessages(List<byte[]> messages, List<Path> paths) {
+            if (messages.isEmpty()) {
+                throw CliException.failed("no messages in " + names(paths));
+            }
+        }
+
+        /** The messages of each path apart: contiguous folds take a run of each. */
+        private static List<List<byte[]>> sets(List<Path> paths) {
+            return paths.stream().map(p -> SpamCorpus.read(List.of(p))).toList();
         }
 
         private static String names(List<Path> paths) {

@@ -53,7 +53,7 @@ class SpamCommandTest {
     void trainsOnOneSetClassifiesAnotherAndPrintsTheFigures() throws Exception {
         int status = run("spam", "eval", "--train-ham", corpus("train-ham", false, 30, 1), "--train-spam",
                 corpus("train-spam", true, 20, 2), "--test-ham", corpus("test-ham", false, 12, 3), corpus("more-ham", false, 3, 4),
-                "--test-spam", corpus("test-spam", true, 10, 5), "--threshold", "0.5");
+                "--test-spam", corpus("test-spam", true, 10, 5), "--threshold", "0.5", "--warm-up", "100");
 
         assertThat(status).as(err.toString()).isZero();
         assertThat(out.toString())
@@ -67,19 +67,27 @@ class SpamCommandTest {
     @Test
     void crossValidatesOverTheTrainingSetsWithoutTestSets() throws Exception {
         int status = run("spam", "eval", "--train-ham", corpus("ham", false, 20, 6), "--train-spam", corpus("spam", true, 12, 7),
-                "--folds", "4");
+                "--folds", "4", "--warm-up", "100");
 
         assertThat(status).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("4-fold cross-validation over 20 ham").contains("(0 of 20)");
+        assertThat(out.toString()).contains("4-fold cross-validation (interleaved) over 20 ham").contains("(0 of 20)");
+        assertThat(run("spam", "eval", "--train-ham", dir.resolve("ham").toString(), "--train-spam",
+                dir.resolve("spam").toString(), "--folds", "4", "--contiguous-folds", "--warm-up", "100")).isZero();
+        assertThat(out.toString()).contains("4-fold cross-validation (contiguous) over 20 ham");
     }
 
     @Test
-    void aMissingDirectoryIsAFailureNamedOnOneLine() throws Exception {
+    void aMissingOrEmptyDirectoryIsAFailureNamedOnOneLine() throws Exception {
         String missing = dir.resolve("nowhere").toString();
         int status = run("spam", "eval", "--train-ham", corpus("ham", false, 3, 8), "--train-spam", missing);
 
         assertThat(status).isEqualTo(CliException.FAILED);
         assertThat(err.toString()).isEqualTo("yubin: error: no such file or directory: " + missing + System.lineSeparator());
+
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        assertThat(run("spam", "eval", "--train-ham", dir.resolve("ham").toString(), "--train-spam", empty.toString()))
+                .isEqualTo(CliException.FAILED);
+        assertThat(err.toString()).contains("yubin: error: no messages in " + empty);
     }
 
     @Test
