@@ -6,9 +6,6 @@ import io.yubin.model.MailAddress;
 import io.yubin.store.BlobStore;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -25,8 +22,6 @@ import java.util.concurrent.Executor;
  */
 public final class SpamQuarantine implements Quarantine {
 
-    /** A message is judged on its first octets at most (the tokenizer reads less). */
-    static final int MAX_BYTES = 1024 * 1024;
     /** Entries whose features are kept, for their other users. */
     private static final int REMEMBERED = 64;
 
@@ -67,7 +62,7 @@ public final class SpamQuarantine implements Quarantine {
         synchronized (features) {
             found = features.get(entry.id());
             if (found == null) {
-                found = blobs.get(entry.blob().id()).thenApplyAsync(SpamQuarantine::read, blocking)
+                found = blobs.get(entry.blob().id()).thenApplyAsync(SpamFilter::head, blocking)
                         .thenCompose(filter::features).toCompletableFuture();
                 features.put(entry.id(), found);
             }
@@ -81,13 +76,5 @@ public final class SpamQuarantine implements Quarantine {
                 }
             }
         });
-    }
-
-    private static byte[] read(InputStream body) {
-        try (body) {
-            return body.readNBytes(MAX_BYTES);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

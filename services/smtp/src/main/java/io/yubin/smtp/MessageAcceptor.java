@@ -14,10 +14,8 @@ import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.Storage;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -59,8 +57,7 @@ final class MessageAcceptor {
     static final String VIRUS_STATUS = "X-Virus-Status";
     /** The field this server adds with the spam score, SpamAssassin's name. */
     static final String SPAM_STATUS = "X-Spam-Status";
-    /** A message is judged on its first octets at most (the tokenizer reads less). */
-    private static final int SPAM_BYTES = 1024 * 1024;
+
     // RFC 5322 §3.3 date-time.
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
@@ -231,7 +228,7 @@ final class MessageAcceptor {
         SpamFilter filter = spamChecking.filter();
         CompletionStage<SpamFilter.Score> scored = filter.judges(only).thenCompose(judges -> !judges
                 ? CompletableFuture.completedFuture(SpamFilter.Score.UNTRAINED)
-                : CompletableFuture.supplyAsync(() -> head(body, SPAM_BYTES), spamChecking.worker())
+                : CompletableFuture.supplyAsync(() -> SpamFilter.head(body.inputStream()), spamChecking.worker())
                         .thenCompose(filter::features).thenCompose(features -> filter.score(features, only)));
         return Future.fromCompletionStage(scored, context).compose(score -> {
             if (!score.trained()) {
@@ -249,15 +246,6 @@ final class MessageAcceptor {
             return Future.succeededFuture(String.format(Locale.ROOT, "%s: %s, score=%.3f required=%.3f clues=%d by %s\r\n",
                     SPAM_STATUS, score.atLeast(junk) ? "Yes" : "No", score.value(), junk, score.clues(), hostname));
         });
-    }
-
-    /** The first {@code limit} octets of the message (blocking: the body may be in a file). */
-    private static byte[] head(MessageBody body, int limit) {
-        try (InputStream in = body.inputStream()) {
-            return in.readNBytes(limit);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** The field that tells the recipient the message was not scanned; clamav-milter's name and style. */

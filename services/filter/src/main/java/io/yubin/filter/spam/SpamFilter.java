@@ -1,6 +1,9 @@
 package io.yubin.filter.spam;
 
 import io.yubin.store.SpamModels;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +33,11 @@ import org.slf4j.LoggerFactory;
 public final class SpamFilter {
 
     private static final Logger LOG = LoggerFactory.getLogger(SpamFilter.class);
+    /**
+     * A message is judged and trained on its first octets at most: the tokenizer reads 64 KiB of text,
+     * which an attachment before it may push this far.
+     */
+    public static final int MAX_MESSAGE_BYTES = 512 * 1024;
     /** Compare-and-set attempts before a training is given up (another member kept winning). */
     private static final int MAX_ATTEMPTS = 20;
 
@@ -78,6 +86,15 @@ public final class SpamFilter {
                 return size() > settings.cachedModels();
             }
         };
+    }
+
+    /** The first {@link #MAX_MESSAGE_BYTES} octets of {@code message}, which is closed (blocking). */
+    public static byte[] head(InputStream message) {
+        try (message) {
+            return message.readNBytes(MAX_MESSAGE_BYTES);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The features of {@code message}, computed on the worker. */

@@ -5,9 +5,6 @@ import io.yubin.queue.MailboxEvents;
 import io.yubin.store.BlobStore;
 import io.yubin.store.MailboxStore;
 import io.yubin.store.UidSet;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -27,8 +24,6 @@ import org.slf4j.LoggerFactory;
 public final class SpamTraining implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SpamTraining.class);
-    /** A message is trained on its first octets at most (the tokenizer reads less). */
-    static final int MAX_BYTES = 1024 * 1024;
 
     private final MailboxStore mailboxes;
     private final BlobStore blobs;
@@ -64,7 +59,7 @@ public final class SpamTraining implements AutoCloseable {
                 return CompletableFuture.completedFuture(Optional.<SpamFilter.Trained>empty());
             }
             return blobs.get(found.get(0).blob().id())
-                    .thenApplyAsync(SpamTraining::read, worker)
+                    .thenApplyAsync(SpamFilter::head, worker)
                     .thenCompose(message -> filter.train(event.user().canonical(), message, spam))
                     .thenApply(Optional::of);
         }).handle((result, failure) -> {
@@ -81,14 +76,6 @@ public final class SpamTraining implements AutoCloseable {
             });
             return result;
         });
-    }
-
-    private static byte[] read(InputStream body) {
-        try (body) {
-            return body.readNBytes(MAX_BYTES);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Trainings done since start (tests, metrics). */
