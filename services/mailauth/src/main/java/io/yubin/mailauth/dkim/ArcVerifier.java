@@ -270,7 +270,7 @@ public final class ArcVerifier {
     }
 
     /** The i= of an ARC field; for ARC-Authentication-Results the value starts with it (§4.1.1). */
-    private static int instance(HeaderField field, boolean results) {
+    static int instance(HeaderField field, boolean results) {
         String value = field.value();
         String text;
         if (results) {

@@ -135,7 +135,7 @@ public final class DkimSigner {
         return new Signed(d, sign(d, domainKeys, header, reader), null);
     }
 
-    private static List<HeaderField> readHeader(MessageReader reader) throws IOException {
+    static List<HeaderField> readHeader(MessageReader reader) throws IOException {
         List<HeaderField> header = reader.readHeader(MAX_HEADER_BYTES);
         if (header == null) {
             throw new IllegalArgumentException("header section over " + MAX_HEADER_BYTES + " bytes");
@@ -145,6 +145,18 @@ public final class DkimSigner {
 
     private List<String> sign(String d, List<DkimSigningKey> domainKeys, List<HeaderField> header,
             MessageReader reader) throws IOException {
+        String bh = bodyHash(reader);
+        List<String> names = signedHeaders(header);
+        long now = clock.instant().getEpochSecond();
+        List<String> fields = new ArrayList<>();
+        for (DkimSigningKey key : domainKeys) {
+            fields.add(signature(DkimSignature.FIELD_NAME, "v=1;", header, names, key, d, now, bh));
+        }
+        return fields;
+    }
+
+    /** bh=: the SHA-256 of the rest of the message (the body), relaxed, in Base64. */
+    static String bodyHash(MessageReader reader) throws IOException {
         BodyHashes.Key bodyKey = new BodyHashes.Key(Canonicalization.RELAXED, "SHA-256", -1);
         BodyHashes hashes = new BodyHashes(List.of(bodyKey));
         byte[] chunk = new byte[CHUNK];
@@ -152,14 +164,7 @@ public final class DkimSigner {
             hashes.update(chunk, 0, n);
         }
         Map<BodyHashes.Key, BodyHashes.Hash> bodyHash = hashes.finish();
-        String bh = Base64.getEncoder().encodeToString(bodyHash.get(bodyKey).digest());
-        List<String> names = signedHeaders(header);
-        long now = clock.instant().getEpochSecond();
-        List<String> fields = new ArrayList<>();
-        for (DkimSigningKey key : domainKeys) {
-            fields.add(signature(header, names, key, d, now, bh));
-        }
-        return fields;
+        return Base64.getEncoder().encodeToString(bodyHash.get(bodyKey).digest());
     }
 
     /** h=: the oversigned names n+1 times each, the others n times, in a fixed order. */
@@ -177,11 +182,15 @@ public final class DkimSigner {
         return names;
     }
 
-    private static String signature(List<HeaderField> header, List<String> names, DkimSigningKey key, String domain,
-            long time, String bodyHash) {
+    /**
+     * A signature field over {@code header} ({@code names} in h=) and the body hash: DKIM-Signature
+     * with {@code v=1;} first, or ARC-Message-Signature with {@code i=<n>;} first (RFC 8617 §4.1.2).
+     */
+    static String signature(String fieldName, String firstTag, List<HeaderField> header, List<String> names,
+            DkimSigningKey key, String domain, long time, String bodyHash) {
         DkimAlgorithm algorithm = key.algorithm();
-        Folder folder = new Folder(DkimSignature.FIELD_NAME + ":");
-        folder.word("v=1;");
+        Folder folder = new Folder(fieldName + ":");
+        folder.word(firstTag);
         folder.word("a=" + algorithm.tag() + ";");
         folder.word("c=relaxed/relaxed;");
         folder.word("d=" + domain + ";");
@@ -197,14 +206,21 @@ public final class DkimSigner {
         }
         folder.word("bh=" + bodyHash + ";");
         folder.word("b=");
-        String template = folder.text();
         byte[] input = HeaderHash.input(header, names, Canonicalization.RELAXED,
-                template.getBytes(StandardCharsets.US_ASCII));
+                folder.text().getBytes(StandardCharsets.US_ASCII));
+        return signed(folder, key, input);
+    }
+
+    /**
+     * Appends b= (the signature of {@code input}) to the field laid out so far, folded to the line
+     * length, and returns the field with its CRLF.
+     */
+    static String signed(Folder folder, DkimSigningKey key, byte[] input) {
         String b;
         try {
-            b = Base64.getEncoder().encodeToString(algorithm.sign(key.privateKey(), input));
+            b = Base64.getEncoder().encodeToString(key.algorithm().sign(key.privateKey(), input));
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("DKIM signing with " + key.selector() + " failed", e);
+            throw new IllegalStateException("signing with " + key.selector() + " failed", e);
         }
         // b= is last, so its folding cannot change what was signed: its value and the FWS around it are
         // removed before hashing (§3.5 b=)
@@ -222,7 +238,7 @@ public final class DkimSigner {
     }
 
     /** Lays out a header field: words separated by a space, or by a fold where the line would pass 78. */
-    private static final class Folder {
+    static final class Folder {
         private final StringBuilder text;
         private int column;
 
