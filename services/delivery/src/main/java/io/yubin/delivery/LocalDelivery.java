@@ -18,6 +18,7 @@ import io.yubin.store.RecipientState;
 import io.yubin.store.Spool;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
+import io.yubin.store.StoredBlob;
 import io.yubin.store.StoreException;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,6 +33,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -91,7 +93,7 @@ public final class LocalDelivery {
      *     sender once ({@code Action: delayed}); zero turns delay warnings off
      */
     public record Outbound(RemoteSender sender, RetrySchedule retries, DsnSpooler notifications,
-            Duration delayWarning) {
+            Duration delayWarning, ArcForwarding arc) {
         public Outbound {
             Objects.requireNonNull(sender, "sender");
             Objects.requireNonNull(retries, "retries");
@@ -102,9 +104,19 @@ public final class LocalDelivery {
             }
         }
 
+        /** Forwarded copies not ARC-sealed. */
+        public Outbound(RemoteSender sender, RetrySchedule retries, DsnSpooler notifications, Duration delayWarning) {
+            this(sender, retries, notifications, delayWarning, null);
+        }
+
         /** With the default delay warning time, {@link #DELAY_WARNING}. */
         public Outbound(RemoteSender sender, RetrySchedule retries, DsnSpooler notifications) {
             this(sender, retries, notifications, DELAY_WARNING);
+        }
+
+        /** Forwarded copies sealed by {@code arc} (null: not sealed). */
+        public Outbound withArc(ArcForwarding arc) {
+            return new Outbound(sender, retries, notifications, delayWarning, arc);
         }
     }
 
@@ -510,7 +522,8 @@ public final class LocalDelivery {
      * sender and parameters, and each target's ORCPT the alias address, so the targets' results and
      * notifications follow as for any message sent here. Its id is derived from the original's and
      * the alias's, so a run repeated after a crash finds it spooled ({@code CONFLICT}) and spools no
-     * second copy. The sender is not rewritten (no SRS) and no ARC seal is added.
+     * second copy. With {@link Outbound#arc()} the copy is ARC-sealed as the alias's domain, in a
+     * body of its own. The sender is not rewritten (no SRS).
      */
     private CompletionStage<SpoolId> forward(SpoolEntry entry, int index, MailAddress alias, List<MailAddress> targets) {
         SpoolId id = forwardId(entry.id(), alias);
@@ -520,9 +533,12 @@ public final class LocalDelivery {
         Envelope envelope = new Envelope(original.sender(), targets.stream()
                 .map(t -> new Envelope.Recipient(t, notify, "rfc822;" + alias)).toList(), original.body(),
                 original.smtpUtf8(), original.dsnReturn(), original.envId(), original.tls());
-        SpoolEntry copy = SpoolEntry.queued(id, envelope, entry.blob(), clock.instant().truncatedTo(ChronoUnit.MILLIS),
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        Function<StoredBlob, SpoolEntry> copyFor = blob -> SpoolEntry.queued(id, envelope, blob, now,
                 new SpoolEntry.ClientInfo(FORWARDER, DsnSpooler.CLIENT_ADDRESS, null));
-        return spool.accept(copy).handle((v, failure) -> {
+        CompletionStage<?> spooled = outbound.arc() == null ? spool.accept(copyFor.apply(entry.blob()))
+                : outbound.arc().spool(spool, entry, alias.domain().ascii(), copyFor);
+        return spooled.handle((v, failure) -> {
             if (failure == null || DsnSpooler.isConflict(failure)) {
                 return id;
             }

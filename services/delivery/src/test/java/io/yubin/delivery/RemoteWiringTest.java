@@ -10,6 +10,11 @@ import io.yubin.delivery.remote.RemoteDelivery;
 import io.yubin.delivery.remote.RemoteSettings;
 import io.yubin.delivery.remote.ScriptedPeer;
 import io.yubin.delivery.remote.SmtpClient;
+import io.yubin.mailauth.dkim.ArcResult;
+import io.yubin.mailauth.dkim.ArcSealer;
+import io.yubin.mailauth.dkim.ArcVerifier;
+import io.yubin.mailauth.dkim.DkimKeyLookup;
+import io.yubin.mailauth.dkim.DkimSigningKey;
 import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
 import io.yubin.model.Envelope;
@@ -22,12 +27,15 @@ import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.StoredBlob;
 import io.yubin.testing.vertx.BlockedThreadWatch;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,9 +44,11 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +92,7 @@ class RemoteWiringTest {
     private Vertx vertx;
     private SmtpClient client;
     private ExecutorService dsnWorker;
+    private RemoteDelivery remote;
     private ExecutorService dnsExecutor;
     private final List<ScriptedPeer> peers = new ArrayList<>();
     private int port;
@@ -115,7 +126,7 @@ class RemoteWiringTest {
         // Address literals are never looked up; the resolver only has to exist.
         StubResolver dns = new StubResolver(DnsSettings.DEFAULT.withServers(
                 List.of(new InetSocketAddress("127.0.0.1", 9))), dnsExecutor, Clock.systemUTC());
-        RemoteDelivery remote = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV4_ONLY, new SecureRandom()),
+        remote = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV4_ONLY, new SecureRandom()),
                 client);
         dsnWorker = Executors.newSingleThreadExecutor();
         delivery = new LocalDelivery(f.storage.spool(), f.storage.mailboxes(), f.accounts.resolver(), f.events,
@@ -201,6 +212,40 @@ class RemoteWiringTest {
         assertThat(peer.commands).contains("1 MAIL FROM:<stranger@elsewhere.test>", "1 RCPT TO:<" + FRIEND + ">");
         assertThat(peer.bodies).containsExactly(body);
         assertThat(f.entry(copy)).isEmpty();
+    }
+
+    @Test
+    void theForwardedCopyIsArcSealedAsTheAliasDomainAndItsChainVerifies() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair pair = generator.generateKeyPair();
+        ArcSealer sealer = new ArcSealer(domain -> domain.equals("example.test")
+                ? List.of(new DkimSigningKey("arc", pair.getPrivate())) : List.of(), clock);
+        LocalDelivery sealing = new LocalDelivery(f.storage.spool(), f.storage.mailboxes(), f.accounts.resolver(),
+                f.events, clock, new LocalDelivery.Outbound(RemoteSender.of(remote, f.storage.blobs()), RETRIES,
+                        new DsnSpooler(f.storage.spool(), f.storage.blobs(), "mx.example.test", clock, dsnWorker))
+                        .withArc(new ArcForwarding(sealer, "mx.example.test", f.storage.blobs(), dsnWorker)));
+        f.alias("team@example.test", FRIEND);
+        String original = "Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=stranger@elsewhere.test;"
+                + " arc=none\r\nFrom: stranger@elsewhere.test\r\nTo: team@example.test\r\nSubject: sealed\r\n\r\nhello\r\n";
+        SpoolId id = SpoolId.next();
+        await(f.storage.spool().accept(SpoolEntry.queued(id, Envelope.of(MailAddress.parse("stranger@elsewhere.test"),
+                List.of(MailAddress.parse("team@example.test"))), f.blob(original), clock.instant().truncatedTo(
+                        java.time.temporal.ChronoUnit.MILLIS), new SpoolEntry.ClientInfo("c.elsewhere.test", "192.0.2.7", null))));
+
+        await(sealing.deliver(id));
+
+        SpoolEntry copy = f.entry(LocalDelivery.forwardId(id, MailAddress.parse("team@example.test"))).orElseThrow();
+        String sealed = new String(blob(copy), StandardCharsets.UTF_8);
+        assertThat(sealed).startsWith("ARC-Seal: i=1;").contains("cv=none;", "d=example.test; s=arc;",
+                "ARC-Authentication-Results: i=1; mx.example.test; spf=pass").endsWith(original);
+        String record = "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(pair.getPublic().getEncoded());
+        ArcVerifier verifier = new ArcVerifier(name -> CompletableFuture.completedFuture(name.equals("arc._domainkey.example.test")
+                ? new DkimKeyLookup.Records(List.of(record)) : new DkimKeyLookup.NoRecord()), dsnWorker);
+        ArcResult verdict = await(verifier.verify(new ByteArrayInputStream(blob(copy))));
+        assertThat(verdict.status()).as(verdict.toString()).isEqualTo(ArcResult.Status.PASS);
+        // The original's body is untouched; the copy has one of its own.
+        assertThat(copy.blob().id()).isNotEqualTo(f.blob(original).id());
     }
 
     @Test

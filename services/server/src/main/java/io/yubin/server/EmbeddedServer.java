@@ -3,6 +3,7 @@ package io.yubin.server;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.yubin.delivery.ArcForwarding;
 import io.yubin.delivery.DeliveryWorkers;
 import io.yubin.delivery.DmarcQuarantine;
 import io.yubin.delivery.DsnSpooler;
@@ -27,6 +28,7 @@ import io.yubin.filter.spam.SpamFilter;
 import io.yubin.filter.spam.SpamTraining;
 import io.yubin.imap.ImapServer;
 import io.yubin.mailauth.InboundAuthenticator;
+import io.yubin.mailauth.dkim.ArcSealer;
 import io.yubin.mailauth.dkim.ArcVerifier;
 import io.yubin.mailauth.dkim.DkimKeyDirectory;
 import io.yubin.mailauth.dkim.DkimSigner;
@@ -396,10 +398,14 @@ public final class EmbeddedServer implements AutoCloseable {
                 servers.isEmpty() ? "from /etc/resolv.conf" : servers,
                 config.dns().dnssecValidation() ? " with DNSSEC validation" : "", mtaStsConfig.enabled() ? "on" : "off",
                 dane ? "on" : remoteConfig.dane().enabled() ? "off (needs dns.dnssec-validation)" : "off");
-        return new LocalDelivery.Outbound(RemoteSender.of(remote, storage.blobs()),
+        LocalDelivery.Outbound outbound = new LocalDelivery.Outbound(RemoteSender.of(remote, storage.blobs()),
                 config.delivery().retry().toSchedule(),
                 new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread),
                 config.delivery().delayWarning());
+        // What aliases forward carries our results in an ARC set (RFC 8617), when we authenticate mail.
+        return !config.mailauth().enabled() ? outbound : outbound.withArc(new ArcForwarding(
+                new ArcSealer(new DkimKeyDirectory(config.dkim().keysPath(dataDir)), clock),
+                config.mailauth().effectiveAuthservId(smtpHostname()), storage.blobs(), dsnThread));
     }
 
     /**
