@@ -11,6 +11,7 @@ import io.yubin.mailauth.dmarc.DmarcPolicy;
 import io.yubin.mailauth.dmarc.DmarcResult;
 import io.yubin.mailauth.dmarc.DmarcStatus;
 import io.yubin.mailauth.dmarc.DmarcVerifier;
+import io.yubin.mailauth.spf.SpfChecks;
 import io.yubin.mailauth.spf.SpfIdentity;
 import io.yubin.mailauth.spf.SpfResult;
 import io.yubin.mailauth.spf.SpfStatus;
@@ -109,17 +110,21 @@ public final class InboundAuthenticator {
     /**
      * Starts SPF for a transaction, at MAIL FROM: the MAIL FROM identity, or the HELO identity for a
      * null reverse-path ({@code mailFrom} null), which is also the identity DMARC aligns then
-     * (RFC 7489 §3.1.2). The stage never fails.
+     * (RFC 7489 §3.1.2); and, with a MAIL FROM, the HELO identity on its own beside it (RFC 7208 §2.3
+     * recommends it; it is reported, DMARC does not use it). The two run at once. The stage never fails.
      */
-    public CompletionStage<SpfResult> spf(InetAddress client, String helo, String mailFrom) {
+    public CompletionStage<SpfChecks> spf(InetAddress client, String helo, String mailFrom) {
+        boolean nullSender = mailFrom == null || mailFrom.isEmpty();
+        String heloText = helo == null ? "" : helo;
         if (client == null) {
-            boolean nullSender = mailFrom == null || mailFrom.isEmpty();
-            return CompletableFuture.completedFuture(new SpfResult(SpfStatus.NONE,
-                    nullSender ? SpfIdentity.HELO : SpfIdentity.MAILFROM, nullSender ? String.valueOf(helo) : mailFrom,
-                    "", Optional.empty(), "the client address is not known"));
+            return CompletableFuture.completedFuture(new SpfChecks(new SpfResult(SpfStatus.NONE,
+                    nullSender ? SpfIdentity.HELO : SpfIdentity.MAILFROM, nullSender ? heloText : mailFrom,
+                    "", Optional.empty(), "the client address is not known"), null));
         }
-        return mailFrom == null || mailFrom.isEmpty() ? spf.checkHelo(client, helo == null ? "" : helo)
-                : spf.check(client, helo == null ? "" : helo, mailFrom);
+        if (nullSender) {
+            return spf.checkHelo(client, heloText).thenApply(h -> new SpfChecks(h, null));
+        }
+        return spf.check(client, heloText, mailFrom).thenCombine(spf.checkHelo(client, heloText), SpfChecks::new);
     }
 
     /**
@@ -127,8 +132,9 @@ public final class InboundAuthenticator {
      * {@code message} opens the message as received; it is read three times (From, DKIM, ARC) on the
      * blocking executor. The stage fails only when the message cannot be read.
      */
-    public CompletionStage<Verdict> verify(CompletionStage<SpfResult> spfResult, Supplier<InputStream> message) {
-        CompletableFuture<SpfResult> spfDone = spfResult.toCompletableFuture();
+    public CompletionStage<Verdict> verify(CompletionStage<SpfChecks> spfChecks, Supplier<InputStream> message) {
+        CompletableFuture<SpfChecks> checksDone = spfChecks.toCompletableFuture();
+        CompletableFuture<SpfResult> spfDone = checksDone.thenApply(SpfChecks::identity);
         CompletableFuture<AuthorDomain> from = CompletableFuture.supplyAsync(() -> {
             try (InputStream in = new BufferedInputStream(message.get())) {
                 return AuthorDomain.of(MessageHeader.read(in, MAX_HEADER_BYTES).values("From"));
@@ -143,11 +149,11 @@ public final class InboundAuthenticator {
                         .thenCompose(in -> arc.verify(in).whenComplete((r, e) -> close(in)));
         CompletableFuture<Verdict> checked = from.thenCompose(author -> spfDone.thenCombine(signatures,
                 (s, d) -> dmarc.check(author, s, d)
-                        .thenCombine(chain, (m, a) -> verdict(s, d, a, m)))
+                        .thenCombine(chain, (m, a) -> verdict(s, helo(checksDone), d, a, m)))
                 .thenCompose(stage -> stage));
         return checked.completeOnTimeout(null, settings.messageTimeLimit().toMillis(), TimeUnit.MILLISECONDS)
                 .thenCombine(from, (v, author) -> v != null ? v
-                        : timedOut(spfDone.getNow(null), done(signatures), author));
+                        : timedOut(spfDone.getNow(null), helo(checksDone), done(signatures), author));
     }
 
     /** The message without Authentication-Results fields that claim our authserv-id (RFC 8601 §5). */
@@ -160,21 +166,27 @@ public final class InboundAuthenticator {
         return OwnResultsRemover.isOurs(field, settings.authservId());
     }
 
-    private Verdict verdict(SpfResult s, List<DkimResult> d, ArcResult a, DmarcResult m) {
+    private Verdict verdict(SpfResult s, SpfResult helo, List<DkimResult> d, ArcResult a, DmarcResult m) {
         Action action = m.disposition() == DmarcPolicy.REJECT ? Action.REJECT
                 : m.disposition() == DmarcPolicy.QUARANTINE ? Action.QUARANTINE : Action.ACCEPT;
-        return new Verdict(s, d, a, m, ResultsHeader.field(settings.authservId(), s, d, a, m), action);
+        return new Verdict(s, d, a, m, ResultsHeader.field(settings.authservId(), s, helo, d, a, m), action);
+    }
+
+    /** The separate HELO check when it is in, else null (it is not waited for beyond the identity's). */
+    private static SpfResult helo(CompletableFuture<SpfChecks> checks) {
+        return checks.isDone() && !checks.isCompletedExceptionally() ? checks.join().helo() : null;
     }
 
     /** Over the time limit: what is not known is temperror, and the message is accepted. */
-    private Verdict timedOut(SpfResult s, List<DkimResult> signatures, AuthorDomain author) {
+    private Verdict timedOut(SpfResult s, SpfResult helo, List<DkimResult> signatures, AuthorDomain author) {
         String reason = "not verified within " + settings.messageTimeLimit().toMillis() + " ms";
         List<DkimResult> d = signatures != null ? signatures : List.of(new DkimResult(DkimStatus.TEMPERROR, reason,
                 "", "", "", "", "", OptionalLong.empty(), false));
         DmarcResult m = new DmarcResult(DmarcStatus.TEMPERROR,
                 author instanceof AuthorDomain.Found found ? found.domain() : "", Optional.empty(), DmarcPolicy.NONE,
                 DmarcPolicy.NONE, reason);
-        return new Verdict(s, d, null, m, ResultsHeader.field(settings.authservId(), s, d, m), Action.ACCEPT);
+        return new Verdict(s, d, null, m, ResultsHeader.field(settings.authservId(), s, helo, d, null, m),
+                Action.ACCEPT);
     }
 
     /** The results when they are in, else null. */

@@ -9,6 +9,7 @@ import io.yubin.mailauth.dmarc.OrganizationalDomains;
 import io.yubin.mailauth.dns.DnsResolver;
 import io.yubin.mailauth.dns.DnsResult;
 import io.yubin.mailauth.dns.MxRecord;
+import io.yubin.mailauth.spf.SpfChecks;
 import io.yubin.mailauth.spf.SpfIdentity;
 import io.yubin.mailauth.spf.SpfResult;
 import io.yubin.mailauth.spf.SpfStatus;
@@ -84,12 +85,12 @@ class InboundAuthenticatorTest {
                 new InboundAuthenticator.Settings("mx.example.net", messageLimit));
     }
 
-    private static CompletionStage<SpfResult> spf(SpfStatus status, String domain) {
-        return CompletableFuture.completedFuture(new SpfResult(status, SpfIdentity.MAILFROM, "x@" + domain, domain,
-                Optional.empty(), "test"));
+    private static CompletionStage<SpfChecks> spf(SpfStatus status, String domain) {
+        return CompletableFuture.completedFuture(new SpfChecks(new SpfResult(status, SpfIdentity.MAILFROM,
+                "x@" + domain, domain, Optional.empty(), "test"), null));
     }
 
-    private static InboundAuthenticator.Verdict verify(InboundAuthenticator auth, CompletionStage<SpfResult> spf,
+    private static InboundAuthenticator.Verdict verify(InboundAuthenticator auth, CompletionStage<SpfChecks> spf,
             String message) throws Exception {
         byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
         return auth.verify(spf, () -> new ByteArrayInputStream(bytes)).toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -133,12 +134,31 @@ class InboundAuthenticatorTest {
     void aNullSenderChecksTheHeloIdentity() throws Exception {
         InboundAuthenticator auth = authenticator(Duration.ofSeconds(10));
 
-        SpfResult helo = auth.spf(InetAddress.getByName("192.0.2.1"), "mta.reject.test", null)
+        SpfChecks nullSender = auth.spf(InetAddress.getByName("192.0.2.1"), "mta.reject.test", null)
                 .toCompletableFuture().get(10, TimeUnit.SECONDS);
-        SpfResult unknownClient = auth.spf(null, "mta.reject.test", "a@reject.test").toCompletableFuture().get();
+        SpfResult unknownClient = auth.spf(null, "mta.reject.test", "a@reject.test").toCompletableFuture().get()
+                .identity();
 
-        assertThat(helo.identity()).isEqualTo(SpfIdentity.HELO);
-        assertThat(helo.domain()).isEqualTo("mta.reject.test");
+        assertThat(nullSender.identity().identity()).isEqualTo(SpfIdentity.HELO);
+        assertThat(nullSender.identity().domain()).isEqualTo("mta.reject.test");
+        assertThat(nullSender.helo()).as("the HELO identity is the one checked").isNull();
         assertThat(unknownClient.status()).isEqualTo(SpfStatus.NONE);
+    }
+
+    @Test
+    void withAMailFromTheHeloIdentityIsCheckedBesideItAndReported() throws Exception {
+        InboundAuthenticator auth = authenticator(Duration.ofSeconds(10));
+
+        SpfChecks both = auth.spf(InetAddress.getByName("192.0.2.1"), "mta.reject.test", "a@reject.test")
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(both.identity().identity()).isEqualTo(SpfIdentity.MAILFROM);
+        assertThat(both.identity().domain()).isEqualTo("reject.test");
+        assertThat(both.helo().identity()).isEqualTo(SpfIdentity.HELO);
+        assertThat(both.helo().domain()).isEqualTo("mta.reject.test");
+        InboundAuthenticator.Verdict verdict = verify(auth, CompletableFuture.completedFuture(both),
+                "From: a@reject.test\r\n\r\nbody\r\n");
+        assertThat(verdict.header()).contains("smtp.mailfrom=a@reject.test", "smtp.helo=mta.reject.test");
+        assertThat(verdict.spf()).as("DMARC aligns the MAIL FROM identity").isEqualTo(both.identity());
     }
 }

@@ -6,7 +6,7 @@ import io.yubin.filter.spam.SpamFilter;
 import io.yubin.mailauth.HeaderFieldRemover;
 import io.yubin.mailauth.InboundAuthenticator;
 import io.yubin.mailauth.MessageHeader;
-import io.yubin.mailauth.spf.SpfResult;
+import io.yubin.mailauth.spf.SpfChecks;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.queue.DeliveryQueue;
@@ -110,7 +110,7 @@ final class MessageAcceptor {
 
     /** @param spf the SPF check started at MAIL FROM, for a message to authenticate; else null */
     Future<SpoolId> accept(Context context, Envelope given, MessageBody body, Trace trace,
-            CompletionStage<SpfResult> spf) {
+            CompletionStage<SpfChecks> spf) {
         SpoolId id = SpoolId.next();
         Envelope envelope = withTlsRequest(given, body.head());
         Instant now = Instant.now();
@@ -167,7 +167,7 @@ final class MessageAcceptor {
 
     /** The authentication of a message from the MX; null (no verdict) when it is not checked. */
     private Future<InboundAuthenticator.Verdict> verify(Context context, MessageBody body,
-            CompletionStage<SpfResult> spf) {
+            CompletionStage<SpfChecks> spf) {
         if (authenticator == null || spf == null) {
             return Future.succeededFuture(null);
         }

@@ -4,7 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.yubin.mailauth.InboundAuthenticator;
-import io.yubin.mailauth.spf.SpfResult;
+import io.yubin.mailauth.spf.SpfChecks;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.protocol.SaslPlain;
@@ -104,7 +104,7 @@ final class SmtpSession {
     // The current transaction.
     private SmtpCommand.Mail mail;
     /** The SPF check of the transaction, started at MAIL FROM on the MX when mail authentication is on. */
-    private CompletionStage<SpfResult> spf;
+    private CompletionStage<SpfChecks> spf;
     private final List<Envelope.Recipient> recipients = new ArrayList<>();
     private MessageBody body;
     private SmtpReply chunkError;
@@ -406,7 +406,7 @@ final class SmtpSession {
     private Future<Step> finishMessage(BodyProblem problem) {
         MessageBody received = body;
         SmtpCommand.Mail sender = mail;
-        CompletionStage<SpfResult> spfCheck = spf;
+        CompletionStage<SpfChecks> spfCheck = spf;
         List<Envelope.Recipient> to = List.copyOf(recipients);
         body = null;
         resetTransaction();

@@ -109,7 +109,10 @@ class MxAuthenticationTest {
         }
         String body = t.body(t.spooled().get(0));
         assertThat(body).startsWith("Return-Path: <a@pass.test>\r\nAuthentication-Results: mx.example.org;\r\n"
-                + "\tspf=pass smtp.mailfrom=a@pass.test;\r\n\tdkim=none;\r\n\tarc=none;\r\n\tdmarc=pass")
+                + "\tspf=pass smtp.mailfrom=a@pass.test;\r\n"
+                // RFC 7208 §2.3: the HELO identity checked beside the MAIL FROM one
+                + "\tspf=none reason=\"no SPF record at client.pass.test\" smtp.helo=client.pass.test;\r\n"
+                + "\tdkim=none;\r\n\tarc=none;\r\n\tdmarc=pass")
                 .contains("header.from=pass.test policy.dmarc=none\r\nReceived: from client.pass.test");
     }
 

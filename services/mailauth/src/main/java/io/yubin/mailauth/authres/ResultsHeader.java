@@ -31,11 +31,22 @@ public final class ResultsHeader {
     /** With the ARC chain validation status (RFC 8617 §7.2), left out when {@code arc} is null. */
     public static String field(String authservId, SpfResult spf, List<DkimResult> dkim, ArcResult arc,
             DmarcResult dmarc) {
+        return field(authservId, spf, null, dkim, arc, dmarc);
+    }
+
+    /**
+     * With the separate SPF check of the HELO identity (RFC 7208 §2.3) as a second spf result
+     * ({@code smtp.helo}), left out when {@code helo} is null.
+     */
+    public static String field(String authservId, SpfResult spf, SpfResult helo, List<DkimResult> dkim, ArcResult arc,
+            DmarcResult dmarc) {
         StringBuilder h = new StringBuilder(FIELD_NAME).append(": ").append(value(authservId));
-        if (spf != null) {
-            h.append(";\r\n\tspf=").append(spf.status().keyword());
-            reason(h, spf.status().keyword().equals("pass") ? "" : spf.reason());
-            h.append(' ').append(spf.identity().property()).append('=').append(value(spf.sender()));
+        for (SpfResult r : new SpfResult[] {spf, helo}) {
+            if (r != null) {
+                h.append(";\r\n\tspf=").append(r.status().keyword());
+                reason(h, r.status().keyword().equals("pass") ? "" : r.reason());
+                h.append(' ').append(r.identity().property()).append('=').append(value(r.sender()));
+            }
         }
         if (dkim.isEmpty()) {
             h.append(";\r\n\tdkim=none");
