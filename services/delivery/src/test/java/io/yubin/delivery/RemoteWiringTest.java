@@ -40,8 +40,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -88,7 +86,8 @@ class RemoteWiringTest {
     Path dataDir;
 
     private DeliveryFixture f;
-    private final TestClock clock = new TestClock();
+    /** Moved by the tests, starting now (the spool's received times are real times). */
+    private final MovingClock clock = new MovingClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
     private Vertx vertx;
     private SmtpClient client;
     private ExecutorService dsnWorker;
@@ -579,29 +578,5 @@ class RemoteWiringTest {
             }
         }
         return fields.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-    }
-
-    /** A clock the test moves, starting now (the spool's received times are real times). */
-    private static final class TestClock extends Clock {
-        private volatile Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

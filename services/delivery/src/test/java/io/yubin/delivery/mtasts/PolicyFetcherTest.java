@@ -1,5 +1,6 @@
 package io.yubin.delivery.mtasts;
 
+import io.yubin.delivery.MovingClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -185,29 +185,9 @@ class PolicyFetcherTest {
         }
     }
 
-    /** A clock the test moves. */
-    static final class MovingClock extends Clock {
-        volatile Instant now = Instant.parse("2026-12-06T00:00:00Z");
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
-
     @Test
     void cachesUntilMaxAgeOrANewIdAndKeepsTheCacheThroughFailures() throws Exception {
-        MovingClock clock = new MovingClock();
+        MovingClock clock = new MovingClock(Instant.parse("2026-12-06T00:00:00Z"));
         try (PolicyFetcher fetcher = fetcher(trust, Duration.ofSeconds(10))) {
             MtaStsPolicies policies = new MtaStsPolicies(dns, fetcher, clock);
             dns.txt.put("_mta-sts.a.test", new DnsResult.Answer<>(List.of("v=STSv1; id=one;")));
@@ -232,7 +212,7 @@ class PolicyFetcherTest {
             dns.txt.put("_mta-sts.a.test", new DnsResult.Answer<>(List.of("v=STSv1; id=three;")));
             assertThat(policy(policies, "a.test").mx()).containsExactly("mx2.a.test");
 
-            clock.now = clock.now.plus(Duration.ofHours(1));
+            clock.advance(Duration.ofHours(1));
             assertThat(policy(policies, "a.test")).as("expired, and none to be had").isNull();
         }
     }
@@ -240,7 +220,7 @@ class PolicyFetcherTest {
     @Test
     void noPolicyWithoutExactlyOneValidRecord() throws Exception {
         try (PolicyFetcher fetcher = fetcher(trust, Duration.ofSeconds(10))) {
-            MtaStsPolicies policies = new MtaStsPolicies(dns, fetcher, new MovingClock());
+            MtaStsPolicies policies = new MtaStsPolicies(dns, fetcher, new MovingClock(Instant.parse("2026-12-06T00:00:00Z")));
             int before = requests.get();
             dns.txt.put("_mta-sts.a.test", new DnsResult.Answer<>(List.of("v=STSv1; id=one;", "v=STSv1; id=two;")));
             assertThat(policy(policies, "a.test")).isNull();

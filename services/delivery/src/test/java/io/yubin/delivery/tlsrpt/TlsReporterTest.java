@@ -1,5 +1,6 @@
 package io.yubin.delivery.tlsrpt;
 
+import io.yubin.delivery.MovingClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -30,8 +31,6 @@ import java.security.KeyPairGenerator;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -74,25 +73,6 @@ class TlsReporterTest {
     static HttpClient http;
     static final List<byte[]> posted = new CopyOnWriteArrayList<>();
     static final List<String> postedTypes = new CopyOnWriteArrayList<>();
-
-    static final class MovingClock extends Clock {
-        volatile Instant now = Instant.parse("2026-12-05T13:00:00Z");
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -137,7 +117,7 @@ class TlsReporterTest {
 
     @Test
     void finishedDaysAreReportedByHttpsAndByDkimSignedMailToTheDomainsThatAskForThem() throws Exception {
-        MovingClock clock = new MovingClock();
+        MovingClock clock = new MovingClock(Instant.parse("2026-12-05T13:00:00Z"));
         TlsResults results = TlsResults.counting(clock);
         for (int i = 0; i < 3; i++) {
             results.success(stsPolicy());
@@ -169,7 +149,7 @@ class TlsReporterTest {
             assertThat(reporter.reportFinishedDays().toCompletableFuture().get(60, TimeUnit.SECONDS))
                     .as("the day has not ended").isEmpty();
 
-            clock.now = Instant.parse("2026-12-06T00:05:00Z");
+            clock.set(Instant.parse("2026-12-06T00:05:00Z"));
             results.success(stsPolicy()); // today's, for tomorrow's report
             List<TlsReporter.Sent> sent = reporter.reportFinishedDays().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
@@ -246,7 +226,7 @@ class TlsReporterTest {
 
     @Test
     void failureDetailsAreBoundedPerPolicyAndDay() {
-        TlsResults results = TlsResults.counting(new MovingClock());
+        TlsResults results = TlsResults.counting(new MovingClock(Instant.parse("2026-12-05T13:00:00Z")));
         for (int i = 0; i < TlsResults.MAX_FAILURE_DETAILS + 50; i++) {
             results.failure(stsPolicy(), new TlsResults.Failure(TlsResultType.STARTTLS_NOT_SUPPORTED, "mx" + i, null, null));
         }

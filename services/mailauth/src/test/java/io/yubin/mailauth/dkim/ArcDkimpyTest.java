@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
@@ -91,19 +90,10 @@ class ArcDkimpyTest {
     }
 
     private JsonNode run(Map<String, String> records, String message) throws Exception {
-        Path script = Files.writeString(dir.resolve("arc.py"), SCRIPT);
         ObjectNode request = JSON.createObjectNode();
         request.set("records", JSON.valueToTree(records));
         request.put("key", TestKeys.pem(TestKeys.RSA_2048));
         request.put("message", Base64.getEncoder().encodeToString(message.getBytes(StandardCharsets.US_ASCII)));
-        Process p = new ProcessBuilder(DkimpyCrossCheckTest.dkimpyPython().toString(), script.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try (var out = p.getOutputStream()) {
-            out.write(JSON.writeValueAsBytes(request));
-        }
-        byte[] answer = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("dkimpy (python3-dkim) runs").isZero();
-        return JSON.readTree(answer);
+        return DkimpyCrossCheckTest.runScript(dir, SCRIPT, request);
     }
 }

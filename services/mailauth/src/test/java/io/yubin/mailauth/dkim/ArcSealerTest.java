@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Base64;
@@ -136,18 +135,9 @@ class ArcSealerTest {
     }
 
     private JsonNode run(Map<String, Object> request) throws Exception {
-        Path script = Files.writeString(dir.resolve("arc-seal.py"), SCRIPT);
         ObjectNode body = JSON.valueToTree(request);
         body.set("records", JSON.valueToTree(records));
         body.put("key", TestKeys.pem(TestKeys.RSA_2048));
-        Process p = new ProcessBuilder(DkimpyCrossCheckTest.dkimpyPython().toString(), script.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try (var out = p.getOutputStream()) {
-            out.write(JSON.writeValueAsBytes(body));
-        }
-        byte[] answer = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("dkimpy (python3-dkim) runs").isZero();
-        return JSON.readTree(answer);
+        return DkimpyCrossCheckTest.runScript(dir, SCRIPT, body);
     }
 }

@@ -268,6 +268,25 @@ class DkimpyCrossCheckTest {
         return JSON.readTree(output.toFile());
     }
 
+    /**
+     * Runs {@code script} (Python with dkimpy) in {@code dir} with {@code request} as JSON on its
+     * standard input; its JSON answer. A script that fails fails the test.
+     */
+    static JsonNode runScript(Path dir, String script, JsonNode request) throws Exception {
+        Path file = Files.writeString(Files.createTempFile(dir, "dkimpy", ".py"), script);
+        Process p = new ProcessBuilder(dkimpyPython().toString(), file.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (var out = p.getOutputStream()) {
+            out.write(SCRIPT_JSON.writeValueAsBytes(request));
+        }
+        byte[] answer = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("dkimpy (python3-dkim) runs").isZero();
+        return SCRIPT_JSON.readTree(answer);
+    }
+
+    private static final ObjectMapper SCRIPT_JSON = new ObjectMapper();
+
     /** The Debian python3 with python3-dkim; missing is a failure, never a skip. */
     static Path dkimpyPython() throws Exception {
         Path candidate = Path.of("/usr/bin/python3");
