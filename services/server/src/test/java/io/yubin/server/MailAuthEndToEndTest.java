@@ -7,29 +7,22 @@ import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.server.config.ConfigLoader;
 import io.yubin.server.config.ServerConfig;
-import io.yubin.store.Mailbox;
-import io.yubin.store.MessageRecord;
-import io.yubin.store.UidSet;
 import io.yubin.testing.bind9.Bind9Server;
 import io.yubin.testing.clamd.ClamdServer;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -255,17 +248,7 @@ class MailAuthEndToEndTest {
 
     /** The message with this subject in Alice's mailbox, once delivered. */
     private static String awaitMessage(MailboxPath path, String subject) {
-        String[] found = new String[1];
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
-            for (String text : messages(path)) {
-                if (text.contains("Subject: " + subject + "\r\n")) {
-                    found[0] = text;
-                    return true;
-                }
-            }
-            return false;
-        });
-        return found[0];
+        return new StoredMail(server, ALICE).awaitSubject(path, subject);
     }
 
     private static List<String> subjects(MailboxPath path) throws Exception {
@@ -276,17 +259,7 @@ class MailAuthEndToEndTest {
     }
 
     private static List<String> messages(MailboxPath path) throws Exception {
-        Optional<Mailbox> mailbox = await(server.storage().mailboxes().find(ALICE, path));
-        List<String> texts = new ArrayList<>();
-        if (mailbox.isEmpty()) {
-            return texts;
-        }
-        for (MessageRecord record : await(server.storage().mailboxes().messages(mailbox.get().id(), UidSet.ALL))) {
-            try (InputStream in = await(server.storage().blobs().get(record.blob().id()))) {
-                texts.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-        }
-        return texts;
+        return new StoredMail(server, ALICE).messages(path);
     }
 
     /** Our Authentication-Results field, unfolded; it must be the only one with our authserv-id. */

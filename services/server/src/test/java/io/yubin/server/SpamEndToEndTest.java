@@ -12,7 +12,6 @@ import io.yubin.store.Mailbox;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.SpamModels;
 import io.yubin.store.UidSet;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -204,34 +202,15 @@ class SpamEndToEndTest {
     }
 
     static String awaitSubject(MailboxPath path, String subject) {
-        String[] found = new String[1];
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
-            for (String text : messages(path)) {
-                if (text.contains("Subject: " + subject + "\r\n")) {
-                    found[0] = text;
-                    return true;
-                }
-            }
-            return false;
-        });
-        return found[0];
+        return new StoredMail(server, ALICE).awaitSubject(path, subject);
     }
 
     static List<String> messages(MailboxPath path) throws Exception {
-        Optional<Mailbox> mailbox = await(server.storage().mailboxes().find(ALICE, path));
-        List<String> texts = new ArrayList<>();
-        if (mailbox.isPresent()) {
-            for (MessageRecord record : await(server.storage().mailboxes().messages(mailbox.get().id(), UidSet.ALL))) {
-                texts.add(text(record));
-            }
-        }
-        return texts;
+        return new StoredMail(server, ALICE).messages(path);
     }
 
     static String text(MessageRecord record) throws Exception {
-        try (InputStream in = await(server.storage().blobs().get(record.blob().id()))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return new StoredMail(server, ALICE).text(record);
     }
 
     static <T> T await(CompletionStage<T> stage) {
