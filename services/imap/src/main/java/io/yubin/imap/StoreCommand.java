@@ -20,6 +20,10 @@ import java.util.Locale;
 /** STORE and UID STORE (RFC 9051 §6.4.6), with CONDSTORE's UNCHANGEDSINCE (RFC 7162 §3.1.3). */
 final class StoreCommand {
 
+    /** The keywords of RFC 5788 §3.1 that say a message is, or is not, junk. */
+    static final String JUNK = "$Junk";
+    static final String NOT_JUNK = "$NotJunk";
+
     private StoreCommand() {
     }
 
@@ -69,6 +73,14 @@ final class StoreCommand {
                     session.client.write(changed(session, s, update.changed(), uid, report, !silent));
                     for (MessageRecord m : update.changed()) {
                         session.publish(s.mailbox, MailboxEvent.Kind.FLAGS_CHANGED, m.uid(), m.modSeq());
+                        // RFC 5788 §3.1: clients mark junk with the $Junk and $NotJunk keywords, as others move
+                        // messages into and out of Junk; both train the spam filter.
+                        if (operation != FlagOperation.REMOVE && flags.contains(JUNK) && m.flags().contains(JUNK)) {
+                            session.publish(s.mailbox, MailboxEvent.Kind.MARKED_JUNK, m.uid(), 0);
+                        } else if (operation != FlagOperation.REMOVE && flags.contains(NOT_JUNK)
+                                && m.flags().contains(NOT_JUNK)) {
+                            session.publish(s.mailbox, MailboxEvent.Kind.MARKED_NOT_JUNK, m.uid(), 0);
+                        }
                     }
                     if (!update.modified().isEmpty()) {
                         return session.ok(r, modified(s, update, uid) + "Conditional STORE failed for some messages");

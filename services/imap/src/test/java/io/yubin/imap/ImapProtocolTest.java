@@ -362,6 +362,34 @@ class ImapProtocolTest {
     }
 
     @Test
+    void theJunkAndNotJunkKeywordsEmitTrainingEventsAsMovesDo() throws Exception {
+        imap.deliver(alice, FIRST);
+        java.util.concurrent.BlockingQueue<io.yubin.queue.MailboxEvent> seen =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        try (AutoCloseable subscription = imap.events.subscribe(alice, e -> {
+            if (e.kind().name().startsWith("MARKED_")) {
+                seen.add(e);
+            }
+        }); RawImapClient c = login()) {
+            c.command("s", "SELECT INBOX");
+            // RFC 5788 §3.1: what Thunderbird sends for "mark as junk" and "mark as not junk"
+            assertThat(last(c.command("a", "STORE 1 +FLAGS.SILENT ($Junk)"))).isEqualTo("a OK STORE completed");
+            io.yubin.queue.MailboxEvent junk = seen.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(junk).isNotNull();
+            assertThat(junk.kind()).isEqualTo(io.yubin.queue.MailboxEvent.Kind.MARKED_JUNK);
+            assertThat(junk.uid()).isEqualTo(1);
+            assertThat(last(c.command("b", "STORE 1 -FLAGS.SILENT ($Junk)"))).isEqualTo("b OK STORE completed");
+            assertThat(seen.poll(300, java.util.concurrent.TimeUnit.MILLISECONDS)).as("removing says nothing").isNull();
+            assertThat(last(c.command("c", "STORE 1 +FLAGS.SILENT ($NotJunk)"))).isEqualTo("c OK STORE completed");
+            io.yubin.queue.MailboxEvent ham = seen.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(ham).isNotNull();
+            assertThat(ham.kind()).isEqualTo(io.yubin.queue.MailboxEvent.Kind.MARKED_NOT_JUNK);
+            assertThat(last(c.command("d", "STORE 1 +FLAGS.SILENT (\\Seen)"))).isEqualTo("d OK STORE completed");
+            assertThat(seen.poll(300, java.util.concurrent.TimeUnit.MILLISECONDS)).as("other flags say nothing").isNull();
+        }
+    }
+
+    @Test
     void recentIsShownToTheFirstReadWriteSessionOnlyAndNeverInImap4rev2() throws Exception {
         imap.deliver(alice, FIRST);
         imap.deliver(alice, MIXED);
