@@ -11,12 +11,15 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * Account management over a {@link Directory} and a {@link MailboxStore}: what the admin API and
@@ -63,6 +66,8 @@ public final class Accounts implements AutoCloseable {
     private final Clock clock = Clock.systemUTC();
     /** Verified against for unknown users, so they cost as much time as a wrong password. */
     private final String dummyHash;
+
+    private final List<Function<MailAddress, CompletionStage<Void>>> removalSteps = new CopyOnWriteArrayList<>();
 
     public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy) {
         this(directory, mailboxes, hasher, policy, new LoginThrottle(LoginThrottle.Policy.ACCOUNT),
@@ -162,7 +167,10 @@ public final class Accounts implements AutoCloseable {
                 .thenCompose(hash -> directory.setPasswordHash(address, hash)));
     }
 
-    /** Removes the aliases that point at the user, its mailboxes, its app passwords, then the user. */
+    /**
+     * Removes the aliases that point at the user, its mailboxes, what {@link #onUserRemoval} steps
+     * forget, its app passwords, then the user.
+     */
     public CompletionStage<Void> removeUser(MailAddress address) {
         return forgetting(address, requireUser(address)
                 .thenCompose(u -> directory.listAliases(null))
@@ -176,7 +184,23 @@ public final class Accounts implements AutoCloseable {
                     return chain;
                 })
                 .thenCompose(v -> mailboxes.deleteAll(address))
+                .thenCompose(v -> {
+                    CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+                    for (Function<MailAddress, CompletionStage<Void>> step : removalSteps) {
+                        chain = chain.thenCompose(x -> step.apply(address));
+                    }
+                    return chain;
+                })
                 .thenCompose(v -> directory.removeUser(address)));
+    }
+
+    /**
+     * Adds what else is forgotten when a user is removed (the user's spam model, say), run after the
+     * mailboxes are deleted and before the user is; a step that fails leaves the user in place, so the
+     * removal can be repeated.
+     */
+    public void onUserRemoval(Function<MailAddress, CompletionStage<Void>> step) {
+        removalSteps.add(Objects.requireNonNull(step, "step"));
     }
 
     /**

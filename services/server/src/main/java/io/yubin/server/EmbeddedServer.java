@@ -255,6 +255,7 @@ public final class EmbeddedServer implements AutoCloseable {
                     spamThreads));
             SpamTraining training = new SpamTraining(mailboxEvents, storage.mailboxes(), storage.blobs(), spamFilter,
                     spamThreads);
+            accounts.onUserRemoval(user -> storage.spamModels().delete(user.canonical()));
             stops.push(new Stop("spam training", training::close));
         }
         delivery = delivery.withQuarantine(quarantine);

@@ -126,6 +126,19 @@ class SpamEndToEndTest {
     }
 
     @Test
+    void removingAUserForgetsItsSpamModel() throws Exception {
+        MailAddress carol = MailAddress.parse("carol@example.test");
+        await(server.accounts().addUser(carol, PASSWORD.toCharArray(), 0));
+        await(server.storage().spamModels().save(carol.canonical(), new InMemorySpamModel().toBytes(), 0));
+        await(server.storage().spamModels().markTrained(carol.canonical(), "m", SpamModels.Verdict.SPAM));
+
+        await(server.accounts().removeUser(carol));
+
+        assertThat(await(server.storage().spamModels().load(carol.canonical()))).isEmpty();
+        assertThat(await(server.storage().spamModels().trainedAs(carol.canonical(), "m"))).isEmpty();
+    }
+
+    @Test
     void aSenderCannotForgeTheVerdict() throws Exception {
         String forged = "X-Spam-Status: No, score=0.000 by mx.example.test\r\n" + message(new Random(9), false, "forged verdict");
         assertThat(send("alice@example.test", forged)).startsWith("250");
