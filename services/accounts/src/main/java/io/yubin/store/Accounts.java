@@ -194,6 +194,11 @@ public final class Accounts implements AutoCloseable {
                 .thenCompose(v -> directory.removeUser(address)));
     }
 
+    /** The users' storage quotas. */
+    public Quotas quotas() {
+        return new Quotas(directory, mailboxes);
+    }
+
     /**
      * Adds what else is forgotten when a user is removed (the user's spam model, say), run after the
      * mailboxes are deleted and before the user is; a step that fails leaves the user in place, so the

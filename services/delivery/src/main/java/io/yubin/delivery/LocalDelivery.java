@@ -12,6 +12,7 @@ import io.yubin.queue.MailboxEvents;
 import io.yubin.store.AddressResolver;
 import io.yubin.store.DeliveryStatus;
 import io.yubin.store.Mailbox;
+import io.yubin.store.Quotas;
 import io.yubin.store.MailboxStore;
 import io.yubin.store.NewMessage;
 import io.yubin.store.RecipientState;
@@ -72,6 +73,8 @@ public final class LocalDelivery {
     public static final String DELIVERED = "250 2.0.0 delivered to INBOX";
     /** How the result of an alias whose copy went to remote targets begins. */
     static final String FORWARDED = "250 2.1.5 forwarded to ";
+    /** The result recorded for a recipient a user of which is over the storage quota (RFC 3463 X.2.2). */
+    public static final String MAILBOX_FULL = "452 4.2.2 mailbox full: over its storage quota";
     /** The result recorded for a recipient whose copy went to Junk, before the reason in parentheses. */
     public static final String DELIVERED_TO_JUNK = "250 2.0.0 delivered to Junk";
     private static final MailboxPath JUNK = MailboxPath.parse("Junk");
@@ -159,6 +162,8 @@ public final class LocalDelivery {
     /** Null when remote delivery is not configured. */
     private final Outbound outbound;
     private final Quarantine quarantine;
+    /** Null: no quota is looked at. */
+    private final Quotas quotas;
 
     /**
      * Without remote delivery.
@@ -180,12 +185,13 @@ public final class LocalDelivery {
 
     private LocalDelivery(Spool spool, MailboxStore mailboxes, AddressResolver resolver, MailboxEvents events,
             Clock clock, Duration remoteRetry, Outbound outbound) {
-        this(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, Quarantine.NEVER);
+        this(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, Quarantine.NEVER, null);
     }
 
     private LocalDelivery(Spool spool, MailboxStore mailboxes, AddressResolver resolver, MailboxEvents events,
-            Clock clock, Duration remoteRetry, Outbound outbound, Quarantine quarantine) {
+            Clock clock, Duration remoteRetry, Outbound outbound, Quarantine quarantine, Quotas quotas) {
         this.quarantine = Objects.requireNonNull(quarantine, "quarantine");
+        this.quotas = quotas;
         this.spool = spool;
         this.mailboxes = mailboxes;
         this.resolver = resolver;
@@ -201,7 +207,15 @@ public final class LocalDelivery {
      * docs/filtering.md).
      */
     public LocalDelivery withQuarantine(Quarantine quarantine) {
-        return new LocalDelivery(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, quarantine);
+        return new LocalDelivery(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, quarantine, quotas);
+    }
+
+    /**
+     * The same delivery, with users' storage quotas: a recipient a user of which cannot take the
+     * message is deferred ({@link #MAILBOX_FULL}), and bounced once the retries give up.
+     */
+    public LocalDelivery withQuotas(Quotas quotas) {
+        return new LocalDelivery(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, quarantine, quotas);
     }
 
     /** Delivers what is due in the entry; fails with the store's exception when the store fails. */
@@ -480,38 +494,74 @@ public final class LocalDelivery {
                 return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.FAILED, attempts,
                         null, "550 5.7.1 <" + recipient + ">: relaying denied"));
             }
-            // Why copies went to Junk (one reason per user whose copy did), for the recipient's result.
-            Set<String> junkReasons = new TreeSet<>();
-            CompletionStage<Void> appends = CompletableFuture.completedFuture(null);
-            for (MailAddress user : resolution.localUsers().stream()
-                    .sorted(Comparator.comparing(MailAddress::canonical)).toList()) {
-                appends = appends.thenCompose(v -> quarantineFor(entry, user)).thenCompose(reason -> {
-                    reason.ifPresent(junkReasons::add);
-                    return append(entry, user, reason.isPresent());
-                });
+            List<MailAddress> users = resolution.localUsers().stream()
+                    .sorted(Comparator.comparing(MailAddress::canonical)).toList();
+            return fitsAll(users, entry.blob().size()).thenApply(fits -> fits ? null : full(entry, state, now))
+                    .thenCompose(full -> full != null ? CompletableFuture.completedFuture(full)
+                            : deliverTo(entry, index, state, now, spooled, recipient, resolution, users));
+        });
+    }
+
+    /**
+     * A recipient whose mailbox is full waits like a deferred remote one; once the retries give up it
+     * fails (RFC 3463 5.2.2), and the sender gets a notification.
+     */
+    private RecipientState full(SpoolEntry entry, RecipientState state, Instant now) {
+        int attempts = state.attempts() + 1;
+        Instant next = outbound == null ? now.plus(remoteRetry) : outbound.retries().next(attempts, now, entry.receivedAt());
+        if (next == null) {
+            return new RecipientState(state.recipient(), DeliveryStatus.FAILED, attempts, null,
+                    "552 5.2.2 mailbox full: over its storage quota until the retries gave up", state.delayReported());
+        }
+        return new RecipientState(state.recipient(), DeliveryStatus.DEFERRED, attempts, next, MAILBOX_FULL,
+                state.delayReported());
+    }
+
+    /** Whether every one of {@code users} can take {@code size} more octets (no quotas: yes). */
+    private CompletionStage<Boolean> fitsAll(List<MailAddress> users, long size) {
+        CompletionStage<Boolean> all = CompletableFuture.completedFuture(true);
+        if (quotas == null) {
+            return all;
+        }
+        for (MailAddress user : users) {
+            all = all.thenCompose(ok -> ok ? quotas.fits(user, size) : CompletableFuture.completedFuture(false));
+        }
+        return all;
+    }
+
+    private CompletionStage<RecipientState> deliverTo(SpoolEntry entry, int index, RecipientState state, Instant now,
+            List<SpoolId> spooled, MailAddress recipient, AddressResolver.Resolution resolution, List<MailAddress> users) {
+        int attempts = state.attempts() + 1;
+        // Why copies went to Junk (one reason per user whose copy did), for the recipient's result.
+        Set<String> junkReasons = new TreeSet<>();
+        CompletionStage<Void> appends = CompletableFuture.completedFuture(null);
+        for (MailAddress user : users) {
+            appends = appends.thenCompose(v -> quarantineFor(entry, user)).thenCompose(reason -> {
+                reason.ifPresent(junkReasons::add);
+                return append(entry, user, reason.isPresent());
+            });
+        }
+        return appends.thenCompose(v -> {
+            if (resolution.remote().isEmpty()) {
+                return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.DELIVERED,
+                        attempts, null, junkReasons.isEmpty() ? DELIVERED
+                                : DELIVERED_TO_JUNK + " (" + String.join("; ", junkReasons) + ")"));
             }
-            return appends.thenCompose(v -> {
-                if (resolution.remote().isEmpty()) {
-                    return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.DELIVERED,
-                            attempts, null, junkReasons.isEmpty() ? DELIVERED
-                                    : DELIVERED_TO_JUNK + " (" + String.join("; ", junkReasons) + ")"));
-                }
-                if (outbound == null) {
-                    return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.DEFERRED,
-                            attempts, now.plus(remoteRetry), REMOTE_NOT_YET));
-                }
-                if (resolution.remote().equals(Set.of(recipient))) {
-                    return CompletableFuture.completedFuture(null);
-                }
-                List<MailAddress> targets = resolution.remote().stream()
-                        .sorted(Comparator.comparing(MailAddress::canonical)).toList();
-                return forward(entry, index, recipient, targets).thenApply(id -> {
-                    spooled.add(id);
-                    LOG.info("{}: <{}> forwarded to {} as {}", entry.id(), recipient, targets, id);
-                    return new RecipientState(recipient, DeliveryStatus.DELIVERED, attempts, null,
-                            FORWARDED + targets.stream().map(t -> "<" + t + ">")
-                                    .collect(Collectors.joining(", ")) + " as " + id.value());
-                });
+            if (outbound == null) {
+                return CompletableFuture.completedFuture(new RecipientState(recipient, DeliveryStatus.DEFERRED,
+                        attempts, now.plus(remoteRetry), REMOTE_NOT_YET));
+            }
+            if (resolution.remote().equals(Set.of(recipient))) {
+                return CompletableFuture.completedFuture(null);
+            }
+            List<MailAddress> targets = resolution.remote().stream()
+                    .sorted(Comparator.comparing(MailAddress::canonical)).toList();
+            return forward(entry, index, recipient, targets).thenApply(id -> {
+                spooled.add(id);
+                LOG.info("{}: <{}> forwarded to {} as {}", entry.id(), recipient, targets, id);
+                return new RecipientState(recipient, DeliveryStatus.DELIVERED, attempts, null,
+                        FORWARDED + targets.stream().map(t -> "<" + t + ">")
+                                .collect(Collectors.joining(", ")) + " as " + id.value());
             });
         });
     }

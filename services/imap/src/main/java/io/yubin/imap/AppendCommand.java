@@ -72,11 +72,19 @@ final class AppendCommand {
                         .map(v -> ((ImapParser.Spooled) message).literal().inputStream());
         Flags initial = flags;
         Instant internalDate = date;
+        long size = message instanceof Str body ? body.octets().length : ((ImapParser.Spooled) message).literal().size();
         return session.f(session.mailboxes.find(session.user, p)).compose(found -> {
             if (found.isEmpty()) {
                 throw new No("[TRYCREATE] No such mailbox");
             }
-            Mailbox m = found.get();
+            return session.f(session.accounts.quotas().fits(session.user, size)).map(fits -> {
+                if (!fits) {
+                    // RFC 9208 §4.3: the response code of an APPEND that would go over the quota
+                    throw new No("[OVERQUOTA] Mailbox full: the message would go over your storage quota");
+                }
+                return found.get();
+            });
+        }).compose(m -> {
             return content.get().compose(in -> session.f(session.storage.blobs().put(in)))
                     .compose(blob -> session.f(session.mailboxes.append(m.id(),
                             new NewMessage(blob, internalDate, initial, null))).recover(failure -> {

@@ -258,7 +258,7 @@ public final class EmbeddedServer implements AutoCloseable {
             accounts.onUserRemoval(user -> storage.spamModels().delete(user.canonical()));
             stops.push(new Stop("spam training", training::close));
         }
-        delivery = delivery.withQuarantine(quarantine);
+        delivery = delivery.withQuarantine(quarantine).withQuotas(accounts.quotas());
         DeliveryWorkers.Options defaults = DeliveryWorkers.Options.of(config.delivery().workers());
         DeliveryWorkers workers = DeliveryWorkers.start(deliveryQueue, delivery, coordination, metrics.registry(),
                 new DeliveryWorkers.Options(defaults.threads(), DELIVERY_STOP_TIMEOUT,

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -327,8 +328,27 @@ final class SmtpSession {
                 return user != null ? acceptRecipient(c) : reply(SmtpReplies.RELAY_DENIED);
             }
             return store(settings.accounts().resolver().resolve(c.recipient())).compose(resolution ->
-                    resolution.isUnknown() ? reply(unknownRecipient(c.recipient())) : acceptRecipient(c));
+                    resolution.isUnknown() ? reply(unknownRecipient(c.recipient()))
+                            : quotaCheck(resolution.localUsers()).compose(full -> full == null ? acceptRecipient(c)
+                                    : reply(full)));
         });
+    }
+
+    /**
+     * The refusal when a user the recipient stands for is over the storage quota (with the message's
+     * declared SIZE, RFC 1870): {@code 552 5.2.2} when the size alone is more than the quota, else
+     * {@code 452 4.2.2}; null when every one of them can take it.
+     */
+    private Future<SmtpReply> quotaCheck(Set<MailAddress> users) {
+        long size = mail == null ? 0 : Math.max(0, mail.size());
+        Future<SmtpReply> verdict = Future.succeededFuture(null);
+        for (MailAddress user : users) {
+            verdict = verdict.compose(found -> found != null ? Future.succeededFuture(found)
+                    : store(settings.accounts().quotas().of(user)).map(usage -> usage.filter(u -> !u.fits(size))
+                            .map(u -> size > u.limit() ? SmtpReplies.OVER_QUOTA_FOR_GOOD : SmtpReplies.MAILBOX_FULL)
+                            .orElse(null)));
+        }
+        return verdict;
     }
 
     /**
