@@ -59,7 +59,7 @@ class SpamCommandTest {
         assertThat(out.toString())
                 .contains("trained on 30 ham (" + dir.resolve("train-ham") + ") and 20 spam")
                 .contains("tested on 15 ham (" + dir.resolve("test-ham") + " " + dir.resolve("more-ham") + ") and 10 spam")
-                .contains("threshold 0.500")
+                .contains("spam when score >= 0.500")
                 .contains("precision 1.0000  recall 1.0000  ham false positives 0.00 % (0 of 15)")
                 .containsPattern("classification \\d+ messages/s \\(\\d+ threads");
     }
