@@ -104,4 +104,22 @@ class SpamCommandTest {
                 .isEqualTo(CliException.USAGE);
         assertThat(err.toString()).contains("--folds must be from 2 to the size of the smaller training set (3), not 9");
     }
+
+    @Test
+    void spamdAndRspamdNeedTestSetsAndDecideWithoutTheThreshold() throws Exception {
+        String ham = corpus("ham", false, 3, 11);
+        String spam = corpus("spam", true, 3, 12);
+
+        assertThat(run("spam", "eval", "--engine", "spamd", "--train-ham", ham, "--train-spam", spam))
+                .isEqualTo(CliException.USAGE);
+        assertThat(err.toString()).contains("--engine spamd needs test sets");
+        assertThat(run("spam", "eval", "--engine", "rspamd", "--threshold", "0.5", "--train-ham", ham,
+                "--train-spam", spam, "--test-ham", ham, "--test-spam", spam)).isEqualTo(CliException.USAGE);
+        assertThat(err.toString()).contains("--threshold is yubin's");
+        assertThat(run("spam", "eval", "--engine", "bogofilter", "--train-ham", ham, "--train-spam", spam,
+                "--test-ham", ham, "--test-spam", spam)).isEqualTo(CliException.USAGE);
+        assertThat(run("spam", "eval", "--engine", "spamd", "--spamd", "localhost", "--train-ham", ham,
+                "--train-spam", spam, "--test-ham", ham, "--test-spam", spam)).isEqualTo(CliException.USAGE);
+        assertThat(err.toString()).contains("--spamd must be HOST:PORT, not localhost");
+    }
 }
