@@ -21,7 +21,7 @@ public final class SpamEvaluation {
             int hamAsSpam = count(ham, threshold);
             int spamAsSpam = count(spam, threshold);
             double perSecond = (ham.length + spam.length) / (nanos / 1e9);
-            return new SpamMetrics(threshold, spamAsSpam, spam.length - spamAsSpam, ham.length - hamAsSpam, hamAsSpam,
+            return new SpamMetrics(YubinSpamEngine.decision(threshold), spamAsSpam, spam.length - spamAsSpam, ham.length - hamAsSpam, hamAsSpam,
                     perSecond, threads);
         }
 
@@ -54,23 +54,51 @@ public final class SpamEvaluation {
         this.warmUp = warmUp;
     }
 
-    /** Trains a new model on the training sets, then classifies the test sets. */
+    /** Trains Yubin's classifier, a new model, on the training sets, then classifies the test sets. */
     public SpamMetrics trainAndTest(List<byte[]> trainHam, List<byte[]> trainSpam, List<byte[]> testHam,
             List<byte[]> testSpam, double threshold) {
-        return trainAndTestScores(trainHam, trainSpam, testHam, testSpam).metrics(threshold, threads);
+        return trainAndTest(new YubinSpamEngine(classifier, threshold), trainHam, trainSpam, testHam, testSpam);
     }
 
-    Scores trainAndTestScores(List<byte[]> trainHam, List<byte[]> trainSpam, List<byte[]> testHam,
-            List<byte[]> testSpam) {
-        InMemorySpamModel model = new InMemorySpamModel();
-        for (long[] features : features(trainHam)) {
-            model.learn(features, false);
+    /**
+     * Trains the engine on the training sets (ham, then spam), classifies the warm-up messages
+     * untimed (the test set over and over), then classifies the test sets, timed, on the threads.
+     */
+    public SpamMetrics trainAndTest(SpamEngine engine, List<byte[]> trainHam, List<byte[]> trainSpam,
+            List<byte[]> testHam, List<byte[]> testSpam) {
+        engine.learn(trainHam, false);
+        engine.learn(trainSpam, true);
+        List<byte[]> all = new ArrayList<>(testHam);
+        all.addAll(testSpam);
+        for (int done = 0; done < warmUp && !all.isEmpty(); ) {
+            List<byte[]> pass = all.subList(0, Math.min(all.size(), warmUp - done));
+            verdicts(pass, engine);
+            done += pass.size();
         }
-        for (long[] features : features(trainSpam)) {
-            model.learn(features, true);
+        long start = System.nanoTime();
+        boolean[] ham = verdicts(testHam, engine);
+        boolean[] spam = verdicts(testSpam, engine);
+        long nanos = System.nanoTime() - start;
+        int hamAsSpam = count(ham);
+        int spamAsSpam = count(spam);
+        return new SpamMetrics(engine.decision(), spamAsSpam, spam.length - spamAsSpam, ham.length - hamAsSpam,
+                hamAsSpam, (ham.length + spam.length) / (nanos / 1e9), threads);
+    }
+
+    private boolean[] verdicts(List<byte[]> messages, SpamEngine engine) {
+        boolean[] verdicts = new boolean[messages.size()];
+        parallel(messages.size(), i -> verdicts[i] = engine.isSpam(messages.get(i)));
+        return verdicts;
+    }
+
+    private static int count(boolean[] verdicts) {
+        int n = 0;
+        for (boolean v : verdicts) {
+            if (v) {
+                n++;
+            }
         }
-        warmUp(testHam, testSpam, model);
-        return timed(testHam, testSpam, model);
+        return n;
     }
 
     /**

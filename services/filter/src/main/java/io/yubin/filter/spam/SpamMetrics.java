@@ -3,16 +3,17 @@ package io.yubin.filter.spam;
 import java.util.Locale;
 
 /**
- * How a classifier did on a test set at one threshold: the confusion matrix, and how fast it
+ * How a spam engine did on a test set at one decision (a threshold): the confusion matrix, and how fast it
  * classified (raw message octets to verdict, tokenizing included, after a warm-up).
  *
+ * @param decision when the engine called a message spam, e.g. "score >= 0.400"
  * @param spamAsSpam true positives
  * @param spamAsHam false negatives
  * @param hamAsHam true negatives
  * @param hamAsSpam false positives
  * @param messagesPerSecond test messages classified per second of wall time on {@code threads} threads
  */
-public record SpamMetrics(double threshold, int spamAsSpam, int spamAsHam, int hamAsHam, int hamAsSpam,
+public record SpamMetrics(String decision, int spamAsSpam, int spamAsHam, int hamAsHam, int hamAsSpam,
         double messagesPerSecond, int threads) {
 
     /** Of the messages called spam, the share that is spam. */
@@ -37,13 +38,13 @@ public record SpamMetrics(double threshold, int spamAsSpam, int spamAsHam, int h
         int spam = spamAsSpam + spamAsHam;
         int ham = hamAsHam + hamAsSpam;
         return String.format(Locale.ROOT, """
-                threshold %.3f
+                spam when %s
                                  called spam  called ham
                 spam %8d     %10d  %10d
                 ham  %8d     %10d  %10d
                 precision %.4f  recall %.4f  ham false positives %.2f %% (%d of %d)
-                classification %.0f messages/s (%d threads, tokenizing included, after a warm-up)
-                """, threshold, spam, spamAsSpam, spamAsHam, ham, hamAsSpam, hamAsHam,
+                classification %.0f messages/s (%d threads, raw octets to verdict, after any warm-up)
+                """, decision, spam, spamAsSpam, spamAsHam, ham, hamAsSpam, hamAsHam,
                 precision(), recall(), 100 * hamFalsePositiveRate(), hamAsSpam, ham, messagesPerSecond, threads);
     }
 }

@@ -127,7 +127,7 @@ class SpamEvaluationTest {
 
     @Test
     void metricsFollowFromTheConfusionMatrix() {
-        SpamMetrics metrics = new SpamMetrics(0.5, 90, 10, 995, 5, 1000, 2);
+        SpamMetrics metrics = new SpamMetrics("score >= 0.500", 90, 10, 995, 5, 1000, 2);
         assertThat(metrics.precision()).isCloseTo(90.0 / 95, within(1e-12));
         assertThat(metrics.recall()).isCloseTo(0.9, within(1e-12));
         assertThat(metrics.hamFalsePositiveRate()).isCloseTo(0.005, within(1e-12));

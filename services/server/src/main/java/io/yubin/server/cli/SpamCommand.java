@@ -2,9 +2,15 @@ package io.yubin.server.cli;
 
 import io.yubin.filter.spam.SpamClassifier;
 import io.yubin.filter.spam.SpamCorpus;
+import io.yubin.filter.spam.SpamEngine;
 import io.yubin.filter.spam.SpamEvaluation;
 import io.yubin.filter.spam.SpamMetrics;
+import io.yubin.filter.spam.YubinSpamEngine;
+import io.yubin.filter.spam.rspamd.RspamdSpamEngine;
+import io.yubin.filter.spam.spamd.SpamdSpamEngine;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,11 +42,26 @@ public final class SpamCommand extends GroupCommand {
         return spec;
     }
 
+    /** The spam filters that the harness measures. */
+    enum Engine {
+        YUBIN, SPAMD, RSPAMD;
+
+        /** --engine takes the names in lower case. */
+        static final class Converter implements CommandLine.ITypeConverter<Engine> {
+            @Override
+            public Engine convert(String value) {
+                return Engine.valueOf(value.toUpperCase(Locale.ROOT));
+            }
+        }
+    }
+
     @Command(name = "eval", mixinStandardHelpOptions = true,
             description = {"Train a new model on the training sets, classify the test sets, and print the confusion "
                 + "matrix, precision, recall, the ham false-positive rate and the messages classified per second.",
                 "Without test sets, K-fold cross-validation over the training sets (message i in fold i mod K, "
                     + "or runs of consecutive messages with --contiguous-folds).",
+                "--engine spamd and rspamd send the messages to a running SpamAssassin spamd or rspamd, which "
+                    + "learn the training sets (their Bayes) and classify the test sets with their own verdict.",
                 "A DIR holds one message per file (sorted by name; a `cmds` file and hidden files are skipped); "
                     + "any other file is read as an mbox."})
     static final class Eval implements Callable<Integer> {
@@ -58,8 +79,26 @@ public final class SpamCommand extends GroupCommand {
         @Option(names = "--test-spam", arity = "1..*", paramLabel = "DIR|MBOX", description = "Spam to classify.")
         List<Path> testSpam;
 
+        @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "yubin", converter = Engine.Converter.class,
+                description = "yubin, spamd (SpamAssassin, spamc protocol; spamd runs with --allow-tell) or rspamd "
+                    + "(HTTP) (default: ${DEFAULT-VALUE}).")
+        Engine engine;
+
+        @Option(names = "--spamd", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:783",
+                description = "spamd's address (default: ${DEFAULT-VALUE}).")
+        String spamd;
+
+        @Option(names = "--rspamd-normal", paramLabel = "URL", defaultValue = "http://127.0.0.1:11333",
+                description = "rspamd's normal worker, which classifies (default: ${DEFAULT-VALUE}).")
+        URI rspamdNormal;
+
+        @Option(names = "--rspamd-controller", paramLabel = "URL", defaultValue = "http://127.0.0.1:11334",
+                description = "rspamd's controller, which learns; it must trust this address, as no password is "
+                    + "sent (default: ${DEFAULT-VALUE}).")
+        URI rspamdController;
+
         @Option(names = "--threshold", paramLabel = "X", defaultValue = DEFAULT_THRESHOLD,
-                description = "A score at or above X (0 to 1) is spam (default: ${DEFAULT-VALUE}).")
+                description = "yubin: a score at or above X (0 to 1) is spam (default: ${DEFAULT-VALUE}).")
         double threshold;
 
         @Option(names = "--folds", paramLabel = "K",
@@ -74,10 +113,11 @@ public final class SpamCommand extends GroupCommand {
         @Option(names = "--threads", paramLabel = "N", description = "Threads classifying (default: the processors, ${DEFAULT-VALUE}).")
         int threads = Runtime.getRuntime().availableProcessors();
 
-        @Option(names = "--warm-up", paramLabel = "N", defaultValue = "" + SpamEvaluation.DEFAULT_WARM_UP,
+        @Option(names = "--warm-up", paramLabel = "N",
                 description = "Messages classified untimed before the timing, the test set over and over, "
-                    + "so that compiled code is timed (default: ${DEFAULT-VALUE}).")
-        int warmUp;
+                    + "so that compiled code is timed (default: " + SpamEvaluation.DEFAULT_WARM_UP
+                    + " with yubin, 0 with spamd and rspamd).")
+        Integer warmUp;
 
         @Spec
         CommandSpec spec;
@@ -91,13 +131,21 @@ public final class SpamCommand extends GroupCommand {
             if (test && (folds != null || contiguous)) {
                 throw usage("--folds and --contiguous-folds cross-validate over the training sets; they do not go with test sets");
             }
+            if (engine != Engine.YUBIN && !test) {
+                throw usage("--engine " + engine.name().toLowerCase(Locale.ROOT)
+                        + " needs test sets: cross-validation would unlearn, which only yubin does here");
+            }
+            if (engine != Engine.YUBIN && spec.commandLine().getParseResult().hasMatchedOption("--threshold")) {
+                throw usage("--threshold is yubin's; spamd and rspamd decide with their own configuration");
+            }
             if (!(threshold >= 0 && threshold <= 1)) {
                 throw usage("--threshold must be from 0 to 1, not " + threshold);
             }
             if (threads < 1) {
                 throw usage("--threads must be at least 1");
             }
-            if (warmUp < 0) {
+            int warm = warmUp != null ? warmUp : engine == Engine.YUBIN ? SpamEvaluation.DEFAULT_WARM_UP : 0;
+            if (warm < 0) {
                 throw usage("--warm-up must not be negative");
             }
             Stream.of(trainHam, trainSpam, test ? testHam : List.<Path>of(), test ? testSpam : List.<Path>of())
@@ -114,7 +162,7 @@ public final class SpamCommand extends GroupCommand {
             List<byte[]> spam = spamSets.stream().flatMap(List::stream).toList();
             requireMessages(ham, trainHam);
             requireMessages(spam, trainSpam);
-            SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), threads, warmUp);
+            SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), threads, warm);
             SpamMetrics metrics;
             if (test) {
                 List<byte[]> hamToTest = SpamCorpus.read(testHam);
@@ -125,7 +173,9 @@ public final class SpamCommand extends GroupCommand {
                         + " spam (" + names(trainSpam) + ")");
                 out.println("tested on " + hamToTest.size() + " ham (" + names(testHam) + ") and " + spamToTest.size()
                         + " spam (" + names(testSpam) + ")");
-                metrics = evaluation.trainAndTest(ham, spam, hamToTest, spamToTest, threshold);
+                try (SpamEngine e = engine()) {
+                    metrics = evaluation.trainAndTest(e, ham, spam, hamToTest, spamToTest);
+                }
             } else {
                 int k = folds == null ? 10 : folds;
                 if (k < 2 || k > Math.min(ham.size(), spam.size())) {
@@ -141,6 +191,23 @@ public final class SpamCommand extends GroupCommand {
             out.print(metrics.report());
             out.flush();
             return 0;
+        }
+
+        private SpamEngine engine() {
+            return switch (engine) {
+                case YUBIN -> new YubinSpamEngine(new SpamClassifier(), threshold);
+                case SPAMD -> new SpamdSpamEngine(address(spamd));
+                case RSPAMD -> new RspamdSpamEngine(rspamdNormal, rspamdController);
+            };
+        }
+
+        private InetSocketAddress address(String hostPort) {
+            int colon = hostPort.lastIndexOf(':');
+            try {
+                return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+            } catch (RuntimeException e) {
+                throw usage("--spamd must be HOST:PORT, not " + hostPort);
+            }
         }
 
         private CommandLine.ParameterException usage(String message) {

@@ -59,7 +59,7 @@ class SpamCommandTest {
         assertThat(out.toString())
                 .contains("trained on 30 ham (" + dir.resolve("train-ham") + ") and 20 spam")
                 .contains("tested on 15 ham (" + dir.resolve("test-ham") + " " + dir.resolve("more-ham") + ") and 10 spam")
-                .contains("threshold 0.500")
+                .contains("spam when score >= 0.500")
                 .contains("precision 1.0000  recall 1.0000  ham false positives 0.00 % (0 of 15)")
                 .containsPattern("classification \\d+ messages/s \\(\\d+ threads");
     }
@@ -103,5 +103,23 @@ class SpamCommandTest {
         assertThat(run("spam", "eval", "--train-ham", ham, "--train-spam", spam, "--folds", "9"))
                 .isEqualTo(CliException.USAGE);
         assertThat(err.toString()).contains("--folds must be from 2 to the size of the smaller training set (3), not 9");
+    }
+
+    @Test
+    void spamdAndRspamdNeedTestSetsAndDecideWithoutTheThreshold() throws Exception {
+        String ham = corpus("ham", false, 3, 11);
+        String spam = corpus("spam", true, 3, 12);
+
+        assertThat(run("spam", "eval", "--engine", "spamd", "--train-ham", ham, "--train-spam", spam))
+                .isEqualTo(CliException.USAGE);
+        assertThat(err.toString()).contains("--engine spamd needs test sets");
+        assertThat(run("spam", "eval", "--engine", "rspamd", "--threshold", "0.5", "--train-ham", ham,
+                "--train-spam", spam, "--test-ham", ham, "--test-spam", spam)).isEqualTo(CliException.USAGE);
+        assertThat(err.toString()).contains("--threshold is yubin's");
+        assertThat(run("spam", "eval", "--engine", "bogofilter", "--train-ham", ham, "--train-spam", spam,
+                "--test-ham", ham, "--test-spam", spam)).isEqualTo(CliException.USAGE);
+        assertThat(run("spam", "eval", "--engine", "spamd", "--spamd", "localhost", "--train-ham", ham,
+                "--train-spam", spam, "--test-ham", ham, "--test-spam", spam)).isEqualTo(CliException.USAGE);
+        assertThat(err.toString()).contains("--spamd must be HOST:PORT, not localhost");
     }
 }
