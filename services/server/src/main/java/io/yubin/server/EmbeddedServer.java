@@ -376,7 +376,8 @@ public final class EmbeddedServer implements AutoCloseable {
         TrustManagerFactory mtaStsTrust = MtaStsTrust.load(mtaStsConfig.extraCaPath());
         boolean dane = remoteConfig.dane().enabled() && config.dns().dnssecValidation();
         ServerConfig.TlsReports reports = remoteConfig.tlsReports();
-        TlsResults tlsResults = reports.enabled() ? TlsResults.counting(clock) : TlsResults.discarding();
+        MailAddress reportsFrom = reports.enabled() ? tlsReportSender(reports) : null;
+        TlsResults tlsResults = reportsFrom != null ? TlsResults.counting(clock) : TlsResults.discarding();
         SmtpClient client = new SmtpClient(vertx, remoteConfig.toSettings(smtpHostname()), mtaStsTrust,
                 dane ? new DaneLookup(dns) : null, tlsResults);
         stops.push(new Stop("SMTP client", client::close));
@@ -389,8 +390,8 @@ public final class EmbeddedServer implements AutoCloseable {
         }
         ExecutorService dsnThread = Executors.newSingleThreadExecutor(daemon("yubin-dsn"));
         stops.push(new Stop("DSN writer", dsnThread::shutdownNow));
-        if (reports.enabled()) {
-            tlsReports(vertx, storage, clock, dns, dataDir, member, tlsResults, mtaStsTrust, dsnThread);
+        if (reportsFrom != null) {
+            tlsReports(vertx, storage, clock, dns, dataDir, member, tlsResults, mtaStsTrust, dsnThread, reportsFrom);
         }
         RemoteDelivery remote = new RemoteDelivery(new MxResolver(dns, AddressOrder.IPV6_FIRST, new SecureRandom()),
                 client, new DomainConnections(remoteConfig.maxConnectionsPerDomain(), DOMAIN_CONNECTION_WAIT), mtaSts);
@@ -414,7 +415,7 @@ public final class EmbeddedServer implements AutoCloseable {
      * servers are trusted as MTA-STS hosts are (the JDK's anchors and mta-sts.extra-ca-file).
      */
     private void tlsReports(Vertx vertx, Storage storage, Clock clock, StubResolver dns, Path dataDir, String member,
-            TlsResults tlsResults, TrustManagerFactory trust, ExecutorService writer) {
+            TlsResults tlsResults, TrustManagerFactory trust, ExecutorService writer, MailAddress from) {
         ServerConfig.TlsReports reports = config.delivery().remote().tlsReports();
         String host = smtpHostname();
         SSLContext ssl;
@@ -428,7 +429,7 @@ public final class EmbeddedServer implements AutoCloseable {
         TlsReporter reporter = new TlsReporter(tlsResults, dns, storage.spool(), storage.blobs(), deliveryQueue::offer,
                 http, new DkimSigner(new DkimKeyDirectory(config.dkim().keysPath(dataDir)), clock),
                 new TlsReporter.Settings(reports.effectiveOrganization(host), reports.effectiveContact(host),
-                        reports.effectiveSubmitter(host), MailAddress.parse(reports.effectiveFrom(host)), member),
+                        reports.effectiveSubmitter(host), from, member),
                 clock, writer);
         long timer = vertx.setPeriodic(TLS_REPORT_CHECK.toMillis(), id -> reporter.reportFinishedDays()
                 .whenComplete((sent, failure) -> {
@@ -438,6 +439,20 @@ public final class EmbeddedServer implements AutoCloseable {
                 }));
         stops.push(new Stop("TLS reports", () -> vertx.cancelTimer(timer)));
         LOG.info("TLS reports (RFC 8460) of this member's sessions sent daily as {}", reports.effectiveSubmitter(host));
+    }
+
+    /**
+     * The sender of TLS report mail; null, with TLS reports off, when the SMTP hostname (an address,
+     * say) makes no reporting domain and none is configured.
+     */
+    private MailAddress tlsReportSender(ServerConfig.TlsReports reports) {
+        try {
+            return MailAddress.parse(reports.effectiveFrom(smtpHostname()));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("TLS reports are off: the SMTP hostname {} is no domain to report as ({}); set "
+                    + "delivery.remote.tls-reports.submitter", smtpHostname(), e.getMessage());
+            return null;
+        }
     }
 
     /** DNS blocklists at SMTP MX connect (dnsbl.zones); null when none is configured. */
