@@ -6,7 +6,6 @@ import io.yubin.delivery.LocalDelivery;
 import io.yubin.model.Domain;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
-import io.yubin.server.config.ConfigLoader;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.store.RecipientState;
 import io.yubin.store.SpoolEntry;
@@ -44,21 +43,11 @@ class QuotaEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        ServerConfig config = ConfigLoader.load(null, Map.ofEntries(
-                Map.entry("YUBIN_DATA_DIR", Files.createDirectories(dir.resolve("data")).toString()),
-                Map.entry("YUBIN_ADMIN_PORT", "0"),
-                Map.entry("YUBIN_SMTP_MX_PORT", String.valueOf(ServerProcess.freePort())),
-                Map.entry("YUBIN_SMTP_SUBMISSION_PORT", "0"),
-                Map.entry("YUBIN_SMTP_SUBMISSIONS_PORT", "0"),
-                Map.entry("YUBIN_IMAP_PORT", String.valueOf(ServerProcess.freePort())),
-                Map.entry("YUBIN_IMAP_ALLOW_PLAINTEXT_AUTH", "true"),
-                Map.entry("YUBIN_IMAP_TLS_PORT", "0"),
-                Map.entry("YUBIN_POP3_PORT", "0"),
-                Map.entry("YUBIN_POP3_TLS_PORT", "0"),
-                Map.entry("YUBIN_CLUSTER_NAME", "quota-e2e-" + ProcessHandle.current().pid()),
-                Map.entry("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024"),
-                Map.entry("YUBIN_PASSWORD_HASH_ITERATIONS", "1"),
-                Map.entry("YUBIN_DELIVERY_REMOTE_ENABLED", "false")));
+        ServerConfig config = TestServerConfig.load(Files.createDirectories(dir.resolve("data")), "quota-e2e", Map.of(
+                "YUBIN_SMTP_MX_PORT", String.valueOf(ServerProcess.freePort()),
+                "YUBIN_IMAP_PORT", String.valueOf(ServerProcess.freePort()),
+                "YUBIN_IMAP_ALLOW_PLAINTEXT_AUTH", "true",
+                "YUBIN_DELIVERY_REMOTE_ENABLED", "false"));
         server = EmbeddedServer.start(config);
         await(server.accounts().addDomain(Domain.parse("example.test")));
         await(server.accounts().addUser(DORA, PASSWORD.toCharArray(), QUOTA));

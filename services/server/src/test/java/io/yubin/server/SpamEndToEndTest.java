@@ -6,7 +6,6 @@ import io.yubin.filter.spam.InMemorySpamModel;
 import io.yubin.model.Domain;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
-import io.yubin.server.config.ConfigLoader;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.store.Mailbox;
 import io.yubin.store.MessageRecord;
@@ -53,24 +52,14 @@ class SpamEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
-        ServerConfig config = ConfigLoader.load(null, Map.ofEntries(
-                Map.entry("YUBIN_DATA_DIR", data.toString()),
-                Map.entry("YUBIN_ADMIN_PORT", "0"),
-                Map.entry("YUBIN_SMTP_MX_PORT", String.valueOf(ServerProcess.freePort())),
-                Map.entry("YUBIN_SMTP_SUBMISSION_PORT", "0"),
-                Map.entry("YUBIN_SMTP_SUBMISSIONS_PORT", "0"),
-                Map.entry("YUBIN_IMAP_PORT", String.valueOf(ServerProcess.freePort())),
-                Map.entry("YUBIN_IMAP_ALLOW_PLAINTEXT_AUTH", "true"),
-                Map.entry("YUBIN_IMAP_TLS_PORT", "0"),
-                Map.entry("YUBIN_POP3_PORT", "0"),
-                Map.entry("YUBIN_POP3_TLS_PORT", "0"),
-                Map.entry("YUBIN_SMTP_HOSTNAME", "mx.example.test"),
-                Map.entry("YUBIN_CLUSTER_NAME", "spam-e2e-" + ProcessHandle.current().pid()),
-                Map.entry("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024"),
-                Map.entry("YUBIN_PASSWORD_HASH_ITERATIONS", "1"),
-                Map.entry("YUBIN_DELIVERY_REMOTE_ENABLED", "false"),
-                Map.entry("YUBIN_SPAM_MIN_TRAINED", "3"),
-                Map.entry("YUBIN_SPAM_OVERRIDES", "alice@example.test reject=2; bob@example.test reject=0.6")));
+        ServerConfig config = TestServerConfig.load(data, "spam-e2e", Map.of(
+                "YUBIN_SMTP_MX_PORT", String.valueOf(ServerProcess.freePort()),
+                "YUBIN_IMAP_PORT", String.valueOf(ServerProcess.freePort()),
+                "YUBIN_IMAP_ALLOW_PLAINTEXT_AUTH", "true",
+                "YUBIN_SMTP_HOSTNAME", "mx.example.test",
+                "YUBIN_DELIVERY_REMOTE_ENABLED", "false",
+                "YUBIN_SPAM_MIN_TRAINED", "3",
+                "YUBIN_SPAM_OVERRIDES", "alice@example.test reject=2; bob@example.test reject=0.6"));
         server = EmbeddedServer.start(config);
         await(server.accounts().addDomain(Domain.parse("example.test")));
         await(server.accounts().addUser(ALICE, PASSWORD.toCharArray(), 0));
