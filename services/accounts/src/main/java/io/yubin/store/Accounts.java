@@ -68,6 +68,7 @@ public final class Accounts implements AutoCloseable {
     private final String dummyHash;
 
     private final List<Function<MailAddress, CompletionStage<Void>>> removalSteps = new CopyOnWriteArrayList<>();
+    private final Quotas quotas;
 
     public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy) {
         this(directory, mailboxes, hasher, policy, new LoginThrottle(LoginThrottle.Policy.ACCOUNT),
@@ -97,6 +98,7 @@ public final class Accounts implements AutoCloseable {
         this.verified = verified;
         this.directory = directory;
         this.mailboxes = mailboxes;
+        this.quotas = new Quotas(directory, mailboxes);
         this.hasher = hasher;
         this.policy = policy;
         this.resolver = new AddressResolver(directory, addressPolicies);
@@ -196,7 +198,7 @@ public final class Accounts implements AutoCloseable {
 
     /** The users' storage quotas. */
     public Quotas quotas() {
-        return new Quotas(directory, mailboxes);
+        return quotas;
     }
 
     /**

@@ -333,16 +333,21 @@ class ImapProtocolTest {
         }
     }
 
+    /** Alice's spam-filter training events (MARKED_JUNK, MARKED_NOT_JUNK) into {@code seen}. */
+    private AutoCloseable trainingEvents(java.util.Collection<io.yubin.queue.MailboxEvent> seen) {
+        return imap.events.subscribe(alice, e -> {
+            if (e.kind().name().startsWith("MARKED_")) {
+                seen.add(e);
+            }
+        });
+    }
+
     @Test
     void movingIntoAndOutOfJunkEmitsTrainingEvents() throws Exception {
         imap.deliver(alice, FIRST);
         java.util.concurrent.BlockingQueue<io.yubin.queue.MailboxEvent> seen =
                 new java.util.concurrent.LinkedBlockingQueue<>();
-        try (AutoCloseable subscription = imap.events.subscribe(alice, e -> {
-            if (e.kind().name().startsWith("MARKED_")) {
-                seen.add(e);
-            }
-        }); RawImapClient c = login()) {
+        try (AutoCloseable subscription = trainingEvents(seen); RawImapClient c = login()) {
             c.command("s", "SELECT INBOX");
             assertThat(last(c.command("a", "MOVE 1 Junk"))).isEqualTo("a OK MOVE completed");
             io.yubin.queue.MailboxEvent junk = seen.poll(5, java.util.concurrent.TimeUnit.SECONDS);
@@ -366,11 +371,7 @@ class ImapProtocolTest {
         imap.deliver(alice, FIRST);
         java.util.concurrent.BlockingQueue<io.yubin.queue.MailboxEvent> seen =
                 new java.util.concurrent.LinkedBlockingQueue<>();
-        try (AutoCloseable subscription = imap.events.subscribe(alice, e -> {
-            if (e.kind().name().startsWith("MARKED_")) {
-                seen.add(e);
-            }
-        }); RawImapClient c = login()) {
+        try (AutoCloseable subscription = trainingEvents(seen); RawImapClient c = login()) {
             c.command("s", "SELECT INBOX");
             // RFC 5788 §3.1: what Thunderbird sends for "mark as junk" and "mark as not junk"
             assertThat(last(c.command("a", "STORE 1 +FLAGS.SILENT ($Junk)"))).isEqualTo("a OK STORE completed");

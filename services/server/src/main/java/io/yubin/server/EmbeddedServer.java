@@ -25,6 +25,7 @@ import io.yubin.delivery.tlsrpt.TlsReporter;
 import io.yubin.delivery.tlsrpt.TlsResults;
 import io.yubin.filter.spam.SpamClassifier;
 import io.yubin.filter.spam.SpamFilter;
+import io.yubin.filter.spam.SpamThresholds;
 import io.yubin.filter.spam.SpamTraining;
 import io.yubin.imap.ImapServer;
 import io.yubin.mailauth.InboundAuthenticator;
@@ -250,9 +251,9 @@ public final class EmbeddedServer implements AutoCloseable {
         SpamFilter spamFilter = config.spam().enabled() ? spamFilter(storage, clock) : null;
         Quarantine quarantine = authenticator == null ? Quarantine.NEVER
                 : new DmarcQuarantine(storage.blobs(), authenticator.settings().authservId(), mailauthThreads);
+        SpamThresholds spamThresholds = config.spam().toThresholds();
         if (spamFilter != null) {
-            quarantine = quarantine.or(new SpamQuarantine(spamFilter, config.spam().toThresholds(), storage.blobs(),
-                    spamThreads));
+            quarantine = quarantine.or(new SpamQuarantine(spamFilter, spamThresholds, storage.blobs(), spamThreads));
             SpamTraining training = new SpamTraining(mailboxEvents, storage.mailboxes(), storage.blobs(), spamFilter,
                     spamThreads);
             accounts.onUserRemoval(user -> storage.spamModels().delete(user.canonical()));
@@ -280,7 +281,7 @@ public final class EmbeddedServer implements AutoCloseable {
                 smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening(), config.ipPolicy().smtp()),
                 storage, accounts, deliveryQueue, authenticator, dkimSigner(dataDir, clock),
                 sendingLimits, blocklists(dns, blocklistZones), virusScanning(),
-                spamFilter == null ? null : new SpamChecking(spamFilter, config.spam().toThresholds(), spamThreads)));
+                spamFilter == null ? null : new SpamChecking(spamFilter, spamThresholds, spamThreads)));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
         this.smtp = smtp;
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",
@@ -431,7 +432,9 @@ public final class EmbeddedServer implements AutoCloseable {
                 new TlsReporter.Settings(reports.effectiveOrganization(host), reports.effectiveContact(host),
                         reports.effectiveSubmitter(host), from, member),
                 clock, writer);
-        long timer = vertx.setPeriodic(TLS_REPORT_CHECK.toMillis(), id -> reporter.reportFinishedDays()
+        // The check and the reports it makes run on the writer, never on the timer's event loop.
+        long timer = vertx.setPeriodic(TLS_REPORT_CHECK.toMillis(), id -> CompletableFuture
+                .supplyAsync(reporter::reportFinishedDays, writer).thenCompose(sending -> sending)
                 .whenComplete((sent, failure) -> {
                     if (failure != null) {
                         LOG.warn("TLS reports could not be sent", failure);

@@ -64,6 +64,17 @@ final class LineClient implements AutoCloseable {
     }
 
     /** Sends a line and returns the POP3 status line. */
+    /** Sends an IMAP command that starts with its tag; the tagged reply, the untagged lines skipped. */
+    String imap(String command) throws IOException {
+        String tag = command.substring(0, command.indexOf(' '));
+        send(command);
+        String line;
+        do {
+            line = line();
+        } while (!line.startsWith(tag + " "));
+        return line;
+    }
+
     String pop3(String line) throws IOException {
         send(line);
         return line();

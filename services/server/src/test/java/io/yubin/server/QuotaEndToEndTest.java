@@ -96,7 +96,7 @@ class QuotaEndToEndTest {
         try (LineClient imap = new LineClient(new Socket("127.0.0.1", server.config().imap().port()))) {
             imap.socket().setSoTimeout(60_000);
             assertThat(imap.line()).startsWith("* OK");
-            assertThat(SpamEndToEndTest.imap(imap, "a1 LOGIN " + DORA + " \"" + PASSWORD + "\"")).startsWith("a1 OK");
+            assertThat(imap.imap("a1 LOGIN " + DORA + " \"" + PASSWORD + "\"")).startsWith("a1 OK");
             String append = "From: dora@example.test\r\nSubject: draft\r\n\r\n" + "y".repeat(1800) + "\r\n";
             imap.send("a2 APPEND Drafts {" + append.getBytes(StandardCharsets.US_ASCII).length + "+}");
             imap.send(append);

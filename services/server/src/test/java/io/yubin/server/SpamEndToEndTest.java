@@ -88,12 +88,12 @@ class SpamEndToEndTest {
         try (LineClient imap = new LineClient(new Socket("127.0.0.1", server.config().imap().port()))) {
             imap.socket().setSoTimeout(60_000);
             assertThat(imap.line()).startsWith("* OK");
-            assertThat(imap(imap, "a1 LOGIN " + ALICE + " \"" + PASSWORD + "\"")).startsWith("a1 OK");
-            assertThat(imap(imap, "a2 SELECT INBOX")).startsWith("a2 OK");
-            assertThat(imap(imap, "a3 UID MOVE 1:* Junk")).startsWith("a3 OK");
-            assertThat(imap(imap, "a4 SELECT Junk")).startsWith("a4 OK");
+            assertThat(imap.imap("a1 LOGIN " + ALICE + " \"" + PASSWORD + "\"")).startsWith("a1 OK");
+            assertThat(imap.imap("a2 SELECT INBOX")).startsWith("a2 OK");
+            assertThat(imap.imap("a3 UID MOVE 1:* Junk")).startsWith("a3 OK");
+            assertThat(imap.imap("a4 SELECT Junk")).startsWith("a4 OK");
             String hamUids = uidsWithSubject(MailboxPath.parse("Junk"), "notes");
-            assertThat(imap(imap, "a5 UID MOVE " + hamUids + " INBOX")).startsWith("a5 OK");
+            assertThat(imap.imap("a5 UID MOVE " + hamUids + " INBOX")).startsWith("a5 OK");
             imap.send("a6 LOGOUT");
         }
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> trained(ALICE.canonical()) == 8);
@@ -164,17 +164,6 @@ class SpamEndToEndTest {
             smtp.smtp("QUIT");
             return reply;
         }
-    }
-
-    /** Sends an IMAP command; the tagged reply. */
-    static String imap(LineClient imap, String command) throws Exception {
-        String tag = command.substring(0, command.indexOf(' '));
-        imap.send(command);
-        String line;
-        do {
-            line = imap.line();
-        } while (!line.startsWith(tag + " "));
-        return line;
     }
 
     static long trained(String owner) {

@@ -7,11 +7,13 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -168,17 +170,17 @@ public final class SpamFilter {
                 .thenApply(before -> new Change(m, before.isEmpty() ? Trained.LEARNED
                         : before.get() == verdict ? Trained.ALREADY : Trained.RELEARNED)).toCompletableFuture()).toList();
         return CompletableFuture.allOf(looked.toArray(CompletableFuture[]::new)).thenCompose(v -> {
-            // One message given twice in a batch is learned once.
-            Map<String, Change> changes = new LinkedHashMap<>();
-            looked.forEach(c -> changes.putIfAbsent(c.join().message().digest(), c.join()));
-            List<Change> learning = changes.values().stream().filter(c -> c.what() != Trained.ALREADY).toList();
+            // One message given twice in a batch is learned once: its later copies are known already.
+            Set<String> seen = new HashSet<>();
+            List<Change> changes = looked.stream().map(CompletableFuture::join)
+                    .map(c -> seen.add(c.message().digest()) ? c : new Change(c.message(), Trained.ALREADY)).toList();
+            List<Change> learning = changes.stream().filter(c -> c.what() != Trained.ALREADY).toList();
             CompletionStage<Void> updated = learning.isEmpty() ? CompletableFuture.completedFuture(null)
                     : update(owner, learning, spam, 1);
             return updated.thenCompose(u -> CompletableFuture.allOf(learning.stream()
                             .map(c -> store.markTrained(owner, c.message().digest(), verdict).toCompletableFuture())
                             .toArray(CompletableFuture[]::new)))
-                    .thenApply(u -> looked.stream().map(c -> changes.get(c.join().message().digest()) == c.join()
-                            ? c.join().what() : Trained.ALREADY).toList());
+                    .thenApply(u -> changes.stream().map(Change::what).toList());
         });
     }
 

@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +29,6 @@ public final class SpamTraining implements AutoCloseable {
     private final SpamFilter filter;
     private final Executor worker;
     private final AutoCloseable subscription;
-    private final AtomicLong trained = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
     /** The training last queued; each waits for the one before. */
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
@@ -64,28 +61,14 @@ public final class SpamTraining implements AutoCloseable {
                     .thenApply(Optional::of);
         }).handle((result, failure) -> {
             if (failure != null) {
-                failed.incrementAndGet();
                 LOG.warn("Could not train the spam filter on uid {} of {} ({}): {}", event.uid(), event.user(),
                         spam ? "spam" : "ham", failure.toString());
                 return Optional.empty();
             }
-            result.ifPresent(r -> {
-                trained.incrementAndGet();
-                LOG.debug("spam filter trained on uid {} of {} as {}: {}", event.uid(), event.user(),
-                        spam ? "spam" : "ham", r);
-            });
+            result.ifPresent(r -> LOG.debug("spam filter trained on uid {} of {} as {}: {}", event.uid(), event.user(),
+                    spam ? "spam" : "ham", r));
             return result;
         });
-    }
-
-    /** Trainings done since start (tests, metrics). */
-    public long trained() {
-        return trained.get();
-    }
-
-    /** Trainings that failed since start. */
-    public long failed() {
-        return failed.get();
     }
 
     @Override
