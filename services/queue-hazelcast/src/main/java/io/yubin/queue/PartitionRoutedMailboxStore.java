@@ -294,6 +294,18 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
     }
 
     @Override
+    public CompletionStage<Mailbox> create(MailAddress user, MailboxPath path, Set<SpecialUse> specialUse,
+            long uidValidity) {
+        return local.create(user, path, specialUse, uidValidity);
+    }
+
+    /** Restores are rare and run by a command, not a member: here, behind the store's fence. */
+    @Override
+    public CompletionStage<Void> restore(MailboxId mailbox, List<RestoredMessage> messages, long uidNext) {
+        return local.restore(mailbox, messages, uidNext);
+    }
+
+    @Override
     public CompletionStage<Optional<Mailbox>> find(MailAddress user, MailboxPath path) {
         return local.find(user, path);
     }

@@ -44,6 +44,13 @@ public interface MailboxStore {
     /** CONFLICT when it exists. Parents need not exist. */
     CompletionStage<Mailbox> create(MailAddress user, MailboxPath path, Set<SpecialUse> specialUse);
 
+    /**
+     * Restore: creates the mailbox with the UIDVALIDITY it had where it was backed up, so that the UIDs
+     * restored into it ({@link #restore}) mean what they meant to the clients that cached them. CONFLICT
+     * when it exists.
+     */
+    CompletionStage<Mailbox> create(MailAddress user, MailboxPath path, Set<SpecialUse> specialUse, long uidValidity);
+
     CompletionStage<Optional<Mailbox>> find(MailAddress user, MailboxPath path);
 
     /** All mailboxes of the user, sorted by path. */
@@ -81,6 +88,18 @@ public interface MailboxStore {
      * {@code duplicate} set. NOT_FOUND when the mailbox is gone.
      */
     CompletionStage<AppendResult> append(MailboxId mailbox, NewMessage message);
+
+    /**
+     * Restore: puts messages back under the UIDs they had, each with a new MODSEQ and a reference on its
+     * blob, and moves UIDNEXT to at least {@code uidNext}. The UIDs must ascend and be at or above the
+     * mailbox's UIDNEXT, so that no client ever sees a UID appear below one it has seen (INVALID
+     * otherwise). NOT_FOUND when the mailbox is gone.
+     */
+    CompletionStage<Void> restore(MailboxId mailbox, List<RestoredMessage> messages, long uidNext);
+
+    /** A message put back by {@link #restore}: its UID and what to store (the delivery key is ignored). */
+    record RestoredMessage(long uid, NewMessage message) {
+    }
 
     /** Counts and counters of one mailbox. NOT_FOUND when it is gone. */
     CompletionStage<MailboxStatus> status(MailboxId mailbox);

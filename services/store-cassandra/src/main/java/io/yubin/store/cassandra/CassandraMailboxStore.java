@@ -114,14 +114,29 @@ final class CassandraMailboxStore implements MailboxStore {
 
     @Override
     public CompletionStage<Mailbox> create(MailAddress user, MailboxPath path, Set<SpecialUse> specialUse) {
+        // RFC 9051 §2.3.1.1: a mailbox created again under an old name needs a new UIDVALIDITY.
+        return create(user, path, specialUse,
+                previous -> Math.min(0xFFFF_FFFFL, Math.max(previous + 1, Instant.now().getEpochSecond())));
+    }
+
+    @Override
+    public CompletionStage<Mailbox> create(MailAddress user, MailboxPath path, Set<SpecialUse> specialUse,
+            long uidValidity) {
+        if (uidValidity < 1 || uidValidity > 0xFFFF_FFFFL) {
+            return CompletableFuture.failedFuture(
+                    StoreException.invalid("uidValidity", "UIDVALIDITY must be a non-zero 32-bit number"));
+        }
+        return create(user, path, specialUse, previous -> uidValidity);
+    }
+
+    private CompletionStage<Mailbox> create(MailAddress user, MailboxPath path, Set<SpecialUse> specialUse,
+            java.util.function.LongUnaryOperator uidValidityAfter) {
         Set<SpecialUse> uses = Set.copyOf(specialUse);
         String owner = user.canonical();
         String id = Ids.timeOrdered();
         return cql.one("SELECT last_uid_validity FROM mailbox_names WHERE owner = ? AND path = ?", owner, path.name())
                 .thenCompose(last -> {
-                    long previous = last.map(r -> r.getLong(0)).orElse(0L);
-                    // RFC 9051 §2.3.1.1: a mailbox created again under an old name needs a new UIDVALIDITY.
-                    long uidValidity = Math.min(0xFFFF_FFFFL, Math.max(previous + 1, Instant.now().getEpochSecond()));
+                    long uidValidity = uidValidityAfter.applyAsLong(last.map(r -> r.getLong(0)).orElse(0L));
                     // The counters exist before the name does, so an append never finds a name without them.
                     return cql.run("INSERT INTO mailbox_state (id, uid_validity, uid_next, uid_visible, highest_modseq, "
                             + "modseq_visible, messages, unseen, deleted, bytes, recent_upto) "
@@ -347,18 +362,44 @@ final class CassandraMailboxStore implements MailboxStore {
             return CompletableFuture.completedFuture(List.of());
         }
         List<Placed> placed = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            placed.add(new Placed(messages.get(i), s.uidNext() + i, s.highestModSeq() + 1 + i));
+        }
+        return write(writer, s, placed, s.uidNext() + messages.size());
+    }
+
+    @Override
+    public CompletionStage<Void> restore(MailboxId mailbox, List<RestoredMessage> messages, long uidNext) {
+        List<RestoredMessage> batch = List.copyOf(messages);
+        return writers.submit(mailbox, (writer, s) -> {
+            List<Placed> placed = new ArrayList<>();
+            long next = s.uidNext();
+            for (int i = 0; i < batch.size(); i++) {
+                RestoredMessage m = batch.get(i);
+                if (m.uid() < next) {
+                    return CompletableFuture.failedFuture(StoreException.invalid("uid",
+                            "UID " + m.uid() + " is below the mailbox's UIDNEXT " + next));
+                }
+                placed.add(new Placed(m.message(), m.uid(), s.highestModSeq() + 1 + i));
+                next = m.uid() + 1;
+            }
+            return write(writer, s, placed, Math.max(next, uidNext)).thenApply(p -> (Void) null);
+        });
+    }
+
+    /** Moves the counters past the placed messages, then writes them. */
+    private CompletionStage<List<Placed>> write(MailboxWriter writer, State s, List<Placed> placed, long uidNext) {
         long unseen = 0;
         long deleted = 0;
         long bytes = 0;
-        for (int i = 0; i < messages.size(); i++) {
-            NewMessage m = messages.get(i);
-            placed.add(new Placed(m, s.uidNext() + i, s.highestModSeq() + 1 + i));
+        for (Placed p : placed) {
+            NewMessage m = p.message();
             unseen += m.flags().contains(SystemFlag.SEEN) ? 0 : 1;
             deleted += m.flags().contains(SystemFlag.DELETED) ? 1 : 0;
             bytes += m.blob().size();
         }
-        int n = messages.size();
-        State next = new State(s.uidValidity(), s.uidNext() + n, s.highestModSeq() + n, s.messages() + n,
+        int n = placed.size();
+        State next = new State(s.uidValidity(), uidNext, s.highestModSeq() + n, s.messages() + n,
                 s.unseen() + unseen, s.deleted() + deleted, s.bytes() + bytes, s.recentUpto());
         String id = writer.id();
         // One logged batch per message: its blob reference, its row, its change and its delivery key are

@@ -89,6 +89,46 @@ final class SqliteMailboxStore implements MailboxStore {
     }
 
     @Override
+    public CompletionStage<Mailbox> create(MailAddress user, MailboxPath path, Set<SpecialUse> specialUse,
+            long uidValidity) {
+        Set<SpecialUse> uses = Set.copyOf(specialUse);
+        return db.write(c -> {
+            requireUidValidity(uidValidity);
+            if (findRow(c, user, path).isPresent()) {
+                throw StoreException.conflict("path", "mailbox " + path + " exists");
+            }
+            return insertMailbox(c, user, path, uses, uidValidity).mailbox();
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> restore(MailboxId mailbox, List<RestoredMessage> messages, long uidNext) {
+        List<RestoredMessage> batch = List.copyOf(messages);
+        return db.write(c -> {
+            Row row = requireRow(c, mailbox);
+            long next = row.uidNext();
+            long modSeq = row.highestModSeq();
+            for (RestoredMessage m : batch) {
+                if (m.uid() < next) {
+                    throw StoreException.invalid("uid", "UID " + m.uid() + " is below the mailbox's UIDNEXT " + next);
+                }
+                NewMessage n = m.message();
+                insertMessage(c, row.id(), m.uid(), ++modSeq, n.flags(), Sql.nanos(n.internalDate()), n.blob());
+                next = m.uid() + 1;
+            }
+            Sql.update(c, "UPDATE mailboxes SET uid_next = ?, highest_modseq = ? WHERE id = ?",
+                    Math.max(next, uidNext), modSeq, row.id());
+            return null;
+        });
+    }
+
+    static void requireUidValidity(long uidValidity) {
+        if (uidValidity < 1 || uidValidity > 0xFFFF_FFFFL) {
+            throw StoreException.invalid("uidValidity", "UIDVALIDITY must be a non-zero 32-bit number");
+        }
+    }
+
+    @Override
     public CompletionStage<Optional<Mailbox>> find(MailAddress user, MailboxPath path) {
         return db.readStatement(c -> findRow(c, user, path).map(Row::mailbox));
     }
@@ -433,7 +473,12 @@ final class SqliteMailboxStore implements MailboxStore {
 
     private static Row insertMailbox(Connection c, MailAddress user, MailboxPath path, Set<SpecialUse> specialUse)
             throws SQLException {
-        Row row = new Row(Ids.timeOrdered(), user, path, nextUidValidity(c), 1, 0, specialUse);
+        return insertMailbox(c, user, path, specialUse, nextUidValidity(c));
+    }
+
+    private static Row insertMailbox(Connection c, MailAddress user, MailboxPath path, Set<SpecialUse> specialUse,
+            long uidValidity) throws SQLException {
+        Row row = new Row(Ids.timeOrdered(), user, path, uidValidity, 1, 0, specialUse);
         Sql.update(c, "INSERT INTO mailboxes(id, owner, owner_local, owner_domain, path, uid_validity, uid_next, "
                 + "highest_modseq, special_use) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row.id(), user.canonical(),
                 user.localPart(), user.domain().ascii(), path.name(), row.uidValidity(), row.uidNext(),

@@ -656,4 +656,59 @@ public abstract class MailboxStoreContract extends StorageContractSupport {
         }
         assertThat(owned).hasSize(30);
     }
+
+    @Test
+    void aMailboxCreatedForARestoreKeepsTheGivenUidValidity() {
+        Mailbox restored = await(mailboxes().create(ALICE, WORK, Set.of(SpecialUse.ARCHIVE), 1_234_567L));
+
+        assertThat(restored.uidValidity()).isEqualTo(1_234_567L);
+        assertThat(status(restored).uidValidity()).isEqualTo(1_234_567L);
+        assertThat(await(mailboxes().find(ALICE, WORK))).contains(restored);
+        assertFails(mailboxes().create(ALICE, WORK, Set.of(), 7L), Kind.CONFLICT);
+        assertFails(mailboxes().create(ALICE, MailboxPath.parse("Other"), Set.of(), 0L), Kind.INVALID);
+    }
+
+    @Test
+    void restoredMessagesKeepTheirUidsAndGetNewModSeqs() {
+        Mailbox work = await(mailboxes().create(ALICE, WORK, Set.of(), 99L));
+        StoredBlob a = putBlob("restored a");
+        StoredBlob b = putBlob("restored b");
+        long before = status(work).highestModSeq();
+
+        await(mailboxes().restore(work.id(), List.of(
+                new MailboxStore.RestoredMessage(3, message(a, Flags.of(SystemFlag.SEEN))),
+                new MailboxStore.RestoredMessage(7, message(b, Flags.of(new SystemFlag[0])))), 12));
+
+        List<MessageRecord> all = all(work);
+        assertThat(all).extracting(MessageRecord::uid).containsExactly(3L, 7L);
+        assertThat(all.get(0).flags().contains(SystemFlag.SEEN)).isTrue();
+        assertThat(all.get(1).blob()).isEqualTo(b);
+        assertThat(all.get(0).modSeq()).isGreaterThan(before);
+        assertThat(all.get(1).modSeq()).isGreaterThan(all.get(0).modSeq());
+        MailboxStatus status = status(work);
+        assertThat(status.uidNext()).isEqualTo(12);
+        assertThat(status.messages()).isEqualTo(2);
+        assertThat(status.unseen()).isEqualTo(1);
+        assertThat(status.size()).isEqualTo(a.size() + b.size());
+        assertThat(await(mailboxes().changesSince(work.id(), before)).changed()).extracting(MessageRecord::uid)
+                .containsExactly(3L, 7L);
+        assertThat(await(storage.blobReferences().isReferenced(a.id()))).isTrue();
+        // The next append goes above the restored UIDNEXT, and the blob is shared with its original.
+        assertThat(append(work, "new").uid()).isEqualTo(12);
+    }
+
+    @Test
+    void aRestoreNeverPutsAUidBelowOneAClientMayHaveSeen() {
+        Mailbox work = await(mailboxes().create(ALICE, WORK, Set.of(), 99L));
+        append(work, "one");
+        append(work, "two");
+
+        assertFails(mailboxes().restore(work.id(), List.of(
+                new MailboxStore.RestoredMessage(2, message(putBlob("x"), Flags.of(new SystemFlag[0])))), 3), Kind.INVALID);
+        await(mailboxes().restore(work.id(), List.of(
+                new MailboxStore.RestoredMessage(3, message(putBlob("three"), Flags.of(new SystemFlag[0])))), 3));
+
+        assertThat(uids(work)).containsExactly(1L, 2L, 3L);
+        assertThat(status(work).uidNext()).isEqualTo(4);
+    }
 }
