@@ -1,0 +1,338 @@
+package io.yubin.backup;
+
+import static io.yubin.backup.BackupWriter.await;
+
+import io.yubin.backup.Archive.AliasEntry;
+import io.yubin.backup.Archive.AppPasswordEntry;
+import io.yubin.backup.Archive.Contents;
+import io.yubin.backup.Archive.DomainEntry;
+import io.yubin.backup.Archive.MailboxEntry;
+import io.yubin.backup.Archive.MessageEntry;
+import io.yubin.backup.Archive.UserEntry;
+import io.yubin.model.Domain;
+import io.yubin.model.Flags;
+import io.yubin.model.MailAddress;
+import io.yubin.model.MailboxPath;
+import io.yubin.model.SpecialUse;
+import io.yubin.store.AliasSource;
+import io.yubin.store.AppPassword;
+import io.yubin.store.Mailbox;
+import io.yubin.store.MailboxStatus;
+import io.yubin.store.MailboxStore.RestoredMessage;
+import io.yubin.store.MessageRecord;
+import io.yubin.store.NewMessage;
+import io.yubin.store.SpamModels;
+import io.yubin.store.Storage;
+import io.yubin.store.StoredBlob;
+import io.yubin.store.UidSet;
+import io.yubin.store.UserRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Restores archives into a system, empty or live, through the store SPI (docs/operations.md, "Backup
+ * and restore"): a full archive, or a full one followed by the incremental ones that continue it.
+ *
+ * <p>Every archive is read and checked whole before anything is written, so an archive cut short or
+ * altered is refused without a trace. Then:
+ * <ul>
+ *   <li>domains, users, app passwords, aliases, subscriptions and spam models that are missing are
+ *       added; what exists is left as it is (a live user keeps the password it has now);</li>
+ *   <li>a mailbox the target lacks is created with its old UIDVALIDITY and gets its messages under
+ *       their old UIDs, so a client's cache of it stays valid;</li>
+ *   <li>in a mailbox that exists, a message already there (same SHA-256) is left alone; a missing one
+ *       goes back under its old UID when the mailbox has the archive's UIDVALIDITY and that UID is at
+ *       or above its UIDNEXT, and is appended with a new UID otherwise (RFC 9051 §2.3.1.1: no UID
+ *       appears below one a client has seen).</li>
+ * </ul>
+ * So a restore run twice restores once, and one cut short is finished by running it again.
+ */
+public final class Restorer {
+
+    /** Messages per store call. */
+    private static final int BATCH = 500;
+
+    /** What the restore did. */
+    public record Result(int domainsAdded, int usersAdded, int mailboxesCreated, long messagesKeptUid,
+            long messagesAppended, long messagesPresent, long bodies) {
+    }
+
+    private final Storage storage;
+
+    public Restorer(Storage storage) {
+        this.storage = storage;
+    }
+
+    /** The state the archives describe together. */
+    private static final class Target {
+        final Map<String, DomainEntry> domains = new LinkedHashMap<>();
+        final Map<String, UserEntry> users = new LinkedHashMap<>();
+        final Map<String, Map<String, MailboxState>> mailboxes = new LinkedHashMap<>();
+        String globalSpam;
+    }
+
+    private static final class MailboxState {
+        MailboxEntry entry;
+        final TreeMap<Long, MessageEntry> messages = new TreeMap<>();
+    }
+
+    /** Checks the archives, in order: a full one and the incremental ones that continue it. */
+    public static List<Contents> verify(List<Archive.Source> archives) {
+        List<Contents> read = new ArrayList<>();
+        for (int i = 0; i < archives.size(); i++) {
+            Contents c;
+            try (InputStream in = archives.get(i).open()) {
+                c = Archive.read(in, Archive.BodySink.IGNORE);
+            } catch (IOException e) {
+                throw new BackupException("archive " + (i + 1) + " cannot be opened: " + e.getMessage(), e);
+            }
+            if (i == 0 && c.header().base() != null) {
+                throw new BackupException("the first archive is incremental (it continues " + c.header().base()
+                        + "): give the full archive first");
+            }
+            if (i > 0 && !read.get(i - 1).header().id().equals(c.header().base())) {
+                throw new BackupException("archive " + (i + 1) + " does not continue archive " + i + " (it continues "
+                        + c.header().base() + ", archive " + i + " is " + read.get(i - 1).header().id() + ")");
+            }
+            read.add(c);
+        }
+        return read;
+    }
+
+    public Result restore(List<Archive.Source> archives) {
+        List<Contents> read = verify(archives);
+        Target target = fold(read);
+        int domainsAdded = 0;
+        for (DomainEntry d : target.domains.values()) {
+            Domain domain = Domain.parse(d.domain());
+            if (!await(storage.directory().isLocalDomain(domain))) {
+                await(storage.directory().addDomain(domain));
+                domainsAdded++;
+            }
+        }
+        int usersAdded = 0;
+        for (UserEntry u : target.users.values()) {
+            usersAdded += user(u) ? 1 : 0;
+        }
+        for (DomainEntry d : target.domains.values()) {
+            for (AliasEntry a : d.aliases()) {
+                AliasSource source = AliasSource.parse(a.source());
+                MailAddress to = MailAddress.parse(a.target());
+                if (!await(storage.directory().aliasTargets(source)).contains(to)) {
+                    await(storage.directory().addAlias(source, to));
+                }
+            }
+        }
+        if (target.globalSpam != null) {
+            spamModel(SpamModels.GLOBAL, target.globalSpam);
+        }
+        // Plans first, so that only the bodies still needed are stored.
+        List<Plan> plans = new ArrayList<>();
+        Set<String> needed = new HashSet<>();
+        int created = 0;
+        for (Map.Entry<String, Map<String, MailboxState>> user : target.mailboxes.entrySet()) {
+            for (MailboxState m : user.getValue().values()) {
+                Plan plan = plan(MailAddress.parse(user.getKey()), m);
+                created += plan.created ? 1 : 0;
+                plans.add(plan);
+                plan.restore.forEach(e -> needed.add(e.sha256()));
+                plan.append.forEach(e -> needed.add(e.sha256()));
+            }
+        }
+        Map<String, StoredBlob> stored = bodies(archives, needed);
+        long kept = 0;
+        long appended = 0;
+        long present = 0;
+        for (Plan plan : plans) {
+            apply(plan, stored);
+            kept += plan.restore.size();
+            appended += plan.append.size();
+            present += plan.present;
+        }
+        return new Result(domainsAdded, usersAdded, created, kept, appended, present, stored.size());
+    }
+
+    /** The last word of the archives on every domain, user and mailbox. */
+    private static Target fold(List<Contents> archives) {
+        Target t = new Target();
+        for (Contents c : archives) {
+            // Each archive holds its whole scope: what it lacks was removed since the one before.
+            t.domains.clear();
+            t.users.clear();
+            for (DomainEntry d : c.domains()) {
+                t.domains.put(d.domain(), d);
+            }
+            Map<String, Map<String, MailboxState>> now = new LinkedHashMap<>();
+            for (MailboxEntry m : c.mailboxes()) {
+                MailboxState state = t.mailboxes.getOrDefault(m.user(), Map.of()).get(m.path());
+                if (m.full() || state == null) {
+                    if (!m.full()) {
+                        throw new BackupException("archive " + c.header().id() + " changes mailbox " + m.path() + " of "
+                                + m.user() + ", which the archives before it do not hold");
+                    }
+                    state = new MailboxState();
+                } else if (state.entry.uidValidity() != m.uidValidity()) {
+                    throw new BackupException("mailbox " + m.path() + " of " + m.user()
+                            + " has another UIDVALIDITY than in the archive before");
+                }
+                state.entry = m;
+                m.vanished().forEach(state.messages::remove);
+                for (MessageEntry e : m.messages()) {
+                    state.messages.put(e.uid(), e);
+                }
+                now.computeIfAbsent(m.user(), k -> new LinkedHashMap<>()).put(m.path(), state);
+            }
+            for (UserEntry u : c.users()) {
+                t.users.put(u.address(), u);
+                // Mailboxes that were deleted since the archive before are not brought back.
+                now.computeIfAbsent(u.address(), k -> new LinkedHashMap<>()).keySet().retainAll(u.mailboxes());
+            }
+            t.mailboxes.clear();
+            t.mailboxes.putAll(now);
+            if (c.globalSpam() != null) {
+                t.globalSpam = c.globalSpam().model();
+            }
+        }
+        return t;
+    }
+
+    /** Adds the user when missing; then its missing app passwords, subscriptions and spam model. */
+    private boolean user(UserEntry u) {
+        MailAddress address = MailAddress.parse(u.address());
+        boolean added = false;
+        if (await(storage.directory().findUser(address)).isEmpty()) {
+            await(storage.directory().addUser(new UserRecord(address, u.passwordHash(), u.quotaBytes(),
+                    Instant.parse(u.createdAt()))));
+            added = true;
+        }
+        Set<String> ids = await(storage.directory().listAppPasswords(address)).stream().map(AppPassword::id)
+                .collect(Collectors.toSet());
+        for (AppPasswordEntry p : u.appPasswords()) {
+            if (!ids.contains(p.id())) {
+                await(storage.directory().addAppPassword(address,
+                        new AppPassword(p.id(), p.label(), p.secretHash(), Instant.parse(p.createdAt()))));
+            }
+        }
+        Set<String> subscribed = await(storage.mailboxes().subscriptions(address)).stream().map(MailboxPath::name)
+                .collect(Collectors.toSet());
+        for (String path : u.subscriptions()) {
+            if (!subscribed.contains(path)) {
+                await(storage.mailboxes().subscribe(address, MailboxPath.parse(path)));
+            }
+        }
+        if (u.spamModel() != null) {
+            spamModel(address.canonical(), u.spamModel());
+        }
+        return added;
+    }
+
+    private void spamModel(String owner, String base64) {
+        if (await(storage.spamModels().load(owner)).isEmpty()) {
+            await(storage.spamModels().save(owner, Base64.getDecoder().decode(base64), 0));
+        }
+    }
+
+    private static final class Plan {
+        final MailAddress user;
+        final MailboxState state;
+        Mailbox mailbox;
+        boolean created;
+        long present;
+        final List<MessageEntry> restore = new ArrayList<>();
+        final List<MessageEntry> append = new ArrayList<>();
+
+        Plan(MailAddress user, MailboxState state) {
+            this.user = user;
+            this.state = state;
+        }
+    }
+
+    private Plan plan(MailAddress user, MailboxState m) {
+        Plan plan = new Plan(user, m);
+        MailboxPath path = MailboxPath.parse(m.entry.path());
+        Set<SpecialUse> uses = m.entry.specialUse().stream().map(SpecialUse::valueOf).collect(Collectors.toSet());
+        plan.mailbox = await(storage.mailboxes().find(user, path)).orElse(null);
+        if (plan.mailbox == null) {
+            plan.mailbox = await(storage.mailboxes().create(user, path, uses, m.entry.uidValidity()));
+            plan.created = true;
+        }
+        Map<String, Integer> there = new HashMap<>();
+        for (MessageRecord r : await(storage.mailboxes().messages(plan.mailbox.id(), UidSet.ALL))) {
+            there.merge(r.blob().sha256(), 1, Integer::sum);
+        }
+        MailboxStatus status = await(storage.mailboxes().status(plan.mailbox.id()));
+        boolean sameUids = plan.mailbox.uidValidity() == m.entry.uidValidity();
+        long next = status.uidNext();
+        for (MessageEntry e : m.messages.values()) {
+            Integer count = there.get(e.sha256());
+            if (count != null && count > 0) {
+                there.put(e.sha256(), count - 1);
+                plan.present++;
+            } else if (sameUids && e.uid() >= next) {
+                plan.restore.add(e);
+                next = e.uid() + 1;
+            } else {
+                plan.append.add(e);
+            }
+        }
+        return plan;
+    }
+
+    private void apply(Plan plan, Map<String, StoredBlob> stored) {
+        List<RestoredMessage> batch = new ArrayList<>();
+        for (MessageEntry e : plan.restore) {
+            batch.add(new RestoredMessage(e.uid(), message(e, stored)));
+            if (batch.size() == BATCH) {
+                await(storage.mailboxes().restore(plan.mailbox.id(), batch, 0));
+                batch.clear();
+            }
+        }
+        boolean sameUids = plan.mailbox.uidValidity() == plan.state.entry.uidValidity();
+        if (!batch.isEmpty() || sameUids) {
+            await(storage.mailboxes().restore(plan.mailbox.id(), batch, sameUids ? plan.state.entry.uidNext() : 0));
+        }
+        for (MessageEntry e : plan.append) {
+            await(storage.mailboxes().append(plan.mailbox.id(), message(e, stored)));
+        }
+    }
+
+    private static NewMessage message(MessageEntry e, Map<String, StoredBlob> stored) {
+        StoredBlob blob = stored.get(e.sha256());
+        if (blob == null) {
+            throw new BackupException("no archive holds the body " + e.sha256() + " of message " + e.uid());
+        }
+        return new NewMessage(blob, Instant.parse(e.internalDate()), Flags.of(e.flags()), null);
+    }
+
+    /** Stores each needed body once, reading the archives again. */
+    private Map<String, StoredBlob> bodies(List<Archive.Source> archives, Set<String> needed) {
+        Map<String, StoredBlob> stored = new HashMap<>();
+        for (Archive.Source source : archives) {
+            try (InputStream in = source.open()) {
+                Archive.read(in, (sha, size, content) -> {
+                    if (needed.contains(sha) && !stored.containsKey(sha)) {
+                        StoredBlob blob = await(storage.blobs().put(content));
+                        if (!blob.sha256().equals(sha) || blob.size() != size) {
+                            throw new BackupException("body " + sha + " changed between the two reads of its archive");
+                        }
+                        stored.put(sha, blob);
+                    }
+                });
+            } catch (IOException e) {
+                throw new BackupException("an archive cannot be opened again: " + e.getMessage(), e);
+            }
+        }
+        return stored;
+    }
+}
