@@ -2,6 +2,7 @@ package io.yubin.server;
 
 import io.yubin.server.cli.AliasCommand;
 import io.yubin.server.cli.AppPasswordCommand;
+import io.yubin.server.cli.BackupCommand;
 import io.yubin.server.cli.CliException;
 import io.yubin.server.cli.DomainCommand;
 import io.yubin.server.cli.OperatorCommand;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Spec;
         versionProvider = Yubin.Version.class,
         description = "Yubin mail server.",
         subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class,
-            AppPasswordCommand.class, QueueCommand.class, SchemaCommand.class, OperatorCommand.class, SpamCommand.class},
+            AppPasswordCommand.class, QueueCommand.class, SchemaCommand.class, OperatorCommand.class, SpamCommand.class,
+            BackupCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:the server refused the request, or another failure",
             "2:invalid command line", "3:the server could not be reached"})

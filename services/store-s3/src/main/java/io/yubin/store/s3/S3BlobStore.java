@@ -275,6 +275,101 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
         return new StoredBlob(id, size, hex);
     }
 
+    /**
+     * Streams an object of unknown length to {@code key} in this store's bucket, one multipart part
+     * per {@link S3Options#MIN_PART_SIZE} octets held in memory: what {@code yubin backup create}
+     * writes an archive with. The object appears only when {@link ObjectUpload#finish()} completes it;
+     * closing the upload without finishing it aborts it, leaving nothing under the key.
+     */
+    public ObjectUpload putObject(String key) {
+        Multimap<String, String> headers = HashMultimap.create();
+        headers.put("Content-Type", "application/octet-stream");
+        String uploadId = call("start upload " + key, () -> client.createMultipartUploadAsync(
+                options.bucket(), options.region(), key, headers, null).get()).result().uploadId();
+        return new ObjectUpload(key, uploadId);
+    }
+
+    /** Reads a whole object of this store's bucket; NOT_FOUND when there is none under {@code key}. */
+    public InputStream getObject(String key) {
+        return call("get " + key, () -> client.getObject(
+                GetObjectArgs.builder().bucket(options.bucket()).object(key).build()).get());
+    }
+
+    /** See {@link #putObject}. Not thread-safe. */
+    public final class ObjectUpload extends java.io.OutputStream {
+        private final String key;
+        private final String uploadId;
+        private final byte[] buffer = new byte[(int) S3Options.MIN_PART_SIZE];
+        private final List<Part> parts = new ArrayList<>();
+        private int length;
+        private boolean done;
+
+        private ObjectUpload(String key, String uploadId) {
+            this.key = key;
+            this.uploadId = uploadId;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (done) {
+                throw new IOException("upload of " + key + " is over");
+            }
+            while (len > 0) {
+                int n = Math.min(len, buffer.length - length);
+                System.arraycopy(b, off, buffer, length, n);
+                length += n;
+                off += n;
+                len -= n;
+                if (length == buffer.length) {
+                    uploadPart();
+                }
+            }
+        }
+
+        private void uploadPart() throws IOException {
+            int number = parts.size() + 1;
+            int partLength = length;
+            try {
+                String etag = call("upload part " + number + " of " + key, () -> client.uploadPartAsync(
+                        options.bucket(), options.region(), key, buffer, (long) partLength, uploadId, number, null,
+                        null).get()).etag();
+                parts.add(new Part(number, etag));
+                length = 0;
+            } catch (StoreException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+
+        /** Uploads the last part and makes the object appear. */
+        public void finish() throws IOException {
+            if (length > 0 || parts.isEmpty()) {
+                uploadPart();
+            }
+            Part[] all = parts.toArray(Part[]::new);
+            try {
+                call("complete upload " + key, () -> client.completeMultipartUploadAsync(
+                        options.bucket(), options.region(), key, uploadId, all, null, null).get());
+            } catch (StoreException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            done = true;
+        }
+
+        /** Aborts the upload unless {@link #finish()} completed it. */
+        @Override
+        public void close() {
+            if (!done) {
+                done = true;
+                abort(key, uploadId, new IOException("upload of " + key + " abandoned"));
+            }
+        }
+    }
+
     private void abort(String key, String uploadId, Exception cause) {
         try {
             call("abort upload " + key, () -> client.abortMultipartUploadAsync(
