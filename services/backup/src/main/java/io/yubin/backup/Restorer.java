@@ -49,8 +49,8 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>domains, users, app passwords, aliases, subscriptions and spam models that are missing are
  *       added; what exists is left as it is (a live user keeps the password it has now);</li>
- *   <li>a mailbox the target lacks is created with its old UIDVALIDITY and gets its messages under
- *       their old UIDs, so a client's cache of it stays valid;</li>
+ *   <li>a mailbox the target lacks, or has but never used, is created with (or takes) its old
+ *       UIDVALIDITY and gets its messages under their old UIDs, so a client's cache of it stays valid;</li>
  *   <li>in a mailbox that exists, a message already there (same SHA-256) is left alone; a missing one
  *       goes back under its old UID when the mailbox has the archive's UIDVALIDITY and that UID is at
  *       or above its UIDNEXT, and is appended with a new UID otherwise (RFC 9051 §2.3.1.1: no UID
@@ -82,7 +82,8 @@ public final class Restorer {
         String globalSpam;
     }
 
-    private static final class MailboxState {
+    /** A mailbox to put back: its entry (name, UIDVALIDITY, UIDNEXT, special use) and its messages by UID. */
+    static final class MailboxState {
         MailboxEntry entry;
         final TreeMap<Long, MessageEntry> messages = new TreeMap<>();
     }
@@ -137,11 +138,28 @@ public final class Restorer {
         if (target.globalSpam != null) {
             spamModel(SpamModels.GLOBAL, target.globalSpam);
         }
+        Result put = putMailboxes(target.mailboxes, needed -> bodies(archives, needed));
+        return new Result(domainsAdded, usersAdded, put.mailboxesCreated(), put.messagesKeptUid(),
+                put.messagesAppended(), put.messagesPresent(), put.bodies());
+    }
+
+    /** Stores the bodies of the given SHA-256s, returning what each was stored as. */
+    @FunctionalInterface
+    interface BodySource {
+        Map<String, StoredBlob> store(Set<String> needed);
+    }
+
+    /**
+     * Puts messages into users' mailboxes (user, then path, then the mailbox): the part of a restore
+     * that an import shares. A mailbox entry with UIDVALIDITY 0 has no UIDs to keep; its messages are
+     * appended in the order of theirs.
+     */
+    Result putMailboxes(Map<String, Map<String, MailboxState>> mailboxes, BodySource bodies) {
         // Plans first, so that only the bodies still needed are stored.
         List<Plan> plans = new ArrayList<>();
         Set<String> needed = new HashSet<>();
         int created = 0;
-        for (Map.Entry<String, Map<String, MailboxState>> user : target.mailboxes.entrySet()) {
+        for (Map.Entry<String, Map<String, MailboxState>> user : mailboxes.entrySet()) {
             for (MailboxState m : user.getValue().values()) {
                 Plan plan = plan(MailAddress.parse(user.getKey()), m);
                 created += plan.created ? 1 : 0;
@@ -150,7 +168,7 @@ public final class Restorer {
                 plan.append.forEach(e -> needed.add(e.sha256()));
             }
         }
-        Map<String, StoredBlob> stored = bodies(archives, needed);
+        Map<String, StoredBlob> stored = needed.isEmpty() ? Map.of() : bodies.store(needed);
         long kept = 0;
         long appended = 0;
         long present = 0;
@@ -160,7 +178,7 @@ public final class Restorer {
             appended += plan.append.size();
             present += plan.present;
         }
-        return new Result(domainsAdded, usersAdded, created, kept, appended, present, stored.size());
+        return new Result(0, 0, created, kept, appended, present, stored.size());
     }
 
     /** The last word of the archives on every domain, user and mailbox. */
@@ -264,8 +282,13 @@ public final class Restorer {
         Set<SpecialUse> uses = m.entry.specialUse().stream().map(SpecialUse::valueOf).collect(Collectors.toSet());
         plan.mailbox = await(storage.mailboxes().find(user, path)).orElse(null);
         if (plan.mailbox == null) {
-            plan.mailbox = await(storage.mailboxes().create(user, path, uses, m.entry.uidValidity()));
+            plan.mailbox = await(m.entry.uidValidity() == 0 ? storage.mailboxes().create(user, path, uses)
+                    : storage.mailboxes().create(user, path, uses, m.entry.uidValidity()));
             plan.created = true;
+        } else if (m.entry.uidValidity() != 0 && plan.mailbox.uidValidity() != m.entry.uidValidity()
+                && await(storage.mailboxes().adoptUidValidity(plan.mailbox, m.entry.uidValidity()))) {
+            // Never used (a user added before the restore has empty default mailboxes): as good as new.
+            plan.mailbox = await(storage.mailboxes().find(user, path)).orElseThrow();
         }
         Map<String, Integer> there = new HashMap<>();
         for (MessageRecord r : await(storage.mailboxes().messages(plan.mailbox.id(), UidSet.ALL))) {

@@ -83,8 +83,10 @@ public final class MailSystems {
         Mailbox projects = await(s.mailboxes().create(ALICE, MailboxPath.parse("Projects/2026"), Set.of()));
         await(s.mailboxes().subscribe(ALICE, projects.path()));
         await(s.mailboxes().copy(inbox.id(), UidSet.ofUids(List.of(1L, 4L)), projects.id()));
-        byte[] big = new byte[300_000];
-        for (int i = 0; i < big.length; i++) {
+        // Headers, then 300,000 octets of binary (RFC 3030 BINARYMIME) content with bare CRs and LFs.
+        byte[] head = "Subject: binary\r\nContent-Type: application/octet-stream\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] big = java.util.Arrays.copyOf(head, head.length + 300_000);
+        for (int i = head.length; i < big.length; i++) {
             big[i] = (byte) (i * 31 + (i >> 7));
         }
         append(s, projects, big, Flags.of(SystemFlag.DELETED, SystemFlag.DRAFT));

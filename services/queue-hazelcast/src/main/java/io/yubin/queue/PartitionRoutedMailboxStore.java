@@ -299,6 +299,11 @@ public final class PartitionRoutedMailboxStore implements MailboxStore, AutoClos
         return local.create(user, path, specialUse, uidValidity);
     }
 
+    @Override
+    public CompletionStage<Boolean> adoptUidValidity(Mailbox mailbox, long uidValidity) {
+        return local.adoptUidValidity(mailbox, uidValidity);
+    }
+
     /** Restores are rare and run by a command, not a member: here, behind the store's fence. */
     @Override
     public CompletionStage<Void> restore(MailboxId mailbox, List<RestoredMessage> messages, long uidNext) {

@@ -51,6 +51,13 @@ public interface MailboxStore {
      */
     CompletionStage<Mailbox> create(MailAddress user, MailboxPath path, Set<SpecialUse> specialUse, long uidValidity);
 
+    /**
+     * Restore and import: gives a mailbox that has never held a message (UIDNEXT 1, HIGHESTMODSEQ 0) the
+     * UIDVALIDITY it had where it came from, as {@link #create(MailAddress, MailboxPath, Set, long)} does
+     * for a new one. False, changing nothing, once it was used. NOT_FOUND when it is gone.
+     */
+    CompletionStage<Boolean> adoptUidValidity(Mailbox mailbox, long uidValidity);
+
     CompletionStage<Optional<Mailbox>> find(MailAddress user, MailboxPath path);
 
     /** All mailboxes of the user, sorted by path. */

@@ -1,6 +1,5 @@
 package io.yubin.filter.spam;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -35,7 +34,7 @@ public final class SpamCorpus {
                     messages.add(withoutFromLine(bytes(file)));
                 }
             } else if (Files.isRegularFile(path)) {
-                messages.addAll(mbox(bytes(path)));
+                messages.addAll(io.yubin.model.Mbox.split(bytes(path)));
             } else {
                 throw new IllegalArgumentException("no such file or directory: " + path);
             }
@@ -68,40 +67,6 @@ public final class SpamCorpus {
         }
         int end = indexOf(message, (byte) '\n', 0);
         return end < 0 ? new byte[0] : Arrays.copyOfRange(message, end + 1, message.length);
-    }
-
-    /** mboxrd: a message starts at each line beginning "From "; "&gt;From " lines lose one '&gt;'. */
-    static List<byte[]> mbox(byte[] box) {
-        List<byte[]> messages = new ArrayList<>();
-        ByteArrayOutputStream current = null;
-        int line = 0;
-        while (line < box.length) {
-            int end = indexOf(box, (byte) '\n', line);
-            int next = end < 0 ? box.length : end + 1;
-            if (startsWithFrom(box, line)) {
-                if (current != null) {
-                    messages.add(current.toByteArray());
-                }
-                current = new ByteArrayOutputStream();
-            } else if (current != null) {
-                int start = line;
-                if (box[line] == '>') {
-                    int k = line;
-                    while (k < next && box[k] == '>') {
-                        k++;
-                    }
-                    if (startsWithFrom(box, k)) {
-                        start = line + 1;
-                    }
-                }
-                current.write(box, start, next - start);
-            }
-            line = next;
-        }
-        if (current != null) {
-            messages.add(current.toByteArray());
-        }
-        return messages;
     }
 
     private static boolean startsWithFrom(byte[] b, int at) {

@@ -369,6 +369,33 @@ final class CassandraMailboxStore implements MailboxStore {
     }
 
     @Override
+    public CompletionStage<Boolean> adoptUidValidity(Mailbox mailbox, long uidValidity) {
+        if (uidValidity < 1 || uidValidity > 0xFFFF_FFFFL) {
+            return CompletableFuture.failedFuture(
+                    StoreException.invalid("uidValidity", "UIDVALIDITY must be a non-zero 32-bit number"));
+        }
+        String id = mailbox.id().value();
+        return writers.submit(mailbox.id(), (writer, s) -> {
+            if (s.uidNext() != 1 || s.highestModSeq() != 0) {
+                return CompletableFuture.completedFuture(false);
+            }
+            return cql.applied("UPDATE mailbox_state SET uid_validity = ? WHERE id = ? IF uid_next = 1 AND "
+                    + "highest_modseq = 0", uidValidity, id).thenCompose(applied -> {
+                        writer.forget();
+                        if (!applied) {
+                            return CompletableFuture.completedFuture(false);
+                        }
+                        String owner = mailbox.owner().canonical();
+                        return cql.run("UPDATE mailboxes SET uid_validity = ? WHERE owner = ? AND path = ?", uidValidity,
+                                owner, mailbox.path().name())
+                                .thenCompose(v -> cql.run("UPDATE mailbox_names SET last_uid_validity = ? WHERE owner = ? "
+                                        + "AND path = ?", uidValidity, owner, mailbox.path().name()))
+                                .thenApply(v -> true);
+                    });
+        });
+    }
+
+    @Override
     public CompletionStage<Void> restore(MailboxId mailbox, List<RestoredMessage> messages, long uidNext) {
         List<RestoredMessage> batch = List.copyOf(messages);
         return writers.submit(mailbox, (writer, s) -> {

@@ -102,6 +102,16 @@ final class SqliteMailboxStore implements MailboxStore {
     }
 
     @Override
+    public CompletionStage<Boolean> adoptUidValidity(Mailbox mailbox, long uidValidity) {
+        return db.write(c -> {
+            requireUidValidity(uidValidity);
+            Row row = requireRow(c, mailbox.id());
+            return row.uidNext() == 1 && row.highestModSeq() == 0 && Sql.update(c, "UPDATE mailboxes SET uid_validity = ? "
+                    + "WHERE id = ? AND uid_next = 1 AND highest_modseq = 0", uidValidity, row.id()) == 1;
+        });
+    }
+
+    @Override
     public CompletionStage<Void> restore(MailboxId mailbox, List<RestoredMessage> messages, long uidNext) {
         List<RestoredMessage> batch = List.copyOf(messages);
         return db.write(c -> {

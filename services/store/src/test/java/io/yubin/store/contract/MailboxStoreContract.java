@@ -711,4 +711,18 @@ public abstract class MailboxStoreContract extends StorageContractSupport {
         assertThat(uids(work)).containsExactly(1L, 2L, 3L);
         assertThat(status(work).uidNext()).isEqualTo(4);
     }
+
+    @Test
+    void aMailboxThatNeverHeldAMessageTakesTheUidValidityItHadElsewhere() {
+        Mailbox inbox = inbox();
+
+        assertThat(await(mailboxes().adoptUidValidity(inbox, 4242L))).isTrue();
+
+        Mailbox adopted = await(mailboxes().find(ALICE, MailboxPath.INBOX)).orElseThrow();
+        assertThat(adopted.uidValidity()).isEqualTo(4242L);
+        assertThat(status(adopted).uidValidity()).isEqualTo(4242L);
+        assertThat(append(adopted, "first").uidValidity()).isEqualTo(4242L);
+        assertThat(await(mailboxes().adoptUidValidity(adopted, 4343L))).as("once used, never").isFalse();
+        assertThat(status(adopted).uidValidity()).isEqualTo(4242L);
+    }
 }
