@@ -230,7 +230,7 @@ public final class EmbeddedServer implements AutoCloseable {
         // the \Recent claim, POP3 deletions): a client on this member and deliveries elsewhere would
         // otherwise contend on the fence.
         Storage routedStorage = new Storage(storage.directory(), routedMailboxes, storage.spool(),
-                storage.blobReferences(), storage.blobs(), storage.spamModels(), () -> { });
+                storage.blobReferences(), storage.blobs(), storage.spamModels(), storage.accountLocks(), () -> { });
         // Before delivery: remote delivery's SMTP client runs on it. The builder, not VertxOptions
         // alone: Vert.x 5 takes the metrics registry through withMetrics.
         Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
