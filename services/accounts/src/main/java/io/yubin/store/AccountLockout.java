@@ -84,10 +84,6 @@ public final class AccountLockout {
         this.listener = Objects.requireNonNull(listener, "listener");
     }
 
-    public Policy policy() {
-        return policy;
-    }
-
     /** When the account's lock ends, or empty when it is not locked. */
     public CompletionStage<Optional<Instant>> lockedUntil(String account) {
         Instant now = clock.instant();
