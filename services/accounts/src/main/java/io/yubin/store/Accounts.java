@@ -10,7 +10,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -20,19 +19,30 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Account management over a {@link Directory} and a {@link MailboxStore}: what the admin API and
  * the protocol servers call. It applies the password policy, hashes passwords (Argon2id, on its own
  * threads: a hash costs tens of milliseconds and must never run on an event loop), checks aliases
  * for loops and provisions default mailboxes. Successful password verifications are remembered in a
- * {@link PasswordVerificationCache}, dropped on password change, removal and lockout. Failures are
- * {@link StoreException}s naming the field: INVALID (400), NOT_FOUND (404), CONFLICT (409).
+ * {@link PasswordVerificationCache}, dropped on password change, removal, lockout and TOTP enrolment.
+ * Failures are {@link StoreException}s naming the field: INVALID (400), NOT_FOUND (404), CONFLICT (409).
  */
 public final class Accounts implements AutoCloseable {
 
     /** A freshly generated app password: its metadata and the secret, shown once. */
     public record NewAppPassword(AppPassword password, String secret) {
+    }
+
+    /** A new TOTP enrolment: the secret (base32) and the otpauth URI an authenticator app reads, shown once. */
+    public record TotpEnrolment(String secret, String uri) {
+        /** Never print the secret. */
+        @Override
+        public String toString() {
+            return "TotpEnrolment[]";
+        }
     }
 
     /** The outcome of a {@link #login}: what every protocol turns into its own reply. */
@@ -59,9 +69,11 @@ public final class Accounts implements AutoCloseable {
     private final AddressResolver resolver;
     private final AddressPolicies addressPolicies;
     private final ExecutorService hashing;
-    private final LoginThrottle accountThrottle;
+    private final AccountLockout lockout;
     private final LoginThrottle clientThrottle;
     private final PasswordVerificationCache verified;
+    private static final Logger LOG = LoggerFactory.getLogger(Accounts.class);
+
     private final SecureRandom random = new SecureRandom();
     private final Clock clock = Clock.systemUTC();
     /** Verified against for unknown users, so they cost as much time as a wrong password. */
@@ -70,30 +82,32 @@ public final class Accounts implements AutoCloseable {
     private final List<Function<MailAddress, CompletionStage<Void>>> removalSteps = new CopyOnWriteArrayList<>();
     private final Quotas quotas;
 
-    public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy) {
-        this(directory, mailboxes, hasher, policy, new LoginThrottle(LoginThrottle.Policy.ACCOUNT),
+    /** With the default lockout policy over {@code locks} and the default per-client throttle. */
+    public Accounts(Directory directory, MailboxStore mailboxes, AccountLocks locks, PasswordHasher hasher,
+            PasswordPolicy policy) {
+        this(directory, mailboxes, hasher, policy, new AccountLockout(locks, AccountLockout.Policy.DEFAULT),
                 new LoginThrottle(LoginThrottle.Policy.CLIENT_IP));
     }
 
-    /** With the given login throttles: one keyed by account, one by client address. */
+    /** With the given account lockout (in the store) and failed-login throttle per client address (in memory). */
     public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy,
-            LoginThrottle accountThrottle, LoginThrottle clientThrottle) {
-        this(directory, mailboxes, hasher, policy, accountThrottle, clientThrottle,
+            AccountLockout lockout, LoginThrottle clientThrottle) {
+        this(directory, mailboxes, hasher, policy, lockout, clientThrottle,
                 new PasswordVerificationCache(PasswordVerificationCache.Settings.DEFAULT));
     }
 
-    /** With the given login throttles and cache of successful password verifications. */
+    /** With the given lockout, client throttle and cache of successful password verifications. */
     public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy,
-            LoginThrottle accountThrottle, LoginThrottle clientThrottle, PasswordVerificationCache verified) {
-        this(directory, mailboxes, hasher, policy, accountThrottle, clientThrottle, verified, AddressPolicies.DEFAULT);
+            AccountLockout lockout, LoginThrottle clientThrottle, PasswordVerificationCache verified) {
+        this(directory, mailboxes, hasher, policy, lockout, clientThrottle, verified, AddressPolicies.DEFAULT);
     }
 
     /** With the domains' address formats, which new users and aliases must follow and recipients resolve by. */
     public Accounts(Directory directory, MailboxStore mailboxes, PasswordHasher hasher, PasswordPolicy policy,
-            LoginThrottle accountThrottle, LoginThrottle clientThrottle, PasswordVerificationCache verified,
+            AccountLockout lockout, LoginThrottle clientThrottle, PasswordVerificationCache verified,
             AddressPolicies addressPolicies) {
         this.addressPolicies = addressPolicies;
-        this.accountThrottle = accountThrottle;
+        this.lockout = lockout;
         this.clientThrottle = clientThrottle;
         this.verified = verified;
         this.directory = directory;
@@ -308,53 +322,72 @@ public final class Accounts implements AutoCloseable {
 
     /**
      * A login from a protocol server (SMTP AUTH, IMAP, POP3): {@link #authenticate} behind the
-     * failed-login throttles (docs/architecture.md §5), per account and per client address. While either
-     * is locked the secret is not even checked, so guessing costs the server nothing, and a cached
-     * verification does not let the right secret in either. The failure that locks an account drops
-     * its cached verifications.
+     * failed-login throttle per client address (in this process's memory) and the account lockout
+     * (in the store, so on every member and protocol: docs/operations.md, "Account lockout"). While
+     * either holds, the secret is not even checked, so guessing costs the server nothing, and a
+     * cached verification does not let the right secret in either. The failure that locks an
+     * account drops its cached verifications. Only logins that are addresses count towards an
+     * account's lockout: nothing else can be an account.
      *
      * @param clientAddress the client's IP address as the server sees it (after PROXY protocol)
      */
     public CompletionStage<LoginResult> login(String login, char[] secret, String clientAddress) {
-        String accountKey = "account:" + login.strip().toLowerCase(Locale.ROOT);
+        Optional<MailAddress> account = address(login);
         String clientKey = "client:" + clientAddress;
-        Optional<Instant> locked = later(accountThrottle.lockedUntil(accountKey), clientThrottle.lockedUntil(clientKey));
-        if (locked.isPresent()) {
-            return CompletableFuture.completedFuture(new LoginResult.Throttled(locked.get()));
+        Optional<Instant> clientLocked = clientThrottle.lockedUntil(clientKey);
+        if (clientLocked.isPresent()) {
+            return CompletableFuture.completedFuture(new LoginResult.Throttled(clientLocked.get()));
         }
-        return authenticate(login, secret).thenApply(user -> {
-            if (user.isPresent()) {
-                accountThrottle.success(accountKey);
-                clientThrottle.success(clientKey);
-                return new LoginResult.Success(user.get());
+        CompletionStage<Optional<Instant>> accountLocked = account.isEmpty()
+                ? CompletableFuture.completedFuture(Optional.empty())
+                : lockout.lockedUntil(account.get().canonical());
+        return accountLocked.thenCompose(locked -> {
+            if (locked.isPresent()) {
+                return CompletableFuture.completedFuture(new LoginResult.Throttled(locked.get()));
             }
-            if (accountThrottle.failure(accountKey)) {
-                forgetLogin(login);
-            }
-            clientThrottle.failure(clientKey);
-            return new LoginResult.Failure();
+            return authenticate(login, secret).thenCompose(user -> {
+                if (user.isPresent()) {
+                    clientThrottle.success(clientKey);
+                    return CompletableFuture.completedFuture(new LoginResult.Success(user.get()));
+                }
+                clientThrottle.failure(clientKey);
+                if (account.isEmpty()) {
+                    return CompletableFuture.completedFuture(new LoginResult.Failure());
+                }
+                return lockout.failure(account.get().canonical(), clientAddress).thenApply(lock -> {
+                    if (lock.isPresent()) {
+                        verified.forget(account.get());
+                    }
+                    return (LoginResult) new LoginResult.Failure();
+                });
+            });
         });
     }
 
-    private void forgetLogin(String login) {
-        try {
-            verified.forget(MailAddress.parse(login));
-        } catch (IllegalArgumentException e) {
-            // Not an address: nothing of it was ever verified.
-        }
+    /** The account lockout: the admin API lists locks through it. */
+    public AccountLockout lockout() {
+        return lockout;
     }
 
-    private static Optional<Instant> later(Optional<Instant> a, Optional<Instant> b) {
-        if (a.isEmpty()) {
-            return b;
+    /** Lifts the user's lock and forgets its failed logins; completes with the lock it had, if any. */
+    public CompletionStage<Optional<AccountLocks.Lock>> unlock(MailAddress user) {
+        return lockout.unlock(user.canonical());
+    }
+
+    private static Optional<MailAddress> address(String login) {
+        try {
+            return Optional.of(MailAddress.parse(login.strip()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
-        return b.isEmpty() || a.get().isAfter(b.get()) ? a : b;
     }
 
     /**
-     * Checks a login: the secret may be the user's password or one of its app passwords. Empty for
-     * a wrong secret or an unknown user (which costs the same time as a wrong password). A password
-     * verified before against the user's current hash is taken from the cache without hashing.
+     * Checks a login: the secret may be the user's password or one of its app passwords; for a user
+     * with TOTP enrolled only an app password (docs/operations.md, "Two-factor authentication"). Empty
+     * for a wrong secret or an unknown user (which costs the same time as a wrong password), and for
+     * the password of a TOTP user (the same answer, so no oracle; logged). A password verified before
+     * against the user's current hash is taken from the cache without hashing.
      */
     public CompletionStage<Optional<MailAddress>> authenticate(String login, char[] secret) {
         MailAddress address;
@@ -372,7 +405,9 @@ public final class Accounts implements AutoCloseable {
                 return CompletableFuture.completedFuture(owner);
             }
             return directory.findUser(address).thenCompose(user -> {
-                if (user.isPresent() && cacheKey.isPresent()
+                boolean totp = user.isPresent() && user.get().totp().isPresent();
+                // Before the cache: a verification cached before the enrolment must not let the password in.
+                if (!totp && user.isPresent() && cacheKey.isPresent()
                         && verified.verified(cacheKey.get(), user.get().passwordHash())) {
                     return CompletableFuture.completedFuture(Optional.of(user.get().address()));
                 }
@@ -382,10 +417,53 @@ public final class Accounts implements AutoCloseable {
                     if (!ok) {
                         return Optional.<MailAddress>empty();
                     }
+                    if (totp) {
+                        LOG.info("refused a password login of {}: two-factor authentication is on, only app"
+                                + " passwords log in", user.get().address());
+                        return Optional.<MailAddress>empty();
+                    }
                     cacheKey.ifPresent(k -> verified.remember(k, hash));
                     return Optional.of(user.get().address());
                 }, hashing);
             });
+        });
+    }
+
+    /**
+     * Enrols the user in TOTP with a new secret, replacing an enrolment it had: from then on its
+     * password no longer logs in to IMAP, POP3 or SMTP, only its app passwords. The secret is shown
+     * this once.
+     */
+    public CompletionStage<TotpEnrolment> enableTotp(MailAddress user) {
+        String secret = TotpCodes.newSecret(random);
+        return forgetting(user, requireUser(user).thenCompose(u -> directory.setTotp(user,
+                Optional.of(new Totp(secret, Instant.now(clock))))))
+                .thenApply(v -> {
+                    LOG.info("two-factor authentication enabled for {}", user);
+                    return new TotpEnrolment(secret, TotpCodes.uri(user.toString(), secret));
+                });
+    }
+
+    /** Removes the user's TOTP enrolment: its password logs in again. */
+    public CompletionStage<Void> disableTotp(MailAddress user) {
+        return requireUser(user).thenCompose(u -> directory.setTotp(user, Optional.empty()))
+                .thenAccept(v -> LOG.info("two-factor authentication disabled for {}", user));
+    }
+
+    /**
+     * Whether {@code code} is the user's TOTP code now (one step either side accepted). CONFLICT
+     * (field "address") when the user has no TOTP enrolled; INVALID (field "code") when the code is
+     * not six digits.
+     */
+    public CompletionStage<Boolean> verifyTotp(MailAddress user, String code) {
+        if (code == null || !code.strip().matches("[0-9]{" + TotpCodes.DIGITS + "}")) {
+            return CompletableFuture.failedFuture(StoreException.invalid("code", "a code is "
+                    + TotpCodes.DIGITS + " digits"));
+        }
+        return requireUser(user).thenApply(u -> {
+            Totp totp = u.totp().orElseThrow(() -> StoreException.conflict("address",
+                    "user " + user + " has no two-factor authentication enrolled"));
+            return TotpCodes.verify(totp.secret(), code, Instant.now(clock));
         });
     }
 

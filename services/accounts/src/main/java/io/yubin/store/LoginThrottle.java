@@ -9,8 +9,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Slows down password guessing (docs/architecture.md §5): counts failed logins per key (an account, or a
- * client IP) and, after {@link Policy#failuresBeforeLock()} failures, refuses that key for a lock
+ * Slows down password guessing (docs/architecture.md §5): counts failed logins per key (a client IP; the
+ * per-account lockout is {@link AccountLockout}, in the store) and, after {@link Policy#failuresBeforeLock()} failures, refuses that key for a lock
  * window that doubles with every further lock up to {@link Policy#maxLock()}. A success forgets the
  * key. In memory, per process, and bounded: beyond {@code maxKeys} the least recently touched key is
  * forgotten. Shared by the protocol servers (SMTP AUTH, IMAP, POP3); thread-safe.
@@ -25,9 +25,10 @@ public final class LoginThrottle {
      */
     public record Policy(int failuresBeforeLock, Duration firstLock, Duration maxLock, Duration forgetAfter) {
 
-        /** Per account: 5 failures lock it for 1 minute, doubling up to 1 hour. */
-        public static final Policy ACCOUNT = new Policy(5, Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofHours(24));
-        /** Per client IP, more lenient (NAT puts many users behind one address): 20 failures. */
+        /**
+         * Per client IP: 20 failures lock it for 1 minute, doubling up to 1 hour (lenient: NAT puts many
+         * users behind one address).
+         */
         public static final Policy CLIENT_IP = new Policy(20, Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofHours(24));
 
         public Policy {

@@ -39,7 +39,8 @@ class AccountsAddressPolicyTest {
                 Map.of("example.test", new AddressPolicy("a-z0-9.-", 10, Set.of("root"), "-")), hostmaster);
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT,
-                new LoginThrottle(LoginThrottle.Policy.ACCOUNT), new LoginThrottle(LoginThrottle.Policy.CLIENT_IP),
+                new AccountLockout(storage.accountLocks(), AccountLockout.Policy.DEFAULT),
+                new LoginThrottle(LoginThrottle.Policy.CLIENT_IP),
                 new PasswordVerificationCache(PasswordVerificationCache.Settings.DEFAULT), policies);
         await(accounts.addDomain(example));
         await(accounts.addDomain(other));

@@ -54,15 +54,16 @@ class AccountsLoginCacheTest {
         await(accounts.addUser(alice, PASSWORD.toCharArray(), 0));
     }
 
-    /** Accounts whose account throttle locks after 3 failures and client throttle after 5. */
+    /** Accounts whose account lockout locks after 3 failures (for a minute) and client throttle after 5. */
     private Accounts accounts(PasswordVerificationCache.Settings settings) {
         cache = new PasswordVerificationCache(settings, clock);
-        LoginThrottle.Policy three = new LoginThrottle.Policy(3, Duration.ofMinutes(1), Duration.ofHours(1),
-                Duration.ofHours(24));
         LoginThrottle.Policy five = new LoginThrottle.Policy(5, Duration.ofMinutes(1), Duration.ofHours(1),
                 Duration.ofHours(24));
+        AccountLockout lockout = new AccountLockout(storage.accountLocks(),
+                new AccountLockout.Policy(3, Duration.ofMinutes(15), Duration.ofMinutes(1)), clock,
+                AccountLockout.Listener.NONE);
         return new Accounts(storage.directory(), storage.mailboxes(), hasher, PasswordPolicy.DEFAULT,
-                new LoginThrottle(three, 1000, clock), new LoginThrottle(five, 1000, clock), cache);
+                lockout, new LoginThrottle(five, 1000, clock), cache);
     }
 
     @AfterEach

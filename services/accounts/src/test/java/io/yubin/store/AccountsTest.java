@@ -8,7 +8,6 @@ import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.store.embedded.EmbeddedStorage;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +30,7 @@ class AccountsTest {
     @BeforeEach
     void open() throws Exception {
         storage = EmbeddedStorage.open(dir);
-        accounts = new Accounts(storage.directory(), storage.mailboxes(),
+        accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
         await(accounts.addDomain(example));
     }
@@ -200,63 +199,6 @@ class AccountsTest {
         assertThat(failure(accounts.removeUser(alice)).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
     }
 
-    private Accounts throttled(ManualClock clock) {
-        accounts.close();
-        LoginThrottle.Policy three = new LoginThrottle.Policy(3, Duration.ofMinutes(1),
-                Duration.ofHours(1), Duration.ofHours(24));
-        LoginThrottle.Policy five = new LoginThrottle.Policy(5, Duration.ofMinutes(1),
-                Duration.ofHours(1), Duration.ofHours(24));
-        accounts = new Accounts(storage.directory(), storage.mailboxes(),
-                new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT,
-                new LoginThrottle(three, 1000, clock), new LoginThrottle(five, 1000, clock));
-        return accounts;
-    }
-
-    @Test
-    void repeatedFailuresLockTheAccountEvenForTheRightPasswordUntilTheWindowEnds() {
-        ManualClock clock = new ManualClock();
-        Accounts a = throttled(clock);
-        await(a.addUser(alice, "a long secret phrase".toCharArray(), 0));
-        for (int i = 0; i < 3; i++) {
-            assertThat(await(a.login("alice@example.test", "wrong guess!".toCharArray(), "192.0.2." + i)))
-                    .isInstanceOf(Accounts.LoginResult.Failure.class);
-        }
-        assertThat(await(a.login("ALICE@example.test", "a long secret phrase".toCharArray(), "198.51.100.7")))
-                .isEqualTo(new Accounts.LoginResult.Throttled(clock.instant().plusSeconds(60)));
-
-        clock.advance(Duration.ofSeconds(61));
-        assertThat(await(a.login("alice@example.test", "a long secret phrase".toCharArray(), "198.51.100.7")))
-                .isEqualTo(new Accounts.LoginResult.Success(alice));
-    }
-
-    @Test
-    void oneClientAddressGuessingManyAccountsIsThrottled() {
-        ManualClock clock = new ManualClock();
-        Accounts a = throttled(clock);
-        await(a.addUser(alice, "a long secret phrase".toCharArray(), 0));
-        for (int i = 0; i < 5; i++) {
-            assertThat(await(a.login("user" + i + "@example.test", "guess".toCharArray(), "203.0.113.9")))
-                    .isInstanceOf(Accounts.LoginResult.Failure.class);
-        }
-        assertThat(await(a.login("alice@example.test", "a long secret phrase".toCharArray(), "203.0.113.9")))
-                .isInstanceOf(Accounts.LoginResult.Throttled.class);
-        assertThat(await(a.login("alice@example.test", "a long secret phrase".toCharArray(), "203.0.113.10")))
-                .isEqualTo(new Accounts.LoginResult.Success(alice));
-    }
-
-    @Test
-    void aSuccessfulLoginForgetsEarlierFailures() {
-        ManualClock clock = new ManualClock();
-        Accounts a = throttled(clock);
-        await(a.addUser(alice, "a long secret phrase".toCharArray(), 0));
-        for (int round = 0; round < 3; round++) {
-            await(a.login("alice@example.test", "wrong guess!".toCharArray(), "192.0.2.1"));
-            await(a.login("alice@example.test", "wrong guess!".toCharArray(), "192.0.2.1"));
-            assertThat(await(a.login("alice@example.test", "a long secret phrase".toCharArray(), "192.0.2.1")))
-                    .isInstanceOf(Accounts.LoginResult.Success.class);
-        }
-    }
-
     @Test
     void domainWithUsersCannotBeRemoved() {
         await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
@@ -264,5 +206,44 @@ class AccountsTest {
         await(accounts.removeUser(alice));
         await(accounts.removeDomain(example));
         assertThat(await(accounts.domains())).isEmpty();
+    }
+
+    @Test
+    void withTotpEnrolledThePasswordNoLongerLogsInButAppPasswordsDoAndDisablingRestoresIt() {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        Accounts.NewAppPassword phone = await(accounts.addAppPassword(alice, "phone"));
+        assertThat(await(accounts.login("alice@example.test", "a long secret phrase".toCharArray(), "192.0.2.1")))
+                .as("verified once, so cached").isInstanceOf(Accounts.LoginResult.Success.class);
+
+        Accounts.TotpEnrolment enrolment = await(accounts.enableTotp(alice));
+
+        assertThat(enrolment.uri()).isEqualTo("otpauth://totp/Yubin:alice@example.test?secret=" + enrolment.secret()
+                + "&issuer=Yubin&algorithm=SHA1&digits=6&period=30");
+        assertThat(await(accounts.login("alice@example.test", "a long secret phrase".toCharArray(), "192.0.2.1")))
+                .as("neither the cache nor the hash lets the password in").isEqualTo(new Accounts.LoginResult.Failure());
+        assertThat(await(accounts.authenticate("alice@example.test", "a long secret phrase".toCharArray()))).isEmpty();
+        assertThat(await(accounts.login("alice@example.test", phone.secret().toCharArray(), "192.0.2.1")))
+                .isEqualTo(new Accounts.LoginResult.Success(alice));
+        assertThat(await(accounts.user(alice)).orElseThrow().totp()).isPresent();
+
+        await(accounts.disableTotp(alice));
+        assertThat(await(accounts.login("alice@example.test", "a long secret phrase".toCharArray(), "192.0.2.1")))
+                .isEqualTo(new Accounts.LoginResult.Success(alice));
+    }
+
+    @Test
+    void verifyingATotpCodeChecksItAgainstTheEnrolledSecret() {
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        assertThat(failure(accounts.verifyTotp(alice, "123456")).kind()).as("not enrolled")
+                .isEqualTo(StoreException.Kind.CONFLICT);
+        Accounts.TotpEnrolment enrolment = await(accounts.enableTotp(alice));
+        String now = TotpCodes.code(enrolment.secret(), java.time.Instant.now());
+        String wrong = now.equals("000000") ? "000001" : "000000";
+
+        assertThat(await(accounts.verifyTotp(alice, now))).isTrue();
+        assertThat(await(accounts.verifyTotp(alice, wrong))).isFalse();
+        assertThat(failure(accounts.verifyTotp(alice, "12ab56")).field()).isEqualTo("code");
+        assertThat(failure(accounts.verifyTotp(bob, now)).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
+        assertThat(failure(accounts.enableTotp(bob)).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
     }
 }

@@ -7,8 +7,12 @@ import org.junit.jupiter.api.Test;
 
 class LoginThrottleTest {
 
+    /** 5 failures lock a key for 1 minute, doubling up to 1 hour. */
+    private static final LoginThrottle.Policy FIVE = new LoginThrottle.Policy(5, Duration.ofMinutes(1),
+            Duration.ofHours(1), Duration.ofHours(24));
+
     private final ManualClock clock = new ManualClock();
-    private final LoginThrottle throttle = new LoginThrottle(LoginThrottle.Policy.ACCOUNT, 1000, clock);
+    private final LoginThrottle throttle = new LoginThrottle(FIVE, 1000, clock);
 
     private void fail(String key, int times) {
         for (int i = 0; i < times; i++) {
@@ -88,7 +92,7 @@ class LoginThrottleTest {
 
     @Test
     void memoryIsBoundedByEvictingTheLeastRecentlyUsedKey() {
-        LoginThrottle small = new LoginThrottle(LoginThrottle.Policy.ACCOUNT, 3, clock);
+        LoginThrottle small = new LoginThrottle(FIVE, 3, clock);
         for (int i = 0; i < 5; i++) {
             small.failure("a");
         }

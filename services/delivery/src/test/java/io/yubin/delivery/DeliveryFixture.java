@@ -62,7 +62,7 @@ final class DeliveryFixture implements AutoCloseable {
     /** Opens the storage (again, after {@link #closeStorage()}: a restart). */
     void openStorage() {
         storage = EmbeddedStorage.open(dataDir);
-        accounts = new Accounts(storage.directory(), storage.mailboxes(),
+        accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
     }
 

@@ -43,7 +43,7 @@ public final class ForkedMember {
                 Integer.parseInt(args[1])).joining(Arrays.asList(args[2].split(","))));
         Duration leaseTtl = Duration.ofSeconds(Long.parseLong(args[3]));
         Storage storage = EmbeddedStorage.open(Path.of(args[4]));
-        Accounts accounts = new Accounts(storage.directory(), storage.mailboxes(),
+        Accounts accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
         LocalDelivery hanging = new LocalDelivery(new HangingSpool(storage.spool()), storage.mailboxes(),
                 accounts.resolver(), new HazelcastMailboxEvents(member.instance()), Clock.systemUTC(),

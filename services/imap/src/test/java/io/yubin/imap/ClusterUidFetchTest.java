@@ -106,7 +106,7 @@ class ClusterUidFetchTest {
         Awaitility.await().atMost(Duration.ofSeconds(60))
                 .until(() -> members.get(0).instance().getCluster().getMembers().size() == ports.size());
         Storage storage = storages.get(MEMBERS);
-        accounts = new Accounts(storage.directory(), storage.mailboxes(),
+        accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
         open.add(0, accounts);
         await(accounts.addDomain(Domain.parse("example.test")));
@@ -128,7 +128,7 @@ class ClusterUidFetchTest {
     /** Member {@code m}'s storage with its mailbox changes routed to the partition owner, as a server wires it. */
     private static Storage routedStorage(int m) {
         Storage s = storages.get(m);
-        return new Storage(s.directory(), routed.get(m), s.spool(), s.blobReferences(), s.blobs(), s.spamModels(), () -> { });
+        return new Storage(s.directory(), routed.get(m), s.spool(), s.blobReferences(), s.blobs(), s.spamModels(), s.accountLocks(), () -> { });
     }
 
     /** An IMAP server on member {@code m}, with its own mailbox events. */

@@ -90,7 +90,7 @@ class ClusterWideIdleTest {
 
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         storage = EmbeddedStorage.open(dir.resolve("data"));
-        accounts = new Accounts(storage.directory(), storage.mailboxes(),
+        accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
         await(accounts.addDomain(Domain.parse("example.test")));
         onA = server(eventsA, null);

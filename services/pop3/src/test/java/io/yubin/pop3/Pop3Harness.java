@@ -79,7 +79,7 @@ final class Pop3Harness implements AutoCloseable {
             io.yubin.protocol.IpPolicy ipPolicy) throws Exception {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         storage = EmbeddedStorage.open(dataDir.resolve("data"));
-        accounts = new Accounts(storage.directory(), storage.mailboxes(),
+        accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
         locks = new HazelcastMaildropLocks(sharedCluster().instance());
         certificate = SelfSignedCertificate.create("localhost");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.yubin.model.MailAddress;
+import io.yubin.store.AccountLockout;
 import io.yubin.store.MessageRecord;
 import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.io.ByteArrayOutputStream;
@@ -107,8 +108,8 @@ class Pop3ProtocolTest {
         pop3.addUser("carol");
         try (RawPop3Client client = RawPop3Client.connectTls(pop3.server.actualTlsPort(), pop3.clientTls())) {
             client.line();
-            // LoginThrottle.Policy.ACCOUNT: five failures lock the account for a minute.
-            for (int i = 0; i < 5; i++) {
+            // AccountLockout.Policy.DEFAULT: ten failures within 15 minutes lock the account.
+            for (int i = 0; i < AccountLockout.Policy.DEFAULT.failures(); i++) {
                 assertThat(client.command("USER carol@example.test")).isEqualTo("+OK send PASS");
                 assertThat(client.command("PASS wrong password " + i)).isEqualTo("-ERR [AUTH] invalid credentials");
             }

@@ -1,5 +1,7 @@
 package io.yubin.server;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -64,6 +66,8 @@ import io.yubin.smtp.SubmissionSigner;
 import io.yubin.smtp.VirusScanning;
 import io.yubin.store.Accounts;
 import io.yubin.store.BlobCollector;
+import io.yubin.store.AccountLockout;
+import io.yubin.store.AccountLocks;
 import io.yubin.store.LoginThrottle;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordVerificationCache;
@@ -205,7 +209,9 @@ public final class EmbeddedServer implements AutoCloseable {
         stops.push(new Stop("blob maintenance", maintenance::close));
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
                 new PasswordHasher(config.passwordHash().toParameters()), config.passwordPolicy().toPolicy(),
-                new LoginThrottle(LoginThrottle.Policy.ACCOUNT), new LoginThrottle(LoginThrottle.Policy.CLIENT_IP),
+                new AccountLockout(storage.accountLocks(), config.security().lockout().toPolicy(), Clock.systemUTC(),
+                        lockoutMetrics(metrics.registry())),
+                new LoginThrottle(LoginThrottle.Policy.CLIENT_IP),
                 new PasswordVerificationCache(config.authCache().toSettings()), config.addressPolicy().toPolicies());
         stops.push(new Stop("accounts", accounts::close));
 
@@ -230,7 +236,7 @@ public final class EmbeddedServer implements AutoCloseable {
         // the \Recent claim, POP3 deletions): a client on this member and deliveries elsewhere would
         // otherwise contend on the fence.
         Storage routedStorage = new Storage(storage.directory(), routedMailboxes, storage.spool(),
-                storage.blobReferences(), storage.blobs(), storage.spamModels(), () -> { });
+                storage.blobReferences(), storage.blobs(), storage.spamModels(), storage.accountLocks(), () -> { });
         // Before delivery: remote delivery's SMTP client runs on it. The builder, not VertxOptions
         // alone: Vert.x 5 takes the metrics registry through withMetrics.
         Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
@@ -510,6 +516,25 @@ public final class EmbeddedServer implements AutoCloseable {
                 settings.publicSuffixList());
         return new InboundAuthenticator(spf, dkim, new ArcVerifier(keys, mailauthThreads), dmarc, mailauthThreads,
                 new InboundAuthenticator.Settings(authservId, settings.messageTimeLimit()));
+    }
+
+    /** Counts account locks and unlocks: {@code yubin_account_locks_total}, {@code yubin_account_unlocks_total}. */
+    private static AccountLockout.Listener lockoutMetrics(MeterRegistry registry) {
+        Counter locks = Counter.builder("yubin.account.locks")
+                .description("Accounts locked after too many failed logins").register(registry);
+        Counter unlocks = Counter.builder("yubin.account.unlocks")
+                .description("Account locks lifted by an admin").register(registry);
+        return new AccountLockout.Listener() {
+            @Override
+            public void locked(AccountLocks.Lock lock) {
+                locks.increment();
+            }
+
+            @Override
+            public void unlocked(AccountLocks.Lock lock) {
+                unlocks.increment();
+            }
+        };
     }
 
     private static ThreadFactory daemon(String name) {

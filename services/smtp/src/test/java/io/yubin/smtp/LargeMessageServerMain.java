@@ -26,7 +26,7 @@ public final class LargeMessageServerMain {
 
     public static void main(String[] args) throws Exception {
         Storage storage = EmbeddedStorage.open(Path.of(args[0]));
-        Accounts accounts = new Accounts(storage.directory(), storage.mailboxes(),
+        Accounts accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
         accounts.addDomain(Domain.parse("example.org")).toCompletableFuture().get(30, TimeUnit.SECONDS);
         accounts.addUser(MailAddress.parse("bob@example.org"), TestServer.PASSWORD.toCharArray(), 0)

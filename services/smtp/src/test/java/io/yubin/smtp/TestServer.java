@@ -122,7 +122,9 @@ final class TestServer implements AutoCloseable {
         storage = EmbeddedStorage.open(dir.resolve("data"));
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT,
-                new io.yubin.store.LoginThrottle(io.yubin.store.LoginThrottle.Policy.ACCOUNT),
+                // Five failures lock an account, as the throttle tests expect.
+                new io.yubin.store.AccountLockout(storage.accountLocks(), new io.yubin.store.AccountLockout.Policy(5,
+                        java.time.Duration.ofMinutes(15), java.time.Duration.ofMinutes(1))),
                 new io.yubin.store.LoginThrottle(io.yubin.store.LoginThrottle.Policy.CLIENT_IP),
                 new io.yubin.store.PasswordVerificationCache(io.yubin.store.PasswordVerificationCache.Settings.DEFAULT),
                 addressPolicies);

@@ -39,6 +39,9 @@ public interface Directory {
     /** NOT_FOUND when the user does not exist. */
     CompletionStage<Void> setPasswordHash(MailAddress user, String passwordHash);
 
+    /** Enrols the user in TOTP, or (empty) removes its enrolment. NOT_FOUND when the user does not exist. */
+    CompletionStage<Void> setTotp(MailAddress user, Optional<Totp> totp);
+
     /** Users of one domain, or of all domains when {@code domain} is null; sorted by address. */
     CompletionStage<List<UserRecord>> listUsers(Domain domain);
 

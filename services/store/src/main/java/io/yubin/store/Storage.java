@@ -5,7 +5,8 @@ package io.yubin.store;
  * closes both. This is what the server wires and what the contract suite is run against.
  */
 public record Storage(Directory directory, MailboxStore mailboxes, Spool spool, BlobReferences blobReferences,
-        BlobStore blobs, SpamModels spamModels, AutoCloseable closer) implements AutoCloseable {
+        BlobStore blobs, SpamModels spamModels, AccountLocks accountLocks,
+        AutoCloseable closer) implements AutoCloseable {
 
     @Override
     public void close() throws Exception {

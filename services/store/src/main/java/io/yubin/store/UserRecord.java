@@ -3,6 +3,7 @@ package io.yubin.store;
 import io.yubin.model.MailAddress;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A user account. Its address is its login name and its primary mail address.
@@ -11,13 +12,21 @@ import java.util.Objects;
  * @param passwordHash a PHC-format Argon2id hash ({@code $argon2id$v=19$...})
  * @param quotaBytes the storage quota in octets; 0 means no limit
  * @param createdAt when it was created
+ * @param totp its TOTP enrolment; while present the password no longer logs in (app passwords do)
  */
-public record UserRecord(MailAddress address, String passwordHash, long quotaBytes, Instant createdAt) {
+public record UserRecord(MailAddress address, String passwordHash, long quotaBytes, Instant createdAt,
+        Optional<Totp> totp) {
+
+    /** A user without two-factor authentication. */
+    public UserRecord(MailAddress address, String passwordHash, long quotaBytes, Instant createdAt) {
+        this(address, passwordHash, quotaBytes, createdAt, Optional.empty());
+    }
 
     public UserRecord {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(passwordHash, "passwordHash");
         Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(totp, "totp");
         if (quotaBytes < 0) {
             throw new IllegalArgumentException("quotaBytes must not be negative");
         }
@@ -26,6 +35,7 @@ public record UserRecord(MailAddress address, String passwordHash, long quotaByt
     /** Never print the hash. */
     @Override
     public String toString() {
-        return "UserRecord[" + address + ", quota=" + quotaBytes + ", created=" + createdAt + "]";
+        return "UserRecord[" + address + ", quota=" + quotaBytes + ", created=" + createdAt
+                + (totp.isPresent() ? ", totp" : "") + "]";
     }
 }

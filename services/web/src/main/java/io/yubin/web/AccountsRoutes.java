@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.yubin.model.Domain;
 import io.yubin.model.MailAddress;
+import io.yubin.store.AccountLocks;
 import io.yubin.store.Accounts;
 import io.yubin.store.Alias;
 import io.yubin.store.AliasSource;
@@ -111,6 +112,36 @@ final class AccountsRoutes {
         return call(ctx, accounts.revokeAppPassword(user, ctx.pathParam("id"))).mapEmpty();
     }
 
+    Future<JsonObject> listLocks(RoutingContext ctx) {
+        return call(ctx, accounts.lockout().locks()).map(locks -> new JsonObject()
+                .put("locks", array(locks, AccountsRoutes::lockJson)));
+    }
+
+    /** 204 whether or not the account was locked: the end state is the same. */
+    Future<JsonObject> unlock(RoutingContext ctx) {
+        MailAddress user = address(ctx.pathParam("address"), "address");
+        return call(ctx, accounts.unlock(user)).mapEmpty();
+    }
+
+    /** 201 with the secret and the otpauth URI: the only time they are shown. */
+    Future<JsonObject> enableTotp(RoutingContext ctx) {
+        MailAddress user = address(ctx.pathParam("address"), "address");
+        return call(ctx, accounts.enableTotp(user)).map(enrolment -> new JsonObject()
+                .put("secret", enrolment.secret()).put("uri", enrolment.uri()));
+    }
+
+    Future<JsonObject> disableTotp(RoutingContext ctx) {
+        MailAddress user = address(ctx.pathParam("address"), "address");
+        return call(ctx, accounts.disableTotp(user)).mapEmpty();
+    }
+
+    Future<JsonObject> verifyTotp(RoutingContext ctx) {
+        MailAddress user = address(ctx.pathParam("address"), "address");
+        JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("code"));
+        String code = body.requiredString("code");
+        return call(ctx, accounts.verifyTotp(user, code)).map(valid -> new JsonObject().put("valid", valid));
+    }
+
     /** Runs {@code action} and zeroes the body's secret when it has finished, however it ends. */
     private static <T> Future<T> usingSecret(JsonBody body, Function<JsonBody, Future<T>> action) {
         Future<T> result;
@@ -176,11 +207,20 @@ final class AccountsRoutes {
         return new JsonObject()
                 .put("address", user.address().toString())
                 .put("quotaBytes", user.quotaBytes())
-                .put("createdAt", user.createdAt().toString());
+                .put("createdAt", user.createdAt().toString())
+                .put("twoFactor", user.totp().isPresent());
     }
 
     private static JsonObject aliasJson(Alias alias) {
         return new JsonObject().put("source", alias.source().toString()).put("target", alias.target().toString());
+    }
+
+    private static JsonObject lockJson(AccountLocks.Lock lock) {
+        return new JsonObject()
+                .put("address", lock.account())
+                .put("until", lock.until().toString())
+                .put("lockedAt", lock.lockedAt().toString())
+                .put("client", lock.client());
     }
 
     /** Never the secret hash. */

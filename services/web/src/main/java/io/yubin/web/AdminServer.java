@@ -160,6 +160,11 @@ public final class AdminServer {
         routes.add(HttpMethod.GET, "/api/v1/users/:address/app-passwords", 200, api::listAppPasswords);
         routes.add(HttpMethod.POST, "/api/v1/users/:address/app-passwords", 201, api::addAppPassword);
         routes.add(HttpMethod.DELETE, "/api/v1/users/:address/app-passwords/:id", 204, api::revokeAppPassword);
+        routes.add(HttpMethod.DELETE, "/api/v1/users/:address/lock", 204, api::unlock);
+        routes.add(HttpMethod.GET, "/api/v1/locks", 200, api::listLocks);
+        routes.add(HttpMethod.POST, "/api/v1/users/:address/totp", 201, api::enableTotp);
+        routes.add(HttpMethod.DELETE, "/api/v1/users/:address/totp", 204, api::disableTotp);
+        routes.add(HttpMethod.POST, "/api/v1/users/:address/totp/verify", 200, api::verifyTotp);
         routes.add(HttpMethod.GET, "/api/v1/aliases", 200, api::listAliases);
         routes.add(HttpMethod.POST, "/api/v1/aliases", 201, api::addAlias);
         routes.add(HttpMethod.DELETE, "/api/v1/aliases/:source", 204, api::removeAlias);

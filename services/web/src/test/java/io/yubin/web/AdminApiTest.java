@@ -111,7 +111,8 @@ class AdminApiTest {
 
         assertThat(created.statusCode()).isEqualTo(201);
         JsonObject user = json(created);
-        assertThat(user.fieldNames()).containsExactlyInAnyOrder("address", "quotaBytes", "createdAt");
+        assertThat(user.fieldNames()).containsExactlyInAnyOrder("address", "quotaBytes", "createdAt", "twoFactor");
+        assertThat(user.getBoolean("twoFactor")).isFalse();
         assertThat(user.getString("address")).isEqualTo("alice@example.test");
         assertThat(user.getLong("quotaBytes")).isEqualTo(1048576L);
         assertThat(Instant.parse(user.getString("createdAt"))).isAfter(before);
@@ -360,6 +361,64 @@ class AdminApiTest {
         addDomain("example.test");
 
         assertThat(api.delete("/api/v1/aliases/nobody@example.test").statusCode()).isEqualTo(404);
+    }
+
+    // --- account locks ---
+
+    @Test
+    void listsLocksAndUnlocksAnAccount() throws Exception {
+        addDomain("example.test");
+        addUser("alice@example.test");
+        for (int i = 0; i < 10; i++) {
+            api.accounts.login("alice@example.test", ("wrong " + i).toCharArray(), "192.0.2." + i)
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+
+        JsonArray locks = json(api.get("/api/v1/locks")).getJsonArray("locks");
+        assertThat(locks).hasSize(1);
+        JsonObject lock = locks.getJsonObject(0);
+        assertThat(lock.fieldNames()).containsExactlyInAnyOrder("address", "until", "lockedAt", "client");
+        assertThat(lock.getString("address")).isEqualTo("alice@example.test");
+        assertThat(lock.getString("client")).isEqualTo("192.0.2.9");
+        assertThat(Instant.parse(lock.getString("until"))).isAfter(Instant.parse(lock.getString("lockedAt")));
+
+        assertThat(api.delete("/api/v1/users/Alice@example.test/lock").statusCode()).isEqualTo(204);
+        assertThat(json(api.get("/api/v1/locks")).getJsonArray("locks")).isEmpty();
+        assertThat(api.delete("/api/v1/users/alice@example.test/lock").statusCode()).as("not locked: the same end")
+                .isEqualTo(204);
+        assertError(api.delete("/api/v1/users/not-an-address/lock"), 400, "address");
+    }
+
+    // --- two-factor authentication ---
+
+    @Test
+    void enablesVerifiesAndDisablesTotp() throws Exception {
+        addDomain("example.test");
+        addUser("alice@example.test");
+
+        HttpResponse<String> enabled = api.post("/api/v1/users/alice@example.test/totp", "{}");
+        assertThat(enabled.statusCode()).isEqualTo(201);
+        JsonObject enrolment = json(enabled);
+        assertThat(enrolment.fieldNames()).containsExactlyInAnyOrder("secret", "uri");
+        assertThat(enrolment.getString("uri")).startsWith("otpauth://totp/Yubin:alice@example.test?secret="
+                + enrolment.getString("secret") + "&");
+        assertThat(json(api.get("/api/v1/users")).getJsonArray("users").getJsonObject(0).getBoolean("twoFactor"))
+                .isTrue();
+        assertThat(api.get("/api/v1/users").body()).doesNotContain(enrolment.getString("secret"));
+        assertThat(authenticate("alice@example.test", STRONG)).isEmpty();
+
+        String code = io.yubin.store.TotpCodes.code(enrolment.getString("secret"), Instant.now());
+        HttpResponse<String> verified = api.post("/api/v1/users/alice@example.test/totp/verify",
+                "{\"code\":\"" + code + "\"}");
+        assertThat(verified.statusCode()).isEqualTo(200);
+        assertThat(json(verified)).isEqualTo(new JsonObject().put("valid", true));
+        assertError(api.post("/api/v1/users/alice@example.test/totp/verify", "{\"code\":\"12\"}"), 400, "code");
+
+        assertThat(api.delete("/api/v1/users/alice@example.test/totp").statusCode()).isEqualTo(204);
+        assertThat(authenticate("alice@example.test", STRONG)).isPresent();
+        assertError(api.post("/api/v1/users/alice@example.test/totp/verify", "{\"code\":\"123456\"}"), 409,
+                "address");
+        assertThat(api.post("/api/v1/users/nobody@example.test/totp", "{}").statusCode()).isEqualTo(404);
     }
 
     // --- app passwords ---

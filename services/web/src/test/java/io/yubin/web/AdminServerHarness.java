@@ -46,7 +46,7 @@ final class AdminServerHarness implements AutoCloseable {
         metrics = new Metrics();
         vertx = metrics.vertxBuilder(BlockedThreadWatch.vertxOptions()).build();
         storage = EmbeddedStorage.open(dataDir);
-        accounts = new Accounts(storage.directory(), storage.mailboxes(),
+        accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
         server = AdminServer.start(vertx, new AdminServer.Options("127.0.0.1", 0, TOKEN, clientAllowed), accounts, storage.spool(),
                 checks, metrics)

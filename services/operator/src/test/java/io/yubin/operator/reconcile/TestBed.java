@@ -76,7 +76,7 @@ final class TestBed implements AutoCloseable {
         metrics = new Metrics();
         vertx = metrics.vertxBuilder(new VertxOptions()).build();
         storage = EmbeddedStorage.open(Files.createDirectories(dir.resolve("store")));
-        accounts = new Accounts(storage.directory(), storage.mailboxes(),
+        accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
         admin = AdminServer.start(vertx, new AdminServer.Options("127.0.0.1", 0, ADMIN_TOKEN), accounts,
                 storage.spool(), List.of(), metrics).await(20, TimeUnit.SECONDS);

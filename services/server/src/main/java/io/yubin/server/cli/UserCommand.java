@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "user", description = "Manage user accounts.", mixinStandardHelpOptions = true,
+        subcommands = TwoFactorCommand.class,
         footer = {"", "Passwords are read from the terminal (asked twice, not echoed) or, without a terminal,"
             + " as one line from standard input; never from the command line."})
 public final class UserCommand extends GroupCommand {
@@ -69,6 +70,25 @@ public final class UserCommand extends GroupCommand {
     int remove(@Parameters(paramLabel = "ADDRESS") String address, @Mixin ClientOptions client) {
         client.client().delete("/api/v1/users/" + AdminClient.segment(address));
         out().println("removed user " + address);
+        return 0;
+    }
+
+    @Command(name = "unlock", description = "Lift the lock set on an account after too many failed logins, and forget"
+            + " its failures.", mixinStandardHelpOptions = true)
+    int unlock(@Parameters(paramLabel = "ADDRESS") String address, @Mixin ClientOptions client) {
+        client.client().delete("/api/v1/users/" + AdminClient.segment(address) + "/lock");
+        out().println("unlocked " + address);
+        return 0;
+    }
+
+    @Command(name = "locks", description = "List locked accounts, one per line: address, locked until, locked at,"
+            + " client address of the failure that locked it.", mixinStandardHelpOptions = true)
+    int locks(@Mixin ClientOptions client) {
+        PrintWriter out = out();
+        for (JsonNode lock : client.client().get("/api/v1/locks").path("locks")) {
+            out.println(lock.path("address").asText() + "\t" + lock.path("until").asText() + "\t"
+                    + lock.path("lockedAt").asText() + "\t" + lock.path("client").asText());
+        }
         return 0;
     }
 

@@ -429,6 +429,9 @@ public final class ConfigLoader {
         atLeast("password-hash.memory-kib", c.passwordHash().memoryKib(), 8 * c.passwordHash().parallelism());
         atLeast("auth-cache.ttl-seconds", c.authCache().ttlSeconds(), 0);
         atLeast("auth-cache.max-entries", c.authCache().maxEntries(), 1);
+        atLeast("security.lockout.failures", c.security().lockout().failures(), 1);
+        atLeast("security.lockout.window-seconds", c.security().lockout().windowSeconds(), 1);
+        atLeast("security.lockout.duration-seconds", c.security().lockout().durationSeconds(), 1);
     }
 
     /** Issue 16 item 1: a cluster member binds to one address and finds the others one way. */

@@ -15,6 +15,7 @@ import io.yubin.model.MailAddress;
 import io.yubin.smtp.SendingLimits;
 import io.yubin.smtp.SmtpLimits;
 import io.yubin.smtp.SmtpServer;
+import io.yubin.store.AccountLockout;
 import io.yubin.store.AddressPolicies;
 import io.yubin.store.AddressPolicy;
 import io.yubin.store.PasswordHasher;
@@ -50,6 +51,7 @@ public record ServerConfig(
         PasswordPolicyConfig passwordPolicy,
         PasswordHashConfig passwordHash,
         AuthCache authCache,
+        Security security,
         Cluster cluster,
         StorageConfig storage,
         Delivery delivery,
@@ -277,6 +279,23 @@ public record ServerConfig(
 
         public PasswordVerificationCache.Settings toSettings() {
             return new PasswordVerificationCache.Settings(Duration.ofSeconds(ttlSeconds), maxEntries);
+        }
+    }
+
+    /** Account security (docs/operations.md, "Account lockout"). */
+    public record Security(Lockout lockout) {
+    }
+
+    /**
+     * @param failures failed logins of one account that lock it
+     * @param windowSeconds the time those failures must fall within
+     * @param durationSeconds how long the account stays locked
+     */
+    public record Lockout(int failures, int windowSeconds, int durationSeconds) {
+
+        public AccountLockout.Policy toPolicy() {
+            return new AccountLockout.Policy(failures, Duration.ofSeconds(windowSeconds),
+                    Duration.ofSeconds(durationSeconds));
         }
     }
 

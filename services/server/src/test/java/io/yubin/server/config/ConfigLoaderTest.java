@@ -47,6 +47,8 @@ class ConfigLoaderTest {
         assertThat(c.passwordPolicy()).isEqualTo(new ServerConfig.PasswordPolicyConfig(10, 1024, true));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(19456, 2, 1));
         assertThat(c.authCache()).isEqualTo(new ServerConfig.AuthCache(300, 10_000));
+        assertThat(c.security().lockout().toPolicy()).as("10 failures in 15 minutes lock for 15 minutes")
+                .isEqualTo(io.yubin.store.AccountLockout.Policy.DEFAULT);
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(false, "yubin", "127.0.0.1", 0, "",
                 new ServerConfig.Kubernetes("")));
         assertThat(c.storage().backend()).isEqualTo(ServerConfig.StorageBackend.EMBEDDED);
@@ -197,7 +199,7 @@ class ConfigLoaderTest {
                 case "dnsbl.zones" -> "x-dnsbl.example";
                 case "delivery.remote.tls-reports.submitter" -> "report.test";
                 case "spam.junk-threshold", "spam.reject-threshold" -> "0.7";
-                case "spam.min-trained" -> "7";
+                case "spam.min-trained", "security.lockout.failures" -> "7";
                 case "spam.overrides" -> "example.test junk=0.9";
                 case "delivery.remote.tls-reports.from" -> "reports@report.test";
                 case "address-policy.allowed-characters" -> "a-z.";
@@ -230,6 +232,7 @@ class ConfigLoaderTest {
         assertThat(c.sendingLimits().overrideMap()).containsExactly(
                 Map.entry("example.test", new io.yubin.smtp.SendingLimits.Limits(7, 7, 9)));
         assertThat(c.authCache()).isEqualTo(new ServerConfig.AuthCache(7, 7));
+        assertThat(c.security().lockout()).isEqualTo(new ServerConfig.Lockout(7, 7, 7));
         assertThat(c.admin().host()).isEqualTo("x-admin.host");
         assertThat(c.tls().keyFile()).isEqualTo("/etc/tls.key-file");
         assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 7, 7, "x-smtp.hostname", 7, 7, 7, false,

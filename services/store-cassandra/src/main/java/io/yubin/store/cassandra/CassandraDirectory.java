@@ -8,6 +8,7 @@ import io.yubin.store.AliasSource;
 import io.yubin.store.AppPassword;
 import io.yubin.store.Directory;
 import io.yubin.store.StoreException;
+import io.yubin.store.Totp;
 import io.yubin.store.UserRecord;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -76,8 +77,11 @@ final class CassandraDirectory implements Directory {
         MailAddress a = user.address();
         return requireDomain(a.domain(), "address")
                 .thenCompose(v -> cql.applied("INSERT INTO addresses (address, kind, local_part, domain, password_hash, "
-                        + "quota_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS", a.canonical(), USER,
-                        a.localPart(), a.domain().ascii(), user.passwordHash(), user.quotaBytes(), CassandraSpool.nanos(user.createdAt())))
+                        + "quota_bytes, created_at, totp_secret, totp_enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        + "IF NOT EXISTS", a.canonical(), USER, a.localPart(), a.domain().ascii(), user.passwordHash(),
+                        user.quotaBytes(), CassandraSpool.nanos(user.createdAt()),
+                        user.totp().map(Totp::secret).orElse(null),
+                        CassandraSpool.nanos(user.totp().map(Totp::enrolledAt).orElse(null))))
                 .thenCompose(applied -> {
                     if (!applied) {
                         throw StoreException.conflict("address", "a user or an alias " + a + " exists");
@@ -93,11 +97,28 @@ final class CassandraDirectory implements Directory {
     }
 
     private CompletionStage<Optional<UserRecord>> findUser(String canonical) {
-        return cql.one("SELECT kind, local_part, domain, password_hash, quota_bytes, created_at FROM addresses "
-                + "WHERE address = ?", canonical)
-                .thenApply(row -> row.filter(r -> USER.equals(r.getString("kind"))).map(r -> new UserRecord(
-                        new MailAddress(r.getString("local_part"), new Domain(r.getString("domain"))),
-                        r.getString("password_hash"), r.getLong("quota_bytes"), CassandraSpool.instant(r, "created_at"))));
+        return cql.one("SELECT kind, local_part, domain, password_hash, quota_bytes, created_at, totp_secret, "
+                + "totp_enrolled_at FROM addresses WHERE address = ?", canonical)
+                .thenApply(row -> row.filter(r -> USER.equals(r.getString("kind"))).map(CassandraDirectory::user));
+    }
+
+    private static UserRecord user(Row r) {
+        String secret = r.getString("totp_secret");
+        Optional<Totp> totp = secret == null ? Optional.empty()
+                : Optional.of(new Totp(secret, CassandraSpool.instant(r, "totp_enrolled_at")));
+        return new UserRecord(new MailAddress(r.getString("local_part"), new Domain(r.getString("domain"))),
+                r.getString("password_hash"), r.getLong("quota_bytes"), CassandraSpool.instant(r, "created_at"), totp);
+    }
+
+    @Override
+    public CompletionStage<Void> setTotp(MailAddress user, Optional<Totp> totp) {
+        return cql.applied("UPDATE addresses SET totp_secret = ?, totp_enrolled_at = ? WHERE address = ? IF kind = ?",
+                totp.map(Totp::secret).orElse(null), CassandraSpool.nanos(totp.map(Totp::enrolledAt).orElse(null)),
+                user.canonical(), USER).thenAccept(applied -> {
+                    if (!applied) {
+                        throw StoreException.notFound("address", "no user " + user);
+                    }
+                });
     }
 
     @Override

@@ -82,7 +82,8 @@ public final class CassandraStorage {
             }
         };
         return new Storage(new CassandraDirectory(cql), new CassandraMailboxStore(cql, references, retried),
-                new CassandraSpool(cql, references), references, blobs, new CassandraSpamModels(cql), closer);
+                new CassandraSpool(cql, references), references, blobs, new CassandraSpamModels(cql),
+                new CassandraAccountLocks(cql), closer);
     }
 
     /**

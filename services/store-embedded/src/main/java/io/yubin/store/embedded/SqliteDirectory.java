@@ -7,6 +7,7 @@ import io.yubin.store.AliasSource;
 import io.yubin.store.AppPassword;
 import io.yubin.store.Directory;
 import io.yubin.store.StoreException;
+import io.yubin.store.Totp;
 import io.yubin.store.UserRecord;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -18,7 +19,7 @@ import java.util.concurrent.CompletionStage;
 /** {@link Directory} in the embedded SQLite database. */
 final class SqliteDirectory implements Directory {
 
-    private static final String USER_COLUMNS = "local_part, domain, password_hash, quota_bytes, created_at";
+    private static final String USER_COLUMNS = "local_part, domain, password_hash, quota_bytes, created_at, totp_secret, totp_enrolled_at";
 
     private final SqliteDatabase db;
 
@@ -73,9 +74,10 @@ final class SqliteDirectory implements Directory {
             if (Sql.exists(c, "SELECT 1 FROM aliases WHERE source = ?", a.canonical())) {
                 throw StoreException.conflict("address", a + " is an alias");
             }
-            Sql.update(c, "INSERT INTO users(address, " + USER_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)",
+            Sql.update(c, "INSERT INTO users(address, " + USER_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     a.canonical(), a.localPart(), a.domain().ascii(), user.passwordHash(), user.quotaBytes(),
-                    Sql.nanos(user.createdAt()));
+                    Sql.nanos(user.createdAt()), user.totp().map(Totp::secret).orElse(null),
+                    Sql.nanos(user.totp().map(Totp::enrolledAt).orElse(null)));
             return null;
         });
     }
@@ -90,6 +92,18 @@ final class SqliteDirectory implements Directory {
     public CompletionStage<Void> setPasswordHash(MailAddress user, String passwordHash) {
         return db.write(c -> {
             if (Sql.update(c, "UPDATE users SET password_hash = ? WHERE address = ?", passwordHash,
+                    user.canonical()) == 0) {
+                throw StoreException.notFound("address", "no user " + user);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> setTotp(MailAddress user, Optional<Totp> totp) {
+        return db.write(c -> {
+            if (Sql.update(c, "UPDATE users SET totp_secret = ?, totp_enrolled_at = ? WHERE address = ?",
+                    totp.map(Totp::secret).orElse(null), Sql.nanos(totp.map(Totp::enrolledAt).orElse(null)),
                     user.canonical()) == 0) {
                 throw StoreException.notFound("address", "no user " + user);
             }
@@ -220,8 +234,11 @@ final class SqliteDirectory implements Directory {
     }
 
     private static UserRecord user(ResultSet rs) throws SQLException {
+        String secret = rs.getString("totp_secret");
+        Optional<Totp> totp = secret == null ? Optional.empty()
+                : Optional.of(new Totp(secret, Sql.instant(rs, "totp_enrolled_at")));
         return new UserRecord(Sql.address(rs.getString("local_part"), rs.getString("domain")),
-                rs.getString("password_hash"), rs.getLong("quota_bytes"), Sql.instant(rs, "created_at"));
+                rs.getString("password_hash"), rs.getLong("quota_bytes"), Sql.instant(rs, "created_at"), totp);
     }
 
     private static Alias alias(ResultSet rs) throws SQLException {

@@ -9,8 +9,10 @@ import io.yubin.store.AliasSource;
 import io.yubin.store.AppPassword;
 import io.yubin.store.Directory;
 import io.yubin.store.StoreException.Kind;
+import io.yubin.store.Totp;
 import io.yubin.store.UserRecord;
 import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -116,6 +118,25 @@ public abstract class DirectoryContract extends StorageContractSupport {
     @Test
     void settingThePasswordOfAMissingUserIsNotFound() {
         assertFails(directory().setPasswordHash(ALICE, "$argon2id$new"), Kind.NOT_FOUND);
+    }
+
+    @Test
+    void aTotpEnrolmentIsStoredWithTheUserAndRemoved() throws Exception {
+        await(directory().addUser(user(ALICE)));
+        await(directory().addUser(user(BOB)));
+        assertThat(await(directory().findUser(ALICE)).orElseThrow().totp()).isEmpty();
+        Totp totp = new Totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", DATE);
+
+        await(directory().setTotp(MailAddress.parse("Alice@example.test"), Optional.of(totp)));
+
+        reopen();
+        assertThat(await(storage.directory().findUser(ALICE)).orElseThrow().totp()).contains(totp);
+        assertThat(await(storage.directory().listUsers(DOMAIN))).extracting(UserRecord::totp)
+                .containsExactly(Optional.of(totp), Optional.empty());
+        await(storage.directory().setTotp(ALICE, Optional.empty()));
+        assertThat(await(storage.directory().findUser(ALICE)).orElseThrow().totp()).isEmpty();
+        assertFails(storage.directory().setTotp(MailAddress.parse("carol@example.test"), Optional.of(totp)),
+                Kind.NOT_FOUND);
     }
 
     @Test
