@@ -71,8 +71,10 @@ public final class Archive {
     public record SpamEntry(String model) {
     }
 
+    /** A user; {@code totpSecret} and {@code totpEnrolledAt} are null without two-factor enrolment. */
     public record UserEntry(String address, String passwordHash, long quotaBytes, String createdAt,
-            List<AppPasswordEntry> appPasswords, List<String> subscriptions, List<String> mailboxes, String spamModel) {
+            List<AppPasswordEntry> appPasswords, List<String> subscriptions, List<String> mailboxes, String spamModel,
+            String totpSecret, String totpEnrolledAt) {
     }
 
     public record MessageEntry(long uid, long modSeq, List<String> flags, String internalDate, long size,

@@ -130,7 +130,8 @@ public final class BackupWriter {
                     .map(MailboxPath::name).sorted().toList();
             w.json(Archive.USERS + u + "/user.json", new UserEntry(address.canonical(), user.passwordHash(),
                     user.quotaBytes(), user.createdAt().toString(), appPasswords, subscriptions, paths,
-                    spamModel(address.canonical())));
+                    spamModel(address.canonical()), user.totp().map(t -> t.secret()).orElse(null),
+                    user.totp().map(t -> t.enrolledAt().toString()).orElse(null)));
         }
         if (scope.kind() == BackupScope.Kind.ALL) {
             String global = spamModel(SpamModels.GLOBAL);

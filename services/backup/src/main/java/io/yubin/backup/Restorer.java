@@ -24,6 +24,7 @@ import io.yubin.store.NewMessage;
 import io.yubin.store.SpamModels;
 import io.yubin.store.Storage;
 import io.yubin.store.StoredBlob;
+import io.yubin.store.Totp;
 import io.yubin.store.UidSet;
 import io.yubin.store.UserRecord;
 import java.io.IOException;
@@ -36,6 +37,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -232,6 +234,10 @@ public final class Restorer {
         if (await(storage.directory().findUser(address)).isEmpty()) {
             await(storage.directory().addUser(new UserRecord(address, u.passwordHash(), u.quotaBytes(),
                     Instant.parse(u.createdAt()))));
+            if (u.totpSecret() != null) {
+                await(storage.directory().setTotp(address, Optional.of(new Totp(u.totpSecret(),
+                        Instant.parse(u.totpEnrolledAt())))));
+            }
             added = true;
         }
         Set<String> ids = await(storage.directory().listAppPasswords(address)).stream().map(AppPassword::id)

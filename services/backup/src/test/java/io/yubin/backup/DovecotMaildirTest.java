@@ -48,7 +48,7 @@ class DovecotMaildirTest {
     @BeforeEach
     void setUp() throws Exception {
         Doveadm.require();
-        storage = MailboxFilesTest.withNewUser(EmbeddedStorage.open(dir.resolve("data")), ALICE);
+        storage = MailSystems.withNewUser(EmbeddedStorage.open(dir.resolve("data")), ALICE);
         doveadm = new Doveadm(Files.createDirectories(dir.resolve("dovecot")));
     }
 

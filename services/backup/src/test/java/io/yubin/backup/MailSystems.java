@@ -92,8 +92,20 @@ public final class MailSystems {
         append(s, projects, big, Flags.of(SystemFlag.DELETED, SystemFlag.DRAFT));
         append(s, find(s, CAROL, "Sent"), "Subject: sent\r\n\r\nhi\r\n", Flags.of(SystemFlag.SEEN));
         append(s, find(s, BOB, "INBOX"), "Subject: b\r\n\r\nb\r\n", Flags.NONE);
+        await(s.directory().setTotp(CAROL, java.util.Optional.of(new io.yubin.store.Totp("JBSWY3DPEHPK3PXP",
+                Instant.parse("2026-01-03T00:00:00Z")))));
         await(s.spamModels().save(SpamModels.GLOBAL, new byte[] {1, 2, 3}, 0));
         await(s.spamModels().save(ALICE.canonical(), new byte[] {4, 5}, 0));
+    }
+
+    /** A system where {@code user} was just added, as {@code yubin user add} leaves it: default mailboxes, empty. */
+    public static Storage withNewUser(Storage s, MailAddress user) {
+        if (!await(s.directory().isLocalDomain(user.domain()))) {
+            await(s.directory().addDomain(user.domain()));
+        }
+        await(s.directory().addUser(new UserRecord(user, HASH, 0, Instant.EPOCH)));
+        await(s.mailboxes().provision(user));
+        return s;
     }
 
     public static Mailbox find(Storage s, MailAddress user, String path) {
@@ -138,7 +150,8 @@ public final class MailSystems {
                     .map(a -> a.source().canonical() + "->" + a.target().canonical()).sorted().toList());
             for (UserRecord u : await(s.directory().listUsers(d))) {
                 String key = u.address().canonical();
-                users.put(key, u.passwordHash() + " " + u.quotaBytes() + " " + u.createdAt());
+                users.put(key, u.passwordHash() + " " + u.quotaBytes() + " " + u.createdAt() + " "
+                        + u.totp().map(t -> t.secret() + "@" + t.enrolledAt()).orElse("no 2FA"));
                 appPasswords.put(key, await(s.directory().listAppPasswords(u.address())).stream()
                         .map(p -> p.id() + " " + p.label() + " " + p.secretHash() + " " + p.createdAt()).sorted().toList());
                 subscriptions.put(key, await(s.mailboxes().subscriptions(u.address())).stream()

@@ -12,7 +12,6 @@ import io.yubin.store.Mailbox;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
-import io.yubin.store.UserRecord;
 import io.yubin.store.embedded.EmbeddedStorage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,14 +47,6 @@ class MailboxFilesTest {
         return s;
     }
 
-    /** A system where {@code user} was just added, as `yubin user add` leaves it: default mailboxes, empty. */
-    static Storage withNewUser(Storage s, MailAddress user) {
-        await(s.directory().addDomain(user.domain()));
-        await(s.directory().addUser(new UserRecord(user, "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA", 0, Instant.EPOCH)));
-        await(s.mailboxes().provision(user));
-        return s;
-    }
-
     @Test
     void aMaildirExportImportedIntoANewUserKeepsUidsUidValidityFlagsDatesAndSubscriptions() throws Exception {
         Storage source = open("source");
@@ -70,7 +61,7 @@ class MailboxFilesTest {
         assertThat(maildir.resolve("cur")).isDirectory();
         assertThat(maildir.resolve(".Projects.2026/cur")).isDirectory();
         assertThat(Files.readString(maildir.resolve(".Projects.2026/dovecot-uidlist"))).startsWith("3 V");
-        Storage target = withNewUser(open("target"), ALICE);
+        Storage target = MailSystems.withNewUser(open("target"), ALICE);
         Restorer.Result result = new MailboxFiles(target, Clock.systemUTC()).importMaildir(ALICE, maildir);
 
         MailSystems.Snapshot from = MailSystems.snapshot(source);
@@ -95,7 +86,7 @@ class MailboxFilesTest {
         Files.writeString(maildir.resolve(".Work/cur/3000.C.host:2,"), "Subject: c\r\n\r\nc\r\n");
         Files.setLastModifiedTime(a, FileTime.from(Instant.parse("2020-01-02T03:04:05Z")));
         Files.setLastModifiedTime(b, FileTime.from(Instant.parse("2021-01-02T03:04:05Z")));
-        Storage target = withNewUser(open("target"), ALICE);
+        Storage target = MailSystems.withNewUser(open("target"), ALICE);
 
         new MailboxFiles(target, Clock.systemUTC()).importMaildir(ALICE, maildir);
 
@@ -125,7 +116,7 @@ class MailboxFilesTest {
                 .doesNotContain("\r\n");
         assertThat(mbox.resolve("Projects/2026.mbox")).exists();
         MailAddress bob = MailAddress.parse("bob@elsewhere.test");
-        Storage target = withNewUser(open("target"), bob);
+        Storage target = MailSystems.withNewUser(open("target"), bob);
         Restorer.Result result = new MailboxFiles(target, Clock.systemUTC()).importMbox(bob, mbox, null);
 
         assertThat(result.messagesAppended()).isEqualTo(10);
@@ -143,7 +134,7 @@ class MailboxFilesTest {
 
     @Test
     void badInputIsAClearError() {
-        Storage target = withNewUser(open("target"), ALICE);
+        Storage target = MailSystems.withNewUser(open("target"), ALICE);
         MailboxFiles files = new MailboxFiles(target, Clock.systemUTC());
 
         assertThatThrownBy(() -> files.importMaildir(MailAddress.parse("nobody@a.test"), dir))

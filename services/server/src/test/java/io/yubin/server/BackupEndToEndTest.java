@@ -196,4 +196,32 @@ class BackupEndToEndTest {
             assertThat(MailSystems.snapshot(restored)).isEqualTo(MailSystems.snapshot(source));
         }
     }
+
+    @Test
+    void aUsersMailboxesGoOutAsMaildirAndComeBackInThroughTheCli() throws Exception {
+        try (Storage s = EmbeddedStorage.open(Files.createDirectories(dir.resolve("source")))) {
+            MailSystems.populate(s);
+        }
+        try (Storage s = EmbeddedStorage.open(Files.createDirectories(dir.resolve("target")))) {
+            MailSystems.withNewUser(s, ALICE);
+        }
+        Path maildir = dir.resolve("alice-maildir");
+
+        assertThat(run("mailbox", "export", "--config", config("source", "").toString(), "--user", "alice@a.test",
+                "--format", "maildir", maildir.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("alice@a.test: 7 mailboxes, 9 messages written to " + maildir);
+        assertThat(run("mailbox", "import", "--config", config("target", "").toString(), "--user", "alice@a.test",
+                "--format", "maildir", maildir.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("alice@a.test: 1 mailboxes created, 9 messages under their old UIDs");
+        try (Storage source = EmbeddedStorage.open(dir.resolve("source"));
+                Storage target = EmbeddedStorage.open(dir.resolve("target"))) {
+            assertThat(MailSystems.snapshot(target).mailboxes().get("alice@a.test"))
+                    .isEqualTo(MailSystems.snapshot(source).mailboxes().get("alice@a.test"));
+        }
+        assertThat(run("mailbox", "import", "--config", config("target", "").toString(), "--user", "alice@a.test",
+                "--format", "pst", maildir.toString())).isEqualTo(2);
+        assertThat(run("mailbox", "import", "--config", config("target", "").toString(), "--user", "nobody@a.test",
+                "--format", "mbox", maildir.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("import failed: no user nobody@a.test");
+    }
 }

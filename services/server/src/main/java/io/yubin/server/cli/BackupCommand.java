@@ -130,7 +130,9 @@ public final class BackupCommand extends GroupCommand {
                     throw CliException.failed(l.file() + " exists; choose a new name for each backup");
                 }
                 Path partial = l.file().resolveSibling(l.file().getFileName() + ".partial");
-                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16)) {
+                Files.deleteIfExists(partial); // what an interrupted run of this backup left
+                // Password hashes and TOTP secrets are in it: readable by its owner only.
+                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(createPrivate(partial)), 1 << 16)) {
                     writeTo(out, l, body);
                 } catch (IOException | RuntimeException e) {
                     Files.deleteIfExists(partial);
@@ -147,6 +149,15 @@ public final class BackupCommand extends GroupCommand {
                     }
                 }, l, body);
                 upload.finish();
+            }
+        }
+
+        private static Path createPrivate(Path file) throws IOException {
+            try {
+                return Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                return Files.createFile(file);
             }
         }
 
