@@ -51,7 +51,9 @@ class ClusterSmtpCrashDurabilityTest {
         server = new ServerProcess(home.resolve("data"),
                 Files.createDirectories(Path.of("target", "crash-harness", "cluster")));
         try (Cluster backend = Cluster.start(home)) {
-            new CrashHarness(server, backend).run(true);
+            // Six kills (each moment twice): a restart of a cluster member costs 15 s or more, and the
+            // embedded run (SmtpCrashDurabilityTest) has the ten.
+            new CrashHarness(server, backend).run(true, 6);
         }
     }
 

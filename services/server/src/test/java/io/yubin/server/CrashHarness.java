@@ -80,6 +80,7 @@ final class CrashHarness {
     }
 
     static final int SENDERS = 8;
+    /** Kills on the embedded default; a backend may take fewer (each of the three moments at least twice). */
     static final int KILLS = 10;
     /** More kills, only when none of the planned ones caught an undelivered spool entry. */
     private static final int EXTRA_KILLS = 6;
@@ -138,8 +139,19 @@ final class CrashHarness {
         this.backend = backend;
     }
 
-    /** Runs the whole scenario; {@code requireUndeliveredAtAKill}: some kill must catch undelivered entries. */
+    /** Runs the whole scenario with {@link #KILLS} kills. */
     void run(boolean requireUndeliveredAtAKill) throws Exception {
+        run(requireUndeliveredAtAKill, KILLS);
+    }
+
+    /**
+     * Runs the whole scenario; {@code requireUndeliveredAtAKill}: some kill must catch undelivered entries;
+     * {@code plannedKills}: kills at the three moments in turn.
+     */
+    void run(boolean requireUndeliveredAtAKill, int plannedKills) throws Exception {
+        if (plannedKills < 2 * Moment.values().length) {
+            throw new IllegalArgumentException("every moment needs two kills at least");
+        }
         backend.configure(server);
         server.environment("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024").environment("YUBIN_PASSWORD_HASH_ITERATIONS", "1");
         server.start("start.log");
@@ -156,9 +168,9 @@ final class CrashHarness {
                 senders.execute(this::sendLoop);
             }
             Moment[] moments = Moment.values();
-            while (kills < KILLS || (requireUndeliveredAtAKill && undeliveredAtKills.isEmpty()
-                    && kills < KILLS + EXTRA_KILLS)) {
-                Moment moment = kills < KILLS ? moments[kills % moments.length] : Moment.ON_ACK;
+            while (kills < plannedKills || (requireUndeliveredAtAKill && undeliveredAtKills.isEmpty()
+                    && kills < plannedKills + EXTRA_KILLS)) {
+                Moment moment = kills < plannedKills ? moments[kills % moments.length] : Moment.ON_ACK;
                 Trigger armed = new Trigger(moment, acks.get() + ThreadLocalRandom.current().nextInt(1, 21));
                 trigger.set(armed);
                 permits.release(PERMITS_PER_ROUND);
