@@ -128,7 +128,7 @@ class ClusterUidFetchTest {
     /** Member {@code m}'s storage with its mailbox changes routed to the partition owner, as a server wires it. */
     private static Storage routedStorage(int m) {
         Storage s = storages.get(m);
-        return new Storage(s.directory(), routed.get(m), s.spool(), s.blobReferences(), s.blobs(), s.spamModels(), s.accountLocks(), () -> { });
+        return new Storage(s.directory(), routed.get(m), s.spool(), s.blobReferences(), s.blobs(), s.spamModels(), s.accountLocks(), s.administrators(), () -> { });
     }
 
     /** An IMAP server on member {@code m}, with its own mailbox events. */

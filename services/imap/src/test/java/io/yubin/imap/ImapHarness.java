@@ -80,7 +80,8 @@ final class ImapHarness implements AutoCloseable {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         Storage embedded = EmbeddedStorage.open(dataDir.resolve("data"));
         storage = new Storage(embedded.directory(), mailboxes.apply(embedded.mailboxes()), embedded.spool(),
-                embedded.blobReferences(), blobs.apply(embedded.blobs()), embedded.spamModels(), embedded.accountLocks(), embedded.closer());
+                embedded.blobReferences(), blobs.apply(embedded.blobs()), embedded.spamModels(), embedded.accountLocks(),
+                embedded.administrators(), embedded.closer());
         accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
         events = new HazelcastMailboxEvents(sharedCluster().instance());

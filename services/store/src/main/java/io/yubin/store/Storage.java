@@ -5,7 +5,7 @@ package io.yubin.store;
  * closes both. This is what the server wires and what the contract suite is run against.
  */
 public record Storage(Directory directory, MailboxStore mailboxes, Spool spool, BlobReferences blobReferences,
-        BlobStore blobs, SpamModels spamModels, AccountLocks accountLocks,
+        BlobStore blobs, SpamModels spamModels, AccountLocks accountLocks, Administrators administrators,
         AutoCloseable closer) implements AutoCloseable {
 
     @Override

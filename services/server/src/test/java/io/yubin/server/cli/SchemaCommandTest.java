@@ -45,15 +45,15 @@ class SchemaCommandTest {
         Path config = config("cli.yaml", cassandra.host(), cassandra.nativePort(), "cli");
 
         assertThat(run("schema", "status", "--config", config.toString())).isEqualTo(1);
-        assertThat(out.toString()).contains("keyspace cli: schema version 0, this server needs 6");
+        assertThat(out.toString()).contains("keyspace cli: schema version 0, this server needs 7");
 
         assertThat(run("schema", "migrate", "--config", config.toString())).isZero();
-        assertThat(out.toString()).contains("applied V1__initial.cql, V2__modseq_visible.cql, V3__delay_reported.cql, V4__tls_requirement.cql, V5__spam_models.cql, V6__account_security.cql to keyspace cli");
+        assertThat(out.toString()).contains("applied V1__initial.cql, V2__modseq_visible.cql, V3__delay_reported.cql, V4__tls_requirement.cql, V5__spam_models.cql, V6__account_security.cql, V7__administrators.cql to keyspace cli");
         assertThat(run("schema", "migrate", "--config", config.toString())).isZero();
-        assertThat(out.toString()).contains("keyspace cli is up to date (schema version 6)");
+        assertThat(out.toString()).contains("keyspace cli is up to date (schema version 7)");
 
         assertThat(run("schema", "status", "--config", config.toString())).isZero();
-        assertThat(out.toString()).contains("keyspace cli: schema version 6, this server needs 6");
+        assertThat(out.toString()).contains("keyspace cli: schema version 7, this server needs 7");
     }
 
     @Test

@@ -83,7 +83,7 @@ public final class CassandraStorage {
         };
         return new Storage(new CassandraDirectory(cql), new CassandraMailboxStore(cql, references, retried),
                 new CassandraSpool(cql, references), references, blobs, new CassandraSpamModels(cql),
-                new CassandraAccountLocks(cql), closer);
+                new CassandraAccountLocks(cql), new CassandraAdministrators(cql), closer);
     }
 
     /**

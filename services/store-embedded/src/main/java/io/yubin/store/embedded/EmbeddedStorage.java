@@ -109,7 +109,8 @@ public final class EmbeddedStorage {
         };
         return new Storage(new SqliteDirectory(db), new SqliteMailboxStore(db),
                 new SqliteSpool(db, blobs instanceof FileBlobStore files ? files : null),
-                new SqliteBlobReferences(db), blobs, new SqliteSpamModels(db), new SqliteAccountLocks(db), closer);
+                new SqliteBlobReferences(db), blobs, new SqliteSpamModels(db), new SqliteAccountLocks(db),
+                new SqliteAdministrators(db), closer);
     }
 
     private static void createDirectories(Path dataDir) {

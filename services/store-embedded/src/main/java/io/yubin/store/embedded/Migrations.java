@@ -20,7 +20,8 @@ final class Migrations {
     /** In order; append new files, never edit an applied one. */
     static final List<String> FILES = List.of("V1__initial.sql", "V2__blob_structure.sql", "V3__inline_blobs.sql",
             "V4__recent.sql",
-            "V5__delay_reported.sql", "V6__tls_requirement.sql", "V7__spam_models.sql", "V8__account_security.sql");
+            "V5__delay_reported.sql", "V6__tls_requirement.sql", "V7__spam_models.sql", "V8__account_security.sql",
+            "V9__administrators.sql");
 
     private Migrations() {
     }
