@@ -23,6 +23,11 @@ public record PasswordPolicy(int minLength, int maxLength, boolean rejectContain
 
     /** Throws INVALID (field {@code password}) naming the broken rule. */
     public void check(MailAddress user, char[] password) {
+        check(user.localPart(), password);
+    }
+
+    /** As {@link #check(MailAddress, char[])} for an account known by {@code name} (an administrator). */
+    public void check(String name, char[] password) {
         String pw = new String(password);
         int length = pw.codePointCount(0, pw.length());
         if (length < minLength) {
@@ -34,7 +39,7 @@ public record PasswordPolicy(int minLength, int maxLength, boolean rejectContain
         if (pw.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
             throw StoreException.invalid("password", "password must not contain control characters");
         }
-        String local = user.localPart().toLowerCase(Locale.ROOT);
+        String local = name.toLowerCase(Locale.ROOT);
         if (rejectContainingUserName && local.length() >= 3 && pw.toLowerCase(Locale.ROOT).contains(local)) {
             throw StoreException.invalid("password", "password must not contain the user name");
         }

@@ -65,6 +65,7 @@ import io.yubin.smtp.SpamChecking;
 import io.yubin.smtp.SubmissionSigner;
 import io.yubin.smtp.VirusScanning;
 import io.yubin.store.Accounts;
+import io.yubin.store.AdminAccounts;
 import io.yubin.store.BlobCollector;
 import io.yubin.store.AccountLockout;
 import io.yubin.store.AccountLocks;
@@ -214,6 +215,13 @@ public final class EmbeddedServer implements AutoCloseable {
                 new LoginThrottle(LoginThrottle.Policy.CLIENT_IP),
                 new PasswordVerificationCache(config.authCache().toSettings()), config.addressPolicy().toPolicies());
         stops.push(new Stop("accounts", accounts::close));
+        // Named administrators' failed logins count under admin:NAME with the users' lockout policy.
+        AdminAccounts admins = new AdminAccounts(storage.administrators(),
+                new AccountLockout(storage.accountLocks(), config.security().lockout().toPolicy(), Clock.systemUTC(),
+                        lockoutMetrics(metrics.registry())),
+                new PasswordHasher(config.passwordHash().toParameters()), config.passwordPolicy().toPolicy(),
+                Duration.ofMinutes(config.admin().sessionMinutes()), Clock.systemUTC());
+        stops.push(new Stop("administrators", admins::close));
 
         ClusterMember cluster = ClusterMember.startEmbedded(config.cluster().toOptions());
         stops.push(new Stop("Hazelcast member", cluster::close));
@@ -236,7 +244,7 @@ public final class EmbeddedServer implements AutoCloseable {
         // the \Recent claim, POP3 deletions): a client on this member and deliveries elsewhere would
         // otherwise contend on the fence.
         Storage routedStorage = new Storage(storage.directory(), routedMailboxes, storage.spool(),
-                storage.blobReferences(), storage.blobs(), storage.spamModels(), storage.accountLocks(), () -> { });
+                storage.blobReferences(), storage.blobs(), storage.spamModels(), storage.accountLocks(), storage.administrators(), () -> { });
         // Before delivery: remote delivery's SMTP client runs on it. The builder, not VertxOptions
         // alone: Vert.x 5 takes the metrics registry through withMetrics.
         Vertx vertx = metrics.vertxBuilder(new VertxOptions()).build();
@@ -323,7 +331,7 @@ public final class EmbeddedServer implements AutoCloseable {
                         : CompletableFuture.failedFuture(new IllegalStateException("the Hazelcast member is not running"))));
         admin = await(AdminServer.start(vertx,
                 new AdminServer.Options(config.admin().host(), config.admin().port(), token,
-                        config.ipPolicy().admin().toPolicy()::allows), accounts, storage.spool(),
+                        config.ipPolicy().admin().toPolicy()::allows), accounts, admins, storage.spool(),
                 checks, metrics));
         stops.push(new Stop("admin API", () -> await(admin.close())));
         if (config.mtaSts().enabled()) {

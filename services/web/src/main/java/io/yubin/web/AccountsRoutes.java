@@ -31,30 +31,35 @@ final class AccountsRoutes {
 
     Future<JsonObject> listDomains(RoutingContext ctx) {
         return call(ctx, accounts.domains()).map(domains -> new JsonObject()
-                .put("domains", array(domains, AccountsRoutes::domainJson)));
+                .put("domains", array(domains.stream().filter(d -> Access.visible(ctx, d)).toList(),
+                        AccountsRoutes::domainJson)));
     }
 
     Future<JsonObject> addDomain(RoutingContext ctx) {
         JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("name"));
         Domain domain = domain(body.requiredString("name"), "name");
+        Access.target(ctx, domain.ascii());
         return call(ctx, accounts.addDomain(domain)).map(v -> domainJson(domain));
     }
 
     Future<JsonObject> removeDomain(RoutingContext ctx) {
         Domain domain = domain(ctx.pathParam("name"), "name");
+        Access.target(ctx, domain.ascii());
         return call(ctx, accounts.removeDomain(domain)).mapEmpty();
     }
 
     Future<JsonObject> listUsers(RoutingContext ctx) {
-        Domain domain = optionalDomainQuery(ctx);
+        Domain domain = Access.listing(ctx, optionalDomainQuery(ctx));
         return call(ctx, accounts.users(domain)).map(users -> new JsonObject()
-                .put("users", array(users, AccountsRoutes::userJson)));
+                .put("users", array(users.stream().filter(u -> Access.visible(ctx, u.address().domain())).toList(),
+                        AccountsRoutes::userJson)));
     }
 
     Future<JsonObject> addUser(RoutingContext ctx) {
         JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("address", "quotaBytes"), "password");
         return usingSecret(body, b -> {
             MailAddress address = address(b.requiredString("address"), "address");
+            Access.address(ctx, address);
             long quotaBytes = b.optionalLong("quotaBytes", 0);
             char[] password = b.requiredSecret("password");
             return call(ctx, accounts.addUser(address, password, quotaBytes)).map(AccountsRoutes::userJson);
@@ -63,6 +68,7 @@ final class AccountsRoutes {
 
     Future<JsonObject> changePassword(RoutingContext ctx) {
         MailAddress address = address(ctx.pathParam("address"), "address");
+        Access.address(ctx, address);
         JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of(), "password");
         return usingSecret(body, b -> call(ctx, accounts.changePassword(address, b.requiredSecret("password")))
                 .mapEmpty());
@@ -70,24 +76,28 @@ final class AccountsRoutes {
 
     Future<JsonObject> removeUser(RoutingContext ctx) {
         MailAddress address = address(ctx.pathParam("address"), "address");
+        Access.address(ctx, address);
         return call(ctx, accounts.removeUser(address)).mapEmpty();
     }
 
     Future<JsonObject> listAliases(RoutingContext ctx) {
-        Domain domain = optionalDomainQuery(ctx);
+        Domain domain = Access.listing(ctx, optionalDomainQuery(ctx));
         return call(ctx, accounts.aliases(domain)).map(aliases -> new JsonObject()
-                .put("aliases", array(aliases, AccountsRoutes::aliasJson)));
+                .put("aliases", array(aliases.stream().filter(a -> Access.visible(ctx, a.source().domain())).toList(),
+                        AccountsRoutes::aliasJson)));
     }
 
     Future<JsonObject> addAlias(RoutingContext ctx) {
         JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("source", "target"));
         AliasSource source = aliasSource(body.requiredString("source"));
+        Access.domain(ctx, source.domain(), source.toString());
         MailAddress target = address(body.requiredString("target"), "target");
         return call(ctx, accounts.addAlias(source, target)).map(v -> aliasJson(new Alias(source, target)));
     }
 
     Future<JsonObject> removeAlias(RoutingContext ctx) {
         AliasSource source = aliasSource(ctx.pathParam("source"));
+        Access.domain(ctx, source.domain(), source.toString());
         String targetText = ctx.queryParams().get("target");
         MailAddress target = targetText == null ? null : address(targetText, "target");
         return call(ctx, accounts.removeAlias(source, target)).mapEmpty();
@@ -95,12 +105,14 @@ final class AccountsRoutes {
 
     Future<JsonObject> listAppPasswords(RoutingContext ctx) {
         MailAddress user = address(ctx.pathParam("address"), "address");
+        Access.address(ctx, user);
         return call(ctx, accounts.appPasswords(user)).map(passwords -> new JsonObject()
                 .put("appPasswords", array(passwords, AccountsRoutes::appPasswordJson)));
     }
 
     Future<JsonObject> addAppPassword(RoutingContext ctx) {
         MailAddress user = address(ctx.pathParam("address"), "address");
+        Access.address(ctx, user);
         JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("label"));
         String label = body.optionalString("label");
         return call(ctx, accounts.addAppPassword(user, label)).map(created -> appPasswordJson(created.password())
@@ -109,41 +121,62 @@ final class AccountsRoutes {
 
     Future<JsonObject> revokeAppPassword(RoutingContext ctx) {
         MailAddress user = address(ctx.pathParam("address"), "address");
+        Access.address(ctx, user);
         return call(ctx, accounts.revokeAppPassword(user, ctx.pathParam("id"))).mapEmpty();
     }
 
     Future<JsonObject> listLocks(RoutingContext ctx) {
         return call(ctx, accounts.lockout().locks()).map(locks -> new JsonObject()
-                .put("locks", array(locks, AccountsRoutes::lockJson)));
+                .put("locks", array(locks.stream().filter(l -> visibleLock(ctx, l)).toList(),
+                        AccountsRoutes::lockJson)));
+    }
+
+    /**
+     * A domain administrator sees the locks of its domains' users; only a global one sees the others
+     * (administrators' locks, {@code admin:NAME}).
+     */
+    private static boolean visibleLock(RoutingContext ctx, AccountLocks.Lock lock) {
+        if (Access.principal(ctx).global()) {
+            return true;
+        }
+        try {
+            return Access.visible(ctx, MailAddress.parse(lock.account()).domain());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** 204 whether or not the account was locked: the end state is the same. */
     Future<JsonObject> unlock(RoutingContext ctx) {
         MailAddress user = address(ctx.pathParam("address"), "address");
+        Access.address(ctx, user);
         return call(ctx, accounts.unlock(user)).mapEmpty();
     }
 
     /** 201 with the secret and the otpauth URI: the only time they are shown. */
     Future<JsonObject> enableTotp(RoutingContext ctx) {
         MailAddress user = address(ctx.pathParam("address"), "address");
+        Access.address(ctx, user);
         return call(ctx, accounts.enableTotp(user)).map(enrolment -> new JsonObject()
                 .put("secret", enrolment.secret()).put("uri", enrolment.uri()));
     }
 
     Future<JsonObject> disableTotp(RoutingContext ctx) {
         MailAddress user = address(ctx.pathParam("address"), "address");
+        Access.address(ctx, user);
         return call(ctx, accounts.disableTotp(user)).mapEmpty();
     }
 
     Future<JsonObject> verifyTotp(RoutingContext ctx) {
         MailAddress user = address(ctx.pathParam("address"), "address");
+        Access.address(ctx, user);
         JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("code"));
         String code = body.requiredString("code");
         return call(ctx, accounts.verifyTotp(user, code)).map(valid -> new JsonObject().put("valid", valid));
     }
 
     /** Runs {@code action} and zeroes the body's secret when it has finished, however it ends. */
-    private static <T> Future<T> usingSecret(JsonBody body, Function<JsonBody, Future<T>> action) {
+    static <T> Future<T> usingSecret(JsonBody body, Function<JsonBody, Future<T>> action) {
         Future<T> result;
         try {
             result = action.apply(body);
@@ -155,7 +188,7 @@ final class AccountsRoutes {
     }
 
     /** Back on the request's event loop, whatever thread the store completes on. */
-    private static <T> Future<T> call(RoutingContext ctx, CompletionStage<T> stage) {
+    static <T> Future<T> call(RoutingContext ctx, CompletionStage<T> stage) {
         return Future.fromCompletionStage(stage, ctx.vertx().getOrCreateContext());
     }
 
@@ -168,7 +201,7 @@ final class AccountsRoutes {
      * The parsers signal bad input with AddressException; IllegalArgumentException (its superclass)
      * is caught as well because the IDNA step can raise it directly.
      */
-    private static Domain domain(String text, String field) {
+    static Domain domain(String text, String field) {
         try {
             return Domain.parse(text);
         } catch (IllegalArgumentException e) {
@@ -192,7 +225,7 @@ final class AccountsRoutes {
         }
     }
 
-    private static <T> JsonArray array(List<T> items, Function<T, JsonObject> toJson) {
+    static <T> JsonArray array(List<T> items, Function<T, JsonObject> toJson) {
         JsonArray array = new JsonArray();
         items.forEach(item -> array.add(toJson.apply(item)));
         return array;

@@ -16,8 +16,11 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.yubin.model.Domain;
+import io.yubin.store.AdminAccounts;
 import io.yubin.store.Accounts;
+import io.yubin.web.Access.Scope;
 import io.yubin.store.Spool;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -31,7 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin HTTP server: {@code /health/live}, {@code /health/ready} and {@code /metrics} without
  * authentication (for Kubernetes probes and Prometheus), and the account and queue API under
- * {@code /api/v1/} behind a client IP check and a bearer token. Every answer is JSON except {@code /metrics}; every failure is answered by
+ * {@code /api/v1/} behind a client IP check and a bearer token: the bootstrap token or a named
+ * administrator's session, whose role {@link Access} checks on every route; every change is written
+ * to the audit log ({@link AdminAudit}). Every answer is JSON except {@code /metrics}; every failure is answered by
  * {@link ErrorResponse}.
  */
 public final class AdminServer {
@@ -86,12 +91,13 @@ public final class AdminServer {
     }
 
     /**
+     * @param admins the named administrators, who open sessions (docs/admin-api.md, "Sessions")
      * @param spool the spool whose unfinished entries {@code GET /api/v1/queue} lists
      */
-    public static Future<AdminServer> start(Vertx vertx, Options options, Accounts accounts, Spool spool,
-            List<ReadinessCheck> checks, Metrics metrics) {
-        Router router = router(vertx, options, accounts, spool, new Readiness(vertx, checks, READINESS_TIMEOUT),
-                metrics);
+    public static Future<AdminServer> start(Vertx vertx, Options options, Accounts accounts, AdminAccounts admins,
+            Spool spool, List<ReadinessCheck> checks, Metrics metrics) {
+        Router router = router(vertx, options, accounts, admins, spool,
+                new Readiness(vertx, checks, READINESS_TIMEOUT), metrics);
         return vertx.executeBlocking(AdminServer::warmUp, false)
                 .compose(v -> vertx.createHttpServer(
                                 new HttpServerOptions().setHost(options.host()).setPort(options.port()))
@@ -124,72 +130,111 @@ public final class AdminServer {
         return server.close();
     }
 
-    private static Router router(Vertx vertx, Options options, Accounts accounts, Spool spool, Readiness readiness,
-            Metrics metrics) {
+    private static Router router(Vertx vertx, Options options, Accounts accounts, AdminAccounts admins, Spool spool,
+            Readiness readiness, Metrics metrics) {
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> sendJson(ctx, 200, new JsonObject().put("status", "UP")));
         router.get("/health/ready").handler(ctx -> ready(ctx, readiness));
         router.get("/metrics").handler(ctx -> scrape(ctx, vertx, metrics));
 
-        // Each API route carries its own body and auth handlers (Vert.x Web requires the body handler
-        // first), so its metrics route label is just its template: a separate /api/v1/* route
+        // Each API route carries its own body, audit and auth handlers (Vert.x Web requires the body
+        // handler first), so its metrics route label is just its template: a separate /api/v1/* route
         // would be chained into every label.
-        BearerToken token = new BearerToken(options.token());
-        Handler<RoutingContext> auth = ctx -> {
-            if (!clientAllowed(ctx, options)) {
-                ctx.fail(403);
-            } else if (token.accepts(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
-                ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        Authenticator authenticator = new Authenticator(new BearerToken(options.token()), admins);
+        AdminAudit audit = new AdminAudit(metrics.registry(), Clock.systemUTC());
+        Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
+        Handler<RoutingContext> watch = ctx -> {
+            audit.watch(ctx);
+            ctx.next();
+        };
+        Handler<RoutingContext> allowed = ctx -> {
+            if (clientAllowed(ctx, options)) {
                 ctx.next();
             } else {
-                ctx.fail(401);
+                ctx.fail(403);
             }
         };
-        Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
 
+        Api routes = (method, path, status, scope, handler) -> router.route(method, path).handler(body).handler(watch)
+                .handler(allowed).handler(auth(authenticator, scope)).handler(apiHandler(status, handler));
         AccountsRoutes api = new AccountsRoutes(accounts);
-        Api routes = (method, path, status, handler) ->
-                router.route(method, path).handler(body).handler(auth).handler(apiHandler(status, handler));
-        routes.add(HttpMethod.GET, "/api/v1/domains", 200, api::listDomains);
-        routes.add(HttpMethod.POST, "/api/v1/domains", 201, api::addDomain);
-        routes.add(HttpMethod.DELETE, "/api/v1/domains/:name", 204, api::removeDomain);
-        routes.add(HttpMethod.GET, "/api/v1/users", 200, api::listUsers);
-        routes.add(HttpMethod.POST, "/api/v1/users", 201, api::addUser);
-        routes.add(HttpMethod.PUT, "/api/v1/users/:address/password", 204, api::changePassword);
-        routes.add(HttpMethod.DELETE, "/api/v1/users/:address", 204, api::removeUser);
-        routes.add(HttpMethod.GET, "/api/v1/users/:address/app-passwords", 200, api::listAppPasswords);
-        routes.add(HttpMethod.POST, "/api/v1/users/:address/app-passwords", 201, api::addAppPassword);
-        routes.add(HttpMethod.DELETE, "/api/v1/users/:address/app-passwords/:id", 204, api::revokeAppPassword);
-        routes.add(HttpMethod.DELETE, "/api/v1/users/:address/lock", 204, api::unlock);
-        routes.add(HttpMethod.GET, "/api/v1/locks", 200, api::listLocks);
-        routes.add(HttpMethod.POST, "/api/v1/users/:address/totp", 201, api::enableTotp);
-        routes.add(HttpMethod.DELETE, "/api/v1/users/:address/totp", 204, api::disableTotp);
-        routes.add(HttpMethod.POST, "/api/v1/users/:address/totp/verify", 200, api::verifyTotp);
-        routes.add(HttpMethod.GET, "/api/v1/aliases", 200, api::listAliases);
-        routes.add(HttpMethod.POST, "/api/v1/aliases", 201, api::addAlias);
-        routes.add(HttpMethod.DELETE, "/api/v1/aliases/:source", 204, api::removeAlias);
+        routes.add(HttpMethod.GET, "/api/v1/domains", 200, Scope.DOMAIN, api::listDomains);
+        routes.add(HttpMethod.POST, "/api/v1/domains", 201, Scope.GLOBAL, api::addDomain);
+        routes.add(HttpMethod.DELETE, "/api/v1/domains/:name", 204, Scope.GLOBAL, api::removeDomain);
+        routes.add(HttpMethod.GET, "/api/v1/users", 200, Scope.DOMAIN, api::listUsers);
+        routes.add(HttpMethod.POST, "/api/v1/users", 201, Scope.DOMAIN, api::addUser);
+        routes.add(HttpMethod.PUT, "/api/v1/users/:address/password", 204, Scope.DOMAIN, api::changePassword);
+        routes.add(HttpMethod.DELETE, "/api/v1/users/:address", 204, Scope.DOMAIN, api::removeUser);
+        routes.add(HttpMethod.GET, "/api/v1/users/:address/app-passwords", 200, Scope.DOMAIN, api::listAppPasswords);
+        routes.add(HttpMethod.POST, "/api/v1/users/:address/app-passwords", 201, Scope.DOMAIN, api::addAppPassword);
+        routes.add(HttpMethod.DELETE, "/api/v1/users/:address/app-passwords/:id", 204, Scope.DOMAIN,
+                api::revokeAppPassword);
+        routes.add(HttpMethod.DELETE, "/api/v1/users/:address/lock", 204, Scope.DOMAIN, api::unlock);
+        routes.add(HttpMethod.GET, "/api/v1/locks", 200, Scope.DOMAIN, api::listLocks);
+        routes.add(HttpMethod.POST, "/api/v1/users/:address/totp", 201, Scope.DOMAIN, api::enableTotp);
+        routes.add(HttpMethod.DELETE, "/api/v1/users/:address/totp", 204, Scope.DOMAIN, api::disableTotp);
+        routes.add(HttpMethod.POST, "/api/v1/users/:address/totp/verify", 200, Scope.DOMAIN, api::verifyTotp);
+        routes.add(HttpMethod.GET, "/api/v1/aliases", 200, Scope.DOMAIN, api::listAliases);
+        routes.add(HttpMethod.POST, "/api/v1/aliases", 201, Scope.DOMAIN, api::addAlias);
+        routes.add(HttpMethod.DELETE, "/api/v1/aliases/:source", 204, Scope.DOMAIN, api::removeAlias);
         QueueRoutes queue = new QueueRoutes(spool);
-        routes.add(HttpMethod.GET, "/api/v1/queue", 200, queue::list);
-        routes.add(HttpMethod.GET, "/api/v1/queue/:id", 200, queue::show);
-        routes.add(HttpMethod.POST, "/api/v1/queue/:id/retry", 200, queue::retry);
-        routes.add(HttpMethod.DELETE, "/api/v1/queue/:id", 204, queue::delete);
+        routes.add(HttpMethod.GET, "/api/v1/queue", 200, Scope.GLOBAL, queue::list);
+        routes.add(HttpMethod.GET, "/api/v1/queue/:id", 200, Scope.GLOBAL, queue::show);
+        routes.add(HttpMethod.POST, "/api/v1/queue/:id/retry", 200, Scope.GLOBAL, queue::retry);
+        routes.add(HttpMethod.DELETE, "/api/v1/queue/:id", 204, Scope.GLOBAL, queue::delete);
+        AdministratorRoutes administrators = new AdministratorRoutes(admins);
+        routes.add(HttpMethod.GET, "/api/v1/admins", 200, Scope.GLOBAL, administrators::list);
+        routes.add(HttpMethod.POST, "/api/v1/admins", 201, Scope.GLOBAL, administrators::add);
+        routes.add(HttpMethod.GET, "/api/v1/admins/:name", 200, Scope.GLOBAL, administrators::show);
+        routes.add(HttpMethod.DELETE, "/api/v1/admins/:name", 204, Scope.GLOBAL, administrators::remove);
+        SessionRoutes sessions = new SessionRoutes(admins);
+        routes.add(HttpMethod.DELETE, "/api/v1/sessions", 204, Scope.ANY, sessions::logout);
+        // Opening a session is the one API call without a token.
+        router.route(HttpMethod.POST, "/api/v1/sessions").handler(body).handler(watch).handler(allowed)
+                .handler(apiHandler(201, sessions::login));
 
         router.route().failureHandler(AdminServer::fail);
         // No route matched: under /api/v1/ an unauthenticated client learns nothing about which
         // paths exist, so it gets 401 before 404 or 405.
         Handler<RoutingContext> unmatched = ctx -> {
-            if (ctx.normalizedPath().startsWith("/api/v1/") && !clientAllowed(ctx, options)) {
-                send(ctx, ErrorResponse.ofStatus(403));
-            } else if (ctx.normalizedPath().startsWith("/api/v1/")
-                    && !token.accepts(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
-                send(ctx, ErrorResponse.ofStatus(401));
-            } else {
+            if (!ctx.normalizedPath().startsWith("/api/v1/")) {
                 fail(ctx);
+            } else if (!clientAllowed(ctx, options)) {
+                send(ctx, ErrorResponse.ofStatus(403));
+            } else {
+                authenticator.authenticate(ctx).onComplete(ar -> {
+                    if (ar.succeeded() && ar.result().isEmpty()) {
+                        send(ctx, ErrorResponse.ofStatus(401));
+                    } else {
+                        fail(ctx);
+                    }
+                });
             }
         };
         router.errorHandler(404, unmatched);
         router.errorHandler(405, unmatched);
         return router;
+    }
+
+    /** Authenticates the request, then checks {@code scope} ({@link Access}); 401 or 403 otherwise. */
+    private static Handler<RoutingContext> auth(Authenticator authenticator, Scope scope) {
+        return ctx -> authenticator.authenticate(ctx).onComplete(ar -> {
+            if (ar.failed()) {
+                ctx.fail(ar.cause());
+            } else if (ar.result().isEmpty()) {
+                ctx.fail(401);
+            } else {
+                Access.authenticated(ctx, ar.result().get());
+                ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+                try {
+                    Access.require(ctx, scope);
+                } catch (ForbiddenException e) {
+                    ctx.fail(e);
+                    return;
+                }
+                ctx.next();
+            }
+        });
     }
 
     private static boolean clientAllowed(RoutingContext ctx, Options options) {
@@ -203,7 +248,8 @@ public final class AdminServer {
     }
 
     private interface Api {
-        void add(HttpMethod method, String path, int status, Function<RoutingContext, Future<JsonObject>> handler);
+        void add(HttpMethod method, String path, int status, Scope scope,
+                Function<RoutingContext, Future<JsonObject>> handler);
     }
 
     /** Answers with {@code status} and the handler's JSON, or hands the failure to {@link #fail}. */

@@ -26,6 +26,12 @@ record ErrorResponse(int status, String error, String field) {
         if (t instanceof BadRequestException e) {
             return new ErrorResponse(400, e.getMessage(), e.field());
         }
+        if (t instanceof UnauthorizedException) {
+            return new ErrorResponse(401, "wrong name, password or code, or too many failed logins", null);
+        }
+        if (t instanceof ForbiddenException e) {
+            return new ErrorResponse(403, e.getMessage(), null);
+        }
         if (t instanceof AddressException e) {
             return new ErrorResponse(400, e.getMessage(), null);
         }

@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -120,6 +122,22 @@ final class JsonBody {
             throw new BadRequestException(field, "field \"" + field + "\" must be a whole number");
         }
         return node.longValue();
+    }
+
+    /** The array of strings, or an empty list when absent or null. */
+    List<String> optionalStrings(String field) {
+        JsonNode node = fields.get(field);
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(item -> out.add(item.isTextual() ? item.textValue() : null));
+        }
+        if (!node.isArray() || out.contains(null)) {
+            throw new BadRequestException(field, "field \"" + field + "\" must be an array of strings");
+        }
+        return out;
     }
 
     /** The secret field; valid until {@link #wipe()}. */

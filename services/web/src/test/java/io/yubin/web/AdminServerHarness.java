@@ -2,7 +2,9 @@ package io.yubin.web;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.yubin.store.AccountLockout;
 import io.yubin.store.Accounts;
+import io.yubin.store.AdminAccounts;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
 import io.yubin.store.Storage;
@@ -14,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +33,7 @@ final class AdminServerHarness implements AutoCloseable {
     final Vertx vertx;
     final Storage storage;
     final Accounts accounts;
+    final AdminAccounts admins;
     final AdminServer server;
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -43,13 +47,26 @@ final class AdminServerHarness implements AutoCloseable {
     /** With the API open only to the client addresses {@code clientAllowed} takes. */
     AdminServerHarness(Path dataDir, List<ReadinessCheck> checks, java.util.function.Predicate<String> clientAllowed)
             throws Exception {
+        this(dataDir, checks, clientAllowed, AdminAccounts.DEFAULT_SESSION_LENGTH, Clock.systemUTC());
+    }
+
+    /**
+     * With sessions of {@code sessionLength} on {@code clock}; administrators lock after 3 failed
+     * logins.
+     */
+    AdminServerHarness(Path dataDir, List<ReadinessCheck> checks, java.util.function.Predicate<String> clientAllowed,
+            Duration sessionLength, Clock clock) throws Exception {
         metrics = new Metrics();
         vertx = metrics.vertxBuilder(BlockedThreadWatch.vertxOptions()).build();
         storage = EmbeddedStorage.open(dataDir);
-        accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
-                new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
-        server = AdminServer.start(vertx, new AdminServer.Options("127.0.0.1", 0, TOKEN, clientAllowed), accounts, storage.spool(),
-                checks, metrics)
+        PasswordHasher hasher = new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1));
+        accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(), hasher,
+                PasswordPolicy.DEFAULT);
+        admins = new AdminAccounts(storage.administrators(),
+                new AccountLockout(storage.accountLocks(), new AccountLockout.Policy(3, Duration.ofMinutes(15),
+                        Duration.ofMinutes(15))), hasher, PasswordPolicy.DEFAULT, sessionLength, clock);
+        server = AdminServer.start(vertx, new AdminServer.Options("127.0.0.1", 0, TOKEN, clientAllowed), accounts,
+                        admins, storage.spool(), checks, metrics)
                 .await(10, TimeUnit.SECONDS);
     }
 
@@ -110,6 +127,7 @@ final class AdminServerHarness implements AutoCloseable {
             vertx.close().await(10, TimeUnit.SECONDS);
         } finally {
             accounts.close();
+            admins.close();
             storage.close();
             metrics.close();
         }

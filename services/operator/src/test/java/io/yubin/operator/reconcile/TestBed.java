@@ -14,7 +14,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.yubin.operator.OperatorSettings;
 import io.yubin.operator.crd.MailDomain;
+import io.yubin.store.AccountLockout;
 import io.yubin.store.Accounts;
+import io.yubin.store.AdminAccounts;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
 import io.yubin.store.Storage;
@@ -26,6 +28,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -55,6 +58,7 @@ final class TestBed implements AutoCloseable {
     final Vertx vertx;
     final Storage storage;
     final Accounts accounts;
+    final AdminAccounts admins;
     final AdminServer admin;
 
     TestBed(Path dir, List<String> zones) throws Exception {
@@ -78,7 +82,11 @@ final class TestBed implements AutoCloseable {
         storage = EmbeddedStorage.open(Files.createDirectories(dir.resolve("store")));
         accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
-        admin = AdminServer.start(vertx, new AdminServer.Options("127.0.0.1", 0, ADMIN_TOKEN), accounts,
+        PasswordHasher hasher = new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1));
+        admins = new AdminAccounts(storage.administrators(),
+                new AccountLockout(storage.accountLocks(), AccountLockout.Policy.DEFAULT), hasher,
+                PasswordPolicy.DEFAULT, AdminAccounts.DEFAULT_SESSION_LENGTH, Clock.systemUTC());
+        admin = AdminServer.start(vertx, new AdminServer.Options("127.0.0.1", 0, ADMIN_TOKEN), accounts, admins,
                 storage.spool(), List.of(), metrics).await(20, TimeUnit.SECONDS);
     }
 
@@ -137,6 +145,7 @@ final class TestBed implements AutoCloseable {
             admin.close().await(10, TimeUnit.SECONDS);
             vertx.close().await(10, TimeUnit.SECONDS);
             accounts.close();
+            admins.close();
             storage.close();
             metrics.close();
         }

@@ -270,6 +270,7 @@ public final class ConfigLoader {
 
     private void validate(ServerConfig c) {
         port("admin.port", c.admin().port());
+        atLeast("admin.session-minutes", c.admin().sessionMinutes(), 1);
         port("smtp.mx-port", c.smtp().mxPort());
         port("smtp.submission-port", c.smtp().submissionPort());
         port("smtp.submissions-port", c.smtp().submissionsPort());

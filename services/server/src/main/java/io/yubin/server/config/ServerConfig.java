@@ -127,7 +127,12 @@ public record ServerConfig(
         }
     }
 
-    public record Admin(String host, int port) {
+    /**
+     * @param host the admin API's interface
+     * @param port its port
+     * @param sessionMinutes how long a named administrator's session lasts (docs/admin-api.md, "Sessions")
+     */
+    public record Admin(String host, int port, int sessionMinutes) {
     }
 
     /**

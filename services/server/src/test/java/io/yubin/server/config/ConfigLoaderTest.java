@@ -36,7 +36,7 @@ class ConfigLoaderTest {
         ServerConfig c = ConfigLoader.load(null, Map.of());
 
         assertThat(c.dataDir()).isEqualTo(Path.of("./data"));
-        assertThat(c.admin()).isEqualTo(new ServerConfig.Admin("127.0.0.1", 8080));
+        assertThat(c.admin()).isEqualTo(new ServerConfig.Admin("127.0.0.1", 8080, 15));
         assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("127.0.0.1", 2525, 2587, 2465, "", 52428800, 100, 20,
                 false, 0, 10, 300, 180, 1000, 65536));
         assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("127.0.0.1", 1143, 1993, false, false, 52_428_800, 0, 10,
@@ -208,7 +208,8 @@ class ConfigLoaderTest {
                 case "address-policy.overrides" -> "example.test plus-separator=";
                 default -> key.startsWith("ip-policy.") ? "192.0.2." + key.length()
                         : key.endsWith("port") || key.contains("password") || key.contains("max-")
-                        || key.endsWith("-seconds") || key.endsWith("-threads") || key.endsWith("event-loops")
+                        || key.endsWith("-seconds") || key.endsWith("-minutes") || key.endsWith("-threads")
+                        || key.endsWith("event-loops")
                         || key.endsWith("memory-threshold") || key.startsWith("delivery.") ? "7" : "x-" + key;
             });
         }
@@ -234,6 +235,7 @@ class ConfigLoaderTest {
         assertThat(c.authCache()).isEqualTo(new ServerConfig.AuthCache(7, 7));
         assertThat(c.security().lockout()).isEqualTo(new ServerConfig.Lockout(7, 7, 7));
         assertThat(c.admin().host()).isEqualTo("x-admin.host");
+        assertThat(c.admin().sessionMinutes()).isEqualTo(7);
         assertThat(c.tls().keyFile()).isEqualTo("/etc/tls.key-file");
         assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 7, 7, "x-smtp.hostname", 7, 7, 7, false,
                 7, 7, 7, 7, 700, 7));

@@ -1,0 +1,80 @@
+package io.yubin.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.yubin.model.Domain;
+import io.yubin.store.AdminAccounts;
+import io.yubin.store.AdminRecord;
+import io.yubin.store.StoreException;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Named administrators (docs/admin-api.md, "Administrators"), for global administrators only:
+ * {@code GET /api/v1/admins}, {@code GET /api/v1/admins/{name}}, {@code POST /api/v1/admins} (201 with
+ * the TOTP secret and otpauth URI, shown this once) and {@code DELETE /api/v1/admins/{name}}.
+ */
+final class AdministratorRoutes {
+
+    private final AdminAccounts admins;
+
+    AdministratorRoutes(AdminAccounts admins) {
+        this.admins = admins;
+    }
+
+    Future<JsonObject> list(RoutingContext ctx) {
+        return AccountsRoutes.call(ctx, admins.list()).map(all -> new JsonObject()
+                .put("admins", AccountsRoutes.array(all, AdministratorRoutes::adminJson)));
+    }
+
+    Future<JsonObject> show(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        return AccountsRoutes.call(ctx, admins.find(name)).map(found -> adminJson(found.orElseThrow(
+                () -> StoreException.notFound("name", "no administrator " + name))));
+    }
+
+    Future<JsonObject> add(RoutingContext ctx) {
+        JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("name", "role", "domains"), "password");
+        return AccountsRoutes.usingSecret(body, b -> {
+            String name = b.requiredString("name");
+            Access.target(ctx, name);
+            AdminRecord.Role role = role(b.requiredString("role"));
+            Set<Domain> domains = new LinkedHashSet<>();
+            for (String d : b.optionalStrings("domains")) {
+                domains.add(AccountsRoutes.domain(d, "domains"));
+            }
+            return AccountsRoutes.call(ctx, admins.add(name, b.requiredSecret("password"), role, domains))
+                    .map(created -> adminJson(created.admin()).put("secret", created.totpSecret())
+                            .put("uri", created.totpUri()));
+        });
+    }
+
+    Future<JsonObject> remove(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        Access.target(ctx, name);
+        return AccountsRoutes.call(ctx, admins.remove(name)).mapEmpty();
+    }
+
+    private static AdminRecord.Role role(String text) {
+        try {
+            return AdminRecord.Role.valueOf(text.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestException("role", "role must be \"global\" or \"domain\"");
+        }
+    }
+
+    /** Never the password hash or the TOTP secret. */
+    private static JsonObject adminJson(AdminRecord admin) {
+        JsonArray domains = new JsonArray();
+        admin.domains().forEach(d -> domains.add(d.ascii()));
+        return new JsonObject()
+                .put("name", admin.name())
+                .put("role", admin.role().name().toLowerCase(Locale.ROOT))
+                .put("domains", domains)
+                .put("totp", admin.totp().isPresent())
+                .put("createdAt", admin.createdAt().toString());
+    }
+}
