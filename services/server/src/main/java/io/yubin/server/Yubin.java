@@ -1,5 +1,6 @@
 package io.yubin.server;
 
+import io.yubin.server.cli.AdminCommand;
 import io.yubin.server.cli.AliasCommand;
 import io.yubin.server.cli.AppPasswordCommand;
 import io.yubin.server.cli.BackupCommand;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Yubin.Version.class,
         description = "Yubin mail server.",
-        subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AliasCommand.class,
+        subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AdminCommand.class, AliasCommand.class,
             AppPasswordCommand.class, QueueCommand.class, SchemaCommand.class, OperatorCommand.class, SpamCommand.class,
             BackupCommand.class, MailboxCommand.class},
         exitCodeListHeading = "%nExit status:%n",

@@ -23,6 +23,7 @@ public final class AdminClient {
     private final String token;
     private final HttpClient http;
 
+    /** {@code token} null sends no Authorization header (opening a session). */
     public AdminClient(URI base, String token) {
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
@@ -60,10 +61,10 @@ public final class AdminClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(REQUEST_TIMEOUT)
-                .header("Accept", "application/json")
-                .header("Authorization", "Bearer " + token);
+                .header("Accept", "application/json");
+        return token == null ? request : request.header("Authorization", "Bearer " + token);
     }
 
     private static HttpRequest.BodyPublisher body(JsonNode body) {
@@ -94,7 +95,7 @@ public final class AdminClient {
             if (error.isEmpty()) {
                 error = "the server answered HTTP " + response.statusCode();
             }
-            if (response.statusCode() == 401) {
+            if (response.statusCode() == 401 && token != null) {
                 error += " (check --token, YUBIN_ADMIN_TOKEN or the server's <data-dir>/admin-token)";
             }
             throw CliException.failed(error);

@@ -40,17 +40,26 @@ public final class ClientOptions {
         return new AdminClient(connection.url(), connection.token());
     }
 
+    /** A client without a token, for opening a session ({@code yubin admin login}). */
+    public AdminClient clientWithoutToken() {
+        return new AdminClient(resolve(System.getenv(), Path.of(""), false).url(), null);
+    }
+
     Connection resolve(Map<String, String> environment, Path workingDir) {
+        return resolve(environment, workingDir, true);
+    }
+
+    private Connection resolve(Map<String, String> environment, Path workingDir, boolean needToken) {
         String resolvedUrl = firstNonBlank(url, environment.get(URL_VARIABLE));
-        String resolvedToken = firstNonBlank(token, environment.get(TOKEN_VARIABLE));
+        String resolvedToken = needToken ? firstNonBlank(token, environment.get(TOKEN_VARIABLE)) : null;
         ServerConfig config = null;
-        if (resolvedUrl == null || resolvedToken == null) {
+        if (resolvedUrl == null || needToken && resolvedToken == null) {
             config = localConfig(environment, workingDir);
         }
         if (resolvedUrl == null) {
             resolvedUrl = "http://" + hostForUrl(config.admin().host()) + ":" + config.admin().port();
         }
-        if (resolvedToken == null) {
+        if (needToken && resolvedToken == null) {
             resolvedToken = readToken(workingDir.resolve(config.dataDir()));
         }
         URI uri;

@@ -46,17 +46,47 @@ public final class PasswordInput {
             }
             return checkNotEmpty(first);
         }
+        return checkNotEmpty(readLine("password").toCharArray());
+    }
+
+    /** A password asked once (logging in), not echoed. */
+    public char[] readExisting(String prompt) {
+        Console terminal = console.get();
+        if (terminal != null) {
+            char[] password = terminal.readPassword("%s: ", prompt);
+            if (password == null) {
+                throw CliException.failed("no password entered");
+            }
+            return checkNotEmpty(password);
+        }
+        return checkNotEmpty(readLine("password").toCharArray());
+    }
+
+    /** A line that is not secret (a one-time code), echoed. */
+    public String readVisible(String prompt) {
+        Console terminal = console.get();
+        if (terminal != null) {
+            String line = terminal.readLine("%s: ", prompt);
+            if (line == null) {
+                throw CliException.failed("nothing entered");
+            }
+            return line.strip();
+        }
+        return readLine("code").strip();
+    }
+
+    private String readLine(String what) {
         try {
             if (reader == null) {
                 reader = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
             }
             String line = reader.readLine();
             if (line == null) {
-                throw CliException.failed("no password: expected one line on standard input");
+                throw CliException.failed("no " + what + ": expected one line on standard input");
             }
-            return checkNotEmpty(line.toCharArray());
+            return line;
         } catch (IOException e) {
-            throw CliException.failed("cannot read the password from standard input: " + e.getMessage(), e);
+            throw CliException.failed("cannot read the " + what + " from standard input: " + e.getMessage(), e);
         }
     }
 
