@@ -139,6 +139,16 @@ public final class AdminAccounts implements AutoCloseable {
         return store.remove(name).thenRun(() -> LOG.info("administrator {} removed", name));
     }
 
+    /** Lifts the lock of {@code admin:NAME} and forgets its failed logins; completes with the lock it had. */
+    public CompletionStage<Optional<AccountLocks.Lock>> unlock(String name) {
+        return lockout.unlock(lockKey(name));
+    }
+
+    /** The key the lockout counts an administrator's failed logins under. */
+    public static String lockKey(String name) {
+        return "admin:" + name;
+    }
+
     /**
      * Opens a session when the password and the TOTP code are right and {@code admin:NAME} is not
      * locked; a failure is counted toward its lock.
@@ -146,7 +156,7 @@ public final class AdminAccounts implements AutoCloseable {
      * @param client the client address, kept with a lock a failure sets
      */
     public CompletionStage<LoginResult> login(String name, char[] password, String code, String client) {
-        String key = "admin:" + name;
+        String key = lockKey(name);
         return lockout.lockedUntil(key).thenCompose(locked -> {
             if (locked.isPresent()) {
                 return CompletableFuture.completedFuture(new LoginResult.Failure("locked until " + locked.get()));

@@ -187,6 +187,7 @@ public final class AdminServer {
         routes.add(HttpMethod.POST, "/api/v1/admins", 201, Scope.GLOBAL, administrators::add);
         routes.add(HttpMethod.GET, "/api/v1/admins/:name", 200, Scope.GLOBAL, administrators::show);
         routes.add(HttpMethod.DELETE, "/api/v1/admins/:name", 204, Scope.GLOBAL, administrators::remove);
+        routes.add(HttpMethod.DELETE, "/api/v1/admins/:name/lock", 204, Scope.GLOBAL, administrators::unlock);
         SessionRoutes sessions = new SessionRoutes(admins);
         routes.add(HttpMethod.DELETE, "/api/v1/sessions", 204, Scope.ANY, sessions::logout);
         // Opening a session is the one API call without a token.

@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * Named administrators (docs/admin-api.md, "Administrators"), for global administrators only:
  * {@code GET /api/v1/admins}, {@code GET /api/v1/admins/{name}}, {@code POST /api/v1/admins} (201 with
- * the TOTP secret and otpauth URI, shown this once) and {@code DELETE /api/v1/admins/{name}}.
+ * the TOTP secret and otpauth URI, shown this once), {@code DELETE /api/v1/admins/{name}} and
+ * {@code DELETE /api/v1/admins/{name}/lock}.
  */
 final class AdministratorRoutes {
 
@@ -56,6 +57,13 @@ final class AdministratorRoutes {
         String name = ctx.pathParam("name");
         Access.target(ctx, name);
         return AccountsRoutes.call(ctx, admins.remove(name)).mapEmpty();
+    }
+
+    /** 204 whether or not the administrator was locked, as for users. */
+    Future<JsonObject> unlock(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        Access.target(ctx, name);
+        return AccountsRoutes.call(ctx, admins.unlock(name)).mapEmpty();
     }
 
     private static AdminRecord.Role role(String text) {

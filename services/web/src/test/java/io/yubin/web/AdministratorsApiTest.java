@@ -129,6 +129,9 @@ class AdministratorsApiTest {
         assertThat(login("ops-alice", PASSWORD, TotpCodes.code(secret, clock.instant())).statusCode()).isEqualTo(401);
         assertThat(json(api.get("/api/v1/locks")).getJsonArray("locks").getJsonObject(0).getString("address"))
                 .isEqualTo("admin:ops-alice");
+
+        assertThat(api.delete("/api/v1/admins/ops-alice/lock").statusCode()).isEqualTo(204);
+        assertThat(login("ops-alice", PASSWORD, TotpCodes.code(secret, clock.instant())).statusCode()).isEqualTo(201);
     }
 
     @Test

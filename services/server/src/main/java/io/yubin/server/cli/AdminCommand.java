@@ -84,6 +84,14 @@ public final class AdminCommand extends GroupCommand {
         return 0;
     }
 
+    @Command(name = "unlock", description = "Lift the lock set on an administrator after too many failed logins.",
+            mixinStandardHelpOptions = true)
+    int unlock(@Parameters(paramLabel = "NAME") String name, @Mixin ClientOptions client) {
+        client.client().delete("/api/v1/admins/" + AdminClient.segment(name) + "/lock");
+        out().println("unlocked administrator " + name);
+        return 0;
+    }
+
     @Command(name = "login", description = "Open an admin API session; asks for the password and the TOTP code and"
             + " prints the session token alone on standard output.", mixinStandardHelpOptions = true)
     int login(@Parameters(paramLabel = "NAME") String name, @Mixin ClientOptions client) {

@@ -149,9 +149,11 @@ class AdminCommandTest {
 
         response = "{}";
         assertThat(run("", "admin", "remove", "ops-alice", "--url", url(), "--token", "t")).isZero();
+        assertThat(run("", "admin", "unlock", "ops-alice", "--url", url(), "--token", "t")).isZero();
         assertThat(run("", "admin", "logout", "--url", url(), "--token", "yas_abc")).isZero();
         assertThat(requests).extracting(r -> r.method() + " " + r.uri() + " " + r.authorization()).containsExactly(
                 "GET /api/v1/admins Bearer t", "DELETE /api/v1/admins/ops-alice Bearer t",
+                "DELETE /api/v1/admins/ops-alice/lock Bearer t",
                 "DELETE /api/v1/sessions Bearer yas_abc");
     }
 }
