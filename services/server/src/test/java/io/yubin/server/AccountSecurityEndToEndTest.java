@@ -136,6 +136,34 @@ class AccountSecurityEndToEndTest {
         }
     }
 
+    @Test
+    void aDomainAdministratorAddedByTheCliLogsInWithPasswordAndCodeAndManagesOnlyItsDomain() throws Exception {
+        await(server.accounts().addDomain(Domain.parse("other.test")));
+        String[] add = yubinAs(PASSWORD + "\n", token(), "admin", "add", "shop-admin", "--role", "domain", "--domain",
+                "example.test");
+        assertThat(add[0]).as(add[2]).isEqualTo("0");
+        Matcher secret = Pattern.compile("TOTP secret: ([A-Z2-7]{32})").matcher(add[1]);
+        assertThat(secret.find()).as(add[1]).isTrue();
+        assertThat(add[1]).contains("otpauth://totp/Yubin:shop-admin?secret=" + secret.group(1)).contains("█▀");
+
+        String[] login = yubinAs(PASSWORD + "\n" + TotpCodes.code(secret.group(1), Instant.now()) + "\n", null,
+                "admin", "login", "shop-admin");
+        assertThat(login[0]).as(login[2]).isEqualTo("0");
+        String session = login[1].strip();
+        assertThat(session).startsWith("yas_");
+
+        String[] addUser = yubinAs(PASSWORD + "\n", session, "user", "add", "erin@example.test");
+        assertThat(addUser[0]).as(addUser[2]).isEqualTo("0");
+        String[] otherDomain = yubinAs(PASSWORD + "\n", session, "user", "add", "erin@other.test");
+        assertThat(otherDomain[0]).isEqualTo("1");
+        assertThat(otherDomain[2]).contains("does not manage the domain other.test");
+        assertThat(yubinAs("", session, "domain", "remove", "other.test")[2])
+                .contains("only a global administrator may DELETE");
+
+        assertThat(yubinAs("", session, "admin", "logout")[0]).isEqualTo("0");
+        assertThat(yubinAs("", session, "user", "list")[0]).as("the session has ended").isEqualTo("1");
+    }
+
     private static LineClient imap() throws Exception {
         LineClient imap = new LineClient(new Socket("127.0.0.1", server.config().imap().port()));
         imap.socket().setSoTimeout(30_000);
@@ -172,13 +200,26 @@ class AccountSecurityEndToEndTest {
 
     /** Exit status and standard output of one CLI command against the server. */
     private static String[] yubin(String... args) {
+        return yubinAs("", token(), args);
+    }
+
+    /**
+     * Exit status, standard output and standard error of one CLI command with {@code stdin} and
+     * {@code token} (null: none).
+     */
+    private static String[] yubinAs(String stdin, String token, String... args) {
         StringWriter out = new StringWriter();
-        CommandLine cli = Yubin.commandLine(new PasswordInput(() -> null, new ByteArrayInputStream(new byte[0])));
+        StringWriter err = new StringWriter();
+        CommandLine cli = Yubin.commandLine(new PasswordInput(() -> null,
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8))));
         cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(new StringWriter(), true));
+        cli.setErr(new PrintWriter(err, true));
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--url", "http://127.0.0.1:" + server.adminPort(), "--token", token()));
-        return new String[] {String.valueOf(cli.execute(all.toArray(String[]::new))), out.toString()};
+        all.addAll(List.of("--url", "http://127.0.0.1:" + server.adminPort()));
+        if (token != null) {
+            all.addAll(List.of("--token", token));
+        }
+        return new String[] {String.valueOf(cli.execute(all.toArray(String[]::new))), out.toString(), err.toString()};
     }
 
     private static String token() {
