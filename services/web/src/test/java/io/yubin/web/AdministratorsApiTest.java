@@ -9,6 +9,10 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.yubin.store.AccountLockout;
+import io.yubin.store.AdminAccounts;
+import io.yubin.store.PasswordHasher;
+import io.yubin.store.PasswordPolicy;
 import io.yubin.store.TotpCodes;
 import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.net.http.HttpResponse;
@@ -19,6 +23,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -144,6 +149,19 @@ class AdministratorsApiTest {
         HttpResponse<String> expired = api.send("GET", "/api/v1/domains", null, expiring);
         assertThat(expired.statusCode()).isEqualTo(401);
         assertThat(expired.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"yubin\"");
+
+        String elsewhere = session("ops-alice", secret);
+        try (AdminAccounts otherMember = new AdminAccounts(api.storage.administrators(),
+                new AccountLockout(api.storage.accountLocks(), AccountLockout.Policy.DEFAULT),
+                new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT,
+                Duration.ofMinutes(15), clock)) {
+            assertThat(otherMember.session(elsewhere).toCompletableFuture().get(10, TimeUnit.SECONDS))
+                    .as("a session opened here is known to another member over the same store")
+                    .hasValueSatisfying(s -> assertThat(s.admin().name()).isEqualTo("ops-alice"));
+            otherMember.logout(elsewhere).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        assertThat(api.send("GET", "/api/v1/domains", null, elsewhere).statusCode())
+                .as("logged out on the other member").isEqualTo(401);
 
         String loggedOut = session("ops-alice", secret);
         assertThat(api.send("DELETE", "/api/v1/sessions", null, loggedOut).statusCode()).isEqualTo(204);
