@@ -182,7 +182,7 @@ public final class AdminServer {
         routes.add(HttpMethod.GET, "/api/v1/queue/:id", 200, Scope.GLOBAL, queue::show);
         routes.add(HttpMethod.POST, "/api/v1/queue/:id/retry", 200, Scope.GLOBAL, queue::retry);
         routes.add(HttpMethod.DELETE, "/api/v1/queue/:id", 204, Scope.GLOBAL, queue::delete);
-        AdministratorRoutes administrators = new AdministratorRoutes(admins);
+        AdministratorRoutes administrators = new AdministratorRoutes(admins, accounts);
         routes.add(HttpMethod.GET, "/api/v1/admins", 200, Scope.GLOBAL, administrators::list);
         routes.add(HttpMethod.POST, "/api/v1/admins", 201, Scope.GLOBAL, administrators::add);
         routes.add(HttpMethod.GET, "/api/v1/admins/:name", 200, Scope.GLOBAL, administrators::show);

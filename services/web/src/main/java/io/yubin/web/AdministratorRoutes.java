@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.yubin.model.Domain;
+import io.yubin.store.Accounts;
 import io.yubin.store.AdminAccounts;
 import io.yubin.store.AdminRecord;
 import io.yubin.store.StoreException;
@@ -21,9 +22,11 @@ import java.util.Set;
 final class AdministratorRoutes {
 
     private final AdminAccounts admins;
+    private final Accounts accounts;
 
-    AdministratorRoutes(AdminAccounts admins) {
+    AdministratorRoutes(AdminAccounts admins, Accounts accounts) {
         this.admins = admins;
+        this.accounts = accounts;
     }
 
     Future<JsonObject> list(RoutingContext ctx) {
@@ -47,7 +50,16 @@ final class AdministratorRoutes {
             for (String d : b.optionalStrings("domains")) {
                 domains.add(AccountsRoutes.domain(d, "domains"));
             }
-            return AccountsRoutes.call(ctx, admins.add(name, b.requiredSecret("password"), role, domains))
+            // A mistyped domain would give the administrator nothing to manage: each must be local.
+            return AccountsRoutes.call(ctx, accounts.domains().thenCompose(local -> {
+                        for (Domain d : domains) {
+                            if (!local.contains(d)) {
+                                throw StoreException.notFound("domains", "domain " + d.ascii()
+                                        + " is not a local domain");
+                            }
+                        }
+                        return admins.add(name, b.requiredSecret("password"), role, domains);
+                    }))
                     .map(created -> adminJson(created.admin()).put("secret", created.totpSecret())
                             .put("uri", created.totpUri()));
         });

@@ -266,6 +266,9 @@ class AdministratorsApiTest {
                 .isEqualTo(400);
         assertThat(api.post("/api/v1/admins", "{\"name\":\"x\",\"password\":\"short\",\"role\":\"global\"}")
                 .statusCode()).isEqualTo(400);
+        HttpResponse<String> unknownDomain = api.post("/api/v1/admins", body.formatted("x", "domain", "[\"c.test\"]"));
+        assertThat(unknownDomain.statusCode()).isEqualTo(404);
+        assertThat(json(unknownDomain).getString("field")).isEqualTo("domains");
         assertThat(api.get("/api/v1/admins/nobody").statusCode()).isEqualTo(404);
         assertThat(api.delete("/api/v1/admins/nobody").statusCode()).isEqualTo(404);
         assertThat(json(api.get("/api/v1/admins/ops-alice")).getString("role")).isEqualTo("global");
