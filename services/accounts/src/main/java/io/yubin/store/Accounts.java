@@ -332,6 +332,45 @@ public final class Accounts implements AutoCloseable {
      * @param clientAddress the client's IP address as the server sees it (after PROXY protocol)
      */
     public CompletionStage<LoginResult> login(String login, char[] secret, String clientAddress) {
+        return login(login, secret, clientAddress, null);
+    }
+
+    /** Where a login comes from, for its log line: the protocol and whether the connection is TLS. */
+    public record Channel(String protocol, boolean tls) {
+    }
+
+    /**
+     * As {@link #login(String, char[], String)}, and one INFO line on the logger {@value #LOGIN_LOGGER}
+     * per login (docs/operations.md, "Logs"): protocol, client address, TLS, the login name as given and
+     * the outcome (success, failure, throttled); never the secret.
+     */
+    public CompletionStage<LoginResult> login(String login, char[] secret, String clientAddress, Channel channel) {
+        CompletionStage<LoginResult> result = checkLogin(login, secret, clientAddress);
+        if (channel == null) {
+            return result;
+        }
+        return result.whenComplete((r, failure) -> LOGIN_LOG.atInfo()
+                .addKeyValue("protocol", channel.protocol())
+                .addKeyValue("client", clientAddress)
+                .addKeyValue("tls", channel.tls())
+                .addKeyValue("login", printable(login))
+                .addKeyValue("result", failure != null ? "error" : r instanceof LoginResult.Success ? "success"
+                        : r instanceof LoginResult.Throttled ? "throttled" : "failure")
+                .log("login"));
+    }
+
+    /** The logger of the login lines. */
+    public static final String LOGIN_LOGGER = "yubin.login";
+    private static final org.slf4j.Logger LOGIN_LOG = org.slf4j.LoggerFactory.getLogger(LOGIN_LOGGER);
+
+    /** A client's text in a log line: control characters replaced, at most 320 characters. */
+    private static String printable(String text) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().limit(320).forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return out.toString();
+    }
+
+    private CompletionStage<LoginResult> checkLogin(String login, char[] secret, String clientAddress) {
         Optional<MailAddress> account = address(login);
         String clientKey = "client:" + clientAddress;
         Optional<Instant> clientLocked = clientThrottle.lockedUntil(clientKey);
