@@ -349,15 +349,23 @@ public final class Accounts implements AutoCloseable {
         if (channel == null) {
             return result;
         }
-        return result.whenComplete((r, failure) -> LOGIN_LOG.atInfo()
-                .addKeyValue("protocol", channel.protocol())
-                .addKeyValue("client", clientAddress)
-                .addKeyValue("tls", channel.tls())
-                .addKeyValue("login", printable(login))
-                .addKeyValue("result", failure != null ? "error" : r instanceof LoginResult.Success ? "success"
-                        : r instanceof LoginResult.Throttled ? "throttled" : "failure")
-                .log("login"));
+        return result.whenComplete((r, failure) -> {
+            String outcome = failure != null ? "error" : r instanceof LoginResult.Success ? "success"
+                    : r instanceof LoginResult.Throttled ? "throttled" : "failure";
+            io.micrometer.core.instrument.Metrics.counter(LOGINS, "protocol", channel.protocol(), "result", outcome)
+                    .increment();
+            LOGIN_LOG.atInfo()
+                    .addKeyValue("protocol", channel.protocol())
+                    .addKeyValue("client", clientAddress)
+                    .addKeyValue("tls", channel.tls())
+                    .addKeyValue("login", printable(login))
+                    .addKeyValue("result", outcome)
+                    .log("login");
+        });
     }
+
+    /** Counter of logins on Micrometer's global registry, tags {@code protocol} and {@code result}. */
+    public static final String LOGINS = "yubin.logins";
 
     /** The logger of the login lines. */
     public static final String LOGIN_LOGGER = "yubin.login";

@@ -86,6 +86,7 @@ class StructuredLogTest {
                 assertThat(imap.imap("a2 LOGIN dora@example.test \"" + PASSWORD + "\"")).startsWith("a2 OK");
             }
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> captured.list.size() >= 3);
+            everyMetricOfTheDashboardAndTheAlertsIsExposed(server);
         } finally {
             transactions.detachAppender(captured);
             logins.detachAppender(captured);
@@ -151,5 +152,34 @@ class StructuredLogTest {
         assertThat(LogSetup.levels()).doesNotContainKey("io.yubin.smtp");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> LogSetup.setLevel("io.yubin", "LOUD"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TRACE, DEBUG");
+    }
+
+    /**
+     * docs/monitoring's dashboard and alert rules name only metrics a server exposes (the Cassandra ones
+     * aside: this server is the embedded default), so they cannot drift from the code unnoticed.
+     */
+    private static void everyMetricOfTheDashboardAndTheAlertsIsExposed(EmbeddedServer server) throws Exception {
+        System.gc(); // the GC pause timer appears with the first collection
+        java.net.http.HttpResponse<String> scrape = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.adminPort()
+                        + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        java.util.Set<String> exposed = new java.util.HashSet<>();
+        for (String line : scrape.body().lines().toList()) {
+            if (!line.startsWith("#") && !line.isBlank()) {
+                exposed.add(line.split("[{ ]", 2)[0]);
+            }
+        }
+        Path monitoring = Path.of("../../docs/monitoring");
+        java.util.regex.Matcher names = java.util.regex.Pattern.compile("\\b((?:yubin|jvm)_[a-z_]+)\\b").matcher(
+                Files.readString(monitoring.resolve("yubin-dashboard.json"))
+                        + Files.readString(monitoring.resolve("yubin-alerts.yaml")));
+        java.util.Set<String> named = new java.util.TreeSet<>();
+        while (names.find()) {
+            named.add(names.group(1));
+        }
+        named.removeIf(n -> n.startsWith("yubin_cassandra_"));
+        assertThat(named).hasSizeGreaterThan(10);
+        assertThat(exposed).containsAll(named);
     }
 }

@@ -251,6 +251,7 @@ final class MessageAcceptor {
         return Future.fromCompletionStage(scored, context).compose(score -> {
             trace.findings().spam = score;
             if (!score.trained()) {
+                spamVerdict("untrained");
                 return Future.succeededFuture(SPAM_STATUS + ": Unknown (the spam filter is not trained yet) by "
                         + hostname + "\r\n");
             }
@@ -258,6 +259,7 @@ final class MessageAcceptor {
                     .orElse(Double.MAX_VALUE);
             double junk = only != null ? spamChecking.thresholds().of(only).junk()
                     : spamChecking.thresholds().defaults().junk();
+            spamVerdict(score.atLeast(reject) ? "rejected" : score.atLeast(junk) ? "junk" : "ham");
             if (score.atLeast(reject)) {
                 LOG.info("[{}] refused as spam: score {}", trace.sessionId(), String.format(Locale.ROOT, "%.4f", score.value()));
                 return Future.failedFuture(new MessageRefusedException(SmtpReplies.spamReject(score.value())));
@@ -265,6 +267,15 @@ final class MessageAcceptor {
             return Future.succeededFuture(String.format(Locale.ROOT, "%s: %s, score=%.3f required=%.3f clues=%d by %s\r\n",
                     SPAM_STATUS, score.atLeast(junk) ? "Yes" : "No", score.value(), junk, score.clues(), hostname));
         });
+    }
+
+    /**
+     * Counts the SMTP-time spam verdicts on Micrometer's global registry ({@code yubin.spam.verdicts}, tag
+     * {@code verdict}: ham, junk, rejected, untrained); junk is what the score alone says with the
+     * recipient's (or the default) threshold.
+     */
+    private static void spamVerdict(String verdict) {
+        io.micrometer.core.instrument.Metrics.counter("yubin.spam.verdicts", "verdict", verdict).increment();
     }
 
     /** The field that tells the recipient the message was not scanned; clamav-milter's name and style. */

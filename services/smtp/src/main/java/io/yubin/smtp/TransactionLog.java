@@ -3,6 +3,7 @@ package io.yubin.smtp;
 import io.yubin.filter.spam.SpamFilter;
 import io.yubin.mailauth.InboundAuthenticator;
 import io.yubin.mailauth.dkim.DkimResult;
+import io.micrometer.core.instrument.Metrics;
 import io.yubin.model.Envelope;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -21,6 +22,12 @@ import org.slf4j.spi.LoggingEventBuilder;
 final class TransactionLog {
 
     static final String LOGGER = "yubin.smtp.transaction";
+    /**
+     * Counter of the same transactions on Micrometer's global registry, tags {@code listener},
+     * {@code outcome} (accepted, deferred, refused: the final reply's class) and {@code tls} (the TLS
+     * version, or none).
+     */
+    static final String TRANSACTIONS = "yubin.smtp.transactions";
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
 
     /** What the acceptor's checks found, filled in as they complete. */
@@ -35,12 +42,16 @@ final class TransactionLog {
 
     static void log(String mode, MessageAcceptor.Trace trace, Envelope envelope, long size, Findings findings,
             String queueId, SmtpReply reply) {
+        String listener = mode.toLowerCase(Locale.ROOT);
+        String tls = trace.tlsProtocol() == null ? "none" : trace.tlsProtocol();
+        Metrics.counter(TRANSACTIONS, "listener", listener, "outcome", reply.code() < 300 ? "accepted"
+                : reply.code() < 500 ? "deferred" : "refused", "tls", tls).increment();
         if (!LOG.isInfoEnabled()) {
             return;
         }
         LoggingEventBuilder line = LOG.atInfo()
                 .addKeyValue("session", trace.sessionId())
-                .addKeyValue("listener", mode.toLowerCase(Locale.ROOT))
+                .addKeyValue("listener", listener)
                 .addKeyValue("client", trace.clientAddress())
                 .addKeyValue("helo", trace.heloName());
         if (trace.authenticatedUser() != null) {
