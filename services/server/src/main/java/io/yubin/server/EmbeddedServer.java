@@ -8,6 +8,7 @@ import io.vertx.core.VertxOptions;
 import io.yubin.delivery.ArcForwarding;
 import io.yubin.delivery.DeliveryWorkers;
 import io.yubin.delivery.QueueAge;
+import io.yubin.delivery.QuotaWarnings;
 import io.yubin.delivery.DmarcQuarantine;
 import io.yubin.delivery.DsnSpooler;
 import io.yubin.delivery.LocalDelivery;
@@ -268,7 +269,8 @@ public final class EmbeddedServer implements AutoCloseable {
             accounts.onUserRemoval(user -> storage.spamModels().delete(user.canonical()));
             stops.push(new Stop("spam training", training::close));
         }
-        delivery = delivery.withQuarantine(quarantine).withQuotas(accounts.quotas());
+        delivery = delivery.withQuarantine(quarantine).withQuotas(accounts.quotas(), new QuotaWarnings(accounts.quotas(),
+                routedMailboxes, storage.blobs(), mailboxEvents, smtpHostname(), clock));
         DeliveryWorkers.Options defaults = DeliveryWorkers.Options.of(config.delivery().workers());
         DeliveryWorkers workers = DeliveryWorkers.start(deliveryQueue, delivery, coordination, metrics.registry(),
                 new DeliveryWorkers.Options(defaults.threads(), DELIVERY_STOP_TIMEOUT,
