@@ -60,8 +60,6 @@ public final class Accounts implements AutoCloseable {
         }
     }
 
-    private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
-
     private final Directory directory;
     private final MailboxStore mailboxes;
     private final PasswordHasher hasher;
@@ -552,20 +550,15 @@ public final class Accounts implements AutoCloseable {
         }
     }
 
+    /** RFC 4648 base32 in lower case, a dash after every four characters: easy to read out and type. */
     private static String formatSecret(byte[] bytes) {
+        String base32 = TotpCodes.base32(bytes).toLowerCase(java.util.Locale.ROOT);
         StringBuilder out = new StringBuilder();
-        int buffer = 0;
-        int bits = 0;
-        for (byte b : bytes) {
-            buffer = (buffer << 8) | (b & 0xff);
-            bits += 8;
-            while (bits >= 5) {
-                if (out.length() % 5 == 4) {
-                    out.append('-');
-                }
-                out.append(BASE32[(buffer >> (bits - 5)) & 31]);
-                bits -= 5;
+        for (int i = 0; i < base32.length(); i++) {
+            if (i > 0 && i % 4 == 0) {
+                out.append('-');
             }
+            out.append(base32.charAt(i));
         }
         return out.toString();
     }
