@@ -60,8 +60,6 @@ public final class Accounts implements AutoCloseable {
         }
     }
 
-    private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
-
     private final Directory directory;
     private final MailboxStore mailboxes;
     private final PasswordHasher hasher;
@@ -332,6 +330,53 @@ public final class Accounts implements AutoCloseable {
      * @param clientAddress the client's IP address as the server sees it (after PROXY protocol)
      */
     public CompletionStage<LoginResult> login(String login, char[] secret, String clientAddress) {
+        return login(login, secret, clientAddress, null);
+    }
+
+    /** Where a login comes from, for its log line: the protocol and whether the connection is TLS. */
+    public record Channel(String protocol, boolean tls) {
+    }
+
+    /**
+     * As {@link #login(String, char[], String)}, and one INFO line on the logger {@value #LOGIN_LOGGER}
+     * per login (docs/operations.md, "Logs"): protocol, client address, TLS, the login name as given and
+     * the outcome (success, failure, throttled); never the secret.
+     */
+    public CompletionStage<LoginResult> login(String login, char[] secret, String clientAddress, Channel channel) {
+        CompletionStage<LoginResult> result = checkLogin(login, secret, clientAddress);
+        if (channel == null) {
+            return result;
+        }
+        return result.whenComplete((r, failure) -> {
+            String outcome = failure != null ? "error" : r instanceof LoginResult.Success ? "success"
+                    : r instanceof LoginResult.Throttled ? "throttled" : "failure";
+            io.micrometer.core.instrument.Metrics.counter(LOGINS, "protocol", channel.protocol(), "result", outcome)
+                    .increment();
+            LOGIN_LOG.atInfo()
+                    .addKeyValue("protocol", channel.protocol())
+                    .addKeyValue("client", clientAddress)
+                    .addKeyValue("tls", channel.tls())
+                    .addKeyValue("login", printable(login))
+                    .addKeyValue("result", outcome)
+                    .log("login");
+        });
+    }
+
+    /** Counter of logins on Micrometer's global registry, tags {@code protocol} and {@code result}. */
+    public static final String LOGINS = "yubin.logins";
+
+    /** The logger of the login lines. */
+    public static final String LOGIN_LOGGER = "yubin.login";
+    private static final org.slf4j.Logger LOGIN_LOG = org.slf4j.LoggerFactory.getLogger(LOGIN_LOGGER);
+
+    /** A client's text in a log line: control characters replaced, at most 320 characters. */
+    private static String printable(String text) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().limit(320).forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return out.toString();
+    }
+
+    private CompletionStage<LoginResult> checkLogin(String login, char[] secret, String clientAddress) {
         Optional<MailAddress> account = address(login);
         String clientKey = "client:" + clientAddress;
         Optional<Instant> clientLocked = clientThrottle.lockedUntil(clientKey);
@@ -505,20 +550,15 @@ public final class Accounts implements AutoCloseable {
         }
     }
 
+    /** RFC 4648 base32 in lower case, a dash after every four characters: easy to read out and type. */
     private static String formatSecret(byte[] bytes) {
+        String base32 = TotpCodes.base32(bytes).toLowerCase(java.util.Locale.ROOT);
         StringBuilder out = new StringBuilder();
-        int buffer = 0;
-        int bits = 0;
-        for (byte b : bytes) {
-            buffer = (buffer << 8) | (b & 0xff);
-            bits += 8;
-            while (bits >= 5) {
-                if (out.length() % 5 == 4) {
-                    out.append('-');
-                }
-                out.append(BASE32[(buffer >> (bits - 5)) & 31]);
-                bits -= 5;
+        for (int i = 0; i < base32.length(); i++) {
+            if (i > 0 && i % 4 == 0) {
+                out.append('-');
             }
+            out.append(base32.charAt(i));
         }
         return out.toString();
     }

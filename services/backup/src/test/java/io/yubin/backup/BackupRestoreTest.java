@@ -12,7 +12,6 @@ import io.yubin.store.Mailbox;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
-import io.yubin.store.embedded.EmbeddedStorage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,35 +19,14 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Backup and restore on the embedded storage: the archive, its checks, full and incremental restores. */
-class BackupRestoreTest {
-
-    @TempDir
-    Path dir;
-
-    private final List<Storage> opened = new ArrayList<>();
-
-    @AfterEach
-    void close() throws Exception {
-        for (Storage s : opened) {
-            s.close();
-        }
-    }
-
-    private Storage open(String name) {
-        Storage s = EmbeddedStorage.open(dir.resolve(name));
-        opened.add(s);
-        return s;
-    }
+class BackupRestoreTest extends EmbeddedStorages {
 
     private static byte[] backup(Storage s, BackupScope scope, Archive.Contents base) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -12,40 +12,18 @@ import io.yubin.store.Mailbox;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
-import io.yubin.store.embedded.EmbeddedStorage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Mailboxes out to Maildir and mbox files and back in (Dovecot's own files: {@link DovecotMaildirTest}). */
-class MailboxFilesTest {
-
-    @TempDir
-    Path dir;
-
-    private final List<Storage> opened = new ArrayList<>();
-
-    @AfterEach
-    void close() throws Exception {
-        for (Storage s : opened) {
-            s.close();
-        }
-    }
-
-    private Storage open(String name) {
-        Storage s = EmbeddedStorage.open(dir.resolve(name));
-        opened.add(s);
-        return s;
-    }
+class MailboxFilesTest extends EmbeddedStorages {
 
     @Test
     void aMaildirExportImportedIntoANewUserKeepsUidsUidValidityFlagsDatesAndSubscriptions() throws Exception {

@@ -164,6 +164,8 @@ public final class LocalDelivery {
     private final Quarantine quarantine;
     /** Null: no quota is looked at. */
     private final Quotas quotas;
+    /** Null: nobody is warned of a filling mailbox. */
+    private final QuotaWarnings warnings;
 
     /**
      * Without remote delivery.
@@ -185,13 +187,15 @@ public final class LocalDelivery {
 
     private LocalDelivery(Spool spool, MailboxStore mailboxes, AddressResolver resolver, MailboxEvents events,
             Clock clock, Duration remoteRetry, Outbound outbound) {
-        this(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, Quarantine.NEVER, null);
+        this(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, Quarantine.NEVER, null, null);
     }
 
     private LocalDelivery(Spool spool, MailboxStore mailboxes, AddressResolver resolver, MailboxEvents events,
-            Clock clock, Duration remoteRetry, Outbound outbound, Quarantine quarantine, Quotas quotas) {
+            Clock clock, Duration remoteRetry, Outbound outbound, Quarantine quarantine, Quotas quotas,
+            QuotaWarnings warnings) {
         this.quarantine = Objects.requireNonNull(quarantine, "quarantine");
         this.quotas = quotas;
+        this.warnings = warnings;
         this.spool = spool;
         this.mailboxes = mailboxes;
         this.resolver = resolver;
@@ -207,7 +211,8 @@ public final class LocalDelivery {
      * docs/filtering.md).
      */
     public LocalDelivery withQuarantine(Quarantine quarantine) {
-        return new LocalDelivery(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, quarantine, quotas);
+        return new LocalDelivery(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, quarantine, quotas,
+                warnings);
     }
 
     /**
@@ -215,7 +220,13 @@ public final class LocalDelivery {
      * message is deferred ({@link #MAILBOX_FULL}), and bounced once the retries give up.
      */
     public LocalDelivery withQuotas(Quotas quotas) {
-        return new LocalDelivery(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, quarantine, quotas);
+        return withQuotas(quotas, null);
+    }
+
+    /** As {@link #withQuotas(Quotas)}, and a user whose mailbox a delivery fills past 80 % or 95 % is warned. */
+    public LocalDelivery withQuotas(Quotas quotas, QuotaWarnings warnings) {
+        return new LocalDelivery(spool, mailboxes, resolver, events, clock, remoteRetry, outbound, quarantine, quotas,
+                warnings);
     }
 
     /** Delivers what is due in the entry; fails with the store's exception when the store fails. */
@@ -615,7 +626,7 @@ public final class LocalDelivery {
                 entry.id().value() + "/" + user.canonical());
         return (junk ? junkMailbox(user) : inbox(user))
                 .thenCompose(inbox -> mailboxes.append(inbox.id(), message))
-                .thenAccept(result -> {
+                .thenCompose(result -> {
                     try {
                         events.publish(new MailboxEvent(user, result.mailbox(), MailboxEvent.Kind.APPENDED,
                                 result.uid(), result.modSeq()));
@@ -623,6 +634,8 @@ public final class LocalDelivery {
                         // The message is stored; sessions that miss the hint see it at their next poll.
                         LOG.warn("Could not publish the append event for {}: {}", user, e.toString());
                     }
+                    return warnings == null || result.duplicate() ? CompletableFuture.<Void>completedFuture(null)
+                            : warnings.delivered(user, entry.blob().size(), entry.id().value());
                 });
     }
 

@@ -70,7 +70,7 @@ final class LoginCommand {
     private static Future<Void> loggedIn(ImapSession s, Request r, String login, char[] secret) {
         Future<Accounts.LoginResult> checked;
         try {
-            checked = s.f(s.accounts.login(login, secret, s.clientAddress));
+            checked = s.f(s.accounts.login(login, secret, s.clientAddress, new Accounts.Channel("imap", s.tls)));
         } catch (RuntimeException e) {
             checked = Future.failedFuture(e);
         }

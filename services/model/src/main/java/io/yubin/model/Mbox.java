@@ -94,6 +94,15 @@ public final class Mbox {
         return new Message(LineEndings.crlf(raw, length), date);
     }
 
+    /** A message file that may begin with an mbox From line, without it. */
+    public static byte[] withoutFromLine(byte[] message) {
+        if (!startsWithFrom(message, 0)) {
+            return message;
+        }
+        int end = indexOf(message, (byte) '\n', 0);
+        return end < 0 ? new byte[0] : java.util.Arrays.copyOfRange(message, end + 1, message.length);
+    }
+
     /** The date at the end of a From line ({@code From sender Thu Jan  1 00:00:00 2026}), taken as UTC. */
     static Instant fromLineDate(String fromLine) {
         String line = fromLine.strip();

@@ -205,7 +205,7 @@ final class Pop3Session {
     }
 
     private Future<Pop3Response> login(String login, char[] secret) {
-        return stage(accounts.login(login, secret, clientAddress)).compose(result -> {
+        return stage(accounts.login(login, secret, clientAddress, new Accounts.Channel("pop3", tls))).compose(result -> {
             Arrays.fill(secret, '\0');
             if (result instanceof Accounts.LoginResult.Throttled) {
                 LOG.info("[pop3 {}] login refused: too many failures", id);

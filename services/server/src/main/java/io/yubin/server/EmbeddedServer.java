@@ -7,6 +7,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.yubin.delivery.ArcForwarding;
 import io.yubin.delivery.DeliveryWorkers;
+import io.yubin.delivery.QueueAge;
+import io.yubin.delivery.QuotaWarnings;
 import io.yubin.delivery.DmarcQuarantine;
 import io.yubin.delivery.DsnSpooler;
 import io.yubin.delivery.LocalDelivery;
@@ -117,6 +119,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedServer implements AutoCloseable {
 
+    /** How often the gauge of the oldest waiting message is read again. */
+    private static final java.time.Duration QUEUE_AGE_REFRESH = java.time.Duration.ofSeconds(30);
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedServer.class);
     private static final long START_TIMEOUT_SECONDS = 60;
     private static final long STOP_TIMEOUT_SECONDS = 10;
@@ -273,7 +277,8 @@ public final class EmbeddedServer implements AutoCloseable {
             accounts.onUserRemoval(user -> storage.spamModels().delete(user.canonical()));
             stops.push(new Stop("spam training", training::close));
         }
-        delivery = delivery.withQuarantine(quarantine).withQuotas(accounts.quotas());
+        delivery = delivery.withQuarantine(quarantine).withQuotas(accounts.quotas(), new QuotaWarnings(accounts.quotas(),
+                routedMailboxes, storage.blobs(), mailboxEvents, smtpHostname(), clock));
         DeliveryWorkers.Options defaults = DeliveryWorkers.Options.of(config.delivery().workers());
         DeliveryWorkers workers = DeliveryWorkers.start(deliveryQueue, delivery, coordination, metrics.registry(),
                 new DeliveryWorkers.Options(defaults.threads(), DELIVERY_STOP_TIMEOUT,
@@ -281,6 +286,15 @@ public final class EmbeddedServer implements AutoCloseable {
                         defaults.retryMin(), defaults.retryMax(), config.delivery().leaseTtl()));
         stops.push(new Stop("delivery workers", workers::stop));
         this.workers = workers;
+        QueueAge queueAge = new QueueAge(storage.spool(), clock, metrics.registry());
+        queueAge.refresh();
+        long queueAgeTimer = vertx.setPeriodic(QUEUE_AGE_REFRESH.toMillis(), id -> queueAge.refresh()
+                .whenComplete((age, failure) -> {
+                    if (failure != null) {
+                        LOG.debug("the queue's age could not be read: {}", failure.toString());
+                    }
+                }));
+        stops.push(new Stop("queue age", () -> vertx.cancelTimer(queueAgeTimer)));
         // Recovery at start, deferred retries and a dead member's entries, on the oldest member.
         SpoolSweep sweep = new SpoolSweep(storage.spool(), deliveryQueue, coordination, clock,
                 SpoolSweep.Options.every(config.delivery().sweepInterval())).start();

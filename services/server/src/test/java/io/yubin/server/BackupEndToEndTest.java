@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.yubin.backup.MailSystems;
 import io.yubin.model.Flags;
 import io.yubin.model.MailboxPath;
-import io.yubin.server.cli.PasswordInput;
+import io.yubin.server.cli.CliRun;
 import io.yubin.server.config.ConfigLoader;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.store.Mailbox;
@@ -14,9 +14,6 @@ import io.yubin.store.Storage;
 import io.yubin.store.embedded.EmbeddedStorage;
 import io.yubin.testing.cassandra.CassandraNode;
 import io.yubin.testing.s3proxy.S3Endpoint;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +26,6 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code yubin backup create|verify|restore} end to end: online on the embedded default while mail
@@ -42,14 +38,10 @@ class BackupEndToEndTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliRun yubin = new CliRun();
 
     private int run(String... args) {
-        CommandLine cli = Yubin.commandLine(new PasswordInput(() -> null, new ByteArrayInputStream(new byte[0])));
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
+        return yubin.run(args);
     }
 
     private Path config(String name, String yaml) throws Exception {
@@ -76,8 +68,8 @@ class BackupEndToEndTest {
         Path incremental = dir.resolve("incremental.tar");
         MailSystems.Snapshot before;
         try (EmbeddedServer server = EmbeddedServer.start(serverConfig)) {
-            assertThat(run("backup", "create", "--config", cli.toString(), full.toString())).as(err.toString()).isZero();
-            assertThat(out.toString()).contains("full backup", "of all: 3 users, 19 mailboxes, 11 messages, 9 bodies");
+            assertThat(run("backup", "create", "--config", cli.toString(), full.toString())).as(yubin.err()).isZero();
+            assertThat(yubin.out()).contains("full backup", "of all: 3 users, 19 mailboxes, 11 messages, 9 bodies");
 
             try (LineClient smtp = new LineClient(new Socket("127.0.0.1", server.config().smtp().mxPort()))) {
                 smtp.socket().setSoTimeout(60_000);
@@ -94,21 +86,21 @@ class BackupEndToEndTest {
             new StoredMail(server, ALICE).awaitSubject(MailboxPath.INBOX, "during the backups");
 
             assertThat(run("backup", "create", "--config", cli.toString(), "--since", full.toString(),
-                    incremental.toString())).as(err.toString()).isZero();
-            assertThat(out.toString()).contains("incremental backup", "1 bodies");
+                    incremental.toString())).as(yubin.err()).isZero();
+            assertThat(yubin.out()).contains("incremental backup", "1 bodies");
             before = MailSystems.snapshot(server.storage());
         }
         assertThat(Files.exists(dir.resolve("full.tar.gz.partial"))).isFalse();
-        assertThat(run("backup", "verify", full.toString(), incremental.toString())).as(err.toString()).isZero();
-        assertThat(out.toString()).contains(incremental + ": incremental backup", "all checksums good");
+        assertThat(run("backup", "verify", full.toString(), incremental.toString())).as(yubin.err()).isZero();
+        assertThat(yubin.out()).contains(incremental + ": incremental backup", "all checksums good");
         // A name that exists is never overwritten.
         assertThat(run("backup", "create", "--config", cli.toString(), full.toString())).isEqualTo(1);
-        assertThat(err.toString()).contains("exists");
+        assertThat(yubin.err()).contains("exists");
 
         Path target = config("target", "");
         assertThat(run("backup", "restore", "--config", target.toString(), full.toString(), incremental.toString()))
-                .as(err.toString()).isZero();
-        assertThat(out.toString()).contains("restored: 2 domains and 3 users added, 19 mailboxes created, "
+                .as(yubin.err()).isZero();
+        assertThat(yubin.out()).contains("restored: 2 domains and 3 users added, 19 mailboxes created, "
                 + "12 messages under their old UIDs, 0 as new messages");
         try (Storage restored = EmbeddedStorage.open(dir.resolve("target"))) {
             assertThat(MailSystems.snapshot(restored)).isEqualTo(before);
@@ -136,14 +128,14 @@ class BackupEndToEndTest {
         }
         String archive = "s3://backup-archives/2026/full.tar.gz";
 
-        assertThat(run("backup", "create", "--config", source.toString(), archive)).as(err.toString()).isZero();
-        assertThat(run("backup", "restore", "--config", target.toString(), archive)).as(err.toString()).isZero();
+        assertThat(run("backup", "create", "--config", source.toString(), archive)).as(yubin.err()).isZero();
+        assertThat(run("backup", "restore", "--config", target.toString(), archive)).as(yubin.err()).isZero();
         try (Storage restored = StorageWiring.openForCommand(load(target))) {
             assertThat(MailSystems.snapshot(restored)).isEqualTo(original);
         }
         // The same archive onto the embedded default (a migration off the cluster), reading it from S3.
         Path embedded = config("embedded", "storage:\n" + s3Settings + "    bucket: unused\n");
-        assertThat(run("backup", "restore", "--config", embedded.toString(), archive)).as(err.toString()).isZero();
+        assertThat(run("backup", "restore", "--config", embedded.toString(), archive)).as(yubin.err()).isZero();
         try (Storage restored = EmbeddedStorage.open(dir.resolve("embedded"))) {
             assertThat(MailSystems.snapshot(restored)).isEqualTo(original);
         }
@@ -181,16 +173,16 @@ class BackupEndToEndTest {
 
         assertThat(archive).doesNotExist();
         assertThat(run("backup", "verify", partial.toString())).isEqualTo(1);
-        assertThat(err.toString()).contains("archive refused");
+        assertThat(yubin.err()).contains("archive refused");
         Path target = config("target", "");
         assertThat(run("backup", "restore", "--config", target.toString(), partial.toString())).isEqualTo(1);
-        assertThat(err.toString()).contains("restore failed");
+        assertThat(yubin.err()).contains("restore failed");
         try (Storage restored = EmbeddedStorage.open(dir.resolve("target"))) {
             assertThat(MailSystems.snapshot(restored).domains()).isEmpty();
         }
         // The same backup, run to its end, restores.
-        assertThat(run("backup", "create", "--config", cli.toString(), archive.toString())).as(err.toString()).isZero();
-        assertThat(run("backup", "restore", "--config", target.toString(), archive.toString())).as(err.toString())
+        assertThat(run("backup", "create", "--config", cli.toString(), archive.toString())).as(yubin.err()).isZero();
+        assertThat(run("backup", "restore", "--config", target.toString(), archive.toString())).as(yubin.err())
                 .isZero();
         try (Storage source = EmbeddedStorage.open(data); Storage restored = EmbeddedStorage.open(dir.resolve("target"))) {
             assertThat(MailSystems.snapshot(restored)).isEqualTo(MailSystems.snapshot(source));
@@ -208,11 +200,11 @@ class BackupEndToEndTest {
         Path maildir = dir.resolve("alice-maildir");
 
         assertThat(run("mailbox", "export", "--config", config("source", "").toString(), "--user", "alice@a.test",
-                "--format", "maildir", maildir.toString())).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("alice@a.test: 7 mailboxes, 9 messages written to " + maildir);
+                "--format", "maildir", maildir.toString())).as(yubin.err()).isZero();
+        assertThat(yubin.out()).contains("alice@a.test: 7 mailboxes, 9 messages written to " + maildir);
         assertThat(run("mailbox", "import", "--config", config("target", "").toString(), "--user", "alice@a.test",
-                "--format", "maildir", maildir.toString())).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("alice@a.test: 1 mailboxes created, 9 messages under their old UIDs");
+                "--format", "maildir", maildir.toString())).as(yubin.err()).isZero();
+        assertThat(yubin.out()).contains("alice@a.test: 1 mailboxes created, 9 messages under their old UIDs");
         try (Storage source = EmbeddedStorage.open(dir.resolve("source"));
                 Storage target = EmbeddedStorage.open(dir.resolve("target"))) {
             assertThat(MailSystems.snapshot(target).mailboxes().get("alice@a.test"))
@@ -222,6 +214,6 @@ class BackupEndToEndTest {
                 "--format", "pst", maildir.toString())).isEqualTo(2);
         assertThat(run("mailbox", "import", "--config", config("target", "").toString(), "--user", "nobody@a.test",
                 "--format", "mbox", maildir.toString())).isEqualTo(1);
-        assertThat(err.toString()).contains("import failed: no user nobody@a.test");
+        assertThat(yubin.err()).contains("import failed: no user nobody@a.test");
     }
 }

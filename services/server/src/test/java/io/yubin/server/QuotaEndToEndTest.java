@@ -109,9 +109,37 @@ class QuotaEndToEndTest {
         }
     }
 
+    @Test
+    void aDeliveryThatFillsTheMailboxPast80AndThen95PercentWarnsTheUserOnceEach() throws Exception {
+        MailAddress erin = MailAddress.parse("erin@example.test");
+        // Large enough that the trace fields and the warnings themselves barely count.
+        await(server.accounts().addUser(erin, PASSWORD.toCharArray(), 1_000_000));
+        StoredMail stored = new StoredMail(server, erin);
+        try (LineClient smtp = new LineClient(new Socket("127.0.0.1", server.config().smtp().mxPort()))) {
+            smtp.socket().setSoTimeout(60_000);
+            assertThat(smtp.smtpReply()).startsWith("220");
+            assertThat(smtp.smtp("EHLO client.example")).startsWith("250");
+            send(smtp, erin, message("big", 850_000));
+            String warning = stored.awaitSubject(MailboxPath.INBOX, "Your mailbox is 80 % full");
+            assertThat(warning).contains("From: Mail System <postmaster@example.test>\r\n",
+                    "Auto-Submitted: auto-generated\r\n", "To: <erin@example.test>\r\n");
+            send(smtp, erin, message("small", 50_000));
+            stored.awaitSubject(MailboxPath.INBOX, "small");
+            assertThat(stored.messages(MailboxPath.INBOX)).as("below 95 %: no second warning").hasSize(3);
+            send(smtp, erin, message("last", 60_000));
+            stored.awaitSubject(MailboxPath.INBOX, "Your mailbox is 95 % full");
+        }
+        assertThat(stored.messages(MailboxPath.INBOX)).filteredOn(text -> text.contains("Subject: Your mailbox"))
+                .hasSize(2);
+    }
+
     static String send(LineClient smtp, String message) throws Exception {
+        return send(smtp, DORA, message);
+    }
+
+    static String send(LineClient smtp, MailAddress to, String message) throws Exception {
         assertThat(smtp.smtp("MAIL FROM:<someone@elsewhere.example>")).startsWith("250");
-        assertThat(smtp.smtp("RCPT TO:<dora@example.test>")).startsWith("250");
+        assertThat(smtp.smtp("RCPT TO:<" + to + ">")).startsWith("250");
         assertThat(smtp.smtp("DATA")).startsWith("354");
         byte[] data = (message + ".\r\n").getBytes(StandardCharsets.US_ASCII);
         smtp.write(data, 0, data.length);

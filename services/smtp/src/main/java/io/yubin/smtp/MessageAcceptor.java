@@ -61,9 +61,18 @@ final class MessageAcceptor {
     // RFC 5322 §3.3 date-time.
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
-    /** What the session knows about the message beyond its envelope. */
+    /**
+     * What the session knows about the message beyond its envelope, and what the checks find out about it
+     * for the transaction's log line ({@link TransactionLog}).
+     */
     record Trace(String sessionId, String heloName, String clientAddress, boolean esmtp, String tlsProtocol,
-            String tlsCipher, String authenticatedUser, boolean submission) {
+            String tlsCipher, String authenticatedUser, boolean submission, TransactionLog.Findings findings) {
+
+        Trace(String sessionId, String heloName, String clientAddress, boolean esmtp, String tlsProtocol,
+                String tlsCipher, String authenticatedUser, boolean submission) {
+            this(sessionId, heloName, clientAddress, esmtp, tlsProtocol, tlsCipher, authenticatedUser, submission,
+                    new TransactionLog.Findings());
+        }
     }
 
     private final String hostname;
@@ -180,6 +189,7 @@ final class MessageAcceptor {
         if (verdict == null) {
             return Future.succeededFuture(null);
         }
+        trace.findings().authentication = verdict;
         LOG.info("[{}] {}", trace.sessionId(), verdict.header().replace("\r\n\t", " ").strip());
         if (verdict.action() == InboundAuthenticator.Action.REJECT) {
             return Future.failedFuture(new MessageRefusedException(SmtpReplies.dmarcReject(verdict.dmarc().fromDomain())));
@@ -197,20 +207,28 @@ final class MessageAcceptor {
             return Future.succeededFuture("");
         }
         return Future.fromCompletionStage(virusScanning.scanner().scan(body::inputStream, body.size()), context)
-                .compose(r -> switch (r.status()) {
-                    case CLEAN -> Future.succeededFuture("");
-                    case INFECTED -> {
-                        LOG.info("[{}] virus found: {}", trace.sessionId(), r.detail());
-                        yield Future.failedFuture(new MessageRefusedException(SmtpReplies.virusFound(r.detail())));
-                    }
-                    case SKIPPED -> Future.succeededFuture(virusStatus("not scanned, " + r.detail()));
-                    case FAILED -> {
-                        LOG.warn("[{}] virus scan failed: {}", trace.sessionId(), r.detail());
-                        yield virusScanning.failOpen() ? Future.succeededFuture(virusStatus("not scanned, "
-                                + "the scanner failed")) : Future.failedFuture(new MessageRefusedException(
-                                        SmtpReplies.virusScannerUnavailable()));
-                    }
+                .compose(r -> {
+                    trace.findings().virus = r.status().name().toLowerCase(Locale.ROOT)
+                            + (r.detail() == null || r.detail().isEmpty() ? "" : " " + r.detail());
+                    return virusVerdict(r, trace);
                 });
+    }
+
+    private Future<String> virusVerdict(io.yubin.mailauth.virus.ScanResult r, Trace trace) {
+        return switch (r.status()) {
+            case CLEAN -> Future.succeededFuture("");
+            case INFECTED -> {
+                LOG.info("[{}] virus found: {}", trace.sessionId(), r.detail());
+                yield Future.failedFuture(new MessageRefusedException(SmtpReplies.virusFound(r.detail())));
+            }
+            case SKIPPED -> Future.succeededFuture(virusStatus("not scanned, " + r.detail()));
+            case FAILED -> {
+                LOG.warn("[{}] virus scan failed: {}", trace.sessionId(), r.detail());
+                yield virusScanning.failOpen() ? Future.succeededFuture(virusStatus("not scanned, "
+                        + "the scanner failed")) : Future.failedFuture(new MessageRefusedException(
+                                SmtpReplies.virusScannerUnavailable()));
+            }
+        };
     }
 
     /**
@@ -231,7 +249,9 @@ final class MessageAcceptor {
                 : CompletableFuture.supplyAsync(() -> SpamFilter.head(body.inputStream()), spamChecking.worker())
                         .thenCompose(filter::features).thenCompose(features -> filter.score(features, only)));
         return Future.fromCompletionStage(scored, context).compose(score -> {
+            trace.findings().spam = score;
             if (!score.trained()) {
+                spamVerdict("untrained");
                 return Future.succeededFuture(SPAM_STATUS + ": Unknown (the spam filter is not trained yet) by "
                         + hostname + "\r\n");
             }
@@ -239,6 +259,7 @@ final class MessageAcceptor {
                     .orElse(Double.MAX_VALUE);
             double junk = only != null ? spamChecking.thresholds().of(only).junk()
                     : spamChecking.thresholds().defaults().junk();
+            spamVerdict(score.atLeast(reject) ? "rejected" : score.atLeast(junk) ? "junk" : "ham");
             if (score.atLeast(reject)) {
                 LOG.info("[{}] refused as spam: score {}", trace.sessionId(), String.format(Locale.ROOT, "%.4f", score.value()));
                 return Future.failedFuture(new MessageRefusedException(SmtpReplies.spamReject(score.value())));
@@ -246,6 +267,15 @@ final class MessageAcceptor {
             return Future.succeededFuture(String.format(Locale.ROOT, "%s: %s, score=%.3f required=%.3f clues=%d by %s\r\n",
                     SPAM_STATUS, score.atLeast(junk) ? "Yes" : "No", score.value(), junk, score.clues(), hostname));
         });
+    }
+
+    /**
+     * Counts the SMTP-time spam verdicts on Micrometer's global registry ({@code yubin.spam.verdicts}, tag
+     * {@code verdict}: ham, junk, rejected, untrained); junk is what the score alone says with the
+     * recipient's (or the default) threshold.
+     */
+    private static void spamVerdict(String verdict) {
+        io.micrometer.core.instrument.Metrics.counter("yubin.spam.verdicts", "verdict", verdict).increment();
     }
 
     /** The field that tells the recipient the message was not scanned; clamav-milter's name and style. */

@@ -445,14 +445,22 @@ final class SmtpSession {
                 tls ? tlsProtocol : null, tls ? tlsCipher : null, user == null ? null : user.toString(),
                 settings.mode() != SmtpServer.Mode.MX);
         MailAddress sentBy = user;
+        long size = received.size();
         return settings.acceptor().accept(context, envelope, received, trace, spfCheck)
                 .map(spoolId -> {
                     if (sentBy != null) {
                         settings.sendingLimits().accepted(sentBy, to.size());
                     }
-                    return (Step) new Reply(SmtpReplies.queued(spoolId.value()));
+                    SmtpReply queued = SmtpReplies.queued(spoolId.value());
+                    TransactionLog.log(settings.mode().name(), trace, envelope, size, trace.findings(), spoolId.value(),
+                            queued);
+                    return (Step) new Reply(queued);
                 })
-                .recover(t -> reply(SmtpReplies.forFailure(id, t)));
+                .recover(t -> {
+                    SmtpReply refused = SmtpReplies.forFailure(id, t);
+                    TransactionLog.log(settings.mode().name(), trace, envelope, size, trace.findings(), null, refused);
+                    return reply(refused);
+                });
     }
 
     private Future<Step> startTls() {
@@ -560,7 +568,8 @@ final class SmtpSession {
 
     /** Checks a login; the password is wiped once it has been checked. */
     private Future<Step> verify(String login, char[] password) {
-        return Future.fromCompletionStage(settings.accounts().login(login, password, clientAddress), context)
+        return Future.fromCompletionStage(settings.accounts().login(login, password, clientAddress,
+                new Accounts.Channel("smtp-" + settings.mode().name().toLowerCase(java.util.Locale.ROOT), tls)), context)
                 .transform(ar -> {
                     Arrays.fill(password, '\0');
                     if (ar.failed()) {

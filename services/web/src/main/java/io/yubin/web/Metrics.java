@@ -22,7 +22,8 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The process's one Micrometer registry, exposed in the Prometheus text format. It carries the JVM
+ * The process's one Micrometer registry, exposed in the Prometheus text format, joined to Micrometer's
+ * global registry while open. It carries the JVM
  * metrics and, when Vert.x is built with {@link #vertxBuilder(VertxOptions)}, the Vert.x metrics
  * (HTTP server requests among them).
  *
@@ -40,6 +41,9 @@ public final class Metrics implements AutoCloseable {
     private final String registryName = "yubin-" + UUID.randomUUID();
 
     public Metrics() {
+        // What modules count without a registry handed to them (SMTP transactions, logins, spam verdicts)
+        // goes to Micrometer's global registry; this registry joins it, so those meters are scraped too.
+        io.micrometer.core.instrument.Metrics.addRegistry(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gcMetrics.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -95,6 +99,7 @@ public final class Metrics implements AutoCloseable {
 
     @Override
     public void close() {
+        io.micrometer.core.instrument.Metrics.removeRegistry(registry);
         gcMetrics.close();
         registry.close();
     }

@@ -1,11 +1,11 @@
 package io.yubin.filter.spam;
 
+import io.yubin.model.Mbox;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -31,10 +31,10 @@ public final class SpamCorpus {
         for (Path path : paths) {
             if (Files.isDirectory(path)) {
                 for (Path file : files(path)) {
-                    messages.add(withoutFromLine(bytes(file)));
+                    messages.add(Mbox.withoutFromLine(bytes(file)));
                 }
             } else if (Files.isRegularFile(path)) {
-                messages.addAll(io.yubin.model.Mbox.split(bytes(path)));
+                messages.addAll(Mbox.split(bytes(path)));
             } else {
                 throw new IllegalArgumentException("no such file or directory: " + path);
             }
@@ -59,27 +59,5 @@ public final class SpamCorpus {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static byte[] withoutFromLine(byte[] message) {
-        if (!startsWithFrom(message, 0)) {
-            return message;
-        }
-        int end = indexOf(message, (byte) '\n', 0);
-        return end < 0 ? new byte[0] : Arrays.copyOfRange(message, end + 1, message.length);
-    }
-
-    private static boolean startsWithFrom(byte[] b, int at) {
-        return at + 5 <= b.length && b[at] == 'F' && b[at + 1] == 'r' && b[at + 2] == 'o' && b[at + 3] == 'm'
-                && b[at + 4] == ' ';
-    }
-
-    private static int indexOf(byte[] b, byte value, int from) {
-        for (int i = from; i < b.length; i++) {
-            if (b[i] == value) {
-                return i;
-            }
-        }
-        return -1;
     }
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.Callable;
 import java.util.zip.GZIPOutputStream;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -178,6 +179,17 @@ public final class BackupCommand extends GroupCommand {
         }
     }
 
+    /** What verify and restore take: the configuration, and the archives in order. */
+    static final class Archives {
+        @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (the storage, and "
+                + "the S3 endpoint of s3:// archives).")
+        Path config;
+
+        @Parameters(arity = "1..*", paramLabel = "ARCHIVE", description = "A full archive, then the incremental "
+                + "ones that continue it, in order.")
+        List<String> archives;
+    }
+
     @FunctionalInterface
     interface ArchiveBody {
         void write(OutputStream out) throws IOException;
@@ -253,12 +265,8 @@ public final class BackupCommand extends GroupCommand {
                 + "that each incremental archive continues the one before it. Exit status 1 when one fails."})
     static final class Verify implements Callable<Integer> {
 
-        @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (for s3:// archives).")
-        Path config;
-
-        @Parameters(arity = "1..*", paramLabel = "ARCHIVE", description = "A full archive, then the incremental "
-                + "ones that continue it, in order.")
-        List<String> archives;
+        @Mixin
+        Archives args;
 
         @Spec
         CommandSpec spec;
@@ -266,14 +274,14 @@ public final class BackupCommand extends GroupCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (Locations locations = new Locations(ConfigFile.load(config))) {
-                List<Archive.Contents> read = Restorer.verify(archives.stream().map(Location::parse)
+            try (Locations locations = new Locations(ConfigFile.load(args.config))) {
+                List<Archive.Contents> read = Restorer.verify(args.archives.stream().map(Location::parse)
                         .map(locations::source).toList());
                 for (int i = 0; i < read.size(); i++) {
                     Archive.Contents c = read.get(i);
                     long messages = c.mailboxes().stream().mapToLong(m -> m.messages().size()).sum();
                     out.printf("%s: %s backup %s of %s made %s: %d users, %d mailboxes, %d messages, %d bodies "
-                            + "(%d octets), all checksums good%n", archives.get(i),
+                            + "(%d octets), all checksums good%n", args.archives.get(i),
                             c.header().base() == null ? "full" : "incremental", c.header().id(), c.header().scope(),
                             c.header().created(), c.users().size(), c.mailboxes().size(), messages, c.bodies().size(),
                             c.bodyBytes());
@@ -293,22 +301,18 @@ public final class BackupCommand extends GroupCommand {
                     + "Running a restore again restores nothing twice."})
     static final class Restore implements Callable<Integer> {
 
-        @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file.")
-        Path config;
-
-        @Parameters(arity = "1..*", paramLabel = "ARCHIVE", description = "A full archive, then the incremental "
-                + "ones that continue it, in order.")
-        List<String> archives;
+        @Mixin
+        Archives args;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            ServerConfig settings = ConfigFile.load(config);
+            ServerConfig settings = ConfigFile.load(args.config);
             PrintWriter out = spec.commandLine().getOut();
             try (Locations locations = new Locations(settings)) {
-                List<Archive.Source> sources = archives.stream().map(Location::parse).map(locations::source).toList();
+                List<Archive.Source> sources = args.archives.stream().map(Location::parse).map(locations::source).toList();
                 try (Storage storage = StorageWiring.openForCommand(settings)) {
                     Restorer.Result r = new Restorer(storage).restore(sources);
                     out.printf("restored: %d domains and %d users added, %d mailboxes created, %d messages under "

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -50,6 +51,20 @@ public final class MailboxCommand extends GroupCommand {
         }
     }
 
+    /** Whose mailboxes, in which format, through which configuration: what export and import share. */
+    static final class Target {
+        @Option(names = "--user", required = true, paramLabel = "ADDRESS", description = "Whose mailboxes (for an "
+                + "import the user must exist).")
+        String user;
+
+        @Option(names = "--format", required = true, paramLabel = "maildir|mbox",
+                converter = Format.Converter.class, description = "maildir or mbox.")
+        Format format;
+
+        @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file.")
+        Path config;
+    }
+
     static MailAddress address(CommandSpec spec, String text) {
         try {
             return MailAddress.parse(text);
@@ -63,18 +78,11 @@ public final class MailboxCommand extends GroupCommand {
                 + "the same UIDs, flags and keywords, or as one mbox file per mailbox (messages and dates only)."})
     static final class Export implements Callable<Integer> {
 
-        @Option(names = "--user", required = true, paramLabel = "ADDRESS", description = "Whose mailboxes.")
-        String user;
-
-        @Option(names = "--format", required = true, paramLabel = "maildir|mbox",
-                converter = Format.Converter.class, description = "maildir or mbox.")
-        Format format;
+        @Mixin
+        Target target;
 
         @Option(names = "--mailbox", paramLabel = "NAME", description = "Only this mailbox (repeatable).")
         List<String> mailboxes;
-
-        @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file.")
-        Path config;
 
         @Parameters(paramLabel = "DIR", description = "A new or empty directory.")
         Path destination;
@@ -84,7 +92,7 @@ public final class MailboxCommand extends GroupCommand {
 
         @Override
         public Integer call() throws Exception {
-            MailAddress address = address(spec, user);
+            MailAddress address = address(spec, target.user);
             if (Files.isDirectory(destination)) {
                 try (var entries = Files.list(destination)) {
                     if (entries.findAny().isPresent()) {
@@ -94,12 +102,12 @@ public final class MailboxCommand extends GroupCommand {
             }
             List<MailboxPath> only = mailboxes == null ? List.of() : mailboxes.stream().map(MailboxPath::parse).toList();
             PrintWriter out = spec.commandLine().getOut();
-            try (Storage storage = StorageWiring.openForCommand(ConfigFile.load(config))) {
+            try (Storage storage = StorageWiring.openForCommand(ConfigFile.load(target.config))) {
                 MailboxFiles files = new MailboxFiles(storage, Clock.systemUTC());
-                MailboxFiles.Exported done = format == Format.MAILDIR ? files.exportMaildir(address, only, destination)
+                MailboxFiles.Exported done = target.format == Format.MAILDIR ? files.exportMaildir(address, only, destination)
                         : files.exportMbox(address, only, destination);
                 out.printf("%s: %d mailboxes, %d messages written to %s as %s%n", address, done.mailboxes(),
-                        done.messages(), destination, format.name().toLowerCase(Locale.ROOT));
+                        done.messages(), destination, target.format.name().toLowerCase(Locale.ROOT));
             } catch (BackupException e) {
                 throw CliException.failed("export failed: " + e.getMessage(), e);
             }
@@ -113,20 +121,12 @@ public final class MailboxCommand extends GroupCommand {
                 + "in the mailbox is not added again, so an import can be run again."})
     static final class Import implements Callable<Integer> {
 
-        @Option(names = "--user", required = true, paramLabel = "ADDRESS", description = "Into whose mailboxes; the "
-                + "user must exist.")
-        String user;
-
-        @Option(names = "--format", required = true, paramLabel = "maildir|mbox",
-                converter = Format.Converter.class, description = "maildir or mbox.")
-        Format format;
+        @Mixin
+        Target target;
 
         @Option(names = "--mailbox", paramLabel = "NAME", description = "With one mbox file: the mailbox it goes into "
                 + "(default: the file's name without .mbox).")
         String mailbox;
-
-        @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file.")
-        Path config;
 
         @Parameters(paramLabel = "PATH", description = "The Maildir's top directory, an mbox file, or a directory of "
                 + "NAME.mbox files.")
@@ -137,14 +137,14 @@ public final class MailboxCommand extends GroupCommand {
 
         @Override
         public Integer call() throws Exception {
-            MailAddress address = address(spec, user);
-            if (mailbox != null && format == Format.MAILDIR) {
+            MailAddress address = address(spec, target.user);
+            if (mailbox != null && target.format == Format.MAILDIR) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--mailbox goes with --format mbox");
             }
             PrintWriter out = spec.commandLine().getOut();
-            try (Storage storage = StorageWiring.openForCommand(ConfigFile.load(config))) {
+            try (Storage storage = StorageWiring.openForCommand(ConfigFile.load(target.config))) {
                 MailboxFiles files = new MailboxFiles(storage, Clock.systemUTC());
-                Restorer.Result r = format == Format.MAILDIR ? files.importMaildir(address, source)
+                Restorer.Result r = target.format == Format.MAILDIR ? files.importMaildir(address, source)
                         : files.importMbox(address, source, mailbox == null ? null : MailboxPath.parse(mailbox));
                 out.printf("%s: %d mailboxes created, %d messages under their old UIDs, %d as new messages, %d were "
                         + "there already%n", address, r.mailboxesCreated(), r.messagesKeptUid(), r.messagesAppended(),

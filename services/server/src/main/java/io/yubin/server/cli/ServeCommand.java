@@ -1,6 +1,7 @@
 package io.yubin.server.cli;
 
 import io.yubin.server.EmbeddedServer;
+import io.yubin.server.LogSetup;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.server.tls.TlsException;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ServerConfig settings = ConfigFile.load(config);
+        LogSetup.apply(settings);
         EmbeddedServer server;
         try {
             server = EmbeddedServer.start(settings);

@@ -65,7 +65,25 @@ public record ServerConfig(
         IpPolicies ipPolicy,
         Dnsbl dnsbl,
         AddressPolicyConfig addressPolicy,
-        MtaStsHost mtaSts) {
+        MtaStsHost mtaSts,
+        Logging logging) {
+
+    /** The log's form (docs/operations.md, "Logs"). */
+    public enum LogFormat {
+        /** JSON in a cluster, text otherwise. */
+        @JsonProperty("auto")
+        AUTO,
+        /** One line of text per event, key-value pairs after the message. */
+        @JsonProperty("text")
+        TEXT,
+        /** One JSON object per line (logback's JsonEncoder). */
+        @JsonProperty("json")
+        JSON
+    }
+
+    /** @param format the log's form on standard output */
+    public record Logging(LogFormat format) {
+    }
 
     /**
      * The trainable spam filter (docs/filtering.md, "Spam").

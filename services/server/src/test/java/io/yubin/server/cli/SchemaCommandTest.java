@@ -3,18 +3,13 @@ package io.yubin.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.yubin.server.SharedBackends;
-import io.yubin.server.Yubin;
 import io.yubin.testing.cassandra.CassandraNode;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code yubin schema migrate|status} against a real Cassandra node, from the server's configuration file. */
 @ExtendWith(SharedBackends.class)
@@ -23,14 +18,10 @@ class SchemaCommandTest {
     @TempDir
     static Path home;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliRun cli = new CliRun();
 
     private int run(String... args) {
-        CommandLine cli = Yubin.commandLine(new PasswordInput(() -> null, new ByteArrayInputStream(new byte[0])));
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
+        return cli.run(args);
     }
 
     private static Path config(String name, String host, int port, String keyspace) throws Exception {
@@ -45,15 +36,15 @@ class SchemaCommandTest {
         Path config = config("cli.yaml", cassandra.host(), cassandra.nativePort(), "cli");
 
         assertThat(run("schema", "status", "--config", config.toString())).isEqualTo(1);
-        assertThat(out.toString()).contains("keyspace cli: schema version 0, this server needs 7");
+        assertThat(cli.out()).contains("keyspace cli: schema version 0, this server needs 7");
 
         assertThat(run("schema", "migrate", "--config", config.toString())).isZero();
-        assertThat(out.toString()).contains("applied V1__initial.cql, V2__modseq_visible.cql, V3__delay_reported.cql, V4__tls_requirement.cql, V5__spam_models.cql, V6__account_security.cql, V7__administrators.cql to keyspace cli");
+        assertThat(cli.out()).contains("applied V1__initial.cql, V2__modseq_visible.cql, V3__delay_reported.cql, V4__tls_requirement.cql, V5__spam_models.cql, V6__account_security.cql, V7__administrators.cql to keyspace cli");
         assertThat(run("schema", "migrate", "--config", config.toString())).isZero();
-        assertThat(out.toString()).contains("keyspace cli is up to date (schema version 7)");
+        assertThat(cli.out()).contains("keyspace cli is up to date (schema version 7)");
 
         assertThat(run("schema", "status", "--config", config.toString())).isZero();
-        assertThat(out.toString()).contains("keyspace cli: schema version 7, this server needs 7");
+        assertThat(cli.out()).contains("keyspace cli: schema version 7, this server needs 7");
     }
 
     @Test
@@ -61,7 +52,7 @@ class SchemaCommandTest {
         Path config = Files.writeString(home.resolve("embedded.yaml"), "storage:\n  backend: embedded\n");
 
         assertThat(run("schema", "migrate", "--config", config.toString())).isEqualTo(CliException.FAILED);
-        assertThat(err.toString()).contains("storage.backend is embedded");
+        assertThat(cli.err()).contains("storage.backend is embedded");
     }
 
     @Test
@@ -72,6 +63,6 @@ class SchemaCommandTest {
         }
         assertThat(run("schema", "migrate", "--config", config("down.yaml", "127.0.0.1", closed, "down").toString()))
                 .isEqualTo(CliException.UNREACHABLE);
-        assertThat(err.toString()).contains("cannot connect to Cassandra");
+        assertThat(cli.err()).contains("cannot connect to Cassandra");
     }
 }

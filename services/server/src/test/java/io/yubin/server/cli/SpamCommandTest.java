@@ -2,16 +2,11 @@ package io.yubin.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.yubin.server.Yubin;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code yubin spam eval} on a small generated corpus, as directories of one message per file. */
 class SpamCommandTest {
@@ -23,14 +18,10 @@ class SpamCommandTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliRun cli = new CliRun();
 
     private int run(String... args) {
-        CommandLine cli = Yubin.commandLine(new PasswordInput(() -> null, new ByteArrayInputStream(new byte[0])));
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
+        return cli.run(args);
     }
 
     private String corpus(String name, boolean spam, int n, int seed) throws Exception {
@@ -55,8 +46,8 @@ class SpamCommandTest {
                 corpus("train-spam", true, 20, 2), "--test-ham", corpus("test-ham", false, 12, 3), corpus("more-ham", false, 3, 4),
                 "--test-spam", corpus("test-spam", true, 10, 5), "--threshold", "0.5", "--warm-up", "100");
 
-        assertThat(status).as(err.toString()).isZero();
-        assertThat(out.toString())
+        assertThat(status).as(cli.err()).isZero();
+        assertThat(cli.out())
                 .contains("trained on 30 ham (" + dir.resolve("train-ham") + ") and 20 spam")
                 .contains("tested on 15 ham (" + dir.resolve("test-ham") + " " + dir.resolve("more-ham") + ") and 10 spam")
                 .contains("spam when score >= 0.500")
@@ -69,11 +60,11 @@ class SpamCommandTest {
         int status = run("spam", "eval", "--train-ham", corpus("ham", false, 20, 6), "--train-spam", corpus("spam", true, 12, 7),
                 "--folds", "4", "--warm-up", "100");
 
-        assertThat(status).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("4-fold cross-validation (interleaved) over 20 ham").contains("(0 of 20)");
+        assertThat(status).as(cli.err()).isZero();
+        assertThat(cli.out()).contains("4-fold cross-validation (interleaved) over 20 ham").contains("(0 of 20)");
         assertThat(run("spam", "eval", "--train-ham", dir.resolve("ham").toString(), "--train-spam",
                 dir.resolve("spam").toString(), "--folds", "4", "--contiguous-folds", "--warm-up", "100")).isZero();
-        assertThat(out.toString()).contains("4-fold cross-validation (contiguous) over 20 ham");
+        assertThat(cli.out()).contains("4-fold cross-validation (contiguous) over 20 ham");
     }
 
     @Test
@@ -82,12 +73,12 @@ class SpamCommandTest {
         int status = run("spam", "eval", "--train-ham", corpus("ham", false, 3, 8), "--train-spam", missing);
 
         assertThat(status).isEqualTo(CliException.FAILED);
-        assertThat(err.toString()).isEqualTo("yubin: error: no such file or directory: " + missing + System.lineSeparator());
+        assertThat(cli.err()).isEqualTo("yubin: error: no such file or directory: " + missing + System.lineSeparator());
 
         Path empty = Files.createDirectories(dir.resolve("empty"));
         assertThat(run("spam", "eval", "--train-ham", dir.resolve("ham").toString(), "--train-spam", empty.toString()))
                 .isEqualTo(CliException.FAILED);
-        assertThat(err.toString()).contains("yubin: error: no messages in " + empty);
+        assertThat(cli.err()).contains("yubin: error: no messages in " + empty);
     }
 
     @Test
@@ -97,12 +88,12 @@ class SpamCommandTest {
 
         assertThat(run("spam", "eval", "--train-ham", ham, "--train-spam", spam, "--test-ham", ham))
                 .isEqualTo(CliException.USAGE);
-        assertThat(err.toString()).contains("--test-ham and --test-spam go together");
+        assertThat(cli.err()).contains("--test-ham and --test-spam go together");
         assertThat(run("spam", "eval", "--train-ham", ham, "--train-spam", spam, "--test-ham", ham, "--test-spam", spam,
                 "--folds", "2")).isEqualTo(CliException.USAGE);
         assertThat(run("spam", "eval", "--train-ham", ham, "--train-spam", spam, "--folds", "9"))
                 .isEqualTo(CliException.USAGE);
-        assertThat(err.toString()).contains("--folds must be from 2 to the size of the smaller training set (3), not 9");
+        assertThat(cli.err()).contains("--folds must be from 2 to the size of the smaller training set (3), not 9");
     }
 
     @Test
@@ -112,14 +103,14 @@ class SpamCommandTest {
 
         assertThat(run("spam", "eval", "--engine", "spamd", "--train-ham", ham, "--train-spam", spam))
                 .isEqualTo(CliException.USAGE);
-        assertThat(err.toString()).contains("--engine spamd needs test sets");
+        assertThat(cli.err()).contains("--engine spamd needs test sets");
         assertThat(run("spam", "eval", "--engine", "rspamd", "--threshold", "0.5", "--train-ham", ham,
                 "--train-spam", spam, "--test-ham", ham, "--test-spam", spam)).isEqualTo(CliException.USAGE);
-        assertThat(err.toString()).contains("--threshold is yubin's");
+        assertThat(cli.err()).contains("--threshold is yubin's");
         assertThat(run("spam", "eval", "--engine", "bogofilter", "--train-ham", ham, "--train-spam", spam,
                 "--test-ham", ham, "--test-spam", spam)).isEqualTo(CliException.USAGE);
         assertThat(run("spam", "eval", "--engine", "spamd", "--spamd", "localhost", "--train-ham", ham,
                 "--train-spam", spam, "--test-ham", ham, "--test-spam", spam)).isEqualTo(CliException.USAGE);
-        assertThat(err.toString()).contains("--spamd must be HOST:PORT, not localhost");
+        assertThat(cli.err()).contains("--spamd must be HOST:PORT, not localhost");
     }
 }

@@ -3,20 +3,15 @@ package io.yubin.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.yubin.filter.spam.InMemorySpamModel;
-import io.yubin.server.Yubin;
 import io.yubin.store.SpamModels;
 import io.yubin.store.Storage;
 import io.yubin.store.embedded.EmbeddedStorage;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code yubin spam train}: bulk training into the configured (embedded) storage, idempotent per message. */
 class SpamTrainCommandTest {
@@ -24,14 +19,10 @@ class SpamTrainCommandTest {
     @TempDir
     Path home;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliRun cli = new CliRun();
 
     private int run(String... args) {
-        CommandLine cli = Yubin.commandLine(new PasswordInput(() -> null, new ByteArrayInputStream(new byte[0])));
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
+        return cli.run(args);
     }
 
     private Path messages(String name, String word, int count) throws Exception {
@@ -58,8 +49,8 @@ class SpamTrainCommandTest {
         Path ham = messages("ham", "agenda", 20);
 
         assertThat(run("spam", "train", "--config", config.toString(), "--spam", spam.toString(), "--ham",
-                ham.toString())).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("global model: 30 messages as spam: 30 learned, 0 relearned, 0 known already",
+                ham.toString())).as(cli.err()).isZero();
+        assertThat(cli.out()).contains("global model: 30 messages as spam: 30 learned, 0 relearned, 0 known already",
                 "global model: 20 messages as ham: 20 learned");
         InMemorySpamModel global = model(data, SpamModels.GLOBAL);
         assertThat(global.spamMessages()).isEqualTo(30);
@@ -67,8 +58,8 @@ class SpamTrainCommandTest {
 
         // The same ham again, now as spam for alice: her model learns it, the global one relearns it.
         assertThat(run("spam", "train", "--config", config.toString(), "--user", "Alice@Example.test", "--spam",
-                ham.toString())).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("alice@example.test: 20 messages as spam: 20 learned");
+                ham.toString())).as(cli.err()).isZero();
+        assertThat(cli.out()).contains("alice@example.test: 20 messages as spam: 20 learned");
         assertThat(model(data, "alice@example.test").spamMessages()).isEqualTo(20);
         global = model(data, SpamModels.GLOBAL);
         assertThat(global.spamMessages()).isEqualTo(50);
@@ -79,14 +70,14 @@ class SpamTrainCommandTest {
     void badArgumentsAreClearErrors() throws Exception {
         Path config = Files.writeString(home.resolve("yubin.yaml"), "data-dir: " + home.resolve("data") + "\n");
         assertThat(run("spam", "train", "--config", config.toString())).isEqualTo(CliException.USAGE);
-        assertThat(err.toString()).contains("give --spam or --ham");
+        assertThat(cli.err()).contains("give --spam or --ham");
         assertThat(run("spam", "train", "--config", config.toString(), "--spam", home.resolve("missing").toString()))
                 .isEqualTo(CliException.FAILED);
-        assertThat(err.toString()).contains("no such file or directory");
+        assertThat(cli.err()).contains("no such file or directory");
         Path one = messages("one", "x", 1);
         assertThat(run("spam", "train", "--config", config.toString(), "--user", "not an address", "--spam",
                 one.toString())).isEqualTo(CliException.USAGE);
-        assertThat(err.toString()).contains("is not an address");
+        assertThat(cli.err()).contains("is not an address");
         assertThat(new String(Files.readAllBytes(one.resolve("000")), StandardCharsets.US_ASCII)).contains("Subject");
     }
 }

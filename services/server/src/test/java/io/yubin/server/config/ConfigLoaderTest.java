@@ -187,6 +187,7 @@ class ConfigLoaderTest {
                 case "storage.cassandra.request-timeout-ms", "auth-cache.ttl-seconds" -> "7";
                 case "storage.blobs" -> "s3";
                 case "storage.backend" -> "embedded";
+                case "logging.format" -> "json";
                 case "password-hash.memory-kib" -> "65536";
                 case "password-policy.max-length" -> "4000";
                 case "tls.cert-file", "tls.key-file" -> "/etc/" + key;
