@@ -8,14 +8,15 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The audit log (docs/operations.md, "Administrators and the audit log"): one line on the logger
  * {@value #LOGGER} for every admin API request that changes something and every session login,
- * after its answer: when, who, from where, the method and path, what it touched and the status. Never
+ * after its answer, as the message {@code admin action} with key-value pairs (as the other event logs,
+ * docs/operations.md "Logs"): when, who, from where, the method and path, what it touched and the
+ * status. Never
  * the request body, which may carry passwords. Each is counted in {@code yubin_admin_actions_total}
  * by outcome: {@code success} (2xx), {@code denied} (401, 403), {@code failed} (anything else).
  */
@@ -28,7 +29,6 @@ final class AdminAudit {
     static final String ANONYMOUS = "-";
 
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
-    private static final Pattern PLAIN = Pattern.compile("[\\x21-\\x7e&&[^\"\\\\=]]+");
 
     private final Clock clock;
     private final MeterRegistry registry;
@@ -51,12 +51,17 @@ final class AdminAudit {
 
     private void record(RoutingContext ctx, String at) {
         Principal principal = Access.principalOrNull(ctx);
-        String who = principal != null ? principal.name() : ANONYMOUS;
         String target = Access.targetOrNull(ctx);
         int status = ctx.response().getStatusCode();
-        LOG.info("at={} who={} client={} method={} path={} target={} status={}", at, value(who),
-                value(client(ctx)), ctx.request().method().name(), value(ctx.request().path()),
-                value(target == null ? ANONYMOUS : target), status);
+        LOG.atInfo()
+                .addKeyValue("at", at)
+                .addKeyValue("who", principal != null ? principal.name() : ANONYMOUS)
+                .addKeyValue("client", client(ctx))
+                .addKeyValue("method", ctx.request().method().name())
+                .addKeyValue("path", printable(ctx.request().path()))
+                .addKeyValue("target", target == null ? ANONYMOUS : printable(target))
+                .addKeyValue("status", status)
+                .log("admin action");
         String outcome = status >= 200 && status < 300 ? "success"
                 : status == 401 || status == 403 ? "denied" : "failed";
         counters.computeIfAbsent(outcome, o -> Counter.builder("yubin.admin.actions")
@@ -70,21 +75,10 @@ final class AdminAudit {
         return client == null || client.hostAddress() == null ? "unknown" : client.hostAddress();
     }
 
-    /** A value as is when it is plain, else quoted as JSON would, so one line stays one record. */
-    static String value(String v) {
-        if (PLAIN.matcher(v).matches()) {
-            return v;
-        }
-        StringBuilder out = new StringBuilder("\"");
-        for (char c : v.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20 || c == 0x7f) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.append('"').toString();
+    /** At most 320 code points, control characters replaced, so one request stays one line. */
+    static String printable(String text) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().limit(320).forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return out.toString();
     }
 }

@@ -39,7 +39,7 @@ final class SessionRoutes {
             return AccountsRoutes.call(ctx, admins.login(name, b.requiredSecret("password"), code, client))
                     .map(result -> {
                         if (result instanceof AdminAccounts.LoginResult.Failure f) {
-                            LOG.info("refused an admin API session for {} from {}: {}", AdminAudit.value(name), client,
+                            LOG.info("refused an admin API session for {} from {}: {}", AdminAudit.printable(name), client,
                                     f.reason());
                             throw new UnauthorizedException();
                         }
