@@ -346,7 +346,7 @@ public final class EmbeddedServer implements AutoCloseable {
         admin = await(AdminServer.start(vertx,
                 new AdminServer.Options(config.admin().host(), config.admin().port(), token,
                         config.ipPolicy().admin().toPolicy()::allows), accounts, admins, storage.spool(),
-                checks, metrics));
+                checks, metrics, LogSetup.LEVELS));
         stops.push(new Stop("admin API", () -> await(admin.close())));
         if (config.mtaSts().enabled()) {
             Path policies = config.mtaSts().policiesPath(dataDir);

@@ -25,6 +25,19 @@ public final class LogSetup {
     private LogSetup() {
     }
 
+    /** The admin API's view of the levels ({@code /api/v1/loggers}). */
+    public static final io.yubin.web.LogLevels LEVELS = new io.yubin.web.LogLevels() {
+        @Override
+        public Map<String, String> levels() {
+            return LogSetup.levels();
+        }
+
+        @Override
+        public String setLevel(String logger, String level) {
+            return LogSetup.setLevel(logger, level);
+        }
+    };
+
     /** The format {@code logging.format} asks for, {@code auto} resolved. */
     public static ServerConfig.LogFormat format(ServerConfig config) {
         ServerConfig.LogFormat format = config.logging().format();

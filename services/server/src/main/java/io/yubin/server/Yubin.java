@@ -6,6 +6,7 @@ import io.yubin.server.cli.AppPasswordCommand;
 import io.yubin.server.cli.BackupCommand;
 import io.yubin.server.cli.CliException;
 import io.yubin.server.cli.DomainCommand;
+import io.yubin.server.cli.LogCommand;
 import io.yubin.server.cli.MailboxCommand;
 import io.yubin.server.cli.OperatorCommand;
 import io.yubin.server.cli.PasswordInput;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Spec;
         description = "Yubin mail server.",
         subcommands = {ServeCommand.class, DomainCommand.class, UserCommand.class, AdminCommand.class, AliasCommand.class,
             AppPasswordCommand.class, QueueCommand.class, SchemaCommand.class, OperatorCommand.class, SpamCommand.class,
-            BackupCommand.class, MailboxCommand.class},
+            BackupCommand.class, MailboxCommand.class, LogCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:the server refused the request, or another failure",
             "2:invalid command line", "3:the server could not be reached"})

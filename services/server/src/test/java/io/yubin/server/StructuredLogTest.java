@@ -87,6 +87,7 @@ class StructuredLogTest {
             }
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> captured.list.size() >= 3);
             everyMetricOfTheDashboardAndTheAlertsIsExposed(server);
+            loggerLevelsChangeThroughTheCli(server);
         } finally {
             transactions.detachAppender(captured);
             logins.detachAppender(captured);
@@ -181,5 +182,31 @@ class StructuredLogTest {
         named.removeIf(n -> n.startsWith("yubin_cassandra_"));
         assertThat(named).hasSizeGreaterThan(10);
         assertThat(exposed).containsAll(named);
+    }
+
+    /** {@code yubin log level} and {@code yubin log levels} through the admin API of a running server. */
+    private static void loggerLevelsChangeThroughTheCli(EmbeddedServer server) throws Exception {
+        String[] api = {"--url", "http://127.0.0.1:" + server.adminPort(), "--token",
+                AdminToken.read(server.config().dataDir().resolve("admin-token"))};
+        io.yubin.server.cli.CliRun cli = new io.yubin.server.cli.CliRun();
+        try {
+            assertThat(cli.run(concat(new String[] {"log", "level", "io.yubin.imap", "debug"}, api)))
+                    .as(cli.err()).isZero();
+            assertThat(cli.out()).contains("io.yubin.imap\tDEBUG");
+            assertThat(LoggerFactory.getLogger("io.yubin.imap.ImapSession").isDebugEnabled()).isTrue();
+            assertThat(cli.run(concat(new String[] {"log", "levels"}, api))).isZero();
+            assertThat(cli.out()).contains("io.yubin.imap\tDEBUG\n", "ROOT\t");
+            assertThat(cli.run(concat(new String[] {"log", "level", "io.yubin.imap", "LOUD"}, api))).isEqualTo(1);
+            assertThat(cli.err()).contains("TRACE, DEBUG");
+        } finally {
+            assertThat(cli.run(concat(new String[] {"log", "level", "io.yubin.imap", "inherit"}, api))).isZero();
+        }
+        assertThat(LoggerFactory.getLogger("io.yubin.imap.ImapSession").isDebugEnabled()).isFalse();
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 }

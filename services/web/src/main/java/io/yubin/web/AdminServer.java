@@ -96,8 +96,14 @@ public final class AdminServer {
      */
     public static Future<AdminServer> start(Vertx vertx, Options options, Accounts accounts, AdminAccounts admins,
             Spool spool, List<ReadinessCheck> checks, Metrics metrics) {
+        return start(vertx, options, accounts, admins, spool, checks, metrics, LogLevels.NONE);
+    }
+
+    /** As the other, with the loggers' levels that {@code /api/v1/loggers} reads and changes. */
+    public static Future<AdminServer> start(Vertx vertx, Options options, Accounts accounts, AdminAccounts admins,
+            Spool spool, List<ReadinessCheck> checks, Metrics metrics, LogLevels logLevels) {
         Router router = router(vertx, options, accounts, admins, spool,
-                new Readiness(vertx, checks, READINESS_TIMEOUT), metrics);
+                new Readiness(vertx, checks, READINESS_TIMEOUT), metrics, logLevels);
         return vertx.executeBlocking(AdminServer::warmUp, false)
                 .compose(v -> vertx.createHttpServer(
                                 new HttpServerOptions().setHost(options.host()).setPort(options.port()))
@@ -131,7 +137,7 @@ public final class AdminServer {
     }
 
     private static Router router(Vertx vertx, Options options, Accounts accounts, AdminAccounts admins, Spool spool,
-            Readiness readiness, Metrics metrics) {
+            Readiness readiness, Metrics metrics, LogLevels logLevels) {
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> sendJson(ctx, 200, new JsonObject().put("status", "UP")));
         router.get("/health/ready").handler(ctx -> ready(ctx, readiness));
@@ -190,6 +196,9 @@ public final class AdminServer {
         routes.add(HttpMethod.DELETE, "/api/v1/admins/:name/lock", 204, Scope.GLOBAL, administrators::unlock);
         SessionRoutes sessions = new SessionRoutes(admins);
         routes.add(HttpMethod.DELETE, "/api/v1/sessions", 204, Scope.ANY, sessions::logout);
+        LoggerRoutes loggers = new LoggerRoutes(logLevels);
+        routes.add(HttpMethod.GET, "/api/v1/loggers", 200, Scope.GLOBAL, loggers::list);
+        routes.add(HttpMethod.PUT, "/api/v1/loggers/:name", 200, Scope.GLOBAL, loggers::set);
         // Opening a session is the one API call without a token.
         router.route(HttpMethod.POST, "/api/v1/sessions").handler(body).handler(watch).handler(allowed)
                 .handler(apiHandler(201, sessions::login));
