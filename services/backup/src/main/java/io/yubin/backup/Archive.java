@@ -29,7 +29,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  *       dates and checksums; an incremental one holds what changed since the base and the UIDs that
  *       vanished), then {@code users/N/user.json} (password hash, quota, app passwords,
  *       subscriptions, the mailboxes it has, its spam model);</li>
- *   <li>{@value #GLOBAL_SPAM}: the global spam model, in a backup of everything;</li>
+ *   <li>{@value #GLOBAL_SPAM} and {@value #ADMINISTRATORS}: the global spam model and the admin API's named
+ *       administrators, in a backup of everything;</li>
  *   <li>{@value #END}, last: the number of entries before it and a SHA-256 over their names and
  *       contents. An archive without it was cut short and is refused whole.</li>
  * </ol>
@@ -45,6 +46,7 @@ public final class Archive {
     static final String DOMAINS = "domains/";
     static final String USERS = "users/";
     static final String GLOBAL_SPAM = "spam/global.json";
+    static final String ADMINISTRATORS = "administrators.json";
     static final String END = "END.json";
 
     static final ObjectMapper JSON = new ObjectMapper()
@@ -65,6 +67,15 @@ public final class Archive {
     }
 
     public record AppPasswordEntry(String id, String label, String secretHash, String createdAt) {
+    }
+
+    /** A named administrator of the admin API; TOTP fields null without enrolment. */
+    public record AdminEntry(String name, String passwordHash, String role, List<String> domains, String totpSecret,
+            String totpEnrolledAt, String createdAt) {
+    }
+
+    /** The named administrators, in a backup of everything. */
+    public record AdminsEntry(List<AdminEntry> administrators) {
     }
 
     /** A spam model: its bytes, base64. */
@@ -96,7 +107,8 @@ public final class Archive {
 
     /** What {@link #read} found, bodies aside. */
     public record Contents(Header header, List<DomainEntry> domains, List<UserEntry> users,
-            List<MailboxEntry> mailboxes, SpamEntry globalSpam, List<String> bodies, long bodyBytes) {
+            List<MailboxEntry> mailboxes, SpamEntry globalSpam, AdminsEntry administrators, List<String> bodies,
+            long bodyBytes) {
     }
 
     /** Receives each body as it is read; what it leaves unread is read and checked after it. */
@@ -126,6 +138,7 @@ public final class Archive {
         long bodyBytes = 0;
         Header header = null;
         SpamEntry globalSpam = null;
+        AdminsEntry administrators = null;
         long entries = 0;
         try (TarArchiveInputStream tar = new TarArchiveInputStream(decompressed(raw))) {
             TarArchiveEntry entry;
@@ -144,7 +157,8 @@ public final class Archive {
                     if (tar.getNextEntry() != null) {
                         throw new BackupException("entries follow the end record");
                     }
-                    return new Contents(header, domains, users, mailboxes, globalSpam, bodies, bodyBytes);
+                    return new Contents(header, domains, users, mailboxes, globalSpam, administrators, bodies,
+                            bodyBytes);
                 }
                 entries++;
                 all.update(name.getBytes(StandardCharsets.UTF_8));
@@ -183,6 +197,8 @@ public final class Archive {
                     mailboxes.add(JSON.readValue(content, MailboxEntry.class));
                 } else if (name.equals(GLOBAL_SPAM)) {
                     globalSpam = JSON.readValue(content, SpamEntry.class);
+                } else if (name.equals(ADMINISTRATORS)) {
+                    administrators = JSON.readValue(content, AdminsEntry.class);
                 } else {
                     throw new BackupException("unknown entry " + name);
                 }

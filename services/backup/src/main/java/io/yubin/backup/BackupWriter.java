@@ -138,6 +138,12 @@ public final class BackupWriter {
             if (global != null) {
                 w.json(Archive.GLOBAL_SPAM, new Archive.SpamEntry(global));
             }
+            List<Archive.AdminEntry> admins = await(storage.administrators().list()).stream()
+                    .map(a -> new Archive.AdminEntry(a.name(), a.passwordHash(), a.role().name(),
+                            a.domains().stream().map(Domain::ascii).toList(), a.totp().map(t -> t.secret()).orElse(null),
+                            a.totp().map(t -> t.enrolledAt().toString()).orElse(null), a.createdAt().toString()))
+                    .toList();
+            w.json(Archive.ADMINISTRATORS, new Archive.AdminsEntry(admins));
         }
         w.end();
         return new Result(id, users.size(), mailboxCount, messages, w.bodies.size(), w.bodyBytes);

@@ -14,6 +14,7 @@ import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.model.SpecialUse;
+import io.yubin.store.AdminRecord;
 import io.yubin.store.AliasSource;
 import io.yubin.store.AppPassword;
 import io.yubin.store.Mailbox;
@@ -82,6 +83,7 @@ public final class Restorer {
         final Map<String, UserEntry> users = new LinkedHashMap<>();
         final Map<String, Map<String, MailboxState>> mailboxes = new LinkedHashMap<>();
         String globalSpam;
+        Archive.AdminsEntry administrators;
     }
 
     /** A mailbox to put back: its entry (name, UIDVALIDITY, UIDNEXT, special use) and its messages by UID. */
@@ -139,6 +141,9 @@ public final class Restorer {
         }
         if (target.globalSpam != null) {
             spamModel(SpamModels.GLOBAL, target.globalSpam);
+        }
+        if (target.administrators != null) {
+            administrators(target.administrators);
         }
         Result put = putMailboxes(target.mailboxes, needed -> bodies(archives, needed));
         return new Result(domainsAdded, usersAdded, put.mailboxesCreated(), put.messagesKeptUid(),
@@ -223,6 +228,7 @@ public final class Restorer {
             if (c.globalSpam() != null) {
                 t.globalSpam = c.globalSpam().model();
             }
+            t.administrators = c.administrators();
         }
         return t;
     }
@@ -259,6 +265,20 @@ public final class Restorer {
             spamModel(address.canonical(), u.spamModel());
         }
         return added;
+    }
+
+    /** Adds the named administrators the target lacks; one that exists keeps its password and role. */
+    private void administrators(Archive.AdminsEntry entry) {
+        for (Archive.AdminEntry a : entry.administrators()) {
+            if (await(storage.administrators().find(a.name())).isEmpty()) {
+                await(storage.administrators().add(new AdminRecord(a.name(), a.passwordHash(),
+                        AdminRecord.Role.valueOf(a.role()), a.domains().stream().map(Domain::parse)
+                                .collect(Collectors.toSet()),
+                        a.totpSecret() == null ? Optional.empty()
+                                : Optional.of(new Totp(a.totpSecret(), Instant.parse(a.totpEnrolledAt()))),
+                        Instant.parse(a.createdAt()))));
+            }
+        }
     }
 
     private void spamModel(String owner, String base64) {

@@ -95,6 +95,8 @@ public final class MailSystems {
         await(s.directory().setTotp(CAROL, java.util.Optional.of(new io.yubin.store.Totp("JBSWY3DPEHPK3PXP",
                 Instant.parse("2026-01-03T00:00:00Z")))));
         await(s.spamModels().save(SpamModels.GLOBAL, new byte[] {1, 2, 3}, 0));
+        await(s.administrators().add(new io.yubin.store.AdminRecord("ops-b", HASH, io.yubin.store.AdminRecord.Role.DOMAIN,
+                java.util.Set.of(B), java.util.Optional.of(new io.yubin.store.Totp("KRUGS4ZANFZSAYJA", created)), created)));
         await(s.spamModels().save(ALICE.canonical(), new byte[] {4, 5}, 0));
     }
 
@@ -132,7 +134,8 @@ public final class MailSystems {
     /** Everything a backup carries, in a form that compares with equals. */
     public record Snapshot(List<String> domains, Map<String, String> users, Map<String, List<String>> aliases,
             Map<String, List<String>> appPasswords, Map<String, List<String>> subscriptions,
-            Map<String, Map<String, MailboxSnapshot>> mailboxes, Map<String, String> spamModels) {
+            Map<String, Map<String, MailboxSnapshot>> mailboxes, Map<String, String> spamModels,
+            List<String> administrators) {
     }
 
     public static Snapshot snapshot(Storage s) {
@@ -172,7 +175,10 @@ public final class MailSystems {
             }
         }
         domains.sort(null);
-        return new Snapshot(domains, users, aliases, appPasswords, subscriptions, mailboxes, spam);
+        List<String> admins = await(s.administrators().list()).stream().map(a -> a.name() + " " + a.passwordHash()
+                + " " + a.role() + " " + a.domains() + " " + a.totp().map(t -> t.secret() + "@" + t.enrolledAt())
+                .orElse("no TOTP") + " " + a.createdAt()).sorted().toList();
+        return new Snapshot(domains, users, aliases, appPasswords, subscriptions, mailboxes, spam, admins);
     }
 
     private static String body(Storage s, MessageRecord r) {
