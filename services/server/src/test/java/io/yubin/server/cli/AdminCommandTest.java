@@ -2,77 +2,15 @@ package io.yubin.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.yubin.server.Yubin;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code yubin admin} against a stand-in admin API that records requests and answers canned responses. */
-class AdminCommandTest {
-
-    record Request(String method, String uri, String authorization, String body) {
-    }
+class AdminCommandTest extends StandInAdminApi {
 
     private static final String URI = "otpauth://totp/Yubin:ops-alice?secret=JBSWY3DPEHPK3PXP&issuer=Yubin"
             + "&algorithm=SHA1&digits=6&period=30";
-
-    private HttpServer api;
-    private final List<Request> requests = new CopyOnWriteArrayList<>();
-    private volatile int status = 200;
-    private volatile String response = "{}";
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    @BeforeEach
-    void startApi() throws IOException {
-        api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        api.createContext("/", this::answer);
-        api.start();
-    }
-
-    @AfterEach
-    void stopApi() {
-        api.stop(0);
-    }
-
-    private void answer(HttpExchange exchange) throws IOException {
-        requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-                exchange.getRequestHeaders().getFirst("Authorization"),
-                new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
-        byte[] bytes = response.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-        exchange.close();
-    }
-
-    private int run(String stdin, String... args) {
-        CommandLine cli = Yubin.commandLine(new PasswordInput(() -> null,
-                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8))));
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
-    }
-
-    private String url() {
-        return "http://127.0.0.1:" + api.getAddress().getPort();
-    }
-
-    private static JsonNode json(String text) throws IOException {
-        return AdminClient.json().readTree(text);
-    }
 
     @Test
     void addSendsTheRoleDomainsAndPasswordAndPrintsTheEnrolmentWithAQrCode() throws IOException {
