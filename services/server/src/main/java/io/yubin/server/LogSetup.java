@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The server's log as the configuration wants it (docs/operations.md, "Logs"): readable text, or one
- * JSON object per line (logback's {@link JsonEncoder}: time, level, logger, thread, message, and the
+ * JSON object per line (logback's {@link JsonEncoder}: time, level, logger, thread, formatted message, and the
  * key-value pairs of the SMTP transaction and login lines as {@code kvpList}); and the levels of
  * loggers changed while the server runs, through the admin API.
  */
@@ -57,16 +57,27 @@ public final class LogSetup {
         if (!(appender instanceof ConsoleAppender<ILoggingEvent> console)) {
             return;
         }
+        console.stop();
+        console.setEncoder(jsonEncoder(context));
+        console.start();
+    }
+
+    /**
+     * logback's JsonEncoder as the server uses it: the message formatted ({@code formattedMessage}, its
+     * {} placeholders filled), not its pattern and arguments apart; without the sequence number,
+     * nanoseconds and logger context, which add noise, not facts.
+     */
+    public static JsonEncoder jsonEncoder(LoggerContext context) {
         JsonEncoder json = new JsonEncoder();
         json.setContext(context);
-        // The sequence number and the nanoseconds add noise, not facts.
         json.setWithSequenceNumber(false);
         json.setWithNanoseconds(false);
         json.setWithContext(false);
+        json.setWithMessage(false);
+        json.setWithArguments(false);
+        json.setWithFormattedMessage(true);
         json.start();
-        console.stop();
-        console.setEncoder(json);
-        console.start();
+        return json;
     }
 
     /** Loggers whose level was set (by logback.xml or at run time), with their levels. */

@@ -93,9 +93,7 @@ class StructuredLogTest {
             logins.detachAppender(captured);
         }
 
-        JsonEncoder encoder = new JsonEncoder();
-        encoder.setContext(context);
-        encoder.start();
+        JsonEncoder encoder = LogSetup.jsonEncoder(context);
         Map<String, List<Map<String, String>>> lines = new HashMap<>();
         for (ILoggingEvent event : List.copyOf(captured.list)) {
             String line = new String(encoder.encode(event), StandardCharsets.UTF_8);
@@ -104,9 +102,13 @@ class StructuredLogTest {
             JsonNode json = JSON.readTree(line);
             Map<String, String> fields = new HashMap<>();
             json.path("kvpList").forEach(kv -> kv.fields().forEachRemaining(f -> fields.put(f.getKey(), f.getValue().asText())));
-            fields.put("message", json.path("message").asText());
+            fields.put("message", json.path("formattedMessage").asText());
             lines.computeIfAbsent(json.path("loggerName").asText(), k -> new java.util.ArrayList<>()).add(fields);
         }
+        ILoggingEvent formatted = new ch.qos.logback.classic.spi.LoggingEvent("x", transactions, ch.qos.logback.classic.Level.INFO,
+                "{} messages from {}", null, new Object[] {3, "client.example"});
+        assertThat(JSON.readTree(new String(encoder.encode(formatted), StandardCharsets.UTF_8)).path("formattedMessage")
+                .asText()).isEqualTo("3 messages from client.example");
         Map<String, String> transaction = lines.get("yubin.smtp.transaction").get(0);
         assertThat(transaction).containsEntry("message", "smtp transaction").containsEntry("listener", "mx")
                 .containsEntry("client", "127.0.0.1").containsEntry("helo", "client.example")
