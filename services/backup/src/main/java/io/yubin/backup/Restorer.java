@@ -287,23 +287,19 @@ public final class Restorer {
         }
     }
 
+    /** What to do to one mailbox: found or created, and which messages go back under their UIDs or anew. */
     private static final class Plan {
-        final MailAddress user;
-        final MailboxState state;
         Mailbox mailbox;
         boolean created;
         long present;
+        /** UIDNEXT to move the mailbox to; 0 when it is not behind the archive's. */
+        long uidNext;
         final List<MessageEntry> restore = new ArrayList<>();
         final List<MessageEntry> append = new ArrayList<>();
-
-        Plan(MailAddress user, MailboxState state) {
-            this.user = user;
-            this.state = state;
-        }
     }
 
     private Plan plan(MailAddress user, MailboxState m) {
-        Plan plan = new Plan(user, m);
+        Plan plan = new Plan();
         MailboxPath path = MailboxPath.parse(m.entry.path());
         Set<SpecialUse> uses = m.entry.specialUse().stream().map(SpecialUse::valueOf).collect(Collectors.toSet());
         plan.mailbox = await(storage.mailboxes().find(user, path)).orElse(null);
@@ -323,6 +319,9 @@ public final class Restorer {
         MailboxStatus status = await(storage.mailboxes().status(plan.mailbox.id()));
         boolean sameUids = plan.mailbox.uidValidity() == m.entry.uidValidity();
         long next = status.uidNext();
+        if (sameUids && m.entry.uidNext() > status.uidNext()) {
+            plan.uidNext = m.entry.uidNext();
+        }
         for (MessageEntry e : m.messages.values()) {
             Integer count = there.get(e.sha256());
             if (count != null && count > 0) {
@@ -347,9 +346,8 @@ public final class Restorer {
                 batch.clear();
             }
         }
-        boolean sameUids = plan.mailbox.uidValidity() == plan.state.entry.uidValidity();
-        if (!batch.isEmpty() || sameUids) {
-            await(storage.mailboxes().restore(plan.mailbox.id(), batch, sameUids ? plan.state.entry.uidNext() : 0));
+        if (!batch.isEmpty() || plan.uidNext > 0) {
+            await(storage.mailboxes().restore(plan.mailbox.id(), batch, plan.uidNext));
         }
         for (MessageEntry e : plan.append) {
             await(storage.mailboxes().append(plan.mailbox.id(), message(e, stored)));

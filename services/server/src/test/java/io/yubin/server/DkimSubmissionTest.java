@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.fail;
 import io.yubin.model.Domain;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
-import io.yubin.server.config.ConfigLoader;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.smtp.SmtpServer;
 import io.yubin.store.MessageRecord;
@@ -104,20 +103,8 @@ class DkimSubmissionTest {
         Files.createDirectories(keys.resolve("example.test"));
         Files.writeString(keys.resolve("example.test/rsa2026.key"), pem(RSA));
         Files.writeString(keys.resolve("example.test/ed2026.key"), pem(ED25519));
-        ServerConfig config = ConfigLoader.load(null, Map.ofEntries(
-                Map.entry("YUBIN_DATA_DIR", dataDir.toString()),
-                Map.entry("YUBIN_ADMIN_PORT", "0"),
-                Map.entry("YUBIN_SMTP_MX_PORT", "0"),
-                Map.entry("YUBIN_SMTP_SUBMISSION_PORT", "0"),
-                Map.entry("YUBIN_SMTP_SUBMISSIONS_PORT", "0"),
-                Map.entry("YUBIN_IMAP_PORT", "0"),
-                Map.entry("YUBIN_IMAP_TLS_PORT", "0"),
-                Map.entry("YUBIN_POP3_PORT", "0"),
-                Map.entry("YUBIN_POP3_TLS_PORT", "0"),
+        ServerConfig config = TestServerConfig.load(dataDir, "dkim-submission", Map.ofEntries(
                 Map.entry("YUBIN_TLS_HOSTNAME", "mail.example.test"),
-                Map.entry("YUBIN_CLUSTER_NAME", "dkim-submission-" + ProcessHandle.current().pid()),
-                Map.entry("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024"),
-                Map.entry("YUBIN_PASSWORD_HASH_ITERATIONS", "1"),
                 Map.entry("YUBIN_DELIVERY_WORKERS", "2"),
                 Map.entry("YUBIN_DKIM_KEYS_DIRECTORY", keys.toString()),
                 // What the operator also publishes for a domain: its MTA-STS policy, served here.

@@ -11,12 +11,12 @@ import java.util.Map;
  * listener on port 0 (off or any free port) unless a test gives one, a cluster of its own, and cheap
  * password hashing; {@code settings} (environment variable names) override or add to it.
  */
-final class TestServerConfig {
+public final class TestServerConfig {
 
     private TestServerConfig() {
     }
 
-    static ServerConfig load(Path data, String cluster, Map<String, String> settings) {
+    public static ServerConfig load(Path data, String cluster, Map<String, String> settings) {
         Map<String, String> env = new HashMap<>(Map.ofEntries(
                 Map.entry("YUBIN_DATA_DIR", data.toString()),
                 Map.entry("YUBIN_ADMIN_PORT", "0"),

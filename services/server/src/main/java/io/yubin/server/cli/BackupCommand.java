@@ -143,12 +143,7 @@ public final class BackupCommand extends GroupCommand {
                 return;
             }
             try (S3BlobStore.ObjectUpload upload = s3(l).putObject(l.key())) {
-                writeTo(new BufferedOutputStream(upload, 1 << 16) {
-                    @Override
-                    public void close() throws IOException {
-                        flush();
-                    }
-                }, l, body);
+                writeTo(new BufferedOutputStream(upload, 1 << 16), l, body);
                 upload.finish();
             }
         }

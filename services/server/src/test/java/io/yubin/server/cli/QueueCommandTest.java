@@ -7,8 +7,8 @@ import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.server.AdminToken;
 import io.yubin.server.EmbeddedServer;
+import io.yubin.server.TestServerConfig;
 import io.yubin.server.Yubin;
-import io.yubin.server.config.ConfigLoader;
 import io.yubin.store.RecipientState;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
@@ -57,25 +57,13 @@ class QueueCommandTest {
         }
         Map<String, String> environment = new java.util.HashMap<>(storageSettings());
         environment.putAll(Map.ofEntries(
-                Map.entry("YUBIN_DATA_DIR", dataDir.toString()),
-                Map.entry("YUBIN_ADMIN_PORT", "0"),
-                Map.entry("YUBIN_SMTP_MX_PORT", "0"),
-                Map.entry("YUBIN_SMTP_SUBMISSION_PORT", "0"),
-                Map.entry("YUBIN_SMTP_SUBMISSIONS_PORT", "0"),
-                Map.entry("YUBIN_IMAP_PORT", "0"),
-                Map.entry("YUBIN_IMAP_TLS_PORT", "0"),
-                Map.entry("YUBIN_POP3_PORT", "0"),
-                Map.entry("YUBIN_POP3_TLS_PORT", "0"),
                 Map.entry("YUBIN_TLS_HOSTNAME", "mail.example.test"),
-                Map.entry("YUBIN_CLUSTER_NAME", "queue-cli-" + ProcessHandle.current().pid()),
-                Map.entry("YUBIN_PASSWORD_HASH_MEMORY_KIB", "1024"),
-                Map.entry("YUBIN_PASSWORD_HASH_ITERATIONS", "1"),
                 Map.entry("YUBIN_DELIVERY_WORKERS", "2"),
                 Map.entry("YUBIN_DELIVERY_SWEEP_INTERVAL_SECONDS", "1"),
                 // Nothing listens there: every attempt is deferred, the next one an hour later.
                 Map.entry("YUBIN_DELIVERY_REMOTE_PORT", String.valueOf(closedPort)),
                 Map.entry("YUBIN_DELIVERY_RETRY_FIRST_SECONDS", "3600")));
-        server = EmbeddedServer.start(ConfigLoader.load(null, environment));
+        server = EmbeddedServer.start(TestServerConfig.load(dataDir, "queue-cli", environment));
         await(server.accounts().addDomain(Domain.parse("example.test")));
     }
 
