@@ -110,7 +110,7 @@ public final class Accounts implements AutoCloseable {
         this.verified = verified;
         this.directory = directory;
         this.mailboxes = mailboxes;
-        this.quotas = new Quotas(directory, mailboxes);
+        this.quotas = new Quotas(directory, mailboxes, clock);
         this.hasher = hasher;
         this.policy = policy;
         this.resolver = new AddressResolver(directory, addressPolicies);
@@ -155,10 +155,7 @@ public final class Accounts implements AutoCloseable {
      * Checks the domain's address policy (INVALID, field "address") and the password policy
      * (INVALID, field "password"), hashes, stores, provisions default mailboxes.
      */
-    public CompletionStage<UserRecord> addUser(MailAddress address, char[] password, long quotaBytes) {
-        if (quotaBytes < 0) {
-            return CompletableFuture.failedFuture(StoreException.invalid("quotaBytes", "quota must not be negative"));
-        }
+    public CompletionStage<UserRecord> addUser(MailAddress address, char[] password, QuotaLimits quota) {
         try {
             checkAddressPolicy("address", address);
         } catch (StoreException e) {
@@ -170,7 +167,7 @@ public final class Accounts implements AutoCloseable {
             }
             return hash(address, password);
         }).thenCompose(hash -> {
-            UserRecord user = new UserRecord(address, hash, quotaBytes, Instant.now(clock));
+            UserRecord user = new UserRecord(address, hash, quota, Instant.now(clock));
             return directory.addUser(user).thenCompose(v -> mailboxes.provision(address)).thenApply(v -> user);
         });
     }
@@ -208,9 +205,29 @@ public final class Accounts implements AutoCloseable {
                 .thenCompose(v -> directory.removeUser(address)));
     }
 
-    /** The users' storage quotas. */
+    /** The users' and domains' quotas. */
     public Quotas quotas() {
         return quotas;
+    }
+
+    /** Sets a user's quota ({@link QuotaLimits#NONE}: none); NOT_FOUND when there is no such user. */
+    public CompletionStage<Void> setQuota(MailAddress user, QuotaLimits quota) {
+        return directory.setQuota(user, quota).thenRun(() -> quotas.recount(user.domain()));
+    }
+
+    /** A domain's quota and what its users store together; NOT_FOUND when the domain is not local. */
+    public CompletionStage<Quotas.Usage> domainQuota(Domain domain) {
+        return directory.isLocalDomain(domain).thenCompose(local -> {
+            if (!local) {
+                throw StoreException.notFound("domain", "domain " + domain + " is not local");
+            }
+            return quotas.domain(domain);
+        });
+    }
+
+    /** Sets a domain's quota over all its users ({@link QuotaLimits#NONE}: none); NOT_FOUND when not local. */
+    public CompletionStage<Void> setDomainQuota(Domain domain, QuotaLimits quota) {
+        return directory.setDomainQuota(domain, quota).thenRun(() -> quotas.recount(domain));
     }
 
     /**

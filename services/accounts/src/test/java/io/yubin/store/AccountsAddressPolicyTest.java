@@ -74,24 +74,24 @@ class AccountsAddressPolicyTest {
 
     @Test
     void refusesNewUsersAndAliasesTheDomainsPolicyRefusesNamingTheRule() {
-        StoreException chars = failure(accounts.addUser(MailAddress.parse("al_ice@example.test"), PASSWORD, 0));
+        StoreException chars = failure(accounts.addUser(MailAddress.parse("al_ice@example.test"), PASSWORD, QuotaLimits.NONE));
         assertThat(chars.kind()).isEqualTo(StoreException.Kind.INVALID);
         assertThat(chars.field()).isEqualTo("address");
         assertThat(chars.getMessage()).contains("al_ice@example.test").contains("a-z0-9.-")
                 .contains("address policy of example.test");
-        assertThat(failure(accounts.addUser(MailAddress.parse("abcdefghijk@example.test"), PASSWORD, 0)).getMessage())
+        assertThat(failure(accounts.addUser(MailAddress.parse("abcdefghijk@example.test"), PASSWORD, QuotaLimits.NONE)).getMessage())
                 .contains("longer than 10");
-        assertThat(failure(accounts.addUser(MailAddress.parse("Root@example.test"), PASSWORD, 0)).getMessage())
+        assertThat(failure(accounts.addUser(MailAddress.parse("Root@example.test"), PASSWORD, QuotaLimits.NONE)).getMessage())
                 .contains("reserved");
-        assertThat(failure(accounts.addUser(MailAddress.parse("bob-x@example.test"), PASSWORD, 0)).getMessage())
+        assertThat(failure(accounts.addUser(MailAddress.parse("bob-x@example.test"), PASSWORD, QuotaLimits.NONE)).getMessage())
                 .contains("separator");
         assertThat(failure(accounts.addAlias(AliasSource.of(MailAddress.parse("root@example.test")),
                 MailAddress.parse("someone@elsewhere.test"))).field()).isEqualTo("source");
         assertThat(await(accounts.users(null))).isEmpty();
 
         // The other domain keeps the defaults.
-        await(accounts.addUser(MailAddress.parse("al_ice@other.test"), PASSWORD, 0));
-        await(accounts.addUser(MailAddress.parse("bob@example.test"), PASSWORD, 0));
+        await(accounts.addUser(MailAddress.parse("al_ice@other.test"), PASSWORD, QuotaLimits.NONE));
+        await(accounts.addUser(MailAddress.parse("bob@example.test"), PASSWORD, QuotaLimits.NONE));
         assertThat(await(accounts.users(null))).hasSize(2);
     }
 
@@ -99,8 +99,8 @@ class AccountsAddressPolicyTest {
     void resolvesATaggedRecipientToItsUserOrAliasWithTheDomainsSeparator() {
         MailAddress bob = MailAddress.parse("bob@example.test");
         MailAddress carol = MailAddress.parse("carol@other.test");
-        await(accounts.addUser(bob, PASSWORD, 0));
-        await(accounts.addUser(carol, PASSWORD, 0));
+        await(accounts.addUser(bob, PASSWORD, QuotaLimits.NONE));
+        await(accounts.addUser(carol, PASSWORD, QuotaLimits.NONE));
         await(accounts.addAlias(AliasSource.of(MailAddress.parse("team@other.test")), carol));
 
         assertThat(resolve("bob-lists@example.test").localUsers()).containsExactly(bob);
@@ -112,9 +112,9 @@ class AccountsAddressPolicyTest {
 
     @Test
     void sendsPostmasterAndAbuseOfEveryDomainToTheRoleRecipientUnlessTheDomainHasThem() {
-        await(accounts.addUser(hostmaster, PASSWORD, 0));
+        await(accounts.addUser(hostmaster, PASSWORD, QuotaLimits.NONE));
         MailAddress bob = MailAddress.parse("bob@example.test");
-        await(accounts.addUser(bob, PASSWORD, 0));
+        await(accounts.addUser(bob, PASSWORD, QuotaLimits.NONE));
 
         assertThat(resolve("postmaster@example.test").localUsers()).containsExactly(hostmaster);
         assertThat(resolve("Abuse@other.test").localUsers()).containsExactly(hostmaster);

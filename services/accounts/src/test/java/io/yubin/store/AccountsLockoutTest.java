@@ -53,7 +53,7 @@ class AccountsLockoutTest {
         member1 = member();
         member2 = member();
         await(member1.addDomain(Domain.parse("example.test")));
-        await(member1.addUser(alice, PASSWORD.toCharArray(), 0));
+        await(member1.addUser(alice, PASSWORD.toCharArray(), QuotaLimits.NONE));
     }
 
     private Accounts member() {

@@ -51,7 +51,7 @@ class AccountsLoginCacheTest {
         storage = EmbeddedStorage.open(dir);
         accounts = accounts(new PasswordVerificationCache.Settings(TTL, 100));
         await(accounts.addDomain(Domain.parse("example.test")));
-        await(accounts.addUser(alice, PASSWORD.toCharArray(), 0));
+        await(accounts.addUser(alice, PASSWORD.toCharArray(), QuotaLimits.NONE));
     }
 
     /** Accounts whose account lockout locks after 3 failures (for a minute) and client throttle after 5. */

@@ -59,7 +59,7 @@ class AccountsTest {
 
     @Test
     void newUserGetsTheDefaultMailboxesAndCanLogIn() {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
         assertThat(await(storage.mailboxes().list(alice))).extracting(m -> m.path().name())
                 .containsExactlyInAnyOrder("INBOX", "Drafts", "Sent", "Trash", "Junk", "Archive");
         assertThat(await(accounts.authenticate("Alice@Example.TEST", "a long secret phrase".toCharArray())))
@@ -68,7 +68,7 @@ class AccountsTest {
 
     @Test
     void refusesWrongPasswordsAndUnknownUsers() {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
         assertThat(await(accounts.authenticate("alice@example.test", "a long secret phrasE".toCharArray()))).isEmpty();
         assertThat(await(accounts.authenticate("nobody@example.test", "a long secret phrase".toCharArray()))).isEmpty();
         assertThat(await(accounts.authenticate("not an address", "whatever".toCharArray()))).isEmpty();
@@ -76,14 +76,14 @@ class AccountsTest {
 
     @Test
     void storesOnlyAnArgon2idHash() {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
         UserRecord stored = await(storage.directory().findUser(alice)).orElseThrow();
         assertThat(stored.passwordHash()).startsWith("$argon2id$").doesNotContain("a long secret phrase");
     }
 
     @Test
     void weakPasswordIsRefusedAndNothingIsWritten() {
-        StoreException e = failure(accounts.addUser(alice, "short".toCharArray(), 0));
+        StoreException e = failure(accounts.addUser(alice, "short".toCharArray(), QuotaLimits.NONE));
         assertThat(e.kind()).isEqualTo(StoreException.Kind.INVALID);
         assertThat(e.field()).isEqualTo("password");
         assertThat(await(storage.directory().findUser(alice))).isEmpty();
@@ -93,21 +93,21 @@ class AccountsTest {
     @Test
     void userInAnUnknownDomainIsNotFound() {
         StoreException e = failure(accounts.addUser(MailAddress.parse("carol@elsewhere.test"),
-                "a long secret phrase".toCharArray(), 0));
+                "a long secret phrase".toCharArray(), QuotaLimits.NONE));
         assertThat(e.kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
     }
 
     @Test
     void duplicateUserIsAConflict() {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
         StoreException e = failure(accounts.addUser(MailAddress.parse("ALICE@example.test"),
-                "another long phrase".toCharArray(), 0));
+                "another long phrase".toCharArray(), QuotaLimits.NONE));
         assertThat(e.kind()).isEqualTo(StoreException.Kind.CONFLICT);
     }
 
     @Test
     void changedPasswordReplacesTheOldOne() {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
         await(accounts.changePassword(alice, "a brand new phrase".toCharArray()));
         assertThat(await(accounts.authenticate("alice@example.test", "a long secret phrase".toCharArray()))).isEmpty();
         assertThat(await(accounts.authenticate("alice@example.test", "a brand new phrase".toCharArray()))).contains(alice);
@@ -117,7 +117,7 @@ class AccountsTest {
 
     @Test
     void appPasswordsLogInUntilRevokedEachOnItsOwn() {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
         Accounts.NewAppPassword phone = await(accounts.addAppPassword(alice, "phone"));
         Accounts.NewAppPassword laptop = await(accounts.addAppPassword(alice, "laptop"));
         assertThat(phone.secret()).matches("([a-z2-7]{4}-){7}[a-z2-7]{4}");
@@ -134,16 +134,16 @@ class AccountsTest {
 
     @Test
     void appPasswordOfOneUserDoesNotLogInAnother() throws Exception {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
-        await(accounts.addUser(bob, "another long phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        await(accounts.addUser(bob, "another long phrase".toCharArray(), QuotaLimits.NONE));
         Accounts.NewAppPassword phone = await(accounts.addAppPassword(alice, "phone"));
         assertThat(await(accounts.authenticate("bob@example.test", phone.secret().toCharArray()))).isEmpty();
     }
 
     @Test
     void aliasesResolveThroughChainsAndTheCatchAll() {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
-        await(accounts.addUser(bob, "another long phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        await(accounts.addUser(bob, "another long phrase".toCharArray(), QuotaLimits.NONE));
         MailAddress postmaster = MailAddress.parse("postmaster@example.test");
         MailAddress team = MailAddress.parse("team@example.test");
         MailAddress external = MailAddress.parse("someone@remote.example");
@@ -168,7 +168,7 @@ class AccountsTest {
 
     @Test
     void aliasThatWouldLoopIsRefused() {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
         MailAddress a = MailAddress.parse("a@example.test");
         MailAddress b = MailAddress.parse("b@example.test");
         await(accounts.addAlias(AliasSource.of(a), alice));
@@ -190,7 +190,7 @@ class AccountsTest {
 
     @Test
     void removingAUserRemovesItsMailboxesAndTheAliasesPointingAtIt() {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
         await(accounts.addAlias(AliasSource.of(MailAddress.parse("postmaster@example.test")), alice));
         await(accounts.removeUser(alice));
         assertThat(await(storage.directory().findUser(alice))).isEmpty();
@@ -201,7 +201,7 @@ class AccountsTest {
 
     @Test
     void domainWithUsersCannotBeRemoved() {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
         assertThat(failure(accounts.removeDomain(example)).kind()).isEqualTo(StoreException.Kind.CONFLICT);
         await(accounts.removeUser(alice));
         await(accounts.removeDomain(example));
@@ -210,7 +210,7 @@ class AccountsTest {
 
     @Test
     void withTotpEnrolledThePasswordNoLongerLogsInButAppPasswordsDoAndDisablingRestoresIt() {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
         Accounts.NewAppPassword phone = await(accounts.addAppPassword(alice, "phone"));
         assertThat(await(accounts.login("alice@example.test", "a long secret phrase".toCharArray(), "192.0.2.1")))
                 .as("verified once, so cached").isInstanceOf(Accounts.LoginResult.Success.class);
@@ -233,7 +233,7 @@ class AccountsTest {
 
     @Test
     void verifyingATotpCodeChecksItAgainstTheEnrolledSecret() {
-        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), 0));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
         assertThat(failure(accounts.verifyTotp(alice, "123456")).kind()).as("not enrolled")
                 .isEqualTo(StoreException.Kind.CONFLICT);
         Accounts.TotpEnrolment enrolment = await(accounts.enableTotp(alice));

@@ -63,7 +63,8 @@ public final class Archive {
     public record AliasEntry(String source, String target) {
     }
 
-    public record DomainEntry(String domain, List<AliasEntry> aliases) {
+    /** A domain, its aliases and its quota over all its users (0: no limit; absent in older archives). */
+    public record DomainEntry(String domain, List<AliasEntry> aliases, long quotaBytes, long quotaMessages) {
     }
 
     public record AppPasswordEntry(String id, String label, String secretHash, String createdAt) {
@@ -82,8 +83,11 @@ public final class Archive {
     public record SpamEntry(String model) {
     }
 
-    /** A user; {@code totpSecret} and {@code totpEnrolledAt} are null without two-factor enrolment. */
-    public record UserEntry(String address, String passwordHash, long quotaBytes, String createdAt,
+    /**
+     * A user; {@code totpSecret} and {@code totpEnrolledAt} are null without two-factor enrolment, quotas
+     * 0 without a limit ({@code quotaMessages} is absent in older archives).
+     */
+    public record UserEntry(String address, String passwordHash, long quotaBytes, long quotaMessages, String createdAt,
             List<AppPasswordEntry> appPasswords, List<String> subscriptions, List<String> mailboxes, String spamModel,
             String totpSecret, String totpEnrolledAt) {
     }

@@ -15,6 +15,7 @@ import io.yubin.store.Changes;
 import io.yubin.store.Mailbox;
 import io.yubin.store.MailboxStatus;
 import io.yubin.store.MessageRecord;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.SpamModels;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
@@ -92,12 +93,15 @@ public final class BackupWriter {
         int domainIndex = 0;
         for (Domain domain : domains(scope)) {
             List<AliasEntry> aliases = new ArrayList<>();
+            QuotaLimits quota = scope.kind() == BackupScope.Kind.USER ? QuotaLimits.NONE
+                    : await(storage.directory().domainQuota(domain));
             for (Alias a : await(storage.directory().listAliases(domain))) {
                 if (scope.kind() != BackupScope.Kind.USER || a.target().equals(scope.user())) {
                     aliases.add(new AliasEntry(a.source().canonical(), a.target().canonical()));
                 }
             }
-            w.json(Archive.DOMAINS + domainIndex++ + ".json", new DomainEntry(domain.ascii(), aliases));
+            w.json(Archive.DOMAINS + domainIndex++ + ".json", new DomainEntry(domain.ascii(), aliases,
+                    quota.storageBytes(), quota.messages()));
             if (scope.kind() == BackupScope.Kind.USER) {
                 users.add(await(storage.directory().findUser(scope.user())).orElseThrow(
                         () -> new BackupException("no user " + scope.user())));
@@ -129,7 +133,7 @@ public final class BackupWriter {
             List<String> subscriptions = await(storage.mailboxes().subscriptions(address)).stream()
                     .map(MailboxPath::name).sorted().toList();
             w.json(Archive.USERS + u + "/user.json", new UserEntry(address.canonical(), user.passwordHash(),
-                    user.quotaBytes(), user.createdAt().toString(), appPasswords, subscriptions, paths,
+                    user.quota().storageBytes(), user.quota().messages(), user.createdAt().toString(), appPasswords, subscriptions, paths,
                     spamModel(address.canonical()), user.totp().map(t -> t.secret()).orElse(null),
                     user.totp().map(t -> t.enrolledAt().toString()).orElse(null)));
         }

@@ -22,6 +22,7 @@ import io.yubin.store.MailboxStatus;
 import io.yubin.store.MailboxStore.RestoredMessage;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.NewMessage;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.SpamModels;
 import io.yubin.store.Storage;
 import io.yubin.store.StoredBlob;
@@ -123,6 +124,10 @@ public final class Restorer {
             Domain domain = Domain.parse(d.domain());
             if (!await(storage.directory().isLocalDomain(domain))) {
                 await(storage.directory().addDomain(domain));
+                QuotaLimits quota = new QuotaLimits(d.quotaBytes(), d.quotaMessages());
+                if (!quota.none()) {
+                    await(storage.directory().setDomainQuota(domain, quota));
+                }
                 domainsAdded++;
             }
         }
@@ -238,7 +243,8 @@ public final class Restorer {
         MailAddress address = MailAddress.parse(u.address());
         boolean added = false;
         if (await(storage.directory().findUser(address)).isEmpty()) {
-            await(storage.directory().addUser(new UserRecord(address, u.passwordHash(), u.quotaBytes(),
+            await(storage.directory().addUser(new UserRecord(address, u.passwordHash(),
+                    new QuotaLimits(u.quotaBytes(), u.quotaMessages()),
                     Instant.parse(u.createdAt()))));
             if (u.totpSecret() != null) {
                 await(storage.directory().setTotp(address, Optional.of(new Totp(u.totpSecret(),

@@ -10,6 +10,7 @@ import io.yubin.model.MailboxPath;
 import io.yubin.model.SystemFlag;
 import io.yubin.store.Mailbox;
 import io.yubin.store.MessageRecord;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.Storage;
 import io.yubin.store.UidSet;
 import java.io.ByteArrayInputStream;
@@ -184,7 +185,8 @@ class BackupRestoreTest extends EmbeddedStorages {
         new Restorer(target).restore(List.of(() -> Files.newInputStream(file)));
 
         MailSystems.Snapshot restored = MailSystems.snapshot(target);
-        assertThat(restored.domains()).containsExactly("b.test");
+        assertThat(restored.domains()).containsExactly("b.test " + new QuotaLimits(1L << 30, 100_000))
+                .as("with its quota").isEqualTo(List.of(MailSystems.snapshot(source).domains().get(1)));
         assertThat(restored.users()).containsOnlyKeys("bob@b.test");
         assertThat(restored.mailboxes().get("bob@b.test"))
                 .isEqualTo(MailSystems.snapshot(source).mailboxes().get("bob@b.test"));

@@ -6,6 +6,7 @@ import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.model.SpecialUse;
 import io.yubin.model.SystemFlag;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.AliasSource;
 import io.yubin.store.AppPassword;
 import io.yubin.store.Mailbox;
@@ -56,15 +57,17 @@ public final class MailSystems {
     /**
      * Two domains, three users, default and nested mailboxes, UID gaps from expunges, system flags and
      * keywords, a copy sharing its original's body, an 8-bit and a binary-ish body, a large body,
-     * aliases (one a catch-all), an app password, subscriptions and spam models.
+     * aliases (one a catch-all), an app password, subscriptions, spam models, a user's and a domain's quota.
      */
     public static void populate(Storage s) {
         for (Domain d : List.of(A, B)) {
             await(s.directory().addDomain(d));
         }
+        await(s.directory().setDomainQuota(B, new QuotaLimits(1L << 30, 100_000)));
         Instant created = Instant.parse("2026-01-02T03:04:05.123456789Z");
         for (MailAddress u : List.of(ALICE, CAROL, BOB)) {
-            await(s.directory().addUser(new UserRecord(u, HASH + u.localPart(), u == CAROL ? 50_000_000 : 0, created)));
+            await(s.directory().addUser(new UserRecord(u, HASH + u.localPart(),
+                    u == CAROL ? new QuotaLimits(50_000_000, 5_000) : QuotaLimits.NONE, created)));
             await(s.mailboxes().provision(u));
         }
         await(s.directory().addAppPassword(ALICE, new AppPassword("abcd2345", "phone",
@@ -105,7 +108,7 @@ public final class MailSystems {
         if (!await(s.directory().isLocalDomain(user.domain()))) {
             await(s.directory().addDomain(user.domain()));
         }
-        await(s.directory().addUser(new UserRecord(user, HASH, 0, Instant.EPOCH)));
+        await(s.directory().addUser(new UserRecord(user, HASH, QuotaLimits.NONE, Instant.EPOCH)));
         await(s.mailboxes().provision(user));
         return s;
     }
@@ -148,12 +151,12 @@ public final class MailSystems {
         Map<String, String> spam = new TreeMap<>();
         await(s.spamModels().load(SpamModels.GLOBAL)).ifPresent(m -> spam.put("global", Arrays.toString(m.bytes())));
         for (Domain d : await(s.directory().listDomains())) {
-            domains.add(d.ascii());
+            domains.add(d.ascii() + " " + await(s.directory().domainQuota(d)));
             aliases.put(d.ascii(), await(s.directory().listAliases(d)).stream()
                     .map(a -> a.source().canonical() + "->" + a.target().canonical()).sorted().toList());
             for (UserRecord u : await(s.directory().listUsers(d))) {
                 String key = u.address().canonical();
-                users.put(key, u.passwordHash() + " " + u.quotaBytes() + " " + u.createdAt() + " "
+                users.put(key, u.passwordHash() + " " + u.quota() + " " + u.createdAt() + " "
                         + u.totp().map(t -> t.secret() + "@" + t.enrolledAt()).orElse("no 2FA"));
                 appPasswords.put(key, await(s.directory().listAppPasswords(u.address())).stream()
                         .map(p -> p.id() + " " + p.label() + " " + p.secretHash() + " " + p.createdAt()).sorted().toList());

@@ -73,8 +73,8 @@ public final class LocalDelivery {
     public static final String DELIVERED = "250 2.0.0 delivered to INBOX";
     /** How the result of an alias whose copy went to remote targets begins. */
     static final String FORWARDED = "250 2.1.5 forwarded to ";
-    /** The result recorded for a recipient a user of which is over the storage quota (RFC 3463 X.2.2). */
-    public static final String MAILBOX_FULL = "452 4.2.2 mailbox full: over its storage quota";
+    /** The result recorded for a recipient a user of which (or its domain) is over its quota (RFC 3463 X.2.2). */
+    public static final String MAILBOX_FULL = "452 4.2.2 mailbox full: over its quota";
     /** The result recorded for a recipient whose copy went to Junk, before the reason in parentheses. */
     public static final String DELIVERED_TO_JUNK = "250 2.0.0 delivered to Junk";
     private static final MailboxPath JUNK = MailboxPath.parse("Junk");
@@ -216,7 +216,7 @@ public final class LocalDelivery {
     }
 
     /**
-     * The same delivery, with users' storage quotas: a recipient a user of which cannot take the
+     * The same delivery, with users' and domains' quotas: a recipient a user of which cannot take the
      * message is deferred ({@link #MAILBOX_FULL}), and bounced once the retries give up.
      */
     public LocalDelivery withQuotas(Quotas quotas) {
@@ -522,13 +522,13 @@ public final class LocalDelivery {
         Instant next = outbound == null ? now.plus(remoteRetry) : outbound.retries().next(attempts, now, entry.receivedAt());
         if (next == null) {
             return new RecipientState(state.recipient(), DeliveryStatus.FAILED, attempts, null,
-                    "552 5.2.2 mailbox full: over its storage quota until the retries gave up", state.delayReported());
+                    "552 5.2.2 mailbox full: over its quota until the retries gave up", state.delayReported());
         }
         return new RecipientState(state.recipient(), DeliveryStatus.DEFERRED, attempts, next, MAILBOX_FULL,
                 state.delayReported());
     }
 
-    /** Whether every one of {@code users} can take {@code size} more octets (no quotas: yes). */
+    /** Whether every one of {@code users} can take one more message of {@code size} octets (no quotas: yes). */
     private CompletionStage<Boolean> fitsAll(List<MailAddress> users, long size) {
         CompletionStage<Boolean> all = CompletableFuture.completedFuture(true);
         if (quotas == null) {

@@ -22,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Warns a user by mail when a delivery fills the mailbox past 80 % and past 95 % of its storage quota
- * (docs/operations.md, "Storage quotas"): one message into the INBOX, from the domain's postmaster,
+ * Warns a user by mail when a delivery fills the mailbox past 80 % and past 95 % of its storage or
+ * message-count quota (docs/operations.md, "Quotas"): one message into the INBOX, from the domain's postmaster,
  * marked {@code Auto-Submitted: auto-generated} (RFC 3834). The delivery that crosses a level sends it,
  * so each crossing warns once; the spool id in its delivery key makes a repeated delivery warn no more.
  * A warning that cannot be written is logged, never a reason to fail the delivery.
@@ -66,13 +66,16 @@ public final class QuotaWarnings {
 
     /** After {@code size} octets were delivered to {@code user} by spool entry {@code key}. */
     public CompletionStage<Void> delivered(MailAddress user, long size, String key) {
-        return quotas.of(user).thenCompose(usage -> {
-            if (usage.isEmpty()) {
+        return quotas.of(user).thenCompose(roots -> {
+            // The user's own quota warns the user; a domain's is the administrator's to watch.
+            Quotas.Usage own = roots.stream().filter(u -> u.domain() == null).findFirst().orElse(null);
+            if (own == null) {
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            OptionalInt level = crossed(usage.get().limit(), usage.get().used(), size);
-            return level.isEmpty() ? CompletableFuture.<Void>completedFuture(null)
-                    : warn(user, level.getAsInt(), usage.get(), key);
+            OptionalInt storage = crossed(own.limits().storageBytes(), own.used().bytes(), size);
+            OptionalInt count = crossed(own.limits().messages(), own.used().messages(), 1);
+            int level = Math.max(storage.orElse(0), count.orElse(0));
+            return level == 0 ? CompletableFuture.<Void>completedFuture(null) : warn(user, level, own, key);
         }).exceptionally(failure -> {
             LOG.warn("Could not warn {} about its quota: {}", user, failure.toString());
             return null;
@@ -107,11 +110,20 @@ public final class QuotaWarnings {
                 + "Content-Type: text/plain; charset=utf-8\r\n"
                 + "Content-Transfer-Encoding: 8bit\r\n"
                 + "\r\n"
-                + "Your mailbox " + user.canonical() + " uses " + megabytes(usage.used()) + " of its "
-                + megabytes(usage.limit()) + " (" + (usage.used() * 100 / Math.max(1, usage.limit())) + " %).\r\n"
+                + "Your mailbox " + user.canonical() + " is " + level + " % full:\r\n"
+                + (usage.limits().storageBytes() > 0 ? "  it uses " + megabytes(usage.used().bytes()) + " of its "
+                        + megabytes(usage.limits().storageBytes()) + " (" + percent(usage.used().bytes(),
+                                usage.limits().storageBytes()) + " %)\r\n" : "")
+                + (usage.limits().messages() > 0 ? "  it holds " + usage.used().messages() + " of its "
+                        + usage.limits().messages() + " messages (" + percent(usage.used().messages(),
+                                usage.limits().messages()) + " %)\r\n" : "")
                 + "\r\n"
                 + "When it is full, new mail waits and is then returned to its senders. Delete messages you no\r\n"
                 + "longer need (and empty the Trash), or ask your administrator for more room.\r\n";
+    }
+
+    private static long percent(long used, long limit) {
+        return used * 100 / Math.max(1, limit);
     }
 
     private static String megabytes(long octets) {

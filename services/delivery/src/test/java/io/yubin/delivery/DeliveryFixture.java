@@ -13,6 +13,7 @@ import io.yubin.store.AliasSource;
 import io.yubin.store.MessageRecord;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.Storage;
@@ -86,7 +87,7 @@ final class DeliveryFixture implements AutoCloseable {
 
     MailAddress user(String address) throws Exception {
         MailAddress a = MailAddress.parse(address);
-        await(accounts.addUser(a, PASSWORD.toCharArray(), 0));
+        await(accounts.addUser(a, PASSWORD.toCharArray(), QuotaLimits.NONE));
         return a;
     }
 

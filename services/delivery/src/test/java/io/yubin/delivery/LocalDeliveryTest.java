@@ -8,6 +8,7 @@ import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.queue.ClusterMember;
 import io.yubin.queue.MailboxEvent;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.DeliveryStatus;
 import io.yubin.store.NewMessage;
 import io.yubin.store.RecipientState;
@@ -149,7 +150,7 @@ class LocalDeliveryTest {
     @Test
     void provisionsTheInboxOfAUserWhoHasNone() throws Exception {
         MailAddress dave = MailAddress.parse("dave@example.test");
-        await(f.storage.directory().addUser(new UserRecord(dave, "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA", 0,
+        await(f.storage.directory().addUser(new UserRecord(dave, "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA", QuotaLimits.NONE,
                 Instant.now())));
         SpoolId id = f.accept(null, "dave@example.test");
 

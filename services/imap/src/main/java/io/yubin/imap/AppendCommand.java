@@ -80,7 +80,7 @@ final class AppendCommand {
             return session.f(session.accounts.quotas().fits(session.user, size)).map(fits -> {
                 if (!fits) {
                     // RFC 9208 §4.3: the response code of an APPEND that would go over the quota
-                    throw new No("[OVERQUOTA] Mailbox full: the message would go over your storage quota");
+                    throw new No("[OVERQUOTA] Mailbox full: the message would go over your quota");
                 }
                 return found.get();
             });

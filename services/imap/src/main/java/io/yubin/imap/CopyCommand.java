@@ -8,11 +8,10 @@ import io.yubin.imap.search.SearchResult;
 import io.yubin.model.MailboxPath;
 import io.yubin.model.SpecialUse;
 import io.yubin.queue.MailboxEvent;
-import io.yubin.store.CopyResult;
 import io.yubin.store.Mailbox;
+import io.yubin.store.MessageRecord;
 import io.yubin.store.UidSet;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
 
 /** COPY and MOVE, by number or UID (RFC 9051 §6.4.7, RFC 6851, RFC 4315 COPYUID). */
 final class CopyCommand {
@@ -43,11 +42,12 @@ final class CopyCommand {
             }
             Mailbox to = found.get();
             UidSet uids = UidSet.ofUids(sources);
-            CompletionStage<CopyResult> done = move ? session.mailboxes.move(s.mailbox.id(), uids, to.id())
-                    : session.mailboxes.copy(s.mailbox.id(), uids, to.id());
             boolean fromJunk = s.mailbox.specialUse().contains(SpecialUse.JUNK);
             boolean toJunk = to.specialUse().contains(SpecialUse.JUNK);
-            return session.f(done).compose(result -> {
+            // A MOVE between the user's own mailboxes changes no quota's use; a COPY adds its messages.
+            Future<Void> room = move ? Future.succeededFuture() : roomFor(session, uids);
+            return room.compose(v -> session.f(move ? session.mailboxes.move(s.mailbox.id(), uids, to.id())
+                    : session.mailboxes.copy(s.mailbox.id(), uids, to.id()))).compose(result -> {
                 for (long u : result.targetUids()) {
                     session.publish(to, MailboxEvent.Kind.APPENDED, u, 0);
                     // Training events for the spam filter: into Junk is "spam", out of it "not spam".
@@ -80,5 +80,18 @@ final class CopyCommand {
                 return session.ok(r, "MOVE completed");
             });
         });
+    }
+
+    /** RFC 9208 §4.3: a COPY that would go over a quota fails with OVERQUOTA, copying nothing. */
+    private static Future<Void> roomFor(ImapSession session, UidSet uids) {
+        return session.f(session.accounts.quotas().of(session.user)).compose(roots -> roots.isEmpty()
+                ? Future.succeededFuture()
+                : session.f(session.mailboxes.messages(session.selected.mailbox.id(), uids)).map(messages -> {
+                    long bytes = messages.stream().mapToLong(MessageRecord::size).sum();
+                    if (!roots.stream().allMatch(root -> root.fits(bytes, messages.size()))) {
+                        throw new No("[OVERQUOTA] Mailbox full: the copies would go over your quota");
+                    }
+                    return null;
+                }));
     }
 }

@@ -147,7 +147,7 @@ final class ImapSession {
             }
         }
         c.append(" LITERAL+ ENABLE ID IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CREATE-SPECIAL-USE"
-                + " CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES LIST-EXTENDED LIST-STATUS STATUS=SIZE QUOTA QUOTA=RES-STORAGE"
+                + " CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES LIST-EXTENDED LIST-STATUS STATUS=SIZE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE"
                 + " UTF8=ACCEPT COMPRESS=DEFLATE APPENDLIMIT=").append(options.limits().maxMessageSize());
         return c.toString();
     }
@@ -364,14 +364,20 @@ final class ImapSession {
             case "GETQUOTAROOT":
                 args(a, 1);
                 existingPath(a.get(0));
-                client.write("* QUOTAROOT " + quoted(astring(a.get(0))) + " \"\"\r\n");
-                return MailboxCommands.quota(this).compose(v -> ok(r, "GETQUOTAROOT completed"));
+                String mailbox = quoted(astring(a.get(0)));
+                return MailboxCommands.quotaRoots(this).compose(roots -> {
+                    StringBuilder line = new StringBuilder("* QUOTAROOT ").append(mailbox);
+                    roots.forEach(root -> line.append(' ').append(quoted(root)));
+                    client.write(line.append("\r\n").toString());
+                    Future<Void> each = Future.succeededFuture();
+                    for (String root : roots) {
+                        each = each.compose(v -> MailboxCommands.quota(this, root));
+                    }
+                    return each;
+                }).compose(v -> ok(r, "GETQUOTAROOT completed"));
             case "GETQUOTA":
                 args(a, 1);
-                if (!astring(a.get(0)).isEmpty()) {
-                    throw new No("[NONEXISTENT] No such quota root");
-                }
-                return MailboxCommands.quota(this).compose(v -> ok(r, "GETQUOTA completed"));
+                return MailboxCommands.quota(this, astring(a.get(0))).compose(v -> ok(r, "GETQUOTA completed"));
             case "SETQUOTA":
                 throw new No("[NOPERM] Quotas are set by the administrator");
             default:

@@ -11,11 +11,13 @@ import io.yubin.model.MailboxPath;
 import io.yubin.model.SpecialUse;
 import io.yubin.store.Mailbox;
 import io.yubin.store.MailboxStatus;
+import io.yubin.store.Quotas;
 import io.yubin.store.UidSet;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /** CREATE (RFC 9051 §6.3.4, RFC 6154 USE), STATUS (§6.3.11, RFC 8438 SIZE) and QUOTA (RFC 9208). */
@@ -133,18 +135,31 @@ final class MailboxCommands {
         return String.join(" ", out);
     }
 
-    static Future<Void> quota(ImapSession session) {
-        return session.f(session.accounts.user(session.user)).compose(record -> session.f(
-                session.mailboxes.quotaUsage(session.user)).map(usage -> {
-                    long limit = record.map(u -> u.quotaBytes()).orElse(0L);
-                    if (limit > 0) {
-                        // RFC 9208 §5: STORAGE in units of 1024 octets.
-                        session.client.write("* QUOTA \"\" (STORAGE " + (usage.bytes() + 1023) / 1024 + " "
-                                + limit / 1024 + ")\r\n");
-                    } else {
-                        session.client.write("* QUOTA \"\" ()\r\n");
-                    }
-                    return null;
-                }));
+    /** The quota roots of the user's mailboxes (RFC 9208 §4.2): its own, then its domain's when that has a quota. */
+    static Future<List<String>> quotaRoots(ImapSession session) {
+        return session.f(session.accounts.quotas().ofDomain(session.user.domain())).map(domain -> domain.isPresent()
+                ? List.of("", domain.get().root()) : List.of(""));
+    }
+
+    /** The QUOTA response of one root (RFC 9208 §5): "" is the user's own, the user's domain its domain's. */
+    static Future<Void> quota(ImapSession session, String root) {
+        Future<Optional<Quotas.Usage>> usage = root.isEmpty()
+                ? session.f(session.accounts.quotas().own(session.user)).map(Optional::of)
+                : session.user.domain().ascii().equalsIgnoreCase(root)
+                        ? session.f(session.accounts.quotas().ofDomain(session.user.domain()))
+                        : Future.succeededFuture(Optional.empty());
+        return usage.map(found -> {
+            Quotas.Usage u = found.orElseThrow(() -> new No("[NONEXISTENT] No such quota root"));
+            List<String> resources = new ArrayList<>(2);
+            if (u.limits().storageBytes() > 0) {
+                // STORAGE in units of 1024 octets.
+                resources.add("STORAGE " + (u.used().bytes() + 1023) / 1024 + " " + u.limits().storageBytes() / 1024);
+            }
+            if (u.limits().messages() > 0) {
+                resources.add("MESSAGE " + u.used().messages() + " " + u.limits().messages());
+            }
+            session.client.write("* QUOTA " + ImapSession.quoted(u.root()) + " (" + String.join(" ", resources) + ")\r\n");
+            return null;
+        });
     }
 }

@@ -20,6 +20,7 @@ import io.yubin.store.MessageRecord;
 import io.yubin.store.NewMessage;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.Storage;
 import io.yubin.store.StoredBlob;
 import io.yubin.store.UidSet;
@@ -144,7 +145,7 @@ class ClusterUidFetchTest {
     void anImapClientOnAnotherMemberNeverSeesAUidLateOrTwiceWhileThreeMembersDeliver() throws Exception {
         Storage readerStorage = storages.get(MEMBERS);
         MailAddress alice = MailAddress.parse("alice@example.test");
-        await(accounts.addUser(alice, PASSWORD.toCharArray(), 0));
+        await(accounts.addUser(alice, PASSWORD.toCharArray(), QuotaLimits.NONE));
         Mailbox inbox = await(readerStorage.mailboxes().find(alice, MailboxPath.INBOX)).orElseThrow();
         // The reader's server changes the mailbox too (its SELECT claims \Recent): routed like a server's.
         ImapServer imap = imapOn(MEMBERS);
@@ -222,7 +223,7 @@ class ClusterUidFetchTest {
         int perServer = 8;
         int appends = 15;
         MailAddress bob = MailAddress.parse("bob@example.test");
-        await(accounts.addUser(bob, PASSWORD.toCharArray(), 0));
+        await(accounts.addUser(bob, PASSWORD.toCharArray(), QuotaLimits.NONE));
         Mailbox inbox = await(storages.get(0).mailboxes().find(bob, MailboxPath.INBOX)).orElseThrow();
         List<ImapServer> servers = List.of(imapOn(0), imapOn(1));
         ExecutorService clients = Executors.newFixedThreadPool(2 * perServer);

@@ -17,6 +17,7 @@ import io.yubin.store.Mailbox;
 import io.yubin.store.NewMessage;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.Storage;
 import io.yubin.store.StoredBlob;
 import io.yubin.store.UidSet;
@@ -245,7 +246,7 @@ class ClusterWideIdleTest {
 
     private static MailAddress user(String localPart) throws Exception {
         MailAddress address = new MailAddress(localPart, Domain.parse("example.test"));
-        await(accounts.addUser(address, PASSWORD.toCharArray(), 0));
+        await(accounts.addUser(address, PASSWORD.toCharArray(), QuotaLimits.NONE));
         return address;
     }
 

@@ -17,6 +17,7 @@ import io.yubin.store.NewMessage;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
 import io.yubin.store.MailboxStore;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.Storage;
 import io.yubin.store.StoredBlob;
 import io.yubin.store.embedded.EmbeddedStorage;
@@ -103,7 +104,7 @@ final class ImapHarness implements AutoCloseable {
 
     MailAddress addUser(String localPart) throws Exception {
         MailAddress address = new MailAddress(localPart, DOMAIN);
-        await(accounts.addUser(address, PASSWORD.toCharArray(), 0));
+        await(accounts.addUser(address, PASSWORD.toCharArray(), QuotaLimits.NONE));
         return address;
     }
 

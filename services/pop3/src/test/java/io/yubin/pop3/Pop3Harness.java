@@ -14,6 +14,7 @@ import io.yubin.store.MessageRecord;
 import io.yubin.store.NewMessage;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.Storage;
 import io.yubin.store.StoredBlob;
 import io.yubin.store.UidSet;
@@ -106,7 +107,7 @@ final class Pop3Harness implements AutoCloseable {
 
     MailAddress addUser(String localPart) throws Exception {
         MailAddress address = new MailAddress(localPart, DOMAIN);
-        await(accounts.addUser(address, PASSWORD.toCharArray(), 0));
+        await(accounts.addUser(address, PASSWORD.toCharArray(), QuotaLimits.NONE));
         return address;
     }
 

@@ -7,6 +7,7 @@ import io.yubin.model.MailAddress;
 import io.yubin.server.cli.PasswordInput;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.store.Accounts;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.TotpCodes;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -76,7 +77,7 @@ class AccountSecurityEndToEndTest {
 
     @Test
     void failedImapLoginsLockTheAccountInPop3AndSmtpTooUntilTheCliUnlocksIt() throws Exception {
-        await(server.accounts().addUser(MailAddress.parse("carol@example.test"), PASSWORD.toCharArray(), 0));
+        await(server.accounts().addUser(MailAddress.parse("carol@example.test"), PASSWORD.toCharArray(), QuotaLimits.NONE));
         try (LineClient imap = imap()) {
             for (int i = 0; i < FAILURES; i++) {
                 assertThat(imap.imap("f" + i + " LOGIN carol@example.test \"wrong password " + i + "\""))
@@ -109,7 +110,7 @@ class AccountSecurityEndToEndTest {
     @Test
     void withTotpEnabledByTheCliImapTakesAppPasswordsOnly() throws Exception {
         MailAddress dave = MailAddress.parse("dave@example.test");
-        await(server.accounts().addUser(dave, PASSWORD.toCharArray(), 0));
+        await(server.accounts().addUser(dave, PASSWORD.toCharArray(), QuotaLimits.NONE));
         Accounts.NewAppPassword phone = await(server.accounts().addAppPassword(dave, "phone"));
 
         String[] enable = yubin("user", "2fa", "enable", "dave@example.test");

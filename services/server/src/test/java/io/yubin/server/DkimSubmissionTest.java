@@ -9,6 +9,7 @@ import io.yubin.model.MailboxPath;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.smtp.SmtpServer;
 import io.yubin.store.MessageRecord;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.UidSet;
 import java.io.InputStream;
 import java.net.Socket;
@@ -116,7 +117,7 @@ class DkimSubmissionTest {
             await(server.accounts().addDomain(Domain.parse(domain)));
         }
         for (String user : List.of("alice@example.test", "bob@example.test", "carol@other.test")) {
-            await(server.accounts().addUser(MailAddress.parse(user), PASSWORD.toCharArray(), 0));
+            await(server.accounts().addUser(MailAddress.parse(user), PASSWORD.toCharArray(), QuotaLimits.NONE));
         }
     }
 

@@ -9,6 +9,7 @@ import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.server.config.ConfigLoader;
 import io.yubin.server.config.ServerConfig;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.StoredBlob;
@@ -101,7 +102,7 @@ class EmbeddedServerDeliveryTest {
         server = EmbeddedServer.start(config());
         assertThat(server.smtpHostname()).isEqualTo("mail.example.test");
         await(server.accounts().addDomain(Domain.parse("example.test")));
-        await(server.accounts().addUser(ALICE, "correct horse battery".toCharArray(), 0));
+        await(server.accounts().addUser(ALICE, "correct horse battery".toCharArray(), QuotaLimits.NONE));
 
         SpoolId offered = accept(null, "alice@example.test");
         await(server.deliveryQueue().offer(offered));

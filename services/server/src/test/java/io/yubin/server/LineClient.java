@@ -6,6 +6,8 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A line-oriented test client for SMTP and POP3 over a plain or TLS socket. */
 final class LineClient implements AutoCloseable {
@@ -63,18 +65,26 @@ final class LineClient implements AutoCloseable {
         return smtpReply();
     }
 
-    /** Sends a line and returns the POP3 status line. */
     /** Sends an IMAP command that starts with its tag; the tagged reply, the untagged lines skipped. */
     String imap(String command) throws IOException {
+        List<String> lines = imapLines(command);
+        return lines.get(lines.size() - 1);
+    }
+
+    /** Sends an IMAP command that starts with its tag; every line of the answer, the tagged one last. */
+    List<String> imapLines(String command) throws IOException {
         String tag = command.substring(0, command.indexOf(' '));
         send(command);
+        List<String> lines = new ArrayList<>();
         String line;
         do {
             line = line();
+            lines.add(line);
         } while (!line.startsWith(tag + " "));
-        return line;
+        return lines;
     }
 
+    /** Sends a line and returns the POP3 status line. */
     String pop3(String line) throws IOException {
         send(line);
         return line();

@@ -7,6 +7,7 @@ import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.server.config.ConfigLoader;
 import io.yubin.server.config.ServerConfig;
+import io.yubin.store.QuotaLimits;
 import io.yubin.testing.bind9.Bind9Server;
 import io.yubin.testing.clamd.ClamdServer;
 import java.net.Socket;
@@ -112,7 +113,7 @@ class MailAuthEndToEndTest {
                 Map.entry("YUBIN_VIRUS_CLAMD", "localhost:" + clamd.address().getPort())));
         server = EmbeddedServer.start(config);
         await(server.accounts().addDomain(Domain.parse("example.test")));
-        await(server.accounts().addUser(ALICE, "correct horse battery".toCharArray(), 0));
+        await(server.accounts().addUser(ALICE, "correct horse battery".toCharArray(), QuotaLimits.NONE));
     }
 
     @AfterAll

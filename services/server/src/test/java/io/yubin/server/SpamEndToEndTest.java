@@ -9,6 +9,7 @@ import io.yubin.model.MailboxPath;
 import io.yubin.server.config.ServerConfig;
 import io.yubin.store.Mailbox;
 import io.yubin.store.MessageRecord;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.SpamModels;
 import io.yubin.store.UidSet;
 import java.net.Socket;
@@ -62,8 +63,8 @@ class SpamEndToEndTest {
                 "YUBIN_SPAM_OVERRIDES", "alice@example.test reject=2; bob@example.test reject=0.6"));
         server = EmbeddedServer.start(config);
         await(server.accounts().addDomain(Domain.parse("example.test")));
-        await(server.accounts().addUser(ALICE, PASSWORD.toCharArray(), 0));
-        await(server.accounts().addUser(BOB, PASSWORD.toCharArray(), 0));
+        await(server.accounts().addUser(ALICE, PASSWORD.toCharArray(), QuotaLimits.NONE));
+        await(server.accounts().addUser(BOB, PASSWORD.toCharArray(), QuotaLimits.NONE));
     }
 
     @AfterAll
@@ -117,7 +118,7 @@ class SpamEndToEndTest {
     @Test
     void removingAUserForgetsItsSpamModel() throws Exception {
         MailAddress carol = MailAddress.parse("carol@example.test");
-        await(server.accounts().addUser(carol, PASSWORD.toCharArray(), 0));
+        await(server.accounts().addUser(carol, PASSWORD.toCharArray(), QuotaLimits.NONE));
         await(server.storage().spamModels().save(carol.canonical(), new InMemorySpamModel().toBytes(), 0));
         await(server.storage().spamModels().markTrained(carol.canonical(), "m", SpamModels.Verdict.SPAM));
 

@@ -14,6 +14,7 @@ import io.yubin.model.Domain;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.server.config.ServerConfig;
+import io.yubin.store.QuotaLimits;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,7 +66,7 @@ class StructuredLogTest {
                 "YUBIN_DELIVERY_REMOTE_ENABLED", "false"));
         try (EmbeddedServer server = EmbeddedServer.start(config)) {
             await(server.accounts().addDomain(Domain.parse("example.test")));
-            await(server.accounts().addUser(DORA, PASSWORD.toCharArray(), 0));
+            await(server.accounts().addUser(DORA, PASSWORD.toCharArray(), QuotaLimits.NONE));
             try (LineClient smtp = new LineClient(new Socket("127.0.0.1", server.config().smtp().mxPort()))) {
                 smtp.socket().setSoTimeout(30_000);
                 assertThat(smtp.smtpReply()).startsWith("220");

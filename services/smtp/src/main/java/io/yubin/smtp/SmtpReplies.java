@@ -58,10 +58,16 @@ final class SmtpReplies {
     static final SmtpReply UTF8_NOT_REQUESTED = new SmtpReply(553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
     static final SmtpReply UNKNOWN_USER = new SmtpReply(550, "5.1.1", "No such user here");
     /** RFC 3463 X.2.2 mailbox full: for now (the user may make room), as Dovecot's quota_full_tempfail. */
-    static final SmtpReply MAILBOX_FULL = new SmtpReply(452, "4.2.2", "Mailbox full: over its storage quota, try again later");
+    static final SmtpReply MAILBOX_FULL = new SmtpReply(452, "4.2.2", "Mailbox full: over its quota, try again later");
     /** RFC 1870 §6.1: the declared SIZE alone is more than the recipient's whole quota. */
     static final SmtpReply OVER_QUOTA_FOR_GOOD = new SmtpReply(552, "5.2.2",
             "Mailbox full: the message is larger than the recipient's storage quota");
+    /** As {@link #MAILBOX_FULL}, when the recipient's domain is over its quota (over all its users). */
+    static final SmtpReply DOMAIN_FULL = new SmtpReply(452, "4.2.2",
+            "Mailbox full: the recipient's domain is over its quota, try again later");
+    /** As {@link #OVER_QUOTA_FOR_GOOD}, against the domain's quota. */
+    static final SmtpReply DOMAIN_OVER_QUOTA_FOR_GOOD = new SmtpReply(552, "5.2.2",
+            "Mailbox full: the message is larger than the recipient domain's storage quota");
     static final SmtpReply RELAY_DENIED = new SmtpReply(550, "5.7.1", "Relaying denied");
     static final SmtpReply TOO_MANY_RECIPIENTS = new SmtpReply(452, "4.5.3", "Too many recipients");
     static final SmtpReply TOO_BIG = new SmtpReply(552, "5.3.4", "Message size exceeds fixed maximum message size");

@@ -10,6 +10,7 @@ import io.yubin.model.MailAddress;
 import io.yubin.protocol.SaslPlain;
 import io.yubin.store.Accounts;
 import io.yubin.store.AddressPolicy;
+import io.yubin.store.Quotas;
 import io.yubin.store.Storage;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -335,20 +336,27 @@ final class SmtpSession {
     }
 
     /**
-     * The refusal when a user the recipient stands for is over the storage quota (with the message's
-     * declared SIZE, RFC 1870): {@code 552 5.2.2} when the size alone is more than the quota, else
-     * {@code 452 4.2.2}; null when every one of them can take it.
+     * The refusal when a user the recipient stands for, or that user's domain, cannot take one more
+     * message of the declared SIZE (RFC 1870; 0 without it): {@code 552 5.2.2} when the size alone is
+     * more than a storage quota, else {@code 452 4.2.2} (RFC 3463 X.2.2); null when all of them can.
      */
     private Future<SmtpReply> quotaCheck(Set<MailAddress> users) {
         long size = mail == null ? 0 : Math.max(0, mail.size());
         Future<SmtpReply> verdict = Future.succeededFuture(null);
         for (MailAddress user : users) {
             verdict = verdict.compose(found -> found != null ? Future.succeededFuture(found)
-                    : store(settings.accounts().quotas().of(user)).map(usage -> usage.filter(u -> !u.fits(size))
-                            .map(u -> size > u.limit() ? SmtpReplies.OVER_QUOTA_FOR_GOOD : SmtpReplies.MAILBOX_FULL)
-                            .orElse(null)));
+                    : store(settings.accounts().quotas().of(user)).map(roots -> roots.stream()
+                            .filter(u -> !u.fits(size)).findFirst().map(u -> overQuota(u, size)).orElse(null)));
         }
         return verdict;
+    }
+
+    private static SmtpReply overQuota(Quotas.Usage root, long size) {
+        boolean domain = root.domain() != null;
+        if (root.neverFits(size)) {
+            return domain ? SmtpReplies.DOMAIN_OVER_QUOTA_FOR_GOOD : SmtpReplies.OVER_QUOTA_FOR_GOOD;
+        }
+        return domain ? SmtpReplies.DOMAIN_FULL : SmtpReplies.MAILBOX_FULL;
     }
 
     /**

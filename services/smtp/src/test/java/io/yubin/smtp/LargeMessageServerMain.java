@@ -6,6 +6,7 @@ import io.yubin.model.MailAddress;
 import io.yubin.store.Accounts;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.Storage;
 import io.yubin.store.embedded.EmbeddedStorage;
 import io.yubin.testing.vertx.BlockedThreadWatch;
@@ -29,7 +30,7 @@ public final class LargeMessageServerMain {
         Accounts accounts = new Accounts(storage.directory(), storage.mailboxes(), storage.accountLocks(),
                 new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT);
         accounts.addDomain(Domain.parse("example.org")).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        accounts.addUser(MailAddress.parse("bob@example.org"), TestServer.PASSWORD.toCharArray(), 0)
+        accounts.addUser(MailAddress.parse("bob@example.org"), TestServer.PASSWORD.toCharArray(), QuotaLimits.NONE)
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         Vertx vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         SmtpServer server = SmtpServer.start(vertx, new SmtpServer.Options("mx.example.org", "127.0.0.1", 0, -1, -1,

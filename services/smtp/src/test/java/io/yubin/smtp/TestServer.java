@@ -10,6 +10,7 @@ import io.yubin.store.AliasSource;
 import io.yubin.store.Accounts;
 import io.yubin.store.PasswordHasher;
 import io.yubin.store.PasswordPolicy;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
 import io.yubin.store.Storage;
@@ -129,8 +130,8 @@ final class TestServer implements AutoCloseable {
                 new io.yubin.store.PasswordVerificationCache(io.yubin.store.PasswordVerificationCache.Settings.DEFAULT),
                 addressPolicies);
         accounts.addDomain(Domain.parse("example.org")).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        accounts.addUser(ALICE, PASSWORD.toCharArray(), 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        accounts.addUser(BOB, PASSWORD.toCharArray(), 0).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        accounts.addUser(ALICE, PASSWORD.toCharArray(), QuotaLimits.NONE).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        accounts.addUser(BOB, PASSWORD.toCharArray(), QuotaLimits.NONE).toCompletableFuture().get(10, TimeUnit.SECONDS);
         accounts.addAlias(AliasSource.of(MailAddress.parse("sales@example.org")), ALICE)
                 .toCompletableFuture().get(10, TimeUnit.SECONDS);
         certificate = SelfSignedCertificate.create("localhost");

@@ -42,6 +42,18 @@ public interface Directory {
     /** Enrols the user in TOTP, or (empty) removes its enrolment. NOT_FOUND when the user does not exist. */
     CompletionStage<Void> setTotp(MailAddress user, Optional<Totp> totp);
 
+    /** Sets the user's quota ({@link QuotaLimits#NONE}: none). NOT_FOUND when the user does not exist. */
+    CompletionStage<Void> setQuota(MailAddress user, QuotaLimits quota);
+
+    /**
+     * Sets the quota of a local domain, over all its users together ({@link QuotaLimits#NONE}: none).
+     * NOT_FOUND when the domain is not local.
+     */
+    CompletionStage<Void> setDomainQuota(Domain domain, QuotaLimits quota);
+
+    /** The domain's quota; {@link QuotaLimits#NONE} when it has none or is not local. */
+    CompletionStage<QuotaLimits> domainQuota(Domain domain);
+
     /** Users of one domain, or of all domains when {@code domain} is null; sorted by address. */
     CompletionStage<List<UserRecord>> listUsers(Domain domain);
 

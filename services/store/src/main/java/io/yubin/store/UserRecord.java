@@ -10,32 +10,30 @@ import java.util.Optional;
  *
  * @param address the user's address
  * @param passwordHash a PHC-format Argon2id hash ({@code $argon2id$v=19$...})
- * @param quotaBytes the storage quota in octets; 0 means no limit
+ * @param quota the user's storage and message-count quota (RFC 9208); {@link QuotaLimits#NONE}: no limit
  * @param createdAt when it was created
  * @param totp its TOTP enrolment; while present the password no longer logs in (app passwords do)
  */
-public record UserRecord(MailAddress address, String passwordHash, long quotaBytes, Instant createdAt,
+public record UserRecord(MailAddress address, String passwordHash, QuotaLimits quota, Instant createdAt,
         Optional<Totp> totp) {
 
     /** A user without two-factor authentication. */
-    public UserRecord(MailAddress address, String passwordHash, long quotaBytes, Instant createdAt) {
-        this(address, passwordHash, quotaBytes, createdAt, Optional.empty());
+    public UserRecord(MailAddress address, String passwordHash, QuotaLimits quota, Instant createdAt) {
+        this(address, passwordHash, quota, createdAt, Optional.empty());
     }
 
     public UserRecord {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(passwordHash, "passwordHash");
         Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(quota, "quota");
         Objects.requireNonNull(totp, "totp");
-        if (quotaBytes < 0) {
-            throw new IllegalArgumentException("quotaBytes must not be negative");
-        }
     }
 
     /** Never print the hash. */
     @Override
     public String toString() {
-        return "UserRecord[" + address + ", quota=" + quotaBytes + ", created=" + createdAt
+        return "UserRecord[" + address + ", quota=" + quota + ", created=" + createdAt
                 + (totp.isPresent() ? ", totp" : "") + "]";
     }
 }

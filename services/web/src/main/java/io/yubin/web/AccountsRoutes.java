@@ -11,6 +11,9 @@ import io.yubin.store.Accounts;
 import io.yubin.store.Alias;
 import io.yubin.store.AliasSource;
 import io.yubin.store.AppPassword;
+import io.yubin.store.QuotaLimits;
+import io.yubin.store.Quotas;
+import io.yubin.store.StoreException;
 import io.yubin.store.UserRecord;
 import java.util.List;
 import java.util.Set;
@@ -56,13 +59,15 @@ final class AccountsRoutes {
     }
 
     Future<JsonObject> addUser(RoutingContext ctx) {
-        JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("address", "quotaBytes"), "password");
+        JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("address", "quotaBytes", "quotaMessages"),
+                "password");
         return usingSecret(body, b -> {
             MailAddress address = address(b.requiredString("address"), "address");
             Access.address(ctx, address);
-            long quotaBytes = b.optionalLong("quotaBytes", 0);
+            QuotaLimits quota = limits(b.optionalLong("quotaBytes", 0), "quotaBytes", b.optionalLong("quotaMessages", 0),
+                    "quotaMessages");
             char[] password = b.requiredSecret("password");
-            return call(ctx, accounts.addUser(address, password, quotaBytes)).map(AccountsRoutes::userJson);
+            return call(ctx, accounts.addUser(address, password, quota)).map(AccountsRoutes::userJson);
         });
     }
 
@@ -78,6 +83,69 @@ final class AccountsRoutes {
         MailAddress address = address(ctx.pathParam("address"), "address");
         Access.address(ctx, address);
         return call(ctx, accounts.removeUser(address)).mapEmpty();
+    }
+
+    Future<JsonObject> userQuota(RoutingContext ctx) {
+        MailAddress address = address(ctx.pathParam("address"), "address");
+        Access.address(ctx, address);
+        return call(ctx, accounts.user(address)).compose(user -> {
+            if (user.isEmpty()) {
+                throw StoreException.notFound("address", "no user " + address);
+            }
+            return call(ctx, accounts.quotas().own(address)).map(AccountsRoutes::quotaJson);
+        });
+    }
+
+    /** Fields left out keep their value; 0 removes a limit. */
+    Future<JsonObject> setUserQuota(RoutingContext ctx) {
+        MailAddress address = address(ctx.pathParam("address"), "address");
+        Access.address(ctx, address);
+        JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("storageBytes", "messages"));
+        return call(ctx, accounts.user(address)).compose(user -> {
+            if (user.isEmpty()) {
+                throw StoreException.notFound("address", "no user " + address);
+            }
+            return call(ctx, accounts.setQuota(address, changed(body, user.get().quota())));
+        }).compose(v -> userQuota(ctx));
+    }
+
+    Future<JsonObject> domainQuota(RoutingContext ctx) {
+        Domain domain = domain(ctx.pathParam("name"), "name");
+        Access.domain(ctx, domain, domain.ascii());
+        return call(ctx, accounts.domainQuota(domain)).map(AccountsRoutes::quotaJson);
+    }
+
+    /** Fields left out keep their value; 0 removes a limit. Global administrators only. */
+    Future<JsonObject> setDomainQuota(RoutingContext ctx) {
+        Domain domain = domain(ctx.pathParam("name"), "name");
+        Access.target(ctx, domain.ascii());
+        JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("storageBytes", "messages"));
+        return call(ctx, accounts.domainQuota(domain))
+                .compose(current -> call(ctx, accounts.setDomainQuota(domain, changed(body, current.limits()))))
+                .compose(v -> domainQuota(ctx));
+    }
+
+    private static QuotaLimits changed(JsonBody body, QuotaLimits current) {
+        return limits(body.optionalLong("storageBytes", current.storageBytes()), "storageBytes",
+                body.optionalLong("messages", current.messages()), "messages");
+    }
+
+    private static QuotaLimits limits(long storageBytes, String storageField, long messages, String messagesField) {
+        if (storageBytes < 0) {
+            throw new BadRequestException(storageField, "field \"" + storageField + "\" must not be negative");
+        }
+        if (messages < 0) {
+            throw new BadRequestException(messagesField, "field \"" + messagesField + "\" must not be negative");
+        }
+        return new QuotaLimits(storageBytes, messages);
+    }
+
+    private static JsonObject quotaJson(Quotas.Usage usage) {
+        return new JsonObject()
+                .put("storageBytes", usage.limits().storageBytes())
+                .put("messages", usage.limits().messages())
+                .put("usedBytes", usage.used().bytes())
+                .put("usedMessages", usage.used().messages());
     }
 
     Future<JsonObject> listAliases(RoutingContext ctx) {
@@ -239,7 +307,8 @@ final class AccountsRoutes {
     private static JsonObject userJson(UserRecord user) {
         return new JsonObject()
                 .put("address", user.address().toString())
-                .put("quotaBytes", user.quotaBytes())
+                .put("quotaBytes", user.quota().storageBytes())
+                .put("quotaMessages", user.quota().messages())
                 .put("createdAt", user.createdAt().toString())
                 .put("twoFactor", user.totp().isPresent());
     }

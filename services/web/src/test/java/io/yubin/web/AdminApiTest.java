@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -102,6 +103,34 @@ class AdminApiTest {
     // --- users ---
 
     @Test
+    void setsAndShowsUsersAndDomainsQuotasLeavingOutFieldsAsTheyWere() throws Exception {
+        addDomain("example.test");
+        assertThat(api.post("/api/v1/users", "{\"address\":\"alice@example.test\",\"password\":\"" + STRONG
+                + "\",\"quotaBytes\":1048576,\"quotaMessages\":100}").statusCode()).isEqualTo(201);
+
+        JsonObject alice = json(api.get("/api/v1/users/alice@example.test/quota"));
+        assertThat(alice.getMap()).containsExactlyInAnyOrderEntriesOf(Map.of("storageBytes", 1048576, "messages", 100,
+                "usedBytes", 0, "usedMessages", 0));
+        JsonObject changed = json(api.put("/api/v1/users/alice@example.test/quota", "{\"messages\":0}"));
+        assertThat(changed.getLong("storageBytes")).as("left out: as it was").isEqualTo(1048576L);
+        assertThat(changed.getLong("messages")).isZero();
+
+        JsonObject domain = json(api.put("/api/v1/domains/example.test/quota", "{\"storageBytes\":1073741824}"));
+        assertThat(domain.getLong("storageBytes")).isEqualTo(1073741824L);
+        assertThat(domain.getLong("messages")).isZero();
+        assertThat(json(api.get("/api/v1/domains/example.test/quota")).getLong("storageBytes")).isEqualTo(1073741824L);
+
+        HttpResponse<String> negative = api.put("/api/v1/users/alice@example.test/quota", "{\"storageBytes\":-1}");
+        assertThat(negative.statusCode()).isEqualTo(400);
+        assertThat(json(negative).getString("error")).isEqualTo("field \"storageBytes\" must not be negative");
+        assertThat(api.put("/api/v1/users/alice@example.test/quota", "{\"storage\":1}").statusCode())
+                .as("unknown field").isEqualTo(400);
+        assertThat(api.get("/api/v1/users/nobody@example.test/quota").statusCode()).isEqualTo(404);
+        assertThat(api.put("/api/v1/domains/elsewhere.test/quota", "{\"messages\":1}").statusCode()).isEqualTo(404);
+        assertThat(api.get("/api/v1/domains/elsewhere.test/quota").statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void createsAUserWithoutExposingThePasswordHash() throws Exception {
         addDomain("example.test");
         Instant before = Instant.now().minusSeconds(1);
@@ -111,7 +140,9 @@ class AdminApiTest {
 
         assertThat(created.statusCode()).isEqualTo(201);
         JsonObject user = json(created);
-        assertThat(user.fieldNames()).containsExactlyInAnyOrder("address", "quotaBytes", "createdAt", "twoFactor");
+        assertThat(user.fieldNames()).containsExactlyInAnyOrder("address", "quotaBytes", "quotaMessages", "createdAt",
+                "twoFactor");
+        assertThat(user.getLong("quotaMessages")).isZero();
         assertThat(user.getBoolean("twoFactor")).isFalse();
         assertThat(user.getString("address")).isEqualTo("alice@example.test");
         assertThat(user.getLong("quotaBytes")).isEqualTo(1048576L);

@@ -190,6 +190,9 @@ class AdministratorsApiTest {
         assertThat(api.send("POST", "/api/v1/users/carol@a.test/app-passwords", "{}", token).statusCode())
                 .isEqualTo(201);
         assertThat(api.send("POST", "/api/v1/users/carol@a.test/totp", null, token).statusCode()).isEqualTo(201);
+        assertThat(api.send("PUT", "/api/v1/users/carol@a.test/quota", "{\"messages\":500}", token).statusCode())
+                .as("a user's quota in its domain").isEqualTo(200);
+        assertThat(api.send("GET", "/api/v1/domains/a.test/quota", null, token).statusCode()).isEqualTo(200);
 
         HttpResponse<String> users = api.send("GET", "/api/v1/users", null, token);
         assertThat(json(users).getJsonArray("users")).extracting(u -> ((JsonObject) u).getString("address"))
@@ -211,6 +214,9 @@ class AdministratorsApiTest {
                 new String[] {"DELETE", "/api/v1/users/bob@b.test/lock", null},
                 new String[] {"POST", "/api/v1/users/bob@b.test/totp", null},
                 new String[] {"DELETE", "/api/v1/domains/a.test", null},
+                new String[] {"PUT", "/api/v1/domains/a.test/quota", "{\"storageBytes\":0}"},
+                new String[] {"GET", "/api/v1/domains/b.test/quota", null},
+                new String[] {"PUT", "/api/v1/users/bob@b.test/quota", "{\"messages\":1}"},
                 new String[] {"POST", "/api/v1/domains", "{\"name\":\"c.test\"}"},
                 new String[] {"GET", "/api/v1/queue", null},
                 new String[] {"DELETE", "/api/v1/queue/0000", null},

@@ -33,6 +33,15 @@ public final class DomainCommand extends GroupCommand {
         return 0;
     }
 
+    @Command(name = "quota", description = "Show a domain's quota (over all its users together) and use; with"
+            + " --storage or --messages, set them first (global administrators).", mixinStandardHelpOptions = true)
+    int quota(@Parameters(paramLabel = "NAME") String name, @Mixin QuotaOptions limits, @Mixin ClientOptions client) {
+        AdminClient api = client.client();
+        String path = "/api/v1/domains/" + AdminClient.segment(name) + "/quota";
+        QuotaOptions.print(out(), limits.any() ? api.put(path, limits.body()) : api.get(path));
+        return 0;
+    }
+
     @Command(name = "remove", description = "Remove a local domain that has no users or aliases left.",
             mixinStandardHelpOptions = true)
     int remove(@Parameters(paramLabel = "NAME") String name, @Mixin ClientOptions client) {

@@ -24,8 +24,12 @@ public final class UserCommand extends GroupCommand {
     @Command(name = "add", description = "Add a user; asks for the password.", mixinStandardHelpOptions = true)
     int add(@Parameters(paramLabel = "ADDRESS", description = "The user's address, e.g. alice@example.org.")
             String address,
-            @Option(names = "--quota", paramLabel = "BYTES", description = "Storage quota in bytes (default: none).")
+            @Option(names = "--quota", paramLabel = "SIZE", converter = QuotaOptions.Size.class,
+                    description = "Storage quota: bytes, or with a K, M, G or T suffix (default: none).")
             Long quota,
+            @Option(names = "--messages", paramLabel = "COUNT", converter = QuotaOptions.Count.class,
+                    description = "Message-count quota (default: none).")
+            Long messages,
             @Mixin ClientOptions client) {
         AdminClient api = client.client();
         checkAddress(address);
@@ -33,6 +37,9 @@ public final class UserCommand extends GroupCommand {
         ObjectNode body = object().put("address", address).put("password", new String(password));
         if (quota != null) {
             body.put("quotaBytes", quota);
+        }
+        if (messages != null) {
+            body.put("quotaMessages", messages);
         }
         api.post("/api/v1/users", body);
         out().println("added user " + address);
@@ -51,7 +58,19 @@ public final class UserCommand extends GroupCommand {
         return 0;
     }
 
-    @Command(name = "list", description = "List users, one per line: address, quota in bytes (0: none), creation time.",
+    @Command(name = "quota", description = "Show a user's quota and use; with --storage or --messages, set them first.",
+            mixinStandardHelpOptions = true)
+    int quota(@Parameters(paramLabel = "ADDRESS") String address, @Mixin QuotaOptions limits,
+            @Mixin ClientOptions client) {
+        AdminClient api = client.client();
+        checkAddress(address);
+        String path = "/api/v1/users/" + AdminClient.segment(address) + "/quota";
+        QuotaOptions.print(out(), limits.any() ? api.put(path, limits.body()) : api.get(path));
+        return 0;
+    }
+
+    @Command(name = "list", description = "List users, one per line: address, storage quota in bytes (0: none), creation"
+            + " time, message-count quota (0: none).",
             mixinStandardHelpOptions = true)
     int list(@Option(names = "--domain", paramLabel = "DOMAIN", description = "Only this domain's users.")
             String domain,
@@ -60,7 +79,7 @@ public final class UserCommand extends GroupCommand {
         PrintWriter out = out();
         for (JsonNode user : client.client().get(path).path("users")) {
             out.println(user.path("address").asText() + "\t" + user.path("quotaBytes").asLong() + "\t"
-                    + user.path("createdAt").asText());
+                    + user.path("createdAt").asText() + "\t" + user.path("quotaMessages").asLong());
         }
         return 0;
     }

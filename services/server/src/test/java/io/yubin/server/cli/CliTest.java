@@ -121,9 +121,10 @@ class CliTest extends StandInAdminApi {
         assertThat(requests.get(1).uri()).isEqualTo("/api/v1/aliases?domain=example.test");
 
         out.getBuffer().setLength(0);
-        response = "{\"users\":[{\"address\":\"alice@example.test\",\"quotaBytes\":0,\"createdAt\":\"2026-01-01T00:00:00Z\"}]}";
+        response = "{\"users\":[{\"address\":\"alice@example.test\",\"quotaBytes\":0,\"createdAt\":\"2026-01-01T00:00:00Z\","
+                + "\"quotaMessages\":500}]}";
         assertThat(run("", withServer("user", "list"))).isZero();
-        assertThat(out.toString()).isEqualTo("alice@example.test\t0\t2026-01-01T00:00:00Z\n");
+        assertThat(out.toString()).isEqualTo("alice@example.test\t0\t2026-01-01T00:00:00Z\t500\n");
     }
 
     @Test
@@ -166,7 +167,7 @@ class CliTest extends StandInAdminApi {
         assertThat(run("")).isEqualTo(2);
 
         assertThat(err.toString().lines()).hasSize(5).allMatch(line -> line.startsWith("yubin: error: "));
-        assertThat(err.toString()).contains("missing subcommand: one of add, list, remove");
+        assertThat(err.toString()).contains("missing subcommand: one of add, list, quota, remove");
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.yubin.store.Alias;
 import io.yubin.store.AliasSource;
 import io.yubin.store.AppPassword;
 import io.yubin.store.Directory;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.StoreException;
 import io.yubin.store.Totp;
 import io.yubin.store.UserRecord;
@@ -77,9 +78,10 @@ final class CassandraDirectory implements Directory {
         MailAddress a = user.address();
         return requireDomain(a.domain(), "address")
                 .thenCompose(v -> cql.applied("INSERT INTO addresses (address, kind, local_part, domain, password_hash, "
-                        + "quota_bytes, created_at, totp_secret, totp_enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                        + "IF NOT EXISTS", a.canonical(), USER, a.localPart(), a.domain().ascii(), user.passwordHash(),
-                        user.quotaBytes(), CassandraSpool.nanos(user.createdAt()),
+                        + "quota_bytes, quota_messages, created_at, totp_secret, totp_enrolled_at) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS", a.canonical(), USER, a.localPart(),
+                        a.domain().ascii(), user.passwordHash(), user.quota().storageBytes(), user.quota().messages(),
+                        CassandraSpool.nanos(user.createdAt()),
                         user.totp().map(Totp::secret).orElse(null),
                         CassandraSpool.nanos(user.totp().map(Totp::enrolledAt).orElse(null))))
                 .thenCompose(applied -> {
@@ -97,8 +99,8 @@ final class CassandraDirectory implements Directory {
     }
 
     private CompletionStage<Optional<UserRecord>> findUser(String canonical) {
-        return cql.one("SELECT kind, local_part, domain, password_hash, quota_bytes, created_at, totp_secret, "
-                + "totp_enrolled_at FROM addresses WHERE address = ?", canonical)
+        return cql.one("SELECT kind, local_part, domain, password_hash, quota_bytes, quota_messages, created_at, "
+                + "totp_secret, totp_enrolled_at FROM addresses WHERE address = ?", canonical)
                 .thenApply(row -> row.filter(r -> USER.equals(r.getString("kind"))).map(CassandraDirectory::user));
     }
 
@@ -107,7 +109,8 @@ final class CassandraDirectory implements Directory {
         Optional<Totp> totp = secret == null ? Optional.empty()
                 : Optional.of(new Totp(secret, CassandraSpool.instant(r, "totp_enrolled_at")));
         return new UserRecord(new MailAddress(r.getString("local_part"), new Domain(r.getString("domain"))),
-                r.getString("password_hash"), r.getLong("quota_bytes"), CassandraSpool.instant(r, "created_at"), totp);
+                r.getString("password_hash"), new QuotaLimits(r.getLong("quota_bytes"), r.getLong("quota_messages")),
+                CassandraSpool.instant(r, "created_at"), totp);
     }
 
     @Override
@@ -119,6 +122,32 @@ final class CassandraDirectory implements Directory {
                         throw StoreException.notFound("address", "no user " + user);
                     }
                 });
+    }
+
+    @Override
+    public CompletionStage<Void> setQuota(MailAddress user, QuotaLimits quota) {
+        return cql.applied("UPDATE addresses SET quota_bytes = ?, quota_messages = ? WHERE address = ? IF kind = ?",
+                quota.storageBytes(), quota.messages(), user.canonical(), USER).thenAccept(applied -> {
+                    if (!applied) {
+                        throw StoreException.notFound("address", "no user " + user);
+                    }
+                });
+    }
+
+    @Override
+    public CompletionStage<Void> setDomainQuota(Domain domain, QuotaLimits quota) {
+        return cql.applied("UPDATE domains SET quota_bytes = ?, quota_messages = ? WHERE shard = 0 AND domain = ? "
+                + "IF EXISTS", quota.storageBytes(), quota.messages(), domain.ascii()).thenAccept(applied -> {
+                    if (!applied) {
+                        throw StoreException.notFound("domain", "domain " + domain + " is not local");
+                    }
+                });
+    }
+
+    @Override
+    public CompletionStage<QuotaLimits> domainQuota(Domain domain) {
+        return cql.one("SELECT quota_bytes, quota_messages FROM domains WHERE shard = 0 AND domain = ?", domain.ascii())
+                .thenApply(row -> row.map(r -> new QuotaLimits(r.getLong(0), r.getLong(1))).orElse(QuotaLimits.NONE));
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.yubin.store.Alias;
 import io.yubin.store.AliasSource;
 import io.yubin.store.AppPassword;
 import io.yubin.store.Directory;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.StoreException;
 import io.yubin.store.Totp;
 import io.yubin.store.UserRecord;
@@ -19,7 +20,8 @@ import java.util.concurrent.CompletionStage;
 /** {@link Directory} in the embedded SQLite database. */
 final class SqliteDirectory implements Directory {
 
-    private static final String USER_COLUMNS = "local_part, domain, password_hash, quota_bytes, created_at, totp_secret, totp_enrolled_at";
+    private static final String USER_COLUMNS = "local_part, domain, password_hash, quota_bytes, quota_messages, "
+            + "created_at, totp_secret, totp_enrolled_at";
 
     private final SqliteDatabase db;
 
@@ -74,8 +76,9 @@ final class SqliteDirectory implements Directory {
             if (Sql.exists(c, "SELECT 1 FROM aliases WHERE source = ?", a.canonical())) {
                 throw StoreException.conflict("address", a + " is an alias");
             }
-            Sql.update(c, "INSERT INTO users(address, " + USER_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    a.canonical(), a.localPart(), a.domain().ascii(), user.passwordHash(), user.quotaBytes(),
+            Sql.update(c, "INSERT INTO users(address, " + USER_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    a.canonical(), a.localPart(), a.domain().ascii(), user.passwordHash(),
+                    user.quota().storageBytes(), user.quota().messages(),
                     Sql.nanos(user.createdAt()), user.totp().map(Totp::secret).orElse(null),
                     Sql.nanos(user.totp().map(Totp::enrolledAt).orElse(null)));
             return null;
@@ -109,6 +112,34 @@ final class SqliteDirectory implements Directory {
             }
             return null;
         });
+    }
+
+    @Override
+    public CompletionStage<Void> setQuota(MailAddress user, QuotaLimits quota) {
+        return db.write(c -> {
+            if (Sql.update(c, "UPDATE users SET quota_bytes = ?, quota_messages = ? WHERE address = ?",
+                    quota.storageBytes(), quota.messages(), user.canonical()) == 0) {
+                throw StoreException.notFound("address", "no user " + user);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> setDomainQuota(Domain domain, QuotaLimits quota) {
+        return db.write(c -> {
+            if (Sql.update(c, "UPDATE domains SET quota_bytes = ?, quota_messages = ? WHERE name = ?",
+                    quota.storageBytes(), quota.messages(), domain.ascii()) == 0) {
+                throw StoreException.notFound("domain", "domain " + domain + " is not local");
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<QuotaLimits> domainQuota(Domain domain) {
+        return db.readStatement(c -> Sql.one(c, "SELECT quota_bytes, quota_messages FROM domains WHERE name = ?",
+                rs -> new QuotaLimits(rs.getLong(1), rs.getLong(2)), domain.ascii()).orElse(QuotaLimits.NONE));
     }
 
     @Override
@@ -238,7 +269,9 @@ final class SqliteDirectory implements Directory {
         Optional<Totp> totp = secret == null ? Optional.empty()
                 : Optional.of(new Totp(secret, Sql.instant(rs, "totp_enrolled_at")));
         return new UserRecord(Sql.address(rs.getString("local_part"), rs.getString("domain")),
-                rs.getString("password_hash"), rs.getLong("quota_bytes"), Sql.instant(rs, "created_at"), totp);
+                rs.getString("password_hash"),
+                new QuotaLimits(rs.getLong("quota_bytes"), rs.getLong("quota_messages")), Sql.instant(rs, "created_at"),
+                totp);
     }
 
     private static Alias alias(ResultSet rs) throws SQLException {

@@ -5,6 +5,7 @@ import io.yubin.model.Envelope;
 import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.AppendResult;
 import io.yubin.store.Mailbox;
 import io.yubin.store.NewMessage;
@@ -41,7 +42,7 @@ public final class CrashWriter {
     public static void main(String[] args) throws Exception {
         Storage storage = EmbeddedStorage.open(Path.of(args[0]));
         ignoreConflict(storage.directory().addDomain(Domain.parse("example.test")).toCompletableFuture());
-        ignoreConflict(storage.directory().addUser(new UserRecord(USER, "$argon2id$x", 0, Instant.now()))
+        ignoreConflict(storage.directory().addUser(new UserRecord(USER, "$argon2id$x", QuotaLimits.NONE, Instant.now()))
                 .toCompletableFuture());
         storage.mailboxes().provision(USER).toCompletableFuture().join();
         Mailbox inbox = storage.mailboxes().find(USER, MailboxPath.INBOX).toCompletableFuture().join().orElseThrow();

@@ -8,6 +8,7 @@ import io.yubin.store.Alias;
 import io.yubin.store.AliasSource;
 import io.yubin.store.AppPassword;
 import io.yubin.store.Directory;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.StoreException.Kind;
 import io.yubin.store.Totp;
 import io.yubin.store.UserRecord;
@@ -95,15 +96,46 @@ public abstract class DirectoryContract extends StorageContractSupport {
 
     @Test
     void findsUsersByCanonicalAddress() {
-        UserRecord alice = new UserRecord(ALICE, "$argon2id$hash", 1_000_000, Instant.parse("2026-01-02T03:04:05.678Z"));
+        UserRecord alice = new UserRecord(ALICE, "$argon2id$hash", new QuotaLimits(1_000_000, 2_000), Instant.parse("2026-01-02T03:04:05.678Z"));
         await(directory().addUser(alice));
 
         UserRecord found = await(directory().findUser(MailAddress.parse("ALICE@Example.TEST"))).orElseThrow();
         assertThat(found.address()).isEqualTo(ALICE);
         assertThat(found.passwordHash()).isEqualTo("$argon2id$hash");
-        assertThat(found.quotaBytes()).isEqualTo(1_000_000);
+        assertThat(found.quota()).isEqualTo(new QuotaLimits(1_000_000, 2_000));
         assertThat(found.createdAt()).isEqualTo(alice.createdAt());
         assertThat(await(directory().findUser(BOB))).isEmpty();
+    }
+
+    @Test
+    void setsAUsersQuota() {
+        await(directory().addUser(user(ALICE)));
+        assertThat(await(directory().findUser(ALICE)).orElseThrow().quota()).isEqualTo(QuotaLimits.NONE);
+
+        await(directory().setQuota(MailAddress.parse("Alice@example.test"), new QuotaLimits(5_000_000, 100)));
+        assertThat(await(directory().findUser(ALICE)).orElseThrow().quota()).isEqualTo(new QuotaLimits(5_000_000, 100));
+        assertThat(await(directory().listUsers(DOMAIN)).get(0).quota()).isEqualTo(new QuotaLimits(5_000_000, 100));
+
+        await(directory().setQuota(ALICE, QuotaLimits.NONE));
+        assertThat(await(directory().findUser(ALICE)).orElseThrow().quota()).isEqualTo(QuotaLimits.NONE);
+        assertFails(directory().setQuota(BOB, QuotaLimits.storage(1)), Kind.NOT_FOUND);
+    }
+
+    @Test
+    void setsADomainsQuota() {
+        assertThat(await(directory().domainQuota(DOMAIN))).isEqualTo(QuotaLimits.NONE);
+
+        await(directory().setDomainQuota(DOMAIN, new QuotaLimits(1L << 40, 1_000_000)));
+        assertThat(await(directory().domainQuota(DOMAIN))).isEqualTo(new QuotaLimits(1L << 40, 1_000_000));
+        assertThat(await(directory().listDomains())).containsExactly(DOMAIN);
+
+        await(directory().setDomainQuota(DOMAIN, QuotaLimits.storage(10)));
+        assertThat(await(directory().domainQuota(DOMAIN))).isEqualTo(QuotaLimits.storage(10));
+
+        Domain other = new Domain("not-local.test");
+        assertFails(directory().setDomainQuota(other, QuotaLimits.storage(1)), Kind.NOT_FOUND);
+        assertThat(await(directory().domainQuota(other))).isEqualTo(QuotaLimits.NONE);
+        assertThat(await(directory().isLocalDomain(other))).isFalse();
     }
 
     @Test

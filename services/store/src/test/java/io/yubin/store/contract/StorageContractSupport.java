@@ -7,6 +7,7 @@ import io.yubin.model.Domain;
 import io.yubin.model.Envelope;
 import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
+import io.yubin.store.QuotaLimits;
 import io.yubin.store.NewMessage;
 import io.yubin.store.SpoolEntry;
 import io.yubin.store.SpoolId;
@@ -128,7 +129,7 @@ public abstract class StorageContractSupport {
     }
 
     protected static UserRecord user(MailAddress address) {
-        return new UserRecord(address, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", 0, DATE);
+        return new UserRecord(address, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", QuotaLimits.NONE, DATE);
     }
 
     protected static SpoolEntry spoolEntry(StoredBlob blob, MailAddress... recipients) {
