@@ -271,6 +271,7 @@ public abstract class LineConnection<U> {
             // on what it decrypts next: the client may send a command in the same packet as its Finished.
             if (handshake.isSuccess()) {
                 switchingToTls = false;
+                TlsSessions.started(accepted.listener(), handler.engine().getSession());
             }
             accepted.context().runOnContext(v -> {
                 if (!handshake.isSuccess()) {

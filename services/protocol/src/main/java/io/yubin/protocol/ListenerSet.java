@@ -236,6 +236,9 @@ public final class ListenerSet {
                 });
         self[0] = accepted;
         open.add(accepted);
+        if (port.implicitTls()) {
+            TlsSessions.started(port.name(), socket.sslSession());
+        }
         try {
             handler.handle(accepted);
         } catch (RuntimeException e) {

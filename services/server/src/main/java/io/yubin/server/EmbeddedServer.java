@@ -204,7 +204,7 @@ public final class EmbeddedServer implements AutoCloseable {
         Metrics metrics = new Metrics();
         stops.push(new Stop("metrics", metrics::close));
         StorageWiring.Opened opened = StorageWiring.open(config.storage(), dataDir, metrics.registry());
-        Storage storage = opened.storage();
+        Storage storage = TimedStorage.timed(opened.storage(), metrics.registry());
         S3BlobStore s3 = opened.s3();
         this.storage = storage;
         stops.push(new Stop("storage", storage::close));

@@ -61,6 +61,7 @@ class StructuredLogTest {
         logins.addAppender(captured);
         ServerConfig config = TestServerConfig.load(Files.createDirectories(dir.resolve("data")), "log-e2e", Map.of(
                 "YUBIN_SMTP_MX_PORT", String.valueOf(ServerProcess.freePort()),
+                "YUBIN_SMTP_SUBMISSIONS_PORT", String.valueOf(ServerProcess.freePort()),
                 "YUBIN_IMAP_PORT", String.valueOf(ServerProcess.freePort()),
                 "YUBIN_IMAP_ALLOW_PLAINTEXT_AUTH", "true",
                 "YUBIN_DELIVERY_REMOTE_ENABLED", "false"));
@@ -87,6 +88,7 @@ class StructuredLogTest {
                 assertThat(imap.imap("a2 LOGIN dora@example.test \"" + PASSWORD + "\"")).startsWith("a2 OK");
             }
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> captured.list.size() >= 3);
+            tlsSessionsAreCountedByListenerAndVersion(server);
             everyMetricOfTheDashboardAndTheAlertsIsExposed(server);
             loggerLevelsChangeThroughTheCli(server);
         } finally {
@@ -156,6 +158,38 @@ class StructuredLogTest {
         assertThat(LogSetup.levels()).doesNotContainKey("io.yubin.smtp");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> LogSetup.setLevel("io.yubin", "LOUD"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TRACE, DEBUG");
+    }
+
+    /** One implicit TLS session (submissions, 465) and one STARTTLS (mx), each counted under its listener. */
+    private static void tlsSessionsAreCountedByListenerAndVersion(EmbeddedServer server) throws Exception {
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+        try (LineClient smtps = new LineClient(tls.getSocketFactory().createSocket("127.0.0.1",
+                server.config().smtp().submissionsPort()))) {
+            smtps.socket().setSoTimeout(30_000);
+            assertThat(smtps.smtpReply()).startsWith("220");
+            assertThat(smtps.smtp("QUIT")).startsWith("221");
+        }
+        try (Socket plain = new Socket("127.0.0.1", server.config().smtp().mxPort())) {
+            plain.setSoTimeout(30_000);
+            LineClient smtp = new LineClient(plain);
+            assertThat(smtp.smtpReply()).startsWith("220");
+            assertThat(smtp.smtp("EHLO client.example")).startsWith("250");
+            assertThat(smtp.smtp("STARTTLS")).startsWith("220");
+            try (LineClient secured = new LineClient(tls.getSocketFactory().createSocket(plain, "127.0.0.1",
+                    plain.getPort(), true))) {
+                assertThat(secured.smtp("EHLO client.example")).startsWith("250");
+                assertThat(secured.smtp("QUIT")).startsWith("221");
+            }
+        }
+        String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + server.adminPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        List<String> sessions = scrape.lines().filter(l -> l.startsWith("yubin_tls_sessions_total{")).toList();
+        assertThat(sessions).anySatisfy(l -> assertThat(l).contains("listener=\"submissions\"", "version=\"TLSv1.3\"",
+                "cipher=\"TLS_")).anySatisfy(l -> assertThat(l).contains("listener=\"mx\"", "version=\"TLSv1."));
+        assertThat(scrape).contains("yubin_store_requests_seconds_count{operation=\"append\",outcome=\"success\","
+                + "store=\"mailboxes\"}");
     }
 
     /**
