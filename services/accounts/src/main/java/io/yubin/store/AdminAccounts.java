@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -126,6 +127,53 @@ public final class AdminAccounts implements AutoCloseable {
         });
     }
 
+    /**
+     * Sets a new password (INVALID when the policy refuses it; NOT_FOUND when there is no such
+     * administrator) and ends the administrator's sessions.
+     */
+    public CompletionStage<Void> changePassword(String name, char[] password) {
+        try {
+            policy.check(name, password);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return CompletableFuture.supplyAsync(() -> hasher.hash(password), hashing)
+                .thenCompose(hash -> store.setPasswordHash(name, hash))
+                .thenCompose(v -> store.removeSessions(name))
+                .thenRun(() -> LOG.info("administrator {}: password changed, sessions ended", name));
+    }
+
+    /** Enrols TOTP afresh with a new secret (a lost authenticator) and ends the administrator's sessions. */
+    public CompletionStage<NewAdmin> reenrolTotp(String name) {
+        String secret = TotpCodes.newSecret(random);
+        Totp totp = new Totp(secret, clock.instant());
+        return store.setTotp(name, Optional.of(totp))
+                .thenCompose(v -> store.removeSessions(name))
+                .thenCompose(v -> store.find(name))
+                .thenApply(admin -> {
+                    LOG.info("administrator {}: TOTP enrolled afresh, sessions ended", name);
+                    return new NewAdmin(admin.orElseThrow(() -> StoreException.notFound("name", "no administrator " + name)),
+                            secret, TotpCodes.uri(name, secret));
+                });
+    }
+
+    /** Sets the role and its domains (INVALID as for {@link #add}) and ends the administrator's sessions. */
+    public CompletionStage<AdminRecord> setRole(String name, AdminRecord.Role role, Set<Domain> domains) {
+        try {
+            AdminRecord.checkDomains(role, domains);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return store.setRole(name, role, domains)
+                .thenCompose(v -> store.removeSessions(name))
+                .thenCompose(v -> store.find(name))
+                .thenApply(admin -> {
+                    LOG.info("administrator {}: role set to {}{}, sessions ended", name, role,
+                            role == AdminRecord.Role.DOMAIN ? " of " + domains : "");
+                    return admin.orElseThrow(() -> StoreException.notFound("name", "no administrator " + name));
+                });
+    }
+
     public CompletionStage<List<AdminRecord>> list() {
         return store.list();
     }
@@ -163,15 +211,26 @@ public final class AdminAccounts implements AutoCloseable {
             }
             CompletionStage<Optional<AdminRecord>> found = validName(name) ? store.find(name)
                     : CompletableFuture.completedFuture(Optional.empty());
-            return found.thenCompose(admin -> CompletableFuture.supplyAsync(
-                    () -> check(admin, password, code), hashing)).thenCompose(failure -> {
-                        if (failure.isPresent()) {
+            return found.thenCompose(admin -> CompletableFuture.supplyAsync(() -> check(admin, password, code), hashing)
+                    .thenCompose(checked -> checked.failure() != null ? CompletableFuture.completedFuture(checked)
+                            // RFC 6238 §5.2: the code of a step is accepted once, on any member.
+                            : store.useTotpStep(name, checked.step()).thenApply(fresh -> fresh ? checked
+                                    : Checked.failed("TOTP code already used; wait for the next one"))))
+                    .thenCompose(checked -> {
+                        if (checked.failure() != null) {
                             return lockout.failure(key, client).thenApply(lock -> (LoginResult) new LoginResult.Failure(
-                                    failure.get() + lock.map(l -> "; locked until " + l.until()).orElse("")));
+                                    checked.failure() + lock.map(l -> "; locked until " + l.until()).orElse("")));
                         }
                         return open(found, client);
                     });
         });
+    }
+
+    /** What {@link #check} found: the TOTP step of a right code, or why the login fails. */
+    private record Checked(Long step, String failure) {
+        static Checked failed(String why) {
+            return new Checked(null, why);
+        }
     }
 
     private CompletionStage<LoginResult> open(CompletionStage<Optional<AdminRecord>> found, String client) {
@@ -185,23 +244,21 @@ public final class AdminAccounts implements AutoCloseable {
         });
     }
 
-    /** Empty when the login may proceed, else why not. */
-    private Optional<String> check(Optional<AdminRecord> admin, char[] password, String code) {
+    /** The step of the right TOTP code when the password is right too, else why the login fails. */
+    private Checked check(Optional<AdminRecord> admin, char[] password, String code) {
         boolean passwordOk = hasher.verify(admin.map(AdminRecord::passwordHash).orElse(dummyHash), password);
         if (admin.isEmpty()) {
-            return Optional.of("no such administrator");
+            return Checked.failed("no such administrator");
         }
         if (!passwordOk) {
-            return Optional.of("wrong password");
+            return Checked.failed("wrong password");
         }
         Optional<Totp> totp = admin.get().totp();
         if (totp.isEmpty()) {
-            return Optional.of("no TOTP enrolment");
+            return Checked.failed("no TOTP enrolment");
         }
-        if (code == null || !TotpCodes.verify(totp.get().secret(), code, clock.instant())) {
-            return Optional.of("wrong TOTP code");
-        }
-        return Optional.empty();
+        OptionalLong step = code == null ? OptionalLong.empty() : TotpCodes.step(totp.get().secret(), code, clock.instant());
+        return step.isPresent() ? new Checked(step.getAsLong(), null) : Checked.failed("wrong TOTP code");
     }
 
     /** The session of {@code token} and its administrator, when both exist and the session is open. */

@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.OptionalLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -69,18 +70,30 @@ public final class TotpCodes {
      * §5.2: clocks drift and codes take time to type). Compared in constant time.
      */
     public static boolean verify(String secret, String code, Instant at) {
+        return step(secret, code, at).isPresent();
+    }
+
+    /**
+     * The time step whose code {@code code} is, among the step of {@code at} and the one before and
+     * after it (as {@link #verify}); empty when none. A verifier that accepts each code once (RFC 6238
+     * §5.2) remembers the step.
+     */
+    public static OptionalLong step(String secret, String code, Instant at) {
         String given = code.strip();
         if (given.length() != DIGITS || !given.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return false;
+            return OptionalLong.empty();
         }
         byte[] key = base32Decode(secret);
         long step = Math.floorDiv(at.getEpochSecond(), PERIOD_SECONDS);
-        boolean ok = false;
+        OptionalLong found = OptionalLong.empty();
         for (long s = step - 1; s <= step + 1; s++) {
-            ok |= MessageDigest.isEqual(code(key, s, DIGITS, "HmacSHA1").getBytes(StandardCharsets.US_ASCII),
-                    given.getBytes(StandardCharsets.US_ASCII));
+            // Every step compared, in constant time, whichever matches.
+            if (MessageDigest.isEqual(code(key, s, DIGITS, "HmacSHA1").getBytes(StandardCharsets.US_ASCII),
+                    given.getBytes(StandardCharsets.US_ASCII))) {
+                found = OptionalLong.of(s);
+            }
         }
-        return ok;
+        return found;
     }
 
     /** The otpauth URI an authenticator app reads (from a QR code) to enrol {@code account}. */

@@ -50,8 +50,18 @@ public interface Administrators {
     /** NOT_FOUND (field "name") when there is no such administrator. */
     CompletionStage<Void> setPasswordHash(String name, String passwordHash);
 
-    /** Sets or (empty) removes the TOTP enrolment; NOT_FOUND (field "name") when there is no such administrator. */
+    /**
+     * Sets or (empty) removes the TOTP enrolment, forgetting which code was used last; NOT_FOUND (field
+     * "name") when there is no such administrator.
+     */
     CompletionStage<Void> setTotp(String name, Optional<Totp> totp);
+
+    /**
+     * Marks the code of TOTP time step {@code step} used, when no code of that step or a later one was:
+     * false when one was (RFC 6238 §5.2: a verifier accepts a code once, so a code seen by someone else
+     * opens nothing). Atomic across members. NOT_FOUND (field "name") when there is no such administrator.
+     */
+    CompletionStage<Boolean> useTotpStep(String name, long step);
 
     /**
      * Sets the role and its domains (checked as {@link AdminRecord#checkDomains}); NOT_FOUND (field
@@ -67,4 +77,7 @@ public interface Administrators {
 
     /** Ends the session; nothing when there is none. */
     CompletionStage<Void> removeSession(String tokenHash);
+
+    /** Ends every session of the administrator (after its password, TOTP or role changed). */
+    CompletionStage<Void> removeSessions(String name);
 }

@@ -198,6 +198,9 @@ public final class AdminServer {
         routes.add(HttpMethod.GET, "/api/v1/admins/:name", 200, Scope.GLOBAL, administrators::show);
         routes.add(HttpMethod.DELETE, "/api/v1/admins/:name", 204, Scope.GLOBAL, administrators::remove);
         routes.add(HttpMethod.DELETE, "/api/v1/admins/:name/lock", 204, Scope.GLOBAL, administrators::unlock);
+        routes.add(HttpMethod.PUT, "/api/v1/admins/:name/password", 204, Scope.ANY, administrators::changePassword);
+        routes.add(HttpMethod.POST, "/api/v1/admins/:name/totp", 201, Scope.ANY, administrators::reenrolTotp);
+        routes.add(HttpMethod.PUT, "/api/v1/admins/:name/role", 200, Scope.GLOBAL, administrators::setRole);
         SessionRoutes sessions = new SessionRoutes(admins);
         routes.add(HttpMethod.DELETE, "/api/v1/sessions", 204, Scope.ANY, sessions::logout);
         LoggerRoutes loggers = new LoggerRoutes(logLevels);

@@ -84,7 +84,9 @@ class AdministratorsApiTest {
                 .put("code", code).encode(), null);
     }
 
+    /** A session with the code of the next time step (each code opens one session, RFC 6238 §5.2). */
     private String session(String name, String secret) throws Exception {
+        clock.advance(Duration.ofSeconds(TotpCodes.PERIOD_SECONDS));
         HttpResponse<String> response = login(name, PASSWORD, TotpCodes.code(secret, clock.instant()));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
         return json(response).getString("token");
@@ -173,6 +175,77 @@ class AdministratorsApiTest {
         String removed = session("ops-alice", secret);
         assertThat(api.delete("/api/v1/admins/ops-alice").statusCode()).isEqualTo(204);
         assertThat(api.send("GET", "/api/v1/domains", null, removed).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void aCodeOpensOneSessionAndOnlyALaterCodeOpensTheNext() throws Exception {
+        String secret = addAdmin("ops-alice", "global");
+        String code = TotpCodes.code(secret, clock.instant());
+        assertThat(login("ops-alice", PASSWORD, code).statusCode()).isEqualTo(201);
+
+        HttpResponse<String> replayed = login("ops-alice", PASSWORD, code);
+        assertThat(replayed.statusCode()).as("the same code again").isEqualTo(401);
+        String previous = TotpCodes.code(secret, clock.instant().minusSeconds(TotpCodes.PERIOD_SECONDS));
+        assertThat(login("ops-alice", PASSWORD, previous).statusCode()).as("an earlier step's code, still in the window")
+                .isEqualTo(401);
+        clock.advance(Duration.ofSeconds(TotpCodes.PERIOD_SECONDS));
+        assertThat(login("ops-alice", PASSWORD, TotpCodes.code(secret, clock.instant())).statusCode()).isEqualTo(201);
+        assertThat(auditLines.list).extracting(e -> e.getFormattedMessage()).noneMatch(m -> m.contains(code));
+    }
+
+    @Test
+    void passwordTotpAndRoleChangeEndTheSessionsAndOnlyGlobalAdministratorsChangeOthers() throws Exception {
+        String aliceSecret = addAdmin("ops-alice", "global");
+        String bobSecret = addAdmin("ops-bob", "domain", "a.test");
+        String bob = session("ops-bob", bobSecret);
+
+        // Bob changes his own password; Alice's is not his to change, nor his role.
+        assertThat(api.send("PUT", "/api/v1/admins/ops-alice/password", "{\"password\":\"a new long phrase\"}", bob)
+                .statusCode()).isEqualTo(403);
+        assertThat(api.send("PUT", "/api/v1/admins/ops-bob/role", "{\"role\":\"global\"}", bob).statusCode())
+                .isEqualTo(403);
+        assertThat(api.send("PUT", "/api/v1/admins/ops-bob/password", "{\"password\":\"short\"}", bob).statusCode())
+                .as("the password policy").isEqualTo(400);
+        assertThat(api.send("PUT", "/api/v1/admins/ops-bob/password", "{\"password\":\"a new long phrase\"}", bob)
+                .statusCode()).isEqualTo(204);
+        assertThat(api.send("GET", "/api/v1/users", null, bob).statusCode()).as("his sessions ended").isEqualTo(401);
+        clock.advance(Duration.ofSeconds(TotpCodes.PERIOD_SECONDS));
+        assertThat(login("ops-bob", PASSWORD, TotpCodes.code(bobSecret, clock.instant())).statusCode()).isEqualTo(401);
+        clock.advance(Duration.ofSeconds(TotpCodes.PERIOD_SECONDS));
+        HttpResponse<String> relogin = login("ops-bob", "a new long phrase", TotpCodes.code(bobSecret, clock.instant()));
+        assertThat(relogin.statusCode()).isEqualTo(201);
+        bob = json(relogin).getString("token");
+
+        // A lost authenticator: enrolled afresh, the old secret's codes open nothing.
+        String alice = session("ops-alice", aliceSecret);
+        HttpResponse<String> enrolled = api.send("POST", "/api/v1/admins/ops-bob/totp", null, alice);
+        assertThat(enrolled.statusCode()).isEqualTo(201);
+        String newSecret = json(enrolled).getString("secret");
+        assertThat(newSecret).isNotEqualTo(bobSecret);
+        assertThat(json(enrolled).getString("uri")).contains("secret=" + newSecret);
+        assertThat(api.send("GET", "/api/v1/users", null, bob).statusCode()).isEqualTo(401);
+        clock.advance(Duration.ofSeconds(TotpCodes.PERIOD_SECONDS));
+        assertThat(login("ops-bob", "a new long phrase", TotpCodes.code(bobSecret, clock.instant())).statusCode())
+                .isEqualTo(401);
+        assertThat(api.delete("/api/v1/admins/ops-bob/lock").statusCode()).isEqualTo(204);
+        clock.advance(Duration.ofSeconds(TotpCodes.PERIOD_SECONDS));
+        relogin = login("ops-bob", "a new long phrase", TotpCodes.code(newSecret, clock.instant()));
+        assertThat(relogin.statusCode()).isEqualTo(201);
+        bob = json(relogin).getString("token");
+
+        // A new role, from a global administrator only; Bob's sessions end with his old role.
+        assertThat(api.send("PUT", "/api/v1/admins/ops-bob/role", "{\"role\":\"domain\",\"domains\":[\"nowhere.test\"]}",
+                alice).statusCode()).isEqualTo(404);
+        assertThat(api.send("PUT", "/api/v1/admins/ops-bob/role", "{\"role\":\"domain\"}", alice).statusCode())
+                .as("a domain administrator without domains").isEqualTo(400);
+        HttpResponse<String> promoted = api.send("PUT", "/api/v1/admins/ops-bob/role",
+                "{\"role\":\"domain\",\"domains\":[\"a.test\",\"b.test\"]}", alice);
+        assertThat(promoted.statusCode()).isEqualTo(200);
+        assertThat(json(promoted).getJsonArray("domains")).containsExactlyInAnyOrder("a.test", "b.test");
+        assertThat(api.send("GET", "/api/v1/users", null, bob).statusCode()).isEqualTo(401);
+        assertThat(api.put("/api/v1/admins/nobody/role", "{\"role\":\"global\"}").statusCode()).isEqualTo(404);
+        assertThat(api.put("/api/v1/admins/nobody/password", "{\"password\":\"a new long phrase\"}").statusCode())
+                .isEqualTo(404);
     }
 
     @Test

@@ -34,6 +34,63 @@ public final class AdminCommand extends GroupCommand {
             @Option(names = "--domain", paramLabel = "DOMAIN", description = "A domain a domain administrator"
                     + " manages; repeat for more.") List<String> domains,
             @Mixin ClientOptions client) {
+        List<String> given = roleDomains(role, domains);
+        AdminClient api = client.client();
+        char[] password = passwords().readNew("Password for " + name);
+        ObjectNode body = object().put("name", name).put("password", new String(password)).put("role", role);
+        Arrays.fill(password, '\0');
+        ArrayNode array = body.putArray("domains");
+        given.forEach(array::add);
+        JsonNode created = api.post("/api/v1/admins", body);
+        PrintWriter out = out();
+        out.println("added administrator " + name + " (" + role + (given.isEmpty() ? "" : " of "
+                + String.join(", ", given)) + ")");
+        printEnrolment(out, created);
+        out.println("Then open a session with: yubin admin login " + name);
+        return 0;
+    }
+
+    @Command(name = "passwd", description = "Change an administrator's password (global administrators: anyone's;"
+            + " others: their own); asks for the new one. Its sessions end.", mixinStandardHelpOptions = true)
+    int passwd(@Parameters(paramLabel = "NAME") String name, @Mixin ClientOptions client) {
+        AdminClient api = client.client();
+        char[] password = passwords().readNew("New password for " + name);
+        ObjectNode body = object().put("password", new String(password));
+        Arrays.fill(password, '\0');
+        api.put("/api/v1/admins/" + AdminClient.segment(name) + "/password", body);
+        out().println("changed the password of administrator " + name + "; its sessions ended");
+        return 0;
+    }
+
+    @Command(name = "totp-reset", description = "Enrol an administrator's TOTP afresh (a lost authenticator) and"
+            + " print the new otpauth URI and QR code, once. Its sessions end.", mixinStandardHelpOptions = true)
+    int totpReset(@Parameters(paramLabel = "NAME") String name, @Mixin ClientOptions client) {
+        JsonNode enrolled = client.client().post("/api/v1/admins/" + AdminClient.segment(name) + "/totp", object());
+        PrintWriter out = out();
+        out.println("enrolled TOTP afresh for administrator " + name + "; its sessions ended");
+        printEnrolment(out, enrolled);
+        return 0;
+    }
+
+    @Command(name = "role", description = "Change an administrator's role and domains (global administrators only)."
+            + " Its sessions end.", mixinStandardHelpOptions = true)
+    int role(@Parameters(paramLabel = "NAME") String name,
+            @Option(names = "--role", required = true, paramLabel = "ROLE", description = "global or domain.") String role,
+            @Option(names = "--domain", paramLabel = "DOMAIN", description = "A domain a domain administrator"
+                    + " manages; repeat for more.") List<String> domains,
+            @Mixin ClientOptions client) {
+        List<String> given = roleDomains(role, domains);
+        ObjectNode body = object().put("role", role);
+        ArrayNode array = body.putArray("domains");
+        given.forEach(array::add);
+        client.client().put("/api/v1/admins/" + AdminClient.segment(name) + "/role", body);
+        out().println("administrator " + name + " is now " + role + (given.isEmpty() ? "" : " of "
+                + String.join(", ", given)) + "; its sessions ended");
+        return 0;
+    }
+
+    /** The --domain list a --role takes: none for global, at least one for domain. */
+    private static List<String> roleDomains(String role, List<String> domains) {
         List<String> given = domains == null ? List.of() : domains;
         if (!role.equals("global") && !role.equals("domain")) {
             throw CliException.failed("--role must be global or domain");
@@ -44,23 +101,15 @@ public final class AdminCommand extends GroupCommand {
         if (role.equals("global") && !given.isEmpty()) {
             throw CliException.failed("a global administrator manages every domain: give no --domain");
         }
-        AdminClient api = client.client();
-        char[] password = passwords().readNew("Password for " + name);
-        ObjectNode body = object().put("name", name).put("password", new String(password)).put("role", role);
-        Arrays.fill(password, '\0');
-        ArrayNode array = body.putArray("domains");
-        given.forEach(array::add);
-        JsonNode created = api.post("/api/v1/admins", body);
-        String uri = created.path("uri").asText();
-        PrintWriter out = out();
-        out.println("added administrator " + name + " (" + role + (given.isEmpty() ? "" : " of "
-                + String.join(", ", given)) + ")");
-        out.println("TOTP secret: " + created.path("secret").asText());
+        return given;
+    }
+
+    private static void printEnrolment(PrintWriter out, JsonNode enrolled) {
+        String uri = enrolled.path("uri").asText();
+        out.println("TOTP secret: " + enrolled.path("secret").asText());
         out.println(uri);
         out.print(TerminalQrCode.render(uri));
         out.println("Scan the code (or type the secret) into an authenticator app now: it is not shown again.");
-        out.println("Then open a session with: yubin admin login " + name);
-        return 0;
     }
 
     @Command(name = "list", description = "List administrators, one per line: name, role, domains, creation time.",

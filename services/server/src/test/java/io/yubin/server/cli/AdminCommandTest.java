@@ -94,4 +94,30 @@ class AdminCommandTest extends StandInAdminApi {
                 "DELETE /api/v1/admins/ops-alice/lock Bearer t",
                 "DELETE /api/v1/sessions Bearer yas_abc");
     }
+
+    @Test
+    void passwdTotpResetAndRoleUseTheDocumentedPathsAndBodies() throws IOException {
+        response = "{}";
+        assertThat(run("a new long phrase\n", "admin", "passwd", "ops-alice", "--url", url(), "--token", "t"))
+                .as(err.toString()).isZero();
+        status = 201;
+        response = "{\"name\":\"ops-alice\",\"role\":\"global\",\"domains\":[],\"totp\":true,"
+                + "\"secret\":\"JBSWY3DPEHPK3PXP\",\"uri\":\"" + URI + "\"}";
+        assertThat(run("", "admin", "totp-reset", "ops-alice", "--url", url(), "--token", "t")).isZero();
+        status = 200;
+        response = "{\"name\":\"shop\",\"role\":\"domain\",\"domains\":[\"a.test\"],\"totp\":true}";
+        assertThat(run("", "admin", "role", "shop", "--role", "domain", "--domain", "a.test", "--url", url(),
+                "--token", "t")).isZero();
+        assertThat(run("", "admin", "role", "shop", "--role", "domain", "--url", url(), "--token", "t"))
+                .as("no --domain: refused before any request").isEqualTo(1);
+
+        assertThat(requests).extracting(r -> r.method() + " " + r.uri()).containsExactly(
+                "PUT /api/v1/admins/ops-alice/password", "POST /api/v1/admins/ops-alice/totp",
+                "PUT /api/v1/admins/shop/role");
+        assertThat(json(requests.get(0).body())).isEqualTo(json("{\"password\":\"a new long phrase\"}"));
+        assertThat(json(requests.get(2).body())).isEqualTo(json("{\"role\":\"domain\",\"domains\":[\"a.test\"]}"));
+        assertThat(out.toString()).contains("changed the password of administrator ops-alice; its sessions ended",
+                "TOTP secret: JBSWY3DPEHPK3PXP\n" + URI + "\n", TerminalQrCode.render(URI),
+                "administrator shop is now domain of a.test; its sessions ended");
+    }
 }

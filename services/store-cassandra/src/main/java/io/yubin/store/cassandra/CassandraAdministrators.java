@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 
@@ -64,9 +65,14 @@ final class CassandraAdministrators implements Administrators {
                     if (!applied) {
                         throw StoreException.notFound("name", "no administrator " + name);
                     }
-                    return cql.all("SELECT token_hash FROM admin_sessions_by_name WHERE name = ?",
-                            r -> r.getString("token_hash"), name);
-                })
+                    return removeSessions(name);
+                });
+    }
+
+    @Override
+    public CompletionStage<Void> removeSessions(String name) {
+        return cql.all("SELECT token_hash FROM admin_sessions_by_name WHERE name = ?", r -> r.getString("token_hash"),
+                        name)
                 .thenCompose(tokens -> cql.parallel(tokens.stream()
                         .map(t -> cql.run("DELETE FROM admin_sessions WHERE token_hash = ?", t)).toList()))
                 .thenCompose(v -> cql.run("DELETE FROM admin_sessions_by_name WHERE name = ?", name));
@@ -79,9 +85,31 @@ final class CassandraAdministrators implements Administrators {
 
     @Override
     public CompletionStage<Void> setTotp(String name, Optional<Totp> totp) {
-        return update(name, "UPDATE administrators SET totp_secret = ?, totp_enrolled_at = ? WHERE name = ? IF EXISTS",
-                totp.map(Totp::secret).orElse(null), CassandraSpool.nanos(totp.map(Totp::enrolledAt).orElse(null)),
-                name);
+        return update(name, "UPDATE administrators SET totp_secret = ?, totp_enrolled_at = ?, totp_last_step = null "
+                + "WHERE name = ? IF EXISTS", totp.map(Totp::secret).orElse(null),
+                CassandraSpool.nanos(totp.map(Totp::enrolledAt).orElse(null)), name);
+    }
+
+    /**
+     * A lightweight transaction on the last step, so that two members given the same code at once accept
+     * it once: as the first code ever used (the row must exist: an update would create it), else as a
+     * later step than the last.
+     */
+    @Override
+    public CompletionStage<Boolean> useTotpStep(String name, long step) {
+        return cql.one("SELECT totp_last_step FROM administrators WHERE name = ?", name).thenCompose(row -> {
+            if (row.isEmpty()) {
+                throw StoreException.notFound("name", "no administrator " + name);
+            }
+            if (!row.get().isNull(0)) {
+                return cql.applied("UPDATE administrators SET totp_last_step = ? WHERE name = ? IF totp_last_step < ?",
+                        step, name, step);
+            }
+            return cql.applied("UPDATE administrators SET totp_last_step = ? WHERE name = ? "
+                    + "IF totp_last_step = null AND created_at >= ?", step, name, Long.MIN_VALUE)
+                    // Not applied: another member used a code first, or the administrator is gone; look again.
+                    .thenCompose(applied -> applied ? CompletableFuture.completedFuture(true) : useTotpStep(name, step));
+        });
     }
 
     @Override

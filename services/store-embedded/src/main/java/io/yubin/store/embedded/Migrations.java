@@ -21,7 +21,7 @@ final class Migrations {
     static final List<String> FILES = List.of("V1__initial.sql", "V2__blob_structure.sql", "V3__inline_blobs.sql",
             "V4__recent.sql",
             "V5__delay_reported.sql", "V6__tls_requirement.sql", "V7__spam_models.sql", "V8__account_security.sql",
-            "V9__administrators.sql", "V10__quotas.sql");
+            "V9__administrators.sql", "V10__quotas.sql", "V11__totp_last_step.sql");
 
     private Migrations() {
     }

@@ -71,9 +71,23 @@ final class SqliteAdministrators implements Administrators {
 
     @Override
     public CompletionStage<Void> setTotp(String name, Optional<Totp> totp) {
-        return db.write(c -> requireUpdated(c, "UPDATE administrators SET totp_secret = ?, totp_enrolled_at = ? "
-                + "WHERE name = ?", totp.map(Totp::secret).orElse(null),
+        return db.write(c -> requireUpdated(c, "UPDATE administrators SET totp_secret = ?, totp_enrolled_at = ?, "
+                + "totp_last_step = NULL WHERE name = ?", totp.map(Totp::secret).orElse(null),
                 Sql.nanos(totp.map(Totp::enrolledAt).orElse(null)), name));
+    }
+
+    @Override
+    public CompletionStage<Boolean> useTotpStep(String name, long step) {
+        return db.write(c -> {
+            if (Sql.update(c, "UPDATE administrators SET totp_last_step = ? WHERE name = ? "
+                    + "AND (totp_last_step IS NULL OR totp_last_step < ?)", step, name, step) == 1) {
+                return true;
+            }
+            if (!Sql.exists(c, "SELECT 1 FROM administrators WHERE name = ?", name)) {
+                throw StoreException.notFound("name", "no administrator " + name);
+            }
+            return false;
+        });
     }
 
     @Override
@@ -91,6 +105,14 @@ final class SqliteAdministrators implements Administrators {
             Sql.update(c, "INSERT INTO admin_sessions (" + SESSION_COLUMNS + ") VALUES (?, ?, ?, ?, ?)",
                     session.tokenHash(), session.name(), Sql.nanos(session.createdAt()), Sql.nanos(session.expiresAt()),
                     session.client());
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> removeSessions(String name) {
+        return db.write(c -> {
+            Sql.update(c, "DELETE FROM admin_sessions WHERE name = ?", name);
             return null;
         });
     }

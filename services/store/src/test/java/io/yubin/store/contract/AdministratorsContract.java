@@ -125,4 +125,45 @@ public abstract class AdministratorsContract extends StorageContractSupport {
         assertThat(await(admins().findSession("a1", now))).isEmpty();
         assertThat(await(admins().findSession("b1", now))).isPresent();
     }
+
+    @Test
+    void aTotpStepIsUsedOnceAndOnlyLaterStepsAfterItUntilReEnrolment() throws Exception {
+        await(admins().add(bob()));
+        assertThat(await(admins().useTotpStep("bob", 1000))).as("the first code").isTrue();
+        assertThat(await(admins().useTotpStep("bob", 1000))).as("the same code again").isFalse();
+        assertThat(await(admins().useTotpStep("bob", 999))).as("an earlier step").isFalse();
+        assertThat(await(admins().useTotpStep("bob", 1001))).isTrue();
+
+        // Two members given the same code at once: one of them accepts it.
+        java.util.List<java.util.concurrent.CompletableFuture<Boolean>> racing = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            racing.add(admins().useTotpStep("bob", 1005).toCompletableFuture());
+        }
+        long accepted = 0;
+        for (java.util.concurrent.CompletableFuture<Boolean> r : racing) {
+            accepted += r.get(30, java.util.concurrent.TimeUnit.SECONDS) ? 1 : 0;
+        }
+        assertThat(accepted).isEqualTo(1);
+
+        await(admins().setTotp("bob", Optional.of(new Totp("KRSXG5CTMVRXEZLU", DATE))));
+        assertThat(await(admins().useTotpStep("bob", 10))).as("a new enrolment starts afresh").isTrue();
+        assertFails(admins().useTotpStep("carol", 1), StoreException.Kind.NOT_FOUND);
+        assertThat(await(admins().find("carol"))).as("nor is one created").isEmpty();
+    }
+
+    @Test
+    void anAdministratorsSessionsEndTogether() {
+        await(admins().add(alice()));
+        await(admins().add(bob()));
+        await(admins().addSession(new Administrators.Session("a1", "ops-alice", now, now.plusSeconds(600), "c")));
+        await(admins().addSession(new Administrators.Session("a2", "ops-alice", now, now.plusSeconds(600), "d")));
+        await(admins().addSession(new Administrators.Session("b1", "bob", now, now.plusSeconds(600), "c")));
+
+        await(admins().removeSessions("ops-alice"));
+        assertThat(await(admins().findSession("a1", now))).isEmpty();
+        assertThat(await(admins().findSession("a2", now))).isEmpty();
+        assertThat(await(admins().findSession("b1", now))).isPresent();
+        assertThat(await(admins().find("ops-alice"))).isPresent();
+        await(admins().removeSessions("nobody"));
+    }
 }
