@@ -30,7 +30,10 @@ if [ ! -s "$cached" ]; then
         exit 1
     fi
     started=$SECONDS
-    work=$(mktemp -d "$cache/build.XXXXXX")
+    # The rootfs in memory where there is room: dpkg syncs every file it unpacks, which a tmpfs makes free.
+    scratch=$cache
+    [ -w /dev/shm ] && [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt 1048576 ] && scratch=/dev/shm
+    work=$(mktemp -d "$scratch/yubin-image-base.XXXXXX")
     trap 'rm -rf "$work"' EXIT
     root="$work/rootfs"
     mkdir -p "$cache/debs"
