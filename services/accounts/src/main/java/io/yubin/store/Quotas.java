@@ -21,6 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A user's use is counted exactly at every ask. A domain's is the sum over its users, which costs a
  * read per user, so it is counted again at most every {@link #DOMAIN_USAGE_TTL} on each member: a
  * domain can go over its quota by what its users receive in that time (docs/operations.md, "Quotas").
+ * A domain's limits are read again as often (at once on the member that sets them), so that a message
+ * to a domain without a quota costs no read for it.
  */
 public final class Quotas {
 
@@ -61,13 +63,18 @@ public final class Quotas {
         }
     }
 
-    private record Counted(CompletableFuture<QuotaUsage> usage, Instant at) {
+    private record Counted<T>(CompletableFuture<T> value, Instant at) {
+
+        boolean fresh(Instant now) {
+            return !value.isCompletedExceptionally() && at.plus(DOMAIN_USAGE_TTL).isAfter(now);
+        }
     }
 
     private final Directory directory;
     private final MailboxStore mailboxes;
     private final Clock clock;
-    private final ConcurrentHashMap<String, Counted> domainUsage = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counted<QuotaUsage>> domainUsage = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counted<QuotaLimits>> domainLimits = new ConcurrentHashMap<>();
 
     public Quotas(Directory directory, MailboxStore mailboxes, Clock clock) {
         this.directory = Objects.requireNonNull(directory, "directory");
@@ -104,7 +111,7 @@ public final class Quotas {
 
     /** The domain's root when the domain has a quota. */
     public CompletionStage<Optional<Usage>> ofDomain(Domain domain) {
-        return directory.domainQuota(domain).thenCompose(limits -> limits.none()
+        return domainLimits(domain).thenCompose(limits -> limits.none()
                 ? CompletableFuture.completedFuture(Optional.<Usage>empty())
                 : domainUsage(domain).thenApply(used -> Optional.of(new Usage(domain, limits, used))));
     }
@@ -112,7 +119,7 @@ public final class Quotas {
     /** The domain's root, whether or not it has a limit, with its use counted afresh (the admin API). */
     public CompletionStage<Usage> domain(Domain domain) {
         recount(domain);
-        return directory.domainQuota(domain).thenCombine(domainUsage(domain),
+        return domainLimits(domain).thenCombine(domainUsage(domain),
                 (limits, used) -> new Usage(domain, limits, used));
     }
 
@@ -129,10 +136,15 @@ public final class Quotas {
     /** What the domain's users store together, counted again when older than {@link #DOMAIN_USAGE_TTL}. */
     private CompletionStage<QuotaUsage> domainUsage(Domain domain) {
         Instant now = clock.instant();
-        Counted counted = domainUsage.compute(domain.ascii(), (key, previous) -> previous != null
-                && !previous.usage().isCompletedExceptionally()
-                && previous.at().plus(DOMAIN_USAGE_TTL).isAfter(now) ? previous : new Counted(count(domain), now));
-        return counted.usage();
+        return domainUsage.compute(domain.ascii(), (key, previous) -> previous != null && previous.fresh(now) ? previous
+                : new Counted<>(count(domain), now)).value();
+    }
+
+    /** The domain's limits, read again when older than {@link #DOMAIN_USAGE_TTL}. */
+    private CompletionStage<QuotaLimits> domainLimits(Domain domain) {
+        Instant now = clock.instant();
+        return domainLimits.compute(domain.ascii(), (key, previous) -> previous != null && previous.fresh(now)
+                ? previous : new Counted<>(directory.domainQuota(domain).toCompletableFuture(), now)).value();
     }
 
     private CompletableFuture<QuotaUsage> count(Domain domain) {
@@ -146,8 +158,9 @@ public final class Quotas {
         }).toCompletableFuture();
     }
 
-    /** Forgets the domain's counted use, so the next ask counts it again (after its quota or users changed). */
+    /** Forgets the domain's counted use and its limits, so the next ask reads them again (after they changed). */
     public void recount(Domain domain) {
         domainUsage.remove(domain.ascii());
+        domainLimits.remove(domain.ascii());
     }
 }

@@ -101,7 +101,16 @@ class QuotasTest {
         await(storage.directory().setQuota(alice, QuotaLimits.storage(10_000)));
         assertThat(await(quotas.of(alice))).extracting(Quotas.Usage::root).containsExactly("", "example.test");
         await(storage.directory().setDomainQuota(example, QuotaLimits.NONE));
+        assertThat(await(quotas.of(alice))).as("another member's change: seen after the time to live")
+                .extracting(Quotas.Usage::root).containsExactly("", "example.test");
+        clock.advance(Quotas.DOMAIN_USAGE_TTL);
         assertThat(await(quotas.of(alice))).extracting(Quotas.Usage::root).containsExactly("");
+        await(storage.directory().setDomainQuota(example, QuotaLimits.storage(1)));
+        quotas.recount(example);
+        assertThat(await(quotas.of(alice))).as("this member's change (Accounts recounts): at once")
+                .extracting(Quotas.Usage::root).containsExactly("", "example.test");
+        await(storage.directory().setDomainQuota(example, QuotaLimits.NONE));
+        quotas.recount(example);
         assertThat(await(quotas.fits(alice, 0))).isTrue();
         assertThat(await(quotas.domain(example)).used()).as("counted afresh").isEqualTo(new QuotaUsage(4010, 3));
     }
