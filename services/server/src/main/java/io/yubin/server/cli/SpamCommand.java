@@ -1,5 +1,6 @@
 package io.yubin.server.cli;
 
+import io.yubin.filter.spam.LogisticSpamEngine;
 import io.yubin.filter.spam.SpamClassifier;
 import io.yubin.filter.spam.SpamCorpus;
 import io.yubin.filter.spam.SpamEngine;
@@ -44,7 +45,12 @@ public final class SpamCommand extends GroupCommand {
 
     /** The spam filters that the harness measures. */
     enum Engine {
-        YUBIN, SPAMD, RSPAMD;
+        YUBIN, LOGISTIC, SPAMD, RSPAMD;
+
+        /** Whether --threshold is the engine's (the other two decide with their own configuration). */
+        boolean thresholded() {
+            return this == YUBIN || this == LOGISTIC;
+        }
 
         /** --engine takes the names in lower case. */
         static final class Converter implements CommandLine.ITypeConverter<Engine> {
@@ -80,7 +86,8 @@ public final class SpamCommand extends GroupCommand {
         List<Path> testSpam;
 
         @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "yubin", converter = Engine.Converter.class,
-                description = "yubin, spamd (SpamAssassin, spamc protocol; spamd runs with --allow-tell) or rspamd "
+                description = "yubin, logistic (logistic regression over yubin's features, measured as an alternative;"
+                    + " test sets only), spamd (SpamAssassin, spamc protocol; spamd runs with --allow-tell) or rspamd "
                     + "(HTTP) (default: ${DEFAULT-VALUE}).")
         Engine engine;
 
@@ -133,9 +140,9 @@ public final class SpamCommand extends GroupCommand {
             }
             if (engine != Engine.YUBIN && !test) {
                 throw usage("--engine " + engine.name().toLowerCase(Locale.ROOT)
-                        + " needs test sets: cross-validation would unlearn, which only yubin does here");
+                        + " needs test sets: the harness cross-validates yubin's classifier only");
             }
-            if (engine != Engine.YUBIN && spec.commandLine().getParseResult().hasMatchedOption("--threshold")) {
+            if (!engine.thresholded() && spec.commandLine().getParseResult().hasMatchedOption("--threshold")) {
                 throw usage("--threshold is yubin's; spamd and rspamd decide with their own configuration");
             }
             if (!(threshold >= 0 && threshold <= 1)) {
@@ -196,6 +203,7 @@ public final class SpamCommand extends GroupCommand {
         private SpamEngine engine() {
             return switch (engine) {
                 case YUBIN -> new YubinSpamEngine(new SpamClassifier(), threshold);
+                case LOGISTIC -> new LogisticSpamEngine(threshold);
                 case SPAMD -> new SpamdSpamEngine(address(spamd));
                 case RSPAMD -> new RspamdSpamEngine(rspamdNormal, rspamdController);
             };

@@ -56,6 +56,20 @@ class SpamCommandTest {
     }
 
     @Test
+    void theLogisticEngineTrainsOnOneSetAndClassifiesAnother() throws Exception {
+        int status = run("spam", "eval", "--engine", "logistic", "--train-ham", corpus("lr-train-ham", false, 30, 11),
+                "--train-spam", corpus("lr-train-spam", true, 20, 12), "--test-ham", corpus("lr-test-ham", false, 12, 13),
+                "--test-spam", corpus("lr-test-spam", true, 10, 14), "--threshold", "0.5");
+
+        assertThat(status).as(cli.err()).isZero();
+        assertThat(cli.out()).contains("spam when logistic score >= 0.500")
+                .contains("precision 1.0000  recall 1.0000  ham false positives 0.00 % (0 of 12)");
+        assertThat(run("spam", "eval", "--engine", "logistic", "--train-ham", corpus("lr-ham", false, 4, 15),
+                "--train-spam", corpus("lr-spam", true, 4, 16))).isEqualTo(2);
+        assertThat(cli.err()).contains("--engine logistic needs test sets");
+    }
+
+    @Test
     void crossValidatesOverTheTrainingSetsWithoutTestSets() throws Exception {
         int status = run("spam", "eval", "--train-ham", corpus("ham", false, 20, 6), "--train-spam", corpus("spam", true, 12, 7),
                 "--folds", "4", "--warm-up", "100");
