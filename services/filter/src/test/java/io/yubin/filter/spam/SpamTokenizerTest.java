@@ -162,4 +162,14 @@ class SpamTokenizerTest {
         }
         return -1;
     }
+
+    @Test
+    void headerNamesAreFeaturesUnlessLeftOut() {
+        byte[] message = "From: a@b.example\r\nX-Mailer: Mass 1.0\r\nSubject: hello\r\n\r\nbody text\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThat(new SpamTokenizer().features(message)).contains(feature("header", "x-mailer"), feature("header", "from"));
+        long[] without = new SpamTokenizer(false).features(message);
+        assertThat(without).doesNotContain(feature("header", "x-mailer"), feature("header", "from"))
+                .contains(feature("body", "body"), feature("mailer", "mass"));
+    }
 }
