@@ -3,12 +3,10 @@ package io.yubin.filter.spam;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.BufferUnderflowException;
-import java.util.Arrays;
 
 /**
- * A {@link SpamModel} in memory: an open-addressing hash map from a feature to its two counts,
- * in primitive arrays (no boxing; about 16 octets per feature at most half full), with linear
- * probing and backward-shift deletion so that a feature unlearned to zero leaves no tombstone.
+ * A {@link SpamModel} in memory: each feature's two counts packed in one {@code long} of a
+ * {@link FeatureMap}, so that a feature unlearned to zero is forgotten.
  *
  * <p>Not thread-safe: any number of readers, or one writer. {@link #toBytes()} and
  * {@link #fromBytes(byte[])} give the compact form for storage.
@@ -19,11 +17,7 @@ public final class InMemorySpamModel implements SpamModel {
     private static final int MAGIC = 0x5953504d;
     private static final byte VERSION = 1;
 
-    private long[] keys;
-    private long[] values;
-    private int size;
-    // The zero feature cannot be a key: 0 marks an empty slot.
-    private long zeroValue;
+    private final FeatureMap counts;
     private long spamMessages;
     private long hamMessages;
 
@@ -32,8 +26,7 @@ public final class InMemorySpamModel implements SpamModel {
     }
 
     private InMemorySpamModel(int capacity) {
-        keys = new long[capacity];
-        values = new long[capacity];
+        counts = new FeatureMap(capacity);
     }
 
     @Override
@@ -48,21 +41,12 @@ public final class InMemorySpamModel implements SpamModel {
 
     /** Distinct features with a count. */
     public int features() {
-        return size + (zeroValue != 0 ? 1 : 0);
+        return counts.size();
     }
 
     @Override
     public long counts(long feature) {
-        if (feature == 0) {
-            return zeroValue;
-        }
-        int mask = keys.length - 1;
-        for (int i = slot(feature, mask); keys[i] != 0; i = (i + 1) & mask) {
-            if (keys[i] == feature) {
-                return values[i];
-            }
-        }
-        return 0;
+        return counts.get(feature);
     }
 
     @Override
@@ -90,83 +74,9 @@ public final class InMemorySpamModel implements SpamModel {
     }
 
     private void add(long feature, int spamDelta, int hamDelta) {
-        if (feature == 0) {
-            zeroValue = plus(zeroValue, spamDelta, hamDelta);
-            return;
-        }
-        int mask = keys.length - 1;
-        int i = slot(feature, mask);
-        while (keys[i] != 0 && keys[i] != feature) {
-            i = (i + 1) & mask;
-        }
-        long value = plus(keys[i] == 0 ? 0 : values[i], spamDelta, hamDelta);
-        if (keys[i] == 0) {
-            if (value != 0) {
-                put(i, feature, value);
-            }
-        } else if (value == 0) {
-            remove(i);
-        } else {
-            values[i] = value;
-        }
-    }
-
-    private static long plus(long counts, int spamDelta, int hamDelta) {
-        return SpamModel.pack(Math.max(0, SpamModel.spam(counts) + spamDelta),
-                Math.max(0, SpamModel.ham(counts) + hamDelta));
-    }
-
-    private void put(int i, long feature, long value) {
-        keys[i] = feature;
-        values[i] = value;
-        if (++size * 2 > keys.length) {
-            resize(keys.length * 2);
-        }
-    }
-
-    /** Backward-shift deletion: later entries of the probe run move up into the hole. */
-    private void remove(int hole) {
-        int mask = keys.length - 1;
-        int i = hole;
-        while (true) {
-            i = (i + 1) & mask;
-            if (keys[i] == 0) {
-                break;
-            }
-            int home = slot(keys[i], mask);
-            // Move the entry unless its home lies cyclically in (hole, i].
-            if (((i - home) & mask) >= ((i - hole) & mask)) {
-                keys[hole] = keys[i];
-                values[hole] = values[i];
-                hole = i;
-            }
-        }
-        keys[hole] = 0;
-        values[hole] = 0;
-        size--;
-    }
-
-    private void resize(int capacity) {
-        long[] oldKeys = keys;
-        long[] oldValues = values;
-        keys = new long[capacity];
-        values = new long[capacity];
-        int mask = capacity - 1;
-        for (int j = 0; j < oldKeys.length; j++) {
-            if (oldKeys[j] != 0) {
-                int i = slot(oldKeys[j], mask);
-                while (keys[i] != 0) {
-                    i = (i + 1) & mask;
-                }
-                keys[i] = oldKeys[j];
-                values[i] = oldValues[j];
-            }
-        }
-    }
-
-    private static int slot(long feature, int mask) {
-        // Features are already hashes; the high bits fold in so a model of other keys spreads too.
-        return (int) (feature ^ (feature >>> 32)) & mask;
+        long value = counts.get(feature);
+        counts.put(feature, SpamModel.pack(Math.max(0, SpamModel.spam(value) + spamDelta),
+                Math.max(0, SpamModel.ham(value) + hamDelta)));
     }
 
     /**
@@ -175,26 +85,14 @@ public final class InMemorySpamModel implements SpamModel {
      * from the previous one followed by its spam and ham counts as varints.
      */
     public byte[] toBytes() {
-        long[] sorted = new long[features()];
-        int n = 0;
-        if (zeroValue != 0) {
-            sorted[n++] = 0;
-        }
-        for (long key : keys) {
-            if (key != 0) {
-                sorted[n++] = key ^ Long.MIN_VALUE;
-            }
-        }
-        // Sorted as signed after flipping the top bit = ascending as unsigned.
-        Arrays.sort(sorted, zeroValue != 0 ? 1 : 0, n);
+        long[] sorted = counts.sortedFeatures();
         ByteArrayOutputStream out = new ByteArrayOutputStream(16 + sorted.length * 8);
         out.writeBytes(ByteBuffer.allocate(5).putInt(MAGIC).put(VERSION).array());
         varint(out, spamMessages);
         varint(out, hamMessages);
         varint(out, sorted.length);
         long previous = 0;
-        for (int j = 0; j < sorted.length; j++) {
-            long feature = j == 0 && zeroValue != 0 ? 0 : sorted[j] ^ Long.MIN_VALUE;
+        for (long feature : sorted) {
             varint(out, feature - previous);
             previous = feature;
             long value = counts(feature);

@@ -23,11 +23,8 @@ public final class LogisticSpamEngine implements SpamEngine {
     private final double threshold;
     private final List<long[]> pending = new ArrayList<>();
     private final List<Boolean> pendingSpam = new ArrayList<>();
-    // An open-addressing map from a feature (never 0 here: 0 marks an empty slot) to its weight.
-    private long[] keys = new long[1 << 16];
-    private float[] weights = new float[1 << 16];
-    private float zeroWeight;
-    private int size;
+    // Each feature's weight, as the bits of a float.
+    private final FeatureMap weights = new FeatureMap(1 << 16);
     private double bias;
 
     public LogisticSpamEngine(double threshold) {
@@ -92,58 +89,10 @@ public final class LogisticSpamEngine implements SpamEngine {
     }
 
     private float weight(long feature) {
-        if (feature == 0) {
-            return zeroWeight;
-        }
-        int mask = keys.length - 1;
-        for (int i = slot(feature, mask); keys[i] != 0; i = (i + 1) & mask) {
-            if (keys[i] == feature) {
-                return weights[i];
-            }
-        }
-        return 0;
+        return Float.intBitsToFloat((int) weights.get(feature));
     }
 
     private void add(long feature, float delta) {
-        if (feature == 0) {
-            zeroWeight += delta;
-            return;
-        }
-        int mask = keys.length - 1;
-        int i = slot(feature, mask);
-        while (keys[i] != 0 && keys[i] != feature) {
-            i = (i + 1) & mask;
-        }
-        if (keys[i] == 0) {
-            keys[i] = feature;
-            if (++size * 2 > keys.length) {
-                weights[i] = delta;
-                grow();
-                return;
-            }
-        }
-        weights[i] += delta;
-    }
-
-    private void grow() {
-        long[] oldKeys = keys;
-        float[] oldWeights = weights;
-        keys = new long[oldKeys.length * 2];
-        weights = new float[oldKeys.length * 2];
-        int mask = keys.length - 1;
-        for (int j = 0; j < oldKeys.length; j++) {
-            if (oldKeys[j] != 0) {
-                int i = slot(oldKeys[j], mask);
-                while (keys[i] != 0) {
-                    i = (i + 1) & mask;
-                }
-                keys[i] = oldKeys[j];
-                weights[i] = oldWeights[j];
-            }
-        }
-    }
-
-    private static int slot(long feature, int mask) {
-        return (int) (feature ^ (feature >>> 32)) & mask;
+        weights.put(feature, Float.floatToRawIntBits(weight(feature) + delta) & 0xffffffffL);
     }
 }
