@@ -15,14 +15,17 @@ import java.util.function.IntConsumer;
 public final class SpamEvaluation {
 
     /** The scores of a test set's ham and spam, and the wall time that classifying them took. */
-    record Scores(double[] ham, double[] spam, long nanos) {
+    /** Scores of the messages; NaN for a message no model classified (a source too small to leave out). */
+    public record Scores(double[] ham, double[] spam, long nanos) {
 
-        SpamMetrics metrics(double threshold, int threads) {
+        public SpamMetrics metrics(double threshold, int threads) {
             int hamAsSpam = count(ham, threshold);
             int spamAsSpam = count(spam, threshold);
-            double perSecond = (ham.length + spam.length) / (nanos / 1e9);
-            return new SpamMetrics(YubinSpamEngine.decision(threshold), spamAsSpam, spam.length - spamAsSpam, ham.length - hamAsSpam, hamAsSpam,
-                    perSecond, threads);
+            int hams = classified(ham);
+            int spams = classified(spam);
+            double perSecond = (hams + spams) / (nanos / 1e9);
+            return new SpamMetrics(YubinSpamEngine.decision(threshold), spamAsSpam, spams - spamAsSpam, hams - hamAsSpam,
+                    hamAsSpam, perSecond, threads);
         }
 
         private static int count(double[] scores, double threshold) {
@@ -33,6 +36,66 @@ public final class SpamEvaluation {
                 }
             }
             return n;
+        }
+
+        private static int classified(double[] scores) {
+            int n = 0;
+            for (double s : scores) {
+                if (!Double.isNaN(s)) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Where each ham message comes from, for leaving one source out: its {@code List-Id} (RFC 2919, the
+     * part in angle brackets, lower case), or, without one, the set (directory or mbox) it is in.
+     *
+     * @param names the sources left out one at a time, by fold
+     * @param folds the fold of each ham message (in the order of {@link #flatten}); -1 for a message of
+     *     a source too small to leave out, which every model learns
+     * @param sizes the ham messages of each left-out source, by fold
+     */
+    public record Sources(List<String> names, int[] folds, int[] sizes) {
+
+        /** The field, unfolded across continuation lines (RFC 5322 §2.2.3). */
+        private static final java.util.regex.Pattern LIST_ID = java.util.regex.Pattern.compile(
+                "(?im)^List-Id:((?:[^\\r\\n]|\\r?\\n[ \\t])*)");
+        private static final java.util.regex.Pattern ANGLE = java.util.regex.Pattern.compile("<([^>]+)>");
+
+        /** Sources of at least {@code minSize} ham messages are left out; the others always learned. */
+        public static Sources of(List<List<byte[]>> hamSets, int minSize) {
+            List<String> source = new ArrayList<>();
+            for (int set = 0; set < hamSets.size(); set++) {
+                for (byte[] message : hamSets.get(set)) {
+                    String head = new String(message, 0, Math.min(message.length, 16 * 1024),
+                            java.nio.charset.StandardCharsets.ISO_8859_1);
+                    // The header ends at the first empty line (files of the corpus end their lines with LF).
+                    int crlf = head.indexOf("\n\r\n");
+                    int lf = head.indexOf("\n\n");
+                    int end = crlf < 0 ? lf : lf < 0 ? crlf : Math.min(crlf, lf);
+                    java.util.regex.Matcher m = LIST_ID.matcher(end < 0 ? head : head.substring(0, end));
+                    source.add(m.find() ? listId(m.group(1)) : "set " + (set + 1));
+                }
+            }
+            java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+            source.forEach(name -> counts.merge(name, 1, Integer::sum));
+            List<String> names = counts.entrySet().stream().filter(e -> e.getValue() >= minSize)
+                    .map(java.util.Map.Entry::getKey).toList();
+            int[] folds = new int[source.size()];
+            for (int i = 0; i < folds.length; i++) {
+                folds[i] = names.indexOf(source.get(i));
+            }
+            return new Sources(names, folds, names.stream().mapToInt(counts::get).toArray());
+        }
+
+        /** The list identifier in angle brackets, else the whole value; lower case, folding undone. */
+        private static String listId(String value) {
+            String unfolded = value.replaceAll("\\r?\\n[ \\t]", " ").strip();
+            java.util.regex.Matcher angle = ANGLE.matcher(unfolded);
+            return (angle.find() ? angle.group(1).strip() : unfolded).toLowerCase(java.util.Locale.ROOT);
         }
     }
 
@@ -139,17 +202,37 @@ public final class SpamEvaluation {
 
     /** The scores of the ham and the spam of all sets, in the order of {@link #flatten}. */
     Scores crossValidateScores(List<List<byte[]>> hamSets, List<List<byte[]>> spamSets, int folds, FoldOrder order) {
-        List<byte[]> ham = flatten(hamSets);
-        List<byte[]> spam = flatten(spamSets);
-        if (folds < 2 || folds > Math.min(ham.size(), spam.size())) {
+        int size = Math.min(hamSets.stream().mapToInt(List::size).sum(), spamSets.stream().mapToInt(List::size).sum());
+        if (folds < 2 || folds > size) {
             throw new IllegalArgumentException("folds must be from 2 to the size of the smaller set, not " + folds);
         }
-        int[] hamFolds = order.folds(hamSets, folds);
-        int[] spamFolds = order.folds(spamSets, folds);
+        return scores(hamSets, spamSets, order.folds(hamSets, folds), order.folds(spamSets, folds), folds);
+    }
+
+    /**
+     * Leaving one source out: the ham of each source in {@code sources} classified by a model that
+     * learned none of it, with a contiguous run of the spam (as many runs as sources); the ham of the
+     * sources too small to leave out is learned by every model and classified by none (NaN).
+     */
+    public Scores leaveSourcesOut(List<List<byte[]>> hamSets, List<List<byte[]>> spamSets, Sources sources) {
+        int k = sources.names().size();
+        if (k < 2 || k > spamSets.stream().mapToInt(List::size).sum()) {
+            throw new IllegalArgumentException("leaving sources out needs at least 2 sources large enough, and as"
+                    + " many spam messages; found " + k + " sources");
+        }
+        return scores(hamSets, spamSets, sources.folds(), FoldOrder.CONTIGUOUS.folds(spamSets, k), k);
+    }
+
+    private Scores scores(List<List<byte[]>> hamSets, List<List<byte[]>> spamSets, int[] hamFolds, int[] spamFolds,
+            int folds) {
+        List<byte[]> ham = flatten(hamSets);
+        List<byte[]> spam = flatten(spamSets);
         List<long[]> hamFeatures = features(ham);
         List<long[]> spamFeatures = features(spam);
         double[] hamScores = new double[ham.size()];
         double[] spamScores = new double[spam.size()];
+        java.util.Arrays.fill(hamScores, Double.NaN);
+        java.util.Arrays.fill(spamScores, Double.NaN);
         long nanos = 0;
         for (int fold = 0; fold < folds; fold++) {
             InMemorySpamModel model = new InMemorySpamModel();

@@ -133,4 +133,45 @@ class SpamEvaluationTest {
         assertThat(metrics.hamFalsePositiveRate()).isCloseTo(0.005, within(1e-12));
         assertThat(metrics.report()).contains("ham false positives 0.50 % (5 of 1000)").contains("1000 messages/s");
     }
+
+    @Test
+    void leavingASourceOutClassifiesItsHamByAModelThatLearnedNoneOfIt() {
+        java.util.function.BiFunction<String, Integer, byte[]> listMail = (list, i) -> ("List-Id: The list\n <" + list
+                + ">\nSubject: " + list + " " + i + "\n\n" + list + " words of the list only " + i + "\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        List<byte[]> lists = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            lists.add(listMail.apply(i % 2 == 0 ? "alpha.example.org" : "BETA.example.org", i));
+        }
+        lists.add(listMail.apply("tiny.example.org", 1));
+        List<byte[]> plain = new java.util.ArrayList<>();
+        Random random = new Random(3);
+        for (int i = 0; i < 20; i++) {
+            plain.add(Messages.message(random, false, 500 + i));
+        }
+        List<byte[]> spam = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            spam.add(Messages.message(random, true, 900 + i));
+        }
+
+        SpamEvaluation.Sources sources = SpamEvaluation.Sources.of(List.of(lists, plain), 10);
+        assertThat(sources.names()).containsExactly("alpha.example.org", "beta.example.org", "set 2");
+        assertThat(sources.sizes()).containsExactly(15, 15, 20);
+        assertThat(sources.folds()[0]).isZero();
+        assertThat(sources.folds()[1]).isEqualTo(1);
+        assertThat(sources.folds()[30]).as("too small: always learned").isEqualTo(-1);
+        assertThat(sources.folds()[31]).isEqualTo(2);
+
+        SpamEvaluation.Scores scores = new SpamEvaluation(new SpamClassifier(), 1, 0)
+                .leaveSourcesOut(List.of(lists, plain), List.of(spam), sources);
+        assertThat(scores.ham()[30]).as("never classified").isNaN();
+        assertThat(java.util.Arrays.stream(scores.ham()).filter(Double::isNaN).count()).isEqualTo(1);
+        assertThat(java.util.Arrays.stream(scores.spam()).filter(Double::isNaN).count()).isZero();
+        SpamMetrics metrics = scores.metrics(0.5, 1);
+        assertThat(metrics.hamAsSpam() + metrics.hamAsHam()).isEqualTo(50);
+        assertThat(metrics.spamAsSpam() + metrics.spamAsHam()).isEqualTo(30);
+        assertThatThrownBy(() -> new SpamEvaluation(new SpamClassifier(), 1, 0).leaveSourcesOut(List.of(lists, plain),
+                List.of(spam), SpamEvaluation.Sources.of(List.of(lists, plain), 40)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 2 sources");
+    }
 }

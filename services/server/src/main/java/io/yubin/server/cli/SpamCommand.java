@@ -117,6 +117,12 @@ public final class SpamCommand extends GroupCommand {
                     + "a fold is then tested on a model that saw none of its neighbours.")
         boolean contiguous;
 
+        @Option(names = "--leave-out-sources",
+                description = "Instead of folds: the ham of each source (its List-Id, else its DIR or MBOX) with at least "
+                    + "a fiftieth of the ham (and 20 messages) classified by a model that learned every other, with a run "
+                    + "of the spam; how mail of a source never learned fares.")
+        boolean leaveOutSources;
+
         @Option(names = "--threads", paramLabel = "N", description = "Threads classifying (default: the processors, ${DEFAULT-VALUE}).")
         int threads = Runtime.getRuntime().availableProcessors();
 
@@ -134,6 +140,9 @@ public final class SpamCommand extends GroupCommand {
             boolean test = testHam != null || testSpam != null;
             if (test && (testHam == null || testSpam == null)) {
                 throw usage("--test-ham and --test-spam go together");
+            }
+            if (leaveOutSources && (test || folds != null || contiguous)) {
+                throw usage("--leave-out-sources goes with neither test sets nor --folds and --contiguous-folds");
             }
             if (test && (folds != null || contiguous)) {
                 throw usage("--folds and --contiguous-folds cross-validate over the training sets; they do not go with test sets");
@@ -183,6 +192,24 @@ public final class SpamCommand extends GroupCommand {
                 try (SpamEngine e = engine()) {
                     metrics = evaluation.trainAndTest(e, ham, spam, hamToTest, spamToTest);
                 }
+            } else if (leaveOutSources) {
+                SpamEvaluation.Sources sources = SpamEvaluation.Sources.of(hamSets, Math.max(20, ham.size() / 50));
+                out.println("leaving out one source at a time, " + sources.names().size() + " of them, over " + ham.size()
+                        + " ham (" + names(trainHam) + ") and " + spam.size() + " spam (" + names(trainSpam) + ")");
+                SpamEvaluation.Scores scores;
+                try {
+                    scores = evaluation.leaveSourcesOut(hamSets, spamSets, sources);
+                } catch (IllegalArgumentException e) {
+                    throw CliException.failed(e.getMessage());
+                }
+                for (int i = 0; i < sources.names().size(); i++) {
+                    int fold = i;
+                    long called = java.util.stream.IntStream.range(0, sources.folds().length)
+                            .filter(j -> sources.folds()[j] == fold && scores.ham()[j] >= threshold).count();
+                    out.printf(Locale.ROOT, "source %s: %d ham, %d called spam%n", sources.names().get(i),
+                            sources.sizes()[i], called);
+                }
+                metrics = scores.metrics(threshold, threads);
             } else {
                 int k = folds == null ? 10 : folds;
                 if (k < 2 || k > Math.min(ham.size(), spam.size())) {

@@ -70,6 +70,20 @@ class SpamCommandTest {
     }
 
     @Test
+    void leavesSourcesOutOneAtATime() throws Exception {
+        int status = run("spam", "eval", "--leave-out-sources", "--train-ham", corpus("lso-ham-a", false, 25, 21),
+                corpus("lso-ham-b", false, 25, 22), "--train-spam", corpus("lso-spam", true, 20, 23), "--warm-up", "0");
+
+        assertThat(status).as(cli.err()).isZero();
+        assertThat(cli.out()).contains("leaving out one source at a time, 2 of them, over 50 ham")
+                .contains("source set 1: 25 ham, ").contains("source set 2: 25 ham, ")
+                .containsPattern("ham false positives [0-9.]+ % \\(\\d+ of 50\\)");
+        assertThat(run("spam", "eval", "--leave-out-sources", "--folds", "5", "--train-ham", corpus("lso-x", false, 4, 24),
+                "--train-spam", corpus("lso-y", true, 4, 25))).isEqualTo(2);
+        assertThat(cli.err()).contains("--leave-out-sources goes with neither");
+    }
+
+    @Test
     void crossValidatesOverTheTrainingSetsWithoutTestSets() throws Exception {
         int status = run("spam", "eval", "--train-ham", corpus("ham", false, 20, 6), "--train-spam", corpus("spam", true, 12, 7),
                 "--folds", "4", "--warm-up", "100");
