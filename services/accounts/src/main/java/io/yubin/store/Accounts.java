@@ -217,11 +217,19 @@ public final class Accounts implements AutoCloseable {
 
     /** A domain's quota and what its users store together; NOT_FOUND when the domain is not local. */
     public CompletionStage<Quotas.Usage> domainQuota(Domain domain) {
-        return directory.isLocalDomain(domain).thenCompose(local -> {
+        return requireLocal(domain).thenCompose(v -> quotas.domain(domain));
+    }
+
+    /** A domain's quota without counting its use; NOT_FOUND when the domain is not local. */
+    public CompletionStage<QuotaLimits> domainLimits(Domain domain) {
+        return requireLocal(domain).thenCompose(v -> quotas.limits(domain));
+    }
+
+    private CompletionStage<Void> requireLocal(Domain domain) {
+        return directory.isLocalDomain(domain).thenAccept(local -> {
             if (!local) {
                 throw StoreException.notFound("domain", "domain " + domain + " is not local");
             }
-            return quotas.domain(domain);
         });
     }
 

@@ -103,10 +103,10 @@ public final class Quotas {
         });
     }
 
-    /** The user's own root, whether or not it has a limit (IMAP GETQUOTA ""). */
-    public CompletionStage<Usage> own(MailAddress user) {
+    /** The user's own root, whether or not it has a limit (IMAP GETQUOTA ""); empty when there is no such user. */
+    public CompletionStage<Optional<Usage>> own(MailAddress user) {
         return directory.findUser(user).thenCombine(mailboxes.quotaUsage(user),
-                (record, used) -> new Usage(null, record.map(UserRecord::quota).orElse(QuotaLimits.NONE), used));
+                (record, used) -> record.map(r -> new Usage(null, r.quota(), used)));
     }
 
     /** The domain's root when the domain has a quota. */
@@ -121,6 +121,12 @@ public final class Quotas {
         recount(domain);
         return domainLimits(domain).thenCombine(domainUsage(domain),
                 (limits, used) -> new Usage(domain, limits, used));
+    }
+
+    /** The domain's limits, read afresh, without counting its use (the admin API, before it changes them). */
+    public CompletionStage<QuotaLimits> limits(Domain domain) {
+        domainLimits.remove(domain.ascii());
+        return domainLimits(domain);
     }
 
     /** Whether {@code user} can take one more message of {@code size} octets. */

@@ -60,7 +60,7 @@ class QuotasTest {
         deliver(alice, 1000);
         assertThat(await(quotas.of(alice))).isEmpty();
         assertThat(await(quotas.fits(alice, Long.MAX_VALUE / 2, 1_000_000))).isTrue();
-        Quotas.Usage own = await(quotas.own(alice));
+        Quotas.Usage own = await(quotas.own(alice)).orElseThrow();
         assertThat(own.root()).isEmpty();
         assertThat(own.limits()).isEqualTo(QuotaLimits.NONE);
         assertThat(own.used()).isEqualTo(new QuotaUsage(1000, 1));

@@ -144,7 +144,7 @@ final class MailboxCommands {
     /** The QUOTA response of one root (RFC 9208 §5): "" is the user's own, the user's domain its domain's. */
     static Future<Void> quota(ImapSession session, String root) {
         Future<Optional<Quotas.Usage>> usage = root.isEmpty()
-                ? session.f(session.accounts.quotas().own(session.user)).map(Optional::of)
+                ? session.f(session.accounts.quotas().own(session.user))
                 : session.user.domain().ascii().equalsIgnoreCase(root)
                         ? session.f(session.accounts.quotas().ofDomain(session.user.domain()))
                         : Future.succeededFuture(Optional.empty());

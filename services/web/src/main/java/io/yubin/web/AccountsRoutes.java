@@ -88,12 +88,8 @@ final class AccountsRoutes {
     Future<JsonObject> userQuota(RoutingContext ctx) {
         MailAddress address = address(ctx.pathParam("address"), "address");
         Access.address(ctx, address);
-        return call(ctx, accounts.user(address)).compose(user -> {
-            if (user.isEmpty()) {
-                throw StoreException.notFound("address", "no user " + address);
-            }
-            return call(ctx, accounts.quotas().own(address)).map(AccountsRoutes::quotaJson);
-        });
+        return call(ctx, accounts.quotas().own(address)).map(usage -> quotaJson(usage.orElseThrow(
+                () -> StoreException.notFound("address", "no user " + address))));
     }
 
     /** Fields left out keep their value; 0 removes a limit. */
@@ -120,8 +116,8 @@ final class AccountsRoutes {
         Domain domain = domain(ctx.pathParam("name"), "name");
         Access.target(ctx, domain.ascii());
         JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("storageBytes", "messages"));
-        return call(ctx, accounts.domainQuota(domain))
-                .compose(current -> call(ctx, accounts.setDomainQuota(domain, changed(body, current.limits()))))
+        return call(ctx, accounts.domainLimits(domain))
+                .compose(current -> call(ctx, accounts.setDomainQuota(domain, changed(body, current))))
                 .compose(v -> domainQuota(ctx));
     }
 

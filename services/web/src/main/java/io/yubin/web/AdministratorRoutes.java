@@ -12,6 +12,7 @@ import io.yubin.store.StoreException;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Named administrators (docs/admin-api.md, "Administrators"), for global administrators only:
@@ -113,7 +114,7 @@ final class AdministratorRoutes {
     }
 
     /** A mistyped domain would give the administrator nothing to manage: each must be local. */
-    private java.util.concurrent.CompletionStage<Void> localOnly(Set<Domain> domains) {
+    private CompletionStage<Void> localOnly(Set<Domain> domains) {
         return accounts.domains().thenAccept(local -> {
             for (Domain d : domains) {
                 if (!local.contains(d)) {

@@ -1,12 +1,19 @@
 package io.yubin.filter.spam;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The measuring harness of the spam filter: trains a model on one set of messages and classifies
@@ -61,9 +68,9 @@ public final class SpamEvaluation {
     public record Sources(List<String> names, int[] folds, int[] sizes) {
 
         /** The field, unfolded across continuation lines (RFC 5322 §2.2.3). */
-        private static final java.util.regex.Pattern LIST_ID = java.util.regex.Pattern.compile(
+        private static final Pattern LIST_ID = Pattern.compile(
                 "(?im)^List-Id:((?:[^\\r\\n]|\\r?\\n[ \\t])*)");
-        private static final java.util.regex.Pattern ANGLE = java.util.regex.Pattern.compile("<([^>]+)>");
+        private static final Pattern ANGLE = Pattern.compile("<([^>]+)>");
 
         /** Sources of at least {@code minSize} ham messages are left out; the others always learned. */
         public static Sources of(List<List<byte[]>> hamSets, int minSize) {
@@ -71,19 +78,19 @@ public final class SpamEvaluation {
             for (int set = 0; set < hamSets.size(); set++) {
                 for (byte[] message : hamSets.get(set)) {
                     String head = new String(message, 0, Math.min(message.length, 16 * 1024),
-                            java.nio.charset.StandardCharsets.ISO_8859_1);
+                            StandardCharsets.ISO_8859_1);
                     // The header ends at the first empty line (files of the corpus end their lines with LF).
                     int crlf = head.indexOf("\n\r\n");
                     int lf = head.indexOf("\n\n");
                     int end = crlf < 0 ? lf : lf < 0 ? crlf : Math.min(crlf, lf);
-                    java.util.regex.Matcher m = LIST_ID.matcher(end < 0 ? head : head.substring(0, end));
+                    Matcher m = LIST_ID.matcher(end < 0 ? head : head.substring(0, end));
                     source.add(m.find() ? listId(m.group(1)) : "set " + (set + 1));
                 }
             }
-            java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+            Map<String, Integer> counts = new TreeMap<>();
             source.forEach(name -> counts.merge(name, 1, Integer::sum));
             List<String> names = counts.entrySet().stream().filter(e -> e.getValue() >= minSize)
-                    .map(java.util.Map.Entry::getKey).toList();
+                    .map(Map.Entry::getKey).toList();
             int[] folds = new int[source.size()];
             for (int i = 0; i < folds.length; i++) {
                 folds[i] = names.indexOf(source.get(i));
@@ -94,8 +101,8 @@ public final class SpamEvaluation {
         /** The list identifier in angle brackets, else the whole value; lower case, folding undone. */
         private static String listId(String value) {
             String unfolded = value.replaceAll("\\r?\\n[ \\t]", " ").strip();
-            java.util.regex.Matcher angle = ANGLE.matcher(unfolded);
-            return (angle.find() ? angle.group(1).strip() : unfolded).toLowerCase(java.util.Locale.ROOT);
+            Matcher angle = ANGLE.matcher(unfolded);
+            return (angle.find() ? angle.group(1).strip() : unfolded).toLowerCase(Locale.ROOT);
         }
     }
 
@@ -231,8 +238,8 @@ public final class SpamEvaluation {
         List<long[]> spamFeatures = features(spam);
         double[] hamScores = new double[ham.size()];
         double[] spamScores = new double[spam.size()];
-        java.util.Arrays.fill(hamScores, Double.NaN);
-        java.util.Arrays.fill(spamScores, Double.NaN);
+        Arrays.fill(hamScores, Double.NaN);
+        Arrays.fill(spamScores, Double.NaN);
         long nanos = 0;
         for (int fold = 0; fold < folds; fold++) {
             InMemorySpamModel model = new InMemorySpamModel();

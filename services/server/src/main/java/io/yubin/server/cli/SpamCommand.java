@@ -18,12 +18,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code yubin spam eval}: the spam filter measured on a corpus, offline (no server involved). */
 @Command(name = "spam", mixinStandardHelpOptions = true,
@@ -204,7 +205,7 @@ public final class SpamCommand extends GroupCommand {
                 }
                 for (int i = 0; i < sources.names().size(); i++) {
                     int fold = i;
-                    long called = java.util.stream.IntStream.range(0, sources.folds().length)
+                    long called = IntStream.range(0, sources.folds().length)
                             .filter(j -> sources.folds()[j] == fold && scores.ham()[j] >= threshold).count();
                     out.printf(Locale.ROOT, "source %s: %d ham, %d called spam%n", sources.names().get(i),
                             sources.sizes()[i], called);
