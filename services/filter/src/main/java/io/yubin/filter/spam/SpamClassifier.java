@@ -28,6 +28,11 @@ public final class SpamClassifier {
 
     /** The histogram over |f(w) - 0.5| that picks the strongest clues in linear time. */
     private static final int BINS = 1000;
+    /**
+     * Features seen in fewer messages than this are never taken as one text with others of the same
+     * counts: a rare feature's counts (1 spam, 0 ham) are shared by many unrelated words.
+     */
+    static final int SAME_TEXT_MIN = 5;
 
     private final SpamTokenizer tokenizer = new SpamTokenizer();
     private final Settings settings;
@@ -63,18 +68,25 @@ public final class SpamClassifier {
         double[] probabilities = new double[features.length];
         int[] histogram = new int[BINS + 1];
         int candidates = 0;
+        FeatureSet countsSeen = new FeatureSet(Integer.MAX_VALUE);
         for (long feature : features) {
             double f = Double.NaN;
+            long counts = 0;
             if (useUser) {
-                f = probability(user.counts(feature), user);
+                counts = user.counts(feature);
+                f = probability(counts, user);
             }
             if (Double.isNaN(f)) {
-                f = probability(global.counts(feature), global);
+                counts = global.counts(feature);
+                f = probability(counts, global);
+                // The global model's counts apart from the user's.
+                counts = ~counts;
             }
-            if (!Double.isNaN(f) && Math.abs(f - 0.5) >= settings.minimumStrength()) {
-                probabilities[candidates++] = f;
-                histogram[bin(f)]++;
+            if (Double.isNaN(f) || Math.abs(f - 0.5) < settings.minimumStrength() || repeated(counts, countsSeen)) {
+                continue;
             }
+            probabilities[candidates++] = f;
+            histogram[bin(f)]++;
         }
         // The bin where, strongest first, maxClues are reached (that bin is taken in part); -1: all are taken.
         int cutoff = -1;
@@ -106,6 +118,22 @@ public final class SpamClassifier {
         double spamEvidence = 1 - chiSquareQ(-2 * lnSpam, 2 * clues);
         double hamEvidence = 1 - chiSquareQ(-2 * lnHam, 2 * clues);
         return new SpamVerdict((1 + spamEvidence - hamEvidence) / 2, clues);
+    }
+
+    /**
+     * Whether a feature with exactly these counts, seen in {@link #SAME_TEXT_MIN} messages or more, took
+     * part already: such features are almost always one run of text (a mailing list's footer, a
+     * newsletter's template), whose dozens of OSB pairs would otherwise count as dozens of independent
+     * clues and outweigh everything the message itself says (docs/filtering.md, "One clue per text").
+     */
+    private static boolean repeated(long counts, FeatureSet seen) {
+        long packed = counts < 0 ? ~counts : counts;
+        if (SpamModel.spam(packed) + SpamModel.ham(packed) < SAME_TEXT_MIN) {
+            return false;
+        }
+        int before = seen.size();
+        seen.add(FeatureHash.mix(counts));
+        return seen.size() == before;
     }
 
     /** Robinson's f(w), or NaN when the model has not seen the feature. */

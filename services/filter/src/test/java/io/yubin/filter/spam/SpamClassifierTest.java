@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 class SpamClassifierTest {
@@ -28,6 +29,35 @@ class SpamClassifierTest {
                 assertThat(verdict.score()).as("ham %d", i).isLessThan(0.1);
             }
         }
+    }
+
+    @Test
+    void aRunOfTextSharedBySpamAndHamCountsAsOneClue() {
+        // A list footer of 50 features (its words and OSB pairs), in 40 of 100 spam and 20 of 100 ham:
+        // each alone leans to spam (0.67), and as 50 independent clues they would outweigh the
+        // message's own 3 words, which only ham ever had (in 30, 25 and 20 messages).
+        long[] footer = LongStream.rangeClosed(1, 50).toArray();
+        long[] own = {1001, 1002, 1003};
+        InMemorySpamModel model = new InMemorySpamModel();
+        for (int i = 0; i < 100; i++) {
+            model.learn(i < 40 ? footer : new long[] {2000 + i}, true);
+            int index = i;
+            LongStream words = LongStream.range(0, own.length).filter(j -> index < 30 - 5 * j).map(j -> own[(int) j]);
+            long[] ham = i < 20 ? footer : new long[] {3000 + i};
+            model.learn(LongStream.concat(LongStream.of(ham), words).toArray(), false);
+        }
+        long[] message = LongStream.concat(LongStream.of(footer), LongStream.of(own)).toArray();
+
+        SpamVerdict verdict = classifier.classify(message, model, null);
+
+        assertThat(verdict.clues()).as("the footer's 50 features as one clue, and the 3 words").isEqualTo(4);
+        assertThat(verdict.score()).isLessThan(0.1);
+        // Features seen in fewer messages share their counts by chance (1 spam, 0 ham): each is a clue.
+        InMemorySpamModel rare = new InMemorySpamModel();
+        long[] words = LongStream.rangeClosed(1, 10).toArray();
+        rare.learn(words, true);
+        rare.learn(new long[] {99}, false);
+        assertThat(classifier.classify(words, rare, null).clues()).isEqualTo(10);
     }
 
     @Test

@@ -34,7 +34,7 @@ import picocli.CommandLine;
 public final class SpamCommand extends GroupCommand {
 
     /** Test spam scored at or above this is called spam; chosen by cross-validation (docs/filtering.md). */
-    static final String DEFAULT_THRESHOLD = "0.4";
+    static final String DEFAULT_THRESHOLD = "0.6";
 
     @Spec
     CommandSpec spec;
