@@ -64,6 +64,7 @@ import io.yubin.smtp.DnsBlocklists;
 import io.yubin.smtp.SendingLimits;
 import io.yubin.smtp.SmtpServer;
 import io.yubin.smtp.SpamChecking;
+import io.yubin.smtp.SpamLists;
 import io.yubin.smtp.SubmissionSigner;
 import io.yubin.smtp.VirusScanning;
 import io.yubin.store.Accounts;
@@ -257,7 +258,9 @@ public final class EmbeddedServer implements AutoCloseable {
 
         ServerConfig.Remote remoteConfig = config.delivery().remote();
         List<String> blocklistZones = config.dnsbl().zoneList();
-        StubResolver dns = remoteConfig.enabled() || config.mailauth().enabled() || !blocklistZones.isEmpty()
+        boolean spamLists = config.spam().enabled()
+                && !(config.spam().dnsblZoneList().isEmpty() && config.spam().uriblZoneList().isEmpty());
+        StubResolver dns = remoteConfig.enabled() || config.mailauth().enabled() || !blocklistZones.isEmpty() || spamLists
                 ? dns(clock) : null;
         InboundAuthenticator authenticator = config.mailauth().enabled() ? authenticator(dns, clock) : null;
         LocalDelivery delivery = remoteConfig.enabled()
@@ -309,7 +312,8 @@ public final class EmbeddedServer implements AutoCloseable {
                 smtpConfig.proxyProtocol(), smtpConfig.limits(), smtpConfig.listening(), config.ipPolicy().smtp()),
                 storage, accounts, deliveryQueue, authenticator, dkimSigner(dataDir, clock),
                 sendingLimits, blocklists(dns, blocklistZones), virusScanning(),
-                spamFilter == null ? null : new SpamChecking(spamFilter, spamThresholds, spamThreads)));
+                spamFilter == null ? null : new SpamChecking(spamFilter, spamThresholds, spamThreads,
+                        spamLists ? spamLists(dns) : null)));
         stops.push(new Stop("SMTP", () -> await(smtp.close())));
         this.smtp = smtp;
         LOG.info("SMTP listening on {}: MX {}, submission {} (STARTTLS), submissions {} (TLS), {} event loops",
@@ -484,6 +488,13 @@ public final class EmbeddedServer implements AutoCloseable {
                     + "delivery.remote.tls-reports.submitter", smtpHostname(), e.getMessage());
             return null;
         }
+    }
+
+    /** DNS lists whose word is a feature of the spam filter (spam.dnsbl-zones, spam.uribl-zones). */
+    private SpamLists spamLists(StubResolver dns) {
+        LOG.info("DNS lists asked for the spam filter: client addresses {}, URL domains {}",
+                config.spam().dnsblZoneList(), config.spam().uriblZoneList());
+        return new SpamLists(dns, config.spam().dnsblZoneList(), config.spam().uriblZoneList());
     }
 
     /** DNS blocklists at SMTP MX connect (dnsbl.zones); null when none is configured. */

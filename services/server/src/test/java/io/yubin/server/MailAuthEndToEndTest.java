@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -91,7 +92,11 @@ class MailAuthEndToEndTest {
                         + "sel._domainkey IN TXT " + keyRecord + "\n",
                 "bounces.test", SOA + "@ IN TXT \"v=spf1 ip4:127.0.0.1 -all\"\n",
                 // a zone that fails to load: named answers SERVFAIL
-                "broken.test", "garbage"));
+                "broken.test", "garbage",
+                // DNS lists for the spam filter: a client list that lists nobody here, a domain list
+                // listing one domain and refusing (127.0.0.1) another
+                "bl.test", SOA + "2.0.0.127 IN A 127.0.0.2\n",
+                "dbl.test", SOA + "spammy.example IN A 127.0.1.2\nrefused.example IN A 127.0.0.1\n"));
         clamd = new ClamdServer(Files.createDirectories(dir.resolve("clamd")));
         Path data = Files.createDirectories(dir.resolve("data"));
         ServerConfig config = ConfigLoader.load(null, Map.ofEntries(
@@ -110,6 +115,8 @@ class MailAuthEndToEndTest {
                 Map.entry("YUBIN_PASSWORD_HASH_ITERATIONS", "1"),
                 Map.entry("YUBIN_DNS_SERVERS", "127.0.0.1:" + bind.address().getPort()),
                 Map.entry("YUBIN_MAILAUTH_ENABLED", "true"),
+                Map.entry("YUBIN_SPAM_DNSBL_ZONES", "bl.test"),
+                Map.entry("YUBIN_SPAM_URIBL_ZONES", "dbl.test"),
                 Map.entry("YUBIN_VIRUS_CLAMD", "localhost:" + clamd.address().getPort())));
         server = EmbeddedServer.start(config);
         await(server.accounts().addDomain(Domain.parse("example.test")));
@@ -219,6 +226,24 @@ class MailAuthEndToEndTest {
         }
         assertThat(ours).containsExactly(AUTHSERV_ID, "other.example");
         assertThat(stored).doesNotContain("x@y.test");
+    }
+
+    @Test
+    void aUrlOnADomainListIsRecordedForTheSpamFilterAndAForgedRecordRemoved() throws Exception {
+        String listed = message("Bob <bob@sender.test>", "listed link", "X-Spam-Lists: dnsbl=forged.example\r\n")
+                .replace("Hello Alice.\r\n", "See http://www.spammy.example/buy and https://refused.example/x\r\n");
+        String clean = message("Bob <bob@sender.test>", "clean link", "")
+                .replace("Hello Alice.\r\n", "See https://refused.example/x\r\n");
+
+        assertThat(send("sender.test", "bob@sender.test", listed)).startsWith("250 ");
+        assertThat(send("sender.test", "bob@sender.test", clean)).startsWith("250 ");
+
+        // the domain list names www.spammy.example's registered domain; the client list names nobody
+        String stored = awaitMessage(MailboxPath.INBOX, "listed link");
+        assertThat(Pattern.compile("(?im)^X-Spam-Lists:.*$").matcher(stored).results().map(MatchResult::group))
+                .containsExactly("X-Spam-Lists: uribl=dbl.test");
+        // 127.0.0.1 is a list refusing the query, not a listing
+        assertThat(awaitMessage(MailboxPath.INBOX, "clean link")).doesNotContainIgnoringCase("X-Spam-Lists");
     }
 
     // --- helpers ---

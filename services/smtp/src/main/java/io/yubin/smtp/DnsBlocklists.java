@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
 /**
  * DNS blocklists (RFC 5782) asked when a client connects to the MX port: the client address's
  * reversed octets (IPv4) or nibbles (IPv6) under each list's zone. An A record in 127.0.0.0/8
- * means listed (§2.1), except 127.255.255.0/24, which lists such as Spamhaus answer to say that the
- * query itself was refused. A lookup that fails (timeout, SERVFAIL) counts as not listed: a broken
- * list must not stop mail.
+ * means listed (§2.1), except 127.0.0.1, which §2.1 keeps out of every list and URI lists such as
+ * URIBL and SURBL answer when they refuse the query, and 127.255.255.0/24, which lists such as
+ * Spamhaus answer to say that the query itself was refused. A lookup that fails (timeout, SERVFAIL)
+ * counts as not listed: a broken list must not stop mail.
  */
 public final class DnsBlocklists {
 
@@ -72,18 +73,30 @@ public final class DnsBlocklists {
     }
 
     private CompletionStage<Boolean> listed(String name, String clientAddress, String zone) {
+        return listed(dns, name, clientAddress, zone);
+    }
+
+    /**
+     * Whether the list of {@code zone} answers {@code name} (the subject's labels under the zone) with
+     * a listing; false, logged, when it cannot be asked. Never fails.
+     */
+    static CompletionStage<Boolean> listed(DnsResolver dns, String name, String subject, String zone) {
         return dns.a(name).handle((result, failure) -> {
             if (failure != null || result instanceof DnsResult.TempError) {
-                LOG.warn("DNS blocklist {} could not be asked about {} ({}): taken as not listed", zone,
-                        clientAddress, failure != null ? failure.toString() : ((DnsResult.TempError<?>) result).reason());
+                LOG.warn("DNS list {} could not be asked about {} ({}): taken as not listed", zone,
+                        subject, failure != null ? failure.toString() : ((DnsResult.TempError<?>) result).reason());
                 return false;
             }
             return result.records().stream().anyMatch(DnsBlocklists::meansListed);
         });
     }
 
-    private static boolean meansListed(InetAddress a) {
+    static boolean meansListed(InetAddress a) {
         byte[] b = a.getAddress();
-        return b.length == 4 && b[0] == 127 && !((b[1] & 0xff) == 255 && (b[2] & 0xff) == 255);
+        if (b.length != 4 || b[0] != 127) {
+            return false;
+        }
+        boolean refused = (b[1] & 0xff) == 255 && (b[2] & 0xff) == 255 || b[1] == 0 && b[2] == 0 && b[3] == 1;
+        return !refused;
     }
 }

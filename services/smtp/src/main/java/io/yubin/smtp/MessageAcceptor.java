@@ -3,6 +3,7 @@ package io.yubin.smtp;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.yubin.filter.spam.SpamFilter;
+import io.yubin.filter.spam.SpamTokenizer;
 import io.yubin.mailauth.HeaderFieldRemover;
 import io.yubin.mailauth.InboundAuthenticator;
 import io.yubin.mailauth.MessageHeader;
@@ -130,7 +131,8 @@ final class MessageAcceptor {
                 .compose(v -> verify(context, body, spf))
                 .compose(verdict -> refuseRejected(verdict, trace));
         Future<String> scanned = checked.compose(verdict -> scan(context, body, trace))
-                .compose(virusStatus -> spam(context, envelope, body, trace).map(spamStatus -> virusStatus + spamStatus));
+                .compose(virusStatus -> spam(context, envelope, body, trace, checked.result())
+                        .map(spamStatus -> virusStatus + spamStatus));
         // One call for body and entry: the embedded backend writes a small body and the entry in one
         // commit; either way both are durable when it completes, and an unspooled blob is deleted.
         Future<SpoolId> spooled = scanned.compose(virusStatus -> signatures(context, envelope, body, trace, added)
@@ -161,8 +163,9 @@ final class MessageAcceptor {
 
     /**
      * The message as received, less the fields that would speak for this server: Authentication-Results
-     * claiming our authserv-id (RFC 8601 §5) when we authenticate, and X-Virus-Status when we scan
-     * (a sender's "X-Virus-Status: Clean" would pass for our verdict).
+     * claiming our authserv-id (RFC 8601 §5) when we authenticate, X-Virus-Status when we scan
+     * (a sender's "X-Virus-Status: Clean" would pass for our verdict), and X-Spam-Status and
+     * X-Spam-Lists when the spam filter runs (the model would learn the sender's claims).
      */
     private InputStream received(MessageBody body) {
         if (authenticator == null && virusScanning == null && spamChecking == null) {
@@ -170,7 +173,7 @@ final class MessageAcceptor {
         }
         Predicate<MessageHeader.Field> ours = field -> (authenticator != null && authenticator.isOwnResult(field))
                 || (virusScanning != null && field.hasName(VIRUS_STATUS))
-                || (spamChecking != null && field.hasName(SPAM_STATUS));
+                || (spamChecking != null && (field.hasName(SPAM_STATUS) || field.hasName(SpamTokenizer.LISTS_FIELD)));
         return HeaderFieldRemover.filter(body.inputStream(), ours, InboundAuthenticator.MAX_HEADER_BYTES);
     }
 
@@ -237,36 +240,58 @@ final class MessageAcceptor {
      * the reject threshold of every recipient the message is refused with {@code 550 5.7.1}. Completes
      * with the field to add (ending in CRLF), or empty when the filter is off or the sender authenticated.
      */
-    private Future<String> spam(Context context, Envelope envelope, MessageBody body, Trace trace) {
+    private Future<String> spam(Context context, Envelope envelope, MessageBody body, Trace trace,
+            InboundAuthenticator.Verdict verdict) {
         if (spamChecking == null || trace.authenticatedUser() != null) {
             return Future.succeededFuture("");
         }
         List<String> recipients = envelope.recipients().stream().map(r -> r.address().canonical()).toList();
         String only = recipients.size() == 1 ? recipients.get(0) : null;
         SpamFilter filter = spamChecking.filter();
-        CompletionStage<SpamFilter.Score> scored = filter.judges(only).thenCompose(judges -> !judges
+        SpamLists lists = spamChecking.lists();
+        CompletionStage<Boolean> judges = filter.judges(only);
+        // The message is read only when a model judges it or the lists are asked about it, as it will
+        // be stored: without forged fields of ours, with our Authentication-Results.
+        byte[] results = (verdict == null ? "" : verdict.header()).getBytes(StandardCharsets.UTF_8);
+        CompletionStage<byte[]> head = judges.thenApplyAsync(judged -> judged || lists != null
+                ? concat(results, SpamFilter.head(received(body))) : null, spamChecking.worker());
+        CompletionStage<String> listsField = lists == null ? CompletableFuture.completedFuture("")
+                : head.thenCompose(h -> lists.listings(trace.clientAddress(), h)).thenApply(SpamLists::field);
+        // With the lists' field too, which the filter reads as features.
+        CompletionStage<SpamFilter.Score> scored = judges.thenCompose(judged -> !judged
                 ? CompletableFuture.completedFuture(SpamFilter.Score.UNTRAINED)
-                : CompletableFuture.supplyAsync(() -> SpamFilter.head(body.inputStream()), spamChecking.worker())
+                : head.thenCombine(listsField, (h, field) -> concat(field.getBytes(StandardCharsets.US_ASCII), h))
                         .thenCompose(filter::features).thenCompose(features -> filter.score(features, only)));
-        return Future.fromCompletionStage(scored, context).compose(score -> {
-            trace.findings().spam = score;
-            if (!score.trained()) {
-                spamVerdict("untrained");
-                return Future.succeededFuture(SPAM_STATUS + ": Unknown (the spam filter is not trained yet) by "
-                        + hostname + "\r\n");
-            }
-            double reject = recipients.stream().mapToDouble(r -> spamChecking.thresholds().of(r).reject()).max()
-                    .orElse(Double.MAX_VALUE);
-            double junk = only != null ? spamChecking.thresholds().of(only).junk()
-                    : spamChecking.thresholds().defaults().junk();
-            spamVerdict(score.atLeast(reject) ? "rejected" : score.atLeast(junk) ? "junk" : "ham");
-            if (score.atLeast(reject)) {
-                LOG.info("[{}] refused as spam: score {}", trace.sessionId(), String.format(Locale.ROOT, "%.4f", score.value()));
-                return Future.failedFuture(new MessageRefusedException(SmtpReplies.spamReject(score.value())));
-            }
-            return Future.succeededFuture(String.format(Locale.ROOT, "%s: %s, score=%.3f required=%.3f clues=%d by %s\r\n",
-                    SPAM_STATUS, score.atLeast(junk) ? "Yes" : "No", score.value(), junk, score.clues(), hostname));
-        });
+        return Future.fromCompletionStage(scored.thenCombine(listsField, SpamOutcome::new), context)
+                .compose(outcome -> spamStatus(outcome, recipients, only, trace));
+    }
+
+    private record SpamOutcome(SpamFilter.Score score, String listsField) {
+    }
+
+    /**
+     * What the score says: the fields to add, the lists' first (ending in CRLF), or the refusal.
+     */
+    private Future<String> spamStatus(SpamOutcome outcome, List<String> recipients, String only, Trace trace) {
+        SpamFilter.Score score = outcome.score();
+        trace.findings().spam = score;
+        if (!score.trained()) {
+            spamVerdict("untrained");
+            return Future.succeededFuture(outcome.listsField() + SPAM_STATUS
+                    + ": Unknown (the spam filter is not trained yet) by " + hostname + "\r\n");
+        }
+        double reject = recipients.stream().mapToDouble(r -> spamChecking.thresholds().of(r).reject()).max()
+                .orElse(Double.MAX_VALUE);
+        double junk = only != null ? spamChecking.thresholds().of(only).junk()
+                : spamChecking.thresholds().defaults().junk();
+        spamVerdict(score.atLeast(reject) ? "rejected" : score.atLeast(junk) ? "junk" : "ham");
+        if (score.atLeast(reject)) {
+            LOG.info("[{}] refused as spam: score {}", trace.sessionId(), String.format(Locale.ROOT, "%.4f", score.value()));
+            return Future.failedFuture(new MessageRefusedException(SmtpReplies.spamReject(score.value())));
+        }
+        return Future.succeededFuture(outcome.listsField() + String.format(Locale.ROOT,
+                "%s: %s, score=%.3f required=%.3f clues=%d by %s\r\n",
+                SPAM_STATUS, score.atLeast(junk) ? "Yes" : "No", score.value(), junk, score.clues(), hostname));
     }
 
     /**

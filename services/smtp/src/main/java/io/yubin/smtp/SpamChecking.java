@@ -11,8 +11,15 @@ import java.util.concurrent.Executor;
  * the message with {@code 550 5.7.1}.
  *
  * @param worker where the message is read and tokenized
+ * @param lists the DNS lists asked about the message for its features; null for none
  */
-public record SpamChecking(SpamFilter filter, SpamThresholds thresholds, Executor worker) {
+public record SpamChecking(SpamFilter filter, SpamThresholds thresholds, Executor worker, SpamLists lists) {
+
+    /** Without DNS lists. */
+    public SpamChecking(SpamFilter filter, SpamThresholds thresholds, Executor worker) {
+        this(filter, thresholds, worker, null);
+    }
+
     public SpamChecking {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(thresholds, "thresholds");

@@ -9,7 +9,10 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.james.mime4j.MimeException;
@@ -67,6 +70,15 @@ public final class SpamTokenizer {
     private static final long PART = FeatureHash.seed("part");
     private static final long META = FeatureHash.seed("meta");
     private static final long AUTH = FeatureHash.seed("auth");
+    private static final long LIST = FeatureHash.seed("list");
+
+    /**
+     * The field in which the SMTP server records which DNS lists named the message (its client's
+     * address, the domains of its URLs), as {@code kind=zone} separated by semicolons, e.g.
+     * {@code uribl=dbl.spamhaus.org; dnsbl=bl.spamcop.net}; each becomes a feature, so that the
+     * message stored with the field is learned and scored with what the lists said at its arrival.
+     */
+    public static final String LISTS_FIELD = "X-Spam-Lists";
 
     /** The feature of one token of a kind ("body", "subject", "url", "auth", ...), as tests name it. */
     static long feature(String kind, String token) {
@@ -91,6 +103,23 @@ public final class SpamTokenizer {
 
     public long[] features(byte[] message) {
         Collector c = new Collector(headerNames);
+        read(message, c);
+        return c.set.toArray();
+    }
+
+    /**
+     * The registered domains of the URLs in the message's text parts (and HTML attributes), in the
+     * order found, at most {@code max}: what a URI blocklist is asked about.
+     */
+    public static List<String> urlDomains(byte[] message, int max) {
+        Collector c = new Collector(false);
+        c.urlDomains = new LinkedHashSet<>();
+        c.maxUrlDomains = max;
+        read(message, c);
+        return List.copyOf(c.urlDomains);
+    }
+
+    private static void read(byte[] message, Collector c) {
         c.token(META, "size:" + (63 - Long.numberOfLeadingZeros(Math.max(1, message.length))));
         MimeTokenStream stream = new MimeTokenStream(MIME);
         stream.parse(new ByteArrayInputStream(message));
@@ -115,7 +144,6 @@ public final class SpamTokenizer {
         } catch (IOException | MimeException e) {
             c.token(META, "mime-error");
         }
-        return c.set.toArray();
     }
 
     /** What the top-level header says, gathered until its end because fields come in any order. */
@@ -188,6 +216,14 @@ public final class SpamTokenizer {
                 Matcher m = AUTH_RESULT.matcher(value.toLowerCase(Locale.ROOT));
                 while (m.find()) {
                     c.token(AUTH, m.group(1) + "=" + m.group(2));
+                }
+            }
+            case "x-spam-lists" -> {
+                for (String listing : value.toLowerCase(Locale.ROOT).split(";")) {
+                    String kindAndZone = listing.strip();
+                    if (!kindAndZone.isEmpty() && kindAndZone.length() <= 80) {
+                        c.token(LIST, kindAndZone);
+                    }
                 }
             }
             case "received-spf" -> {
@@ -484,8 +520,12 @@ public final class SpamTokenizer {
             if (ipv4(host)) {
                 c.token(URL, "ip");
             } else {
+                String domain = registeredDomain(host);
                 c.token(URL, "host:" + host);
-                c.token(URL, "domain:" + registeredDomain(host));
+                c.token(URL, "domain:" + domain);
+                if (c.urlDomains != null && c.urlDomains.size() < c.maxUrlDomains) {
+                    c.urlDomains.add(domain);
+                }
             }
         }
         c.token(URL, "count:" + bucket(count));
@@ -608,6 +648,9 @@ public final class SpamTokenizer {
     static final class Collector {
         final FeatureSet set = new FeatureSet(MAX_FEATURES);
         final boolean headerNames;
+        /** Where the registered domains of URLs go; null when nobody asks. */
+        Set<String> urlDomains;
+        int maxUrlDomains;
         int textLeft = MAX_TEXT;
         int words;
         private final long[] recent = new long[WINDOW];

@@ -99,6 +99,26 @@ class SpamTokenizerTest {
     }
 
     @Test
+    void whatTheDnsListsSaidIsAFeatureAndUrlDomainsAreListedForThem() {
+        String message = """
+                X-Spam-Lists: uribl=dbl.spamhaus.org; DNSBL=bl.spamcop.net
+                From: a@example.com
+                Content-Type: text/html; charset=utf-8
+
+                <a href="http://www.shop.example.co.uk/x">one</a> http://a.b.example.com/
+                https://shop.example.co.uk/again http://192.0.2.1/ http://c.example.net/
+                """;
+
+        assertThat(features(message)).contains(feature("list", "uribl=dbl.spamhaus.org"),
+                feature("list", "dnsbl=bl.spamcop.net"));
+        assertThat(features(message)).doesNotContain(feature("header", "x-spam-lists"));
+        byte[] octets = message.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
+        // registered domains, each once, in order; no IP literal
+        assertThat(SpamTokenizer.urlDomains(octets, 10)).containsExactly("example.co.uk", "example.com", "example.net");
+        assertThat(SpamTokenizer.urlDomains(octets, 2)).containsExactly("example.co.uk", "example.com");
+    }
+
+    @Test
     void headerFieldsGiveTheirOwnFeatures() {
         long[] features = features("""
                 Received: from a by b

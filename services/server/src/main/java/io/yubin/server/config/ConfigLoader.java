@@ -403,11 +403,9 @@ public final class ConfigLoader {
                         + "\" is not a mail address: " + e.getMessage());
             }
         }
-        for (String zone : c.dnsbl().zoneList()) {
-            if (!DnsNames.isValid(zone) || zone.contains(" ")) {
-                throw new ConfigException(where("dnsbl.zones") + ": \"" + zone + "\" is not a DNS zone name");
-            }
-        }
+        zones("dnsbl.zones", c.dnsbl().zoneList());
+        zones("spam.dnsbl-zones", c.spam().dnsblZoneList());
+        zones("spam.uribl-zones", c.spam().uriblZoneList());
         ServerConfig.AddressPolicyConfig address = c.addressPolicy();
         addressPolicy("address-policy", new ServerConfig.AddressPolicyConfig(address.allowedCharacters(),
                 address.maxLocalPartLength(), address.reserved(), address.plusSeparator(), "", ""));
@@ -495,6 +493,14 @@ public final class ConfigLoader {
         }
     }
 
+
+    private void zones(String key, List<String> zones) {
+        for (String zone : zones) {
+            if (!DnsNames.isValid(zone) || zone.contains(" ")) {
+                throw new ConfigException(where(key) + ": \"" + zone + "\" is not a DNS zone name");
+            }
+        }
+    }
     private void ipLists(String key, ServerConfig.IpLists lists) {
         try {
             IpPolicy.parse(lists.allow(), "");

@@ -96,7 +96,22 @@ public record ServerConfig(
      * @param overrides per domain or user: {@code <domain or address> junk=<x> reject=<y>} entries
      *     separated by semicolons
      */
-    public record Spam(boolean enabled, double junkThreshold, double rejectThreshold, int minTrained, String overrides) {
+    public record Spam(boolean enabled, double junkThreshold, double rejectThreshold, int minTrained, String overrides,
+            String dnsblZones, String uriblZones) {
+
+        /** The client-address lists whose listing is a feature (spam.dnsbl-zones). */
+        public List<String> dnsblZoneList() {
+            return zones(dnsblZones);
+        }
+
+        /** The domain lists asked about the URLs of a message (spam.uribl-zones). */
+        public List<String> uriblZoneList() {
+            return zones(uriblZones);
+        }
+
+        private static List<String> zones(String zones) {
+            return Arrays.stream(zones.split(",")).map(String::strip).filter(z -> !z.isEmpty()).toList();
+        }
 
         /** @throws IllegalArgumentException naming the entry or value that is wrong */
         public SpamThresholds toThresholds() {

@@ -62,7 +62,7 @@ class ConfigLoaderTest {
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
         assertThat(c.dns().serverAddresses()).isEmpty();
         assertThat(c.dkim()).isEqualTo(new ServerConfig.Dkim(""));
-        assertThat(c.spam()).isEqualTo(new ServerConfig.Spam(true, 0.6, 0.999, 20, ""));
+        assertThat(c.spam()).isEqualTo(new ServerConfig.Spam(true, 0.6, 0.999, 20, "", "", ""));
         assertThat(c.mtaSts()).isEqualTo(new ServerConfig.MtaStsHost(false, "127.0.0.1", 2443, "", false));
         assertThat(c.mtaSts().policiesPath(Path.of("/var/lib/yubin"))).isEqualTo(Path.of("/var/lib/yubin/mta-sts"));
         assertThat(c.sendingLimits()).isEqualTo(new ServerConfig.SendingLimitsConfig(500, 100, 2000, ""));
@@ -228,7 +228,8 @@ class ConfigLoaderTest {
                         new ServerConfig.MtaSts(true, "7", 7, 7), new ServerConfig.Dane(true),
                         new ServerConfig.TlsReports(true, "7", "7", "report.test", "reports@report.test"))));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
-        assertThat(c.spam()).isEqualTo(new ServerConfig.Spam(true, 0.7, 0.7, 7, "example.test junk=0.9"));
+        assertThat(c.spam()).isEqualTo(new ServerConfig.Spam(true, 0.7, 0.7, 7, "example.test junk=0.9",
+                "x-spam.dnsbl-zones", "x-spam.uribl-zones"));
         assertThat(c.spam().toThresholds().of("bob@example.test")).isEqualTo(
                 new io.yubin.filter.spam.SpamThresholds.Thresholds(0.9, 0.7));
         assertThat(c.sendingLimits().overrideMap()).containsExactly(
