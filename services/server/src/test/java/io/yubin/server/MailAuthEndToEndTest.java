@@ -41,12 +41,7 @@ class MailAuthEndToEndTest {
 
     private static final MailAddress ALICE = MailAddress.parse("alice@example.test");
     private static final String AUTHSERV_ID = "mx.example.test";
-    private static final String SOA = """
-            $TTL 300
-            @ IN SOA ns hostmaster 1 3600 600 86400 60
-            @ IN NS ns
-            ns IN A 127.0.0.1
-            """;
+    private static final String SOA = Bind9Server.ZONE_HEAD;
 
     @TempDir
     static Path dir;

@@ -8,7 +8,6 @@ import io.yubin.mailauth.dkim.DkimVerifier;
 import io.yubin.mailauth.dkim.DnsKeyLookup;
 import io.yubin.mailauth.dmarc.DmarcVerifier;
 import io.yubin.mailauth.dmarc.OrganizationalDomains;
-import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
 import io.yubin.mailauth.spf.SpfVerifier;
 import io.yubin.store.SpoolEntry;
@@ -18,10 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,17 +36,11 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(BlockedThreadWatch.class)
 class MxAuthenticationTest {
 
-    private static final String SOA = """
-            $TTL 300
-            @ IN SOA ns hostmaster 1 3600 600 86400 60
-            @ IN NS ns
-            ns IN A 127.0.0.1
-            """;
+    private static final String SOA = Bind9Server.ZONE_HEAD;
 
     @TempDir
     static Path named;
-    static Bind9Server bind;
-    static ExecutorService executor;
+    static LocalDns localDns;
     static InboundAuthenticator authenticator;
 
     @TempDir
@@ -58,13 +49,12 @@ class MxAuthenticationTest {
 
     @BeforeAll
     static void startDns() throws Exception {
-        bind = new Bind9Server(named, Map.of(
+        localDns = new LocalDns(named, Map.of(
                 "pass.test", SOA + "@ IN TXT \"v=spf1 ip4:127.0.0.1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n"
                         + "helo IN TXT \"v=spf1 ip4:127.0.0.1 -all\"\n",
                 "fail.test", SOA + "@ IN TXT \"v=spf1 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n"));
-        executor = Executors.newCachedThreadPool();
-        StubResolver dns = new StubResolver(DnsSettings.DEFAULT.withServers(List.of(bind.address())), executor,
-                Clock.systemUTC());
+        ExecutorService executor = localDns.executor;
+        StubResolver dns = localDns.resolver;
         Path psl = Path.of("/usr/share/publicsuffix/public_suffix_list.dat");
         assertThat(Files.isRegularFile(psl)).as("publicsuffix is installed (.ci/install-packages)").isTrue();
         DnsKeyLookup keys = new DnsKeyLookup(dns, Duration.ofSeconds(10));
@@ -77,8 +67,7 @@ class MxAuthenticationTest {
 
     @AfterAll
     static void stopDns() throws Exception {
-        executor.shutdownNow();
-        bind.close();
+        localDns.close();
     }
 
     @BeforeEach

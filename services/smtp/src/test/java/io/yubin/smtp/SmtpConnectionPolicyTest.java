@@ -2,18 +2,14 @@ package io.yubin.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
 import io.yubin.protocol.IpPolicy;
 import io.yubin.testing.bind9.Bind9Server;
 import io.yubin.testing.vertx.BlockedThreadWatch;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,8 +32,7 @@ class SmtpConnectionPolicyTest {
 
     @TempDir
     static Path named;
-    static Bind9Server bind;
-    static ExecutorService executor;
+    static LocalDns localDns;
     static StubResolver dns;
 
     @TempDir
@@ -46,26 +41,19 @@ class SmtpConnectionPolicyTest {
 
     @BeforeAll
     static void startDns() throws Exception {
-        String soa = """
-                $TTL 300
-                @ IN SOA ns hostmaster 1 3600 600 86400 60
-                @ IN NS ns
-                ns IN A 127.0.0.1
-                """;
-        bind = new Bind9Server(named, Map.of(
+        String soa = Bind9Server.ZONE_HEAD;
+        localDns = new LocalDns(named, Map.of(
                 // RFC 5782 §2.1: 127.0.0.2 means listed; 127.255.255.254 is a list refusing the query.
                 "bl.test", soa + "7.113.0.203 IN A 127.0.0.2\n7.113.0.203 IN TXT \"listed\"\n"
                         + "8.113.0.203 IN A 127.255.255.254\n"
                         + "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2 IN A 127.0.0.3\n",
                 "other.test", soa));
-        executor = Executors.newCachedThreadPool();
-        dns = new StubResolver(DnsSettings.DEFAULT.withServers(List.of(bind.address())), executor, Clock.systemUTC());
+        dns = localDns.resolver;
     }
 
     @AfterAll
     static void stopDns() throws Exception {
-        executor.shutdownNow();
-        bind.close();
+        localDns.close();
     }
 
     @AfterEach

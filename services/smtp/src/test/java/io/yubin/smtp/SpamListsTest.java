@@ -2,16 +2,12 @@ package io.yubin.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.yubin.mailauth.dns.DnsSettings;
 import io.yubin.mailauth.dns.StubResolver;
 import io.yubin.testing.bind9.Bind9Server;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,19 +19,13 @@ class SpamListsTest {
 
     @TempDir
     static Path named;
-    static Bind9Server bind;
-    static ExecutorService executor;
+    static LocalDns localDns;
     static StubResolver dns;
 
     @BeforeAll
     static void startDns() throws Exception {
-        String soa = """
-                $TTL 300
-                @ IN SOA ns hostmaster 1 3600 600 86400 60
-                @ IN NS ns
-                ns IN A 127.0.0.1
-                """;
-        bind = new Bind9Server(named, Map.of(
+        String soa = Bind9Server.ZONE_HEAD;
+        localDns = new LocalDns(named, Map.of(
                 // RFC 5782: 203.0.113.7 and 2001:db8::7 listed; 127.255.255.254 is a refused query
                 "bl.test", soa + "7.113.0.203 IN A 127.0.0.2\n8.113.0.203 IN A 127.255.255.254\n"
                         + "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2 IN A 127.0.0.3\n",
@@ -44,14 +34,12 @@ class SpamListsTest {
                 "dbl.test", soa + "spammy.example IN A 127.0.1.2\nrefused.example IN A 127.0.0.1\n",
                 "other-dbl.test", soa + "spammy.example IN A 127.0.0.4\n",
                 "broken.test", "garbage"));
-        executor = Executors.newCachedThreadPool();
-        dns = new StubResolver(DnsSettings.DEFAULT.withServers(List.of(bind.address())), executor, Clock.systemUTC());
+        dns = localDns.resolver;
     }
 
     @AfterAll
     static void stopDns() throws Exception {
-        executor.shutdownNow();
-        bind.close();
+        localDns.close();
     }
 
     private static List<String> listings(SpamLists lists, String client, String body) throws Exception {

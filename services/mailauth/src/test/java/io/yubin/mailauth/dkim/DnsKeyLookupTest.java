@@ -29,12 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** DKIM keys through the shared resolver and a real BIND 9. */
 class DnsKeyLookupTest {
 
-    private static final String SOA = """
-            $TTL 300
-            @ IN SOA ns hostmaster 1 3600 600 86400 60
-            @ IN NS ns
-            ns IN A 127.0.0.1
-            """;
+    private static final String SOA = Bind9Server.ZONE_HEAD;
 
     @TempDir
     static Path dir;

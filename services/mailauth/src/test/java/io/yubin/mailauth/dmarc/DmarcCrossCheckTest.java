@@ -141,8 +141,7 @@ class DmarcCrossCheckTest {
     private static Map<String, String> zoneFiles(List<String> zones, Map<String, String> records) {
         Map<String, String> files = new LinkedHashMap<>();
         for (String zone : zones) {
-            StringBuilder z = new StringBuilder("$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 60\n@ IN NS ns\n"
-                    + "ns IN A 127.0.0.1\n");
+            StringBuilder z = new StringBuilder(Bind9Server.ZONE_HEAD);
             records.forEach((name, text) -> {
                 if (name.endsWith("." + zone)) {
                     z.append(name, 0, name.length() - zone.length() - 1).append(" IN TXT");

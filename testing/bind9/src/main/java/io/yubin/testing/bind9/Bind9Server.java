@@ -36,6 +36,14 @@ public final class Bind9Server implements AutoCloseable {
 
     private static final Path NAMED = Path.of("/usr/sbin/named");
 
+    /** The start of a zone file: TTL, SOA, and the server as its name server; the test's records follow. */
+    public static final String ZONE_HEAD = """
+            $TTL 300
+            @ IN SOA ns hostmaster 1 3600 600 86400 60
+            @ IN NS ns
+            ns IN A 127.0.0.1
+            """;
+
     private final Path dir;
     private final Process process;
     private final int port;
