@@ -4,7 +4,8 @@ package io.yubin.filter.spam;
  * Scores a message from what the models learned, as SpamBayes and bogofilter do: each feature's
  * spam probability f(w) after Robinson (the raw ratio shrunk towards x with strength s while the
  * feature is rare), then the strongest of them combined with Fisher's chi-square method into
- * evidence for spam S and for ham H, and the score (1 + S - H) / 2.
+ * evidence for spam S and for ham H, and the score (1 + S - H) / 2. Features of exactly the same
+ * counts, seen often enough, take part once: they are one run of text.
  *
  * <p>A user's model takes precedence for the features it has seen (once it learned both spam and
  * ham); the global model answers for the others. Thread-safe when the models are not being written.
@@ -124,7 +125,7 @@ public final class SpamClassifier {
      * Whether a feature with exactly these counts, seen in {@link #SAME_TEXT_MIN} messages or more, took
      * part already: such features are almost always one run of text (a mailing list's footer, a
      * newsletter's template), whose dozens of OSB pairs would otherwise count as dozens of independent
-     * clues and outweigh everything the message itself says (docs/filtering.md, "One clue per text").
+     * clues and outweigh everything the message itself says (docs/filtering.md, "One clue per run of text").
      */
     private static boolean repeated(long counts, FeatureSet seen) {
         long packed = counts < 0 ? ~counts : counts;
