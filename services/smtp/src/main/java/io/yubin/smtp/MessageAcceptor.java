@@ -253,8 +253,9 @@ final class MessageAcceptor {
         // The message is read only when a model judges it or the lists are asked about it, as it will
         // be stored: without forged fields of ours, with our Authentication-Results.
         byte[] results = (verdict == null ? "" : verdict.header()).getBytes(StandardCharsets.UTF_8);
-        CompletionStage<byte[]> head = judges.thenApplyAsync(judged -> judged || lists != null
-                ? concat(results, SpamFilter.head(received(body))) : null, spamChecking.worker());
+        CompletionStage<byte[]> head = judges.thenCompose(judged -> judged || lists != null
+                ? CompletableFuture.supplyAsync(() -> concat(results, SpamFilter.head(received(body))), spamChecking.worker())
+                : CompletableFuture.completedFuture(null));
         CompletionStage<String> listsField = lists == null ? CompletableFuture.completedFuture("")
                 : head.thenCompose(h -> lists.listings(trace.clientAddress(), h)).thenApply(SpamLists::field);
         // With the lists' field too, which the filter reads as features.
