@@ -57,6 +57,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "yubin.operatorName" -}}{{ include "yubin.fullname" . }}-operator{{- end -}}
 {{- define "yubin.cassandraName" -}}{{ include "yubin.fullname" . }}-cassandra{{- end -}}
 {{- define "yubin.minioName" -}}{{ include "yubin.fullname" . }}-minio{{- end -}}
+{{- define "yubin.clamavName" -}}{{ include "yubin.fullname" . }}-clamav{{- end -}}
 {{- define "yubin.configName" -}}{{ include "yubin.fullname" . }}-config{{- end -}}
 
 {{/* The Secret holding the admin token under the key "token" (the operator reads it too). */}}

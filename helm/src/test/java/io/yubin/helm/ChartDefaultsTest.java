@@ -42,7 +42,40 @@ class ChartDefaultsTest {
                 "Service/yubin", "Service/yubin-hazelcast", "Service/yubin-admin", "Service/yubin-operator-metrics",
                 "Deployment/yubin", "Deployment/yubin-operator", "PodDisruptionBudget/yubin",
                 "ServiceAccount/yubin-operator", "Role/yubin-operator", "RoleBinding/yubin-operator",
-                "NetworkPolicy/yubin", "NetworkPolicy/yubin-operator");
+                "NetworkPolicy/yubin", "NetworkPolicy/yubin-operator",
+                "ConfigMap/yubin-clamav", "Service/yubin-clamav", "Deployment/yubin-clamav", "NetworkPolicy/yubin-clamav");
+    }
+
+    @Test
+    void virusScanningByAClamdOfTheReleaseThatFreshclamKeepsCurrentAndOnlyTheFrontEndReaches() {
+        assertThat(serverConfig(r).at("virus.clamd")).isEqualTo("yubin-clamav:3310");
+        assertThat(r.get("Service", "yubin-clamav").docs("spec.ports")).singleElement().satisfies(p -> {
+            assertThat(p.at("port")).isEqualTo(3310);
+            assertThat(p.at("targetPort")).isEqualTo("clamd");
+        });
+        Doc pod = r.get("Deployment", "yubin-clamav").doc("spec.template.spec");
+        // the signatures first (clamd does not start without them), then clamd and freshclam side by side
+        assertThat(pod.docs("initContainers")).singleElement().satisfies(c -> {
+            assertThat(c.at("image")).isEqualTo("clamav/clamav:1.4.3");
+            assertThat(c.list("command")).last().asString().contains("freshclam --config-file=/etc/clamav-yubin/freshclam.conf");
+        });
+        List<Doc> containers = pod.docs("containers");
+        assertThat(containers).extracting(c -> c.at("name")).containsExactly("clamd", "freshclam");
+        Doc clamd = containers.get(0);
+        assertThat(clamd.list("command")).containsExactly("clamd", "--foreground", "--config-file=/etc/clamav-yubin/clamd.conf");
+        assertThat(clamd.at("startupProbe.tcpSocket.port")).isEqualTo("clamd");
+        assertThat(clamd.at("readinessProbe.tcpSocket.port")).isEqualTo("clamd");
+        assertThat(containers.get(1).list("command")).startsWith("freshclam", "--daemon", "--foreground");
+        Map<String, Object> conf = Doc.asMap(r.get("ConfigMap", "yubin-clamav").at("data"));
+        assertThat((String) conf.get("clamd.conf")).contains("TCPSocket 3310\n", "DatabaseDirectory /var/lib/clamav\n",
+                "StreamMaxLength 32M\n", "ConcurrentDatabaseReload no\n");
+        assertThat((String) conf.get("freshclam.conf")).contains("Checks 12\n", "TestDatabases no\n",
+                "NotifyClamd /etc/clamav-yubin/clamd.conf\n");
+        assertThat(r.get("NetworkPolicy", "yubin-clamav").docs("spec.ingress")).singleElement().satisfies(rule -> {
+            assertThat(rule.docs("from")).singleElement().satisfies(f ->
+                    assertThat(f.at("podSelector.matchLabels")).isEqualTo(selector("frontend")));
+            assertThat(rule.docs("ports")).singleElement().satisfies(p -> assertThat(p.at("port")).isEqualTo(3310));
+        });
     }
 
     @Test

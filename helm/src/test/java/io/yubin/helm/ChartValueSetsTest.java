@@ -121,6 +121,23 @@ class ChartValueSetsTest {
     }
 
     @Test
+    void clamavOffLeavesVirusScanningToAClamdOfYourOwn() {
+        Rendered off = renderAndLint("clamav: {enabled: false}");
+        assertThat(off.names()).noneMatch(n -> n.contains("clamav"));
+        assertThat(serverConfig(off).at("virus")).isNull();
+        Rendered own = renderAndLint("""
+                clamav: {enabled: false}
+                frontend: {config: {virus: {clamd: "clamd.antivirus:3310", fail-open: true}}}
+                """);
+        assertThat(serverConfig(own).at("virus.clamd")).isEqualTo("clamd.antivirus:3310");
+        assertThat(serverConfig(own).at("virus.fail-open")).isEqualTo(true);
+        Rendered tuned = renderAndLint("clamav: {checksPerDay: 24, streamMaxLength: 64M}");
+        Map<String, Object> conf = Doc.asMap(tuned.get("ConfigMap", "yubin-clamav").at("data"));
+        assertThat((String) conf.get("clamd.conf")).contains("StreamMaxLength 64M\n");
+        assertThat((String) conf.get("freshclam.conf")).contains("Checks 24\n");
+    }
+
+    @Test
     void networkPolicyOff() {
         Rendered r = renderAndLint("networkPolicy: {enabled: false}");
         assertThat(r.all("NetworkPolicy")).isEmpty();
