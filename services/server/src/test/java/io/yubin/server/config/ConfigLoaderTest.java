@@ -62,7 +62,7 @@ class ConfigLoaderTest {
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
         assertThat(c.dns().serverAddresses()).isEmpty();
         assertThat(c.dkim()).isEqualTo(new ServerConfig.Dkim(""));
-        assertThat(c.spam()).isEqualTo(new ServerConfig.Spam(true, 0.6, 0.999, 20, "", "", ""));
+        assertThat(c.spam()).isEqualTo(new ServerConfig.Spam(true, 0.6, 2.0, 20, "", "", ""));
         assertThat(c.mtaSts()).isEqualTo(new ServerConfig.MtaStsHost(false, "127.0.0.1", 2443, "", false));
         assertThat(c.mtaSts().policiesPath(Path.of("/var/lib/yubin"))).isEqualTo(Path.of("/var/lib/yubin/mta-sts"));
         assertThat(c.sendingLimits()).isEqualTo(new ServerConfig.SendingLimitsConfig(500, 100, 2000, ""));
