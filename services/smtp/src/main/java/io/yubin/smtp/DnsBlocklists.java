@@ -60,7 +60,7 @@ public final class DnsBlocklists {
         }
         String reversed = DnsNames.reversedLabels(address);
         List<CompletableFuture<Boolean>> lookups = zones.stream()
-                .map(zone -> listed(reversed + "." + zone, clientAddress, zone).toCompletableFuture())
+                .map(zone -> listed(dns, reversed + "." + zone, clientAddress, zone).toCompletableFuture())
                 .toList();
         return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(v -> {
             for (int i = 0; i < zones.size(); i++) {
@@ -70,10 +70,6 @@ public final class DnsBlocklists {
             }
             return Optional.empty();
         });
-    }
-
-    private CompletionStage<Boolean> listed(String name, String clientAddress, String zone) {
-        return listed(dns, name, clientAddress, zone);
     }
 
     /**

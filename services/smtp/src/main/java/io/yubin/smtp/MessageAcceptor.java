@@ -250,20 +250,22 @@ final class MessageAcceptor {
         SpamFilter filter = spamChecking.filter();
         SpamLists lists = spamChecking.lists();
         CompletionStage<Boolean> judges = filter.judges(only);
-        // The message is read only when a model judges it or the lists are asked about it, as it will
-        // be stored: without forged fields of ours, with our Authentication-Results.
+        // The message is read and tokenized once, only when a model judges it or the lists are asked
+        // about its URLs, as it will be stored: without forged fields of ours, with our Authentication-Results.
         byte[] results = (verdict == null ? "" : verdict.header()).getBytes(StandardCharsets.UTF_8);
-        CompletionStage<byte[]> head = judges.thenCompose(judged -> judged || lists != null
+        CompletionStage<SpamTokenizer.Analysis> analysis = judges.thenCompose(judged -> judged || lists != null
                 ? CompletableFuture.supplyAsync(() -> concat(results, SpamFilter.head(received(body))), spamChecking.worker())
+                        .thenCompose(head -> filter.analyze(head, SpamLists.MAX_DOMAINS))
                 : CompletableFuture.completedFuture(null));
-        CompletionStage<String> listsField = lists == null ? CompletableFuture.completedFuture("")
-                : head.thenCompose(h -> lists.listings(trace.clientAddress(), h)).thenApply(SpamLists::field);
-        // With the lists' field too, which the filter reads as features.
+        CompletionStage<List<String>> listings = lists == null ? CompletableFuture.completedFuture(List.of())
+                : analysis.thenCompose(a -> lists.listings(trace.clientAddress(), a.urlDomains()));
+        // With the features of the lists' field too, as the stored message will give them.
         CompletionStage<SpamFilter.Score> scored = judges.thenCompose(judged -> !judged
                 ? CompletableFuture.completedFuture(SpamFilter.Score.UNTRAINED)
-                : head.thenCombine(listsField, (h, field) -> concat(field.getBytes(StandardCharsets.US_ASCII), h))
-                        .thenCompose(filter::features).thenCompose(features -> filter.score(features, only)));
-        return Future.fromCompletionStage(scored.thenCombine(listsField, SpamOutcome::new), context)
+                : analysis.thenCombine(listings, (a, named) -> SpamTokenizer.withListings(a.features(), named))
+                        .thenCompose(features -> filter.score(features, only)));
+        return Future.fromCompletionStage(scored.thenCombine(listings.thenApply(SpamLists::field), SpamOutcome::new),
+                context)
                 .compose(outcome -> spamStatus(outcome, recipients, only, trace));
     }
 

@@ -15,7 +15,8 @@ import java.util.concurrent.CompletionStage;
  * DNS lists whose word is evidence for the spam filter rather than a refusal (docs/filtering.md,
  * "DNS lists as features"): client-address lists (RFC 5782 §2.1, the reversed address under the
  * zone) and URI lists (§2.3, a domain name under the zone: Spamhaus DBL, SURBL, URIBL), asked about
- * the registered domains of the first {@link #MAX_DOMAINS} URLs of the message. What they say goes
+ * the registered domains of the first {@link #MAX_DOMAINS} URLs of the message (read by the
+ * tokenizer with its features, {@link SpamTokenizer#analyze}). What they say goes
  * into the message as {@link SpamTokenizer#LISTS_FIELD}, which the filter reads as features, at
  * arrival and whenever the stored message is scored or learned again. A list that cannot be asked
  * counts as not listing (logged); the lookups run at once, each bounded by the resolver's time limit.
@@ -54,9 +55,9 @@ public final class SpamLists {
      * {@code uribl=ZONE} for a domain of its URLs, each zone once, in the configured order. Never fails.
      *
      * @param clientAddress the client's IP literal
-     * @param message the message (its first octets), for its URLs
+     * @param urlDomains the registered domains of the message's URLs
      */
-    public CompletionStage<List<String>> listings(String clientAddress, byte[] message) {
+    public CompletionStage<List<String>> listings(String clientAddress, List<String> urlDomains) {
         List<CompletableFuture<Boolean>> byAddress = new ArrayList<>();
         InetAddress address = NetUtil.createInetAddressFromIpAddressString(clientAddress);
         for (String zone : addressZones) {
@@ -64,10 +65,9 @@ public final class SpamLists {
                     : DnsBlocklists.listed(dns, DnsNames.reversedLabels(address) + "." + zone, clientAddress, zone)
                             .toCompletableFuture());
         }
-        List<String> domains = domainZones.isEmpty() ? List.of() : SpamTokenizer.urlDomains(message, MAX_DOMAINS);
         List<CompletableFuture<Boolean>> byDomain = new ArrayList<>();
         for (String zone : domainZones) {
-            List<CompletableFuture<Boolean>> lookups = domains.stream()
+            List<CompletableFuture<Boolean>> lookups = urlDomains.stream()
                     .filter(domain -> DnsNames.isValid(domain + "." + zone))
                     .map(domain -> DnsBlocklists.listed(dns, DnsNames.normalize(domain) + "." + zone, domain, zone)
                             .toCompletableFuture())

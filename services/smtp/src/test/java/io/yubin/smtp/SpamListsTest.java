@@ -2,6 +2,7 @@ package io.yubin.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.yubin.filter.spam.SpamTokenizer;
 import io.yubin.mailauth.dns.StubResolver;
 import io.yubin.testing.bind9.Bind9Server;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,8 @@ class SpamListsTest {
 
     private static List<String> listings(SpamLists lists, String client, String body) throws Exception {
         byte[] message = ("From: a@example.org\r\nSubject: s\r\n\r\n" + body + "\r\n").getBytes(StandardCharsets.UTF_8);
-        return lists.listings(client, message).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        List<String> urlDomains = new SpamTokenizer().analyze(message, SpamLists.MAX_DOMAINS).urlDomains();
+        return lists.listings(client, urlDomains).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     @Test

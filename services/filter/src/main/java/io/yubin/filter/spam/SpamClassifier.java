@@ -50,6 +50,11 @@ public final class SpamClassifier {
         return tokenizer.features(message);
     }
 
+    /** The features and, from the same reading, at most {@code maxUrlDomains} URL domains. */
+    public SpamTokenizer.Analysis analyze(byte[] message, int maxUrlDomains) {
+        return tokenizer.analyze(message, maxUrlDomains);
+    }
+
     /** Learns a message; the caller learns each message once ({@link MessageFingerprint}). */
     public void learn(byte[] message, boolean spam, SpamModel model) {
         model.learn(features(message), spam);

@@ -104,6 +104,11 @@ public final class SpamFilter {
         return CompletableFuture.supplyAsync(() -> classifier.features(message), worker);
     }
 
+    /** The features of {@code message} and its first URL domains, from one reading on the worker. */
+    public CompletionStage<SpamTokenizer.Analysis> analyze(byte[] message, int maxUrlDomains) {
+        return CompletableFuture.supplyAsync(() -> classifier.analyze(message, maxUrlDomains), worker);
+    }
+
     /**
      * The score of a message's features for {@code user} (a canonical address; null for the global
      * model alone): the user's model where it knows enough, the global one for the rest.

@@ -9,6 +9,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -108,15 +109,38 @@ public final class SpamTokenizer {
     }
 
     /**
-     * The registered domains of the URLs in the message's text parts (and HTML attributes), in the
-     * order found, at most {@code max}: what a URI blocklist is asked about.
+     * A message's features and the registered domains of the URLs in its text parts (and HTML
+     * attributes), in the order found: what a URI blocklist is asked about.
      */
-    public static List<String> urlDomains(byte[] message, int max) {
-        Collector c = new Collector(false);
+    public record Analysis(long[] features, List<String> urlDomains) {
+    }
+
+    /** {@link #features} and, from the same reading, at most {@code maxUrlDomains} URL domains. */
+    public Analysis analyze(byte[] message, int maxUrlDomains) {
+        Collector c = new Collector(headerNames);
         c.urlDomains = new LinkedHashSet<>();
-        c.maxUrlDomains = max;
+        c.maxUrlDomains = maxUrlDomains;
         read(message, c);
-        return List.copyOf(c.urlDomains);
+        return new Analysis(c.set.toArray(), List.copyOf(c.urlDomains));
+    }
+
+    /**
+     * The features plus those of the {@link #LISTS_FIELD} recording {@code listings} ({@code kind=zone}):
+     * what the message gives once the field is added to it.
+     */
+    public static long[] withListings(long[] features, List<String> listings) {
+        if (listings.isEmpty()) {
+            return features;
+        }
+        long[] all = Arrays.copyOf(features, features.length + listings.size());
+        for (int i = 0; i < listings.size(); i++) {
+            all[features.length + i] = listFeature(listings.get(i));
+        }
+        return all;
+    }
+
+    private static long listFeature(String listing) {
+        return FeatureHash.of(LIST, listing.toLowerCase(Locale.ROOT));
     }
 
     private static void read(byte[] message, Collector c) {
@@ -219,10 +243,10 @@ public final class SpamTokenizer {
                 }
             }
             case "x-spam-lists" -> {
-                for (String listing : value.toLowerCase(Locale.ROOT).split(";")) {
+                for (String listing : value.split(";")) {
                     String kindAndZone = listing.strip();
                     if (!kindAndZone.isEmpty() && kindAndZone.length() <= 80) {
-                        c.token(LIST, kindAndZone);
+                        c.set.add(listFeature(kindAndZone));
                     }
                 }
             }

@@ -114,8 +114,8 @@ class SpamTokenizerTest {
         assertThat(features(message)).doesNotContain(feature("header", "x-spam-lists"));
         byte[] octets = message.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
         // registered domains, each once, in order; no IP literal
-        assertThat(SpamTokenizer.urlDomains(octets, 10)).containsExactly("example.co.uk", "example.com", "example.net");
-        assertThat(SpamTokenizer.urlDomains(octets, 2)).containsExactly("example.co.uk", "example.com");
+        assertThat(tokenizer.analyze(octets, 10).urlDomains()).containsExactly("example.co.uk", "example.com", "example.net");
+        assertThat(tokenizer.analyze(octets, 2).urlDomains()).containsExactly("example.co.uk", "example.com");
     }
 
     @Test

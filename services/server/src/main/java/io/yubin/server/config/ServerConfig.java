@@ -101,16 +101,12 @@ public record ServerConfig(
 
         /** The client-address lists whose listing is a feature (spam.dnsbl-zones). */
         public List<String> dnsblZoneList() {
-            return zones(dnsblZones);
+            return commaList(dnsblZones);
         }
 
         /** The domain lists asked about the URLs of a message (spam.uribl-zones). */
         public List<String> uriblZoneList() {
-            return zones(uriblZones);
-        }
-
-        private static List<String> zones(String zones) {
-            return Arrays.stream(zones.split(",")).map(String::strip).filter(z -> !z.isEmpty()).toList();
+            return commaList(uriblZones);
         }
 
         /** @throws IllegalArgumentException naming the entry or value that is wrong */
@@ -352,7 +348,7 @@ public record ServerConfig(
 
         /** The {@code members} list, split and trimmed; empty when none are given. */
         public List<String> memberList() {
-            return Arrays.stream(members.split(",")).map(String::strip).filter(m -> !m.isEmpty()).toList();
+            return commaList(members);
         }
 
         /** The member these settings describe: alone on loopback unless {@code enabled}. */
@@ -721,7 +717,7 @@ public record ServerConfig(
     public record Dnsbl(String zones) {
 
         public List<String> zoneList() {
-            return Arrays.stream(zones.split(",")).map(String::strip).filter(z -> !z.isEmpty()).toList();
+            return commaList(zones);
         }
     }
 
@@ -782,8 +778,7 @@ public record ServerConfig(
         }
 
         private static Set<String> list(String names) {
-            return Arrays.stream(names.split(",")).map(String::strip).filter(n -> !n.isEmpty())
-                    .collect(java.util.stream.Collectors.toSet());
+            return Set.copyOf(commaList(names));
         }
     }
 
@@ -861,5 +856,10 @@ public record ServerConfig(
         public String toString() {
             return "S3[" + endpoint + ", " + region + ", " + bucket + "]";
         }
+    }
+
+    /** A value of items separated by commas, each trimmed; empty items left out. */
+    static List<String> commaList(String value) {
+        return Arrays.stream(value.split(",")).map(String::strip).filter(item -> !item.isEmpty()).toList();
     }
 }
