@@ -293,8 +293,9 @@ final class MessageAcceptor {
             return Future.failedFuture(new MessageRefusedException(SmtpReplies.spamReject(score.value())));
         }
         return Future.succeededFuture(outcome.listsField() + String.format(Locale.ROOT,
-                "%s: %s, score=%.3f required=%.3f clues=%d by %s\r\n",
-                SPAM_STATUS, score.atLeast(junk) ? "Yes" : "No", score.value(), junk, score.clues(), hostname));
+                "%s: %s, score=%.3f required=%.3f clues=%d%s by %s\r\n",
+                SPAM_STATUS, score.atLeast(junk) ? "Yes" : "No", score.value(), junk, score.clues(),
+                score.rules().isEmpty() ? "" : " rules=" + score.ruleNames(), hostname));
     }
 
     /**

@@ -1,11 +1,15 @@
 package io.yubin.filter.spam;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
  * Scores a message from what the models learned, as SpamBayes and bogofilter do: each feature's
  * spam probability f(w) after Robinson (the raw ratio shrunk towards x with strength s while the
  * feature is rare), then the strongest of them combined with Fisher's chi-square method into
- * evidence for spam S and for ham H, and the score (1 + S - H) / 2. Features of exactly the same
- * counts, seen often enough, take part once: they are one run of text.
+ * evidence for spam S and for ham H, and the statistical score (1 + S - H) / 2. Features of exactly
+ * the same counts, seen often enough, take part once: they are one run of text. The hand-written
+ * {@link SpamRule}s found in the message then add their weights to its log-odds.
  *
  * <p>A user's model takes precedence for the features it has seen (once it learned both spam and
  * ham); the global model answers for the others. Thread-safe when the models are not being written.
@@ -75,7 +79,13 @@ public final class SpamClassifier {
         int[] histogram = new int[BINS + 1];
         int candidates = 0;
         FeatureSet countsSeen = new FeatureSet(Integer.MAX_VALUE);
+        Set<SpamRule> rules = EnumSet.noneOf(SpamRule.class);
         for (long feature : features) {
+            SpamRule rule = SpamRule.of(feature);
+            if (rule != null) {
+                rules.add(rule);
+                continue;
+            }
             double f = Double.NaN;
             long counts = 0;
             if (useUser) {
@@ -118,12 +128,29 @@ public final class SpamClassifier {
             lnSpam += Math.log(1 - f);
             clues++;
         }
-        if (clues == 0) {
-            return new SpamVerdict(0.5, 0);
+        double statistics = 0.5;
+        if (clues > 0) {
+            double spamEvidence = 1 - chiSquareQ(-2 * lnSpam, 2 * clues);
+            double hamEvidence = 1 - chiSquareQ(-2 * lnHam, 2 * clues);
+            statistics = (1 + spamEvidence - hamEvidence) / 2;
         }
-        double spamEvidence = 1 - chiSquareQ(-2 * lnSpam, 2 * clues);
-        double hamEvidence = 1 - chiSquareQ(-2 * lnHam, 2 * clues);
-        return new SpamVerdict((1 + spamEvidence - hamEvidence) / 2, clues);
+        return new SpamVerdict(withRules(statistics, rules), clues, rules);
+    }
+
+    /**
+     * The statistical score with the rules' weights added to its log-odds, which are first held within
+     * ±{@link SpamRule#STATISTICS_LIMIT}: Fisher's score saturates (ham of a source never learned
+     * reaches 0.999 about once in a hundred), and a saturated score would outweigh any rule. So the
+     * statistics alone give at most 0.982; more needs a rule as well (docs/filtering.md, "Rules").
+     */
+    static double withRules(double statistics, Set<SpamRule> rules) {
+        double p = Math.min(Math.max(statistics, 1e-12), 1 - 1e-12);
+        double logOdds = Math.log(p / (1 - p));
+        logOdds = Math.min(Math.max(logOdds, -SpamRule.STATISTICS_LIMIT), SpamRule.STATISTICS_LIMIT);
+        for (SpamRule rule : rules) {
+            logOdds += rule.weight();
+        }
+        return 1 / (1 + Math.exp(-logOdds));
     }
 
     /**

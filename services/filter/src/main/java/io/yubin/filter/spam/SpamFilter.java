@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,8 +55,13 @@ public final class SpamFilter {
     }
 
     /** What a message scored; {@code trained} is false when no model knew enough to judge. */
-    public record Score(double value, int clues, boolean trained) {
-        public static final Score UNTRAINED = new Score(0.5, 0, false);
+    public record Score(double value, int clues, boolean trained, Set<SpamRule> rules) {
+        public static final Score UNTRAINED = new Score(0.5, 0, false, Set.of());
+
+        /** The rules found, by name, comma-separated ("" for none): for the message's spam header. */
+        public String ruleNames() {
+            return rules.stream().map(Enum::name).collect(Collectors.joining(","));
+        }
 
         /** Judged, and at or above {@code threshold}. */
         public boolean atLeast(double threshold) {
@@ -123,7 +129,7 @@ public final class SpamFilter {
             }
             SpamVerdict verdict = classifier.classify(features, globalKnows ? global : new InMemorySpamModel(),
                     userKnows ? mine : null);
-            return new Score(verdict.score(), verdict.clues(), true);
+            return new Score(verdict.score(), verdict.clues(), true, verdict.rules());
         });
     }
 

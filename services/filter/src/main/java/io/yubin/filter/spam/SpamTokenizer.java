@@ -20,6 +20,7 @@ import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.DecoderUtil;
 import org.apache.james.mime4j.stream.BodyDescriptor;
+import org.apache.james.mime4j.util.ContentUtil;
 import org.apache.james.mime4j.stream.EntityState;
 import org.apache.james.mime4j.stream.Field;
 import org.apache.james.mime4j.stream.MimeConfig;
@@ -205,10 +206,20 @@ public final class SpamTokenizer {
             c.token(HEADER, name.length() > 40 ? name.substring(0, 40) : name);
         }
         switch (name) {
-            case "subject" -> subject(value, c);
+            case "subject" -> {
+                subject(value, c);
+                // The rule reads the field as written: a folded line's indentation is not a run of spaces.
+                if (field.getRaw() != null && SpamRule.trackingTag(DecoderUtil.decodeEncodedWords(
+                        ContentUtil.decode(field.getRaw()).substring(name.length() + 1), DecodeMonitor.SILENT))) {
+                    c.rule(SpamRule.SUBJECT_TRACKING_TAG);
+                }
+            }
             case "from" -> {
                 String decoded = DecoderUtil.decodeEncodedWords(value, DecodeMonitor.SILENT);
                 top.fromDomain = domain(decoded);
+                if (SpamRule.digitsSender(decoded)) {
+                    c.rule(SpamRule.FROM_DIGITS);
+                }
                 domainTokens("from", top.fromDomain, c);
                 int lt = decoded.indexOf('<');
                 if (lt > 0) {
@@ -222,10 +233,16 @@ public final class SpamTokenizer {
             }
             case "message-id" -> {
                 top.messageId = true;
+                if (SpamRule.ratwareMessageId(value)) {
+                    c.rule(SpamRule.MESSAGE_ID_RATWARE);
+                }
                 domainTokens("message-id", domain(value), c);
             }
             case "to", "cc" -> {
                 c.token(META, name + ":" + bucket(count(value, '@')));
+                if (name.equals("to") && SpamRule.undisclosed(value)) {
+                    c.rule(SpamRule.TO_UNDISCLOSED);
+                }
                 domainTokens(name, domain(value), c);
             }
             case "x-mailer", "user-agent" -> {
@@ -316,6 +333,9 @@ public final class SpamTokenizer {
         if (letters >= 8 && upper * 10 >= letters * 6) {
             c.token(META, "subject:shouting");
         }
+        if (SpamRule.money(decoded)) {
+            c.rule(SpamRule.SUBJECT_MONEY);
+        }
         c.resetChain();
         words(decoded, SUBJECT, c);
     }
@@ -344,7 +364,11 @@ public final class SpamTokenizer {
         String text = decode(bytes, descriptor.getCharset(), c);
         urls(text, c);
         c.resetChain();
-        words(type.equals("text/html") ? stripHtml(text, c) : text, BODY, c);
+        String visible = type.equals("text/html") ? stripHtml(text, c) : text;
+        if (SpamRule.salesPromise(visible)) {
+            c.rule(SpamRule.SALES_PROMISE);
+        }
+        words(visible, BODY, c);
     }
 
     private static String type(BodyDescriptor descriptor) {
@@ -528,6 +552,9 @@ public final class SpamTokenizer {
             }
             from = end;
             String host = text.substring(start, end);
+            if (host.indexOf('@') >= 0 || host.indexOf('%') >= 0) {
+                c.rule(SpamRule.URL_DISGUISED);
+            }
             host = host.substring(host.lastIndexOf('@') + 1);
             int colon = host.indexOf(':');
             if (colon >= 0) {
@@ -543,6 +570,7 @@ public final class SpamTokenizer {
             count++;
             if (ipv4(host)) {
                 c.token(URL, "ip");
+                c.rule(SpamRule.URL_NUMERIC_HOST);
             } else {
                 String domain = registeredDomain(host);
                 c.token(URL, "host:" + host);
@@ -682,6 +710,10 @@ public final class SpamTokenizer {
 
         Collector(boolean headerNames) {
             this.headerNames = headerNames;
+        }
+
+        void rule(SpamRule rule) {
+            set.add(rule.feature());
         }
 
         void token(long seed, String token) {

@@ -1,0 +1,109 @@
+package io.yubin.filter.spam;
+
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Hand-written signs of spam, as SpamAssassin's rules are: each one found in a message adds its
+ * weight to the log-odds of the statistical score ({@link SpamClassifier}). They are what a model
+ * learned from one period cannot know about the next one's campaigns — bulk mailers' templates,
+ * tracking tags, sales promises, numeric and disguised links — and each is found in almost no ham
+ * (docs/filtering.md, "Rules": measured on the development set, chosen before the independent run).
+ *
+ * <p>The tokenizer finds them while it reads the message and adds each as a feature of its own
+ * ({@link #feature}), so that every path that scores features (SMTP, delivery, training, the harness)
+ * sees them; the classifier takes them out of the statistical clues and adds their weights.
+ */
+public enum SpamRule {
+    /** A Message-ID from the template of a bulk mailer: {@code <0000a1b2c3d4$0000e5f6$00001a2b@host>}. */
+    MESSAGE_ID_RATWARE(2.0),
+    /** A Subject that ends in a run of 3 spaces or more and a token: a per-recipient tag ({@code "Hi    FGTPRIL"}). */
+    SUBJECT_TRACKING_TAG(2.0),
+    /** A Subject naming a sum of dollars. */
+    SUBJECT_MONEY(1.0),
+    /** A sender's address of letters and then three digits or more ({@code hugh5546x73@}). */
+    FROM_DIGITS(1.0),
+    /** Sent to "undisclosed recipients". */
+    TO_UNDISCLOSED(1.5),
+    /** A sales promise in the text: risk-free, no obligation, act now, 100% guaranteed, limited time. */
+    SALES_PROMISE(1.5),
+    /** A link to a numeric IPv4 address instead of a name. */
+    URL_NUMERIC_HOST(1.5),
+    /** A link whose host part is disguised by a user name ({@code http://bank.com@evil}) or %-escapes. */
+    URL_DISGUISED(1.0);
+
+    /** The largest part of the log-odds the statistical score alone can give, either way. */
+    static final double STATISTICS_LIMIT = 4.0;
+
+    private static final Pattern RATWARE_ID = Pattern.compile(
+            "<0000[0-9a-f]{4,}\\$0000[0-9a-f]{4}\\$0000[0-9a-f]{4}@", Pattern.CASE_INSENSITIVE);
+    private static final Pattern TRACKING_TAG = Pattern.compile("\\s{3,}\\S+\\s*$");
+    private static final Pattern FOLD = Pattern.compile("\\r?\\n[ \\t]+");
+    private static final Pattern MONEY = Pattern.compile("\\$\\s?\\d");
+    private static final Pattern DIGITS_SENDER = Pattern.compile("[a-z]+\\d{3,}[a-z]*\\d*@", Pattern.CASE_INSENSITIVE);
+    private static final Pattern PROMISE = Pattern.compile(
+            "100% (free|guaranteed|satisfaction)|risk[ -]free|no obligation|act now|limited time",
+            Pattern.CASE_INSENSITIVE);
+    private static final SpamRule[] ALL = values();
+    private static final FeatureMap BY_FEATURE = new FeatureMap(64);
+
+    static {
+        for (SpamRule rule : ALL) {
+            BY_FEATURE.put(rule.feature, rule.ordinal() + 1);
+        }
+    }
+
+    private final double weight;
+    private final long feature;
+
+    SpamRule(double weight) {
+        this.weight = weight;
+        this.feature = FeatureHash.of(SeedHolder.SEED, name().toLowerCase(Locale.ROOT));
+    }
+
+    /** What the rule adds to the log-odds of the score when it is found. */
+    public double weight() {
+        return weight;
+    }
+
+    /** The feature standing for the rule in a message's features. */
+    public long feature() {
+        return feature;
+    }
+
+    /** The rule a feature stands for, or null for any other feature. */
+    static SpamRule of(long feature) {
+        long index = BY_FEATURE.get(feature);
+        return index == 0 ? null : ALL[(int) index - 1];
+    }
+
+    static boolean ratwareMessageId(String value) {
+        return RATWARE_ID.matcher(value).find();
+    }
+
+    /** A folded line break counts as one space: a long Subject folded by its mailer has no tag. */
+    static boolean trackingTag(String subject) {
+        return TRACKING_TAG.matcher(FOLD.matcher(subject).replaceAll(" ")).find();
+    }
+
+    static boolean money(String subject) {
+        return MONEY.matcher(subject).find();
+    }
+
+    static boolean digitsSender(String from) {
+        return DIGITS_SENDER.matcher(from).find();
+    }
+
+    static boolean undisclosed(String to) {
+        return to.toLowerCase(Locale.ROOT).contains("undisclosed");
+    }
+
+    static boolean salesPromise(String text) {
+        return PROMISE.matcher(text).find();
+    }
+
+    /** Enum constants cannot read their class's static fields while they are built. */
+    private static final class SeedHolder {
+        static final long SEED = FeatureHash.seed("rule");
+    }
+}

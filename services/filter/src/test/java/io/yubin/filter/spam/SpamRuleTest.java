@@ -1,0 +1,95 @@
+package io.yubin.filter.spam;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class SpamRuleTest {
+
+    private final SpamTokenizer tokenizer = new SpamTokenizer();
+
+    private Set<SpamRule> rules(String message) {
+        long[] features = tokenizer.features(message.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8));
+        return Arrays.stream(features).mapToObj(SpamRule::of).filter(Objects::nonNull)
+                .collect(Collectors.toCollection(() -> EnumSet.noneOf(SpamRule.class)));
+    }
+
+    @Test
+    void eachRuleIsFoundWhereItsSignIs() {
+        assertThat(rules("""
+                From: "Hugh" <hugh5546x73@bigfoot.example>
+                To: undisclosed-recipients:;
+                Subject: Earn $4,000 a month      FGTPRIL
+                Message-Id: <000049450530$00001a10$00004d94@mailhost.example>
+                Content-Type: text/html; charset=us-ascii
+
+                <p>Act   now: it is <b>RISK-FREE</b>. <a href="http://192.0.2.7/offer">Here</a>,
+                or <a href="http://www.bank.example@evil.example/login">your bank</a>.</p>
+                """)).containsExactlyInAnyOrder(SpamRule.values());
+    }
+
+    @Test
+    void anOrdinaryMessageHasNoneAndAFoldedSubjectIsNoTrackingTag() {
+        assertThat(rules("""
+                From: Alice Example <alice@example.org>
+                To: bob@example.net
+                Subject: Native American economics (was Re: sed /s/United States/Roman
+                    Empire/g)
+                Message-Id: <000f01c2628a$5ec5a2e0$0200a8c0@laptop.example.org>
+                In-Reply-To: <87k7@example.net>
+
+                The report is at https://www.example.org/2002/report.html; it costs nothing
+                and you can act on it now, or not at all.
+                """)).isEmpty();
+    }
+
+    @Test
+    void aSubjectEncodedInMimeWordsIsReadDecoded() {
+        assertThat(rules("""
+                From: a@example.org
+                Subject: =?iso-8859-1?q?Gagnez_=2410_000?=
+
+                x
+                """)).containsExactly(SpamRule.SUBJECT_MONEY);
+    }
+
+    @Test
+    void rulesAddToTheLogOddsOfAStatisticalScoreHeldWithinItsLimit() {
+        assertThat(SpamClassifier.withRules(0.5, Set.of())).isEqualTo(0.5, within(1e-12));
+        assertThat(SpamClassifier.withRules(0.7, Set.of())).isEqualTo(0.7, within(1e-12));
+        // Fisher's score saturates; alone it gives at most 1 / (1 + e^-4) either way.
+        double limit = 1 / (1 + Math.exp(-SpamRule.STATISTICS_LIMIT));
+        assertThat(SpamClassifier.withRules(1.0, Set.of())).isEqualTo(limit, within(1e-12));
+        assertThat(SpamClassifier.withRules(0.0, Set.of())).isEqualTo(1 - limit, within(1e-12));
+        // Unsure statistics and a template's Message-ID: e^2 to 1.
+        assertThat(SpamClassifier.withRules(0.5, Set.of(SpamRule.MESSAGE_ID_RATWARE)))
+                .isEqualTo(1 / (1 + Math.exp(-2.0)), within(1e-12));
+        // Confident ham stays ham with one rule, and a saturated spam score passes 0.999 only with rules.
+        assertThat(SpamClassifier.withRules(0.0, Set.of(SpamRule.URL_NUMERIC_HOST))).isLessThan(0.1);
+        assertThat(SpamClassifier.withRules(1.0, EnumSet.of(SpamRule.MESSAGE_ID_RATWARE, SpamRule.SALES_PROMISE,
+                SpamRule.URL_NUMERIC_HOST))).isGreaterThan(0.999);
+    }
+
+    @Test
+    void theClassifierTakesRulesOutOfItsCluesAndReportsThem() {
+        InMemorySpamModel model = new InMemorySpamModel();
+        long rule = SpamRule.TO_UNDISCLOSED.feature();
+        for (int i = 0; i < 20; i++) {
+            model.learn(new long[] {rule, 100 + i}, true);
+            model.learn(new long[] {200 + i}, false);
+        }
+
+        SpamVerdict verdict = new SpamClassifier().classify(new long[] {rule, 999}, model, null);
+
+        assertThat(verdict.clues()).as("the rule is no statistical clue, though learned").isZero();
+        assertThat(verdict.rules()).containsExactly(SpamRule.TO_UNDISCLOSED);
+        assertThat(verdict.score()).isEqualTo(1 / (1 + Math.exp(-1.5)), within(1e-12));
+    }
+}
