@@ -103,10 +103,11 @@ class SpamEndToEndTest {
         assertThat(alice.hamMessages()).as("moved back: unlearned as spam, learned as ham").isEqualTo(4);
         assertThat(model(SpamModels.GLOBAL).spamMessages()).isEqualTo(4);
 
-        assertThat(send("alice@example.test", message(random, true, "winner now"))).startsWith("250");
+        // A sum of dollars in the Subject: a rule's sign, named in the field.
+        assertThat(send("alice@example.test", message(random, true, "winner now $1000"))).startsWith("250");
         assertThat(send("alice@example.test", message(random, false, "review today"))).startsWith("250");
-        String spam = awaitSubject(MailboxPath.parse("Junk"), "winner now");
-        assertThat(spam).containsPattern("X-Spam-Status: Yes, score=[01]\\.\\d{3} required=0\\.600 clues=\\d+( rules=[A-Z_,]+)? by mx.example.test\r\n");
+        String spam = awaitSubject(MailboxPath.parse("Junk"), "winner now $1000");
+        assertThat(spam).containsPattern("X-Spam-Status: Yes, score=[01]\\.\\d{3} required=0\\.600 clues=\\d+ rules=SUBJECT_MONEY by mx.example.test\r\n");
         String ham = awaitSubject(MailboxPath.INBOX, "review today");
         assertThat(ham).containsPattern("X-Spam-Status: No, score=[01]\\.\\d{3} required=0\\.600");
 

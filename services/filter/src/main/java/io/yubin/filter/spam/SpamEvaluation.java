@@ -230,6 +230,31 @@ public final class SpamEvaluation {
         return scores(hamSets, spamSets, sources.folds(), FoldOrder.CONTIGUOUS.folds(spamSets, k), k);
     }
 
+    /**
+     * Forward validation: the first {@code percent} % of each set (in its order: by name, roughly by
+     * date in the SpamAssassin corpus) learned, the rest classified; how mail of a later period fares
+     * with a model of an earlier one. The learned messages' scores are NaN.
+     */
+    public Scores forward(List<List<byte[]>> hamSets, List<List<byte[]>> spamSets, int percent) {
+        if (percent < 1 || percent > 99) {
+            throw new IllegalArgumentException("the learned part must be from 1 to 99 %, not " + percent);
+        }
+        return scores(hamSets, spamSets, learnedFirst(hamSets, percent), learnedFirst(spamSets, percent), 1);
+    }
+
+    /** Fold 0 for the messages classified, -1 (never a fold) for those learned: the first part of each set. */
+    static int[] learnedFirst(List<List<byte[]>> sets, int percent) {
+        int[] out = new int[sets.stream().mapToInt(List::size).sum()];
+        int offset = 0;
+        for (List<byte[]> set : sets) {
+            for (int i = 0; i < set.size(); i++) {
+                out[offset + i] = (long) i * 100 < (long) set.size() * percent ? -1 : 0;
+            }
+            offset += set.size();
+        }
+        return out;
+    }
+
     private Scores scores(List<List<byte[]>> hamSets, List<List<byte[]>> spamSets, int[] hamFolds, int[] spamFolds,
             int folds) {
         List<byte[]> ham = flatten(hamSets);

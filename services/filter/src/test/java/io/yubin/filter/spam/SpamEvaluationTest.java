@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -123,6 +124,25 @@ class SpamEvaluationTest {
                 .containsExactly(0, 0, 1, 1, 2, 2, 3, 3, 0, 1, 2, 3);
         assertThat(SpamEvaluation.FoldOrder.INTERLEAVED.folds(List.of(eight, four), 4))
                 .containsExactly(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3);
+    }
+
+    @Test
+    void forwardLearnsTheFirstPartOfEachSetAndClassifiesTheRest() throws Exception {
+        List<byte[]> ham = SpamCorpus.read(List.of(directory("fwd-ham", false, 10, 31)));
+        List<byte[]> moreHam = SpamCorpus.read(List.of(directory("fwd-ham-2", false, 5, 32)));
+        List<byte[]> spam = SpamCorpus.read(List.of(directory("fwd-spam", true, 10, 33)));
+
+        assertThat(SpamEvaluation.learnedFirst(List.of(ham, moreHam), 60))
+                .containsExactly(-1, -1, -1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, 0, 0);
+        SpamEvaluation.Scores scores = new SpamEvaluation(new SpamClassifier(), 1, 0)
+                .forward(List.of(ham, moreHam), List.of(spam), 60);
+
+        assertThat(Arrays.stream(scores.ham()).map(x -> Double.isNaN(x) ? 0 : 1).toArray())
+                .containsExactly(0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 1, 1);
+        assertThat(Arrays.stream(scores.spam()).filter(x -> !Double.isNaN(x)).count()).isEqualTo(4);
+        assertThat(scores.metrics(0.6, 1).report()).contains("(0 of 6)");
+        assertThatThrownBy(() -> new SpamEvaluation(new SpamClassifier(), 1, 0).forward(List.of(ham), List.of(spam), 100))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -124,6 +124,11 @@ public final class SpamCommand extends GroupCommand {
                     + "of the spam; how mail of a source never learned fares.")
         boolean leaveOutSources;
 
+        @Option(names = "--forward", paramLabel = "PERCENT",
+                description = "Instead of folds: the first PERCENT % of each training set (in name order) learned and "
+                    + "the rest classified; how mail of a later period fares with a model of an earlier one.")
+        Integer forward;
+
         @Option(names = "--threads", paramLabel = "N", description = "Threads classifying (default: the processors, ${DEFAULT-VALUE}).")
         int threads = Runtime.getRuntime().availableProcessors();
 
@@ -142,8 +147,14 @@ public final class SpamCommand extends GroupCommand {
             if (test && (testHam == null || testSpam == null)) {
                 throw usage("--test-ham and --test-spam go together");
             }
-            if (leaveOutSources && (test || folds != null || contiguous)) {
-                throw usage("--leave-out-sources goes with neither test sets nor --folds and --contiguous-folds");
+            if (leaveOutSources && (test || folds != null || contiguous || forward != null)) {
+                throw usage("--leave-out-sources goes with neither test sets nor --folds, --contiguous-folds and --forward");
+            }
+            if (forward != null && (test || folds != null || contiguous)) {
+                throw usage("--forward goes with neither test sets nor --folds and --contiguous-folds");
+            }
+            if (forward != null && (forward < 1 || forward > 99)) {
+                throw usage("--forward must be from 1 to 99 (%), not " + forward);
             }
             if (test && (folds != null || contiguous)) {
                 throw usage("--folds and --contiguous-folds cross-validate over the training sets; they do not go with test sets");
@@ -193,6 +204,10 @@ public final class SpamCommand extends GroupCommand {
                 try (SpamEngine e = engine()) {
                     metrics = evaluation.trainAndTest(e, ham, spam, hamToTest, spamToTest);
                 }
+            } else if (forward != null) {
+                out.println("learning the first " + forward + " % of each set and classifying the rest, of " + ham.size()
+                        + " ham (" + names(trainHam) + ") and " + spam.size() + " spam (" + names(trainSpam) + ")");
+                metrics = evaluation.forward(hamSets, spamSets, forward).metrics(threshold, threads);
             } else if (leaveOutSources) {
                 SpamEvaluation.Sources sources = SpamEvaluation.Sources.of(hamSets, Math.max(20, ham.size() / 50));
                 out.println("leaving out one source at a time, " + sources.names().size() + " of them, over " + ham.size()

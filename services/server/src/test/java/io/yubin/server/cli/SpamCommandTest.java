@@ -84,6 +84,22 @@ class SpamCommandTest {
     }
 
     @Test
+    void forwardLearnsTheFirstPartAndClassifiesTheRest() throws Exception {
+        int status = run("spam", "eval", "--forward", "60", "--train-ham", corpus("fwd-ham", false, 20, 41),
+                "--train-spam", corpus("fwd-spam", true, 10, 42), "--warm-up", "0");
+
+        assertThat(status).as(cli.err()).isZero();
+        assertThat(cli.out()).contains("learning the first 60 % of each set and classifying the rest, of 20 ham")
+                .containsPattern("ham false positives [0-9.]+ % \\(\\d+ of 8\\)");
+        assertThat(run("spam", "eval", "--forward", "60", "--folds", "5", "--train-ham", dir.resolve("fwd-ham").toString(),
+                "--train-spam", dir.resolve("fwd-spam").toString())).isEqualTo(2);
+        assertThat(cli.err()).contains("--forward goes with neither");
+        assertThat(run("spam", "eval", "--forward", "100", "--train-ham", dir.resolve("fwd-ham").toString(),
+                "--train-spam", dir.resolve("fwd-spam").toString())).isEqualTo(2);
+        assertThat(cli.err()).contains("--forward must be from 1 to 99");
+    }
+
+    @Test
     void crossValidatesOverTheTrainingSetsWithoutTestSets() throws Exception {
         int status = run("spam", "eval", "--train-ham", corpus("ham", false, 20, 6), "--train-spam", corpus("spam", true, 12, 7),
                 "--folds", "4", "--warm-up", "100");
