@@ -41,9 +41,9 @@ public enum SpamRule {
     private static final Pattern FOLD = Pattern.compile("\\r?\\n[ \\t]+");
     private static final Pattern MONEY = Pattern.compile("\\$\\s?\\d");
     private static final Pattern DIGITS_SENDER = Pattern.compile("[a-z]+\\d{3,}[a-z]*\\d*@", Pattern.CASE_INSENSITIVE);
-    private static final Pattern PROMISE = Pattern.compile(
-            "100% (free|guaranteed|satisfaction)|risk[ -]free|no obligation|act now|limited time",
-            Pattern.CASE_INSENSITIVE);
+    /** The sales promises, lowercase; a space stands for one white-space character or, in "risk free", a hyphen. */
+    private static final String[] PROMISES = {"risk free", "no obligation", "act now", "limited time", "100% free",
+        "100% guaranteed", "100% satisfaction"};
     private static final SpamRule[] ALL = values();
     private static final FeatureMap BY_FEATURE = new FeatureMap(64);
 
@@ -98,8 +98,42 @@ public enum SpamRule {
         return to.toLowerCase(Locale.ROOT).contains("undisclosed");
     }
 
+    /**
+     * Whether the text holds a sales promise, at the start of a word, in any case. One pass over the
+     * text with a look at the few letters that start a promise: a regular expression of the
+     * alternatives cost a quarter of the tokenizer's time.
+     */
     static boolean salesPromise(String text) {
-        return PROMISE.matcher(text).find();
+        int n = text.length();
+        for (int i = 0; i < n; i++) {
+            char ch = text.charAt(i);
+            char lower = ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : ch;
+            if ((lower == 'r' || lower == 'n' || lower == 'a' || lower == 'l' || lower == '1')
+                    && (i == 0 || !Character.isLetterOrDigit(text.charAt(i - 1)))) {
+                for (String promise : PROMISES) {
+                    if (promise.charAt(0) == lower && promiseAt(text, i, promise)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean promiseAt(String text, int at, String promise) {
+        if (at + promise.length() > text.length()) {
+            return false;
+        }
+        for (int k = 0; k < promise.length(); k++) {
+            char expected = promise.charAt(k);
+            char ch = text.charAt(at + k);
+            boolean same = expected == ' ' ? Character.isWhitespace(ch) || ch == '-' && promise.startsWith("risk")
+                    : Character.toLowerCase(ch) == expected;
+            if (!same) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Enum constants cannot read their class's static fields while they are built. */

@@ -61,6 +61,21 @@ class SpamRuleTest {
     }
 
     @Test
+    void aSalesPromiseIsFoundAtTheStartOfAWordInAnyCaseAcrossALineBreak() {
+        assertThat(SpamRule.salesPromise("It is RISK-FREE.")).isTrue();
+        assertThat(SpamRule.salesPromise("risk free")).isTrue();
+        assertThat(SpamRule.salesPromise("so Act\nNow!")).isTrue();
+        assertThat(SpamRule.salesPromise("(100% Satisfaction)")).isTrue();
+        assertThat(SpamRule.salesPromise("a limited time")).isTrue();
+        assertThat(SpamRule.salesPromise("we interact now and then")).isFalse();
+        assertThat(SpamRule.salesPromise("no obligations?")).isTrue();
+        assertThat(SpamRule.salesPromise("no-obligation")).isFalse();
+        assertThat(SpamRule.salesPromise("1100% free")).isFalse();
+        assertThat(SpamRule.salesPromise("act no")).isFalse();
+        assertThat(SpamRule.salesPromise("")).isFalse();
+    }
+
+    @Test
     void rulesAddToTheLogOddsOfAStatisticalScoreHeldWithinItsLimit() {
         assertThat(SpamClassifier.withRules(0.5, Set.of())).isEqualTo(0.5, within(1e-12));
         assertThat(SpamClassifier.withRules(0.7, Set.of())).isEqualTo(0.7, within(1e-12));
