@@ -37,7 +37,6 @@ public enum SpamRule {
 
     private static final Pattern RATWARE_ID = Pattern.compile(
             "<0000[0-9a-f]{4,}\\$0000[0-9a-f]{4}\\$0000[0-9a-f]{4}@", Pattern.CASE_INSENSITIVE);
-    private static final Pattern TRACKING_TAG = Pattern.compile("\\s{3,}\\S+\\s*$");
     private static final Pattern FOLD = Pattern.compile("\\r?\\n[ \\t]+");
     private static final Pattern MONEY = Pattern.compile("\\$\\s?\\d");
     private static final Pattern DIGITS_SENDER = Pattern.compile("[a-z]+\\d{3,}[a-z]*\\d*@", Pattern.CASE_INSENSITIVE);
@@ -78,20 +77,35 @@ public enum SpamRule {
     }
 
     static boolean ratwareMessageId(String value) {
-        return RATWARE_ID.matcher(value).find();
+        return RATWARE_ID.matcher(value.length() > 256 ? value.substring(0, 256) : value).find();
     }
 
     /** A folded line break counts as one space: a long Subject folded by its mailer has no tag. */
     static boolean trackingTag(String subject) {
-        return TRACKING_TAG.matcher(FOLD.matcher(subject).replaceAll(" ")).find();
+        String s = FOLD.matcher(subject).replaceAll(" ");
+        int end = s.length();
+        while (end > 0 && Character.isWhitespace(s.charAt(end - 1))) {
+            end--;
+        }
+        int token = end;
+        while (token > 0 && !Character.isWhitespace(s.charAt(token - 1))) {
+            token--;
+        }
+        int spaces = 0;
+        while (token - spaces > 0 && Character.isWhitespace(s.charAt(token - spaces - 1))) {
+            spaces++;
+        }
+        return token < end && spaces >= 3;
     }
 
     static boolean money(String subject) {
         return MONEY.matcher(subject).find();
     }
 
+    /** Read on the (at most 64) characters before the last {@code @}: a local part is no longer. */
     static boolean digitsSender(String from) {
-        return DIGITS_SENDER.matcher(from).find();
+        int at = from.lastIndexOf('@');
+        return at > 0 && DIGITS_SENDER.matcher(from.substring(Math.max(0, at - 64), at + 1)).find();
     }
 
     static boolean undisclosed(String to) {

@@ -2,8 +2,10 @@ package io.yubin.filter.spam;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -73,6 +75,30 @@ class SpamRuleTest {
         assertThat(SpamRule.salesPromise("1100% free")).isFalse();
         assertThat(SpamRule.salesPromise("act no")).isFalse();
         assertThat(SpamRule.salesPromise("")).isFalse();
+    }
+
+    @Test
+    void aTrackingTagEndsTheSubjectAfterThreeSpacesOrMore() {
+        assertThat(SpamRule.trackingTag("you don't satisfy me               FGTPRIL")).isTrue();
+        assertThat(SpamRule.trackingTag("Hi\t \tx7  ")).isTrue();
+        assertThat(SpamRule.trackingTag("Hi  x7")).isFalse();
+        assertThat(SpamRule.trackingTag("Roman\r\n    Empire/g)")).as("folded").isFalse();
+        assertThat(SpamRule.trackingTag("       ")).isFalse();
+        assertThat(SpamRule.trackingTag("")).isFalse();
+    }
+
+    @Test
+    void hostileFieldsAreReadInLinearTime() {
+        String spaces = " ".repeat(1_000_000);
+        String letters = "a".repeat(1_000_000);
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            assertThat(SpamRule.trackingTag("Hi" + spaces)).isFalse();
+            assertThat(SpamRule.trackingTag(spaces + "x" + spaces + "!")).isTrue();
+            assertThat(SpamRule.digitsSender(letters + "@example.org")).isFalse();
+            assertThat(SpamRule.digitsSender(letters + "123@example.org")).isTrue();
+            assertThat(SpamRule.ratwareMessageId("<0000" + "a".repeat(1_000_000))).isFalse();
+            assertThat(SpamRule.salesPromise("no ".repeat(300_000))).isFalse();
+        });
     }
 
     @Test
