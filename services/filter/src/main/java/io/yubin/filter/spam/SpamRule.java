@@ -1,6 +1,8 @@
 package io.yubin.filter.spam;
 
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -68,6 +70,18 @@ public enum SpamRule {
     /** The feature standing for the rule in a message's features. */
     public long feature() {
         return feature;
+    }
+
+    /** The rules among a message's features. */
+    public static Set<SpamRule> found(long[] features) {
+        Set<SpamRule> rules = EnumSet.noneOf(SpamRule.class);
+        for (long feature : features) {
+            SpamRule rule = of(feature);
+            if (rule != null) {
+                rules.add(rule);
+            }
+        }
+        return rules;
     }
 
     /** The rule a feature stands for, or null for any other feature. */

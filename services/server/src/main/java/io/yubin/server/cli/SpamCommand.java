@@ -6,6 +6,7 @@ import io.yubin.filter.spam.SpamCorpus;
 import io.yubin.filter.spam.SpamEngine;
 import io.yubin.filter.spam.SpamEvaluation;
 import io.yubin.filter.spam.SpamMetrics;
+import io.yubin.filter.spam.SpamRule;
 import io.yubin.filter.spam.YubinSpamEngine;
 import io.yubin.filter.spam.rspamd.RspamdSpamEngine;
 import io.yubin.filter.spam.spamd.SpamdSpamEngine;
@@ -14,8 +15,11 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -29,7 +33,7 @@ import picocli.CommandLine;
 /** {@code yubin spam eval}: the spam filter measured on a corpus, offline (no server involved). */
 @Command(name = "spam", mixinStandardHelpOptions = true,
         description = "The trainable spam filter: measure it on a corpus of ham and spam.",
-        subcommands = {SpamCommand.Eval.class, SpamTrainCommand.class},
+        subcommands = {SpamCommand.Eval.class, SpamCommand.Rules.class, SpamTrainCommand.class},
         footer = {"", "See docs/filtering.md; bench/spam-corpus.sh fetches the SpamAssassin public corpus."})
 public final class SpamCommand extends GroupCommand {
 
@@ -59,6 +63,44 @@ public final class SpamCommand extends GroupCommand {
             public Engine convert(String value) {
                 return Engine.valueOf(value.toUpperCase(Locale.ROOT));
             }
+        }
+    }
+
+    @Command(name = "rules", mixinStandardHelpOptions = true,
+            description = "How many messages of each directory or mbox file each hand-written rule is found in "
+                    + "(the rules add to the statistical score; docs/filtering.md, \"Rules\").")
+    static final class Rules implements Callable<Integer> {
+
+        @picocli.CommandLine.Parameters(arity = "1..*", paramLabel = "DIR|MBOX", description = "Messages to read.")
+        List<Path> paths;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            paths.stream().filter(p -> !Files.exists(p)).findFirst().ifPresent(p -> {
+                throw CliException.failed("no such file or directory: " + p);
+            });
+            PrintWriter out = spec.commandLine().getOut();
+            SpamClassifier classifier = new SpamClassifier();
+            for (Path path : paths) {
+                List<byte[]> messages = SpamCorpus.read(List.of(path));
+                Map<SpamRule, Integer> counts = new EnumMap<>(SpamRule.class);
+                for (SpamRule rule : SpamRule.values()) {
+                    counts.put(rule, 0);
+                }
+                int none = 0;
+                for (byte[] message : messages) {
+                    Set<SpamRule> found = SpamRule.found(classifier.features(message));
+                    found.forEach(rule -> counts.merge(rule, 1, Integer::sum));
+                    none += found.isEmpty() ? 1 : 0;
+                }
+                out.printf(Locale.ROOT, "%s: %d messages, %d with no rule%n", path, messages.size(), none);
+                counts.forEach((rule, n) -> out.printf(Locale.ROOT, "  %-22s %+.1f  %d%n", rule.name(), rule.weight(), n));
+            }
+            out.flush();
+            return 0;
         }
     }
 

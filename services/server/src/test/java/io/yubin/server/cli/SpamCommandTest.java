@@ -100,6 +100,21 @@ class SpamCommandTest {
     }
 
     @Test
+    void countsTheMessagesEachRuleIsFoundIn() throws Exception {
+        Path d = Files.createDirectories(dir.resolve("rules"));
+        Files.writeString(d.resolve("1"), "From: a@example.org\r\nTo: undisclosed-recipients:;\r\nSubject: Win $500\r\n\r\nx\r\n");
+        Files.writeString(d.resolve("2"), "From: b@example.org\r\nTo: undisclosed-recipients:;\r\nSubject: hi\r\n\r\nx\r\n");
+        Files.writeString(d.resolve("3"), "From: c@example.org\r\nTo: d@example.org\r\nSubject: hi\r\n\r\nx\r\n");
+
+        assertThat(run("spam", "rules", d.toString())).as(cli.err()).isZero();
+        assertThat(cli.out()).contains(d + ": 3 messages, 1 with no rule")
+                .containsPattern("TO_UNDISCLOSED +\\+1\\.5 +2\n").containsPattern("SUBJECT_MONEY +\\+1\\.0 +1\n")
+                .containsPattern("MESSAGE_ID_RATWARE +\\+2\\.0 +0\n");
+        assertThat(run("spam", "rules", dir.resolve("nowhere").toString())).isEqualTo(1);
+        assertThat(cli.err()).contains("no such file or directory");
+    }
+
+    @Test
     void crossValidatesOverTheTrainingSetsWithoutTestSets() throws Exception {
         int status = run("spam", "eval", "--train-ham", corpus("ham", false, 20, 6), "--train-spam", corpus("spam", true, 12, 7),
                 "--folds", "4", "--warm-up", "100");
