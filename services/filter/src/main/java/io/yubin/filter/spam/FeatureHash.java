@@ -7,6 +7,13 @@ package io.yubin.filter.spam;
  */
 final class FeatureHash {
 
+    /**
+     * The low bits of a feature of markup (an HTML tag or attribute name): {@link #MARKUP_TAG} in
+     * them marks it, and no other feature has them ({@link #mix}).
+     */
+    static final long MARKUP_BITS = 0xFFFL;
+    static final long MARKUP_TAG = 0xA5CL;
+
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
 
@@ -39,10 +46,23 @@ final class FeatureHash {
         return mix(earlier * 0x9e3779b97f4a7c15L + Long.rotateLeft(later, 23) + distance);
     }
 
-    /** SplitMix64's finalizer: every input bit reaches every output bit. */
+    /** A token of markup: its feature carries {@link #MARKUP_TAG} in its low bits. */
+    static long markup(long seed, CharSequence token) {
+        return of(seed, token) & ~MARKUP_BITS | MARKUP_TAG;
+    }
+
+    static boolean isMarkup(long feature) {
+        return (feature & MARKUP_BITS) == MARKUP_TAG;
+    }
+
+    /**
+     * SplitMix64's finalizer: every input bit reaches every output bit. The one value in 4,096 that
+     * would carry the markup tag has its lowest bit flipped, so only {@link #markup} features do.
+     */
     static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
         z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
+        z = z ^ (z >>> 31);
+        return isMarkup(z) ? z ^ 1 : z;
     }
 }

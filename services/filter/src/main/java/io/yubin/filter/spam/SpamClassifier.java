@@ -1,5 +1,6 @@
 package io.yubin.filter.spam;
 
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -8,7 +9,8 @@ import java.util.Set;
  * spam probability f(w) after Robinson (the raw ratio shrunk towards x with strength s while the
  * feature is rare), then the strongest of them combined with Fisher's chi-square method into
  * evidence for spam S and for ham H, and the statistical score (1 + S - H) / 2. Features of exactly
- * the same counts, seen often enough, take part once: they are one run of text. The hand-written
+ * the same counts, seen often enough, take part once: they are one run of text; of the markup
+ * features (HTML tag and attribute names) the 10 strongest at most take part. The hand-written
  * {@link SpamRule}s found in the message then add their weights to its log-odds.
  *
  * <p>A user's model takes precedence for the features it has seen (once it learned both spam and
@@ -38,6 +40,13 @@ public final class SpamClassifier {
      * counts: a rare feature's counts (1 spam, 0 ham) are shared by many unrelated words.
      */
     static final int SAME_TEXT_MIN = 5;
+    /**
+     * At most this many of a message's markup features (HTML tag and attribute names) take part, the
+     * strongest: dozens of them say one thing, how the message is laid out, and learned from ham
+     * that is mostly plain text each looks like spam (docs/filtering.md, "Markup as a few clues").
+     */
+    static final int MAX_MARKUP_CLUES = 10;
+    private static final double[] NO_MARKUP = {};
 
     private final SpamTokenizer tokenizer = new SpamTokenizer();
     private final Settings settings;
@@ -80,6 +89,7 @@ public final class SpamClassifier {
         int candidates = 0;
         FeatureSet countsSeen = new FeatureSet(Integer.MAX_VALUE);
         Set<SpamRule> rules = EnumSet.noneOf(SpamRule.class);
+        double[] markup = NO_MARKUP;
         for (long feature : features) {
             SpamRule rule = SpamRule.of(feature);
             if (rule != null) {
@@ -101,8 +111,18 @@ public final class SpamClassifier {
             if (Double.isNaN(f) || Math.abs(f - 0.5) < settings.minimumStrength() || repeated(counts, countsSeen)) {
                 continue;
             }
+            if (FeatureHash.isMarkup(feature)) {
+                markup = strongest(markup, f);
+                continue;
+            }
             probabilities[candidates++] = f;
             histogram[bin(f)]++;
+        }
+        for (double f : markup) {
+            if (!Double.isNaN(f)) {
+                probabilities[candidates++] = f;
+                histogram[bin(f)]++;
+            }
         }
         // The bin where, strongest first, maxClues are reached (that bin is taken in part); -1: all are taken.
         int cutoff = -1;
@@ -167,6 +187,31 @@ public final class SpamClassifier {
         int before = seen.size();
         seen.add(FeatureHash.mix(counts));
         return seen.size() == before;
+    }
+
+    /**
+     * The strongest {@link #MAX_MARKUP_CLUES} (|f - 0.5|) of {@code kept} and {@code f}; {@code kept}
+     * grows to that size, NaN where empty, and is returned (the message's own array).
+     */
+    private static double[] strongest(double[] kept, double f) {
+        if (kept.length == 0) {
+            kept = new double[MAX_MARKUP_CLUES];
+            Arrays.fill(kept, Double.NaN);
+        }
+        int weakest = 0;
+        for (int i = 0; i < kept.length; i++) {
+            if (Double.isNaN(kept[i])) {
+                kept[i] = f;
+                return kept;
+            }
+            if (Math.abs(kept[i] - 0.5) < Math.abs(kept[weakest] - 0.5)) {
+                weakest = i;
+            }
+        }
+        if (Math.abs(f - 0.5) > Math.abs(kept[weakest] - 0.5)) {
+            kept[weakest] = f;
+        }
+        return kept;
     }
 
     /** Robinson's f(w), or NaN when the model has not seen the feature. */

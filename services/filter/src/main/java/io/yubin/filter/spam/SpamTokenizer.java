@@ -84,7 +84,7 @@ public final class SpamTokenizer {
 
     /** The feature of one token of a kind ("body", "subject", "url", "auth", ...), as tests name it. */
     static long feature(String kind, String token) {
-        return FeatureHash.of(FeatureHash.seed(kind), token);
+        return kind.equals("html") ? FeatureHash.markup(HTML, token) : FeatureHash.of(FeatureHash.seed(kind), token);
     }
 
     private final boolean headerNames;
@@ -429,7 +429,7 @@ public final class SpamTokenizer {
             if (ch == '<') {
                 if (html.startsWith("<!--", i)) {
                     // No space in its place: "V<!-- x -->iagra" reads as one word, as a mail reader shows it.
-                    c.token(HTML, "comment");
+                    c.markup("comment");
                     int end = html.indexOf("-->", i + 4);
                     i = end < 0 ? n : end + 3;
                     continue;
@@ -441,7 +441,7 @@ public final class SpamTokenizer {
                 boolean closing = i + 1 < n && html.charAt(i + 1) == '/';
                 String tag = tagName(html, closing ? i + 2 : i + 1, close);
                 if (!closing && !tag.isEmpty()) {
-                    c.token(HTML, tag);
+                    c.markup(tag);
                     attributes(html, i + 1 + tag.length(), close, c);
                     if (tag.equals("script") || tag.equals("style")) {
                         close = endOf(html, "</" + tag, close);
@@ -511,7 +511,7 @@ public final class SpamTokenizer {
                 start--;
             }
             if (end > start && end - start <= 16) {
-                c.token(HTML, "attr:" + html.substring(start, end).toLowerCase(Locale.ROOT));
+                c.markup("attr:" + html.substring(start, end).toLowerCase(Locale.ROOT));
             }
             i = eq + 1;
         }
@@ -710,6 +710,11 @@ public final class SpamTokenizer {
 
         Collector(boolean headerNames) {
             this.headerNames = headerNames;
+        }
+
+        /** An HTML tag or attribute name: markup ({@link FeatureHash#markup}). */
+        void markup(String token) {
+            set.add(FeatureHash.markup(HTML, token));
         }
 
         void rule(SpamRule rule) {

@@ -61,6 +61,37 @@ class SpamClassifierTest {
     }
 
     @Test
+    void markupTakesPartAsTenCluesAtMost() {
+        long[] markup = LongStream.range(0, 40).map(i -> FeatureHash.markup(FeatureHash.seed("html"), "t" + i)).toArray();
+        long[] plain = LongStream.range(0, 40).map(i -> 5000 + i).toArray();
+
+        SpamVerdict asMarkup = layoutAndWords(markup);
+        SpamVerdict asWords = layoutAndWords(plain);
+
+        assertThat(asMarkup.clues()).as("10 of the markup, and the 3 words").isEqualTo(13);
+        assertThat(asWords.clues()).isEqualTo(43);
+        assertThat(asMarkup.score()).isLessThan(asWords.score() - 0.1);
+    }
+
+    /**
+     * A message of 40 features that spam has far more often than ham (each with counts of its own, so
+     * that none is grouped as one run of text) and 3 words only ham had (30, 25 and 20 times).
+     */
+    private SpamVerdict layoutAndWords(long[] layout) {
+        long[] own = {1001, 1002, 1003};
+        InMemorySpamModel model = new InMemorySpamModel();
+        for (int i = 0; i < 100; i++) {
+            int index = i;
+            model.learn(LongStream.range(0, 40).filter(t -> index < 50 + t).map(t -> layout[(int) t]).toArray(), true);
+            long[] ham = LongStream.range(0, 40).filter(t -> index < 2 + t % 3).map(t -> layout[(int) t]).toArray();
+            LongStream words = LongStream.range(0, own.length).filter(j -> index < 30 - 5 * j).map(j -> own[(int) j]);
+            model.learn(LongStream.concat(LongStream.of(ham), LongStream.concat(words, LongStream.of(3000 + index)))
+                    .toArray(), false);
+        }
+        return classifier.classify(LongStream.concat(LongStream.of(layout), LongStream.of(own)).toArray(), model, null);
+    }
+
+    @Test
     void aMessageOfUnknownFeaturesIsUnsure() {
         InMemorySpamModel model = new InMemorySpamModel();
         SpamVerdict empty = classifier.classify(Messages.message(new Random(2), true, 1), model);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +97,11 @@ class SpamTokenizerTest {
                 feature("html", "attr:href"), feature("url", "host:www.shop.example.co.uk"),
                 feature("url", "domain:example.co.uk"), feature("url", "ip"), feature("url", "count:2"));
         assertThat(features).doesNotContain(feature("body", "color"), feature("body", "href"), feature("body", "iagra"));
+        // The tag and attribute names, and only they, are markup: html, head, style, body, p, b, a, img,
+        // href, src, and the comment.
+        assertThat(Arrays.stream(features).filter(FeatureHash::isMarkup).count()).isEqualTo(11);
+        assertThat(FeatureHash.isMarkup(feature("html", "a"))).isTrue();
+        assertThat(FeatureHash.isMarkup(feature("body", "click"))).isFalse();
     }
 
     @Test
