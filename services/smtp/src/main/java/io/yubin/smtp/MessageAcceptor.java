@@ -295,7 +295,7 @@ final class MessageAcceptor {
         return Future.succeededFuture(outcome.listsField() + String.format(Locale.ROOT,
                 "%s: %s, score=%.3f required=%.3f clues=%d%s by %s\r\n",
                 SPAM_STATUS, score.atLeast(junk) ? "Yes" : "No", score.value(), junk, score.clues(),
-                score.rules().isEmpty() ? "" : " rules=" + score.ruleNames(), hostname));
+                score.rules().isEmpty() ? "" : " tests=" + score.ruleNames(), hostname));
     }
 
     /**
