@@ -20,11 +20,11 @@ import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.DecoderUtil;
 import org.apache.james.mime4j.stream.BodyDescriptor;
-import org.apache.james.mime4j.util.ContentUtil;
 import org.apache.james.mime4j.stream.EntityState;
 import org.apache.james.mime4j.stream.Field;
 import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
+import org.apache.james.mime4j.util.ContentUtil;
 
 /**
  * A message's raw RFC 5322 octets to its features, as distinct 64-bit hashes.
@@ -32,10 +32,12 @@ import org.apache.james.mime4j.stream.MimeTokenStream;
  * <p>Features: the words of the text parts (text/plain, text/html with its tags stripped), each
  * word also paired with each of the 4 words before it, the gap kept (OSB, orthogonal sparse
  * bigrams, window 5, as in CRM114); the same over the Subject; the host names and registered
- * domains of URLs; the HTML tags and attribute names used; the type and charset of every part;
+ * domains of URLs; the HTML tags and attribute names used (markup: {@link FeatureHash#markup}); the
+ * type and charset of every part;
  * the names of the header fields; From, Reply-To, To, Cc and Message-ID domains; X-Mailer and
  * User-Agent words; the number of Received hops, the relays they name and the /16 of their IP
- * addresses; the results of Authentication-Results and Received-SPF.
+ * addresses; the results of Authentication-Results and Received-SPF; a feature for each
+ * {@link SpamRule} found.
  *
  * <p>The work per message is bounded: at most {@link #MAX_TEXT} octets of decoded text,
  * {@link #MAX_WORDS} words and {@link #MAX_FEATURES} features, so a 20 MB message costs about
