@@ -42,8 +42,11 @@ public enum SpamRule {
     private static final Pattern FOLD = Pattern.compile("\\r?\\n[ \\t]+");
     private static final Pattern MONEY = Pattern.compile("\\$\\s?\\d");
     private static final Pattern DIGITS_SENDER = Pattern.compile("[a-z]+\\d{3,}[a-z]*\\d*@", Pattern.CASE_INSENSITIVE);
-    /** The sales promises, lowercase; a space stands for one white-space character or, in "risk free", a hyphen. */
-    private static final String[] PROMISES = {"risk free", "no obligation", "act now", "limited time", "100% free",
+    /**
+     * The sales promises, lowercase; a space stands for one white-space character, a {@code ~} for
+     * one white-space character or a hyphen.
+     */
+    private static final String[] PROMISES = {"risk~free", "no obligation", "act now", "limited time", "100% free",
         "100% guaranteed", "100% satisfaction"};
     private static final SpamRule[] ALL = values();
     private static final FeatureMap BY_FEATURE = new FeatureMap(64);
@@ -155,8 +158,11 @@ public enum SpamRule {
         for (int k = 0; k < promise.length(); k++) {
             char expected = promise.charAt(k);
             char ch = text.charAt(at + k);
-            boolean same = expected == ' ' ? Character.isWhitespace(ch) || ch == '-' && promise.startsWith("risk")
-                    : Character.toLowerCase(ch) == expected;
+            boolean same = switch (expected) {
+                case ' ' -> Character.isWhitespace(ch);
+                case '~' -> Character.isWhitespace(ch) || ch == '-';
+                default -> Character.toLowerCase(ch) == expected;
+            };
             if (!same) {
                 return false;
             }

@@ -15,10 +15,8 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -27,6 +25,7 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
@@ -71,7 +70,7 @@ public final class SpamCommand extends GroupCommand {
                     + "(the rules add to the statistical score; docs/filtering.md, \"Rules\").")
     static final class Rules implements Callable<Integer> {
 
-        @picocli.CommandLine.Parameters(arity = "1..*", paramLabel = "DIR|MBOX", description = "Messages to read.")
+        @Parameters(arity = "1..*", paramLabel = "DIR|MBOX", description = "Messages to read.")
         List<Path> paths;
 
         @Spec
@@ -86,18 +85,17 @@ public final class SpamCommand extends GroupCommand {
             SpamClassifier classifier = new SpamClassifier();
             for (Path path : paths) {
                 List<byte[]> messages = SpamCorpus.read(List.of(path));
-                Map<SpamRule, Integer> counts = new EnumMap<>(SpamRule.class);
-                for (SpamRule rule : SpamRule.values()) {
-                    counts.put(rule, 0);
-                }
+                int[] counts = new int[SpamRule.values().length];
                 int none = 0;
                 for (byte[] message : messages) {
                     Set<SpamRule> found = SpamRule.found(classifier.features(message));
-                    found.forEach(rule -> counts.merge(rule, 1, Integer::sum));
+                    found.forEach(rule -> counts[rule.ordinal()]++);
                     none += found.isEmpty() ? 1 : 0;
                 }
                 out.printf(Locale.ROOT, "%s: %d messages, %d with no rule%n", path, messages.size(), none);
-                counts.forEach((rule, n) -> out.printf(Locale.ROOT, "  %-22s %+.1f  %d%n", rule.name(), rule.weight(), n));
+                for (SpamRule rule : SpamRule.values()) {
+                    out.printf(Locale.ROOT, "  %-22s %+.1f  %d%n", rule.name(), rule.weight(), counts[rule.ordinal()]);
+                }
             }
             out.flush();
             return 0;
