@@ -1,6 +1,7 @@
 package io.yubin.store.cassandra;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.yubin.store.MigrationScript;
@@ -52,7 +53,7 @@ public final class CassandraMigrations {
             for (String statement : MigrationScript.load(CassandraMigrations.class, "migrations", file).statements()) {
                 exec(session, qualify(statement, keyspace));
             }
-            session.execute(SimpleStatement.newInstance("INSERT INTO " + keyspace
+            exec(session, SimpleStatement.newInstance("INSERT INTO " + keyspace
                     + ".schema_version (version, name, applied_at) VALUES (?, ?, ?)", MigrationScript.version(file), file,
                     Instant.now()));
             applied.add(file);
@@ -62,19 +63,24 @@ public final class CassandraMigrations {
 
     /** 0 when no migration was applied (or the keyspace does not exist). */
     public static int currentVersion(CqlSession session, String keyspace) {
-        if (session.execute(SimpleStatement.newInstance("SELECT table_name FROM system_schema.tables "
+        if (exec(session, SimpleStatement.newInstance("SELECT table_name FROM system_schema.tables "
                         + "WHERE keyspace_name = ? AND table_name = 'schema_version'", keyspace)).one() == null) {
             return 0;
         }
         int max = 0;
-        for (Row r : session.execute("SELECT version FROM " + keyspace + ".schema_version")) {
+        for (Row r : exec(session, SimpleStatement.newInstance("SELECT version FROM " + keyspace + ".schema_version"))) {
             max = Math.max(max, r.getInt(0));
         }
         return max;
     }
 
     private static void exec(CqlSession session, String cql) {
-        session.execute(SimpleStatement.newInstance(cql).setTimeout(SCHEMA_TIMEOUT));
+        exec(session, SimpleStatement.newInstance(cql).setTimeout(SCHEMA_TIMEOUT));
+    }
+
+    /** Every statement here is idempotent, so one that lost its connection is sent again ({@link LostConnection}). */
+    private static ResultSet exec(CqlSession session, SimpleStatement statement) {
+        return LostConnection.retryBlocking(() -> session.execute(statement));
     }
 
     /** Table names in the files are unqualified; the keyspace is a setting. */

@@ -77,17 +77,26 @@ final class Cql {
                 : Optional.ofNullable(rs.one()));
     }
 
+    /** A read: the first row, if any. */
     CompletionStage<Optional<Row>> one(String cql, Object... values) {
-        return execute(cql, values).thenApply(rs -> Optional.ofNullable(rs.one()));
+        return read(cql, values).thenApply(rs -> Optional.ofNullable(rs.one()));
     }
 
-    /** Every row of the result, all pages. */
+    /** A read: every row of the result, all pages. */
     CompletionStage<List<Row>> all(String cql, Object... values) {
-        return execute(cql, values).thenCompose(rs -> collect(rs, new ArrayList<>(), row -> row));
+        return read(cql, values).thenCompose(rs -> collect(rs, new ArrayList<>(), row -> row));
     }
 
     <T> CompletionStage<List<T>> all(String cql, Function<Row, T> mapper, Object... values) {
-        return execute(cql, values).thenCompose(rs -> collect(rs, new ArrayList<>(), mapper));
+        return read(cql, values).thenCompose(rs -> collect(rs, new ArrayList<>(), mapper));
+    }
+
+    /**
+     * A read is idempotent: one that lost its connection, in its preparation or its execution, is
+     * prepared and sent again ({@link LostConnection}).
+     */
+    private CompletionStage<AsyncResultSet> read(String cql, Object... values) {
+        return LostConnection.retry(() -> execute(cql, values));
     }
 
     private <T> CompletionStage<List<T>> collect(AsyncResultSet rs, List<T> out, Function<Row, T> mapper) {
@@ -142,6 +151,18 @@ final class Cql {
         });
     }
 
+    /**
+     * The driver's message, and the failure under it when there is one: "Unexpected error on channel"
+     * alone does not tell an operator that the peer reset the connection.
+     */
+    static String describe(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == failure ? failure.getMessage() : failure.getMessage() + " (" + root + ")";
+    }
+
     /** A StoreException as it is; any driver failure as UNAVAILABLE. */
     static RuntimeException unavailable(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
@@ -150,7 +171,7 @@ final class Cql {
             return e;
         }
         if (cause instanceof DriverException) {
-            return StoreException.unavailable("Cassandra: " + cause.getMessage(), cause);
+            return StoreException.unavailable("Cassandra: " + describe(cause), cause);
         }
         return cause instanceof RuntimeException r ? r : new CompletionException(cause);
     }
