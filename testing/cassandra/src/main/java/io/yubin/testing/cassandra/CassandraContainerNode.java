@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.testcontainers.cassandra.CassandraContainer;
 import org.testcontainers.images.builder.Transferable;
@@ -52,8 +53,8 @@ public final class CassandraContainerNode implements CassandraNode {
         int hostPort = CassandraProcess.freePorts(1)[0];
         CassandraContainer container = new CassandraContainer(DockerImageName.parse(IMAGE))
                 // the heap of the process path; the module's default is 1 GB
-                .withEnv("MAX_HEAP_SIZE", "384M")
-                .withEnv("HEAP_NEWSIZE", "96M")
+                .withEnv("MAX_HEAP_SIZE", CassandraProcess.HEAP.toUpperCase(Locale.ROOT))
+                .withEnv("HEAP_NEWSIZE", CassandraProcess.YOUNG_GENERATION.toUpperCase(Locale.ROOT))
                 .withEnv("JVM_OPTS", String.join(" ",
                         "-Dcassandra.config=file://" + CONFIG,
                         "-Dcassandra.skip_wait_for_gossip_to_settle=0",
