@@ -5,7 +5,7 @@ import com.datastax.oss.driver.api.core.NodeUnavailableException;
 import com.datastax.oss.driver.api.core.connection.ClosedConnectionException;
 import com.datastax.oss.driver.api.core.connection.HeartbeatException;
 import io.yubin.store.StoreException;
-import java.nio.channels.ClosedChannelException;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -17,15 +17,18 @@ import java.util.function.Supplier;
 /**
  * A request that lost its connection to Cassandra: the channel closed or was reset under it (the node
  * restarted, a load balancer or the kernel dropped the socket), or no connection was up to send it
- * on. An idempotent request (a read, a schema statement written {@code IF NOT EXISTS}) is sent again
- * once the driver has had time to reconnect. The driver itself only moves such a request on to
- * another node, and a one-node cluster has none. Anything that is not idempotent (a write, a
+ * on. An idempotent request (a read, a schema statement written {@code IF NOT EXISTS}) is sent
+ * again once the driver has had time to reconnect: the driver itself only moves such a request on
+ * to another node, and a one-node cluster has none. Anything that is not idempotent (a write, a
  * lightweight transaction) is never sent twice: its caller gets UNAVAILABLE and decides.
  */
 final class LostConnection {
 
-    /** The waits before each try after the first: the driver's first reconnection comes after 200 ms. */
-    static final List<Duration> WAITS = List.of(Duration.ofMillis(250), Duration.ofSeconds(1), Duration.ofSeconds(2));
+    /**
+     * The waits before the second and the third try: the driver's first reconnection comes after
+     * 200 ms. A node that is really gone costs a read 1.25 s more before UNAVAILABLE.
+     */
+    static final List<Duration> WAITS = List.of(Duration.ofMillis(250), Duration.ofSeconds(1));
 
     private LostConnection() {
     }
@@ -36,13 +39,14 @@ final class LostConnection {
         while ((t instanceof CompletionException || t instanceof StoreException) && t.getCause() != null) {
             t = t.getCause();
         }
-        // A closed channel is one the driver wrote on before it saw the reset; an unavailable node
-        // had no connection up to send on.
+        // An I/O error is the write of the request failing on a channel reset or closed before the
+        // driver saw it (the request never left); an unavailable node had no connection up to send on.
         if (t instanceof ClosedConnectionException || t instanceof HeartbeatException
-                || t instanceof ClosedChannelException || t instanceof NodeUnavailableException) {
+                || t instanceof IOException || t instanceof NodeUnavailableException) {
             return true;
         }
-        // No node could be tried (NoNodeAvailableException, none in its map) or each lost its connection.
+        // Every node tried lost its connection, or none could be tried (NoNodeAvailableException, no
+        // error in its map): the driver holds a node down from a reset until it has reconnected.
         return t instanceof AllNodesFailedException all
                 && all.getAllErrors().values().stream().flatMap(List::stream).allMatch(LostConnection::test);
     }
