@@ -155,7 +155,7 @@ final class Cql {
      * The driver's message, and the failure under it when there is one: "Unexpected error on channel"
      * alone does not tell an operator that the peer reset the connection.
      */
-    static String describe(Throwable failure) {
+    private static String describe(Throwable failure) {
         Throwable root = failure;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

@@ -37,7 +37,7 @@ final class ConnectionCutter implements AutoCloseable {
 
     /** Resets every connection now. */
     void cutAll() {
-        open.forEach(ConnectionCutter::reset);
+        open.forEach(this::reset);
     }
 
     /** Resets every connection when the next request arrives, dropping that request. */
@@ -52,17 +52,25 @@ final class ConnectionCutter implements AutoCloseable {
 
     private void accept() {
         while (!listener.isClosed()) {
+            Socket client;
             try {
-                Socket client = listener.accept();
-                Socket server = new Socket();
-                open.add(client);
-                open.add(server);
-                server.connect(target, 5_000);
-                start("requests", () -> relay(client, server, true));
-                start("responses", () -> relay(server, client, false));
+                client = listener.accept();
             } catch (IOException e) {
-                // The listener closed, or the target refused: the client sees its connection reset.
+                return; // closed
             }
+            Socket server = new Socket();
+            open.add(client);
+            open.add(server);
+            try {
+                server.connect(target, 5_000);
+            } catch (IOException e) {
+                // The target refused: the client sees its connection reset.
+                reset(client);
+                reset(server);
+                continue;
+            }
+            start("requests", () -> relay(client, server, true));
+            start("responses", () -> relay(server, client, false));
         }
     }
 
@@ -88,7 +96,8 @@ final class ConnectionCutter implements AutoCloseable {
         }
     }
 
-    private static void reset(Socket socket) {
+    private void reset(Socket socket) {
+        open.remove(socket);
         try {
             socket.setSoLinger(true, 0);
             socket.close();
