@@ -118,7 +118,13 @@ final class FetchCommand {
                 session.client.write(s.announce(targets));
                 session.client.write(s.announceFlags(remembered.values()));
             }
-            return session.messages.fetch(s, targets, wanted, session.condstore(), session.client);
+            return session.messages.fetch(s, targets, wanted, session.condstore(), session.client).map(outcome -> {
+                if (flagsShown) {
+                    // A change read here before its event arrived is not told again on the next NOOP.
+                    targets.forEach(s::reported);
+                }
+                return outcome;
+            });
         }).compose(outcome -> {
             expunged[0] |= outcome.expunged();
             if (!remembered.isEmpty()) {

@@ -53,7 +53,7 @@ final class SelectedMailbox {
      * FETCH may still answer until the client may be told of the expunge (RFC 9051 §7.5.1).
      */
     private final Map<Long, Flags> expungedFlags = new HashMap<>();
-    /** MODSEQs this session's own changes took, already reported to its client, by UID. */
+    /** MODSEQs of changes not yet learned whose flags the client was already told, by UID. */
     private final Map<Long, Long> reported = new HashMap<>();
     /** UIDs that are \Recent in this session (IMAP4rev1, RFC 3501 §2.3.2); read on blob workers too. */
     private final List<UidSet.Range> recent = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -251,10 +251,19 @@ final class SelectedMailbox {
         reported.values().removeIf(modSeq -> modSeq <= highestModSeq);
     }
 
-    /** Notes a flag change of this session's own that was reported with its command's response. */
-    void reportedOwn(MessageRecord m) {
-        pendingFlags.remove(m.uid());
-        reported.put(m.uid(), m.modSeq());
+    /**
+     * Notes flags the client was told in a command's response: its own STORE's, or a FETCH of FLAGS
+     * that read another session's change before this session learned of it. That change is not told
+     * again when it is learned.
+     */
+    void reported(MessageRecord m) {
+        MessageRecord pending = pendingFlags.get(m.uid());
+        if (pending != null && pending.modSeq() <= m.modSeq()) {
+            pendingFlags.remove(m.uid());
+        }
+        if (m.modSeq() > highestModSeq) {
+            reported.put(m.uid(), m.modSeq());
+        }
     }
 
     boolean hasPending() {

@@ -101,7 +101,7 @@ final class StoreCommand {
             out.append(s.announce(changes));
         }
         for (MessageRecord m : changes) {
-            s.reportedOwn(m);
+            s.reported(m);
             if (!report || s.msn(m.uid()) == 0) {
                 continue;
             }

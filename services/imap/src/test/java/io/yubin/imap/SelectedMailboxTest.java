@@ -2,11 +2,17 @@ package io.yubin.imap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.yubin.model.Flags;
 import io.yubin.model.MailAddress;
 import io.yubin.model.MailboxPath;
 import io.yubin.store.Mailbox;
+import io.yubin.store.BlobId;
+import io.yubin.store.Changes;
 import io.yubin.store.MailboxId;
+import io.yubin.store.MessageRecord;
+import io.yubin.store.StoredBlob;
 import io.yubin.store.UidSet;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -44,5 +50,22 @@ class SelectedMailboxTest {
         assertThat(view.sequenceInRange(UidSet.of(new UidSet.Range(1, 5)))).isFalse();
         assertThat(view.remove(7)).isZero();
         assertThat(List.of(view.uid(1), view.uid(4))).containsExactly(3L, 12L);
+    }
+
+    @Test
+    void aChangeWhoseFlagsTheClientWasToldBeforeItWasLearnedIsNotToldAgain() {
+        SelectedMailbox view = new SelectedMailbox(INBOX, false, new long[] {3, 5}, 10, 6);
+        MessageRecord fetched = record(5, 11);
+
+        view.reported(fetched); // a FETCH of FLAGS read the change before its event came
+        view.learn(new Changes(List.of(fetched), List.of(), 11));
+        assertThat(view.hasPending()).isFalse();
+
+        view.learn(new Changes(List.of(record(5, 12)), List.of(), 12));
+        assertThat(view.takeFlagChanges()).extracting(MessageRecord::modSeq).containsExactly(12L);
+    }
+
+    private static MessageRecord record(long uid, long modSeq) {
+        return new MessageRecord(uid, modSeq, Flags.NONE, Instant.EPOCH, new StoredBlob(new BlobId("b" + uid), 1, "0"));
     }
 }
