@@ -25,12 +25,14 @@ import io.yubin.store.NewMessage;
 import io.yubin.store.QuotaLimits;
 import io.yubin.store.SpamModels;
 import io.yubin.store.Storage;
+import io.yubin.store.StoreException;
 import io.yubin.store.StoredBlob;
 import io.yubin.store.Totp;
 import io.yubin.store.UidSet;
 import io.yubin.store.UserRecord;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -42,7 +44,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Restores archives into a system, empty or live, through the store SPI (docs/operations.md, "Backup
@@ -60,22 +65,49 @@ import java.util.stream.Collectors;
  *       or above its UIDNEXT, and is appended with a new UID otherwise (RFC 9051 §2.3.1.1: no UID
  *       appears below one a client has seen).</li>
  * </ul>
- * So a restore run twice restores once, and one cut short is finished by running it again.
+ * So a restore run twice restores once, and one cut short is finished by running it again, which a
+ * restore does itself when the storage is lost on the way ({@link #restore}).
  */
 public final class Restorer {
 
     /** Messages per store call. */
     private static final int BATCH = 500;
 
-    /** What the restore did. */
+    /**
+     * The waits before the writes of a restore or an import are run again after the storage was lost
+     * (a connection reset, a node down): four more tries over 51 seconds, time for a Cassandra node to
+     * restart.
+     */
+    static final List<Duration> WAITS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(5),
+            Duration.ofSeconds(15), Duration.ofSeconds(30));
+
+    private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
+
+    /**
+     * What the restore did. A message whose store was cut off by a lost connection and had in fact been
+     * applied counts as one that was there already; {@code retries} is the number of times the writes
+     * were run again after the storage was lost.
+     */
     public record Result(int domainsAdded, int usersAdded, int mailboxesCreated, long messagesKeptUid,
-            long messagesAppended, long messagesPresent, long bodies) {
+            long messagesAppended, long messagesPresent, long bodies, int retries) {
+
+        /** For a summary line: nothing, or how many times the storage was lost and the writes run again. */
+        public String retriesNoted() {
+            return retries == 0 ? "" : " (the storage was lost " + retries + (retries == 1 ? " time" : " times")
+                    + " on the way; the writes were run again)";
+        }
     }
 
     private final Storage storage;
+    private final List<Duration> waits;
 
     public Restorer(Storage storage) {
+        this(storage, WAITS);
+    }
+
+    Restorer(Storage storage, List<Duration> waits) {
         this.storage = storage;
+        this.waits = List.copyOf(waits);
     }
 
     /** The state the archives describe together. */
@@ -91,6 +123,22 @@ public final class Restorer {
     static final class MailboxState {
         MailboxEntry entry;
         final TreeMap<Long, MessageEntry> messages = new TreeMap<>();
+    }
+
+    /**
+     * What this restore added, over its tries. A domain or user is noted before it is written, so that
+     * a try after one whose write may or may not have been applied finishes it (its quota, its second
+     * factor) instead of taking it for one that existed before the restore and leaving it alone.
+     */
+    private static final class Progress {
+        final Set<String> domains = new HashSet<>();
+        final Set<String> users = new HashSet<>();
+        final Set<String> mailboxes = new HashSet<>();
+        final Set<String> bodies = new HashSet<>();
+        /** Messages whose store call succeeded, in the tries before the current one and in it. */
+        long kept;
+        long appended;
+        int retries;
     }
 
     /** Checks the archives, in order: a full one and the incremental ones that continue it. */
@@ -116,24 +164,35 @@ public final class Restorer {
         return read;
     }
 
+    /**
+     * Restores the archives. Should the storage be lost on the way (a connection reset, a node down:
+     * {@link StoreException.Kind#UNAVAILABLE}), the writes are run again after the {@link #WAITS}:
+     * each step looks first at what is there, so a run again restores only what is still missing.
+     */
     public Result restore(List<Archive.Source> archives) {
-        List<Contents> read = verify(archives);
-        Target target = fold(read);
-        int domainsAdded = 0;
+        Target target = fold(verify(archives));
+        return retrying(progress -> restore(target, archives, progress));
+    }
+
+    private Result restore(Target target, List<Archive.Source> archives, Progress progress) {
         for (DomainEntry d : target.domains.values()) {
             Domain domain = Domain.parse(d.domain());
-            if (!await(storage.directory().isLocalDomain(domain))) {
-                await(storage.directory().addDomain(domain));
+            boolean there = await(storage.directory().isLocalDomain(domain));
+            if (!there) {
+                progress.domains.add(d.domain());
+            }
+            if (progress.domains.contains(d.domain())) {
+                if (!there) {
+                    await(storage.directory().addDomain(domain));
+                }
                 QuotaLimits quota = new QuotaLimits(d.quotaBytes(), d.quotaMessages());
                 if (!quota.none()) {
                     await(storage.directory().setDomainQuota(domain, quota));
                 }
-                domainsAdded++;
             }
         }
-        int usersAdded = 0;
         for (UserEntry u : target.users.values()) {
-            usersAdded += user(u) ? 1 : 0;
+            user(u, progress);
         }
         for (DomainEntry d : target.domains.values()) {
             for (AliasEntry a : d.aliases()) {
@@ -150,9 +209,41 @@ public final class Restorer {
         if (target.administrators != null) {
             administrators(target.administrators);
         }
-        Result put = putMailboxes(target.mailboxes, needed -> bodies(archives, needed));
-        return new Result(domainsAdded, usersAdded, put.mailboxesCreated(), put.messagesKeptUid(),
-                put.messagesAppended(), put.messagesPresent(), put.bodies());
+        return put(target.mailboxes, needed -> bodies(archives, needed), progress);
+    }
+
+    /** Runs {@code attempt} again after each lost storage, up to the waits' number of times. */
+    private Result retrying(Function<Progress, Result> attempt) {
+        Progress progress = new Progress();
+        while (true) {
+            try {
+                return attempt.apply(progress);
+            } catch (RuntimeException e) {
+                if (!lostStorage(e) || progress.retries == waits.size()) {
+                    throw e;
+                }
+                Duration wait = waits.get(progress.retries++);
+                LOG.warn("the storage was lost ({}); running the restore's writes again in {} s, try {} of {}",
+                        e.getMessage(), wait.toSeconds(), progress.retries + 1, waits.size() + 1);
+                try {
+                    Thread.sleep(wait.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    e.addSuppressed(interrupted);
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** True when the failure is the storage's UNAVAILABLE: unreachable or failed, so a try later may work. */
+    static boolean lostStorage(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof StoreException s) {
+                return s.kind() == StoreException.Kind.UNAVAILABLE;
+            }
+        }
+        return false;
     }
 
     /** Stores the bodies of the given SHA-256s, returning what each was stored as. */
@@ -163,34 +254,36 @@ public final class Restorer {
 
     /**
      * Puts messages into users' mailboxes (user, then path, then the mailbox): the part of a restore
-     * that an import shares. A mailbox entry with UIDVALIDITY 0 has no UIDs to keep; its messages are
-     * appended in the order of theirs.
+     * that an import shares, run again after a lost storage as a restore is. A mailbox entry with
+     * UIDVALIDITY 0 has no UIDs to keep; its messages are appended in the order of theirs.
      */
     Result putMailboxes(Map<String, Map<String, MailboxState>> mailboxes, BodySource bodies) {
+        return retrying(progress -> put(mailboxes, bodies, progress));
+    }
+
+    private Result put(Map<String, Map<String, MailboxState>> mailboxes, BodySource bodies, Progress progress) {
         // Plans first, so that only the bodies still needed are stored.
         List<Plan> plans = new ArrayList<>();
         Set<String> needed = new HashSet<>();
-        int created = 0;
+        long present = 0;
         for (Map.Entry<String, Map<String, MailboxState>> user : mailboxes.entrySet()) {
             for (MailboxState m : user.getValue().values()) {
-                Plan plan = plan(MailAddress.parse(user.getKey()), m);
-                created += plan.created ? 1 : 0;
+                Plan plan = plan(MailAddress.parse(user.getKey()), m, progress);
                 plans.add(plan);
+                present += plan.present;
                 plan.restore.forEach(e -> needed.add(e.sha256()));
                 plan.append.forEach(e -> needed.add(e.sha256()));
             }
         }
+        // What the tries before stored is there now, and counted as kept or appended already.
+        present -= progress.kept + progress.appended;
         Map<String, StoredBlob> stored = needed.isEmpty() ? Map.of() : bodies.store(needed);
-        long kept = 0;
-        long appended = 0;
-        long present = 0;
+        progress.bodies.addAll(stored.keySet());
         for (Plan plan : plans) {
-            apply(plan, stored);
-            kept += plan.restore.size();
-            appended += plan.append.size();
-            present += plan.present;
+            apply(plan, stored, progress);
         }
-        return new Result(0, 0, created, kept, appended, present, stored.size());
+        return new Result(progress.domains.size(), progress.users.size(), progress.mailboxes.size(), progress.kept,
+                progress.appended, Math.max(0, present), progress.bodies.size(), progress.retries);
     }
 
     /** The last word of the archives on every domain, user and mailbox. */
@@ -238,19 +331,23 @@ public final class Restorer {
         return t;
     }
 
-    /** Adds the user when missing; then its missing app passwords, subscriptions and spam model. */
-    private boolean user(UserEntry u) {
+    /** Adds the user when missing (or finishes adding it); then its missing app passwords, subscriptions and spam model. */
+    private void user(UserEntry u, Progress progress) {
         MailAddress address = MailAddress.parse(u.address());
-        boolean added = false;
-        if (await(storage.directory().findUser(address)).isEmpty()) {
-            await(storage.directory().addUser(new UserRecord(address, u.passwordHash(),
-                    new QuotaLimits(u.quotaBytes(), u.quotaMessages()),
-                    Instant.parse(u.createdAt()))));
+        boolean there = await(storage.directory().findUser(address)).isPresent();
+        if (!there) {
+            progress.users.add(u.address());
+        }
+        if (progress.users.contains(u.address())) {
+            if (!there) {
+                await(storage.directory().addUser(new UserRecord(address, u.passwordHash(),
+                        new QuotaLimits(u.quotaBytes(), u.quotaMessages()),
+                        Instant.parse(u.createdAt()))));
+            }
             if (u.totpSecret() != null) {
                 await(storage.directory().setTotp(address, Optional.of(new Totp(u.totpSecret(),
                         Instant.parse(u.totpEnrolledAt())))));
             }
-            added = true;
         }
         Set<String> ids = await(storage.directory().listAppPasswords(address)).stream().map(AppPassword::id)
                 .collect(Collectors.toSet());
@@ -270,7 +367,6 @@ public final class Restorer {
         if (u.spamModel() != null) {
             spamModel(address.canonical(), u.spamModel());
         }
-        return added;
     }
 
     /** Adds the named administrators the target lacks; one that exists keeps its password and role. */
@@ -296,7 +392,6 @@ public final class Restorer {
     /** What to do to one mailbox: found or created, and which messages go back under their UIDs or anew. */
     private static final class Plan {
         Mailbox mailbox;
-        boolean created;
         long present;
         /** UIDNEXT to move the mailbox to; 0 when it is not behind the archive's. */
         long uidNext;
@@ -304,15 +399,16 @@ public final class Restorer {
         final List<MessageEntry> append = new ArrayList<>();
     }
 
-    private Plan plan(MailAddress user, MailboxState m) {
+    private Plan plan(MailAddress user, MailboxState m, Progress progress) {
         Plan plan = new Plan();
+        String key = user.canonical() + "\0" + m.entry.path();
         MailboxPath path = MailboxPath.parse(m.entry.path());
         Set<SpecialUse> uses = m.entry.specialUse().stream().map(SpecialUse::valueOf).collect(Collectors.toSet());
         plan.mailbox = await(storage.mailboxes().find(user, path)).orElse(null);
         if (plan.mailbox == null) {
+            progress.mailboxes.add(key);
             plan.mailbox = await(m.entry.uidValidity() == 0 ? storage.mailboxes().create(user, path, uses)
                     : storage.mailboxes().create(user, path, uses, m.entry.uidValidity()));
-            plan.created = true;
         } else if (m.entry.uidValidity() != 0 && plan.mailbox.uidValidity() != m.entry.uidValidity()
                 && await(storage.mailboxes().adoptUidValidity(plan.mailbox, m.entry.uidValidity()))) {
             // Never used (a user added before the restore has empty default mailboxes): as good as new.
@@ -343,20 +439,23 @@ public final class Restorer {
         return plan;
     }
 
-    private void apply(Plan plan, Map<String, StoredBlob> stored) {
+    private void apply(Plan plan, Map<String, StoredBlob> stored, Progress progress) {
         List<RestoredMessage> batch = new ArrayList<>();
         for (MessageEntry e : plan.restore) {
             batch.add(new RestoredMessage(e.uid(), message(e, stored)));
             if (batch.size() == BATCH) {
                 await(storage.mailboxes().restore(plan.mailbox.id(), batch, 0));
+                progress.kept += batch.size();
                 batch.clear();
             }
         }
         if (!batch.isEmpty() || plan.uidNext > 0) {
             await(storage.mailboxes().restore(plan.mailbox.id(), batch, plan.uidNext));
+            progress.kept += batch.size();
         }
         for (MessageEntry e : plan.append) {
             await(storage.mailboxes().append(plan.mailbox.id(), message(e, stored)));
+            progress.appended++;
         }
     }
 

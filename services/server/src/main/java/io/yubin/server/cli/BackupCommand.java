@@ -311,9 +311,9 @@ public final class BackupCommand extends GroupCommand {
                 try (Storage storage = StorageWiring.openForCommand(settings)) {
                     Restorer.Result r = new Restorer(storage).restore(sources);
                     out.printf("restored: %d domains and %d users added, %d mailboxes created, %d messages under "
-                            + "their old UIDs, %d as new messages, %d were there already; %d bodies stored%n",
+                            + "their old UIDs, %d as new messages, %d were there already; %d bodies stored%s%n",
                             r.domainsAdded(), r.usersAdded(), r.mailboxesCreated(), r.messagesKeptUid(),
-                            r.messagesAppended(), r.messagesPresent(), r.bodies());
+                            r.messagesAppended(), r.messagesPresent(), r.bodies(), r.retriesNoted());
                 }
             } catch (BackupException e) {
                 throw CliException.failed("restore failed: " + e.getMessage(), e);

@@ -147,8 +147,8 @@ public final class MailboxCommand extends GroupCommand {
                 Restorer.Result r = target.format == Format.MAILDIR ? files.importMaildir(address, source)
                         : files.importMbox(address, source, mailbox == null ? null : MailboxPath.parse(mailbox));
                 out.printf("%s: %d mailboxes created, %d messages under their old UIDs, %d as new messages, %d were "
-                        + "there already%n", address, r.mailboxesCreated(), r.messagesKeptUid(), r.messagesAppended(),
-                        r.messagesPresent());
+                        + "there already%s%n", address, r.mailboxesCreated(), r.messagesKeptUid(), r.messagesAppended(),
+                        r.messagesPresent(), r.retriesNoted());
             } catch (BackupException e) {
                 throw CliException.failed("import failed: " + e.getMessage(), e);
             }
