@@ -82,9 +82,9 @@ final class FetchCommand {
         boolean[] expunged = {false};
         // Messages this session still shows that another session has expunged: RFC 9051 §7.5.1 asks
         // for what can still be known of them. Their flags are known when the expunging session
-        // published them; with MODSEQ (CONDSTORE) or any other item they are not, and the answer is
+        // published them; with MODSEQ or any other item they are not, and the answer is
         // NO [EXPUNGEISSUED] (RFC 5530).
-        boolean flagsSuffice = !session.condstore() && parsed.stream()
+        boolean flagsSuffice = parsed.stream()
                 .allMatch(i -> i.kind() == ImapMessages.Kind.UID || i.kind() == ImapMessages.Kind.FLAGS);
         TreeMap<Long, Flags> remembered = new TreeMap<>();
         Future<List<MessageRecord>> records = inView.isEmpty() ? Future.succeededFuture(List.of())
@@ -118,7 +118,9 @@ final class FetchCommand {
                 session.client.write(s.announce(targets));
                 session.client.write(s.announceFlags(remembered.values()));
             }
-            return session.messages.fetch(s, targets, wanted, session.condstore(), session.client).map(outcome -> {
+            // RFC 7162 §3.1.2: CONDSTORE puts MODSEQ in FETCH responses that tell flag changes (unsolicited
+            // ones, STORE's, the \Seen a body fetch sets), not in those of a FETCH that did not ask for it.
+            return session.messages.fetch(s, targets, wanted, session.client).map(outcome -> {
                 if (flagsShown) {
                     // A change read here before its event arrived is not told again on the next NOOP.
                     targets.forEach(s::reported);

@@ -203,14 +203,13 @@ final class ImapMessages {
      * this one), preparing up to {@link #FETCH_AHEAD} messages ahead on the blob workers, and waiting
      * for the socket to drain after each response.
      */
-    Future<FetchOutcome> fetch(SelectedMailbox s, List<MessageRecord> targets, List<Item> items, boolean condstore,
+    Future<FetchOutcome> fetch(SelectedMailbox s, List<MessageRecord> targets, List<Item> items,
             ImapSession.Client client) {
         boolean needsBody = items.stream().anyMatch(i -> i.kind() == Kind.SECTION || i.kind() == Kind.BINARY
                 || i.kind() == Kind.BINARY_SIZE);
         boolean needsStructure = items.stream().anyMatch(i -> i.kind() == Kind.ENVELOPE
                 || i.kind() == Kind.BODYSTRUCTURE || i.kind() == Kind.BODY);
-        List<Item> all = condstore ? withModSeq(items) : items;
-        return new FetchRun(s, targets, all, needsBody, needsStructure, client).run();
+        return new FetchRun(s, targets, items, needsBody, needsStructure, client).run();
     }
 
     /**

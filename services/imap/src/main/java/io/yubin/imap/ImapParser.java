@@ -217,14 +217,18 @@ final class ImapParser {
         return new Str(new String(octets, StandardCharsets.UTF_8), octets);
     }
 
-    /** Atom characters, plus brackets holding anything but CR/LF (fetch attributes, BODY[...] <...>). */
+    /**
+     * Atom characters, plus, after a fetch attribute that takes a section (BODY[...], BINARY.PEEK[...]),
+     * brackets holding anything but CR/LF. Elsewhere "[" and "]" are characters like others: "[" is an
+     * ATOM-CHAR and "]" an ASTRING-CHAR (RFC 9051 §9), so a mailbox may be named {@code a[b}.
+     */
     private String atomText() {
         byte[] text = current();
         int start = pos;
         int brackets = 0;
         while (pos < text.length) {
             char c = (char) (text[pos] & 0xff);
-            if (c == '[') {
+            if (c == '[' && (brackets > 0 || takesSection(text, start, pos))) {
                 brackets++;
             } else if (c == ']' && brackets > 0) {
                 brackets--;
@@ -237,6 +241,19 @@ final class ImapParser {
             throw new ImapParseException("Unclosed '['");
         }
         return new String(text, start, pos - start, StandardCharsets.UTF_8);
+    }
+
+    private static final List<String> SECTIONED = List.of("BODY", "BODY.PEEK", "BINARY", "BINARY.PEEK", "BINARY.SIZE");
+
+    /** True when the atom's text from {@code start} to {@code end} is a fetch attribute followed by a section. */
+    private static boolean takesSection(byte[] text, int start, int end) {
+        String name = new String(text, start, end - start, StandardCharsets.US_ASCII);
+        for (String s : SECTIONED) {
+            if (s.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** RFC 9051 §9 ATOM-CHAR plus list-wildcards and non-ASCII (UTF-8 mailbox names, RFC 6855). */

@@ -117,7 +117,14 @@ final class SearchCommand {
                     out.append(" COUNT ").append(numbers.size());
                 }
                 if (usesModSeq && !numbers.isEmpty()) {
-                    out.append(" MODSEQ ").append(maxModSeq);
+                    // RFC 4731 §3.2: with MIN and/or MAX but neither ALL nor COUNT, the highest mod-sequence
+                    // of the message(s) those return; else of all found.
+                    long modSeq = maxModSeq;
+                    if ((ret.contains("MIN") || ret.contains("MAX")) && !ret.contains("ALL") && !ret.contains("COUNT")) {
+                        modSeq = Math.max(ret.contains("MIN") ? found.get(0).modSeq() : 0,
+                                ret.contains("MAX") ? found.get(found.size() - 1).modSeq() : 0);
+                    }
+                    out.append(" MODSEQ ").append(modSeq);
                 }
                 if (!(ret.size() == 1 && ret.contains("SAVE"))) {
                     session.client.write(out.append("\r\n").toString());

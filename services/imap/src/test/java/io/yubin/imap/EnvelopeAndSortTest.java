@@ -94,18 +94,18 @@ class EnvelopeAndSortTest {
     @Test
     void sortComparesTheFirstMailboxAsEnvelopeReadsIt() throws Exception {
         try (RawImapClient c = loginWithFourMessages()) {
-            // amy, bob (the empty group before him gives none), root, zed.
+            // amy, list (a group first: its name, RFC 5256 §3 "the first address" as ENVELOPE gives it), root, zed.
             assertThat(c.command("a", "SORT (FROM) UTF-8 ALL")).containsExactly("* SORT 2 3 4 1",
                     "a OK SORT completed");
-            // mary, alan, then 1 and 3 (empty groups: "") in sequence order; REVERSE never reverses ties.
-            assertThat(c.command("b", "SORT (REVERSE CC) UTF-8 ALL")).containsExactly("* SORT 2 4 1 3",
+            // undisclosed-recipients, team, mary, alan (empty groups by their names too).
+            assertThat(c.command("b", "SORT (REVERSE CC) UTF-8 ALL")).containsExactly("* SORT 1 3 2 4",
                     "b OK SORT completed");
-            assertThat(c.command("c", "SORT (CC) UTF-8 ALL")).containsExactly("* SORT 1 3 4 2",
+            assertThat(c.command("c", "SORT (CC) UTF-8 ALL")).containsExactly("* SORT 4 2 3 1",
                     "c OK SORT completed");
-            // Aaron Old-Style, Amy, Bob, Cron Daemon: comment names count as display names.
-            assertThat(c.command("d", "SORT (DISPLAYFROM) UTF-8 ALL")).containsExactly("* SORT 1 2 3 4",
+            // Aaron Old-Style, Amy, Cron Daemon, list: comment names count as display names, a group by its name.
+            assertThat(c.command("d", "SORT (DISPLAYFROM) UTF-8 ALL")).containsExactly("* SORT 1 2 4 3",
                     "d OK SORT completed");
-            // x, carl (the group's first mailbox), then 3 and 4 without To in sequence order.
+            // x, team (the group's name), then 3 and 4 without To in sequence order; REVERSE never reverses ties.
             assertThat(c.command("e", "UID SORT (REVERSE TO) UTF-8 ALL")).containsExactly("* SORT 2 1 3 4",
                     "e OK SORT completed");
         }

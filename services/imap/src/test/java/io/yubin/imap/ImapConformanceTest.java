@@ -112,17 +112,29 @@ class ImapConformanceTest {
             // Its own STORE's FETCH carries UID and MODSEQ.
             assertThat(a.command("t", "STORE 1 +FLAGS (\\Flagged)")).containsExactly(
                     "* 1 FETCH (FLAGS (\\Flagged) UID 1 MODSEQ (" + (highest + 1) + "))", "t OK STORE completed");
-            // So does another session's change, and \Seen set by a body fetch.
+            // So does another session's change, and \Seen set by a body fetch; the fetch's own response
+            // carries no MODSEQ it did not ask for (RFC 7162 §3.1.2), and neither does a plain FETCH.
             b.command("t", "STORE 2 +FLAGS (\\Answered)");
             assertThat(a.command("n", "NOOP")).containsExactly(
                     "* 2 FETCH (FLAGS (\\Answered) UID 2 MODSEQ (" + (highest + 2) + "))", "n OK NOOP completed");
             assertThat(a.command("f", "FETCH 2 (BODY[TEXT])")).containsExactly(
-                    "* 2 FETCH (BODY[TEXT] {7}\r\nHello\r\n MODSEQ (" + (highest + 2) + "))",
+                    "* 2 FETCH (BODY[TEXT] {7}\r\nHello\r\n)",
                     "* 2 FETCH (FLAGS (\\Seen \\Answered) UID 2 MODSEQ (" + (highest + 3) + "))",
                     "f OK FETCH completed");
+            assertThat(a.command("p", "FETCH 1 (FLAGS)")).containsExactly("* 1 FETCH (FLAGS (\\Flagged))",
+                    "p OK FETCH completed");
+            assertThat(a.command("q", "UID FETCH 1 (FLAGS)")).containsExactly("* 1 FETCH (UID 1 FLAGS (\\Flagged))",
+                    "q OK FETCH completed");
             // RFC 7162 §3.1.5: entry name and type before the MODSEQ value; ESEARCH gives the highest of the matches.
             assertThat(a.command("x", "SEARCH RETURN (ALL) MODSEQ \"/flags/\\\\seen\" all " + highest))
                     .containsExactly("* ESEARCH (TAG \"x\") ALL 1:2 MODSEQ " + (highest + 3), "x OK SEARCH completed");
+            // RFC 4731 §3.2: MIN or MAX alone gives the mod-sequence of the message(s) they return.
+            assertThat(a.command("x2", "SEARCH RETURN (MIN) MODSEQ " + highest))
+                    .containsExactly("* ESEARCH (TAG \"x2\") MIN 1 MODSEQ " + (highest + 1), "x2 OK SEARCH completed");
+            assertThat(a.command("x3", "SEARCH RETURN (MIN MAX) MODSEQ " + highest))
+                    .containsExactly("* ESEARCH (TAG \"x3\") MIN 1 MAX 2 MODSEQ " + (highest + 3), "x3 OK SEARCH completed");
+            assertThat(a.command("x4", "SEARCH RETURN (MIN COUNT) MODSEQ " + highest))
+                    .containsExactly("* ESEARCH (TAG \"x4\") MIN 1 COUNT 2 MODSEQ " + (highest + 3), "x4 OK SEARCH completed");
             assertThat(a.command("y", "SEARCH MODSEQ \"/flags/\\\\flagged\" priv " + (highest + 2)))
                     .containsExactly("* SEARCH 2 (MODSEQ " + (highest + 3) + ")", "y OK SEARCH completed");
         }
@@ -229,6 +241,15 @@ class ImapConformanceTest {
                     "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"Foo/Bar\"", "k OK LIST completed");
             assertThat(a.command("l", "LSUB \"\" F%")).containsExactly("* LSUB (\\Noselect) \"/\" \"Foo\"",
                     "l OK LSUB completed");
+            // RFC 3501 §6.3.9: the parent shown for a subscribed child is \Noselect to LSUB even when it exists.
+            a.command("m", "CREATE Hat/Pin");
+            a.command("n", "CREATE Hat");
+            a.command("o", "SUBSCRIBE Hat/Pin");
+            assertThat(a.command("p", "LSUB \"\" H%")).containsExactly("* LSUB (\\Noselect) \"/\" \"Hat\"",
+                    "p OK LSUB completed");
+            a.command("q", "SUBSCRIBE Hat");
+            assertThat(a.command("r", "LSUB \"\" H%")).containsExactly("* LSUB () \"/\" \"Hat\"",
+                    "r OK LSUB completed");
         }
     }
 
@@ -239,6 +260,14 @@ class ImapConformanceTest {
             assertThat(a.command("a", "SELECT !#$&'+,-.0123456789:;<=>?@^_`|}"))
                     .containsExactly("a NO [NONEXISTENT] No such mailbox");
             assertThat(a.command("b", "SELECT abc]def")).containsExactly("b NO [NONEXISTENT] No such mailbox");
+            // "[" is an ATOM-CHAR: only a fetch attribute's section opens brackets that may hold spaces.
+            assertThat(a.command("b2", "SELECT !#$&'+,-.0123456789:;<=>?@^_`|[}"))
+                    .containsExactly("b2 NO [NONEXISTENT] No such mailbox");
+            assertThat(a.command("b3", "LIST \"\" !#$&'+,-.0123456789:;<=>?@^_`|[}%*"))
+                    .containsExactly("b3 OK LIST completed");
+            assertThat(a.command("b4", "CREATE a[b")).containsExactly("b4 OK CREATE completed");
+            assertThat(a.command("b5", "LIST \"\" a[*")).containsExactly("* LIST (\\HasNoChildren) \"/\" \"a[b\"", "b5 OK LIST completed");
+            assertThat(a.command("b6", "FETCH 1 BODY.PEEK[HEADER.FIELDS (SUBJECT)")).containsExactly("b6 BAD Unclosed '['");
             a.command("s", "SELECT INBOX");
             assertThat(a.command("c", "SEARCH SUBJECT NIL")).containsExactly("* SEARCH 1", "c OK SEARCH completed");
             assertThat(a.command("d", "search sentbefore 5-mar-2007")).containsExactly("* SEARCH",

@@ -50,13 +50,18 @@ public sealed interface EnvelopeAddress {
     }
 
     /**
-     * The first mailbox of a list, the address SORT compares (RFC 5256 §3): a group's first member
-     * when the list opens with a group; an empty group contributes none.
+     * The first address of a list as SORT compares it (RFC 5256 §3 "the first address", RFC 5957): the
+     * list's first address structure as ENVELOPE gives it. When the list opens with a group, that is
+     * the group's start, whose mailbox name is the group's name (RFC 9051 §7.5.2): it comes back as a
+     * mailbox of that local part, without name or domain, members or none (as Dovecot sorts it).
      */
     static Optional<Mailbox> first(List<EnvelopeAddress> addresses) {
         for (EnvelopeAddress a : addresses) {
             if (a instanceof Mailbox m) {
                 return Optional.of(m);
+            }
+            if (a instanceof GroupStart g) {
+                return Optional.of(new Mailbox(null, null, g.name(), null));
             }
         }
         return Optional.empty();

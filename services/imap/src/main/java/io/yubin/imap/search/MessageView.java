@@ -55,6 +55,9 @@ public interface MessageView {
         }
         Optional<EnvelopeAddress.Mailbox> first = Optional.empty();
         for (EnvelopeAddress a : AddressFieldParser.parse(values.get(0))) {
+            if (a instanceof EnvelopeAddress.GroupStart && first.isEmpty()) {
+                return EnvelopeAddress.first(List.of(a));
+            }
             if (a instanceof EnvelopeAddress.Mailbox m) {
                 if (m.domain() != null) {
                     return Optional.of(m);

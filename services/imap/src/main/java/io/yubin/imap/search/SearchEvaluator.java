@@ -1,5 +1,8 @@
 package io.yubin.imap.search;
 
+import io.yubin.imap.mime.AddressFieldParser;
+import io.yubin.imap.mime.EnvelopeAddress;
+
 import io.yubin.store.UidSet;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -127,8 +130,26 @@ public final class SearchEvaluator {
                 return true;
             }
         }
+        if (ADDRESS_FIELDS.contains(h.field())) {
+            // RFC 9051 §6.4.4: FROM, TO, CC and BCC search the envelope's addresses, so an address
+            // written with comments or spaces inside, <user (x)@ (y) example.org>, is found as
+            // user@example.org.
+            for (String v : values) {
+                for (EnvelopeAddress a : AddressFieldParser.parse(v)) {
+                    if (a instanceof EnvelopeAddress.Mailbox mb && (fold(mb.addrSpec()).contains(n)
+                            || (mb.name() != null && fold(mb.decodedName()).contains(n)))) {
+                        return true;
+                    }
+                    if (a instanceof EnvelopeAddress.GroupStart g && g.name() != null && fold(g.name()).contains(n)) {
+                        return true;
+                    }
+                }
+            }
+        }
         return false;
     }
+
+    private static final java.util.Set<String> ADDRESS_FIELDS = java.util.Set.of("FROM", "TO", "CC", "BCC");
 
     private String needle(String s) {
         return folded.computeIfAbsent(s, UnicodeCasemap::fold);

@@ -224,12 +224,10 @@ public final class Threader {
             }
             previous = c;
         }
-        // (1)(C) the last reference is the parent, replacing an earlier (likely truncated) link; no loops.
-        if (previous != null && previous.hasAncestorOrSelf(self)) {
-            return;
-        }
+        // (1)(C) the last reference is the parent: an earlier (likely truncated) link is broken first,
+        // and the new one is not made if it would make a loop (the message then heads its own thread).
         self.detach();
-        if (previous != null) {
+        if (previous != null && !previous.hasAncestorOrSelf(self)) {
             previous.addChild(self);
         }
     }

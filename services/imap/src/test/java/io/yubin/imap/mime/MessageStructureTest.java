@@ -52,10 +52,11 @@ class MessageStructureTest {
     @Test
     void theFirstMailboxesOfFromToAndCcAreStored() {
         MessageStructure back = MessageStructure.fromBytes(MessageStructure.of(("From: bob@example.org (Bob)\r\n"
-                + "To: team:;, Zoë <zoë@example.org>\r\n\r\nbody\r\n").getBytes(StandardCharsets.UTF_8)).toBytes());
+                + "To: team:;, Zoë <zoë@example.org>\r\nCc: Zoë <zoë@example.org>\r\n\r\nbody\r\n")
+                .getBytes(StandardCharsets.UTF_8)).toBytes());
         assertThat(back.firstMailbox("From")).contains(new EnvelopeAddress.Mailbox("Bob", null, "bob", "example.org"));
-        assertThat(back.firstMailbox("TO")).contains(new EnvelopeAddress.Mailbox("Zoë", null, "zoë", "example.org"));
-        assertThat(back.firstMailbox("Cc")).isEmpty();
+        assertThat(back.firstMailbox("TO")).contains(new EnvelopeAddress.Mailbox(null, null, "team", null));
+        assertThat(back.firstMailbox("Cc")).contains(new EnvelopeAddress.Mailbox("Zoë", null, "zoë", "example.org"));
         assertThatThrownBy(() -> back.firstMailbox("Bcc")).isInstanceOf(IllegalArgumentException.class);
     }
 

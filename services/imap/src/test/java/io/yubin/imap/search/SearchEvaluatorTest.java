@@ -146,6 +146,19 @@ class SearchEvaluatorTest {
     }
 
     @Test
+    void addressKeysFindAnAddressWrittenWithCommentsInsideAsTheEnvelopeReadsIt() {
+        FakeMessage m = msg(1).header("From", "<user-from (comment)@ (comment) domain.org>")
+                .header("To", "groupname: groupuser1@domain.org;");
+        assertThat(matches(new SearchKey.Header("FROM", "user-from@domain.org"), m)).isTrue();
+        assertThat(matches(new SearchKey.Header("FROM", "comment"), m)).isTrue();
+        assertThat(matches(new SearchKey.Header("TO", "groupname"), m)).isTrue();
+        assertThat(matches(new SearchKey.Header("FROM", "other@domain.org"), m)).isFalse();
+        // Only the address fields are read as addresses.
+        assertThat(matches(new SearchKey.Header("SUBJECT", "user-from@domain.org"),
+                msg(2).subject("<user-from (c)@domain.org>"))).isFalse();
+    }
+
+    @Test
     void anyOfSeveralFieldsWithTheSameNameMayMatch() {
         FakeMessage m = msg(1).header("Received", "from a").header("Received", "from b");
         assertThat(matches(new SearchKey.Header("RECEIVED", "FROM B"), m)).isTrue();

@@ -135,12 +135,16 @@ class SorterTest {
     }
 
     @Test
-    void aGroupGivesItsFirstMailboxAndAnEmptyGroupNone() {
+    void aListThatOpensWithAGroupSortsByTheGroupsName() {
+        // RFC 5256 §3: the first address as ENVELOPE gives it, the group start, whose mailbox is the name.
         assertThat(sorted(List.of(SortKey.of(SortCriterion.FROM)),
-                msg(1).header("From", "empty:;, zed@x.example"),
+                msg(1).header("From", "empty:;, adam@x.example"),
                 msg(2).header("From", "team: (no one);, undisclosed-recipients:;"),
                 msg(3).header("From", "list: Mary <mary@x.example>, adam@x.example;")))
-                .containsExactly(2L, 3L, 1L);
+                .containsExactly(1L, 3L, 2L);
+        assertThat(sorted(List.of(SortKey.of(SortCriterion.DISPLAYFROM)),
+                msg(1).header("From", "zz: a@x.example;"), msg(2).header("From", "Mm <b@x.example>")))
+                .containsExactly(2L, 1L);
     }
 
     @Test
@@ -156,7 +160,7 @@ class SorterTest {
         assertThat(sorted(List.of(SortKey.reversed(SortCriterion.CC)),
                 msg(1).header("Cc", "b@x.example"), msg(2).header("Cc", "A@x.example (Anne)"),
                 msg(3).header("Cc", "team: B@y.example;"), msg(4)))
-                .containsExactly(1L, 3L, 2L, 4L);
+                .containsExactly(3L, 1L, 2L, 4L);
     }
 
     @Test

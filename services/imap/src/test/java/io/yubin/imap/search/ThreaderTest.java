@@ -94,6 +94,19 @@ class ThreaderTest {
     }
 
     @Test
+    void aMessagesOwnLastReferenceBreaksItsPresumedParentEvenWhenTheNewLinkWouldLoop() {
+        // imaptest's "thread": b's References put c under a and b under c; then c arrives naming b,
+        // which would close a loop. RFC 5256 (1)(C): the presumed link a-c is broken first, and the
+        // new one not made: c heads b's thread, a stands alone (the older thread first).
+        assertThat(references(msg(1).header("Message-ID", "<a@b>").internalDate("2008-02-22T17:06:23Z"),
+                msg(2).header("Message-Id", "<b@b>").header("References", "<a@b> <c@b>")
+                        .internalDate("2008-02-22T15:06:23Z"),
+                msg(3).header("Message-Id", "<c@b>").header("References", "<b@b>")
+                        .internalDate("2008-02-22T16:06:25Z")))
+                .isEqualTo("(3 2)(1)");
+    }
+
+    @Test
     void loopsInReferencesAreNotFollowed() {
         // a is first placed under b; b's own link to a would close a loop, so b stays the root.
         assertThat(references(message(1, "a", 1).header("References", "<b>"),
