@@ -133,8 +133,11 @@ final class SelectCommand {
         return session.f(session.mailboxes.changesSince(s.mailbox.id(), modSeq)).map(changes -> {
             StringBuilder out = new StringBuilder();
             long matched = match == null ? 0 : match.matchedUpTo(s);
+            // A UID still in this selection's view (expunged after the view was read) is not VANISHED
+            // (EARLIER): EXISTS counted it, and its expunge is told as any other, by a VANISHED that
+            // lowers the count. Told here, a client would drop it from its cache and miscount.
             List<Long> vanished = changes.vanished().stream()
-                    .filter(u -> u > matched && (known == null || known.contains(u))).toList();
+                    .filter(u -> u > matched && (known == null || known.contains(u)) && s.msn(u) <= 0).toList();
             if (!vanished.isEmpty()) {
                 out.append("* VANISHED (EARLIER) ").append(SearchResult.renderSequence(vanished)).append("\r\n");
             }

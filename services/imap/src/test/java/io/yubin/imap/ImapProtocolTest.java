@@ -236,6 +236,41 @@ class ImapProtocolTest {
         }
     }
 
+    @Test
+    void aQresyncSelectNeverCallsVanishedEarlierAMessageItsExistsCounted() throws Exception {
+        // A message expunged after the SELECT read its view and before it read what vanished: EXISTS
+        // counted it, so it is told as an expunge (VANISHED, the count lowered), not VANISHED (EARLIER).
+        imap.close();
+        java.util.concurrent.atomic.AtomicReference<Runnable> beforeChanges = new java.util.concurrent.atomic.AtomicReference<>();
+        imap = new ImapHarness(dir.resolve("wrapped"), false, java.util.function.UnaryOperator.identity(), store ->
+                (io.yubin.store.MailboxStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {io.yubin.store.MailboxStore.class}, (proxy, method, args) -> {
+                            Runnable r = method.getName().equals("changesSince") ? beforeChanges.getAndSet(null) : null;
+                            if (r != null) {
+                                r.run();
+                            }
+                            try {
+                                return method.invoke(store, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        }));
+        alice = imap.addUser("alice");
+        for (int i = 0; i < 3; i++) {
+            imap.deliver(alice, FIRST);
+        }
+        io.yubin.store.Mailbox inbox = imap.mailbox(alice, "INBOX");
+        long modSeq = ImapHarness.await(imap.storage.mailboxes().status(inbox.id())).highestModSeq();
+        beforeChanges.set(() -> imap.storage.mailboxes().expungeMessages(inbox.id(), io.yubin.store.UidSet.single(2),
+                false).toCompletableFuture().join());
+        try (RawImapClient c = login()) {
+            c.command("e", "ENABLE QRESYNC");
+            List<String> select = c.command("s", "SELECT INBOX (QRESYNC (" + inbox.uidValidity() + " " + modSeq + "))");
+            assertThat(select).contains("* 3 EXISTS").noneMatch(l -> l.startsWith("* VANISHED"));
+            assertThat(c.command("n", "NOOP")).containsExactly("* VANISHED 2", "n OK NOOP completed");
+        }
+    }
+
     private static List<String> concat(List<String> head, String... tail) {
         List<String> out = new java.util.ArrayList<>(head);
         out.addAll(List.of(tail));
