@@ -96,8 +96,10 @@ final class ImapSession {
     MailAddress user;
     AutoCloseable subscription;
     SelectedMailbox selected;
-    /** IMAP4rev2 or UTF8=ACCEPT enabled (RFC 9051, RFC 6855). */
+    /** IMAP4rev2 or UTF8=ACCEPT enabled (RFC 9051, RFC 6855): mailbox names and strings in UTF-8. */
     boolean utf8;
+    /** IMAP4rev2 enabled (RFC 9051): no \Recent, SEARCH answered by ESEARCH, LIST in SELECT's answer. */
+    boolean rev2;
     private boolean condstore;
     boolean qresync;
     private boolean compressed;
@@ -487,18 +489,23 @@ final class ImapSession {
     private Future<Void> enable(Request r) {
         List<String> enabled = new ArrayList<>();
         for (Token t : r.args()) {
+            // RFC 5161 §3.2: ENABLED names each extension this command enabled, as it is advertised.
             String cap = astring(t).toUpperCase(Locale.ROOT);
-            if ((cap.equals("UTF8=ACCEPT") || cap.equals("IMAP4REV2")) && !utf8) {
+            if (cap.equals("IMAP4REV2") && !rev2) {
+                rev2 = true;
                 utf8 = true;
-                enabled.add(cap);
+                enabled.add("IMAP4rev2");
+            } else if (cap.equals("UTF8=ACCEPT") && !utf8) {
+                utf8 = true;
+                enabled.add("UTF8=ACCEPT");
             } else if (cap.equals("CONDSTORE") && !condstore) {
                 enableCondstore();
-                enabled.add(cap);
+                enabled.add("CONDSTORE");
             } else if (cap.equals("QRESYNC") && !qresync) {
                 // RFC 7162 §3.2.3: enabling QRESYNC enables CONDSTORE too.
                 qresync = true;
                 enableCondstore();
-                enabled.add(cap);
+                enabled.add("QRESYNC");
             }
         }
         client.write("* ENABLED" + (enabled.isEmpty() ? "" : " " + String.join(" ", enabled)) + "\r\n");
@@ -637,7 +644,7 @@ final class ImapSession {
      * \Recent here; returns the RECENT response to send after EXISTS (RFC 3501 §7.3.2), or "".
      */
     private Future<String> newlyRecent(SelectedMailbox s, boolean grew) {
-        if (!grew || utf8 || s.readOnly) {
+        if (!grew || rev2 || s.readOnly) {
             return Future.succeededFuture("");
         }
         long upto = s.maxUid();

@@ -104,7 +104,7 @@ final class MailboxCommands {
      * (only a read-write SELECT does), so STATUS says the same until then.
      */
     private static Future<Long> recent(ImapSession session, Mailbox m, MailboxStatus st) {
-        if (session.utf8) {
+        if (session.rev2) {
             return Future.succeededFuture(0L);
         }
         return session.f(session.mailboxes.claimRecent(m.id(), 0)).compose(mark -> {

@@ -75,7 +75,8 @@ final class SearchCommand {
             keys.add(searchKey(session, a, pos, 0));
         }
         SearchKey program = keys.size() == 1 ? keys.get(0) : new SearchKey.And(keys);
-        List<String> ret = returns;
+        // RFC 9051 §6.4.4: IMAP4rev2 answers SEARCH with ESEARCH, no result option meaning ALL.
+        List<String> ret = returns == null && session.rev2 ? List.of("ALL") : returns;
         boolean usesModSeq = program.toString().contains("ModSeq[");
         SearchEvaluator evaluator = new SearchEvaluator(s.count(), s.maxUid(), session.savedResult, ZoneId.systemDefault());
         return session.searcher.search(s, program, evaluator).compose(found -> {

@@ -105,7 +105,7 @@ final class SelectCommand {
                         session.changed = false;
                         StringBuilder out = new StringBuilder(s.flagsResponse());
                         out.append("* ").append(s.count()).append(" EXISTS\r\n");
-                        if (!session.utf8) {
+                        if (!session.rev2) {
                             out.append("* ").append(s.recentCount()).append(" RECENT\r\n");
                             int unseen = snapshot.firstUnseen() == 0 ? 0 : s.msn(snapshot.firstUnseen());
                             if (unseen > 0) {
@@ -115,8 +115,11 @@ final class SelectCommand {
                         }
                         out.append("* OK [UIDVALIDITY ").append(st.uidValidity()).append("] UIDs valid\r\n")
                                 .append("* OK [UIDNEXT ").append(st.uidNext()).append("] Predicted next UID\r\n")
-                                .append("* OK [HIGHESTMODSEQ ").append(st.highestModSeq()).append("] Highest\r\n")
-                                .append("* LIST () \"/\" ").append(session.name(m.path())).append("\r\n");
+                                .append("* OK [HIGHESTMODSEQ ").append(st.highestModSeq()).append("] Highest\r\n");
+                        if (session.rev2) {
+                            // RFC 9051 §6.3.2: the mailbox's name as the server has it (IMAP4rev2 only).
+                            out.append("* LIST () \"/\" ").append(session.name(m.path())).append("\r\n");
+                        }
                         session.client.write(out.toString());
                         String done = (readOnly ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed";
                         if (validity < 0 || validity != st.uidValidity()) {
@@ -160,7 +163,7 @@ final class SelectCommand {
      * 3501 §6.3.2); IMAP4rev2 has no \Recent (RFC 9051 Appendix E).
      */
     private static Future<Long> recentMark(ImapSession session, Mailbox m, boolean readOnly, long upto) {
-        if (session.utf8) {
+        if (session.rev2) {
             return Future.succeededFuture(upto);
         }
         return session.f(session.mailboxes.claimRecent(m.id(), readOnly ? 0 : upto));

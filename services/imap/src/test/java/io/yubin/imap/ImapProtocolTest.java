@@ -214,7 +214,7 @@ class ImapProtocolTest {
         List<String> head = List.of("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $NotJunk)",
                 "* OK [PERMANENTFLAGS ()] Flags permitted", "* 4 EXISTS", "* 0 RECENT",
                 "* OK [UNSEEN 1] First unseen", "* OK [UIDVALIDITY " + validity + "] UIDs valid", "* OK [UIDNEXT 7] Predicted next UID",
-                "* OK [HIGHESTMODSEQ " + highest + "] Highest", "* LIST () \"/\" \"INBOX\"");
+                "* OK [HIGHESTMODSEQ " + highest + "] Highest");
         try (RawImapClient c = login()) {
             c.command("e", "ENABLE QRESYNC");
             String qresync = "EXAMINE INBOX (QRESYNC (" + validity + " " + modSeq + " 1:6";
@@ -454,6 +454,35 @@ class ImapProtocolTest {
             // RFC 9051 Appendix E: no \Recent in IMAP4rev2.
             rev2.command("e", "ENABLE IMAP4rev2");
             assertThat(rev2.command("s", "SELECT INBOX")).noneMatch(l -> l.contains("RECENT"));
+        }
+    }
+
+    @Test
+    void imap4rev2AndUtf8AcceptAreEnabledApartAndEachChangesOnlyWhatItDefines() throws Exception {
+        imap.deliver(alice, FIRST);
+        try (RawImapClient utf8 = login(); RawImapClient rev2 = login()) {
+            // RFC 6855: UTF-8 names and strings; the session stays IMAP4rev1 (\Recent, SEARCH, no LIST in SELECT).
+            assertThat(utf8.command("e", "ENABLE UTF8=ACCEPT")).containsExactly("* ENABLED UTF8=ACCEPT",
+                    "e OK ENABLE completed");
+            assertThat(utf8.command("s", "EXAMINE INBOX")).contains("* 1 RECENT").noneMatch(l -> l.startsWith("* LIST"));
+            assertThat(utf8.command("f", "SEARCH ALL")).containsExactly("* SEARCH 1", "f OK SEARCH completed");
+            // IMAP4rev2 after UTF8=ACCEPT is still enabled by its own name (RFC 5161 §3.2).
+            assertThat(utf8.command("g", "ENABLE IMAP4rev2")).containsExactly("* ENABLED IMAP4rev2",
+                    "g OK ENABLE completed");
+            assertThat(utf8.command("h", "ENABLE IMAP4rev2 UTF8=ACCEPT")).containsExactly("* ENABLED",
+                    "h OK ENABLE completed");
+
+            // RFC 9051: no \Recent, the mailbox's LIST in SELECT's answer, ESEARCH for SEARCH.
+            assertThat(rev2.command("e", "enable imap4rev2")).containsExactly("* ENABLED IMAP4rev2",
+                    "e OK ENABLE completed");
+            List<String> select = rev2.command("s", "SELECT INBOX");
+            assertThat(select).contains("* LIST () \"/\" \"INBOX\"").noneMatch(l -> l.contains("RECENT"));
+            assertThat(rev2.command("f", "SEARCH ALL")).containsExactly("* ESEARCH (TAG \"f\") ALL 1",
+                    "f OK SEARCH completed");
+            assertThat(rev2.command("g", "UID SEARCH SUBJECT nothing")).containsExactly("* ESEARCH (TAG \"g\") UID",
+                    "g OK SEARCH completed");
+            assertThat(rev2.command("h", "SEARCH RETURN (COUNT) ALL")).containsExactly(
+                    "* ESEARCH (TAG \"h\") COUNT 1", "h OK SEARCH completed");
         }
     }
 
