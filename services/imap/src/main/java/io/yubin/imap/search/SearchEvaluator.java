@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -21,6 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * messages that passed everything else.
  */
 public final class SearchEvaluator {
+
+    /** The header keys that name address fields, searched as ENVELOPE reads them too. */
+    private static final Set<String> ADDRESS_FIELDS = Set.of("FROM", "TO", "CC", "BCC");
 
     private final long messageCount;
     private final long largestUid;
@@ -148,8 +152,6 @@ public final class SearchEvaluator {
         }
         return false;
     }
-
-    private static final java.util.Set<String> ADDRESS_FIELDS = java.util.Set.of("FROM", "TO", "CC", "BCC");
 
     private String needle(String s) {
         return folded.computeIfAbsent(s, UnicodeCasemap::fold);
