@@ -38,6 +38,9 @@ final class SmtpCommandParser {
                 case "QUIT" -> noArgument(argument, new SmtpCommand.Quit());
                 case "VRFY" -> argument.isBlank() ? invalid("Syntax: VRFY <string>") : new SmtpCommand.Vrfy(argument);
                 case "HELP" -> new SmtpCommand.Help();
+                // RFC 5321 §3.5.2, §4.2.4: a command the standard names but this server does not offer is
+                // "502 not implemented", not "500 unrecognized" (EXPN would disclose lists' members).
+                case "EXPN" -> new SmtpCommand.Invalid(SmtpReplies.EXPN_NOT_AVAILABLE);
                 case "STARTTLS" -> noArgument(argument, new SmtpCommand.StartTls());
                 case "AUTH" -> auth(argument);
                 default -> new SmtpCommand.Invalid(SmtpReplies.UNKNOWN_COMMAND);

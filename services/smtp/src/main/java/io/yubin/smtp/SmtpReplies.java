@@ -23,6 +23,7 @@ final class SmtpReplies {
     static final SmtpReply AUTH_OK = new SmtpReply(235, "2.7.0", "Authentication successful");
 
     static final SmtpReply UNKNOWN_COMMAND = new SmtpReply(500, "5.5.2", "Unknown command");
+    static final SmtpReply EXPN_NOT_AVAILABLE = new SmtpReply(502, "5.5.1", "EXPN is not available");
     static final SmtpReply LINE_TOO_LONG = new SmtpReply(500, "5.5.2", "Line too long");
     static final SmtpReply BARE_LF = new SmtpReply(500, "5.5.2", "Bare LF not allowed, lines end with CRLF");
     static final SmtpReply BARE_CR = new SmtpReply(500, "5.5.2", "Bare CR not allowed, lines end with CRLF");

@@ -58,6 +58,7 @@ class SmtpCommandParserTest {
     void refusesBadSyntaxWithTheRightCodes() {
         assertThat(reply("")).startsWith("500 5.5.2");
         assertThat(reply("XYZZY")).startsWith("500 5.5.2");
+        assertThat(reply("EXPN staff")).startsWith("502 5.5.1 EXPN is not available");
         assertThat(reply("DATA now")).startsWith("501 5.5.4");
         assertThat(reply("MAIL TO:<a@example.org>")).startsWith("501 5.5.4");
         assertThat(reply("MAIL FROM:<a@example.org")).startsWith("501 5.1.7");
