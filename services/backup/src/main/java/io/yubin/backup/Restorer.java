@@ -178,17 +178,16 @@ public final class Restorer {
         for (DomainEntry d : target.domains.values()) {
             Domain domain = Domain.parse(d.domain());
             boolean there = await(storage.directory().isLocalDomain(domain));
-            if (!there) {
-                progress.domains.add(d.domain());
+            if (there && !progress.domains.contains(d.domain())) {
+                continue; // there before the restore: left as it is
             }
-            if (progress.domains.contains(d.domain())) {
-                if (!there) {
-                    await(storage.directory().addDomain(domain));
-                }
-                QuotaLimits quota = new QuotaLimits(d.quotaBytes(), d.quotaMessages());
-                if (!quota.none()) {
-                    await(storage.directory().setDomainQuota(domain, quota));
-                }
+            progress.domains.add(d.domain());
+            if (!there) {
+                await(storage.directory().addDomain(domain));
+            }
+            QuotaLimits quota = new QuotaLimits(d.quotaBytes(), d.quotaMessages());
+            if (!quota.none()) {
+                await(storage.directory().setDomainQuota(domain, quota));
             }
         }
         for (UserEntry u : target.users.values()) {
@@ -335,10 +334,8 @@ public final class Restorer {
     private void user(UserEntry u, Progress progress) {
         MailAddress address = MailAddress.parse(u.address());
         boolean there = await(storage.directory().findUser(address)).isPresent();
-        if (!there) {
+        if (!there || progress.users.contains(u.address())) {
             progress.users.add(u.address());
-        }
-        if (progress.users.contains(u.address())) {
             if (!there) {
                 await(storage.directory().addUser(new UserRecord(address, u.passwordHash(),
                         new QuotaLimits(u.quotaBytes(), u.quotaMessages()),

@@ -136,7 +136,7 @@ final class ListCommand {
                         MailboxPath p = e.getKey();
                         Mailbox m = existing.get(p);
                         List<String> attributes = new ArrayList<>();
-                        if (lsub ? m == null || !subscribed.contains(p) : m == null) {
+                        if (m == null || (lsub && !subscribed.contains(p))) {
                             // RFC 3501 §6.3.9: LSUB with % shows the unsubscribed parent of a subscribed
                             // mailbox, flagged \Noselect, whether or not that parent exists.
                             attributes.add(lsub ? "\\Noselect" : "\\NonExistent");
