@@ -1,7 +1,11 @@
 package io.yubin.filter.spam;
 
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -29,6 +33,17 @@ public enum SpamRule {
     TO_UNDISCLOSED(1.5),
     /** A sales promise in the text: risk-free, no obligation, act now, 100% guaranteed, limited time. */
     SALES_PROMISE(1.5),
+    /**
+     * The text talks about itself as bulk mail: "this is not spam", "you are receiving this e-mail
+     * because", "bulk e-mail", "opt-in list", "remove in the subject", "dear friend".
+     */
+    BULK_MAIL_TALK(1.5),
+    /** A money scheme's words: bad credit, refinancing, working from home, next of kin, {@code $$$}, ... */
+    MONEY_SCHEME(1.5),
+    /** A call to click: "click below", "click on the link", "click here to order / unsubscribe / ...". */
+    CLICK_CALL(1.5),
+    /** Sent at the highest priority ({@code X-Priority: 1}, {@code X-MSMail-Priority: High}). */
+    PRIORITY_HIGH(1.5),
     /** A link to a numeric IPv4 address instead of a name. */
     URL_NUMERIC_HOST(1.5),
     /** A link whose host part is disguised by a user name ({@code http://bank.com@evil}) or %-escapes. */
@@ -43,11 +58,41 @@ public enum SpamRule {
     private static final Pattern MONEY = Pattern.compile("\\$\\s?\\d");
     private static final Pattern DIGITS_SENDER = Pattern.compile("[a-z]+\\d{3,}[a-z]*\\d*@", Pattern.CASE_INSENSITIVE);
     /**
-     * The sales promises, lowercase; a space stands for one white-space character, a {@code ~} for
-     * one white-space character or a hyphen.
+     * The phrases of the rules found in the visible text, lowercase, each found at the start of a word
+     * in any case; a space stands for one white-space character, a {@code ~} for one white-space
+     * character or a hyphen.
      */
-    private static final String[] PROMISES = {"risk~free", "no obligation", "act now", "limited time", "100% free",
-        "100% guaranteed", "100% satisfaction"};
+    private static final Map<SpamRule, List<String>> PHRASES = Map.of(
+            SALES_PROMISE, List.of("risk~free", "no obligation", "act now", "limited time", "100% free",
+                    "100% guaranteed", "100% satisfaction"),
+            BULK_MAIL_TALK, List.of("this is not spam", "this email is not spam", "this e-mail is not spam",
+                    "this message is not spam", "not unsolicited", "not an unsolicited", "not a unsolicited",
+                    "you have been selected", "you have been specially selected", "you were selected",
+                    "you are receiving this email because", "you are receiving this e-mail because",
+                    "you are receiving this message because", "bulk email", "bulk e-mail", "mass email",
+                    "mass e-mail", "million email", "million e-mail", "opt~in list", "optin list", "double opt~in",
+                    "remove in the subject", "remove\" in the subject", "remove' in the subject",
+                    "unsubscribe in the subject", "dear friend"),
+            MONEY_SCHEME, List.of("no credit check", "bad credit", "credit card debt", "consolidate your debt",
+                    "debt consolidation", "mortgage rate", "refinanc", "lose weight", "weight loss", "work from home",
+                    "working from home", "home~based business", "be your own boss", "extra income",
+                    "financial freedom", "multi~level marketing", "multilevel marketing", "network marketing",
+                    "next of kin", "strictly confidential", "business proposal", "$$$", "satisfaction guaranteed",
+                    "money~back guarantee"),
+            CLICK_CALL, List.of("click below", "click the link below", "click on the link", "click here to be removed",
+                    "click here to unsubscribe", "click here to order", "click here to receive", "click here to get"));
+    /** By the phrase's first character (all are ASCII), the phrases and their rules. */
+    private static final Phrase[][] PHRASES_BY_FIRST = new Phrase[128][];
+
+    private record Phrase(String text, SpamRule rule) {}
+
+    static {
+        Map<Character, List<Phrase>> byFirst = new HashMap<>();
+        PHRASES.forEach((rule, phrases) -> phrases.forEach(
+                phrase -> byFirst.computeIfAbsent(phrase.charAt(0), k -> new ArrayList<>()).add(new Phrase(phrase, rule))));
+        byFirst.forEach((first, phrases) -> PHRASES_BY_FIRST[first] = phrases.toArray(Phrase[]::new));
+    }
+
     private static final SpamRule[] ALL = values();
     private static final FeatureMap BY_FEATURE = new FeatureMap(64);
 
@@ -130,33 +175,44 @@ public enum SpamRule {
     }
 
     /**
-     * Whether the text holds a sales promise, at the start of a word, in any case. One pass over the
-     * text with a look at the few letters that start a promise: a regular expression of the
-     * alternatives cost a quarter of the tokenizer's time.
+     * Whether a priority field asks for the highest: {@code X-Priority: 1 (Highest)} or
+     * {@code X-MSMail-Priority: High}.
      */
-    static boolean salesPromise(String text) {
+    static boolean highPriority(String name, String value) {
+        String v = value.strip();
+        return name.equals("x-priority") ? v.startsWith("1") && (v.length() == 1 || !Character.isDigit(v.charAt(1)))
+                : name.equals("x-msmail-priority") && v.regionMatches(true, 0, "high", 0, 4);
+    }
+
+    /**
+     * The rules whose phrases the text holds, each at the start of a word, in any case. One pass over
+     * the text with a look at the phrases that start with each word's first character: a regular
+     * expression of the alternatives cost a quarter of the tokenizer's time.
+     */
+    static Set<SpamRule> phrases(String text) {
+        Set<SpamRule> found = EnumSet.noneOf(SpamRule.class);
         int n = text.length();
         for (int i = 0; i < n; i++) {
             char ch = text.charAt(i);
             char lower = ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : ch;
-            if ((lower == 'r' || lower == 'n' || lower == 'a' || lower == 'l' || lower == '1')
-                    && (i == 0 || !Character.isLetterOrDigit(text.charAt(i - 1)))) {
-                for (String promise : PROMISES) {
-                    if (promise.charAt(0) == lower && promiseAt(text, i, promise)) {
-                        return true;
+            Phrase[] candidates = lower < 128 ? PHRASES_BY_FIRST[lower] : null;
+            if (candidates != null && (i == 0 || !Character.isLetterOrDigit(text.charAt(i - 1)))) {
+                for (Phrase phrase : candidates) {
+                    if (!found.contains(phrase.rule()) && phraseAt(text, i, phrase.text())) {
+                        found.add(phrase.rule());
                     }
                 }
             }
         }
-        return false;
+        return found;
     }
 
-    private static boolean promiseAt(String text, int at, String promise) {
-        if (at + promise.length() > text.length()) {
+    private static boolean phraseAt(String text, int at, String phrase) {
+        if (at + phrase.length() > text.length()) {
             return false;
         }
-        for (int k = 0; k < promise.length(); k++) {
-            char expected = promise.charAt(k);
+        for (int k = 0; k < phrase.length(); k++) {
+            char expected = phrase.charAt(k);
             char ch = text.charAt(at + k);
             boolean same = switch (expected) {
                 case ' ' -> Character.isWhitespace(ch);

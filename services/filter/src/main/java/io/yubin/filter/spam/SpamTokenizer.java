@@ -247,6 +247,11 @@ public final class SpamTokenizer {
                 }
                 domainTokens(name, domain(value), c);
             }
+            case "x-priority", "x-msmail-priority" -> {
+                if (SpamRule.highPriority(name, value)) {
+                    c.rule(SpamRule.PRIORITY_HIGH);
+                }
+            }
             case "x-mailer", "user-agent" -> {
                 c.resetChain();
                 words(value, MAILER, c);
@@ -367,9 +372,7 @@ public final class SpamTokenizer {
         urls(text, c);
         c.resetChain();
         String visible = type.equals("text/html") ? stripHtml(text, c) : text;
-        if (SpamRule.salesPromise(visible)) {
-            c.rule(SpamRule.SALES_PROMISE);
-        }
+        SpamRule.phrases(visible).forEach(c::rule);
         words(visible, BODY, c);
     }
 

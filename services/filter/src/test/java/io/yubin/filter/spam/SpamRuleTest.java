@@ -25,10 +25,12 @@ class SpamRuleTest {
                 To: undisclosed-recipients:;
                 Subject: Earn $4,000 a month      FGTPRIL
                 Message-Id: <000049450530$00001a10$00004d94@mailhost.example>
+                X-Priority: 1 (Highest)
                 Content-Type: text/html; charset=us-ascii
 
-                <p>Act   now: it is <b>RISK-FREE</b>. <a href="http://192.0.2.7/offer">Here</a>,
-                or <a href="http://www.bank.example@evil.example/login">your bank</a>.</p>
+                <p>Dear Friend, act   now: it is <b>RISK-FREE</b>. <a href="http://192.0.2.7/offer">Here</a>,
+                or <a href="http://www.bank.example@evil.example/login">your bank</a>. Work from home
+                and make $$$! Click below.</p>
                 """)).containsExactlyInAnyOrder(SpamRule.values());
     }
 
@@ -59,17 +61,41 @@ class SpamRuleTest {
 
     @Test
     void aSalesPromiseIsFoundAtTheStartOfAWordInAnyCaseAcrossALineBreak() {
-        assertThat(SpamRule.salesPromise("It is RISK-FREE.")).isTrue();
-        assertThat(SpamRule.salesPromise("risk free")).isTrue();
-        assertThat(SpamRule.salesPromise("so Act\nNow!")).isTrue();
-        assertThat(SpamRule.salesPromise("(100% Satisfaction)")).isTrue();
-        assertThat(SpamRule.salesPromise("a limited time")).isTrue();
-        assertThat(SpamRule.salesPromise("we interact now and then")).isFalse();
-        assertThat(SpamRule.salesPromise("no obligations?")).isTrue();
-        assertThat(SpamRule.salesPromise("no-obligation")).isFalse();
-        assertThat(SpamRule.salesPromise("1100% free")).isFalse();
-        assertThat(SpamRule.salesPromise("act no")).isFalse();
-        assertThat(SpamRule.salesPromise("")).isFalse();
+        assertThat(SpamRule.phrases("It is RISK-FREE.")).containsExactly(SpamRule.SALES_PROMISE);
+        assertThat(SpamRule.phrases("risk free")).containsExactly(SpamRule.SALES_PROMISE);
+        assertThat(SpamRule.phrases("so Act\nNow!")).containsExactly(SpamRule.SALES_PROMISE);
+        assertThat(SpamRule.phrases("(100% Satisfaction)")).containsExactly(SpamRule.SALES_PROMISE);
+        assertThat(SpamRule.phrases("a limited time")).containsExactly(SpamRule.SALES_PROMISE);
+        assertThat(SpamRule.phrases("we interact now and then")).isEmpty();
+        assertThat(SpamRule.phrases("no obligations?")).containsExactly(SpamRule.SALES_PROMISE);
+        assertThat(SpamRule.phrases("no-obligation")).isEmpty();
+        assertThat(SpamRule.phrases("1100% free")).isEmpty();
+        assertThat(SpamRule.phrases("act no")).isEmpty();
+        assertThat(SpamRule.phrases("")).isEmpty();
+    }
+
+    @Test
+    void eachPhraseRuleIsFoundByItsPhrasesAndOnlyAtTheStartOfAWord() {
+        assertThat(SpamRule.phrases("This E-mail is NOT spam: you are receiving this email because"))
+                .containsExactly(SpamRule.BULK_MAIL_TALK);
+        assertThat(SpamRule.phrases("type \"remove\" in the subject")).containsExactly(SpamRule.BULK_MAIL_TALK);
+        assertThat(SpamRule.phrases("Bad credit? Refinance now")).containsExactly(SpamRule.MONEY_SCHEME);
+        assertThat(SpamRule.phrases("a home-based business")).containsExactly(SpamRule.MONEY_SCHEME);
+        assertThat(SpamRule.phrases("CLICK\nHERE TO ORDER")).containsExactly(SpamRule.CLICK_CALL);
+        assertThat(SpamRule.phrases("Limited time: $$$, click below")).containsExactly(
+                SpamRule.SALES_PROMISE, SpamRule.MONEY_SCHEME, SpamRule.CLICK_CALL);
+        assertThat(SpamRule.phrases("unclick below; a bulk-email; clicked here to get")).isEmpty();
+    }
+
+    @Test
+    void aHighPriorityIsTheHighestOnly() {
+        assertThat(SpamRule.highPriority("x-priority", " 1 (Highest)")).isTrue();
+        assertThat(SpamRule.highPriority("x-priority", "1")).isTrue();
+        assertThat(SpamRule.highPriority("x-priority", "3 (Normal)")).isFalse();
+        assertThat(SpamRule.highPriority("x-priority", "10")).isFalse();
+        assertThat(SpamRule.highPriority("x-msmail-priority", "High")).isTrue();
+        assertThat(SpamRule.highPriority("x-msmail-priority", "Normal")).isFalse();
+        assertThat(SpamRule.highPriority("priority", "urgent")).isFalse();
     }
 
     @Test
@@ -92,7 +118,8 @@ class SpamRuleTest {
             assertThat(SpamRule.digitsSender(letters + "@example.org")).isFalse();
             assertThat(SpamRule.digitsSender(letters + "123@example.org")).isTrue();
             assertThat(SpamRule.ratwareMessageId("<0000" + "a".repeat(1_000_000))).isFalse();
-            assertThat(SpamRule.salesPromise("no ".repeat(300_000))).isFalse();
+            assertThat(SpamRule.phrases("no ".repeat(300_000))).isEmpty();
+            assertThat(SpamRule.phrases("click here to ".repeat(100_000))).isEmpty();
         });
     }
 

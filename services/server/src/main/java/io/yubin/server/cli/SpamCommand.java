@@ -37,7 +37,7 @@ import picocli.CommandLine;
 public final class SpamCommand extends GroupCommand {
 
     /** Test spam scored at or above this is called spam; chosen by cross-validation (docs/filtering.md). */
-    static final String DEFAULT_THRESHOLD = "0.6";
+    static final String DEFAULT_THRESHOLD = "0.8";
 
     @Spec
     CommandSpec spec;
