@@ -34,11 +34,13 @@ public final class MessageStructure {
      * header fields for SEARCH, SORT and THREAD. 3: also the part tree with byte offsets, for ranged
      * reads of sections. 4: envelope addresses read by {@link AddressFieldParser} (names from
      * comments, raw display names, no NIL host outside group markers), and the first mailbox of
-     * From, To and Cc for SORT. Only this format is read: the envelopes of 1 to 3 (also inside
-     * BODYSTRUCTURE) were computed by older rules, so anything else means "parse again", and the
+     * From, To and Cc for SORT. 5: that first mailbox is a group's name when the list opens with a
+     * group (RFC 5256 §3 "first address" as ENVELOPE gives it), where 4 kept the group's first member.
+     * Only this format is read: the envelopes of 1 to 3 (also inside BODYSTRUCTURE) and the sort
+     * addresses of 4 were computed by older rules, so anything else means "parse again", and the
      * structure is stored anew.
      */
-    static final byte FORMAT = 4;
+    static final byte FORMAT = 5;
     /** The fields whose first mailbox is kept for SORT (RFC 5256 §3 FROM, TO, CC; RFC 5957). */
     static final List<String> SORT_FIELDS = List.of("From", "To", "Cc");
     /** Header fields stored for SEARCH up to this many characters (names and values); past it, none. */
