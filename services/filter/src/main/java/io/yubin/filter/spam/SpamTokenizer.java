@@ -34,10 +34,14 @@ import org.apache.james.mime4j.util.ContentUtil;
  * bigrams, window 5, as in CRM114); the same over the Subject; the host names and registered
  * domains of URLs; the HTML tags and attribute names used (markup: {@link FeatureHash#markup}); the
  * type and charset of every part;
- * the names of the header fields; From, Reply-To, To, Cc and Message-ID domains; X-Mailer and
- * User-Agent words; the number of Received hops, the relays they name and the /16 of their IP
- * addresses; the results of Authentication-Results and Received-SPF; a feature for each
+ * the names of the header fields; From, Reply-To, To and Cc domains; X-Mailer and
+ * User-Agent words; the relays the Received fields name and the /16 of their IP addresses; the results of Authentication-Results and Received-SPF; a feature for each
  * {@link SpamRule} found.
+ *
+ * <p>Not features: the number of Received fields and the Message-ID's domain. Both describe the way
+ * to the receiving site more than the sender (the site's own hops; the Message-ID its relay adds to
+ * mail that came without one), and mail of a source never learned was judged by where it was
+ * collected (docs/filtering.md, "What the receiving site adds").
  *
  * <p>The work per message is bounded: at most {@link #MAX_TEXT} octets of decoded text,
  * {@link #MAX_WORDS} words and {@link #MAX_FEATURES} features, so a 20 MB message costs about
@@ -178,10 +182,8 @@ public final class SpamTokenizer {
         String fromDomain;
         String replyToDomain;
         boolean messageId;
-        int received;
 
         void finish(Collector c) {
-            c.token(META, "received:" + Math.min(received, 12));
             if (!messageId) {
                 c.token(META, "message-id:none");
             }
@@ -238,7 +240,6 @@ public final class SpamTokenizer {
                 if (SpamRule.ratwareMessageId(value)) {
                     c.rule(SpamRule.MESSAGE_ID_RATWARE);
                 }
-                domainTokens("message-id", domain(value), c);
             }
             case "to", "cc" -> {
                 c.token(META, name + ":" + bucket(count(value, '@')));
@@ -257,7 +258,6 @@ public final class SpamTokenizer {
                 words(value, MAILER, c);
             }
             case "received" -> {
-                top.received++;
                 received(value, c);
             }
             case "authentication-results", "arc-authentication-results" -> {
