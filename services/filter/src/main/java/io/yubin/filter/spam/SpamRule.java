@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * Hand-written signs of spam, as SpamAssassin's rules are: each one found in a message adds its
  * weight to the log-odds of the statistical score ({@link SpamClassifier}). They are what a model
  * learned from one period cannot know about the next one's campaigns — bulk mailers' templates,
- * tracking tags, sales promises, numeric and disguised links — and each is found in almost no ham
+ * tracking tags, sales promises, talk of bulk mail, money schemes, calls to click, numeric and
+ * disguised links — and each is found in almost no ham
  * (docs/filtering.md, "Rules": measured on the development set, chosen before the independent run).
  *
  * <p>The tokenizer finds them while it reads the message and adds each as a feature of its own

@@ -34,9 +34,9 @@ import org.apache.james.mime4j.util.ContentUtil;
  * bigrams, window 5, as in CRM114); the same over the Subject; the host names and registered
  * domains of URLs; the HTML tags and attribute names used (markup: {@link FeatureHash#markup}); the
  * type and charset of every part;
- * the names of the header fields; From, Reply-To, To and Cc domains; X-Mailer and
- * User-Agent words; the relays the Received fields name and the /16 of their IP addresses; the results of Authentication-Results and Received-SPF; a feature for each
- * {@link SpamRule} found.
+ * the names of the header fields; From, Reply-To, To and Cc domains; X-Mailer and User-Agent
+ * words; the relays the Received fields name and the /16 of their IP addresses; the results of
+ * Authentication-Results and Received-SPF; a feature for each {@link SpamRule} found.
  *
  * <p>Not features: the number of Received fields and the Message-ID's domain. Both describe the way
  * to the receiving site more than the sender (the site's own hops; the Message-ID its relay adds to

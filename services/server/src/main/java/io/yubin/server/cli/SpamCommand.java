@@ -36,7 +36,7 @@ import picocli.CommandLine;
         footer = {"", "See docs/filtering.md; bench/spam-corpus.sh fetches the SpamAssassin public corpus."})
 public final class SpamCommand extends GroupCommand {
 
-    /** Test spam scored at or above this is called spam; chosen by cross-validation (docs/filtering.md). */
+    /** Test spam scored at or above this is called spam: the server's junk threshold (docs/filtering.md). */
     static final String DEFAULT_THRESHOLD = "0.8";
 
     @Spec
