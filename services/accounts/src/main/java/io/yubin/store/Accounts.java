@@ -153,7 +153,8 @@ public final class Accounts implements AutoCloseable {
 
     /**
      * Checks the domain's address policy (INVALID, field "address") and the password policy
-     * (INVALID, field "password"), hashes, stores, provisions default mailboxes.
+     * (INVALID, field "password"), hashes, stores, provisions default mailboxes, and makes the user
+     * the domain's postmaster and abuse address where nothing takes their mail yet ({@link #roleAliases}).
      */
     public CompletionStage<UserRecord> addUser(MailAddress address, char[] password, QuotaLimits quota) {
         try {
@@ -168,8 +169,33 @@ public final class Accounts implements AutoCloseable {
             return hash(address, password);
         }).thenCompose(hash -> {
             UserRecord user = new UserRecord(address, hash, quota, Instant.now(clock));
-            return directory.addUser(user).thenCompose(v -> mailboxes.provision(address)).thenApply(v -> user);
+            return directory.addUser(user).thenCompose(v -> mailboxes.provision(address))
+                    .thenCompose(v -> roleAliases(address)).thenApply(v -> user);
         });
+    }
+
+    /**
+     * RFC 5321 §4.5.1: every domain a server delivers for must take mail for postmaster (and RFC 2142
+     * asks the same of abuse). Unless a role recipient is configured (the administrator's choice for
+     * them, {@link AddressPolicies#role}), for each of them that resolves to nothing in the user's
+     * domain (no user, alias or catch-all takes it) and that the domain's address policy allows, an
+     * alias to this user is added: a domain's first user receives them until the administrator points
+     * them elsewhere ({@code yubin alias}).
+     */
+    private CompletionStage<Void> roleAliases(MailAddress user) {
+        CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+        if (addressPolicies.role().isPresent()) {
+            return chain;
+        }
+        for (String name : new java.util.TreeSet<>(AddressPolicy.ROLE_NAMES)) {
+            if (addressPolicies.of(user.domain()).creationProblem(name).isPresent()) {
+                continue;
+            }
+            MailAddress role = new MailAddress(name, user.domain());
+            chain = chain.thenCompose(v -> resolver.resolve(role)).thenCompose(resolution -> resolution.isUnknown()
+                    ? directory.addAlias(AliasSource.of(role), user) : CompletableFuture.completedFuture(null));
+        }
+        return chain;
     }
 
     public CompletionStage<Void> changePassword(MailAddress address, char[] password) {

@@ -191,12 +191,61 @@ class AccountsTest {
     @Test
     void removingAUserRemovesItsMailboxesAndTheAliasesPointingAtIt() {
         await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
-        await(accounts.addAlias(AliasSource.of(MailAddress.parse("postmaster@example.test")), alice));
+        await(accounts.addAlias(AliasSource.of(MailAddress.parse("info@example.test")), alice));
         await(accounts.removeUser(alice));
         assertThat(await(storage.directory().findUser(alice))).isEmpty();
         assertThat(await(storage.mailboxes().find(alice, MailboxPath.INBOX))).isEmpty();
         assertThat(await(accounts.aliases(example))).isEmpty();
         assertThat(failure(accounts.removeUser(alice)).kind()).isEqualTo(StoreException.Kind.NOT_FOUND);
+    }
+
+    @Test
+    void aDomainsFirstUserTakesItsPostmasterAndAbuseMailWhereNothingElseDoes() {
+        MailAddress postmaster = MailAddress.parse("postmaster@example.test");
+        MailAddress abuse = MailAddress.parse("Abuse@example.test");
+        assertThat(await(accounts.resolver().resolve(postmaster)).isUnknown()).isTrue();
+
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        await(accounts.addUser(bob, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+
+        // RFC 5321 §4.5.1 (postmaster), RFC 2142 (abuse): the first user, not the second.
+        assertThat(await(accounts.aliases(example))).containsExactlyInAnyOrder(
+                new Alias(AliasSource.of(abuse), alice), new Alias(AliasSource.of(postmaster), alice));
+        assertThat(await(accounts.resolver().resolve(postmaster)).localUsers()).containsExactly(alice);
+
+        // Pointed elsewhere by the administrator, they stay so; a user of that name is left alone.
+        Domain other = Domain.parse("other.test");
+        await(accounts.addDomain(other));
+        await(accounts.addAlias(AliasSource.of(MailAddress.parse("abuse@other.test")), alice));
+        MailAddress otherPostmaster = MailAddress.parse("postmaster@other.test");
+        await(accounts.addUser(otherPostmaster, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        await(accounts.addUser(MailAddress.parse("carol@other.test"), "a long secret phrase".toCharArray(),
+                QuotaLimits.NONE));
+        assertThat(await(accounts.aliases(other))).containsExactly(
+                new Alias(AliasSource.of(MailAddress.parse("abuse@other.test")), alice));
+    }
+
+    @Test
+    void noRoleAliasWhereACatchAllOrTheRoleRecipientTakesThatMailOrThePolicyReservesTheName() throws Exception {
+        await(accounts.addAlias(AliasSource.catchAll(example), MailAddress.parse("someone@elsewhere.example")));
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        assertThat(await(accounts.aliases(example))).hasSize(1);
+
+        Domain third = Domain.parse("third.test");
+        try (Accounts withPolicies = new Accounts(storage.directory(), storage.mailboxes(),
+                new PasswordHasher(new PasswordHasher.Parameters(1024, 1, 1)), PasswordPolicy.DEFAULT,
+                new AccountLockout(storage.accountLocks(), AccountLockout.Policy.DEFAULT),
+                new LoginThrottle(LoginThrottle.Policy.CLIENT_IP),
+                new PasswordVerificationCache(PasswordVerificationCache.Settings.DEFAULT),
+                new AddressPolicies(AddressPolicy.DEFAULT, java.util.Map.of("third.test",
+                        new AddressPolicy(AddressPolicy.DEFAULT.allowedCharacters(), AddressPolicy.DEFAULT.maxLength(),
+                                java.util.Set.of("abuse"), AddressPolicy.DEFAULT.separator())),
+                        MailAddress.parse("hostmaster@elsewhere.example")))) {
+            await(withPolicies.addDomain(third));
+            await(withPolicies.addUser(MailAddress.parse("dave@third.test"), "a long secret phrase".toCharArray(),
+                    QuotaLimits.NONE));
+            assertThat(await(withPolicies.aliases(third))).as("role recipient set, abuse reserved").isEmpty();
+        }
     }
 
     @Test

@@ -60,6 +60,10 @@ class EmbeddedServerEndToEndTest {
         return new Result(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
     }
 
+    /** The domain's first user took postmaster and abuse (RFC 5321 §4.5.1, RFC 2142); info was added. */
+    private static final String ALIASES = "abuse@example.test\talice@example.test\ninfo@example.test\talice@example.test\n"
+            + "postmaster@example.test\talice@example.test\n";
+
     @Test
     void servesTheAdminApiToTheCliAndKeepsEverythingAcrossARestart() throws Exception {
         server = new ServerProcess(dataDir, logDir);
@@ -68,15 +72,16 @@ class EmbeddedServerEndToEndTest {
         byte[] certificate = Files.readAllBytes(dataDir.resolve("tls/cert.pem"));
 
         assertThat(yubin("", "domain", "add", "example.test").exit()).isZero();
-        assertThat(yubin("correct horse battery staple\n", "user", "add", "alice@example.test").exit()).isZero();
-        assertThat(yubin("", "alias", "add", "postmaster@example.test", "alice@example.test").exit()).isZero();
+        Result alice = yubin("correct horse battery staple\n", "user", "add", "alice@example.test");
+        assertThat(alice.exit()).isZero();
+        assertThat(alice.out()).contains("abuse@example.test and postmaster@example.test now go to alice@example.test");
+        assertThat(yubin("", "alias", "add", "info@example.test", "alice@example.test").exit()).isZero();
         Result appPassword = yubin("", "app-password", "add", "alice@example.test", "--label", "phone");
         assertThat(appPassword.exit()).isZero();
 
         assertThat(yubin("", "domain", "list").out()).isEqualTo("example.test\n");
         assertThat(yubin("", "user", "list").out()).startsWith("alice@example.test\t").hasLineCount(1);
-        assertThat(yubin("", "alias", "list", "--domain", "example.test").out())
-                .isEqualTo("postmaster@example.test\talice@example.test\n");
+        assertThat(yubin("", "alias", "list", "--domain", "example.test").out()).isEqualTo(ALIASES);
         assertThat(yubin("", "app-password", "list", "alice@example.test").out()).contains("\tphone\t").hasLineCount(1);
 
         Result invalid = yubin("correct horse battery staple\n", "user", "add", "not-an-address");
@@ -106,7 +111,7 @@ class EmbeddedServerEndToEndTest {
         assertThat(server.log()).doesNotContain("Generated");
         assertThat(yubin("", "domain", "list").out()).isEqualTo("example.test\n");
         assertThat(yubin("", "user", "list").out()).startsWith("alice@example.test\t");
-        assertThat(yubin("", "alias", "list").out()).isEqualTo("postmaster@example.test\talice@example.test\n");
+        assertThat(yubin("", "alias", "list").out()).isEqualTo(ALIASES);
         assertThat(yubin("", "app-password", "list", "alice@example.test").out()).contains("\tphone\t");
     }
 

@@ -27,6 +27,7 @@ sealed interface SmtpCommand {
     }
 
     /**
+     * @param recipient null for {@code <Postmaster>} without a domain, this server's postmaster (RFC 5321 §4.1.1.3)
      * @param notifyOn NOTIFY= (RFC 3461 §4.1), empty when absent
      * @param orcpt ORCPT= as given (RFC 3461 §4.2), null when absent
      */

@@ -151,11 +151,16 @@ final class SmtpCommandParser {
         return new SmtpCommand.Mail(path.address(), size, body, smtpUtf8, ret, envId, requireTls);
     }
 
+    private static final String BARE_POSTMASTER = "<Postmaster>";
+
     private static SmtpCommand rcpt(String argument) throws SyntaxError {
         String rest = afterKeyword(argument, "TO:");
         SmtpPathParser.Parsed path;
+        // RFC 5321 §4.1.1.3: <Postmaster> without a domain names this server's postmaster.
+        boolean barePostmaster = rest.regionMatches(true, 0, BARE_POSTMASTER, 0, BARE_POSTMASTER.length());
         try {
-            path = SmtpPathParser.parse(rest, 0, false);
+            path = barePostmaster ? new SmtpPathParser.Parsed(null, BARE_POSTMASTER.length())
+                    : SmtpPathParser.parse(rest, 0, false);
         } catch (IllegalArgumentException e) {
             throw new SyntaxError(new SmtpReply(501, "5.1.3", "Bad recipient address syntax"));
         }

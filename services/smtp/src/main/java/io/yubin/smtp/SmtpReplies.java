@@ -58,6 +58,8 @@ final class SmtpReplies {
             "REQUIRETLS needs a TLS session: issue STARTTLS first");
     static final SmtpReply UTF8_NOT_REQUESTED = new SmtpReply(553, "5.6.7", "Non-ASCII address requires SMTPUTF8");
     static final SmtpReply UNKNOWN_USER = new SmtpReply(550, "5.1.1", "No such user here");
+    /** {@code <Postmaster>} when the server serves no domain at all. */
+    static final SmtpReply NO_POSTMASTER = new SmtpReply(550, "5.1.1", "No postmaster here: this server serves no domain");
     /** RFC 3463 X.2.2 mailbox full: for now (the user may make room), as Dovecot's quota_full_tempfail. */
     static final SmtpReply MAILBOX_FULL = new SmtpReply(452, "4.2.2", "Mailbox full: over its quota, try again later");
     /** RFC 1870 §6.1: the declared SIZE alone is more than the recipient's whole quota. */

@@ -315,6 +315,10 @@ final class SmtpSession {
         if (recipients.size() >= settings.limits().maxRecipients()) {
             return reply(SmtpReplies.TOO_MANY_RECIPIENTS);
         }
+        if (c.recipient() == null) {
+            return postmasterOfThisServer().compose(postmaster -> postmaster == null ? reply(SmtpReplies.NO_POSTMASTER)
+                    : rcpt(new SmtpCommand.Rcpt(postmaster, c.notifyOn(), c.orcpt())));
+        }
         if (c.recipient().isUtf8() && !mail.smtpUtf8()) {
             return reply(SmtpReplies.UTF8_NOT_REQUESTED);
         }
@@ -333,6 +337,39 @@ final class SmtpSession {
                             : quotaCheck(resolution.localUsers()).compose(full -> full == null ? acceptRecipient(c)
                                     : reply(full)));
         });
+    }
+
+    /**
+     * Whom {@code RCPT TO:<Postmaster>} names (RFC 5321 §4.1.1.3: this server's postmaster, which
+     * §4.5.1 says must be accepted): postmaster at the server's host name, or at the nearest of its
+     * parent domains, that is a local domain; else postmaster at the first local domain by name (a
+     * host named outside them still serves those); null when there is no local domain.
+     */
+    private Future<MailAddress> postmasterOfThisServer() {
+        List<String> names = new ArrayList<>();
+        for (String name = settings.hostname(); name.indexOf('.') > 0; name = name.substring(name.indexOf('.') + 1)) {
+            names.add(name);
+        }
+        Future<MailAddress> found = Future.succeededFuture(null);
+        for (String name : names) {
+            found = found.compose(address -> {
+                if (address != null) {
+                    return Future.succeededFuture(address);
+                }
+                MailAddress postmaster;
+                try {
+                    postmaster = MailAddress.parse("postmaster@" + name);
+                } catch (IllegalArgumentException notADomain) {
+                    return Future.succeededFuture(null);
+                }
+                return store(settings.storage().directory().isLocalDomain(postmaster.domain()))
+                        .map(local -> local ? postmaster : null);
+            });
+        }
+        return found.compose(address -> address != null ? Future.succeededFuture(address)
+                : store(settings.storage().directory().listDomains()).map(domains -> domains.stream()
+                        .map(d -> d.ascii()).sorted().findFirst().map(d -> MailAddress.parse("postmaster@" + d))
+                        .orElse(null)));
     }
 
     /**

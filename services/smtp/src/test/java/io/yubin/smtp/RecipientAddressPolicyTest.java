@@ -73,9 +73,27 @@ class RecipientAddressPolicyTest {
             assertThat(c.command("RCPT TO:<abcdefghijklm@example.org>")).startsWith("553 5.1.3 ")
                     .contains("longer than 12");
             assertThat(c.command("RCPT TO:<nobody@example.org>")).isEqualTo("550 5.1.1 No such user here");
-            // RFC 2142 addresses without a role recipient are unknown unless the domain has them.
-            assertThat(c.command("RCPT TO:<postmaster@example.org>")).isEqualTo("550 5.1.1 No such user here");
+            // Without a role recipient, the domain's first user took postmaster and abuse (RFC 5321 §4.5.1).
+            assertThat(c.command("RCPT TO:<postmaster@example.org>")).startsWith("250 2.1.5");
+            assertThat(c.command("RCPT TO:<webmaster@example.org>")).isEqualTo("550 5.1.1 No such user here");
         }
+        assertThat(t.accounts.resolver().resolve(MailAddress.parse("abuse@example.org"))
+                .toCompletableFuture().join().localUsers()).containsExactly(TestServer.ALICE);
+    }
+
+    @Test
+    void postmasterWithoutADomainIsThePostmasterOfADomainThisServerServes() throws Exception {
+        start(null);
+        try (SmtpTestClient c = mx(t)) {
+            // RFC 5321 §4.1.1.3: <Postmaster> MUST be accepted, in any case, parameters allowed.
+            assertThat(c.command("RCPT TO:<Postmaster>")).startsWith("250 2.1.5");
+            assertThat(c.command("RCPT TO:<POSTMASTER> NOTIFY=NEVER")).startsWith("250 2.1.5");
+            assertThat(c.command("RCPT TO:<Postmasters>")).startsWith("501 5.1.3");
+            assertThat(c.command("DATA")).startsWith("354");
+            assertThat(c.command("Subject: to the postmaster\r\n\r\nhi\r\n.")).startsWith("250");
+        }
+        assertThat(t.spooled().get(0).envelope().recipients()).extracting(r -> r.address().toString())
+                .containsExactly("postmaster@example.org", "postmaster@example.org");
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.yubin.model.Domain;
 import io.yubin.model.MailAddress;
 import io.yubin.store.AccountLocks;
+import io.yubin.store.AddressPolicy;
 import io.yubin.store.Accounts;
 import io.yubin.store.Alias;
 import io.yubin.store.AliasSource;
@@ -67,7 +68,13 @@ final class AccountsRoutes {
             QuotaLimits quota = limits(b.optionalLong("quotaBytes", 0), "quotaBytes", b.optionalLong("quotaMessages", 0),
                     "quotaMessages");
             char[] password = b.requiredSecret("password");
-            return call(ctx, accounts.addUser(address, password, quota)).map(AccountsRoutes::userJson);
+            // The aliases that made the user its domain's postmaster or abuse address (Accounts.addUser).
+            return call(ctx, accounts.addUser(address, password, quota)).compose(user ->
+                    call(ctx, accounts.aliases(address.domain())).map(aliases -> userJson(user).put("roleAliases",
+                            new JsonArray(aliases.stream().filter(a -> a.target().equals(address)
+                                    && !a.source().isCatchAll()
+                                    && AddressPolicy.ROLE_NAMES.contains(a.source().address().localPart()))
+                                    .map(a -> a.source().toString()).toList()))));
         });
     }
 

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.yubin.model.AddressException;
 import io.yubin.model.MailAddress;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,8 +43,14 @@ public final class UserCommand extends GroupCommand {
         if (messages != null) {
             body.put("quotaMessages", messages);
         }
-        api.post("/api/v1/users", body);
+        JsonNode added = api.post("/api/v1/users", body);
         out().println("added user " + address);
+        List<String> roles = new ArrayList<>();
+        added.path("roleAliases").forEach(role -> roles.add(role.asText()));
+        if (!roles.isEmpty()) {
+            out().println(String.join(" and ", roles) + " now go to " + address + ": every domain takes mail for"
+                    + " them (RFC 5321 §4.5.1, RFC 2142); point them elsewhere with yubin alias");
+        }
         return 0;
     }
 

@@ -38,6 +38,17 @@ class CliTest extends StandInAdminApi {
     }
 
     @Test
+    void userAddSaysWhenTheUserBecameItsDomainsPostmaster() throws IOException {
+        response = "{\"address\":\"alice@example.test\",\"roleAliases\":[\"abuse@example.test\",\"postmaster@example.test\"]}";
+
+        assertThat(run("correct horse battery\n", withServer("user", "add", "alice@example.test"))).isZero();
+
+        assertThat(out.toString()).isEqualTo("added user alice@example.test\nabuse@example.test and"
+                + " postmaster@example.test now go to alice@example.test: every domain takes mail for them"
+                + " (RFC 5321 §4.5.1, RFC 2142); point them elsewhere with yubin alias\n");
+    }
+
+    @Test
     void passwordIsNeverAcceptedAsAnArgument() {
         assertThat(run("", withServer("user", "add", "alice@example.test", "hunter2hunter2"))).isEqualTo(2);
         assertThat(run("", withServer("user", "add", "alice@example.test", "--password", "hunter2hunter2")))
