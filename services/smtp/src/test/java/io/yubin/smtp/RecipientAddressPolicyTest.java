@@ -97,6 +97,20 @@ class RecipientAddressPolicyTest {
     }
 
     @Test
+    void postmasterWithoutADomainOnAHostNamedOutsideTheLocalDomainsIsThatOfTheFirstOfThem() throws Exception {
+        t = new TestServer(dir, io.yubin.store.AddressPolicies.DEFAULT,
+                "smtp.hosting.example");
+        t.accounts.addDomain(io.yubin.model.Domain.parse("zz.example")).toCompletableFuture().join();
+        try (SmtpTestClient c = mx(t)) {
+            assertThat(c.command("RCPT TO:<Postmaster>")).startsWith("250 2.1.5");
+            assertThat(c.command("DATA")).startsWith("354");
+            assertThat(c.command("Subject: to the postmaster\r\n\r\nhi\r\n.")).startsWith("250");
+        }
+        assertThat(t.spooled().get(0).envelope().recipients()).extracting(r -> r.address().toString())
+                .containsExactly("postmaster@example.org");
+    }
+
+    @Test
     void acceptsPostmasterAndAbuseForTheRoleRecipient() throws Exception {
         start(TestServer.BOB);
         try (SmtpTestClient c = mx(t)) {

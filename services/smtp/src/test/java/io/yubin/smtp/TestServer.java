@@ -75,6 +75,8 @@ final class TestServer implements AutoCloseable {
     final MemoryQueue queue = new MemoryQueue();
     final SmtpServer server;
     final SelfSignedCertificate certificate;
+    /** The server's host name, in the local domain example.org. */
+    static final String HOSTNAME = "mx.example.org";
 
     TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol) throws Exception {
         this(dir, limits, proxyProtocol, null, SendingLimits.none());
@@ -93,32 +95,37 @@ final class TestServer implements AutoCloseable {
     TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol, io.yubin.mailauth.InboundAuthenticator authenticator,
             SendingLimits sendingLimits) throws Exception {
         this(dir, limits, proxyProtocol, authenticator, sendingLimits, java.util.Map.of(), null,
-                io.yubin.store.AddressPolicies.DEFAULT, null);
+                io.yubin.store.AddressPolicies.DEFAULT, null, HOSTNAME);
     }
 
     /** With virus scanning ({@code virusScanning} null: none). */
     TestServer(Path dir, VirusScanning virusScanning) throws Exception {
         this(dir, SmtpLimits.defaults(), false, null, SendingLimits.none(), java.util.Map.of(), null,
-                io.yubin.store.AddressPolicies.DEFAULT, virusScanning);
+                io.yubin.store.AddressPolicies.DEFAULT, virusScanning, HOSTNAME);
     }
 
     /** With the domains' address policies. */
     TestServer(Path dir, io.yubin.store.AddressPolicies addressPolicies) throws Exception {
+        this(dir, addressPolicies, HOSTNAME);
+    }
+
+    /** With the domains' address policies and the server's host name. */
+    TestServer(Path dir, io.yubin.store.AddressPolicies addressPolicies, String hostname) throws Exception {
         this(dir, SmtpLimits.defaults(), false, null, SendingLimits.none(), java.util.Map.of(), null, addressPolicies,
-                null);
+                null, hostname);
     }
 
     /** With IP policies per listener and DNS blocklists on the MX port ({@code blocklists} null: none). */
     TestServer(Path dir, boolean proxyProtocol, java.util.Map<SmtpServer.Mode, io.yubin.protocol.IpPolicy> ipPolicies,
             DnsBlocklists blocklists) throws Exception {
         this(dir, SmtpLimits.defaults(), proxyProtocol, null, SendingLimits.none(), ipPolicies, blocklists,
-                io.yubin.store.AddressPolicies.DEFAULT, null);
+                io.yubin.store.AddressPolicies.DEFAULT, null, HOSTNAME);
     }
 
     private TestServer(Path dir, SmtpLimits limits, boolean proxyProtocol,
             io.yubin.mailauth.InboundAuthenticator authenticator, SendingLimits sendingLimits,
             java.util.Map<SmtpServer.Mode, io.yubin.protocol.IpPolicy> ipPolicies, DnsBlocklists blocklists,
-            io.yubin.store.AddressPolicies addressPolicies, VirusScanning virusScanning) throws Exception {
+            io.yubin.store.AddressPolicies addressPolicies, VirusScanning virusScanning, String hostname) throws Exception {
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         storage = EmbeddedStorage.open(dir.resolve("data"));
         accounts = new Accounts(storage.directory(), storage.mailboxes(),
@@ -137,7 +144,7 @@ final class TestServer implements AutoCloseable {
         certificate = SelfSignedCertificate.create("localhost");
         PemKeyCertOptions tls = new PemKeyCertOptions().setKeyPath(certificate.privateKeyPath())
                 .setCertPath(certificate.certificatePath());
-        server = SmtpServer.start(vertx, new SmtpServer.Options("mx.example.org", "127.0.0.1", 0, 0, 0, tls,
+        server = SmtpServer.start(vertx, new SmtpServer.Options(hostname, "127.0.0.1", 0, 0, 0, tls,
                 proxyProtocol, limits, io.yubin.protocol.Listening.defaults(), ipPolicies), storage, accounts, queue,
                 authenticator, null, sendingLimits, blocklists, virusScanning)
                 .await(10, TimeUnit.SECONDS);
