@@ -8,10 +8,12 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,6 +33,13 @@ import org.slf4j.LoggerFactory;
  * Failures are {@link StoreException}s naming the field: INVALID (400), NOT_FOUND (404), CONFLICT (409).
  */
 public final class Accounts implements AutoCloseable {
+
+    /**
+     * A user just added, and the role aliases ({@code postmaster@}, {@code abuse@} of its domain) that
+     * now point at it ({@link #roleAliases}).
+     */
+    public record NewUser(UserRecord user, List<AliasSource> roleAliases) {
+    }
 
     /** A freshly generated app password: its metadata and the secret, shown once. */
     public record NewAppPassword(AppPassword password, String secret) {
@@ -156,7 +165,7 @@ public final class Accounts implements AutoCloseable {
      * (INVALID, field "password"), hashes, stores, provisions default mailboxes, and makes the user
      * the domain's postmaster and abuse address where nothing takes their mail yet ({@link #roleAliases}).
      */
-    public CompletionStage<UserRecord> addUser(MailAddress address, char[] password, QuotaLimits quota) {
+    public CompletionStage<NewUser> addUser(MailAddress address, char[] password, QuotaLimits quota) {
         try {
             checkAddressPolicy("address", address);
         } catch (StoreException e) {
@@ -170,7 +179,7 @@ public final class Accounts implements AutoCloseable {
         }).thenCompose(hash -> {
             UserRecord user = new UserRecord(address, hash, quota, Instant.now(clock));
             return directory.addUser(user).thenCompose(v -> mailboxes.provision(address))
-                    .thenCompose(v -> roleAliases(address)).thenApply(v -> user);
+                    .thenCompose(v -> roleAliases(address)).thenApply(roles -> new NewUser(user, roles));
         });
     }
 
@@ -180,22 +189,24 @@ public final class Accounts implements AutoCloseable {
      * them, {@link AddressPolicies#role}), for each of them that resolves to nothing in the user's
      * domain (no user, alias or catch-all takes it) and that the domain's address policy allows, an
      * alias to this user is added: a domain's first user receives them until the administrator points
-     * them elsewhere ({@code yubin alias}).
+     * them elsewhere ({@code yubin alias}). Returns the aliases added, by name.
      */
-    private CompletionStage<Void> roleAliases(MailAddress user) {
+    private CompletionStage<List<AliasSource>> roleAliases(MailAddress user) {
+        List<AliasSource> added = new ArrayList<>();
         CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
         if (addressPolicies.role().isPresent()) {
-            return chain;
+            return CompletableFuture.completedFuture(added);
         }
-        for (String name : new java.util.TreeSet<>(AddressPolicy.ROLE_NAMES)) {
+        for (String name : new TreeSet<>(AddressPolicy.ROLE_NAMES)) {
             if (addressPolicies.of(user.domain()).creationProblem(name).isPresent()) {
                 continue;
             }
-            MailAddress role = new MailAddress(name, user.domain());
-            chain = chain.thenCompose(v -> resolver.resolve(role)).thenCompose(resolution -> resolution.isUnknown()
-                    ? directory.addAlias(AliasSource.of(role), user) : CompletableFuture.completedFuture(null));
+            AliasSource role = AliasSource.of(new MailAddress(name, user.domain()));
+            chain = chain.thenCompose(v -> resolver.resolve(role.address())).thenCompose(resolution ->
+                    !resolution.isUnknown() ? CompletableFuture.completedFuture(null)
+                            : directory.addAlias(role, user).thenRun(() -> added.add(role)));
         }
-        return chain;
+        return chain.thenApply(v -> List.copyOf(added));
     }
 
     public CompletionStage<Void> changePassword(MailAddress address, char[] password) {

@@ -17,6 +17,8 @@ final class SmtpCommandParser {
     static final int MAX_ENVID = 100;
     /** RFC 3461 §4.2: ORCPT is at most 500 characters. */
     static final int MAX_ORCPT = 500;
+    /** RFC 5321 §4.1.1.3: the one forward-path without a domain, this server's postmaster (any case). */
+    private static final String BARE_POSTMASTER = "<Postmaster>";
 
     private SmtpCommandParser() {
     }
@@ -151,12 +153,9 @@ final class SmtpCommandParser {
         return new SmtpCommand.Mail(path.address(), size, body, smtpUtf8, ret, envId, requireTls);
     }
 
-    private static final String BARE_POSTMASTER = "<Postmaster>";
-
     private static SmtpCommand rcpt(String argument) throws SyntaxError {
         String rest = afterKeyword(argument, "TO:");
         SmtpPathParser.Parsed path;
-        // RFC 5321 §4.1.1.3: <Postmaster> without a domain names this server's postmaster.
         boolean barePostmaster = rest.regionMatches(true, 0, BARE_POSTMASTER, 0, BARE_POSTMASTER.length());
         try {
             path = barePostmaster ? new SmtpPathParser.Parsed(null, BARE_POSTMASTER.length())

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.yubin.mailauth.InboundAuthenticator;
 import io.yubin.mailauth.spf.SpfChecks;
+import io.yubin.model.Domain;
 import io.yubin.model.Envelope;
 import io.yubin.model.MailAddress;
 import io.yubin.protocol.SaslPlain;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -346,30 +348,21 @@ final class SmtpSession {
      * host named outside them still serves those); null when there is no local domain.
      */
     private Future<MailAddress> postmasterOfThisServer() {
-        List<String> names = new ArrayList<>();
+        Future<Domain> found = Future.succeededFuture(null);
         for (String name = settings.hostname(); name.indexOf('.') > 0; name = name.substring(name.indexOf('.') + 1)) {
-            names.add(name);
+            Domain candidate;
+            try {
+                candidate = Domain.parse(name);
+            } catch (IllegalArgumentException notADomain) {
+                continue;
+            }
+            found = found.compose(d -> d != null ? Future.succeededFuture(d)
+                    : store(settings.storage().directory().isLocalDomain(candidate)).map(local -> local ? candidate : null));
         }
-        Future<MailAddress> found = Future.succeededFuture(null);
-        for (String name : names) {
-            found = found.compose(address -> {
-                if (address != null) {
-                    return Future.succeededFuture(address);
-                }
-                MailAddress postmaster;
-                try {
-                    postmaster = MailAddress.parse("postmaster@" + name);
-                } catch (IllegalArgumentException notADomain) {
-                    return Future.succeededFuture(null);
-                }
-                return store(settings.storage().directory().isLocalDomain(postmaster.domain()))
-                        .map(local -> local ? postmaster : null);
-            });
-        }
-        return found.compose(address -> address != null ? Future.succeededFuture(address)
-                : store(settings.storage().directory().listDomains()).map(domains -> domains.stream()
-                        .map(d -> d.ascii()).sorted().findFirst().map(d -> MailAddress.parse("postmaster@" + d))
-                        .orElse(null)));
+        return found.compose(d -> d != null ? Future.succeededFuture(d)
+                : store(settings.storage().directory().listDomains())
+                        .map(domains -> domains.stream().min(Comparator.comparing(Domain::ascii)).orElse(null)))
+                .map(d -> d == null ? null : new MailAddress("postmaster", d));
     }
 
     /**

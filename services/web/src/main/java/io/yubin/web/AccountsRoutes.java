@@ -7,7 +7,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.yubin.model.Domain;
 import io.yubin.model.MailAddress;
 import io.yubin.store.AccountLocks;
-import io.yubin.store.AddressPolicy;
 import io.yubin.store.Accounts;
 import io.yubin.store.Alias;
 import io.yubin.store.AliasSource;
@@ -68,13 +67,9 @@ final class AccountsRoutes {
             QuotaLimits quota = limits(b.optionalLong("quotaBytes", 0), "quotaBytes", b.optionalLong("quotaMessages", 0),
                     "quotaMessages");
             char[] password = b.requiredSecret("password");
-            // The aliases that made the user its domain's postmaster or abuse address (Accounts.addUser).
-            return call(ctx, accounts.addUser(address, password, quota)).compose(user ->
-                    call(ctx, accounts.aliases(address.domain())).map(aliases -> userJson(user).put("roleAliases",
-                            new JsonArray(aliases.stream().filter(a -> a.target().equals(address)
-                                    && !a.source().isCatchAll()
-                                    && AddressPolicy.ROLE_NAMES.contains(a.source().address().localPart()))
-                                    .map(a -> a.source().toString()).toList()))));
+            // With the aliases that made the user its domain's postmaster or abuse address.
+            return call(ctx, accounts.addUser(address, password, quota)).map(added -> userJson(added.user())
+                    .put("roleAliases", new JsonArray(added.roleAliases().stream().map(AliasSource::toString).toList())));
         });
     }
 
