@@ -22,16 +22,26 @@ import java.util.regex.Pattern;
  * sees them; the classifier takes them out of the statistical clues and adds their weights.
  */
 public enum SpamRule {
-    /** A Message-ID from the template of a bulk mailer: {@code <0000a1b2c3d4$0000e5f6$00001a2b@host>}. */
+    /**
+     * A Message-ID in Outlook Express's form, {@code <hhhhhhhhhhhh$hhhhhhhh$hhhhhhhh@host>}, that Outlook
+     * Express cannot have written: its first part is 4 hex digits and then the high half of the sending
+     * time as a Windows FILETIME, {@code 01c…} from 1998 to 2014 and {@code 01d…} to the 2030s
+     * ({@code <001a01c24a8d$462eedc0$1506fea9@pc>}); bulk mailers imitate the form with random digits or
+     * their template's zeros ({@code <0000a1b2c3d4$0000e5f6$00001a2b@host>}).
+     */
     MESSAGE_ID_RATWARE(2.0),
     /** A Subject that ends in a run of 3 spaces or more and a token: a per-recipient tag ({@code "Hi    FGTPRIL"}). */
     SUBJECT_TRACKING_TAG(2.0),
+    /** A Subject of 10 letters or more in capitals only (a list's {@code [tag]} before it aside). */
+    SUBJECT_ALL_CAPS(1.5),
     /** A Subject naming a sum of dollars. */
     SUBJECT_MONEY(1.0),
     /** A sender's address of letters and then three digits or more ({@code hugh5546x73@}). */
     FROM_DIGITS(1.0),
     /** Sent to "undisclosed recipients". */
     TO_UNDISCLOSED(1.5),
+    /** Sent to an address whose local part is digits only ({@code "2591@isp.net" <2591@isp.net>}): a made-up list. */
+    TO_NUMERIC(1.0),
     /** A sales promise in the text: risk-free, no obligation, act now, 100% guaranteed, limited time. */
     SALES_PROMISE(1.5),
     /**
@@ -53,8 +63,10 @@ public enum SpamRule {
     /** The largest part of the log-odds the statistical score alone can give, either way. */
     static final double STATISTICS_LIMIT = 4.0;
 
-    private static final Pattern RATWARE_ID = Pattern.compile(
-            "<0000[0-9a-f]{4,}\\$0000[0-9a-f]{4}\\$0000[0-9a-f]{4}@", Pattern.CASE_INSENSITIVE);
+    private static final Pattern OUTLOOK_EXPRESS_ID = Pattern.compile(
+            "<\\s*[0-9a-f]{12}\\$[0-9a-f]{8}\\$[0-9a-f]{8}@", Pattern.CASE_INSENSITIVE);
+    private static final Pattern OUTLOOK_EXPRESS_TIME = Pattern.compile("<\\s*[0-9a-f]{4}01[cd]", Pattern.CASE_INSENSITIVE);
+    private static final Pattern NUMERIC_LOCAL_PART = Pattern.compile("(^|[\\s<\"',;:])\\d+@");
     private static final Pattern FOLD = Pattern.compile("\\r?\\n[ \\t]+");
     private static final Pattern MONEY = Pattern.compile("\\$\\s?\\d");
     private static final Pattern DIGITS_SENDER = Pattern.compile("[a-z]+\\d{3,}[a-z]*\\d*@", Pattern.CASE_INSENSITIVE);
@@ -140,7 +152,43 @@ public enum SpamRule {
     }
 
     static boolean ratwareMessageId(String value) {
-        return RATWARE_ID.matcher(value.length() > 256 ? value.substring(0, 256) : value).find();
+        String v = value.length() > 256 ? value.substring(0, 256) : value;
+        return OUTLOOK_EXPRESS_ID.matcher(v).find() && !OUTLOOK_EXPRESS_TIME.matcher(v).find();
+    }
+
+    /**
+     * Whether the decoded Subject, after any leading {@code [tag]}s of a list, holds 10 letters or more
+     * that have a case and all in capitals (letters without case, as of Chinese or Japanese, do not count).
+     */
+    static boolean allCaps(String subject) {
+        int i = 0;
+        int n = subject.length();
+        while (true) {
+            while (i < n && Character.isWhitespace(subject.charAt(i))) {
+                i++;
+            }
+            int close = i < n && subject.charAt(i) == '[' ? subject.indexOf(']', i) : -1;
+            if (close < 0) {
+                break;
+            }
+            i = close + 1;
+        }
+        int upper = 0;
+        for (; i < n; i++) {
+            char ch = subject.charAt(i);
+            if (Character.isLowerCase(ch)) {
+                return false;
+            }
+            if (Character.isUpperCase(ch)) {
+                upper++;
+            }
+        }
+        return upper >= 10;
+    }
+
+    /** Read on the first 1,000 characters of To: a made-up recipient is among the first. */
+    static boolean numericRecipient(String to) {
+        return NUMERIC_LOCAL_PART.matcher(to.length() > 1000 ? to.substring(0, 1000) : to).find();
     }
 
     /** A folded line break counts as one space: a long Subject folded by its mailer has no tag. */

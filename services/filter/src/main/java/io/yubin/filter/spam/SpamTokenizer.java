@@ -246,6 +246,9 @@ public final class SpamTokenizer {
                 if (name.equals("to") && SpamRule.undisclosed(value)) {
                     c.rule(SpamRule.TO_UNDISCLOSED);
                 }
+                if (name.equals("to") && SpamRule.numericRecipient(value)) {
+                    c.rule(SpamRule.TO_NUMERIC);
+                }
                 domainTokens(name, domain(value), c);
             }
             case "x-priority", "x-msmail-priority" -> {
@@ -342,6 +345,9 @@ public final class SpamTokenizer {
         }
         if (SpamRule.money(decoded)) {
             c.rule(SpamRule.SUBJECT_MONEY);
+        }
+        if (SpamRule.allCaps(decoded)) {
+            c.rule(SpamRule.SUBJECT_ALL_CAPS);
         }
         c.resetChain();
         words(decoded, SUBJECT, c);

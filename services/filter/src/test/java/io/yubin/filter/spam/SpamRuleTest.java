@@ -22,8 +22,8 @@ class SpamRuleTest {
     void eachRuleIsFoundWhereItsSignIs() {
         assertThat(rules("""
                 From: "Hugh" <hugh5546x73@bigfoot.example>
-                To: undisclosed-recipients:;
-                Subject: Earn $4,000 a month      FGTPRIL
+                To: undisclosed-recipients:;, "2591@isp.example" <2591@isp.example>
+                Subject: EARN $4,000 A MONTH      FGTPRIL
                 Message-Id: <000049450530$00001a10$00004d94@mailhost.example>
                 X-Priority: 1 (Highest)
                 Content-Type: text/html; charset=us-ascii
@@ -88,6 +88,44 @@ class SpamRuleTest {
     }
 
     @Test
+    void anOutlookExpressMessageIdWithoutItsTimeIsABulkMailers() {
+        // Outlook Express: 4 hex digits, then the FILETIME's high half (01c2... in 2002, 01d... after 2014).
+        assertThat(SpamRule.ratwareMessageId("<000f01c2628a$5ec5a2e0$0200a8c0@laptop>")).isFalse();
+        assertThat(SpamRule.ratwareMessageId("<2BBE01C24A8D$462EEDC0$1506FEA9@pc>")).isFalse();
+        assertThat(SpamRule.ratwareMessageId("<003b01d5a8c4$a1b2c3d4$e5f6a7b8@host>")).isFalse();
+        // Imitations: random digits, or a template's zeros.
+        assertThat(SpamRule.ratwareMessageId("<022a62b35b8c$3832b4a3$8be02ba9@host>")).isTrue();
+        assertThat(SpamRule.ratwareMessageId("<0000047b4e66$00005044$0000547b@mxs.mail.ru>")).isTrue();
+        // Other forms are not Outlook Express's.
+        assertThat(SpamRule.ratwareMessageId("<59e6301c249d5$ffb7ea20$1606fea9@host>")).isFalse();
+        assertThat(SpamRule.ratwareMessageId("<003b01d5a8c4$a1b2c3d4$e5f6a7b8$@outlook.example>")).isFalse();
+        assertThat(SpamRule.ratwareMessageId("<20020823151146.GA1234@example.org>")).isFalse();
+    }
+
+    @Test
+    void aSubjectInCapitalsHasTenLettersOrMoreAndNoneInLowerCase() {
+        assertThat(SpamRule.allCaps("URGENT ASSISTANCE(CONFIDENTIAL)")).isTrue();
+        assertThat(SpamRule.allCaps("[ILUG] [Social] WE NEED YOUR ASSISTANCE")).isTrue();
+        assertThat(SpamRule.allCaps("FW: SHORT TERM BUY!!! 100%")).isTrue();
+        assertThat(SpamRule.allCaps("[ILUG] HELP ME NOW")).as("9 letters after the tag").isFalse();
+        assertThat(SpamRule.allCaps("[SAtalk] RPM of v2.40 IS OUT")).isFalse();
+        assertThat(SpamRule.allCaps("Re: URGENT ASSISTANCE")).isFalse();
+        assertThat(SpamRule.allCaps("日本語のメールです、十文字以上あります")).as("letters without case").isFalse();
+        assertThat(SpamRule.allCaps("[unclosed TAG AND THEN CAPITALS")).isFalse();
+        assertThat(SpamRule.allCaps("")).isFalse();
+    }
+
+    @Test
+    void aRecipientOfDigitsOnlyIsAMadeUpOne() {
+        assertThat(SpamRule.numericRecipient("\"2591@qwest.example\" <2591@qwest.example>")).isTrue();
+        assertThat(SpamRule.numericRecipient("bob@example.net, 1194@uk.example")).isTrue();
+        assertThat(SpamRule.numericRecipient("<7869@isp.example>")).isTrue();
+        assertThat(SpamRule.numericRecipient("bob2591@example.net")).isFalse();
+        assertThat(SpamRule.numericRecipient("Bob <bob@2591.example>")).isFalse();
+        assertThat(SpamRule.numericRecipient("b.1194@example.net")).isFalse();
+    }
+
+    @Test
     void aHighPriorityIsTheHighestOnly() {
         assertThat(SpamRule.highPriority("x-priority", " 1 (Highest)")).isTrue();
         assertThat(SpamRule.highPriority("x-priority", "1")).isTrue();
@@ -118,6 +156,9 @@ class SpamRuleTest {
             assertThat(SpamRule.digitsSender(letters + "@example.org")).isFalse();
             assertThat(SpamRule.digitsSender(letters + "123@example.org")).isTrue();
             assertThat(SpamRule.ratwareMessageId("<0000" + "a".repeat(1_000_000))).isFalse();
+            assertThat(SpamRule.allCaps("[".repeat(1_000_000))).isFalse();
+            assertThat(SpamRule.allCaps("[x]".repeat(300_000) + "A".repeat(10))).isTrue();
+            assertThat(SpamRule.numericRecipient("1".repeat(1_000_000) + "@example.org")).isFalse();
             assertThat(SpamRule.phrases("no ".repeat(300_000))).isEmpty();
             assertThat(SpamRule.phrases("click here to ".repeat(100_000))).isEmpty();
         });
