@@ -107,9 +107,9 @@ class SpamEndToEndTest {
         assertThat(send("alice@example.test", message(random, true, "winner now $1000"))).startsWith("250");
         assertThat(send("alice@example.test", message(random, false, "review today"))).startsWith("250");
         String spam = awaitSubject(MailboxPath.parse("Junk"), "winner now $1000");
-        assertThat(spam).containsPattern("X-Spam-Status: Yes, score=[01]\\.\\d{3} required=0\\.800 clues=\\d+ tests=SUBJECT_MONEY by mx.example.test\r\n");
+        assertThat(spam).containsPattern("X-Spam-Status: Yes, score=[01]\\.\\d{3} required=0\\.650 clues=\\d+ tests=SUBJECT_MONEY by mx.example.test\r\n");
         String ham = awaitSubject(MailboxPath.INBOX, "review today");
-        assertThat(ham).containsPattern("X-Spam-Status: No, score=[01]\\.\\d{3} required=0\\.800");
+        assertThat(ham).containsPattern("X-Spam-Status: No, score=[01]\\.\\d{3} required=0\\.650");
 
         // Bob has no model of his own: the global one judges, and his threshold refuses at SMTP.
         assertThat(send("bob@example.test", message(random, true, "cash prize"))).startsWith("550 5.7.1 Message refused: it is spam");

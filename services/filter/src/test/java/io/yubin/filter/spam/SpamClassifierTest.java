@@ -33,17 +33,17 @@ class SpamClassifierTest {
 
     @Test
     void aRunOfTextSharedBySpamAndHamCountsAsOneClue() {
-        // A list footer of 50 features (its words and OSB pairs), in 40 of 100 spam and 20 of 100 ham:
-        // each alone leans to spam (0.67), and as 50 independent clues they would outweigh the
+        // A list footer of 50 features (its words and OSB pairs), in 60 of 100 spam and 10 of 100 ham:
+        // each alone leans to spam (0.86), and as 50 independent clues they would outweigh the
         // message's own 3 words, which only ham ever had (in 30, 25 and 20 messages).
         long[] footer = LongStream.rangeClosed(1, 50).toArray();
         long[] own = {1001, 1002, 1003};
         InMemorySpamModel model = new InMemorySpamModel();
         for (int i = 0; i < 100; i++) {
-            model.learn(i < 40 ? footer : new long[] {2000 + i}, true);
+            model.learn(i < 60 ? footer : new long[] {2000 + i}, true);
             int index = i;
             LongStream words = LongStream.range(0, own.length).filter(j -> index < 30 - 5 * j).map(j -> own[(int) j]);
-            long[] ham = i < 20 ? footer : new long[] {3000 + i};
+            long[] ham = i < 10 ? footer : new long[] {3000 + i};
             model.learn(LongStream.concat(LongStream.of(ham), words).toArray(), false);
         }
         long[] message = LongStream.concat(LongStream.of(footer), LongStream.of(own)).toArray();

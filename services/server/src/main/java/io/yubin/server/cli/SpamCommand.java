@@ -37,7 +37,7 @@ import picocli.CommandLine;
 public final class SpamCommand extends GroupCommand {
 
     /** Test spam scored at or above this is called spam: the server's junk threshold (docs/filtering.md). */
-    static final String DEFAULT_THRESHOLD = "0.8";
+    static final String DEFAULT_THRESHOLD = "0.65";
 
     @Spec
     CommandSpec spec;

@@ -62,7 +62,7 @@ class ConfigLoaderTest {
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
         assertThat(c.dns().serverAddresses()).isEmpty();
         assertThat(c.dkim()).isEqualTo(new ServerConfig.Dkim(""));
-        assertThat(c.spam()).isEqualTo(new ServerConfig.Spam(true, 0.8, 2.0, 20, "", "", ""));
+        assertThat(c.spam()).isEqualTo(new ServerConfig.Spam(true, 0.65, 2.0, 20, "", "", ""));
         assertThat(c.mtaSts()).isEqualTo(new ServerConfig.MtaStsHost(false, "127.0.0.1", 2443, "", false));
         assertThat(c.mtaSts().policiesPath(Path.of("/var/lib/yubin"))).isEqualTo(Path.of("/var/lib/yubin/mta-sts"));
         assertThat(c.sendingLimits()).isEqualTo(new ServerConfig.SendingLimitsConfig(500, 100, 2000, ""));
@@ -421,9 +421,9 @@ class ConfigLoaderTest {
         io.yubin.filter.spam.SpamThresholds thresholds = ConfigLoader.load(null, Map.of("YUBIN_SPAM_OVERRIDES",
                 "example.org junk=0.7; alice@example.org reject=2")).spam().toThresholds();
         assertThat(thresholds.of("alice@example.org").reject()).isEqualTo(2);
-        assertThat(thresholds.of("alice@example.org").junk()).as("a user's entry stands alone").isEqualTo(0.8);
+        assertThat(thresholds.of("alice@example.org").junk()).as("a user's entry stands alone").isEqualTo(0.65);
         assertThat(thresholds.of("bob@example.org").junk()).isEqualTo(0.7);
-        assertThat(thresholds.of("carol@example.net").junk()).isEqualTo(0.8);
+        assertThat(thresholds.of("carol@example.net").junk()).isEqualTo(0.65);
     }
 
     @Test
