@@ -55,6 +55,11 @@ public enum SpamRule {
     CLICK_CALL(1.5),
     /** Sent at the highest priority ({@code X-Priority: 1}, {@code X-MSMail-Priority: High}). */
     PRIORITY_HIGH(1.5),
+    /**
+     * A message text (not an attachment) in a Latin charset sent in base64: text that 7 bits or
+     * quoted-printable carry, encoded so that its words do not show.
+     */
+    TEXT_BASE64(1.0),
     /** A link to a numeric IPv4 address instead of a name. */
     URL_NUMERIC_HOST(1.5),
     /** A link whose host part is disguised by a user name ({@code http://bank.com@evil}) or %-escapes. */
@@ -184,6 +189,15 @@ public enum SpamRule {
             }
         }
         return upper >= 10;
+    }
+
+    private static final Set<String> LATIN_CHARSETS = Set.of("us-ascii", "ascii", "iso-8859-1", "iso-8859-15",
+            "windows-1252", "latin1");
+
+    /** Whether a text part's transfer encoding and charset (null: us-ascii) are base64 and a Latin one. */
+    static boolean base64Text(String transferEncoding, String charset) {
+        return "base64".equalsIgnoreCase(transferEncoding)
+                && LATIN_CHARSETS.contains(charset == null ? "us-ascii" : charset.toLowerCase(Locale.ROOT));
     }
 
     /** Read on the first 1,000 characters of To: a made-up recipient is among the first. */

@@ -160,6 +160,7 @@ public final class SpamTokenizer {
             for (EntityState state = stream.getState(); state != EntityState.T_END_OF_STREAM && !c.set.full();
                     state = stream.next()) {
                 switch (state) {
+                    case T_START_HEADER -> c.attachment = false;
                     case T_FIELD -> field(stream.getField(), headersEnded == 0, top, c);
                     case T_END_HEADER -> {
                         if (headersEnded++ == 0) {
@@ -200,6 +201,7 @@ public final class SpamTokenizer {
         String name = field.getName().toLowerCase(Locale.ROOT);
         String value = field.getBody() == null ? "" : field.getBody();
         if (name.equals("content-disposition")) {
+            c.attachment = value.regionMatches(true, 0, "attachment", 0, 10);
             filename(value, c);
         }
         if (!topLevel) {
@@ -371,6 +373,9 @@ public final class SpamTokenizer {
         c.token(PART, "type:" + type);
         if (!type.startsWith("text/") || c.textLeft <= 0) {
             return;
+        }
+        if (!c.attachment && SpamRule.base64Text(descriptor.getTransferEncoding(), descriptor.getCharset())) {
+            c.rule(SpamRule.TEXT_BASE64);
         }
         byte[] bytes = stream.getDecodedInputStream().readNBytes(c.textLeft);
         c.textLeft -= bytes.length;
@@ -716,6 +721,8 @@ public final class SpamTokenizer {
         int maxUrlDomains;
         int textLeft = MAX_TEXT;
         int words;
+        /** Whether the part being read is an attachment (Content-Disposition: attachment or a file name). */
+        boolean attachment;
         private final long[] recent = new long[WINDOW];
         private int inWindow;
 

@@ -27,10 +27,12 @@ class SpamRuleTest {
                 Message-Id: <000049450530$00001a10$00004d94@mailhost.example>
                 X-Priority: 1 (Highest)
                 Content-Type: text/html; charset=us-ascii
+                Content-Transfer-Encoding: base64
 
-                <p>Dear Friend, act   now: it is <b>RISK-FREE</b>. <a href="http://192.0.2.7/offer">Here</a>,
-                or <a href="http://www.bank.example@evil.example/login">your bank</a>. Work from home
-                and make $$$! Click below.</p>
+                PHA+RGVhciBGcmllbmQsIGFjdCAgIG5vdzogaXQgaXMgPGI+UklTSy1GUkVFPC9iPi4gPGEgaHJl
+                Zj0iaHR0cDovLzE5Mi4wLjIuNy9vZmZlciI+SGVyZTwvYT4sDQpvciA8YSBocmVmPSJodHRwOi8v
+                d3d3LmJhbmsuZXhhbXBsZUBldmlsLmV4YW1wbGUvbG9naW4iPnlvdXIgYmFuazwvYT4uIFdvcmsg
+                ZnJvbSBob21lDQphbmQgbWFrZSAkJCQhIENsaWNrIGJlbG93LjwvcD4NCg==
                 """)).containsExactlyInAnyOrder(SpamRule.values());
     }
 
@@ -123,6 +125,35 @@ class SpamRuleTest {
         assertThat(SpamRule.numericRecipient("bob2591@example.net")).isFalse();
         assertThat(SpamRule.numericRecipient("Bob <bob@2591.example>")).isFalse();
         assertThat(SpamRule.numericRecipient("b.1194@example.net")).isFalse();
+    }
+
+    @Test
+    void aMessageTextInALatinCharsetInBase64IsHiddenButAnAttachmentIsNot() {
+        assertThat(SpamRule.base64Text("base64", null)).isTrue();
+        assertThat(SpamRule.base64Text("BASE64", "ISO-8859-1")).isTrue();
+        assertThat(SpamRule.base64Text("base64", "utf-8")).isFalse();
+        assertThat(SpamRule.base64Text("base64", "iso-2022-jp")).isFalse();
+        assertThat(SpamRule.base64Text("quoted-printable", "us-ascii")).isFalse();
+        String text = java.util.Base64.getMimeEncoder().encodeToString("Hello Bob, the figures are attached.".getBytes());
+        assertThat(rules("From: a@example.org\nContent-Type: text/plain; charset=us-ascii\n"
+                + "Content-Transfer-Encoding: base64\n\n" + text + "\n")).containsExactly(SpamRule.TEXT_BASE64);
+        assertThat(rules("""
+                From: a@example.org
+                Content-Type: multipart/mixed; boundary=b
+
+                --b
+                Content-Type: text/plain; charset=us-ascii
+
+                Hello Bob, the figures are attached.
+                --b
+                Content-Type: text/csv; charset=us-ascii
+                Content-Disposition: attachment; filename=figures.csv
+                Content-Transfer-Encoding: base64
+
+                """ + text + """
+
+                --b--
+                """)).isEmpty();
     }
 
     @Test
