@@ -70,7 +70,12 @@ final class StoreCommand {
                 since)).compose(update -> {
                     // RFC 7162 §3.1.3: with UNCHANGEDSINCE, .SILENT still reports the new MODSEQ.
                     boolean report = !silent || (since >= 0 && session.condstore());
-                    session.client.write(changed(session, s, update.changed(), uid, report, !silent));
+                    // The keywords it set are the mailbox's now: FLAGS tells them even when no FETCH
+                    // shows one (.SILENT, or every message had them already), as a new keyword of
+                    // another session is told before the FETCH that shows it (RFC 9051 §7.3.5).
+                    String defined = operation == FlagOperation.REMOVE || update.modified().size() == targets.size()
+                            ? "" : s.announceFlags(List.of(flags));
+                    session.client.write(defined + changed(session, s, update.changed(), uid, report, !silent));
                     for (MessageRecord m : update.changed()) {
                         session.publish(s.mailbox, MailboxEvent.Kind.FLAGS_CHANGED, m.uid(), m.modSeq());
                         // RFC 5788 §3.1: clients mark junk with the $Junk and $NotJunk keywords, as others move

@@ -336,6 +336,31 @@ class ImapProtocolTest {
         }
     }
 
+    /** RFC 9051 §7.3.5: a keyword STORE makes is told in FLAGS even when no FETCH shows it. */
+    @Test
+    void aKeywordStoredSilentlyIsToldInFlagsAndOneRemovedIsNot() throws Exception {
+        imap.deliver(alice, FIRST);
+        try (RawImapClient c = login()) {
+            c.command("s", "SELECT INBOX");
+            assertThat(c.command("t", "STORE 1 +FLAGS.SILENT (Project7)")).containsExactly(
+                    "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $NotJunk Project7)",
+                    "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $NotJunk Project7 \\*)]"
+                            + " Flags permitted",
+                    "t OK STORE completed");
+            assertThat(c.command("u", "STORE 1 +FLAGS.SILENT (Project7)")).containsExactly("u OK STORE completed");
+            assertThat(c.command("v", "STORE 1 -FLAGS (NeverSet)")).containsExactly("v OK STORE completed");
+        }
+        // Set by another session that no FETCH of this one showed: told when this one sets it too.
+        try (RawImapClient a = login(); RawImapClient b = login()) {
+            a.command("s", "SELECT INBOX");
+            b.command("s", "SELECT INBOX");
+            assertThat(last(b.command("t", "STORE 1 FLAGS.SILENT (Other1)"))).isEqualTo("t OK STORE completed");
+            assertThat(a.command("u", "STORE 1 +FLAGS.SILENT (Other1)")).contains(
+                    "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Junk $NotJunk Other1 Project7)")
+                    .endsWith("u OK STORE completed");
+        }
+    }
+
     @Test
     void compressDeflateCompressesBothDirectionsInsideTls() throws Exception {
         imap.deliver(alice, FIRST);
