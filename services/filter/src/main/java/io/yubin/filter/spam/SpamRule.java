@@ -72,6 +72,8 @@ public enum SpamRule {
             "<\\s*[0-9a-f]{12}\\$[0-9a-f]{8}\\$[0-9a-f]{8}@", Pattern.CASE_INSENSITIVE);
     private static final Pattern OUTLOOK_EXPRESS_TIME = Pattern.compile("<\\s*[0-9a-f]{4}01[cd]", Pattern.CASE_INSENSITIVE);
     private static final Pattern NUMERIC_LOCAL_PART = Pattern.compile("(^|[\\s<\"',;:])\\d+@");
+    private static final Set<String> LATIN_CHARSETS = Set.of("us-ascii", "ascii", "iso-8859-1", "iso-8859-15",
+            "windows-1252", "latin1");
     private static final Pattern FOLD = Pattern.compile("\\r?\\n[ \\t]+");
     private static final Pattern MONEY = Pattern.compile("\\$\\s?\\d");
     private static final Pattern DIGITS_SENDER = Pattern.compile("[a-z]+\\d{3,}[a-z]*\\d*@", Pattern.CASE_INSENSITIVE);
@@ -190,9 +192,6 @@ public enum SpamRule {
         }
         return upper >= 10;
     }
-
-    private static final Set<String> LATIN_CHARSETS = Set.of("us-ascii", "ascii", "iso-8859-1", "iso-8859-15",
-            "windows-1252", "latin1");
 
     /** Whether a text part's transfer encoding and charset (null: us-ascii) are base64 and a Latin one. */
     static boolean base64Text(String transferEncoding, String charset) {

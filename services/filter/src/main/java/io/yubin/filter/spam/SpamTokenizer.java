@@ -721,7 +721,7 @@ public final class SpamTokenizer {
         int maxUrlDomains;
         int textLeft = MAX_TEXT;
         int words;
-        /** Whether the part being read is an attachment (Content-Disposition: attachment or a file name). */
+        /** Whether the part being read is an attachment ({@code Content-Disposition: attachment}). */
         boolean attachment;
         private final long[] recent = new long[WINDOW];
         private int inWindow;
