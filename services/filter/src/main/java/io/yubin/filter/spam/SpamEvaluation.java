@@ -35,6 +35,20 @@ public final class SpamEvaluation {
                     hamAsSpam, perSecond, threads);
         }
 
+        /**
+         * The false positives, recall and precision at each threshold, one line each: the trade a
+         * validation of the training data offers, to choose a junk threshold by (never the test set's).
+         */
+        public String curve(double[] thresholds) {
+            StringBuilder out = new StringBuilder("threshold  ham called spam      recall  precision\n");
+            for (double t : thresholds) {
+                SpamMetrics m = metrics(t, 1);
+                out.append(String.format(Locale.ROOT, "%-9.3f  %5d (%6.2f %%)  %8.4f  %9.4f%n", t, m.hamAsSpam(),
+                        100 * m.hamFalsePositiveRate(), m.recall(), m.precision()));
+            }
+            return out.toString();
+        }
+
         private static int count(double[] scores, double threshold) {
             int n = 0;
             for (double s : scores) {
@@ -208,7 +222,7 @@ public final class SpamEvaluation {
     }
 
     /** The scores of the ham and the spam of all sets, in the order of {@link #flatten}. */
-    Scores crossValidateScores(List<List<byte[]>> hamSets, List<List<byte[]>> spamSets, int folds, FoldOrder order) {
+    public Scores crossValidateScores(List<List<byte[]>> hamSets, List<List<byte[]>> spamSets, int folds, FoldOrder order) {
         int size = Math.min(hamSets.stream().mapToInt(List::size).sum(), spamSets.stream().mapToInt(List::size).sum());
         if (folds < 2 || folds > size) {
             throw new IllegalArgumentException("folds must be from 2 to the size of the smaller set, not " + folds);

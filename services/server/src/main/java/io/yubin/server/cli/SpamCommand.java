@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -169,6 +170,12 @@ public final class SpamCommand extends GroupCommand {
                     + "the rest classified; how mail of a later period fares with a model of an earlier one.")
         Integer forward;
 
+        @Option(names = "--curve", paramLabel = "X,Y,...", split = ",",
+                description = "yubin, validations only (folds, --leave-out-sources, --forward): also the false positives, "
+                    + "recall and precision at each of these thresholds, to choose a junk threshold on the training "
+                    + "data (not offered with test sets, which must not choose it).")
+        double[] curve;
+
         @Option(names = "--threads", paramLabel = "N", description = "Threads classifying (default: the processors, ${DEFAULT-VALUE}).")
         int threads = Runtime.getRuntime().availableProcessors();
 
@@ -209,6 +216,13 @@ public final class SpamCommand extends GroupCommand {
             if (!(threshold >= 0 && threshold <= 1)) {
                 throw usage("--threshold must be from 0 to 1, not " + threshold);
             }
+            if (curve != null && (test || engine != Engine.YUBIN)) {
+                throw usage("--curve is for yubin's validations (folds, --leave-out-sources, --forward), not with test sets"
+                        + " or another engine");
+            }
+            if (curve != null && Arrays.stream(curve).anyMatch(t -> !(t >= 0 && t <= 1))) {
+                throw usage("--curve thresholds must be from 0 to 1");
+            }
             if (threads < 1) {
                 throw usage("--threads must be at least 1");
             }
@@ -232,6 +246,7 @@ public final class SpamCommand extends GroupCommand {
             requireMessages(spam, trainSpam);
             SpamEvaluation evaluation = new SpamEvaluation(new SpamClassifier(), threads, warm);
             SpamMetrics metrics;
+            SpamEvaluation.Scores scores = null;
             if (test) {
                 List<byte[]> hamToTest = SpamCorpus.read(testHam);
                 List<byte[]> spamToTest = SpamCorpus.read(testSpam);
@@ -247,21 +262,23 @@ public final class SpamCommand extends GroupCommand {
             } else if (forward != null) {
                 out.println("learning the first " + forward + " % of each set and classifying the rest, of " + ham.size()
                         + " ham (" + names(trainHam) + ") and " + spam.size() + " spam (" + names(trainSpam) + ")");
-                metrics = evaluation.forward(hamSets, spamSets, forward).metrics(threshold, threads);
+                scores = evaluation.forward(hamSets, spamSets, forward);
+                metrics = scores.metrics(threshold, threads);
             } else if (leaveOutSources) {
                 SpamEvaluation.Sources sources = SpamEvaluation.Sources.of(hamSets, Math.max(20, ham.size() / 50));
                 out.println("leaving out one source at a time, " + sources.names().size() + " of them, over " + ham.size()
                         + " ham (" + names(trainHam) + ") and " + spam.size() + " spam (" + names(trainSpam) + ")");
-                SpamEvaluation.Scores scores;
+                SpamEvaluation.Scores left;
                 try {
-                    scores = evaluation.leaveSourcesOut(hamSets, spamSets, sources);
+                    left = evaluation.leaveSourcesOut(hamSets, spamSets, sources);
                 } catch (IllegalArgumentException e) {
                     throw CliException.failed(e.getMessage());
                 }
+                scores = left;
                 for (int i = 0; i < sources.names().size(); i++) {
                     int fold = i;
                     long called = IntStream.range(0, sources.folds().length)
-                            .filter(j -> sources.folds()[j] == fold && scores.ham()[j] >= threshold).count();
+                            .filter(j -> sources.folds()[j] == fold && left.ham()[j] >= threshold).count();
                     out.printf(Locale.ROOT, "source %s: %d ham, %d called spam%n", sources.names().get(i),
                             sources.sizes()[i], called);
                 }
@@ -276,9 +293,13 @@ public final class SpamCommand extends GroupCommand {
                         : SpamEvaluation.FoldOrder.INTERLEAVED;
                 out.println(k + "-fold cross-validation (" + order.name().toLowerCase(Locale.ROOT) + ") over " + ham.size()
                         + " ham (" + names(trainHam) + ") and " + spam.size() + " spam (" + names(trainSpam) + ")");
-                metrics = evaluation.crossValidate(hamSets, spamSets, k, order, threshold);
+                scores = evaluation.crossValidateScores(hamSets, spamSets, k, order);
+                metrics = scores.metrics(threshold, threads);
             }
             out.print(metrics.report());
+            if (curve != null) {
+                out.print(scores.curve(curve));
+            }
             out.flush();
             return 0;
         }

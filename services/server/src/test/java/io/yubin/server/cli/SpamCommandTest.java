@@ -100,6 +100,29 @@ class SpamCommandTest {
     }
 
     @Test
+    void aCurveGivesTheTradeAtEachThresholdOfAValidationButNeverOfATestSet() throws Exception {
+        int status = run("spam", "eval", "--train-ham", corpus("c-ham", false, 20, 51), "--train-spam",
+                corpus("c-spam", true, 12, 52), "--folds", "4", "--warm-up", "0", "--curve", "0,0.5,1");
+
+        assertThat(status).as(cli.err()).isZero();
+        assertThat(cli.out()).contains("threshold  ham called spam      recall  precision\n")
+                // At 0 everything is spam; at 1 nothing is.
+                .containsPattern("0\\.000 +20 \\(100\\.00 %\\) +1\\.0000 +0\\.3750\n")
+                .containsPattern("0\\.500 +0 \\( +0\\.00 %\\) +1\\.0000 +1\\.0000\n")
+                .containsPattern("1\\.000 +0 \\( +0\\.00 %\\) +0\\.0000 +1\\.0000\n");
+        assertThat(run("spam", "eval", "--forward", "60", "--train-ham", dir.resolve("c-ham").toString(), "--train-spam",
+                dir.resolve("c-spam").toString(), "--warm-up", "0", "--curve", "0.5")).isZero();
+        assertThat(cli.out()).contains("threshold  ham called spam");
+        assertThat(run("spam", "eval", "--train-ham", dir.resolve("c-ham").toString(), "--train-spam",
+                dir.resolve("c-spam").toString(), "--test-ham", dir.resolve("c-ham").toString(), "--test-spam",
+                dir.resolve("c-spam").toString(), "--curve", "0.5")).isEqualTo(2);
+        assertThat(cli.err()).contains("--curve is for yubin's validations");
+        assertThat(run("spam", "eval", "--train-ham", dir.resolve("c-ham").toString(), "--train-spam",
+                dir.resolve("c-spam").toString(), "--curve", "0.5,2")).isEqualTo(2);
+        assertThat(cli.err()).contains("--curve thresholds must be from 0 to 1");
+    }
+
+    @Test
     void countsTheMessagesEachRuleIsFoundIn() throws Exception {
         Path d = Files.createDirectories(dir.resolve("rules"));
         Files.writeString(d.resolve("1"), "From: a@example.org\r\nTo: undisclosed-recipients:;\r\nSubject: Win $500\r\n\r\nx\r\n");
