@@ -377,7 +377,9 @@ public final class MailboxFiles {
 
     /**
      * Imports an mbox file into {@code into} (default: the file's name without {@code .mbox}), or a
-     * directory of them ({@code Name/Sub.mbox} into {@code Name/Sub}). Messages are appended.
+     * directory of them ({@code Name/Sub.mbox} into {@code Name/Sub}). Messages are appended. Each file
+     * is read twice, one message at a time (to plan, then to store the bodies still needed), so a file
+     * of any size (a mail provider's export of many gigabytes) takes the memory of its largest message.
      */
     public Restorer.Result importMbox(MailAddress user, Path source, MailboxPath into) throws IOException {
         requireUser(user);
@@ -395,7 +397,6 @@ public final class MailboxFiles {
         } else {
             throw new BackupException("no mbox file or directory " + source);
         }
-        Map<String, byte[]> bodies = new HashMap<>();
         Map<String, Restorer.MailboxState> states = new LinkedHashMap<>();
         for (Path box : boxes) {
             String relative = (Files.isDirectory(source) ? source.relativize(box) : box.getFileName()).toString()
@@ -407,16 +408,38 @@ public final class MailboxFiles {
             }
             Restorer.MailboxState state = states.computeIfAbsent(path.name(), k -> new Restorer.MailboxState());
             state.entry = new MailboxEntry(user.canonical(), path.name(), 0, 0, 0, List.of(), true, List.of(), List.of());
-            for (Mbox.Message m : Mbox.messages(Files.readAllBytes(box))) {
-                String sha = HexFormat.of().formatHex(Archive.sha256().digest(m.content()));
-                bodies.put(sha, m.content());
-                long uid = state.messages.size() + 1;
-                Instant date = m.date() != null ? m.date() : clock.instant();
-                state.messages.put(uid, new MessageEntry(uid, 0, List.of(), date.toString(), m.content().length, sha));
+            try (Mbox.Reader reader = Mbox.reader(Files.newInputStream(box))) {
+                for (Mbox.Message m = reader.next(); m != null; m = reader.next()) {
+                    String sha = HexFormat.of().formatHex(Archive.sha256().digest(m.content()));
+                    long uid = state.messages.size() + 1;
+                    Instant date = m.date() != null ? m.date() : clock.instant();
+                    state.messages.put(uid, new MessageEntry(uid, 0, List.of(), date.toString(), m.content().length, sha));
+                }
             }
         }
-        return new Restorer(storage).putMailboxes(Map.of(user.canonical(), states),
-                needed -> store(needed, sha -> new ByteArrayInputStream(bodies.get(sha))));
+        return new Restorer(storage).putMailboxes(Map.of(user.canonical(), states), needed -> storeFrom(boxes, needed));
+    }
+
+    /** Stores the bodies {@code needed}, reading the mbox files again one message at a time. */
+    private Map<String, StoredBlob> storeFrom(List<Path> boxes, Set<String> needed) {
+        Map<String, StoredBlob> stored = new HashMap<>();
+        for (Path box : boxes) {
+            try (Mbox.Reader reader = Mbox.reader(Files.newInputStream(box))) {
+                for (Mbox.Message m = reader.next(); m != null && stored.size() < needed.size(); m = reader.next()) {
+                    String sha = HexFormat.of().formatHex(Archive.sha256().digest(m.content()));
+                    byte[] content = m.content();
+                    if (needed.contains(sha) && !stored.containsKey(sha)) {
+                        stored.putAll(store(Set.of(sha), s -> new ByteArrayInputStream(content)));
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        if (stored.size() < needed.size()) {
+            throw new BackupException("a message changed while it was imported");
+        }
+        return stored;
     }
 
     private void requireUser(MailAddress user) {

@@ -110,6 +110,33 @@ class MailboxFilesTest extends EmbeddedStorages {
         assertThat(new MailboxFiles(target, Clock.systemUTC()).importMbox(bob, mbox, null).messagesAppended()).isZero();
     }
 
+    /** Read one message at a time, twice: a body that comes twice is stored once, and both are appended. */
+    @Test
+    void anMboxFileIsReadMessageByMessageAndABodyThatComesTwiceIsStoredOnce() throws Exception {
+        MailAddress bob = MailAddress.parse("bob@elsewhere.test");
+        Storage target = MailSystems.withNewUser(open("target"), bob);
+        String big = "Subject: big\n\n" + "0123456789abcdef".repeat(65_536 / 16 * 3) + "\n";
+        Path mbox = Files.writeString(dir.resolve("Archive.mbox"), "From a@x.test Thu Jan  1 00:00:00 2026\n"
+                + "Subject: same\n\nbody\n\nFrom a@x.test Fri Jan  2 00:00:00 2026\n" + big
+                + "\nFrom a@x.test Sat Jan  3 00:00:00 2026\nSubject: same\n\nbody\n", StandardCharsets.ISO_8859_1);
+
+        Restorer.Result result = new MailboxFiles(target, Clock.systemUTC()).importMbox(bob, mbox, null);
+
+        assertThat(result.messagesAppended()).isEqualTo(3);
+        assertThat(result.bodies()).isEqualTo(2);
+        List<MailSystems.Message> messages = MailSystems.snapshot(target).mailboxes().get(bob.canonical())
+                .get("Archive").messages();
+        assertThat(messages).extracting(MailSystems.Message::body).containsExactly(summary("Subject: same\r\n\r\nbody\r\n"),
+                summary(big.replace("\n", "\r\n")), summary("Subject: same\r\n\r\nbody\r\n"));
+    }
+
+    /** How a snapshot shows a body. */
+    private static String summary(String body) throws Exception {
+        byte[] octets = body.getBytes(StandardCharsets.ISO_8859_1);
+        return octets.length + " octets, SHA-256 " + java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(octets));
+    }
+
     @Test
     void badInputIsAClearError() {
         Storage target = MailSystems.withNewUser(open("target"), ALICE);

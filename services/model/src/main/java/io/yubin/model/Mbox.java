@@ -1,8 +1,12 @@
 package io.yubin.model;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -47,37 +51,103 @@ public final class Mbox {
 
     private static List<Message> read(byte[] box, boolean stored) {
         List<Message> messages = new ArrayList<>();
-        ByteArrayOutputStream current = null;
-        Instant date = null;
-        int line = 0;
-        while (line < box.length) {
-            int end = indexOf(box, (byte) '\n', line);
-            int next = end < 0 ? box.length : end + 1;
-            if (startsWithFrom(box, line)) {
-                if (current != null) {
-                    messages.add(finish(current.toByteArray(), date, stored));
-                }
-                current = new ByteArrayOutputStream();
-                date = fromLineDate(new String(box, line, next - line, StandardCharsets.ISO_8859_1));
-            } else if (current != null) {
-                int start = line;
-                if (box[line] == '>') {
-                    int k = line;
-                    while (k < next && box[k] == '>') {
-                        k++;
-                    }
-                    if (startsWithFrom(box, k)) {
-                        start = line + 1;
-                    }
-                }
-                current.write(box, start, next - start);
+        try (Reader reader = new Reader(new ByteArrayInputStream(box), stored)) {
+            for (Message m = reader.next(); m != null; m = reader.next()) {
+                messages.add(m);
             }
-            line = next;
-        }
-        if (current != null) {
-            messages.add(finish(current.toByteArray(), date, stored));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return messages;
+    }
+
+    /** Reads the messages of an mbox file one at a time, as a mail store keeps them (as {@link #messages}). */
+    public static Reader reader(InputStream in) {
+        return new Reader(in, true);
+    }
+
+    /** Reads the messages of an mbox file one at a time, as they stand in the file (as {@link #split}). */
+    public static Reader readerAsInFile(InputStream in) {
+        return new Reader(in, false);
+    }
+
+    /**
+     * An mbox read one message at a time from a stream: a file of any size takes the memory of its
+     * largest message only. Lines before the first From line are no message's and are skipped.
+     */
+    public static final class Reader implements Closeable {
+        private static final int CHUNK = 64 * 1024;
+
+        private final InputStream in;
+        private final boolean stored;
+        private final byte[] buffer = new byte[CHUNK];
+        private int position;
+        private int limit;
+        private boolean ended;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private ByteArrayOutputStream current;
+        private Instant date;
+
+        private Reader(InputStream in, boolean stored) {
+            this.in = in;
+            this.stored = stored;
+        }
+
+        /** The next message, or null after the last. */
+        public Message next() throws IOException {
+            while (readLine()) {
+                byte[] b = line.toByteArray();
+                if (startsWithFrom(b, 0)) {
+                    Message done = current == null ? null : finish(current.toByteArray(), date, stored);
+                    current = new ByteArrayOutputStream();
+                    date = fromLineDate(new String(b, StandardCharsets.ISO_8859_1));
+                    if (done != null) {
+                        return done;
+                    }
+                } else if (current != null) {
+                    int k = 0;
+                    while (k < b.length && b[k] == '>') {
+                        k++;
+                    }
+                    int start = k > 0 && startsWithFrom(b, k) ? 1 : 0;
+                    current.write(b, start, b.length - start);
+                }
+            }
+            Message last = current == null ? null : finish(current.toByteArray(), date, stored);
+            current = null;
+            return last;
+        }
+
+        /** The next line with its LF, if it has one, into {@link #line}; false at the end of the stream. */
+        private boolean readLine() throws IOException {
+            line.reset();
+            while (true) {
+                if (position == limit) {
+                    if (ended) {
+                        return line.size() > 0;
+                    }
+                    limit = in.read(buffer);
+                    position = 0;
+                    if (limit < 0) {
+                        limit = 0;
+                        ended = true;
+                        continue;
+                    }
+                }
+                int end = indexOf(buffer, (byte) '\n', position, limit);
+                int next = end < 0 ? limit : end + 1;
+                line.write(buffer, position, next - position);
+                position = next;
+                if (end >= 0) {
+                    return true;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     private static Message finish(byte[] raw, Instant date, boolean stored) {
@@ -155,7 +225,11 @@ public final class Mbox {
     }
 
     private static int indexOf(byte[] b, byte value, int from) {
-        for (int i = from; i < b.length; i++) {
+        return indexOf(b, value, from, b.length);
+    }
+
+    private static int indexOf(byte[] b, byte value, int from, int to) {
+        for (int i = from; i < to; i++) {
             if (b[i] == value) {
                 return i;
             }

@@ -85,15 +85,18 @@ public final class SpamCommand extends GroupCommand {
             PrintWriter out = spec.commandLine().getOut();
             SpamClassifier classifier = new SpamClassifier();
             for (Path path : paths) {
-                List<byte[]> messages = SpamCorpus.read(List.of(path));
                 int[] counts = new int[SpamRule.values().length];
+                int read = 0;
                 int none = 0;
-                for (byte[] message : messages) {
-                    Set<SpamRule> found = SpamRule.found(classifier.features(message));
-                    found.forEach(rule -> counts[rule.ordinal()]++);
-                    none += found.isEmpty() ? 1 : 0;
+                try (SpamCorpus.Messages messages = SpamCorpus.open(List.of(path))) {
+                    for (byte[] message = messages.next(); message != null; message = messages.next()) {
+                        Set<SpamRule> found = SpamRule.found(classifier.features(message));
+                        found.forEach(rule -> counts[rule.ordinal()]++);
+                        none += found.isEmpty() ? 1 : 0;
+                        read++;
+                    }
                 }
-                out.printf(Locale.ROOT, "%s: %d messages, %d with no rule%n", path, messages.size(), none);
+                out.printf(Locale.ROOT, "%s: %d messages, %d with no rule%n", path, read, none);
                 for (SpamRule rule : SpamRule.values()) {
                     out.printf(Locale.ROOT, "  %-22s %+.1f  %d%n", rule.name(), rule.weight(), counts[rule.ordinal()]);
                 }

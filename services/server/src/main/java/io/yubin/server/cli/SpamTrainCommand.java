@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -39,6 +40,8 @@ final class SpamTrainCommand implements Callable<Integer> {
 
     /** Messages learned per model write. */
     static final int BATCH = 500;
+    /** A batch ends at this many octets of messages too: large messages make smaller batches. */
+    static final long BATCH_OCTETS = 32L << 20;
 
     @Option(names = "--spam", arity = "1..*", paramLabel = "DIR|MBOX", description = "Messages that are spam.")
     List<Path> spam;
@@ -91,19 +94,35 @@ final class SpamTrainCommand implements Callable<Integer> {
         if (paths == null || paths.isEmpty()) {
             return;
         }
-        List<byte[]> messages = SpamCorpus.read(paths);
+        int read = 0;
         int learned = 0;
         int relearned = 0;
-        for (int from = 0; from < messages.size(); from += BATCH) {
-            for (SpamFilter.Trained done : filter.train(owner, messages.subList(from, Math.min(messages.size(),
-                    from + BATCH)), isSpam).toCompletableFuture().get(10, TimeUnit.MINUTES)) {
-                learned += done == SpamFilter.Trained.LEARNED ? 1 : 0;
-                relearned += done == SpamFilter.Trained.RELEARNED ? 1 : 0;
-            }
+        // A batch at a time, as the messages are read: an mbox of any size takes the memory of a batch.
+        try (SpamCorpus.Messages messages = SpamCorpus.open(paths)) {
+            List<byte[]> batch = new ArrayList<>(BATCH);
+            long octets = 0;
+            byte[] m;
+            do {
+                m = messages.next();
+                if (m != null) {
+                    batch.add(m);
+                    octets += m.length;
+                    read++;
+                }
+                if (!batch.isEmpty() && (batch.size() == BATCH || octets >= BATCH_OCTETS || m == null)) {
+                    for (SpamFilter.Trained done : filter.train(owner, batch, isSpam).toCompletableFuture()
+                            .get(10, TimeUnit.MINUTES)) {
+                        learned += done == SpamFilter.Trained.LEARNED ? 1 : 0;
+                        relearned += done == SpamFilter.Trained.RELEARNED ? 1 : 0;
+                    }
+                    batch = new ArrayList<>(BATCH);
+                    octets = 0;
+                }
+            } while (m != null);
         }
         out.printf("%s: %d messages as %s: %d learned, %d relearned, %d known already%n",
-                owner.equals(SpamModels.GLOBAL) ? "global model" : owner, messages.size(), isSpam ? "spam" : "ham",
-                learned, relearned, messages.size() - learned - relearned);
+                owner.equals(SpamModels.GLOBAL) ? "global model" : owner, read, isSpam ? "spam" : "ham",
+                learned, relearned, read - learned - relearned);
         out.flush();
     }
 

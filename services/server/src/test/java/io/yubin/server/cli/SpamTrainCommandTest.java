@@ -66,6 +66,25 @@ class SpamTrainCommandTest {
         assertThat(global.hamMessages()).isZero();
     }
 
+    /** An mbox is read a batch at a time: every message of every batch, the last one short, is learned. */
+    @Test
+    void anMboxOfSeveralBatchesIsLearnedWhole() throws Exception {
+        Path data = home.resolve("data");
+        Path config = Files.writeString(home.resolve("yubin.yaml"), "data-dir: " + data + "\n");
+        int count = 2 * SpamTrainCommand.BATCH + 3;
+        StringBuilder box = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            box.append("From x@bulk.example Thu Jan  1 00:00:00 2026\nSubject: offer ").append(i)
+                    .append("\nMessage-ID: <m").append(i).append("@bulk.example>\n\n>From now on, offer ").append(i)
+                    .append("\n\n");
+        }
+        Path mbox = Files.writeString(home.resolve("junk.mbox"), box);
+
+        assertThat(run("spam", "train", "--config", config.toString(), "--spam", mbox.toString())).as(cli.err()).isZero();
+        assertThat(cli.out()).contains("global model: " + count + " messages as spam: " + count + " learned");
+        assertThat(model(data, SpamModels.GLOBAL).spamMessages()).isEqualTo(count);
+    }
+
     @Test
     void badArgumentsAreClearErrors() throws Exception {
         Path config = Files.writeString(home.resolve("yubin.yaml"), "data-dir: " + home.resolve("data") + "\n");
