@@ -1,20 +1,16 @@
 package io.yubin.model;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -37,36 +33,17 @@ public final class Mbox {
     }
 
     /**
-     * The messages of an mbox as they stand in the file (LF line endings, the separating empty line
-     * kept), the From lines removed and the {@code >From} quoting undone.
+     * Reads the messages of an mbox one at a time as a mail store keeps them: CRLF line endings, without
+     * the separating empty line, the From lines removed and the {@code >From} quoting undone.
      */
-    public static List<byte[]> split(byte[] box) {
-        return read(box, false).stream().map(Message::content).toList();
-    }
-
-    /** The messages of an mbox as a mail store keeps them: CRLF line endings, without the separator line. */
-    public static List<Message> messages(byte[] box) {
-        return read(box, true);
-    }
-
-    private static List<Message> read(byte[] box, boolean stored) {
-        List<Message> messages = new ArrayList<>();
-        try (Reader reader = new Reader(new ByteArrayInputStream(box), stored)) {
-            for (Message m = reader.next(); m != null; m = reader.next()) {
-                messages.add(m);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return messages;
-    }
-
-    /** Reads the messages of an mbox file one at a time, as a mail store keeps them (as {@link #messages}). */
     public static Reader reader(InputStream in) {
         return new Reader(in, true);
     }
 
-    /** Reads the messages of an mbox file one at a time, as they stand in the file (as {@link #split}). */
+    /**
+     * Reads the messages of an mbox one at a time as they stand in the file (LF line endings, the
+     * separating empty line kept), the From lines removed and the {@code >From} quoting undone.
+     */
     public static Reader readerAsInFile(InputStream in) {
         return new Reader(in, false);
     }

@@ -29,14 +29,14 @@ class MboxTest {
 
     @Test
     void readsMessagesUnquotingFromLinesWithTheirDatesAsAStoreKeepsThem() {
-        List<Mbox.Message> messages = Mbox.messages(BOX.getBytes(StandardCharsets.US_ASCII));
+        List<Mbox.Message> messages = all(Mbox.reader(in(BOX.getBytes(StandardCharsets.US_ASCII))));
 
         assertThat(messages).hasSize(2);
         assertThat(text(messages.get(0))).isEqualTo("Subject: one\r\n\r\nFrom the start\r\n>From kept one level\r\n");
         assertThat(messages.get(0).date()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
         assertThat(text(messages.get(1))).isEqualTo("Subject: two\r\n\r\nbody without a final line break");
         assertThat(messages.get(1).date()).isEqualTo(Instant.parse("2026-01-02T10:20:30Z"));
-        assertThat(Mbox.split(BOX.getBytes(StandardCharsets.US_ASCII)).get(0))
+        assertThat(all(Mbox.readerAsInFile(in(BOX.getBytes(StandardCharsets.US_ASCII)))).get(0).content())
                 .isEqualTo("Subject: one\n\nFrom the start\n>From kept one level\n".getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -55,14 +55,9 @@ class MboxTest {
         }
         byte[] whole = box.toByteArray();
 
-        List<Mbox.Message> streamed = new ArrayList<>();
-        try (Mbox.Reader reader = Mbox.reader(new Trickle(whole, random))) {
-            for (Mbox.Message m = reader.next(); m != null; m = reader.next()) {
-                streamed.add(m);
-            }
-        }
+        List<Mbox.Message> streamed = all(Mbox.reader(new Trickle(whole, random)));
 
-        List<Mbox.Message> read = Mbox.messages(whole);
+        List<Mbox.Message> read = all(Mbox.reader(in(whole)));
         assertThat(streamed).hasSize(5);
         for (int i = 0; i < 5; i++) {
             assertThat(streamed.get(i).content()).isEqualTo(read.get(i).content());
@@ -72,6 +67,22 @@ class MboxTest {
         try (Mbox.Reader empty = Mbox.reader(new ByteArrayInputStream(new byte[0]))) {
             assertThat(empty.next()).isNull();
         }
+    }
+
+    private static List<Mbox.Message> all(Mbox.Reader reader) {
+        List<Mbox.Message> messages = new ArrayList<>();
+        try (reader) {
+            for (Mbox.Message m = reader.next(); m != null; m = reader.next()) {
+                messages.add(m);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return messages;
+    }
+
+    private static InputStream in(byte[] bytes) {
+        return new ByteArrayInputStream(bytes);
     }
 
     private static String text(Mbox.Message m) {
