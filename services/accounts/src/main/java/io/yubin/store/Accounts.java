@@ -192,11 +192,11 @@ public final class Accounts implements AutoCloseable {
      * them elsewhere ({@code yubin alias}). Returns the aliases added, by name.
      */
     private CompletionStage<List<AliasSource>> roleAliases(MailAddress user) {
+        if (addressPolicies.role().isPresent()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
         List<AliasSource> added = new ArrayList<>();
         CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
-        if (addressPolicies.role().isPresent()) {
-            return CompletableFuture.completedFuture(added);
-        }
         for (String name : new TreeSet<>(AddressPolicy.ROLE_NAMES)) {
             if (addressPolicies.of(user.domain()).creationProblem(name).isPresent()) {
                 continue;

@@ -213,15 +213,10 @@ public final class SpamEvaluation {
     }
 
     /**
-     * K-fold cross-validation over sets of ham and of spam (one list per directory or mbox): each
-     * fold is classified by a model trained on the others; the counts of all folds add up.
+     * K-fold cross-validation over sets of ham and of spam (one list per directory or mbox): each fold
+     * is classified by a model trained on the others. The scores of the ham and the spam of all sets,
+     * in the order of {@link #flatten}.
      */
-    public SpamMetrics crossValidate(List<List<byte[]>> ham, List<List<byte[]>> spam, int folds, FoldOrder order,
-            double threshold) {
-        return crossValidateScores(ham, spam, folds, order).metrics(threshold, threads);
-    }
-
-    /** The scores of the ham and the spam of all sets, in the order of {@link #flatten}. */
     public Scores crossValidateScores(List<List<byte[]>> hamSets, List<List<byte[]>> spamSets, int folds, FoldOrder order) {
         int size = Math.min(hamSets.stream().mapToInt(List::size).sum(), spamSets.stream().mapToInt(List::size).sum());
         if (folds < 2 || folds > size) {

@@ -97,7 +97,7 @@ class SpamEvaluationTest {
         assertThat(scores.spam()).hasSize(17);
         assertThat(metrics.hamAsSpam()).isEqualTo(1);
         assertThat(metrics.spamAsSpam()).isEqualTo(17);
-        assertThatThrownBy(() -> evaluation.crossValidate(List.of(ham), List.of(spam), 1, SpamEvaluation.FoldOrder.INTERLEAVED, 0.5))
+        assertThatThrownBy(() -> evaluation.crossValidateScores(List.of(ham), List.of(spam), 1, SpamEvaluation.FoldOrder.INTERLEAVED))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
