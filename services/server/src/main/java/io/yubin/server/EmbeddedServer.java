@@ -82,7 +82,7 @@ import io.yubin.store.s3.S3BlobStore;
 import io.yubin.store.s3.S3OrphanSweeper;
 import io.yubin.web.AdminServer;
 import io.yubin.web.Metrics;
-import io.yubin.web.MtaStsPolicyServer;
+import io.yubin.web.DomainWebServer;
 import io.yubin.web.ReadinessCheck;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
@@ -354,12 +354,12 @@ public final class EmbeddedServer implements AutoCloseable {
         stops.push(new Stop("admin API", () -> await(admin.close())));
         if (config.mtaSts().enabled()) {
             Path policies = config.mtaSts().policiesPath(dataDir);
-            MtaStsPolicyServer mtaSts = await(MtaStsPolicyServer.start(vertx, new MtaStsPolicyServer.Options(
+            DomainWebServer mtaSts = await(DomainWebServer.start(vertx, new DomainWebServer.Options(
                     config.mtaSts().host(), config.mtaSts().port(), policies, tls.pemKeyCertOptions(),
                     config.mtaSts().proxyProtocol())));
-            stops.push(new Stop("MTA-STS policy host", () -> await(mtaSts.close())));
+            stops.push(new Stop("MTA-STS policy and autoconfig host", () -> await(mtaSts.close())));
             mtaStsPort = mtaSts.actualPort();
-            LOG.info("MTA-STS policies served on https://{}:{} from {}", config.mtaSts().host(), mtaStsPort, policies);
+            LOG.info("MTA-STS policies and client autoconfiguration served on https://{}:{} from {}", config.mtaSts().host(), mtaStsPort, policies);
         }
         LOG.info("Yubin is ready: admin API on http://{}:{} (data in {})", config.admin().host(), admin.actualPort(),
                 dataDir);

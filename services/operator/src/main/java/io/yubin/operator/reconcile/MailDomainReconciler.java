@@ -15,6 +15,7 @@ import io.yubin.operator.crd.MailDomainStatus;
 import io.yubin.operator.crd.MailDomainStatus.Condition;
 import io.yubin.operator.crd.MailDomainStatus.RecordStatus;
 import io.yubin.operator.dkim.DkimKeyPair;
+import io.yubin.operator.dns.ClientAutoconfig;
 import io.yubin.operator.dns.DnsPublishException;
 import io.yubin.operator.dns.DnsPublisher;
 import io.yubin.operator.dns.DnsRecord;
@@ -144,8 +145,9 @@ public final class MailDomainReconciler {
                     "nothing published: the records wait for the DKIM key");
         } else {
             try {
-                // The policy is in place for the servers before the _mta-sts record announces it.
-                mtaStsPolicies.ensure(resource, domain.domain(), policy);
+                // The policy and the client configuration are in place for the servers before the
+                // _mta-sts and autoconfig records announce them.
+                mtaStsPolicies.ensure(resource, domain.domain(), policy, ClientAutoconfig.of(domain));
                 List<DnsRecord> desired = MailRecords.of(domain, keys.records(), policy, addresses(resource, domain));
                 DnsPublisher.Outcome outcome = publisher(resource, domain).publish(desired, before.records());
                 records = outcome.records();

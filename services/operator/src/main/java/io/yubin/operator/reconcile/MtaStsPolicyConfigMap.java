@@ -5,15 +5,20 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.yubin.operator.crd.MailDomain;
+import io.yubin.operator.dns.ClientAutoconfig;
 import io.yubin.operator.dns.MtaStsPolicy;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The domain's MTA-STS policy for the servers to serve (RFC 8461 §3.3): a ConfigMap owned by the
- * MailDomain, {@code <name>-mta-sts}, whose one key {@code <domain>.txt} is the policy text. The
- * front-end pods mount it in their {@code mta-sts.policies-directory} (the Helm chart's
- * {@code mtaSts.configMaps}) and answer {@code https://mta-sts.<domain>/.well-known/mta-sts.txt}
- * from it; the {@code _mta-sts} TXT record is published only once this is written.
+ * What the domain's web names serve, for the front-end pods: a ConfigMap owned by the MailDomain,
+ * {@code <name>-mta-sts}, whose key {@code <domain>.txt} is the MTA-STS policy (RFC 8461 §3.3) and,
+ * when the domain's autoconfig is enabled, {@code <domain>.autoconfig.xml} its mail client
+ * configuration ({@link ClientAutoconfig}). The pods mount it in their
+ * {@code mta-sts.policies-directory} (the Helm chart's {@code mtaSts.configMaps}) and answer
+ * {@code https://mta-sts.<domain>/.well-known/mta-sts.txt} and
+ * {@code https://autoconfig.<domain>/mail/config-v1.1.xml} from it; the {@code _mta-sts} TXT record
+ * and the {@code autoconfig} address records are published only once this is written.
  */
 final class MtaStsPolicyConfigMap {
 
@@ -23,15 +28,26 @@ final class MtaStsPolicyConfigMap {
         this.client = client;
     }
 
+    /** The key of the client configuration: {@code <domain>.autoconfig.xml}. */
+    static final String AUTOCONFIG_SUFFIX = ".autoconfig.xml";
+
     static String name(MailDomain owner) {
         return owner.getMetadata().getName() + "-mta-sts";
     }
 
-    /** Creates or updates the ConfigMap; refuses one of the same name that is not this resource's. */
-    void ensure(MailDomain owner, String domain, MtaStsPolicy policy) throws StepException {
+    /**
+     * Creates or updates the ConfigMap; refuses one of the same name that is not this resource's.
+     *
+     * @param autoconfig the client configuration document; null when the domain's autoconfig is disabled
+     */
+    void ensure(MailDomain owner, String domain, MtaStsPolicy policy, String autoconfig) throws StepException {
         String namespace = owner.getMetadata().getNamespace();
         String name = name(owner);
-        Map<String, String> data = Map.of(domain + ".txt", policy.text());
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put(domain + ".txt", policy.text());
+        if (autoconfig != null) {
+            data.put(domain + AUTOCONFIG_SUFFIX, autoconfig);
+        }
         try {
             ConfigMap existing = client.configMaps().inNamespace(namespace).withName(name).get();
             if (existing != null && !Owned.isOwnedBy(existing, owner)) {

@@ -59,11 +59,19 @@ final class TlsCertificate {
         this.acme = new AcmeIssuer(client, random);
     }
 
-    /** The names the certificate covers: every MX host, then mta-sts.&lt;domain&gt;. */
+    /**
+     * The names the certificate covers: every MX host, mta-sts.&lt;domain&gt;, and
+     * autoconfig.&lt;domain&gt; when the domain's autoconfig is enabled (and its autoconfig host, the
+     * name clients connect to, when that is not an MX host).
+     */
     static List<String> dnsNames(DomainSettings domain) {
         LinkedHashSet<String> names = new LinkedHashSet<>();
         domain.mxHosts().forEach(mx -> names.add(mx.host()));
         names.add("mta-sts." + domain.domain());
+        if (domain.autoconfig().enabled()) {
+            names.add("autoconfig." + domain.domain());
+            names.add(domain.autoconfig().host());
+        }
         return new ArrayList<>(names);
     }
 

@@ -164,17 +164,21 @@ class MailDomainReconcilerTest {
         }
         assertThat(served("mail.example.test.", "AAAA")).hasSize(1);
 
-        // the certificate covers the MX host and the MTA-STS host
+        // the certificate covers the MX host, the MTA-STS host and the autoconfig host
         Secret tls = bed.client.secrets().inNamespace(ns).withName("example-test-tls").get();
         assertThat(tls.getType()).isEqualTo("kubernetes.io/tls");
         assertThat(SelfSignedCertificate.dnsNames(SelfSignedCertificate.read(new String(Base64.getDecoder().decode(
                 tls.getData().get("tls.crt")), StandardCharsets.US_ASCII))))
-                .containsExactlyInAnyOrder("mail.example.test", "mta-sts.example.test");
+                .containsExactlyInAnyOrder("mail.example.test", "mta-sts.example.test", "autoconfig.example.test");
 
-        // the MTA-STS policy, for the servers to serve at https://mta-sts.example.test/.well-known/mta-sts.txt
+        // the MTA-STS policy, for the servers to serve at https://mta-sts.example.test/.well-known/mta-sts.txt,
+        // and the mail client configuration, at https://autoconfig.example.test/mail/config-v1.1.xml
         io.fabric8.kubernetes.api.model.ConfigMap policy = bed.client.configMaps().inNamespace(ns)
                 .withName("example-test-mta-sts").get();
-        assertThat(policy.getData()).containsExactly(Map.entry("example.test.txt", status.mtaSts().policy()));
+        assertThat(policy.getData()).containsOnlyKeys("example.test.txt", "example.test.autoconfig.xml")
+                .containsEntry("example.test.txt", status.mtaSts().policy());
+        assertThat(policy.getData().get("example.test.autoconfig.xml"))
+                .contains("<hostname>mail.example.test</hostname>", "<port>993</port>");
         assertThat(status.mtaSts().policy()).startsWith("version: STSv1\r\nmode: ");
         assertThat(policy.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(o -> assertThat(o.getUid()).isEqualTo(created.getMetadata().getUid()));
@@ -340,7 +344,7 @@ class MailDomainReconcilerTest {
             }
             assertThat(chain).hasSizeGreaterThanOrEqualTo(2);
             assertThat(SelfSignedCertificate.dnsNames(chain.get(0)))
-                    .containsExactlyInAnyOrder("mail.acme.test", "mta-sts.acme.test");
+                    .containsExactlyInAnyOrder("mail.acme.test", "mta-sts.acme.test", "autoconfig.acme.test");
             assertThat(chain.get(0).getIssuerX500Principal().getName()).contains("Pebble");
             assertThat(ready.getStatus().managedSecrets()).contains("acme-test-acme-account");
             // the challenge records went again
@@ -390,7 +394,7 @@ class MailDomainReconcilerTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> spec = (Map<String, Object>) certificate.getAdditionalProperties().get("spec");
         assertThat(spec.get("secretName")).isEqualTo("ext-test-tls");
-        assertThat(spec.get("dnsNames")).isEqualTo(List.of("mail.ext.test", "mta-sts.ext.test"));
+        assertThat(spec.get("dnsNames")).isEqualTo(List.of("mail.ext.test", "mta-sts.ext.test", "autoconfig.ext.test"));
         assertThat(spec.get("issuerRef")).isEqualTo(Map.of("name", "letsencrypt", "kind", "ClusterIssuer",
                 "group", "cert-manager.io"));
 

@@ -18,10 +18,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The MTA-STS policy host over real HTTPS: the policy of the domain the Host names, and 404 otherwise. */
-class MtaStsPolicyServerTest {
+/**
+ * The domains' web host over real HTTPS: the MTA-STS policy and the mail client configuration of the
+ * domain the Host names, and 404 otherwise.
+ */
+class DomainWebServerTest {
 
     static final String POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mail.example.test\r\nmax_age: 604800\r\n";
+
+    static final String AUTOCONFIG = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<clientConfig version=\"1.1\">"
+            + "<emailProvider id=\"example.test\"><domain>example.test</domain></emailProvider></clientConfig>\n";
 
     @RegisterExtension
     final BlockedThreadWatch blockedThreads = new BlockedThreadWatch();
@@ -29,16 +35,17 @@ class MtaStsPolicyServerTest {
     @TempDir
     Path policies;
     private Vertx vertx;
-    private MtaStsPolicyServer server;
+    private DomainWebServer server;
     private WebClient client;
 
     @BeforeEach
     void start() throws Exception {
         Files.writeString(policies.resolve("example.test.txt"), POLICY);
         Files.writeString(policies.resolve("xn--bcher-kva.example.txt"), POLICY.replace("enforce", "testing"));
+        Files.writeString(policies.resolve("example.test.autoconfig.xml"), AUTOCONFIG);
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         SelfSignedCertificate certificate = SelfSignedCertificate.create("mta-sts.example.test");
-        server = MtaStsPolicyServer.start(vertx, new MtaStsPolicyServer.Options("127.0.0.1", 0, policies,
+        server = DomainWebServer.start(vertx, new DomainWebServer.Options("127.0.0.1", 0, policies,
                 certificate.keyCertOptions(), false)).await(30, TimeUnit.SECONDS);
         client = WebClient.create(vertx, new WebClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
     }
@@ -63,6 +70,24 @@ class MtaStsPolicyServerTest {
     }
 
     @Test
+    void servesTheClientConfigurationWhereThunderbirdLooks() throws Exception {
+        HttpResponse<Buffer> config = get("autoconfig.example.test", "/mail/config-v1.1.xml?emailaddress=alice%40example.test");
+        assertThat(config.statusCode()).isEqualTo(200);
+        assertThat(config.getHeader("Content-Type")).isEqualTo("text/xml; charset=utf-8");
+        assertThat(config.bodyAsString()).isEqualTo(AUTOCONFIG);
+        assertThat(get("example.test", "/.well-known/autoconfig/mail/config-v1.1.xml").bodyAsString()).isEqualTo(AUTOCONFIG);
+        assertThat(get("Autoconfig.Example.Test.", "/.well-known/autoconfig/mail/config-v1.1.xml").bodyAsString())
+                .isEqualTo(AUTOCONFIG);
+
+        assertThat(get("autoconfig.xn--bcher-kva.example", "/mail/config-v1.1.xml").statusCode())
+                .as("a domain without autoconfig").isEqualTo(404);
+        assertThat(get("mta-sts.example.test", "/mail/config-v1.1.xml").statusCode()).as("not the autoconfig host")
+                .isEqualTo(404);
+        assertThat(get("example.test", "/mail/config-v1.1.xml").statusCode()).isEqualTo(404);
+        assertThat(get("autoconfig.example.test", "/.well-known/mta-sts.txt").statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void aChangedPolicyIsServedAtOnce() throws Exception {
         Files.writeString(policies.resolve("example.test.txt"), POLICY.replace("enforce", "none"));
         assertThat(get("mta-sts.example.test", "/.well-known/mta-sts.txt").bodyAsString()).contains("mode: none");
@@ -81,7 +106,7 @@ class MtaStsPolicyServerTest {
 
     @Test
     void behindALoadBalancerTheProxyHeaderComesFirst() throws Exception {
-        MtaStsPolicyServer proxied = MtaStsPolicyServer.start(vertx, new MtaStsPolicyServer.Options("127.0.0.1", 0,
+        DomainWebServer proxied = DomainWebServer.start(vertx, new DomainWebServer.Options("127.0.0.1", 0,
                 policies, SelfSignedCertificate.create("mta-sts.example.test").keyCertOptions(), true))
                 .await(30, TimeUnit.SECONDS);
         javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");

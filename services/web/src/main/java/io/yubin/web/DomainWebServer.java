@@ -1,0 +1,167 @@
+package io.yubin.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.KeyCertOptions;
+import io.yubin.model.Domain;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What our domains' web names serve, over HTTPS with the server's certificate, for the domain the
+ * Host header names, from files of one directory that the operator writes (a MailDomain's
+ * {@code <name>-mta-sts} ConfigMap, mounted):
+ *
+ * <ul>
+ *   <li>{@code GET https://mta-sts.<domain>/.well-known/mta-sts.txt}: the MTA-STS policy
+ *       (RFC 8461 §3.3), {@code <domain>.txt}, as {@code text/plain};
+ *   <li>{@code GET https://autoconfig.<domain>/mail/config-v1.1.xml} (a query such as
+ *       {@code ?emailaddress=} aside), and {@code /.well-known/autoconfig/mail/config-v1.1.xml} on that
+ *       host or the domain's own: the mail client configuration, {@code <domain>.autoconfig.xml}, as
+ *       {@code text/xml} — where Thunderbird and the clients that follow it look first.
+ * </ul>
+ *
+ * Files are read per request, so a change is served at once. Anything else is 404, and so is a
+ * Host that names no domain, so the server names no domain it does not serve.
+ */
+public final class DomainWebServer {
+
+    /** The one path of RFC 8461 §3.3. */
+    public static final String PATH = "/.well-known/mta-sts.txt";
+    /** Where clients ask {@code autoconfig.<domain>} for their settings. */
+    public static final String AUTOCONFIG_PATH = "/mail/config-v1.1.xml";
+    /** Where clients ask the domain itself (or {@code autoconfig.<domain>}) for their settings. */
+    public static final String AUTOCONFIG_WELL_KNOWN_PATH = "/.well-known/autoconfig/mail/config-v1.1.xml";
+
+    /** A file larger than this is not served: RFC 8461 §3.3 lets senders refuse policies over 64 KiB. */
+    static final long MAX_FILE = 64 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(DomainWebServer.class);
+
+    /** A file of the directory to answer with, and its media type. */
+    record Served(String file, String contentType) {
+    }
+
+    /**
+     * @param host the address to listen on
+     * @param port the HTTPS port (443 where senders connect; behind a load balancer any)
+     * @param policies the directory of the {@code <domain>.txt} policies and {@code <domain>.autoconfig.xml} client configurations
+     * @param keyCert the server's certificate and key
+     * @param proxyProtocol whether every connection starts with a PROXY protocol header (v1 or v2)
+     *     naming the client, as behind a load balancer that sends it
+     */
+    public record Options(String host, int port, Path policies, KeyCertOptions keyCert, boolean proxyProtocol) {
+        public Options {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(policies, "policies");
+            Objects.requireNonNull(keyCert, "keyCert");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be between 0 and 65535");
+            }
+        }
+    }
+
+    private final HttpServer server;
+
+    private DomainWebServer(HttpServer server) {
+        this.server = server;
+    }
+
+    public static Future<DomainWebServer> start(Vertx vertx, Options options) {
+        HttpServerOptions http = new HttpServerOptions().setHost(options.host()).setPort(options.port())
+                .setSsl(true).setKeyCertOptions(options.keyCert()).setUseProxyProtocol(options.proxyProtocol())
+                .addEnabledSecureTransportProtocol("TLSv1.2").addEnabledSecureTransportProtocol("TLSv1.3")
+                .removeEnabledSecureTransportProtocol("TLSv1").removeEnabledSecureTransportProtocol("TLSv1.1");
+        return vertx.createHttpServer(http).requestHandler(request -> handle(vertx, options.policies(), request))
+                .listen().map(DomainWebServer::new);
+    }
+
+    private static void handle(Vertx vertx, Path policies, HttpServerRequest request) {
+        Served served = served(request);
+        if (served == null || !(request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD)) {
+            request.response().setStatusCode(served == null ? 404 : 405).putHeader("Content-Type", "text/plain")
+                    .end(served == null ? "not found\n" : "method not allowed\n");
+            return;
+        }
+        Path file = policies.resolve(served.file());
+        vertx.<byte[]>executeBlocking(() -> read(file), false).onComplete(read -> {
+            if (read.failed()) {
+                LOG.warn("{} cannot be read: {}", file, read.cause().toString());
+                request.response().setStatusCode(500).putHeader("Content-Type", "text/plain").end("unreadable\n");
+            } else if (read.result() == null) {
+                request.response().setStatusCode(404).putHeader("Content-Type", "text/plain").end("not found\n");
+            } else {
+                // RFC 8461 §3.3: media type text/plain; no caching headers are needed (max_age rules).
+                request.response().putHeader("Content-Type", served.contentType())
+                        .end(io.vertx.core.buffer.Buffer.buffer(read.result()));
+            }
+        });
+    }
+
+    /** The file that answers the request's Host and path; null for anything else. */
+    static Served served(HttpServerRequest request) {
+        String host = request.authority() == null ? null : request.authority().host();
+        String path = request.path();
+        if (host == null || path == null) {
+            return null;
+        }
+        String name = host.toLowerCase(Locale.ROOT);
+        if (name.endsWith(".")) {
+            name = name.substring(0, name.length() - 1);
+        }
+        if (path.equals(PATH)) {
+            Domain domain = under("mta-sts.", name);
+            return domain == null ? null : new Served(domain.ascii() + ".txt", "text/plain; charset=utf-8");
+        }
+        Domain domain = path.equals(AUTOCONFIG_PATH) ? under("autoconfig.", name)
+                : path.equals(AUTOCONFIG_WELL_KNOWN_PATH) ? (name.startsWith("autoconfig.") ? under("autoconfig.", name)
+                        : domain(name))
+                : null;
+        return domain == null ? null : new Served(domain.ascii() + ".autoconfig.xml", "text/xml; charset=utf-8");
+    }
+
+    /** The domain of {@code <prefix><domain>}; null when the name is not that. */
+    private static Domain under(String prefix, String name) {
+        return name.startsWith(prefix) ? domain(name.substring(prefix.length())) : null;
+    }
+
+    private static Domain domain(String name) {
+        try {
+            return Domain.parse(name);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The file's octets; null when there is none (or it is too large to be a policy). */
+    private static byte[] read(Path file) throws IOException {
+        try {
+            if (Files.size(file) > MAX_FILE) {
+                LOG.warn("{} is larger than {} octets; not served", file, MAX_FILE);
+                return null;
+            }
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** The bound port, also when {@link Options#port()} was 0. */
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    public Future<Void> close() {
+        return server.close();
+    }
+}
