@@ -29,6 +29,18 @@ class DomainWebServerTest {
     static final String AUTOCONFIG = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<clientConfig version=\"1.1\">"
             + "<emailProvider id=\"example.test\"><domain>example.test</domain></emailProvider></clientConfig>\n";
 
+    static final String AUTODISCOVER = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Autodiscover xmlns=\"http://schemas."
+            + "microsoft.com/exchange/autodiscover/responseschema/2006\"><Response><Account><Protocol><Type>IMAP</Type>"
+            + "<LoginName>%EMAILADDRESS%</LoginName></Protocol></Account></Response></Autodiscover>\n";
+
+    /** What Outlook sends. */
+    static String outlookRequest(String address) {
+        return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Autodiscover xmlns=\"http://schemas.microsoft.com/exchange/"
+                + "autodiscover/outlook/requestschema/2006\">\n  <Request>\n    <EMailAddress>" + address + "</EMailAddress>\n"
+                + "    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/"
+                + "2006a</AcceptableResponseSchema>\n  </Request>\n</Autodiscover>\n";
+    }
+
     @RegisterExtension
     final BlockedThreadWatch blockedThreads = new BlockedThreadWatch();
 
@@ -43,6 +55,7 @@ class DomainWebServerTest {
         Files.writeString(policies.resolve("example.test.txt"), POLICY);
         Files.writeString(policies.resolve("xn--bcher-kva.example.txt"), POLICY.replace("enforce", "testing"));
         Files.writeString(policies.resolve("example.test.autoconfig.xml"), AUTOCONFIG);
+        Files.writeString(policies.resolve("example.test.autodiscover.xml"), AUTODISCOVER);
         vertx = Vertx.vertx(BlockedThreadWatch.vertxOptions());
         SelfSignedCertificate certificate = SelfSignedCertificate.create("mta-sts.example.test");
         server = DomainWebServer.start(vertx, new DomainWebServer.Options("127.0.0.1", 0, policies,
@@ -85,6 +98,39 @@ class DomainWebServerTest {
                 .isEqualTo(404);
         assertThat(get("example.test", "/mail/config-v1.1.xml").statusCode()).isEqualTo(404);
         assertThat(get("autoconfig.example.test", "/.well-known/mta-sts.txt").statusCode()).isEqualTo(404);
+    }
+
+    private HttpResponse<Buffer> post(String host, String path, String body) throws Exception {
+        return client.post(server.actualPort(), "127.0.0.1", path).virtualHost(host).putHeader("Content-Type", "text/xml")
+                .sendBuffer(Buffer.buffer(body)).await(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void answersOutlooksAutodiscoverWithTheAddressItNamed() throws Exception {
+        HttpResponse<Buffer> answer = post("autoconfig.example.test", "/Autodiscover/Autodiscover.xml",
+                outlookRequest("Alice@Example.Test"));
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.getHeader("Content-Type")).isEqualTo("text/xml; charset=utf-8");
+        assertThat(answer.bodyAsString()).isEqualTo(AUTODISCOVER.replace("%EMAILADDRESS%", "Alice@example.test"));
+        assertThat(post("autodiscover.example.test", "/autodiscover/autodiscover.xml", outlookRequest("bob@example.test"))
+                .bodyAsString()).contains("<LoginName>bob@example.test</LoginName>");
+        assertThat(post("example.test", "/autodiscover/autodiscover.xml", outlookRequest("&quot;a&amp;b c&quot;@example.test"))
+                .bodyAsString()).as("escaped").contains("<LoginName>&quot;a&amp;b c&quot;@example.test</LoginName>");
+
+        assertThat(post("autoconfig.example.test", "/autodiscover/autodiscover.xml", outlookRequest("carol@other.test"))
+                .statusCode()).as("a domain without the file").isEqualTo(404);
+        assertThat(post("autoconfig.example.test", "/autodiscover/autodiscover.xml", outlookRequest("not an address"))
+                .statusCode()).isEqualTo(400);
+        assertThat(post("autoconfig.example.test", "/autodiscover/autodiscover.xml", "<Autodiscover/>").statusCode())
+                .isEqualTo(400);
+        assertThat(post("autoconfig.example.test", "/autodiscover/autodiscover.xml", "<?xml version=\"1.0\"?>"
+                + "<!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><a><EMailAddress>&x;</EMailAddress></a>")
+                .statusCode()).as("no DTD, no entities").isEqualTo(400);
+        assertThat(post("autoconfig.example.test", "/autodiscover/autodiscover.xml", "x".repeat(20_000)).statusCode())
+                .isEqualTo(413);
+        assertThat(get("autoconfig.example.test", "/autodiscover/autodiscover.xml").statusCode()).isEqualTo(405);
+        assertThat(post("mail.bad_name..test", "/autodiscover/autodiscover.xml", outlookRequest("bob@example.test"))
+                .statusCode()).isEqualTo(404);
     }
 
     @Test

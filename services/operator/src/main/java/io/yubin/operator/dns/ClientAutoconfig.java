@@ -3,17 +3,28 @@ package io.yubin.operator.dns;
 import io.yubin.operator.DomainSettings;
 
 /**
- * The domain's mail client configuration in the autoconfig format that Thunderbird defined and
- * that Thunderbird, K-9/Thunderbird for Android, Evolution, KMail and others read
- * ({@code clientConfig} version 1.1): the same servers and ports as the RFC 6186 SRV records of
- * {@link MailRecords}, implicit TLS first (RFC 8314 §5.1), the full address as the user name and
- * the password sent inside TLS. The front-end pods serve it at
- * {@code https://autoconfig.<domain>/mail/config-v1.1.xml}, where clients look first.
+ * The domain's mail client configuration, in two formats, naming the same servers and ports as the
+ * RFC 6186 SRV records of {@link MailRecords}, the full address as the user name and the password
+ * sent inside TLS:
+ *
+ * <ul>
+ *   <li>{@link #of}: the autoconfig format that Thunderbird defined and that Thunderbird,
+ *       K-9/Thunderbird for Android, Evolution, KMail and others read ({@code clientConfig} version
+ *       1.1), implicit TLS first (RFC 8314 §5.1), then STARTTLS; served at
+ *       {@code https://autoconfig.<domain>/mail/config-v1.1.xml};
+ *   <li>{@link #outlook}: Outlook's Autodiscover answer (the POX "outlook" response schema), implicit
+ *       TLS only, with {@link #ADDRESS} where the asking user's address goes; served at
+ *       {@code https://autoconfig.<domain>/autodiscover/autodiscover.xml}, which the
+ *       {@code _autodiscover._tcp} SRV record names.
+ * </ul>
  */
 public final class ClientAutoconfig {
 
     private ClientAutoconfig() {
     }
+
+    /** Where the user's address goes in both documents; the server puts it into Outlook's answer. */
+    public static final String ADDRESS = "%EMAILADDRESS%";
 
     /** The XML document, UTF-8; null when the domain's autoconfig is disabled. */
     public static String of(DomainSettings settings) {
@@ -37,13 +48,45 @@ public final class ClientAutoconfig {
         return out.append("  </emailProvider>\n</clientConfig>\n").toString();
     }
 
+    /** Outlook's Autodiscover answer, UTF-8, with {@link #ADDRESS} as the login name; null when disabled. */
+    public static String outlook(DomainSettings settings) {
+        if (!settings.autoconfig().enabled()) {
+            return null;
+        }
+        String host = xml(settings.autoconfig().host());
+        StringBuilder out = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+                .append("<Autodiscover xmlns=\"http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006\">\n")
+                .append("  <Response xmlns=\"http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a\">\n")
+                .append("    <Account>\n")
+                .append("      <AccountType>email</AccountType>\n")
+                .append("      <Action>settings</Action>\n");
+        protocol(out, "IMAP", host, 993);
+        protocol(out, "POP3", host, 995);
+        protocol(out, "SMTP", host, 465);
+        return out.append("    </Account>\n  </Response>\n</Autodiscover>\n").toString();
+    }
+
+    private static void protocol(StringBuilder out, String type, String host, int port) {
+        out.append("      <Protocol>\n")
+                .append("        <Type>").append(type).append("</Type>\n")
+                .append("        <Server>").append(host).append("</Server>\n")
+                .append("        <Port>").append(port).append("</Port>\n")
+                .append("        <LoginName>").append(ADDRESS).append("</LoginName>\n")
+                .append("        <DomainRequired>off</DomainRequired>\n")
+                .append("        <SPA>off</SPA>\n")
+                .append("        <SSL>on</SSL>\n")
+                .append("        <Encryption>SSL</Encryption>\n")
+                .append("        <AuthRequired>on</AuthRequired>\n")
+                .append("      </Protocol>\n");
+    }
+
     private static void server(StringBuilder out, String element, String type, String host, int port, String socket) {
         out.append("    <").append(element).append(" type=\"").append(type).append("\">\n")
                 .append("      <hostname>").append(host).append("</hostname>\n")
                 .append("      <port>").append(port).append("</port>\n")
                 .append("      <socketType>").append(socket).append("</socketType>\n")
                 .append("      <authentication>password-cleartext</authentication>\n")
-                .append("      <username>%EMAILADDRESS%</username>\n")
+                .append("      <username>").append(ADDRESS).append("</username>\n")
                 .append("    </").append(element).append(">\n");
     }
 

@@ -54,6 +54,8 @@ public final class MailRecords {
             records.add(srv("_imap._tcp." + domain, ttl, 10, 143, target));
             records.add(srv("_pop3s._tcp." + domain, ttl, 0, 995, target));
             records.add(srv("_pop3._tcp." + domain, ttl, 10, 110, target));
+            // Outlook asks https://<this target>/autodiscover/autodiscover.xml (served with the client configuration)
+            records.add(srv("_autodiscover._tcp." + domain, ttl, 0, 443, "autoconfig." + domain));
         }
         if (!addresses.isEmpty()) {
             Set<String> hosts = new LinkedHashSet<>();

@@ -13,12 +13,14 @@ import java.util.Map;
 /**
  * What the domain's web names serve, for the front-end pods: a ConfigMap owned by the MailDomain,
  * {@code <name>-mta-sts}, whose key {@code <domain>.txt} is the MTA-STS policy (RFC 8461 §3.3) and,
- * when the domain's autoconfig is enabled, {@code <domain>.autoconfig.xml} its mail client
- * configuration ({@link ClientAutoconfig}). The pods mount it in their
+ * when the domain's autoconfig is enabled, {@code <domain>.autoconfig.xml} and
+ * {@code <domain>.autodiscover.xml}, its mail client configuration for Thunderbird and the clients
+ * that follow it and for Outlook ({@link ClientAutoconfig}). The pods mount it in their
  * {@code mta-sts.policies-directory} (the Helm chart's {@code mtaSts.configMaps}) and answer
- * {@code https://mta-sts.<domain>/.well-known/mta-sts.txt} and
- * {@code https://autoconfig.<domain>/mail/config-v1.1.xml} from it; the {@code _mta-sts} TXT record
- * and the {@code autoconfig} address records are published only once this is written.
+ * {@code https://mta-sts.<domain>/.well-known/mta-sts.txt},
+ * {@code https://autoconfig.<domain>/mail/config-v1.1.xml} and
+ * {@code https://autoconfig.<domain>/autodiscover/autodiscover.xml} from it; the records that announce
+ * them are published only once this is written.
  */
 final class MtaStsPolicyConfigMap {
 
@@ -30,6 +32,8 @@ final class MtaStsPolicyConfigMap {
 
     /** The key of the client configuration: {@code <domain>.autoconfig.xml}. */
     static final String AUTOCONFIG_SUFFIX = ".autoconfig.xml";
+    /** The key of Outlook's Autodiscover answer: {@code <domain>.autodiscover.xml}. */
+    static final String AUTODISCOVER_SUFFIX = ".autodiscover.xml";
 
     static String name(MailDomain owner) {
         return owner.getMetadata().getName() + "-mta-sts";
@@ -39,14 +43,19 @@ final class MtaStsPolicyConfigMap {
      * Creates or updates the ConfigMap; refuses one of the same name that is not this resource's.
      *
      * @param autoconfig the client configuration document; null when the domain's autoconfig is disabled
+     * @param autodiscover Outlook's Autodiscover answer; null likewise
      */
-    void ensure(MailDomain owner, String domain, MtaStsPolicy policy, String autoconfig) throws StepException {
+    void ensure(MailDomain owner, String domain, MtaStsPolicy policy, String autoconfig, String autodiscover)
+            throws StepException {
         String namespace = owner.getMetadata().getNamespace();
         String name = name(owner);
         Map<String, String> data = new LinkedHashMap<>();
         data.put(domain + ".txt", policy.text());
         if (autoconfig != null) {
             data.put(domain + AUTOCONFIG_SUFFIX, autoconfig);
+        }
+        if (autodiscover != null) {
+            data.put(domain + AUTODISCOVER_SUFFIX, autodiscover);
         }
         try {
             ConfigMap existing = client.configMaps().inNamespace(namespace).withName(name).get();

@@ -66,8 +66,36 @@ class ClientAutoconfigTest {
                 "smtp imap.example.com 587 STARTTLS password-cleartext %EMAILADDRESS%");
         // the same host and ports as the RFC 6186 records
         assertThat(MailRecords.of(settings, List.of(), MtaStsPolicy.of(settings), List.of()).stream()
-                .map(DnsRecord::toString).filter(r -> r.contains(" SRV ")))
-                .allSatisfy(r -> assertThat(r).endsWith(" imap.example.com."));
+                .map(DnsRecord::toString).filter(r -> r.contains(" SRV ") && !r.startsWith("_autodiscover.")))
+                .hasSize(6).allSatisfy(r -> assertThat(r).endsWith(" imap.example.com."));
+    }
+
+    @Test
+    void outlookIsToldTheImplicitTlsServersWithItsAddressAsLoginName() throws Exception {
+        DomainSettings settings = DomainSettings.of("example-com", spec(new MailDomainSpec.Autoconfig(null, "imap.example.com")));
+        Document doc = parse(ClientAutoconfig.outlook(settings));
+
+        assertThat(doc.getDocumentElement().getTagName()).isEqualTo("Autodiscover");
+        assertThat(doc.getDocumentElement().getAttribute("xmlns"))
+                .isEqualTo("http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006");
+        Element response = (Element) doc.getElementsByTagName("Response").item(0);
+        assertThat(response.getAttribute("xmlns"))
+                .isEqualTo("http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a");
+        assertThat(text(response, "AccountType")).isEqualTo("email");
+        assertThat(text(response, "Action")).isEqualTo("settings");
+        List<String> protocols = new ArrayList<>();
+        NodeList nodes = doc.getElementsByTagName("Protocol");
+        for (int i = 0; i < nodes.getLength(); i++) {
+            Element e = (Element) nodes.item(i);
+            protocols.add(text(e, "Type") + " " + text(e, "Server") + " " + text(e, "Port") + " " + text(e, "SSL")
+                    + " " + text(e, "SPA") + " " + text(e, "AuthRequired") + " " + text(e, "LoginName"));
+        }
+        assertThat(protocols).containsExactly(
+                "IMAP imap.example.com 993 on off on %EMAILADDRESS%",
+                "POP3 imap.example.com 995 on off on %EMAILADDRESS%",
+                "SMTP imap.example.com 465 on off on %EMAILADDRESS%");
+        assertThat(MailRecords.of(settings, List.of(), MtaStsPolicy.of(settings), List.of()).stream()
+                .map(DnsRecord::toString)).contains("_autodiscover._tcp.example.com. 3600 IN SRV 0 1 443 autoconfig.example.com.");
     }
 
     @Test
@@ -75,7 +103,10 @@ class ClientAutoconfigTest {
         Document doc = parse(ClientAutoconfig.of(DomainSettings.of("example-com", spec(null))));
         assertThat(servers(doc, "incomingServer")).allSatisfy(s -> assertThat(s).contains(" mx1.example.com "));
 
-        assertThat(ClientAutoconfig.of(DomainSettings.of("example-com", spec(new MailDomainSpec.Autoconfig(false, null)))))
-                .isNull();
+        DomainSettings disabled = DomainSettings.of("example-com", spec(new MailDomainSpec.Autoconfig(false, null)));
+        assertThat(ClientAutoconfig.of(disabled)).isNull();
+        assertThat(ClientAutoconfig.outlook(disabled)).isNull();
+        assertThat(MailRecords.of(disabled, List.of(), MtaStsPolicy.of(disabled), List.of()).stream()
+                .map(DnsRecord::toString)).noneMatch(r -> r.contains(" SRV "));
     }
 }

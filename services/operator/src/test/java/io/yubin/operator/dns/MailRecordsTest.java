@@ -35,6 +35,7 @@ class MailRecordsTest {
         MtaStsPolicy policy = MtaStsPolicy.of(s);
         List<String> records = MailRecords.of(s, List.of(new MailRecords.DkimRecord(s.dkim().selector(), DKIM)), policy, List.of()).stream().map(DnsRecord::toString).toList();
         assertThat(records).containsExactly(
+                "_autodiscover._tcp.example.com. 300 IN SRV 0 1 443 autoconfig.example.com.",
                 "_dmarc.example.com. 300 IN TXT \"v=DMARC1; p=quarantine; sp=reject; pct=50; rua=mailto:d@example.com;"
                         + " adkim=s\"",
                 "_imap._tcp.example.com. 300 IN SRV 10 1 143 mail.example.com.",

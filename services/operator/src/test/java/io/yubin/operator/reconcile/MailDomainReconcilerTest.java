@@ -175,10 +175,13 @@ class MailDomainReconcilerTest {
         // and the mail client configuration, at https://autoconfig.example.test/mail/config-v1.1.xml
         io.fabric8.kubernetes.api.model.ConfigMap policy = bed.client.configMaps().inNamespace(ns)
                 .withName("example-test-mta-sts").get();
-        assertThat(policy.getData()).containsOnlyKeys("example.test.txt", "example.test.autoconfig.xml")
+        assertThat(policy.getData())
+                .containsOnlyKeys("example.test.txt", "example.test.autoconfig.xml", "example.test.autodiscover.xml")
                 .containsEntry("example.test.txt", status.mtaSts().policy());
         assertThat(policy.getData().get("example.test.autoconfig.xml"))
                 .contains("<hostname>mail.example.test</hostname>", "<port>993</port>");
+        assertThat(policy.getData().get("example.test.autodiscover.xml"))
+                .contains("<Server>mail.example.test</Server>", "<LoginName>%EMAILADDRESS%</LoginName>");
         assertThat(status.mtaSts().policy()).startsWith("version: STSv1\r\nmode: ");
         assertThat(policy.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(o -> assertThat(o.getUid()).isEqualTo(created.getMetadata().getUid()));
