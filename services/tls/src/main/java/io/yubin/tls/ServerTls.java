@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.nio.ByteBuffer;
@@ -47,8 +48,8 @@ public final class ServerTls {
                 .ciphers(CIPHER_SUITES).build();
     }
 
-    /** For the implicit-TLS port. */
-    public static NetServerOptions implicit(NetServerOptions options, PemKeyCertOptions keyCert) {
+    /** For an implicit-TLS port (the protocols' and the HTTPS host's: HttpServerOptions are NetServerOptions). */
+    public static <T extends NetServerOptions> T implicit(T options, KeyCertOptions keyCert) {
         options.setSsl(true).setKeyCertOptions(keyCert).setEnabledSecureTransportProtocols(PROTOCOLS);
         CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
         return options;

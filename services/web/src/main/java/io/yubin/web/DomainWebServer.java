@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.KeyCertOptions;
 import io.yubin.model.Domain;
+import io.yubin.tls.ServerTls;
 import io.yubin.model.MailAddress;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -99,10 +100,9 @@ public final class DomainWebServer {
     }
 
     public static Future<DomainWebServer> start(Vertx vertx, Options options) {
-        HttpServerOptions http = new HttpServerOptions().setHost(options.host()).setPort(options.port())
-                .setSsl(true).setKeyCertOptions(options.keyCert()).setUseProxyProtocol(options.proxyProtocol())
-                .addEnabledSecureTransportProtocol("TLSv1.2").addEnabledSecureTransportProtocol("TLSv1.3")
-                .removeEnabledSecureTransportProtocol("TLSv1").removeEnabledSecureTransportProtocol("TLSv1.1");
+        // The protocols' TLS (docs/architecture.md §5): TLS 1.2 and 1.3, AEAD ciphers only.
+        HttpServerOptions http = ServerTls.implicit(new HttpServerOptions().setHost(options.host()).setPort(options.port())
+                .setUseProxyProtocol(options.proxyProtocol()), options.keyCert());
         return vertx.createHttpServer(http).requestHandler(request -> handle(vertx, options.policies(), request))
                 .listen().map(DomainWebServer::new);
     }

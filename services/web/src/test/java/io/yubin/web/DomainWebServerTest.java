@@ -151,6 +151,32 @@ class DomainWebServerTest {
     }
 
     @Test
+    void speaksOnlyTls12And13WithAeadCiphersAsTheProtocolsDo() throws Exception {
+        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+        trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
+                .createSocket("127.0.0.1", server.actualPort())) {
+            tls.startHandshake();
+            assertThat(tls.getSession().getProtocol()).isEqualTo("TLSv1.3");
+            assertThat(io.yubin.tls.ServerTls.CIPHER_SUITES).contains(tls.getSession().getCipherSuite());
+        }
+        for (String[] refused : new String[][] {{"TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"},
+                {"TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"}, {"TLSv1.2", "TLS_RSA_WITH_AES_128_GCM_SHA256"},
+                {"TLSv1.1", null}}) {
+            try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
+                    .createSocket("127.0.0.1", server.actualPort())) {
+                tls.setSoTimeout(10_000);
+                tls.setEnabledProtocols(new String[] {refused[0]});
+                if (refused[1] != null) {
+                    tls.setEnabledCipherSuites(new String[] {refused[1]});
+                }
+                org.assertj.core.api.Assertions.assertThatThrownBy(tls::startHandshake).as(String.join(" ", refused))
+                        .isInstanceOf(javax.net.ssl.SSLException.class);
+            }
+        }
+    }
+
+    @Test
     void behindALoadBalancerTheProxyHeaderComesFirst() throws Exception {
         DomainWebServer proxied = DomainWebServer.start(vertx, new DomainWebServer.Options("127.0.0.1", 0,
                 policies, SelfSignedCertificate.create("mta-sts.example.test").keyCertOptions(), true))
