@@ -128,6 +128,16 @@ class Pop3ListenerOptionsTest {
     }
 
     @Test
+    void aClientsRenegotiationIsRefusedAfterStlsAndOnTheTlsPort() throws Exception {
+        try (Pop3Harness pop3 = new Pop3Harness(dir)) {
+            assertThat(io.yubin.testing.vertx.TlsRenegotiation.attempt(pop3.server.actualTlsPort(), "localhost", null))
+                    .contains("RENEGOTIATING").contains("alert handshake failure");
+            assertThat(io.yubin.testing.vertx.TlsRenegotiation.attempt(pop3.server.actualPort(), "localhost", "pop3"))
+                    .contains("RENEGOTIATING").contains("alert handshake failure");
+        }
+    }
+
+    @Test
     void rejectsInconsistentOptions() {
         assertThatThrownBy(() -> new Pop3Server.Options("h", "127.0.0.1", 0, 0, null, false, false, null))
                 .hasMessageContaining("certificate");

@@ -17,8 +17,9 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.X509KeyManager;
 
 /**
- * The TLS settings of every protocol listener (docs/architecture.md §5): TLS 1.2 and 1.3, AEAD ciphers
- * only, for STARTTLS/STLS upgrades and implicit-TLS ports alike.
+ * The TLS settings of every protocol listener and of the HTTPS host (docs/architecture.md §5): TLS 1.2
+ * and 1.3, AEAD ciphers only, no renegotiation asked by the client, for STARTTLS/STLS upgrades and
+ * implicit-TLS ports alike.
  */
 public final class ServerTls {
 
@@ -34,6 +35,20 @@ public final class ServerTls {
             "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    /**
+     * The JDK's switch (read once, when its first server handshake is made) that refuses a TLS 1.2
+     * client's renegotiation: each one costs the server a full handshake and gives the client nothing,
+     * a lever for denial of service (TLS 1.3 has no renegotiation). Set by this class's loading, which
+     * comes before every server context (a value given on the command line is kept).
+     */
+    public static final String REJECT_CLIENT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
+    static {
+        if (System.getProperty(REJECT_CLIENT_RENEGOTIATION) == null) {
+            System.setProperty(REJECT_CLIENT_RENEGOTIATION, "true");
+        }
+    }
 
     private ServerTls() {
     }

@@ -177,6 +177,13 @@ class DomainWebServerTest {
     }
 
     @Test
+    void aClientsRenegotiationIsRefused() throws Exception {
+        // TLS 1.2 renegotiation costs the server a handshake each time and gives the client nothing
+        assertThat(io.yubin.testing.vertx.TlsRenegotiation.attempt(server.actualPort(), "mta-sts.example.test", null))
+                .contains("RENEGOTIATING").contains("alert handshake failure");
+    }
+
+    @Test
     void behindALoadBalancerTheProxyHeaderComesFirst() throws Exception {
         DomainWebServer proxied = DomainWebServer.start(vertx, new DomainWebServer.Options("127.0.0.1", 0,
                 policies, SelfSignedCertificate.create("mta-sts.example.test").keyCertOptions(), true))
