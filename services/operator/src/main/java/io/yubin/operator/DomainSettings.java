@@ -4,8 +4,10 @@ import io.yubin.model.AddressException;
 import io.yubin.model.Domain;
 import io.yubin.operator.crd.MailDomainSpec;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -40,6 +42,22 @@ public record DomainSettings(String domain, List<Mx> mxHosts, String addressServ
     public static final String DEFAULT_CA_KEY = "ca.crt";
 
     public record Mx(String host, int priority) {
+    }
+
+    /**
+     * The names the domain's TLS certificate must cover, as the operator's certificate does: every MX
+     * host, mta-sts.&lt;domain&gt;, and with autoconfig autoconfig.&lt;domain&gt; and the autoconfig
+     * host (the name clients connect to, when that is not an MX host).
+     */
+    public List<String> certificateNames() {
+        Set<String> names = new LinkedHashSet<>();
+        mxHosts.forEach(mx -> names.add(mx.host()));
+        names.add("mta-sts." + domain);
+        if (autoconfig.enabled()) {
+            names.add("autoconfig." + domain);
+            names.add(autoconfig.host());
+        }
+        return List.copyOf(names);
     }
 
     public enum DkimAlgorithm {

@@ -8,8 +8,8 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.KeyCertOptions;
 import io.yubin.model.Domain;
-import io.yubin.tls.ServerTls;
 import io.yubin.model.MailAddress;
+import io.yubin.tls.ServerTls;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -77,7 +77,8 @@ public final class DomainWebServer {
     /**
      * @param host the address to listen on
      * @param port the HTTPS port (443 where senders connect; behind a load balancer any)
-     * @param policies the directory of the {@code <domain>.txt} policies and {@code <domain>.autoconfig.xml} client configurations
+     * @param policies the directory of the files served: {@code <domain>.txt}, {@code <domain>.autoconfig.xml},
+     *     {@code <domain>.autodiscover.xml}
      * @param keyCert the server's certificate and key
      * @param proxyProtocol whether every connection starts with a PROXY protocol header (v1 or v2)
      *     naming the client, as behind a load balancer that sends it
@@ -113,18 +114,21 @@ public final class DomainWebServer {
             return;
         }
         Served served = served(request);
-        if (served == null || !(request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD)) {
-            request.response().setStatusCode(served == null ? 404 : 405).putHeader("Content-Type", "text/plain")
-                    .end(served == null ? "not found\n" : "method not allowed\n");
+        if (served == null) {
+            text(request, 404, "not found\n");
+            return;
+        }
+        if (!(request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD)) {
+            text(request, 405, "method not allowed\n");
             return;
         }
         Path file = policies.resolve(served.file());
         vertx.<byte[]>executeBlocking(() -> read(file), false).onComplete(read -> {
             if (read.failed()) {
                 LOG.warn("{} cannot be read: {}", file, read.cause().toString());
-                request.response().setStatusCode(500).putHeader("Content-Type", "text/plain").end("unreadable\n");
+                text(request, 500, "unreadable\n");
             } else if (read.result() == null) {
-                request.response().setStatusCode(404).putHeader("Content-Type", "text/plain").end("not found\n");
+                text(request, 404, "not found\n");
             } else {
                 // RFC 8461 §3.3: media type text/plain; no caching headers are needed (max_age rules).
                 request.response().putHeader("Content-Type", served.contentType())

@@ -16,11 +16,9 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,22 +57,6 @@ final class TlsCertificate {
         this.acme = new AcmeIssuer(client, random);
     }
 
-    /**
-     * The names the certificate covers: every MX host, mta-sts.&lt;domain&gt;, and
-     * autoconfig.&lt;domain&gt; when the domain's autoconfig is enabled (and its autoconfig host, the
-     * name clients connect to, when that is not an MX host).
-     */
-    static List<String> dnsNames(DomainSettings domain) {
-        LinkedHashSet<String> names = new LinkedHashSet<>();
-        domain.mxHosts().forEach(mx -> names.add(mx.host()));
-        names.add("mta-sts." + domain.domain());
-        if (domain.autoconfig().enabled()) {
-            names.add("autoconfig." + domain.domain());
-            names.add(domain.autoconfig().host());
-        }
-        return new ArrayList<>(names);
-    }
-
     /** @param acmeContext needed for source acme only */
     Result ensure(MailDomain owner, DomainSettings domain, AcmeContext acmeContext) throws StepException {
         DomainSettings.Certificate c = domain.certificate();
@@ -91,7 +73,7 @@ final class TlsCertificate {
         String name = domain.certificate().secretName();
         String source = domain.certificate().source().value();
         String reason = domain.certificate().source() == DomainSettings.CertificateSource.ACME ? "Issued" : "SelfSigned";
-        List<String> names = dnsNames(domain);
+        List<String> names = domain.certificateNames();
         Instant now = clock.instant();
         Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
         if (existing != null) {
@@ -155,7 +137,7 @@ final class TlsCertificate {
         issuerRef.put("group", c.issuerGroup());
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("secretName", c.secretName());
-        spec.put("dnsNames", dnsNames(domain));
+        spec.put("dnsNames", domain.certificateNames());
         spec.put("issuerRef", issuerRef);
         GenericKubernetesResource wanted = new GenericKubernetesResource();
         wanted.setApiVersion("cert-manager.io/v1");

@@ -141,12 +141,13 @@ public record ServerConfig(
     }
 
     /**
-     * The MTA-STS policy host (RFC 8461 §3.3, docs/operator.md).
+     * The MTA-STS policy and mail client autoconfiguration host (RFC 8461 §3.3, docs/operator.md).
      *
      * @param enabled whether the HTTPS listener runs
      * @param host the address it binds to
      * @param port its port (443 where senders connect)
-     * @param policiesDirectory the {@code <domain>.txt} policy files; empty for {@code <data-dir>/mta-sts}
+     * @param policiesDirectory the files served ({@code <domain>.txt}, {@code <domain>.autoconfig.xml},
+     *     {@code <domain>.autodiscover.xml}); empty for {@code <data-dir>/mta-sts}
      * @param proxyProtocol whether every connection starts with a PROXY protocol header
      */
     public record MtaStsHost(boolean enabled, String host, int port, String policiesDirectory, boolean proxyProtocol) {
