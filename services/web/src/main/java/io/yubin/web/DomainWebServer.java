@@ -16,8 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -82,8 +84,14 @@ public final class DomainWebServer {
      * @param keyCert the server's certificate and key
      * @param proxyProtocol whether every connection starts with a PROXY protocol header (v1 or v2)
      *     naming the client, as behind a load balancer that sends it
+     * @param idleTimeout how long a connection may stay without a byte either way before it is closed
+     *     (a client that opens connections and says nothing holds none for long)
      */
-    public record Options(String host, int port, Path policies, KeyCertOptions keyCert, boolean proxyProtocol) {
+    public record Options(String host, int port, Path policies, KeyCertOptions keyCert, boolean proxyProtocol,
+            Duration idleTimeout) {
+        /** A connection idle for 30 s is closed: a policy or a client configuration is fetched in one request. */
+        public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+
         public Options {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(policies, "policies");
@@ -91,6 +99,13 @@ public final class DomainWebServer {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be between 0 and 65535");
             }
+            if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("idle timeout must be positive");
+            }
+        }
+
+        public Options(String host, int port, Path policies, KeyCertOptions keyCert, boolean proxyProtocol) {
+            this(host, port, policies, keyCert, proxyProtocol, IDLE_TIMEOUT);
         }
     }
 
@@ -103,7 +118,8 @@ public final class DomainWebServer {
     public static Future<DomainWebServer> start(Vertx vertx, Options options) {
         // The protocols' TLS (docs/architecture.md §5): TLS 1.2 and 1.3, AEAD ciphers only.
         HttpServerOptions http = ServerTls.implicit(new HttpServerOptions().setHost(options.host()).setPort(options.port())
-                .setUseProxyProtocol(options.proxyProtocol()), options.keyCert());
+                .setUseProxyProtocol(options.proxyProtocol()).setIdleTimeout((int) options.idleTimeout().toMillis())
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS), options.keyCert());
         return vertx.createHttpServer(http).requestHandler(request -> handle(vertx, options.policies(), request))
                 .listen().map(DomainWebServer::new);
     }

@@ -184,6 +184,28 @@ class DomainWebServerTest {
     }
 
     @Test
+    void aConnectionThatSaysNothingIsClosed() throws Exception {
+        DomainWebServer quick = DomainWebServer.start(vertx, new DomainWebServer.Options("127.0.0.1", 0, policies,
+                SelfSignedCertificate.create("mta-sts.example.test").keyCertOptions(), false,
+                java.time.Duration.ofMillis(500))).await(30, TimeUnit.SECONDS);
+        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+        trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
+                .createSocket("127.0.0.1", quick.actualPort())) {
+            tls.setSoTimeout(20_000);
+            // half a request, then silence
+            tls.getOutputStream().write("GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts.exa"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            tls.getOutputStream().flush();
+            long start = System.nanoTime();
+            assertThat(tls.getInputStream().read()).isEqualTo(-1);
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(15));
+        }
+        assertThat(new DomainWebServer.Options("h", 0, policies, SelfSignedCertificate.create("x").keyCertOptions(),
+                false).idleTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
+    }
+
+    @Test
     void behindALoadBalancerTheProxyHeaderComesFirst() throws Exception {
         DomainWebServer proxied = DomainWebServer.start(vertx, new DomainWebServer.Options("127.0.0.1", 0,
                 policies, SelfSignedCertificate.create("mta-sts.example.test").keyCertOptions(), true))
