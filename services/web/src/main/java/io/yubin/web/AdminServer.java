@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -59,17 +60,30 @@ public final class AdminServer {
      *     other gets 403 before its token is looked at. {@code /health/*} and {@code /metrics} are
      *     not covered: probes and scrapers come from addresses of their own.
      */
-    public record Options(String host, int port, String token, Predicate<String> clientAllowed) {
+    public record Options(String host, int port, String token, Predicate<String> clientAllowed, Duration idleTimeout) {
+
+        /**
+         * A connection idle this long is closed (Vert.x's default is never): more than a scrape or
+         * probe interval, so Prometheus and the kubelet keep theirs.
+         */
+        public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
 
         public Options {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(clientAllowed, "clientAllowed");
+            if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("idle timeout must be positive");
+            }
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be between 0 and 65535");
             }
             if (token == null || token.strip().length() < 16) {
                 throw new IllegalArgumentException("the admin API token must be at least 16 characters");
             }
+        }
+
+        public Options(String host, int port, String token, Predicate<String> clientAllowed) {
+            this(host, port, token, clientAllowed, IDLE_TIMEOUT);
         }
 
         /** Every client address may use the API. */
@@ -106,7 +120,9 @@ public final class AdminServer {
                 new Readiness(vertx, checks, READINESS_TIMEOUT), metrics, logLevels);
         return vertx.executeBlocking(AdminServer::warmUp, false)
                 .compose(v -> vertx.createHttpServer(
-                                new HttpServerOptions().setHost(options.host()).setPort(options.port()))
+                                new HttpServerOptions().setHost(options.host()).setPort(options.port())
+                                        .setIdleTimeout((int) options.idleTimeout().toMillis())
+                                        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
                         .requestHandler(router)
                         .listen())
                 .map(AdminServer::new);

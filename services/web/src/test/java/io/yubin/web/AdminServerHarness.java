@@ -56,6 +56,12 @@ final class AdminServerHarness implements AutoCloseable {
      */
     AdminServerHarness(Path dataDir, List<ReadinessCheck> checks, java.util.function.Predicate<String> clientAllowed,
             Duration sessionLength, Clock clock) throws Exception {
+        this(dataDir, checks, clientAllowed, sessionLength, clock, AdminServer.Options.IDLE_TIMEOUT);
+    }
+
+    /** As above, closing connections idle for {@code idleTimeout}. */
+    AdminServerHarness(Path dataDir, List<ReadinessCheck> checks, java.util.function.Predicate<String> clientAllowed,
+            Duration sessionLength, Clock clock, Duration idleTimeout) throws Exception {
         metrics = new Metrics();
         vertx = metrics.vertxBuilder(BlockedThreadWatch.vertxOptions()).build();
         storage = EmbeddedStorage.open(dataDir);
@@ -65,7 +71,7 @@ final class AdminServerHarness implements AutoCloseable {
         admins = new AdminAccounts(storage.administrators(),
                 new AccountLockout(storage.accountLocks(), new AccountLockout.Policy(3, Duration.ofMinutes(15),
                         Duration.ofMinutes(15))), hasher, PasswordPolicy.DEFAULT, sessionLength, clock);
-        server = AdminServer.start(vertx, new AdminServer.Options("127.0.0.1", 0, TOKEN, clientAllowed), accounts,
+        server = AdminServer.start(vertx, new AdminServer.Options("127.0.0.1", 0, TOKEN, clientAllowed, idleTimeout), accounts,
                         admins, storage.spool(), checks, metrics)
                 .await(10, TimeUnit.SECONDS);
     }
@@ -110,6 +116,10 @@ final class AdminServerHarness implements AutoCloseable {
                 .GET()
                 .build();
         return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    int port() {
+        return server.actualPort();
     }
 
     URI uri(String path) {

@@ -34,6 +34,20 @@ class HealthAndMetricsTest {
     }
 
     @Test
+    void aConnectionThatSaysNothingIsClosed() throws Exception {
+        server = new AdminServerHarness(dataDir, List.of(), address -> true, java.time.Duration.ofHours(1),
+                java.time.Clock.systemUTC(), java.time.Duration.ofMillis(500));
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: lo".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            assertThat(socket.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(new io.yubin.web.AdminServer.Options("h", 0, "a-token-of-16-chars").idleTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(120));
+    }
+
+    @Test
     void liveIsUp() throws Exception {
         server = new AdminServerHarness(dataDir, List.of(check("store", new CompletableFuture<>())));
 
