@@ -102,7 +102,7 @@ public final class DomainCommand extends GroupCommand {
             }
         }
         ServerConfig server = ConfigFile.load(config);
-        Path dataDir = server.dataDir().toAbsolutePath();
+        Path dataDir = server.dataDir().toAbsolutePath().normalize();
         PrintWriter err = spec.commandLine().getErr();
 
         String selector = domain.dkim().selector();
