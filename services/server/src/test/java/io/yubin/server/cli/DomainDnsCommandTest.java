@@ -6,6 +6,7 @@ import io.yubin.mailauth.dkim.DkimKeyDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,27 @@ class DomainDnsCommandTest {
     void configure() throws Exception {
         data = home.resolve("data");
         config = Files.writeString(home.resolve("yubin.yaml"), "data-dir: " + data + "\n");
+    }
+
+    /** Signs a message with the server's signer over the keys directory; verifies it with the record's key. */
+    private boolean signedAndVerified(String record, String domain) throws Exception {
+        String txt = String.join("", java.util.regex.Pattern.compile("\"([^\"]*)\"").matcher(record).results()
+                .map(m -> m.group(1)).toList());
+        byte[] message = ("From: alice@" + domain + "\r\nTo: bob@example.net\r\nSubject: hello\r\n"
+                + "Date: Mon, 07 Dec 2026 13:00:00 +0000\r\nMessage-ID: <1@" + domain + ">\r\n\r\nHello.\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.time.Clock clock = java.time.Clock.systemUTC();
+        List<String> fields = new io.yubin.mailauth.dkim.DkimSigner(new DkimKeyDirectory(data.resolve("dkim")), clock)
+                .sign(domain, message);
+        byte[] signed = (String.join("", fields)
+                + new String(message, java.nio.charset.StandardCharsets.US_ASCII)).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        io.yubin.mailauth.dkim.DkimKeyLookup dns = name -> java.util.concurrent.CompletableFuture.completedFuture(
+                name.equals("yubin._domainkey." + domain) ? new io.yubin.mailauth.dkim.DkimKeyLookup.Records(List.of(txt))
+                        : new io.yubin.mailauth.dkim.DkimKeyLookup.NoRecord());
+        List<io.yubin.mailauth.dkim.DkimResult> results = new io.yubin.mailauth.dkim.DkimVerifier(dns, Runnable::run, clock,
+                io.yubin.mailauth.dkim.DkimVerifier.Limits.DEFAULT).verify(new java.io.ByteArrayInputStream(signed))
+                .toCompletableFuture().get();
+        return results.size() == 1 && results.get(0).status() == io.yubin.mailauth.dkim.DkimStatus.PASS;
     }
 
     private static String dkimRecord(String out, String name) {
@@ -55,6 +77,8 @@ class DomainDnsCommandTest {
         Path key = data.resolve("dkim/example.org/yubin.key");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
         assertThat(new DkimKeyDirectory(data.resolve("dkim")).forDomain("example.org")).hasSize(1);
+        assertThat(signedAndVerified(dkimRecord(cli.out(), "yubin._domainkey.example.org."), "example.org"))
+                .as("the key file signs and the printed record verifies").isTrue();
         // and what the HTTPS host serves
         assertThat(Files.readString(data.resolve("mta-sts/example.org.txt")))
                 .isEqualTo("version: STSv1\r\nmode: testing\r\nmx: mail.example.org\r\nmax_age: 604800\r\n");
