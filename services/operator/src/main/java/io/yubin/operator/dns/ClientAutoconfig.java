@@ -1,6 +1,8 @@
 package io.yubin.operator.dns;
 
 import io.yubin.operator.DomainSettings;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The domain's mail client configuration, in two formats, naming the same servers and ports as the
@@ -25,6 +27,23 @@ public final class ClientAutoconfig {
 
     /** Where the user's address goes in both documents; the server puts it into Outlook's answer. */
     public static final String ADDRESS = "%EMAILADDRESS%";
+
+    /**
+     * Every file the front end's HTTPS host serves for the domain, by file name, as it reads them
+     * from its directory ({@code io.yubin.web.DomainWebServer}): {@code <domain>.txt}, the MTA-STS
+     * policy, and with autoconfig {@code <domain>.autoconfig.xml} ({@link #of}) and
+     * {@code <domain>.autodiscover.xml} ({@link #outlook}). The operator's ConfigMap and
+     * {@code yubin domain dns} both write these.
+     */
+    public static Map<String, String> webFiles(DomainSettings settings, MtaStsPolicy policy) {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(settings.domain() + ".txt", policy.text());
+        if (settings.autoconfig().enabled()) {
+            files.put(settings.domain() + ".autoconfig.xml", of(settings));
+            files.put(settings.domain() + ".autodiscover.xml", outlook(settings));
+        }
+        return files;
+    }
 
     /** The XML document, UTF-8; null when the domain's autoconfig is disabled. */
     public static String of(DomainSettings settings) {

@@ -147,8 +147,7 @@ public final class MailDomainReconciler {
             try {
                 // The policy and the client configuration are in place for the servers before the
                 // _mta-sts and autoconfig records announce them.
-                mtaStsPolicies.ensure(resource, domain.domain(), policy, ClientAutoconfig.of(domain),
-                        ClientAutoconfig.outlook(domain));
+                mtaStsPolicies.ensure(resource, ClientAutoconfig.webFiles(domain, policy));
                 List<DnsRecord> desired = MailRecords.of(domain, keys.records(), policy, addresses(resource, domain));
                 DnsPublisher.Outcome outcome = publisher(resource, domain).publish(desired, before.records());
                 records = outcome.records();

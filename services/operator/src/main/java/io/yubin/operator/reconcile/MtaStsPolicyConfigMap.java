@@ -6,8 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.yubin.operator.crd.MailDomain;
 import io.yubin.operator.dns.ClientAutoconfig;
-import io.yubin.operator.dns.MtaStsPolicy;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -20,7 +18,7 @@ import java.util.Map;
  * {@code https://mta-sts.<domain>/.well-known/mta-sts.txt},
  * {@code https://autoconfig.<domain>/mail/config-v1.1.xml} and
  * {@code https://autoconfig.<domain>/autodiscover/autodiscover.xml} from it; the records that announce
- * them are published only once this is written.
+ * them are published only once this is written. The files are {@link ClientAutoconfig#webFiles}.
  */
 final class MtaStsPolicyConfigMap {
 
@@ -30,11 +28,6 @@ final class MtaStsPolicyConfigMap {
         this.client = client;
     }
 
-    /** The key of the client configuration: {@code <domain>.autoconfig.xml}. */
-    static final String AUTOCONFIG_SUFFIX = ".autoconfig.xml";
-    /** The key of Outlook's Autodiscover answer: {@code <domain>.autodiscover.xml}. */
-    static final String AUTODISCOVER_SUFFIX = ".autodiscover.xml";
-
     static String name(MailDomain owner) {
         return owner.getMetadata().getName() + "-mta-sts";
     }
@@ -42,21 +35,11 @@ final class MtaStsPolicyConfigMap {
     /**
      * Creates or updates the ConfigMap; refuses one of the same name that is not this resource's.
      *
-     * @param autoconfig the client configuration document; null when the domain's autoconfig is disabled
-     * @param autodiscover Outlook's Autodiscover answer; null likewise
+     * @param data the files, by name ({@link ClientAutoconfig#webFiles})
      */
-    void ensure(MailDomain owner, String domain, MtaStsPolicy policy, String autoconfig, String autodiscover)
-            throws StepException {
+    void ensure(MailDomain owner, Map<String, String> data) throws StepException {
         String namespace = owner.getMetadata().getNamespace();
         String name = name(owner);
-        Map<String, String> data = new LinkedHashMap<>();
-        data.put(domain + ".txt", policy.text());
-        if (autoconfig != null) {
-            data.put(domain + AUTOCONFIG_SUFFIX, autoconfig);
-        }
-        if (autodiscover != null) {
-            data.put(domain + AUTODISCOVER_SUFFIX, autodiscover);
-        }
         try {
             ConfigMap existing = client.configMaps().inNamespace(namespace).withName(name).get();
             if (existing != null && !Owned.isOwnedBy(existing, owner)) {

@@ -123,10 +123,8 @@ public final class DomainCommand extends GroupCommand {
 
         Path web = server.mtaSts().policiesPath(dataDir);
         MtaStsPolicy policy = MtaStsPolicy.of(domain);
-        write(web.resolve(domain.domain() + ".txt"), policy.text(), false);
-        if (domain.autoconfig().enabled()) {
-            write(web.resolve(domain.domain() + ".autoconfig.xml"), ClientAutoconfig.of(domain), false);
-            write(web.resolve(domain.domain() + ".autodiscover.xml"), ClientAutoconfig.outlook(domain), false);
+        for (var file : ClientAutoconfig.webFiles(domain, policy).entrySet()) {
+            write(web.resolve(file.getKey()), file.getValue(), false);
         }
         err.println("wrote the MTA-STS policy" + (domain.autoconfig().enabled() ? " and the client configurations" : "")
                 + " of " + domain.domain() + " in " + web + (server.mtaSts().enabled() ? ""
