@@ -68,6 +68,17 @@ class DomainWebServerTest {
         vertx.close().await(30, TimeUnit.SECONDS);
     }
 
+    /** A TLS client context that trusts any certificate (the tests' is self-signed). */
+    private static javax.net.ssl.SSLContext trustAll() throws Exception {
+        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+        trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+        return trustAll;
+    }
+
+    private static javax.net.ssl.SSLSocket tlsSocket(String host, int port) throws Exception {
+        return (javax.net.ssl.SSLSocket) trustAll().getSocketFactory().createSocket(host, port);
+    }
+
     private HttpResponse<Buffer> get(String host, String path) throws Exception {
         return client.get(server.actualPort(), "127.0.0.1", path).virtualHost(host).send().await(30, TimeUnit.SECONDS);
     }
@@ -152,10 +163,7 @@ class DomainWebServerTest {
 
     @Test
     void speaksOnlyTls12And13WithAeadCiphersAsTheProtocolsDo() throws Exception {
-        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
-        trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-        try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
-                .createSocket("127.0.0.1", server.actualPort())) {
+        try (javax.net.ssl.SSLSocket tls = tlsSocket("127.0.0.1", server.actualPort())) {
             tls.startHandshake();
             assertThat(tls.getSession().getProtocol()).isEqualTo("TLSv1.3");
             assertThat(io.yubin.tls.ServerTls.CIPHER_SUITES).contains(tls.getSession().getCipherSuite());
@@ -163,8 +171,7 @@ class DomainWebServerTest {
         for (String[] refused : new String[][] {{"TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"},
                 {"TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"}, {"TLSv1.2", "TLS_RSA_WITH_AES_128_GCM_SHA256"},
                 {"TLSv1.1", null}}) {
-            try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
-                    .createSocket("127.0.0.1", server.actualPort())) {
+            try (javax.net.ssl.SSLSocket tls = tlsSocket("127.0.0.1", server.actualPort())) {
                 tls.setSoTimeout(10_000);
                 tls.setEnabledProtocols(new String[] {refused[0]});
                 if (refused[1] != null) {
@@ -188,10 +195,7 @@ class DomainWebServerTest {
         DomainWebServer quick = DomainWebServer.start(vertx, new DomainWebServer.Options("127.0.0.1", 0, policies,
                 SelfSignedCertificate.create("mta-sts.example.test").keyCertOptions(), false,
                 java.time.Duration.ofMillis(500))).await(30, TimeUnit.SECONDS);
-        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
-        trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-        try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
-                .createSocket("127.0.0.1", quick.actualPort())) {
+        try (javax.net.ssl.SSLSocket tls = tlsSocket("127.0.0.1", quick.actualPort())) {
             tls.setSoTimeout(20_000);
             // half a request, then silence
             tls.getOutputStream().write("GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts.exa"
@@ -210,12 +214,10 @@ class DomainWebServerTest {
         DomainWebServer proxied = DomainWebServer.start(vertx, new DomainWebServer.Options("127.0.0.1", 0,
                 policies, SelfSignedCertificate.create("mta-sts.example.test").keyCertOptions(), true))
                 .await(30, TimeUnit.SECONDS);
-        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
-        trustAll.init(null, io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
         try (java.net.Socket plain = new java.net.Socket("127.0.0.1", proxied.actualPort())) {
             plain.getOutputStream().write("PROXY TCP4 192.0.2.1 127.0.0.1 5555 443\r\n"
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
+            try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trustAll().getSocketFactory()
                     .createSocket(plain, "mta-sts.example.test", proxied.actualPort(), true)) {
                 tls.getOutputStream().write(("GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts.example.test\r\n"
                         + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
