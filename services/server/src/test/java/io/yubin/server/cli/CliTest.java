@@ -178,7 +178,7 @@ class CliTest extends StandInAdminApi {
         assertThat(run("")).isEqualTo(2);
 
         assertThat(err.toString().lines()).hasSize(5).allMatch(line -> line.startsWith("yubin: error: "));
-        assertThat(err.toString()).contains("missing subcommand: one of add, list, quota, remove");
+        assertThat(err.toString()).contains("missing subcommand: one of add, dns, list, quota, remove");
     }
 
     @Test
