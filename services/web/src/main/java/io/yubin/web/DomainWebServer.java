@@ -161,13 +161,11 @@ public final class DomainWebServer {
             return null;
         }
         if (path.equals(PATH)) {
-            Domain domain = under("mta-sts.", name);
+            Domain domain = named(name, "mta-sts.");
             return domain == null ? null : new Served(domain.ascii() + ".txt", "text/plain; charset=utf-8");
         }
-        Domain domain = path.equals(AUTOCONFIG_PATH) ? under("autoconfig.", name)
-                : path.equals(AUTOCONFIG_WELL_KNOWN_PATH) ? (name.startsWith("autoconfig.") ? under("autoconfig.", name)
-                        : domain(name))
-                : null;
+        Domain domain = path.equals(AUTOCONFIG_PATH) ? named(name, "autoconfig.")
+                : path.equals(AUTOCONFIG_WELL_KNOWN_PATH) ? named(name, "autoconfig.", "") : null;
         return domain == null ? null : new Served(domain.ascii() + ".autoconfig.xml", "text/xml; charset=utf-8");
     }
 
@@ -178,9 +176,7 @@ public final class DomainWebServer {
      */
     private static void autodiscover(Vertx vertx, Path dir, HttpServerRequest request) {
         String host = hostName(request);
-        Domain hostDomain = host == null ? null
-                : host.startsWith("autoconfig.") ? under("autoconfig.", host)
-                : host.startsWith("autodiscover.") ? under("autodiscover.", host) : domain(host);
+        Domain hostDomain = host == null ? null : named(host, "autoconfig.", "autodiscover.", "");
         if (hostDomain == null) {
             text(request, 404, "not found\n");
             return;
@@ -271,17 +267,21 @@ public final class DomainWebServer {
         return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     }
 
-    /** The domain of {@code <prefix><domain>}; null when the name is not that. */
-    private static Domain under(String prefix, String name) {
-        return name.startsWith(prefix) ? domain(name.substring(prefix.length())) : null;
-    }
-
-    private static Domain domain(String name) {
-        try {
-            return Domain.parse(name);
-        } catch (IllegalArgumentException e) {
-            return null;
+    /**
+     * The domain a host name names as {@code <prefix><domain>}, with the first of {@code prefixes} it
+     * starts with ({@code ""}: the domain itself); null when it starts with none or is no domain.
+     */
+    private static Domain named(String name, String... prefixes) {
+        for (String prefix : prefixes) {
+            if (name.startsWith(prefix)) {
+                try {
+                    return Domain.parse(name.substring(prefix.length()));
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+            }
         }
+        return null;
     }
 
     /** The file's octets; null when there is none (or it is too large to be a policy). */

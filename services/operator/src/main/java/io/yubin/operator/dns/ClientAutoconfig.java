@@ -2,11 +2,12 @@ package io.yubin.operator.dns;
 
 import io.yubin.operator.DomainSettings;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * The domain's mail client configuration, in two formats, naming the same servers and ports as the
- * RFC 6186 SRV records of {@link MailRecords}, the full address as the user name and the password
+ * The domain's mail client configuration, in two formats, naming the services of the RFC 6186 SRV
+ * records ({@link MailRecords#CLIENT_SERVICES}), the full address as the user name and the password
  * sent inside TLS:
  *
  * <ul>
@@ -58,12 +59,9 @@ public final class ClientAutoconfig {
                 .append("    <domain>").append(domain).append("</domain>\n")
                 .append("    <displayName>").append(domain).append("</displayName>\n")
                 .append("    <displayShortName>").append(domain).append("</displayShortName>\n");
-        server(out, "incomingServer", "imap", host, 993, "SSL");
-        server(out, "incomingServer", "imap", host, 143, "STARTTLS");
-        server(out, "incomingServer", "pop3", host, 995, "SSL");
-        server(out, "incomingServer", "pop3", host, 110, "STARTTLS");
-        server(out, "outgoingServer", "smtp", host, 465, "SSL");
-        server(out, "outgoingServer", "smtp", host, 587, "STARTTLS");
+        for (MailRecords.ClientService service : MailRecords.CLIENT_SERVICES) {
+            server(out, service.protocol().equals("smtp") ? "outgoingServer" : "incomingServer", host, service);
+        }
         return out.append("  </emailProvider>\n</clientConfig>\n").toString();
     }
 
@@ -79,17 +77,19 @@ public final class ClientAutoconfig {
                 .append("    <Account>\n")
                 .append("      <AccountType>email</AccountType>\n")
                 .append("      <Action>settings</Action>\n");
-        protocol(out, "IMAP", host, 993);
-        protocol(out, "POP3", host, 995);
-        protocol(out, "SMTP", host, 465);
+        for (MailRecords.ClientService service : MailRecords.CLIENT_SERVICES) {
+            if (service.implicitTls()) {
+                protocol(out, host, service);
+            }
+        }
         return out.append("    </Account>\n  </Response>\n</Autodiscover>\n").toString();
     }
 
-    private static void protocol(StringBuilder out, String type, String host, int port) {
+    private static void protocol(StringBuilder out, String host, MailRecords.ClientService service) {
         out.append("      <Protocol>\n")
-                .append("        <Type>").append(type).append("</Type>\n")
+                .append("        <Type>").append(service.protocol().toUpperCase(Locale.ROOT)).append("</Type>\n")
                 .append("        <Server>").append(host).append("</Server>\n")
-                .append("        <Port>").append(port).append("</Port>\n")
+                .append("        <Port>").append(service.port()).append("</Port>\n")
                 .append("        <LoginName>").append(ADDRESS).append("</LoginName>\n")
                 .append("        <DomainRequired>off</DomainRequired>\n")
                 .append("        <SPA>off</SPA>\n")
@@ -99,11 +99,11 @@ public final class ClientAutoconfig {
                 .append("      </Protocol>\n");
     }
 
-    private static void server(StringBuilder out, String element, String type, String host, int port, String socket) {
-        out.append("    <").append(element).append(" type=\"").append(type).append("\">\n")
+    private static void server(StringBuilder out, String element, String host, MailRecords.ClientService service) {
+        out.append("    <").append(element).append(" type=\"").append(service.protocol()).append("\">\n")
                 .append("      <hostname>").append(host).append("</hostname>\n")
-                .append("      <port>").append(port).append("</port>\n")
-                .append("      <socketType>").append(socket).append("</socketType>\n")
+                .append("      <port>").append(service.port()).append("</port>\n")
+                .append("      <socketType>").append(service.implicitTls() ? "SSL" : "STARTTLS").append("</socketType>\n")
                 .append("      <authentication>password-cleartext</authentication>\n")
                 .append("      <username>").append(ADDRESS).append("</username>\n")
                 .append("    </").append(element).append(">\n");

@@ -15,6 +15,23 @@ public final class MailRecords {
     private MailRecords() {
     }
 
+    /**
+     * A service mail clients use (RFC 6186, RFC 8314), on the domain's autoconfig host: its SRV name,
+     * its protocol ({@code imap}, {@code pop3}, {@code smtp}), port, and whether TLS is implicit
+     * (else STARTTLS).
+     */
+    public record ClientService(String name, String protocol, int port, boolean implicitTls) {
+    }
+
+    /**
+     * The client services, each protocol's implicit-TLS port first: the SRV records here and the client
+     * configurations ({@link ClientAutoconfig}) name these.
+     */
+    public static final List<ClientService> CLIENT_SERVICES = List.of(
+            new ClientService("imaps", "imap", 993, true), new ClientService("imap", "imap", 143, false),
+            new ClientService("pop3s", "pop3", 995, true), new ClientService("pop3", "pop3", 110, false),
+            new ClientService("submissions", "smtp", 465, true), new ClientService("submission", "smtp", 587, false));
+
     /** One DKIM key record: {@code text} ({@code v=DKIM1; k=...; p=...}) at {@code <selector>._domainkey}. */
     public record DkimRecord(String selector, String text) {
     }
@@ -48,12 +65,10 @@ public final class MailRecords {
         if (s.autoconfig().enabled()) {
             String target = s.autoconfig().host() + ".";
             // RFC 6186 §3 and RFC 8314 §5.1: implicit TLS first (priority 0), STARTTLS after it
-            records.add(srv("_submissions._tcp." + domain, ttl, 0, 465, target));
-            records.add(srv("_submission._tcp." + domain, ttl, 10, 587, target));
-            records.add(srv("_imaps._tcp." + domain, ttl, 0, 993, target));
-            records.add(srv("_imap._tcp." + domain, ttl, 10, 143, target));
-            records.add(srv("_pop3s._tcp." + domain, ttl, 0, 995, target));
-            records.add(srv("_pop3._tcp." + domain, ttl, 10, 110, target));
+            for (ClientService service : CLIENT_SERVICES) {
+                records.add(srv("_" + service.name() + "._tcp." + domain, ttl, service.implicitTls() ? 0 : 10,
+                        service.port(), target));
+            }
             // Outlook asks https://<this target>/autodiscover/autodiscover.xml (served with the client configuration)
             records.add(srv("_autodiscover._tcp." + domain, ttl, 0, 443, "autoconfig." + domain));
         }

@@ -2,6 +2,7 @@ package io.yubin.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.netty.util.NetUtil;
 import io.yubin.operator.DomainSettings;
 import io.yubin.operator.SpecException;
 import io.yubin.operator.crd.MailDomainSpec;
@@ -92,14 +93,11 @@ public final class DomainCommand extends GroupCommand {
         DomainSettings domain = settings(name, specFile);
         List<InetAddress> ips = new ArrayList<>();
         for (String address : addresses == null ? List.<String>of() : addresses) {
-            if (!address.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+            InetAddress ip = NetUtil.createInetAddressFromIpAddressString(address); // a literal only, no lookup
+            if (ip == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), address + " is not an IP address");
             }
-            try {
-                ips.add(InetAddress.getByName(address));
-            } catch (java.net.UnknownHostException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), address + " is not an IP address");
-            }
+            ips.add(ip);
         }
         ServerConfig server = ConfigFile.load(config);
         Path dataDir = server.dataDir().toAbsolutePath().normalize();
