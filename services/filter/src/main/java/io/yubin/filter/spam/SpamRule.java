@@ -42,8 +42,16 @@ public enum SpamRule {
     TO_UNDISCLOSED(1.5),
     /** Sent to an address whose local part is digits only ({@code "2591@isp.net" <2591@isp.net>}): a made-up list. */
     TO_NUMERIC(1.0),
-    /** A sales promise in the text: risk-free, no obligation, act now, 100% guaranteed, limited time. */
+    /**
+     * A sales promise or call to buy in the text: risk-free, no obligation, act now, order now, call
+     * toll-free, 100% guaranteed, limited time, while supplies last.
+     */
     SALES_PROMISE(1.5),
+    /**
+     * A text that shouts: of its words of 4 letters or more (40 at least), 15 % or more are in capitals
+     * only ({@code UNCOMMON EXOTIC PLEASURE BOTANICALS!}).
+     */
+    BODY_SHOUTING(1.5),
     /**
      * The text talks about itself as bulk mail: "this is not spam", "you are receiving this e-mail
      * because", "bulk e-mail", "opt-in list", "remove in the subject", "dear friend".
@@ -67,6 +75,7 @@ public enum SpamRule {
 
     /** The largest part of the log-odds the statistical score alone can give, either way. */
     static final double STATISTICS_LIMIT = 4.0;
+    static final int SHOUTING_MIN_WORDS = 40;
 
     private static final Pattern OUTLOOK_EXPRESS_ID = Pattern.compile(
             "<\\s*[0-9a-f]{12}\\$[0-9a-f]{8}\\$[0-9a-f]{8}@", Pattern.CASE_INSENSITIVE);
@@ -84,7 +93,8 @@ public enum SpamRule {
      */
     private static final Map<SpamRule, List<String>> PHRASES = Map.of(
             SALES_PROMISE, List.of("risk~free", "no obligation", "act now", "limited time", "100% free",
-                    "100% guaranteed", "100% satisfaction"),
+                    "100% guaranteed", "100% satisfaction", "order now", "call now", "call today", "call toll~free",
+                    "free gift", "while supplies last"),
             BULK_MAIL_TALK, List.of("this is not spam", "this email is not spam", "this e-mail is not spam",
                     "this message is not spam", "not unsolicited", "not an unsolicited", "not a unsolicited",
                     "you have been selected", "you have been specially selected", "you were selected",
@@ -92,7 +102,7 @@ public enum SpamRule {
                     "you are receiving this message because", "bulk email", "bulk e-mail", "mass email",
                     "mass e-mail", "million email", "million e-mail", "opt~in list", "optin list", "double opt~in",
                     "remove in the subject", "remove\" in the subject", "remove' in the subject",
-                    "unsubscribe in the subject", "dear friend"),
+                    "unsubscribe in the subject", "dear friend", "one time mail", "one~time mailing"),
             MONEY_SCHEME, List.of("no credit check", "bad credit", "credit card debt", "consolidate your debt",
                     "debt consolidation", "mortgage rate", "refinanc", "lose weight", "weight loss", "work from home",
                     "working from home", "home~based business", "be your own boss", "extra income",
@@ -220,6 +230,47 @@ public enum SpamRule {
             spaces++;
         }
         return token < end && spaces >= 3;
+    }
+
+    /**
+     * Whether a text shouts: of its words of 4 letters or more, letters with a case only, at least
+     * {@link #SHOUTING_MIN_WORDS}, 15 % or more have no small letter. Letters without case (Chinese,
+     * Japanese) and identifiers with digits or {@code _} make no word here.
+     */
+    static boolean shouting(String text) {
+        int words = 0;
+        int capitals = 0;
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            while (i < n && !wordPart(text.charAt(i))) {
+                i++;
+            }
+            int letters = 0;
+            boolean lower = false;
+            boolean lettersOnly = true;
+            while (i < n && wordPart(text.charAt(i))) {
+                char ch = text.charAt(i++);
+                letters++;
+                if (Character.isLowerCase(ch)) {
+                    lower = true;
+                } else if (!Character.isUpperCase(ch)) {
+                    lettersOnly = false;
+                }
+            }
+            if (letters >= 4 && lettersOnly) {
+                words++;
+                if (!lower) {
+                    capitals++;
+                }
+            }
+        }
+        return words >= SHOUTING_MIN_WORDS && capitals * 100 >= words * 15;
+    }
+
+    /** Letters, digits and {@code _}: an identifier such as {@code ALSA_BUILD} or {@code T_HTML_2} is no word of capitals. */
+    private static boolean wordPart(char ch) {
+        return Character.isLetterOrDigit(ch) || ch == '_';
     }
 
     static boolean money(String subject) {

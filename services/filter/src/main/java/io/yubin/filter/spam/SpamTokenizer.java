@@ -384,6 +384,9 @@ public final class SpamTokenizer {
         c.resetChain();
         String visible = type.equals("text/html") ? stripHtml(text, c) : text;
         SpamRule.phrases(visible).forEach(c::rule);
+        if (SpamRule.shouting(visible)) {
+            c.rule(SpamRule.BODY_SHOUTING);
+        }
         words(visible, BODY, c);
     }
 

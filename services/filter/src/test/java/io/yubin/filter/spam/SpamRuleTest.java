@@ -32,7 +32,12 @@ class SpamRuleTest {
                 PHA+RGVhciBGcmllbmQsIGFjdCAgIG5vdzogaXQgaXMgPGI+UklTSy1GUkVFPC9iPi4gPGEgaHJl
                 Zj0iaHR0cDovLzE5Mi4wLjIuNy9vZmZlciI+SGVyZTwvYT4sDQpvciA8YSBocmVmPSJodHRwOi8v
                 d3d3LmJhbmsuZXhhbXBsZUBldmlsLmV4YW1wbGUvbG9naW4iPnlvdXIgYmFuazwvYT4uIFdvcmsg
-                ZnJvbSBob21lDQphbmQgbWFrZSAkJCQhIENsaWNrIGJlbG93LjwvcD4NCg==
+                ZnJvbSBob21lDQphbmQgbWFrZSAkJCQhIENsaWNrIGJlbG93LjwvcD4NCjxwPk91ciBtZW1iZXJz
+                IHNheSBpdCBhZ2FpbiBhbmQgYWdhaW46IFRISVMgV09SS1MuIFRoZSBwbGFuIHBheXMgZXZlcnkg
+                bW9udGgsIHRoZSBjb3N0IGlzIHNtYWxsLCB0aGUgaGVscCBpcyB0aGVyZSB3aGVuIHlvdSBuZWVk
+                IGl0IGFuZCBub2JvZHkgaXMgbGVmdCBiZWhpbmQsIHNvIEpPSU4gVE9EQVkgYW5kIFRFTEwgWU9V
+                UiBGUklFTkRTIGFib3V0IHRoZSBHUkVBVEVTVCBPRkZFUiB0aGV5IHdpbGwgZXZlciByZWFkLjwv
+                cD4NCg==
                 """)).containsExactlyInAnyOrder(SpamRule.values());
     }
 
@@ -128,6 +133,34 @@ class SpamRuleTest {
     }
 
     @Test
+    void aTextShoutsWhenAtLeastOneWordInSevenOfFourLettersOrMoreIsInCapitals() {
+        String calm = "the quick brown foxes jumped over lazy dogs ".repeat(5);
+        assertThat(SpamRule.shouting(calm)).as("40 words, none in capitals").isFalse();
+        assertThat(SpamRule.shouting(calm + "UNCOMMON EXOTIC PLEASURE BOTANICALS AMAZING OFFER!")).isFalse();
+        assertThat(SpamRule.shouting(calm + "UNCOMMON EXOTIC PLEASURE BOTANICALS AMAZING OFFER TODAY ONLY!")).isTrue();
+        assertThat(SpamRule.shouting("FREE MONEY NOW FOR EVERYONE")).as("fewer than 40 words").isFalse();
+        // Identifiers of code and configuration, with _ or digits, are no words in capitals.
+        assertThat(SpamRule.shouting(calm + "ALSA_BUILD SPAM_PHRASE_00_01 T_HTML_IMAGE_AREA MODULE1 X11R6 ".repeat(4)))
+                .isFalse();
+        // Short capitals (I, OK, USB) are no words; Japanese letters have no case.
+        assertThat(SpamRule.shouting(calm + "OK I USB ".repeat(40) + "日本語のメールです".repeat(40))).isFalse();
+        assertThat(SpamRule.shouting("")).isFalse();
+        assertThat(rules("From: a@example.org\nContent-Type: text/html\n\n<p>" + calm
+                + "<b>UNCOMMON EXOTIC PLEASURE BOTANICALS AMAZING OFFER TODAY ONLY</b></p>\n"))
+                .containsExactly(SpamRule.BODY_SHOUTING);
+    }
+
+    @Test
+    void aCallToBuyIsASalesPromise() {
+        assertThat(SpamRule.phrases("Order Now!")).containsExactly(SpamRule.SALES_PROMISE);
+        assertThat(SpamRule.phrases("so call\ntoll-free 1-800")).containsExactly(SpamRule.SALES_PROMISE);
+        assertThat(SpamRule.phrases("Call today, while supplies last")).containsExactly(SpamRule.SALES_PROMISE);
+        assertThat(SpamRule.phrases("your FREE GIFT")).containsExactly(SpamRule.SALES_PROMISE);
+        assertThat(SpamRule.phrases("a recall now pending; the order is now in")).isEmpty();
+        assertThat(SpamRule.phrases("This is a one-time mailing.")).containsExactly(SpamRule.BULK_MAIL_TALK);
+    }
+
+    @Test
     void aMessageTextInALatinCharsetInBase64IsHiddenButAnAttachmentIsNot() {
         assertThat(SpamRule.base64Text("base64", null)).isTrue();
         assertThat(SpamRule.base64Text("BASE64", "ISO-8859-1")).isTrue();
@@ -192,6 +225,7 @@ class SpamRuleTest {
             assertThat(SpamRule.numericRecipient("1".repeat(1_000_000) + "@example.org")).isFalse();
             assertThat(SpamRule.phrases("no ".repeat(300_000))).isEmpty();
             assertThat(SpamRule.phrases("click here to ".repeat(100_000))).isEmpty();
+            assertThat(SpamRule.shouting("A".repeat(1_000_000) + " b".repeat(300_000))).isFalse();
         });
     }
 
