@@ -9,10 +9,13 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -217,15 +220,26 @@ public final class Accounts implements AutoCloseable {
 
     /**
      * Removes the aliases that point at the user, its mailboxes, what {@link #onUserRemoval} steps
-     * forget, its app passwords, then the user.
+     * forget, its app passwords, then the user. Where that took the postmaster or abuse address of a
+     * domain (an alias to the user, or the user itself) that still has users, the domain's earliest remaining user takes them ({@link #roleAliases}:
+     * RFC 5321 §4.5.1 wants postmaster to reach someone for as long as the domain is served). Returns
+     * the aliases so handed over.
      */
-    public CompletionStage<Void> removeUser(MailAddress address) {
+    public CompletionStage<List<Alias>> removeUser(MailAddress address) {
+        Set<Domain> rolesLost = new TreeSet<>(Comparator.comparing(Domain::ascii));
+        if (AddressPolicy.ROLE_NAMES.contains(address.localPart().toLowerCase(Locale.ROOT))) {
+            rolesLost.add(address.domain());
+        }
         return forgetting(address, requireUser(address)
                 .thenCompose(u -> directory.listAliases(null))
                 .thenCompose(aliases -> {
                     CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
                     for (Alias a : aliases) {
                         if (a.target().equals(address)) {
+                            if (!a.source().isCatchAll() && AddressPolicy.ROLE_NAMES.contains(
+                                    a.source().address().localPart().toLowerCase(Locale.ROOT))) {
+                                rolesLost.add(a.source().address().domain());
+                            }
                             chain = chain.thenCompose(v -> directory.removeAlias(a.source(), a.target()));
                         }
                     }
@@ -239,7 +253,26 @@ public final class Accounts implements AutoCloseable {
                     }
                     return chain;
                 })
-                .thenCompose(v -> directory.removeUser(address)));
+                .thenCompose(v -> directory.removeUser(address)))
+                .thenCompose(v -> handOverRoles(rolesLost));
+    }
+
+    /** For each domain, its earliest remaining user takes the role addresses that reach nobody. */
+    private CompletionStage<List<Alias>> handOverRoles(Set<Domain> domains) {
+        List<Alias> handedOver = new ArrayList<>();
+        CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+        for (Domain domain : domains) {
+            chain = chain.thenCompose(v -> directory.listUsers(domain)).thenCompose(users -> users.stream()
+                    .min(Comparator.comparing(UserRecord::createdAt).thenComparing(u -> u.address().toString()))
+                    .map(heir -> roleAliases(heir.address()).thenAccept(added -> {
+                        for (AliasSource role : added) {
+                            LOG.info("{} now goes to {}: its user was removed", role, heir.address());
+                            handedOver.add(new Alias(role, heir.address()));
+                        }
+                    }))
+                    .orElse(CompletableFuture.completedFuture(null)));
+        }
+        return chain.thenApply(v -> List.copyOf(handedOver));
     }
 
     /** The users' and domains' quotas. */

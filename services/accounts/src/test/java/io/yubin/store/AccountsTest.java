@@ -226,6 +226,44 @@ class AccountsTest {
     }
 
     @Test
+    void removingTheUserWhoTakesPostmasterAndAbuseHandsThemToTheDomainsEarliestRemainingUser() {
+        MailAddress postmaster = MailAddress.parse("postmaster@example.test");
+        MailAddress abuse = MailAddress.parse("abuse@example.test");
+        MailAddress carol = MailAddress.parse("carol@example.test");
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        await(accounts.addUser(bob, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        await(accounts.addUser(carol, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        // alice also takes abuse@ of another domain, whose only user is dave.
+        Domain other = Domain.parse("other.test");
+        await(accounts.addDomain(other));
+        MailAddress dave = MailAddress.parse("dave@other.test");
+        await(accounts.addAlias(AliasSource.of(MailAddress.parse("abuse@other.test")), alice));
+        await(accounts.addUser(dave, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        assertThat(await(accounts.aliases(other))).extracting(Alias::target).containsExactlyInAnyOrder(alice, dave);
+
+        // RFC 5321 §4.5.1: postmaster reaches someone for as long as the domain has users.
+        assertThat(await(accounts.removeUser(alice))).containsExactlyInAnyOrder(
+                new Alias(AliasSource.of(abuse), bob), new Alias(AliasSource.of(postmaster), bob),
+                new Alias(AliasSource.of(MailAddress.parse("abuse@other.test")), dave));
+        assertThat(await(accounts.resolver().resolve(postmaster)).localUsers()).containsExactly(bob);
+        assertThat(await(accounts.resolver().resolve(abuse)).localUsers()).containsExactly(bob);
+
+        // Pointed elsewhere, they are not the removed user's to hand over; the last user's go with it.
+        await(accounts.removeAlias(AliasSource.of(postmaster), bob));
+        await(accounts.addAlias(AliasSource.of(postmaster), carol));
+        assertThat(await(accounts.removeUser(bob))).containsExactly(new Alias(AliasSource.of(abuse), carol));
+        assertThat(await(accounts.removeUser(carol))).isEmpty();
+        assertThat(await(accounts.aliases(example))).isEmpty();
+        assertThat(await(accounts.resolver().resolve(postmaster)).isUnknown()).isTrue();
+
+        // A user named postmaster, removed, is handed over the same way.
+        await(accounts.addUser(postmaster, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        await(accounts.addUser(bob, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        assertThat(await(accounts.removeUser(postmaster))).containsExactlyInAnyOrder(
+                new Alias(AliasSource.of(abuse), bob), new Alias(AliasSource.of(postmaster), bob));
+    }
+
+    @Test
     void noRoleAliasWhereACatchAllOrTheRoleRecipientTakesThatMailOrThePolicyReservesTheName() throws Exception {
         await(accounts.addAlias(AliasSource.catchAll(example), MailAddress.parse("someone@elsewhere.example")));
         await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));

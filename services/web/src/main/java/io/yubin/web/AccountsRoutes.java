@@ -84,7 +84,8 @@ final class AccountsRoutes {
     Future<JsonObject> removeUser(RoutingContext ctx) {
         MailAddress address = address(ctx.pathParam("address"), "address");
         Access.address(ctx, address);
-        return call(ctx, accounts.removeUser(address)).mapEmpty();
+        return call(ctx, accounts.removeUser(address)).map(handedOver -> new JsonObject()
+                .put("roleAliases", new JsonArray(handedOver.stream().map(AccountsRoutes::aliasJson).toList())));
     }
 
     Future<JsonObject> userQuota(RoutingContext ctx) {

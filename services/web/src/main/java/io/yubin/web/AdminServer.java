@@ -188,7 +188,7 @@ public final class AdminServer {
         routes.add(HttpMethod.GET, "/api/v1/users", 200, Scope.DOMAIN, api::listUsers);
         routes.add(HttpMethod.POST, "/api/v1/users", 201, Scope.DOMAIN, api::addUser);
         routes.add(HttpMethod.PUT, "/api/v1/users/:address/password", 204, Scope.DOMAIN, api::changePassword);
-        routes.add(HttpMethod.DELETE, "/api/v1/users/:address", 204, Scope.DOMAIN, api::removeUser);
+        routes.add(HttpMethod.DELETE, "/api/v1/users/:address", 200, Scope.DOMAIN, api::removeUser);
         routes.add(HttpMethod.GET, "/api/v1/users/:address/quota", 200, Scope.DOMAIN, api::userQuota);
         routes.add(HttpMethod.PUT, "/api/v1/users/:address/quota", 200, Scope.DOMAIN, api::setUserQuota);
         routes.add(HttpMethod.GET, "/api/v1/users/:address/app-passwords", 200, Scope.DOMAIN, api::listAppPasswords);

@@ -312,10 +312,19 @@ class AdminApiTest {
     void removesAUser() throws Exception {
         addDomain("example.test");
         addUser("alice@example.test");
+        addUser("bob@example.test");
 
-        assertThat(api.delete("/api/v1/users/alice%40example.test").statusCode()).isEqualTo(204);
-        assertThat(json(api.get("/api/v1/users")).getJsonArray("users")).isEmpty();
+        // alice, the first user, took postmaster@ and abuse@; bob, the earliest left, takes them over.
+        var removed = api.delete("/api/v1/users/alice%40example.test");
+        assertThat(removed.statusCode()).isEqualTo(200);
+        assertThat(json(removed).getJsonArray("roleAliases").stream().map(Object::toString).toList())
+                .containsExactlyInAnyOrder("{\"source\":\"abuse@example.test\",\"target\":\"bob@example.test\"}",
+                        "{\"source\":\"postmaster@example.test\",\"target\":\"bob@example.test\"}");
         assertThat(authenticate("alice@example.test", STRONG)).isEmpty();
+        removed = api.delete("/api/v1/users/bob%40example.test");
+        assertThat(json(removed).getJsonArray("roleAliases")).isEmpty();
+        assertThat(json(api.get("/api/v1/users")).getJsonArray("users")).isEmpty();
+        assertThat(json(api.get("/api/v1/aliases")).getJsonArray("aliases")).isEmpty();
     }
 
     @Test

@@ -95,8 +95,13 @@ public final class UserCommand extends GroupCommand {
     @Command(name = "remove", description = "Remove a user with its mailboxes, app passwords and the aliases to it.",
             mixinStandardHelpOptions = true)
     int remove(@Parameters(paramLabel = "ADDRESS") String address, @Mixin ClientOptions client) {
-        client.client().delete("/api/v1/users/" + AdminClient.segment(address));
+        JsonNode removed = client.client().delete("/api/v1/users/" + AdminClient.segment(address));
         out().println("removed user " + address);
+        for (JsonNode role : removed.path("roleAliases")) {
+            out().println(role.path("source").asText() + " now goes to " + role.path("target").asText()
+                    + ", the earliest user of its domain: it must reach someone (RFC 5321 §4.5.1, RFC 2142);"
+                    + " point it elsewhere with yubin alias");
+        }
         return 0;
     }
 

@@ -139,6 +139,21 @@ class CliTest extends StandInAdminApi {
     }
 
     @Test
+    void removingAUserSaysWhoTakesItsDomainsPostmasterAndAbuseNow() {
+        response = "{\"roleAliases\":[{\"source\":\"abuse@example.test\",\"target\":\"bob@example.test\"},"
+                + "{\"source\":\"postmaster@example.test\",\"target\":\"bob@example.test\"}]}";
+        assertThat(run("", withServer("user", "remove", "alice@example.test"))).isZero();
+        assertThat(out.toString()).startsWith("removed user alice@example.test\n")
+                .contains("\nabuse@example.test now goes to bob@example.test, the earliest user of its domain")
+                .contains("\npostmaster@example.test now goes to bob@example.test").hasLineCount(3);
+
+        out.getBuffer().setLength(0);
+        response = "{\"roleAliases\":[]}";
+        assertThat(run("", withServer("user", "remove", "bob@example.test"))).isZero();
+        assertThat(out.toString()).isEqualTo("removed user bob@example.test\n");
+    }
+
+    @Test
     void commandsUseTheDocumentedMethodsAndPaths() {
         response = "{\"id\":\"abc\",\"label\":\"phone\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"password\":\"s3cret\"}";
 
