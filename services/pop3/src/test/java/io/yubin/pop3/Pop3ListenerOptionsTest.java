@@ -128,11 +128,24 @@ class Pop3ListenerOptionsTest {
     }
 
     @Test
+    void aClientResumesItsTlsSessionOnTheTlsPortAndAfterStls() throws Exception {
+        // A reconnecting client skips the full handshake: TLS 1.3 by its session ticket, 1.2 by session ID.
+        try (Pop3Harness pop3 = new Pop3Harness(dir)) {
+            for (String protocol : new String[] {"-tls1_3", "-tls1_2"}) {
+                assertThat(io.yubin.testing.vertx.OpenSslClient.resumes(pop3.server.actualTlsPort(), "localhost", null,
+                        protocol)).as(protocol).isTrue();
+                assertThat(io.yubin.testing.vertx.OpenSslClient.resumes(pop3.server.actualPort(), "localhost", "pop3",
+                        protocol)).as(protocol + " after STLS").isTrue();
+            }
+        }
+    }
+
+    @Test
     void aClientsRenegotiationIsRefusedAfterStlsAndOnTheTlsPort() throws Exception {
         try (Pop3Harness pop3 = new Pop3Harness(dir)) {
-            assertThat(io.yubin.testing.vertx.TlsRenegotiation.attempt(pop3.server.actualTlsPort(), "localhost", null))
+            assertThat(io.yubin.testing.vertx.OpenSslClient.renegotiate(pop3.server.actualTlsPort(), "localhost", null))
                     .contains("RENEGOTIATING").contains("alert handshake failure");
-            assertThat(io.yubin.testing.vertx.TlsRenegotiation.attempt(pop3.server.actualPort(), "localhost", "pop3"))
+            assertThat(io.yubin.testing.vertx.OpenSslClient.renegotiate(pop3.server.actualPort(), "localhost", "pop3"))
                     .contains("RENEGOTIATING").contains("alert handshake failure");
         }
     }

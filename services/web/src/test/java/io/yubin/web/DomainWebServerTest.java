@@ -186,7 +186,7 @@ class DomainWebServerTest {
     @Test
     void aClientsRenegotiationIsRefused() throws Exception {
         // TLS 1.2 renegotiation costs the server a handshake each time and gives the client nothing
-        assertThat(io.yubin.testing.vertx.TlsRenegotiation.attempt(server.actualPort(), "mta-sts.example.test", null))
+        assertThat(io.yubin.testing.vertx.OpenSslClient.renegotiate(server.actualPort(), "mta-sts.example.test", null))
                 .contains("RENEGOTIATING").contains("alert handshake failure");
     }
 
