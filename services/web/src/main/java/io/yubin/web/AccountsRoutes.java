@@ -84,8 +84,10 @@ final class AccountsRoutes {
     Future<JsonObject> removeUser(RoutingContext ctx) {
         MailAddress address = address(ctx.pathParam("address"), "address");
         Access.address(ctx, address);
+        // A domain administrator is told of the hand-overs of its own domains only, as it lists aliases.
         return call(ctx, accounts.removeUser(address)).map(handedOver -> new JsonObject()
-                .put("roleAliases", new JsonArray(handedOver.stream().map(AccountsRoutes::aliasJson).toList())));
+                .put("roleAliases", array(handedOver.stream().filter(a -> Access.visible(ctx, a.source().domain()))
+                        .toList(), AccountsRoutes::aliasJson)));
     }
 
     Future<JsonObject> userQuota(RoutingContext ctx) {

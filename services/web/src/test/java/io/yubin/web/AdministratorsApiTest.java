@@ -302,6 +302,20 @@ class AdministratorsApiTest {
         }
         assertThat(api.get("/api/v1/users?domain=b.test").body()).as("nothing happened").contains("bob@b.test");
         assertThat(api.get("/api/v1/domains").body()).contains("a.test");
+
+        // carol, a.test's first user, also takes abuse@b.test: removing her hands a.test's role addresses to
+        // erin and b.test's to bob, and the domain administrator is told of its own domain's only.
+        assertThat(api.delete("/api/v1/aliases/abuse@b.test").statusCode()).isEqualTo(204);
+        assertThat(api.post("/api/v1/aliases", "{\"source\":\"abuse@b.test\",\"target\":\"carol@a.test\"}")
+                .statusCode()).isEqualTo(201);
+        assertThat(api.send("POST", "/api/v1/users", user.formatted("erin@a.test"), token).statusCode()).isEqualTo(201);
+        HttpResponse<String> removed = api.send("DELETE", "/api/v1/users/carol@a.test", null, token);
+        assertThat(removed.statusCode()).isEqualTo(200);
+        assertThat(json(removed).getJsonArray("roleAliases")).extracting(a -> ((JsonObject) a).getString("source")
+                + " " + ((JsonObject) a).getString("target"))
+                .containsExactlyInAnyOrder("abuse@a.test erin@a.test", "postmaster@a.test erin@a.test");
+        assertThat(api.get("/api/v1/aliases?domain=b.test").body()).contains(
+                "{\"source\":\"abuse@b.test\",\"target\":\"bob@b.test\"}");
     }
 
     @Test
