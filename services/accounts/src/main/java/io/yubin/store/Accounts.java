@@ -257,6 +257,22 @@ public final class Accounts implements AutoCloseable {
                 .thenCompose(v -> handOverRoles(rolesLost));
     }
 
+    /**
+     * For every local domain with users, its earliest user takes the postmaster and abuse addresses that
+     * reach nobody ({@link #roleAliases}): for data written before users took them when added, or changed
+     * behind the server's back. Run at start; returns the aliases added.
+     */
+    public CompletionStage<List<Alias>> ensureRoleAddresses() {
+        if (addressPolicies.role().isPresent()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        return directory.listDomains().thenCompose(domains -> {
+            Set<Domain> sorted = new TreeSet<>(Comparator.comparing(Domain::ascii));
+            sorted.addAll(domains);
+            return handOverRoles(sorted);
+        });
+    }
+
     /** For each domain, its earliest remaining user takes the role addresses that reach nobody. */
     private CompletionStage<List<Alias>> handOverRoles(Set<Domain> domains) {
         List<Alias> handedOver = new ArrayList<>();
@@ -266,7 +282,8 @@ public final class Accounts implements AutoCloseable {
                     .min(Comparator.comparing(UserRecord::createdAt).thenComparing(u -> u.address().toString()))
                     .map(heir -> roleAliases(heir.address()).thenAccept(added -> {
                         for (AliasSource role : added) {
-                            LOG.info("{} now goes to {}: its user was removed", role, heir.address());
+                            LOG.info("{} now goes to {}, the earliest user of its domain (RFC 5321 §4.5.1, RFC 2142)",
+                                    role, heir.address());
                             handedOver.add(new Alias(role, heir.address()));
                         }
                     }))

@@ -264,6 +264,24 @@ class AccountsTest {
     }
 
     @Test
+    void atStartTheEarliestUserOfADomainTakesTheRoleAddressesThatReachNobody() {
+        MailAddress postmaster = MailAddress.parse("postmaster@example.test");
+        MailAddress abuse = MailAddress.parse("abuse@example.test");
+        await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        await(accounts.addUser(bob, "a long secret phrase".toCharArray(), QuotaLimits.NONE));
+        await(accounts.addDomain(Domain.parse("empty.test")));
+        // As data written before users took them: postmaster@ reaches nobody, abuse@ goes to bob.
+        await(accounts.removeAlias(AliasSource.of(postmaster), null));
+        await(accounts.removeAlias(AliasSource.of(abuse), null));
+        await(accounts.addAlias(AliasSource.of(abuse), bob));
+
+        assertThat(await(accounts.ensureRoleAddresses())).containsExactly(new Alias(AliasSource.of(postmaster), alice));
+        assertThat(await(accounts.resolver().resolve(abuse)).localUsers()).containsExactly(bob);
+        assertThat(await(accounts.ensureRoleAddresses())).as("again: nothing to do").isEmpty();
+        assertThat(await(accounts.aliases(Domain.parse("empty.test")))).isEmpty();
+    }
+
+    @Test
     void noRoleAliasWhereACatchAllOrTheRoleRecipientTakesThatMailOrThePolicyReservesTheName() throws Exception {
         await(accounts.addAlias(AliasSource.catchAll(example), MailAddress.parse("someone@elsewhere.example")));
         await(accounts.addUser(alice, "a long secret phrase".toCharArray(), QuotaLimits.NONE));

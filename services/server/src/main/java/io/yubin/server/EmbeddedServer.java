@@ -220,6 +220,12 @@ public final class EmbeddedServer implements AutoCloseable {
                 new LoginThrottle(LoginThrottle.Policy.CLIENT_IP),
                 new PasswordVerificationCache(config.authCache().toSettings()), config.addressPolicy().toPolicies());
         stops.push(new Stop("accounts", accounts::close));
+        // postmaster@ and abuse@ of every domain with users reach someone (RFC 5321 §4.5.1, RFC 2142).
+        accounts.ensureRoleAddresses().whenComplete((added, e) -> {
+            if (e != null) {
+                LOG.warn("could not check the domains' postmaster and abuse addresses: {}", e.toString());
+            }
+        });
         // Named administrators' failed logins count under admin:NAME with the users' lockout policy.
         AdminAccounts admins = new AdminAccounts(storage.administrators(),
                 new AccountLockout(storage.accountLocks(), config.security().lockout().toPolicy(), Clock.systemUTC(),
