@@ -338,7 +338,11 @@ final class ImapSession {
             case "RENAME":
                 args(a, 2);
                 MailboxPath from = existingPath(a.get(0));
-                return f(mailboxes.rename(user, from, path(a.get(1)))).compose(v -> {
+                MailboxPath to = path(a.get(1));
+                return f(mailboxes.find(user, from)).compose(source -> source.isEmpty() || to.isDescendantOf(from)
+                        // NONEXISTENT, or a name below itself: the store's answer, nothing created first
+                        ? Future.<Void>succeededFuture() : MailboxCommands.createSuperiors(this, to))
+                        .compose(v -> f(mailboxes.rename(user, from, to))).compose(v -> {
                     publishMailboxChange();
                     return ok(r, "RENAME completed");
                 });

@@ -12,6 +12,7 @@ import io.yubin.model.SpecialUse;
 import io.yubin.store.Mailbox;
 import io.yubin.store.MailboxStatus;
 import io.yubin.store.Quotas;
+import io.yubin.store.StoreException;
 import io.yubin.store.UidSet;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -55,10 +56,36 @@ final class MailboxCommands {
         if (p.isInbox()) {
             throw new No("[ALREADYEXISTS] INBOX exists");
         }
-        return session.f(session.mailboxes.create(session.user, p, uses)).compose(m -> {
-            session.publishMailboxChange();
-            return session.ok(r, "CREATE completed");
-        });
+        return createSuperiors(session, p).compose(v -> session.f(session.mailboxes.create(session.user, p, uses)))
+                .compose(m -> {
+                    session.publishMailboxChange();
+                    return session.ok(r, "CREATE completed");
+                });
+    }
+
+    /**
+     * RFC 9051 §6.3.4 and §6.3.6: the superior names of a new name (CREATE, or RENAME's target) that do
+     * not exist are created first, top down, as ordinary mailboxes: {@code CREATE a/b/c} makes {@code a}
+     * and {@code a/b} as well. One created meanwhile by another session is taken as it is.
+     */
+    static Future<Void> createSuperiors(ImapSession session, MailboxPath path) {
+        List<MailboxPath> superiors = new ArrayList<>();
+        for (MailboxPath p = path.parent(); p != null; p = p.parent()) {
+            superiors.add(0, p);
+        }
+        Future<Void> chain = Future.succeededFuture();
+        for (MailboxPath superior : superiors) {
+            chain = chain.compose(v -> session.f(session.mailboxes.find(session.user, superior)).compose(found ->
+                    found.isPresent() ? Future.<Void>succeededFuture()
+                            : session.f(session.mailboxes.create(session.user, superior, Set.of())).<Void>mapEmpty()
+                                    .recover(e -> conflict(e) ? Future.succeededFuture() : Future.failedFuture(e))));
+        }
+        return chain;
+    }
+
+    private static boolean conflict(Throwable e) {
+        Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        return t instanceof StoreException se && se.kind() == StoreException.Kind.CONFLICT;
     }
 
     static Future<Void> status(ImapSession session, Request r) {

@@ -217,6 +217,28 @@ class ImapConformanceTest {
     }
 
     @Test
+    void createAndRenameMakeTheSuperiorNamesThatAreMissing() throws Exception {
+        // RFC 9051 §6.3.4: CREATE foo/bar/zap SHOULD create foo/ and foo/bar/; §6.3.6 likewise for RENAME.
+        try (RawImapClient a = login(true)) {
+            assertThat(a.command("a", "CREATE Foo/Bar/Zap")).containsExactly("a OK CREATE completed");
+            assertThat(a.command("b", "LIST \"\" Foo*")).containsExactly(
+                    "* LIST (\\HasChildren) \"/\" \"Foo\"", "* LIST (\\HasChildren) \"/\" \"Foo/Bar\"",
+                    "* LIST (\\HasNoChildren) \"/\" \"Foo/Bar/Zap\"", "b OK LIST completed");
+            assertThat(a.command("c", "SELECT Foo/Bar")).last().isEqualTo("c OK [READ-WRITE] SELECT completed");
+            assertThat(a.command("d", "CREATE Foo/Other")).containsExactly("d OK CREATE completed");
+            assertThat(a.command("e", "CREATE Foo/Bar")).last().asString().startsWith("e NO [ALREADYEXISTS]");
+
+            assertThat(a.command("f", "RENAME Foo/Other Archive2/2026/Q4")).containsExactly("f OK RENAME completed");
+            assertThat(a.command("g", "LIST \"\" Archive2*")).containsExactly(
+                    "* LIST (\\HasChildren) \"/\" \"Archive2\"", "* LIST (\\HasChildren) \"/\" \"Archive2/2026\"",
+                    "* LIST (\\HasNoChildren) \"/\" \"Archive2/2026/Q4\"", "g OK LIST completed");
+            // A missing source creates nothing.
+            assertThat(a.command("h", "RENAME Gone New/Name")).last().asString().startsWith("h NO [NONEXISTENT]");
+            assertThat(a.command("i", "LIST \"\" New*")).containsExactly("i OK LIST completed");
+        }
+    }
+
+    @Test
     void listExtendedSelectionAndReturnOptions() throws Exception {
         try (RawImapClient a = login(true)) {
             assertThat(a.command("a", "LIST (FOO) \"\" *")).containsExactly("a BAD Unknown LIST selection option FOO");
@@ -224,6 +246,8 @@ class ImapConformanceTest {
             assertThat(a.command("c", "LIST (RECURSIVEMATCH) \"\" *"))
                     .containsExactly("c BAD RECURSIVEMATCH needs another selection option");
             a.command("d", "CREATE Foo/Bar");
+            // CREATE made Foo too; without it, Foo is a level above its child that does not exist.
+            assertThat(a.command("d2", "DELETE Foo")).containsExactly("d2 OK DELETE completed");
             a.command("e", "SUBSCRIBE Foo/Bar");
             a.command("f", "SUBSCRIBE Gone");
 
