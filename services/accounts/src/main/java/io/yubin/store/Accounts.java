@@ -9,7 +9,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -221,13 +223,13 @@ public final class Accounts implements AutoCloseable {
     /**
      * Removes the aliases that point at the user, its mailboxes, what {@link #onUserRemoval} steps
      * forget, its app passwords, then the user. Where that took the postmaster or abuse address of a
-     * domain (an alias to the user, or the user itself) that still has users, the domain's earliest remaining user takes them ({@link #roleAliases}:
-     * RFC 5321 §4.5.1 wants postmaster to reach someone for as long as the domain is served). Returns
-     * the aliases so handed over.
+     * domain (an alias to the user, or the user itself) that still has users, the domain's earliest
+     * remaining user takes them ({@link #roleAliases}: RFC 5321 §4.5.1 wants postmaster to reach
+     * someone for as long as the domain is served). Returns the aliases so handed over.
      */
     public CompletionStage<List<Alias>> removeUser(MailAddress address) {
-        Set<Domain> rolesLost = new TreeSet<>(Comparator.comparing(Domain::ascii));
-        if (AddressPolicy.ROLE_NAMES.contains(address.localPart().toLowerCase(Locale.ROOT))) {
+        Set<Domain> rolesLost = new HashSet<>();
+        if (isRole(address)) {
             rolesLost.add(address.domain());
         }
         return forgetting(address, requireUser(address)
@@ -236,9 +238,8 @@ public final class Accounts implements AutoCloseable {
                     CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
                     for (Alias a : aliases) {
                         if (a.target().equals(address)) {
-                            if (!a.source().isCatchAll() && AddressPolicy.ROLE_NAMES.contains(
-                                    a.source().address().localPart().toLowerCase(Locale.ROOT))) {
-                                rolesLost.add(a.source().address().domain());
+                            if (!a.source().isCatchAll() && isRole(a.source().address())) {
+                                rolesLost.add(a.source().domain());
                             }
                             chain = chain.thenCompose(v -> directory.removeAlias(a.source(), a.target()));
                         }
@@ -266,18 +267,18 @@ public final class Accounts implements AutoCloseable {
         if (addressPolicies.role().isPresent()) {
             return CompletableFuture.completedFuture(List.of());
         }
-        return directory.listDomains().thenCompose(domains -> {
-            Set<Domain> sorted = new TreeSet<>(Comparator.comparing(Domain::ascii));
-            sorted.addAll(domains);
-            return handOverRoles(sorted);
-        });
+        return directory.listDomains().thenCompose(this::handOverRoles);
     }
 
-    /** For each domain, its earliest remaining user takes the role addresses that reach nobody. */
-    private CompletionStage<List<Alias>> handOverRoles(Set<Domain> domains) {
+    private static boolean isRole(MailAddress address) {
+        return AddressPolicy.ROLE_NAMES.contains(address.localPart().toLowerCase(Locale.ROOT));
+    }
+
+    /** For each domain, in name order, its earliest remaining user takes the role addresses that reach nobody. */
+    private CompletionStage<List<Alias>> handOverRoles(Collection<Domain> domains) {
         List<Alias> handedOver = new ArrayList<>();
         CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
-        for (Domain domain : domains) {
+        for (Domain domain : domains.stream().sorted(Comparator.comparing(Domain::ascii)).toList()) {
             chain = chain.thenCompose(v -> directory.listUsers(domain)).thenCompose(users -> users.stream()
                     .min(Comparator.comparing(UserRecord::createdAt).thenComparing(u -> u.address().toString()))
                     .map(heir -> roleAliases(heir.address()).thenAccept(added -> {

@@ -220,10 +220,14 @@ final class ImapSession {
         return Future.succeededFuture();
     }
 
+    /** A failure as thrown, not the CompletionException a stage wraps it in. */
+    static Throwable cause(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
     /** The one place failures become responses. */
     private Future<Void> fail(String tag, Throwable failure) {
-        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
-                : failure;
+        Throwable t = cause(failure);
         if (t instanceof ImapParseException p) {
             return bad(tag, p.getMessage(), null);
         }

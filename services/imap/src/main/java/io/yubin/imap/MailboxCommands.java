@@ -78,14 +78,11 @@ final class MailboxCommands {
             chain = chain.compose(v -> session.f(session.mailboxes.find(session.user, superior)).compose(found ->
                     found.isPresent() ? Future.<Void>succeededFuture()
                             : session.f(session.mailboxes.create(session.user, superior, Set.of())).<Void>mapEmpty()
-                                    .recover(e -> conflict(e) ? Future.succeededFuture() : Future.failedFuture(e))));
+                                    .recover(e -> ImapSession.cause(e) instanceof StoreException se
+                                            && se.kind() == StoreException.Kind.CONFLICT
+                                            ? Future.succeededFuture() : Future.failedFuture(e))));
         }
         return chain;
-    }
-
-    private static boolean conflict(Throwable e) {
-        Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-        return t instanceof StoreException se && se.kind() == StoreException.Kind.CONFLICT;
     }
 
     static Future<Void> status(ImapSession session, Request r) {

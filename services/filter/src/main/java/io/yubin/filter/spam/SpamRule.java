@@ -246,19 +246,19 @@ public enum SpamRule {
             while (i < n && !wordPart(text.charAt(i))) {
                 i++;
             }
-            int letters = 0;
+            int length = 0;
             boolean lower = false;
             boolean lettersOnly = true;
             while (i < n && wordPart(text.charAt(i))) {
                 char ch = text.charAt(i++);
-                letters++;
+                length++;
                 if (Character.isLowerCase(ch)) {
                     lower = true;
                 } else if (!Character.isUpperCase(ch)) {
                     lettersOnly = false;
                 }
             }
-            if (letters >= 4 && lettersOnly) {
+            if (length >= 4 && lettersOnly) {
                 words++;
                 if (!lower) {
                     capitals++;

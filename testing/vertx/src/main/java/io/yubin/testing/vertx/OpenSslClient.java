@@ -31,7 +31,8 @@ public final class OpenSslClient {
      */
     public static String renegotiate(int port, String serverName, String starttls) throws IOException, InterruptedException {
         // s_client reads its input only once the handshake is done; "R" asks for a renegotiation.
-        return run(command(port, serverName, starttls, "-tls1_2"), "R\n", 0);
+        // Refused: s_client ends on the server's alert at once; accepted: it waits for more input.
+        return run(command(port, serverName, starttls, "-tls1_2"), "R\n", 10_000);
     }
 
     /**
@@ -69,15 +70,17 @@ public final class OpenSslClient {
         return command;
     }
 
-    /** Runs s_client with {@code input}, then, after {@code lingerMillis}, ends its input; returns what it printed. */
-    private static String run(List<String> command, String input, long lingerMillis) throws IOException, InterruptedException {
+    /**
+     * Runs s_client with {@code input}, ends its input once it has ended by itself or {@code waitMillis}
+     * have passed, and returns what it printed.
+     */
+    private static String run(List<String> command, String input, long waitMillis) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             OutputStream in = process.getOutputStream();
             in.write(input.getBytes(StandardCharsets.US_ASCII));
             in.flush();
-            // ended by the server (an alert) or still waiting for input
-            if (!process.waitFor(Math.max(lingerMillis, input.isEmpty() ? 0 : 10_000), TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(waitMillis, TimeUnit.MILLISECONDS)) {
                 in.close();
                 process.waitFor(10, TimeUnit.SECONDS);
             }
