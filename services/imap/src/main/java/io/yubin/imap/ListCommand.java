@@ -81,13 +81,10 @@ final class ListCommand {
                     throw new ImapParseException("Unknown LIST return option " + o);
                 }
                 if (o.equals("STATUS")) {
-                    if (k + 1 >= items.size() || !(items.get(k + 1) instanceof ListToken status)) {
+                    if (k + 1 >= items.size()) {
                         throw new ImapParseException("STATUS takes a list of items");
                     }
-                    for (Token t : status.items()) {
-                        statusItems.add(ImapSession.astring(t).toUpperCase(Locale.ROOT));
-                    }
-                    k++;
+                    statusItems.addAll(MailboxCommands.statusItems(session, items.get(++k)));
                 }
                 returns.add(o);
             }

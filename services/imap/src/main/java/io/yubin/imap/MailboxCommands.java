@@ -25,7 +25,7 @@ import java.util.Set;
 final class MailboxCommands {
 
     private static final Set<String> STATUS_ITEMS = Set.of("MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED",
-            "SIZE", "RECENT", "HIGHESTMODSEQ");
+            "SIZE", "RECENT", "HIGHESTMODSEQ", "APPENDLIMIT");
 
     private MailboxCommands() {
     }
@@ -88,21 +88,7 @@ final class MailboxCommands {
     static Future<Void> status(ImapSession session, Request r) {
         List<Token> a = r.args();
         ImapSession.args(a, 2);
-        if (!(a.get(1) instanceof ListToken items) || items.items().isEmpty()) {
-            throw new ImapParseException("STATUS takes a list of items");
-        }
-        List<String> names = new ArrayList<>();
-        for (Token t : items.items()) {
-            String n = ImapSession.astring(t).toUpperCase(Locale.ROOT);
-            if (!STATUS_ITEMS.contains(n)) {
-                throw new ImapParseException("Unknown STATUS item " + n);
-            }
-            names.add(n);
-        }
-        if (names.contains("HIGHESTMODSEQ")) {
-            // RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command.
-            session.enableCondstore();
-        }
+        List<String> names = statusItems(session, a.get(1));
         MailboxPath p = session.existingPath(a.get(0));
         return session.f(session.mailboxes.find(session.user, p)).compose(found -> {
             if (found.isEmpty()) {
@@ -115,11 +101,34 @@ final class MailboxCommands {
         });
     }
 
+    /**
+     * The items of a STATUS command or of LIST's RETURN (STATUS (...)) (RFC 5819), upper-cased: a
+     * list of one or more known items, else BAD. Asking for HIGHESTMODSEQ enables CONDSTORE (RFC 7162 §3.1).
+     */
+    static List<String> statusItems(ImapSession session, Token list) {
+        if (!(list instanceof ListToken items) || items.items().isEmpty()) {
+            throw new ImapParseException("STATUS takes a list of items");
+        }
+        List<String> names = new ArrayList<>();
+        for (Token t : items.items()) {
+            String n = ImapSession.astring(t).toUpperCase(Locale.ROOT);
+            if (!STATUS_ITEMS.contains(n)) {
+                throw new ImapParseException("Unknown STATUS item " + n);
+            }
+            names.add(n);
+        }
+        if (names.contains("HIGHESTMODSEQ")) {
+            session.enableCondstore();
+        }
+        return names;
+    }
+
     /** The STATUS response for a mailbox (also LIST RETURN (STATUS), RFC 5819). */
     static Future<String> line(ImapSession session, Mailbox m, List<String> names) {
         return session.f(session.mailboxes.status(m.id())).compose(st -> {
             Future<Long> recent = names.contains("RECENT") ? recent(session, m, st) : Future.succeededFuture(0L);
-            return recent.map(n -> "* STATUS " + session.name(m.path()) + " (" + text(names, st, n) + ")\r\n");
+            return recent.map(n -> "* STATUS " + session.name(m.path()) + " ("
+                    + text(names, st, n, session.options.limits().maxMessageSize()) + ")\r\n");
         });
     }
 
@@ -140,7 +149,7 @@ final class MailboxCommands {
         });
     }
 
-    private static String text(List<String> names, MailboxStatus st, long recent) {
+    private static String text(List<String> names, MailboxStatus st, long recent, long appendLimit) {
         List<String> out = new ArrayList<>();
         for (String n : names) {
             long v = switch (n) {
@@ -152,6 +161,8 @@ final class MailboxCommands {
                 case "SIZE" -> st.size();
                 case "HIGHESTMODSEQ" -> st.highestModSeq();
                 case "RECENT" -> recent;
+                // RFC 7889 §3.2: the largest message APPEND takes into this mailbox (here the same for all).
+                case "APPENDLIMIT" -> appendLimit;
                 default -> throw new IllegalStateException("unchecked STATUS item " + n);
             };
             out.add(n + " " + v);

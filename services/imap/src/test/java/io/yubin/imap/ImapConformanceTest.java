@@ -279,6 +279,30 @@ class ImapConformanceTest {
     }
 
     @Test
+    void statusAndListStatusTakeTheAppendLimitAndRefuseUnknownItemsAlike() throws Exception {
+        imap.deliver(alice, MESSAGE);
+        long limit = ImapLimits.DEFAULT.maxMessageSize();
+        try (RawImapClient a = login(true)) {
+            // RFC 7889 §3.2: the server that advertises APPENDLIMIT answers it per mailbox too.
+            assertThat(a.command("a", "STATUS INBOX (MESSAGES APPENDLIMIT)")).containsExactly(
+                    "* STATUS \"INBOX\" (MESSAGES 1 APPENDLIMIT " + limit + ")", "a OK STATUS completed");
+            assertThat(a.command("b", "LIST \"\" INBOX RETURN (STATUS (APPENDLIMIT UIDNEXT))")).containsExactly(
+                    "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"INBOX\"",
+                    "* STATUS \"INBOX\" (APPENDLIMIT " + limit + " UIDNEXT 2)", "b OK LIST completed");
+            // The same items, checked the same way: a BAD, never a server error.
+            assertThat(a.command("c", "STATUS INBOX (FOO)")).containsExactly("c BAD Unknown STATUS item FOO");
+            assertThat(a.command("d", "LIST \"\" * RETURN (STATUS (MESSAGES FOO))"))
+                    .containsExactly("d BAD Unknown STATUS item FOO");
+            assertThat(a.command("e", "LIST \"\" * RETURN (STATUS ())")).containsExactly("e BAD STATUS takes a list of items");
+            assertThat(a.command("f", "LIST \"\" * RETURN (STATUS)")).containsExactly("f BAD STATUS takes a list of items");
+            // HIGHESTMODSEQ asked through LIST enables CONDSTORE as STATUS does (RFC 7162 §3.1).
+            a.command("g", "LIST \"\" INBOX RETURN (STATUS (HIGHESTMODSEQ))");
+            a.command("h", "SELECT INBOX");
+            assertThat(a.command("i", "STORE 1 +FLAGS (\\Flagged)")).first().asString().contains("MODSEQ (");
+        }
+    }
+
+    @Test
     void nilIsAStringAtomMailboxNamesAreNotFoundAndSearchDatesAreLenient() throws Exception {
         imap.deliver(alice, MESSAGE);
         try (RawImapClient a = login(false)) {

@@ -121,6 +121,14 @@ class ImapProtocolTest {
                     + "From: carol@example.org\r\n\r\n BINARY[2] ~{3}\r\n\0\1\2)");
             assertThat(c.command("i", "FETCH 1 BODY[]<0.4>")).containsExactly(
                     "* 1 FETCH (BODY[]<0> {4}\r\nDate)", "* 1 FETCH (FLAGS (\\Recent \\Seen))", "i OK FETCH completed");
+            // RFC 3516 (part of IMAP4rev2, advertised for IMAP4rev1 clients): APPEND takes a literal8,
+            // whose octets may hold NUL, and gives them back whole.
+            assertThat(c.command("j", "CAPABILITY").get(0)).contains(" BINARY ");
+            String binary = "Subject: nul\r\nContent-Transfer-Encoding: binary\r\n\r\na\0b\r\n";
+            assertThat(c.command("k", "APPEND INBOX ~{" + binary.length() + "+}\r\n" + binary))
+                    .last().asString().startsWith("k OK [APPENDUID " + validity + " 3]");
+            assertThat(c.command("l", "UID FETCH 3 (BINARY.PEEK[1] BINARY.SIZE[1])")).contains(
+                    "* 3 FETCH (UID 3 BINARY[1] ~{5}\r\na\0b\r\n BINARY.SIZE[1] 5)");
         }
     }
 
