@@ -373,9 +373,15 @@ final class ImapSession {
                 return IdleCommand.idle(this, r);
             case "GETQUOTAROOT":
                 args(a, 1);
-                existingPath(a.get(0));
+                MailboxPath quotaOf = existingPath(a.get(0));
                 String mailbox = quoted(astring(a.get(0)));
-                return MailboxCommands.quotaRoots(this).compose(roots -> {
+                // RFC 9208 §4.3: NO for a mailbox that does not exist.
+                return f(mailboxes.find(user, quotaOf)).compose(found -> {
+                    if (found.isEmpty()) {
+                        throw new No("[NONEXISTENT] No such mailbox");
+                    }
+                    return MailboxCommands.quotaRoots(this);
+                }).compose(roots -> {
                     StringBuilder line = new StringBuilder("* QUOTAROOT ").append(mailbox);
                     roots.forEach(root -> line.append(' ').append(quoted(root)));
                     client.write(line.append("\r\n").toString());
@@ -495,6 +501,10 @@ final class ImapSession {
     // ---- ENABLE (RFC 5161) and CONDSTORE enabling (RFC 7162 §3.1) ----
 
     private Future<Void> enable(Request r) {
+        if (r.args().isEmpty()) {
+            // RFC 5161 §4: enable = "ENABLE" 1*(SP capability)
+            throw new ImapParseException("ENABLE takes one or more capability names");
+        }
         List<String> enabled = new ArrayList<>();
         for (Token t : r.args()) {
             // RFC 5161 §3.2: ENABLED names each extension this command enabled, as it is advertised.

@@ -61,6 +61,10 @@ final class ListCommand {
         String reference = ImapSession.astring(a.get(i));
         List<String> patterns = new ArrayList<>();
         if (!lsub && a.get(i + 1) instanceof ListToken many) {
+            if (many.items().isEmpty()) {
+                // RFC 5258 §6: patterns = "(" list-mailbox *(SP list-mailbox) ")"
+                throw new ImapParseException("LIST takes one or more mailbox patterns");
+            }
             for (Token t : many.items()) {
                 patterns.add(ImapSession.astring(t));
             }

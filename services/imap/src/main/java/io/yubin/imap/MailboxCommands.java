@@ -44,11 +44,12 @@ final class MailboxCommands {
                 throw new ImapParseException("Invalid CREATE parameters");
             }
             for (Token t : useList.items()) {
-                try {
-                    uses.add(SpecialUse.fromAttribute(ImapSession.astring(t)));
-                } catch (IllegalArgumentException e) {
+                SpecialUse use = SpecialUse.fromAttribute(ImapSession.astring(t));
+                if (use == null) {
+                    // RFC 6154 §3: not created, and USEATTR says why.
                     throw new No("[USEATTR] Unsupported special-use attribute " + ImapSession.astring(t));
                 }
+                uses.add(use);
             }
         }
         String raw = ImapSession.astring(a.get(0));

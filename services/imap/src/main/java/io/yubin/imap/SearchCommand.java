@@ -23,6 +23,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -35,6 +36,8 @@ final class SearchCommand {
     private static final DateTimeFormatter SEARCH_DATE = new DateTimeFormatterBuilder().parseCaseInsensitive()
             .appendPattern("d-MMM-yyyy").toFormatter(Locale.ENGLISH);
     private static final Pattern SEQUENCE = Pattern.compile("[0-9*:,$]+");
+    /** ESEARCH's result options (RFC 4731) and SEARCHRES's SAVE (RFC 5182). */
+    private static final Set<String> RETURN_OPTIONS = Set.of("MIN", "MAX", "ALL", "COUNT", "SAVE");
 
     private SearchCommand() {
     }
@@ -49,7 +52,12 @@ final class SearchCommand {
             }
             returns = new ArrayList<>();
             for (Token t : opts.items()) {
-                returns.add(ImapSession.astring(t).toUpperCase(Locale.ROOT));
+                String option = ImapSession.astring(t).toUpperCase(Locale.ROOT);
+                if (!RETURN_OPTIONS.contains(option)) {
+                    // RFC 4731 §3.1: the server answers BAD to a result option it does not know.
+                    throw new ImapParseException("Unknown SEARCH return option " + option);
+                }
+                returns.add(option);
             }
             if (returns.isEmpty()) {
                 returns.add("ALL");
@@ -208,6 +216,10 @@ final class SearchCommand {
     private static SearchKey searchKey(ImapSession session, List<Token> a, int[] pos, int depth) {
         if (depth > session.options.limits().maxNesting()) {
             throw new ImapParseException("Search program too deeply nested");
+        }
+        if (pos[0] >= a.size()) {
+            // NOT or OR at the end of the program.
+            throw new ImapParseException("Search program ends where a search key is needed");
         }
         Token t = a.get(pos[0]++);
         if (t instanceof ListToken list) {

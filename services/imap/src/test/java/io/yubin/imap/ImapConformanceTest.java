@@ -243,6 +243,8 @@ class ImapConformanceTest {
         try (RawImapClient a = login(true)) {
             assertThat(a.command("a", "LIST (FOO) \"\" *")).containsExactly("a BAD Unknown LIST selection option FOO");
             assertThat(a.command("b", "LIST \"\" * RETURN (FOO)")).containsExactly("b BAD Unknown LIST return option FOO");
+            assertThat(a.command("b2", "LIST \"\" ()")).containsExactly("b2 BAD LIST takes one or more mailbox patterns");
+            assertThat(a.command("b3", "ENABLE")).containsExactly("b3 BAD ENABLE takes one or more capability names");
             assertThat(a.command("c", "LIST (RECURSIVEMATCH) \"\" *"))
                     .containsExactly("c BAD RECURSIVEMATCH needs another selection option");
             a.command("d", "CREATE Foo/Bar");

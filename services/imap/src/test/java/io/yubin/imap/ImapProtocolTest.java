@@ -171,6 +171,33 @@ class ImapProtocolTest {
                     "* ESEARCH (TAG \"f\") MIN 1 COUNT 2", "f OK SEARCH completed");
             assertThat(c.command("g", "SEARCH CHARSET KOI8-R ALL")).containsExactly(
                     "g NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
+            // RFC 4731 §3.1: a result option the server does not know is BAD (PARTIAL, RFC 9394, is not offered).
+            assertThat(c.command("h", "SEARCH RETURN (COUNT PARTIAL 1:10) ALL")).containsExactly(
+                    "h BAD Unknown SEARCH return option PARTIAL");
+            // A NOT or OR that the program ends before is BAD, never a server error.
+            assertThat(c.command("i", "SEARCH NOT")).containsExactly(
+                    "i BAD Search program ends where a search key is needed");
+            assertThat(c.command("j", "SEARCH OR OR SEEN ALL")).containsExactly(
+                    "j BAD Search program ends where a search key is needed");
+            assertThat(c.command("k", "SEARCH (OR SEEN)")).containsExactly(
+                    "k BAD Search program ends where a search key is needed");
+        }
+    }
+
+    @Test
+    void createRefusesAnUnknownSpecialUseAndGetQuotaRootAMailboxThatDoesNotExist() throws Exception {
+        try (RawImapClient c = login()) {
+            // RFC 6154 §3: nothing created, and USEATTR says why.
+            assertThat(c.command("a", "CREATE Spam (USE (\\Spam))")).containsExactly(
+                    "a NO [USEATTR] Unsupported special-use attribute \\Spam");
+            assertThat(c.command("b", "LIST \"\" Spam")).containsExactly("b OK LIST completed");
+            assertThat(c.command("c", "CREATE Spam (USE (\\Junk))")).containsExactly("c OK CREATE completed");
+            assertThat(c.command("d", "LIST \"\" Spam")).containsExactly(
+                    "* LIST (\\HasNoChildren \\Junk) \"/\" \"Spam\"", "d OK LIST completed");
+            // RFC 9208 §4.3: GETQUOTAROOT of a mailbox that does not exist is NO.
+            assertThat(c.command("e", "GETQUOTAROOT Nope")).containsExactly("e NO [NONEXISTENT] No such mailbox");
+            assertThat(c.command("f", "GETQUOTAROOT Spam")).containsExactly("* QUOTAROOT \"Spam\" \"\"",
+                    "* QUOTA \"\" ()", "f OK GETQUOTAROOT completed");
         }
     }
 
