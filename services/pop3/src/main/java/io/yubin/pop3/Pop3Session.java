@@ -34,7 +34,7 @@ final class Pop3Session {
     static final int MAX_COMMAND_OCTETS = 253;
     /** A SASL response line (RFC 5034 §4) may be longer than a command; this bounds it. */
     static final int MAX_SASL_RESPONSE_OCTETS = 2048;
-    /** After this many bad commands the session ends. */
+    /** After this many bad commands in a row the session ends. */
     static final int MAX_BAD_COMMANDS = 10;
 
     private final String id;
@@ -116,7 +116,7 @@ final class Pop3Session {
         Pop3Command command = Pop3CommandParser.parse(new String(line, StandardCharsets.UTF_8));
         LOG.debug("[pop3 {}] C: {}", id, command);
         try {
-            return dispatch(command);
+            return dispatch(command).map(this::counted);
         } catch (RuntimeException e) {
             return Future.succeededFuture(failed(e));
         }
@@ -383,7 +383,15 @@ final class Pop3Session {
                 : "authentication needs TLS, connect to the TLS port");
     }
 
-    /** A client error; too many of them end the session. */
+    /** A command answered +OK ends a run of bad ones (as IMAP counts BAD responses in a row). */
+    private Pop3Response counted(Pop3Response response) {
+        if (!(response instanceof Pop3Response.Text t) || t.text().startsWith("+OK")) {
+            badCommands = 0;
+        }
+        return response;
+    }
+
+    /** A client error; too many of them in a row end the session. */
     private Pop3Response bad(String reply) {
         if (++badCommands >= MAX_BAD_COMMANDS) {
             return new Pop3Response.Text(reply.substring(0, reply.length() - 2) + " (too many bad commands, closing)\r\n",
