@@ -115,7 +115,7 @@ final class SmtpCommandParser {
                 throw error("Duplicate parameter " + key);
             }
             switch (key) {
-                case "SIZE" -> size = number(value, "SIZE");
+                case "SIZE" -> size = number(value, "SIZE", 20); // RFC 1870 §8: size-value ::= 1*20DIGIT
                 case "REQUIRETLS" -> {
                     if (value != null) {
                         throw error("REQUIRETLS takes no value");
@@ -206,7 +206,7 @@ final class SmtpCommandParser {
         if (parts.length < 1 || parts.length > 2) {
             throw error("Syntax: BDAT <size> [LAST]");
         }
-        long size = number(parts[0], "BDAT size");
+        long size = number(parts[0], "BDAT size", 18);
         boolean last = false;
         if (parts.length == 2) {
             if (!parts[1].equalsIgnoreCase("LAST")) {
@@ -237,11 +237,17 @@ final class SmtpCommandParser {
         return value;
     }
 
-    private static long number(String value, String what) throws SyntaxError {
-        if (value == null || value.isEmpty() || value.length() > 18 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+    /**
+     * Digits only, at most {@code maxDigits} of them; a value above what a long holds is
+     * {@code Long.MAX_VALUE} (it is over every limit anyway).
+     */
+    private static long number(String value, String what, int maxDigits) throws SyntaxError {
+        if (value == null || value.isEmpty() || value.length() > maxDigits
+                || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw error(what + " must be a number");
         }
-        return Long.parseLong(value);
+        return value.length() > 18 && new java.math.BigInteger(value).bitLength() > 63 ? Long.MAX_VALUE
+                : Long.parseLong(value);
     }
 
     /** Space-separated {@code KEY[=VALUE]} parameters; keys upper-cased. */

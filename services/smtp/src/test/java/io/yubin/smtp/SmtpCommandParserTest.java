@@ -55,6 +55,17 @@ class SmtpCommandParserTest {
     }
 
     @Test
+    void aSizeOfTwentyDigitsIsANumberOverEveryLimitNotASyntaxError() {
+        // Past what a long holds, so the server answers 552 5.3.4 as for any size over its limit.
+        assertThat(((SmtpCommand.Mail) SmtpCommandParser.parse("MAIL FROM:<a@example.org> SIZE=99999999999999999999"))
+                .size()).isEqualTo(Long.MAX_VALUE);
+        assertThat(((SmtpCommand.Mail) SmtpCommandParser.parse("MAIL FROM:<a@example.org> SIZE=9223372036854775807"))
+                .size()).isEqualTo(Long.MAX_VALUE);
+        assertThat(((SmtpCommand.Mail) SmtpCommandParser.parse("MAIL FROM:<a@example.org> SIZE=00000000000000001234"))
+                .size()).isEqualTo(1234);
+    }
+
+    @Test
     void refusesBadSyntaxWithTheRightCodes() {
         assertThat(reply("")).startsWith("500 5.5.2");
         assertThat(reply("XYZZY")).startsWith("500 5.5.2");
@@ -64,6 +75,8 @@ class SmtpCommandParserTest {
         assertThat(reply("MAIL FROM:<a@example.org")).startsWith("501 5.1.7");
         assertThat(reply("RCPT TO:<>")).startsWith("501 5.1.3");
         assertThat(reply("MAIL FROM:<a@example.org> SIZE=abc")).startsWith("501 5.5.4");
+        // RFC 1870 §8: size-value ::= 1*20DIGIT; one digit more is out of the grammar.
+        assertThat(reply("MAIL FROM:<a@example.org> SIZE=123456789012345678901")).startsWith("501 5.5.4");
         assertThat(reply("MAIL FROM:<a@example.org> SIZE=1 SIZE=2")).startsWith("501 5.5.4");
         assertThat(reply("MAIL FROM:<a@example.org> ENVID=a+zz")).startsWith("501 5.5.4");
         assertThat(reply("MAIL FROM:<a@example.org> XFOO")).startsWith("555 5.5.4");
