@@ -38,6 +38,14 @@ final class AccountsRoutes {
                         AccountsRoutes::domainJson)));
     }
 
+    Future<JsonObject> showDomain(RoutingContext ctx) {
+        Domain domain = domain(ctx.pathParam("name"), "name");
+        Access.domain(ctx, domain, domain.ascii());
+        return call(ctx, accounts.domains()).map(domains -> domainJson(domains.stream()
+                .filter(d -> d.ascii().equals(domain.ascii())).findFirst()
+                .orElseThrow(() -> StoreException.notFound("name", "domain " + domain.ascii() + " is not local"))));
+    }
+
     Future<JsonObject> addDomain(RoutingContext ctx) {
         JsonBody body = JsonBody.parse(ctx.body().buffer(), Set.of("name"));
         Domain domain = domain(body.requiredString("name"), "name");
@@ -56,6 +64,13 @@ final class AccountsRoutes {
         return call(ctx, accounts.users(domain)).map(users -> new JsonObject()
                 .put("users", array(users.stream().filter(u -> Access.visible(ctx, u.address().domain())).toList(),
                         AccountsRoutes::userJson)));
+    }
+
+    Future<JsonObject> showUser(RoutingContext ctx) {
+        MailAddress address = address(ctx.pathParam("address"), "address");
+        Access.address(ctx, address);
+        return call(ctx, accounts.user(address)).map(user -> userJson(user.orElseThrow(
+                () -> StoreException.notFound("address", "no user " + address))));
     }
 
     Future<JsonObject> addUser(RoutingContext ctx) {

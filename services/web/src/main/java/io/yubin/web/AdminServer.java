@@ -182,12 +182,14 @@ public final class AdminServer {
         AccountsRoutes api = new AccountsRoutes(accounts);
         routes.add(HttpMethod.GET, "/api/v1/domains", 200, Scope.DOMAIN, api::listDomains);
         routes.add(HttpMethod.POST, "/api/v1/domains", 201, Scope.GLOBAL, api::addDomain);
+        routes.add(HttpMethod.GET, "/api/v1/domains/:name", 200, Scope.DOMAIN, api::showDomain);
         routes.add(HttpMethod.DELETE, "/api/v1/domains/:name", 204, Scope.GLOBAL, api::removeDomain);
         routes.add(HttpMethod.GET, "/api/v1/domains/:name/quota", 200, Scope.DOMAIN, api::domainQuota);
         routes.add(HttpMethod.PUT, "/api/v1/domains/:name/quota", 200, Scope.GLOBAL, api::setDomainQuota);
         routes.add(HttpMethod.GET, "/api/v1/users", 200, Scope.DOMAIN, api::listUsers);
         routes.add(HttpMethod.POST, "/api/v1/users", 201, Scope.DOMAIN, api::addUser);
         routes.add(HttpMethod.PUT, "/api/v1/users/:address/password", 204, Scope.DOMAIN, api::changePassword);
+        routes.add(HttpMethod.GET, "/api/v1/users/:address", 200, Scope.DOMAIN, api::showUser);
         routes.add(HttpMethod.DELETE, "/api/v1/users/:address", 200, Scope.DOMAIN, api::removeUser);
         routes.add(HttpMethod.GET, "/api/v1/users/:address/quota", 200, Scope.DOMAIN, api::userQuota);
         routes.add(HttpMethod.PUT, "/api/v1/users/:address/quota", 200, Scope.DOMAIN, api::setUserQuota);

@@ -56,9 +56,15 @@ class AdminApiTest {
 
         assertThat(json(api.get("/api/v1/domains")).getJsonArray("domains"))
                 .containsExactly(new JsonObject().put("name", "example.test").put("unicode", "example.test"));
+        // One domain, named in any case.
+        HttpResponse<String> one = api.get("/api/v1/domains/EXAMPLE.test");
+        assertThat(one.statusCode()).isEqualTo(200);
+        assertThat(json(one)).isEqualTo(new JsonObject().put("name", "example.test").put("unicode", "example.test"));
 
         assertThat(api.delete("/api/v1/domains/example.test").statusCode()).isEqualTo(204);
         assertThat(json(api.get("/api/v1/domains")).getJsonArray("domains")).isEmpty();
+        assertError(api.get("/api/v1/domains/example.test"), 404, "name");
+        assertError(api.get("/api/v1/domains/bad..name"), 400, "name");
     }
 
     @Test
@@ -314,6 +320,13 @@ class AdminApiTest {
         addUser("alice@example.test");
         addUser("bob@example.test");
 
+        HttpResponse<String> shown = api.get("/api/v1/users/Alice%40example.test");
+        assertThat(shown.statusCode()).isEqualTo(200);
+        assertThat(json(shown).fieldNames()).containsExactlyInAnyOrder("address", "quotaBytes", "quotaMessages",
+                "createdAt", "twoFactor");
+        assertThat(json(shown).getString("address")).isEqualTo("alice@example.test");
+        assertThat(shown.body()).doesNotContain("argon2");
+
         // alice, the first user, took postmaster@ and abuse@; bob, the earliest left, takes them over.
         var removed = api.delete("/api/v1/users/alice%40example.test");
         assertThat(removed.statusCode()).isEqualTo(200);
@@ -323,6 +336,8 @@ class AdminApiTest {
         assertThat(authenticate("alice@example.test", STRONG)).isEmpty();
         removed = api.delete("/api/v1/users/bob%40example.test");
         assertThat(json(removed).getJsonArray("roleAliases")).isEmpty();
+        assertError(api.get("/api/v1/users/bob%40example.test"), 404, "address");
+        assertError(api.get("/api/v1/users/not-an-address"), 400, "address");
         assertThat(json(api.get("/api/v1/users")).getJsonArray("users")).isEmpty();
         assertThat(json(api.get("/api/v1/aliases")).getJsonArray("aliases")).isEmpty();
     }

@@ -279,6 +279,8 @@ class AdministratorsApiTest {
                 .isEqualTo("administrator a-admin does not manage the domain b.test");
         for (String[] request : List.of(
                 new String[] {"DELETE", "/api/v1/users/bob@b.test", null},
+                new String[] {"GET", "/api/v1/users/bob@b.test", null},
+                new String[] {"GET", "/api/v1/domains/b.test", null},
                 new String[] {"PUT", "/api/v1/users/bob@b.test/password", "{\"password\":\"another long one\"}"},
                 new String[] {"GET", "/api/v1/users?domain=b.test", null},
                 new String[] {"GET", "/api/v1/aliases?domain=b.test", null},
