@@ -248,7 +248,10 @@ final class ImapSession {
                     break;
                 default:
                     LOG.warn("[imap {}] store unavailable: {}", id, e.getMessage());
-                    client.write(tag + " NO [UNAVAILABLE] The mail store is unavailable, try again later\r\n");
+                    // Not OVERQUOTA: that tells the user to make room, and the server's disk is not theirs.
+                    client.write(tag + (StoreException.isStorageFull(e)
+                            ? " NO [UNAVAILABLE] The server's storage is full, try again later\r\n"
+                            : " NO [UNAVAILABLE] The mail store is unavailable, try again later\r\n"));
             }
             return Future.succeededFuture();
         }

@@ -11,7 +11,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A real BlobStore seen through a wrapper that counts whole and ranged reads, and can hold whole reads. */
+/**
+ * A real BlobStore seen through a wrapper that counts whole and ranged reads, can hold whole reads,
+ * and can fail writes as a full disk does.
+ */
 final class CountingBlobStore implements BlobStore {
 
     /** One ranged read as asked for. */
@@ -25,6 +28,9 @@ final class CountingBlobStore implements BlobStore {
     CountingBlobStore(BlobStore delegate) {
         this.delegate = delegate;
     }
+
+    /** While set, writes fail as on a full disk. */
+    volatile boolean full;
 
     /** While set, whole reads are held until {@link #releaseHeld} (to see how many are in flight). */
     volatile boolean hold;
@@ -50,6 +56,9 @@ final class CountingBlobStore implements BlobStore {
 
     @Override
     public CompletionStage<StoredBlob> put(InputStream content) {
+        if (full) {
+            return CompletableFuture.failedFuture(io.yubin.store.StoreException.full("No space left on device", null));
+        }
         return delegate.put(content);
     }
 

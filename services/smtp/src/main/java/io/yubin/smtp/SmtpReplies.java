@@ -78,6 +78,8 @@ final class SmtpReplies {
             "Bare CR or LF in message, lines end with CRLF; message refused");
     static final SmtpReply LONG_LINE_IN_DATA = new SmtpReply(554, "5.6.0", "Line too long in message; message refused");
     static final SmtpReply TEMPORARY_FAILURE = new SmtpReply(451, "4.3.0", "Temporary failure, try again later");
+    // RFC 5321 §4.2.2 / RFC 3463 X.3.1: the server's storage is full; the client keeps the message and retries.
+    static final SmtpReply INSUFFICIENT_STORAGE = new SmtpReply(452, "4.3.1", "Insufficient system storage, try again later");
     // RFC 5321 §3.8: a server that must shut down answers 421 and closes; RFC 3463 X.3.2: not accepting messages.
     static final SmtpReply SHUTTING_DOWN = new SmtpReply(421, "4.3.2", "Service shutting down");
     static final SmtpReply TOO_MANY_CONNECTIONS = new SmtpReply(421, "4.7.0", "Too many connections from your address");
@@ -154,6 +156,10 @@ final class SmtpReplies {
                 LOG.info("[{}] message refused: {}", sessionId, refused.reply().text());
                 return refused.reply();
             }
+        }
+        if (StoreException.isStorageFull(failure)) {
+            LOG.warn("[{}] storage is full: {}", sessionId, failure.getMessage());
+            return INSUFFICIENT_STORAGE;
         }
         Throwable cause = failure;
         while (cause.getCause() != null && !(cause instanceof StoreException)) {

@@ -22,17 +22,21 @@ public class StoreException extends RuntimeException {
 
     private final Kind kind;
     private final String field;
+    private final boolean storageFull;
 
     public StoreException(Kind kind, String field, String message) {
-        super(message);
-        this.kind = kind;
-        this.field = field;
+        this(kind, field, message, null);
     }
 
     public StoreException(Kind kind, String field, String message, Throwable cause) {
+        this(kind, field, message, cause, false);
+    }
+
+    private StoreException(Kind kind, String field, String message, Throwable cause, boolean storageFull) {
         super(message, cause);
         this.kind = kind;
         this.field = field;
+        this.storageFull = storageFull;
     }
 
     public static StoreException notFound(String field, String message) {
@@ -49,6 +53,37 @@ public class StoreException extends RuntimeException {
 
     public static StoreException unavailable(String message, Throwable cause) {
         return new StoreException(Kind.UNAVAILABLE, null, message, cause);
+    }
+
+    /**
+     * UNAVAILABLE because the backend's storage is full (a full disk): nothing was written, and
+     * retrying works once there is room. SMTP answers it {@code 452 4.3.1} (RFC 5321 §4.2.2
+     * "insufficient system storage", RFC 3463 X.3.1 "mail system full").
+     */
+    public static StoreException full(String message, Throwable cause) {
+        return new StoreException(Kind.UNAVAILABLE, null, message, cause, true);
+    }
+
+    /**
+     * Whether {@code failure} (or a cause of it) says storage is full: a {@link #full} failure, or an
+     * I/O error of a full file system or quota (ENOSPC, EDQUOT) met outside the store, such as while
+     * spooling a message body to a temporary file.
+     */
+    public static boolean isStorageFull(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof StoreException e && e.storageFull) {
+                return true;
+            }
+            if (t instanceof java.io.IOException && isFullDiskMessage(t.getMessage())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The operating system's words for ENOSPC and EDQUOT, as the JDK reports them. */
+    public static boolean isFullDiskMessage(String message) {
+        return message != null && (message.contains("No space left on device") || message.contains("Disk quota exceeded"));
     }
 
     /**

@@ -331,7 +331,9 @@ public final class FileBlobStore implements BlobStore, AutoCloseable {
                 } catch (NoSuchFileException e) {
                     future.completeExceptionally(StoreException.notFound("blob", "no blob " + e.getFile()));
                 } catch (IOException | UncheckedIOException e) {
-                    future.completeExceptionally(StoreException.unavailable("blob I/O failed: " + e.getMessage(), e));
+                    future.completeExceptionally(StoreException.isFullDiskMessage(e.getMessage())
+                            ? StoreException.full("blob I/O failed, the disk is full: " + e.getMessage(), e)
+                            : StoreException.unavailable("blob I/O failed: " + e.getMessage(), e));
                 } catch (RuntimeException e) {
                     future.completeExceptionally(e);
                 }

@@ -33,39 +33,76 @@ final class Sql {
     }
 
     static int update(Connection c, String sql, Object... args) throws SQLException {
-        return prepare(c, sql, args).executeUpdate();
+        return using(c, sql, args, PreparedStatement::executeUpdate);
     }
 
     /** Runs a statement without parameters or results (BEGIN, COMMIT, SAVEPOINT, ...). */
     static void exec(Connection c, String sql) throws SQLException {
-        prepare(c, sql).execute();
+        using(c, sql, new Object[0], PreparedStatement::execute);
     }
 
     static <T> List<T> list(Connection c, String sql, RowMapper<T> mapper, Object... args) throws SQLException {
-        try (ResultSet rs = prepare(c, sql, args).executeQuery()) {
-            List<T> out = new ArrayList<>();
-            while (rs.next()) {
-                out.add(mapper.map(rs));
+        return using(c, sql, args, ps -> {
+            try (ResultSet rs = ps.executeQuery()) {
+                List<T> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(mapper.map(rs));
+                }
+                return out;
             }
-            return out;
-        }
+        });
     }
 
     static <T> Optional<T> one(Connection c, String sql, RowMapper<T> mapper, Object... args) throws SQLException {
-        try (ResultSet rs = prepare(c, sql, args).executeQuery()) {
-            return rs.next() ? Optional.ofNullable(mapper.map(rs)) : Optional.empty();
-        }
+        return using(c, sql, args, ps -> {
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(mapper.map(rs)) : Optional.empty();
+            }
+        });
     }
 
     static boolean exists(Connection c, String sql, Object... args) throws SQLException {
-        try (ResultSet rs = prepare(c, sql, args).executeQuery()) {
-            return rs.next();
-        }
+        return using(c, sql, args, ps -> {
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        });
     }
 
     static long longValue(Connection c, String sql, Object... args) throws SQLException {
-        try (ResultSet rs = prepare(c, sql, args).executeQuery()) {
-            return rs.next() ? rs.getLong(1) : 0;
+        return using(c, sql, args, ps -> {
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Use<T> {
+        T apply(PreparedStatement ps) throws SQLException;
+    }
+
+    /**
+     * Runs {@code use} on the cached statement. A statement whose run failed is closed and dropped
+     * from the cache: the driver may have finalized it (it then answers "statement is not executing"
+     * to every later use while {@code isClosed()} still says false), and a ROLLBACK that could never
+     * run again left the writer inside a transaction for good after a full disk.
+     */
+    private static <T> T using(Connection c, String sql, Object[] args, Use<T> use) throws SQLException {
+        PreparedStatement ps = prepare(c, sql, args);
+        try {
+            return use.apply(ps);
+        } catch (SQLException | RuntimeException e) {
+            Map<String, PreparedStatement> cache = STATEMENTS.get(c);
+            if (cache != null) {
+                cache.remove(sql, ps);
+            }
+            try {
+                ps.close();
+            } catch (SQLException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
         }
     }
 

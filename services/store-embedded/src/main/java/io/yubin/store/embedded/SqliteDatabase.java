@@ -209,7 +209,7 @@ final class SqliteDatabase implements AutoCloseable {
             try {
                 exec(writer, "BEGIN IMMEDIATE");
             } catch (SQLException e) {
-                failAll(batch, StoreException.unavailable("cannot begin a transaction: " + e.getMessage(), e));
+                failAll(batch, failure("cannot begin a transaction: ", e));
                 return;
             }
             try {
@@ -231,9 +231,15 @@ final class SqliteDatabase implements AutoCloseable {
                 }
                 exec(writer, "COMMIT");
             } catch (SQLException e) {
-                LOG.error("group commit of {} writes failed", pending.size(), e);
+                StoreException failure = failure("write failed: ", e);
+                if (StoreException.isStorageFull(failure)) {
+                    // Expected until an operator makes room; each refused write is answered as such.
+                    LOG.warn("group commit of {} writes failed: {}", pending.size(), e.getMessage());
+                } else {
+                    LOG.error("group commit of {} writes failed", pending.size(), e);
+                }
                 rollbackQuietly();
-                failAll(batch, StoreException.unavailable("write failed: " + e.getMessage(), e));
+                failAll(batch, failure);
                 return;
             }
             break;
@@ -306,7 +312,16 @@ final class SqliteDatabase implements AutoCloseable {
         }
     }
 
-    /** SQLite failures become StoreExceptions: constraint violations CONFLICT, the rest UNAVAILABLE. */
+    /** A batch's failure: storage full when SQLite says so (SQLITE_FULL), else UNAVAILABLE. */
+    private static StoreException failure(String what, SQLException e) {
+        return e instanceof SQLiteException se && se.getResultCode().code % 256 == SQLiteErrorCode.SQLITE_FULL.code
+                ? StoreException.full(what + e.getMessage(), e) : StoreException.unavailable(what + e.getMessage(), e);
+    }
+
+    /**
+     * SQLite failures become StoreExceptions: constraint violations CONFLICT, a full database or
+     * disk UNAVAILABLE as {@link StoreException#full}, the rest UNAVAILABLE.
+     */
     static Throwable map(Throwable e) {
         if (e instanceof CompletionException && e.getCause() != null) {
             return map(e.getCause());
@@ -316,6 +331,9 @@ final class SqliteDatabase implements AutoCloseable {
         }
         if (e instanceof SQLiteException se && se.getResultCode().code % 256 == SQLiteErrorCode.SQLITE_CONSTRAINT.code) {
             return StoreException.conflict(null, se.getMessage());
+        }
+        if (e instanceof SQLiteException se && se.getResultCode().code % 256 == SQLiteErrorCode.SQLITE_FULL.code) {
+            return StoreException.full(se.getMessage(), se);
         }
         if (e instanceof SQLException || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
             return StoreException.unavailable(e.getMessage(), e);
