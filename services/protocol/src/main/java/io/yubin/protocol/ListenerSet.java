@@ -298,7 +298,11 @@ public final class ListenerSet {
                 }
                 NetServer server = vertx.createNetServer(net).connectHandler(socket -> accepted(port, socket, context));
                 servers.add(server);
-                listening.add(server.listen());
+                int asked = ports[i];
+                // Name the port: the bind error alone ("Address already in use") does not say which.
+                listening.add(server.listen().recover(e -> Future.failedFuture(new java.net.BindException(
+                        "cannot listen on " + options.host() + " port " + asked + " (" + port.name() + "): "
+                                + e.getMessage()))));
             }
             return Future.all(listening).onSuccess(all -> actualPorts = servers.stream()
                     .mapToInt(NetServer::actualPort).toArray());

@@ -64,6 +64,18 @@ class ListenerSetTest {
     }
 
     @Test
+    void aPortThatIsTakenIsNamedInTheFailure() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            List<ListenerSet.Port> wanted = List.of(new ListenerSet.Port("plain", 0, false),
+                    new ListenerSet.Port("tls", taken.getLocalPort(), true));
+            assertThatThrownBy(() -> start(wanted, false, new Listening(1, Duration.ofSeconds(10)), 0, describing(
+                    ConcurrentHashMap.newKeySet()))).isInstanceOf(java.net.BindException.class)
+                    .hasMessageStartingWith("cannot listen on 127.0.0.1 port " + taken.getLocalPort()
+                            + " (tls): ");
+        }
+    }
+
+    @Test
     void servesEveryPortFromEveryEventLoop() throws Exception {
         Set<String> threads = ConcurrentHashMap.newKeySet();
         ListenerSet set = start(false, new Listening(2, Duration.ofSeconds(10)), 0, describing(threads));

@@ -234,7 +234,9 @@ public final class EmbeddedServer implements AutoCloseable {
                 Duration.ofMinutes(config.admin().sessionMinutes()), Clock.systemUTC());
         stops.push(new Stop("administrators", admins::close));
 
-        ClusterMember cluster = ClusterMember.startEmbedded(config.cluster().toOptions());
+        ClusterMember.Options clusterOptions = config.cluster().toOptions();
+        ClusterMember cluster = listening("cluster.port", clusterOptions.bindAddress(), clusterOptions.port(),
+                () -> ClusterMember.startEmbedded(clusterOptions));
         stops.push(new Stop("Hazelcast member", cluster::close));
         deliveryQueue = new HazelcastDeliveryQueue(cluster.instance());
         stops.push(new Stop("delivery queue", deliveryQueue::close));
@@ -353,16 +355,17 @@ public final class EmbeddedServer implements AutoCloseable {
                 new Check("hazelcast", () -> cluster.running()
                         ? CompletableFuture.completedFuture(null)
                         : CompletableFuture.failedFuture(new IllegalStateException("the Hazelcast member is not running"))));
-        admin = await(AdminServer.start(vertx,
+        admin = listening("admin.port", config.admin().host(), config.admin().port(), () -> await(AdminServer.start(vertx,
                 new AdminServer.Options(config.admin().host(), config.admin().port(), token,
                         config.ipPolicy().admin().toPolicy()::allows), accounts, admins, storage.spool(),
-                checks, metrics, LogSetup.LEVELS));
+                checks, metrics, LogSetup.LEVELS)));
         stops.push(new Stop("admin API", () -> await(admin.close())));
         if (config.mtaSts().enabled()) {
             Path policies = config.mtaSts().policiesPath(dataDir);
-            DomainWebServer mtaSts = await(DomainWebServer.start(vertx, new DomainWebServer.Options(
-                    config.mtaSts().host(), config.mtaSts().port(), policies, tls.pemKeyCertOptions(),
-                    config.mtaSts().proxyProtocol())));
+            DomainWebServer mtaSts = listening("mta-sts.port", config.mtaSts().host(), config.mtaSts().port(),
+                    () -> await(DomainWebServer.start(vertx, new DomainWebServer.Options(
+                            config.mtaSts().host(), config.mtaSts().port(), policies, tls.pemKeyCertOptions(),
+                            config.mtaSts().proxyProtocol()))));
             stops.push(new Stop("MTA-STS policy and autoconfig host", () -> await(mtaSts.close())));
             mtaStsPort = mtaSts.actualPort();
             LOG.info("MTA-STS policies and client autoconfiguration served on https://{}:{} from {}", config.mtaSts().host(), mtaStsPort, policies);
@@ -628,6 +631,28 @@ public final class EmbeddedServer implements AutoCloseable {
             return new FileOrphanSweeper(files, storage.blobReferences())::sweepOnce;
         }
         return null;
+    }
+
+    /**
+     * Starts a listener; when its port cannot be bound, the failure names the port and its setting
+     * (the bind error alone, "Address already in use", does not say which). The protocols' listeners
+     * name theirs themselves (ListenerSet).
+     */
+    private static <T> T listening(String setting, String host, int port, java.util.concurrent.Callable<T> start)
+            throws Exception {
+        try {
+            return start.call();
+        } catch (Exception e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            if (root instanceof java.net.BindException) {
+                throw new java.net.BindException("cannot listen on " + host + " port " + port + " (" + setting + "): "
+                        + root.getMessage());
+            }
+            throw e;
+        }
     }
 
     private static <T> T await(Future<T> future) throws Exception {

@@ -116,6 +116,32 @@ class EmbeddedServerEndToEndTest {
     }
 
     @Test
+    void refusesToStartOnAPortInUseAndNamesThePortAndItsSetting() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), Yubin.class.getName(), "serve");
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().keySet().removeIf(name -> name.startsWith("YUBIN_"));
+            builder.environment().put("YUBIN_DATA_DIR", dataDir.toString());
+            builder.environment().put("YUBIN_CLUSTER_NAME", "port-in-use-" + ProcessHandle.current().pid());
+            for (String port : List.of("SMTP_MX", "SMTP_SUBMISSION", "SMTP_SUBMISSIONS", "IMAP", "IMAP_TLS", "POP3",
+                    "POP3_TLS")) {
+                builder.environment().put("YUBIN_" + port + "_PORT", String.valueOf(ServerProcess.freePort()));
+            }
+            builder.environment().put("YUBIN_ADMIN_PORT", String.valueOf(taken.getLocalPort()));
+            builder.redirectOutput(logDir.resolve("port-in-use.log").toFile());
+            Process process = builder.start();
+
+            assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isEqualTo(1);
+            // "Address already in use" alone would not say which of ten ports.
+            assertThat(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .contains("yubin: error: cannot start: cannot listen on 127.0.0.1 port " + taken.getLocalPort()
+                            + " (admin.port): ");
+        }
+    }
+
+    @Test
     void refusesToStartOnAnUnknownVariableAndNamesIt() throws Exception {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Yubin.class.getName(), "serve");
