@@ -7,6 +7,7 @@ import io.yubin.imap.ImapParser.Request;
 import io.yubin.imap.ImapParser.Str;
 import io.yubin.imap.ImapParser.Token;
 import io.yubin.imap.ImapSession.No;
+import io.yubin.imap.mime.BinaryParts;
 import io.yubin.model.Flags;
 import io.yubin.model.MailboxPath;
 import io.yubin.queue.MailboxEvent;
@@ -24,7 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 
-/** APPEND (RFC 9051 §6.3.12) with APPENDUID (RFC 4315) and LITERAL+ (RFC 7888). */
+/** APPEND (RFC 9051 §6.3.12) with APPENDUID (RFC 4315), LITERAL+ (RFC 7888) and literal8 (RFC 3516). */
 final class AppendCommand {
 
     /** RFC 9051 §9 date-time: day with a leading space or digit, month names in any case. */
@@ -66,13 +67,17 @@ final class AppendCommand {
         // A large message was written to a temporary file as it arrived (the connection deletes it
         // after this command); a small one is at hand.
         Token message = a.get(i);
-        Supplier<Future<InputStream>> content = message instanceof Str body
-                ? () -> Future.succeededFuture(new ByteArrayInputStream(body.octets()))
+        // Parts holding NUL octets (a literal8 of binary content, RFC 3516 §4.3) are stored as base64,
+        // so BODY[] never needs a NUL in a literal and BINARY[] gives the octets back. A large message is
+        // stored as it came (its file is not read here); FETCH sends its NULs in BODY[] as 0x80.
+        byte[] small = message instanceof Str body ? BinaryParts.toBase64(body.octets()) : null;
+        Supplier<Future<InputStream>> content = small != null
+                ? () -> Future.succeededFuture(new ByteArrayInputStream(small))
                 : () -> ((ImapParser.Spooled) message).literal().finish()
                         .map(v -> ((ImapParser.Spooled) message).literal().inputStream());
         Flags initial = flags;
         Instant internalDate = date;
-        long size = message instanceof Str body ? body.octets().length : ((ImapParser.Spooled) message).literal().size();
+        long size = small != null ? small.length : ((ImapParser.Spooled) message).literal().size();
         return session.f(session.mailboxes.find(session.user, p)).compose(found -> {
             if (found.isEmpty()) {
                 throw new No("[TRYCREATE] No such mailbox");

@@ -238,8 +238,36 @@ final class ImapMessages {
      * Octets read from the blob only while the response is written: {@code length} octets of the
      * blob's {@code range}, decoded by {@code encoding} (null: as stored), after skipping {@code skip}.
      */
-    private record Streamed(BlobId blob, MessageStructure.Range range, String encoding, long skip, long length)
-            implements Content {
+    private record Streamed(BlobId blob, MessageStructure.Range range, String encoding, long skip, long length,
+            boolean literal) implements Content {
+
+        Streamed(BlobId blob, MessageStructure.Range range, String encoding, long skip, long length) {
+            this(blob, range, encoding, skip, length, false);
+        }
+
+        /** Sent in a literal, not a literal8: its NUL octets are replaced ({@link #withoutNul}). */
+        Streamed asLiteral() {
+            return new Streamed(blob, range, encoding, skip, length, true);
+        }
+    }
+
+    /**
+     * RFC 9051 §4.3: a literal (unlike BINARY's literal8) never holds NUL. A stored body that does
+     * (received as BINARYMIME, or a large binary APPEND) has its NULs sent as 0x80 in BODY[] and
+     * RFC822 answers, as Dovecot does; the length stays, so partial fetches and RFC822.SIZE agree,
+     * and BINARY[] still gives the octets as stored.
+     */
+    static byte[] withoutNul(byte[] octets) {
+        byte[] out = null;
+        for (int i = 0; i < octets.length; i++) {
+            if (octets[i] == 0) {
+                if (out == null) {
+                    out = octets.clone();
+                }
+                out[i] = (byte) 0x80;
+            }
+        }
+        return out == null ? octets : out;
     }
 
     /** Sections from this size on are streamed from the blob to the socket instead of read whole first. */
@@ -516,7 +544,8 @@ final class ImapMessages {
                         return client.drained();
                     });
                 } else if (piece instanceof Octets o) {
-                    chain = chain.compose(v -> copy(new java.io.ByteArrayInputStream(o.octets()), o.length(), client));
+                    chain = chain.compose(v -> copy(new java.io.ByteArrayInputStream(o.octets()), o.length(), false,
+                            client));
                 } else {
                     Streamed st = (Streamed) piece;
                     InputStream raw = streams.next().result();
@@ -524,7 +553,7 @@ final class ImapMessages {
                         InputStream in = st.encoding() == null ? raw : decoder(raw, st.encoding());
                         in.skipNBytes(st.skip());
                         return in;
-                    }, false)).compose(in -> copy(in, st.length(), client));
+                    }, false)).compose(in -> copy(in, st.length(), st.literal(), client));
                 }
             }
             return chain.andThen(done -> all.forEach(ImapMessages::closeQuietly)).recover(t -> {
@@ -534,8 +563,11 @@ final class ImapMessages {
         });
     }
 
-    /** Copies {@code remaining} octets to the client a chunk at a time, each read on a blob worker. */
-    private Future<Void> copy(InputStream in, long remaining, ImapSession.Client client) {
+    /**
+     * Copies {@code remaining} octets to the client a chunk at a time, each read on a blob worker;
+     * for a {@code literal}, NULs as 0x80.
+     */
+    private Future<Void> copy(InputStream in, long remaining, boolean literal, ImapSession.Client client) {
         if (remaining == 0) {
             return Future.succeededFuture();
         }
@@ -544,8 +576,8 @@ final class ImapMessages {
                     if (chunk.length == 0) {
                         return Future.failedFuture(new IOException("body ended " + remaining + " octets early"));
                     }
-                    client.write(chunk);
-                    return client.drained().compose(v -> copy(in, remaining - chunk.length, client));
+                    client.write(literal ? withoutNul(chunk) : chunk);
+                    return client.drained().compose(v -> copy(in, remaining - chunk.length, literal, client));
                 });
     }
 
@@ -647,12 +679,14 @@ final class ImapMessages {
                 case BINARY:
                     Content content = contents.get(i);
                     write(out, item.label() + (item.kind() == Kind.BINARY ? " ~{" : " {") + content.length() + "}\r\n");
+                    boolean literal = item.kind() == Kind.SECTION;
                     if (content instanceof Octets o && o.octets().length < STREAM_CHUNK) {
-                        out.writeBytes(o.octets());
+                        out.writeBytes(literal ? withoutNul(o.octets()) : o.octets());
                     } else {
                         // Large: written apart, a chunk at a time, rather than copied into the response.
                         pieces.add(out.toByteArray());
-                        pieces.add(content);
+                        pieces.add(!literal ? content : content instanceof Streamed st ? st.asLiteral()
+                                : new Octets(withoutNul(((Octets) content).octets())));
                         out = new ByteArrayOutputStream();
                     }
                     break;

@@ -129,6 +129,16 @@ class ImapProtocolTest {
                     .last().asString().startsWith("k OK [APPENDUID " + validity + " 3]");
             assertThat(c.command("l", "UID FETCH 3 (BINARY.PEEK[1] BINARY.SIZE[1])")).contains(
                     "* 3 FETCH (UID 3 BINARY[1] ~{5}\r\na\0b\r\n BINARY.SIZE[1] 5)");
+            // Stored as base64 (RFC 3516 §4.3): BODY[] needs no NUL in its literal (RFC 9051 §4.3).
+            assertThat(c.command("m", "UID FETCH 3 (BODY.PEEK[TEXT])").get(0)).doesNotContain("\0")
+                    .contains("YQBiDQo=");
+            // A NUL stored as it came (here by delivery, as BINARYMIME brings it) is 0x80 in BODY[]
+            // and itself in BINARY[].
+            imap.deliver(alice, "Subject: raw\r\n\r\nx\0y\r\n");
+            assertThat(c.command("n0", "NOOP")).contains("* 4 EXISTS");
+            // (This client reads UTF-8: the lone 0x80 shows as U+FFFD.)
+            assertThat(c.command("n", "UID FETCH 4 (BODY.PEEK[TEXT] BINARY.PEEK[1])")).contains(
+                    "* 4 FETCH (UID 4 BODY[TEXT] {5}\r\nx\uFFFDy\r\n BINARY[1] ~{5}\r\nx\0y\r\n)");
         }
     }
 

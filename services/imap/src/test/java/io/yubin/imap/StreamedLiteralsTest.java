@@ -84,6 +84,25 @@ class StreamedLiteralsTest {
     }
 
     @Test
+    void aLargeStoredBodyWithNulsIsSentWithoutThemInBodyAndWithThemInBinary() throws Exception {
+        // Stored as it came (a BINARYMIME delivery): the streamed BODY[] literal carries no NUL (RFC 9051
+        // §4.3), 0x80 in its place so the length stays; BINARY[]'s literal8 carries the octets.
+        String octets = "ab\0cd\r\n".repeat(300_000);
+        String message = "Subject: binary\r\nContent-Transfer-Encoding: binary\r\n\r\n" + octets;
+        imap.deliver(alice, message);
+        try (RawImapClient c = login()) {
+            c.command("s", "SELECT INBOX");
+            c.command("w", "FETCH 1 (BODY.PEEK[TEXT])"); // the structure is stored: the next reads stream
+            blobs.reset();
+            List<String> streamed = c.command("b", "FETCH 1 (BODY.PEEK[TEXT] BINARY.PEEK[1])");
+            assertThat(blobs.rangedReads).isNotEmpty().allMatch(r -> r.length() >= ImapMessages.STREAM_THRESHOLD);
+            // (This client reads UTF-8: the lone 0x80 shows as U+FFFD.)
+            assertThat(streamed.get(0)).isEqualTo("* 1 FETCH (BODY[TEXT] {" + octets.length() + "}\r\n"
+                    + octets.replace('\0', '\uFFFD') + " BINARY[1] ~{" + octets.length() + "}\r\n" + octets + ")");
+        }
+    }
+
+    @Test
     void largeSectionsStreamedFromTheBlobEqualTheInMemoryOnes() throws Exception {
         Random random = new Random(7);
         String decoded = letters(random, 1_800_000);
