@@ -161,6 +161,10 @@ public final class Accounts implements AutoCloseable {
         return directory.removeDomain(domain);
     }
 
+    public CompletionStage<Boolean> isLocalDomain(Domain domain) {
+        return directory.isLocalDomain(domain);
+    }
+
     public CompletionStage<List<Domain>> domains() {
         return directory.listDomains();
     }

@@ -274,6 +274,15 @@ public final class ListenerSet {
         }
     }
 
+    /**
+     * A port that could not be bound, named with what it is for: the bind error alone ("Address already
+     * in use") does not say which of a server's ports it was. Also the admin API's and the cluster's.
+     */
+    public static java.net.BindException cannotListen(String host, int port, String what, Throwable cause) {
+        return new java.net.BindException("cannot listen on " + host + " port " + port + " (" + what + "): "
+                + cause.getMessage());
+    }
+
     /** Every port, on the event loop of this instance. */
     private final class Instance extends VerticleBase {
 
@@ -299,10 +308,8 @@ public final class ListenerSet {
                 NetServer server = vertx.createNetServer(net).connectHandler(socket -> accepted(port, socket, context));
                 servers.add(server);
                 int asked = ports[i];
-                // Name the port: the bind error alone ("Address already in use") does not say which.
-                listening.add(server.listen().recover(e -> Future.failedFuture(new java.net.BindException(
-                        "cannot listen on " + options.host() + " port " + asked + " (" + port.name() + "): "
-                                + e.getMessage()))));
+                listening.add(server.listen().recover(e -> Future.failedFuture(
+                        cannotListen(options.host(), asked, port.name(), e))));
             }
             return Future.all(listening).onSuccess(all -> actualPorts = servers.stream()
                     .mapToInt(NetServer::actualPort).toArray());

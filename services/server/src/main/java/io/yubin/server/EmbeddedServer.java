@@ -47,6 +47,7 @@ import io.yubin.mailauth.spf.SpfVerifier;
 import io.yubin.mailauth.virus.ClamdScanner;
 import io.yubin.model.MailAddress;
 import io.yubin.pop3.Pop3Server;
+import io.yubin.protocol.ListenerSet;
 import io.yubin.queue.ClusterMember;
 import io.yubin.queue.DeliveryQueue;
 import io.yubin.queue.HazelcastDeliveryCoordination;
@@ -648,8 +649,7 @@ public final class EmbeddedServer implements AutoCloseable {
                 root = root.getCause();
             }
             if (root instanceof java.net.BindException) {
-                throw new java.net.BindException("cannot listen on " + host + " port " + port + " (" + setting + "): "
-                        + root.getMessage());
+                throw ListenerSet.cannotListen(host, port, setting, root);
             }
             throw e;
         }

@@ -41,9 +41,12 @@ final class AccountsRoutes {
     Future<JsonObject> showDomain(RoutingContext ctx) {
         Domain domain = domain(ctx.pathParam("name"), "name");
         Access.domain(ctx, domain, domain.ascii());
-        return call(ctx, accounts.domains()).map(domains -> domainJson(domains.stream()
-                .filter(d -> d.ascii().equals(domain.ascii())).findFirst()
-                .orElseThrow(() -> StoreException.notFound("name", "domain " + domain.ascii() + " is not local"))));
+        return call(ctx, accounts.isLocalDomain(domain)).map(local -> {
+            if (!local) {
+                throw StoreException.notFound("name", "domain " + domain.ascii() + " is not local");
+            }
+            return domainJson(domain);
+        });
     }
 
     Future<JsonObject> addDomain(RoutingContext ctx) {

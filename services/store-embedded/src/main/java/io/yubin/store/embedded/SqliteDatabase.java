@@ -314,8 +314,13 @@ final class SqliteDatabase implements AutoCloseable {
 
     /** A batch's failure: storage full when SQLite says so (SQLITE_FULL), else UNAVAILABLE. */
     private static StoreException failure(String what, SQLException e) {
-        return e instanceof SQLiteException se && se.getResultCode().code % 256 == SQLiteErrorCode.SQLITE_FULL.code
-                ? StoreException.full(what + e.getMessage(), e) : StoreException.unavailable(what + e.getMessage(), e);
+        return is(e, SQLiteErrorCode.SQLITE_FULL) ? StoreException.full(what + e.getMessage(), e)
+                : StoreException.unavailable(what + e.getMessage(), e);
+    }
+
+    /** Whether {@code e} is SQLite's failure of this primary result code (extended codes included). */
+    private static boolean is(Throwable e, SQLiteErrorCode code) {
+        return e instanceof SQLiteException se && se.getResultCode().code % 256 == code.code;
     }
 
     /**
@@ -329,11 +334,11 @@ final class SqliteDatabase implements AutoCloseable {
         if (e instanceof StoreException) {
             return e;
         }
-        if (e instanceof SQLiteException se && se.getResultCode().code % 256 == SQLiteErrorCode.SQLITE_CONSTRAINT.code) {
-            return StoreException.conflict(null, se.getMessage());
+        if (is(e, SQLiteErrorCode.SQLITE_CONSTRAINT)) {
+            return StoreException.conflict(null, e.getMessage());
         }
-        if (e instanceof SQLiteException se && se.getResultCode().code % 256 == SQLiteErrorCode.SQLITE_FULL.code) {
-            return StoreException.full(se.getMessage(), se);
+        if (is(e, SQLiteErrorCode.SQLITE_FULL)) {
+            return StoreException.full(e.getMessage(), e);
         }
         if (e instanceof SQLException || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
             return StoreException.unavailable(e.getMessage(), e);
