@@ -284,6 +284,7 @@ public final class ConfigLoader {
         notBlank("smtp.host", c.smtp().host());
         notBlank("pop3.host", c.pop3().host());
         notBlank("imap.host", c.imap().host());
+        distinctListeners(c);
         if (c.imap().maxMessageSize() < 1 || c.imap().maxMessageSize() > Integer.MAX_VALUE - 8) {
             throw new ConfigException("imap.max-message-size must be 1.." + (Integer.MAX_VALUE - 8));
         }
@@ -481,6 +482,49 @@ public final class ConfigLoader {
     }
 
     /** An IPv4 dotted quad or an IPv6 literal; a host name would need a lookup and may name several. */
+    /**
+     * No two listeners on one port of one address. Vert.x shares a listening socket between servers of
+     * one process that ask for the same host and port, handing each new connection to one of them in
+     * turn, so {@code imap.port: 8080} beside {@code admin.port: 8080} would start without an error and
+     * send every other HTTP request to the IMAP server. A wildcard host (0.0.0.0, ::) holds the port on
+     * every address. Port 0 (any free port) never collides.
+     */
+    private void distinctListeners(ServerConfig c) {
+        Map<String, String[]> listeners = new LinkedHashMap<>();
+        listeners.put("admin.port", new String[] {c.admin().host(), String.valueOf(c.admin().port())});
+        listeners.put("smtp.mx-port", new String[] {c.smtp().host(), String.valueOf(c.smtp().mxPort())});
+        listeners.put("smtp.submission-port", new String[] {c.smtp().host(), String.valueOf(c.smtp().submissionPort())});
+        listeners.put("smtp.submissions-port", new String[] {c.smtp().host(), String.valueOf(c.smtp().submissionsPort())});
+        listeners.put("imap.port", new String[] {c.imap().host(), String.valueOf(c.imap().port())});
+        listeners.put("imap.tls-port", new String[] {c.imap().host(), String.valueOf(c.imap().tlsPort())});
+        listeners.put("pop3.port", new String[] {c.pop3().host(), String.valueOf(c.pop3().port())});
+        listeners.put("pop3.tls-port", new String[] {c.pop3().host(), String.valueOf(c.pop3().tlsPort())});
+        if (c.mtaSts().enabled()) {
+            listeners.put("mta-sts.port", new String[] {c.mtaSts().host(), String.valueOf(c.mtaSts().port())});
+        }
+        List<Map.Entry<String, String[]>> seen = new ArrayList<>();
+        for (Map.Entry<String, String[]> listener : listeners.entrySet()) {
+            String host = listener.getValue()[0].strip();
+            String port = listener.getValue()[1];
+            if (!port.equals("0")) {
+                for (Map.Entry<String, String[]> earlier : seen) {
+                    String other = earlier.getValue()[0].strip();
+                    if (earlier.getValue()[1].equals(port)
+                            && (host.equalsIgnoreCase(other) || isWildcard(host) || isWildcard(other))) {
+                        throw new ConfigException(where(listener.getKey()) + " is " + port + ", the port of "
+                                + earlier.getKey() + " on " + (host.equalsIgnoreCase(other) ? "the same address ("
+                                + host + ")" : "every address") + ": give each listener its own port");
+                    }
+                }
+            }
+            seen.add(listener);
+        }
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.equals("*");
+    }
+
     private static boolean isIpLiteral(String text) {
         return text.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (text.contains(":") && text.matches("[0-9A-Fa-f:.]+"));
     }

@@ -179,6 +179,9 @@ class ConfigLoaderTest {
                         "delivery.remote.dane.enabled", "mta-sts.enabled", "delivery.remote.tls-reports.enabled",
                         "spam.enabled" -> "true";
                 case "dns.dnssec-validation" -> "false";
+                // listeners on one address need ports of their own
+                case "smtp.submission-port", "imap.tls-port", "pop3.tls-port" -> "8";
+                case "smtp.submissions-port" -> "9";
                 case "cluster.bind-address" -> "10.0.0.7";
                 case "cluster.members" -> "x-cluster.members:7";
                 case "cluster.kubernetes.service-dns" -> "";
@@ -216,9 +219,9 @@ class ConfigLoaderTest {
         }
         ServerConfig c = ConfigLoader.load(null, env);
 
-        assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("x-imap.host", 7, 7, false, true, 7, 7, 7, 7, 7, 2048, 4096,
+        assertThat(c.imap()).isEqualTo(new ServerConfig.Imap("x-imap.host", 7, 8, false, true, 7, 7, 7, 7, 7, 2048, 4096,
                 7, 7, 7, 7, 7));
-        assertThat(c.pop3().tlsPort()).isEqualTo(7);
+        assertThat(c.pop3().tlsPort()).isEqualTo(8);
         assertThat(c.mtaSts()).isEqualTo(new ServerConfig.MtaStsHost(true, "x-mta-sts.host", 7,
                 "x-mta-sts.policies-directory", false));
         assertThat(c.cluster()).isEqualTo(new ServerConfig.Cluster(true, "x-cluster.name", "10.0.0.7", 7,
@@ -239,7 +242,7 @@ class ConfigLoaderTest {
         assertThat(c.admin().host()).isEqualTo("x-admin.host");
         assertThat(c.admin().sessionMinutes()).isEqualTo(7);
         assertThat(c.tls().keyFile()).isEqualTo("/etc/tls.key-file");
-        assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 7, 7, "x-smtp.hostname", 7, 7, 7, false,
+        assertThat(c.smtp()).isEqualTo(new ServerConfig.Smtp("x-smtp.host", 7, 8, 9, "x-smtp.hostname", 7, 7, 7, false,
                 7, 7, 7, 7, 700, 7));
         assertThat(c.delivery().workers()).isEqualTo(7);
         assertThat(c.ipPolicy().admin()).isEqualTo(new ServerConfig.IpLists("192.0.2.21", "192.0.2.20"));
@@ -250,7 +253,7 @@ class ConfigLoaderTest {
         assertThat(c.shutdown().graceSeconds()).isEqualTo(7);
         assertThat(c.mailauth()).isEqualTo(new ServerConfig.Mailauth(true, "x-mailauth.authserv-id", 7, 7, 7,
                 "x-mailauth.public-suffix-list"));
-        assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("x-pop3.host", 7, 7, false, true, 7, 7, 7, 7, 7));
+        assertThat(c.pop3()).isEqualTo(new ServerConfig.Pop3("x-pop3.host", 7, 8, false, true, 7, 7, 7, 7, 7));
         assertThat(c.storage()).isEqualTo(new ServerConfig.StorageConfig(ServerConfig.StorageBackend.EMBEDDED,
                 ServerConfig.BlobBackend.S3, new ServerConfig.S3("x-storage.s3.endpoint", "x-storage.s3.region",
                         "x-storage.s3.bucket", "x-storage.s3.access-key", "x-storage.s3.secret-key", false, true),
@@ -328,6 +331,24 @@ class ConfigLoaderTest {
         assertThat(c.imap().idleTimeout()).isEqualTo(Duration.ofHours(1));
         assertThat(c.pop3().maxConnectionsPerIp()).isEqualTo(5);
         assertThat(c.pop3().listening().proxyHeaderTimeout()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void twoListenersOnOnePortOfOneAddressAreRefusedWithBothNamed() {
+        // Vert.x would share the socket and hand every other admin request to the IMAP server.
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_IMAP_PORT", "8080", "YUBIN_ADMIN_PORT", "8080")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("\"imap.port\"")
+                .hasMessageContaining("is 8080, the port of admin.port on the same address (127.0.0.1)");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_POP3_TLS_PORT", "1993")))
+                .hasMessageContaining("\"pop3.tls-port\"").hasMessageContaining("the port of imap.tls-port");
+        // A wildcard holds the port on every address.
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("YUBIN_SMTP_HOST", "0.0.0.0", "YUBIN_SMTP_MX_PORT",
+                "1143", "YUBIN_IMAP_HOST", "127.0.0.2")))
+                .hasMessageContaining("\"imap.port\"").hasMessageContaining("the port of smtp.mx-port on every address");
+        // Different addresses, or any free port (0), are fine.
+        assertThat(ConfigLoader.load(null, Map.of("YUBIN_IMAP_HOST", "127.0.0.2", "YUBIN_IMAP_PORT", "8080")).imap().port())
+                .isEqualTo(8080);
+        assertThat(ConfigLoader.load(null, Map.of("YUBIN_IMAP_PORT", "0", "YUBIN_POP3_PORT", "0")).pop3().port()).isZero();
     }
 
     @Test
