@@ -166,6 +166,10 @@ final class ServerProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m",
+                // C1 only: a test server lives seconds to minutes, often several beside each other on two
+                // cores, and C2's compilations cost more CPU than they give back (measured: the kill -9
+                // harness on the embedded default 75 s -> 52 s, a member restarting under load 33 s -> 13-17 s).
+                "-XX:TieredStopAtLevel=1",
                 "--add-modules", "java.se",
                 "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED",

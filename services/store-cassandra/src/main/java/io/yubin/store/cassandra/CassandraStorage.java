@@ -114,6 +114,10 @@ public final class CassandraStorage {
                 .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
                 // Statements are prepared by this code; the driver need not mirror the whole schema.
                 .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
+                // A session's close waits this long for its event loops to go quiet: 2 s by default, paid
+                // at every start (the migrations' session is closed) and every stop of a member.
+                .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
+                .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
                 .build();
         CqlSessionBuilder builder = CqlSession.builder().withConfigLoader(config)
                 .addContactPoints(options.contactPoints()).withLocalDatacenter(options.localDatacenter());

@@ -92,11 +92,17 @@ final class CassandraTestNode implements BeforeAllCallback {
                     tables.add(row.getString(0));
                 }
             }
-            tables.stream().map(t -> admin.executeAsync(SimpleStatement.newInstance("TRUNCATE " + KEYSPACE + "." + t)
+            // A TRUNCATE costs a flush even of an empty table (about 0.4 s for all of them, before every
+            // test): only the tables a test wrote to are emptied, found by reading one row of each.
+            List<String> written = tables.stream().map(t -> admin.executeAsync(SimpleStatement.newInstance(
+                            "SELECT * FROM " + KEYSPACE + "." + t + " LIMIT 1")).toCompletableFuture()
+                            .thenApply(rows -> rows.one() == null ? null : t)).toList()
+                    .stream().map(java.util.concurrent.CompletableFuture::join).filter(t -> t != null).toList();
+            written.stream().map(t -> admin.executeAsync(SimpleStatement.newInstance("TRUNCATE " + KEYSPACE + "." + t)
                     .setTimeout(Duration.ofSeconds(60))).toCompletableFuture()).toList()
                     .forEach(java.util.concurrent.CompletableFuture::join);
-            org.slf4j.LoggerFactory.getLogger(CassandraTestNode.class).info("truncated {} tables in {} ms", tables.size(),
-                    (System.nanoTime() - t0) / 1_000_000);
+            org.slf4j.LoggerFactory.getLogger(CassandraTestNode.class).info("truncated {} of {} tables in {} ms",
+                    written.size(), tables.size(), (System.nanoTime() - t0) / 1_000_000);
         }
 
         @Override
