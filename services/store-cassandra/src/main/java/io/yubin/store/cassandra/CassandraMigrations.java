@@ -40,11 +40,6 @@ public final class CassandraMigrations {
 
     /** Creates the keyspace when missing, then applies the migrations not yet applied; returns those. */
     public static List<String> apply(CqlSession session, String keyspace, String replication) {
-        if (currentVersion(session, keyspace) >= latestVersion()) {
-            // Up to date, as at every restart: two reads, where even a CREATE ... IF NOT EXISTS that changes
-            // nothing took seconds of a member's start.
-            return List.of();
-        }
         exec(session, "CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = " + replication);
         exec(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".schema_version ("
                 + "version int PRIMARY KEY, name text, applied_at timestamp)");
