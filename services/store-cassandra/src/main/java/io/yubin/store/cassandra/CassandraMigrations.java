@@ -5,10 +5,15 @@ import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.yubin.store.MigrationScript;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +46,8 @@ public final class CassandraMigrations {
     /** Creates the keyspace when missing, then applies the migrations not yet applied; returns those. */
     public static List<String> apply(CqlSession session, String keyspace, String replication) {
         exec(session, "CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = " + replication);
-        exec(session, "CREATE TABLE IF NOT EXISTS " + keyspace + ".schema_version ("
-                + "version int PRIMARY KEY, name text, applied_at timestamp)");
+        exec(session, withTableId("CREATE TABLE IF NOT EXISTS " + keyspace + ".schema_version ("
+                + "version int PRIMARY KEY, name text, applied_at timestamp)"));
         int current = currentVersion(session, keyspace);
         List<String> applied = new ArrayList<>();
         for (String file : FILES) {
@@ -51,7 +56,7 @@ public final class CassandraMigrations {
             }
             LOG.info("applying Cassandra schema migration {} to keyspace {}", file, keyspace);
             for (String statement : MigrationScript.load(CassandraMigrations.class, "migrations", file).statements()) {
-                exec(session, qualify(statement, keyspace));
+                exec(session, withTableId(qualify(statement, keyspace)));
             }
             exec(session, SimpleStatement.newInstance("INSERT INTO " + keyspace
                     + ".schema_version (version, name, applied_at) VALUES (?, ?, ?)", MigrationScript.version(file), file,
@@ -81,6 +86,42 @@ public final class CassandraMigrations {
     /** Every statement here is idempotent, so one that lost its connection is sent again ({@link LostConnection}). */
     private static ResultSet exec(CqlSession session, SimpleStatement statement) {
         return LostConnection.retryBlocking(() -> session.execute(statement));
+    }
+
+    /**
+     * The id a table of ours gets, from its keyspace and name alone. Cassandra (before its
+     * transactional metadata) gives a new table a random id at the coordinator, so two pods creating
+     * the same table at once through two coordinators made two ids for one table: the schema merge
+     * keeps one, and writes taken under the other are lost or fail ("Column family ID mismatch").
+     * The same id from every pod makes the creations one. No migration drops a table, so an id is
+     * never used for a second table of the same name.
+     */
+    static UUID tableId(String keyspace, String table) {
+        return UUID.nameUUIDFromBytes(("yubin-table:" + keyspace.toLowerCase(Locale.ROOT) + "."
+                + table.toLowerCase(Locale.ROOT)).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static final Pattern CREATE_TABLE = Pattern.compile("(?is)^CREATE TABLE IF NOT EXISTS\\s+(\\w+)\\.(\\w+)\\s*\\(");
+
+    /** {@code statement} with {@code ID = } {@link #tableId} when it creates a table; others unchanged. */
+    static String withTableId(String statement) {
+        String cql = statement.strip();
+        Matcher m = CREATE_TABLE.matcher(cql);
+        if (!m.lookingAt()) {
+            return statement;
+        }
+        // the end of the column list: the parenthesis that closes the one the match ends with
+        int depth = 1;
+        int end = m.end();
+        while (depth > 0 && end < cql.length()) {
+            char c = cql.charAt(end++);
+            depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+        }
+        if (depth > 0) {
+            throw new IllegalArgumentException("unbalanced parentheses in: " + cql);
+        }
+        boolean options = cql.substring(end).stripLeading().regionMatches(true, 0, "WITH", 0, 4);
+        return cql + (options ? " AND" : " WITH") + " ID = " + tableId(m.group(1), m.group(2));
     }
 
     /** Table names in the files are unqualified; the keyspace is a setting. */
