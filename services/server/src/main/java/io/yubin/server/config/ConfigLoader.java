@@ -481,7 +481,6 @@ public final class ConfigLoader {
         }
     }
 
-    /** An IPv4 dotted quad or an IPv6 literal; a host name would need a lookup and may name several. */
     /**
      * No two listeners on one port of one address. Vert.x shares a listening socket between servers of
      * one process that ask for the same host and port, handing each new connection to one of them in
@@ -525,6 +524,7 @@ public final class ConfigLoader {
         return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.equals("*");
     }
 
+    /** An IPv4 dotted quad or an IPv6 literal; a host name would need a lookup and may name several. */
     private static boolean isIpLiteral(String text) {
         return text.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (text.contains(":") && text.matches("[0-9A-Fa-f:.]+"));
     }
