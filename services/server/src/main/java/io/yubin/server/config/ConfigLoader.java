@@ -489,39 +489,46 @@ public final class ConfigLoader {
      * every address. Port 0 (any free port) never collides.
      */
     private void distinctListeners(ServerConfig c) {
-        Map<String, String[]> listeners = new LinkedHashMap<>();
-        listeners.put("admin.port", new String[] {c.admin().host(), String.valueOf(c.admin().port())});
-        listeners.put("smtp.mx-port", new String[] {c.smtp().host(), String.valueOf(c.smtp().mxPort())});
-        listeners.put("smtp.submission-port", new String[] {c.smtp().host(), String.valueOf(c.smtp().submissionPort())});
-        listeners.put("smtp.submissions-port", new String[] {c.smtp().host(), String.valueOf(c.smtp().submissionsPort())});
-        listeners.put("imap.port", new String[] {c.imap().host(), String.valueOf(c.imap().port())});
-        listeners.put("imap.tls-port", new String[] {c.imap().host(), String.valueOf(c.imap().tlsPort())});
-        listeners.put("pop3.port", new String[] {c.pop3().host(), String.valueOf(c.pop3().port())});
-        listeners.put("pop3.tls-port", new String[] {c.pop3().host(), String.valueOf(c.pop3().tlsPort())});
+        List<Listener> listeners = new ArrayList<>(List.of(
+                new Listener("admin.port", c.admin().host(), c.admin().port()),
+                new Listener("smtp.mx-port", c.smtp().host(), c.smtp().mxPort()),
+                new Listener("smtp.submission-port", c.smtp().host(), c.smtp().submissionPort()),
+                new Listener("smtp.submissions-port", c.smtp().host(), c.smtp().submissionsPort()),
+                new Listener("imap.port", c.imap().host(), c.imap().port()),
+                new Listener("imap.tls-port", c.imap().host(), c.imap().tlsPort()),
+                new Listener("pop3.port", c.pop3().host(), c.pop3().port()),
+                new Listener("pop3.tls-port", c.pop3().host(), c.pop3().tlsPort())));
         if (c.mtaSts().enabled()) {
-            listeners.put("mta-sts.port", new String[] {c.mtaSts().host(), String.valueOf(c.mtaSts().port())});
+            listeners.add(new Listener("mta-sts.port", c.mtaSts().host(), c.mtaSts().port()));
         }
-        List<Map.Entry<String, String[]>> seen = new ArrayList<>();
-        for (Map.Entry<String, String[]> listener : listeners.entrySet()) {
-            String host = listener.getValue()[0].strip();
-            String port = listener.getValue()[1];
-            if (!port.equals("0")) {
-                for (Map.Entry<String, String[]> earlier : seen) {
-                    String other = earlier.getValue()[0].strip();
-                    if (earlier.getValue()[1].equals(port)
-                            && (host.equalsIgnoreCase(other) || isWildcard(host) || isWildcard(other))) {
-                        throw new ConfigException(where(listener.getKey()) + " is " + port + ", the port of "
-                                + earlier.getKey() + " on " + (host.equalsIgnoreCase(other) ? "the same address ("
-                                + host + ")" : "every address") + ": give each listener its own port");
-                    }
+        for (int i = 0; i < listeners.size(); i++) {
+            Listener listener = listeners.get(i);
+            for (Listener earlier : listeners.subList(0, i)) {
+                boolean sameHost = listener.host().equalsIgnoreCase(earlier.host());
+                if (listener.port() != 0 && listener.port() == earlier.port()
+                        && (sameHost || isWildcard(listener.host()) || isWildcard(earlier.host()))) {
+                    throw new ConfigException(where(listener.key()) + " is " + listener.port() + ", the port of "
+                            + earlier.key() + " on " + (sameHost ? "the same address (" + listener.host() + ")"
+                            : "every address") + ": give each listener its own port");
                 }
             }
-            seen.add(listener);
         }
     }
 
+    private record Listener(String key, String host, int port) {
+        Listener {
+            host = host.strip();
+        }
+    }
+
+    /** An address that listens on every address of the machine: 0.0.0.0, ::, [::]. */
     private static boolean isWildcard(String host) {
-        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.equals("*");
+        String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        try {
+            return isIpLiteral(literal) && InetAddress.getByName(literal).isAnyLocalAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     /** An IPv4 dotted quad or an IPv6 literal; a host name would need a lookup and may name several. */
