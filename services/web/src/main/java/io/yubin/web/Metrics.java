@@ -59,7 +59,10 @@ public final class Metrics implements AutoCloseable {
     /**
      * Vert.x metrics options bound to this registry: enabled (HTTP server metrics included) and
      * labelled only with low-cardinality labels: never the raw path or the client address, which
-     * would make one time series per URL or per client.
+     * would make one time series per URL or per client. The listener's own address is a label: without
+     * it every server of the process (admin, MTA-STS, each SMTP, IMAP and POP3 port) would share one
+     * time series per metric, and a gauge such as the active connections would count only the first
+     * server that registered it (Micrometer keeps the first and ignores the others, with a warning).
      */
     public MetricsOptions vertxMetricsOptions() {
         return new MicrometerMetricsOptions()
@@ -72,11 +75,13 @@ public final class Metrics implements AutoCloseable {
 
     /**
      * Vert.x's default labels (HTTP method and code, pool type and name, event-bus side) plus the
-     * route template. Not the raw path nor the local or remote address.
+     * route template and the listener's address ({@code local}, one per configured port). Not the raw
+     * path nor the remote address.
      */
     private static Set<Label> labels() {
         Set<Label> labels = EnumSet.copyOf(MicrometerMetricsOptions.DEFAULT_LABELS);
         labels.add(Label.HTTP_ROUTE);
+        labels.add(Label.LOCAL);
         return labels;
     }
 

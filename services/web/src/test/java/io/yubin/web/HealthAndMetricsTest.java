@@ -148,7 +148,47 @@ class HealthAndMetricsTest {
 
         assertThat(body).contains("route=\"/api/v1/users/:address\"")
                 .doesNotContain("someone@example.test")
-                .doesNotContain("127.0.0.1");
+                .doesNotContain("remote=");
+        // The only address is the listener's own: one time series per configured port.
+        assertThat(body.lines().filter(line -> line.contains("127.0.0.1")))
+                .isNotEmpty()
+                .allMatch(line -> line.contains("local=\"127.0.0.1:" + server.port() + "\""));
+    }
+
+    @Test
+    void eachServerOfTheProcessCountsItsOwnConnections() throws Exception {
+        server = new AdminServerHarness(dataDir, List.of());
+        // A second HTTP server in the same Vert.x, as the MTA-STS policy host is beside the admin API.
+        io.vertx.core.http.HttpServer other = server.vertx.createHttpServer()
+                .requestHandler(request -> request.response().end("other"))
+                .listen(0, "127.0.0.1")
+                .await(10, java.util.concurrent.TimeUnit.SECONDS);
+        try (java.net.Socket idle = new java.net.Socket("127.0.0.1", other.actualPort())) {
+            String body = until(() -> server.send("GET", "/metrics", null, null).body(),
+                    text -> text.contains("local=\"127.0.0.1:" + other.actualPort() + "\""));
+
+            // Before the listener's address was a label, both servers shared one gauge, and Micrometer
+            // kept whichever registered first: the other server's connection was counted nowhere.
+            assertThat(body)
+                    .containsPattern("(?m)^vertx_http_server_active_connections\\{local=\"127\\.0\\.0\\.1:"
+                            + other.actualPort() + "\",?\\} 1\\.0$")
+                    .containsPattern("(?m)^vertx_http_server_active_connections\\{local=\"127\\.0\\.0\\.1:"
+                            + server.port() + "\",?\\} 1\\.0$");
+        } finally {
+            other.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /** {@code read} again every 50 ms, for up to 10 s, until {@code done} takes its value. */
+    private static String until(java.util.concurrent.Callable<String> read, java.util.function.Predicate<String> done)
+            throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        String value = read.call();
+        while (!done.test(value) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            value = read.call();
+        }
+        return value;
     }
 
     private static ReadinessCheck check(String name, CompletionStage<Void> outcome) {
