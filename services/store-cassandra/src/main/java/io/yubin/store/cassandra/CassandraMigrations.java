@@ -30,7 +30,8 @@ public final class CassandraMigrations {
     /** In order; append new files, never edit an applied one. */
     static final List<String> FILES = List.of("V1__initial.cql", "V2__modseq_visible.cql",
             "V3__delay_reported.cql", "V4__tls_requirement.cql", "V5__spam_models.cql",
-            "V6__account_security.cql", "V7__administrators.cql", "V8__quotas.cql", "V9__totp_last_step.cql");
+            "V6__account_security.cql", "V7__administrators.cql", "V8__quotas.cql", "V9__totp_last_step.cql",
+            "V10__spam_model_chunks.cql");
 
     /** Schema changes wait for every node to agree on the schema; that can take a while. */
     private static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(60);
