@@ -134,8 +134,8 @@ public final class EmbeddedServer implements AutoCloseable {
     private static final Duration DOMAIN_CONNECTION_WAIT = Duration.ofSeconds(30);
     /** How long a member uses a spam model before it reads it again (others' training shows up). */
     private static final Duration SPAM_MODEL_CACHE = Duration.ofSeconds(60);
-    /** Spam models a member keeps in memory at most. */
-    private static final int SPAM_MODELS_CACHED = 1000;
+    /** The memory for the spam models a member keeps (the global one at its largest takes 64 MiB). */
+    private static final long SPAM_MODEL_CACHE_BYTES = 128L << 20;
     /** How often a member looks for a finished day to send TLS reports of. */
     private static final Duration TLS_REPORT_CHECK = Duration.ofMinutes(10);
 
@@ -388,7 +388,7 @@ public final class EmbeddedServer implements AutoCloseable {
                 spam.junkThreshold(), spam.rejectThreshold() > 1 ? "never" : spam.rejectThreshold(), spam.minTrained(),
                 spam.minTrained());
         return new SpamFilter(storage.spamModels(), new SpamClassifier(), new SpamFilter.Settings(spam.minTrained(),
-                SPAM_MODEL_CACHE, SPAM_MODELS_CACHED), clock, threads);
+                SPAM_MODEL_CACHE, SPAM_MODEL_CACHE_BYTES, SpamFilter.Settings.MAX_FEATURES), clock, threads);
     }
 
     /** Virus scanning by clamd, when virus.clamd is set; null otherwise. */

@@ -86,6 +86,27 @@ final class FeatureMap {
         return sorted;
     }
 
+    /** The octets the map's arrays take (its slots, 16 octets each). */
+    long footprint() {
+        return 16L * keys.length;
+    }
+
+    /** Calls {@code visitor} with every feature and its value, in slot order (a hash order). */
+    void forEach(Visitor visitor) {
+        if (zeroValue != 0) {
+            visitor.visit(0, zeroValue);
+        }
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != 0) {
+                visitor.visit(keys[i], values[i]);
+            }
+        }
+    }
+
+    interface Visitor {
+        void visit(long feature, long value);
+    }
+
     /** Backward-shift deletion: later entries of the probe run move up into the hole. */
     private void remove(int hole) {
         int mask = keys.length - 1;

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -48,10 +47,21 @@ public final class SpamFilter {
      * @param minTrained a model gives verdicts once it learned at least this many spam and this many
      *     ham messages; below, it is left out (with the global one left out too, no verdict)
      * @param cacheFor how long a model read from the store is used before it is read again
-     * @param cachedModels how many models a member keeps in memory at most (least recently used go)
+     * @param cacheBytes the memory a member gives the models it keeps (least recently used go first;
+     *     the model used last always stays, whatever its size)
+     * @param maxFeatures the most features a model keeps: one that grows past it in a training is pruned
+     *     to nine tenths of it ({@link InMemorySpamModel#prune})
      */
-    public record Settings(int minTrained, Duration cacheFor, int cachedModels) {
-        public static final Settings DEFAULTS = new Settings(20, Duration.ofSeconds(60), 1000);
+    public record Settings(int minTrained, Duration cacheFor, long cacheBytes, int maxFeatures) {
+        /** 2 million features: some 17 MB stored, 64 MiB in memory; the corpus's development set makes 1.42 million. */
+        public static final int MAX_FEATURES = 2_000_000;
+        public static final Settings DEFAULTS = new Settings(20, Duration.ofSeconds(60), 128L << 20, MAX_FEATURES);
+
+        public Settings {
+            if (minTrained < 1 || cacheBytes < 0 || maxFeatures < 1) {
+                throw new IllegalArgumentException("minTrained and maxFeatures must be positive, cacheBytes not negative");
+            }
+        }
     }
 
     /** What a message scored; {@code trained} is false when no model knew enough to judge. */
@@ -80,7 +90,9 @@ public final class SpamFilter {
     private final Settings settings;
     private final Clock clock;
     private final Executor worker;
-    private final Map<String, Cached> cache;
+    /** In order of use, the least recently used first; guarded by itself, as is {@link #cachedBytes}. */
+    private final LinkedHashMap<String, Cached> cache = new LinkedHashMap<>(16, 0.75f, true);
+    private long cachedBytes;
 
     public SpamFilter(SpamModels store, SpamClassifier classifier, Settings settings, Clock clock, Executor worker) {
         this.store = Objects.requireNonNull(store, "store");
@@ -88,12 +100,27 @@ public final class SpamFilter {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.worker = Objects.requireNonNull(worker, "worker");
-        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
-                return size() > settings.cachedModels();
+    }
+
+    /** Caches {@code entry}, then lets the least recently used go while the cache is over its memory. */
+    private void cache(String owner, Cached entry) {
+        synchronized (cache) {
+            Cached before = cache.put(owner, entry);
+            cachedBytes += entry.model().footprint() - (before == null ? 0 : before.model().footprint());
+            var eldest = cache.entrySet().iterator();
+            while (cachedBytes > settings.cacheBytes() && cache.size() > 1) {
+                Cached gone = eldest.next().getValue();
+                eldest.remove();
+                cachedBytes -= gone.model().footprint();
             }
-        };
+        }
+    }
+
+    /** The memory the cached models take, in octets. */
+    long cachedBytes() {
+        synchronized (cache) {
+            return cachedBytes;
+        }
     }
 
     /** The first {@link #MAX_MESSAGE_BYTES} octets of {@code message}, which is closed (blocking). */
@@ -205,13 +232,16 @@ public final class SpamFilter {
                 }
                 model.learn(change.message().features(), spam);
             }
+            if (model.features() > settings.maxFeatures()) {
+                int removed = model.prune(settings.maxFeatures() / 10 * 9);
+                LOG.info("spam model of {} pruned: {} features seen in the fewest messages removed, {} kept", owner,
+                        removed, model.features());
+            }
             return new Cached(model, stored.map(SpamModels.Model::version).orElse(0L), clock.instant());
         }, worker).thenCompose(changed -> store.save(owner, changed.model().toBytes(), changed.version())
                 .thenCompose(saved -> {
                     if (saved) {
-                        synchronized (cache) {
-                            cache.put(owner, new Cached(changed.model(), changed.version() + 1, changed.loaded()));
-                        }
+                        cache(owner, new Cached(changed.model(), changed.version() + 1, changed.loaded()));
                         return CompletableFuture.completedFuture((Void) null);
                     }
                     if (attempt >= MAX_ATTEMPTS) {
@@ -235,9 +265,7 @@ public final class SpamFilter {
         return store.load(owner).thenApplyAsync(stored -> {
             Optional<SpamModels.Model> found = stored;
             InMemorySpamModel model = found.map(m -> InMemorySpamModel.fromBytes(m.bytes())).orElseGet(InMemorySpamModel::new);
-            synchronized (cache) {
-                cache.put(owner, new Cached(model, found.map(SpamModels.Model::version).orElse(0L), now));
-            }
+            cache(owner, new Cached(model, found.map(SpamModels.Model::version).orElse(0L), now));
             return model;
         }, worker);
     }

@@ -46,7 +46,7 @@ class SpamFilterTest {
 
     SpamFilter filter(Duration cacheFor) {
         return new SpamFilter(storage.spamModels(), new SpamClassifier(),
-                new SpamFilter.Settings(5, cacheFor, 100), Clock.systemUTC(), worker);
+                new SpamFilter.Settings(5, cacheFor, 64L << 20, 100_000), Clock.systemUTC(), worker);
     }
 
     static <T> T await(CompletionStage<T> stage) {
@@ -135,5 +135,47 @@ class SpamFilterTest {
         assertThat(await(reader.model(ALICE)).spamMessages()).as("cached").isZero();
         Thread.sleep(400);
         assertThat(await(reader.model(ALICE)).spamMessages()).isEqualTo(1);
+    }
+
+    @Test
+    void aModelThatGrowsPastItsLimitIsPrunedToNineTenthsOfIt() {
+        SpamFilter filter = new SpamFilter(storage.spamModels(), new SpamClassifier(),
+                new SpamFilter.Settings(5, Duration.ZERO, 64L << 20, 1000), Clock.systemUTC(), worker);
+        Random random = new Random(8);
+        for (int i = 0; i < 30; i++) {
+            await(filter.train(ALICE, Messages.message(random, i % 2 == 0, 100 + i), i % 2 == 0));
+        }
+        for (String owner : new String[] {ALICE, SpamModels.GLOBAL}) {
+            InMemorySpamModel stored = InMemorySpamModel.fromBytes(await(storage.spamModels().load(owner)).orElseThrow().bytes());
+            assertThat(stored.features()).as(owner).isBetween(1, 1000);
+            assertThat(stored.spamMessages()).isEqualTo(15);
+            assertThat(stored.hamMessages()).isEqualTo(15);
+        }
+        assertThat(score(filter, Messages.message(random, true, 500), ALICE).value()).isGreaterThan(0.9);
+        assertThat(score(filter, Messages.message(random, false, 501), ALICE).value()).isLessThan(0.1);
+    }
+
+    @Test
+    void theCachedModelsStayWithinTheirMemoryTheOneUsedLastAlwaysKept() {
+        SpamFilter trainer = filter(Duration.ZERO);
+        Random random = new Random(9);
+        String[] users = new String[6];
+        for (int u = 0; u < users.length; u++) {
+            users[u] = "user" + u + "@example.test";
+            await(trainer.train(users[u], Messages.message(random, true, 1000 + u), true));
+        }
+        long one = await(trainer.model(users[0])).footprint();
+        SpamFilter reader = new SpamFilter(storage.spamModels(), new SpamClassifier(),
+                new SpamFilter.Settings(5, Duration.ofMinutes(5), 3 * one, 100_000), Clock.systemUTC(), worker);
+        for (String user : users) {
+            await(reader.model(user));
+            assertThat(reader.cachedBytes()).isLessThanOrEqualTo(3 * one);
+        }
+        SpamFilter tiny = new SpamFilter(storage.spamModels(), new SpamClassifier(),
+                new SpamFilter.Settings(5, Duration.ofMinutes(5), 0, 100_000), Clock.systemUTC(), worker);
+        for (String user : users) {
+            InMemorySpamModel model = await(tiny.model(user));
+            assertThat(tiny.cachedBytes()).as("only the last").isEqualTo(model.footprint());
+        }
     }
 }

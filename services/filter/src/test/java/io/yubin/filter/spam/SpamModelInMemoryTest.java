@@ -56,6 +56,46 @@ class SpamModelInMemoryTest extends SpamModelContract {
     }
 
     @Test
+    void pruningRemovesTheFeaturesSeenInTheFewestMessagesFirstAndKeepsTheRestAsTheyWere() {
+        InMemorySpamModel model = new InMemorySpamModel();
+        // Features 1..1000 seen once, 1001..1500 twice, 1501..1600 five times (as spam and ham alike).
+        for (long f = 1; f <= 1600; f++) {
+            int times = f <= 1000 ? 1 : f <= 1500 ? 2 : 5;
+            for (int t = 0; t < times; t++) {
+                model.learn(new long[] {f * 0x9E3779B97F4A7C15L}, t % 2 == 0);
+            }
+        }
+        long spam = model.spamMessages();
+        long ham = model.hamMessages();
+
+        assertThat(model.prune(2000)).as("under the limit").isZero();
+        assertThat(model.prune(1100)).isEqualTo(500);
+
+        assertThat(model.features()).isEqualTo(1100);
+        int once = 0;
+        for (long f = 1; f <= 1600; f++) {
+            long counts = model.counts(f * 0x9E3779B97F4A7C15L);
+            if (f > 1000) {
+                assertThat(counts).as("seen more than once: kept as it was").isEqualTo(f <= 1500
+                        ? SpamModel.pack(1, 1) : SpamModel.pack(3, 2));
+            } else if (counts != 0) {
+                once++;
+            }
+        }
+        assertThat(once).isEqualTo(500);
+        assertThat(model.spamMessages()).isEqualTo(spam);
+        assertThat(model.hamMessages()).isEqualTo(ham);
+        assertThat(InMemorySpamModel.fromBytes(model.toBytes()).features()).isEqualTo(1100);
+
+        assertThat(model.prune(100)).isEqualTo(1000);
+        for (long f = 1501; f <= 1600; f++) {
+            assertThat(model.counts(f * 0x9E3779B97F4A7C15L)).isEqualTo(SpamModel.pack(3, 2));
+        }
+        long footprint = model.footprint();
+        assertThat(footprint).as("the arrays shrink with it").isLessThanOrEqualTo(16L * 512);
+    }
+
+    @Test
     void anythingElseIsRefused() {
         byte[] bytes = new InMemorySpamModel().toBytes();
         assertThatThrownBy(() -> InMemorySpamModel.fromBytes(new byte[] {1, 2, 3, 4, 5}))

@@ -52,7 +52,7 @@ class SpamTrainingTest {
     void open() {
         storage = EmbeddedStorage.open(dir);
         worker = Executors.newFixedThreadPool(2);
-        filter = new SpamFilter(storage.spamModels(), new SpamClassifier(), new SpamFilter.Settings(5, Duration.ZERO, 100),
+        filter = new SpamFilter(storage.spamModels(), new SpamClassifier(), new SpamFilter.Settings(5, Duration.ZERO, 64L << 20, 100_000),
                 Clock.systemUTC(), worker);
     }
 

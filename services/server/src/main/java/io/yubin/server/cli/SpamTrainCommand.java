@@ -80,7 +80,8 @@ final class SpamTrainCommand implements Callable<Integer> {
         ExecutorService worker = Executors.newFixedThreadPool(2);
         try (Storage storage = StorageWiring.openForCommand(settings)) {
             SpamFilter filter = new SpamFilter(storage.spamModels(), new SpamClassifier(),
-                    new SpamFilter.Settings(settings.spam().minTrained(), Duration.ZERO, 4), Clock.systemUTC(), worker);
+                    new SpamFilter.Settings(settings.spam().minTrained(), Duration.ZERO, 0,
+                            SpamFilter.Settings.MAX_FEATURES), Clock.systemUTC(), worker);
             train(filter, owner, spam, true, out);
             train(filter, owner, ham, false, out);
         } finally {
