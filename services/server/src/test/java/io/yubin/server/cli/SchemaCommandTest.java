@@ -39,7 +39,7 @@ class SchemaCommandTest {
         assertThat(cli.out()).contains("keyspace cli: schema version 0, this server needs 10");
 
         assertThat(run("schema", "migrate", "--config", config.toString())).isZero();
-        assertThat(cli.out()).contains("applied V1__initial.cql, V2__modseq_visible.cql, V3__delay_reported.cql, V4__tls_requirement.cql, V5__spam_models.cql, V6__account_security.cql, V7__administrators.cql, V8__quotas.cql, V9__totp_last_step.cql, V10__spam_model_chunks.cql to keyspace cli");
+        assertThat(cli.out()).contains("applied V1__initial.cql, V2__modseq_visible.cql, V3__delay_reported.cql, V4__tls_requirement.cql, V5__spam_models.cql, V6__account_security.cql, V7__administrators.cql, V8__quotas.cql, V9__totp_last_step.cql, V10__spam_models_unbounded.cql to keyspace cli");
         assertThat(run("schema", "migrate", "--config", config.toString())).isZero();
         assertThat(cli.out()).contains("keyspace cli is up to date (schema version 10)");
 

@@ -31,7 +31,7 @@ public final class CassandraMigrations {
     static final List<String> FILES = List.of("V1__initial.cql", "V2__modseq_visible.cql",
             "V3__delay_reported.cql", "V4__tls_requirement.cql", "V5__spam_models.cql",
             "V6__account_security.cql", "V7__administrators.cql", "V8__quotas.cql", "V9__totp_last_step.cql",
-            "V10__spam_model_chunks.cql");
+            "V10__spam_models_unbounded.cql");
 
     /** Schema changes wait for every node to agree on the schema; that can take a while. */
     private static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(60);

@@ -210,23 +210,50 @@ final class CassandraSpamModels implements SpamModels {
         return bytes;
     }
 
+    /** The partitions of one owner's training record ({@code spam_trained_buckets}). */
+    static final int TRAINED_BUCKETS = 64;
+
+    /** The partition of {@code message} (a digest) among its owner's. */
+    static int bucket(String message) {
+        return Math.floorMod(message.hashCode(), TRAINED_BUCKETS);
+    }
+
     @Override
     public CompletionStage<Optional<Verdict>> trainedAs(String owner, String message) {
-        return cql.one("SELECT verdict FROM spam_trained WHERE owner = ? AND message = ?", owner, message)
-                .thenApply(row -> row.map(r -> Verdict.valueOf(r.getString("verdict"))));
+        return cql.one("SELECT verdict FROM spam_trained_buckets WHERE owner = ? AND bucket = ? AND message = ?", owner,
+                        bucket(message), message)
+                .thenCompose(found -> found.isPresent()
+                        ? CompletableFuture.completedFuture(found.map(r -> Verdict.valueOf(r.getString("verdict"))))
+                        // Trained before migration V10: the row is in the owner's one partition; moved when found.
+                        : cql.one("SELECT verdict FROM spam_trained WHERE owner = ? AND message = ?", owner, message)
+                                .thenCompose(old -> old.isEmpty()
+                                        ? CompletableFuture.completedFuture(Optional.<Verdict>empty())
+                                        : moveTrained(owner, message, Verdict.valueOf(old.get().getString("verdict")))));
+    }
+
+    private CompletionStage<Optional<Verdict>> moveTrained(String owner, String message, Verdict verdict) {
+        return markTrained(owner, message, verdict)
+                .thenCompose(v -> cql.run("DELETE FROM spam_trained WHERE owner = ? AND message = ?", owner, message))
+                .thenApply(v -> Optional.of(verdict));
     }
 
     @Override
     public CompletionStage<Void> markTrained(String owner, String message, Verdict verdict) {
-        return cql.run("INSERT INTO spam_trained (owner, message, verdict) VALUES (?, ?, ?)", owner, message,
-                verdict.name());
+        // A row still in spam_trained is read only when none is here, so this one wins.
+        return cql.run("INSERT INTO spam_trained_buckets (owner, bucket, message, verdict) VALUES (?, ?, ?, ?)", owner,
+                bucket(message), message, verdict.name());
     }
 
     @Override
     public CompletionStage<Void> delete(String owner) {
         // The model row is written with LWT; it is deleted with one too (mixing them is not safe). Its
         // generation and any being written go first: a row without its chunks could not be read.
-        return cql.run("DELETE FROM spam_trained WHERE owner = ?", owner)
+        List<CompletionStage<?>> trained = new ArrayList<>();
+        trained.add(cql.run("DELETE FROM spam_trained WHERE owner = ?", owner));
+        for (int b = 0; b < TRAINED_BUCKETS; b++) {
+            trained.add(cql.run("DELETE FROM spam_trained_buckets WHERE owner = ? AND bucket = ?", owner, b));
+        }
+        return cql.parallel(trained)
                 .thenCompose(v -> head(owner))
                 .thenCompose(found -> cql.all("SELECT generation FROM spam_model_writes WHERE owner = ?", owner)
                         .thenCompose(writes -> {

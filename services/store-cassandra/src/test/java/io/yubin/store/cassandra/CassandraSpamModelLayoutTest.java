@@ -24,12 +24,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * How {@link CassandraSpamModels} keeps a model in chunks (migration V10): what is left in the tables
- * after trainings, races, a writer that died, and a model written before chunks. The behaviour every
+ * How {@link CassandraSpamModels} lays models out (migration V10): what is left in the tables
+ * after trainings, races, a writer that died, a model written before chunks, and where training records go. The behaviour every
  * backend shares is {@code SpamModelsContract}'s.
  */
 @ExtendWith(CassandraTestNode.class)
-class CassandraSpamModelChunksTest {
+class CassandraSpamModelLayoutTest {
 
     private static CqlSession session;
     private static CassandraSpamModels models;
@@ -153,6 +153,39 @@ class CassandraSpamModelChunksTest {
         assertThat(writes(owner)).isEmpty();
         assertThat(await(models.load(other)).orElseThrow().bytes()).isEqualTo(bytes(10, 8));
         assertThat(chunks(other)).hasSize(1);
+    }
+
+    @Test
+    void trainingRecordsSpreadOverTheOwnersBucketsAndOnesFromBeforeAreMovedThereWhenRead() throws Exception {
+        String owner = owner();
+        session.execute(SimpleStatement.newInstance("INSERT INTO spam_trained (owner, message, verdict) VALUES (?, ?, ?)",
+                owner, "old-digest", "SPAM"));
+        assertThat(await(models.trainedAs(owner, "old-digest"))).contains(SpamModels.Verdict.SPAM);
+        assertThat(session.execute(SimpleStatement.newInstance("SELECT * FROM spam_trained WHERE owner = ?", owner)).all())
+                .as("moved").isEmpty();
+        assertThat(session.execute(SimpleStatement.newInstance("SELECT verdict FROM spam_trained_buckets WHERE owner = ? "
+                + "AND bucket = ? AND message = ?", owner, CassandraSpamModels.bucket("old-digest"), "old-digest")).one()
+                .getString("verdict")).isEqualTo("SPAM");
+        await(models.markTrained(owner, "old-digest", SpamModels.Verdict.HAM));
+        assertThat(await(models.trainedAs(owner, "old-digest"))).contains(SpamModels.Verdict.HAM);
+
+        for (int i = 0; i < 640; i++) {
+            await(models.markTrained(owner, java.util.HexFormat.of().formatHex(java.security.MessageDigest
+                    .getInstance("SHA-256").digest(("m" + i).getBytes())), SpamModels.Verdict.SPAM));
+        }
+        int[] perBucket = new int[CassandraSpamModels.TRAINED_BUCKETS];
+        for (int b = 0; b < perBucket.length; b++) {
+            perBucket[b] = session.execute(SimpleStatement.newInstance("SELECT message FROM spam_trained_buckets WHERE "
+                    + "owner = ? AND bucket = ?", owner, b)).all().size();
+        }
+        assertThat(java.util.Arrays.stream(perBucket).sum()).isEqualTo(641);
+        assertThat(java.util.Arrays.stream(perBucket).max().orElseThrow()).as("no partition holds them all").isLessThan(40);
+
+        await(models.delete(owner));
+        for (int b = 0; b < perBucket.length; b++) {
+            assertThat(session.execute(SimpleStatement.newInstance("SELECT message FROM spam_trained_buckets WHERE "
+                    + "owner = ? AND bucket = ?", owner, b)).all()).isEmpty();
+        }
     }
 
     /** A generation of {@code chunks} chunks whose writing started at {@code started} and never ended. */
