@@ -20,20 +20,25 @@ import org.slf4j.LoggerFactory;
  * {@link SpamModels} in the tables of migrations V5 and V10. A model's version is written with
  * lightweight transactions (Paxos), so two members training one model at once never both win.
  *
- * <p>A model's bytes are not in the version's row but in a <em>generation</em>: chunks of
- * {@link #CHUNK} octets in a partition of their own, written whole by one writer before its
- * compare-and-set makes the version point to them. One CQL message, like one mutation, holds at most
- * 16 MiB by default (Cassandra's {@code native_transport_max_message_size} and half the commit log
- * segment), and a model grows past that once it has learned some 4,000 messages; no chunk comes near it.
- * The writer that lost the race deletes its generation; the one that won deletes the generation it
- * replaced. A reader that finds a chunk missing read a generation being replaced, and reads again from
- * the version. A writer that died between its chunks and its compare-and-set leaves a row in
- * {@code spam_model_writes}; a later training of that owner deletes its chunks.
+ * <p>A model of up to {@link #INLINE_MAX} octets is kept in the version's row, as before V10, where the
+ * code before V10 reads it too (a cluster being upgraded member by member keeps working). A larger one
+ * is kept in a <em>generation</em>: chunks of {@link #CHUNK} octets in a partition of their own,
+ * written whole by one writer before its compare-and-set makes the version point to them. One CQL
+ * message, like one mutation, holds at most 16 MiB by default (Cassandra's
+ * {@code native_transport_max_message_size} and half the commit log segment), and a model grows past
+ * that once it has learned some 4,000 messages; no chunk comes near it. The writer that lost the race
+ * deletes its generation; the one that won deletes the generation it replaced. A reader that finds a
+ * chunk missing read a generation being replaced, and reads again from the version. A writer that died
+ * between its chunks and its compare-and-set leaves a row in {@code spam_model_writes}; a later
+ * training of that owner deletes its chunks. Bytes in the row win over a generation it names: a member
+ * of the version before V10 writes them and the version, and leaves the generation as it was.
  */
 final class CassandraSpamModels implements SpamModels {
 
     /** The octets of one chunk (the last one may be shorter). */
     static final int CHUNK = 1024 * 1024;
+    /** The largest model kept in the version's row. */
+    static final int INLINE_MAX = 8 * 1024 * 1024;
     /** Chunks read or written at once by one call: at most this many MiB in flight. */
     private static final int IN_FLIGHT = 4;
     /** Reads of a model again after its generation was replaced under them. */
@@ -45,14 +50,17 @@ final class CassandraSpamModels implements SpamModels {
 
     private final Cql cql;
     private final Clock clock;
+    private final int inlineMax;
 
     CassandraSpamModels(Cql cql) {
-        this(cql, Clock.systemUTC());
+        this(cql, Clock.systemUTC(), INLINE_MAX);
     }
 
-    CassandraSpamModels(Cql cql, Clock clock) {
+    /** With models of more than {@code inlineMax} octets in chunks. */
+    CassandraSpamModels(Cql cql, Clock clock, int inlineMax) {
         this.cql = cql;
         this.clock = clock;
+        this.inlineMax = inlineMax;
     }
 
     /** What the version's row says: the version, and where its bytes are. */
@@ -76,8 +84,8 @@ final class CassandraSpamModels implements SpamModels {
                 return CompletableFuture.completedFuture(Optional.<Model>empty());
             }
             Head head = found.get();
-            if (head.generation() == null) {
-                // Written before migration V10: the bytes are in the row itself.
+            if (head.inline() != null || head.generation() == null) {
+                // A small model, or one a member of the version before V10 wrote: the bytes are in the row.
                 return CompletableFuture.completedFuture(Optional.of(new Model(bytes(head.inline()), head.version())));
             }
             return readChunks(owner, head).thenCompose(bytes -> {
@@ -120,57 +128,76 @@ final class CassandraSpamModels implements SpamModels {
 
     @Override
     public CompletionStage<Boolean> save(String owner, byte[] bytes, long expected) {
-        UUID generation = UUID.randomUUID();
-        int chunks = (bytes.length + CHUNK - 1) / CHUNK;
         return head(owner).thenCompose(found -> {
             long stored = found.map(Head::version).orElse(0L);
             if (stored != expected) {
                 return CompletableFuture.completedFuture(false);
             }
+            // The version moves only from the generation this writer read, so the one it replaces is known.
             UUID replaced = found.map(Head::generation).orElse(null);
-            return cql.run("INSERT INTO spam_model_writes (owner, generation, started) VALUES (?, ?, ?)", owner,
-                            generation, clock.millis())
-                    .thenCompose(v -> inGroups(chunks, i -> cql.run("INSERT INTO spam_model_chunks (owner, generation, "
-                            + "chunk, data) VALUES (?, ?, ?, ?)", owner, generation, i, ByteBuffer.wrap(bytes,
-                            i * CHUNK, Math.min(CHUNK, bytes.length - i * CHUNK)))))
-                    // The version moves only from the generation this writer read, so the one it replaces is known.
-                    .thenCompose(v -> expected == 0
-                            ? cql.applied("INSERT INTO spam_models (owner, version, generation, chunks) VALUES "
-                                    + "(?, 1, ?, ?) IF NOT EXISTS", owner, generation, chunks)
-                            : cql.applied("UPDATE spam_models SET version = ?, generation = ?, chunks = ?, model = null "
-                                    + "WHERE owner = ? IF version = ? AND generation = ?", expected + 1, generation,
-                                    chunks, owner, expected, replaced))
-                    .handle((won, failure) -> {
-                        boolean kept = failure == null && won;
-                        // A failed compare-and-set may still have been applied (a timeout): keep the chunks
-                        // then, and leave the row in spam_model_writes for a later training to judge.
-                        CompletionStage<Void> tidy = kept ? finish(owner, generation, replaced)
-                                : failure == null ? drop(owner, generation) : CompletableFuture.completedFuture(null);
-                        return tidy.handle((t, tidyFailure) -> {
-                            if (tidyFailure != null) {
-                                LOG.warn("could not remove an unused generation of the spam model of {}", owner,
-                                        tidyFailure);
-                            }
-                            if (failure != null) {
-                                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
-                            }
-                            return kept;
-                        });
-                    })
-                    .thenCompose(stage -> stage);
+            if (bytes.length <= inlineMax) {
+                ByteBuffer model = ByteBuffer.wrap(bytes.clone());
+                CompletionStage<Boolean> won = expected == 0
+                        ? cql.applied("INSERT INTO spam_models (owner, version, model) VALUES (?, 1, ?) IF NOT EXISTS",
+                                owner, model)
+                        : cql.applied("UPDATE spam_models SET model = ?, version = ?, generation = null, chunks = null "
+                                + "WHERE owner = ? IF version = ? AND generation = ?", model, expected + 1, owner, expected,
+                                replaced);
+                return won.thenCompose(kept -> kept ? tidy(owner, finish(owner, null, replaced)).thenApply(v -> true)
+                        : CompletableFuture.completedFuture(false));
+            }
+            return saveChunks(owner, bytes, expected, replaced);
+        });
+    }
+
+    private CompletionStage<Boolean> saveChunks(String owner, byte[] bytes, long expected, UUID replaced) {
+        UUID generation = UUID.randomUUID();
+        int chunks = (bytes.length + CHUNK - 1) / CHUNK;
+        return cql.run("INSERT INTO spam_model_writes (owner, generation, started) VALUES (?, ?, ?)", owner,
+                        generation, clock.millis())
+                .thenCompose(v -> inGroups(chunks, i -> cql.run("INSERT INTO spam_model_chunks (owner, generation, "
+                        + "chunk, data) VALUES (?, ?, ?, ?)", owner, generation, i, ByteBuffer.wrap(bytes,
+                        i * CHUNK, Math.min(CHUNK, bytes.length - i * CHUNK)))))
+                .thenCompose(v -> expected == 0
+                        ? cql.applied("INSERT INTO spam_models (owner, version, generation, chunks) VALUES "
+                                + "(?, 1, ?, ?) IF NOT EXISTS", owner, generation, chunks)
+                        : cql.applied("UPDATE spam_models SET version = ?, generation = ?, chunks = ?, model = null "
+                                + "WHERE owner = ? IF version = ? AND generation = ?", expected + 1, generation,
+                                chunks, owner, expected, replaced))
+                .handle((won, failure) -> {
+                    boolean kept = failure == null && won;
+                    // A failed compare-and-set may still have been applied (a timeout): keep the chunks
+                    // then, and leave the row in spam_model_writes for a later training to judge.
+                    CompletionStage<Void> after = kept ? finish(owner, generation, replaced)
+                            : failure == null ? drop(owner, generation) : CompletableFuture.completedFuture(null);
+                    return tidy(owner, after).thenApply(t -> {
+                        if (failure != null) {
+                            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+                        }
+                        return kept;
+                    });
+                })
+                .thenCompose(stage -> stage);
+    }
+
+    /** Waits for the clearing up of unused generations; a failure there is logged, not passed on. */
+    private static CompletionStage<Void> tidy(String owner, CompletionStage<Void> clearing) {
+        return clearing.exceptionally(failure -> {
+            LOG.warn("could not remove an unused generation of the spam model of {}", owner, failure);
+            return null;
         });
     }
 
     /**
-     * After a win: the replaced generation goes, this writer's record of its own, and the generations of
-     * writers that died before their compare-and-set.
+     * After a win: the replaced generation goes, this writer's record of its own ({@code generation}; null
+     * for a model kept in the row), and the generations of writers that died before their compare-and-set.
      */
     private CompletionStage<Void> finish(String owner, UUID generation, UUID replaced) {
         CompletionStage<Void> old = replaced == null ? CompletableFuture.completedFuture(null)
                 : cql.run("DELETE FROM spam_model_chunks WHERE owner = ? AND generation = ?", owner, replaced);
         long abandoned = clock.millis() - ABANDONED_AFTER.toMillis();
-        return old.thenCompose(v -> cql.run("DELETE FROM spam_model_writes WHERE owner = ? AND generation = ?", owner,
-                        generation))
+        return old.thenCompose(v -> generation == null ? CompletableFuture.<Void>completedFuture(null)
+                        : cql.run("DELETE FROM spam_model_writes WHERE owner = ? AND generation = ?", owner, generation))
                 .thenCompose(v -> cql.all("SELECT generation, started FROM spam_model_writes WHERE owner = ?", owner))
                 .thenCompose(rows -> cql.parallel(rows.stream()
                         .filter(r -> r.getLong("started") < abandoned)

@@ -37,7 +37,8 @@ class CassandraSpamModelLayoutTest {
     @BeforeAll
     static void connect() {
         session = CassandraStorage.connect(CassandraTestNode.options(), true);
-        models = new CassandraSpamModels(new Cql(session), Clock.systemUTC());
+        // Models of more than one chunk go into chunks here, so that a few MiB exercise them.
+        models = new CassandraSpamModels(new Cql(session), Clock.systemUTC(), CassandraSpamModels.CHUNK);
     }
 
     @AfterAll
@@ -122,20 +123,65 @@ class CassandraSpamModelLayoutTest {
     @Test
     void aGenerationLeftByAWriterThatDiedIsRemovedByTheNextTrainingOnceItIsAnHourOld() throws Exception {
         String owner = owner();
-        assertThat(await(models.save(owner, bytes(100, 5), 0))).isTrue();
+        assertThat(await(models.save(owner, bytes(CassandraSpamModels.CHUNK + 1, 5), 0))).isTrue();
         UUID dead = UUID.randomUUID();
         UUID writing = UUID.randomUUID();
         long now = System.currentTimeMillis();
         leftBehind(owner, dead, now - Duration.ofHours(2).toMillis(), 2);
         leftBehind(owner, writing, now - Duration.ofMinutes(1).toMillis(), 1);
-        assertThat(chunks(owner)).hasSize(4);
+        assertThat(chunks(owner)).hasSize(5);
 
-        assertThat(await(models.save(owner, bytes(200, 6), 1))).isTrue();
+        assertThat(await(models.save(owner, bytes(CassandraSpamModels.CHUNK + 2, 6), 1))).isTrue();
 
         assertThat(writes(owner)).as("a writer still at work is left alone").containsExactly(writing);
-        assertThat(chunks(owner)).hasSize(2).anyMatch(c -> c.startsWith(writing + "/"))
+        assertThat(chunks(owner)).hasSize(3).anyMatch(c -> c.startsWith(writing + "/"))
                 .noneMatch(c -> c.startsWith(dead + "/"));
-        assertThat(await(models.load(owner)).orElseThrow().bytes()).isEqualTo(bytes(200, 6));
+        assertThat(await(models.load(owner)).orElseThrow().bytes()).isEqualTo(bytes(CassandraSpamModels.CHUNK + 2, 6));
+    }
+
+    @Test
+    void aSmallModelIsKeptInItsRowWhereTheCodeBeforeChunksReadsIt() throws Exception {
+        String owner = owner();
+        assertThat(await(models.save(owner, bytes(1000, 1), 0))).isTrue();
+        assertThat(oldCodeReads(owner)).isEqualTo(bytes(1000, 1));
+        assertThat(chunks(owner)).isEmpty();
+
+        assertThat(await(models.save(owner, bytes(2 * CassandraSpamModels.CHUNK, 2), 1))).isTrue();
+        assertThat(chunks(owner)).hasSize(2);
+        assertThat(await(models.save(owner, bytes(3000, 3), 2))).isTrue();
+        assertThat(chunks(owner)).as("the replaced generation is gone").isEmpty();
+        assertThat(oldCodeReads(owner)).isEqualTo(bytes(3000, 3));
+        assertThat(await(models.load(owner)).orElseThrow().version()).isEqualTo(3);
+    }
+
+    /**
+     * During an upgrade a member of the version before V10 trains a model whose row names a generation:
+     * it writes the bytes into the row and moves the version, and leaves the generation as it was.
+     */
+    @Test
+    void aModelAMemberBeforeChunksWroteOverAGenerationIsReadFromItsRowAndTheNextTrainingReplacesBoth()
+            throws Exception {
+        String owner = owner();
+        assertThat(await(models.save(owner, bytes(2 * CassandraSpamModels.CHUNK + 1, 4), 0))).isTrue();
+        assertThat(session.execute(SimpleStatement.newInstance("UPDATE spam_models SET model = ?, version = ? WHERE "
+                + "owner = ? IF version = ?", ByteBuffer.wrap(bytes(500, 5)), 2L, owner, 1L)).wasApplied()).isTrue();
+
+        SpamModels.Model read = await(models.load(owner)).orElseThrow();
+        assertThat(read.version()).isEqualTo(2);
+        assertThat(read.bytes()).isEqualTo(bytes(500, 5));
+
+        assertThat(await(models.save(owner, bytes(2 * CassandraSpamModels.CHUNK + 7, 6), 2))).isTrue();
+        assertThat(await(models.load(owner)).orElseThrow().bytes()).isEqualTo(bytes(2 * CassandraSpamModels.CHUNK + 7, 6));
+        assertThat(chunks(owner)).as("only the new generation").hasSize(3);
+    }
+
+    /** What the code before V10 read: the row's model. */
+    private static byte[] oldCodeReads(String owner) {
+        ByteBuffer model = session.execute(SimpleStatement.newInstance("SELECT model, version FROM spam_models WHERE "
+                + "owner = ?", owner)).one().getByteBuffer("model");
+        byte[] out = new byte[model.remaining()];
+        model.duplicate().get(out);
+        return out;
     }
 
     @Test
@@ -152,7 +198,7 @@ class CassandraSpamModelLayoutTest {
         assertThat(chunks(owner)).isEmpty();
         assertThat(writes(owner)).isEmpty();
         assertThat(await(models.load(other)).orElseThrow().bytes()).isEqualTo(bytes(10, 8));
-        assertThat(chunks(other)).hasSize(1);
+        assertThat(oldCodeReads(other)).as("small: in its row").isEqualTo(bytes(10, 8));
     }
 
     @Test
