@@ -114,4 +114,40 @@ class QuotasTest {
         assertThat(await(quotas.fits(alice, 0))).isTrue();
         assertThat(await(quotas.domain(example)).used()).as("counted afresh").isEqualTo(new QuotaUsage(4010, 3));
     }
+
+    @Test
+    void aDomainsUseIsCountedAFewUsersAtATime() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            MailAddress user = MailAddress.parse("user" + i + "@example.test");
+            await(storage.directory().addUser(new UserRecord(user, "$argon2id$x", QuotaLimits.NONE, clock.instant())));
+            await(storage.mailboxes().provision(user));
+        }
+        deliver(alice, 1000);
+        deliver(MailAddress.parse("user7@example.test"), 500);
+        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ScheduledExecutorService later = java.util.concurrent.Executors.newScheduledThreadPool(2);
+        MailboxStore real = storage.mailboxes();
+        // The store as a slow one: each user's use answers 2 ms after it is asked.
+        MailboxStore slow = (MailboxStore) java.lang.reflect.Proxy.newProxyInstance(MailboxStore.class.getClassLoader(),
+                new Class<?>[] {MailboxStore.class}, (proxy, method, args) -> {
+                    if (!method.getName().equals("quotaUsage")) {
+                        return method.invoke(real, args);
+                    }
+                    most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                    java.util.concurrent.CompletableFuture<QuotaUsage> answer = new java.util.concurrent.CompletableFuture<>();
+                    ((CompletionStage<?>) method.invoke(real, args)).whenComplete((used, failure) -> later.schedule(() -> {
+                        inFlight.decrementAndGet();
+                        answer.complete((QuotaUsage) used);
+                    }, 2, java.util.concurrent.TimeUnit.MILLISECONDS));
+                    return answer;
+                });
+        try {
+            Quotas counted = new Quotas(storage.directory(), slow, clock);
+            assertThat(await(counted.domain(example)).used()).isEqualTo(new QuotaUsage(1500, 2));
+            assertThat(most.get()).isBetween(1, Quotas.COUNTS_IN_FLIGHT);
+        } finally {
+            later.shutdownNow();
+        }
+    }
 }
