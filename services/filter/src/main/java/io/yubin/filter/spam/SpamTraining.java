@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +59,7 @@ public final class SpamTraining implements AutoCloseable {
                     pending.add(event);
                     if (!training) {
                         training = true;
-                        worker.execute(this::nextBatch);
+                        start();
                     }
                 }
             }
@@ -77,10 +78,25 @@ public final class SpamTraining implements AutoCloseable {
                 if (pending.isEmpty()) {
                     training = false;
                 } else {
-                    worker.execute(this::nextBatch);
+                    start();
                 }
             }
         });
+    }
+
+    /**
+     * Hands the next batch to the worker (holding this object's lock). A worker that takes no more work
+     * (the server stopping) drops what waits, as a member that stops between a move and its training
+     * does; the publisher, an IMAP session, never sees the refusal.
+     */
+    private void start() {
+        try {
+            worker.execute(this::nextBatch);
+        } catch (RejectedExecutionException e) {
+            LOG.warn("Spam training stopped: {} move(s) into or out of Junk not trained", pending.size());
+            pending.clear();
+            training = false;
+        }
     }
 
     /**

@@ -129,6 +129,19 @@ class SpamTrainingTest {
         training.close();
     }
 
+    @Test
+    void aWorkerThatTakesNoMoreWorkDropsTheMovesWithoutFailingThePublisher() throws Exception {
+        MailboxId junk = mailbox(ALICE, "Junk");
+        long uid = append(junk, true);
+        ExecutorService stopped = Executors.newSingleThreadExecutor();
+        stopped.shutdown();
+        try (SpamTraining training = new SpamTraining(events, storage.mailboxes(), storage.blobs(), filter, stopped)) {
+            events.publish(new MailboxEvent(ALICE, junk, MailboxEvent.Kind.MARKED_JUNK, uid, 0));
+            events.publish(new MailboxEvent(ALICE, junk, MailboxEvent.Kind.MARKED_JUNK, uid, 0));
+        }
+        assertThat(model(ALICE.canonical())).isEmpty();
+    }
+
     private MailboxId mailbox(MailAddress user, String name) {
         await(storage.mailboxes().provision(user));
         MailboxPath path = MailboxPath.parse(name);
