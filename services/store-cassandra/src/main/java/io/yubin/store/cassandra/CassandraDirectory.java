@@ -166,7 +166,7 @@ final class CassandraDirectory implements Directory {
                 : CompletableFuture.completedFuture(List.of(domain));
         return domains.thenCompose(ds -> Cql.all(ds.stream().map(d -> cql.all(
                 "SELECT address FROM domain_users WHERE domain = ?", r -> r.getString(0), d.ascii())).toList()))
-                .thenCompose(lists -> Cql.all(lists.stream().flatMap(List::stream).map(this::findUser).toList()))
+                .thenCompose(lists -> Cql.bounded(lists.stream().flatMap(List::stream).toList(), this::findUser))
                 .thenApply(users -> {
                     List<UserRecord> out = new ArrayList<>();
                     users.forEach(u -> u.ifPresent(out::add));
@@ -258,9 +258,9 @@ final class CassandraDirectory implements Directory {
                 : CompletableFuture.completedFuture(List.of(domain));
         return domains.thenCompose(ds -> Cql.all(ds.stream().map(d -> cql.all(
                 "SELECT source FROM domain_aliases WHERE domain = ?", r -> r.getString(0), d.ascii())).toList()))
-                .thenCompose(lists -> Cql.all(lists.stream().flatMap(List::stream).distinct()
-                        .map(source -> cql.all("SELECT source_local, target_local, target_domain FROM alias_targets "
-                                + "WHERE source = ?", r -> alias(source, r), source)).toList()))
+                .thenCompose(lists -> Cql.bounded(lists.stream().flatMap(List::stream).distinct().toList(),
+                        source -> cql.all("SELECT source_local, target_local, target_domain FROM alias_targets "
+                                + "WHERE source = ?", r -> alias(source, r), source)))
                 .thenApply(lists -> {
                     List<Alias> out = new ArrayList<>();
                     lists.forEach(out::addAll);

@@ -618,9 +618,6 @@ final class CassandraMailboxStore implements MailboxStore {
         }));
     }
 
-    /** Single-partition reads in flight at once for {@link #structures}. */
-    private static final int STRUCTURE_READS_IN_FLIGHT = 32;
-
     /**
      * One partition per blob: an IN over many partition keys would make one coordinator fan out and
      * wait for the slowest; bounded concurrent single-partition reads go token-aware to the replicas.
@@ -628,14 +625,14 @@ final class CassandraMailboxStore implements MailboxStore {
     @Override
     public CompletionStage<Map<BlobId, byte[]>> structures(Collection<BlobId> blobs) {
         List<BlobId> ids = blobs.stream().distinct().toList();
-        Map<BlobId, byte[]> out = new java.util.concurrent.ConcurrentHashMap<>();
-        CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
-        for (int from = 0; from < ids.size(); from += STRUCTURE_READS_IN_FLIGHT) {
-            List<BlobId> group = ids.subList(from, Math.min(ids.size(), from + STRUCTURE_READS_IN_FLIGHT));
-            chain = chain.thenCompose(v -> cql.parallel(group.stream().map(id -> structure(id)
-                    .thenAccept(found -> found.ifPresent(data -> out.put(id, data)))).toList()));
-        }
-        return chain.thenApply(v -> Map.copyOf(out));
+        return Cql.bounded(ids, this::structure).thenApply(found -> {
+            Map<BlobId, byte[]> out = new HashMap<>();
+            for (int i = 0; i < ids.size(); i++) {
+                BlobId id = ids.get(i);
+                found.get(i).ifPresent(data -> out.put(id, data));
+            }
+            return Map.copyOf(out);
+        });
     }
 
     @Override

@@ -12,7 +12,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +38,6 @@ final class CassandraSpamModels implements SpamModels {
     static final int CHUNK = 1024 * 1024;
     /** The largest model kept in the version's row. */
     static final int INLINE_MAX = 8 * 1024 * 1024;
-    /** Chunks read or written at once by one call: at most this many MiB in flight. */
-    private static final int IN_FLIGHT = 4;
     /** Reads of a model again after its generation was replaced under them. */
     private static final int READ_ATTEMPTS = 5;
     /** A generation still unused after this long was left by a writer that died. */
@@ -103,11 +100,10 @@ final class CassandraSpamModels implements SpamModels {
 
     /** The generation's bytes; empty when a chunk is missing (the generation was replaced meanwhile). */
     private CompletionStage<Optional<byte[]>> readChunks(String owner, Head head) {
-        ByteBuffer[] chunks = new ByteBuffer[head.chunks()];
-        return inGroups(head.chunks(), i -> cql.one("SELECT data FROM spam_model_chunks WHERE owner = ? AND "
+        return Cql.bounded(indexes(head.chunks()), i -> cql.one("SELECT data FROM spam_model_chunks WHERE owner = ? AND "
                 + "generation = ? AND chunk = ?", owner, head.generation(), i)
-                .thenAccept(row -> chunks[i] = row.map(r -> r.getByteBuffer("data")).orElse(null)))
-                .thenApply(v -> {
+                .thenApply(row -> row.map(r -> r.getByteBuffer("data")).orElse(null)))
+                .thenApply(chunks -> {
                     int size = 0;
                     for (ByteBuffer chunk : chunks) {
                         if (chunk == null) {
@@ -155,8 +151,8 @@ final class CassandraSpamModels implements SpamModels {
         int chunks = (bytes.length + CHUNK - 1) / CHUNK;
         return cql.run("INSERT INTO spam_model_writes (owner, generation, started) VALUES (?, ?, ?)", owner,
                         generation, clock.millis())
-                .thenCompose(v -> inGroups(chunks, i -> cql.run("INSERT INTO spam_model_chunks (owner, generation, "
-                        + "chunk, data) VALUES (?, ?, ?, ?)", owner, generation, i, ByteBuffer.wrap(bytes,
+                .thenCompose(v -> Cql.bounded(indexes(chunks), i -> cql.run("INSERT INTO spam_model_chunks (owner, "
+                        + "generation, chunk, data) VALUES (?, ?, ?, ?)", owner, generation, i, ByteBuffer.wrap(bytes,
                         i * CHUNK, Math.min(CHUNK, bytes.length - i * CHUNK)))))
                 .thenCompose(v -> expected == 0
                         ? cql.applied("INSERT INTO spam_models (owner, version, generation, chunks) VALUES "
@@ -212,21 +208,8 @@ final class CassandraSpamModels implements SpamModels {
                         generation));
     }
 
-    /** {@code work} for 0 to {@code count - 1}, {@link #IN_FLIGHT} at a time. */
-    private static CompletionStage<Void> inGroups(int count, IntFunction<CompletionStage<?>> work) {
-        CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
-        for (int from = 0; from < count; from += IN_FLIGHT) {
-            int start = from;
-            int end = Math.min(count, from + IN_FLIGHT);
-            chain = chain.thenCompose(v -> {
-                List<CompletableFuture<?>> group = new ArrayList<>();
-                for (int i = start; i < end; i++) {
-                    group.add(work.apply(i).toCompletableFuture());
-                }
-                return CompletableFuture.allOf(group.toArray(CompletableFuture[]::new));
-            });
-        }
-        return chain;
+    private static List<Integer> indexes(int count) {
+        return java.util.stream.IntStream.range(0, count).boxed().toList();
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

@@ -136,6 +136,23 @@ final class Cql {
                 .toArray(CompletableFuture[]::new));
     }
 
+    /** Requests one call of {@link #bounded} keeps in flight at most. */
+    static final int IN_FLIGHT = 32;
+
+    /**
+     * {@code work} for each of {@code items}, {@link #IN_FLIGHT} at a time, the results in the items'
+     * order: a list of thousands (a large domain's users) never puts thousands of requests in flight.
+     */
+    static <T, R> CompletionStage<List<R>> bounded(List<T> items, Function<T, CompletionStage<R>> work) {
+        List<R> out = new ArrayList<>(items.size());
+        CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+        for (int from = 0; from < items.size(); from += IN_FLIGHT) {
+            List<T> group = items.subList(from, Math.min(items.size(), from + IN_FLIGHT));
+            chain = chain.thenCompose(v -> all(group.stream().map(work).toList())).thenAccept(out::addAll);
+        }
+        return chain.thenApply(v -> out);
+    }
+
     static <T> CompletionStage<List<T>> all(List<? extends CompletionStage<T>> stages) {
         List<CompletableFuture<T>> futures = stages.stream().map(CompletionStage::toCompletableFuture).toList();
         return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
