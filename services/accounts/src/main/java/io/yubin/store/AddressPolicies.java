@@ -14,8 +14,11 @@ import java.util.Optional;
  * @param roleRecipient where {@code postmaster@} and {@code abuse@} of every local domain go when
  *     the domain has neither a user nor an alias of that name; null: such mail is refused like any
  *     unknown address (create the alias to accept it)
+ * @param srs the Sender Rewriting Scheme of forwarded copies, whose bounce addresses resolve to the
+ *     original senders; null: none
  */
-public record AddressPolicies(AddressPolicy defaults, Map<String, AddressPolicy> byDomain, MailAddress roleRecipient) {
+public record AddressPolicies(AddressPolicy defaults, Map<String, AddressPolicy> byDomain, MailAddress roleRecipient,
+        Srs srs) {
 
     /** {@link AddressPolicy#DEFAULT} everywhere, no role recipient. */
     public static final AddressPolicies DEFAULT = new AddressPolicies(AddressPolicy.DEFAULT, Map.of(), null);
@@ -23,6 +26,19 @@ public record AddressPolicies(AddressPolicy defaults, Map<String, AddressPolicy>
     public AddressPolicies {
         Objects.requireNonNull(defaults, "defaults");
         byDomain = Map.copyOf(byDomain);
+    }
+
+    /** Without SRS addresses. */
+    public AddressPolicies(AddressPolicy defaults, Map<String, AddressPolicy> byDomain, MailAddress roleRecipient) {
+        this(defaults, byDomain, roleRecipient, null);
+    }
+
+    /**
+     * The same, with the bounce addresses that {@code srs} made for forwarded copies taken back: an SRS
+     * address of a local domain resolves to the sender it stands for ({@link Srs#reverse}).
+     */
+    public AddressPolicies withSrs(Srs srs) {
+        return new AddressPolicies(defaults, byDomain, roleRecipient, srs);
     }
 
     public AddressPolicy of(Domain domain) {

@@ -14,7 +14,8 @@ import java.util.concurrent.CompletionStage;
  * Expands a recipient address through aliases into local users and remote addresses. An address in
  * a local domain is, in this order: a user; an alias (all its targets, expanded again); with plus
  * addressing, the user or alias its local part names before the separator ({@code alice+lists} is
- * alice, {@link AddressPolicy#base}); for {@code postmaster} and {@code abuse}, the configured role
+ * alice, {@link AddressPolicy#base}); a bounce address this server gave a forwarded copy ({@link Srs}),
+ * the sender it stands for; for {@code postmaster} and {@code abuse}, the configured role
  * recipient (RFC 2142, {@link AddressPolicies#roleRecipient}); covered by the domain's catch-all; or
  * unknown. Expansion is bounded in depth and size, and loops are cut.
  */
@@ -105,9 +106,16 @@ public final class AddressResolver {
         });
     }
 
-    /** Neither a user nor an alias: its plus-addressing base, then a role address, then the catch-all. */
+    /**
+     * Neither a user nor an alias: a bounce address of a forwarded copy (SRS), then its plus-addressing
+     * base, then a role address, then the catch-all.
+     */
     private CompletionStage<Void> unmatched(MailAddress address, int depth, Set<MailAddress> local,
             Set<MailAddress> remote, Set<String> seen) {
+        Optional<MailAddress> bounceTo = policies.srs() == null ? Optional.empty() : policies.srs().reverse(address);
+        if (bounceTo.isPresent()) {
+            return expand(bounceTo.get(), depth + 1, local, remote, seen);
+        }
         Optional<String> base = policies.of(address.domain()).base(address.localPart());
         if (base.isEmpty()) {
             return roleOrCatchAll(address, depth, local, remote, seen);

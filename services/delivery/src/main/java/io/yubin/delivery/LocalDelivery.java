@@ -10,6 +10,7 @@ import io.yubin.model.SpecialUse;
 import io.yubin.queue.MailboxEvent;
 import io.yubin.queue.MailboxEvents;
 import io.yubin.store.AddressResolver;
+import io.yubin.store.Srs;
 import io.yubin.store.DeliveryStatus;
 import io.yubin.store.Mailbox;
 import io.yubin.store.Quotas;
@@ -94,9 +95,11 @@ public final class LocalDelivery {
      * @param notifications spools the notifications for failed and delayed recipients
      * @param delayWarning how long after arrival a recipient still deferred is reported to the
      *     sender once ({@code Action: delayed}); zero turns delay warnings off
+     * @param arc seals forwarded copies (null: not sealed)
+     * @param srs rewrites the envelope sender of forwarded copies into the alias's domain (null: kept)
      */
     public record Outbound(RemoteSender sender, RetrySchedule retries, DsnSpooler notifications,
-            Duration delayWarning, ArcForwarding arc) {
+            Duration delayWarning, ArcForwarding arc, Srs srs) {
         public Outbound {
             Objects.requireNonNull(sender, "sender");
             Objects.requireNonNull(retries, "retries");
@@ -107,9 +110,9 @@ public final class LocalDelivery {
             }
         }
 
-        /** Forwarded copies not ARC-sealed. */
+        /** Forwarded copies neither ARC-sealed nor SRS-rewritten. */
         public Outbound(RemoteSender sender, RetrySchedule retries, DsnSpooler notifications, Duration delayWarning) {
-            this(sender, retries, notifications, delayWarning, null);
+            this(sender, retries, notifications, delayWarning, null, null);
         }
 
         /** With the default delay warning time, {@link #DELAY_WARNING}. */
@@ -119,7 +122,12 @@ public final class LocalDelivery {
 
         /** Forwarded copies sealed by {@code arc} (null: not sealed). */
         public Outbound withArc(ArcForwarding arc) {
-            return new Outbound(sender, retries, notifications, delayWarning, arc);
+            return new Outbound(sender, retries, notifications, delayWarning, arc, srs);
+        }
+
+        /** Forwarded copies sent from an SRS address of the alias's domain (null: the original sender). */
+        public Outbound withSrs(Srs srs) {
+            return new Outbound(sender, retries, notifications, delayWarning, arc, srs);
         }
     }
 
@@ -584,14 +592,18 @@ public final class LocalDelivery {
      * notifications follow as for any message sent here. Its id is derived from the original's and
      * the alias's, so a run repeated after a crash finds it spooled ({@code CONFLICT}) and spools no
      * second copy. With {@link Outbound#arc()} the copy is ARC-sealed as the alias's domain, in a
-     * body of its own. The sender is not rewritten (no SRS).
+     * body of its own. With {@link Outbound#srs()} the envelope sender becomes an SRS address of the
+     * alias's domain (a null sender stays null), so the receiver's SPF check judges this server, which
+     * sends the copy, and a bounce comes back here, where the address resolves to the original sender.
      */
     private CompletionStage<SpoolId> forward(SpoolEntry entry, int index, MailAddress alias, List<MailAddress> targets) {
         SpoolId id = forwardId(entry.id(), alias);
         Envelope original = entry.envelope();
         Set<Envelope.DsnNotify> notify = index < original.recipients().size()
                 ? original.recipients().get(index).notifyOn() : Set.of();
-        Envelope envelope = new Envelope(original.sender(), targets.stream()
+        MailAddress sender = original.sender() == null || outbound.srs() == null ? original.sender()
+                : outbound.srs().forward(original.sender(), alias.domain());
+        Envelope envelope = new Envelope(sender, targets.stream()
                 .map(t -> new Envelope.Recipient(t, notify, "rfc822;" + alias)).toList(), original.body(),
                 original.smtpUtf8(), original.dsnReturn(), original.envId(), original.tls());
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);

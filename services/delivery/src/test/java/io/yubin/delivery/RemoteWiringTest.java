@@ -214,6 +214,33 @@ class RemoteWiringTest {
     }
 
     @Test
+    void withSrsTheForwardedCopyLeavesFromAnAddressOfTheAliasDomainThatResolvesBackToTheSender() throws Exception {
+        ScriptedPeer peer = peer(ScriptedPeer.standard("PIPELINING", "8BITMIME"));
+        io.yubin.store.Srs srs = new io.yubin.store.Srs(io.yubin.store.Srs.keyFrom("an-installation-token-0123"), clock);
+        LocalDelivery rewriting = new LocalDelivery(f.storage.spool(), f.storage.mailboxes(), f.accounts.resolver(),
+                f.events, clock, new LocalDelivery.Outbound(RemoteSender.of(remote, f.storage.blobs()), RETRIES,
+                        new DsnSpooler(f.storage.spool(), f.storage.blobs(), "mx.example.test", clock, dsnWorker))
+                        .withSrs(srs));
+        f.alias("team@example.test", FRIEND);
+        SpoolId id = f.acceptFrom(clock.instant(), "stranger@elsewhere.test", null, "team@example.test");
+
+        await(rewriting.deliver(id));
+        SpoolId copy = LocalDelivery.forwardId(id, MailAddress.parse("team@example.test"));
+        MailAddress sender = f.entry(copy).orElseThrow().envelope().sender();
+        assertThat(sender.domain().ascii()).isEqualTo("example.test");
+        assertThat(sender.localPart()).startsWith("SRS0=").endsWith("=elsewhere.test=stranger");
+        assertThat(srs.reverse(sender)).contains(MailAddress.parse("stranger@elsewhere.test"));
+        await(rewriting.deliver(copy));
+        assertThat(peer.commands).contains("1 MAIL FROM:<" + sender + ">", "1 RCPT TO:<" + FRIEND + ">");
+
+        // A bounce: the null sender is never rewritten.
+        SpoolId bounce = f.acceptFrom(clock.instant(), null, null, "team@example.test");
+        await(rewriting.deliver(bounce));
+        assertThat(f.entry(LocalDelivery.forwardId(bounce, MailAddress.parse("team@example.test"))).orElseThrow()
+                .envelope().sender()).isNull();
+    }
+
+    @Test
     void theForwardedCopyIsArcSealedAsTheAliasDomainAndItsChainVerifies() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);

@@ -72,6 +72,7 @@ import io.yubin.store.Accounts;
 import io.yubin.store.AdminAccounts;
 import io.yubin.store.BlobCollector;
 import io.yubin.store.AccountLockout;
+import io.yubin.store.Srs;
 import io.yubin.store.AccountLocks;
 import io.yubin.store.LoginThrottle;
 import io.yubin.store.PasswordHasher;
@@ -164,6 +165,8 @@ public final class EmbeddedServer implements AutoCloseable {
     private TlsFiles tls;
     private Storage storage;
     private Accounts accounts;
+    /** The Sender Rewriting Scheme of forwarded copies; null with delivery.srs false. */
+    private Srs srs;
     private DeliveryQueue deliveryQueue;
     private MailboxEvents mailboxEvents;
     private int mtaStsPort;
@@ -201,6 +204,8 @@ public final class EmbeddedServer implements AutoCloseable {
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
         FilePermissions.createPrivateDirectories(dataDir);
         String token = AdminToken.loadOrCreate(dataDir);
+        // The key of forwarded copies' SRS addresses: from the admin token, which every member shares.
+        srs = config.delivery().srs() ? new Srs(Srs.keyFrom(token), Clock.systemUTC()) : null;
         tls = TlsBootstrap.prepare(config.tls(), dataDir);
 
         Metrics metrics = new Metrics();
@@ -219,7 +224,8 @@ public final class EmbeddedServer implements AutoCloseable {
                 new AccountLockout(storage.accountLocks(), config.security().lockout().toPolicy(), Clock.systemUTC(),
                         lockoutMetrics(metrics.registry())),
                 new LoginThrottle(LoginThrottle.Policy.CLIENT_IP),
-                new PasswordVerificationCache(config.authCache().toSettings()), config.addressPolicy().toPolicies());
+                new PasswordVerificationCache(config.authCache().toSettings()),
+                config.addressPolicy().toPolicies().withSrs(srs));
         stops.push(new Stop("accounts", accounts::close));
         // postmaster@ and abuse@ of every domain with users reach someone (RFC 5321 §4.5.1, RFC 2142).
         accounts.ensureRoleAddresses().whenComplete((added, e) -> {
@@ -446,7 +452,7 @@ public final class EmbeddedServer implements AutoCloseable {
         LocalDelivery.Outbound outbound = new LocalDelivery.Outbound(RemoteSender.of(remote, storage.blobs()),
                 config.delivery().retry().toSchedule(),
                 new DsnSpooler(storage.spool(), storage.blobs(), smtpHostname(), clock, dsnThread),
-                config.delivery().delayWarning());
+                config.delivery().delayWarning()).withSrs(srs);
         // What aliases forward carries our results in an ARC set (RFC 8617), when we authenticate mail.
         return !config.mailauth().enabled() ? outbound : outbound.withArc(new ArcForwarding(
                 new ArcSealer(new DkimKeyDirectory(config.dkim().keysPath(dataDir)), clock),

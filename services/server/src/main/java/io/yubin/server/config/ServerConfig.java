@@ -378,7 +378,7 @@ public record ServerConfig(
      * @param remote delivery to other servers
      */
     public record Delivery(int workers, int leaseTtlSeconds, int sweepIntervalSeconds, int delayWarningSeconds,
-            Retry retry, Remote remote) {
+            Retry retry, Remote remote, boolean srs) {
 
         public Duration delayWarning() {
             return Duration.ofSeconds(delayWarningSeconds);

@@ -56,7 +56,7 @@ class ConfigLoaderTest {
                 new ServerConfig.Retry(300, 3600, 432_000),
                 new ServerConfig.Remote(true, "", "", 25, 30, 300, 1800, 20, 100, 5,
                         new ServerConfig.MtaSts(true, "", 443, 20), new ServerConfig.Dane(true),
-                        new ServerConfig.TlsReports(true, "", "", "", ""))));
+                        new ServerConfig.TlsReports(true, "", "", "", "")), true));
         assertThat(c.dns()).isEqualTo(new ServerConfig.Dns("", false, ""));
         assertThat(c.dns().trustAnchors()).isNull();
         assertThat(c.delivery().retry().toSchedule()).isEqualTo(io.yubin.delivery.RetrySchedule.DEFAULT);
@@ -185,7 +185,7 @@ class ConfigLoaderTest {
                 case "cluster.bind-address" -> "10.0.0.7";
                 case "cluster.members" -> "x-cluster.members:7";
                 case "cluster.kubernetes.service-dns" -> "";
-                case "storage.s3.path-style", "storage.cassandra.migrate-on-start", "virus.fail-open" -> "false";
+                case "storage.s3.path-style", "storage.cassandra.migrate-on-start", "virus.fail-open", "delivery.srs" -> "false";
                 case "virus.max-size" -> "7";
                 case "storage.cassandra.request-timeout-ms", "auth-cache.ttl-seconds" -> "7";
                 case "storage.blobs" -> "s3";
@@ -229,7 +229,7 @@ class ConfigLoaderTest {
         assertThat(c.delivery()).isEqualTo(new ServerConfig.Delivery(7, 7, 7, 7, new ServerConfig.Retry(7, 7, 7),
                 new ServerConfig.Remote(true, "7", "7", 7, 7, 7, 7, 7, 7, 7,
                         new ServerConfig.MtaSts(true, "7", 7, 7), new ServerConfig.Dane(true),
-                        new ServerConfig.TlsReports(true, "7", "7", "report.test", "reports@report.test"))));
+                        new ServerConfig.TlsReports(true, "7", "7", "report.test", "reports@report.test")), false));
         assertThat(c.passwordHash()).isEqualTo(new ServerConfig.PasswordHashConfig(65536, 7, 7));
         assertThat(c.spam()).isEqualTo(new ServerConfig.Spam(true, 0.7, 0.7, 7, "example.test junk=0.9",
                 "x-spam.dnsbl-zones", "x-spam.uribl-zones"));
