@@ -60,9 +60,8 @@ public final class Metrics implements AutoCloseable {
      * Vert.x metrics options bound to this registry: enabled (HTTP server metrics included) and
      * labelled only with low-cardinality labels: never the raw path or the client address, which
      * would make one time series per URL or per client. The listener's own address is a label: without
-     * it every server of the process (admin, MTA-STS, each SMTP, IMAP and POP3 port) would share one
-     * time series per metric, and a gauge such as the active connections would count only the first
-     * server that registered it (Micrometer keeps the first and ignores the others, with a warning).
+     * it every server of the process (admin, MTA-STS, each SMTP, IMAP and POP3 port) adds into one time
+     * series per metric, and the active connections of IMAP cannot be told from those of SMTP.
      */
     public MetricsOptions vertxMetricsOptions() {
         return new MicrometerMetricsOptions()
