@@ -39,6 +39,7 @@ public final class Srs {
 
     private static final String BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     private static final int HASH_LENGTH = 4;
+    private static final int MAX_LOCAL_PART = 64;
 
     private final byte[] key;
     private final Clock clock;
@@ -60,12 +61,19 @@ public final class Srs {
     /**
      * The envelope sender of a copy that {@code forwarder} forwards from {@code sender}: SRS0, or SRS1
      * when the sender is already another forwarder's SRS address; {@code sender} itself when it is
-     * already of {@code forwarder}.
+     * already of {@code forwarder}, or when its SRS form would have a local part of more than 64 octets.
      */
     public MailAddress forward(MailAddress sender, Domain forwarder) {
         if (sender.domain().ascii().equals(forwarder.ascii())) {
             return sender;
         }
+        MailAddress rewritten = rewrite(sender, forwarder);
+        // A local part over 64 octets (RFC 5321 §4.5.3.1.1) may be refused where the bounce would come
+        // back, this server's MX among them: such a sender is kept as it is.
+        return rewritten.localPart().getBytes(StandardCharsets.UTF_8).length > MAX_LOCAL_PART ? sender : rewritten;
+    }
+
+    private MailAddress rewrite(MailAddress sender, Domain forwarder) {
         String local = sender.localPart();
         String upper = local.toUpperCase(Locale.ROOT);
         if (upper.startsWith("SRS0=") || upper.startsWith("SRS0-") || upper.startsWith("SRS0+")) {

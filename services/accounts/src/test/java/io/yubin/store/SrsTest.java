@@ -33,6 +33,11 @@ class SrsTest {
         assertThat(srs.reverse(srs.forward(odd, forwarder))).contains(odd);
         MailAddress own = MailAddress.parse("bob@fwd.example");
         assertThat(srs.forward(own, forwarder)).isEqualTo(own);
+        // SRS0=HHHH=TT= and the domain and the local part: over 64 octets it could not come back here.
+        MailAddress longer = MailAddress.parse("newsletter-bounces-12345@lists.example-organisation.org");
+        assertThat(srs.forward(longer, forwarder)).isEqualTo(longer);
+        MailAddress fits = MailAddress.parse("newsletter@lists.example-organisation.org");
+        assertThat(srs.forward(fits, forwarder).localPart()).startsWith("SRS0=").hasSizeLessThanOrEqualTo(64);
     }
 
     @Test
