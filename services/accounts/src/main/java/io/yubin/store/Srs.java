@@ -61,10 +61,12 @@ public final class Srs {
     /**
      * The envelope sender of a copy that {@code forwarder} forwards from {@code sender}: SRS0, or SRS1
      * when the sender is already another forwarder's SRS address; {@code sender} itself when it is
-     * already of {@code forwarder}, or when its SRS form would have a local part of more than 64 octets.
+     * already of {@code forwarder}, when its domain is an address literal, or when its SRS form would have
+     * a local part of more than 64 octets.
      */
     public MailAddress forward(MailAddress sender, Domain forwarder) {
-        if (sender.domain().ascii().equals(forwarder.ascii())) {
+        if (sender.domain().ascii().equals(forwarder.ascii()) || sender.domain().isAddressLiteral()) {
+            // Ours already; or an address literal, which no SRS address can carry back.
             return sender;
         }
         MailAddress rewritten = rewrite(sender, forwarder);

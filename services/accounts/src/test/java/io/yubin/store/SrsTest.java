@@ -33,6 +33,8 @@ class SrsTest {
         assertThat(srs.reverse(srs.forward(odd, forwarder))).contains(odd);
         MailAddress own = MailAddress.parse("bob@fwd.example");
         assertThat(srs.forward(own, forwarder)).isEqualTo(own);
+        MailAddress literal = MailAddress.parse("bob@[192.0.2.7]");
+        assertThat(srs.forward(literal, forwarder)).isEqualTo(literal);
         // SRS0=HHHH=TT= and the domain and the local part: over 64 octets it could not come back here.
         MailAddress longer = MailAddress.parse("newsletter-bounces-12345@lists.example-organisation.org");
         assertThat(srs.forward(longer, forwarder)).isEqualTo(longer);

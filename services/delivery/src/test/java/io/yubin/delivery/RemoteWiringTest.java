@@ -241,6 +241,37 @@ class RemoteWiringTest {
     }
 
     @Test
+    void aForwardedCopyThatFailsIsReportedToItsSrsAddressAndTheReportGoesOnToTheOriginalSender() throws Exception {
+        // The remote server refuses the alias's target.
+        peer((n, command) -> command.equals("RCPT TO:<" + FRIEND + ">") ? "550 5.1.1 no such user"
+                : ScriptedPeer.standard().apply(n, command));
+        io.yubin.store.Srs srs = new io.yubin.store.Srs(io.yubin.store.Srs.keyFrom("an-installation-token-0123"), clock);
+        LocalDelivery rewriting = new LocalDelivery(f.storage.spool(), f.storage.mailboxes(),
+                new io.yubin.store.AddressResolver(f.storage.directory(), io.yubin.store.AddressPolicies.DEFAULT.withSrs(srs)),
+                f.events, clock, new LocalDelivery.Outbound(RemoteSender.of(remote, f.storage.blobs()), RETRIES,
+                        new DsnSpooler(f.storage.spool(), f.storage.blobs(), "mx.example.test", clock, dsnWorker))
+                        .withSrs(srs));
+        f.alias("team@example.test", FRIEND);
+        SpoolId id = f.acceptFrom(clock.instant(), "stranger@elsewhere.test", null, "team@example.test");
+
+        SpoolId copy = await(rewriting.deliver(id)).notifications().get(0);
+        LocalDelivery.Outcome failed = await(rewriting.deliver(copy));
+        assertThat(failed.updated().get(0).status()).isEqualTo(DeliveryStatus.FAILED);
+        SpoolEntry report = f.entry(failed.notifications().get(0)).orElseThrow();
+        MailAddress srsAddress = report.envelope().recipients().get(0).address();
+        assertThat(srsAddress.localPart()).startsWith("SRS0=");
+        assertThat(srsAddress.domain().ascii()).isEqualTo("example.test");
+
+        // The report to the SRS address is forwarded, from the null sender, to the one who wrote.
+        SpoolId onward = await(rewriting.deliver(report.id())).notifications().get(0);
+        SpoolEntry forwarded = f.entry(onward).orElseThrow();
+        assertThat(forwarded.envelope().sender()).isNull();
+        assertThat(forwarded.envelope().recipients()).extracting(r -> r.address())
+                .containsExactly(MailAddress.parse("stranger@elsewhere.test"));
+        // From here it is a notification to a remote sender as any other (this test has no DNS for names).
+    }
+
+    @Test
     void theForwardedCopyIsArcSealedAsTheAliasDomainAndItsChainVerifies() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
